@@ -1,0 +1,132 @@
+//! The admin API on a Unix socket (`DATA/admin.sock`, mode 0660) for the console and the CLI.
+//!
+//! Who is calling is not claimed, it is read from the socket's peer credentials: the Unix user
+//! is the operator, and must be listed under `[arbitrators]` in notar.toml. Everything an operator
+//! makes the notary sign names them in the log entry.
+
+mod ops;
+pub mod proto;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use self::proto::{ErrorBody, Request, Response, LINE_LEN_MAX};
+use crate::notary::Notary;
+
+/// Why the admin socket could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Another notar already serves this data dir.
+    #[error("{0} is in use: another notar serves this data dir")]
+    InUse(PathBuf),
+    /// Binding or setting the socket's mode failed.
+    #[error("admin socket {path}: {source}")]
+    Io {
+        /// The socket path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Binds the admin socket, replacing a stale one left by a crashed process.
+pub async fn bind(path: &Path) -> Result<UnixListener, AdminError> {
+    let io = |source| AdminError::Io { path: path.to_path_buf(), source };
+    if path.exists() {
+        if UnixStream::connect(path).await.is_ok() {
+            return Err(AdminError::InUse(path.to_path_buf()));
+        }
+        std::fs::remove_file(path).map_err(io)?;
+    }
+    let listener = UnixListener::bind(path).map_err(io)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(io)?;
+    // The socket takes the data dir's group: the group whose members may reach it.
+    if let Some(dir) = path.parent() {
+        let gid = std::fs::metadata(dir).map_err(io)?.gid();
+        std::os::unix::fs::chown(path, None, Some(gid)).map_err(io)?;
+    }
+    Ok(listener)
+}
+
+/// Accepts connections until the task is dropped.
+pub async fn serve(listener: UnixListener, notary: Notary) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let notary = notary.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = connection(stream, notary).await {
+                        tracing::debug!("admin connection ended: {e}");
+                    }
+                });
+            }
+            Err(e) => {
+                tracing::warn!("admin socket accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// The Unix user name behind a connection.
+fn peer_user(stream: &UnixStream) -> Result<String, String> {
+    let cred = stream.peer_cred().map_err(|e| format!("cannot read peer credentials: {e}"))?;
+    let uid = cred.uid();
+    match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
+        Ok(Some(user)) => Ok(user.name),
+        _ => Err(format!("Unix user id {uid} has no name")),
+    }
+}
+
+async fn write_line(stream: &mut (impl AsyncWriteExt + Unpin), resp: &Response) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(resp).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    stream.write_all(&line).await
+}
+
+fn error(id: u64, code: &str, message: impl Into<String>) -> Response {
+    Response { id, ok: None, error: Some(ErrorBody { code: code.into(), message: message.into() }) }
+}
+
+async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
+    let user = peer_user(&stream);
+    let (read, mut write) = stream.into_split();
+    let operator = match user {
+        Ok(name) => match notary.config().arbitrators.get(&name) {
+            Some(arbitrator) => ops::Operator { user: name, arbitrator: arbitrator.clone() },
+            None => {
+                let msg = format!(
+                    "Unix user '{name}' is not an arbitrator of this notary; \
+                     a notary administrator must add it under [arbitrators] in notar.toml"
+                );
+                tracing::warn!("refused admin connection: {msg}");
+                return write_line(&mut write, &error(0, "not_an_arbitrator", msg)).await;
+            }
+        },
+        Err(msg) => return write_line(&mut write, &error(0, "not_an_arbitrator", msg)).await,
+    };
+    let mut lines = BufReader::new(read);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = (&mut lines).take(LINE_LEN_MAX as u64 + 1).read_until(b'\n', &mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf.last() != Some(&b'\n') {
+            let resp = error(0, "bad_request", format!("request line longer than {LINE_LEN_MAX} bytes"));
+            return write_line(&mut write, &resp).await;
+        }
+        let resp = match serde_json::from_slice::<Request>(&buf) {
+            Ok(req) => match ops::handle(&notary, &operator, req.op).await {
+                Ok(reply) => Response { id: req.id, ok: Some(reply), error: None },
+                Err((code, message)) => error(req.id, code, message),
+            },
+            Err(e) => error(0, "bad_request", format!("not a request: {e}")),
+        };
+        write_line(&mut write, &resp).await?;
+    }
+}

@@ -1,0 +1,62 @@
+//! `POST /v1/timestamp` (RFC 3161 over HTTP) and `GET /v1/timestamp/certchain`.
+
+use std::sync::atomic::Ordering;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState, BODY_LEN_MAX};
+use crate::notary::StampOutcome;
+
+const QUERY_TYPE: &str = "application/timestamp-query";
+const REPLY_TYPE: &str = "application/timestamp-reply";
+
+/// Issues a token, or an RFC 3161 rejection for a malformed query (HTTP 200 either way, as
+/// RFC 3161 §3.4 expects). Transport-level faults get JSON errors.
+pub async fn stamp(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = ctype.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case(QUERY_TYPE) {
+        s.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("Content-Type must be {QUERY_TYPE}, got {ctype:?}"),
+        ));
+    }
+    let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
+        s.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("timestamp queries are at most {BODY_LEN_MAX} bytes"),
+        )
+    })?;
+    let outcome = s.notary.stamp(&bytes).await.inspect_err(|_| {
+        s.metrics.errors.fetch_add(1, Ordering::Relaxed);
+    })?;
+    let (der, index) = match outcome {
+        StampOutcome::Granted(r) => {
+            s.metrics.timestamps_granted.fetch_add(1, Ordering::Relaxed);
+            (r.response_der, Some(r.serial))
+        }
+        StampOutcome::Rejected { response_der, .. } => {
+            s.metrics.timestamps_rejected.fetch_add(1, Ordering::Relaxed);
+            (response_der, None)
+        }
+    };
+    let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, REPLY_TYPE)], der).into_response();
+    if let Some(i) = index {
+        resp.headers_mut().insert("notar-log-index", HeaderValue::from(i));
+    }
+    Ok(resp)
+}
+
+/// The TSA certificate followed by its root, PEM.
+pub async fn certchain(State(s): State<AppState>) -> impl IntoResponse {
+    let id = s.notary.identity();
+    let chain = format!("{}{}", id.tsa_certificate, id.root_certificate);
+    ([(header::CONTENT_TYPE, "application/pem-certificate-chain")], chain)
+}

@@ -1,0 +1,183 @@
+//! `notar log checkpoint|prove|verify`: an auditor's view of the notary log, checked locally.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use base64::Engine;
+use clap::{Args, Subcommand};
+use ed25519_dalek::VerifyingKey;
+
+use super::client::{Client, DEFAULT_SERVER};
+use super::{Classify, Failure};
+use crate::crypto::keys::ed25519_from_pem;
+use crate::log::checkpoint::{open_checkpoint, parse_vkey, Checkpoint};
+use crate::log::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash};
+use crate::notary::datadir::DataDir;
+
+/// Where to reach the notary and which key to trust.
+#[derive(Debug, Args)]
+pub struct Remote {
+    /// Notary URL.
+    #[arg(long, default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    pub server: String,
+    /// Checkpoint verifier key (`name+keyid+base64`); default: the key in --data, else the one
+    /// the server presents (trust on first use, with a warning).
+    #[arg(long)]
+    pub vkey: Option<String>,
+}
+
+/// `notar log …`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Fetch the latest checkpoint and check its signature.
+    Checkpoint {
+        /// Server and key.
+        #[command(flatten)]
+        remote: Remote,
+        /// Save the checkpoint to this file (for a later `notar log verify`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Prove that entry INDEX is in the log at the latest checkpoint.
+    Prove {
+        /// Server and key.
+        #[command(flatten)]
+        remote: Remote,
+        /// Leaf index (a timestamp's serial number is its index).
+        #[arg(long)]
+        index: u64,
+    },
+    /// Check that the log now is an append-only extension of a saved checkpoint.
+    Verify {
+        /// Server and key.
+        #[command(flatten)]
+        remote: Remote,
+        /// A checkpoint saved earlier with `notar log checkpoint --out`.
+        #[arg(long)]
+        checkpoint: PathBuf,
+    },
+}
+
+/// Runs a `log` subcommand.
+pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
+    match cmd {
+        LogCommand::Checkpoint { remote, out } => {
+            let (client, key) = connect(data, &remote).await?;
+            let (note, cp) = fetch_checkpoint(&client, &key).await?;
+            if let Some(out) = out {
+                std::fs::write(&out, &note).with_context(|| format!("writing {}", out.display())).usage()?;
+            }
+            print!("{note}");
+            eprintln!("checkpoint OK: size {} signed by {}", cp.size, key.name);
+            Ok(())
+        }
+        LogCommand::Prove { remote, index } => {
+            let (client, key) = connect(data, &remote).await?;
+            let (_, cp) = fetch_checkpoint(&client, &key).await?;
+            if index >= cp.size {
+                return Err(Failure::Refused(anyhow!("entry {index} is not in the log (size {})", cp.size)));
+            }
+            let entry = client.get(&format!("/v1/log/entries/{index}")).await.refused()?;
+            let proof: ProofWire = client
+                .get_json(&format!("/v1/log/proof/inclusion?index={index}&size={}", cp.size))
+                .await
+                .refused()?;
+            let hashes = decode_hashes(&proof.proof).refused()?;
+            verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
+                .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
+                .refused()?;
+            println!("entry {index} is included in the log of size {} (root {})", cp.size, b64(&cp.root));
+            println!("{}", String::from_utf8_lossy(&entry));
+            Ok(())
+        }
+        LogCommand::Verify { remote, checkpoint } => {
+            let (client, key) = connect(data, &remote).await?;
+            let old_note = std::fs::read_to_string(&checkpoint)
+                .with_context(|| format!("reading {}", checkpoint.display()))
+                .usage()?;
+            let old = open_checkpoint(&old_note, &key.name, &key.key)
+                .map_err(|e| anyhow!("saved checkpoint {}: {e}", checkpoint.display()))
+                .refused()?;
+            let (_, new) = fetch_checkpoint(&client, &key).await?;
+            if new.size < old.size {
+                return Err(Failure::Refused(anyhow!(
+                    "the log shrank: saved size {} > current size {}",
+                    old.size,
+                    new.size
+                )));
+            }
+            if old.size == new.size {
+                if old.root != new.root {
+                    return Err(Failure::Refused(anyhow!("two different roots for size {}: split view", old.size)));
+                }
+            } else {
+                let proof: ProofWire = client
+                    .get_json(&format!("/v1/log/proof/consistency?size1={}&size2={}", old.size, new.size))
+                    .await
+                    .refused()?;
+                let hashes = decode_hashes(&proof.proof).refused()?;
+                verify_consistency(old.size, new.size, &hashes, &old.root, &new.root)
+                    .map_err(|e| anyhow!("consistency {} -> {} FAILED: {e}", old.size, new.size))
+                    .refused()?;
+            }
+            println!("consistent: size {} -> {} (append-only)", old.size, new.size);
+            Ok(())
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ProofWire {
+    proof: Vec<String>,
+}
+
+/// A checkpoint verifier key and where it came from.
+struct TrustedKey {
+    name: String,
+    key: VerifyingKey,
+}
+
+async fn connect(data: &Path, remote: &Remote) -> Result<(Client, TrustedKey), Failure> {
+    let client = Client::new(&remote.server).usage()?;
+    if let Some(v) = &remote.vkey {
+        let (name, key) = parse_vkey(v).map_err(|e| anyhow!("--vkey: {e}")).usage()?;
+        return Ok((client, TrustedKey { name, key }));
+    }
+    let dir = DataDir::new(data);
+    if let (true, Ok(pem)) = (dir.exists(), std::fs::read_to_string(dir.notary_key_path())) {
+        let key = ed25519_from_pem(&pem).usage()?.verifying_key();
+        let name = dir.load().map(|m| m.config.notary.name).usage()?;
+        return Ok((client, TrustedKey { name, key }));
+    }
+    let id: serde_json::Value = client.get_json("/v1/notary").await.refused()?;
+    let v = id
+        .get("checkpoint_vkey")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| anyhow!("/v1/notary has no checkpoint_vkey"))
+        .refused()?;
+    eprintln!("warning: trusting the key the server presents ({v}); pin it with --vkey");
+    let (name, key) = parse_vkey(v).refused()?;
+    Ok((client, TrustedKey { name, key }))
+}
+
+async fn fetch_checkpoint(client: &Client, key: &TrustedKey) -> Result<(String, Checkpoint), Failure> {
+    let note = client.get_text("/v1/log/checkpoint").await.refused()?;
+    let cp = open_checkpoint(&note, &key.name, &key.key)
+        .map_err(|e| anyhow!("the server's checkpoint does not verify: {e}"))
+        .refused()?;
+    Ok((note, cp))
+}
+
+fn decode_hashes(items: &[String]) -> anyhow::Result<Vec<Hash>> {
+    items
+        .iter()
+        .map(|s| {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(s).context("proof hash is not base64")?;
+            Hash::try_from(bytes.as_slice()).map_err(|_| anyhow!("proof hash is not 32 bytes"))
+        })
+        .collect()
+}
+
+fn b64(h: &Hash) -> String {
+    base64::engine::general_purpose::STANDARD.encode(h)
+}

@@ -1,0 +1,167 @@
+//! The command line (DESIGN.md §8): clap subcommands, each a thin call into the notary or the
+//! HTTP API. Exit codes: 0 ok, 1 refused or failed check, 2 usage or input error.
+
+mod client;
+mod log_cmd;
+mod samples;
+mod serve;
+mod stamp;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Default address of `notar serve`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// notar: trusted third party for electronic commerce (SEMPER): timestamps, liability,
+/// guarantees, fair exchange and rulings, every signature in an append-only Merkle log.
+#[derive(Debug, Parser)]
+#[command(name = "notar", version, about, long_about = None)]
+pub struct Cli {
+    /// The data directory.
+    #[arg(long, global = true, default_value = "./notar-data", env = "NOTAR_DATA")]
+    pub data: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a data dir: config, notary key, TSA certificates, database.
+    Init {
+        /// The notary's short name (checkpoint key name).
+        #[arg(long, default_value = "notar")]
+        name: String,
+    },
+    /// Run the notary service (HTTP API) on a data dir.
+    Serve {
+        /// ADDR:PORT to listen on (port 0 picks a free port); default from notar.toml.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// The main job: init the data dir (with sample data) if there is none, serve it, and open
+    /// the console on this terminal. Quitting the console stops the service.
+    Up {
+        /// ADDR:PORT to listen on (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// The arbitrators' console (TUI) on the admin socket of a running notary.
+    Console,
+    /// Timestamp a file over HTTP (RFC 3161); writes FILE.tsr.
+    Stamp(stamp::StampArgs),
+    /// Check a timestamp reply offline against the TSA root certificate.
+    Verify(stamp::VerifyArgs),
+    /// Fetch and check the notary log's checkpoints and proofs.
+    Log {
+        /// What to check.
+        #[command(subcommand)]
+        command: log_cmd::LogCommand,
+    },
+}
+
+/// How a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// A check failed or the notary refused (exit 1).
+    Refused(anyhow::Error),
+    /// Bad usage or unreadable input (exit 2).
+    Usage(anyhow::Error),
+}
+
+impl Failure {
+    fn code(&self) -> u8 {
+        match self {
+            Failure::Refused(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
+}
+
+/// Shorthands to classify errors.
+pub(crate) trait Classify<T> {
+    /// A failed check / refusal.
+    fn refused(self) -> Result<T, Failure>;
+    /// An input or usage error.
+    fn usage(self) -> Result<T, Failure>;
+}
+
+impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
+    fn refused(self) -> Result<T, Failure> {
+        self.map_err(|e| Failure::Refused(e.into()))
+    }
+    fn usage(self) -> Result<T, Failure> {
+        self.map_err(|e| Failure::Usage(e.into()))
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    init_tracing(&cli);
+    if let Command::Console = cli.command {
+        // The console owns the terminal and its own runtime.
+        let socket = crate::notary::datadir::DataDir::new(&cli.data).admin_socket_path();
+        return match crate::console::run(&socket) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let (Failure::Refused(e) | Failure::Usage(e)) = &f;
+            eprintln!("error: {e:#}");
+            ExitCode::from(f.code())
+        }
+    }
+}
+
+/// Logs go to stderr, except when a console owns the terminal: then `notar up` logs to
+/// `DATA/notar.log` and `notar console` keeps quiet.
+fn init_tracing(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NOTAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match cli.command {
+        Command::Up { .. } => {
+            let path = cli.data.join("notar.log");
+            builder
+                .with_ansi(false)
+                .with_writer(move || -> Box<dyn std::io::Write> {
+                    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+                        Ok(f) => Box::new(f),
+                        Err(_) => Box::new(std::io::sink()),
+                    }
+                })
+                .init();
+        }
+        Command::Console => builder.with_writer(std::io::sink).init(),
+        _ => builder.with_writer(std::io::stderr).init(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Init { name } => serve::init(&cli.data, &name).await,
+        Command::Serve { listen } => serve::serve(&cli.data, listen).await,
+        Command::Up { listen } => serve::up(&cli.data, listen).await,
+        Command::Console => Err(Failure::Usage(anyhow::anyhow!("console runs outside the runtime"))),
+        Command::Stamp(args) => stamp::stamp(args).await,
+        Command::Verify(args) => stamp::verify(&cli.data, args),
+        Command::Log { command } => log_cmd::run(&cli.data, command).await,
+    }
+}

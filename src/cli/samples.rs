@@ -1,0 +1,28 @@
+//! Loads `samples/` into a new data dir for `notar up`. The files are compiled in, so `notar up`
+//! works from any directory.
+
+use anyhow::anyhow;
+
+use super::Failure;
+use crate::crypto::tsa::{HashAlg, TimestampQuery};
+use crate::notary::Notary;
+
+/// The sample documents that get timestamped.
+const DOCUMENTS: [(&str, &[u8]); 4] = [
+    ("purchase-order-1042.txt", include_bytes!("../../samples/documents/purchase-order-1042.txt")),
+    ("contract-bob-sally.txt", include_bytes!("../../samples/documents/contract-bob-sally.txt")),
+    ("delivery-note-77.txt", include_bytes!("../../samples/documents/delivery-note-77.txt")),
+    ("complaint-draft.txt", include_bytes!("../../samples/documents/complaint-draft.txt")),
+];
+
+/// Timestamps every sample document, as operator `samples`.
+pub async fn load(notary: &Notary) -> Result<(), Failure> {
+    for (name, bytes) in DOCUMENTS {
+        let query = TimestampQuery::for_data(HashAlg::Sha256, bytes, true);
+        notary
+            .stamp_query(query, Some("samples".into()))
+            .await
+            .map_err(|e| Failure::Refused(anyhow!("sample {name}: {e}")))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! `notar init`, `notar serve`, `notar up`: start and stop the service.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::anyhow;
+use tokio::sync::watch;
+
+use super::{Classify, Failure};
+use crate::notary::datadir::DataDir;
+use crate::notary::{Notary, NotaryError, SequencerThread};
+
+fn classify(e: NotaryError) -> Failure {
+    match e {
+        NotaryError::DataDir(_) | NotaryError::Store(crate::store::StoreError::Locked(_)) => Failure::Usage(e.into()),
+        other => Failure::Refused(other.into()),
+    }
+}
+
+/// `notar init`.
+pub async fn init(data: &Path, name: &str) -> Result<(), Failure> {
+    let dir = DataDir::new(data);
+    let id = Notary::init(&dir, name).await.map_err(classify)?;
+    println!("initialised {}", data.display());
+    println!("notary key id   {}", id.key_id);
+    println!("checkpoint key  {}", id.checkpoint_vkey);
+    println!("TSA root        {}", dir.root_cert_path().display());
+    Ok(())
+}
+
+/// A running service: HTTP API and admin socket, stopped through `stop`.
+pub struct Running {
+    /// Bound HTTP address.
+    pub addr: SocketAddr,
+    /// The notary handle (for in-process callers).
+    pub notary: Notary,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    sequencer: SequencerThread,
+    socket: std::path::PathBuf,
+}
+
+impl Running {
+    /// Stops serving, lets the sequencer commit what it holds, and waits for it.
+    pub async fn stop(self) -> Result<(), Failure> {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        drop(self.notary);
+        let _ = std::fs::remove_file(&self.socket);
+        let seq = self.sequencer;
+        tokio::task::spawn_blocking(move || seq.join()).await.refused()?;
+        Ok(())
+    }
+}
+
+/// Opens the data dir and starts the HTTP API and the admin socket.
+pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failure> {
+    let dir = DataDir::new(data);
+    if !dir.exists() {
+        return Err(Failure::Usage(anyhow!(
+            "no data dir at {} (run `notar init --data {}` first)",
+            data.display(),
+            data.display()
+        )));
+    }
+    let (notary, sequencer) = Notary::open(&dir).map_err(classify)?;
+    let listen = listen.unwrap_or_else(|| notary.config().http.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| anyhow!("cannot listen on {listen}: {e}"))
+        .usage()?;
+    let addr = listener.local_addr().refused()?;
+    let socket = dir.admin_socket_path();
+    let admin = crate::api::admin::bind(&socket).await.usage()?;
+    let (stop, stopped) = watch::channel(false);
+
+    let http = {
+        let router = crate::api::router(notary.clone());
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+                tracing::error!("HTTP server failed: {e}");
+            }
+        })
+    };
+    let admin_task = {
+        let notary = notary.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = crate::api::admin::serve(admin, notary) => {}
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+        })
+    };
+    tracing::info!(log_size = notary.log_size(), "notary {} serving on {addr}", notary.identity().name);
+    Ok(Running { addr, notary, stop, tasks: vec![http, admin_task], sequencer, socket })
+}
+
+/// `notar serve`: serve until SIGINT/SIGTERM.
+pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
+    let running = start(data, listen).await?;
+    println!("listening on http://{}", running.addr);
+    let _ = std::io::stdout().flush();
+    shutdown_signal().await;
+    running.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `notar up`: init and load the samples when there is no data dir, serve, and run the console
+/// on this terminal; quitting the console stops the service.
+pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
+    let fresh = !DataDir::new(data).exists();
+    if fresh {
+        init(data, "notar").await?;
+    }
+    let running = start(data, listen).await?;
+    if fresh {
+        super::samples::load(&running.notary).await?;
+    }
+    println!("listening on http://{}", running.addr);
+    let _ = std::io::stdout().flush();
+    let socket = DataDir::new(data).admin_socket_path();
+    // The console builds its own runtime, so it runs on a plain thread, not a runtime worker.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::console::run(&socket));
+    });
+    let outcome = rx.await;
+    running.stop().await?;
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Failure::Refused(e.into())),
+        Err(_) => Err(Failure::Refused(anyhow!("the console stopped unexpectedly"))),
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,133 @@
+//! `notar stamp FILE` and `notar verify FILE.tsr --data-file FILE`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+
+use super::client::{Client, DEFAULT_SERVER};
+use super::{Classify, Failure};
+use crate::crypto::pki::cert_der_from_pem;
+use crate::crypto::tsa::{self, HashAlg};
+use crate::notary::datadir::DataDir;
+
+/// `notar stamp`.
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// The file to timestamp.
+    pub file: PathBuf,
+    /// Notary URL.
+    #[arg(long, default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    pub server: String,
+    /// Hash algorithm of the imprint.
+    #[arg(long, value_parser = ["sha256", "sha384", "sha512"], default_value = "sha256")]
+    pub hash: String,
+    /// Where to write the reply (default FILE.tsr).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `notar verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The timestamp reply (.tsr) to check.
+    pub token: PathBuf,
+    /// The file the timestamp is claimed to cover.
+    #[arg(long)]
+    pub data_file: PathBuf,
+    /// TSA root certificate (PEM); default: keys/root.crt of --data.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn hash_alg(name: &str) -> Result<HashAlg, Failure> {
+    match name {
+        "sha256" => Ok(HashAlg::Sha256),
+        "sha384" => Ok(HashAlg::Sha384),
+        "sha512" => Ok(HashAlg::Sha512),
+        other => Err(Failure::Usage(anyhow!("unknown hash {other}"))),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display())).usage()
+}
+
+/// Sends a query for FILE, checks the reply, writes FILE.tsr.
+pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
+    let alg = hash_alg(&args.hash)?;
+    let data = read(&args.file)?;
+    let query = tsa::TimestampQuery::for_data(alg, &data, true).to_der().usage()?;
+    let client = Client::new(&args.server).usage()?;
+    let reply = client.post("/v1/timestamp", "application/timestamp-query", query).await.refused()?;
+    let chain = client.get_text("/v1/timestamp/certchain").await.refused()?;
+    let root = last_pem_cert(&chain).refused()?;
+    let token = tsa::verify_response(&reply, &data, &root, None)
+        .map_err(|e| anyhow!("the notary's reply does not verify: {e}"))
+        .refused()?;
+    let out = args.out.unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".tsr");
+        PathBuf::from(p)
+    });
+    std::fs::write(&out, &reply).with_context(|| format!("writing {}", out.display())).usage()?;
+    println!("wrote {}", out.display());
+    println!("serial (log index) {}", serial_text(&token));
+    println!("time               {}", crate::model::time::rfc3339_ms(token.gen_time));
+    println!("imprint            {} {}", token.hash_alg.name(), hex::encode(&token.imprint));
+    Ok(())
+}
+
+fn serial_text(t: &tsa::VerifiedToken) -> String {
+    t.serial_u64().map_or_else(|| hex::encode(&t.serial), |s| s.to_string())
+}
+
+/// The last certificate of a PEM chain (the root), DER.
+fn last_pem_cert(chain: &str) -> anyhow::Result<Vec<u8>> {
+    let marker = "-----BEGIN CERTIFICATE-----";
+    let start = chain.rfind(marker).ok_or_else(|| anyhow!("certificate chain holds no certificate"))?;
+    Ok(cert_der_from_pem(&chain[start..])?)
+}
+
+/// Checks FILE.tsr offline.
+pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
+    let reply = read(&args.token)?;
+    let file = read(&args.data_file)?;
+    let ca_path = args.ca.unwrap_or_else(|| DataDir::new(data).root_cert_path());
+    let ca_pem = std::fs::read_to_string(&ca_path)
+        .with_context(|| format!("reading the TSA root {} (give it with --ca)", ca_path.display()))
+        .usage()?;
+    let root = cert_der_from_pem(&ca_pem).with_context(|| ca_path.display().to_string()).usage()?;
+    match tsa::verify_response(&reply, &file, &root, None) {
+        Ok(t) => {
+            if args.json {
+                let v = serde_json::json!({
+                    "ok": true,
+                    "serial": t.serial_u64(),
+                    "gen_time": crate::model::time::rfc3339_ms(t.gen_time),
+                    "hash_alg": t.hash_alg.name(),
+                    "imprint": hex::encode(&t.imprint),
+                    "policy": t.policy.to_string(),
+                });
+                println!("{v}");
+            } else {
+                println!("Verification: OK");
+                println!("serial (log index) {}", serial_text(&t));
+                println!("time               {}", crate::model::time::rfc3339_ms(t.gen_time));
+                println!("policy             {}", t.policy);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if args.json {
+                println!("{}", serde_json::json!({"ok": false, "reason": e.to_string()}));
+            } else {
+                println!("Verification: FAILED");
+            }
+            Err(Failure::Refused(anyhow!("{}: {e}", args.token.display())))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Keys to actions. Which keys mean what depends on what is open: a prompt takes text, the
+//! confirmation dialog takes only its own keys, so no global key can slip through it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Move};
+use super::app::{App, Overlay, Screen};
+
+/// The action for `key` in the current state, if any.
+pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')) {
+        return Some(Action::Quit);
+    }
+    match &app.overlay {
+        Overlay::Confirm(_) => confirm_key(key),
+        Overlay::Prompt(_) => prompt_key(key, ctrl),
+        Overlay::Help => match key.code {
+            KeyCode::Esc | KeyCode::Char('?') => Some(Action::Back),
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => None,
+        },
+        Overlay::StampResult(_) => Some(Action::Back),
+        Overlay::None => screen_key(app.screen, key, ctrl),
+    }
+}
+
+fn confirm_key(key: KeyEvent) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => Action::ConfirmSign,
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') | KeyCode::Esc => {
+            Action::ConfirmCancel
+        }
+        KeyCode::Enter => Action::ConfirmActivate,
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+            Action::ConfirmToggleFocus
+        }
+        KeyCode::Char('h') | KeyCode::Char('l') => Action::ConfirmToggleFocus,
+        KeyCode::Up | KeyCode::Char('k') => Action::ConfirmScroll(-1),
+        KeyCode::Down | KeyCode::Char('j') => Action::ConfirmScroll(1),
+        KeyCode::PageUp => Action::ConfirmScroll(-10),
+        KeyCode::PageDown => Action::ConfirmScroll(10),
+        _ => return None,
+    })
+}
+
+fn prompt_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
+    match key.code {
+        KeyCode::Esc => Some(Action::Back),
+        KeyCode::Enter => Some(Action::PromptSubmit),
+        KeyCode::Backspace => Some(Action::PromptBackspace),
+        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+            Some(Action::PromptInput(c))
+        }
+        _ => None,
+    }
+}
+
+fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
+    if ctrl {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Tab => Action::NextScreen,
+        KeyCode::BackTab => Action::PrevScreen,
+        KeyCode::Char('1') => Action::GoTo(Screen::Dashboard),
+        KeyCode::Char('2') => Action::GoTo(Screen::Timestamps),
+        KeyCode::Char('3') => Action::GoTo(Screen::Log),
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('/') => Action::OpenSearch,
+        KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Up | KeyCode::Char('k') => Action::Move(Move::Up),
+        KeyCode::Down | KeyCode::Char('j') => Action::Move(Move::Down),
+        KeyCode::PageUp => Action::Move(Move::PageUp),
+        KeyCode::PageDown => Action::Move(Move::PageDown),
+        KeyCode::Home | KeyCode::Char('g') => Action::Move(Move::Top),
+        KeyCode::End | KeyCode::Char('G') => Action::Move(Move::Bottom),
+        KeyCode::Char('s') if screen == Screen::Timestamps => Action::OpenStampPrompt,
+        KeyCode::Char('v') if screen == Screen::Log => Action::Verify,
+        _ => return None,
+    })
+}
+
+/// The key list shown by `?`: (keys, what they do).
+pub const HELP: &[(&str, &str)] = &[
+    ("Tab / Shift-Tab", "next / previous screen"),
+    ("1 2 3", "Dashboard, Timestamps, Log"),
+    ("↑ ↓  j k", "move the selection"),
+    ("PgUp PgDn", "move by a page"),
+    ("Home End  g G", "first / last row"),
+    ("/", "search: digest or file (2), entry index (3)"),
+    ("s", "stamp a file (Timestamps)"),
+    ("v", "verify inclusion of the entry (Log)"),
+    ("r", "refresh now"),
+    ("y / n", "sign / cancel in the confirmation dialog"),
+    ("Esc", "close dialog, prompt or search"),
+    ("?", "this help"),
+    ("q  Ctrl-C", "quit"),
+];

@@ -1,0 +1,134 @@
+//! Screen 1: who the notary is and how it is doing.
+
+use chrono::DateTime;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::super::app::App;
+use super::super::confirm::group_digits;
+use super::super::sanitize::sanitize_prefix;
+use super::text::kv_lines;
+
+const LABEL_WIDTH: usize = 14;
+/// Longer values are cut (with a visible `…`): nothing here is about to be signed.
+const VALUE_CHARS_MAX: usize = 160;
+
+/// Draws the dashboard into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let h = &app.hello;
+    let inner_width = usize::from(area.width.saturating_sub(2));
+    let kv = |label: &str, value: &str| {
+        kv_lines(
+            label,
+            &sanitize_prefix(value, VALUE_CHARS_MAX),
+            LABEL_WIDTH,
+            inner_width,
+            t.label,
+            ratatui::style::Style::new(),
+        )
+    };
+    let mut identity = Vec::new();
+    identity.extend(kv("Notary", &h.notary));
+    identity.extend(kv("Key id", &h.key_id));
+    identity.extend(kv("Log key", &h.checkpoint_vkey));
+    identity.extend(kv("TSA subject", &h.tsa_subject));
+    identity.extend(kv("TSA policy", &h.timestamp_policy));
+    identity.extend(kv(
+        "TSA accuracy",
+        &format!("{} ms", h.timestamp_accuracy_ms),
+    ));
+    identity.extend(kv(
+        "Operator",
+        &format!("{} (arbitrator {})", h.operator, h.arbitrator),
+    ));
+
+    let mut service = Vec::new();
+    match &app.status {
+        None => service.push(Line::from(Span::styled(
+            "Waiting for the first status…",
+            t.hint,
+        ))),
+        Some(s) => {
+            if s.failed {
+                service.push(Line::from(Span::styled(
+                    " FAILED: a storage failure stopped signing; see the notary's log ",
+                    t.error.add_modifier(ratatui::style::Modifier::REVERSED),
+                )));
+            }
+            service.extend(kv(
+                "Log size",
+                &format!("{} entries", group_digits(s.log_size)),
+            ));
+            service.extend(kv(
+                "Checkpoint",
+                &format!(
+                    "size {}, signed {} ago",
+                    group_digits(s.checkpoint_size),
+                    seconds(s.checkpoint_age_ms)
+                ),
+            ));
+            service.extend(kv(
+                "Timestamps",
+                &format!(
+                    "{}.{:03}/s over the last 10 s · {} since start",
+                    s.timestamps_per_s_milli / 1000,
+                    s.timestamps_per_s_milli % 1000,
+                    group_digits(s.timestamps_total)
+                ),
+            ));
+            service.extend(kv("Uptime", &uptime(&s.started_at, &s.now)));
+            service.extend(kv("Server clock", &s.now));
+        }
+    }
+    if !app.connected {
+        service.push(Line::from(Span::styled(
+            "DISCONNECTED: figures are no longer updated",
+            t.error,
+        )));
+    }
+
+    let identity_height = identity.len() as u16 + 2;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(identity_height), Constraint::Min(0)]).areas(area);
+    let block = |title: &'static str| Block::bordered().title(Span::styled(title, t.title));
+    frame.render_widget(Paragraph::new(identity).block(block(" Notary ")), top);
+    frame.render_widget(Paragraph::new(service).block(block(" Service ")), bottom);
+}
+
+/// `1234` ms → `1.2 s`.
+fn seconds(ms: u64) -> String {
+    format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
+}
+
+/// Time between two RFC 3339 instants as `1d 02:03:04`, or `?` if unparsable.
+fn uptime(started_at: &str, now: &str) -> String {
+    let (Ok(a), Ok(b)) = (
+        DateTime::parse_from_rfc3339(started_at),
+        DateTime::parse_from_rfc3339(now),
+    ) else {
+        return "?".into();
+    };
+    let secs = (b - a).num_seconds().max(0);
+    let (d, rem) = (secs / 86_400, secs % 86_400);
+    let hms = format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    let body = if d > 0 { format!("{d}d {hms}") } else { hms };
+    format!("{body} (since {started_at})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_and_seconds_format() {
+        assert_eq!(
+            uptime("2025-03-01T10:00:00.000Z", "2025-03-02T12:03:04.500Z"),
+            "1d 02:03:04 (since 2025-03-01T10:00:00.000Z)"
+        );
+        assert_eq!(uptime("bad", "2025-03-02T12:03:04.500Z"), "?");
+        assert_eq!(seconds(1_234), "1.2 s");
+    }
+}

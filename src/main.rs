@@ -1,0 +1,10 @@
+//! The `notar` binary: parses the command line and hands over to `notar::cli`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = notar::cli::Cli::parse();
+    notar::cli::main(args)
+}

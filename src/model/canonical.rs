@@ -1,0 +1,87 @@
+//! Canonical JSON (RFC 8785, JCS) for the payloads notar signs and logs.
+//!
+//! Our payloads hold only strings, integers, booleans, arrays and objects (DESIGN.md §4). For such
+//! values JCS is: object members sorted by key, no insignificant white space, the shortest string
+//! escapes. serde_json (without `preserve_order`) keeps objects in a BTreeMap, sorted by key bytes
+//! (for keys in the Basic Multilingual Plane that is the UTF-16 order JCS asks for, and our keys are
+//! ASCII), writes no white space and escapes strings as JCS does, so it suffices once floats are
+//! refused. That refusal is the one rule added here.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Why a value has no canonical form.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CanonicalError {
+    /// Floats are not allowed in signed payloads: money is integer minor units.
+    #[error("floating-point number in a signed payload")]
+    Float,
+    /// The value could not be turned into JSON at all.
+    #[error("not serialisable: {0}")]
+    Serialise(String),
+    /// Nested deeper than any payload of ours.
+    #[error("nested deeper than {0} levels")]
+    TooDeep(usize),
+}
+
+/// Deepest nesting a signed payload may have.
+pub const DEPTH_MAX: usize = 32;
+
+/// The canonical bytes of `value`.
+pub fn to_canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
+    let v = serde_json::to_value(value).map_err(|e| CanonicalError::Serialise(e.to_string()))?;
+    check(&v)?;
+    serde_json::to_vec(&v).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
+/// Refuses floats and excessive depth, walking the tree with an explicit stack.
+fn check(root: &Value) -> Result<(), CanonicalError> {
+    let mut stack = vec![(root, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > DEPTH_MAX {
+            return Err(CanonicalError::TooDeep(DEPTH_MAX));
+        }
+        match v {
+            Value::Number(n) if !(n.is_i64() || n.is_u64()) => return Err(CanonicalError::Float),
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_are_sorted_and_compact() {
+        let v = json!({"b": 1, "a": {"z": [true, null], "c": "x"}});
+        assert_eq!(to_canonical_json(&v).expect("ok"), br#"{"a":{"c":"x","z":[true,null]},"b":1}"#);
+    }
+
+    #[test]
+    fn strings_use_jcs_escapes() {
+        let v = json!({"s": "\u{1}\n\"\\é€"});
+        assert_eq!(
+            String::from_utf8(to_canonical_json(&v).expect("ok")).expect("utf8"),
+            "{\"s\":\"\\u0001\\n\\\"\\\\é€\"}"
+        );
+    }
+
+    #[test]
+    fn floats_are_refused() {
+        assert_eq!(to_canonical_json(&json!({"x": 1.5})), Err(CanonicalError::Float));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut v = json!(1);
+        for _ in 0..40 {
+            v = json!([v]);
+        }
+        assert_eq!(to_canonical_json(&v), Err(CanonicalError::TooDeep(DEPTH_MAX)));
+    }
+}

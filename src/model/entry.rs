@@ -1,0 +1,63 @@
+//! What a leaf of the notary log holds: one signed statement of the notary, as canonical JSON.
+//!
+//! Every signature the notary makes is one entry; an auditor who reads the log can re-check each
+//! signature from the entry alone (the entry carries the signed object itself).
+
+use serde::{Deserialize, Serialize};
+
+use super::canonical::{to_canonical_json, CanonicalError};
+
+/// The kinds of log entry. New kinds are added as the notary learns to sign new things.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Entry 0: the notary's public keys and certificates, fixed at `notar init`.
+    NotaryIdentity,
+    /// An RFC 3161 timestamp token.
+    Timestamp,
+}
+
+/// One log leaf.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogEntry {
+    /// What was signed.
+    pub kind: EntryKind,
+    /// When the notary logged it (RFC 3339, ms, UTC).
+    pub logged_at: String,
+    /// The arbitrator who caused it, for actions taken through the console or CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// The signed object or its description; the shape depends on `kind`.
+    pub body: serde_json::Value,
+}
+
+impl LogEntry {
+    /// The leaf bytes: canonical JSON of the entry.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        to_canonical_json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn entry_bytes_are_canonical_and_parse_back() {
+        let e = LogEntry {
+            kind: EntryKind::Timestamp,
+            logged_at: "2026-03-10T12:00:00.000Z".into(),
+            operator: None,
+            body: json!({"serial": 7, "hash_alg": "sha256"}),
+        };
+        let bytes = e.to_bytes().expect("bytes");
+        assert_eq!(
+            bytes,
+            br#"{"body":{"hash_alg":"sha256","serial":7},"kind":"timestamp","logged_at":"2026-03-10T12:00:00.000Z"}"#
+        );
+        let back: LogEntry = serde_json::from_slice(&bytes).expect("parse");
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,164 @@
+//! `notar.toml`: what an operator may set. Parsed once at start; unknown fields are errors, so a
+//! typo never silently falls back to a default.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Identity of this notary.
+    pub notary: NotarySection,
+    /// Public HTTP API.
+    pub http: HttpSection,
+    /// RFC 3161 timestamping.
+    pub timestamp: TimestampSection,
+    /// Unix user name -> arbitrator display name: who may use the admin socket.
+    #[serde(default)]
+    pub arbitrators: BTreeMap<String, String>,
+}
+
+/// `[notary]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NotarySection {
+    /// Short name; also the checkpoint signer's key name.
+    pub name: String,
+    /// Checkpoint origin line (C2SP tlog-checkpoint), e.g. `notar.example/log`.
+    pub log_origin: String,
+}
+
+/// `[http]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    /// `ADDR:PORT` to listen on; `--listen` overrides it.
+    pub listen: String,
+}
+
+/// `[timestamp]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampSection {
+    /// TSA policy OID put in every token (RFC 3161 `policy`).
+    pub policy_oid: String,
+    /// Declared accuracy of genTime, in milliseconds (1..=60000).
+    pub accuracy_ms: u32,
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// TOML syntax or a wrong/unknown field; the message names the line.
+    #[error("{0}")]
+    Parse(String),
+    /// A value that parses but cannot work.
+    #[error("invalid value for {field}: {reason}")]
+    Invalid {
+        /// The dotted field name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Defaults for a fresh data dir; `policy_oid` is chosen by the caller (unique per notary).
+    pub fn new_default(name: &str, policy_oid: String) -> Self {
+        Config {
+            notary: NotarySection {
+                name: name.to_string(),
+                log_origin: format!("{name}.notar/log"),
+            },
+            http: HttpSection { listen: "127.0.0.1:8080".into() },
+            timestamp: TimestampSection { policy_oid, accuracy_ms: 1000 },
+            arbitrators: BTreeMap::new(),
+        }
+    }
+
+    /// Parses and validates `notar.toml` text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The file text, with a comment header.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).unwrap_or_default();
+        format!(
+            "# notar configuration. Edit with the service stopped.\n\
+             # [arbitrators] maps Unix user names to arbitrator names: who may open the console.\n\n{body}"
+        )
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let name = &self.notary.name;
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+            return Err(ConfigError::Invalid {
+                field: "notary.name",
+                reason: "use letters, digits, '-', '.', '_'".into(),
+            });
+        }
+        let origin = &self.notary.log_origin;
+        if origin.is_empty() || origin.chars().any(|c| c.is_control() || c == '+' || c.is_whitespace()) {
+            return Err(ConfigError::Invalid {
+                field: "notary.log_origin",
+                reason: "must be non-empty, without spaces, '+' or control characters".into(),
+            });
+        }
+        if self.http.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                field: "http.listen",
+                reason: format!("{:?} is not ADDR:PORT", self.http.listen),
+            });
+        }
+        if self.timestamp.policy_oid.parse::<const_oid::ObjectIdentifier>().is_err() {
+            return Err(ConfigError::Invalid {
+                field: "timestamp.policy_oid",
+                reason: format!("{:?} is not a dotted OID", self.timestamp.policy_oid),
+            });
+        }
+        if !(1..=60_000).contains(&self.timestamp.accuracy_ms) {
+            return Err(ConfigError::Invalid {
+                field: "timestamp.accuracy_ms",
+                reason: "must be between 1 and 60000".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_round_trips_through_toml() {
+        let c = Config::new_default("notar", "2.25.1234".into());
+        assert_eq!(Config::parse(&c.to_toml()).expect("parse"), c);
+    }
+
+    #[test]
+    fn unknown_field_names_the_line() {
+        let mut text = Config::new_default("notar", "2.25.1".into()).to_toml();
+        text = text.replace("[http]", "[http]\nlisten_typo = 1");
+        let err = Config::parse(&text).err().expect("error");
+        assert!(err.to_string().contains("listen_typo"), "{err}");
+        assert!(err.to_string().contains("line"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let mut c = Config::new_default("notar", "not-an-oid".into());
+        assert!(Config::parse(&c.to_toml()).is_err());
+        c.timestamp.policy_oid = "2.25.1".into();
+        c.timestamp.accuracy_ms = 0;
+        assert!(Config::parse(&c.to_toml()).is_err());
+        c.timestamp.accuracy_ms = 1000;
+        c.http.listen = "localhost".into();
+        assert!(Config::parse(&c.to_toml()).is_err());
+    }
+}

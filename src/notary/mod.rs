@@ -1,0 +1,275 @@
+//! The notary: the one owner of state changes. Front ends (HTTP API, console, CLI) call it; it
+//! sends every signing command through the sequencer and answers reads from the store.
+
+pub mod config;
+pub mod datadir;
+mod hashes;
+mod rate;
+mod reads;
+pub mod sequencer;
+mod stamp;
+
+use std::sync::Arc;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+pub use reads::{Stats, TimestampRecord};
+pub use sequencer::PublishedCheckpoint;
+pub use stamp::{StampOutcome, StampReceipt};
+
+use self::config::Config;
+use self::datadir::{DataDir, DataDirError, Material};
+use self::sequencer::{Clock, Core, Job, Published};
+use crate::crypto::keys::key_id;
+use crate::crypto::tsa::TsaSigner;
+use crate::log::checkpoint::vkey;
+use crate::log::LogError;
+use crate::model::canonical::CanonicalError;
+use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::time::rfc3339_ms;
+use crate::store::{Store, StoreError};
+
+/// Most commands waiting for the sequencer; past it callers get `Overloaded` (HTTP 503).
+pub const QUEUE_LEN_MAX: usize = 8192;
+
+/// Why the notary could not do what was asked. `code()` is the wire name.
+#[derive(Debug, thiserror::Error)]
+pub enum NotaryError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data dir is unusable.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The Merkle log refused an operation (bad proof range, missing hash).
+    #[error("log: {0}")]
+    Log(#[from] LogError),
+    /// Building or signing an RFC 3161 token failed.
+    #[error("timestamp signing failed: {0}")]
+    Tsa(String),
+    /// A log entry could not be encoded.
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+    /// Stored data contradicts itself: the notary refuses to continue on it.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    /// The queue is full.
+    #[error("the notary is busy; retry shortly")]
+    Overloaded,
+    /// The sequencer stopped (shutdown or an earlier failed write).
+    #[error("the notary is not signing (stopping, or stopped after a storage failure)")]
+    Unavailable,
+    /// The batch holding this command was not made durable.
+    #[error("could not make the record durable: {0}")]
+    CommitFailed(String),
+    /// Nothing with that index/id.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request's parameters are out of range or malformed.
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl NotaryError {
+    /// Stable snake_case code for the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotaryError::Store(_) | NotaryError::CommitFailed(_) => "storage_failure",
+            NotaryError::DataDir(_) => "data_dir",
+            NotaryError::Log(_) | NotaryError::Canonical(_) | NotaryError::Tsa(_) => "internal",
+            NotaryError::Corrupt(_) => "corrupt",
+            NotaryError::Overloaded => "overloaded",
+            NotaryError::Unavailable => "unavailable",
+            NotaryError::NotFound(_) => "not_found",
+            NotaryError::BadRequest(_) => "bad_request",
+        }
+    }
+}
+
+/// The notary's public identity, as served by `GET /v1/notary`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Identity {
+    /// Short name; the checkpoint key name.
+    pub name: String,
+    /// Ed25519 key id (hex SHA-256 of the public key).
+    pub key_id: String,
+    /// Ed25519 public key, base64.
+    pub public_key: String,
+    /// C2SP note verifier key for checkpoints.
+    pub checkpoint_vkey: String,
+    /// Checkpoint origin line.
+    pub log_origin: String,
+    /// TSA certificate, PEM.
+    pub tsa_certificate: String,
+    /// Root certificate of the TSA, PEM.
+    pub root_certificate: String,
+    /// Subject of the TSA certificate (RFC 4514 form).
+    pub tsa_subject: String,
+    /// TSA policy OID.
+    pub timestamp_policy: String,
+    /// Declared timestamp accuracy.
+    pub timestamp_accuracy_ms: u32,
+}
+
+struct Shared {
+    store: Arc<Store>,
+    published: Arc<Published>,
+    identity: Identity,
+    config: Config,
+    tsa: TsaSigner,
+    policy: const_oid::ObjectIdentifier,
+    started_at: DateTime<Utc>,
+    stamp_rate: rate::RateMeter,
+}
+
+/// A handle on the running notary; cheap to clone.
+#[derive(Clone)]
+pub struct Notary {
+    tx: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+/// Keeps the sequencer thread; dropping every `Notary` ends it, `join` waits for it.
+pub struct SequencerThread(std::thread::JoinHandle<()>);
+
+impl SequencerThread {
+    /// Waits until the sequencer has committed what it had and stopped.
+    pub fn join(self) {
+        let _ = self.0.join();
+    }
+}
+
+/// The subject of a PEM certificate, RFC 4514 form.
+fn subject_of_pem(pem: &str) -> Result<String, NotaryError> {
+    use der::DecodePem;
+    let cert = x509_cert::Certificate::from_pem(pem).map_err(|e| NotaryError::Tsa(format!("TSA certificate: {e}")))?;
+    Ok(cert.tbs_certificate.subject.to_string())
+}
+
+fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+impl Notary {
+    /// `notar init`: creates the data dir, keys, database and the genesis log entry.
+    pub async fn init(dir: &DataDir, name: &str) -> Result<Identity, NotaryError> {
+        let material = dir.create(name, Utc::now())?;
+        Store::create(&dir.db_path())?;
+        let (notary, thread) = Self::start(dir, material, system_clock())?;
+        let identity = notary.identity().clone();
+        let body = serde_json::to_value(&identity).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+        notary.log_plain(EntryKind::NotaryIdentity, None, body).await?;
+        drop(notary);
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+        Ok(identity)
+    }
+
+    /// Opens an existing data dir and starts the sequencer.
+    pub fn open(dir: &DataDir) -> Result<(Notary, SequencerThread), NotaryError> {
+        Self::open_with_clock(dir, system_clock())
+    }
+
+    /// As `open`, with a given clock (tests).
+    pub fn open_with_clock(dir: &DataDir, clock: Clock) -> Result<(Notary, SequencerThread), NotaryError> {
+        let material = dir.load()?;
+        Self::start(dir, material, clock)
+    }
+
+    fn start(dir: &DataDir, m: Material, clock: Clock) -> Result<(Notary, SequencerThread), NotaryError> {
+        let store = Arc::new(Store::open(&dir.db_path())?);
+        let tsa = TsaSigner::from_pem(&m.tsa_key_pem, &m.tsa_cert_pem).map_err(|e| NotaryError::Tsa(e.to_string()))?;
+        let policy = m
+            .config
+            .timestamp
+            .policy_oid
+            .parse()
+            .map_err(|_| NotaryError::BadRequest("timestamp.policy_oid".into()))?;
+        let vk = m.notary_key.verifying_key();
+        let identity = Identity {
+            name: m.config.notary.name.clone(),
+            key_id: key_id(&vk),
+            public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
+            checkpoint_vkey: vkey(&m.config.notary.name, &vk),
+            log_origin: m.config.notary.log_origin.clone(),
+            tsa_certificate: m.tsa_cert_pem.clone(),
+            root_certificate: m.root_cert_pem.clone(),
+            tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
+            timestamp_policy: m.config.timestamp.policy_oid.clone(),
+            timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
+        };
+        let core = Core::load(
+            store.clone(),
+            m.notary_key,
+            m.config.notary.name.clone(),
+            m.config.notary.log_origin.clone(),
+            clock.clone(),
+        )?;
+        let published = core.published();
+        let (tx, rx) = mpsc::channel(QUEUE_LEN_MAX);
+        let thread = sequencer::spawn(core, rx).map_err(|e| NotaryError::Tsa(e.to_string()))?;
+        let shared = Shared {
+            store,
+            published,
+            identity,
+            config: m.config,
+            tsa,
+            policy,
+            started_at: clock(),
+            stamp_rate: rate::RateMeter::default(),
+        };
+        Ok((Notary { tx, shared: Arc::new(shared) }, SequencerThread(thread)))
+    }
+
+    /// The notary's public identity.
+    pub fn identity(&self) -> &Identity {
+        &self.shared.identity
+    }
+
+    /// The loaded configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// When this process started serving.
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.shared.started_at
+    }
+
+    fn submit(&self, job: Job) -> Result<(), NotaryError> {
+        if self.shared.published.failed() {
+            return Err(NotaryError::Unavailable);
+        }
+        self.tx.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => NotaryError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => NotaryError::Unavailable,
+        })
+    }
+
+    /// Logs an entry that carries no signature of its own beyond the checkpoint (the genesis
+    /// identity record). Returns its log index.
+    async fn log_plain(
+        &self,
+        kind: EntryKind,
+        operator: Option<String>,
+        body: serde_json::Value,
+    ) -> Result<u64, NotaryError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |ctx| {
+            let index = ctx.index;
+            Some(sequencer::Staged {
+                entry: LogEntry { kind, logged_at: rfc3339_ms(ctx.now), operator, body },
+                records: Vec::new(),
+                finish: Box::new(move |r| {
+                    sequencer::reply(tx, r.map(|_| index).map_err(|e| NotaryError::CommitFailed(e.0)))
+                }),
+            })
+        });
+        self.submit(job)?;
+        rx.await.map_err(|_| NotaryError::Unavailable)?
+    }
+}

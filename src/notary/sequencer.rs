@@ -1,0 +1,259 @@
+//! The sequencer: the one thread that changes state. It drains the command queue in batches,
+//! stages each command (decide, sign, build the log entry with its index), appends every entry to
+//! the Merkle log, signs a checkpoint, writes it all in one synced batch, and only then answers.
+//! No answer carries a signature that is not durably in the log (DESIGN.md §10, invariant 2).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+use tokio::sync::{mpsc, oneshot};
+
+use super::hashes::StoreHashes;
+use super::NotaryError;
+use crate::log::checkpoint::{sign_checkpoint, Checkpoint};
+use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
+use crate::model::entry::LogEntry;
+use crate::store::{u64_key, Batch, Cf, Store};
+
+/// Most commands committed in one batch: bounds a batch's memory and its latency.
+pub const BATCH_SIZE_MAX: usize = 256;
+/// Meta key holding the committed log size (u64 BE).
+const LOG_SIZE_KEY: &[u8] = b"log_size";
+
+/// Where time comes from; tests substitute a fixed clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// A command's work once decided and signed, waiting for the batch to be durable.
+pub(crate) struct Staged {
+    /// The log entry; its index was fixed when it was staged.
+    pub entry: LogEntry,
+    /// Records to write beside the leaf.
+    pub records: Vec<(Cf, Vec<u8>, Vec<u8>)>,
+    /// Called once with the commit's outcome: answers the caller.
+    pub finish: Finish,
+}
+
+/// Answers a staged command's caller once its batch is durable, or failed.
+pub(crate) type Finish = Box<dyn FnOnce(Result<(), CommitFailed>) + Send>;
+
+/// The batch could not be made durable; the notary stopped signing.
+#[derive(Clone, Debug)]
+pub struct CommitFailed(pub String);
+
+/// What a command needs to stage itself.
+pub(crate) struct StageCtx {
+    /// The log index its entry will get.
+    pub index: u64,
+    /// Now, never earlier than the previous command's time.
+    pub now: DateTime<Utc>,
+}
+
+/// A unit of work sent to the sequencer. It decides and signs inside `stage` and returns what to
+/// write, or answers its caller directly (with an error) and returns `None`.
+pub(crate) type Job = Box<dyn FnOnce(&StageCtx) -> Option<Staged> + Send>;
+
+/// The latest checkpoint, as published after a commit.
+#[derive(Clone, Debug)]
+pub struct PublishedCheckpoint {
+    /// Tree size it covers.
+    pub size: u64,
+    /// The signed note.
+    pub note: String,
+    /// When it was signed (sequencer clock).
+    pub signed_at: DateTime<Utc>,
+}
+
+/// What the sequencer publishes to readers after each commit.
+#[derive(Default)]
+pub struct Published {
+    log_size: AtomicU64,
+    checkpoint: RwLock<Option<Arc<PublishedCheckpoint>>>,
+    failed: AtomicBool,
+}
+
+impl Published {
+    /// Committed log size.
+    pub fn log_size(&self) -> u64 {
+        self.log_size.load(Ordering::Acquire)
+    }
+    /// Latest signed checkpoint note.
+    pub fn checkpoint(&self) -> Option<Arc<PublishedCheckpoint>> {
+        self.checkpoint.read().ok().and_then(|c| c.clone())
+    }
+    /// True once a write failed: the notary stops signing until restarted.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+    fn publish(&self, size: u64, note: String, signed_at: DateTime<Utc>) {
+        if let Ok(mut c) = self.checkpoint.write() {
+            *c = Some(Arc::new(PublishedCheckpoint { size, note, signed_at }));
+        }
+        self.log_size.store(size, Ordering::Release);
+    }
+}
+
+/// The sequencer's state: the log frontier and what it needs to sign.
+pub(crate) struct Core {
+    store: Arc<Store>,
+    notary_key: SigningKey,
+    key_name: String,
+    origin: String,
+    log_size: u64,
+    last_time: DateTime<Utc>,
+    clock: Clock,
+    published: Arc<Published>,
+}
+
+impl Core {
+    /// Loads the frontier from the store and checks it against the last checkpoint.
+    pub fn load(
+        store: Arc<Store>,
+        notary_key: SigningKey,
+        key_name: String,
+        origin: String,
+        clock: Clock,
+    ) -> Result<Self, NotaryError> {
+        let log_size = match store.get(Cf::Meta, LOG_SIZE_KEY)? {
+            None => 0,
+            Some(raw) => <[u8; 8]>::try_from(raw.as_slice())
+                .map(u64::from_be_bytes)
+                .map_err(|_| NotaryError::Corrupt("log size record".into()))?,
+        };
+        let published = Arc::new(Published::default());
+        if log_size > 0 {
+            let (_, note) = store
+                .last(Cf::Checkpoints, 1)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| NotaryError::Corrupt("log has entries but no checkpoint".into()))?;
+            let note = String::from_utf8(note).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
+            let cp = crate::log::checkpoint::open_checkpoint(&note, &key_name, &notary_key.verifying_key())?;
+            // The pair of the write-side invariant: the stored tree is the one we last signed.
+            let root = tree_hash(log_size, &StoreHashes(&store))?;
+            if cp.size != log_size || cp.root != root || cp.origin != origin {
+                return Err(NotaryError::Corrupt(format!(
+                    "last checkpoint (size {}) does not match the stored log (size {log_size})",
+                    cp.size
+                )));
+            }
+            published.publish(log_size, note, clock());
+        }
+        Ok(Core {
+            store,
+            notary_key,
+            key_name,
+            origin,
+            log_size,
+            last_time: DateTime::<Utc>::MIN_UTC,
+            clock,
+            published,
+        })
+    }
+
+    /// Shared view for readers.
+    pub fn published(&self) -> Arc<Published> {
+        self.published.clone()
+    }
+
+    fn now(&mut self) -> DateTime<Utc> {
+        let t = crate::model::time::truncate_ms((self.clock)());
+        self.last_time = self.last_time.max(t);
+        self.last_time
+    }
+
+    /// Stages and commits `jobs` as one batch.
+    pub fn run_batch(&mut self, jobs: Vec<Job>) {
+        let mut staged = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let ctx = StageCtx {
+                index: self.log_size + staged.len() as u64,
+                now: self.now(),
+            };
+            if let Some(s) = job(&ctx) {
+                staged.push(s);
+            }
+        }
+        if staged.is_empty() {
+            return;
+        }
+        let mut finishes = Vec::with_capacity(staged.len());
+        let result = self
+            .commit(staged, &mut finishes)
+            .map_err(|e| CommitFailed(e.to_string()));
+        if let Err(CommitFailed(e)) = &result {
+            // Fail-stop: the disk may or may not hold the batch; only a restart, which re-reads
+            // the frontier from disk, can continue safely.
+            self.published.failed.store(true, Ordering::Release);
+            tracing::error!("commit failed, notary stops signing: {e}");
+        }
+        for finish in finishes {
+            finish(result.clone());
+        }
+    }
+
+    fn commit(
+        &mut self,
+        staged: Vec<Staged>,
+        finishes: &mut Vec<Finish>,
+    ) -> Result<(), NotaryError> {
+        let mut batch = Batch::new();
+        let base = StoreHashes(&self.store);
+        let mut tree = PendingHashes::new(&base, self.log_size);
+        for s in staged {
+            finishes.push(s.finish);
+            let bytes = s.entry.to_bytes()?;
+            let index = tree.append(leaf_hash(&bytes))?;
+            self.store.put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
+            for (cf, k, v) in &s.records {
+                self.store.put(&mut batch, *cf, k, v);
+            }
+        }
+        let size = tree.size();
+        let root = tree_hash(size, &tree)?;
+        for (i, h) in (tree.start_index()..).zip(tree.pending()) {
+            self.store.put(&mut batch, Cf::LogHashes, &u64_key(i), h);
+        }
+        let cp = Checkpoint { origin: self.origin.clone(), size, root };
+        let note = sign_checkpoint(&cp, &self.key_name, &self.notary_key);
+        self.store.put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
+        self.store.put(&mut batch, Cf::Meta, LOG_SIZE_KEY, &size.to_be_bytes());
+        self.store.write(batch)?;
+        self.log_size = size;
+        let now = self.last_time;
+        self.published.publish(size, note, now);
+        Ok(())
+    }
+}
+
+/// Runs the sequencer on its own thread until every sender is dropped.
+pub(crate) fn spawn(
+    mut core: Core,
+    mut rx: mpsc::Receiver<Job>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("notar-sequencer".into())
+        .spawn(move || {
+            while let Some(first) = rx.blocking_recv() {
+                let mut jobs = vec![first];
+                while jobs.len() < BATCH_SIZE_MAX {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
+                }
+                if core.published.failed() {
+                    // Dropping a job drops its reply channel: its caller gets `Unavailable`.
+                    drop(jobs);
+                    continue;
+                }
+                core.run_batch(jobs);
+            }
+        })
+}
+
+/// Answers a oneshot, ignoring a caller who stopped waiting.
+pub(crate) fn reply<T>(tx: oneshot::Sender<T>, value: T) {
+    let _ = tx.send(value);
+}

@@ -1,0 +1,114 @@
+//! The timestamp command: RFC 3161 tokens whose serial number is their log index, so each token
+//! itself says where in the notary's log it sits.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::reads::TimestampRecord;
+use super::sequencer::{reply, Job, Staged};
+use super::{Notary, NotaryError};
+use crate::crypto::tsa::{self, TimestampQuery, TokenParams};
+use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::time::rfc3339_ms;
+use crate::store::{u64_key, Cf};
+
+/// A granted timestamp, durable in the log.
+#[derive(Clone, Debug)]
+pub struct StampReceipt {
+    /// DER `TimeStampResp` (status granted) to send back.
+    pub response_der: Vec<u8>,
+    /// Token serial number = log index.
+    pub serial: u64,
+    /// Token genTime.
+    pub gen_time: DateTime<Utc>,
+}
+
+/// The answer to a timestamp query.
+#[derive(Clone, Debug)]
+pub enum StampOutcome {
+    /// Token issued and logged.
+    Granted(StampReceipt),
+    /// The query was refused; `response_der` is an RFC 3161 rejection (unsigned, not logged).
+    Rejected {
+        /// DER `TimeStampResp` with status rejection.
+        response_der: Vec<u8>,
+        /// Why, for humans.
+        reason: String,
+    },
+}
+
+impl Notary {
+    /// Answers a DER `TimeStampReq`.
+    pub async fn stamp(&self, query_der: &[u8]) -> Result<StampOutcome, NotaryError> {
+        match tsa::parse_query(query_der, &self.shared.policy) {
+            Ok(q) => Ok(StampOutcome::Granted(self.stamp_query(q, None).await?)),
+            Err(rejection) => Ok(StampOutcome::Rejected {
+                response_der: tsa::rejection_response(&rejection),
+                reason: rejection.to_string(),
+            }),
+        }
+    }
+
+    /// Issues and logs a token for a parsed query; `operator` names the arbitrator who asked.
+    pub async fn stamp_query(
+        &self,
+        query: TimestampQuery,
+        operator: Option<String>,
+    ) -> Result<StampReceipt, NotaryError> {
+        let (tx, rx) = oneshot::channel();
+        let shared = self.shared.clone();
+        let job: Job = Box::new(move |ctx| {
+            let params = TokenParams {
+                serial: ctx.index,
+                gen_time: ctx.now,
+                policy: shared.policy,
+                accuracy_ms: shared.config.timestamp.accuracy_ms,
+            };
+            let response_der = match tsa::issue_response(&shared.tsa, &query, &params) {
+                Ok(der) => der,
+                Err(e) => {
+                    reply(tx, Err(NotaryError::Tsa(e.to_string())));
+                    return None;
+                }
+            };
+            let record = TimestampRecord {
+                serial: ctx.index,
+                gen_time: rfc3339_ms(ctx.now),
+                hash_alg: query.hash_alg.name().to_string(),
+                imprint: hex::encode(&query.imprint),
+                operator: operator.clone(),
+            };
+            let body = json!({
+                "record": record,
+                "response": base64::engine::general_purpose::STANDARD.encode(&response_der),
+            });
+            let record_json = match serde_json::to_vec(&record) {
+                Ok(v) => v,
+                Err(e) => {
+                    reply(tx, Err(NotaryError::Corrupt(e.to_string())));
+                    return None;
+                }
+            };
+            let mut by_digest = query.imprint.clone();
+            by_digest.extend_from_slice(&u64_key(ctx.index));
+            let receipt = StampReceipt { response_der, serial: ctx.index, gen_time: ctx.now };
+            Some(Staged {
+                entry: LogEntry { kind: EntryKind::Timestamp, logged_at: rfc3339_ms(ctx.now), operator, body },
+                records: vec![
+                    (Cf::Timestamps, u64_key(ctx.index).to_vec(), record_json),
+                    (Cf::TimestampsByDigest, by_digest, Vec::new()),
+                ],
+                finish: Box::new(move |r| {
+                    if r.is_ok() {
+                        shared.stamp_rate.record(1);
+                    }
+                    reply(tx, r.map(|_| receipt).map_err(|e| NotaryError::CommitFailed(e.0)))
+                }),
+            })
+        });
+        self.submit(job)?;
+        rx.await.map_err(|_| NotaryError::Unavailable)?
+    }
+}

@@ -1,0 +1,115 @@
+//! The admin socket: the operator comes from peer credentials, unknown Unix users are refused,
+//! and an operator's actions are recorded in the log entries they cause.
+
+mod util;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+
+use util::*;
+
+fn call(sock: &std::path::Path, lines: &[&str]) -> Vec<serde_json::Value> {
+    let stream = UnixStream::connect(sock).expect("connect admin.sock");
+    let mut w = stream.try_clone().expect("clone");
+    let mut r = BufReader::new(stream);
+    let mut out = Vec::new();
+    for l in lines {
+        w.write_all(l.as_bytes()).expect("write");
+        w.write_all(b"\n").expect("write");
+        let mut resp = String::new();
+        r.read_line(&mut resp).expect("read");
+        out.push(serde_json::from_str(&resp).expect("json line"));
+    }
+    out
+}
+
+fn me() -> String {
+    String::from_utf8(std::process::Command::new("id").arg("-un").output().expect("id").stdout)
+        .expect("utf8")
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn the_creator_is_an_arbitrator_and_stamps_are_signed_in_their_name() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let sock = data.path.join("admin.sock");
+    let mode = std::fs::metadata(&sock).expect("socket").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660);
+    let imprint = "aa".repeat(32);
+    let r = call(
+        &sock,
+        &[
+            r#"{"id":1,"op":"hello"}"#,
+            &format!(r#"{{"id":2,"op":"stamp","hash_alg":"sha256","imprint":"{imprint}"}}"#),
+            r#"{"id":3,"op":"timestamps_search","imprint":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#"{"id":4,"op":"status"}"#,
+            r#"{"id":5,"op":"prove","index":1}"#,
+            r#"{"id":6,"op":"no_such_op"}"#,
+            r#"{"id":7,"op":"stamp","hash_alg":"sha256","imprint":"abcd"}"#,
+            r#"{"id":8,"op":"stamp","hash_alg":"md5","imprint":"abcd"}"#,
+        ],
+    );
+    assert_eq!(r[0]["id"], 1);
+    assert_eq!(r[0]["ok"]["operator"], me());
+    assert_eq!(r[1]["ok"]["serial"], 1);
+    assert_eq!(r[1]["ok"]["operator"], me());
+    assert_eq!(r[2]["ok"]["items"][0]["serial"], 1, "{}", r[2]);
+    assert_eq!(r[3]["ok"]["log_size"], 2);
+    assert_eq!(r[3]["ok"]["timestamps_total"], 1);
+    assert_eq!(r[4]["ok"]["index"], 1);
+    assert_eq!(r[5]["error"]["code"], "bad_request");
+    assert_eq!(r[6]["error"]["code"], "bad_request", "wrong imprint length");
+    assert_eq!(r[7]["error"]["code"], "bad_request", "unknown algorithm");
+
+    // The log entry names the operator.
+    let (_, entry) = curl(&[&format!("{}/v1/log/entries/1", srv.url)]);
+    assert_eq!(json(&entry)["operator"], me());
+    // Bad requests changed nothing.
+    let (_, health) = curl(&[&format!("{}/healthz", srv.url)]);
+    assert_eq!(json(&health)["log_size"], 2);
+}
+
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused() {
+    let data = DataDir::init();
+    let _srv = Server::start(&data);
+    let o = notar(&["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("in use") || text(&o).contains("lock"), "{}", text(&o));
+}
+
+/// A Unix user that is not an arbitrator reaches the socket (group access granted) and is
+/// refused by the notary with a clear message, before any terminal handling.
+#[test]
+fn a_user_not_listed_as_arbitrator_is_refused() {
+    if me() != "root" {
+        eprintln!("skipped: needs root to run the console as another user");
+        return;
+    }
+    let data = DataDir::init();
+    // Give the group `nogroup` search on the data dir (0710), as docs/operating.md describes.
+    let st = std::process::Command::new("chgrp").args(["nogroup", data.arg()]).status().expect("chgrp");
+    assert!(st.success());
+    std::fs::set_permissions(&data.path, std::fs::Permissions::from_mode(0o710)).expect("chmod");
+    let _srv = Server::start(&data);
+    // A copy of the binary that `nobody` may execute.
+    let bin_dir = tempfile::tempdir().expect("tmp");
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = bin_dir.path().join("notar");
+    std::fs::copy(notar_bin(), &bin).expect("copy");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(data.tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let o = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(&bin)
+        .args(["console", "--data", data.arg()])
+        .output()
+        .expect("setpriv");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("'nobody' is not an arbitrator"), "{t}");
+    assert!(t.contains("[arbitrators]"), "{t}");
+}

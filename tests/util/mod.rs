@@ -1,0 +1,129 @@
+//! A tiny harness: temp data dirs, the real `notar` binary, a real server on 127.0.0.1, and the
+//! real peers (openssl, curl) the tests talk to. Each test reads like a user's session.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Path of the built binary.
+pub fn notar_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_notar")
+}
+
+/// Runs `notar ARGS` to completion.
+pub fn notar(args: &[&str]) -> Output {
+    Command::new(notar_bin())
+        .args(args)
+        .env("NOTAR_LOG", "warn")
+        .output()
+        .expect("run notar")
+}
+
+/// Runs a command in `dir` to completion.
+pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).current_dir(dir).output().expect(program)
+}
+
+/// stdout + stderr as one string, for assertions and messages.
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A fresh data dir (initialised) inside a temp dir.
+pub struct DataDir {
+    pub tmp: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl DataDir {
+    pub fn init() -> DataDir {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("data");
+        let out = notar(&["init", "--data", path.to_str().expect("utf8")]);
+        assert!(out.status.success(), "init failed: {}", text(&out));
+        DataDir { tmp, path }
+    }
+
+    pub fn arg(&self) -> &str {
+        self.path.to_str().expect("utf8 path")
+    }
+
+    /// A scratch directory beside the data dir for files, queries, replies.
+    pub fn work(&self) -> &Path {
+        self.tmp.path()
+    }
+}
+
+/// A running `notar serve`.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(data: &DataDir) -> Server {
+        let mut child = Command::new(notar_bin())
+            .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
+            .env("NOTAR_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn notar serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_string());
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(60)).expect("server printed its address");
+        Server { child, url }
+    }
+
+    /// SIGKILL, no chance to clean up.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `curl -s` with the given args; returns (status code, body).
+pub fn curl(args: &[&str]) -> (u16, Vec<u8>) {
+    let tmp = tempfile::NamedTempFile::new().expect("tmp");
+    let out = Command::new("curl")
+        .args(["-s", "-o", tmp.path().to_str().expect("utf8"), "-w", "%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl");
+    let code = String::from_utf8_lossy(&out.stdout).trim().parse().expect("http code");
+    (code, std::fs::read(tmp.path()).expect("body"))
+}
+
+/// Parses a JSON body.
+pub fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
