@@ -126,7 +126,7 @@ fn each_token_is_in_the_log_under_its_serial() {
     let vk = ed25519_from_pem(&pem).expect("pem").verifying_key();
     let (code, note) = curl(&[&format!("{}/v1/log/checkpoint", srv.url)]);
     assert_eq!(code, 200);
-    let cp = open_checkpoint(std::str::from_utf8(&note).expect("utf8"), "notar", &vk).expect("checkpoint verifies");
+    let cp = open_checkpoint(std::str::from_utf8(&note).expect("utf8"), "notar.notar/log", &vk).expect("checkpoint verifies");
     assert!(cp.size > serial);
 
     let (code, entry) = curl(&[&format!("{}/v1/log/entries/{serial}", srv.url)]);
@@ -223,7 +223,7 @@ fn public_routes_describe_the_notary() {
     assert_eq!(code, 200);
     let id = json(&body);
     assert_eq!(id["key_id"].as_str().expect("key id").len(), 64);
-    assert!(id["checkpoint_vkey"].as_str().expect("vkey").starts_with("notar+"));
+    assert!(id["checkpoint_vkey"].as_str().expect("vkey").starts_with("notar.notar/log+"));
     let (code, chain) = curl(&[&format!("{}/v1/timestamp/certchain", srv.url)]);
     assert_eq!(code, 200);
     assert_eq!(String::from_utf8_lossy(&chain).matches("BEGIN CERTIFICATE").count(), 2);

@@ -146,7 +146,7 @@ async fn connect(data: &Path, remote: &Remote) -> Result<(Client, TrustedKey), F
     let dir = DataDir::new(data);
     if let (true, Ok(pem)) = (dir.exists(), std::fs::read_to_string(dir.notary_key_path())) {
         let key = ed25519_from_pem(&pem).usage()?.verifying_key();
-        let name = dir.load().map(|m| m.config.notary.name).usage()?;
+        let name = dir.load().map(|m| m.config.notary.log_origin).usage()?;
         return Ok((client, TrustedKey { name, key }));
     }
     let id: serde_json::Value = client.get_json("/v1/notary").await.refused()?;

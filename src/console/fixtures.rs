@@ -7,7 +7,7 @@ use ed25519_dalek::SigningKey;
 use crate::api::admin::proto::{
     CheckpointItem, EntryItem, Hello, ProofItem, Reply, Response, Status, TimestampItem,
 };
-use crate::log::checkpoint::{sign_checkpoint, vkey, Checkpoint};
+use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
 
 use super::action::Command;
@@ -110,7 +110,7 @@ pub fn signed_log(n: u64) -> SignedLog {
         size: n,
         root: tree_hash(n, &store).expect("root"),
     };
-    let note = sign_checkpoint(&cp, ORIGIN, &signing_key(KEY_SEED)).expect("sign");
+    let note = try_sign_checkpoint(&cp, ORIGIN, &signing_key(KEY_SEED)).expect("sign");
     SignedLog { store, note }
 }
 

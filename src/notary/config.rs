@@ -24,9 +24,10 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct NotarySection {
-    /// Short name; also the checkpoint signer's key name.
+    /// Short name, shown to users.
     pub name: String,
-    /// Checkpoint origin line (C2SP tlog-checkpoint), e.g. `notar.example/log`.
+    /// Checkpoint origin line (C2SP tlog-checkpoint), e.g. `notar.example/log`; also the
+    /// checkpoint signer's key name, as is the C2SP convention.
     pub log_origin: String,
 }
 
@@ -107,6 +108,14 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "notary.log_origin",
                 reason: "must be non-empty, without spaces, '+' or control characters".into(),
+            });
+        }
+        if crate::log::checkpoint::check_origin(origin).is_err()
+            || crate::log::checkpoint::check_key_name(origin).is_err()
+        {
+            return Err(ConfigError::Invalid {
+                field: "notary.log_origin",
+                reason: "not usable as a C2SP checkpoint origin and key name".into(),
             });
         }
         if self.http.listen.parse::<std::net::SocketAddr>().is_err() {

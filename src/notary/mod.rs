@@ -92,7 +92,7 @@ impl NotaryError {
 /// The notary's public identity, as served by `GET /v1/notary`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Identity {
-    /// Short name; the checkpoint key name.
+    /// Short name, shown to users.
     pub name: String,
     /// Ed25519 key id (hex SHA-256 of the public key).
     pub key_id: String,
@@ -194,7 +194,7 @@ impl Notary {
             name: m.config.notary.name.clone(),
             key_id: key_id(&vk),
             public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
-            checkpoint_vkey: vkey(&m.config.notary.name, &vk),
+            checkpoint_vkey: vkey(&m.config.notary.log_origin, &vk),
             log_origin: m.config.notary.log_origin.clone(),
             tsa_certificate: m.tsa_cert_pem.clone(),
             root_certificate: m.root_cert_pem.clone(),
@@ -205,7 +205,7 @@ impl Notary {
         let core = Core::load(
             store.clone(),
             m.notary_key,
-            m.config.notary.name.clone(),
+            m.config.notary.log_origin.clone(),
             m.config.notary.log_origin.clone(),
             clock.clone(),
         )?;

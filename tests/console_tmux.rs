@@ -1,0 +1,161 @@
+//! The console end to end, in a real terminal: `notar up` in tmux, driven with send-keys and read
+//! with capture-pane, as an arbitrator would over SSH.
+
+mod util;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use util::*;
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(name: &str, cmd: &str) -> Tmux {
+        let _ = Command::new("tmux").args(["kill-session", "-t", name]).output();
+        let st = Command::new("tmux")
+            .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", cmd])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux");
+        assert!(st.success(), "tmux new-session failed");
+        Tmux { name: name.to_string() }
+    }
+
+    fn screen(&self) -> String {
+        let o = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.name]).output().expect("capture");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `needle`; panics with the last screen otherwise.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux").args(["send-keys", "-t", &self.name]).args(keys).status().expect("send-keys");
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    fn literal(&self, text: &str) {
+        let st = Command::new("tmux").args(["send-keys", "-l", "-t", &self.name, text]).status().expect("send-keys");
+        assert!(st.success());
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["has-session", "-t", &self.name]).status().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).output();
+    }
+}
+
+fn wait_gone(what: &str, mut gone: impl FnMut() -> bool, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !gone() {
+        assert!(Instant::now() < deadline, "{what} still there after {secs} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn up_command(data: &std::path::Path) -> String {
+    format!("{} up --data {} --listen 127.0.0.1:0", notar_bin(), data.display())
+}
+
+#[test]
+fn up_then_stamp_a_file_through_the_confirmation_dialog() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let tmux = Tmux::start("notar-e2e-stamp", &up_command(&data));
+
+    // Dashboard first, with the sample data loaded (identity + 4 sample documents).
+    let s = tmux.wait_for("Dashboard");
+    assert!(s.contains("notar"), "{s}");
+    tmux.keys(&["2"]);
+    let s = tmux.wait_for("Recent timestamps");
+    tmux.wait_for("samples");
+    assert!(s.contains("Serial"), "{s}");
+
+    // Stamp a file: prompt, path, the dialog shows exactly the imprint, `y` signs.
+    let file = tmp.path().join("lease.txt");
+    std::fs::write(&file, "Lease of flat 3, 1200.00 EUR per month\n").expect("write");
+    use sha2::Digest;
+    let imprint = hex::encode(sha2::Sha256::digest(std::fs::read(&file).expect("read")));
+    tmux.keys(&["s"]);
+    tmux.literal(file.to_str().expect("utf8"));
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("The notary will sign");
+    assert!(s.contains(&imprint), "the dialog shows the full imprint:\n{s}");
+    assert!(s.contains("lease.txt"), "{s}");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("Timestamp signed");
+    assert!(s.contains("Log index   5"), "{s}");
+    tmux.keys(&["Escape"]);
+    let s = tmux.wait_for(&imprint[..20]);
+    assert!(s.contains('5'), "{s}");
+
+    // The log screen has the entry; verify its inclusion proof client-side.
+    tmux.keys(&["3"]);
+    tmux.wait_for("Entries");
+    tmux.keys(&["G"]);
+    tmux.keys(&["v"]);
+    let s = tmux.wait_for("Inclusion of #5: OK");
+    assert!(s.contains("timestamp"), "{s}");
+
+    // Help, then quit: the service stops with the console.
+    tmux.keys(&["?"]);
+    tmux.wait_for("help");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
+
+    // The stamp is durable and names the operator.
+    let data_dir = DataDir { tmp, path: data };
+    let srv = Server::start(&data_dir);
+    let (code, entry) = curl(&[&format!("{}/v1/log/entries/5", srv.url)]);
+    assert_eq!(code, 200);
+    let e = json(&entry);
+    assert_eq!(e["kind"], "timestamp");
+    assert_eq!(e["body"]["record"]["imprint"], imprint.as_str());
+    assert!(e["operator"].is_string(), "{e}");
+}
+
+#[test]
+fn hangup_ends_the_console_and_the_service() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let tmux = Tmux::start("notar-e2e-hup", &up_command(&data));
+    tmux.wait_for("Dashboard");
+    // Killing the session hangs up the terminal (SIGHUP), as a dropped SSH connection does.
+    // Anchored at the binary: the tmux server keeps the `new-session` command line as its own.
+    let pattern = format!("^{} up --data {}", notar_bin(), data.display());
+    let st = Command::new("tmux").args(["kill-session", "-t", "notar-e2e-hup"]).status().expect("kill");
+    assert!(st.success());
+    wait_gone(
+        "notar up after SIGHUP",
+        || {
+            let o = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+            o.stdout.is_empty()
+        },
+        5,
+    );
+    // The data dir is usable again straight away (lock released, socket not in the way).
+    let data_dir = DataDir { tmp, path: data };
+    let srv = Server::start(&data_dir);
+    let (code, _) = curl(&[&format!("{}/healthz", srv.url)]);
+    assert_eq!(code, 200);
+}
