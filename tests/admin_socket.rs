@@ -25,10 +25,16 @@ fn call(sock: &std::path::Path, lines: &[&str]) -> Vec<serde_json::Value> {
 }
 
 fn me() -> String {
-    String::from_utf8(std::process::Command::new("id").arg("-un").output().expect("id").stdout)
-        .expect("utf8")
-        .trim()
-        .to_string()
+    String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .expect("id")
+            .stdout,
+    )
+    .expect("utf8")
+    .trim()
+    .to_string()
 }
 
 #[test]
@@ -36,7 +42,11 @@ fn the_creator_is_an_arbitrator_and_stamps_are_signed_in_their_name() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let sock = data.path.join("admin.sock");
-    let mode = std::fs::metadata(&sock).expect("socket").permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&sock)
+        .expect("socket")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o660);
     let imprint = "aa".repeat(32);
     let r = call(
@@ -78,7 +88,11 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
     let _srv = Server::start(&data);
     let o = notar(&["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("in use") || text(&o).contains("lock"), "{}", text(&o));
+    assert!(
+        text(&o).contains("in use") || text(&o).contains("lock"),
+        "{}",
+        text(&o)
+    );
 }
 
 /// A Unix user that is not an arbitrator reaches the socket (group access granted) and is
@@ -91,17 +105,22 @@ fn a_user_not_listed_as_arbitrator_is_refused() {
     }
     let data = DataDir::init();
     // Give the group `nogroup` search on the data dir (0710), as docs/operating.md describes.
-    let st = std::process::Command::new("chgrp").args(["nogroup", data.arg()]).status().expect("chgrp");
+    let st = std::process::Command::new("chgrp")
+        .args(["nogroup", data.arg()])
+        .status()
+        .expect("chgrp");
     assert!(st.success());
     std::fs::set_permissions(&data.path, std::fs::Permissions::from_mode(0o710)).expect("chmod");
     let _srv = Server::start(&data);
     // A copy of the binary that `nobody` may execute.
     let bin_dir = tempfile::tempdir().expect("tmp");
-    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
     let bin = bin_dir.path().join("notar");
     std::fs::copy(notar_bin(), &bin).expect("copy");
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::set_permissions(data.tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(data.tmp.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
     let o = std::process::Command::new("setpriv")
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
         .arg(&bin)

@@ -14,7 +14,13 @@ fn code(o: &std::process::Output) -> i32 {
 #[test]
 fn init_makes_private_keys_openssl_can_read_and_refuses_to_overwrite() {
     let data = DataDir::init();
-    let mode = |p: &str| std::fs::metadata(data.path.join(p)).expect(p).permissions().mode() & 0o777;
+    let mode = |p: &str| {
+        std::fs::metadata(data.path.join(p))
+            .expect(p)
+            .permissions()
+            .mode()
+            & 0o777
+    };
     assert_eq!(mode(""), 0o700);
     assert_eq!(mode("keys/notary.ed25519.pem"), 0o600);
     assert_eq!(mode("keys/tsa.p256.pem"), 0o600);
@@ -22,12 +28,20 @@ fn init_makes_private_keys_openssl_can_read_and_refuses_to_overwrite() {
         let o = run_in(&data.path, "openssl", &["pkey", "-in", key, "-noout"]);
         assert!(o.status.success(), "{key}: {}", text(&o));
     }
-    let x = text(&run_in(&data.path, "openssl", &["x509", "-in", "keys/tsa.crt", "-noout", "-text"]));
+    let x = text(&run_in(
+        &data.path,
+        "openssl",
+        &["x509", "-in", "keys/tsa.crt", "-noout", "-text"],
+    ));
     assert!(x.contains("X509v3 Extended Key Usage: critical"), "{x}");
     assert!(x.contains("Time Stamping"), "{x}");
     let again = notar(&["init", "--data", data.arg()]);
     assert_eq!(code(&again), 2, "{}", text(&again));
-    assert!(text(&again).contains("refusing to overwrite"), "{}", text(&again));
+    assert!(
+        text(&again).contains("refusing to overwrite"),
+        "{}",
+        text(&again)
+    );
 }
 
 #[test]
@@ -37,13 +51,21 @@ fn serve_refuses_keys_readable_by_others() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let o = notar(&["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"]);
     assert_eq!(code(&o), 2, "{}", text(&o));
-    assert!(text(&o).contains("tsa.p256.pem") && text(&o).contains("644"), "{}", text(&o));
+    assert!(
+        text(&o).contains("tsa.p256.pem") && text(&o).contains("644"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn serve_without_a_data_dir_says_to_init() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let o = notar(&["serve", "--data", tmp.path().join("none").to_str().expect("utf8")]);
+    let o = notar(&[
+        "serve",
+        "--data",
+        tmp.path().join("none").to_str().expect("utf8"),
+    ]);
     assert_eq!(code(&o), 2);
     assert!(text(&o).contains("notar init"), "{}", text(&o));
 }
@@ -68,14 +90,31 @@ fn stamp_then_verify_offline_with_exit_codes() {
     let o = run_in(
         data.work(),
         "openssl",
-        &["ts", "-verify", "-data", f, "-in", &tsr, "-CAfile", keys.join("root.crt").to_str().expect("p")],
+        &[
+            "ts",
+            "-verify",
+            "-data",
+            f,
+            "-in",
+            &tsr,
+            "-CAfile",
+            keys.join("root.crt").to_str().expect("p"),
+        ],
     );
     assert!(text(&o).contains("Verification: OK"), "{}", text(&o));
 
     // The wrong file: a failed check, exit 1, with the reason.
     std::fs::write(data.work().join("forged.txt"), "I offer 3.00 EUR\n").expect("write");
     let forged = data.work().join("forged.txt");
-    let o = notar(&["verify", &tsr, "--data-file", forged.to_str().expect("p"), "--data", data.arg(), "--json"]);
+    let o = notar(&[
+        "verify",
+        &tsr,
+        "--data-file",
+        forged.to_str().expect("p"),
+        "--data",
+        data.arg(),
+        "--json",
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert_eq!(json(&o.stdout)["ok"], false);
     // Another notary's root: exit 1.
@@ -83,7 +122,14 @@ fn stamp_then_verify_offline_with_exit_codes() {
     let o = notar(&["verify", &tsr, "--data-file", f, "--data", other.arg()]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     // A missing file: exit 2.
-    let o = notar(&["verify", "/nonexistent.tsr", "--data-file", f, "--data", data.arg()]);
+    let o = notar(&[
+        "verify",
+        "/nonexistent.tsr",
+        "--data-file",
+        f,
+        "--data",
+        data.arg(),
+    ]);
     assert_eq!(code(&o), 2, "{}", text(&o));
     // A server that is not there: exit 1, not a panic.
     let o = notar(&["stamp", f, "--server", "http://127.0.0.1:9"]);
@@ -95,7 +141,16 @@ fn log_commands_prove_inclusion_and_consistency() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let cp_file = data.work().join("cp1");
-    let o = notar(&["log", "checkpoint", "--server", &srv.url, "--data", data.arg(), "--out", cp_file.to_str().expect("p")]);
+    let o = notar(&[
+        "log",
+        "checkpoint",
+        "--server",
+        &srv.url,
+        "--data",
+        data.arg(),
+        "--out",
+        cp_file.to_str().expect("p"),
+    ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     for i in 0..5 {
         let f = data.work().join(format!("f{i}"));
@@ -103,24 +158,67 @@ fn log_commands_prove_inclusion_and_consistency() {
         let o = notar(&["stamp", f.to_str().expect("p"), "--server", &srv.url]);
         assert_eq!(code(&o), 0, "{}", text(&o));
     }
-    let o = notar(&["log", "verify", "--checkpoint", cp_file.to_str().expect("p"), "--server", &srv.url, "--data", data.arg()]);
+    let o = notar(&[
+        "log",
+        "verify",
+        "--checkpoint",
+        cp_file.to_str().expect("p"),
+        "--server",
+        &srv.url,
+        "--data",
+        data.arg(),
+    ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("consistent: size 1 -> 6"), "{}", text(&o));
-    let o = notar(&["log", "prove", "--index", "3", "--server", &srv.url, "--data", data.arg()]);
+    let o = notar(&[
+        "log",
+        "prove",
+        "--index",
+        "3",
+        "--server",
+        &srv.url,
+        "--data",
+        data.arg(),
+    ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("entry 3 is included"), "{}", text(&o));
-    let o = notar(&["log", "prove", "--index", "99", "--server", &srv.url, "--data", data.arg()]);
+    let o = notar(&[
+        "log",
+        "prove",
+        "--index",
+        "99",
+        "--server",
+        &srv.url,
+        "--data",
+        data.arg(),
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
 
     // A forged saved checkpoint (size changed, signature no longer matches): exit 1.
     let note = std::fs::read_to_string(&cp_file).expect("read");
     let forged = note.replacen("\n1\n", "\n2\n", 1);
     std::fs::write(&cp_file, forged).expect("write");
-    let o = notar(&["log", "verify", "--checkpoint", cp_file.to_str().expect("p"), "--server", &srv.url, "--data", data.arg()]);
+    let o = notar(&[
+        "log",
+        "verify",
+        "--checkpoint",
+        cp_file.to_str().expect("p"),
+        "--server",
+        &srv.url,
+        "--data",
+        data.arg(),
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     // Another notary's key: the server's checkpoint does not verify.
     let other = DataDir::init();
-    let o = notar(&["log", "checkpoint", "--server", &srv.url, "--data", other.arg()]);
+    let o = notar(&[
+        "log",
+        "checkpoint",
+        "--server",
+        &srv.url,
+        "--data",
+        other.arg(),
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
 }
 
@@ -141,17 +239,36 @@ fn every_token_returned_survives_kill_9() {
 
     let srv = Server::start(&data);
     let (_, after) = curl(&[&format!("{}/v1/log/checkpoint", srv.url)]);
-    assert_eq!(before, after, "the log after restart is the one signed before the crash");
+    assert_eq!(
+        before, after,
+        "the log after restart is the one signed before the crash"
+    );
     for f in &stamped {
         let tsr = format!("{}.tsr", f.display());
         let reply = std::fs::read(&tsr).expect("tsr");
-        let o = notar(&["verify", &tsr, "--data-file", f.to_str().expect("p"), "--data", data.arg(), "--json"]);
+        let o = notar(&[
+            "verify",
+            &tsr,
+            "--data-file",
+            f.to_str().expect("p"),
+            "--data",
+            data.arg(),
+            "--json",
+        ]);
         let serial = json(&o.stdout)["serial"].as_u64().expect("serial");
         let (code, entry) = curl(&[&format!("{}/v1/log/entries/{serial}", srv.url)]);
         assert_eq!(code, 200);
-        let logged = json(&entry)["body"]["response"].as_str().expect("response").to_string();
+        let logged = json(&entry)["body"]["response"]
+            .as_str()
+            .expect("response")
+            .to_string();
         use base64::Engine;
-        assert_eq!(base64::engine::general_purpose::STANDARD.decode(logged).expect("b64"), reply);
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(logged)
+                .expect("b64"),
+            reply
+        );
     }
     // And it keeps going from where it was.
     let f = data.work().join("after");

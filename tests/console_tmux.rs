@@ -14,18 +14,35 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, cmd: &str) -> Tmux {
-        let _ = Command::new("tmux").args(["kill-session", "-t", name]).output();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .output();
         let st = Command::new("tmux")
-            .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", cmd])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                cmd,
+            ])
             .env("TERM", "xterm-256color")
             .status()
             .expect("tmux");
         assert!(st.success(), "tmux new-session failed");
-        Tmux { name: name.to_string() }
+        Tmux {
+            name: name.to_string(),
+        }
     }
 
     fn screen(&self) -> String {
-        let o = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.name]).output().expect("capture");
+        let o = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("capture");
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
@@ -37,43 +54,66 @@ impl Tmux {
             if s.contains(needle) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {needle:?}; screen:\n{s}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
     fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.name]).args(keys).status().expect("send-keys");
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .expect("send-keys");
         assert!(st.success());
         std::thread::sleep(Duration::from_millis(200));
     }
 
     fn literal(&self, text: &str) {
-        let st = Command::new("tmux").args(["send-keys", "-l", "-t", &self.name, text]).status().expect("send-keys");
+        let st = Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.name, text])
+            .status()
+            .expect("send-keys");
         assert!(st.success());
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.name]).status().map(|s| s.success()).unwrap_or(false)
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.name])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).output();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .output();
     }
 }
 
 fn wait_gone(what: &str, mut gone: impl FnMut() -> bool, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !gone() {
-        assert!(Instant::now() < deadline, "{what} still there after {secs} s");
+        assert!(
+            Instant::now() < deadline,
+            "{what} still there after {secs} s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn up_command(data: &std::path::Path) -> String {
-    format!("{} up --data {} --listen 127.0.0.1:0", notar_bin(), data.display())
+    format!(
+        "{} up --data {} --listen 127.0.0.1:0",
+        notar_bin(),
+        data.display()
+    )
 }
 
 #[test]
@@ -99,7 +139,10 @@ fn up_then_stamp_a_file_through_the_confirmation_dialog() {
     tmux.literal(file.to_str().expect("utf8"));
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("The notary will sign");
-    assert!(s.contains(&imprint), "the dialog shows the full imprint:\n{s}");
+    assert!(
+        s.contains(&imprint),
+        "the dialog shows the full imprint:\n{s}"
+    );
     assert!(s.contains("lease.txt"), "{s}");
     tmux.keys(&["y"]);
     let s = tmux.wait_for("Timestamp signed");
@@ -143,12 +186,18 @@ fn hangup_ends_the_console_and_the_service() {
     // Killing the session hangs up the terminal (SIGHUP), as a dropped SSH connection does.
     // Anchored at the binary: the tmux server keeps the `new-session` command line as its own.
     let pattern = format!("^{} up --data {}", notar_bin(), data.display());
-    let st = Command::new("tmux").args(["kill-session", "-t", "notar-e2e-hup"]).status().expect("kill");
+    let st = Command::new("tmux")
+        .args(["kill-session", "-t", "notar-e2e-hup"])
+        .status()
+        .expect("kill");
     assert!(st.success());
     wait_gone(
         "notar up after SIGHUP",
         || {
-            let o = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+            let o = Command::new("pgrep")
+                .args(["-f", &pattern])
+                .output()
+                .expect("pgrep");
             o.stdout.is_empty()
         },
         5,

@@ -9,7 +9,12 @@ use notar::log::checkpoint::open_checkpoint;
 use notar::log::merkle::{leaf_hash, verify_inclusion, Hash};
 use util::*;
 
-fn stamp_with_openssl(srv: &Server, work: &std::path::Path, name: &str, flags: &[&str]) -> (u16, Vec<u8>) {
+fn stamp_with_openssl(
+    srv: &Server,
+    work: &std::path::Path,
+    name: &str,
+    flags: &[&str],
+) -> (u16, Vec<u8>) {
     std::fs::write(work.join(name), format!("contract {name}\n")).expect("write data");
     let tsq = format!("{name}.tsq");
     let mut args = vec!["ts", "-query", "-data", name];
@@ -69,13 +74,28 @@ fn openssl_verifies_tokens_for_each_hash_nonce_and_cert_choice() {
                 let tsr = format!("{name}.tsr");
                 std::fs::write(data.work().join(&tsr), &body).expect("write tsr");
                 let v = openssl_verify(&data, &name, &tsr);
-                assert!(text(&v).contains("Verification: OK"), "{flags:?}: {}", text(&v));
-                let shown = run_in(data.work(), "openssl", &["ts", "-reply", "-in", &tsr, "-text"]);
+                assert!(
+                    text(&v).contains("Verification: OK"),
+                    "{flags:?}: {}",
+                    text(&v)
+                );
+                let shown = run_in(
+                    data.work(),
+                    "openssl",
+                    &["ts", "-reply", "-in", &tsr, "-text"],
+                );
                 let shown = text(&shown);
                 assert!(shown.contains("Status: Granted"), "{shown}");
                 // openssl names 1.2.3.4.1 after its sample config: tsa_policy1.
-                assert!(shown.contains("Policy OID: tsa_policy1") || shown.contains("Policy OID: 1.2.3.4.1"), "{shown}");
-                assert!(shown.contains("Accuracy: 0x01 seconds") || shown.contains("Accuracy: 1"), "{shown}");
+                assert!(
+                    shown.contains("Policy OID: tsa_policy1")
+                        || shown.contains("Policy OID: 1.2.3.4.1"),
+                    "{shown}"
+                );
+                assert!(
+                    shown.contains("Accuracy: 0x01 seconds") || shown.contains("Accuracy: 1"),
+                    "{shown}"
+                );
                 assert_eq!(shown.contains("Nonce: unspecified"), !nonce, "{shown}");
             }
         }
@@ -91,13 +111,19 @@ fn a_tampered_reply_fails_openssl_verification() {
     // Flip one bit in the last bytes (the signature) and one in the TSTInfo's message imprint.
     use sha2::Digest;
     let imprint = sha2::Sha256::digest(std::fs::read(data.work().join("deed")).expect("read"));
-    let at = body.windows(32).position(|w| w == imprint.as_slice()).expect("imprint in token");
+    let at = body
+        .windows(32)
+        .position(|w| w == &imprint[..])
+        .expect("imprint in token");
     for pos in [body.len() - 3, at + 7] {
         let mut bad = body.clone();
         bad[pos] ^= 0x01;
         std::fs::write(data.work().join("bad.tsr"), &bad).expect("write");
         let v = openssl_verify(&data, "deed", "bad.tsr");
-        assert!(!text(&v).contains("Verification: OK"), "tampered at {pos} still verified");
+        assert!(
+            !text(&v).contains("Verification: OK"),
+            "tampered at {pos} still verified"
+        );
     }
     // And the right reply for the wrong data fails too.
     std::fs::write(data.work().join("deed.tsr"), &body).expect("write");
@@ -113,7 +139,11 @@ fn each_token_is_in_the_log_under_its_serial() {
     let (code, tsr) = stamp_with_openssl(&srv, data.work(), "invoice", &["-sha512", "-cert"]);
     assert_eq!(code, 200);
     std::fs::write(data.work().join("invoice.tsr"), &tsr).expect("write");
-    let shown = text(&run_in(data.work(), "openssl", &["ts", "-reply", "-in", "invoice.tsr", "-text"]));
+    let shown = text(&run_in(
+        data.work(),
+        "openssl",
+        &["ts", "-reply", "-in", "invoice.tsr", "-text"],
+    ));
     let serial_hex = shown
         .lines()
         .find_map(|l| l.trim().strip_prefix("Serial number: 0x"))
@@ -126,7 +156,12 @@ fn each_token_is_in_the_log_under_its_serial() {
     let vk = ed25519_from_pem(&pem).expect("pem").verifying_key();
     let (code, note) = curl(&[&format!("{}/v1/log/checkpoint", srv.url)]);
     assert_eq!(code, 200);
-    let cp = open_checkpoint(std::str::from_utf8(&note).expect("utf8"), "notar.notar/log", &vk).expect("checkpoint verifies");
+    let cp = open_checkpoint(
+        std::str::from_utf8(&note).expect("utf8"),
+        "notar.notar/log",
+        &vk,
+    )
+    .expect("checkpoint verifies");
     assert!(cp.size > serial);
 
     let (code, entry) = curl(&[&format!("{}/v1/log/entries/{serial}", srv.url)]);
@@ -138,18 +173,24 @@ fn each_token_is_in_the_log_under_its_serial() {
         .expect("b64");
     assert_eq!(logged, tsr, "the log holds exactly the reply we got");
 
-    let (code, proof) = curl(&[&format!("{}/v1/log/proof/inclusion?index={serial}&size={}", srv.url, cp.size)]);
+    let (code, proof) = curl(&[&format!(
+        "{}/v1/log/proof/inclusion?index={serial}&size={}",
+        srv.url, cp.size
+    )]);
     assert_eq!(code, 200);
     let hashes: Vec<Hash> = json(&proof)["proof"]
         .as_array()
         .expect("proof")
         .iter()
         .map(|h| {
-            let b = base64::engine::general_purpose::STANDARD.decode(h.as_str().expect("str")).expect("b64");
+            let b = base64::engine::general_purpose::STANDARD
+                .decode(h.as_str().expect("str"))
+                .expect("b64");
             Hash::try_from(b.as_slice()).expect("32 bytes")
         })
         .collect();
-    verify_inclusion(&leaf_hash(&entry), serial, cp.size, &hashes, &cp.root).expect("inclusion verifies");
+    verify_inclusion(&leaf_hash(&entry), serial, cp.size, &hashes, &cp.root)
+        .expect("inclusion verifies");
     let mut wrong = entry.clone();
     wrong[5] ^= 1;
     assert!(verify_inclusion(&leaf_hash(&wrong), serial, cp.size, &hashes, &cp.root).is_err());
@@ -165,30 +206,84 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
 
     // Garbage and truncated DER: an RFC 3161 rejection (status 2), as a timestamp-reply.
     std::fs::write(w.join("garbage"), b"\x30\x03\x02\x01").expect("write");
-    for file in ["garbage"] {
-        let (code, body) = curl(&["-H", ct, "--data-binary", &format!("@{}", w.join(file).display()), &url]);
+    std::fs::write(w.join("t"), b"t").expect("write");
+    let q = run_in(
+        w,
+        "openssl",
+        &["ts", "-query", "-data", "t", "-sha256", "-out", "t.tsq"],
+    );
+    assert!(q.status.success());
+    let full = std::fs::read(w.join("t.tsq")).expect("read");
+    std::fs::write(w.join("truncated"), &full[..full.len() - 5]).expect("write");
+    for file in ["garbage", "truncated"] {
+        let (code, body) = curl(&[
+            "-H",
+            ct,
+            "--data-binary",
+            &format!("@{}", w.join(file).display()),
+            &url,
+        ]);
         assert_eq!(code, 200);
         std::fs::write(w.join("rej.tsr"), &body).expect("write");
-        let shown = text(&run_in(w, "openssl", &["ts", "-reply", "-in", "rej.tsr", "-text"]));
+        let shown = text(&run_in(
+            w,
+            "openssl",
+            &["ts", "-reply", "-in", "rej.tsr", "-text"],
+        ));
         assert!(shown.contains("Status: Rejected"), "{shown}");
-        assert!(shown.contains("the data submitted has the wrong format"), "{shown}");
+        assert!(
+            shown.contains("the data submitted has the wrong format"),
+            "{shown}"
+        );
     }
     // A SHA-1 query is refused with badAlg.
     std::fs::write(w.join("old"), b"old").expect("write");
-    let q = run_in(w, "openssl", &["ts", "-query", "-data", "old", "-sha1", "-out", "old.tsq"]);
+    let q = run_in(
+        w,
+        "openssl",
+        &["ts", "-query", "-data", "old", "-sha1", "-out", "old.tsq"],
+    );
     assert!(q.status.success());
-    let (code, body) = curl(&["-H", ct, "--data-binary", &format!("@{}", w.join("old.tsq").display()), &url]);
+    let (code, body) = curl(&[
+        "-H",
+        ct,
+        "--data-binary",
+        &format!("@{}", w.join("old.tsq").display()),
+        &url,
+    ]);
     assert_eq!(code, 200);
     std::fs::write(w.join("old.tsr"), &body).expect("write");
-    let shown = text(&run_in(w, "openssl", &["ts", "-reply", "-in", "old.tsr", "-text"]));
-    assert!(shown.contains("Status: Rejected") && shown.to_lowercase().contains("unrecognized or unsupported algorithm"), "{shown}");
+    let shown = text(&run_in(
+        w,
+        "openssl",
+        &["ts", "-reply", "-in", "old.tsr", "-text"],
+    ));
+    assert!(
+        shown.contains("Status: Rejected")
+            && shown
+                .to_lowercase()
+                .contains("unrecognized or unsupported algorithm"),
+        "{shown}"
+    );
 
     // Transport faults: JSON errors with the right status.
-    let (code, body) = curl(&["-H", "Content-Type: text/plain", "--data-binary", "hello", &url]);
+    let (code, body) = curl(&[
+        "-H",
+        "Content-Type: text/plain",
+        "--data-binary",
+        "hello",
+        &url,
+    ]);
     assert_eq!(code, 415);
     assert_eq!(json(&body)["error"]["code"], "unsupported_media_type");
     std::fs::write(w.join("big"), vec![0x30u8; 200_000]).expect("write");
-    let (code, body) = curl(&["-H", ct, "--data-binary", &format!("@{}", w.join("big").display()), &url]);
+    let (code, body) = curl(&[
+        "-H",
+        ct,
+        "--data-binary",
+        &format!("@{}", w.join("big").display()),
+        &url,
+    ]);
     assert_eq!(code, 413);
     assert_eq!(json(&body)["error"]["code"], "body_too_large");
     let (code, body) = curl(&[&url]);
@@ -197,12 +292,20 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
     let (code, body) = curl(&[&format!("{}/v1/nope", srv.url)]);
     assert_eq!(code, 404);
     assert_eq!(json(&body)["error"]["code"], "not_found");
-    for bad in ["index=5&size=2", "index=x", "index=0&size=0", "index=99999999999"] {
+    for bad in [
+        "index=5&size=2",
+        "index=x",
+        "index=0&size=0",
+        "index=99999999999",
+    ] {
         let (code, body) = curl(&[&format!("{}/v1/log/proof/inclusion?{bad}", srv.url)]);
         assert_eq!(code, 400, "{bad}");
         assert_eq!(json(&body)["error"]["code"], "bad_request");
     }
-    let (code, body) = curl(&[&format!("{}/v1/log/proof/consistency?size1=3&size2=1", srv.url)]);
+    let (code, body) = curl(&[&format!(
+        "{}/v1/log/proof/consistency?size1=3&size2=1",
+        srv.url
+    )]);
     assert_eq!(code, 400);
     assert!(json(&body)["error"]["message"].is_string());
     let (code, _) = curl(&[&format!("{}/v1/log/entries/12345", srv.url)]);
@@ -223,10 +326,18 @@ fn public_routes_describe_the_notary() {
     assert_eq!(code, 200);
     let id = json(&body);
     assert_eq!(id["key_id"].as_str().expect("key id").len(), 64);
-    assert!(id["checkpoint_vkey"].as_str().expect("vkey").starts_with("notar.notar/log+"));
+    assert!(id["checkpoint_vkey"]
+        .as_str()
+        .expect("vkey")
+        .starts_with("notar.notar/log+"));
     let (code, chain) = curl(&[&format!("{}/v1/timestamp/certchain", srv.url)]);
     assert_eq!(code, 200);
-    assert_eq!(String::from_utf8_lossy(&chain).matches("BEGIN CERTIFICATE").count(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&chain)
+            .matches("BEGIN CERTIFICATE")
+            .count(),
+        2
+    );
     let (code, metrics) = curl(&[&format!("{}/metrics", srv.url)]);
     assert_eq!(code, 200);
     assert!(String::from_utf8_lossy(&metrics).contains("notar_log_size 1"));

@@ -27,7 +27,10 @@ pub struct ProofJson {
 }
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
-    hashes.iter().map(|h| base64::engine::general_purpose::STANDARD.encode(h)).collect()
+    hashes
+        .iter()
+        .map(|h| base64::engine::general_purpose::STANDARD.encode(h))
+        .collect()
 }
 
 /// The latest signed checkpoint.
@@ -36,7 +39,11 @@ pub async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError>
         .notary
         .checkpoint()
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no checkpoint yet"))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.note.clone()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        cp.note.clone(),
+    )
+        .into_response())
 }
 
 /// `?index=I&size=N` (size defaults to the current tree).
@@ -51,13 +58,21 @@ pub async fn inclusion(
     State(s): State<AppState>,
     q: Result<Query<InclusionParams>, QueryRejection>,
 ) -> Result<Json<ProofJson>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("{e}; expected ?index=I&size=N")))?;
+    let Query(q) =
+        q.map_err(|e| ApiError::bad_request(format!("{e}; expected ?index=I&size=N")))?;
     let size = q.size.unwrap_or_else(|| s.notary.log_size());
     let notary = s.notary.clone();
     let proof = tokio::task::spawn_blocking(move || notary.inclusion_proof(q.index, size))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    Ok(Json(ProofJson { index: Some(q.index), size1: None, size, proof: b64(&proof) }))
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(ProofJson {
+        index: Some(q.index),
+        size1: None,
+        size,
+        proof: b64(&proof),
+    }))
 }
 
 /// `?size1=M&size2=N` (size2 defaults to the current tree).
@@ -72,17 +87,28 @@ pub async fn consistency(
     State(s): State<AppState>,
     q: Result<Query<ConsistencyParams>, QueryRejection>,
 ) -> Result<Json<ProofJson>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("{e}; expected ?size1=M&size2=N")))?;
+    let Query(q) =
+        q.map_err(|e| ApiError::bad_request(format!("{e}; expected ?size1=M&size2=N")))?;
     let size2 = q.size2.unwrap_or_else(|| s.notary.log_size());
     let notary = s.notary.clone();
     let proof = tokio::task::spawn_blocking(move || notary.consistency_proof(q.size1, size2))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    Ok(Json(ProofJson { index: None, size1: Some(q.size1), size: size2, proof: b64(&proof) }))
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(ProofJson {
+        index: None,
+        size1: Some(q.size1),
+        size: size2,
+        proof: b64(&proof),
+    }))
 }
 
 /// The raw leaf bytes (canonical JSON), so a client hashes exactly what the tree holds.
-pub async fn entry(State(s): State<AppState>, index: Result<Path<u64>, PathRejection>) -> Result<Response, ApiError> {
+pub async fn entry(
+    State(s): State<AppState>,
+    index: Result<Path<u64>, PathRejection>,
+) -> Result<Response, ApiError> {
     let Path(index) = index.map_err(|e| ApiError::bad_request(format!("entry index: {e}")))?;
     let bytes = s.notary.entry(index)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())

@@ -1,7 +1,7 @@
 //! The public HTTP API (axum). Thin: it parses, calls the notary, and encodes the answer.
 
-mod error;
 pub mod admin;
+mod error;
 mod log_routes;
 mod timestamp;
 
@@ -39,7 +39,10 @@ pub struct AppState {
 
 /// The router for the public API.
 pub fn router(notary: Notary) -> Router {
-    let state = AppState { notary, metrics: Arc::new(Metrics::default()) };
+    let state = AppState {
+        notary,
+        metrics: Arc::new(Metrics::default()),
+    };
     Router::new()
         .route("/v1/timestamp", post(timestamp::stamp))
         .route("/v1/timestamp/certchain", get(timestamp::certchain))
@@ -61,7 +64,11 @@ async fn notary_identity(State(s): State<AppState>) -> impl IntoResponse {
 
 async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     let failed = s.notary.is_failed();
-    let status = if failed { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    let status = if failed {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
     let body = json!({
         "status": if failed { "failed" } else { "ok" },
         "log_size": s.notary.log_size(),
@@ -71,7 +78,9 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     let m = &s.metrics;
-    let uptime = (chrono::Utc::now() - s.notary.started_at()).num_seconds().max(0);
+    let uptime = (chrono::Utc::now() - s.notary.started_at())
+        .num_seconds()
+        .max(0);
     let text = format!(
         "# HELP notar_log_size Entries in the notary log.\n# TYPE notar_log_size gauge\nnotar_log_size {}\n\
          # HELP notar_timestamps_total RFC 3161 answers by outcome.\n# TYPE notar_timestamps_total counter\n\
@@ -92,5 +101,9 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
 }

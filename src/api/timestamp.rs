@@ -15,8 +15,15 @@ const REPLY_TYPE: &str = "application/timestamp-reply";
 
 /// Issues a token, or an RFC 3161 rejection for a malformed query (HTTP 200 either way, as
 /// RFC 3161 §3.4 expects). Transport-level faults get JSON errors.
-pub async fn stamp(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+pub async fn stamp(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let media = ctype.split(';').next().unwrap_or("").trim();
     if !media.eq_ignore_ascii_case(QUERY_TYPE) {
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
@@ -43,13 +50,16 @@ pub async fn stamp(State(s): State<AppState>, headers: HeaderMap, body: Body) ->
             (r.response_der, Some(r.serial))
         }
         StampOutcome::Rejected { response_der, .. } => {
-            s.metrics.timestamps_rejected.fetch_add(1, Ordering::Relaxed);
+            s.metrics
+                .timestamps_rejected
+                .fetch_add(1, Ordering::Relaxed);
             (response_der, None)
         }
     };
     let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, REPLY_TYPE)], der).into_response();
     if let Some(i) = index {
-        resp.headers_mut().insert("notar-log-index", HeaderValue::from(i));
+        resp.headers_mut()
+            .insert("notar-log-index", HeaderValue::from(i));
     }
     Ok(resp)
 }
@@ -58,5 +68,8 @@ pub async fn stamp(State(s): State<AppState>, headers: HeaderMap, body: Body) ->
 pub async fn certchain(State(s): State<AppState>) -> impl IntoResponse {
     let id = s.notary.identity();
     let chain = format!("{}{}", id.tsa_certificate, id.root_certificate);
-    ([(header::CONTENT_TYPE, "application/pem-certificate-chain")], chain)
+    (
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        chain,
+    )
 }

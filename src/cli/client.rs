@@ -18,7 +18,10 @@ impl Client {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .context("building the HTTP client")?;
-        Ok(Client { base: base.trim_end_matches('/').to_string(), http })
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -27,7 +30,12 @@ impl Client {
 
     /// GET `path`, erroring on a non-2xx status with the server's error message.
     pub async fn get(&self, path: &str) -> anyhow::Result<Vec<u8>> {
-        let resp = self.http.get(self.url(path)).send().await.with_context(|| format!("GET {}", self.url(path)))?;
+        let resp = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .with_context(|| format!("GET {}", self.url(path)))?;
         Self::body(resp).await
     }
 
@@ -43,7 +51,12 @@ impl Client {
     }
 
     /// POST `body` with `content_type`.
-    pub async fn post(&self, path: &str, content_type: &str, body: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<Vec<u8>> {
         let resp = self
             .http
             .post(self.url(path))
@@ -65,7 +78,11 @@ impl Client {
             .ok()
             .and_then(|v| {
                 let e = v.get("error")?;
-                Some(format!("{}: {}", e.get("code")?.as_str()?, e.get("message")?.as_str()?))
+                Some(format!(
+                    "{}: {}",
+                    e.get("code")?.as_str()?,
+                    e.get("message")?.as_str()?
+                ))
             })
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
         Err(anyhow!("server answered {status}: {message}"))

@@ -65,7 +65,9 @@ pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
             let (client, key) = connect(data, &remote).await?;
             let (note, cp) = fetch_checkpoint(&client, &key).await?;
             if let Some(out) = out {
-                std::fs::write(&out, &note).with_context(|| format!("writing {}", out.display())).usage()?;
+                std::fs::write(&out, &note)
+                    .with_context(|| format!("writing {}", out.display()))
+                    .usage()?;
             }
             print!("{note}");
             eprintln!("checkpoint OK: size {} signed by {}", cp.size, key.name);
@@ -75,18 +77,31 @@ pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
             let (client, key) = connect(data, &remote).await?;
             let (_, cp) = fetch_checkpoint(&client, &key).await?;
             if index >= cp.size {
-                return Err(Failure::Refused(anyhow!("entry {index} is not in the log (size {})", cp.size)));
+                return Err(Failure::Refused(anyhow!(
+                    "entry {index} is not in the log (size {})",
+                    cp.size
+                )));
             }
-            let entry = client.get(&format!("/v1/log/entries/{index}")).await.refused()?;
+            let entry = client
+                .get(&format!("/v1/log/entries/{index}"))
+                .await
+                .refused()?;
             let proof: ProofWire = client
-                .get_json(&format!("/v1/log/proof/inclusion?index={index}&size={}", cp.size))
+                .get_json(&format!(
+                    "/v1/log/proof/inclusion?index={index}&size={}",
+                    cp.size
+                ))
                 .await
                 .refused()?;
             let hashes = decode_hashes(&proof.proof).refused()?;
             verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
                 .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
                 .refused()?;
-            println!("entry {index} is included in the log of size {} (root {})", cp.size, b64(&cp.root));
+            println!(
+                "entry {index} is included in the log of size {} (root {})",
+                cp.size,
+                b64(&cp.root)
+            );
             println!("{}", String::from_utf8_lossy(&entry));
             Ok(())
         }
@@ -108,11 +123,17 @@ pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
             }
             if old.size == new.size {
                 if old.root != new.root {
-                    return Err(Failure::Refused(anyhow!("two different roots for size {}: split view", old.size)));
+                    return Err(Failure::Refused(anyhow!(
+                        "two different roots for size {}: split view",
+                        old.size
+                    )));
                 }
             } else {
                 let proof: ProofWire = client
-                    .get_json(&format!("/v1/log/proof/consistency?size1={}&size2={}", old.size, new.size))
+                    .get_json(&format!(
+                        "/v1/log/proof/consistency?size1={}&size2={}",
+                        old.size, new.size
+                    ))
                     .await
                     .refused()?;
                 let hashes = decode_hashes(&proof.proof).refused()?;
@@ -120,7 +141,10 @@ pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
                     .map_err(|e| anyhow!("consistency {} -> {} FAILED: {e}", old.size, new.size))
                     .refused()?;
             }
-            println!("consistent: size {} -> {} (append-only)", old.size, new.size);
+            println!(
+                "consistent: size {} -> {} (append-only)",
+                old.size, new.size
+            );
             Ok(())
         }
     }
@@ -160,7 +184,10 @@ async fn connect(data: &Path, remote: &Remote) -> Result<(Client, TrustedKey), F
     Ok((client, TrustedKey { name, key }))
 }
 
-async fn fetch_checkpoint(client: &Client, key: &TrustedKey) -> Result<(String, Checkpoint), Failure> {
+async fn fetch_checkpoint(
+    client: &Client,
+    key: &TrustedKey,
+) -> Result<(String, Checkpoint), Failure> {
     let note = client.get_text("/v1/log/checkpoint").await.refused()?;
     let cp = open_checkpoint(&note, &key.name, &key.key)
         .map_err(|e| anyhow!("the server's checkpoint does not verify: {e}"))
@@ -172,7 +199,9 @@ fn decode_hashes(items: &[String]) -> anyhow::Result<Vec<Hash>> {
     items
         .iter()
         .map(|s| {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(s).context("proof hash is not base64")?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .context("proof hash is not base64")?;
             Hash::try_from(bytes.as_slice()).map_err(|_| anyhow!("proof hash is not 32 bytes"))
         })
         .collect()

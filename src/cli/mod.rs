@@ -21,7 +21,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[command(name = "notar", version, about, long_about = None)]
 pub struct Cli {
     /// The data directory.
-    #[arg(long, global = true, default_value = "./notar-data", env = "NOTAR_DATA")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./notar-data",
+        env = "NOTAR_DATA"
+    )]
     pub data: PathBuf,
     /// What to do.
     #[command(subcommand)]
@@ -113,7 +118,10 @@ pub fn main(cli: Cli) -> ExitCode {
             }
         };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -142,7 +150,11 @@ fn init_tracing(cli: &Cli) {
             builder
                 .with_ansi(false)
                 .with_writer(move || -> Box<dyn std::io::Write> {
-                    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+                    match std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                    {
                         Ok(f) => Box::new(f),
                         Err(_) => Box::new(std::io::sink()),
                     }
@@ -159,7 +171,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Init { name } => serve::init(&cli.data, &name).await,
         Command::Serve { listen } => serve::serve(&cli.data, listen).await,
         Command::Up { listen } => serve::up(&cli.data, listen).await,
-        Command::Console => Err(Failure::Usage(anyhow::anyhow!("console runs outside the runtime"))),
+        Command::Console => Err(Failure::Usage(anyhow::anyhow!(
+            "console runs outside the runtime"
+        ))),
         Command::Stamp(args) => stamp::stamp(args).await,
         Command::Verify(args) => stamp::verify(&cli.data, args),
         Command::Log { command } => log_cmd::run(&cli.data, command).await,

@@ -9,10 +9,22 @@ use crate::notary::Notary;
 
 /// The sample documents that get timestamped.
 const DOCUMENTS: [(&str, &[u8]); 4] = [
-    ("purchase-order-1042.txt", include_bytes!("../../samples/documents/purchase-order-1042.txt")),
-    ("contract-bob-sally.txt", include_bytes!("../../samples/documents/contract-bob-sally.txt")),
-    ("delivery-note-77.txt", include_bytes!("../../samples/documents/delivery-note-77.txt")),
-    ("complaint-draft.txt", include_bytes!("../../samples/documents/complaint-draft.txt")),
+    (
+        "purchase-order-1042.txt",
+        include_bytes!("../../samples/documents/purchase-order-1042.txt"),
+    ),
+    (
+        "contract-bob-sally.txt",
+        include_bytes!("../../samples/documents/contract-bob-sally.txt"),
+    ),
+    (
+        "delivery-note-77.txt",
+        include_bytes!("../../samples/documents/delivery-note-77.txt"),
+    ),
+    (
+        "complaint-draft.txt",
+        include_bytes!("../../samples/documents/complaint-draft.txt"),
+    ),
 ];
 
 /// Timestamps every sample document, as operator `samples`.

@@ -13,7 +13,9 @@ use crate::notary::{Notary, NotaryError, SequencerThread};
 
 fn classify(e: NotaryError) -> Failure {
     match e {
-        NotaryError::DataDir(_) | NotaryError::Store(crate::store::StoreError::Locked(_)) => Failure::Usage(e.into()),
+        NotaryError::DataDir(_) | NotaryError::Store(crate::store::StoreError::Locked(_)) => {
+            Failure::Usage(e.into())
+        }
         other => Failure::Refused(other.into()),
     }
 }
@@ -51,7 +53,9 @@ impl Running {
         drop(self.notary);
         let _ = std::fs::remove_file(&self.socket);
         let seq = self.sequencer;
-        tokio::task::spawn_blocking(move || seq.join()).await.refused()?;
+        tokio::task::spawn_blocking(move || seq.join())
+            .await
+            .refused()?;
         Ok(())
     }
 }
@@ -84,7 +88,10 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!("HTTP server failed: {e}");
             }
         })
@@ -99,8 +106,19 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
             }
         })
     };
-    tracing::info!(log_size = notary.log_size(), "notary {} serving on {addr}", notary.identity().name);
-    Ok(Running { addr, notary, stop, tasks: vec![http, admin_task], sequencer, socket })
+    tracing::info!(
+        log_size = notary.log_size(),
+        "notary {} serving on {addr}",
+        notary.identity().name
+    );
+    Ok(Running {
+        addr,
+        notary,
+        stop,
+        tasks: vec![http, admin_task],
+        sequencer,
+        socket,
+    })
 }
 
 /// `notar serve`: serve until SIGINT/SIGTERM.
@@ -138,7 +156,9 @@ pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     match outcome {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(Failure::Refused(e.into())),
-        Err(_) => Err(Failure::Refused(anyhow!("the console stopped unexpectedly"))),
+        Err(_) => Err(Failure::Refused(anyhow!(
+            "the console stopped unexpectedly"
+        ))),
     }
 }
 

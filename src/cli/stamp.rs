@@ -53,16 +53,23 @@ fn hash_alg(name: &str) -> Result<HashAlg, Failure> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display())).usage()
+    std::fs::read(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()
 }
 
 /// Sends a query for FILE, checks the reply, writes FILE.tsr.
 pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let alg = hash_alg(&args.hash)?;
     let data = read(&args.file)?;
-    let query = tsa::TimestampQuery::for_data(alg, &data, true).to_der().usage()?;
+    let query = tsa::TimestampQuery::for_data(alg, &data, true)
+        .to_der()
+        .usage()?;
     let client = Client::new(&args.server).usage()?;
-    let reply = client.post("/v1/timestamp", "application/timestamp-query", query).await.refused()?;
+    let reply = client
+        .post("/v1/timestamp", "application/timestamp-query", query)
+        .await
+        .refused()?;
     let chain = client.get_text("/v1/timestamp/certchain").await.refused()?;
     let root = last_pem_cert(&chain).refused()?;
     let token = tsa::verify_response(&reply, &data, &root, None)
@@ -73,22 +80,34 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
         p.push(".tsr");
         PathBuf::from(p)
     });
-    std::fs::write(&out, &reply).with_context(|| format!("writing {}", out.display())).usage()?;
+    std::fs::write(&out, &reply)
+        .with_context(|| format!("writing {}", out.display()))
+        .usage()?;
     println!("wrote {}", out.display());
     println!("serial (log index) {}", serial_text(&token));
-    println!("time               {}", crate::model::time::rfc3339_ms(token.gen_time));
-    println!("imprint            {} {}", token.hash_alg.name(), hex::encode(&token.imprint));
+    println!(
+        "time               {}",
+        crate::model::time::rfc3339_ms(token.gen_time)
+    );
+    println!(
+        "imprint            {} {}",
+        token.hash_alg.name(),
+        hex::encode(&token.imprint)
+    );
     Ok(())
 }
 
 fn serial_text(t: &tsa::VerifiedToken) -> String {
-    t.serial_u64().map_or_else(|| hex::encode(&t.serial), |s| s.to_string())
+    t.serial_u64()
+        .map_or_else(|| hex::encode(&t.serial), |s| s.to_string())
 }
 
 /// The last certificate of a PEM chain (the root), DER.
 fn last_pem_cert(chain: &str) -> anyhow::Result<Vec<u8>> {
     let marker = "-----BEGIN CERTIFICATE-----";
-    let start = chain.rfind(marker).ok_or_else(|| anyhow!("certificate chain holds no certificate"))?;
+    let start = chain
+        .rfind(marker)
+        .ok_or_else(|| anyhow!("certificate chain holds no certificate"))?;
     Ok(cert_der_from_pem(&chain[start..])?)
 }
 
@@ -96,11 +115,20 @@ fn last_pem_cert(chain: &str) -> anyhow::Result<Vec<u8>> {
 pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
     let reply = read(&args.token)?;
     let file = read(&args.data_file)?;
-    let ca_path = args.ca.unwrap_or_else(|| DataDir::new(data).root_cert_path());
+    let ca_path = args
+        .ca
+        .unwrap_or_else(|| DataDir::new(data).root_cert_path());
     let ca_pem = std::fs::read_to_string(&ca_path)
-        .with_context(|| format!("reading the TSA root {} (give it with --ca)", ca_path.display()))
+        .with_context(|| {
+            format!(
+                "reading the TSA root {} (give it with --ca)",
+                ca_path.display()
+            )
+        })
         .usage()?;
-    let root = cert_der_from_pem(&ca_pem).with_context(|| ca_path.display().to_string()).usage()?;
+    let root = cert_der_from_pem(&ca_pem)
+        .with_context(|| ca_path.display().to_string())
+        .usage()?;
     match tsa::verify_response(&reply, &file, &root, None) {
         Ok(t) => {
             if args.json {
@@ -116,14 +144,20 @@ pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
             } else {
                 println!("Verification: OK");
                 println!("serial (log index) {}", serial_text(&t));
-                println!("time               {}", crate::model::time::rfc3339_ms(t.gen_time));
+                println!(
+                    "time               {}",
+                    crate::model::time::rfc3339_ms(t.gen_time)
+                );
                 println!("policy             {}", t.policy);
             }
             Ok(())
         }
         Err(e) => {
             if args.json {
-                println!("{}", serde_json::json!({"ok": false, "reason": e.to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "reason": e.to_string()})
+                );
             } else {
                 println!("Verification: FAILED");
             }

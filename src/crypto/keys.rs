@@ -21,7 +21,10 @@ pub fn generate_ed25519() -> SigningKey {
 /// PKCS#8 PEM of `key`, ready to write with mode 0600. Written as PKCS#8 v1 (seed only, no
 /// public key), the form `openssl genpkey` writes: OpenSSL 3.0 cannot read the v2 form.
 pub fn ed25519_to_pem(key: &SigningKey) -> Result<String, KeyError> {
-    let bytes = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let bytes = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
     bytes
         .to_pkcs8_pem(Default::default())
         .map(|pem| pem.to_string())
@@ -76,7 +79,10 @@ mod tests {
 
     #[test]
     fn garbage_pem_is_an_error() {
-        assert!(ed25519_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err());
+        assert!(
+            ed25519_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+                .is_err()
+        );
         assert!(ed25519_from_pem("").is_err());
     }
 }

@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn members_are_sorted_and_compact() {
         let v = json!({"b": 1, "a": {"z": [true, null], "c": "x"}});
-        assert_eq!(to_canonical_json(&v).expect("ok"), br#"{"a":{"c":"x","z":[true,null]},"b":1}"#);
+        assert_eq!(
+            to_canonical_json(&v).expect("ok"),
+            br#"{"a":{"c":"x","z":[true,null]},"b":1}"#
+        );
     }
 
     #[test]
@@ -73,7 +76,10 @@ mod tests {
 
     #[test]
     fn floats_are_refused() {
-        assert_eq!(to_canonical_json(&json!({"x": 1.5})), Err(CanonicalError::Float));
+        assert_eq!(
+            to_canonical_json(&json!({"x": 1.5})),
+            Err(CanonicalError::Float)
+        );
     }
 
     #[test]
@@ -82,6 +88,9 @@ mod tests {
         for _ in 0..40 {
             v = json!([v]);
         }
-        assert_eq!(to_canonical_json(&v), Err(CanonicalError::TooDeep(DEPTH_MAX)));
+        assert_eq!(
+            to_canonical_json(&v),
+            Err(CanonicalError::TooDeep(DEPTH_MAX))
+        );
     }
 }

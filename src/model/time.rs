@@ -18,7 +18,9 @@ mod tests {
 
     #[test]
     fn formats_with_millis_and_z() {
-        let t = DateTime::parse_from_rfc3339("2026-03-10T12:00:00.123456Z").expect("parse").to_utc();
+        let t = DateTime::parse_from_rfc3339("2026-03-10T12:00:00.123456Z")
+            .expect("parse")
+            .to_utc();
         assert_eq!(rfc3339_ms(truncate_ms(t)), "2026-03-10T12:00:00.123Z");
     }
 }

@@ -73,8 +73,13 @@ impl Config {
                 name: name.to_string(),
                 log_origin: format!("{name}.notar/log"),
             },
-            http: HttpSection { listen: "127.0.0.1:8080".into() },
-            timestamp: TimestampSection { policy_oid, accuracy_ms: 1000 },
+            http: HttpSection {
+                listen: "127.0.0.1:8080".into(),
+            },
+            timestamp: TimestampSection {
+                policy_oid,
+                accuracy_ms: 1000,
+            },
             arbitrators: BTreeMap::new(),
         }
     }
@@ -97,14 +102,22 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let name = &self.notary.name;
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
             return Err(ConfigError::Invalid {
                 field: "notary.name",
                 reason: "use letters, digits, '-', '.', '_'".into(),
             });
         }
         let origin = &self.notary.log_origin;
-        if origin.is_empty() || origin.chars().any(|c| c.is_control() || c == '+' || c.is_whitespace()) {
+        if origin.is_empty()
+            || origin
+                .chars()
+                .any(|c| c.is_control() || c == '+' || c.is_whitespace())
+        {
             return Err(ConfigError::Invalid {
                 field: "notary.log_origin",
                 reason: "must be non-empty, without spaces, '+' or control characters".into(),
@@ -124,7 +137,12 @@ impl Config {
                 reason: format!("{:?} is not ADDR:PORT", self.http.listen),
             });
         }
-        if self.timestamp.policy_oid.parse::<const_oid::ObjectIdentifier>().is_err() {
+        if self
+            .timestamp
+            .policy_oid
+            .parse::<const_oid::ObjectIdentifier>()
+            .is_err()
+        {
             return Err(ConfigError::Invalid {
                 field: "timestamp.policy_oid",
                 reason: format!("{:?} is not a dotted OID", self.timestamp.policy_oid),
@@ -154,7 +172,7 @@ mod tests {
     fn unknown_field_names_the_line() {
         let mut text = Config::new_default("notar", "2.25.1".into()).to_toml();
         text = text.replace("[http]", "[http]\nlisten_typo = 1");
-        let err = Config::parse(&text).err().expect("error");
+        let err = Config::parse(&text).expect_err("error");
         assert!(err.to_string().contains("listen_typo"), "{err}");
         assert!(err.to_string().contains("line"), "{err}");
     }

@@ -146,8 +146,10 @@ impl DataDir {
             config.arbitrators.insert(me.name.clone(), me.name);
         }
         let notary_key = keys::generate_ed25519();
-        let notary_pem = keys::ed25519_to_pem(&notary_key)
-            .map_err(|source| DataDirError::Key { path: self.notary_key_path(), source })?;
+        let notary_pem = keys::ed25519_to_pem(&notary_key).map_err(|source| DataDirError::Key {
+            path: self.notary_key_path(),
+            source,
+        })?;
         let pki = pki::generate_tsa_pki(name, now, 3650)?;
         write_new(&self.notary_key_path(), notary_pem.as_bytes(), 0o600)?;
         write_new(&self.tsa_key_path(), pki.tsa_key_pem.as_bytes(), 0o600)?;
@@ -167,10 +169,17 @@ impl DataDir {
     pub fn load(&self) -> Result<Material, DataDirError> {
         self.check_permissions()?;
         let text = read(&self.config_path())?;
-        let config = Config::parse(&text)
-            .map_err(|source| DataDirError::Config { path: self.config_path(), source })?;
-        let notary_key = keys::ed25519_from_pem(&read(&self.notary_key_path())?)
-            .map_err(|source| DataDirError::Key { path: self.notary_key_path(), source })?;
+        let config = Config::parse(&text).map_err(|source| DataDirError::Config {
+            path: self.config_path(),
+            source,
+        })?;
+        let notary_key =
+            keys::ed25519_from_pem(&read(&self.notary_key_path())?).map_err(|source| {
+                DataDirError::Key {
+                    path: self.notary_key_path(),
+                    source,
+                }
+            })?;
         Ok(Material {
             config,
             notary_key,
@@ -190,7 +199,10 @@ impl DataDir {
             (self.notary_key_path(), 0o077, 0o600),
             (self.tsa_key_path(), 0o077, 0o600),
         ] {
-            let meta = fs::metadata(&path).map_err(|source| DataDirError::Io { path: path.clone(), source })?;
+            let meta = fs::metadata(&path).map_err(|source| DataDirError::Io {
+                path: path.clone(),
+                source,
+            })?;
             let mode = meta.permissions().mode() & 0o777;
             if mode & forbidden != 0 {
                 return Err(DataDirError::LoosePermissions { path, mode, want });
@@ -201,19 +213,33 @@ impl DataDir {
 }
 
 fn make_private_dir(path: &Path) -> Result<(), DataDirError> {
-    let io = |source| DataDirError::Io { path: path.to_path_buf(), source };
+    let io = |source| DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     fs::create_dir_all(path).map_err(io)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io)
 }
 
 /// Writes a new file with `mode`; never replaces an existing one.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), DataDirError> {
-    let io = |source| DataDirError::Io { path: path.to_path_buf(), source };
-    let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(io)?;
+    let io = |source| DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(io)?;
     f.write_all(bytes).map_err(io)?;
     f.sync_all().map_err(io)
 }
 
 fn read(path: &Path) -> Result<String, DataDirError> {
-    fs::read_to_string(path).map_err(|source| DataDirError::Io { path: path.to_path_buf(), source })
+    fs::read_to_string(path).map_err(|source| DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -11,7 +11,10 @@ pub struct StoreHashes<'a>(pub &'a Store);
 impl HashReader for StoreHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, LogError> {
         let keys: Vec<Vec<u8>> = indexes.iter().map(|i| u64_key(*i).to_vec()).collect();
-        let values = self.0.multi_get(Cf::LogHashes, &keys).map_err(|e| LogError::Store(Box::new(e)))?;
+        let values = self
+            .0
+            .multi_get(Cf::LogHashes, &keys)
+            .map_err(|e| LogError::Store(Box::new(e)))?;
         values
             .into_iter()
             .zip(indexes)

@@ -145,7 +145,8 @@ impl SequencerThread {
 /// The subject of a PEM certificate, RFC 4514 form.
 fn subject_of_pem(pem: &str) -> Result<String, NotaryError> {
     use der::DecodePem;
-    let cert = x509_cert::Certificate::from_pem(pem).map_err(|e| NotaryError::Tsa(format!("TSA certificate: {e}")))?;
+    let cert = x509_cert::Certificate::from_pem(pem)
+        .map_err(|e| NotaryError::Tsa(format!("TSA certificate: {e}")))?;
     Ok(cert.tbs_certificate.subject.to_string())
 }
 
@@ -160,8 +161,11 @@ impl Notary {
         Store::create(&dir.db_path())?;
         let (notary, thread) = Self::start(dir, material, system_clock())?;
         let identity = notary.identity().clone();
-        let body = serde_json::to_value(&identity).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-        notary.log_plain(EntryKind::NotaryIdentity, None, body).await?;
+        let body =
+            serde_json::to_value(&identity).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+        notary
+            .log_plain(EntryKind::NotaryIdentity, None, body)
+            .await?;
         drop(notary);
         tokio::task::spawn_blocking(move || thread.join())
             .await
@@ -175,14 +179,22 @@ impl Notary {
     }
 
     /// As `open`, with a given clock (tests).
-    pub fn open_with_clock(dir: &DataDir, clock: Clock) -> Result<(Notary, SequencerThread), NotaryError> {
+    pub fn open_with_clock(
+        dir: &DataDir,
+        clock: Clock,
+    ) -> Result<(Notary, SequencerThread), NotaryError> {
         let material = dir.load()?;
         Self::start(dir, material, clock)
     }
 
-    fn start(dir: &DataDir, m: Material, clock: Clock) -> Result<(Notary, SequencerThread), NotaryError> {
+    fn start(
+        dir: &DataDir,
+        m: Material,
+        clock: Clock,
+    ) -> Result<(Notary, SequencerThread), NotaryError> {
         let store = Arc::new(Store::open(&dir.db_path())?);
-        let tsa = TsaSigner::from_pem(&m.tsa_key_pem, &m.tsa_cert_pem).map_err(|e| NotaryError::Tsa(e.to_string()))?;
+        let tsa = TsaSigner::from_pem(&m.tsa_key_pem, &m.tsa_cert_pem)
+            .map_err(|e| NotaryError::Tsa(e.to_string()))?;
         let policy = m
             .config
             .timestamp
@@ -222,7 +234,13 @@ impl Notary {
             started_at: clock(),
             stamp_rate: rate::RateMeter::default(),
         };
-        Ok((Notary { tx, shared: Arc::new(shared) }, SequencerThread(thread)))
+        Ok((
+            Notary {
+                tx,
+                shared: Arc::new(shared),
+            },
+            SequencerThread(thread),
+        ))
     }
 
     /// The notary's public identity.
@@ -262,10 +280,18 @@ impl Notary {
         let job: Job = Box::new(move |ctx| {
             let index = ctx.index;
             Some(sequencer::Staged {
-                entry: LogEntry { kind, logged_at: rfc3339_ms(ctx.now), operator, body },
+                entry: LogEntry {
+                    kind,
+                    logged_at: rfc3339_ms(ctx.now),
+                    operator,
+                    body,
+                },
                 records: Vec::new(),
                 finish: Box::new(move |r| {
-                    sequencer::reply(tx, r.map(|_| index).map_err(|e| NotaryError::CommitFailed(e.0)))
+                    sequencer::reply(
+                        tx,
+                        r.map(|_| index).map_err(|e| NotaryError::CommitFailed(e.0)),
+                    )
                 }),
             })
         });

@@ -40,7 +40,9 @@ impl RateMeter {
     /// Events per second over the window, times 1000.
     pub fn per_s_milli(&self) -> u64 {
         let now = Instant::now();
-        let Ok(mut q) = self.recent.lock() else { return 0 };
+        let Ok(mut q) = self.recent.lock() else {
+            return 0;
+        };
         while q.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
             q.pop_front();
         }

@@ -61,13 +61,17 @@ impl Notary {
 
     /// The most recent checkpoints `(size, note)`, newest first.
     pub fn recent_checkpoints(&self, limit: usize) -> Result<Vec<(u64, String)>, NotaryError> {
-        let rows = self.shared.store.last(Cf::Checkpoints, limit.min(LIST_LEN_MAX))?;
+        let rows = self
+            .shared
+            .store
+            .last(Cf::Checkpoints, limit.min(LIST_LEN_MAX))?;
         rows.into_iter()
             .map(|(k, v)| {
                 let size = <[u8; 8]>::try_from(k.as_slice())
                     .map(u64::from_be_bytes)
                     .map_err(|_| NotaryError::Corrupt("checkpoint key".into()))?;
-                let note = String::from_utf8(v).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
+                let note =
+                    String::from_utf8(v).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
                 Ok((size, note))
             })
             .collect()
@@ -80,7 +84,8 @@ impl Notary {
         Stats {
             now,
             checkpoint_size: cp.as_ref().map_or(0, |c| c.size),
-            checkpoint_age_ms: cp.map_or(0, |c| (now - c.signed_at).num_milliseconds().max(0) as u64),
+            checkpoint_age_ms: cp
+                .map_or(0, |c| (now - c.signed_at).num_milliseconds().max(0) as u64),
             timestamps_per_s_milli: self.shared.stamp_rate.per_s_milli(),
             timestamps_total: self.shared.stamp_rate.total(),
         }
@@ -97,7 +102,9 @@ impl Notary {
     pub fn entry(&self, index: u64) -> Result<Vec<u8>, NotaryError> {
         let size = self.log_size();
         if index >= size {
-            return Err(NotaryError::NotFound(format!("no log entry {index} (log size {size})")));
+            return Err(NotaryError::NotFound(format!(
+                "no log entry {index} (log size {size})"
+            )));
         }
         self.shared
             .store
@@ -108,7 +115,9 @@ impl Notary {
     fn check_size(&self, size: u64) -> Result<(), NotaryError> {
         let have = self.log_size();
         if size == 0 || size > have {
-            return Err(NotaryError::BadRequest(format!("tree size must be 1..={have}, got {size}")));
+            return Err(NotaryError::BadRequest(format!(
+                "tree size must be 1..={have}, got {size}"
+            )));
         }
         Ok(())
     }
@@ -117,18 +126,30 @@ impl Notary {
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, NotaryError> {
         self.check_size(size)?;
         if index >= size {
-            return Err(NotaryError::BadRequest(format!("index {index} is not below size {size}")));
+            return Err(NotaryError::BadRequest(format!(
+                "index {index} is not below size {size}"
+            )));
         }
-        Ok(merkle::prove_inclusion(index, size, &StoreHashes(&self.shared.store))?)
+        Ok(merkle::prove_inclusion(
+            index,
+            size,
+            &StoreHashes(&self.shared.store),
+        )?)
     }
 
     /// Consistency proof between trees of `size1` and `size2`.
     pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<Vec<Hash>, NotaryError> {
         self.check_size(size2)?;
         if size1 == 0 || size1 > size2 {
-            return Err(NotaryError::BadRequest(format!("size1 must be 1..={size2}, got {size1}")));
+            return Err(NotaryError::BadRequest(format!(
+                "size1 must be 1..={size2}, got {size1}"
+            )));
         }
-        Ok(merkle::prove_consistency(size1, size2, &StoreHashes(&self.shared.store))?)
+        Ok(merkle::prove_consistency(
+            size1,
+            size2,
+            &StoreHashes(&self.shared.store),
+        )?)
     }
 
     /// Root hash of the committed tree of `size`.
@@ -139,15 +160,26 @@ impl Notary {
 
     /// The most recent timestamps, newest first.
     pub fn recent_timestamps(&self, limit: usize) -> Result<Vec<TimestampRecord>, NotaryError> {
-        let rows = self.shared.store.last(Cf::Timestamps, limit.min(LIST_LEN_MAX))?;
+        let rows = self
+            .shared
+            .store
+            .last(Cf::Timestamps, limit.min(LIST_LEN_MAX))?;
         rows.into_iter()
-            .map(|(_, v)| serde_json::from_slice(&v).map_err(|e| NotaryError::Corrupt(e.to_string())))
+            .map(|(_, v)| {
+                serde_json::from_slice(&v).map_err(|e| NotaryError::Corrupt(e.to_string()))
+            })
             .collect()
     }
 
     /// Timestamps over exactly this message imprint, oldest first.
-    pub fn timestamps_by_imprint(&self, imprint: &[u8]) -> Result<Vec<TimestampRecord>, NotaryError> {
-        let rows = self.shared.store.with_prefix(Cf::TimestampsByDigest, imprint, LIST_LEN_MAX)?;
+    pub fn timestamps_by_imprint(
+        &self,
+        imprint: &[u8],
+    ) -> Result<Vec<TimestampRecord>, NotaryError> {
+        let rows = self
+            .shared
+            .store
+            .with_prefix(Cf::TimestampsByDigest, imprint, LIST_LEN_MAX)?;
         let keys: Vec<Vec<u8>> = rows
             .into_iter()
             .filter(|(k, _)| k.len() == imprint.len() + 8)

@@ -88,7 +88,11 @@ impl Published {
     }
     fn publish(&self, size: u64, note: String, signed_at: DateTime<Utc>) {
         if let Ok(mut c) = self.checkpoint.write() {
-            *c = Some(Arc::new(PublishedCheckpoint { size, note, signed_at }));
+            *c = Some(Arc::new(PublishedCheckpoint {
+                size,
+                note,
+                signed_at,
+            }));
         }
         self.log_size.store(size, Ordering::Release);
     }
@@ -128,8 +132,13 @@ impl Core {
                 .into_iter()
                 .next()
                 .ok_or_else(|| NotaryError::Corrupt("log has entries but no checkpoint".into()))?;
-            let note = String::from_utf8(note).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
-            let cp = crate::log::checkpoint::open_checkpoint(&note, &key_name, &notary_key.verifying_key())?;
+            let note =
+                String::from_utf8(note).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
+            let cp = crate::log::checkpoint::open_checkpoint(
+                &note,
+                &key_name,
+                &notary_key.verifying_key(),
+            )?;
             // The pair of the write-side invariant: the stored tree is the one we last signed.
             let root = tree_hash(log_size, &StoreHashes(&store))?;
             if cp.size != log_size || cp.root != root || cp.origin != origin {
@@ -205,7 +214,8 @@ impl Core {
             finishes.push(s.finish);
             let bytes = s.entry.to_bytes()?;
             let index = tree.append(leaf_hash(&bytes))?;
-            self.store.put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
+            self.store
+                .put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
             for (cf, k, v) in &s.records {
                 self.store.put(&mut batch, *cf, k, v);
             }
@@ -215,10 +225,16 @@ impl Core {
         for (i, h) in (tree.start_index()..).zip(tree.pending()) {
             self.store.put(&mut batch, Cf::LogHashes, &u64_key(i), h);
         }
-        let cp = Checkpoint { origin: self.origin.clone(), size, root };
+        let cp = Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root,
+        };
         let note = sign_checkpoint(&cp, &self.key_name, &self.notary_key);
-        self.store.put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
-        self.store.put(&mut batch, Cf::Meta, LOG_SIZE_KEY, &size.to_be_bytes());
+        self.store
+            .put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
+        self.store
+            .put(&mut batch, Cf::Meta, LOG_SIZE_KEY, &size.to_be_bytes());
         self.store.write(batch)?;
         self.log_size = size;
         let now = self.last_time;

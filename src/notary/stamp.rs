@@ -93,9 +93,18 @@ impl Notary {
             };
             let mut by_digest = query.imprint.clone();
             by_digest.extend_from_slice(&u64_key(ctx.index));
-            let receipt = StampReceipt { response_der, serial: ctx.index, gen_time: ctx.now };
+            let receipt = StampReceipt {
+                response_der,
+                serial: ctx.index,
+                gen_time: ctx.now,
+            };
             Some(Staged {
-                entry: LogEntry { kind: EntryKind::Timestamp, logged_at: rfc3339_ms(ctx.now), operator, body },
+                entry: LogEntry {
+                    kind: EntryKind::Timestamp,
+                    logged_at: rfc3339_ms(ctx.now),
+                    operator,
+                    body,
+                },
                 records: vec![
                     (Cf::Timestamps, u64_key(ctx.index).to_vec(), record_json),
                     (Cf::TimestampsByDigest, by_digest, Vec::new()),
@@ -104,7 +113,11 @@ impl Notary {
                     if r.is_ok() {
                         shared.stamp_rate.record(1);
                     }
-                    reply(tx, r.map(|_| receipt).map_err(|e| NotaryError::CommitFailed(e.0)))
+                    reply(
+                        tx,
+                        r.map(|_| receipt)
+                            .map_err(|e| NotaryError::CommitFailed(e.0)),
+                    )
                 }),
             })
         });

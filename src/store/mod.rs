@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+};
 
 /// The schema this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -115,6 +117,9 @@ impl Batch {
     }
 }
 
+/// A key and its value, as scans return them.
+pub type Record = (Vec<u8>, Vec<u8>);
+
 /// Big-endian key for a u64, so keys sort numerically.
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -162,17 +167,24 @@ impl Store {
             .map(u32::from_be_bytes)
             .map_err(|_| StoreError::BadSchema(format!("{} bytes", raw.len())))?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         if found < SCHEMA_VERSION {
-            return Err(StoreError::BadSchema(format!("version {found} needs a migration")));
+            return Err(StoreError::BadSchema(format!(
+                "version {found} needs a migration"
+            )));
         }
         Ok(store)
     }
 
     fn cf(&self, cf: Cf) -> &rocksdb::ColumnFamily {
         // Every Cf is created in `create` and opened in `open`, so the handle exists.
-        self.db.cf_handle(cf.name()).expect("column family opened at start")
+        self.db
+            .cf_handle(cf.name())
+            .expect("column family opened at start")
     }
 
     /// Queues a put into `batch`.
@@ -204,8 +216,12 @@ impl Store {
     }
 
     /// Up to `limit` records with the greatest keys, greatest first.
-    pub fn last(&self, cf: Cf, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-        self.collect(self.db.iterator_cf(self.cf(cf), IteratorMode::End), limit, |_| true)
+    pub fn last(&self, cf: Cf, limit: usize) -> Result<Vec<Record>, StoreError> {
+        self.collect(
+            self.db.iterator_cf(self.cf(cf), IteratorMode::End),
+            limit,
+            |_| true,
+        )
     }
 
     /// Up to `limit` records whose key starts with `prefix`, in key order.
@@ -214,8 +230,10 @@ impl Store {
         cf: Cf,
         prefix: &[u8],
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-        let it = self.db.iterator_cf(self.cf(cf), IteratorMode::From(prefix, Direction::Forward));
+    ) -> Result<Vec<Record>, StoreError> {
+        let it = self
+            .db
+            .iterator_cf(self.cf(cf), IteratorMode::From(prefix, Direction::Forward));
         self.collect(it, limit, |k| k.starts_with(prefix))
     }
 
@@ -224,7 +242,7 @@ impl Store {
         it: impl Iterator<Item = Result<(Box<[u8]>, Box<[u8]>), rocksdb::Error>> + 'a,
         limit: usize,
         keep: impl Fn(&[u8]) -> bool,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
         for item in it {
             if out.len() >= limit {
@@ -253,7 +271,10 @@ fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
             names.push(name.clone());
         }
     }
-    names.into_iter().map(|n| ColumnFamilyDescriptor::new(n, base_options())).collect()
+    names
+        .into_iter()
+        .map(|n| ColumnFamilyDescriptor::new(n, base_options()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -272,7 +293,10 @@ mod tests {
             store.write(b).expect("write");
         }
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.get(Cf::LogLeaves, &u64_key(1)).expect("get"), Some(b"one".to_vec()));
+        assert_eq!(
+            store.get(Cf::LogLeaves, &u64_key(1)).expect("get"),
+            Some(b"one".to_vec())
+        );
         let last = store.last(Cf::LogLeaves, 1).expect("last");
         assert_eq!(last, vec![(u64_key(1).to_vec(), b"one".to_vec())]);
     }
@@ -282,13 +306,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("db");
         drop(Store::create(&path).expect("create"));
-        assert!(matches!(Store::create(&path), Err(StoreError::AlreadyExists(_))));
+        assert!(matches!(
+            Store::create(&path),
+            Err(StoreError::AlreadyExists(_))
+        ));
     }
 
     #[test]
     fn open_refuses_a_missing_database() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert!(matches!(Store::open(&dir.path().join("db")), Err(StoreError::Missing(_))));
+        assert!(matches!(
+            Store::open(&dir.path().join("db")),
+            Err(StoreError::Missing(_))
+        ));
     }
 
     #[test]
@@ -298,11 +328,18 @@ mod tests {
         {
             let store = Store::create(&path).expect("create");
             let mut b = Batch::new();
-            store.put(&mut b, Cf::Meta, SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes());
+            store.put(
+                &mut b,
+                Cf::Meta,
+                SCHEMA_KEY,
+                &(SCHEMA_VERSION + 1).to_be_bytes(),
+            );
             store.write(b).expect("write");
         }
         let err = Store::open(&path).err().expect("must refuse");
-        assert!(matches!(err, StoreError::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1)
+        );
         assert!(err.to_string().contains("newer"));
     }
 
@@ -315,7 +352,9 @@ mod tests {
             store.put(&mut b, Cf::TimestampsByDigest, k, v);
         }
         store.write(b).expect("write");
-        let got = store.with_prefix(Cf::TimestampsByDigest, b"aa", 10).expect("scan");
+        let got = store
+            .with_prefix(Cf::TimestampsByDigest, b"aa", 10)
+            .expect("scan");
         assert_eq!(got.len(), 2);
     }
 }

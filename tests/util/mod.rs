@@ -23,12 +23,20 @@ pub fn notar(args: &[&str]) -> Output {
 
 /// Runs a command in `dir` to completion.
 pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Output {
-    Command::new(program).args(args).current_dir(dir).output().expect(program)
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect(program)
 }
 
 /// stdout + stderr as one string, for assertions and messages.
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A fresh data dir (initialised) inside a temp dir.
@@ -80,7 +88,9 @@ impl Server {
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(60)).expect("server printed its address");
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server printed its address");
         Server { child, url }
     }
 
@@ -92,7 +102,9 @@ impl Server {
 
     /// SIGTERM and wait for a clean exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(Some(s)) = self.child.try_wait() {
@@ -115,15 +127,25 @@ impl Drop for Server {
 pub fn curl(args: &[&str]) -> (u16, Vec<u8>) {
     let tmp = tempfile::NamedTempFile::new().expect("tmp");
     let out = Command::new("curl")
-        .args(["-s", "-o", tmp.path().to_str().expect("utf8"), "-w", "%{http_code}"])
+        .args([
+            "-s",
+            "-o",
+            tmp.path().to_str().expect("utf8"),
+            "-w",
+            "%{http_code}",
+        ])
         .args(args)
         .output()
         .expect("curl");
-    let code = String::from_utf8_lossy(&out.stdout).trim().parse().expect("http code");
+    let code = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("http code");
     (code, std::fs::read(tmp.path()).expect("body"))
 }
 
 /// Parses a JSON body.
 pub fn json(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
 }

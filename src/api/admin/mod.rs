@@ -34,7 +34,10 @@ pub enum AdminError {
 
 /// Binds the admin socket, replacing a stale one left by a crashed process.
 pub async fn bind(path: &Path) -> Result<UnixListener, AdminError> {
-    let io = |source| AdminError::Io { path: path.to_path_buf(), source };
+    let io = |source| AdminError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if path.exists() {
         if UnixStream::connect(path).await.is_ok() {
             return Err(AdminError::InUse(path.to_path_buf()));
@@ -73,7 +76,9 @@ pub async fn serve(listener: UnixListener, notary: Notary) {
 
 /// The Unix user name behind a connection.
 fn peer_user(stream: &UnixStream) -> Result<String, String> {
-    let cred = stream.peer_cred().map_err(|e| format!("cannot read peer credentials: {e}"))?;
+    let cred = stream
+        .peer_cred()
+        .map_err(|e| format!("cannot read peer credentials: {e}"))?;
     let uid = cred.uid();
     match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
         Ok(Some(user)) => Ok(user.name),
@@ -81,14 +86,24 @@ fn peer_user(stream: &UnixStream) -> Result<String, String> {
     }
 }
 
-async fn write_line(stream: &mut (impl AsyncWriteExt + Unpin), resp: &Response) -> std::io::Result<()> {
+async fn write_line(
+    stream: &mut (impl AsyncWriteExt + Unpin),
+    resp: &Response,
+) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(resp).map_err(std::io::Error::other)?;
     line.push(b'\n');
     stream.write_all(&line).await
 }
 
 fn error(id: u64, code: &str, message: impl Into<String>) -> Response {
-    Response { id, ok: None, error: Some(ErrorBody { code: code.into(), message: message.into() }) }
+    Response {
+        id,
+        ok: None,
+        error: Some(ErrorBody {
+            code: code.into(),
+            message: message.into(),
+        }),
+    }
 }
 
 async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
@@ -96,7 +111,10 @@ async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let operator = match user {
         Ok(name) => match notary.config().arbitrators.get(&name) {
-            Some(arbitrator) => ops::Operator { user: name, arbitrator: arbitrator.clone() },
+            Some(arbitrator) => ops::Operator {
+                user: name,
+                arbitrator: arbitrator.clone(),
+            },
             None => {
                 let msg = format!(
                     "Unix user '{name}' is not an arbitrator of this notary; \
@@ -112,17 +130,28 @@ async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = (&mut lines).take(LINE_LEN_MAX as u64 + 1).read_until(b'\n', &mut buf).await?;
+        let n = (&mut lines)
+            .take(LINE_LEN_MAX as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .await?;
         if n == 0 {
             return Ok(());
         }
         if buf.last() != Some(&b'\n') {
-            let resp = error(0, "bad_request", format!("request line longer than {LINE_LEN_MAX} bytes"));
+            let resp = error(
+                0,
+                "bad_request",
+                format!("request line longer than {LINE_LEN_MAX} bytes"),
+            );
             return write_line(&mut write, &resp).await;
         }
         let resp = match serde_json::from_slice::<Request>(&buf) {
             Ok(req) => match ops::handle(&notary, &operator, req.op).await {
-                Ok(reply) => Response { id: req.id, ok: Some(reply), error: None },
+                Ok(reply) => Response {
+                    id: req.id,
+                    ok: Some(reply),
+                    error: None,
+                },
                 Err((code, message)) => error(req.id, code, message),
             },
             Err(e) => error(0, "bad_request", format!("not a request: {e}")),

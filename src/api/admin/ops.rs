@@ -26,7 +26,13 @@ fn fail(e: NotaryError) -> (&'static str, String) {
 }
 
 fn item(r: TimestampRecord) -> TimestampItem {
-    TimestampItem { serial: r.serial, gen_time: r.gen_time, hash_alg: r.hash_alg, imprint: r.imprint, operator: r.operator }
+    TimestampItem {
+        serial: r.serial,
+        gen_time: r.gen_time,
+        hash_alg: r.hash_alg,
+        imprint: r.imprint,
+        operator: r.operator,
+    }
 }
 
 fn parse_imprint(hex_text: &str) -> Result<Vec<u8>, (&'static str, String)> {
@@ -63,22 +69,40 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             }))
         }
         Op::TimestampsRecent { limit } => {
-            let items = notary.recent_timestamps(limit.min(LIMIT_MAX) as usize).map_err(fail)?;
-            Ok(Reply::Timestamps { items: items.into_iter().map(item).collect() })
+            let items = notary
+                .recent_timestamps(limit.min(LIMIT_MAX) as usize)
+                .map_err(fail)?;
+            Ok(Reply::Timestamps {
+                items: items.into_iter().map(item).collect(),
+            })
         }
         Op::TimestampsSearch { imprint } => {
             let bytes = parse_imprint(&imprint)?;
             let items = notary.timestamps_by_imprint(&bytes).map_err(fail)?;
-            Ok(Reply::Timestamps { items: items.into_iter().map(item).collect() })
+            Ok(Reply::Timestamps {
+                items: items.into_iter().map(item).collect(),
+            })
         }
         Op::Stamp { hash_alg, imprint } => {
             let alg = [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
                 .into_iter()
                 .find(|a| a.name() == hash_alg)
-                .ok_or_else(|| ("bad_request", format!("unknown hash algorithm {hash_alg:?}")))?;
+                .ok_or_else(|| {
+                    (
+                        "bad_request",
+                        format!("unknown hash algorithm {hash_alg:?}"),
+                    )
+                })?;
             let imprint = parse_imprint(&imprint)?;
             if imprint.len() != alg.digest_len() {
-                return Err(("bad_request", format!("a {alg} imprint is {} bytes, got {}", alg.digest_len(), imprint.len())));
+                return Err((
+                    "bad_request",
+                    format!(
+                        "a {alg} imprint is {} bytes, got {}",
+                        alg.digest_len(),
+                        imprint.len()
+                    ),
+                ));
             }
             let query = TimestampQuery {
                 hash_alg: alg,
@@ -101,12 +125,21 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             }))
         }
         Op::Checkpoints { limit } => {
-            let items = notary.recent_checkpoints(limit.min(LIMIT_MAX) as usize).map_err(fail)?;
-            Ok(Reply::Checkpoints { items: items.into_iter().map(|(size, note)| CheckpointItem { size, note }).collect() })
+            let items = notary
+                .recent_checkpoints(limit.min(LIMIT_MAX) as usize)
+                .map_err(fail)?;
+            Ok(Reply::Checkpoints {
+                items: items
+                    .into_iter()
+                    .map(|(size, note)| CheckpointItem { size, note })
+                    .collect(),
+            })
         }
         Op::Entries { start, limit } => {
             let size = notary.log_size();
-            let end = start.saturating_add(u64::from(limit.min(LIMIT_MAX))).min(size);
+            let end = start
+                .saturating_add(u64::from(limit.min(LIMIT_MAX)))
+                .min(size);
             let mut items = Vec::new();
             for index in start..end {
                 let raw = notary.entry(index).map_err(fail)?;
@@ -115,10 +148,15 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             Ok(Reply::Entries { items })
         }
         Op::Prove { index } => {
-            let cp = notary.checkpoint().ok_or(("not_found", "no checkpoint yet".to_string()))?;
+            let cp = notary
+                .checkpoint()
+                .ok_or(("not_found", "no checkpoint yet".to_string()))?;
             let size = cp.size;
             if index >= size {
-                return Err(("bad_request", format!("entry {index} is not in the log of size {size}")));
+                return Err((
+                    "bad_request",
+                    format!("entry {index} is not in the log of size {size}"),
+                ));
             }
             let raw = notary.entry(index).map_err(fail)?;
             let proof = notary.inclusion_proof(index, size).map_err(fail)?;
@@ -126,7 +164,10 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
                 index,
                 raw: String::from_utf8_lossy(&raw).into_owned(),
                 checkpoint: cp.note.clone(),
-                proof: proof.iter().map(|h| base64::engine::general_purpose::STANDARD.encode(h)).collect(),
+                proof: proof
+                    .iter()
+                    .map(|h| base64::engine::general_purpose::STANDARD.encode(h))
+                    .collect(),
             }))
         }
     }
@@ -138,11 +179,20 @@ fn entry_item(index: u64, raw: Vec<u8>) -> EntryItem {
     match parsed {
         Some(e) => EntryItem {
             index,
-            kind: serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            kind: serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             logged_at: e.logged_at,
             operator: e.operator,
             raw: text,
         },
-        None => EntryItem { index, kind: "unreadable".into(), logged_at: String::new(), operator: None, raw: text },
+        None => EntryItem {
+            index,
+            kind: "unreadable".into(),
+            logged_at: String::new(),
+            operator: None,
+            raw: text,
+        },
     }
 }
