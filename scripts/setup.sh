@@ -22,6 +22,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "setup: Rust >= 1.85 is required: install it with rustup (https://rustup.rs), then rerun." >&2
+    echo "setup: Rust >= 1.88 is required: install it with rustup (https://rustup.rs), then rerun." >&2
     exit 2
 fi

@@ -145,7 +145,7 @@ pub struct Status {
     pub log_size: u64,
     /// Size of the latest checkpoint.
     pub checkpoint_size: u64,
-    /// Seconds since the latest checkpoint was signed.
+    /// Milliseconds since the latest checkpoint was signed.
     pub checkpoint_age_ms: u64,
     /// Timestamps issued over the last 10 seconds, per second (x1000 to stay an integer).
     pub timestamps_per_s_milli: u64,
