@@ -62,7 +62,7 @@ pub fn timestamp(serial: u64) -> TimestampItem {
         ),
         hash_alg: "sha256".into(),
         imprint: format!("{:016x}", serial.wrapping_mul(0x9e37_79b9_7f4a_7c15)).repeat(4),
-        operator: (serial % 3 == 0).then(|| "alice".to_string()),
+        operator: serial.is_multiple_of(3).then(|| "alice".to_string()),
     }
 }
 
@@ -89,7 +89,7 @@ pub fn entry(index: u64) -> EntryItem {
         }
         .into(),
         logged_at: timestamp(index).gen_time,
-        operator: (index % 3 == 0).then(|| "alice".to_string()),
+        operator: index.is_multiple_of(3).then(|| "alice".to_string()),
         raw: raw_entry(index),
     }
 }
