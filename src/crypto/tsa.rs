@@ -309,6 +309,29 @@ impl TimestampQuery {
         }
     }
 
+    /// A query for an imprint hashed elsewhere (the console hashes files locally), without a
+    /// nonce: the same length rule as [`parse_query`], so no path builds a query it would refuse.
+    pub fn for_imprint(hash_alg: HashAlg, imprint: Vec<u8>) -> Result<Self, Rejection> {
+        if imprint.len() != hash_alg.digest_len() {
+            return Err(Rejection::new(
+                FailureInfo::BadDataFormat,
+                format!(
+                    "a {hash_alg} imprint is {} bytes, got {}",
+                    hash_alg.digest_len(),
+                    imprint.len()
+                ),
+            ));
+        }
+        Ok(TimestampQuery {
+            hash_alg,
+            hash_params_null: false,
+            imprint,
+            nonce: None,
+            cert_req: true,
+            req_policy: None,
+        })
+    }
+
     /// The DER `TimeStampReq` for this query.
     pub fn to_der(&self) -> Result<Vec<u8>, TsaError> {
         check_query(self)?;

@@ -84,7 +84,7 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             })
         }
         Op::Stamp { hash_alg, imprint } => {
-            let alg = [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
+            let alg = HashAlg::ALL
                 .into_iter()
                 .find(|a| a.name() == hash_alg)
                 .ok_or_else(|| {
@@ -93,25 +93,8 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
                         format!("unknown hash algorithm {hash_alg:?}"),
                     )
                 })?;
-            let imprint = parse_imprint(&imprint)?;
-            if imprint.len() != alg.digest_len() {
-                return Err((
-                    "bad_request",
-                    format!(
-                        "a {alg} imprint is {} bytes, got {}",
-                        alg.digest_len(),
-                        imprint.len()
-                    ),
-                ));
-            }
-            let query = TimestampQuery {
-                hash_alg: alg,
-                hash_params_null: false,
-                imprint,
-                nonce: None,
-                cert_req: true,
-                req_policy: None,
-            };
+            let query = TimestampQuery::for_imprint(alg, parse_imprint(&imprint)?)
+                .map_err(|r| ("bad_request", r.text))?;
             let r = notary
                 .stamp_query(query.clone(), Some(operator.user.clone()))
                 .await
