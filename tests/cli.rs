@@ -136,6 +136,14 @@ fn stamp_then_verify_offline_with_exit_codes() {
     assert_eq!(code(&o), 1, "{}", text(&o));
 }
 
+/// `notar log ARGS --server URL --data DIR`.
+fn log_cmd(srv: &Server, data: &DataDir, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["log"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--server", &srv.url, "--data", data.arg()]);
+    notar(&all)
+}
+
 #[test]
 fn log_commands_prove_inclusion_and_consistency() {
     let data = DataDir::init();
@@ -158,56 +166,28 @@ fn log_commands_prove_inclusion_and_consistency() {
         let o = notar(&["stamp", f.to_str().expect("p"), "--server", &srv.url]);
         assert_eq!(code(&o), 0, "{}", text(&o));
     }
-    let o = notar(&[
-        "log",
-        "verify",
-        "--checkpoint",
-        cp_file.to_str().expect("p"),
-        "--server",
-        &srv.url,
-        "--data",
-        data.arg(),
-    ]);
+    let o = log_cmd(
+        &srv,
+        &data,
+        &["verify", "--checkpoint", cp_file.to_str().expect("p")],
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("consistent: size 1 -> 6"), "{}", text(&o));
-    let o = notar(&[
-        "log",
-        "prove",
-        "--index",
-        "3",
-        "--server",
-        &srv.url,
-        "--data",
-        data.arg(),
-    ]);
+    let o = log_cmd(&srv, &data, &["prove", "--index", "3"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("entry 3 is included"), "{}", text(&o));
-    let o = notar(&[
-        "log",
-        "prove",
-        "--index",
-        "99",
-        "--server",
-        &srv.url,
-        "--data",
-        data.arg(),
-    ]);
+    let o = log_cmd(&srv, &data, &["prove", "--index", "99"]);
     assert_eq!(code(&o), 1, "{}", text(&o));
 
     // A forged saved checkpoint (size changed, signature no longer matches): exit 1.
     let note = std::fs::read_to_string(&cp_file).expect("read");
     let forged = note.replacen("\n1\n", "\n2\n", 1);
     std::fs::write(&cp_file, forged).expect("write");
-    let o = notar(&[
-        "log",
-        "verify",
-        "--checkpoint",
-        cp_file.to_str().expect("p"),
-        "--server",
-        &srv.url,
-        "--data",
-        data.arg(),
-    ]);
+    let o = log_cmd(
+        &srv,
+        &data,
+        &["verify", "--checkpoint", cp_file.to_str().expect("p")],
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
     // Another notary's key: the server's checkpoint does not verify.
     let other = DataDir::init();
