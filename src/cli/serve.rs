@@ -155,7 +155,10 @@ pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     running.stop().await?;
     match outcome {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Failure::Refused(e.into())),
+        // The console has already printed its error, with the terminal restored.
+        Ok(Err(_)) => Err(Failure::Refused(anyhow!(
+            "the console ended with an error (above); the service is stopped"
+        ))),
         Err(_) => Err(Failure::Refused(anyhow!(
             "the console stopped unexpectedly"
         ))),
