@@ -38,8 +38,11 @@ impl ApiError {
 impl From<NotaryError> for ApiError {
     fn from(e: NotaryError) -> Self {
         let status = match &e {
-            NotaryError::NotFound(_) => StatusCode::NOT_FOUND,
-            NotaryError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            NotaryError::NotFound(_) | NotaryError::Unknown { .. } => StatusCode::NOT_FOUND,
+            NotaryError::BadRequest(_) | NotaryError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            NotaryError::Conflict { .. } => StatusCode::CONFLICT,
+            NotaryError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            NotaryError::Forbidden(_) => StatusCode::FORBIDDEN,
             NotaryError::Overloaded | NotaryError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

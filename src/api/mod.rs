@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod error;
+mod guarantees;
 mod log_routes;
 mod timestamp;
 
@@ -46,6 +47,11 @@ pub fn router(notary: Notary) -> Router {
     Router::new()
         .route("/v1/timestamp", post(timestamp::stamp))
         .route("/v1/timestamp/certchain", get(timestamp::certchain))
+        .route("/v1/guarantees", post(guarantees::create))
+        .route("/v1/guarantees/{id}", get(guarantees::get_one))
+        .route("/v1/guarantees/{id}/settle", post(guarantees::settle))
+        .route("/v1/guarantees/{id}/release", post(guarantees::release))
+        .route("/v1/agreements/{id}/check", get(guarantees::check))
         .route("/v1/notary", get(notary_identity))
         .route("/v1/log/checkpoint", get(log_routes::checkpoint))
         .route("/v1/log/proof/inclusion", get(log_routes::inclusion))

@@ -15,6 +15,43 @@ pub enum EntryKind {
     NotaryIdentity,
     /// An RFC 3161 timestamp token.
     Timestamp,
+    /// A policy version the notary began to apply (its full text and digest).
+    Policy,
+    /// A party's registration.
+    Party,
+    /// A public key registered for a party.
+    KeyRegistration,
+    /// Keys revoked (by hand or from a CRL).
+    Revocation,
+    /// An agreement made, or its status changed.
+    Agreement,
+    /// A guarantee certificate.
+    Guarantee,
+    /// A refused guarantee request.
+    Refusal,
+    /// A guarantee settled (transaction completed).
+    Settlement,
+    /// A guarantee released (cancelled, aborted, ruled, expired).
+    Release,
+}
+
+impl EntryKind {
+    /// The snake_case name: also the `kind` of the signed envelope the entry holds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::NotaryIdentity => "notary_identity",
+            EntryKind::Timestamp => "timestamp",
+            EntryKind::Policy => "policy",
+            EntryKind::Party => "party",
+            EntryKind::KeyRegistration => "key_registration",
+            EntryKind::Revocation => "revocation",
+            EntryKind::Agreement => "agreement",
+            EntryKind::Guarantee => "guarantee",
+            EntryKind::Refusal => "refusal",
+            EntryKind::Settlement => "settlement",
+            EntryKind::Release => "release",
+        }
+    }
 }
 
 /// One log leaf.

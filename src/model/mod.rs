@@ -2,4 +2,8 @@
 
 pub mod canonical;
 pub mod entry;
+pub mod ledger;
+pub mod money;
+pub mod policy;
+pub mod registry;
 pub mod time;

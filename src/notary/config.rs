@@ -15,9 +15,46 @@ pub struct Config {
     pub http: HttpSection,
     /// RFC 3161 timestamping.
     pub timestamp: TimestampSection,
+    /// Agreements: where policies live, which CAs certify buyer keys.
+    #[serde(default)]
+    pub agreements: AgreementsSection,
     /// Unix user name -> arbitrator display name: who may use the admin socket.
     #[serde(default)]
     pub arbitrators: BTreeMap<String, String>,
+}
+
+/// `[agreements]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementsSection {
+    /// Directory of policy files (`*.toml`), relative to the data dir unless absolute.
+    #[serde(default = "default_policy_dir")]
+    pub policy_dir: String,
+    /// CA root certificates (PEM or DER files, relative to the data dir unless absolute) that may
+    /// certify buyer keys and sign CRLs.
+    #[serde(default)]
+    pub ca_roots: Vec<String>,
+    /// How often the notary looks for expired guarantees to release, in seconds.
+    #[serde(default = "default_expiry_scan_s")]
+    pub expiry_scan_s: u32,
+}
+
+fn default_policy_dir() -> String {
+    "policies".into()
+}
+
+fn default_expiry_scan_s() -> u32 {
+    1
+}
+
+impl Default for AgreementsSection {
+    fn default() -> Self {
+        AgreementsSection {
+            policy_dir: default_policy_dir(),
+            ca_roots: Vec::new(),
+            expiry_scan_s: default_expiry_scan_s(),
+        }
+    }
 }
 
 /// `[notary]`
@@ -80,6 +117,7 @@ impl Config {
                 policy_oid,
                 accuracy_ms: 1000,
             },
+            agreements: AgreementsSection::default(),
             arbitrators: BTreeMap::new(),
         }
     }
@@ -146,6 +184,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "timestamp.policy_oid",
                 reason: format!("{:?} is not a dotted OID", self.timestamp.policy_oid),
+            });
+        }
+        if !(1..=3600).contains(&self.agreements.expiry_scan_s) {
+            return Err(ConfigError::Invalid {
+                field: "agreements.expiry_scan_s",
+                reason: "must be between 1 and 3600".into(),
             });
         }
         if !(1..=60_000).contains(&self.timestamp.accuracy_ms) {

@@ -62,6 +62,18 @@ pub enum DataDirError {
     Pki(#[from] PkiError),
 }
 
+/// The policy files `notar init` puts in a new data dir.
+pub const SHIPPED_POLICIES: [(&str, &str); 2] = [
+    (
+        "semper-consumer.toml",
+        include_str!("../../policies/semper-consumer.toml"),
+    ),
+    (
+        "semper-business.toml",
+        include_str!("../../policies/semper-business.toml"),
+    ),
+];
+
 /// Paths inside one data dir.
 #[derive(Clone, Debug)]
 pub struct DataDir {
@@ -125,6 +137,16 @@ impl DataDir {
         self.root.join("admin.sock")
     }
 
+    /// A path from `notar.toml`: relative paths are relative to the data dir.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root.join(p)
+        }
+    }
+
     /// True when there is a data dir here (its config file exists).
     pub fn exists(&self) -> bool {
         self.config_path().exists()
@@ -156,6 +178,12 @@ impl DataDir {
         write_new(&self.tsa_cert_path(), pki.tsa_cert_pem.as_bytes(), 0o644)?;
         write_new(&self.root_cert_path(), pki.root_cert_pem.as_bytes(), 0o644)?;
         write_new(&self.config_path(), config.to_toml().as_bytes(), 0o644)?;
+        // The shipped SEMPER policies, so agreements can be made at once.
+        let policy_dir = self.resolve(&config.agreements.policy_dir);
+        make_private_dir(&policy_dir)?;
+        for (file, text) in SHIPPED_POLICIES {
+            write_new(&policy_dir.join(file), text.as_bytes(), 0o644)?;
+        }
         Ok(Material {
             config,
             notary_key,

@@ -1,13 +1,21 @@
 //! The notary: the one owner of state changes. Front ends (HTTP API, console, CLI) call it; it
 //! sends every signing command through the sequencer and answers reads from the store.
 
+mod agreements;
+mod command;
 pub mod config;
 pub mod datadir;
+mod feed;
+pub mod fixture;
+mod guarantees;
 mod hashes;
+mod parties;
+mod policies;
 mod rate;
 mod reads;
 pub mod sequencer;
 mod stamp;
+mod state;
 
 use std::sync::Arc;
 
@@ -16,9 +24,17 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+pub use agreements::{AgreementView, NewAgreement};
+pub use feed::FeedEvent;
+pub use guarantees::{
+    Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
+    RELEASE_REASONS,
+};
+pub use parties::{CrlImport, KeyInput, PartyReceipt};
 pub use reads::{Stats, TimestampRecord};
 pub use sequencer::PublishedCheckpoint;
 pub use stamp::{StampOutcome, StampReceipt};
+pub use state::{GuaranteeRecord, GuaranteeState};
 
 use self::config::Config;
 use self::datadir::{DataDir, DataDirError, Material};
@@ -71,6 +87,39 @@ pub enum NotaryError {
     /// The request's parameters are out of range or malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// Bad input with a specific code (`malformed_order`, `bad_amount`, `certificate_expired`...).
+    #[error("{message}")]
+    Invalid {
+        /// Wire code.
+        code: &'static str,
+        /// For humans.
+        message: String,
+    },
+    /// A named thing does not exist (`unknown_agreement`, `unknown_guarantee`, ...).
+    #[error("{message}")]
+    Unknown {
+        /// Wire code.
+        code: &'static str,
+        /// For humans.
+        message: String,
+    },
+    /// The request contradicts the current state (`request_id_reused`, `already_settled`, ...).
+    #[error("{message}")]
+    Conflict {
+        /// Wire code.
+        code: &'static str,
+        /// For humans.
+        message: String,
+    },
+    /// The configuration, a policy file or a CA root cannot be used; the notary does not start.
+    #[error("{0}")]
+    Setup(String),
+    /// No or an unknown API token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl NotaryError {
@@ -85,6 +134,12 @@ impl NotaryError {
             NotaryError::Unavailable => "unavailable",
             NotaryError::NotFound(_) => "not_found",
             NotaryError::BadRequest(_) => "bad_request",
+            NotaryError::Invalid { code, .. }
+            | NotaryError::Unknown { code, .. }
+            | NotaryError::Conflict { code, .. } => code,
+            NotaryError::Unauthorized(_) => "unauthorized",
+            NotaryError::Setup(_) => "setup",
+            NotaryError::Forbidden(_) => "forbidden",
         }
     }
 }
@@ -123,6 +178,10 @@ struct Shared {
     policy: const_oid::ObjectIdentifier,
     started_at: DateTime<Utc>,
     stamp_rate: rate::RateMeter,
+    guarantee_rate: rate::RateMeter,
+    notary_key: ed25519_dalek::SigningKey,
+    state: state::StateCell,
+    clock: Clock,
 }
 
 /// A handle on the running notary; cheap to clone.
@@ -214,9 +273,13 @@ impl Notary {
             timestamp_policy: m.config.timestamp.policy_oid.clone(),
             timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
         };
+        let book = policies::load(dir, &m.config, &store)?;
+        let roots = policies::load_ca_roots(dir, &m.config)?;
+        let new_policies = book.unlogged;
+        let st = state::State::load(&store, book.book, roots)?;
         let core = Core::load(
             store.clone(),
-            m.notary_key,
+            m.notary_key.clone(),
             m.config.notary.log_origin.clone(),
             m.config.notary.log_origin.clone(),
             clock.clone(),
@@ -233,14 +296,20 @@ impl Notary {
             policy,
             started_at: clock(),
             stamp_rate: rate::RateMeter::default(),
+            guarantee_rate: rate::RateMeter::default(),
+            notary_key: m.notary_key,
+            state: state::StateCell::new(st),
+            clock,
         };
-        Ok((
-            Notary {
-                tx,
-                shared: Arc::new(shared),
-            },
-            SequencerThread(thread),
-        ))
+        let notary = Notary {
+            tx,
+            shared: Arc::new(shared),
+        };
+        // Policy versions not yet in the log go first in the queue: before any agreement.
+        for p in new_policies {
+            notary.submit(policies::log_policy_job(&notary, p))?;
+        }
+        Ok((notary, SequencerThread(thread)))
     }
 
     /// The notary's public identity.
@@ -280,12 +349,12 @@ impl Notary {
         let job: Job = Box::new(move |ctx| {
             let index = ctx.index;
             Some(sequencer::Staged {
-                entry: LogEntry {
+                entry: Some(LogEntry {
                     kind,
                     logged_at: rfc3339_ms(ctx.now),
                     operator,
                     body,
-                },
+                }),
                 records: Vec::new(),
                 finish: Box::new(move |r| {
                     sequencer::reply(

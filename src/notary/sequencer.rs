@@ -27,8 +27,10 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// A command's work once decided and signed, waiting for the batch to be durable.
 pub(crate) struct Staged {
-    /// The log entry; its index was fixed when it was staged.
-    pub entry: LogEntry,
+    /// The log entry; its index was fixed when it was staged. `None` for a command that signs
+    /// nothing but must still answer only after this batch is durable (a retry that found its
+    /// first answer staged in the same batch).
+    pub entry: Option<LogEntry>,
     /// Records to write beside the leaf.
     pub records: Vec<(Cf, Vec<u8>, Vec<u8>)>,
     /// Called once with the commit's outcome: answers the caller.
@@ -174,13 +176,15 @@ impl Core {
 
     /// Stages and commits `jobs` as one batch.
     pub fn run_batch(&mut self, jobs: Vec<Job>) {
-        let mut staged = Vec::with_capacity(jobs.len());
+        let mut staged: Vec<Staged> = Vec::with_capacity(jobs.len());
+        let mut entries = 0u64;
         for job in jobs {
             let ctx = StageCtx {
-                index: self.log_size + staged.len() as u64,
+                index: self.log_size + entries,
                 now: self.now(),
             };
             if let Some(s) = job(&ctx) {
+                entries += u64::from(s.entry.is_some());
                 staged.push(s);
             }
         }
@@ -212,10 +216,12 @@ impl Core {
         let mut tree = PendingHashes::new(&base, self.log_size);
         for s in staged {
             finishes.push(s.finish);
-            let bytes = s.entry.to_bytes()?;
-            let index = tree.append(leaf_hash(&bytes))?;
-            self.store
-                .put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
+            if let Some(entry) = &s.entry {
+                let bytes = entry.to_bytes()?;
+                let index = tree.append(leaf_hash(&bytes))?;
+                self.store
+                    .put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
+            }
             for (cf, k, v) in &s.records {
                 self.store.put(&mut batch, *cf, k, v);
             }

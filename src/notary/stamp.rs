@@ -99,12 +99,12 @@ impl Notary {
                 gen_time: ctx.now,
             };
             Some(Staged {
-                entry: LogEntry {
+                entry: Some(LogEntry {
                     kind: EntryKind::Timestamp,
                     logged_at: rfc3339_ms(ctx.now),
                     operator,
                     body,
-                },
+                }),
                 records: vec![
                     (Cf::Timestamps, u64_key(ctx.index).to_vec(), record_json),
                     (Cf::TimestampsByDigest, by_digest, Vec::new()),

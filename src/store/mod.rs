@@ -12,7 +12,7 @@ use rocksdb::{
 };
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// A kind of record, one RocksDB column family each.
@@ -30,17 +30,41 @@ pub enum Cf {
     Timestamps,
     /// Message imprint || serial (u64 BE) -> empty: find timestamps by digest.
     TimestampsByDigest,
+    /// Policy digest (hex) -> policy file text: every version ever used stays known.
+    Policies,
+    /// Party id -> party record (JSON).
+    Parties,
+    /// Key id (hex) -> key record (JSON).
+    Keys,
+    /// Agreement id -> agreement record (JSON).
+    Agreements,
+    /// SHA-256 of a seller API token -> seller party id.
+    SellerTokens,
+    /// Guarantee id -> guarantee record (JSON: state, signed objects).
+    Guarantees,
+    /// seller id, 0, request id -> stored answer (JSON): replayed byte for byte.
+    Requests,
+    /// agreement id, 0, order digest -> guarantee id: one guarantee per order.
+    Orders,
 }
 
 impl Cf {
     /// Every column family this schema has.
-    pub const ALL: [Cf; 6] = [
+    pub const ALL: [Cf; 14] = [
         Cf::Meta,
         Cf::LogLeaves,
         Cf::LogHashes,
         Cf::Checkpoints,
         Cf::Timestamps,
         Cf::TimestampsByDigest,
+        Cf::Policies,
+        Cf::Parties,
+        Cf::Keys,
+        Cf::Agreements,
+        Cf::SellerTokens,
+        Cf::Guarantees,
+        Cf::Requests,
+        Cf::Orders,
     ];
 
     fn name(self) -> &'static str {
@@ -51,6 +75,14 @@ impl Cf {
             Cf::Checkpoints => "checkpoints",
             Cf::Timestamps => "timestamps",
             Cf::TimestampsByDigest => "timestamps_by_digest",
+            Cf::Policies => "policies",
+            Cf::Parties => "parties",
+            Cf::Keys => "keys",
+            Cf::Agreements => "agreements",
+            Cf::SellerTokens => "seller_tokens",
+            Cf::Guarantees => "guarantees",
+            Cf::Requests => "requests",
+            Cf::Orders => "orders",
         }
     }
 }
@@ -147,7 +179,9 @@ impl Store {
         if !path.join("CURRENT").exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let opts = base_options();
+        let mut opts = base_options();
+        // Schema 1 -> 2 only added column families: creating the missing ones is the upgrade.
+        opts.create_missing_column_families(true);
         // Open every column family on disk, also ones a newer schema added, so the version check
         // below (not RocksDB's "unknown column family") is what reports a newer database.
         let existing = DB::list_cf(&opts, path)?;
@@ -172,10 +206,14 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        if found == 0 {
+            return Err(StoreError::BadSchema("version 0".into()));
+        }
         if found < SCHEMA_VERSION {
-            return Err(StoreError::BadSchema(format!(
-                "version {found} needs a migration"
-            )));
+            // Additive upgrade (see above): record the new version.
+            let mut batch = Batch::new();
+            batch.put_raw(&store, Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
+            store.write(batch)?;
         }
         Ok(store)
     }
@@ -213,6 +251,15 @@ impl Store {
             .into_iter()
             .map(|r| r.map_err(StoreError::from))
             .collect()
+    }
+
+    /// Every record of a column family, in key order (for rebuilding in-memory state at start).
+    pub fn scan_all(&self, cf: Cf) -> Result<Vec<Record>, StoreError> {
+        self.collect(
+            self.db.iterator_cf(self.cf(cf), IteratorMode::Start),
+            usize::MAX,
+            |_| true,
+        )
     }
 
     /// Up to `limit` records with the greatest keys, greatest first.

@@ -41,6 +41,21 @@ fn parse_imprint(hex_text: &str) -> Result<Vec<u8>, (&'static str, String)> {
 
 /// Runs one operation for `op`erator.
 pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
+    let op = match op {
+        Op::Hello
+        | Op::Status
+        | Op::TimestampsRecent { .. }
+        | Op::TimestampsSearch { .. }
+        | Op::Stamp { .. }
+        | Op::Checkpoints { .. }
+        | Op::Entries { .. }
+        | Op::Prove { .. } => op,
+        other => {
+            return super::ops_ledger::handle(notary, operator, other)
+                .await
+                .unwrap_or_else(|| Err(("bad_request", "unknown operation".into())))
+        }
+    };
     match op {
         Op::Hello => {
             let id = notary.identity();
@@ -153,6 +168,7 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
                     .collect(),
             }))
         }
+        _ => Err(("bad_request", "unknown operation".into())),
     }
 }
 

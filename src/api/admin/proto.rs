@@ -60,6 +60,100 @@ pub enum Op {
         /// Leaf index.
         index: u64,
     },
+    /// Register a buyer or seller (signed, logged). A seller's API token is in the reply, once.
+    PartyRegister {
+        /// Display name.
+        name: String,
+        /// `buyer` or `seller`.
+        role: String,
+    },
+    /// Parties whose name or id contains `query` (all when empty).
+    Parties {
+        /// Search text.
+        #[serde(default)]
+        query: String,
+    },
+    /// One party with its keys.
+    PartyShow {
+        /// Party id.
+        party_id: String,
+    },
+    /// Register a key: exactly one of a raw Ed25519 key (hex) or a certificate (base64 PEM/DER).
+    KeyAdd {
+        /// Owner.
+        party_id: String,
+        /// Raw 32-byte Ed25519 public key, hex.
+        #[serde(default)]
+        public_key_hex: Option<String>,
+        /// X.509 certificate bytes (PEM or DER), base64.
+        #[serde(default)]
+        certificate_b64: Option<String>,
+    },
+    /// Revoke a key by hand.
+    KeyRevoke {
+        /// Key id.
+        key_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// Import a CRL (PEM or DER, base64).
+    CrlImport {
+        /// CRL bytes, base64.
+        crl_b64: String,
+    },
+    /// Create an agreement; absent limits take the policy's defaults.
+    AgreementCreate {
+        /// The buyer.
+        buyer_id: String,
+        /// Policy id.
+        policy_id: String,
+        /// Overall cap, minor units.
+        #[serde(default)]
+        total_cap_minor: Option<i64>,
+        /// Per-transaction cap, minor units.
+        #[serde(default)]
+        per_tx_cap_minor: Option<i64>,
+        /// End of validity, RFC 3339.
+        #[serde(default)]
+        valid_until: Option<String>,
+        /// Key ids; default all of the buyer's keys in good standing.
+        #[serde(default)]
+        keys: Option<Vec<String>>,
+    },
+    /// Suspend, resume (`active`) or end an agreement.
+    AgreementStatus {
+        /// Agreement id.
+        agreement_id: String,
+        /// `active`, `suspended` or `ended`.
+        status: String,
+        /// Why.
+        reason: String,
+    },
+    /// Agreements whose id, buyer name or buyer id contains `query`.
+    Agreements {
+        /// Search text.
+        #[serde(default)]
+        query: String,
+    },
+    /// One agreement: exposure, keys with their state, guarantees.
+    AgreementShow {
+        /// Agreement id.
+        agreement_id: String,
+        /// Most guarantees listed.
+        #[serde(default = "default_limit")]
+        limit: u32,
+    },
+    /// Recent guarantees, refusals, settlements and releases, newest first.
+    LedgerFeed {
+        /// How many.
+        limit: u32,
+    },
+    /// Known policy versions.
+    Policies,
+}
+
+fn default_limit() -> u32 {
+    100
 }
 
 /// A response: `{"id": 7, "ok": {...}}` or `{"id": 7, "error": {"code": "...", "message": "..."}}`.
@@ -111,6 +205,209 @@ pub enum Reply {
     },
     /// Answer to `Prove`.
     Proof(ProofItem),
+    /// Answer to `PartyRegister`.
+    PartyRegistered {
+        /// The party.
+        party: PartyItem,
+        /// Seller API token, shown this once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_token: Option<String>,
+    },
+    /// Answer to `Parties`.
+    Parties {
+        /// Matching parties.
+        items: Vec<PartyItem>,
+    },
+    /// Answer to `PartyShow`.
+    Party {
+        /// The party.
+        party: PartyItem,
+        /// Its keys.
+        keys: Vec<KeyItem>,
+    },
+    /// Answer to `KeyAdd` and `KeyRevoke`.
+    Key(KeyItem),
+    /// Answer to `CrlImport`.
+    CrlImported {
+        /// CRL issuer.
+        issuer: String,
+        /// Entries in the CRL.
+        entries: u64,
+        /// Key ids newly revoked.
+        revoked: Vec<String>,
+        /// Listed keys already revoked before.
+        already_revoked: u64,
+        /// Log index of the signed revocation, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log_index: Option<u64>,
+    },
+    /// Answer to `AgreementCreate` and `AgreementStatus`.
+    Agreement(AgreementItem),
+    /// Answer to `Agreements`.
+    Agreements {
+        /// Matching agreements.
+        items: Vec<AgreementItem>,
+    },
+    /// Answer to `AgreementShow`.
+    AgreementDetail {
+        /// The agreement.
+        agreement: AgreementItem,
+        /// Its keys.
+        keys: Vec<KeyItem>,
+        /// Its guarantees, newest first.
+        guarantees: Vec<GuaranteeItem>,
+    },
+    /// Answer to `LedgerFeed`.
+    Feed {
+        /// Events, newest first.
+        items: Vec<FeedItem>,
+    },
+    /// Answer to `Policies`.
+    Policies {
+        /// Policy versions.
+        items: Vec<PolicyItem>,
+    },
+}
+
+/// A party in listings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyItem {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `buyer` or `seller`.
+    pub role: String,
+    /// RFC 3339 ms.
+    pub registered_at: String,
+    /// Number of keys.
+    pub keys: u32,
+}
+
+/// A key with its revocation state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyItem {
+    /// Key id.
+    pub key_id: String,
+    /// Owner.
+    pub party_id: String,
+    /// `raw` or `x509`.
+    pub source: String,
+    /// Certificate subject, for x509 keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `not_revoked`, `revoked`, `certificate_out_of_validity`.
+    pub status: String,
+    /// When the notary registered the revocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// Revocation reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+    /// When registered.
+    pub registered_at: String,
+}
+
+/// An agreement with its exposure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementItem {
+    /// Id.
+    pub id: String,
+    /// Buyer id.
+    pub buyer_id: String,
+    /// Buyer name.
+    pub buyer_name: String,
+    /// Policy id.
+    pub policy_id: String,
+    /// Policy version.
+    pub policy_version: u32,
+    /// Policy digest.
+    pub policy_digest: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// Overall cap, minor units.
+    pub total_cap_minor: i64,
+    /// Per-transaction cap, minor units.
+    pub per_tx_cap_minor: i64,
+    /// Outstanding exposure, minor units.
+    pub exposure_minor: i64,
+    /// Outstanding guarantees (only filled by `AgreementShow`).
+    pub outstanding: u64,
+    /// `active`, `suspended`, `ended`.
+    pub status: String,
+    /// RFC 3339 ms.
+    pub valid_from: String,
+    /// RFC 3339 ms.
+    pub valid_until: String,
+    /// Key ids.
+    pub keys: Vec<String>,
+}
+
+/// A guarantee in listings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuaranteeItem {
+    /// Id.
+    pub guarantee_id: String,
+    /// Agreement.
+    pub agreement_id: String,
+    /// Seller.
+    pub seller_id: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// `outstanding`, `settled`, `released`.
+    pub state: String,
+    /// Issue time, RFC 3339 ms.
+    pub issued_at: String,
+    /// When the notary releases it if still outstanding.
+    pub release_at: String,
+}
+
+/// One ledger event from the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedItem {
+    /// Log index.
+    pub index: u64,
+    /// `guarantee`, `refusal`, `settlement`, `release`.
+    pub kind: String,
+    /// RFC 3339 ms.
+    pub logged_at: String,
+    /// Agreement.
+    pub agreement_id: String,
+    /// Seller.
+    pub seller_id: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// Refusal reason or release reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Guarantee id, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee_id: Option<String>,
+}
+
+/// A policy version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyItem {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: u32,
+    /// Title.
+    pub title: String,
+    /// SHA-256 of the file, hex.
+    pub digest: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// Default overall cap, minor units.
+    pub total_cap_minor: i64,
+    /// Default per-transaction cap, minor units.
+    pub per_tx_cap_minor: i64,
+    /// `strict` or `capped`.
+    pub uncovered_rule: String,
 }
 
 /// Who the caller is and what notary it talks to.

@@ -1,0 +1,200 @@
+//! The signed-object envelope of DESIGN.md §4:
+//! `{"kind", "payload", "signatures": [{"key_id", "alg": "ed25519", "sig"}]}`, where each signature
+//! covers `"notar/v1/" + kind + "\n" + canonical(payload)` (RFC 8785 JSON).
+//!
+//! Used for everything the notary signs (guarantees, refusals, agreements, revocations, ...) and
+//! for what parties sign (orders). `verify_by` is the one place a signature is checked.
+
+use base64::Engine;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::keys::key_id;
+use crate::model::canonical::{to_canonical_json, CanonicalError};
+
+/// Most signatures one envelope may carry: bounds the work of checking one.
+pub const SIGNATURES_MAX: usize = 8;
+
+/// One signature on an envelope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSignature {
+    /// Lowercase hex SHA-256 of the signer's raw public key.
+    pub key_id: String,
+    /// Always `ed25519`.
+    pub alg: String,
+    /// Base64 (standard, padded) of the 64-byte signature.
+    pub sig: String,
+}
+
+/// A signed object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// What the payload is (`guarantee`, `order`, ...).
+    pub kind: String,
+    /// The signed statement.
+    pub payload: Value,
+    /// Signatures over `signing_input(kind, payload)`.
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+/// Why an envelope could not be made or does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    /// The payload cannot be put in canonical form (floats, too deep).
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+    /// The envelope has another kind than expected.
+    #[error("expected a {expected:?} object, got {got:?}")]
+    WrongKind {
+        /// The kind asked for.
+        expected: String,
+        /// The kind found.
+        got: String,
+    },
+    /// No signature by the given key.
+    #[error("no signature by key {0}")]
+    NotSignedBy(String),
+    /// A signature by the key exists but does not verify.
+    #[error("the signature by key {0} does not verify")]
+    BadSignature(String),
+    /// Too many signatures, or an unknown algorithm.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// The bytes a signature covers.
+pub fn signing_input(kind: &str, payload: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = format!("notar/v1/{kind}\n").into_bytes();
+    out.extend_from_slice(&to_canonical_json(payload)?);
+    Ok(out)
+}
+
+impl Envelope {
+    /// Signs `payload` as `kind` with `key`.
+    pub fn sign(kind: &str, payload: Value, key: &SigningKey) -> Result<Envelope, EnvelopeError> {
+        let msg = signing_input(kind, &payload)?;
+        let sig = key.sign(&msg);
+        Ok(Envelope {
+            kind: kind.to_string(),
+            payload,
+            signatures: vec![EnvelopeSignature {
+                key_id: key_id(&key.verifying_key()),
+                alg: "ed25519".into(),
+                sig: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
+            }],
+        })
+    }
+
+    /// Checks the kind.
+    pub fn expect_kind(&self, kind: &str) -> Result<(), EnvelopeError> {
+        if self.kind != kind {
+            return Err(EnvelopeError::WrongKind {
+                expected: kind.into(),
+                got: self.kind.chars().take(64).collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The key ids that claim to have signed, in order.
+    pub fn signer_key_ids(&self) -> impl Iterator<Item = &str> {
+        self.signatures.iter().map(|s| s.key_id.as_str())
+    }
+
+    /// Verifies the signature made by `key`.
+    pub fn verify_by(&self, key: &VerifyingKey) -> Result<(), EnvelopeError> {
+        if self.signatures.len() > SIGNATURES_MAX {
+            return Err(EnvelopeError::Malformed(format!(
+                "{} signatures; at most {SIGNATURES_MAX}",
+                self.signatures.len()
+            )));
+        }
+        let kid = key_id(key);
+        let entry = self
+            .signatures
+            .iter()
+            .find(|s| s.key_id == kid)
+            .ok_or_else(|| EnvelopeError::NotSignedBy(kid.clone()))?;
+        if entry.alg != "ed25519" {
+            return Err(EnvelopeError::Malformed(format!(
+                "unsupported signature algorithm {:?}",
+                entry.alg.chars().take(32).collect::<String>()
+            )));
+        }
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(entry.sig.as_bytes())
+            .map_err(|_| EnvelopeError::BadSignature(kid.clone()))?;
+        let sig =
+            Signature::from_slice(&raw).map_err(|_| EnvelopeError::BadSignature(kid.clone()))?;
+        let msg = signing_input(&self.kind, &self.payload)?;
+        key.verify(&msg, &sig)
+            .map_err(|_| EnvelopeError::BadSignature(kid))
+    }
+
+    /// Canonical JSON of the whole envelope: the bytes stored and returned.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        to_canonical_json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(b: u8) -> SigningKey {
+        SigningKey::from_bytes(&[b; 32])
+    }
+
+    #[test]
+    fn signs_and_verifies() {
+        let k = key(1);
+        let env = Envelope::sign("order", json!({"b": 1, "a": "x"}), &k).expect("sign");
+        env.verify_by(&k.verifying_key()).expect("verifies");
+        assert_eq!(env.signatures[0].key_id, key_id(&k.verifying_key()));
+        // Canonical input: sorted keys, prefixed with the kind.
+        assert_eq!(
+            signing_input("order", &env.payload).expect("input"),
+            b"notar/v1/order\n{\"a\":\"x\",\"b\":1}"
+        );
+    }
+
+    #[test]
+    fn any_change_breaks_the_signature() {
+        let k = key(1);
+        let env = Envelope::sign("order", json!({"amount": 100}), &k).expect("sign");
+        let mut p = env.clone();
+        p.payload = json!({"amount": 101});
+        assert!(matches!(
+            p.verify_by(&k.verifying_key()),
+            Err(EnvelopeError::BadSignature(_))
+        ));
+        let mut kind = env.clone();
+        kind.kind = "guarantee".into();
+        assert!(kind.verify_by(&k.verifying_key()).is_err());
+        assert!(matches!(
+            env.verify_by(&key(2).verifying_key()),
+            Err(EnvelopeError::NotSignedBy(_))
+        ));
+        let mut garbage = env.clone();
+        garbage.signatures[0].sig = "!!".into();
+        assert!(garbage.verify_by(&k.verifying_key()).is_err());
+    }
+
+    #[test]
+    fn floats_cannot_be_signed() {
+        assert!(Envelope::sign("order", json!({"amount": 1.5}), &key(1)).is_err());
+    }
+
+    #[test]
+    fn wire_form_round_trips() {
+        let env = Envelope::sign("refusal", json!({"reason": "key_revoked"}), &key(3)).expect("s");
+        let bytes = env.to_bytes().expect("bytes");
+        let back: Envelope = serde_json::from_slice(&bytes).expect("parse");
+        assert_eq!(back, env);
+        back.verify_by(&key(3).verifying_key()).expect("verifies");
+    }
+}

@@ -1,0 +1,230 @@
+//! Money as integers: minor units plus an ISO 4217 code. Never a float, never an unchecked sum.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Largest amount the notary handles, in minor units (10^15: a thousand billion euros). Bounds
+/// every sum so that adding two amounts can never overflow an `i64`.
+pub const MINOR_MAX: i64 = 1_000_000_000_000_000;
+
+/// Why an amount or currency is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// Not three uppercase ASCII letters.
+    #[error("currency must be an ISO 4217 code of three uppercase letters, not {0:?}")]
+    BadCurrency(String),
+    /// Zero, negative, or above `MINOR_MAX`.
+    #[error("amount must be between 1 and {MINOR_MAX} minor units, not {0}")]
+    OutOfRange(i64),
+    /// A decimal string that is not a plain amount with at most the currency's decimals.
+    #[error("not an amount: {0:?} (expected e.g. 120.00 with at most {1} decimals)")]
+    BadDecimal(String, u32),
+}
+
+/// An ISO 4217 currency code (three uppercase ASCII letters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// Parses a code such as `EUR`.
+    pub fn parse(code: &str) -> Result<Currency, MoneyError> {
+        let b = code.as_bytes();
+        if b.len() != 3 || !b.iter().all(u8::is_ascii_uppercase) {
+            return Err(MoneyError::BadCurrency(code.chars().take(16).collect()));
+        }
+        Ok(Currency([b[0], b[1], b[2]]))
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Invariant: built only from three ASCII uppercase letters.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Decimal places of the minor unit (ISO 4217); 2 for codes not in the short table.
+    pub fn exponent(&self) -> u32 {
+        match self.as_str() {
+            "JPY" | "KRW" | "ISK" | "CLP" | "VND" => 0,
+            "BHD" | "JOD" | "KWD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Currency::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount of money: `{"minor": 12000, "currency": "EUR"}` on the wire. `minor` may be any
+/// `i64` here so that a wrong amount can be answered with a reason code; `Money::positive`
+/// checks the range a guarantee needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Amount in minor units (cents for EUR).
+    pub minor: i64,
+    /// ISO 4217 code.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Builds an amount, checking 1 ..= MINOR_MAX.
+    pub fn positive(minor: i64, currency: Currency) -> Result<Money, MoneyError> {
+        if !(1..=MINOR_MAX).contains(&minor) {
+            return Err(MoneyError::OutOfRange(minor));
+        }
+        Ok(Money { minor, currency })
+    }
+
+    /// True if the amount is in 1 ..= MINOR_MAX.
+    pub fn is_positive_in_range(&self) -> bool {
+        (1..=MINOR_MAX).contains(&self.minor)
+    }
+
+    /// Parses a decimal amount such as `1000.00` or `12` in `currency`.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let exp = currency.exponent();
+        let bad = || MoneyError::BadDecimal(text.chars().take(32).collect(), exp);
+        let (int, frac) = match text.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (text, ""),
+        };
+        if int.is_empty()
+            || int.len() > 16
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > exp as usize
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || (text.contains('.') && frac.is_empty())
+        {
+            return Err(bad());
+        }
+        let mut minor: i64 = int.parse().map_err(|_| bad())?;
+        for _ in 0..exp {
+            minor = minor.checked_mul(10).ok_or_else(bad)?;
+        }
+        let mut f: i64 = 0;
+        for (i, b) in frac.bytes().enumerate() {
+            let digit = i64::from(b - b'0');
+            f += digit * 10i64.pow(exp - 1 - i as u32);
+        }
+        let minor = minor.checked_add(f).ok_or_else(bad)?;
+        Money::positive(minor, currency)
+    }
+}
+
+impl fmt::Display for Money {
+    /// `1000.00 EUR`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exp = self.currency.exponent();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if exp == 0 {
+            return write!(f, "{sign}{abs} {}", self.currency);
+        }
+        let scale = 10u64.pow(exp);
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / scale,
+            abs % scale,
+            self.currency,
+            width = exp as usize
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").expect("EUR")
+    }
+
+    #[test]
+    fn currency_codes_are_three_uppercase_letters() {
+        assert!(Currency::parse("EUR").is_ok());
+        for bad in ["eur", "EU", "EURO", "E1R", "", "ÄUR"] {
+            assert!(Currency::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimal_amounts_parse_exactly() {
+        assert_eq!(
+            Money::parse_decimal("1000.00", eur()).map(|m| m.minor),
+            Ok(100000)
+        );
+        assert_eq!(
+            Money::parse_decimal("120.5", eur()).map(|m| m.minor),
+            Ok(12050)
+        );
+        assert_eq!(Money::parse_decimal("7", eur()).map(|m| m.minor), Ok(700));
+        let jpy = Currency::parse("JPY").expect("JPY");
+        assert_eq!(Money::parse_decimal("500", jpy).map(|m| m.minor), Ok(500));
+        assert!(Money::parse_decimal("5.0", jpy).is_err());
+        for bad in [
+            "",
+            "-1",
+            "1.001",
+            "1.",
+            ".5",
+            "1e3",
+            "0",
+            "0.00",
+            "99999999999999999",
+        ] {
+            assert!(Money::parse_decimal(bad, eur()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_uses_the_currency_exponent() {
+        let m = Money::positive(12050, eur()).expect("ok");
+        assert_eq!(m.to_string(), "120.50 EUR");
+        assert_eq!(
+            Money {
+                minor: -5,
+                currency: eur()
+            }
+            .to_string(),
+            "-0.05 EUR"
+        );
+    }
+
+    #[test]
+    fn range_is_checked() {
+        assert!(Money::positive(0, eur()).is_err());
+        assert!(Money::positive(-1, eur()).is_err());
+        assert!(Money::positive(MINOR_MAX + 1, eur()).is_err());
+        assert!(Money::positive(MINOR_MAX, eur()).is_ok());
+    }
+
+    #[test]
+    fn wire_form_is_minor_and_currency() {
+        let m: Money = serde_json::from_str(r#"{"minor":12000,"currency":"EUR"}"#).expect("parse");
+        assert_eq!(m.minor, 12000);
+        assert!(serde_json::from_str::<Money>(r#"{"minor":1.5,"currency":"EUR"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"minor":1,"currency":"eur"}"#).is_err());
+        assert!(serde_json::from_str::<Money>(
+            r#"{"minor":99999999999999999999,"currency":"EUR"}"#
+        )
+        .is_err());
+    }
+}

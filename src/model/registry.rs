@@ -1,0 +1,320 @@
+//! Parties, their keys and agreements, as the notary records them (DESIGN.md §6.2). Plain data and
+//! the rules about it; the notary owns the only copy that changes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::money::Currency;
+use super::policy::PolicyRef;
+
+/// Longest display name, in bytes.
+pub const NAME_LEN_MAX: usize = 128;
+
+/// What a party does under the agreements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes on liability; signs orders.
+    Buyer,
+    /// Asks for guarantees over HTTP with an API token.
+    Seller,
+}
+
+impl Role {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Buyer => "buyer",
+            Role::Seller => "seller",
+        }
+    }
+
+    /// Parses `buyer` / `seller`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "buyer" => Some(Role::Buyer),
+            "seller" => Some(Role::Seller),
+            _ => None,
+        }
+    }
+}
+
+/// A registered party.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    /// UUIDv7.
+    pub id: String,
+    /// Display name (checked by `check_name`).
+    pub name: String,
+    /// Buyer or seller.
+    pub role: Role,
+    /// When the notary registered it.
+    pub registered_at: DateTime<Utc>,
+    /// Log index of the signed registration.
+    pub log_index: u64,
+}
+
+/// Where a key came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KeySource {
+    /// A raw Ed25519 public key handed over by the party.
+    Raw,
+    /// An Ed25519 key in an X.509 certificate issued by a configured CA.
+    X509 {
+        /// Certificate serial, lowercase hex.
+        serial_hex: String,
+        /// Subject DN.
+        subject: String,
+        /// Issuer DN.
+        issuer: String,
+        /// Key id of the CA root it chains to.
+        ca_key_id: String,
+        /// Validity start.
+        not_before: DateTime<Utc>,
+        /// Validity end: after it the key no longer signs orders the notary guarantees.
+        not_after: DateTime<Utc>,
+    },
+}
+
+/// A key's revocation. `registered_at` (when the notary learned of it) is authoritative for the
+/// notary's own decisions; `claimed_at` is what the CRL or the party said, kept for disputes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// When the notary registered the revocation.
+    pub registered_at: DateTime<Utc>,
+    /// Why (free text or a CRL reason name).
+    pub reason: String,
+    /// `manual` or `crl`.
+    pub source: String,
+    /// Revocation date claimed by the source, if any.
+    #[serde(default)]
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Log index of the signed revocation.
+    pub log_index: u64,
+}
+
+/// A registered public key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// Hex SHA-256 of the raw public key.
+    pub key_id: String,
+    /// Owner.
+    pub party_id: String,
+    /// Raw Ed25519 public key, hex.
+    pub public_key: String,
+    /// Raw key or certificate.
+    pub source: KeySource,
+    /// When the notary registered it.
+    pub registered_at: DateTime<Utc>,
+    /// Log index of the signed registration.
+    pub log_index: u64,
+    /// Set once; never cleared.
+    #[serde(default)]
+    pub revocation: Option<Revocation>,
+}
+
+/// A key's standing at one instant, as the notary decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStanding {
+    /// Usable.
+    Good,
+    /// A revocation was registered at or before that instant.
+    Revoked,
+    /// Its certificate is not valid at that instant.
+    CertificateOutOfValidity,
+}
+
+impl KeyRecord {
+    /// The key's standing at `at`: revoked from the notary's registration time on.
+    pub fn standing_at(&self, at: DateTime<Utc>) -> KeyStanding {
+        if let Some(r) = &self.revocation {
+            if r.registered_at <= at {
+                return KeyStanding::Revoked;
+            }
+        }
+        if let KeySource::X509 {
+            not_before,
+            not_after,
+            ..
+        } = &self.source
+        {
+            if at < *not_before || at > *not_after {
+                return KeyStanding::CertificateOutOfValidity;
+            }
+        }
+        KeyStanding::Good
+    }
+
+    /// `not_revoked`, `revoked` or `certificate_expired`, for listings.
+    pub fn status_name(&self, at: DateTime<Utc>) -> &'static str {
+        match self.standing_at(at) {
+            KeyStanding::Good => "not_revoked",
+            KeyStanding::Revoked => "revoked",
+            KeyStanding::CertificateOutOfValidity => "certificate_out_of_validity",
+        }
+    }
+}
+
+/// Lifecycle of an agreement. Ended is final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    /// Guarantees may be issued.
+    Active,
+    /// Temporarily no new guarantees (outstanding ones stay).
+    Suspended,
+    /// No new guarantees, ever.
+    Ended,
+}
+
+impl AgreementStatus {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Active => "active",
+            AgreementStatus::Suspended => "suspended",
+            AgreementStatus::Ended => "ended",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "suspended" => Some(Self::Suspended),
+            "ended" => Some(Self::Ended),
+            _ => None,
+        }
+    }
+
+    /// Whether a change from `self` to `to` is allowed: ended is final; no change to itself.
+    pub fn may_become(self, to: AgreementStatus) -> bool {
+        self != to && self != AgreementStatus::Ended
+    }
+}
+
+/// A buyer's agreement under a policy: the limits the notary keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// UUIDv7.
+    pub id: String,
+    /// The buyer bound by it.
+    pub buyer_id: String,
+    /// The policy version and digest it was made under.
+    pub policy: PolicyRef,
+    /// Currency of every guarantee under it.
+    pub currency: Currency,
+    /// Most outstanding liability at any time, minor units.
+    pub total_cap_minor: i64,
+    /// Most per guarantee, minor units.
+    pub per_tx_cap_minor: i64,
+    /// Start of validity.
+    pub valid_from: DateTime<Utc>,
+    /// End of validity (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// Key ids of the buyer that may sign orders under it.
+    pub keys: Vec<String>,
+    /// Current status.
+    pub status: AgreementStatus,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Log index of the latest signed change.
+    pub log_index: u64,
+}
+
+impl Agreement {
+    /// Whether guarantees may be issued at `at`.
+    pub fn is_active_at(&self, at: DateTime<Utc>) -> bool {
+        self.status == AgreementStatus::Active && self.valid_from <= at && at < self.valid_until
+    }
+}
+
+/// A name a human typed: 1..=128 bytes, no control characters, not only spaces.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("name is empty".into());
+    }
+    if name.len() > NAME_LEN_MAX {
+        return Err(format!("name is longer than {NAME_LEN_MAX} bytes"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("name contains control characters".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_770_000_000 + s, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn key(revoked_at: Option<i64>, validity: Option<(i64, i64)>) -> KeyRecord {
+        KeyRecord {
+            key_id: "k".into(),
+            party_id: "p".into(),
+            public_key: String::new(),
+            source: match validity {
+                None => KeySource::Raw,
+                Some((a, b)) => KeySource::X509 {
+                    serial_hex: "1".into(),
+                    subject: String::new(),
+                    issuer: String::new(),
+                    ca_key_id: String::new(),
+                    not_before: t(a),
+                    not_after: t(b),
+                },
+            },
+            registered_at: t(0),
+            log_index: 1,
+            revocation: revoked_at.map(|r| Revocation {
+                registered_at: t(r),
+                reason: "lost".into(),
+                source: "manual".into(),
+                claimed_at: None,
+                log_index: 2,
+            }),
+        }
+    }
+
+    #[test]
+    fn revocation_counts_from_the_registration_time_on() {
+        let k = key(Some(100), None);
+        assert_eq!(k.standing_at(t(99)), KeyStanding::Good);
+        assert_eq!(k.standing_at(t(100)), KeyStanding::Revoked);
+        assert_eq!(k.standing_at(t(101)), KeyStanding::Revoked);
+        assert_eq!(key(None, None).standing_at(t(10_000)), KeyStanding::Good);
+    }
+
+    #[test]
+    fn certificate_validity_bounds_the_key() {
+        let k = key(None, Some((10, 20)));
+        assert_eq!(k.standing_at(t(9)), KeyStanding::CertificateOutOfValidity);
+        assert_eq!(k.standing_at(t(15)), KeyStanding::Good);
+        assert_eq!(k.standing_at(t(21)), KeyStanding::CertificateOutOfValidity);
+    }
+
+    #[test]
+    fn ended_is_final() {
+        use AgreementStatus::*;
+        assert!(Active.may_become(Suspended));
+        assert!(Suspended.may_become(Active));
+        assert!(Active.may_become(Ended));
+        assert!(!Ended.may_become(Active));
+        assert!(!Active.may_become(Active));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("Bob Builder").is_ok());
+        assert!(check_name("  ").is_err());
+        assert!(check_name("a\u{1b}[31m").is_err());
+        assert!(check_name(&"x".repeat(129)).is_err());
+    }
+}

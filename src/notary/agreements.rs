@@ -1,0 +1,345 @@
+//! Agreements: create one for a buyer under a policy, suspend, resume, end it. Each change is
+//! signed and logged; the agreement records the policy's id, version and digest.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::command::{sign_entry, Decision};
+use super::state::{to_json, GuaranteeRecord, GuaranteeState};
+use super::{Notary, NotaryError};
+use crate::model::entry::EntryKind;
+use crate::model::money::{Money, MINOR_MAX};
+use crate::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
+use crate::model::time::rfc3339_ms;
+use crate::store::Cf;
+
+/// Default validity of an agreement when none is given.
+pub const AGREEMENT_VALIDITY_DAYS_DEFAULT: i64 = 365;
+/// Most keys one agreement lists.
+pub const AGREEMENT_KEYS_MAX: usize = 32;
+
+/// What an arbitrator asks for when creating an agreement; `None` takes the policy's default.
+#[derive(Clone, Debug, Default)]
+pub struct NewAgreement {
+    /// The buyer.
+    pub buyer_id: String,
+    /// Policy id (its latest version is used).
+    pub policy_id: String,
+    /// Overall cap, minor units.
+    pub total_cap_minor: Option<i64>,
+    /// Per-transaction cap, minor units.
+    pub per_tx_cap_minor: Option<i64>,
+    /// End of validity.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Keys of the buyer; default: all its keys in good standing.
+    pub keys: Option<Vec<String>>,
+}
+
+/// An agreement with its current exposure, for listings.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgreementView {
+    /// The agreement.
+    pub agreement: Agreement,
+    /// The buyer's display name.
+    pub buyer_name: String,
+    /// Outstanding liability now.
+    pub exposure: Money,
+    /// Number of outstanding guarantees.
+    pub outstanding: usize,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> NotaryError {
+    NotaryError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
+pub(crate) fn unknown_agreement(id: &str) -> NotaryError {
+    NotaryError::Unknown {
+        code: "unknown_agreement",
+        message: format!("no agreement {:?}", id.chars().take(64).collect::<String>()),
+    }
+}
+
+fn agreement_payload(a: &Agreement, change: &str, reason: Option<&str>) -> serde_json::Value {
+    json!({
+        "change": change,
+        "reason": reason,
+        "agreement_id": a.id,
+        "buyer_id": a.buyer_id,
+        "policy": a.policy,
+        "currency": a.currency,
+        "total_cap": Money { minor: a.total_cap_minor, currency: a.currency },
+        "per_tx_cap": Money { minor: a.per_tx_cap_minor, currency: a.currency },
+        "valid_from": rfc3339_ms(a.valid_from),
+        "valid_until": rfc3339_ms(a.valid_until),
+        "keys": a.keys,
+        "status": a.status.as_str(),
+        "created_at": rfc3339_ms(a.created_at),
+    })
+}
+
+impl Notary {
+    /// Creates an agreement.
+    pub async fn create_agreement(
+        &self,
+        req: NewAgreement,
+        operator: Option<String>,
+    ) -> Result<Agreement, NotaryError> {
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let buyer = st
+                .parties
+                .get(&req.buyer_id)
+                .ok_or_else(|| NotaryError::Unknown {
+                    code: "unknown_party",
+                    message: format!(
+                        "no party {:?}",
+                        req.buyer_id.chars().take(64).collect::<String>()
+                    ),
+                })?;
+            if buyer.role != Role::Buyer {
+                return Err(invalid(
+                    "not_a_buyer",
+                    format!("{} is a seller, not a buyer", buyer.name),
+                ));
+            }
+            let policy =
+                st.policies
+                    .latest(&req.policy_id)
+                    .ok_or_else(|| NotaryError::Unknown {
+                        code: "unknown_policy",
+                        message: format!(
+                            "no policy {:?}",
+                            req.policy_id.chars().take(64).collect::<String>()
+                        ),
+                    })?;
+            let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
+            let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
+            if !(1..=MINOR_MAX).contains(&total) || !(1..=MINOR_MAX).contains(&per_tx) {
+                return Err(invalid(
+                    "bad_amount",
+                    format!("caps must be 1..={MINOR_MAX} minor units"),
+                ));
+            }
+            if per_tx > total {
+                return Err(invalid("bad_amount", "per_tx_cap is larger than total_cap"));
+            }
+            let valid_until = req
+                .valid_until
+                .unwrap_or(ctx.now + Duration::days(AGREEMENT_VALIDITY_DAYS_DEFAULT));
+            if valid_until <= ctx.now {
+                return Err(invalid("bad_validity", "valid_until is not in the future"));
+            }
+            let good = |kid: &str| {
+                st.keys.get(kid).is_some_and(|k| {
+                    k.party_id == req.buyer_id && k.standing_at(ctx.now) == KeyStanding::Good
+                })
+            };
+            let mut keys = match &req.keys {
+                Some(list) => {
+                    if let Some(bad) = list.iter().find(|k| !good(k)) {
+                        return Err(invalid(
+                            "bad_key",
+                            format!(
+                                "key {bad} is not a registered key of this buyer in good standing"
+                            ),
+                        ));
+                    }
+                    list.clone()
+                }
+                None => st
+                    .keys
+                    .values()
+                    .filter(|k| good(&k.key_id))
+                    .map(|k| k.key_id.clone())
+                    .collect(),
+            };
+            keys.sort();
+            keys.dedup();
+            if keys.is_empty() {
+                return Err(invalid(
+                    "no_keys",
+                    "the buyer has no key in good standing; register one first",
+                ));
+            }
+            if keys.len() > AGREEMENT_KEYS_MAX {
+                return Err(invalid(
+                    "bad_key",
+                    format!("at most {AGREEMENT_KEYS_MAX} keys"),
+                ));
+            }
+            let currency = crate::model::money::Currency::parse(&policy.currency)
+                .map_err(|e| NotaryError::Corrupt(format!("policy currency: {e}")))?;
+            let a = Agreement {
+                id: uuid::Uuid::now_v7().to_string(),
+                buyer_id: req.buyer_id.clone(),
+                policy: policy.reference(),
+                currency,
+                total_cap_minor: total,
+                per_tx_cap_minor: per_tx,
+                valid_from: ctx.now,
+                valid_until,
+                keys,
+                status: AgreementStatus::Active,
+                created_at: ctx.now,
+                log_index: ctx.index,
+            };
+            let payload = agreement_payload(&a, "created", None);
+            let (_, entry) = sign_entry(
+                &shared.notary_key,
+                ctx,
+                EntryKind::Agreement,
+                payload,
+                operator,
+            )?;
+            let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
+            st.ledger.open_account(&a.id, a.total_cap_minor);
+            st.agreements.insert(a.id.clone(), a.clone());
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: a,
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// Suspends, resumes or ends an agreement. Outstanding guarantees stay outstanding.
+    pub async fn set_agreement_status(
+        &self,
+        agreement_id: &str,
+        to: AgreementStatus,
+        reason: &str,
+        operator: Option<String>,
+    ) -> Result<Agreement, NotaryError> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() || reason.len() > 256 || reason.chars().any(char::is_control) {
+            return Err(invalid(
+                "bad_reason",
+                "give a reason of 1 to 256 printable bytes",
+            ));
+        }
+        let id = agreement_id.to_string();
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let a = st
+                .agreements
+                .get(&id)
+                .ok_or_else(|| unknown_agreement(&id))?;
+            if !a.status.may_become(to) {
+                return Err(NotaryError::Conflict {
+                    code: "bad_transition",
+                    message: format!(
+                        "agreement is {}; it cannot become {}",
+                        a.status.as_str(),
+                        to.as_str()
+                    ),
+                });
+            }
+            let mut a = a.clone();
+            a.status = to;
+            a.log_index = ctx.index;
+            let payload = agreement_payload(&a, "status", Some(&reason));
+            let (_, entry) = sign_entry(
+                &shared.notary_key,
+                ctx,
+                EntryKind::Agreement,
+                payload,
+                operator,
+            )?;
+            let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
+            st.agreements.insert(a.id.clone(), a.clone());
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: a,
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// The currency of an agreement.
+    pub fn agreement_currency(
+        &self,
+        id: &str,
+    ) -> Result<crate::model::money::Currency, NotaryError> {
+        let st = self.shared.state.lock();
+        st.agreements
+            .get(id)
+            .map(|a| a.currency)
+            .ok_or_else(|| unknown_agreement(id))
+    }
+
+    /// Every agreement with its exposure, newest first.
+    pub fn agreements(&self) -> Vec<AgreementView> {
+        let st = self.shared.state.lock();
+        let mut v: Vec<AgreementView> = st
+            .agreements
+            .values()
+            .map(|a| AgreementView {
+                buyer_name: st
+                    .parties
+                    .get(&a.buyer_id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                exposure: Money {
+                    minor: st.ledger.exposure(&a.id),
+                    currency: a.currency,
+                },
+                outstanding: 0,
+                agreement: a.clone(),
+            })
+            .collect();
+        drop(st);
+        v.sort_by(|a, b| b.agreement.created_at.cmp(&a.agreement.created_at));
+        v
+    }
+
+    /// One agreement with its exposure and its guarantees (newest first, at most `limit`).
+    pub fn agreement(
+        &self,
+        id: &str,
+        limit: usize,
+    ) -> Result<(AgreementView, Vec<GuaranteeRecord>), NotaryError> {
+        let view = self
+            .agreements()
+            .into_iter()
+            .find(|v| v.agreement.id == id)
+            .ok_or_else(|| unknown_agreement(id))?;
+        // Each guarantee has one order record keyed by agreement: that is the index.
+        let mut prefix = id.as_bytes().to_vec();
+        prefix.push(0);
+        let store = &self.shared.store;
+        let gids: Vec<Vec<u8>> = store
+            .with_prefix(Cf::Orders, &prefix, usize::MAX)?
+            .into_iter()
+            .map(|(_, gid)| gid)
+            .collect();
+        let mut gs: Vec<GuaranteeRecord> = store
+            .multi_get(Cf::Guarantees, &gids)?
+            .into_iter()
+            .flatten()
+            .filter_map(|v| serde_json::from_slice::<GuaranteeRecord>(&v).ok())
+            .collect();
+        gs.sort_by(|a, b| b.guarantee_id.cmp(&a.guarantee_id));
+        let outstanding = gs
+            .iter()
+            .filter(|g| g.state == GuaranteeState::Outstanding)
+            .count();
+        gs.truncate(limit);
+        Ok((
+            AgreementView {
+                outstanding,
+                ..view
+            },
+            gs,
+        ))
+    }
+}

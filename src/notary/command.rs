@@ -1,0 +1,100 @@
+//! The shape every state-changing command shares: a function run by the sequencer that decides
+//! (under the state lock), signs, and says what to write; the caller's answer is sent only once
+//! the batch holding it is durable.
+
+use ed25519_dalek::SigningKey;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::sequencer::{reply, Job, StageCtx, Staged};
+use super::{Notary, NotaryError};
+use crate::crypto::envelope::Envelope;
+use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::time::rfc3339_ms;
+use crate::store::Cf;
+
+/// Run after the batch is durable, before answering (e.g. drop `pending` entries).
+pub(crate) type AfterCommit = Box<dyn FnOnce() + Send>;
+
+/// What a command decided.
+pub(crate) enum Decision<T> {
+    /// Answer now: nothing to write, and the answer is already durable (or signs nothing).
+    Now(T),
+    /// Write this, then answer.
+    Write {
+        /// The log entry, if the command signed something.
+        entry: Option<LogEntry>,
+        /// Records beside it.
+        records: Vec<(Cf, Vec<u8>, Vec<u8>)>,
+        /// The answer.
+        value: T,
+        /// Cleanup once durable.
+        after: Option<AfterCommit>,
+    },
+}
+
+/// Signs `payload` (an object; `log_index` is added) as a notary envelope of `kind` and wraps it
+/// in the log entry that will sit at `ctx.index`.
+pub(crate) fn sign_entry(
+    key: &SigningKey,
+    ctx: &StageCtx,
+    kind: EntryKind,
+    mut payload: Value,
+    operator: Option<String>,
+) -> Result<(Envelope, LogEntry), NotaryError> {
+    let Some(obj) = payload.as_object_mut() else {
+        return Err(NotaryError::Corrupt("payload is not an object".into()));
+    };
+    obj.insert("log_index".into(), Value::from(ctx.index));
+    let env = Envelope::sign(kind.as_str(), payload, key)
+        .map_err(|e| NotaryError::Corrupt(format!("signing {}: {e}", kind.as_str())))?;
+    let body = serde_json::to_value(&env).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+    let entry = LogEntry {
+        kind,
+        logged_at: rfc3339_ms(ctx.now),
+        operator,
+        body,
+    };
+    Ok((env, entry))
+}
+
+impl Notary {
+    /// Runs `decide` on the sequencer and waits for its durable answer.
+    pub(crate) async fn command<T, F>(&self, decide: F) -> Result<T, NotaryError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&StageCtx) -> Result<Decision<T>, NotaryError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |ctx| match decide(ctx) {
+            Err(e) => {
+                reply(tx, Err(e));
+                None
+            }
+            Ok(Decision::Now(v)) => {
+                reply(tx, Ok(v));
+                None
+            }
+            Ok(Decision::Write {
+                entry,
+                records,
+                value,
+                after,
+            }) => Some(Staged {
+                entry,
+                records,
+                finish: Box::new(move |r| {
+                    if let Some(after) = after {
+                        after();
+                    }
+                    reply(
+                        tx,
+                        r.map(|_| value).map_err(|e| NotaryError::CommitFailed(e.0)),
+                    )
+                }),
+            }),
+        });
+        self.submit(job)?;
+        rx.await.map_err(|_| NotaryError::Unavailable)?
+    }
+}

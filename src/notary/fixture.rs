@@ -1,0 +1,98 @@
+//! Building blocks for sample data, benchmarks and tests: a buyer's signed order, a guarantee
+//! request, and a ready buyer/seller/agreement set on a running notary. Not used by the service.
+
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError};
+use crate::crypto::envelope::Envelope;
+use crate::model::money::Money;
+use crate::model::registry::Role;
+
+/// An order signed by `buyer_key` for `amount` with `seller_id`, over the document `document`.
+pub fn signed_order(
+    buyer_key: &SigningKey,
+    seller_id: &str,
+    amount: Money,
+    document: &[u8],
+) -> Envelope {
+    let payload = json!({
+        "seller_id": seller_id,
+        "amount": amount,
+        "order_digest": hex::encode(Sha256::digest(document)),
+    });
+    // A payload of strings and integers always has a canonical form.
+    Envelope::sign("order", payload, buyer_key).unwrap_or_else(|_| unreachable!("no floats"))
+}
+
+/// A guarantee request for a freshly signed order.
+pub fn request(
+    request_id: &str,
+    agreement_id: &str,
+    seller_id: &str,
+    buyer_key: &SigningKey,
+    amount: Money,
+    document: &[u8],
+) -> GuaranteeRequest {
+    GuaranteeRequest {
+        request_id: request_id.to_string(),
+        agreement_id: agreement_id.to_string(),
+        seller_id: seller_id.to_string(),
+        amount,
+        order: signed_order(buyer_key, seller_id, amount, document),
+    }
+}
+
+/// A buyer with one raw key, a seller with its token, and an agreement between them.
+pub struct Deal {
+    /// Buyer party id.
+    pub buyer_id: String,
+    /// The buyer's signing key.
+    pub buyer_key: SigningKey,
+    /// Seller party id.
+    pub seller_id: String,
+    /// Seller API token.
+    pub seller_token: String,
+    /// Agreement id.
+    pub agreement_id: String,
+}
+
+/// Registers `buyer` (with `buyer_key`) and `seller` and makes an agreement under `policy_id`.
+pub async fn make_deal(
+    notary: &Notary,
+    buyer: &str,
+    buyer_key: SigningKey,
+    seller: &str,
+    policy_id: &str,
+    caps_minor: Option<(i64, i64)>,
+) -> Result<Deal, NotaryError> {
+    let b = notary.register_party(buyer, Role::Buyer, None).await?;
+    notary
+        .add_key(
+            &b.party.id,
+            super::KeyInput::Raw(buyer_key.verifying_key().to_bytes()),
+            None,
+        )
+        .await?;
+    let s = notary.register_party(seller, Role::Seller, None).await?;
+    let a = notary
+        .create_agreement(
+            NewAgreement {
+                buyer_id: b.party.id.clone(),
+                policy_id: policy_id.to_string(),
+                total_cap_minor: caps_minor.map(|c| c.0),
+                per_tx_cap_minor: caps_minor.map(|c| c.1),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    Ok(Deal {
+        buyer_id: b.party.id,
+        buyer_key,
+        seller_id: s.party.id,
+        seller_token: s.api_token.unwrap_or_default(),
+        agreement_id: a.id,
+    })
+}

@@ -1,0 +1,424 @@
+//! Commands on parties and keys: register a party (a seller gets its API token here), register a
+//! key (raw Ed25519 or an X.509 certificate from a configured CA), revoke a key by hand, import a
+//! CRL. Each is signed and logged.
+
+use base64::Engine;
+use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::command::{sign_entry, Decision};
+use super::state::to_json;
+use super::{Notary, NotaryError};
+use crate::crypto::keys::key_id;
+use crate::crypto::x509::{parse_buyer_certificate, parse_crl};
+use crate::model::entry::EntryKind;
+use crate::model::registry::{check_name, KeyRecord, KeySource, Party, Revocation, Role};
+use crate::model::time::rfc3339_ms;
+use crate::store::Cf;
+
+/// Longest revocation reason, in bytes.
+pub const REASON_LEN_MAX: usize = 256;
+
+/// A newly registered party; `api_token` is shown once (sellers only) and stored only hashed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartyReceipt {
+    /// The party.
+    pub party: Party,
+    /// `Authorization: Bearer` token for the seller API.
+    pub api_token: Option<String>,
+}
+
+/// A public key handed to the notary.
+pub enum KeyInput {
+    /// A raw 32-byte Ed25519 public key.
+    Raw([u8; 32]),
+    /// An X.509 certificate, PEM or DER.
+    Certificate(Vec<u8>),
+}
+
+/// What a CRL import did.
+#[derive(Clone, Debug, Serialize)]
+pub struct CrlImport {
+    /// Issuer of the CRL.
+    pub issuer: String,
+    /// Entries in the CRL.
+    pub entries: usize,
+    /// Registered keys newly revoked by it.
+    pub revoked: Vec<String>,
+    /// Registered keys it lists that were already revoked.
+    pub already_revoked: usize,
+    /// Log index of the signed revocation (None if nothing changed).
+    pub log_index: Option<u64>,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> NotaryError {
+    NotaryError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
+fn unknown_party(id: &str) -> NotaryError {
+    NotaryError::Unknown {
+        code: "unknown_party",
+        message: format!("no party {:?}", id.chars().take(64).collect::<String>()),
+    }
+}
+
+/// SHA-256 of a seller API token, as stored.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Notary {
+    /// Registers a buyer or seller. Sellers get an API token.
+    pub async fn register_party(
+        &self,
+        name: &str,
+        role: Role,
+        operator: Option<String>,
+    ) -> Result<PartyReceipt, NotaryError> {
+        check_name(name).map_err(|m| invalid("bad_name", m))?;
+        let name = name.to_string();
+        let token = (role == Role::Seller).then(|| {
+            let bytes: [u8; 32] = rand::random();
+            format!("nts_{}", hex::encode(bytes))
+        });
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            if st
+                .parties
+                .values()
+                .any(|p| p.name == name && p.role == role)
+            {
+                return Err(NotaryError::Conflict {
+                    code: "party_exists",
+                    message: format!("a {} named {name:?} is already registered", role.as_str()),
+                });
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let party = Party {
+                id: id.clone(),
+                name: name.clone(),
+                role,
+                registered_at: ctx.now,
+                log_index: ctx.index,
+            };
+            let payload = json!({
+                "party_id": id,
+                "name": name,
+                "role": role.as_str(),
+                "registered_at": rfc3339_ms(ctx.now),
+            });
+            let (_, entry) =
+                sign_entry(&shared.notary_key, ctx, EntryKind::Party, payload, operator)?;
+            let mut records = vec![(Cf::Parties, id.as_bytes().to_vec(), to_json(&party)?)];
+            if let Some(t) = &token {
+                let h = token_hash(t);
+                records.push((Cf::SellerTokens, h.to_vec(), id.as_bytes().to_vec()));
+                st.tokens.insert(h, id.clone());
+            }
+            st.parties.insert(id, party.clone());
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: PartyReceipt {
+                    party,
+                    api_token: token,
+                },
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// Registers a public key for a party.
+    pub async fn add_key(
+        &self,
+        party_id: &str,
+        input: KeyInput,
+        operator: Option<String>,
+    ) -> Result<KeyRecord, NotaryError> {
+        let party_id = party_id.to_string();
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            if !st.parties.contains_key(&party_id) {
+                return Err(unknown_party(&party_id));
+            }
+            let (raw, source, cert_der) = match &input {
+                KeyInput::Raw(raw) => (*raw, KeySource::Raw, None),
+                KeyInput::Certificate(bytes) => {
+                    let c = parse_buyer_certificate(bytes, &st.ca_roots, ctx.now)
+                        .map_err(|e| invalid(e.code(), e.to_string()))?;
+                    let source = KeySource::X509 {
+                        serial_hex: c.serial_hex.clone(),
+                        subject: c.subject.clone(),
+                        issuer: c.issuer.clone(),
+                        ca_key_id: c.ca_key_id.clone(),
+                        not_before: c.not_before,
+                        not_after: c.not_after,
+                    };
+                    (c.public_key, source, Some(c.der))
+                }
+            };
+            let vk = VerifyingKey::from_bytes(&raw)
+                .map_err(|_| invalid("bad_key", "not a valid Ed25519 public key"))?;
+            let kid = key_id(&vk);
+            if let Some(existing) = st.keys.get(&kid) {
+                return Err(NotaryError::Conflict {
+                    code: "key_exists",
+                    message: format!(
+                        "key {kid} is already registered to party {}",
+                        existing.party_id
+                    ),
+                });
+            }
+            let record = KeyRecord {
+                key_id: kid.clone(),
+                party_id: party_id.clone(),
+                public_key: hex::encode(raw),
+                source: source.clone(),
+                registered_at: ctx.now,
+                log_index: ctx.index,
+                revocation: None,
+            };
+            let mut payload = json!({
+                "key_id": kid,
+                "party_id": party_id,
+                "public_key": hex::encode(raw),
+                "alg": "ed25519",
+                "source": source,
+                "registered_at": rfc3339_ms(ctx.now),
+            });
+            if let (Some(der), Some(obj)) = (&cert_der, payload.as_object_mut()) {
+                obj.insert(
+                    "certificate".into(),
+                    base64::engine::general_purpose::STANDARD.encode(der).into(),
+                );
+            }
+            let (_, entry) = sign_entry(
+                &shared.notary_key,
+                ctx,
+                EntryKind::KeyRegistration,
+                payload,
+                operator,
+            )?;
+            let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&record)?)];
+            st.keys.insert(kid, record.clone());
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: record,
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// Revokes a key by hand. The notary's registration time is the authoritative revocation time.
+    pub async fn revoke_key(
+        &self,
+        key_id: &str,
+        reason: &str,
+        operator: Option<String>,
+    ) -> Result<KeyRecord, NotaryError> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty()
+            || reason.len() > REASON_LEN_MAX
+            || reason.chars().any(char::is_control)
+        {
+            return Err(invalid(
+                "bad_reason",
+                format!("give a reason of 1 to {REASON_LEN_MAX} printable bytes"),
+            ));
+        }
+        let kid = key_id.trim().to_ascii_lowercase();
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let Some(key) = st.keys.get(&kid) else {
+                return Err(NotaryError::Unknown {
+                    code: "unknown_key",
+                    message: format!(
+                        "no registered key {:?}",
+                        kid.chars().take(64).collect::<String>()
+                    ),
+                });
+            };
+            if let Some(r) = &key.revocation {
+                return Err(NotaryError::Conflict {
+                    code: "already_revoked",
+                    message: format!("key {kid} was revoked at {}", rfc3339_ms(r.registered_at)),
+                });
+            }
+            let mut key = key.clone();
+            key.revocation = Some(Revocation {
+                registered_at: ctx.now,
+                reason: reason.clone(),
+                source: "manual".into(),
+                claimed_at: None,
+                log_index: ctx.index,
+            });
+            let payload = json!({
+                "source": "manual",
+                "reason": reason,
+                "revoked": [{"key_id": kid, "party_id": key.party_id}],
+                "registered_at": rfc3339_ms(ctx.now),
+            });
+            let (_, entry) = sign_entry(
+                &shared.notary_key,
+                ctx,
+                EntryKind::Revocation,
+                payload,
+                operator,
+            )?;
+            let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&key)?)];
+            st.keys.insert(kid, key.clone());
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: key,
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// Imports a CRL from a configured CA: every registered certificate key it lists is revoked,
+    /// with the CRL's revocation date kept as the claimed time.
+    pub async fn import_crl(
+        &self,
+        crl_bytes: Vec<u8>,
+        operator: Option<String>,
+    ) -> Result<CrlImport, NotaryError> {
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let crl = parse_crl(&crl_bytes, &st.ca_roots)
+                .map_err(|e| invalid(e.code(), e.to_string()))?;
+            let mut revoked = Vec::new();
+            let mut already = 0;
+            let mut listed = Vec::new();
+            for k in st.keys.values() {
+                let KeySource::X509 {
+                    serial_hex,
+                    ca_key_id,
+                    ..
+                } = &k.source
+                else {
+                    continue;
+                };
+                if *ca_key_id != crl.ca_key_id {
+                    continue;
+                }
+                if let Some(e) = crl.revoked.iter().find(|e| e.serial_hex == *serial_hex) {
+                    if k.revocation.is_some() {
+                        already += 1;
+                    } else {
+                        listed.push((k.key_id.clone(), e.clone()));
+                    }
+                }
+            }
+            listed.sort_by(|a, b| a.0.cmp(&b.0));
+            let summary = |revoked: Vec<String>, log_index| CrlImport {
+                issuer: crl.issuer.clone(),
+                entries: crl.revoked.len(),
+                revoked,
+                already_revoked: already,
+                log_index,
+            };
+            if listed.is_empty() {
+                return Ok(Decision::Now(summary(Vec::new(), None)));
+            }
+            let mut records = Vec::new();
+            let mut items = Vec::new();
+            for (kid, e) in &listed {
+                let Some(key) = st.keys.get_mut(kid) else {
+                    continue;
+                };
+                key.revocation = Some(Revocation {
+                    registered_at: ctx.now,
+                    reason: e.reason.clone().unwrap_or_else(|| "listed in CRL".into()),
+                    source: "crl".into(),
+                    claimed_at: Some(e.revocation_date),
+                    log_index: ctx.index,
+                });
+                items.push(json!({
+                    "key_id": kid,
+                    "party_id": key.party_id,
+                    "serial": e.serial_hex,
+                    "claimed_at": rfc3339_ms(e.revocation_date),
+                }));
+                records.push((Cf::Keys, kid.as_bytes().to_vec(), to_json(&*key)?));
+                revoked.push(kid.clone());
+            }
+            let payload = json!({
+                "source": "crl",
+                "reason": "CRL import",
+                "crl_issuer": crl.issuer,
+                "crl_this_update": rfc3339_ms(crl.this_update),
+                "revoked": items,
+                "registered_at": rfc3339_ms(ctx.now),
+            });
+            let (_, entry) = sign_entry(
+                &shared.notary_key,
+                ctx,
+                EntryKind::Revocation,
+                payload,
+                operator,
+            )?;
+            Ok(Decision::Write {
+                entry: Some(entry),
+                records,
+                value: summary(revoked, Some(ctx.index)),
+                after: None,
+            })
+        })
+        .await
+    }
+
+    /// Every party, by name.
+    pub fn parties(&self) -> Vec<Party> {
+        let st = self.shared.state.lock();
+        let mut v: Vec<Party> = st.parties.values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    /// One party and its keys.
+    pub fn party(&self, id: &str) -> Result<(Party, Vec<KeyRecord>), NotaryError> {
+        let st = self.shared.state.lock();
+        let p = st
+            .parties
+            .get(id)
+            .cloned()
+            .ok_or_else(|| unknown_party(id))?;
+        let mut keys: Vec<KeyRecord> = st
+            .keys
+            .values()
+            .filter(|k| k.party_id == id)
+            .cloned()
+            .collect();
+        keys.sort_by(|a, b| a.registered_at.cmp(&b.registered_at));
+        Ok((p, keys))
+    }
+
+    /// A registered key.
+    pub fn key(&self, key_id: &str) -> Option<KeyRecord> {
+        self.shared.state.lock().keys.get(key_id).cloned()
+    }
+
+    /// The seller an API token belongs to.
+    pub fn seller_for_token(&self, token: &str) -> Option<String> {
+        self.shared
+            .state
+            .lock()
+            .tokens
+            .get(&token_hash(token))
+            .cloned()
+    }
+}

@@ -1,0 +1,209 @@
+//! The notary's in-memory view of parties, keys, agreements and the liability ledger.
+//!
+//! Only sequencer jobs change it (under the mutex, while staging); readers take short looks.
+//! It is rebuilt from the store at start, and checked there: the read-side half of the
+//! exposure <= total_cap invariant.
+//!
+//! `pending` holds what staged-but-not-yet-durable commands wrote, so that a later command in the
+//! same batch sees it; each command's finish removes its own entries once the batch is on disk.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use super::NotaryError;
+use crate::crypto::envelope::Envelope;
+use crate::crypto::x509::CaRoot;
+use crate::model::ledger::{Ledger, Reservation};
+use crate::model::money::Money;
+use crate::model::policy::PolicyBook;
+use crate::model::registry::{Agreement, KeyRecord, Party};
+use crate::store::{Cf, Store};
+
+/// Lifecycle of a guarantee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuaranteeState {
+    /// Counts against the agreement's cap.
+    Outstanding,
+    /// The transaction completed; the amount returned to headroom.
+    Settled,
+    /// Cancelled, aborted, ruled, or expired; the amount returned to headroom.
+    Released,
+}
+
+impl GuaranteeState {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuaranteeState::Outstanding => "outstanding",
+            GuaranteeState::Settled => "settled",
+            GuaranteeState::Released => "released",
+        }
+    }
+}
+
+/// A guarantee as stored (CF guarantees).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GuaranteeRecord {
+    /// UUIDv7.
+    pub guarantee_id: String,
+    /// Agreement it counts against.
+    pub agreement_id: String,
+    /// The buyer.
+    pub buyer_id: String,
+    /// The seller who asked (and alone may read, settle, release it).
+    pub seller_id: String,
+    /// The seller's request id.
+    pub request_id: String,
+    /// Amount.
+    pub amount: Money,
+    /// Digest of the order.
+    pub order_digest: String,
+    /// When the notary releases it if nobody closes it first (expires_at + release grace).
+    pub release_at: chrono::DateTime<chrono::Utc>,
+    /// Current state.
+    pub state: GuaranteeState,
+    /// The signed guarantee.
+    pub guarantee: Envelope,
+    /// The signed settlement or release, once closed.
+    #[serde(default)]
+    pub closing: Option<Envelope>,
+}
+
+/// A stored answer to a guarantee request: replayed byte for byte for the same request id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredAnswer {
+    /// Hex SHA-256 of the canonical request: a reused id with other content is refused.
+    pub request_digest: String,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// The exact response body (canonical JSON).
+    pub body: String,
+}
+
+/// Writes of staged commands not yet on disk.
+#[derive(Default)]
+pub(crate) struct Pending {
+    pub requests: HashMap<Vec<u8>, StoredAnswer>,
+    pub orders: HashMap<Vec<u8>, String>,
+    pub guarantees: HashMap<String, GuaranteeRecord>,
+}
+
+/// Everything the sequencer decides with.
+pub(crate) struct State {
+    pub policies: PolicyBook,
+    pub ca_roots: Vec<CaRoot>,
+    pub parties: HashMap<String, Party>,
+    pub keys: HashMap<String, KeyRecord>,
+    pub agreements: HashMap<String, Agreement>,
+    /// SHA-256 of a seller token -> seller id.
+    pub tokens: HashMap<[u8; 32], String>,
+    pub ledger: Ledger,
+    pub pending: Pending,
+}
+
+/// The shared, locked state.
+pub(crate) struct StateCell(Mutex<State>);
+
+impl StateCell {
+    pub fn new(state: State) -> Self {
+        StateCell(Mutex::new(state))
+    }
+
+    /// Locks the state. A poisoned lock means a job panicked mid-change: nothing in memory can
+    /// be trusted any more, but the durable store is intact; readers still get the data.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Key of a request record: seller id, 0, request id.
+pub(crate) fn request_key(seller_id: &str, request_id: &str) -> Vec<u8> {
+    let mut k = seller_id.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(request_id.as_bytes());
+    k
+}
+
+/// Key of an order record: agreement id, 0, order digest.
+pub(crate) fn order_key(agreement_id: &str, order_digest: &str) -> Vec<u8> {
+    let mut k = agreement_id.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(order_digest.as_bytes());
+    k
+}
+
+fn json<T: for<'de> Deserialize<'de>>(what: &str, raw: &[u8]) -> Result<T, NotaryError> {
+    serde_json::from_slice(raw).map_err(|e| NotaryError::Corrupt(format!("{what} record: {e}")))
+}
+
+/// Serialises a record for the store.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, NotaryError> {
+    serde_json::to_vec(value).map_err(|e| NotaryError::Corrupt(e.to_string()))
+}
+
+impl State {
+    /// Rebuilds the state from the store and checks the ledger's invariants.
+    pub fn load(
+        store: &Store,
+        policies: PolicyBook,
+        ca_roots: Vec<CaRoot>,
+    ) -> Result<State, NotaryError> {
+        let mut st = State {
+            policies,
+            ca_roots,
+            parties: HashMap::new(),
+            keys: HashMap::new(),
+            agreements: HashMap::new(),
+            tokens: HashMap::new(),
+            ledger: Ledger::new(),
+            pending: Pending::default(),
+        };
+        for (_, v) in store.scan_all(Cf::Parties)? {
+            let p: Party = json("party", &v)?;
+            st.parties.insert(p.id.clone(), p);
+        }
+        for (_, v) in store.scan_all(Cf::Keys)? {
+            let k: KeyRecord = json("key", &v)?;
+            st.keys.insert(k.key_id.clone(), k);
+        }
+        for (k, v) in store.scan_all(Cf::SellerTokens)? {
+            let hash: [u8; 32] = k
+                .as_slice()
+                .try_into()
+                .map_err(|_| NotaryError::Corrupt("seller token key".into()))?;
+            let id = String::from_utf8(v).map_err(|_| NotaryError::Corrupt("token".into()))?;
+            st.tokens.insert(hash, id);
+        }
+        for (_, v) in store.scan_all(Cf::Agreements)? {
+            let a: Agreement = json("agreement", &v)?;
+            if st.policies.get(&a.policy).is_none() {
+                return Err(NotaryError::Corrupt(format!(
+                    "agreement {} names policy {} v{} ({}) which is not stored",
+                    a.id, a.policy.id, a.policy.version, a.policy.digest
+                )));
+            }
+            st.ledger.open_account(&a.id, a.total_cap_minor);
+            st.agreements.insert(a.id.clone(), a);
+        }
+        for (_, v) in store.scan_all(Cf::Guarantees)? {
+            let g: GuaranteeRecord = json("guarantee", &v)?;
+            if g.state == GuaranteeState::Outstanding {
+                st.ledger
+                    .reserve(
+                        &g.guarantee_id,
+                        Reservation {
+                            agreement_id: g.agreement_id.clone(),
+                            amount_minor: g.amount.minor,
+                            release_at: g.release_at,
+                        },
+                    )
+                    .map_err(|e| NotaryError::Corrupt(format!("ledger on disk: {e}")))?;
+            }
+        }
+        st.ledger.check_invariants().map_err(NotaryError::Corrupt)?;
+        Ok(st)
+    }
+}

@@ -1,0 +1,332 @@
+//! The guarantee scenarios C1–C7 of SCENARIOS.md against the notary library (no HTTP), with a
+//! controlled clock; plus expiry, settle/release rules and restart. The HTTP side is in
+//! tests/guarantees_http.rs.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ed25519_dalek::SigningKey;
+use notar::model::money::{Currency, Money};
+use notar::notary::datadir::DataDir;
+use notar::notary::fixture::{make_deal, request, Deal};
+use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError, SequencerThread};
+
+struct World {
+    _tmp: tempfile::TempDir,
+    dir: DataDir,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+}
+
+impl World {
+    async fn new() -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::new(tmp.path().join("data"));
+        Notary::init(&dir, "t").await.expect("init");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+            .single()
+            .expect("t0");
+        World {
+            _tmp: tmp,
+            dir,
+            clock: Arc::new(Mutex::new(t0)),
+        }
+    }
+
+    fn open(&self) -> (Notary, SequencerThread) {
+        let c = self.clock.clone();
+        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
+            .expect("open")
+    }
+
+    fn advance(&self, d: Duration) {
+        *self.clock.lock().expect("clock") += d;
+    }
+}
+
+fn eur(minor: i64) -> Money {
+    Money {
+        minor,
+        currency: Currency::parse("EUR").expect("EUR"),
+    }
+}
+
+async fn deal(n: &Notary) -> Deal {
+    // semper-consumer: 1000.00 total, 500.00 per transaction.
+    make_deal(
+        n,
+        "bob",
+        SigningKey::from_bytes(&[7; 32]),
+        "sally",
+        "semper-consumer",
+        None,
+    )
+    .await
+    .expect("deal")
+}
+
+async fn ask(
+    n: &Notary,
+    d: &Deal,
+    rid: &str,
+    minor: i64,
+    doc: &str,
+) -> notar::notary::GuaranteeAnswer {
+    n.request_guarantee(
+        request(
+            rid,
+            &d.agreement_id,
+            &d.seller_id,
+            &d.buyer_key,
+            eur(minor),
+            doc.as_bytes(),
+        ),
+        &d.seller_id,
+    )
+    .await
+    .expect("answer")
+}
+
+fn exposure(n: &Notary, d: &Deal) -> i64 {
+    n.agreements()
+        .into_iter()
+        .find(|v| v.agreement.id == d.agreement_id)
+        .expect("agreement")
+        .exposure
+        .minor
+}
+
+#[tokio::test]
+async fn c1_to_c6() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let d = deal(&n).await;
+
+    // C1: within both caps.
+    let a = ask(&n, &d, "r1", 30_000, "order 1").await;
+    assert!(a.granted(), "{}", a.body);
+    assert_eq!(exposure(&n, &d), 30_000);
+    let g = a.envelope().expect("guarantee");
+    assert_eq!(g.kind, "guarantee");
+    let vk = n.identity().public_key.clone();
+    assert!(!vk.is_empty());
+    for field in [
+        "guarantee_id",
+        "agreement_id",
+        "buyer",
+        "seller_id",
+        "amount",
+        "order_digest",
+        "key_id",
+        "key_status",
+        "issued_at",
+        "expires_at",
+        "policy_id",
+        "policy_digest",
+        "log_index",
+    ] {
+        assert!(
+            g.payload.get(field).is_some(),
+            "guarantee lacks {field}: {}",
+            g.payload
+        );
+    }
+    assert_eq!(g.payload["key_status"], "not_revoked");
+
+    // C2: above per_tx_cap.
+    let a = ask(&n, &d, "r2", 50_001, "order 2").await;
+    assert_eq!(a.reason().as_deref(), Some("per_transaction_cap_exceeded"));
+    assert!(!a.body.contains("headroom"));
+
+    // C3: above the remaining headroom (700.00 left; ask 500.00 twice).
+    assert!(ask(&n, &d, "r3", 50_000, "order 3").await.granted());
+    let a = ask(&n, &d, "r4", 30_000, "order 4").await;
+    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
+    assert_eq!(exposure(&n, &d), 80_000);
+
+    // C5: the same request id again: byte for byte, exposure unchanged.
+    let again = ask(&n, &d, "r1", 30_000, "order 1").await;
+    let first_bytes = ask(&n, &d, "r1", 30_000, "order 1").await;
+    assert_eq!(again, first_bytes);
+    let g1 = again.envelope().expect("g");
+    assert_eq!(g1, g);
+    assert_eq!(exposure(&n, &d), 80_000);
+    // The same id with other content is refused, not answered.
+    let reuse = n
+        .request_guarantee(
+            request(
+                "r1",
+                &d.agreement_id,
+                &d.seller_id,
+                &d.buyer_key,
+                eur(100),
+                b"other",
+            ),
+            &d.seller_id,
+        )
+        .await;
+    assert!(matches!(
+        reuse,
+        Err(NotaryError::Conflict {
+            code: "request_id_reused",
+            ..
+        })
+    ));
+    // The same order under a new request id: duplicate_transaction (after the cap checks).
+    let dup = ask(&n, &d, "r1-bis", 10_000, "order 3").await;
+    assert!(!dup.granted());
+
+    // C6: release restores headroom; a guarantee for that amount now succeeds.
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let v = n
+        .close_guarantee(
+            &gid,
+            Caller::Seller(d.seller_id.clone()),
+            Closing::Release,
+            None,
+            None,
+        )
+        .await
+        .expect("release");
+    assert_eq!(v.state, GuaranteeState::Released);
+    assert_eq!(exposure(&n, &d), 50_000);
+    assert!(ask(&n, &d, "r5", 30_000, "order 5").await.granted());
+    // Releasing again returns the same signed release; settling it is a conflict.
+    let v2 = n
+        .close_guarantee(
+            &gid,
+            Caller::Seller(d.seller_id.clone()),
+            Closing::Release,
+            None,
+            None,
+        )
+        .await
+        .expect("again");
+    assert_eq!(v2.closing, v.closing);
+    let s = n
+        .close_guarantee(
+            &gid,
+            Caller::Seller(d.seller_id.clone()),
+            Closing::Settle,
+            None,
+            None,
+        )
+        .await;
+    assert!(matches!(
+        s,
+        Err(NotaryError::Conflict {
+            code: "already_released",
+            ..
+        })
+    ));
+    // Another seller may not touch it.
+    let other = n
+        .close_guarantee(
+            &gid,
+            Caller::Seller("someone".into()),
+            Closing::Settle,
+            None,
+            None,
+        )
+        .await;
+    assert!(matches!(other, Err(NotaryError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn c4_revoked_key_is_refused_from_its_registration_time_on() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let d = deal(&n).await;
+    assert!(ask(&n, &d, "before", 10_000, "a").await.granted());
+    let kid = notar::crypto::keys::key_id(&d.buyer_key.verifying_key());
+    n.revoke_key(&kid, "lost laptop", None)
+        .await
+        .expect("revoke");
+    let a = ask(&n, &d, "after", 10_000, "b").await;
+    assert_eq!(a.reason().as_deref(), Some("key_revoked"));
+    assert_eq!(exposure(&n, &d), 10_000);
+}
+
+#[tokio::test]
+async fn c7_64_concurrent_requests_grant_exactly_ten() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    // total_cap 1000.00, per_tx_cap 500.00; 64 x 100.00.
+    let d = Arc::new(deal(&n).await);
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let (n, d) = (n.clone(), d.clone());
+        tasks.push(tokio::spawn(async move {
+            ask(&n, &d, &format!("c7-{i}"), 10_000, &format!("doc {i}")).await
+        }));
+    }
+    let mut granted = 0;
+    let mut refused = 0;
+    for t in tasks {
+        let a = t.await.expect("task");
+        if a.granted() {
+            granted += 1;
+        } else {
+            assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
+            refused += 1;
+        }
+    }
+    assert_eq!((granted, refused), (10, 54));
+    assert_eq!(exposure(&n, &d), 100_000);
+}
+
+#[tokio::test]
+async fn expired_guarantees_are_released_and_logged_and_state_survives_restart() {
+    let w = World::new().await;
+    let (n, t) = w.open();
+    let d = deal(&n).await;
+    let a = ask(&n, &d, "x1", 20_000, "x1").await;
+    let gid = a.envelope().expect("g").payload["guarantee_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert!(ask(&n, &d, "x2", 10_000, "x2").await.granted());
+    assert_eq!(n.release_expired().await.expect("sweep"), 0);
+    // Past validity + grace of semper-consumer.
+    w.advance(Duration::days(400));
+    assert_eq!(n.release_expired().await.expect("sweep"), 2);
+    assert_eq!(exposure(&n, &d), 0);
+    let v = n.guarantee(&gid, &Caller::Notary).expect("view");
+    assert_eq!(v.state, GuaranteeState::Released);
+    assert_eq!(v.closing.expect("release").payload["reason"], "expired");
+    // The agreement itself has ended its validity too.
+    assert_eq!(
+        ask(&n, &d, "x3", 100, "x3").await.reason().as_deref(),
+        Some("agreement_inactive")
+    );
+    drop(n);
+    t.join();
+    let (n, _t) = w.open();
+    assert_eq!(exposure(&n, &d), 0);
+    assert_eq!(
+        n.guarantee(&gid, &Caller::Notary).expect("view").state,
+        GuaranteeState::Released
+    );
+}
+
+#[tokio::test]
+async fn outstanding_exposure_is_rebuilt_after_restart() {
+    let w = World::new().await;
+    let (n, t) = w.open();
+    let d = deal(&n).await;
+    for i in 0..5 {
+        assert!(ask(&n, &d, &format!("k{i}"), 15_000, &format!("k{i}"))
+            .await
+            .granted());
+    }
+    drop(n);
+    t.join();
+    let (n, _t) = w.open();
+    assert_eq!(exposure(&n, &d), 75_000);
+    let a = ask(&n, &d, "k9", 30_000, "k9").await;
+    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
+    // A retry of an answered request after the restart: the same bytes.
+    let again = ask(&n, &d, "k0", 15_000, "k0").await;
+    assert!(again.granted());
+    assert_eq!(exposure(&n, &d), 75_000);
+}
