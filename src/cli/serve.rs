@@ -13,7 +13,9 @@ use crate::notary::{Notary, NotaryError, SequencerThread};
 
 fn classify(e: NotaryError) -> Failure {
     match e {
-        NotaryError::DataDir(_) | NotaryError::Store(crate::store::StoreError::Locked(_)) => {
+        NotaryError::DataDir(_)
+        | NotaryError::Setup(_)
+        | NotaryError::Store(crate::store::StoreError::Locked(_)) => {
             Failure::Usage(e.into())
         }
         other => Failure::Refused(other.into()),
@@ -106,6 +108,28 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
             }
         })
     };
+    let expiry_task = {
+        let notary = notary.clone();
+        let mut stopped = stopped.clone();
+        let every = std::time::Duration::from_secs(u64::from(
+            notary.config().agreements.expiry_scan_s,
+        ));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.wait_for(|s| *s) => break,
+                }
+                match notary.release_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("released {n} expired guarantees"),
+                    Err(e) => tracing::warn!("expiry sweep: {e}"),
+                }
+            }
+        })
+    };
     tracing::info!(
         log_size = notary.log_size(),
         "notary {} serving on {addr}",
@@ -115,7 +139,7 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
         addr,
         notary,
         stop,
-        tasks: vec![http, admin_task],
+        tasks: vec![http, admin_task, expiry_task],
         sequencer,
         socket,
     })
