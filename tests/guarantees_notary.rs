@@ -330,3 +330,51 @@ async fn outstanding_exposure_is_rebuilt_after_restart() {
     assert!(again.granted());
     assert_eq!(exposure(&n, &d), 75_000);
 }
+
+/// Prints one object of each kind, for docs/formats.md (`cargo test --test guarantees_notary
+/// print_examples -- --ignored --nocapture`).
+#[tokio::test]
+#[ignore = "documentation helper"]
+async fn print_examples() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let d = deal(&n).await;
+    let order = notar::notary::fixture::signed_order(
+        &d.buyer_key,
+        &d.seller_id,
+        eur(12_000),
+        b"order 1042",
+    );
+    println!(
+        "ORDER {}",
+        serde_json::to_string_pretty(&order).expect("json")
+    );
+    let a = ask(&n, &d, "po-1042", 12_000, "order 1042").await;
+    println!("GRANTED {}", a.body);
+    let r = ask(&n, &d, "po-1043", 80_000, "order 1043").await;
+    println!("REFUSED {}", r.body);
+    let gid = a.envelope().expect("g").payload["guarantee_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let v = n
+        .close_guarantee(
+            &gid,
+            Caller::Seller(d.seller_id.clone()),
+            Closing::Settle,
+            None,
+            None,
+        )
+        .await
+        .expect("settle");
+    println!(
+        "SETTLED {}",
+        serde_json::to_string(&v.closing).expect("json")
+    );
+    for i in 0..n.log_size() {
+        println!(
+            "ENTRY {i} {}",
+            String::from_utf8_lossy(&n.entry(i).expect("entry"))
+        );
+    }
+}

@@ -218,13 +218,15 @@ impl Notary {
     pub async fn init(dir: &DataDir, name: &str) -> Result<Identity, NotaryError> {
         let material = dir.create(name, Utc::now())?;
         Store::create(&dir.db_path())?;
-        let (notary, thread) = Self::start(dir, material, system_clock())?;
+        let (notary, thread, new_policies) = Self::start(dir, material, system_clock())?;
         let identity = notary.identity().clone();
         let body =
             serde_json::to_value(&identity).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
         notary
             .log_plain(EntryKind::NotaryIdentity, None, body)
             .await?;
+        // Entry 0 is the identity; the shipped policies follow it.
+        notary.log_policies(new_policies)?;
         drop(notary);
         tokio::task::spawn_blocking(move || thread.join())
             .await
@@ -243,14 +245,25 @@ impl Notary {
         clock: Clock,
     ) -> Result<(Notary, SequencerThread), NotaryError> {
         let material = dir.load()?;
-        Self::start(dir, material, clock)
+        let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
+        notary.log_policies(new_policies)?;
+        Ok((notary, thread))
+    }
+
+    /// Queues the logging of policy versions not yet in the log; being first in the queue, they
+    /// are logged before any agreement can name them.
+    fn log_policies(&self, new: Vec<crate::model::policy::Policy>) -> Result<(), NotaryError> {
+        for p in new {
+            self.submit(policies::log_policy_job(self, p))?;
+        }
+        Ok(())
     }
 
     fn start(
         dir: &DataDir,
         m: Material,
         clock: Clock,
-    ) -> Result<(Notary, SequencerThread), NotaryError> {
+    ) -> Result<(Notary, SequencerThread, Vec<crate::model::policy::Policy>), NotaryError> {
         let store = Arc::new(Store::open(&dir.db_path())?);
         let tsa = TsaSigner::from_pem(&m.tsa_key_pem, &m.tsa_cert_pem)
             .map_err(|e| NotaryError::Tsa(e.to_string()))?;
@@ -305,11 +318,7 @@ impl Notary {
             tx,
             shared: Arc::new(shared),
         };
-        // Policy versions not yet in the log go first in the queue: before any agreement.
-        for p in new_policies {
-            notary.submit(policies::log_policy_job(&notary, p))?;
-        }
-        Ok((notary, SequencerThread(thread)))
+        Ok((notary, SequencerThread(thread), new_policies))
     }
 
     /// The notary's public identity.
