@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn each_check_has_its_reason_and_the_first_failure_wins() {
-        let mut ag = agreement();
+        let ag = agreement();
         assert_eq!(
             decide(&facts(&ag, 50_001, 0)),
             Err(Refusal::PerTransactionCapExceeded)
@@ -357,9 +357,10 @@ mod tests {
         assert_eq!(decide(&f), Err(Refusal::KeyNotInAgreement));
         f.signed_by = None;
         assert_eq!(decide(&f), Err(Refusal::BadOrderSignature));
-        ag.status = AgreementStatus::Suspended;
+        let mut suspended = ag.clone();
+        suspended.status = AgreementStatus::Suspended;
         let mut f2 = f.clone();
-        f2.agreement = &ag;
+        f2.agreement = &suspended;
         assert_eq!(decide(&f2), Err(Refusal::AgreementInactive));
     }
 
