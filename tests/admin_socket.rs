@@ -62,12 +62,13 @@ fn the_creator_is_an_arbitrator_and_stamps_are_signed_in_their_name() {
             r#"{"id":8,"op":"stamp","hash_alg":"md5","imprint":"abcd"}"#,
         ],
     );
+    // A fresh log holds the identity (0) and the two shipped policies (1, 2).
     assert_eq!(r[0]["id"], 1);
     assert_eq!(r[0]["ok"]["operator"], me());
-    assert_eq!(r[1]["ok"]["serial"], 1);
+    assert_eq!(r[1]["ok"]["serial"], 3);
     assert_eq!(r[1]["ok"]["operator"], me());
-    assert_eq!(r[2]["ok"]["items"][0]["serial"], 1, "{}", r[2]);
-    assert_eq!(r[3]["ok"]["log_size"], 2);
+    assert_eq!(r[2]["ok"]["items"][0]["serial"], 3, "{}", r[2]);
+    assert_eq!(r[3]["ok"]["log_size"], 4);
     assert_eq!(r[3]["ok"]["timestamps_total"], 1);
     assert_eq!(r[4]["ok"]["index"], 1);
     assert_eq!(r[5]["error"]["code"], "bad_request");

@@ -298,7 +298,7 @@ impl Notary {
             })
             .collect();
         drop(st);
-        v.sort_by(|a, b| b.agreement.created_at.cmp(&a.agreement.created_at));
+        v.sort_by_key(|v| std::cmp::Reverse(v.agreement.created_at));
         v
     }
 

@@ -403,7 +403,7 @@ impl Notary {
             .filter(|k| k.party_id == id)
             .cloned()
             .collect();
-        keys.sort_by(|a, b| a.registered_at.cmp(&b.registered_at));
+        keys.sort_by_key(|k| k.registered_at);
         Ok((p, keys))
     }
 
