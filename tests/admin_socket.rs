@@ -76,11 +76,11 @@ fn the_creator_is_an_arbitrator_and_stamps_are_signed_in_their_name() {
     assert_eq!(r[7]["error"]["code"], "bad_request", "unknown algorithm");
 
     // The log entry names the operator.
-    let (_, entry) = curl(&[&format!("{}/v1/log/entries/1", srv.url)]);
+    let (_, entry) = curl(&[&format!("{}/v1/log/entries/3", srv.url)]);
     assert_eq!(json(&entry)["operator"], me());
     // Bad requests changed nothing.
     let (_, health) = curl(&[&format!("{}/healthz", srv.url)]);
-    assert_eq!(json(&health)["log_size"], 2);
+    assert_eq!(json(&health)["log_size"], 4);
 }
 
 #[test]
