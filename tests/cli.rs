@@ -182,7 +182,8 @@ fn log_commands_prove_inclusion_and_consistency() {
 
     // A forged saved checkpoint (size changed, signature no longer matches): exit 1.
     let note = std::fs::read_to_string(&cp_file).expect("read");
-    let forged = note.replacen("\n1\n", "\n2\n", 1);
+    let forged = note.replacen("\n3\n", "\n2\n", 1);
+    assert_ne!(forged, note);
     std::fs::write(&cp_file, forged).expect("write");
     let o = log_cmd(
         &srv,
