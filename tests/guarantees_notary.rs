@@ -378,3 +378,78 @@ async fn print_examples() {
         );
     }
 }
+
+#[tokio::test]
+async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() {
+    let w = World::new().await;
+    let (n, t) = w.open();
+    let d = deal(&n).await;
+    let v1 = n.agreements()[0].agreement.policy.clone();
+    assert_eq!(v1.version, 1);
+    drop(n);
+    t.join();
+
+    // A new edition of the consumer policy: version 2, other caps.
+    let path = w.dir.root().join("policies/semper-consumer.toml");
+    let text = std::fs::read_to_string(&path).expect("read policy");
+    let v2_text = text
+        .replace("version = 1", "version = 2")
+        .replace("total_cap = 100000", "total_cap = 200000");
+    assert_ne!(v2_text, text, "the shipped file has the expected lines");
+    std::fs::write(&path, &v2_text).expect("write v2");
+    let (n, t) = w.open();
+    // The old agreement still applies version 1 (kept in the store, not in the directory).
+    let old = n
+        .agreements()
+        .into_iter()
+        .find(|v| v.agreement.id == d.agreement_id)
+        .expect("old agreement");
+    assert_eq!(old.agreement.policy, v1);
+    let a = ask(&n, &d, "p1", 100, "p1").await;
+    let g = a.envelope().expect("guarantee");
+    assert_eq!(g.payload["policy_version"], 1);
+    assert_eq!(g.payload["policy_digest"], v1.digest.as_str());
+    // A new agreement takes version 2 with its caps.
+    let d2 = make_deal(
+        &n,
+        "carol",
+        SigningKey::from_bytes(&[9; 32]),
+        "sam",
+        "semper-consumer",
+        None,
+    )
+    .await
+    .expect("deal 2");
+    let new = n
+        .agreements()
+        .into_iter()
+        .find(|v| v.agreement.id == d2.agreement_id)
+        .expect("new agreement");
+    assert_eq!(new.agreement.policy.version, 2);
+    assert_eq!(new.agreement.total_cap_minor, 200_000);
+    assert_eq!(n.policies().len(), 3, "business v1, consumer v1 and v2");
+    drop(n);
+    t.join();
+
+    // Changing a known version without raising it: refused, naming the policy.
+    std::fs::write(
+        &path,
+        v2_text.replace("total_cap = 200000", "total_cap = 300000"),
+    )
+    .expect("write");
+    let c = w.clock.clone();
+    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
+        .err()
+        .expect("must refuse");
+    assert_eq!(err.code(), "setup", "{err}");
+    assert!(err.to_string().contains("changed"), "{err}");
+
+    // A malformed file: refused with file, line and reason.
+    std::fs::write(&path, "id = \"semper-consumer\"\nversion = \"two\"\n").expect("write");
+    let c = w.clock.clone();
+    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
+        .err()
+        .expect("must refuse");
+    let msg = err.to_string();
+    assert!(msg.contains("semper-consumer.toml:2:"), "{msg}");
+}
