@@ -4,6 +4,7 @@
 mod client;
 mod log_cmd;
 mod samples;
+pub mod samples_ledger;
 mod serve;
 mod stamp;
 

@@ -1,6 +1,8 @@
 //! Loads `samples/` into a new data dir for `notar up`. The files are compiled in, so `notar up`
 //! works from any directory.
 
+use std::path::Path;
+
 use anyhow::anyhow;
 
 use super::Failure;
@@ -27,8 +29,10 @@ const DOCUMENTS: [(&str, &[u8]); 4] = [
     ),
 ];
 
-/// Timestamps every sample document, as operator `samples`.
-pub async fn load(notary: &Notary) -> Result<(), Failure> {
+/// Timestamps every sample document, as operator `samples`, then loads the ledger data set
+/// (`samples/ledger.toml`, see `samples_ledger`) and writes the sample sellers' API tokens to
+/// `DATA/samples-tokens.txt`.
+pub async fn load(notary: &Notary, data: &Path) -> Result<(), Failure> {
     for (name, bytes) in DOCUMENTS {
         let query = TimestampQuery::for_data(HashAlg::Sha256, bytes, true);
         notary
@@ -36,5 +40,8 @@ pub async fn load(notary: &Notary) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Refused(anyhow!("sample {name}: {e}")))?;
     }
+    super::samples_ledger::load(notary, data)
+        .await
+        .map_err(|e| Failure::Refused(e.context("loading samples/ledger.toml")))?;
     Ok(())
 }

@@ -165,7 +165,7 @@ pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     }
     let running = start(data, listen).await?;
     if fresh {
-        super::samples::load(&running.notary).await?;
+        super::samples::load(&running.notary, data).await?;
     }
     println!("listening on http://{}", running.addr);
     let _ = std::io::stdout().flush();
