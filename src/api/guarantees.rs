@@ -2,6 +2,8 @@
 //! `Authorization: Bearer <seller token>` (401 without a valid one); a seller sees and closes only
 //! its own guarantees (403).
 
+use std::sync::atomic::Ordering;
+
 use axum::body::{to_bytes, Body};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -102,7 +104,19 @@ pub async fn create(
             format!("guarantee request: {msg}"),
         )
     })?;
-    let a = s.notary.request_guarantee(req, &seller_id).await?;
+    let a = s
+        .notary
+        .request_guarantee(req, &seller_id)
+        .await
+        .inspect_err(|_| {
+            s.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        })?;
+    let counter = if a.granted() {
+        &s.metrics.guarantees_granted
+    } else {
+        &s.metrics.guarantees_refused
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
     Ok(answer(a.status, a.body))
 }
 

@@ -28,6 +28,8 @@ pub const BODY_LEN_MAX: usize = 64 * 1024;
 pub struct Metrics {
     timestamps_granted: AtomicU64,
     timestamps_rejected: AtomicU64,
+    guarantees_granted: AtomicU64,
+    guarantees_refused: AtomicU64,
     errors: AtomicU64,
 }
 
@@ -91,11 +93,15 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
         "# HELP notar_log_size Entries in the notary log.\n# TYPE notar_log_size gauge\nnotar_log_size {}\n\
          # HELP notar_timestamps_total RFC 3161 answers by outcome.\n# TYPE notar_timestamps_total counter\n\
          notar_timestamps_total{{outcome=\"granted\"}} {}\nnotar_timestamps_total{{outcome=\"rejected\"}} {}\n\
+         # HELP notar_guarantees_total Guarantee requests answered, by decision (replays included).\n# TYPE notar_guarantees_total counter\n\
+         notar_guarantees_total{{decision=\"granted\"}} {}\nnotar_guarantees_total{{decision=\"refused\"}} {}\n\
          # HELP notar_http_errors_total Error answers.\n# TYPE notar_http_errors_total counter\nnotar_http_errors_total {}\n\
          # HELP notar_uptime_seconds Seconds since start.\n# TYPE notar_uptime_seconds gauge\nnotar_uptime_seconds {}\n",
         s.notary.log_size(),
         m.timestamps_granted.load(Ordering::Relaxed),
         m.timestamps_rejected.load(Ordering::Relaxed),
+        m.guarantees_granted.load(Ordering::Relaxed),
+        m.guarantees_refused.load(Ordering::Relaxed),
         m.errors.load(Ordering::Relaxed),
         uptime,
     );
