@@ -1,6 +1,7 @@
 //! The command line (DESIGN.md §8): clap subcommands, each a thin call into the notary or the
 //! HTTP API. Exit codes: 0 ok, 1 refused or failed check, 2 usage or input error.
 
+mod bench;
 mod client;
 mod log_cmd;
 mod samples;
@@ -68,6 +69,8 @@ pub enum Command {
         #[command(subcommand)]
         command: log_cmd::LogCommand,
     },
+    /// Load generator: guarantees per second and latency on a new notary.
+    Bench(bench::BenchArgs),
 }
 
 /// How a command failed, which decides the exit code.
@@ -178,5 +181,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Stamp(args) => stamp::stamp(args).await,
         Command::Verify(args) => stamp::verify(&cli.data, args),
         Command::Log { command } => log_cmd::run(&cli.data, command).await,
+        Command::Bench(args) => bench::run(&cli.data, args).await,
     }
 }

@@ -1,0 +1,84 @@
+//! `notar bench`: a short run over real HTTP reports granted requests and no errors; it refuses a
+//! data dir that holds anything, and uses an empty one it is given.
+
+mod util;
+
+use util::{notar, text};
+
+#[test]
+fn a_short_http_run_grants_and_reports_figures() {
+    let out = notar(&[
+        "bench",
+        "--seconds",
+        "1",
+        "--concurrency",
+        "8",
+        "--buyers",
+        "2",
+        "--json",
+    ]);
+    assert!(out.status.success(), "bench failed: {}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(r["transport"], "http");
+    assert_eq!(r["mode"], "closed");
+    let requests = r["requests"].as_u64().expect("requests");
+    assert!(requests > 0, "{r}");
+    assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
+    assert_eq!(r["errors"], serde_json::json!({}), "{r}");
+    assert!(r["commits"].as_u64().expect("commits") > 0);
+    let (before, after) = (
+        r["log_size"][0].as_u64().expect("size"),
+        r["log_size"][1].as_u64().expect("size"),
+    );
+    assert_eq!(
+        after - before,
+        requests,
+        "one log entry per answered request"
+    );
+    assert!(r["latency_ms"]["p50"].as_f64().expect("p50") > 0.0);
+    assert!(r["raw"]["verify_plus_sign_per_s"].as_f64().expect("raw") > 100.0);
+}
+
+#[test]
+fn it_never_touches_a_data_dir_that_holds_anything() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let used = tmp.path().join("used");
+    std::fs::create_dir(&used).expect("mkdir");
+    std::fs::write(used.join("notar.toml"), "precious").expect("write");
+    let out = notar(&[
+        "bench",
+        "--data",
+        used.to_str().expect("utf8"),
+        "--seconds",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not empty"), "{}", text(&out));
+    let names: Vec<_> = std::fs::read_dir(&used)
+        .expect("read")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("notar.toml")]);
+    assert_eq!(
+        std::fs::read_to_string(used.join("notar.toml")).expect("read"),
+        "precious"
+    );
+
+    // An empty (here: missing) directory is used, and kept.
+    let fresh = tmp.path().join("fresh");
+    let out = notar(&[
+        "bench",
+        "--data",
+        fresh.to_str().expect("utf8"),
+        "--seconds",
+        "1",
+        "--concurrency",
+        "4",
+        "--buyers",
+        "1",
+        "--in-process",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("requests"), "{}", text(&out));
+    assert!(fresh.join("notar.toml").exists());
+}
