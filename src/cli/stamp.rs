@@ -30,11 +30,16 @@ pub struct StampArgs {
 /// `notar verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The timestamp reply (.tsr) to check.
+    /// The file to check: a timestamp reply (.tsr), or a notary-signed JSON object (guarantee,
+    /// refusal, settlement, release, or a guarantee answer as the HTTP API gives it).
     pub token: PathBuf,
-    /// The file the timestamp is claimed to cover.
+    /// The file the timestamp is claimed to cover (timestamp replies only).
     #[arg(long)]
-    pub data_file: PathBuf,
+    pub data_file: Option<PathBuf>,
+    /// The notary's Ed25519 public key, base64 of the raw 32 bytes (`public_key` of
+    /// GET /v1/notary), for JSON objects; default: the notary key of --data.
+    #[arg(long, value_name = "BASE64")]
+    pub notary_key: Option<String>,
     /// TSA root certificate (PEM); default: keys/root.crt of --data.
     #[arg(long)]
     pub ca: Option<PathBuf>,
@@ -111,10 +116,19 @@ fn last_pem_cert(chain: &str) -> anyhow::Result<Vec<u8>> {
     Ok(cert_der_from_pem(&chain[start..])?)
 }
 
-/// Checks FILE.tsr offline.
+/// Checks FILE.tsr offline; a JSON file goes to the signed-object check.
 pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
     let reply = read(&args.token)?;
-    let file = read(&args.data_file)?;
+    if super::envelope_verify::is_json(&reply) {
+        let key = args.notary_key.as_deref();
+        return super::envelope_verify::verify(data, &args.token, &reply, key, args.json);
+    }
+    let data_file = args.data_file.as_deref().ok_or_else(|| {
+        Failure::Usage(anyhow!(
+            "a timestamp reply needs --data-file FILE (the file it covers)"
+        ))
+    })?;
+    let file = read(data_file)?;
     let ca_path = args
         .ca
         .unwrap_or_else(|| DataDir::new(data).root_cert_path());

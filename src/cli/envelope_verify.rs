@@ -1,0 +1,288 @@
+//! `notar verify FILE.json`: checks a notary-signed object offline against the notary's Ed25519
+//! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, ...),
+//! the body of a `POST /v1/guarantees` answer (`{"decision": .., "guarantee"|"refusal": ..}`) or
+//! of `GET /v1/guarantees/{id}` (`{"guarantee": .., "closing": ..}`); every envelope in it must
+//! carry a valid signature by that key.
+
+use std::path::Path;
+
+use anyhow::{anyhow, Context};
+use base64::Engine;
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+
+use super::party_cmd::print_fields;
+use super::{Classify, Failure};
+use crate::crypto::envelope::{Envelope, EnvelopeError};
+use crate::crypto::keys::{ed25519_from_pem, key_id};
+use crate::model::money::Money;
+use crate::notary::datadir::DataDir;
+
+/// Kinds of objects the notary signs (DESIGN.md §4, the log's entry kinds that are envelopes).
+const NOTARY_KINDS: [&str; 9] = [
+    "guarantee",
+    "refusal",
+    "settlement",
+    "release",
+    "agreement",
+    "revocation",
+    "key_registration",
+    "party",
+    "policy",
+];
+
+/// Payload fields shown, in this order, when present.
+const SHOWN_FIELDS: [&str; 14] = [
+    "guarantee_id",
+    "refusal_id",
+    "agreement_id",
+    "amount",
+    "seller_id",
+    "buyer",
+    "reason",
+    "outcome",
+    "key_id",
+    "key_status",
+    "issued_at",
+    "expires_at",
+    "closed_at",
+    "log_index",
+];
+
+/// True if `bytes` look like JSON text rather than DER (first non-blank byte is `{`).
+pub fn is_json(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The notary key: `--notary-key` (base64 of the raw 32 bytes), else the public half of the
+/// data dir's `keys/notary.ed25519.pem`.
+fn notary_key(data: &Path, key_b64: Option<&str>) -> Result<VerifyingKey, Failure> {
+    if let Some(text) = key_b64 {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()
+            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            .ok_or_else(|| {
+                Failure::Usage(anyhow!(
+                    "--notary-key must be base64 of a raw 32-byte Ed25519 public key \
+                     (`public_key` of GET /v1/notary)"
+                ))
+            })?;
+        return VerifyingKey::from_bytes(&raw)
+            .map_err(|_| Failure::Usage(anyhow!("--notary-key is not a valid Ed25519 key")));
+    }
+    let path = DataDir::new(data).notary_key_path();
+    let pem = std::fs::read_to_string(&path)
+        .with_context(|| {
+            format!(
+                "reading the notary key {} (give --data DIR, or --notary-key BASE64 from GET \
+                 /v1/notary)",
+                path.display()
+            )
+        })
+        .usage()?;
+    let key = ed25519_from_pem(&pem)
+        .with_context(|| path.display().to_string())
+        .usage()?;
+    Ok(key.verifying_key())
+}
+
+/// The envelopes in a parsed file, each with where it was found.
+fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
+    let Some(obj) = v.as_object() else {
+        return Err("not an envelope: the JSON is not an object".into());
+    };
+    if ["kind", "payload", "signatures"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
+    {
+        return Ok(vec![("", v)]);
+    }
+    if let Some(decision) = obj.get("decision") {
+        let field = match decision.as_str() {
+            Some("granted") => "guarantee",
+            Some("refused") => "refusal",
+            _ => return Err(format!("not an envelope: unknown decision {decision}")),
+        };
+        return obj
+            .get(field)
+            .map(|e| vec![(field, e)])
+            .ok_or_else(|| format!("not an envelope: a {decision} answer without `{field}`"));
+    }
+    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing"]
+        .into_iter()
+        .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
+        .collect();
+    if found.is_empty() {
+        return Err(
+            "not an envelope: expected {kind, payload, signatures}, or an answer holding \
+             `guarantee`, `refusal` or `closing`"
+                .into(),
+        );
+    }
+    Ok(found)
+}
+
+/// Checks one envelope; `Err` says precisely why it fails.
+fn check(v: &Value, key: &VerifyingKey) -> Result<Envelope, String> {
+    let env: Envelope =
+        serde_json::from_value(v.clone()).map_err(|e| format!("not an envelope: {e}"))?;
+    if !NOTARY_KINDS.contains(&env.kind.as_str()) {
+        return Err(format!(
+            "unknown kind {:?}: the notary signs {}",
+            env.kind.chars().take(64).collect::<String>(),
+            NOTARY_KINDS.join(", ")
+        ));
+    }
+    env.verify_by(key).map_err(|e| match e {
+        EnvelopeError::NotSignedBy(kid) => {
+            let signers: Vec<&str> = env.signer_key_ids().collect();
+            format!(
+                "no signature by this notary key {kid} (signed by: {})",
+                if signers.is_empty() {
+                    "nobody".into()
+                } else {
+                    signers.join(", ")
+                }
+            )
+        }
+        EnvelopeError::BadSignature(kid) => format!(
+            "the signature by notary key {kid} does not verify: the payload or the kind was \
+             altered"
+        ),
+        EnvelopeError::Canonical(e) => {
+            format!("the payload has no canonical form ({e}): it was altered")
+        }
+        other => other.to_string(),
+    })?;
+    Ok(env)
+}
+
+fn field_text(name: &str, v: &Value) -> String {
+    if name == "amount" {
+        if let Ok(m) = serde_json::from_value::<Money>(v.clone()) {
+            return m.to_string();
+        }
+    }
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `notar verify FILE` on a JSON file `bytes` read from `file`.
+pub fn verify(
+    data: &Path,
+    file: &Path,
+    bytes: &[u8],
+    key_b64: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let key = notary_key(data, key_b64)?;
+    let fail = |reason: String| {
+        if json {
+            println!("{}", serde_json::json!({"ok": false, "reason": reason}));
+        }
+        Err(Failure::Refused(anyhow!("{}: {reason}", file.display())))
+    };
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("not JSON: {e}")),
+    };
+    let found = match find_envelopes(&value) {
+        Ok(f) => f,
+        Err(reason) => return fail(reason),
+    };
+    let mut checked = Vec::new();
+    for (place, v) in found {
+        match check(v, &key) {
+            Ok(env) => checked.push((place, env)),
+            Err(reason) if place.is_empty() => return fail(reason),
+            Err(reason) => return fail(format!("`{place}`: {reason}")),
+        }
+    }
+    let kid = key_id(&key);
+    if json {
+        let objects: Vec<Value> = checked
+            .iter()
+            .map(|(_, env)| serde_json::json!({"kind": env.kind, "payload": env.payload}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"ok": true, "notary_key_id": kid, "objects": objects})
+        );
+        return Ok(());
+    }
+    for (i, (_, env)) in checked.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let mut fields = vec![("kind", env.kind.clone())];
+        for name in SHOWN_FIELDS {
+            if let Some(v) = env.payload.get(name) {
+                fields.push((name, field_text(name, v)));
+            }
+        }
+        fields.push(("signed by", format!("{kid} (notary)")));
+        print_fields(&fields);
+        println!("signature OK");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7; 32])
+    }
+
+    fn guarantee() -> Value {
+        let env = Envelope::sign(
+            "guarantee",
+            json!({"guarantee_id": "g", "amount": {"minor": 12000, "currency": "EUR"}}),
+            &key(),
+        )
+        .expect("sign");
+        serde_json::to_value(env).expect("value")
+    }
+
+    #[test]
+    fn finds_envelopes_in_answers() {
+        let g = guarantee();
+        assert_eq!(find_envelopes(&g).expect("bare").len(), 1);
+        let body = json!({"decision": "granted", "guarantee": g});
+        assert_eq!(find_envelopes(&body).expect("answer")[0].0, "guarantee");
+        let view = json!({"guarantee_id": "g", "guarantee": g, "closing": null});
+        assert_eq!(find_envelopes(&view).expect("view").len(), 1);
+        assert!(find_envelopes(&json!({"hello": 1})).is_err());
+        assert!(find_envelopes(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn reasons_are_precise() {
+        let vk = key().verifying_key();
+        let g = guarantee();
+        assert!(check(&g, &vk).is_ok());
+        let mut altered = g.clone();
+        altered["payload"]["amount"]["minor"] = json!(12001);
+        let e = check(&altered, &vk).expect_err("altered amount");
+        assert!(e.contains("does not verify"), "{e}");
+        let mut kind = g.clone();
+        kind["kind"] = json!("gift");
+        assert!(check(&kind, &vk)
+            .expect_err("kind")
+            .contains("unknown kind"));
+        let other = SigningKey::from_bytes(&[8; 32]).verifying_key();
+        let e = check(&g, &other).expect_err("other key");
+        assert!(e.contains("no signature by this notary key"), "{e}");
+        let mut extra = g;
+        extra["note"] = json!("x");
+        assert!(check(&extra, &vk)
+            .expect_err("extra")
+            .contains("not an envelope"));
+    }
+}
