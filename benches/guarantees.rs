@@ -1,0 +1,233 @@
+//! Guarantees per second through the notary, in-process and durable (each batch is synced), next
+//! to what the path costs in raw Ed25519 (one order verification + one guarantee signature) and
+//! in the pure ledger rule (`model::ledger::decide`), measured in the same run.
+//! Run: `cargo bench --bench guarantees`.
+//!
+//! The notary runs on a temporary data dir; requests go in rounds of N concurrent tokio tasks
+//! (N = 1, 64, 256: the sequencer commits up to 256 commands per synced batch). Orders are
+//! signed before the timed part.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ed25519_dalek::{Signer, SigningKey, Verifier};
+use notar::model::ledger::{decide, RequestFacts};
+use notar::model::money::{Currency, Money, MINOR_MAX};
+use notar::model::policy::PolicyRef;
+use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
+use notar::notary::datadir::DataDir;
+use notar::notary::fixture::request;
+use notar::notary::{GuaranteeRequest, KeyInput, NewAgreement, Notary, SequencerThread};
+
+/// Buyers (agreements) the requests are spread over.
+const BUYERS: usize = 16;
+
+/// A typical order's signing input: what the notary verifies once per request.
+const ORDER_MSG: &[u8] = br#"notar/v1/order
+{"amount":{"currency":"EUR","minor":1234},"order_digest":"5f2b8e6a0c4d9e1f3a7b2c8d4e6f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e2f","seller_id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}"#;
+
+fn eur(minor: i64) -> Money {
+    Money {
+        minor,
+        currency: Currency::parse("EUR").expect("EUR"),
+    }
+}
+
+struct World {
+    _tmp: tempfile::TempDir,
+    notary: Notary,
+    thread: SequencerThread,
+    seller_id: String,
+    agreements: Vec<(String, SigningKey)>,
+    next: usize,
+}
+
+impl World {
+    async fn new() -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::new(tmp.path().join("data"));
+        Notary::init(&dir, "bench").await.expect("init");
+        let (notary, thread) = Notary::open(&dir).expect("open");
+        let seller = notary
+            .register_party("Bench Seller", Role::Seller, None)
+            .await
+            .expect("seller");
+        let mut agreements = Vec::new();
+        for i in 0..BUYERS {
+            let key = SigningKey::from_bytes(&[i as u8 + 1; 32]);
+            let b = notary
+                .register_party(&format!("Bench Buyer {i}"), Role::Buyer, None)
+                .await
+                .expect("buyer");
+            notary
+                .add_key(
+                    &b.party.id,
+                    KeyInput::Raw(key.verifying_key().to_bytes()),
+                    None,
+                )
+                .await
+                .expect("key");
+            let a = notary
+                .create_agreement(
+                    NewAgreement {
+                        buyer_id: b.party.id,
+                        policy_id: "semper-business".into(),
+                        total_cap_minor: Some(MINOR_MAX),
+                        per_tx_cap_minor: Some(1_000_000),
+                        ..Default::default()
+                    },
+                    None,
+                )
+                .await
+                .expect("agreement");
+            agreements.push((a.id, key));
+        }
+        World {
+            _tmp: tmp,
+            notary,
+            thread,
+            seller_id: seller.party.id,
+            agreements,
+            next: 0,
+        }
+    }
+
+    /// `n` fresh signed requests (untimed).
+    fn requests(&mut self, n: usize) -> Vec<GuaranteeRequest> {
+        (0..n)
+            .map(|_| {
+                let i = self.next;
+                self.next += 1;
+                let (ag, key) = &self.agreements[i % self.agreements.len()];
+                request(
+                    &format!("b-{i}"),
+                    ag,
+                    &self.seller_id,
+                    key,
+                    eur(1234),
+                    format!("bench order {i}").as_bytes(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Sends `reqs` in rounds of `round` concurrent requests; returns the time taken.
+async fn drive(
+    notary: &Notary,
+    seller: &str,
+    reqs: Vec<GuaranteeRequest>,
+    round: usize,
+) -> Duration {
+    let started = Instant::now();
+    let mut it = reqs.into_iter().peekable();
+    while it.peek().is_some() {
+        let tasks: Vec<_> = it
+            .by_ref()
+            .take(round)
+            .map(|r| {
+                let n = notary.clone();
+                let s = seller.to_string();
+                tokio::spawn(async move { n.request_guarantee(r, &s).await })
+            })
+            .collect();
+        for t in tasks {
+            let answer = t.await.expect("task").expect("answer");
+            assert!(answer.granted(), "bench requests are granted");
+        }
+    }
+    started.elapsed()
+}
+
+fn guarantees(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut world = rt.block_on(World::new());
+
+    let mut g = c.benchmark_group("guarantees");
+    g.throughput(Throughput::Elements(1))
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+
+    for round in [1usize, 64, 256] {
+        g.bench_function(format!("notary_durable_round_{round}"), |b| {
+            b.iter_custom(|iters| {
+                let reqs = world.requests(iters as usize);
+                let seller = world.seller_id.clone();
+                rt.block_on(drive(&world.notary, &seller, reqs, round))
+            })
+        });
+    }
+
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let vk = key.verifying_key();
+    let sig = key.sign(ORDER_MSG);
+    g.bench_function("ed25519_sign", |b| {
+        b.iter(|| key.sign(black_box(ORDER_MSG)))
+    });
+    g.bench_function("ed25519_verify", |b| {
+        b.iter(|| vk.verify(black_box(ORDER_MSG), &sig).is_ok())
+    });
+    g.bench_function("ed25519_verify_plus_sign", |b| {
+        b.iter(|| {
+            let ok = vk.verify(black_box(ORDER_MSG), &sig).is_ok();
+            (ok, key.sign(black_box(ORDER_MSG)))
+        })
+    });
+
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+        .single()
+        .expect("t0");
+    let ag = Agreement {
+        id: "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),
+        buyer_id: "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c".into(),
+        policy: PolicyRef {
+            id: "semper-consumer".into(),
+            version: 1,
+            digest: "00".into(),
+        },
+        currency: Currency::parse("EUR").expect("EUR"),
+        total_cap_minor: 100_000,
+        per_tx_cap_minor: 50_000,
+        valid_from: t0 - chrono::Duration::days(30),
+        valid_until: t0 + chrono::Duration::days(365),
+        keys: vec!["k1".into(), "k2".into()],
+        status: AgreementStatus::Active,
+        created_at: t0 - chrono::Duration::days(30),
+        log_index: 1,
+    };
+    g.bench_function("model_ledger_decide", |b| {
+        b.iter(|| {
+            let f = RequestFacts {
+                agreement: &ag,
+                now: t0,
+                signed_by: Some("k2"),
+                key_standing: KeyStanding::Good,
+                amount: eur(black_box(1234)),
+                order_amount: eur(1234),
+                exposure_minor: black_box(40_000),
+                duplicate: false,
+            };
+            decide(black_box(&f))
+        })
+    });
+    g.finish();
+    // Let the sequencer finish before the data dir goes.
+    let World {
+        _tmp,
+        notary,
+        thread,
+        ..
+    } = world;
+    drop(notary);
+    thread.join();
+}
+
+criterion_group!(benches, guarantees);
+criterion_main!(benches);
