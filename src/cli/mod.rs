@@ -1,9 +1,14 @@
 //! The command line (DESIGN.md §8): clap subcommands, each a thin call into the notary or the
 //! HTTP API. Exit codes: 0 ok, 1 refused or failed check, 2 usage or input error.
 
+mod admin_client;
+mod agreement_cmd;
 mod bench;
 mod client;
+mod envelope_verify;
 mod log_cmd;
+mod order_cmd;
+mod party_cmd;
 mod samples;
 pub mod samples_ledger;
 mod serve;
@@ -61,7 +66,8 @@ pub enum Command {
     Console,
     /// Timestamp a file over HTTP (RFC 3161); writes FILE.tsr.
     Stamp(stamp::StampArgs),
-    /// Check a timestamp reply offline against the TSA root certificate.
+    /// Check offline a timestamp reply (against the TSA root) or a notary-signed JSON object
+    /// such as a guarantee (against the notary key).
     Verify(stamp::VerifyArgs),
     /// Fetch and check the notary log's checkpoints and proofs.
     Log {
@@ -69,6 +75,14 @@ pub enum Command {
         #[command(subcommand)]
         command: log_cmd::LogCommand,
     },
+    /// Buyers and sellers and their keys (admin socket of a running notary).
+    Party(party_cmd::PartyArgs),
+    /// Agreements: a buyer's limits under a policy (admin socket of a running notary).
+    Agreement(agreement_cmd::AgreementArgs),
+    /// Revoke a key by hand, or import a CA's CRL (admin socket of a running notary).
+    Revoke(party_cmd::RevokeArgs),
+    /// The buyer's side: sign an order for a guarantee request (offline).
+    Order(order_cmd::OrderArgs),
     /// Load generator: guarantees per second and latency on a new notary.
     Bench(bench::BenchArgs),
 }
@@ -181,6 +195,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Stamp(args) => stamp::stamp(args).await,
         Command::Verify(args) => stamp::verify(&cli.data, args),
         Command::Log { command } => log_cmd::run(&cli.data, command).await,
+        Command::Party(args) => party_cmd::run(&cli.data, args).await,
+        Command::Agreement(args) => agreement_cmd::run(&cli.data, args).await,
+        Command::Revoke(args) => party_cmd::revoke(&cli.data, args).await,
+        Command::Order(args) => order_cmd::run(args),
         Command::Bench(args) => bench::run(&cli.data, args).await,
     }
 }
