@@ -2,6 +2,8 @@
 //! real peers (openssl, curl) the tests talk to. Each test reads like a user's session.
 #![allow(dead_code)]
 
+pub mod ledger;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
