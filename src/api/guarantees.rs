@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{ApiError, AppState, BODY_LEN_MAX};
+use crate::crypto::envelope::Envelope;
 use crate::model::money::{Currency, Money};
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 
@@ -70,6 +71,41 @@ fn check_amount(v: Option<&Value>, field: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The request without its order: parsed apart, so that a bad order is `malformed_order` and
+/// anything else wrong is `bad_request`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestHead {
+    request_id: String,
+    agreement_id: String,
+    seller_id: String,
+    amount: Money,
+}
+
+fn parse_request(mut v: Value) -> Result<GuaranteeRequest, ApiError> {
+    let order = match v.as_object_mut().map(|o| o.remove("order")) {
+        None => return Err(ApiError::bad_request("the body must be a JSON object")),
+        Some(None) => return Err(ApiError::bad_request("missing field `order`")),
+        Some(Some(o)) => o,
+    };
+    let order: Envelope = serde_json::from_value(order).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_order",
+            format!("order is not a signed envelope: {e}"),
+        )
+    })?;
+    let head: RequestHead = serde_json::from_value(v)
+        .map_err(|e| ApiError::bad_request(format!("guarantee request: {e}")))?;
+    Ok(GuaranteeRequest {
+        request_id: head.request_id,
+        agreement_id: head.agreement_id,
+        seller_id: head.seller_id,
+        amount: head.amount,
+        order,
+    })
+}
+
 fn answer(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -90,20 +126,7 @@ pub async fn create(
             .and_then(|p| p.get("amount")),
         "order.payload.amount",
     )?;
-    let req: GuaranteeRequest = serde_json::from_value(v).map_err(|e| {
-        let msg = e.to_string();
-        let code = if msg.contains("order") || msg.contains("signature") || msg.contains("payload")
-        {
-            "malformed_order"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            code,
-            format!("guarantee request: {msg}"),
-        )
-    })?;
+    let req = parse_request(v)?;
     let a = s
         .notary
         .request_guarantee(req, &seller_id)
