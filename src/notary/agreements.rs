@@ -49,13 +49,6 @@ pub struct AgreementView {
     pub outstanding: usize,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> NotaryError {
-    NotaryError::Invalid {
-        code,
-        message: message.into(),
-    }
-}
-
 pub(crate) fn unknown_agreement(id: &str) -> NotaryError {
     NotaryError::Unknown {
         code: "unknown_agreement",
@@ -102,7 +95,7 @@ impl Notary {
                     ),
                 })?;
             if buyer.role != Role::Buyer {
-                return Err(invalid(
+                return Err(NotaryError::invalid(
                     "not_a_buyer",
                     format!("{} is a seller, not a buyer", buyer.name),
                 ));
@@ -120,19 +113,25 @@ impl Notary {
             let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
             let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
             if !(1..=MINOR_MAX).contains(&total) || !(1..=MINOR_MAX).contains(&per_tx) {
-                return Err(invalid(
+                return Err(NotaryError::invalid(
                     "bad_amount",
                     format!("caps must be 1..={MINOR_MAX} minor units"),
                 ));
             }
             if per_tx > total {
-                return Err(invalid("bad_amount", "per_tx_cap is larger than total_cap"));
+                return Err(NotaryError::invalid(
+                    "bad_amount",
+                    "per_tx_cap is larger than total_cap",
+                ));
             }
             let valid_until = req
                 .valid_until
                 .unwrap_or(ctx.now + Duration::days(AGREEMENT_VALIDITY_DAYS_DEFAULT));
             if valid_until <= ctx.now {
-                return Err(invalid("bad_validity", "valid_until is not in the future"));
+                return Err(NotaryError::invalid(
+                    "bad_validity",
+                    "valid_until is not in the future",
+                ));
             }
             let good = |kid: &str| {
                 st.keys.get(kid).is_some_and(|k| {
@@ -142,7 +141,7 @@ impl Notary {
             let mut keys = match &req.keys {
                 Some(list) => {
                     if let Some(bad) = list.iter().find(|k| !good(k)) {
-                        return Err(invalid(
+                        return Err(NotaryError::invalid(
                             "bad_key",
                             format!(
                                 "key {bad} is not a registered key of this buyer in good standing"
@@ -161,13 +160,13 @@ impl Notary {
             keys.sort();
             keys.dedup();
             if keys.is_empty() {
-                return Err(invalid(
+                return Err(NotaryError::invalid(
                     "no_keys",
                     "the buyer has no key in good standing; register one first",
                 ));
             }
             if keys.len() > AGREEMENT_KEYS_MAX {
-                return Err(invalid(
+                return Err(NotaryError::invalid(
                     "bad_key",
                     format!("at most {AGREEMENT_KEYS_MAX} keys"),
                 ));
@@ -199,12 +198,7 @@ impl Notary {
             let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
             st.ledger.open_account(&a.id, a.total_cap_minor);
             st.agreements.insert(a.id.clone(), a.clone());
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: a,
-                after: None,
-            })
+            Ok(Decision::signed(entry, records, a))
         })
         .await
     }
@@ -219,7 +213,7 @@ impl Notary {
     ) -> Result<Agreement, NotaryError> {
         let reason = reason.trim().to_string();
         if reason.is_empty() || reason.len() > 256 || reason.chars().any(char::is_control) {
-            return Err(invalid(
+            return Err(NotaryError::invalid(
                 "bad_reason",
                 "give a reason of 1 to 256 printable bytes",
             ));
@@ -255,12 +249,7 @@ impl Notary {
             )?;
             let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
             st.agreements.insert(a.id.clone(), a.clone());
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: a,
-                after: None,
-            })
+            Ok(Decision::signed(entry, records, a))
         })
         .await
     }

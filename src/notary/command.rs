@@ -33,6 +33,33 @@ pub(crate) enum Decision<T> {
     },
 }
 
+impl<T> Decision<T> {
+    /// Write a signed entry and its records, then answer `value`.
+    pub fn signed(entry: LogEntry, records: Vec<(Cf, Vec<u8>, Vec<u8>)>, value: T) -> Self {
+        Decision::Write {
+            entry: Some(entry),
+            records,
+            value,
+            after: None,
+        }
+    }
+
+    /// Answer with an earlier command's result. If that command is still `staged` (in the batch
+    /// being built), the answer waits for the batch to be durable: no signature leaves early.
+    pub fn earlier(value: T, staged: bool) -> Self {
+        if staged {
+            Decision::Write {
+                entry: None,
+                records: Vec::new(),
+                value,
+                after: None,
+            }
+        } else {
+            Decision::Now(value)
+        }
+    }
+}
+
 /// Signs `payload` (an object; `log_index` is added) as a notary envelope of `kind` and wraps it
 /// in the log entry that will sit at `ctx.index`.
 pub(crate) fn sign_entry(

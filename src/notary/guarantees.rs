@@ -118,13 +118,6 @@ pub struct GuaranteeView {
 /// Release reasons a caller may give (the notary alone uses `expired`).
 pub const RELEASE_REASONS: [&str; 3] = ["cancelled", "aborted", "ruled"];
 
-fn invalid(code: &'static str, message: impl Into<String>) -> NotaryError {
-    NotaryError::Invalid {
-        code,
-        message: message.into(),
-    }
-}
-
 fn unknown_guarantee(id: &str) -> NotaryError {
     NotaryError::Unknown {
         code: "unknown_guarantee",
@@ -150,7 +143,7 @@ fn check_request_id(id: &str) -> Result<(), NotaryError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(
+        Err(NotaryError::invalid(
             "bad_request_id",
             format!(
                 "request_id must be 1 to {REQUEST_ID_LEN_MAX} characters of A-Z a-z 0-9 - _ . :"
@@ -162,16 +155,16 @@ fn check_request_id(id: &str) -> Result<(), NotaryError> {
 fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     order
         .expect_kind("order")
-        .map_err(|e| invalid("malformed_order", e.to_string()))?;
+        .map_err(|e| NotaryError::invalid("malformed_order", e.to_string()))?;
     let p: OrderPayload = serde_json::from_value(order.payload.clone())
-        .map_err(|e| invalid("malformed_order", format!("order payload: {e}")))?;
+        .map_err(|e| NotaryError::invalid("malformed_order", format!("order payload: {e}")))?;
     if p.order_digest.len() != 64
         || !p
             .order_digest
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(invalid(
+        return Err(NotaryError::invalid(
             "malformed_order",
             "order_digest must be 64 lowercase hex characters (SHA-256)",
         ));
@@ -179,7 +172,7 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     if order.signatures.is_empty()
         || order.signatures.len() > crate::crypto::envelope::SIGNATURES_MAX
     {
-        return Err(invalid(
+        return Err(NotaryError::invalid(
             "malformed_order",
             "the order must carry 1 to 8 signatures",
         ));
@@ -207,7 +200,8 @@ impl Notary {
         check_request_id(&req.request_id)?;
         let order = parse_order(&req.order)?;
         let request_digest = hex::encode(Sha256::digest(
-            to_canonical_json(&req).map_err(|e| invalid("bad_request", e.to_string()))?,
+            to_canonical_json(&req)
+                .map_err(|e| NotaryError::invalid("bad_request", e.to_string()))?,
         ));
         // Signature checks need no ledger state: done here, off the sequencer thread.
         let signed_by = if order.seller_id == req.seller_id {
@@ -241,16 +235,7 @@ impl Notary {
                     body: a.body,
                 };
                 // An answer still waiting for its batch must not leave before it is durable.
-                return Ok(if staged {
-                    Decision::Write {
-                        entry: None,
-                        records: Vec::new(),
-                        value,
-                        after: None,
-                    }
-                } else {
-                    Decision::Now(value)
-                });
+                return Ok(Decision::earlier(value, staged));
             }
             let ag = st
                 .agreements
@@ -438,7 +423,7 @@ impl Notary {
             (Closing::Release, Some(r)) => {
                 let notary_only = r == "expired" && matches!(caller, Caller::Notary);
                 if !RELEASE_REASONS.contains(&r.as_str()) && !notary_only {
-                    return Err(invalid(
+                    return Err(NotaryError::invalid(
                         "bad_reason",
                         format!(
                             "release reason must be one of {}",
@@ -488,16 +473,7 @@ impl Notary {
                     });
                 }
                 let value = view(&record);
-                return Ok(if staged {
-                    Decision::Write {
-                        entry: None,
-                        records: Vec::new(),
-                        value,
-                        after: None,
-                    }
-                } else {
-                    Decision::Now(value)
-                });
+                return Ok(Decision::earlier(value, staged));
             }
             if reason.as_deref() == Some("expired") && record.release_at > ctx.now {
                 return Err(NotaryError::Conflict {

@@ -123,6 +123,14 @@ pub enum NotaryError {
 }
 
 impl NotaryError {
+    /// Bad input with a specific wire code.
+    pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        NotaryError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// Stable snake_case code for the wire.
     pub fn code(&self) -> &'static str {
         match self {

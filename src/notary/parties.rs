@@ -53,13 +53,6 @@ pub struct CrlImport {
     pub log_index: Option<u64>,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> NotaryError {
-    NotaryError::Invalid {
-        code,
-        message: message.into(),
-    }
-}
-
 fn unknown_party(id: &str) -> NotaryError {
     NotaryError::Unknown {
         code: "unknown_party",
@@ -80,7 +73,7 @@ impl Notary {
         role: Role,
         operator: Option<String>,
     ) -> Result<PartyReceipt, NotaryError> {
-        check_name(name).map_err(|m| invalid("bad_name", m))?;
+        check_name(name).map_err(|m| NotaryError::invalid("bad_name", m))?;
         let name = name.to_string();
         let token = (role == Role::Seller).then(|| {
             let bytes: [u8; 32] = rand::random();
@@ -153,7 +146,7 @@ impl Notary {
                 KeyInput::Raw(raw) => (*raw, KeySource::Raw, None),
                 KeyInput::Certificate(bytes) => {
                     let c = parse_buyer_certificate(bytes, &st.ca_roots, ctx.now)
-                        .map_err(|e| invalid(e.code(), e.to_string()))?;
+                        .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
                     let source = KeySource::X509 {
                         serial_hex: c.serial_hex.clone(),
                         subject: c.subject.clone(),
@@ -166,7 +159,7 @@ impl Notary {
                 }
             };
             let vk = VerifyingKey::from_bytes(&raw)
-                .map_err(|_| invalid("bad_key", "not a valid Ed25519 public key"))?;
+                .map_err(|_| NotaryError::invalid("bad_key", "not a valid Ed25519 public key"))?;
             let kid = key_id(&vk);
             if let Some(existing) = st.keys.get(&kid) {
                 return Err(NotaryError::Conflict {
@@ -209,12 +202,7 @@ impl Notary {
             )?;
             let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&record)?)];
             st.keys.insert(kid, record.clone());
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: record,
-                after: None,
-            })
+            Ok(Decision::signed(entry, records, record))
         })
         .await
     }
@@ -231,7 +219,7 @@ impl Notary {
             || reason.len() > REASON_LEN_MAX
             || reason.chars().any(char::is_control)
         {
-            return Err(invalid(
+            return Err(NotaryError::invalid(
                 "bad_reason",
                 format!("give a reason of 1 to {REASON_LEN_MAX} printable bytes"),
             ));
@@ -278,12 +266,7 @@ impl Notary {
             )?;
             let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&key)?)];
             st.keys.insert(kid, key.clone());
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: key,
-                after: None,
-            })
+            Ok(Decision::signed(entry, records, key))
         })
         .await
     }
@@ -299,7 +282,7 @@ impl Notary {
         self.command(move |ctx| {
             let mut st = shared.state.lock();
             let crl = parse_crl(&crl_bytes, &st.ca_roots)
-                .map_err(|e| invalid(e.code(), e.to_string()))?;
+                .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
             let mut revoked = Vec::new();
             let mut already = 0;
             let mut listed = Vec::new();
