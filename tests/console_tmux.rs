@@ -214,3 +214,52 @@ fn hangup_ends_the_console_and_the_service() {
     let (code, _) = curl(&[&format!("{}/healthz", srv.url)]);
     assert_eq!(code, 200);
 }
+
+#[test]
+fn register_a_seller_through_the_dialog_and_find_it_in_the_parties_list() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let tmux = Tmux::start("notar-e2e-party", &up_command(&data));
+    tmux.wait_for("Dashboard");
+
+    // Screen 4, then the parties list (whatever the samples hold).
+    tmux.keys(&["4"]);
+    tmux.wait_for("Agreements (");
+    tmux.keys(&["p"]);
+    tmux.wait_for("Parties (");
+
+    // n: name, role, then the dialog shows what will be signed; y signs.
+    let name = "Tmux Test Shop 7";
+    tmux.keys(&["n"]);
+    tmux.wait_for("display name");
+    tmux.literal(name);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("buyer or seller");
+    tmux.literal("seller");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("The notary will sign a party registration");
+    assert!(s.contains(name), "the dialog shows the name:\n{s}");
+    assert!(s.contains("[ Cancel ]") && s.contains("[ Sign ]"), "{s}");
+    tmux.keys(&["y"]);
+
+    // The seller's API token is shown once; a stray key does not close it, Enter does.
+    let s = tmux.wait_for("shown ONCE");
+    assert!(s.contains("nts_"), "{s}");
+    tmux.keys(&["x"]);
+    assert!(
+        tmux.screen().contains("shown ONCE"),
+        "a stray key closed it"
+    );
+    tmux.keys(&["Enter"]);
+
+    // The new party is in the list, as a seller, selected (however the list sorts it).
+    let s = tmux.wait_for(&format!("> {name}"));
+    let row = s
+        .lines()
+        .find(|l| l.contains(name))
+        .expect("the party's row");
+    assert!(row.contains("seller"), "{row}");
+
+    tmux.keys(&["q"]);
+    wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
+}

@@ -6,9 +6,14 @@ use std::path::PathBuf;
 
 use crate::api::admin::proto::{Request, Response};
 
+use crate::model::registry::AgreementStatus;
+
 use super::app::Screen;
 
 /// An input to [`super::update::update`]: a decoded key, a backend answer, a timer.
+// An answer (the ledger replies made `Response` large) is moved once, from the event to
+// `update`; boxing it would only add an allocation per answer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Leave the console (`q`, Ctrl-C, a signal).
@@ -17,7 +22,7 @@ pub enum Action {
     NextScreen,
     /// Previous screen (`Shift-Tab`).
     PrevScreen,
-    /// A screen by number (`1`..`3`).
+    /// A screen by number (`1`..`4`).
     GoTo(Screen),
     /// Show or hide the key list (`?`).
     ToggleHelp,
@@ -33,6 +38,18 @@ pub enum Action {
     Verify,
     /// `r`: poll now.
     Refresh,
+    /// `Enter` on the agreements screen: open the selected agreement or party.
+    OpenDetail,
+    /// `p`: switch between the agreements and the parties list.
+    TogglePane,
+    /// `n`: register a party (asks name and role, then confirms).
+    NewParty,
+    /// `c`: create an agreement for the selected buyer (asks policy and caps, then confirms).
+    NewAgreement,
+    /// `x`: revoke the selected key of the open agreement or party (asks why, then confirms).
+    RevokeKey,
+    /// `s` / `u` / `e`: suspend, resume or end the selected agreement (asks why, then confirms).
+    SetAgreementStatus(AgreementStatus),
     /// A character typed into the open prompt.
     PromptInput(char),
     /// Backspace in the open prompt.

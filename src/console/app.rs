@@ -4,7 +4,9 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::api::admin::proto::{Hello, Status};
 
+use super::agreements::AgreementsView;
 use super::confirm::{ConfirmDialog, StampOutcome};
+use super::ledger_plans::ActionOutcome;
 use super::lists::{LogView, TimestampList};
 use super::requests::Requests;
 use super::theme::Theme;
@@ -26,11 +28,18 @@ pub enum Screen {
     Timestamps,
     /// Checkpoints, entries, inclusion proofs.
     Log,
+    /// Parties, agreements with their exposure, keys, guarantees, the live feed.
+    Agreements,
 }
 
 impl Screen {
     /// All screens in display order.
-    pub const ALL: [Screen; 3] = [Screen::Dashboard, Screen::Timestamps, Screen::Log];
+    pub const ALL: [Screen; 4] = [
+        Screen::Dashboard,
+        Screen::Timestamps,
+        Screen::Log,
+        Screen::Agreements,
+    ];
 
     /// Tab title.
     pub fn title(self) -> &'static str {
@@ -38,6 +47,7 @@ impl Screen {
             Screen::Dashboard => "Dashboard",
             Screen::Timestamps => "Timestamps",
             Screen::Log => "Log",
+            Screen::Agreements => "Agreements",
         }
     }
 
@@ -46,16 +56,18 @@ impl Screen {
         match self {
             Screen::Dashboard => Screen::Timestamps,
             Screen::Timestamps => Screen::Log,
-            Screen::Log => Screen::Dashboard,
+            Screen::Log => Screen::Agreements,
+            Screen::Agreements => Screen::Dashboard,
         }
     }
 
     /// The screen before this one, wrapping.
     pub fn prev(self) -> Screen {
         match self {
-            Screen::Dashboard => Screen::Log,
+            Screen::Dashboard => Screen::Agreements,
             Screen::Timestamps => Screen::Dashboard,
             Screen::Log => Screen::Timestamps,
+            Screen::Agreements => Screen::Log,
         }
     }
 }
@@ -69,6 +81,24 @@ pub enum PromptPurpose {
     StampPath,
     /// A log entry index to jump to.
     GotoEntry,
+    /// Text to search agreements for (id, buyer name or id).
+    AgreementSearch,
+    /// Text to search parties for (name or id).
+    PartySearch,
+    /// The name of a party to register.
+    PartyName,
+    /// Its role: buyer or seller.
+    PartyRole,
+    /// The policy of a new agreement.
+    AgreementPolicy,
+    /// Its overall cap (a decimal amount).
+    TotalCap,
+    /// Its per-transaction cap (a decimal amount).
+    PerTxCap,
+    /// Why a key is revoked.
+    RevokeReason,
+    /// Why an agreement's status changes.
+    StatusReason,
 }
 
 /// The one-line text prompt.
@@ -93,6 +123,9 @@ pub enum Overlay {
     Confirm(ConfirmDialog),
     /// The outcome of a signing request.
     StampResult(StampOutcome),
+    /// The outcome of a registry or ledger request; closes only with Enter or Esc, so a
+    /// seller's API token is not lost to a stray key.
+    ActionResult(ActionOutcome),
 }
 
 /// How serious a status-line message is.
@@ -130,6 +163,8 @@ pub struct App {
     pub timestamps: TimestampList,
     /// The log screen.
     pub log: LogView,
+    /// The agreements screen and the live guarantee feed.
+    pub agreements: AgreementsView,
     /// What is drawn on top.
     pub overlay: Overlay,
     /// The status line.
@@ -164,6 +199,7 @@ impl App {
             status: None,
             timestamps: TimestampList::default(),
             log: LogView::default(),
+            agreements: AgreementsView::default(),
             overlay: Overlay::None,
             notice: None,
             connected: true,

@@ -5,6 +5,7 @@
 
 use crate::api::admin::proto::{Hello, Op, TimestampItem};
 
+use super::ledger_plans::LedgerPlan;
 use super::sanitize::sanitize;
 
 /// The dialog's buttons. The focus starts on `Cancel`, so a stray `Enter` signs nothing.
@@ -35,6 +36,9 @@ pub struct StampPlan {
 pub enum SignPlan {
     /// An RFC 3161 timestamp over a local file.
     Stamp(StampPlan),
+    /// A registry or ledger record (party, agreement, revocation, status change); boxed, it
+    /// is much larger than a stamp.
+    Ledger(Box<LedgerPlan>),
 }
 
 /// One labelled line of the dialog; `value` is already sanitised.
@@ -72,8 +76,9 @@ impl ConfirmDialog {
 
     /// The fixed sentence saying what kind of signature this is.
     pub fn headline(&self) -> &'static str {
-        match self.plan {
+        match &self.plan {
             SignPlan::Stamp(_) => "The notary will sign an RFC 3161 timestamp",
+            SignPlan::Ledger(p) => p.headline(),
         }
     }
 
@@ -97,6 +102,7 @@ impl ConfirmDialog {
                     &format!("{} (arbitrator {})", hello.operator, hello.arbitrator),
                 ),
             ],
+            SignPlan::Ledger(p) => p.fields(hello),
         }
     }
 
@@ -107,13 +113,15 @@ impl ConfirmDialog {
                 hash_alg: p.hash_alg.clone(),
                 imprint: p.imprint_hex.clone(),
             },
+            SignPlan::Ledger(p) => p.op(),
         }
     }
 
-    /// The imprint being signed.
+    /// The imprint being signed (empty for records that are not timestamps).
     pub fn imprint(&self) -> &str {
         match &self.plan {
             SignPlan::Stamp(p) => &p.imprint_hex,
+            SignPlan::Ledger(_) => "",
         }
     }
 }

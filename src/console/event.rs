@@ -26,6 +26,8 @@ pub const INPUT_STUCK_MS: u64 = 3_000;
 const INPUT_SPIN_MAX: u32 = 1_000;
 
 /// Something for the UI loop.
+// As for `Action`: answers are moved once; the queue is bounded (EVENT_QUEUE_MAX).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {
     /// A key press.

@@ -161,3 +161,167 @@ pub fn answer(cmd: &Command, reply: Reply) -> Response {
         error: None,
     }
 }
+
+// ---- Parties, agreements, guarantees ----------------------------------------------------
+
+use crate::api::admin::proto::{
+    AgreementItem, FeedItem, GuaranteeItem, KeyItem, PartyItem, PolicyItem,
+};
+
+const PARTY_NAMES: [&str; 6] = [
+    "Bob Buyer",
+    "Sally Seller",
+    "Carla Käuferin",
+    "Books & Co",
+    "東京 Trading",
+    "Dan's Garage",
+];
+
+/// A UUIDv7-looking id with `tag` (to tell kinds apart) and `n` at the random end.
+fn uuid(tag: u16, n: u64) -> String {
+    format!("0195a3b2-{tag:04x}-7e8f-9a0b-{n:012x}")
+}
+
+/// Party `n`: even numbers are buyers, odd ones sellers.
+pub fn party(n: u64) -> PartyItem {
+    PartyItem {
+        id: uuid(0x0a, n),
+        name: PARTY_NAMES[(n % 6) as usize].into(),
+        role: if n.is_multiple_of(2) {
+            "buyer"
+        } else {
+            "seller"
+        }
+        .into(),
+        registered_at: format!("2025-03-01T10:{:02}:00.000Z", n % 60),
+        keys: (n % 3) as u32,
+    }
+}
+
+/// Key `n` of `party_id`; revoked ones carry the notary's registration time and a reason.
+pub fn key(n: u64, party_id: &str, revoked: bool) -> KeyItem {
+    KeyItem {
+        key_id: format!("{:016x}", n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1).repeat(4),
+        party_id: party_id.into(),
+        source: "raw".into(),
+        subject: None,
+        status: if revoked { "revoked" } else { "not_revoked" }.into(),
+        revoked_at: revoked.then(|| "2025-03-02T09:15:00.000Z".to_string()),
+        revocation_reason: revoked.then(|| "device stolen".to_string()),
+        registered_at: "2025-03-01T10:05:00.000Z".into(),
+    }
+}
+
+/// Agreement `n` of buyer `party(2n)`, with this exposure and total cap (EUR cents).
+pub fn agreement(n: u64, exposure_minor: i64, total_cap_minor: i64) -> AgreementItem {
+    let buyer = party(2 * n);
+    AgreementItem {
+        id: uuid(0x0b, n),
+        buyer_id: buyer.id.clone(),
+        buyer_name: buyer.name,
+        policy_id: "semper-consumer".into(),
+        policy_version: 1,
+        policy_digest: format!("{:016x}", (n + 7).wrapping_mul(0x2545_f491_4f6c_dd1d)).repeat(4),
+        currency: "EUR".into(),
+        total_cap_minor,
+        per_tx_cap_minor: total_cap_minor / 5,
+        exposure_minor,
+        outstanding: 0,
+        status: "active".into(),
+        valid_from: "2025-03-01T10:00:00.000Z".into(),
+        valid_until: "2026-03-01T10:00:00.000Z".into(),
+        keys: vec![
+            key(1, &buyer.id, false).key_id,
+            key(2, &buyer.id, true).key_id,
+        ],
+    }
+}
+
+/// Guarantee `n` under `agreement_id`, sold by `party(1)`.
+pub fn guarantee(n: u64, agreement_id: &str, amount_minor: i64, state: &str) -> GuaranteeItem {
+    GuaranteeItem {
+        guarantee_id: uuid(0x0c, n),
+        agreement_id: agreement_id.into(),
+        seller_id: party(1).id,
+        amount_minor,
+        currency: "EUR".into(),
+        state: state.into(),
+        issued_at: format!("2025-03-02T11:{:02}:00.000Z", n % 60),
+        release_at: format!("2025-03-09T11:{:02}:00.000Z", n % 60),
+    }
+}
+
+/// The detail reply of `agreement(1, 75000, 100000)`: one good key, one revoked, guarantees.
+pub fn agreement_detail() -> Reply {
+    let mut a = agreement(1, 75_000, 100_000);
+    a.outstanding = 3;
+    let keys = vec![key(1, &a.buyer_id, false), key(2, &a.buyer_id, true)];
+    let guarantees = vec![
+        guarantee(5, &a.id, 30_000, "outstanding"),
+        guarantee(4, &a.id, 25_000, "outstanding"),
+        guarantee(3, &a.id, 20_000, "outstanding"),
+        guarantee(2, &a.id, 12_000, "settled"),
+        guarantee(1, &a.id, 8_050, "released"),
+    ];
+    Reply::AgreementDetail {
+        agreement: a,
+        keys,
+        guarantees,
+    }
+}
+
+/// A feed, newest first: 3 granted, 2 refused, 1 settled, 1 released.
+pub fn feed() -> Vec<FeedItem> {
+    let a = agreement(1, 75_000, 100_000).id;
+    let item = |index: u64, kind: &str, minor: i64, reason: Option<&str>| FeedItem {
+        index,
+        kind: kind.into(),
+        logged_at: format!(
+            "2025-03-02T12:{:02}:{:02}.{:03}Z",
+            index / 60,
+            index % 60,
+            index
+        ),
+        agreement_id: a.clone(),
+        seller_id: party(1).id,
+        amount_minor: minor,
+        currency: "EUR".into(),
+        reason: reason.map(str::to_string),
+        guarantee_id: (kind != "refusal").then(|| uuid(0x0c, index)),
+    };
+    vec![
+        item(57, "refusal", 40_000, Some("total_cap_exceeded")),
+        item(56, "guarantee", 30_000, None),
+        item(55, "refusal", 9_900, Some("key_revoked")),
+        item(54, "guarantee", 25_000, None),
+        item(53, "release", 8_050, Some("cancelled")),
+        item(52, "settlement", 12_000, None),
+        item(51, "guarantee", 20_000, None),
+    ]
+}
+
+/// The two sample policies.
+pub fn policies() -> Vec<PolicyItem> {
+    vec![
+        PolicyItem {
+            id: "semper-consumer".into(),
+            version: 1,
+            title: "SEMPER consumer agreement".into(),
+            digest: "d1".repeat(32),
+            currency: "EUR".into(),
+            total_cap_minor: 100_000,
+            per_tx_cap_minor: 20_000,
+            uncovered_rule: "strict".into(),
+        },
+        PolicyItem {
+            id: "semper-business".into(),
+            version: 1,
+            title: "SEMPER business agreement".into(),
+            digest: "b2".repeat(32),
+            currency: "EUR".into(),
+            total_cap_minor: 5_000_000,
+            per_tx_cap_minor: 1_000_000,
+            uncovered_rule: "capped".into(),
+        },
+    ]
+}

@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::model::registry::AgreementStatus;
+
 use super::action::{Action, Move};
 use super::app::{App, Overlay, Screen};
 
@@ -24,6 +26,11 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
             _ => None,
         },
         Overlay::StampResult(_) => Some(Action::Back),
+        // Only on purpose: it may hold a token shown this once.
+        Overlay::ActionResult(_) => match key.code {
+            KeyCode::Enter | KeyCode::Esc => Some(Action::Back),
+            _ => None,
+        },
         Overlay::None => screen_key(app.screen, key, ctrl),
     }
 }
@@ -70,6 +77,7 @@ fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('1') => Action::GoTo(Screen::Dashboard),
         KeyCode::Char('2') => Action::GoTo(Screen::Timestamps),
         KeyCode::Char('3') => Action::GoTo(Screen::Log),
+        KeyCode::Char('4') => Action::GoTo(Screen::Agreements),
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('/') => Action::OpenSearch,
         KeyCode::Char('r') => Action::Refresh,
@@ -82,6 +90,21 @@ fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::End | KeyCode::Char('G') => Action::Move(Move::Bottom),
         KeyCode::Char('s') if screen == Screen::Timestamps => Action::OpenStampPrompt,
         KeyCode::Char('v') if screen == Screen::Log => Action::Verify,
+        _ if screen == Screen::Agreements => return agreements_key(key),
+        _ => return None,
+    })
+}
+
+fn agreements_key(key: KeyEvent) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Enter => Action::OpenDetail,
+        KeyCode::Char('p') => Action::TogglePane,
+        KeyCode::Char('n') => Action::NewParty,
+        KeyCode::Char('c') => Action::NewAgreement,
+        KeyCode::Char('x') => Action::RevokeKey,
+        KeyCode::Char('s') => Action::SetAgreementStatus(AgreementStatus::Suspended),
+        KeyCode::Char('u') => Action::SetAgreementStatus(AgreementStatus::Active),
+        KeyCode::Char('e') => Action::SetAgreementStatus(AgreementStatus::Ended),
         _ => return None,
     })
 }
@@ -89,13 +112,20 @@ fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
 /// The key list shown by `?`: (keys, what they do).
 pub const HELP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab", "next / previous screen"),
-    ("1 2 3", "Dashboard, Timestamps, Log"),
+    ("1 2 3 4", "Dashboard, Timestamps, Log, Agreements"),
     ("↑ ↓  j k", "move the selection"),
     ("PgUp PgDn", "move by a page"),
     ("Home End  g G", "first / last row"),
-    ("/", "search: digest or file (2), entry index (3)"),
+    ("/", "search: digest/file (2), entry (3), name/id (4)"),
     ("s", "stamp a file (Timestamps)"),
     ("v", "verify inclusion of the entry (Log)"),
+    (
+        "Enter  p",
+        "open agreement or party · parties/agreements (4)",
+    ),
+    ("n  c", "register a party · new agreement for a buyer (4)"),
+    ("x", "revoke the selected key (4)"),
+    ("s  u  e", "suspend · resume · end the agreement (4)"),
     ("r", "refresh now"),
     ("y / n", "sign / cancel in the confirmation dialog"),
     ("Esc", "close dialog, prompt or search"),

@@ -28,7 +28,7 @@ pub fn scroll_into_view(offset: u64, selected: u64, rows: u64) -> u64 {
 }
 
 /// `cur` moved by `m` within `0..len`, a page being `rows`.
-fn moved(cur: u64, len: u64, m: Move, rows: u64) -> u64 {
+pub fn moved(cur: u64, len: u64, m: Move, rows: u64) -> u64 {
     let last = len.saturating_sub(1);
     let page = rows.max(1);
     match m {

@@ -4,11 +4,15 @@
 //!
 //! Structure: [`app`] (state), [`action`] (inputs and side-effect requests), [`update`] (the
 //! pure state machine), [`keymap`] (keys to actions), [`views`] (pure rendering), [`confirm`]
-//! (the trusted confirmation dialog), [`verify`] (client-side proof checks), and the I/O edges:
+//! (the trusted confirmation dialog), [`ledger_plans`] (what the party, agreement, revocation
+//! and status actions sign), [`agreements`], `agreements_update` and `ledger_actions` (screen
+//! 4's state, transitions and actions), [`verify`] (client-side proof checks), and the I/O edges:
 //! `client` (admin socket), `event` (input thread, ticks), `tui` (terminal and signals),
 //! `session` (the event loop).
 
 pub mod action;
+pub mod agreements;
+mod agreements_update;
 pub mod app;
 mod client;
 pub mod confirm;
@@ -16,6 +20,8 @@ mod error;
 mod event;
 mod files;
 pub mod keymap;
+mod ledger_actions;
+pub mod ledger_plans;
 pub mod lists;
 pub mod requests;
 mod responses;
@@ -27,6 +33,8 @@ pub mod update;
 pub mod verify;
 pub mod views;
 
+#[cfg(test)]
+mod agreements_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]

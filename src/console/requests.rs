@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::api::admin::proto::{Op, Request};
 
 use super::action::Command;
+use super::ledger_plans::LedgerPlan;
 
 /// Outstanding requests kept at most; older ones are forgotten (their answers are then ignored).
 pub const PENDING_MAX: usize = 256;
@@ -42,6 +43,49 @@ pub enum Pending {
         /// The leaf index asked for.
         index: u64,
     },
+    /// The agreements list for this search.
+    Agreements {
+        /// The search text.
+        query: String,
+    },
+    /// The parties list for this search.
+    Parties {
+        /// The search text.
+        query: String,
+    },
+    /// One agreement's detail.
+    AgreementShow {
+        /// Its id.
+        id: String,
+    },
+    /// One party's detail.
+    PartyShow {
+        /// Its id.
+        id: String,
+    },
+    /// The guarantee feed.
+    Feed,
+    /// The policy versions.
+    Policies,
+    /// A confirmed registry or ledger request, kept to check the answer against (boxed: the
+    /// other entries are small).
+    Ledger(Box<LedgerPlan>),
+}
+
+impl Pending {
+    /// True for the requests the agreements screen answers (see `agreements_update`).
+    pub fn is_agreements(&self) -> bool {
+        matches!(
+            self,
+            Pending::Agreements { .. }
+                | Pending::Parties { .. }
+                | Pending::AgreementShow { .. }
+                | Pending::PartyShow { .. }
+                | Pending::Feed
+                | Pending::Policies
+                | Pending::Ledger(_)
+        )
+    }
 }
 
 /// Allocates increasing ids and remembers what each request was for.

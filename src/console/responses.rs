@@ -4,8 +4,10 @@
 use crate::api::admin::proto::{Op, Reply, Response};
 
 use super::action::Command;
+use super::agreements_update;
 use super::app::{App, Overlay, Screen};
 use super::confirm::StampOutcome;
+use super::ledger_plans::ActionOutcome;
 use super::lists::TimestampMode;
 use super::requests::Pending;
 use super::update::{fetch_entries, send, CHECKPOINTS_LIMIT, TIMESTAMPS_RECENT_LIMIT};
@@ -23,6 +25,11 @@ pub(super) fn on_response(app: &mut App, r: Response, out: &mut Vec<Command>) {
         let text = format!("{} ({})", e.message, e.code);
         if let Pending::Stamp { .. } = pending {
             app.overlay = Overlay::StampResult(StampOutcome::Failed(text.clone()));
+        }
+        if let Pending::Ledger(_) = pending {
+            if !matches!(app.overlay, Overlay::Confirm(_)) {
+                app.overlay = Overlay::ActionResult(ActionOutcome::Failed(text.clone()));
+            }
         }
         return app.error(format!("Notary error: {text}"));
     }
@@ -119,6 +126,9 @@ pub(super) fn on_response(app: &mut App, r: Response, out: &mut Vec<Command>) {
             if app.log.selected == Some(index) {
                 app.log.verify = Some(outcome);
             }
+        }
+        (pending, reply) if pending.is_agreements() => {
+            agreements_update::on_reply(app, pending, reply, out)
         }
         (pending, _) => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"

@@ -85,9 +85,11 @@ fn screens_switch_with_tab_backtab_and_digits() {
     press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Log);
     press(&mut a, KeyCode::Tab);
+    assert_eq!(a.screen, Screen::Agreements);
+    press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Dashboard);
     press(&mut a, KeyCode::BackTab);
-    assert_eq!(a.screen, Screen::Log);
+    assert_eq!(a.screen, Screen::Agreements);
     press(&mut a, KeyCode::Char('1'));
     assert_eq!(a.screen, Screen::Dashboard);
     let mut a = app();
@@ -303,7 +305,11 @@ fn selection_is_stable_across_refresh() {
 fn polls_status_every_second_and_not_twice_in_flight() {
     let mut a = app();
     let first = update(&mut a, Action::Tick { now_ms: 0 });
-    assert_eq!(ops(&first), vec![&Op::Status]);
+    // The dashboard also shows the ledger counts, from the guarantee feed.
+    assert_eq!(
+        ops(&first),
+        vec![&Op::Status, &Op::LedgerFeed { limit: 100 }]
+    );
     assert!(update(&mut a, Action::Tick { now_ms: 500 }).is_empty());
     // Unanswered: the next poll is not sent.
     assert!(ops(&update(&mut a, Action::Tick { now_ms: 1_000 })).is_empty());

@@ -3,10 +3,13 @@
 use crate::api::admin::proto::Op;
 
 use super::action::{Action, Command, FilePurpose, HashedFile, Move};
+use super::agreements_update as agreements;
 use super::app::{
     App, Overlay, Prompt, PromptPurpose, Screen, LIST_POLL_MS, PROMPT_LEN_MAX, STATUS_POLL_MS,
 };
 use super::confirm::{ConfirmDialog, Focus, SignPlan, StampOutcome, StampPlan};
+use super::ledger_actions as actions;
+use super::ledger_plans::ActionOutcome;
 use super::lists::TimestampMode;
 use super::requests::Pending;
 use super::responses::on_response;
@@ -46,6 +49,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             poll_status(app, &mut out);
             poll_list(app, &mut out);
         }
+        Action::OpenDetail => agreements::open_detail(app, &mut out),
+        Action::TogglePane => agreements::toggle_pane(app, &mut out),
+        Action::NewParty => actions::new_party(app),
+        Action::NewAgreement => actions::new_agreement(app, &mut out),
+        Action::RevokeKey => actions::revoke_key(app),
+        Action::SetAgreementStatus(to) => actions::set_status(app, to),
         Action::PromptInput(c) => {
             if let Overlay::Prompt(p) = &mut app.overlay {
                 if p.input.chars().count() < PROMPT_LEN_MAX && !c.is_control() {
@@ -94,6 +103,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.timestamps.rescroll(ts_rows);
             let log_rows = app.list_rows(Screen::Log);
             app.log.rescroll(log_rows);
+            agreements::rescroll(app);
         }
         Action::Response(r) => on_response(app, r, &mut out),
         Action::BackendClosed(why) => {
@@ -103,6 +113,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
                 app.overlay = Overlay::StampResult(StampOutcome::Unknown(format!(
                     "the connection ended before the answer ({why}); check the timestamps list \
                      before stamping again"
+                )));
+            }
+            if let Overlay::ActionResult(ActionOutcome::Pending(_)) = app.overlay {
+                app.overlay = Overlay::ActionResult(ActionOutcome::Unknown(format!(
+                    "the connection ended before the answer ({why}); check the lists before \
+                     trying again"
                 )));
             }
             app.error(format!("Disconnected from the notary: {why}"));
@@ -131,13 +147,20 @@ fn switch_screen(app: &mut App, screen: Screen, out: &mut Vec<Command>) {
 fn back(app: &mut App, out: &mut Vec<Command>) {
     match &app.overlay {
         Overlay::Confirm(_) => cancel_confirm(app),
-        Overlay::Help | Overlay::Prompt(_) | Overlay::StampResult(_) => app.overlay = Overlay::None,
+        Overlay::Help | Overlay::StampResult(_) | Overlay::ActionResult(_) => {
+            app.overlay = Overlay::None
+        }
+        Overlay::Prompt(_) => {
+            app.overlay = Overlay::None;
+            app.agreements.draft = None;
+        }
         Overlay::None => match app.screen {
             Screen::Timestamps if app.timestamps.mode != TimestampMode::Recent => {
                 app.timestamps.set_mode(TimestampMode::Recent);
                 poll_list(app, out);
             }
             Screen::Log => app.log.verify = None,
+            Screen::Agreements => agreements::back(app, out),
             _ => {}
         },
     }
@@ -156,6 +179,7 @@ fn move_selection(app: &mut App, m: Move, out: &mut Vec<Command>) {
             app.log.verify = None;
             fetch_entries(app, out);
         }
+        Screen::Agreements => agreements::move_selection(app, m),
     }
 }
 
@@ -177,6 +201,7 @@ fn open_search(app: &mut App, out: &mut Vec<Command>) {
             open_prompt(app, PromptPurpose::Search);
         }
         Screen::Timestamps => open_prompt(app, PromptPurpose::Search),
+        Screen::Agreements => agreements::open_search(app),
     }
 }
 
@@ -191,6 +216,9 @@ fn submit_prompt(app: &mut App, out: &mut Vec<Command>) {
         return;
     };
     let input = p.input.trim();
+    if actions::owns(p.purpose) {
+        return actions::submit(app, p.purpose, input, out);
+    }
     if input.is_empty() {
         return;
     }
@@ -212,6 +240,15 @@ fn submit_prompt(app: &mut App, out: &mut Vec<Command>) {
             });
             app.info(format!("Hashing {input} …"));
         }
+        PromptPurpose::AgreementSearch
+        | PromptPurpose::PartySearch
+        | PromptPurpose::PartyName
+        | PromptPurpose::PartyRole
+        | PromptPurpose::AgreementPolicy
+        | PromptPurpose::TotalCap
+        | PromptPurpose::PerTxCap
+        | PromptPurpose::RevokeReason
+        | PromptPurpose::StatusReason => {}
         PromptPurpose::GotoEntry => match input.parse::<u64>() {
             Ok(index) if index < app.log.log_size => {
                 let rows = app.list_rows(Screen::Log);
@@ -295,10 +332,16 @@ fn sign(app: &mut App, out: &mut Vec<Command>) {
     let Overlay::Confirm(d) = std::mem::replace(&mut app.overlay, Overlay::None) else {
         return;
     };
+    const OFFLINE: &str = "not connected to the notary: nothing was signed";
+    if let SignPlan::Ledger(plan) = d.plan {
+        if !app.connected {
+            app.overlay = Overlay::ActionResult(ActionOutcome::Failed(OFFLINE.into()));
+            return;
+        }
+        return actions::sign(app, *plan, out);
+    }
     if !app.connected {
-        app.overlay = Overlay::StampResult(StampOutcome::Failed(
-            "not connected to the notary: nothing was signed".into(),
-        ));
+        app.overlay = Overlay::StampResult(StampOutcome::Failed(OFFLINE.into()));
         return;
     }
     let imprint = d.imprint().to_string();
@@ -357,7 +400,7 @@ fn poll_list(app: &mut App, out: &mut Vec<Command>) {
     app.last_list_poll_ms = Some(app.now_ms);
     let now = app.now_ms;
     match app.screen {
-        Screen::Dashboard => {}
+        Screen::Dashboard | Screen::Agreements => agreements::poll(app, out),
         Screen::Timestamps => match app.timestamps.mode.clone() {
             TimestampMode::Recent => {
                 if !app

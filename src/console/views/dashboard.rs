@@ -6,9 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
+use super::super::agreements::FeedCounts;
 use super::super::app::App;
 use super::super::confirm::group_digits;
 use super::super::sanitize::sanitize_prefix;
+use super::feed::counts_text;
 use super::text::kv_lines;
 
 const LABEL_WIDTH: usize = 14;
@@ -79,6 +81,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     group_digits(s.timestamps_total)
                 ),
             ));
+            if app.agreements.feed_loaded {
+                let feed = &app.agreements.feed;
+                service.extend(kv(
+                    "Guarantees",
+                    &format!(
+                        "{} (last {} events)",
+                        counts_text(&FeedCounts::of(feed)),
+                        feed.len()
+                    ),
+                ));
+            }
             service.extend(kv("Uptime", &uptime(&s.started_at, &s.now)));
             service.extend(kv("Server clock", &s.now));
         }

@@ -31,6 +31,12 @@ pub fn log(body: Rect) -> [Rect; 3] {
     .areas(body)
 }
 
+/// Agreements screen: the agreements or parties list, and the live feed under it.
+pub fn agreements(body: Rect) -> [Rect; 2] {
+    let feed = if body.height < 30 { 8 } else { 12 };
+    Layout::vertical([Constraint::Min(0), Constraint::Length(feed)]).areas(body)
+}
+
 /// Rows of the selectable list on `screen` in a `width`×`height` terminal (inside the block's
 /// borders, below its header row).
 pub fn list_rows(screen: Screen, width: u16, height: u16) -> usize {
@@ -39,6 +45,7 @@ pub fn list_rows(screen: Screen, width: u16, height: u16) -> usize {
         Screen::Dashboard => return 0,
         Screen::Timestamps => timestamps(body)[0],
         Screen::Log => log(body)[1],
+        Screen::Agreements => agreements(body)[0],
     };
     usize::from(list.height.saturating_sub(3)).max(1)
 }

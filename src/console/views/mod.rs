@@ -1,11 +1,16 @@
 //! Rendering: pure functions from [`App`] to a frame. No I/O and no state changes here, so
 //! every screen can be drawn into a `TestBackend` and snapshot-tested.
 
+mod agreements;
 mod confirm;
 mod dashboard;
+mod feed;
 mod help;
+mod keys;
 pub mod layout;
 mod log;
+mod outcome;
+mod parties;
 mod prompt;
 mod text;
 mod timestamps;
@@ -15,6 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::agreements::{Detail, Pane};
 use super::app::{App, NoticeLevel, Overlay, Screen};
 use super::sanitize::sanitize_prefix;
 
@@ -26,6 +32,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Dashboard => dashboard::render(app, frame, body),
         Screen::Timestamps => timestamps::render(app, frame, body),
         Screen::Log => log::render(app, frame, body),
+        Screen::Agreements => agreements::render(app, frame, body),
     }
     render_status(app, frame, status);
     match &app.overlay {
@@ -34,28 +41,61 @@ pub fn render(app: &App, frame: &mut Frame) {
         Overlay::Prompt(p) => prompt::render(app, p, frame, body),
         Overlay::Confirm(d) => confirm::render(app, d, frame, body),
         Overlay::StampResult(o) => confirm::render_outcome(app, o, frame, body),
+        Overlay::ActionResult(o) => outcome::render(app, o, frame, body),
     }
 }
 
+/// The header, made to fit: first the notary's name goes, then the help hint (the status
+/// line has it too), then the titles of the screens not shown (their numbers stay).
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
+    let width = usize::from(area.width);
+    let tabs = |short: bool| -> Vec<Span<'static>> {
+        Screen::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let active = *s == app.screen;
+                let label = if short && !active {
+                    format!(" {} ", i + 1)
+                } else {
+                    format!(" {} {} ", i + 1, s.title())
+                };
+                let style = if active {
+                    t.tab_active
+                } else {
+                    ratatui::style::Style::new()
+                };
+                Span::styled(label, style)
+            })
+            .collect()
+    };
+    let span_width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
     let hint = " ? help  q quit ";
+    let name = text::fit(&sanitize_prefix(&app.hello.notary, 40), 20);
+    let full_tabs = tabs(false);
+    let tabs_width = span_width(&full_tabs);
+    let brand = " notar ".len() + " │".len();
+    let (name, hint, tab_spans) = if brand + name.chars().count() + tabs_width + hint.len() <= width
+    {
+        (name, hint, full_tabs)
+    } else if brand + tabs_width + hint.len() <= width {
+        (String::new(), hint, full_tabs)
+    } else if brand + tabs_width <= width {
+        (String::new(), "", full_tabs)
+    } else {
+        (String::new(), "", tabs(true))
+    };
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(hint.len() as u16)]).areas(area);
-    let mut spans = vec![
-        Span::styled(" notar ", t.title),
-        Span::raw(text::fit(&sanitize_prefix(&app.hello.notary, 40), 20)),
-        Span::raw(" │"),
-    ];
-    for (i, s) in Screen::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, s.title());
-        let style = if *s == app.screen {
-            t.tab_active
-        } else {
-            ratatui::style::Style::new()
-        };
-        spans.push(Span::styled(label, style));
+    let mut spans = vec![Span::styled(" notar ", t.title)];
+    if name.is_empty() {
+        spans.push(Span::raw("│"));
+    } else {
+        spans.push(Span::raw(name));
+        spans.push(Span::raw(" │"));
     }
+    spans.extend(tab_spans);
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
     frame.render_widget(Paragraph::new(Span::styled(hint, t.hint)), right);
 }
@@ -83,7 +123,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 t.hint
             },
         ),
-        None => (screen_hint(app.screen).to_string(), t.hint),
+        None => (screen_hint(app).to_string(), t.hint),
     };
     let msg = text::fit(&format!(" {msg}"), usize::from(left.width));
     frame.render_widget(Paragraph::new(Span::styled(msg, style)), left);
@@ -92,13 +132,21 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Span::styled(who, who_style)), right);
 }
 
-fn screen_hint(screen: Screen) -> &'static str {
-    match screen {
-        Screen::Dashboard => "Tab or 1-3: screens · / search timestamps · ? help",
+fn screen_hint(app: &App) -> &'static str {
+    match app.screen {
+        Screen::Dashboard => "Tab or 1-4: screens · / search timestamps · ? help",
         Screen::Timestamps => "s stamp a file · / search · ↑↓ PgUp PgDn move · Esc recent",
         Screen::Log => "v verify inclusion · / go to entry · ↑↓ PgUp PgDn move",
+        Screen::Agreements => match (&app.agreements.detail, app.agreements.pane) {
+            (Some(Detail::Agreement(_)), _) => "↑↓ key · x revoke key · s u e status · Esc back",
+            (Some(Detail::Party(_)), _) => "↑↓ key · x revoke key · c agreement · Esc back",
+            (None, Pane::Agreements) => "Enter open · s u e status · p parties · / search",
+            (None, Pane::Parties) => "Enter open · n register · c agreement · p agreements",
+        },
     }
 }
 
+#[cfg(test)]
+mod ledger_snapshots;
 #[cfg(test)]
 mod snapshot_tests;

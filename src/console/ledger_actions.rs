@@ -1,0 +1,351 @@
+//! The registry and ledger actions of screen 4, question by question, without I/O: register a
+//! party (name, role), create an agreement for a buyer (policy, total cap, per-transaction
+//! cap, as money), revoke a key (reason), suspend, resume or end an agreement (reason). Each
+//! ends in the trusted confirmation dialog; only its `y` sends the request.
+
+use crate::api::admin::proto::Op;
+use crate::model::money::{Currency, Money};
+use crate::model::registry::{check_name, AgreementStatus, Role};
+
+use super::action::Command;
+use super::agreements::{amount, Detail, Draft, Pane, PartyDetail, REASON_LEN_MAX};
+use super::agreements_update::{open_prompt, poll, ready};
+use super::app::{App, Overlay, PromptPurpose};
+use super::confirm::{ConfirmDialog, SignPlan};
+use super::ledger_plans::{
+    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
+};
+use super::requests::Pending;
+use super::update::send;
+
+/// True while a confirmed registry or ledger request awaits its answer.
+fn busy(app: &mut App) -> bool {
+    let busy = app
+        .requests
+        .in_flight(app.now_ms, |p| matches!(p, Pending::Ledger(_)));
+    if busy {
+        app.error("Waiting for the notary's answer to the previous request");
+    }
+    busy
+}
+
+/// `n`: asks for the new party's name.
+pub(super) fn new_party(app: &mut App) {
+    if !ready(app) || busy(app) {
+        return;
+    }
+    app.agreements.draft = None;
+    open_prompt(app, PromptPurpose::PartyName, String::new());
+}
+
+/// `c`: creates an agreement for the open buyer, or the buyer selected in the parties list
+/// (opening it first: the agreement binds its keys, which the detail loads).
+pub(super) fn new_agreement(app: &mut App, out: &mut Vec<Command>) {
+    if !ready(app) || busy(app) {
+        return;
+    }
+    let v = &mut app.agreements;
+    let party = match (&mut v.detail, v.pane) {
+        (Some(Detail::Party(d)), _) => {
+            if !d.loaded {
+                d.then_create = true;
+                return;
+            }
+            d.party.clone()
+        }
+        (None, Pane::Parties) => {
+            let Some(p) = v.parties.selected_item().cloned() else {
+                return app.error("No party selected");
+            };
+            if p.role != "buyer" {
+                return seller_refused(app, &p.name);
+            }
+            app.agreements.detail = Some(Detail::Party(PartyDetail::new(p, true)));
+            app.info("Loading the buyer's keys …");
+            return poll(app, out);
+        }
+        _ => {
+            return app.error("Select a buyer in the parties list (p) to create an agreement");
+        }
+    };
+    if party.role != "buyer" {
+        return seller_refused(app, &party.name);
+    }
+    begin_agreement(app, out);
+}
+
+fn seller_refused(app: &mut App, name: &str) {
+    app.error(format!(
+        "{name} is a seller: agreements are made with buyers"
+    ));
+}
+
+/// Starts the agreement questions for the open, loaded buyer.
+pub(super) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
+    let Some(Detail::Party(d)) = &app.agreements.detail else {
+        return;
+    };
+    let buyer = d.party.clone();
+    let keys: Vec<String> = d
+        .keys
+        .iter()
+        .filter(|k| k.status == "not_revoked")
+        .map(|k| k.key_id.clone())
+        .collect();
+    if keys.is_empty() {
+        return app.error(format!(
+            "{} has no key in good standing: register a key first",
+            buyer.name
+        ));
+    }
+    let Some(first) = app.agreements.policy_ids().first().map(|s| s.to_string()) else {
+        app.error("No policies known yet; try again in a moment");
+        return send(app, Pending::Policies, Op::Policies, out);
+    };
+    app.agreements.draft = Some(Draft::Agreement {
+        buyer,
+        keys,
+        policy: None,
+        total_cap_minor: None,
+    });
+    open_prompt(app, PromptPurpose::AgreementPolicy, first);
+}
+
+/// `x`: asks why the selected key of the open agreement or party is revoked.
+pub(super) fn revoke_key(app: &mut App) {
+    if !ready(app) || busy(app) {
+        return;
+    }
+    let v = &app.agreements;
+    let Some(detail) = &v.detail else {
+        return app.error("Open an agreement or a party (Enter) and select its key");
+    };
+    let Some(key) = detail.key().cloned() else {
+        return app.error("No key selected");
+    };
+    if key.status == "revoked" {
+        let at = key.revoked_at.as_deref().unwrap_or("?");
+        return app.error(format!("This key was already revoked at {at}"));
+    }
+    let owner = match detail {
+        Detail::Agreement(d) => d.agreement.buyer_name.clone(),
+        Detail::Party(d) => d.party.name.clone(),
+    };
+    app.agreements.draft = Some(Draft::Revoke { key, owner });
+    open_prompt(app, PromptPurpose::RevokeReason, String::new());
+}
+
+/// `s` / `u` / `e`: asks why the open or selected agreement changes status.
+pub(super) fn set_status(app: &mut App, to: AgreementStatus) {
+    if !ready(app) || busy(app) {
+        return;
+    }
+    let v = &app.agreements;
+    let agreement = match (&v.detail, v.pane) {
+        (Some(Detail::Agreement(d)), _) => d.agreement.clone(),
+        (None, Pane::Agreements) => match v.agreements.selected_item() {
+            Some(a) => a.clone(),
+            None => return app.error("No agreement selected"),
+        },
+        _ => return app.error("Select an agreement first"),
+    };
+    if let Some(from) = AgreementStatus::parse(&agreement.status) {
+        if !from.may_become(to) {
+            return app.error(format!(
+                "The agreement is {}; it cannot become {}",
+                from.as_str(),
+                to.as_str()
+            ));
+        }
+    }
+    app.agreements.draft = Some(Draft::Status { agreement, to });
+    open_prompt(app, PromptPurpose::StatusReason, String::new());
+}
+
+/// True for the prompts this module answers.
+pub(super) fn owns(purpose: PromptPurpose) -> bool {
+    !matches!(
+        purpose,
+        PromptPurpose::Search | PromptPurpose::StampPath | PromptPurpose::GotoEntry
+    )
+}
+
+/// Enter in one of this screen's prompts, with the trimmed input. An empty answer ends the
+/// action; a wrong one says why and asks again with the text kept.
+pub(super) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<Command>) {
+    let v = &mut app.agreements;
+    match purpose {
+        PromptPurpose::AgreementSearch => {
+            v.agreements.set_query(input.to_string());
+            return poll(app, out);
+        }
+        PromptPurpose::PartySearch => {
+            v.parties.set_query(input.to_string());
+            return poll(app, out);
+        }
+        _ => {}
+    }
+    if input.is_empty() {
+        v.draft = None;
+        return app.info("Cancelled: nothing was signed");
+    }
+    let again = |app: &mut App, why: String| {
+        app.error(why);
+        open_prompt(app, purpose, input.to_string());
+    };
+    match (purpose, v.draft.take()) {
+        (PromptPurpose::PartyName, _) => match check_name(input) {
+            Ok(()) => {
+                v.draft = Some(Draft::Party { name: input.into() });
+                open_prompt(app, PromptPurpose::PartyRole, String::new());
+            }
+            Err(why) => again(app, format!("Name refused: {why}")),
+        },
+        (PromptPurpose::PartyRole, Some(Draft::Party { name })) => {
+            let role = match input.to_ascii_lowercase().as_str() {
+                "b" | "buyer" => Role::Buyer,
+                "s" | "seller" => Role::Seller,
+                _ => {
+                    v.draft = Some(Draft::Party { name });
+                    return again(app, "Type buyer or seller (b or s)".into());
+                }
+            };
+            confirm(app, LedgerPlan::Party(PartyPlan { name, role }));
+        }
+        (PromptPurpose::AgreementPolicy, Some(Draft::Agreement { buyer, keys, .. })) => {
+            let Some(policy) = v.policy(input).cloned() else {
+                let known = v.policy_ids().join(", ");
+                v.draft = Some(Draft::Agreement {
+                    buyer,
+                    keys,
+                    policy: None,
+                    total_cap_minor: None,
+                });
+                return again(app, format!("No policy {input:?}; known: {known}"));
+            };
+            let default = amount(policy.total_cap_minor, &policy.currency);
+            v.draft = Some(Draft::Agreement {
+                buyer,
+                keys,
+                policy: Some(policy),
+                total_cap_minor: None,
+            });
+            open_prompt(app, PromptPurpose::TotalCap, default);
+        }
+        (
+            PromptPurpose::TotalCap,
+            Some(Draft::Agreement {
+                buyer,
+                keys,
+                policy: Some(policy),
+                ..
+            }),
+        ) => match parse_money(input, &policy.currency) {
+            Ok(total) => {
+                let per_tx = policy.per_tx_cap_minor.min(total);
+                let default = amount(per_tx, &policy.currency);
+                v.draft = Some(Draft::Agreement {
+                    buyer,
+                    keys,
+                    policy: Some(policy),
+                    total_cap_minor: Some(total),
+                });
+                open_prompt(app, PromptPurpose::PerTxCap, default);
+            }
+            Err(why) => {
+                v.draft = Some(Draft::Agreement {
+                    buyer,
+                    keys,
+                    policy: Some(policy),
+                    total_cap_minor: None,
+                });
+                again(app, why);
+            }
+        },
+        (
+            PromptPurpose::PerTxCap,
+            Some(Draft::Agreement {
+                buyer,
+                keys,
+                policy: Some(policy),
+                total_cap_minor: Some(total),
+            }),
+        ) => {
+            let checked = parse_money(input, &policy.currency).and_then(|m| {
+                if m <= total {
+                    Ok(m)
+                } else {
+                    Err("The per-transaction cap is larger than the total cap".to_string())
+                }
+            });
+            match checked {
+                Ok(per_tx) => confirm(
+                    app,
+                    LedgerPlan::Agreement(AgreementPlan {
+                        buyer_id: buyer.id,
+                        buyer_name: buyer.name,
+                        policy,
+                        total_cap_minor: total,
+                        per_tx_cap_minor: per_tx,
+                        keys,
+                    }),
+                ),
+                Err(why) => {
+                    v.draft = Some(Draft::Agreement {
+                        buyer,
+                        keys,
+                        policy: Some(policy),
+                        total_cap_minor: Some(total),
+                    });
+                    again(app, why);
+                }
+            }
+        }
+        (PromptPurpose::RevokeReason, Some(Draft::Revoke { key, owner })) => {
+            if input.len() > REASON_LEN_MAX {
+                v.draft = Some(Draft::Revoke { key, owner });
+                return again(app, format!("Keep the reason under {REASON_LEN_MAX} bytes"));
+            }
+            let reason = input.to_string();
+            confirm(app, LedgerPlan::Revoke(RevokePlan { key, owner, reason }));
+        }
+        (PromptPurpose::StatusReason, Some(Draft::Status { agreement, to })) => {
+            if input.len() > REASON_LEN_MAX {
+                v.draft = Some(Draft::Status { agreement, to });
+                return again(app, format!("Keep the reason under {REASON_LEN_MAX} bytes"));
+            }
+            let reason = input.to_string();
+            confirm(
+                app,
+                LedgerPlan::Status(StatusPlan {
+                    agreement,
+                    to,
+                    reason,
+                }),
+            );
+        }
+        _ => app.error("That question belongs to an action that is no longer open"),
+    }
+}
+
+/// A decimal amount in `currency`, as minor units.
+fn parse_money(input: &str, currency: &str) -> Result<i64, String> {
+    let currency = Currency::parse(currency).map_err(|e| e.to_string())?;
+    Money::parse_decimal(input, currency)
+        .map(|m| m.minor)
+        .map_err(|e| e.to_string())
+}
+
+fn confirm(app: &mut App, plan: LedgerPlan) {
+    app.agreements.draft = None;
+    app.notice = None;
+    app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Ledger(Box::new(plan))));
+}
+
+/// Sends the request a confirmed dialog authorises and shows that it is on its way.
+pub(super) fn sign(app: &mut App, plan: LedgerPlan, out: &mut Vec<Command>) {
+    let headline = plan.headline();
+    let op = plan.op();
+    send(app, Pending::Ledger(Box::new(plan)), op, out);
+    app.overlay = Overlay::ActionResult(ActionOutcome::Pending(headline));
+}
