@@ -15,9 +15,7 @@ fn classify(e: NotaryError) -> Failure {
     match e {
         NotaryError::DataDir(_)
         | NotaryError::Setup(_)
-        | NotaryError::Store(crate::store::StoreError::Locked(_)) => {
-            Failure::Usage(e.into())
-        }
+        | NotaryError::Store(crate::store::StoreError::Locked(_)) => Failure::Usage(e.into()),
         other => Failure::Refused(other.into()),
     }
 }
@@ -111,9 +109,8 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
     let expiry_task = {
         let notary = notary.clone();
         let mut stopped = stopped.clone();
-        let every = std::time::Duration::from_secs(u64::from(
-            notary.config().agreements.expiry_scan_s,
-        ));
+        let every =
+            std::time::Duration::from_secs(u64::from(notary.config().agreements.expiry_scan_s));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
