@@ -1103,7 +1103,9 @@ mod tests {
         // Same name as `ca`, different key.
         let impostor = fx::make_ca(tmp.path(), "impostor", Alg::Ed25519, "/CN=Buyers CA");
         let roots = [root(&ca)];
-        let now = Utc::now();
+        // Certificates issued below start at the second they are made (openssl): judge them a
+        // little later, or a second boundary in between makes them not yet valid.
+        let now = Utc::now() + chrono::Duration::seconds(2);
 
         let foreign = fx::issue_cert(&other, "x", Alg::Ed25519, "/CN=Eve");
         let err = parse_buyer_certificate(&read(&foreign.cert), &roots, now).unwrap_err();
@@ -1219,7 +1221,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let ca = fx::make_ca(tmp.path(), "ca", Alg::Ed25519, "/CN=Buyers CA");
         let roots = [root(&ca)];
-        let now = Utc::now();
+        // Certificates issued below start at the second they are made (openssl): judge them a
+        // little later, or a second boundary in between makes them not yet valid.
+        let now = Utc::now() + chrono::Duration::seconds(2);
         let buyer = fx::issue_cert(&ca, "buyer", Alg::Ed25519, "/CN=Alice");
         let der = fx::to_der(&buyer.cert, "x509");
         let pem = read(&buyer.cert);
