@@ -5,7 +5,7 @@
 
 use crate::api::admin::proto::Op;
 use crate::model::money::{Currency, Money};
-use crate::model::registry::{check_name, AgreementStatus, Role};
+use crate::model::registry::{check_caps, check_name, AgreementStatus, Role};
 
 use super::action::Command;
 use super::agreements::{amount, Detail, Draft, Pane, PartyDetail, REASON_LEN_MAX};
@@ -271,13 +271,8 @@ pub(super) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &m
                 total_cap_minor: Some(total),
             }),
         ) => {
-            let checked = parse_money(input, &policy.currency).and_then(|m| {
-                if m <= total {
-                    Ok(m)
-                } else {
-                    Err("The per-transaction cap is larger than the total cap".to_string())
-                }
-            });
+            let checked =
+                parse_money(input, &policy.currency).and_then(|m| check_caps(total, m).map(|()| m));
             match checked {
                 Ok(per_tx) => confirm(
                     app,

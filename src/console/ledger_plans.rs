@@ -5,14 +5,11 @@
 //! Values the notary picks itself (ids, its clock) are named as such, never guessed.
 
 use crate::api::admin::proto::{AgreementItem, Hello, KeyItem, Op, PolicyItem, Reply};
-use crate::model::registry::{AgreementStatus, Role};
+use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT};
 
 use super::agreements::money;
 use super::confirm::Field;
 use super::sanitize::sanitize;
-
-/// Days an agreement is valid when no end is given (the notary's default).
-pub const AGREEMENT_VALIDITY_DAYS: u32 = 365;
 
 const NOTARY_CLOCK: &str = "the notary's clock when it signs";
 
@@ -132,7 +129,7 @@ impl LedgerPlan {
                 f(
                     "Valid",
                     &format!(
-                        "from signing (notary's clock), {AGREEMENT_VALIDITY_DAYS} days (its default)"
+                        "from signing (notary's clock), {AGREEMENT_VALIDITY_DAYS_DEFAULT} days (its default)"
                     ),
                 );
                 for (i, k) in p.keys.iter().enumerate() {

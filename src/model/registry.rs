@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::money::Currency;
 use super::policy::PolicyRef;
 
+/// Validity of an agreement when its creator gives no end date.
+pub const AGREEMENT_VALIDITY_DAYS_DEFAULT: i64 = 365;
+
 /// Longest display name, in bytes.
 pub const NAME_LEN_MAX: usize = 128;
 
@@ -230,6 +233,19 @@ impl Agreement {
     }
 }
 
+/// The caps of an agreement: each 1..=MINOR_MAX minor units, the per-transaction cap at most the
+/// total cap.
+pub fn check_caps(total_cap_minor: i64, per_tx_cap_minor: i64) -> Result<(), String> {
+    let max = super::money::MINOR_MAX;
+    if !(1..=max).contains(&total_cap_minor) || !(1..=max).contains(&per_tx_cap_minor) {
+        return Err(format!("caps must be 1..={max} minor units"));
+    }
+    if per_tx_cap_minor > total_cap_minor {
+        return Err("the per-transaction cap is larger than the total cap".into());
+    }
+    Ok(())
+}
+
 /// A name a human typed: 1..=128 bytes, no control characters, not only spaces.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
@@ -308,6 +324,15 @@ mod tests {
         assert!(Active.may_become(Ended));
         assert!(!Ended.may_become(Active));
         assert!(!Active.may_become(Active));
+    }
+
+    #[test]
+    fn caps_are_checked() {
+        assert!(check_caps(100_000, 50_000).is_ok());
+        assert!(check_caps(100_000, 100_000).is_ok());
+        assert!(check_caps(100_000, 100_001).is_err());
+        assert!(check_caps(0, 0).is_err());
+        assert!(check_caps(super::super::money::MINOR_MAX + 1, 1).is_err());
     }
 
     #[test]

@@ -9,13 +9,13 @@ use super::command::{sign_entry, Decision};
 use super::state::{to_json, GuaranteeRecord, GuaranteeState};
 use super::{Notary, NotaryError};
 use crate::model::entry::EntryKind;
-use crate::model::money::{Money, MINOR_MAX};
-use crate::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
+use crate::model::money::Money;
+use crate::model::registry::{
+    check_caps, Agreement, AgreementStatus, KeyStanding, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT,
+};
 use crate::model::time::rfc3339_ms;
 use crate::store::Cf;
 
-/// Default validity of an agreement when none is given.
-pub const AGREEMENT_VALIDITY_DAYS_DEFAULT: i64 = 365;
 /// Most keys one agreement lists.
 pub const AGREEMENT_KEYS_MAX: usize = 32;
 
@@ -112,18 +112,7 @@ impl Notary {
                     })?;
             let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
             let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
-            if !(1..=MINOR_MAX).contains(&total) || !(1..=MINOR_MAX).contains(&per_tx) {
-                return Err(NotaryError::invalid(
-                    "bad_amount",
-                    format!("caps must be 1..={MINOR_MAX} minor units"),
-                ));
-            }
-            if per_tx > total {
-                return Err(NotaryError::invalid(
-                    "bad_amount",
-                    "per_tx_cap is larger than total_cap",
-                ));
-            }
+            check_caps(total, per_tx).map_err(|m| NotaryError::invalid("bad_amount", m))?;
             let valid_until = req
                 .valid_until
                 .unwrap_or(ctx.now + Duration::days(AGREEMENT_VALIDITY_DAYS_DEFAULT));
