@@ -453,3 +453,58 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
     let msg = err.to_string();
     assert!(msg.contains("semper-consumer.toml:2:"), "{msg}");
 }
+
+#[tokio::test]
+async fn a_party_with_a_key_the_notary_refuses_is_not_registered() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let d = deal(&n).await;
+    let before = n.parties().len();
+    let log_before = n.log_size();
+    let taken = notar::notary::KeyInput::Raw(d.buyer_key.verifying_key().to_bytes());
+    let r = n
+        .register_party_with_key(
+            "mallory",
+            notar::model::registry::Role::Buyer,
+            Some(taken),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(NotaryError::Conflict {
+                code: "key_exists",
+                ..
+            })
+        ),
+        "{:?}",
+        r.err()
+    );
+    let bad_cert = notar::notary::KeyInput::Certificate(b"not a certificate".to_vec());
+    let r = n
+        .register_party_with_key(
+            "mallory",
+            notar::model::registry::Role::Buyer,
+            Some(bad_cert),
+            None,
+        )
+        .await;
+    assert_eq!(r.err().map(|e| e.code()), Some("certificate_unparsable"));
+    assert_eq!(n.parties().len(), before);
+    assert_eq!(n.log_size(), log_before);
+    // With a good key: party and key, two signed entries.
+    let fresh =
+        notar::notary::KeyInput::Raw(SigningKey::from_bytes(&[42; 32]).verifying_key().to_bytes());
+    let (p, k) = n
+        .register_party_with_key(
+            "mallory",
+            notar::model::registry::Role::Buyer,
+            Some(fresh),
+            None,
+        )
+        .await
+        .expect("registered");
+    assert_eq!(k.expect("key").party_id, p.party.id);
+    assert_eq!(n.log_size(), log_before + 2);
+}

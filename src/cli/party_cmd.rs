@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use base64::Engine;
-use chrono::Utc;
 use clap::{Args, Subcommand};
 use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::VerifyingKey;
@@ -13,10 +12,7 @@ use ed25519_dalek::VerifyingKey;
 use super::admin_client::{AdminClient, Refusal};
 use super::{Classify, Failure};
 use crate::api::admin::proto::{KeyItem, Op, PartyItem, Reply};
-use crate::crypto::x509::{parse_buyer_certificate, parse_ca_root};
 use crate::model::money::{Currency, Money};
-use crate::notary::config::Config;
-use crate::notary::datadir::DataDir;
 
 /// `notar party`.
 #[derive(Debug, Args)]
@@ -106,14 +102,19 @@ enum KeyToAdd {
 }
 
 impl KeyToAdd {
-    fn op(&self, party_id: &str) -> Op {
-        let (public_key_hex, certificate_b64) = match self {
+    /// The key's wire form: (public_key_hex, certificate_b64).
+    fn wire(&self) -> (Option<String>, Option<String>) {
+        match self {
             KeyToAdd::Raw(raw) => (Some(hex::encode(raw)), None),
             KeyToAdd::Certificate(bytes) => (
                 None,
                 Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
             ),
-        };
+        }
+    }
+
+    fn op(&self, party_id: &str) -> Op {
+        let (public_key_hex, certificate_b64) = self.wire();
         Op::KeyAdd {
             party_id: party_id.to_string(),
             public_key_hex,
@@ -166,32 +167,6 @@ fn read_key(args: &KeyArgs) -> Result<Option<KeyToAdd>, Failure> {
         return Ok(Some(KeyToAdd::Certificate(read_file(path)?)));
     }
     Ok(None)
-}
-
-/// Checks a certificate against the CA roots the data dir's config names, so that `party add`
-/// refuses a bad certificate before registering the party. Skipped (the notary still checks)
-/// when the config or a root cannot be read here.
-fn precheck_certificate(data: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let dir = DataDir::new(data);
-    let Some(config) = std::fs::read_to_string(dir.config_path())
-        .ok()
-        .and_then(|t| Config::parse(&t).ok())
-    else {
-        return Ok(());
-    };
-    let mut roots = Vec::new();
-    for path in &config.agreements.ca_roots {
-        let Some(root) = std::fs::read(dir.resolve(path))
-            .ok()
-            .and_then(|b| parse_ca_root(&b).ok())
-        else {
-            return Ok(());
-        };
-        roots.push(root);
-    }
-    parse_buyer_certificate(bytes, &roots, Utc::now())
-        .map(|_| ())
-        .map_err(|e| Refusal::input(e.code(), e.to_string()))
 }
 
 /// Prints `value` as pretty JSON on stdout.
@@ -389,55 +364,31 @@ async fn add(
     key: &KeyArgs,
     json: bool,
 ) -> Result<(), Failure> {
-    // Everything checkable here is checked before the party exists, so a bad key leaves
-    // nothing behind.
+    // The notary checks the key before it registers anything: a bad key leaves nothing behind.
     let key = read_key(key)?;
-    if let Some(KeyToAdd::Certificate(bytes)) = &key {
-        precheck_certificate(data, bytes)?;
-    }
+    let (public_key_hex, certificate_b64) = match &key {
+        None => (None, None),
+        Some(k) => k.wire(),
+    };
     let mut admin = AdminClient::connect(data).await?;
     let reply = admin
         .call(Op::PartyRegister {
             name: name.to_string(),
             role: role.to_string(),
+            public_key_hex,
+            certificate_b64,
         })
         .await?;
-    let Reply::PartyRegistered { party, api_token } = &reply else {
+    let Reply::PartyRegistered {
+        party,
+        key: key_item,
+        api_token,
+    } = &reply
+    else {
         return Err(unexpected(&reply));
     };
-    let key_item = match &key {
-        None => None,
-        Some(k) => match admin.call(k.op(&party.id)).await {
-            Ok(Reply::Key(item)) => Some(item),
-            Ok(other) => return Err(unexpected(&other)),
-            Err(f) => {
-                // The party exists now; say so, and keep the seller's token visible.
-                if let Some(t) = api_token {
-                    eprintln!("API token (shown only once): {t}");
-                }
-                let (Failure::Refused(e) | Failure::Usage(e)) = &f;
-                let e = anyhow!(
-                    "{e:#}; party {} is registered without this key (add one with `notar party \
-                     key-add {}`)",
-                    party.id,
-                    party.id
-                );
-                return Err(match f {
-                    Failure::Refused(_) => Failure::Refused(e),
-                    Failure::Usage(_) => Failure::Usage(e),
-                });
-            }
-        },
-    };
     if json {
-        let mut v = serde_json::to_value(&reply)
-            .map_err(|e| Failure::Refused(anyhow!("cannot print the reply: {e}")))?;
-        if let (Some(k), Some(obj)) = (&key_item, v.as_object_mut()) {
-            let kv = serde_json::to_value(k)
-                .map_err(|e| Failure::Refused(anyhow!("cannot print the reply: {e}")))?;
-            obj.insert("key".into(), kv);
-        }
-        return print_json(&v);
+        return print_json(&reply);
     }
     let mut fields = party_fields(party);
     if let Some(k) = &key_item {

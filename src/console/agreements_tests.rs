@@ -308,7 +308,9 @@ fn register_a_seller_through_the_dialog_and_see_its_token_once() {
         ops(&cmds),
         vec![&Op::PartyRegister {
             name: "Sally's Shop".into(),
-            role: "seller".into()
+            role: "seller".into(),
+            public_key_hex: None,
+            certificate_b64: None,
         }]
     );
     assert!(matches!(
@@ -324,6 +326,7 @@ fn register_a_seller_through_the_dialog_and_see_its_token_once() {
             &cmds[0],
             Reply::PartyRegistered {
                 party: registered,
+                key: None,
                 api_token: Some(token.clone()),
             },
         )),
@@ -633,6 +636,7 @@ fn one_ledger_request_at_a_time() {
             &cmds[0],
             Reply::PartyRegistered {
                 party: other,
+                key: None,
                 api_token: None,
             },
         )),

@@ -184,6 +184,8 @@ impl LedgerPlan {
             LedgerPlan::Party(p) => Op::PartyRegister {
                 name: p.name.clone(),
                 role: p.role.as_str().into(),
+                public_key_hex: None,
+                certificate_b64: None,
             },
             LedgerPlan::Agreement(p) => Op::AgreementCreate {
                 buyer_id: p.buyer_id.clone(),
@@ -212,7 +214,12 @@ impl LedgerPlan {
             value: sanitize(value),
         };
         match (self, reply) {
-            (LedgerPlan::Party(p), Reply::PartyRegistered { party, api_token }) => {
+            (
+                LedgerPlan::Party(p),
+                Reply::PartyRegistered {
+                    party, api_token, ..
+                },
+            ) => {
                 if party.name != p.name || party.role != p.role.as_str() {
                     return mismatch("the registered party is not the one you confirmed");
                 }
@@ -378,7 +385,9 @@ mod tests {
             plan.op(),
             Op::PartyRegister {
                 name: name.into(),
-                role: "seller".into()
+                role: "seller".into(),
+                public_key_hex: None,
+                certificate_b64: None,
             }
         );
     }
@@ -435,6 +444,7 @@ mod tests {
         });
         let reply = Reply::PartyRegistered {
             party: party(1),
+            key: None,
             api_token: None,
         };
         assert!(

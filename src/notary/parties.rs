@@ -60,6 +60,57 @@ fn unknown_party(id: &str) -> NotaryError {
     }
 }
 
+/// A key input checked and decoded: what a registration records.
+struct ResolvedKey {
+    raw: [u8; 32],
+    kid: String,
+    source: KeySource,
+    cert_der: Option<Vec<u8>>,
+}
+
+/// Checks a key input against the CA roots and the registered keys at `now`. The one place the
+/// rules for a new key live: used to register it and to check it before registering its owner.
+fn resolve_key(
+    st: &super::state::State,
+    input: &KeyInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ResolvedKey, NotaryError> {
+    let (raw, source, cert_der) = match input {
+        KeyInput::Raw(raw) => (*raw, KeySource::Raw, None),
+        KeyInput::Certificate(bytes) => {
+            let c = parse_buyer_certificate(bytes, &st.ca_roots, now)
+                .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
+            let source = KeySource::X509 {
+                serial_hex: c.serial_hex.clone(),
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
+                ca_key_id: c.ca_key_id.clone(),
+                not_before: c.not_before,
+                not_after: c.not_after,
+            };
+            (c.public_key, source, Some(c.der))
+        }
+    };
+    let vk = VerifyingKey::from_bytes(&raw)
+        .map_err(|_| NotaryError::invalid("bad_key", "not a valid Ed25519 public key"))?;
+    let kid = key_id(&vk);
+    if let Some(existing) = st.keys.get(&kid) {
+        return Err(NotaryError::Conflict {
+            code: "key_exists",
+            message: format!(
+                "key {kid} is already registered to party {}",
+                existing.party_id
+            ),
+        });
+    }
+    Ok(ResolvedKey {
+        raw,
+        kid,
+        source,
+        cert_der,
+    })
+}
+
 /// SHA-256 of a seller API token, as stored.
 pub(crate) fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
@@ -128,6 +179,27 @@ impl Notary {
         .await
     }
 
+    /// Registers a party and, if given, its first key. The key is checked first, so a key the
+    /// notary would refuse (bad certificate, already registered) registers nothing.
+    pub async fn register_party_with_key(
+        &self,
+        name: &str,
+        role: Role,
+        key: Option<KeyInput>,
+        operator: Option<String>,
+    ) -> Result<(PartyReceipt, Option<KeyRecord>), NotaryError> {
+        if let Some(k) = &key {
+            let now = (self.shared.clock)();
+            resolve_key(&self.shared.state.lock(), k, now)?;
+        }
+        let receipt = self.register_party(name, role, operator.clone()).await?;
+        let key = match key {
+            Some(k) => Some(self.add_key(&receipt.party.id, k, operator).await?),
+            None => None,
+        };
+        Ok((receipt, key))
+    }
+
     /// Registers a public key for a party.
     pub async fn add_key(
         &self,
@@ -142,34 +214,12 @@ impl Notary {
             if !st.parties.contains_key(&party_id) {
                 return Err(unknown_party(&party_id));
             }
-            let (raw, source, cert_der) = match &input {
-                KeyInput::Raw(raw) => (*raw, KeySource::Raw, None),
-                KeyInput::Certificate(bytes) => {
-                    let c = parse_buyer_certificate(bytes, &st.ca_roots, ctx.now)
-                        .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
-                    let source = KeySource::X509 {
-                        serial_hex: c.serial_hex.clone(),
-                        subject: c.subject.clone(),
-                        issuer: c.issuer.clone(),
-                        ca_key_id: c.ca_key_id.clone(),
-                        not_before: c.not_before,
-                        not_after: c.not_after,
-                    };
-                    (c.public_key, source, Some(c.der))
-                }
-            };
-            let vk = VerifyingKey::from_bytes(&raw)
-                .map_err(|_| NotaryError::invalid("bad_key", "not a valid Ed25519 public key"))?;
-            let kid = key_id(&vk);
-            if let Some(existing) = st.keys.get(&kid) {
-                return Err(NotaryError::Conflict {
-                    code: "key_exists",
-                    message: format!(
-                        "key {kid} is already registered to party {}",
-                        existing.party_id
-                    ),
-                });
-            }
+            let ResolvedKey {
+                raw,
+                kid,
+                source,
+                cert_der,
+            } = resolve_key(&st, &input, ctx.now)?;
             let record = KeyRecord {
                 key_id: kid.clone(),
                 party_id: party_id.clone(),

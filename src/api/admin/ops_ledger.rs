@@ -98,21 +98,48 @@ fn b64(text: &str, what: &str) -> Result<Vec<u8>, (&'static str, String)> {
         .map_err(|e| bad(format!("{what} is not base64: {e}")))
 }
 
+/// A key from the wire: none, a raw hex key, or a base64 certificate (not both).
+fn key_input(
+    public_key_hex: Option<String>,
+    certificate_b64: Option<String>,
+) -> Result<Option<KeyInput>, (&'static str, String)> {
+    match (public_key_hex, certificate_b64) {
+        (None, None) => Ok(None),
+        (Some(h), None) => hex::decode(h.trim())
+            .ok()
+            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            .map(|r| Some(KeyInput::Raw(r)))
+            .ok_or_else(|| ("bad_key", "public key must be 32 bytes of hex".into())),
+        (None, Some(c)) => b64(&c, "certificate").map(|b| Some(KeyInput::Certificate(b))),
+        (Some(_), Some(_)) => Err(bad("give exactly one of public_key_hex or certificate_b64")),
+    }
+}
+
 /// Runs one ledger operation; `None` if `op` is not one of them.
 pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> Option<OpResult> {
     let who = Some(operator.user.clone());
     let now = Utc::now();
     Some(match op {
-        Op::PartyRegister { name, role } => {
+        Op::PartyRegister {
+            name,
+            role,
+            public_key_hex,
+            certificate_b64,
+        } => {
             let Some(role) = Role::parse(&role) else {
                 return Some(Err(bad("role must be buyer or seller")));
             };
+            let key = match key_input(public_key_hex, certificate_b64) {
+                Ok(k) => k,
+                Err(e) => return Some(Err(e)),
+            };
             notary
-                .register_party(&name, role, who)
+                .register_party_with_key(&name, role, key, who)
                 .await
                 .map_err(fail)
-                .map(|r| Reply::PartyRegistered {
-                    party: party_item(&r.party, 0),
+                .map(|(r, key)| Reply::PartyRegistered {
+                    party: party_item(&r.party, u32::from(key.is_some())),
+                    key: key.map(|k| key_item(&k, Utc::now())),
                     api_token: r.api_token,
                 })
         }
@@ -147,30 +174,14 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> Option<OpRe
             public_key_hex,
             certificate_b64,
         } => {
-            let input = match (public_key_hex, certificate_b64) {
-                (Some(h), None) => {
-                    let raw = hex::decode(h.trim())
-                        .ok()
-                        .and_then(|v| <[u8; 32]>::try_from(v).ok());
-                    match raw {
-                        Some(r) => KeyInput::Raw(r),
-                        None => {
-                            return Some(Err((
-                                "bad_key",
-                                "public key must be 32 bytes of hex".into(),
-                            )))
-                        }
-                    }
-                }
-                (None, Some(c)) => match b64(&c, "certificate") {
-                    Ok(bytes) => KeyInput::Certificate(bytes),
-                    Err(e) => return Some(Err(e)),
-                },
-                _ => {
+            let input = match key_input(public_key_hex, certificate_b64) {
+                Ok(Some(k)) => k,
+                Ok(None) => {
                     return Some(Err(bad(
                         "give exactly one of public_key_hex or certificate_b64",
                     )))
                 }
+                Err(e) => return Some(Err(e)),
             };
             notary
                 .add_key(&party_id, input, who)

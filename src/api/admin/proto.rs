@@ -66,6 +66,12 @@ pub enum Op {
         name: String,
         /// `buyer` or `seller`.
         role: String,
+        /// A first key, raw Ed25519 (hex); checked before anything is registered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_key_hex: Option<String>,
+        /// A first key as an X.509 certificate (PEM or DER, base64).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_b64: Option<String>,
     },
     /// Parties whose name or id contains `query` (all when empty).
     Parties {
@@ -209,6 +215,9 @@ pub enum Reply {
     PartyRegistered {
         /// The party.
         party: PartyItem,
+        /// Its first key, when one was given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<KeyItem>,
         /// Seller API token, shown this once.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         api_token: Option<String>,

@@ -346,6 +346,7 @@ fn snapshot_seller_token_shown_once() {
     let plan = party_plan("Sally Seller", Role::Seller);
     let reply = Reply::PartyRegistered {
         party: party(1),
+        key: None,
         api_token: Some(format!("nts_{}", "5c".repeat(32))),
     };
     a.overlay = Overlay::ActionResult(plan.outcome(&reply));
