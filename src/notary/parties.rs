@@ -416,9 +416,25 @@ impl Notary {
 
     /// Every party, by name.
     pub fn parties(&self) -> Vec<Party> {
+        self.parties_with_key_counts()
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    /// Every party with the number of its keys, by name (one pass over the registry).
+    pub fn parties_with_key_counts(&self) -> Vec<(Party, u32)> {
         let st = self.shared.state.lock();
-        let mut v: Vec<Party> = st.parties.values().cloned().collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        let mut counts: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for k in st.keys.values() {
+            *counts.entry(k.party_id.as_str()).or_default() += 1;
+        }
+        let mut v: Vec<(Party, u32)> = st
+            .parties
+            .values()
+            .map(|p| (p.clone(), counts.get(p.id.as_str()).copied().unwrap_or(0)))
+            .collect();
+        v.sort_by(|a, b| a.0.name.cmp(&b.0.name).then(a.0.id.cmp(&b.0.id)));
         v
     }
 

@@ -146,17 +146,13 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> Option<OpRe
         Op::Parties { query } => {
             let q = query.to_lowercase();
             let items = notary
-                .parties()
+                .parties_with_key_counts()
                 .into_iter()
-                .filter(|p| q.is_empty() || p.name.to_lowercase().contains(&q) || p.id.contains(&q))
-                .take(LIST_MAX)
-                .map(|p| {
-                    let keys = notary
-                        .party(&p.id)
-                        .map(|(_, k)| k.len() as u32)
-                        .unwrap_or(0);
-                    party_item(&p, keys)
+                .filter(|(p, _)| {
+                    q.is_empty() || p.name.to_lowercase().contains(&q) || p.id.contains(&q)
                 })
+                .take(LIST_MAX)
+                .map(|(p, keys)| party_item(&p, keys))
                 .collect();
             Ok(Reply::Parties { items })
         }
