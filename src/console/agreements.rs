@@ -24,8 +24,6 @@ pub const DETAIL_GUARANTEES_LIMIT: u32 = 100;
 pub const DETAIL_KEYS_MAX: usize = 64;
 /// Id-to-name entries remembered at most; the cache is emptied beyond it.
 pub const NAMES_MAX: usize = 10_000;
-/// Longest reason the notary accepts, in bytes (its `REASON_LEN_MAX`).
-pub const REASON_LEN_MAX: usize = 256;
 
 /// Which list the screen shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

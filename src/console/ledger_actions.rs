@@ -5,10 +5,10 @@
 
 use crate::api::admin::proto::Op;
 use crate::model::money::{Currency, Money};
-use crate::model::registry::{check_caps, check_name, AgreementStatus, Role};
+use crate::model::registry::{check_caps, check_name, check_reason, AgreementStatus, Role};
 
 use super::action::Command;
-use super::agreements::{amount, Detail, Draft, Pane, PartyDetail, REASON_LEN_MAX};
+use super::agreements::{amount, Detail, Draft, Pane, PartyDetail};
 use super::agreements_update::{open_prompt, poll, ready};
 use super::app::{App, Overlay, PromptPurpose};
 use super::confirm::{ConfirmDialog, SignPlan};
@@ -297,19 +297,23 @@ pub(super) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &m
             }
         }
         (PromptPurpose::RevokeReason, Some(Draft::Revoke { key, owner })) => {
-            if input.len() > REASON_LEN_MAX {
-                v.draft = Some(Draft::Revoke { key, owner });
-                return again(app, format!("Keep the reason under {REASON_LEN_MAX} bytes"));
-            }
-            let reason = input.to_string();
+            let reason = match check_reason(input) {
+                Ok(r) => r,
+                Err(why) => {
+                    v.draft = Some(Draft::Revoke { key, owner });
+                    return again(app, why);
+                }
+            };
             confirm(app, LedgerPlan::Revoke(RevokePlan { key, owner, reason }));
         }
         (PromptPurpose::StatusReason, Some(Draft::Status { agreement, to })) => {
-            if input.len() > REASON_LEN_MAX {
-                v.draft = Some(Draft::Status { agreement, to });
-                return again(app, format!("Keep the reason under {REASON_LEN_MAX} bytes"));
-            }
-            let reason = input.to_string();
+            let reason = match check_reason(input) {
+                Ok(r) => r,
+                Err(why) => {
+                    v.draft = Some(Draft::Status { agreement, to });
+                    return again(app, why);
+                }
+            };
             confirm(
                 app,
                 LedgerPlan::Status(StatusPlan {

@@ -246,6 +246,21 @@ pub fn check_caps(total_cap_minor: i64, per_tx_cap_minor: i64) -> Result<(), Str
     Ok(())
 }
 
+/// Longest reason (revocation, status change), in bytes.
+pub const REASON_LEN_MAX: usize = 256;
+
+/// A reason an arbitrator gives for a revocation or a status change: trimmed, 1..=256 bytes,
+/// printable. Returns the trimmed text that will be signed.
+pub fn check_reason(reason: &str) -> Result<String, String> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.len() > REASON_LEN_MAX || reason.chars().any(char::is_control) {
+        return Err(format!(
+            "give a reason of 1 to {REASON_LEN_MAX} printable bytes"
+        ));
+    }
+    Ok(reason.to_string())
+}
+
 /// A name a human typed: 1..=128 bytes, no control characters, not only spaces.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
@@ -324,6 +339,15 @@ mod tests {
         assert!(Active.may_become(Ended));
         assert!(!Ended.may_become(Active));
         assert!(!Active.may_become(Active));
+    }
+
+    #[test]
+    fn reasons_are_checked_and_trimmed() {
+        assert_eq!(check_reason("  lost  ").as_deref(), Ok("lost"));
+        assert!(check_reason("   ").is_err());
+        assert!(check_reason("a\nb").is_err());
+        assert!(check_reason(&"x".repeat(REASON_LEN_MAX + 1)).is_err());
+        assert!(check_reason(&"x".repeat(REASON_LEN_MAX)).is_ok());
     }
 
     #[test]

@@ -11,7 +11,8 @@ use super::{Notary, NotaryError};
 use crate::model::entry::EntryKind;
 use crate::model::money::Money;
 use crate::model::registry::{
-    check_caps, Agreement, AgreementStatus, KeyStanding, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT,
+    check_caps, check_reason, Agreement, AgreementStatus, KeyStanding, Role,
+    AGREEMENT_VALIDITY_DAYS_DEFAULT,
 };
 use crate::model::time::rfc3339_ms;
 use crate::store::Cf;
@@ -200,13 +201,7 @@ impl Notary {
         reason: &str,
         operator: Option<String>,
     ) -> Result<Agreement, NotaryError> {
-        let reason = reason.trim().to_string();
-        if reason.is_empty() || reason.len() > 256 || reason.chars().any(char::is_control) {
-            return Err(NotaryError::invalid(
-                "bad_reason",
-                "give a reason of 1 to 256 printable bytes",
-            ));
-        }
+        let reason = check_reason(reason).map_err(|m| NotaryError::invalid("bad_reason", m))?;
         let id = agreement_id.to_string();
         let shared = self.shared.clone();
         self.command(move |ctx| {

@@ -14,12 +14,11 @@ use super::{Notary, NotaryError};
 use crate::crypto::keys::key_id;
 use crate::crypto::x509::{parse_buyer_certificate, parse_crl};
 use crate::model::entry::EntryKind;
-use crate::model::registry::{check_name, KeyRecord, KeySource, Party, Revocation, Role};
+use crate::model::registry::{
+    check_name, check_reason, KeyRecord, KeySource, Party, Revocation, Role,
+};
 use crate::model::time::rfc3339_ms;
 use crate::store::Cf;
-
-/// Longest revocation reason, in bytes.
-pub const REASON_LEN_MAX: usize = 256;
 
 /// A newly registered party; `api_token` is shown once (sellers only) and stored only hashed.
 #[derive(Clone, Debug, Serialize)]
@@ -264,16 +263,7 @@ impl Notary {
         reason: &str,
         operator: Option<String>,
     ) -> Result<KeyRecord, NotaryError> {
-        let reason = reason.trim().to_string();
-        if reason.is_empty()
-            || reason.len() > REASON_LEN_MAX
-            || reason.chars().any(char::is_control)
-        {
-            return Err(NotaryError::invalid(
-                "bad_reason",
-                format!("give a reason of 1 to {REASON_LEN_MAX} printable bytes"),
-            ));
-        }
+        let reason = check_reason(reason).map_err(|m| NotaryError::invalid("bad_reason", m))?;
         let kid = key_id.trim().to_ascii_lowercase();
         let shared = self.shared.clone();
         self.command(move |ctx| {
