@@ -4,7 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, LineGauge, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, LineGauge, Paragraph, Row};
 use ratatui::Frame;
 
 use super::super::agreements::{
@@ -13,6 +13,7 @@ use super::super::agreements::{
 use super::super::app::App;
 use super::super::lists::scroll_into_view;
 use super::super::sanitize::sanitize_prefix;
+use super::columns::Columns;
 use super::text::kv_lines;
 use super::timestamps::marker;
 use super::{feed, keys, layout, parties};
@@ -96,22 +97,14 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    let mut header = vec!["  Buyer"];
-    let mut widths = vec![Constraint::Min(10)];
-    if wide {
-        header.push("Id");
-        widths.push(Constraint::Length(10));
-    }
-    header.extend(["Policy", "Status", "Used", "Exposure / total cap"]);
-    widths.extend([
-        Constraint::Length(18),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Length(24),
-    ]);
-    let table = Table::new(body, widths)
-        .header(Row::new(header).style(t.header))
-        .block(block);
+    let table = Columns::new(wide)
+        .col("  Buyer", Constraint::Min(10))
+        .wide_col("Id", Constraint::Length(10))
+        .col("Policy", Constraint::Length(18))
+        .col("Status", Constraint::Length(9))
+        .col("Used", Constraint::Length(4))
+        .col("Exposure / total cap", Constraint::Length(24))
+        .table(body, t.header, block);
     frame.render_widget(table, area);
 }
 
@@ -251,21 +244,13 @@ fn render_guarantees(app: &App, d: &AgreementDetail, frame: &mut Frame, area: Re
             }
         })
         .collect();
-    let mut header = vec!["  Id", "Seller", "Amount", "State"];
-    let mut widths = vec![
-        Constraint::Length(11),
-        Constraint::Min(8),
-        Constraint::Length(14),
-        Constraint::Length(11),
-    ];
-    if wide {
-        header.push("Issued at");
-        widths.push(Constraint::Length(24));
-    }
-    header.push("Release at");
-    widths.push(Constraint::Length(24));
-    let table = Table::new(body, widths)
-        .header(Row::new(header).style(t.header))
-        .block(block);
+    let table = Columns::new(wide)
+        .col("  Id", Constraint::Length(11))
+        .col("Seller", Constraint::Min(8))
+        .col("Amount", Constraint::Length(14))
+        .col("State", Constraint::Length(11))
+        .wide_col("Issued at", Constraint::Length(24))
+        .col("Release at", Constraint::Length(24))
+        .table(body, t.header, block);
     frame.render_widget(table, area);
 }

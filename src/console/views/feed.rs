@@ -4,12 +4,13 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
 use super::super::agreements::{event_label, money, short_id, time_of_day, FeedCounts};
 use super::super::app::App;
 use super::super::sanitize::sanitize_prefix;
+use super::columns::Columns;
 
 /// The seller gets its own column from this width on.
 const WIDE: u16 = 100;
@@ -75,21 +76,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    let mut header = vec![" Time (UTC)", "Event", "Amount", "Buyer"];
-    let mut widths = vec![
-        Constraint::Length(13),
-        Constraint::Length(8),
-        Constraint::Length(14),
-        Constraint::Min(8),
-    ];
-    if wide {
-        header.push("Seller");
-        widths.push(Constraint::Length(18));
-    }
-    header.push("Reason");
-    widths.push(Constraint::Length(20));
-    let table = Table::new(body, widths)
-        .header(Row::new(header).style(t.header))
-        .block(block);
+    let table = Columns::new(wide)
+        .col(" Time (UTC)", Constraint::Length(13))
+        .col("Event", Constraint::Length(8))
+        .col("Amount", Constraint::Length(14))
+        .col("Buyer", Constraint::Min(8))
+        .wide_col("Seller", Constraint::Length(18))
+        .col("Reason", Constraint::Length(20))
+        .table(body, t.header, block);
     frame.render_widget(table, area);
 }

@@ -2,6 +2,7 @@
 //! every screen can be drawn into a `TestBackend` and snapshot-tested.
 
 mod agreements;
+mod columns;
 mod confirm;
 mod dashboard;
 mod feed;
