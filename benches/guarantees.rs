@@ -18,8 +18,8 @@ use notar::model::money::{Currency, Money, MINOR_MAX};
 use notar::model::policy::PolicyRef;
 use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
 use notar::notary::datadir::DataDir;
-use notar::notary::fixture::request;
-use notar::notary::{GuaranteeRequest, KeyInput, NewAgreement, Notary, SequencerThread};
+use notar::notary::fixture::{buyer_with_agreement, request};
+use notar::notary::{GuaranteeRequest, Notary, SequencerThread};
 
 /// Buyers (agreements) the requests are spread over.
 const BUYERS: usize = 16;
@@ -57,32 +57,16 @@ impl World {
         let mut agreements = Vec::new();
         for i in 0..BUYERS {
             let key = SigningKey::from_bytes(&[i as u8 + 1; 32]);
-            let b = notary
-                .register_party(&format!("Bench Buyer {i}"), Role::Buyer, None)
-                .await
-                .expect("buyer");
-            notary
-                .add_key(
-                    &b.party.id,
-                    KeyInput::Raw(key.verifying_key().to_bytes()),
-                    None,
-                )
-                .await
-                .expect("key");
-            let a = notary
-                .create_agreement(
-                    NewAgreement {
-                        buyer_id: b.party.id,
-                        policy_id: "semper-business".into(),
-                        total_cap_minor: Some(MINOR_MAX),
-                        per_tx_cap_minor: Some(1_000_000),
-                        ..Default::default()
-                    },
-                    None,
-                )
-                .await
-                .expect("agreement");
-            agreements.push((a.id, key));
+            let (_, agreement_id) = buyer_with_agreement(
+                &notary,
+                &format!("Bench Buyer {i}"),
+                &key,
+                "semper-business",
+                Some((MINOR_MAX, 1_000_000)),
+            )
+            .await
+            .expect("buyer");
+            agreements.push((agreement_id, key));
         }
         World {
             _tmp: tmp,

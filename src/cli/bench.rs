@@ -23,8 +23,8 @@ use super::{Classify, Failure};
 use crate::model::money::{Currency, Money, MINOR_MAX};
 use crate::model::registry::Role;
 use crate::notary::datadir::DataDir;
-use crate::notary::fixture::request;
-use crate::notary::{GuaranteeRequest, KeyInput, NewAgreement, Notary};
+use crate::notary::fixture::{buyer_with_agreement, request};
+use crate::notary::{GuaranteeRequest, Notary};
 
 /// The global `--data` default: taken to mean "no data dir given".
 const DATA_DEFAULT: &str = "./notar-data";
@@ -213,29 +213,15 @@ async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
     for i in 0..buyers.max(1) {
         let secret: [u8; 32] = Sha256::digest(format!("notar-bench-buyer-{i}")).into();
         let key = SigningKey::from_bytes(&secret);
-        let b = notary
-            .register_party(&format!("Bench Buyer {i}"), Role::Buyer, None)
-            .await?;
-        notary
-            .add_key(
-                &b.party.id,
-                KeyInput::Raw(key.verifying_key().to_bytes()),
-                None,
-            )
-            .await?;
-        let a = notary
-            .create_agreement(
-                NewAgreement {
-                    buyer_id: b.party.id,
-                    policy_id: "semper-business".into(),
-                    total_cap_minor: Some(MINOR_MAX),
-                    per_tx_cap_minor: Some(1_000_000),
-                    ..Default::default()
-                },
-                None,
-            )
-            .await?;
-        agreements.push((a.id, key));
+        let (_, agreement_id) = buyer_with_agreement(
+            notary,
+            &format!("Bench Buyer {i}"),
+            &key,
+            "semper-business",
+            Some((MINOR_MAX, 1_000_000)),
+        )
+        .await?;
+        agreements.push((agreement_id, key));
     }
     Ok(Setup {
         seller_id: seller.party.id,

@@ -51,10 +51,7 @@ pub struct AgreementView {
 }
 
 pub(crate) fn unknown_agreement(id: &str) -> NotaryError {
-    NotaryError::Unknown {
-        code: "unknown_agreement",
-        message: format!("no agreement {:?}", id.chars().take(64).collect::<String>()),
-    }
+    NotaryError::unknown("unknown_agreement", "agreement", id)
 }
 
 fn agreement_payload(a: &Agreement, change: &str, reason: Option<&str>) -> serde_json::Value {
@@ -88,29 +85,17 @@ impl Notary {
             let buyer = st
                 .parties
                 .get(&req.buyer_id)
-                .ok_or_else(|| NotaryError::Unknown {
-                    code: "unknown_party",
-                    message: format!(
-                        "no party {:?}",
-                        req.buyer_id.chars().take(64).collect::<String>()
-                    ),
-                })?;
+                .ok_or_else(|| NotaryError::unknown("unknown_party", "party", &req.buyer_id))?;
             if buyer.role != Role::Buyer {
                 return Err(NotaryError::invalid(
                     "not_a_buyer",
                     format!("{} is a seller, not a buyer", buyer.name),
                 ));
             }
-            let policy =
-                st.policies
-                    .latest(&req.policy_id)
-                    .ok_or_else(|| NotaryError::Unknown {
-                        code: "unknown_policy",
-                        message: format!(
-                            "no policy {:?}",
-                            req.policy_id.chars().take(64).collect::<String>()
-                        ),
-                    })?;
+            let policy = st
+                .policies
+                .latest(&req.policy_id)
+                .ok_or_else(|| NotaryError::unknown("unknown_policy", "policy", &req.policy_id))?;
             let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
             let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
             check_caps(total, per_tx).map_err(|m| NotaryError::invalid("bad_amount", m))?;

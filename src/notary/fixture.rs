@@ -58,15 +58,15 @@ pub struct Deal {
     pub agreement_id: String,
 }
 
-/// Registers `buyer` (with `buyer_key`) and `seller` and makes an agreement under `policy_id`.
-pub async fn make_deal(
+/// Registers a buyer with one raw key and makes an agreement for it under `policy_id` (caps
+/// `(total, per_tx)` in minor units, or the policy's). Returns (buyer id, agreement id).
+pub async fn buyer_with_agreement(
     notary: &Notary,
     buyer: &str,
-    buyer_key: SigningKey,
-    seller: &str,
+    buyer_key: &SigningKey,
     policy_id: &str,
     caps_minor: Option<(i64, i64)>,
-) -> Result<Deal, NotaryError> {
+) -> Result<(String, String), NotaryError> {
     let b = notary.register_party(buyer, Role::Buyer, None).await?;
     notary
         .add_key(
@@ -75,7 +75,6 @@ pub async fn make_deal(
             None,
         )
         .await?;
-    let s = notary.register_party(seller, Role::Seller, None).await?;
     let a = notary
         .create_agreement(
             NewAgreement {
@@ -88,11 +87,26 @@ pub async fn make_deal(
             None,
         )
         .await?;
+    Ok((b.party.id, a.id))
+}
+
+/// Registers `buyer` (with `buyer_key`) and `seller` and makes an agreement under `policy_id`.
+pub async fn make_deal(
+    notary: &Notary,
+    buyer: &str,
+    buyer_key: SigningKey,
+    seller: &str,
+    policy_id: &str,
+    caps_minor: Option<(i64, i64)>,
+) -> Result<Deal, NotaryError> {
+    let (buyer_id, agreement_id) =
+        buyer_with_agreement(notary, buyer, &buyer_key, policy_id, caps_minor).await?;
+    let s = notary.register_party(seller, Role::Seller, None).await?;
     Ok(Deal {
-        buyer_id: b.party.id,
+        buyer_id,
         buyer_key,
         seller_id: s.party.id,
         seller_token: s.api_token.unwrap_or_default(),
-        agreement_id: a.id,
+        agreement_id,
     })
 }

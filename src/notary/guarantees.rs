@@ -119,10 +119,7 @@ pub struct GuaranteeView {
 pub const RELEASE_REASONS: [&str; 3] = ["cancelled", "aborted", "ruled"];
 
 fn unknown_guarantee(id: &str) -> NotaryError {
-    NotaryError::Unknown {
-        code: "unknown_guarantee",
-        message: format!("no guarantee {:?}", id.chars().take(64).collect::<String>()),
-    }
+    NotaryError::unknown("unknown_guarantee", "guarantee", id)
 }
 
 fn view(r: &GuaranteeRecord) -> GuaranteeView {

@@ -131,6 +131,14 @@ impl NotaryError {
         }
     }
 
+    /// `what` named `id` does not exist (`unknown_<what>`); the id is echoed, shortened.
+    pub(crate) fn unknown(code: &'static str, what: &str, id: &str) -> Self {
+        NotaryError::Unknown {
+            code,
+            message: format!("no {what} {:?}", id.chars().take(64).collect::<String>()),
+        }
+    }
+
     /// Stable snake_case code for the wire.
     pub fn code(&self) -> &'static str {
         match self {

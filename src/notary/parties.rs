@@ -53,10 +53,7 @@ pub struct CrlImport {
 }
 
 fn unknown_party(id: &str) -> NotaryError {
-    NotaryError::Unknown {
-        code: "unknown_party",
-        message: format!("no party {:?}", id.chars().take(64).collect::<String>()),
-    }
+    NotaryError::unknown("unknown_party", "party", id)
 }
 
 /// A key input checked and decoded: what a registration records.
@@ -269,13 +266,7 @@ impl Notary {
         self.command(move |ctx| {
             let mut st = shared.state.lock();
             let Some(key) = st.keys.get(&kid) else {
-                return Err(NotaryError::Unknown {
-                    code: "unknown_key",
-                    message: format!(
-                        "no registered key {:?}",
-                        kid.chars().take(64).collect::<String>()
-                    ),
-                });
+                return Err(NotaryError::unknown("unknown_key", "registered key", &kid));
             };
             if let Some(r) = &key.revocation {
                 return Err(NotaryError::Conflict {
