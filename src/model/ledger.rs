@@ -4,6 +4,12 @@
 //! Like a pending transfer in a financial ledger, a guarantee counts against the cap the moment it
 //! is granted, is closed (settled or released) at most once, and carries a deadline after which
 //! the notary releases it.
+//!
+//! Exposure <= total_cap is checked as a pair. On write, every change of an account (open,
+//! reserve, close) asserts 0 <= exposure <= cap afterwards, in every build: a violation is a bug,
+//! and the panic stops the notary's sequencer before anything is signed on a wrong balance. On
+//! read, [`Ledger::check_invariants`] re-checks every account when the ledger is rebuilt from
+//! disk, and a failure there is an error: stored data that contradicts itself.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -173,11 +179,15 @@ impl Ledger {
     }
 
     /// Makes an agreement known with its total cap (or updates the cap).
+    ///
+    /// # Panics
+    /// If the cap would fall below the account's exposure (see the module doc).
     pub fn open_account(&mut self, agreement_id: &str, total_cap_minor: i64) {
         self.exposure
             .entry(agreement_id.to_string())
             .and_modify(|e| e.1 = total_cap_minor)
             .or_insert((0, total_cap_minor));
+        self.assert_within_cap(agreement_id);
     }
 
     /// Outstanding exposure of an agreement (0 if unknown).
@@ -186,8 +196,12 @@ impl Ledger {
     }
 
     /// Reserves `r.amount_minor` for guarantee `id`. Refuses anything that would break
-    /// exposure <= total_cap: the write-side half of the invariant (the read side is
-    /// `check_invariants`, run when the ledger is rebuilt from disk).
+    /// exposure <= total_cap, and asserts the account still holds it afterwards: the write-side
+    /// half of the invariant (the read side is `check_invariants`, run when the ledger is rebuilt
+    /// from disk).
+    ///
+    /// # Panics
+    /// If the account was already outside 0..=cap (see the module doc).
     pub fn reserve(&mut self, id: &str, r: Reservation) -> Result<(), LedgerError> {
         if self.outstanding.contains_key(id) {
             return Err(LedgerError::AlreadyReserved(id.to_string()));
@@ -196,26 +210,44 @@ impl Ledger {
             .exposure
             .get_mut(&r.agreement_id)
             .ok_or_else(|| LedgerError::UnknownAgreement(r.agreement_id.clone()))?;
-        if r.amount_minor <= 0 || acct.0 + r.amount_minor > acct.1 {
+        let after = acct.0.checked_add(r.amount_minor);
+        if r.amount_minor <= 0 || after.is_none_or(|e| e > acct.1) {
             return Err(LedgerError::OverCap {
                 agreement: r.agreement_id.clone(),
                 amount: r.amount_minor,
             });
         }
         acct.0 += r.amount_minor;
+        self.assert_within_cap(&r.agreement_id);
         self.by_deadline.insert((r.release_at, id.to_string()));
         self.outstanding.insert(id.to_string(), r);
         Ok(())
     }
 
-    /// Closes a reservation (settled or released); returns it, or None if it was not outstanding.
+    /// Closes a reservation (settled, released, expired); returns it, or None if it was not
+    /// outstanding. Asserts the account holds 0 <= exposure <= cap afterwards.
+    ///
+    /// # Panics
+    /// If the reservation's account is missing or ends outside 0..=cap (see the module doc).
     pub fn close(&mut self, id: &str) -> Option<Reservation> {
         let r = self.outstanding.remove(id)?;
         self.by_deadline.remove(&(r.release_at, id.to_string()));
-        if let Some(acct) = self.exposure.get_mut(&r.agreement_id) {
-            acct.0 -= r.amount_minor;
-        }
+        let acct = self.exposure.get_mut(&r.agreement_id).expect(
+            "a reservation's account exists: reserve requires it and accounts are never removed",
+        );
+        acct.0 -= r.amount_minor;
+        self.assert_within_cap(&r.agreement_id);
         Some(r)
+    }
+
+    /// The write-side check of exposure <= total_cap, after every change of an account.
+    fn assert_within_cap(&self, agreement_id: &str) {
+        if let Some(&(exposure, cap)) = self.exposure.get(agreement_id) {
+            assert!(
+                (0..=cap).contains(&exposure),
+                "ledger invariant broken: agreement {agreement_id}: exposure {exposure} outside 0..={cap}"
+            );
+        }
     }
 
     /// The reservation of an outstanding guarantee.
@@ -419,6 +451,61 @@ mod tests {
             ),
             Err(LedgerError::UnknownAgreement(_))
         ));
+    }
+
+    /// A ledger with one account `a` (cap 1000) holding `g1` (600).
+    fn ledger_with_600_of_1000() -> Ledger {
+        let mut l = Ledger::new();
+        l.open_account("a", 1000);
+        let r = Reservation {
+            agreement_id: "a".into(),
+            amount_minor: 600,
+            release_at: t0(),
+        };
+        l.reserve("g1", r).expect("within the cap");
+        l
+    }
+
+    #[test]
+    #[should_panic(expected = "agreement a: exposure 600 outside 0..=500")]
+    fn lowering_a_cap_below_the_exposure_is_caught_on_write() {
+        ledger_with_600_of_1000().open_account("a", 500);
+    }
+
+    #[test]
+    #[should_panic(expected = "agreement a: exposure -500 outside 0..=1000")]
+    fn a_close_leaving_the_exposure_outside_the_cap_is_caught_on_write() {
+        let mut l = ledger_with_600_of_1000();
+        // Broken on purpose, as a bug elsewhere in the ledger would: the account lost 500.
+        l.exposure.insert("a".into(), (100, 1000));
+        l.close("g1");
+    }
+
+    #[test]
+    #[should_panic(expected = "agreement a: exposure -400 outside 0..=1000")]
+    fn a_reserve_leaving_the_exposure_outside_the_cap_is_caught_on_write() {
+        let mut l = ledger_with_600_of_1000();
+        l.exposure.insert("a".into(), (-500, 1000));
+        let r = Reservation {
+            agreement_id: "a".into(),
+            amount_minor: 100,
+            release_at: t0(),
+        };
+        let _ = l.reserve("g2", r);
+    }
+
+    #[test]
+    fn an_exposure_out_of_step_is_caught_on_read() {
+        let mut l = ledger_with_600_of_1000();
+        l.check_invariants().expect("consistent");
+        l.exposure.insert("a".into(), (700, 1000));
+        let e = l
+            .check_invariants()
+            .expect_err("700 is not the 600 reserved");
+        assert!(e.contains("exposure 700 != outstanding 600"), "{e}");
+        l.exposure.insert("a".into(), (600, 500));
+        let e = l.check_invariants().expect_err("600 is over the cap");
+        assert!(e.contains("outside 0..=500"), "{e}");
     }
 
     #[derive(Clone, Debug)]

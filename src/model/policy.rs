@@ -140,14 +140,66 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Where a policy's text came from, to turn a span into `file:line` in an error.
+struct Source<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at the line holding `span` (line 0 when there is no span).
+    fn error(&self, span: Option<Range<usize>>, reason: String) -> PolicyError {
+        PolicyError {
+            file: self.file.to_string(),
+            line: span.map_or(0, |s| line_of(self.text, s.start)),
+            reason,
+        }
+    }
+
+    /// An error at the line of `field`'s key.
+    fn at<T>(&self, field: &Spanned<T>, reason: String) -> PolicyError {
+        self.error(Some(field.span()), reason)
+    }
+}
+
 /// Parses and validates one policy file. `file` only names the file in errors.
 pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
-    let err = |span: Option<Range<usize>>, reason: String| PolicyError {
-        file: file.to_string(),
-        line: span.map_or(0, |s| line_of(text, s.start)),
-        reason,
+    let src = Source { file, text };
+    let raw = read_raw(&src)?;
+    let version = check_names(&src, &raw)?;
+    let (total_cap_minor, per_tx_cap_minor) = check_caps(&src, &raw)?;
+    let uncovered_rule = check_uncovered_rule(&src, &raw.uncovered_rule)?;
+    let duration = |name: &str, field: &Spanned<String>| {
+        parse_duration(field.get_ref()).map_err(|why| src.at(field, format!("{name}: {why}")))
     };
-    let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+    Ok(Policy {
+        guarantee_validity_s: duration("guarantee_validity", &raw.guarantee_validity)?,
+        release_grace_s: duration("release_grace", &raw.release_grace)?,
+        dispute_window_s: duration("dispute_window", &raw.dispute_window)?,
+        complaint_response_time_s: duration(
+            "complaint_response_time",
+            &raw.complaint_response_time,
+        )?,
+        exchange_default_deadline_s: duration(
+            "exchange_default_deadline",
+            &raw.exchange_default_deadline,
+        )?,
+        id: raw.id.into_inner(),
+        version,
+        title: raw.title.into_inner(),
+        applicable_law: raw.applicable_law.into_inner(),
+        currency: raw.currency.into_inner(),
+        total_cap_minor,
+        per_tx_cap_minor,
+        uncovered_rule,
+        digest: hex::encode(Sha256::digest(text.as_bytes())),
+        source: text.to_string(),
+    })
+}
+
+/// The TOML as written, every key present and of the right type.
+fn read_raw(src: &Source<'_>) -> Result<RawPolicy, PolicyError> {
+    toml::from_str(src.text).map_err(|e| {
         // One line, so it reads well after `file:line:`; and an operator editing TOML thinks in
         // integers, not in the Rust types serde names.
         let reason = e
@@ -164,14 +216,16 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
         } else {
             e.span()
         };
-        err(span, reason)
-    })?;
-    let at = |s: &Range<usize>, reason: String| err(Some(s.clone()), reason);
+        src.error(span, reason)
+    })
+}
 
+/// Checks the naming keys (id, version, title, applicable law, currency); returns the version.
+fn check_names(src: &Source<'_>, raw: &RawPolicy) -> Result<u32, PolicyError> {
     let id = raw.id.get_ref();
     if !valid_id(id) {
-        return Err(at(
-            &raw.id.span(),
+        return Err(src.at(
+            &raw.id,
             format!(
                 "id {id:?} must be 1 to 64 of a-z, 0-9 and '-', starting with a letter or digit"
             ),
@@ -180,8 +234,8 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
     let version = match u32::try_from(*raw.version.get_ref()) {
         Ok(v) if v >= 1 => v,
         _ => {
-            return Err(at(
-                &raw.version.span(),
+            return Err(src.at(
+                &raw.version,
                 format!(
                     "version must be a whole number from 1 to {}, not {}",
                     u32::MAX,
@@ -195,72 +249,57 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
         ("applicable_law", &raw.applicable_law),
     ] {
         if field.get_ref().trim().is_empty() {
-            return Err(at(&field.span(), format!("{name} must not be empty")));
+            return Err(src.at(field, format!("{name} must not be empty")));
         }
     }
     let currency = raw.currency.get_ref();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(at(
-            &raw.currency.span(),
+        return Err(src.at(
+            &raw.currency,
             format!("currency {currency:?} must be an ISO 4217 code of three uppercase letters, e.g. \"EUR\""),
         ));
     }
+    Ok(version)
+}
+
+/// Checks both caps are in range and the per-transaction cap fits the total; returns
+/// (total, per transaction), minor units.
+fn check_caps(src: &Source<'_>, raw: &RawPolicy) -> Result<(i64, i64), PolicyError> {
     for (name, field) in [
         ("total_cap", &raw.total_cap),
         ("per_tx_cap", &raw.per_tx_cap),
     ] {
         let v = *field.get_ref();
         if v <= 0 || v > CAP_MAX {
-            return Err(at(
-                &field.span(),
+            return Err(src.at(
+                field,
                 format!("{name} must be between 1 and {CAP_MAX} minor units, not {v}"),
             ));
         }
     }
     let (total_cap, per_tx_cap) = (*raw.total_cap.get_ref(), *raw.per_tx_cap.get_ref());
     if per_tx_cap > total_cap {
-        return Err(at(
-            &raw.per_tx_cap.span(),
+        return Err(src.at(
+            &raw.per_tx_cap,
             format!("per_tx_cap {per_tx_cap} is larger than total_cap {total_cap}"),
         ));
     }
-    let uncovered_rule = match raw.uncovered_rule.get_ref().as_str() {
-        "strict" => UncoveredRule::Strict,
-        "capped" => UncoveredRule::Capped,
-        other => {
-            return Err(at(
-                &raw.uncovered_rule.span(),
-                format!("uncovered_rule {other:?} is unknown; expected \"strict\" or \"capped\""),
-            ))
-        }
-    };
-    let duration = |name: &str, field: &Spanned<String>| {
-        parse_duration(field.get_ref()).map_err(|why| at(&field.span(), format!("{name}: {why}")))
-    };
+    Ok((total_cap, per_tx_cap))
+}
 
-    Ok(Policy {
-        guarantee_validity_s: duration("guarantee_validity", &raw.guarantee_validity)?,
-        release_grace_s: duration("release_grace", &raw.release_grace)?,
-        dispute_window_s: duration("dispute_window", &raw.dispute_window)?,
-        complaint_response_time_s: duration(
-            "complaint_response_time",
-            &raw.complaint_response_time,
-        )?,
-        exchange_default_deadline_s: duration(
-            "exchange_default_deadline",
-            &raw.exchange_default_deadline,
-        )?,
-        id: id.clone(),
-        version,
-        title: raw.title.into_inner(),
-        applicable_law: raw.applicable_law.into_inner(),
-        currency: raw.currency.into_inner(),
-        total_cap_minor: total_cap,
-        per_tx_cap_minor: per_tx_cap,
-        uncovered_rule,
-        digest: hex::encode(Sha256::digest(text.as_bytes())),
-        source: text.to_string(),
-    })
+/// `"strict"` or `"capped"`.
+fn check_uncovered_rule(
+    src: &Source<'_>,
+    field: &Spanned<String>,
+) -> Result<UncoveredRule, PolicyError> {
+    match field.get_ref().as_str() {
+        "strict" => Ok(UncoveredRule::Strict),
+        "capped" => Ok(UncoveredRule::Capped),
+        other => Err(src.at(
+            field,
+            format!("uncovered_rule {other:?} is unknown; expected \"strict\" or \"capped\""),
+        )),
+    }
 }
 
 /// `[a-z0-9][a-z0-9-]{0,63}`.

@@ -6,8 +6,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::command::{sign_entry, Decision};
-use super::state::{to_json, GuaranteeRecord, GuaranteeState};
-use super::{Notary, NotaryError};
+use super::sequencer::StageCtx;
+use super::state::{to_json, GuaranteeRecord, GuaranteeState, State};
+use super::{Notary, NotaryError, Shared};
 use crate::model::entry::EntryKind;
 use crate::model::money::Money;
 use crate::model::registry::{
@@ -72,6 +73,90 @@ fn agreement_payload(a: &Agreement, change: &str, reason: Option<&str>) -> serde
     })
 }
 
+/// The buyer an agreement is made for: a registered party in the buyer role.
+fn check_buyer(st: &State, buyer_id: &str) -> Result<(), NotaryError> {
+    let buyer = st
+        .parties
+        .get(buyer_id)
+        .ok_or_else(|| NotaryError::unknown("unknown_party", "party", buyer_id))?;
+    if buyer.role != Role::Buyer {
+        return Err(NotaryError::invalid(
+            "not_a_buyer",
+            format!("{} is a seller, not a buyer", buyer.name),
+        ));
+    }
+    Ok(())
+}
+
+/// The keys an agreement lists, sorted and without repeats: those asked for, each a key of the
+/// buyer in good standing now, or by default all such keys; 1 to [`AGREEMENT_KEYS_MAX`].
+fn agreement_keys(
+    st: &State,
+    req: &NewAgreement,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, NotaryError> {
+    let good = |kid: &str| {
+        st.keys
+            .get(kid)
+            .is_some_and(|k| k.party_id == req.buyer_id && k.standing_at(now) == KeyStanding::Good)
+    };
+    let mut keys = match &req.keys {
+        Some(list) => {
+            if let Some(bad) = list.iter().find(|k| !good(k)) {
+                return Err(NotaryError::invalid(
+                    "bad_key",
+                    format!("key {bad} is not a registered key of this buyer in good standing"),
+                ));
+            }
+            list.clone()
+        }
+        None => st
+            .keys
+            .values()
+            .filter(|k| good(&k.key_id))
+            .map(|k| k.key_id.clone())
+            .collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Err(NotaryError::invalid(
+            "no_keys",
+            "the buyer has no key in good standing; register one first",
+        ));
+    }
+    if keys.len() > AGREEMENT_KEYS_MAX {
+        return Err(NotaryError::invalid(
+            "bad_key",
+            format!("at most {AGREEMENT_KEYS_MAX} keys"),
+        ));
+    }
+    Ok(keys)
+}
+
+/// Signs an agreement change (`change`: the agreement as changed, what changed, the reason) and
+/// records the agreement: the one write path of creation and status changes.
+fn write_agreement(
+    shared: &Shared,
+    st: &mut State,
+    ctx: &StageCtx,
+    change: (Agreement, &str, Option<&str>),
+    operator: Option<String>,
+) -> Result<Decision<Agreement>, NotaryError> {
+    let (a, what, reason) = change;
+    let payload = agreement_payload(&a, what, reason);
+    let (_, entry) = sign_entry(
+        &shared.notary_key,
+        ctx,
+        EntryKind::Agreement,
+        payload,
+        operator,
+    )?;
+    let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
+    st.agreements.insert(a.id.clone(), a.clone());
+    Ok(Decision::signed(entry, records, a))
+}
+
 impl Notary {
     /// Creates an agreement.
     pub async fn create_agreement(
@@ -82,16 +167,7 @@ impl Notary {
         let shared = self.shared.clone();
         self.command(move |ctx| {
             let mut st = shared.state.lock();
-            let buyer = st
-                .parties
-                .get(&req.buyer_id)
-                .ok_or_else(|| NotaryError::unknown("unknown_party", "party", &req.buyer_id))?;
-            if buyer.role != Role::Buyer {
-                return Err(NotaryError::invalid(
-                    "not_a_buyer",
-                    format!("{} is a seller, not a buyer", buyer.name),
-                ));
-            }
+            check_buyer(&st, &req.buyer_id)?;
             let policy = st
                 .policies
                 .latest(&req.policy_id)
@@ -108,46 +184,10 @@ impl Notary {
                     "valid_until is not in the future",
                 ));
             }
-            let good = |kid: &str| {
-                st.keys.get(kid).is_some_and(|k| {
-                    k.party_id == req.buyer_id && k.standing_at(ctx.now) == KeyStanding::Good
-                })
-            };
-            let mut keys = match &req.keys {
-                Some(list) => {
-                    if let Some(bad) = list.iter().find(|k| !good(k)) {
-                        return Err(NotaryError::invalid(
-                            "bad_key",
-                            format!(
-                                "key {bad} is not a registered key of this buyer in good standing"
-                            ),
-                        ));
-                    }
-                    list.clone()
-                }
-                None => st
-                    .keys
-                    .values()
-                    .filter(|k| good(&k.key_id))
-                    .map(|k| k.key_id.clone())
-                    .collect(),
-            };
-            keys.sort();
-            keys.dedup();
-            if keys.is_empty() {
-                return Err(NotaryError::invalid(
-                    "no_keys",
-                    "the buyer has no key in good standing; register one first",
-                ));
-            }
-            if keys.len() > AGREEMENT_KEYS_MAX {
-                return Err(NotaryError::invalid(
-                    "bad_key",
-                    format!("at most {AGREEMENT_KEYS_MAX} keys"),
-                ));
-            }
+            let keys = agreement_keys(&st, &req, ctx.now)?;
+            // Policy files are validated when loaded: a bad currency here is a bug.
             let currency = crate::model::money::Currency::parse(&policy.currency)
-                .map_err(|e| NotaryError::Corrupt(format!("policy currency: {e}")))?;
+                .map_err(|e| NotaryError::Bug(format!("policy currency: {e}")))?;
             let a = Agreement {
                 id: uuid::Uuid::now_v7().to_string(),
                 buyer_id: req.buyer_id.clone(),
@@ -162,18 +202,10 @@ impl Notary {
                 created_at: ctx.now,
                 log_index: ctx.index,
             };
-            let payload = agreement_payload(&a, "created", None);
-            let (_, entry) = sign_entry(
-                &shared.notary_key,
-                ctx,
-                EntryKind::Agreement,
-                payload,
-                operator,
-            )?;
-            let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
-            st.ledger.open_account(&a.id, a.total_cap_minor);
-            st.agreements.insert(a.id.clone(), a.clone());
-            Ok(Decision::signed(entry, records, a))
+            let (id, cap) = (a.id.clone(), a.total_cap_minor);
+            let decision = write_agreement(&shared, &mut st, ctx, (a, "created", None), operator)?;
+            st.ledger.open_account(&id, cap);
+            Ok(decision)
         })
         .await
     }
@@ -208,17 +240,8 @@ impl Notary {
             let mut a = a.clone();
             a.status = to;
             a.log_index = ctx.index;
-            let payload = agreement_payload(&a, "status", Some(&reason));
-            let (_, entry) = sign_entry(
-                &shared.notary_key,
-                ctx,
-                EntryKind::Agreement,
-                payload,
-                operator,
-            )?;
-            let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
-            st.agreements.insert(a.id.clone(), a.clone());
-            Ok(Decision::signed(entry, records, a))
+            let change = (a, "status", Some(reason.as_str()));
+            write_agreement(&shared, &mut st, ctx, change, operator)
         })
         .await
     }

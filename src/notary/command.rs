@@ -6,12 +6,10 @@ use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::sequencer::{reply, Job, StageCtx, Staged};
+use super::sequencer::{reply, Job, Records, StageCtx, Staged, StagedEntry};
 use super::{Notary, NotaryError};
 use crate::crypto::envelope::Envelope;
-use crate::model::entry::{EntryKind, LogEntry};
-use crate::model::time::rfc3339_ms;
-use crate::store::Cf;
+use crate::model::entry::EntryKind;
 
 /// Run after the batch is durable, before answering (e.g. drop `pending` entries).
 pub(crate) type AfterCommit = Box<dyn FnOnce() + Send>;
@@ -23,9 +21,9 @@ pub(crate) enum Decision<T> {
     /// Write this, then answer.
     Write {
         /// The log entry, if the command signed something.
-        entry: Option<LogEntry>,
+        entry: Option<StagedEntry>,
         /// Records beside it.
-        records: Vec<(Cf, Vec<u8>, Vec<u8>)>,
+        records: Records,
         /// The answer.
         value: T,
         /// Cleanup once durable.
@@ -35,7 +33,7 @@ pub(crate) enum Decision<T> {
 
 impl<T> Decision<T> {
     /// Write a signed entry and its records, then answer `value`.
-    pub fn signed(entry: LogEntry, records: Vec<(Cf, Vec<u8>, Vec<u8>)>, value: T) -> Self {
+    pub fn signed(entry: StagedEntry, records: Records, value: T) -> Self {
         Decision::Write {
             entry: Some(entry),
             records,
@@ -68,21 +66,18 @@ pub(crate) fn sign_entry(
     kind: EntryKind,
     mut payload: Value,
     operator: Option<String>,
-) -> Result<(Envelope, LogEntry), NotaryError> {
+) -> Result<(Envelope, StagedEntry), NotaryError> {
     let Some(obj) = payload.as_object_mut() else {
-        return Err(NotaryError::Corrupt("payload is not an object".into()));
+        return Err(NotaryError::Bug(format!(
+            "{} payload is not an object",
+            kind.as_str()
+        )));
     };
     obj.insert("log_index".into(), Value::from(ctx.index));
     let env = Envelope::sign(kind.as_str(), payload, key)
-        .map_err(|e| NotaryError::Corrupt(format!("signing {}: {e}", kind.as_str())))?;
-    let body = serde_json::to_value(&env).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-    let entry = LogEntry {
-        kind,
-        logged_at: rfc3339_ms(ctx.now),
-        operator,
-        body,
-    };
-    Ok((env, entry))
+        .map_err(|e| NotaryError::Signing(format!("{}: {e}", kind.as_str())))?;
+    let body = serde_json::to_value(&env).map_err(|e| NotaryError::Bug(e.to_string()))?;
+    Ok((env, ctx.entry(kind, operator, body)))
 }
 
 impl Notary {

@@ -1,26 +1,28 @@
 //! Guarantee certificates (DESIGN.md §6.3): decide a seller's request against the agreement and
 //! the ledger, sign a `guarantee` or a `refusal`, and later settle or release it. The same
 //! request id gets the same answer, byte for byte; exposure never exceeds the total cap.
+//!
+//! This file holds the types and the checks done on the caller's task; what runs on the
+//! sequencer is in `request` (decide, sign, reserve) and `close` (settle, release).
 
-use chrono::Duration;
+mod close;
+mod request;
+
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use self::close::{closing_reason, stage_close, CloseRequest};
+use self::request::{stage_request, CheckedRequest};
 use super::agreements::unknown_agreement;
-use super::command::{sign_entry, AfterCommit, Decision};
-use super::state::{
-    order_key, request_key, to_json, GuaranteeRecord, GuaranteeState, StoredAnswer,
-};
-use super::{Notary, NotaryError};
+use super::command::Decision;
+use super::state::{GuaranteeRecord, GuaranteeState};
+use super::{Notary, NotaryError, Shared};
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::to_canonical_json;
-use crate::model::entry::{EntryKind, LogEntry};
-use crate::model::ledger::{decide, Refusal, RequestFacts, Reservation};
+use crate::model::ledger::{decide, Refusal, RequestFacts};
 use crate::model::money::Money;
 use crate::model::registry::KeyStanding;
-use crate::model::time::rfc3339_ms;
 use crate::store::Cf;
 
 /// Longest request id, in bytes.
@@ -177,9 +179,23 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     Ok(p)
 }
 
-fn body_of(value: &serde_json::Value) -> Result<String, NotaryError> {
-    let bytes = to_canonical_json(value).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| NotaryError::Corrupt(e.to_string()))
+/// Only the seller a guarantee was issued to may read or close it (the notary may too).
+fn check_owner(caller: &Caller, record: &GuaranteeRecord) -> Result<(), NotaryError> {
+    match caller {
+        Caller::Seller(s) if *s != record.seller_id => Err(NotaryError::Forbidden(
+            "this guarantee was issued to another seller".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A guarantee as stored on disk.
+fn stored_guarantee(shared: &Shared, id: &str) -> Result<GuaranteeRecord, NotaryError> {
+    let raw = shared
+        .store
+        .get(Cf::Guarantees, id.as_bytes())?
+        .ok_or_else(|| unknown_guarantee(id))?;
+    serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(e.to_string()))
 }
 
 impl Notary {
@@ -189,6 +205,19 @@ impl Notary {
         req: GuaranteeRequest,
         caller: &str,
     ) -> Result<GuaranteeAnswer, NotaryError> {
+        let checked = self.check_request(req, caller)?;
+        let shared = self.shared.clone();
+        self.command(move |ctx| stage_request(&shared, ctx, checked))
+            .await
+    }
+
+    /// The checks of a request that need no ledger state (who asks, the request id, the order's
+    /// form and signature), done on the caller's task, off the sequencer thread.
+    fn check_request(
+        &self,
+        req: GuaranteeRequest,
+        caller: &str,
+    ) -> Result<CheckedRequest, NotaryError> {
         if req.seller_id != caller {
             return Err(NotaryError::Forbidden(
                 "seller_id is not the seller this API token belongs to".into(),
@@ -200,169 +229,17 @@ impl Notary {
             to_canonical_json(&req)
                 .map_err(|e| NotaryError::invalid("bad_request", e.to_string()))?,
         ));
-        // Signature checks need no ledger state: done here, off the sequencer thread.
         let signed_by = if order.seller_id == req.seller_id {
             self.verify_order_signature(&req.order)
         } else {
             None
         };
-        let shared = self.shared.clone();
-        self.command(move |ctx| {
-            let mut st = shared.state.lock();
-            let rkey = request_key(&req.seller_id, &req.request_id);
-            let earlier = match st.pending.requests.get(&rkey) {
-                Some(a) => Some((a.clone(), true)),
-                None => shared
-                    .store
-                    .get(Cf::Requests, &rkey)?
-                    .map(|raw| serde_json::from_slice::<StoredAnswer>(&raw))
-                    .transpose()
-                    .map_err(|e| NotaryError::Corrupt(e.to_string()))?
-                    .map(|a| (a, false)),
-            };
-            if let Some((a, staged)) = earlier {
-                if a.request_digest != request_digest {
-                    return Err(NotaryError::Conflict {
-                        code: "request_id_reused",
-                        message: "this request_id was used for a different request".into(),
-                    });
-                }
-                let value = GuaranteeAnswer {
-                    status: a.status,
-                    body: a.body,
-                };
-                // An answer still waiting for its batch must not leave before it is durable.
-                return Ok(Decision::earlier(value, staged));
-            }
-            let ag = st
-                .agreements
-                .get(&req.agreement_id)
-                .ok_or_else(|| unknown_agreement(&req.agreement_id))?
-                .clone();
-            let policy = st
-                .policies
-                .get(&ag.policy)
-                .ok_or_else(|| NotaryError::Corrupt(format!("policy of agreement {}", ag.id)))?
-                .clone();
-            let okey = order_key(&ag.id, &order.order_digest);
-            let duplicate = st.pending.orders.contains_key(&okey)
-                || shared.store.get(Cf::Orders, &okey)?.is_some();
-            let key_standing = signed_by
-                .as_deref()
-                .and_then(|k| st.keys.get(k))
-                .map_or(KeyStanding::Good, |k| k.standing_at(ctx.now));
-            let facts = RequestFacts {
-                agreement: &ag,
-                now: ctx.now,
-                signed_by: signed_by.as_deref(),
-                key_standing,
-                amount: req.amount,
-                order_amount: order.amount,
-                exposure_minor: st.ledger.exposure(&ag.id),
-                duplicate,
-            };
-            let decision = decide(&facts);
-            let mut records = Vec::new();
-            let (entry, status, body, gid) = match decision {
-                Ok(()) => {
-                    let gid = uuid::Uuid::now_v7().to_string();
-                    let expires_at = ctx.now + Duration::seconds(policy.guarantee_validity_s);
-                    let release_at = expires_at + Duration::seconds(policy.release_grace_s);
-                    let payload = json!({
-                        "guarantee_id": gid,
-                        "request_id": req.request_id,
-                        "agreement_id": ag.id,
-                        "buyer": ag.buyer_id,
-                        "seller_id": req.seller_id,
-                        "amount": req.amount,
-                        "order_digest": order.order_digest,
-                        "key_id": signed_by,
-                        "key_status": "not_revoked",
-                        "issued_at": rfc3339_ms(ctx.now),
-                        "expires_at": rfc3339_ms(expires_at),
-                        "policy_id": policy.id,
-                        "policy_version": policy.version,
-                        "policy_digest": policy.digest,
-                    });
-                    let (env, entry) =
-                        sign_entry(&shared.notary_key, ctx, EntryKind::Guarantee, payload, None)?;
-                    st.ledger
-                        .reserve(
-                            &gid,
-                            Reservation {
-                                agreement_id: ag.id.clone(),
-                                amount_minor: req.amount.minor,
-                                release_at,
-                            },
-                        )
-                        // `decide` granted it, so the ledger must accept it: anything else is a bug.
-                        .map_err(|e| NotaryError::Corrupt(format!("ledger: {e}")))?;
-                    let record = GuaranteeRecord {
-                        guarantee_id: gid.clone(),
-                        agreement_id: ag.id.clone(),
-                        buyer_id: ag.buyer_id.clone(),
-                        seller_id: req.seller_id.clone(),
-                        request_id: req.request_id.clone(),
-                        amount: req.amount,
-                        order_digest: order.order_digest.clone(),
-                        release_at,
-                        state: GuaranteeState::Outstanding,
-                        guarantee: env.clone(),
-                        closing: None,
-                    };
-                    records.push((Cf::Guarantees, gid.as_bytes().to_vec(), to_json(&record)?));
-                    records.push((Cf::Orders, okey.clone(), gid.as_bytes().to_vec()));
-                    st.pending.orders.insert(okey.clone(), gid.clone());
-                    st.pending.guarantees.insert(gid.clone(), record);
-                    let body = body_of(&json!({"decision": "granted", "guarantee": env}))?;
-                    (entry, 201u16, body, Some(gid))
-                }
-                Err(reason) => {
-                    let payload = json!({
-                        "refusal_id": uuid::Uuid::now_v7().to_string(),
-                        "request_id": req.request_id,
-                        "agreement_id": ag.id,
-                        "seller_id": req.seller_id,
-                        "amount": req.amount,
-                        "order_digest": order.order_digest,
-                        "reason": reason.code(),
-                        "issued_at": rfc3339_ms(ctx.now),
-                    });
-                    let (env, entry) =
-                        sign_entry(&shared.notary_key, ctx, EntryKind::Refusal, payload, None)?;
-                    let body = body_of(
-                        &json!({"decision": "refused", "reason": reason.code(), "refusal": env}),
-                    )?;
-                    (entry, 200u16, body, None)
-                }
-            };
-            let answer = StoredAnswer {
-                request_digest,
-                status,
-                body: body.clone(),
-            };
-            records.push((Cf::Requests, rkey.clone(), to_json(&answer)?));
-            st.pending.requests.insert(rkey.clone(), answer);
-            let cleanup = shared.clone();
-            let after: AfterCommit = Box::new(move || {
-                let mut st = cleanup.state.lock();
-                st.pending.requests.remove(&rkey);
-                st.pending.orders.remove(&okey);
-                if let Some(g) = gid {
-                    st.pending.guarantees.remove(&g);
-                }
-            });
-            if let Ok(()) = decision {
-                shared.guarantee_rate.record(1);
-            }
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: GuaranteeAnswer { status, body },
-                after: Some(after),
-            })
+        Ok(CheckedRequest {
+            req,
+            order,
+            request_digest,
+            signed_by,
         })
-        .await
     }
 
     /// The key id of the first signature on `order` that verifies with a registered key.
@@ -387,20 +264,8 @@ impl Notary {
 
     /// A guarantee, for its seller (or the notary).
     pub fn guarantee(&self, id: &str, caller: &Caller) -> Result<GuaranteeView, NotaryError> {
-        let raw = self
-            .shared
-            .store
-            .get(Cf::Guarantees, id.as_bytes())?
-            .ok_or_else(|| unknown_guarantee(id))?;
-        let r: GuaranteeRecord =
-            serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-        if let Caller::Seller(s) = caller {
-            if *s != r.seller_id {
-                return Err(NotaryError::Forbidden(
-                    "this guarantee was issued to another seller".into(),
-                ));
-            }
-        }
+        let r = stored_guarantee(&self.shared, id)?;
+        check_owner(caller, &r)?;
         Ok(view(&r))
     }
 
@@ -414,108 +279,16 @@ impl Notary {
         reason: Option<String>,
         operator: Option<String>,
     ) -> Result<GuaranteeView, NotaryError> {
-        let reason = match (how, reason) {
-            (Closing::Settle, _) => None,
-            (Closing::Release, None) => Some("cancelled".to_string()),
-            (Closing::Release, Some(r)) => {
-                let notary_only = r == "expired" && matches!(caller, Caller::Notary);
-                if !RELEASE_REASONS.contains(&r.as_str()) && !notary_only {
-                    return Err(NotaryError::invalid(
-                        "bad_reason",
-                        format!(
-                            "release reason must be one of {}",
-                            RELEASE_REASONS.join(", ")
-                        ),
-                    ));
-                }
-                Some(r)
-            }
+        let close = CloseRequest {
+            id: id.to_string(),
+            reason: closing_reason(how, reason, &caller)?,
+            caller,
+            how,
+            operator,
         };
-        let id = id.to_string();
         let shared = self.shared.clone();
-        self.command(move |ctx| {
-            let mut st = shared.state.lock();
-            let (record, staged) = match st.pending.guarantees.get(&id) {
-                Some(r) => (r.clone(), true),
-                None => {
-                    let raw = shared
-                        .store
-                        .get(Cf::Guarantees, id.as_bytes())?
-                        .ok_or_else(|| unknown_guarantee(&id))?;
-                    let r: GuaranteeRecord = serde_json::from_slice(&raw)
-                        .map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-                    (r, false)
-                }
-            };
-            if let Caller::Seller(s) = &caller {
-                if *s != record.seller_id {
-                    return Err(NotaryError::Forbidden(
-                        "this guarantee was issued to another seller".into(),
-                    ));
-                }
-            }
-            let target = match how {
-                Closing::Settle => GuaranteeState::Settled,
-                Closing::Release => GuaranteeState::Released,
-            };
-            if record.state != GuaranteeState::Outstanding {
-                if record.state != target {
-                    return Err(NotaryError::Conflict {
-                        code: if record.state == GuaranteeState::Settled {
-                            "already_settled"
-                        } else {
-                            "already_released"
-                        },
-                        message: format!("guarantee {id} is already {}", record.state.as_str()),
-                    });
-                }
-                let value = view(&record);
-                return Ok(Decision::earlier(value, staged));
-            }
-            if reason.as_deref() == Some("expired") && record.release_at > ctx.now {
-                return Err(NotaryError::Conflict {
-                    code: "not_due",
-                    message: format!("guarantee {id} is not due for release"),
-                });
-            }
-            let (kind, outcome) = match how {
-                Closing::Settle => (EntryKind::Settlement, "settled"),
-                Closing::Release => (EntryKind::Release, "released"),
-            };
-            let payload = json!({
-                "guarantee_id": id,
-                "agreement_id": record.agreement_id,
-                "seller_id": record.seller_id,
-                "amount": record.amount,
-                "outcome": outcome,
-                "reason": reason,
-                "closed_at": rfc3339_ms(ctx.now),
-            });
-            let (env, entry): (Envelope, LogEntry) =
-                sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
-            if st.ledger.close(&id).is_none() {
-                return Err(NotaryError::Corrupt(format!(
-                    "guarantee {id} outstanding on disk but not in the ledger"
-                )));
-            }
-            let mut record = record;
-            record.state = target;
-            record.closing = Some(env);
-            let records = vec![(Cf::Guarantees, id.as_bytes().to_vec(), to_json(&record)?)];
-            let value = view(&record);
-            st.pending.guarantees.insert(id.clone(), record);
-            let cleanup = shared.clone();
-            let after: AfterCommit = Box::new(move || {
-                cleanup.state.lock().pending.guarantees.remove(&id);
-            });
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value,
-                after: Some(after),
-            })
-        })
-        .await
+        self.command(move |ctx| stage_close(&shared, ctx, close))
+            .await
     }
 
     /// Releases (reason `expired`) every outstanding guarantee whose expiry plus the policy's grace

@@ -44,8 +44,7 @@ use crate::crypto::tsa::TsaSigner;
 use crate::log::checkpoint::vkey;
 use crate::log::LogError;
 use crate::model::canonical::CanonicalError;
-use crate::model::entry::{EntryKind, LogEntry};
-use crate::model::time::rfc3339_ms;
+use crate::model::entry::EntryKind;
 use crate::store::{Store, StoreError};
 
 /// Most commands waiting for the sequencer; past it callers get `Overloaded` (HTTP 503).
@@ -72,6 +71,12 @@ pub enum NotaryError {
     /// Stored data contradicts itself: the notary refuses to continue on it.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The notary's own code broke one of its invariants (not the data's fault): a bug.
+    #[error("internal error (a bug in the notary): {0}")]
+    Bug(String),
+    /// Signing an object the notary built failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
     /// The queue is full.
     #[error("the notary is busy; retry shortly")]
     Overloaded,
@@ -144,7 +149,11 @@ impl NotaryError {
         match self {
             NotaryError::Store(_) | NotaryError::CommitFailed(_) => "storage_failure",
             NotaryError::DataDir(_) => "data_dir",
-            NotaryError::Log(_) | NotaryError::Canonical(_) | NotaryError::Tsa(_) => "internal",
+            NotaryError::Log(_)
+            | NotaryError::Canonical(_)
+            | NotaryError::Tsa(_)
+            | NotaryError::Bug(_)
+            | NotaryError::Signing(_) => "internal",
             NotaryError::Corrupt(_) => "corrupt",
             NotaryError::Overloaded => "overloaded",
             NotaryError::Unavailable => "unavailable",
@@ -236,8 +245,7 @@ impl Notary {
         Store::create(&dir.db_path())?;
         let (notary, thread, new_policies) = Self::start(dir, material, system_clock())?;
         let identity = notary.identity().clone();
-        let body =
-            serde_json::to_value(&identity).map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+        let body = serde_json::to_value(&identity).map_err(|e| NotaryError::Bug(e.to_string()))?;
         notary
             .log_plain(EntryKind::NotaryIdentity, None, body)
             .await?;
@@ -246,7 +254,7 @@ impl Notary {
         drop(notary);
         tokio::task::spawn_blocking(move || thread.join())
             .await
-            .map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+            .map_err(|e| NotaryError::Bug(e.to_string()))?;
         Ok(identity)
     }
 
@@ -374,12 +382,7 @@ impl Notary {
         let job: Job = Box::new(move |ctx| {
             let index = ctx.index;
             Some(sequencer::Staged {
-                entry: Some(LogEntry {
-                    kind,
-                    logged_at: rfc3339_ms(ctx.now),
-                    operator,
-                    body,
-                }),
+                entry: Some(ctx.entry(kind, operator, body)),
                 records: Vec::new(),
                 finish: Box::new(move |r| {
                     sequencer::reply(

@@ -9,10 +9,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::command::{sign_entry, Decision};
-use super::state::to_json;
-use super::{Notary, NotaryError};
+use super::sequencer::{Records, StageCtx};
+use super::state::{to_json, State};
+use super::{Notary, NotaryError, Shared};
 use crate::crypto::keys::key_id;
-use crate::crypto::x509::{parse_buyer_certificate, parse_crl};
+use crate::crypto::x509::{parse_buyer_certificate, parse_crl, Crl, RevokedSerial};
 use crate::model::entry::EntryKind;
 use crate::model::registry::{
     check_name, check_reason, KeyRecord, KeySource, Party, Revocation, Role,
@@ -67,7 +68,7 @@ struct ResolvedKey {
 /// Checks a key input against the CA roots and the registered keys at `now`. The one place the
 /// rules for a new key live: used to register it and to check it before registering its owner.
 fn resolve_key(
-    st: &super::state::State,
+    st: &State,
     input: &KeyInput,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ResolvedKey, NotaryError> {
@@ -105,6 +106,83 @@ fn resolve_key(
         source,
         cert_der,
     })
+}
+
+/// Signs a key change (`signed`: kind, payload, operator) and records the key as changed: the
+/// one write path of registrations and revocations.
+fn write_key(
+    shared: &Shared,
+    st: &mut State,
+    ctx: &StageCtx,
+    signed: (EntryKind, serde_json::Value, Option<String>),
+    key: KeyRecord,
+) -> Result<Decision<KeyRecord>, NotaryError> {
+    let (kind, payload, operator) = signed;
+    let (_, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
+    let records = vec![(Cf::Keys, key.key_id.as_bytes().to_vec(), to_json(&key)?)];
+    st.keys.insert(key.key_id.clone(), key.clone());
+    Ok(Decision::signed(entry, records, key))
+}
+
+/// The registered certificate keys of the CRL's CA that it lists and that are not revoked yet,
+/// by key id, with their CRL entry; and how many it lists that were revoked already.
+fn listed_keys(st: &State, crl: &Crl) -> (Vec<(String, RevokedSerial)>, usize) {
+    let mut listed = Vec::new();
+    let mut already = 0;
+    for k in st.keys.values() {
+        let KeySource::X509 {
+            serial_hex,
+            ca_key_id,
+            ..
+        } = &k.source
+        else {
+            continue;
+        };
+        if *ca_key_id != crl.ca_key_id {
+            continue;
+        }
+        if let Some(e) = crl.revoked.iter().find(|e| e.serial_hex == *serial_hex) {
+            if k.revocation.is_some() {
+                already += 1;
+            } else {
+                listed.push((k.key_id.clone(), e.clone()));
+            }
+        }
+    }
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    (listed, already)
+}
+
+/// The listed keys with their revocation recorded (now, with the CRL's date as the claimed time),
+/// and the items of the signed revocation; memory is not changed yet.
+fn crl_revocations(
+    st: &State,
+    ctx: &StageCtx,
+    listed: &[(String, RevokedSerial)],
+) -> (Vec<KeyRecord>, Vec<serde_json::Value>) {
+    let mut keys = Vec::with_capacity(listed.len());
+    let mut items = Vec::with_capacity(listed.len());
+    for (kid, e) in listed {
+        let Some(key) = st.keys.get(kid) else {
+            continue;
+        };
+        let mut key = key.clone();
+        key.revocation = Some(Revocation {
+            registered_at: ctx.now,
+            reason: e.reason.clone().unwrap_or_else(|| "listed in CRL".into()),
+            source: "crl".into(),
+            claimed_at: Some(e.revocation_date),
+            log_index: ctx.index,
+        });
+        items.push(json!({
+            "key_id": kid,
+            "party_id": key.party_id,
+            "serial": e.serial_hex,
+            "claimed_at": rfc3339_ms(e.revocation_date),
+        }));
+        keys.push(key);
+    }
+    (keys, items)
 }
 
 /// SHA-256 of a seller API token, as stored.
@@ -239,16 +317,8 @@ impl Notary {
                     base64::engine::general_purpose::STANDARD.encode(der).into(),
                 );
             }
-            let (_, entry) = sign_entry(
-                &shared.notary_key,
-                ctx,
-                EntryKind::KeyRegistration,
-                payload,
-                operator,
-            )?;
-            let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&record)?)];
-            st.keys.insert(kid, record.clone());
-            Ok(Decision::signed(entry, records, record))
+            let signed = (EntryKind::KeyRegistration, payload, operator);
+            write_key(&shared, &mut st, ctx, signed, record)
         })
         .await
     }
@@ -288,16 +358,13 @@ impl Notary {
                 "revoked": [{"key_id": kid, "party_id": key.party_id}],
                 "registered_at": rfc3339_ms(ctx.now),
             });
-            let (_, entry) = sign_entry(
-                &shared.notary_key,
+            write_key(
+                &shared,
+                &mut st,
                 ctx,
-                EntryKind::Revocation,
-                payload,
-                operator,
-            )?;
-            let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&key)?)];
-            st.keys.insert(kid, key.clone());
-            Ok(Decision::signed(entry, records, key))
+                (EntryKind::Revocation, payload, operator),
+                key,
+            )
         })
         .await
     }
@@ -314,62 +381,18 @@ impl Notary {
             let mut st = shared.state.lock();
             let crl = parse_crl(&crl_bytes, &st.ca_roots)
                 .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
-            let mut revoked = Vec::new();
-            let mut already = 0;
-            let mut listed = Vec::new();
-            for k in st.keys.values() {
-                let KeySource::X509 {
-                    serial_hex,
-                    ca_key_id,
-                    ..
-                } = &k.source
-                else {
-                    continue;
-                };
-                if *ca_key_id != crl.ca_key_id {
-                    continue;
-                }
-                if let Some(e) = crl.revoked.iter().find(|e| e.serial_hex == *serial_hex) {
-                    if k.revocation.is_some() {
-                        already += 1;
-                    } else {
-                        listed.push((k.key_id.clone(), e.clone()));
-                    }
-                }
-            }
-            listed.sort_by(|a, b| a.0.cmp(&b.0));
+            let (listed, already_revoked) = listed_keys(&st, &crl);
             let summary = |revoked: Vec<String>, log_index| CrlImport {
                 issuer: crl.issuer.clone(),
                 entries: crl.revoked.len(),
                 revoked,
-                already_revoked: already,
+                already_revoked,
                 log_index,
             };
             if listed.is_empty() {
                 return Ok(Decision::Now(summary(Vec::new(), None)));
             }
-            let mut records = Vec::new();
-            let mut items = Vec::new();
-            for (kid, e) in &listed {
-                let Some(key) = st.keys.get_mut(kid) else {
-                    continue;
-                };
-                key.revocation = Some(Revocation {
-                    registered_at: ctx.now,
-                    reason: e.reason.clone().unwrap_or_else(|| "listed in CRL".into()),
-                    source: "crl".into(),
-                    claimed_at: Some(e.revocation_date),
-                    log_index: ctx.index,
-                });
-                items.push(json!({
-                    "key_id": kid,
-                    "party_id": key.party_id,
-                    "serial": e.serial_hex,
-                    "claimed_at": rfc3339_ms(e.revocation_date),
-                }));
-                records.push((Cf::Keys, kid.as_bytes().to_vec(), to_json(&*key)?));
-                revoked.push(kid.clone());
-            }
+            let (keys, items) = crl_revocations(&st, ctx, &listed);
             let payload = json!({
                 "source": "crl",
                 "reason": "CRL import",
@@ -385,12 +408,18 @@ impl Notary {
                 payload,
                 operator,
             )?;
-            Ok(Decision::Write {
-                entry: Some(entry),
+            let records = keys
+                .iter()
+                .map(|k| Ok((Cf::Keys, k.key_id.as_bytes().to_vec(), to_json(k)?)))
+                .collect::<Result<Records, NotaryError>>()?;
+            let revoked = keys.iter().map(|k| k.key_id.clone()).collect();
+            st.keys
+                .extend(keys.into_iter().map(|k| (k.key_id.clone(), k)));
+            Ok(Decision::signed(
+                entry,
                 records,
-                value: summary(revoked, Some(ctx.index)),
-                after: None,
-            })
+                summary(revoked, Some(ctx.index)),
+            ))
         })
         .await
     }

@@ -2,7 +2,12 @@
 //! stages each command (decide, sign, build the log entry with its index), appends every entry to
 //! the Merkle log, signs a checkpoint, writes it all in one synced batch, and only then answers.
 //! No answer carries a signature that is not durably in the log (DESIGN.md §10, invariant 2).
+//!
+//! Each entry is staged at an index its signed payload already carries; the tree must append it
+//! exactly there, and a check failed while staging (a panic) or committing stops the notary
+//! (fail-stop): it signs nothing more until restarted, and the batch is not answered.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -14,7 +19,8 @@ use super::hashes::StoreHashes;
 use super::NotaryError;
 use crate::log::checkpoint::{sign_checkpoint, Checkpoint};
 use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
-use crate::model::entry::LogEntry;
+use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::time::rfc3339_ms;
 use crate::store::{u64_key, Batch, Cf, Store};
 
 /// Most commands committed in one batch: bounds a batch's memory and its latency.
@@ -27,15 +33,18 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// A command's work once decided and signed, waiting for the batch to be durable.
 pub(crate) struct Staged {
-    /// The log entry; its index was fixed when it was staged. `None` for a command that signs
-    /// nothing but must still answer only after this batch is durable (a retry that found its
-    /// first answer staged in the same batch).
-    pub entry: Option<LogEntry>,
+    /// The log entry and its index. `None` for a command that signs nothing but must still
+    /// answer only after this batch is durable (a retry that found its first answer staged in
+    /// the same batch).
+    pub entry: Option<StagedEntry>,
     /// Records to write beside the leaf.
-    pub records: Vec<(Cf, Vec<u8>, Vec<u8>)>,
+    pub records: Records,
     /// Called once with the commit's outcome: answers the caller.
     pub finish: Finish,
 }
+
+/// Records a command writes beside its log leaf: (column family, key, value).
+pub(crate) type Records = Vec<(Cf, Vec<u8>, Vec<u8>)>;
 
 /// Answers a staged command's caller once its batch is durable, or failed.
 pub(crate) type Finish = Box<dyn FnOnce(Result<(), CommitFailed>) + Send>;
@@ -44,12 +53,41 @@ pub(crate) type Finish = Box<dyn FnOnce(Result<(), CommitFailed>) + Send>;
 #[derive(Clone, Debug)]
 pub struct CommitFailed(pub String);
 
+/// A log entry with the index it was staged at: the `log_index` (or serial) its signed content
+/// promises. The commit checks the tree appends it exactly there.
+pub(crate) struct StagedEntry {
+    /// Index promised when staging.
+    pub index: u64,
+    /// The leaf.
+    pub entry: LogEntry,
+}
+
 /// What a command needs to stage itself.
 pub(crate) struct StageCtx {
     /// The log index its entry will get.
     pub index: u64,
     /// Now, never earlier than the previous command's time.
     pub now: DateTime<Utc>,
+}
+
+impl StageCtx {
+    /// The entry this command logs, at `self.index`, logged now.
+    pub fn entry(
+        &self,
+        kind: EntryKind,
+        operator: Option<String>,
+        body: serde_json::Value,
+    ) -> StagedEntry {
+        StagedEntry {
+            index: self.index,
+            entry: LogEntry {
+                kind,
+                logged_at: rfc3339_ms(self.now),
+                operator,
+                body,
+            },
+        }
+    }
 }
 
 /// A unit of work sent to the sequencer. It decides and signs inside `stage` and returns what to
@@ -196,13 +234,34 @@ impl Core {
             .commit(staged, &mut finishes)
             .map_err(|e| CommitFailed(e.to_string()));
         if let Err(CommitFailed(e)) = &result {
-            // Fail-stop: the disk may or may not hold the batch; only a restart, which re-reads
-            // the frontier from disk, can continue safely.
-            self.published.failed.store(true, Ordering::Release);
-            tracing::error!("commit failed, notary stops signing: {e}");
+            // The disk may or may not hold the batch.
+            self.stop(&format!("commit failed: {e}"));
         }
         for finish in finishes {
             finish(result.clone());
+        }
+    }
+
+    /// Fail-stop: after a failed write or a failed check, memory or disk may not be what the
+    /// next batch assumes; only a restart, which rebuilds everything from disk and checks it, can
+    /// continue safely. Until then every command is refused as `Unavailable`.
+    fn stop(&self, why: &str) {
+        self.published.failed.store(true, Ordering::Release);
+        tracing::error!("notary stops signing: {why}");
+    }
+
+    /// Runs a batch; a panic while staging (a failed assertion, such as the ledger's
+    /// exposure <= total_cap) stops the notary. The batch's callers are not answered: dropping
+    /// their reply channels gives them `Unavailable`.
+    fn run_batch_or_stop(&mut self, jobs: Vec<Job>) {
+        let run = std::panic::catch_unwind(AssertUnwindSafe(|| self.run_batch(jobs)));
+        if let Err(panic) = run {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a check panicked");
+            self.stop(&format!("a check failed while staging: {why}"));
         }
     }
 
@@ -216,9 +275,10 @@ impl Core {
         let mut tree = PendingHashes::new(&base, self.log_size);
         for s in staged {
             finishes.push(s.finish);
-            if let Some(entry) = &s.entry {
-                let bytes = entry.to_bytes()?;
+            if let Some(staged) = &s.entry {
+                let bytes = staged.entry.to_bytes()?;
                 let index = tree.append(leaf_hash(&bytes))?;
+                check_appended_at(staged.index, index)?;
                 self.store
                     .put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
             }
@@ -249,6 +309,18 @@ impl Core {
     }
 }
 
+/// The pair of `StageCtx::index`: the tree put the entry at the index its signed content
+/// promises. Checked in every build; a mismatch fails the commit before anything is written.
+fn check_appended_at(staged: u64, appended: u64) -> Result<(), NotaryError> {
+    if staged == appended {
+        Ok(())
+    } else {
+        Err(NotaryError::Bug(format!(
+            "entry staged at log index {staged} was appended at {appended}"
+        )))
+    }
+}
+
 /// Runs the sequencer on its own thread until every sender is dropped.
 pub(crate) fn spawn(
     mut core: Core,
@@ -270,7 +342,7 @@ pub(crate) fn spawn(
                     drop(jobs);
                     continue;
                 }
-                core.run_batch(jobs);
+                core.run_batch_or_stop(jobs);
             }
         })
 }
@@ -279,3 +351,7 @@ pub(crate) fn spawn(
 pub(crate) fn reply<T>(tx: oneshot::Sender<T>, value: T) {
     let _ = tx.send(value);
 }
+
+#[cfg(test)]
+#[path = "sequencer_tests.rs"]
+mod tests;

@@ -7,10 +7,10 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::reads::TimestampRecord;
-use super::sequencer::{reply, Job, Staged};
-use super::{Notary, NotaryError};
+use super::sequencer::{reply, Job, Records, StageCtx, Staged, StagedEntry};
+use super::{Notary, NotaryError, Shared};
 use crate::crypto::tsa::{self, TimestampQuery, TokenParams};
-use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::entry::EntryKind;
 use crate::model::time::rfc3339_ms;
 use crate::store::{u64_key, Cf};
 
@@ -60,55 +60,16 @@ impl Notary {
         let (tx, rx) = oneshot::channel();
         let shared = self.shared.clone();
         let job: Job = Box::new(move |ctx| {
-            let params = TokenParams {
-                serial: ctx.index,
-                gen_time: ctx.now,
-                policy: shared.policy,
-                accuracy_ms: shared.config.timestamp.accuracy_ms,
-            };
-            let response_der = match tsa::issue_response(&shared.tsa, &query, &params) {
-                Ok(der) => der,
+            let (entry, records, receipt) = match stage_stamp(&shared, ctx, &query, operator) {
+                Ok(staged) => staged,
                 Err(e) => {
-                    reply(tx, Err(NotaryError::Tsa(e.to_string())));
+                    reply(tx, Err(e));
                     return None;
                 }
-            };
-            let record = TimestampRecord {
-                serial: ctx.index,
-                gen_time: rfc3339_ms(ctx.now),
-                hash_alg: query.hash_alg.name().to_string(),
-                imprint: hex::encode(&query.imprint),
-                operator: operator.clone(),
-            };
-            let body = json!({
-                "record": record,
-                "response": base64::engine::general_purpose::STANDARD.encode(&response_der),
-            });
-            let record_json = match serde_json::to_vec(&record) {
-                Ok(v) => v,
-                Err(e) => {
-                    reply(tx, Err(NotaryError::Corrupt(e.to_string())));
-                    return None;
-                }
-            };
-            let mut by_digest = query.imprint.clone();
-            by_digest.extend_from_slice(&u64_key(ctx.index));
-            let receipt = StampReceipt {
-                response_der,
-                serial: ctx.index,
-                gen_time: ctx.now,
             };
             Some(Staged {
-                entry: Some(LogEntry {
-                    kind: EntryKind::Timestamp,
-                    logged_at: rfc3339_ms(ctx.now),
-                    operator,
-                    body,
-                }),
-                records: vec![
-                    (Cf::Timestamps, u64_key(ctx.index).to_vec(), record_json),
-                    (Cf::TimestampsByDigest, by_digest, Vec::new()),
-                ],
+                entry: Some(entry),
+                records,
                 finish: Box::new(move |r| {
                     if r.is_ok() {
                         shared.stamp_rate.record(1);
@@ -124,4 +85,50 @@ impl Notary {
         self.submit(job)?;
         rx.await.map_err(|_| NotaryError::Unavailable)?
     }
+}
+
+/// Issues the token whose serial is `ctx.index` and builds its log entry, its records (by serial
+/// and by imprint) and the receipt to answer with once durable.
+fn stage_stamp(
+    shared: &Shared,
+    ctx: &StageCtx,
+    query: &TimestampQuery,
+    operator: Option<String>,
+) -> Result<(StagedEntry, Records, StampReceipt), NotaryError> {
+    let params = TokenParams {
+        serial: ctx.index,
+        gen_time: ctx.now,
+        policy: shared.policy,
+        accuracy_ms: shared.config.timestamp.accuracy_ms,
+    };
+    let response_der = tsa::issue_response(&shared.tsa, query, &params)
+        .map_err(|e| NotaryError::Tsa(e.to_string()))?;
+    let record = TimestampRecord {
+        serial: ctx.index,
+        gen_time: rfc3339_ms(ctx.now),
+        hash_alg: query.hash_alg.name().to_string(),
+        imprint: hex::encode(&query.imprint),
+        operator: operator.clone(),
+    };
+    let body = json!({
+        "record": record,
+        "response": base64::engine::general_purpose::STANDARD.encode(&response_der),
+    });
+    let record_json = serde_json::to_vec(&record).map_err(|e| NotaryError::Bug(e.to_string()))?;
+    let mut by_digest = query.imprint.clone();
+    by_digest.extend_from_slice(&u64_key(ctx.index));
+    let records = vec![
+        (Cf::Timestamps, u64_key(ctx.index).to_vec(), record_json),
+        (Cf::TimestampsByDigest, by_digest, Vec::new()),
+    ];
+    let receipt = StampReceipt {
+        response_der,
+        serial: ctx.index,
+        gen_time: ctx.now,
+    };
+    Ok((
+        ctx.entry(EntryKind::Timestamp, operator, body),
+        records,
+        receipt,
+    ))
 }

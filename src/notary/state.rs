@@ -18,7 +18,7 @@ use crate::crypto::x509::CaRoot;
 use crate::model::ledger::{Ledger, Reservation};
 use crate::model::money::Money;
 use crate::model::policy::PolicyBook;
-use crate::model::registry::{Agreement, KeyRecord, Party};
+use crate::model::registry::{check_caps, Agreement, KeyRecord, Party};
 use crate::store::{Cf, Store};
 
 /// Lifecycle of a guarantee.
@@ -141,7 +141,7 @@ fn json<T: for<'de> Deserialize<'de>>(what: &str, raw: &[u8]) -> Result<T, Notar
 
 /// Serialises a record for the store.
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, NotaryError> {
-    serde_json::to_vec(value).map_err(|e| NotaryError::Corrupt(e.to_string()))
+    serde_json::to_vec(value).map_err(|e| NotaryError::Bug(e.to_string()))
 }
 
 impl State {
@@ -185,6 +185,9 @@ impl State {
                     a.id, a.policy.id, a.policy.version, a.policy.digest
                 )));
             }
+            // The ledger asserts its caps are sane; on disk that is a fact to check, not assume.
+            check_caps(a.total_cap_minor, a.per_tx_cap_minor)
+                .map_err(|m| NotaryError::Corrupt(format!("agreement {}: {m}", a.id)))?;
             st.ledger.open_account(&a.id, a.total_cap_minor);
             st.agreements.insert(a.id.clone(), a);
         }

@@ -1,0 +1,155 @@
+//! Staging a settlement or release on the sequencer: close an outstanding guarantee (signed, its
+//! reservation returned to headroom), or answer as it was closed before.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView, RELEASE_REASONS};
+use crate::model::entry::EntryKind;
+use crate::model::time::rfc3339_ms;
+use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::sequencer::StageCtx;
+use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState};
+use crate::notary::{NotaryError, Shared};
+use crate::store::Cf;
+
+/// A settle or release request, its reason checked.
+pub(super) struct CloseRequest {
+    pub id: String,
+    pub caller: Caller,
+    pub how: Closing,
+    pub reason: Option<String>,
+    pub operator: Option<String>,
+}
+
+impl Closing {
+    /// The state a guarantee closed this way ends in.
+    fn target(self) -> GuaranteeState {
+        match self {
+            Closing::Settle => GuaranteeState::Settled,
+            Closing::Release => GuaranteeState::Released,
+        }
+    }
+
+    /// The kind of the signed closing and its `outcome` field.
+    fn signed_as(self) -> (EntryKind, &'static str) {
+        match self {
+            Closing::Settle => (EntryKind::Settlement, "settled"),
+            Closing::Release => (EntryKind::Release, "released"),
+        }
+    }
+}
+
+/// The reason a closing records: none for a settlement, `cancelled` by default for a release;
+/// `expired` only from the notary itself.
+pub(super) fn closing_reason(
+    how: Closing,
+    reason: Option<String>,
+    caller: &Caller,
+) -> Result<Option<String>, NotaryError> {
+    match (how, reason) {
+        (Closing::Settle, _) => Ok(None),
+        (Closing::Release, None) => Ok(Some("cancelled".to_string())),
+        (Closing::Release, Some(r)) => {
+            let notary_only = r == "expired" && matches!(caller, Caller::Notary);
+            if !RELEASE_REASONS.contains(&r.as_str()) && !notary_only {
+                return Err(NotaryError::invalid(
+                    "bad_reason",
+                    format!(
+                        "release reason must be one of {}",
+                        RELEASE_REASONS.join(", ")
+                    ),
+                ));
+            }
+            Ok(Some(r))
+        }
+    }
+}
+
+/// A guarantee already closed: the same signed object again if closed the same way (waiting for
+/// its batch if still staged), a conflict otherwise.
+fn closed_before(
+    record: &GuaranteeRecord,
+    target: GuaranteeState,
+    staged: bool,
+) -> Result<Decision<GuaranteeView>, NotaryError> {
+    if record.state != target {
+        return Err(NotaryError::Conflict {
+            code: if record.state == GuaranteeState::Settled {
+                "already_settled"
+            } else {
+                "already_released"
+            },
+            message: format!(
+                "guarantee {} is already {}",
+                record.guarantee_id,
+                record.state.as_str()
+            ),
+        });
+    }
+    Ok(Decision::earlier(view(record), staged))
+}
+
+/// On the sequencer, under the state lock: closes an outstanding guarantee (signed, and its
+/// reservation returned to headroom), or answers as it was closed before.
+pub(super) fn stage_close(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    c: CloseRequest,
+) -> Result<Decision<GuaranteeView>, NotaryError> {
+    let mut st = shared.state.lock();
+    let (record, staged) = match st.pending.guarantees.get(&c.id) {
+        Some(r) => (r.clone(), true),
+        None => (stored_guarantee(shared, &c.id)?, false),
+    };
+    check_owner(&c.caller, &record)?;
+    let target = c.how.target();
+    if record.state != GuaranteeState::Outstanding {
+        return closed_before(&record, target, staged);
+    }
+    if c.reason.as_deref() == Some("expired") && record.release_at > ctx.now {
+        return Err(NotaryError::Conflict {
+            code: "not_due",
+            message: format!("guarantee {} is not due for release", c.id),
+        });
+    }
+    let (kind, outcome) = c.how.signed_as();
+    let payload = json!({
+        "guarantee_id": c.id,
+        "agreement_id": record.agreement_id,
+        "seller_id": record.seller_id,
+        "amount": record.amount,
+        "outcome": outcome,
+        "reason": c.reason,
+        "closed_at": rfc3339_ms(ctx.now),
+    });
+    let (env, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, c.operator)?;
+    let record = GuaranteeRecord {
+        state: target,
+        closing: Some(env),
+        ..record
+    };
+    let records = vec![(Cf::Guarantees, c.id.as_bytes().to_vec(), to_json(&record)?)];
+    // Memory is rebuilt from disk at start and changed only here: an outstanding record always
+    // has its reservation.
+    if st.ledger.close(&c.id).is_none() {
+        return Err(NotaryError::Bug(format!(
+            "guarantee {} is outstanding but not in the ledger",
+            c.id
+        )));
+    }
+    let value = view(&record);
+    st.pending.guarantees.insert(c.id.clone(), record);
+    let cleanup = shared.clone();
+    let id = c.id;
+    let after: AfterCommit = Box::new(move || {
+        cleanup.state.lock().pending.guarantees.remove(&id);
+    });
+    Ok(Decision::Write {
+        entry: Some(entry),
+        records,
+        value,
+        after: Some(after),
+    })
+}

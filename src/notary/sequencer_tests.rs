@@ -1,0 +1,101 @@
+//! The sequencer's own checks: the staged index is the appended index, and a failed check while
+//! staging stops the notary instead of answering.
+
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use super::*;
+
+const ORIGIN: &str = "test.notar/log";
+
+fn core(dir: &tempfile::TempDir) -> (Core, Arc<Store>) {
+    let store = Arc::new(Store::create(&dir.path().join("db")).expect("create store"));
+    let core = Core::load(
+        store.clone(),
+        SigningKey::from_bytes(&[7; 32]),
+        ORIGIN.into(),
+        ORIGIN.into(),
+        Arc::new(Utc::now),
+    )
+    .expect("load core");
+    (core, store)
+}
+
+/// A job that logs one entry at `ctx.index + shift` (a command promising the wrong index when
+/// `shift` is not 0) and records whether its batch committed.
+fn job(shift: u64, outcome: Arc<Mutex<Vec<bool>>>) -> Job {
+    Box::new(move |ctx| {
+        let mut entry = ctx.entry(EntryKind::Policy, None, json!({"n": ctx.index}));
+        entry.index += shift;
+        Some(Staged {
+            entry: Some(entry),
+            records: Vec::new(),
+            finish: Box::new(move |r| outcome.lock().expect("outcome").push(r.is_ok())),
+        })
+    })
+}
+
+#[test]
+fn entries_land_at_their_staged_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut core, store) = core(&dir);
+    let outcome = Arc::new(Mutex::new(Vec::new()));
+    core.run_batch(vec![job(0, outcome.clone()), job(0, outcome.clone())]);
+    assert_eq!(*outcome.lock().expect("outcome"), vec![true, true]);
+    assert_eq!(core.published().log_size(), 2);
+    assert!(!core.published().failed());
+    assert!(store
+        .get(Cf::LogLeaves, &u64_key(1))
+        .expect("get")
+        .is_some());
+}
+
+#[test]
+fn an_entry_appended_elsewhere_than_staged_stops_the_notary_before_writing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut core, store) = core(&dir);
+    let outcome = Arc::new(Mutex::new(Vec::new()));
+    core.run_batch(vec![job(0, outcome.clone())]);
+    // The second job of this batch promises index 2 but the tree appends it at 1.
+    core.run_batch(vec![job(0, outcome.clone()), job(1, outcome.clone())]);
+    assert_eq!(*outcome.lock().expect("outcome"), vec![true, false, false]);
+    let published = core.published();
+    assert!(published.failed(), "a mismatch is fail-stop");
+    assert_eq!(published.log_size(), 1);
+    for index in [1, 2] {
+        let leaf = store.get(Cf::LogLeaves, &u64_key(index)).expect("get");
+        assert!(leaf.is_none(), "nothing of the failed batch is written");
+    }
+    assert_eq!(
+        store.get(Cf::Meta, LOG_SIZE_KEY).expect("get"),
+        Some(1u64.to_be_bytes().to_vec())
+    );
+}
+
+#[test]
+fn a_check_failing_while_staging_stops_the_notary_without_answering() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, store) = core(&dir);
+    let published = core.published();
+    let (tx, rx) = mpsc::channel::<Job>(8);
+    let thread = spawn(core, rx).expect("spawn");
+    let outcome = Arc::new(Mutex::new(Vec::new()));
+    let failing: Job = Box::new(|_| panic!("exposure outside 0..=cap (broken on purpose)"));
+    tx.blocking_send(failing).expect("send");
+    tx.blocking_send(job(0, outcome.clone())).expect("send");
+    drop(tx);
+    thread
+        .join()
+        .expect("the sequencer thread survives the panic");
+    assert!(published.failed(), "a failed check is fail-stop");
+    assert!(
+        outcome.lock().expect("outcome").is_empty(),
+        "nobody answered"
+    );
+    assert_eq!(published.log_size(), 0);
+    assert!(store
+        .get(Cf::LogLeaves, &u64_key(0))
+        .expect("get")
+        .is_none());
+}
