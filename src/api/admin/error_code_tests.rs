@@ -130,7 +130,13 @@ fn every_code_the_notary_names_is_known() {
     codes.extend(code_fn_arms(include_str!("../../notary/mod.rs")));
     codes.extend(code_fn_arms(include_str!("../../crypto/x509.rs")));
     // One found by each way of naming a code, so a broken scan does not pass silently.
-    for found in ["bad_name", "unknown_policy", "not_due", "storage_failure", "not_a_ca"] {
+    for found in [
+        "bad_name",
+        "unknown_policy",
+        "not_due",
+        "storage_failure",
+        "not_a_ca",
+    ] {
         assert!(codes.contains(&found), "the scan missed {found}: {codes:?}");
     }
     for code in codes {

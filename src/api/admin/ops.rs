@@ -7,7 +7,7 @@ use base64::Engine;
 
 use super::ops_ledger as ledger;
 use super::proto::{
-    CheckpointItem, EntryItem, ErrorBody, HashAlg, Hello, Op, ProofItem, Reply, Status,
+    CheckpointItem, EntryItem, ErrorBody, ErrorCode, HashAlg, Hello, Op, ProofItem, Reply, Status,
     TimestampItem,
 };
 use crate::crypto::tsa::TimestampQuery;
@@ -176,7 +176,7 @@ fn entries(notary: &Notary, start: u64, limit: u32) -> OpResult {
 fn prove(notary: &Notary, index: u64) -> OpResult {
     let cp = notary
         .checkpoint()
-        .ok_or_else(|| ErrorBody::new(super::proto::ErrorCode::NotFound, "no checkpoint yet"))?;
+        .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "no checkpoint yet"))?;
     let size = cp.size;
     if index >= size {
         return Err(ErrorBody::bad_request(format!(
