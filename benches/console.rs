@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use notar::api::admin::proto::{EntryItem, Hello, TimestampItem};
+use notar::api::admin::proto::{EntryItem, EntryKind, HashAlg, Hello, TimestampItem};
 use notar::console::action::Action;
 use notar::console::app::{App, Screen};
 use notar::console::theme::Theme;
@@ -50,7 +50,7 @@ fn log_app(n: u64) -> App {
     app.log.entries = (0..n)
         .map(|index| EntryItem {
             index,
-            kind: "timestamp".into(),
+            kind: Some(EntryKind::Timestamp),
             logged_at: "2025-03-02T12:00:00.000Z".into(),
             operator: (index % 3 == 0).then(|| "alice".to_string()),
             raw: format!(
@@ -72,7 +72,7 @@ fn timestamps_app(n: u64) -> App {
         .map(|serial| TimestampItem {
             serial,
             gen_time: "2025-03-02T12:00:00.000Z".into(),
-            hash_alg: "sha256".into(),
+            hash_alg: HashAlg::Sha256,
             imprint: format!("{serial:064x}"),
             operator: (serial % 3 == 0).then(|| "alice".to_string()),
         })

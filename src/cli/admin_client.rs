@@ -11,7 +11,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 
 use super::Failure;
-use crate::api::admin::proto::{Op, Reply, Request, Response};
+use crate::api::admin::proto::{ErrorCode, Op, Reply, Request, Response};
 use crate::notary::datadir::DataDir;
 
 /// Longest answer line read (bytes): listings are capped by the server, this bounds the rest.
@@ -25,63 +25,31 @@ pub const ANSWER_TIMEOUT_MS: u64 = 120_000;
 #[error("{message} ({code})")]
 pub struct Refusal {
     /// Wire code (`already_revoked`, `bad_key`, ...).
-    pub code: String,
+    pub code: ErrorCode,
     /// For humans.
     pub message: String,
 }
 
 impl Refusal {
     /// A locally found input error with the same code the notary would give.
-    pub fn input(code: &str, message: impl Into<String>) -> Failure {
+    pub fn input(code: ErrorCode, message: impl Into<String>) -> Failure {
         Refusal {
-            code: code.into(),
+            code,
             message: message.into(),
         }
         .into_failure()
     }
 
     /// Exit 2 for the caller's input (malformed, unknown ids, untrusted certificates), exit 1
-    /// for refusals and conflicts with the current state, and for the notary's own failures.
+    /// for refusals and conflicts with the current state, and for the notary's own failures:
+    /// the code says which ([`ErrorCode::is_input_error`]).
     pub fn into_failure(self) -> Failure {
-        if is_input_error(&self.code) {
+        if self.code.is_input_error() {
             Failure::Usage(self.into())
         } else {
             Failure::Refused(self.into())
         }
     }
-}
-
-/// True for codes that mean "the input was wrong" rather than "the state says no".
-pub fn is_input_error(code: &str) -> bool {
-    const CONFLICTS: [&str; 10] = [
-        "already_revoked",
-        "bad_transition",
-        "party_exists",
-        "key_exists",
-        "not_an_arbitrator",
-        "request_id_reused",
-        "already_settled",
-        "already_released",
-        "forbidden",
-        "unauthorized",
-    ];
-    const INPUT: [&str; 8] = [
-        "crl_unparsable",
-        "not_a_ca",
-        "unsupported_key",
-        "not_a_buyer",
-        "no_keys",
-        "not_found",
-        "malformed_order",
-        "data_dir",
-    ];
-    if CONFLICTS.contains(&code) {
-        return false;
-    }
-    INPUT.contains(&code)
-        || code.starts_with("bad_")
-        || code.starts_with("unknown_")
-        || code.starts_with("certificate_")
 }
 
 /// A connection to the admin socket.
@@ -136,18 +104,16 @@ impl AdminClient {
             .map_err(Failure::Refused)?;
         let resp: Response = serde_json::from_slice(&answer)
             .map_err(|e| Failure::Refused(anyhow!("the notary's answer is not understood: {e}")))?;
-        match (resp.ok, resp.error) {
-            (_, Some(e)) => Err(Refusal {
-                code: e.code,
-                message: e.message,
+        match resp {
+            Response::Err { error, .. } => Err(Refusal {
+                code: error.code,
+                message: error.message,
             }
             .into_failure()),
-            (Some(reply), None) if resp.id == id => Ok(reply),
-            (Some(_), None) => Err(Failure::Refused(anyhow!(
-                "the notary answered request {} instead of {id}",
-                resp.id
+            Response::Ok { id: answered, .. } if answered != id => Err(Failure::Refused(anyhow!(
+                "the notary answered request {answered} instead of {id}"
             ))),
-            (None, None) => Err(Failure::Refused(anyhow!("the notary's answer is empty"))),
+            Response::Ok { result, .. } => Ok(result),
         }
     }
 }
@@ -189,6 +155,13 @@ fn connect_error(path: &Path, e: std::io::Error) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The exit class of a wire code, read as the client reads it.
+    fn is_input_error(code: &str) -> bool {
+        let code: ErrorCode = serde_json::from_value(serde_json::Value::String(code.into()))
+            .unwrap_or_else(|e| panic!("{code} is not an error code: {e}"));
+        code.is_input_error()
+    }
 
     #[test]
     fn codes_map_to_exit_classes() {

@@ -9,7 +9,9 @@ use clap::{Args, Subcommand};
 use super::admin_client::{AdminClient, Refusal};
 use super::party_cmd::{money_text, print_fields, print_json, print_table};
 use super::Failure;
-use crate::api::admin::proto::{AgreementItem, Op, Reply};
+use crate::api::admin::proto::{
+    AgreementItem, AgreementStatus, ErrorCode, GuaranteeItem, KeyItem, Op, Reply,
+};
 use crate::model::money::{Currency, Money};
 
 /// `notar agreement`.
@@ -95,7 +97,7 @@ async fn policy_currency(admin: &mut AdminClient, policy_id: &str) -> Result<Cur
         .ok_or_else(|| {
             let known: Vec<&str> = items.iter().map(|p| p.id.as_str()).collect();
             Refusal::input(
-                "unknown_policy",
+                ErrorCode::UnknownPolicy,
                 format!(
                     "no policy {policy_id:?} (known: {})",
                     if known.is_empty() {
@@ -113,13 +115,30 @@ async fn policy_currency(admin: &mut AdminClient, policy_id: &str) -> Result<Cur
 fn minor(text: &str, currency: Currency, what: &str) -> Result<i64, Failure> {
     Money::parse_decimal(text.trim(), currency)
         .map(|m| m.minor)
-        .map_err(|e| Refusal::input("bad_amount", format!("{what}: {e}")))
+        .map_err(|e| Refusal::input(ErrorCode::BadAmount, format!("{what}: {e}")))
+}
+
+/// The caps typed as decimals, in minor units of the policy's currency (asked from the notary
+/// only when a cap is given).
+async fn caps_minor(
+    admin: &mut AdminClient,
+    policy_id: &str,
+    total_cap: Option<&str>,
+    per_tx_cap: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>), Failure> {
+    if total_cap.is_none() && per_tx_cap.is_none() {
+        return Ok((None, None));
+    }
+    let currency = policy_currency(admin, policy_id).await?;
+    let total = total_cap.map(|t| minor(t, currency, "--total-cap"));
+    let per_tx = per_tx_cap.map(|t| minor(t, currency, "--per-tx-cap"));
+    Ok((total.transpose()?, per_tx.transpose()?))
 }
 
 fn agreement_fields(a: &AgreementItem) -> Vec<(&'static str, String)> {
     vec![
         ("agreement", a.id.clone()),
-        ("status", a.status.clone()),
+        ("status", a.status.as_str().into()),
         ("buyer", format!("{} ({})", a.buyer_name, a.buyer_id)),
         ("policy", format!("{} v{}", a.policy_id, a.policy_version)),
         ("total cap", money_text(a.total_cap_minor, &a.currency)),
@@ -133,9 +152,18 @@ fn agreement_fields(a: &AgreementItem) -> Vec<(&'static str, String)> {
 
 /// Runs `notar agreement ...`.
 pub async fn run(data: &Path, args: AgreementArgs) -> Result<(), Failure> {
-    let json = args.json;
     let mut admin = AdminClient::connect(data).await?;
-    let op = match args.command {
+    let op = request(&mut admin, args.command).await?;
+    let reply = admin.call(op).await?;
+    if args.json {
+        return print_json(&reply);
+    }
+    print_reply(&reply)
+}
+
+/// The admin request for `command`.
+async fn request(admin: &mut AdminClient, command: AgreementCommand) -> Result<Op, Failure> {
+    Ok(match command {
         AgreementCommand::Create {
             buyer,
             policy,
@@ -144,16 +172,8 @@ pub async fn run(data: &Path, args: AgreementArgs) -> Result<(), Failure> {
             valid_until,
             keys,
         } => {
-            let (mut total_cap_minor, mut per_tx_cap_minor) = (None, None);
-            if total_cap.is_some() || per_tx_cap.is_some() {
-                let currency = policy_currency(&mut admin, &policy).await?;
-                if let Some(t) = &total_cap {
-                    total_cap_minor = Some(minor(t, currency, "--total-cap")?);
-                }
-                if let Some(t) = &per_tx_cap {
-                    per_tx_cap_minor = Some(minor(t, currency, "--per-tx-cap")?);
-                }
-            }
+            let (total_cap_minor, per_tx_cap_minor) =
+                caps_minor(admin, &policy, total_cap.as_deref(), per_tx_cap.as_deref()).await?;
             Op::AgreementCreate {
                 buyer_id: buyer,
                 policy_id: policy,
@@ -170,86 +190,96 @@ pub async fn run(data: &Path, args: AgreementArgs) -> Result<(), Failure> {
             agreement_id,
             limit: SHOW_GUARANTEES_MAX,
         },
-        AgreementCommand::Suspend(s) => status_op(s, "suspended"),
-        AgreementCommand::Resume(s) => status_op(s, "active"),
-        AgreementCommand::End(s) => status_op(s, "ended"),
-    };
-    let reply = admin.call(op).await?;
-    if json {
-        return print_json(&reply);
+        AgreementCommand::Suspend(s) => status_op(s, AgreementStatus::Suspended),
+        AgreementCommand::Resume(s) => status_op(s, AgreementStatus::Active),
+        AgreementCommand::End(s) => status_op(s, AgreementStatus::Ended),
+    })
+}
+
+fn status_op(s: StatusArgs, status: AgreementStatus) -> Op {
+    Op::AgreementStatus {
+        agreement_id: s.agreement_id,
+        status,
+        reason: s.reason,
     }
-    match &reply {
+}
+
+/// Prints an agreement answer for people.
+fn print_reply(reply: &Reply) -> Result<(), Failure> {
+    match reply {
         Reply::Agreement(a) => print_fields(&agreement_fields(a)),
-        Reply::Agreements { items } => {
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.id.clone(),
-                        a.status.clone(),
-                        a.policy_id.clone(),
-                        money_text(a.exposure_minor, &a.currency),
-                        money_text(a.total_cap_minor, &a.currency),
-                        a.valid_until.clone(),
-                        a.buyer_name.clone(),
-                    ]
-                })
-                .collect();
-            print_table(
-                &[
-                    "ID",
-                    "STATUS",
-                    "POLICY",
-                    "EXPOSURE",
-                    "TOTAL CAP",
-                    "VALID UNTIL",
-                    "BUYER",
-                ],
-                &rows,
-            );
-        }
+        Reply::Agreements { items } => print_agreements(items),
         Reply::AgreementDetail {
             agreement,
             keys,
             guarantees,
-        } => {
-            let mut fields = agreement_fields(agreement);
-            fields.push(("outstanding", agreement.outstanding.to_string()));
-            print_fields(&fields);
-            println!();
-            let key_rows: Vec<Vec<String>> = keys
-                .iter()
-                .map(|k| vec![k.key_id.clone(), k.source.clone(), k.status.clone()])
-                .collect();
-            print_table(&["KEY ID", "SOURCE", "STATUS"], &key_rows);
-            println!();
-            if guarantees.is_empty() {
-                println!("no guarantees");
-            } else {
-                let rows: Vec<Vec<String>> = guarantees
-                    .iter()
-                    .map(|g| {
-                        vec![
-                            g.guarantee_id.clone(),
-                            g.state.clone(),
-                            money_text(g.amount_minor, &g.currency),
-                            g.issued_at.clone(),
-                            g.seller_id.clone(),
-                        ]
-                    })
-                    .collect();
-                print_table(&["GUARANTEE", "STATE", "AMOUNT", "ISSUED", "SELLER"], &rows);
-            }
-        }
+        } => print_detail(agreement, keys, guarantees),
         other => return Err(unexpected(other)),
     }
     Ok(())
 }
 
-fn status_op(s: StatusArgs, status: &str) -> Op {
-    Op::AgreementStatus {
-        agreement_id: s.agreement_id,
-        status: status.into(),
-        reason: s.reason,
+fn print_agreements(items: &[AgreementItem]) {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.clone(),
+                a.status.as_str().into(),
+                a.policy_id.clone(),
+                money_text(a.exposure_minor, &a.currency),
+                money_text(a.total_cap_minor, &a.currency),
+                a.valid_until.clone(),
+                a.buyer_name.clone(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "ID",
+            "STATUS",
+            "POLICY",
+            "EXPOSURE",
+            "TOTAL CAP",
+            "VALID UNTIL",
+            "BUYER",
+        ],
+        &rows,
+    );
+}
+
+fn print_detail(agreement: &AgreementItem, keys: &[KeyItem], guarantees: &[GuaranteeItem]) {
+    let mut fields = agreement_fields(agreement);
+    fields.push(("outstanding", agreement.outstanding.to_string()));
+    print_fields(&fields);
+    println!();
+    let key_rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.key_id.clone(),
+                k.source.as_str().into(),
+                k.status.as_str().into(),
+            ]
+        })
+        .collect();
+    print_table(&["KEY ID", "SOURCE", "STATUS"], &key_rows);
+    println!();
+    if guarantees.is_empty() {
+        println!("no guarantees");
+        return;
     }
+    let rows: Vec<Vec<String>> = guarantees
+        .iter()
+        .map(|g| {
+            vec![
+                g.guarantee_id.clone(),
+                g.state.as_str().into(),
+                money_text(g.amount_minor, &g.currency),
+                g.issued_at.clone(),
+                g.seller_id.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["GUARANTEE", "STATE", "AMOUNT", "ISSUED", "SELLER"], &rows);
 }

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::admin_client::Refusal;
 use super::{Classify, Failure};
+use crate::api::admin::proto::ErrorCode;
 use crate::crypto::keys::ed25519_from_pem;
 use crate::model::money::{Currency, Money};
 use crate::notary::fixture::signed_order;
@@ -61,9 +62,9 @@ pub fn run(args: OrderArgs) -> Result<(), Failure> {
         .with_context(|| key.display().to_string())
         .usage()?;
     let currency = Currency::parse(currency.trim())
-        .map_err(|e| Refusal::input("bad_amount", e.to_string()))?;
+        .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?;
     let amount = Money::parse_decimal(amount.trim(), currency)
-        .map_err(|e| Refusal::input("bad_amount", e.to_string()))?;
+        .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?;
     let doc = std::fs::read(&document)
         .with_context(|| format!("reading {}", document.display()))
         .usage()?;

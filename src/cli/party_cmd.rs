@@ -11,7 +11,7 @@ use ed25519_dalek::VerifyingKey;
 
 use super::admin_client::{AdminClient, Refusal};
 use super::{Classify, Failure};
-use crate::api::admin::proto::{KeyItem, Op, PartyItem, Reply};
+use crate::api::admin::proto::{ErrorCode, KeyItem, Op, PartyItem, Reply, Role};
 use crate::model::money::{Currency, Money};
 
 /// `notar party`.
@@ -131,7 +131,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
 
 fn raw_key(raw: [u8; 32]) -> Result<KeyToAdd, Failure> {
     VerifyingKey::from_bytes(&raw)
-        .map_err(|_| Refusal::input("bad_key", "not a valid Ed25519 public key"))?;
+        .map_err(|_| Refusal::input(ErrorCode::BadKey, "not a valid Ed25519 public key"))?;
     Ok(KeyToAdd::Raw(raw))
 }
 
@@ -141,7 +141,10 @@ fn read_key(args: &KeyArgs) -> Result<Option<KeyToAdd>, Failure> {
             .ok()
             .and_then(|v| <[u8; 32]>::try_from(v).ok())
             .ok_or_else(|| {
-                Refusal::input("bad_key", "--key-hex must be 32 bytes (64 hex digits)")
+                Refusal::input(
+                    ErrorCode::BadKey,
+                    "--key-hex must be 32 bytes (64 hex digits)",
+                )
             })?;
         return raw_key(raw).map(Some);
     }
@@ -153,7 +156,7 @@ fn read_key(args: &KeyArgs) -> Result<Option<KeyToAdd>, Failure> {
         }
         .map_err(|e| {
             Refusal::input(
-                "bad_key",
+                ErrorCode::BadKey,
                 format!(
                     "{} is not an Ed25519 public key (SubjectPublicKeyInfo, as `openssl pkey \
                      -pubout` writes): {e}",
@@ -236,8 +239,8 @@ fn key_rows(keys: &[KeyItem]) -> Vec<Vec<String>> {
             }
             vec![
                 k.key_id.clone(),
-                k.source.clone(),
-                k.status.clone(),
+                k.source.as_str().into(),
+                k.status.as_str().into(),
                 k.registered_at.clone(),
                 note,
             ]
@@ -262,7 +265,7 @@ fn party_fields(p: &PartyItem) -> Vec<(&'static str, String)> {
     vec![
         ("party", p.id.clone()),
         ("name", p.name.clone()),
-        ("role", p.role.clone()),
+        ("role", p.role.as_str().into()),
         ("registered", p.registered_at.clone()),
     ]
 }
@@ -271,8 +274,8 @@ fn key_fields(k: &KeyItem) -> Vec<(&'static str, String)> {
     let mut f = vec![
         ("key", k.key_id.clone()),
         ("party", k.party_id.clone()),
-        ("source", k.source.clone()),
-        ("status", k.status.clone()),
+        ("source", k.source.as_str().into()),
+        ("status", k.status.as_str().into()),
     ];
     if let Some(s) = &k.subject {
         f.push(("subject", s.clone()));
@@ -326,7 +329,7 @@ pub async fn run(data: &Path, args: PartyArgs) -> Result<(), Failure> {
                 .map(|p| {
                     vec![
                         p.id.clone(),
-                        p.role.clone(),
+                        p.role.as_str().into(),
                         p.keys.to_string(),
                         p.registered_at.clone(),
                         p.name.clone(),
@@ -364,6 +367,9 @@ async fn add(
     key: &KeyArgs,
     json: bool,
 ) -> Result<(), Failure> {
+    // clap admits only the two names.
+    let role = Role::parse(role)
+        .ok_or_else(|| Failure::Usage(anyhow!("--role must be buyer or seller")))?;
     // The notary checks the key before it registers anything: a bad key leaves nothing behind.
     let key = read_key(key)?;
     let (public_key_hex, certificate_b64) = match &key {
@@ -374,7 +380,7 @@ async fn add(
     let reply = admin
         .call(Op::PartyRegister {
             name: name.to_string(),
-            role: role.to_string(),
+            role,
             public_key_hex,
             certificate_b64,
         })
@@ -392,7 +398,8 @@ async fn add(
     }
     let mut fields = party_fields(party);
     if let Some(k) = &key_item {
-        fields.push(("key", format!("{} ({}, {})", k.key_id, k.source, k.status)));
+        let (source, status) = (k.source.as_str(), k.status.as_str());
+        fields.push(("key", format!("{} ({source}, {status})", k.key_id)));
     }
     if let Some(t) = api_token {
         fields.push(("API token", t.clone()));

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::admin::proto::{
-    AgreementItem, FeedItem, GuaranteeItem, KeyItem, PartyItem, PolicyItem,
+    AgreementItem, EntryKind, FeedItem, GuaranteeItem, KeyItem, KeyStanding, PartyItem, PolicyItem,
 };
 use crate::model::money::{Currency, Money};
 use crate::model::registry::AgreementStatus;
@@ -354,11 +354,11 @@ impl FeedCounts {
     pub fn of(feed: &[FeedItem]) -> Self {
         let mut c = FeedCounts::default();
         for e in feed {
-            match e.kind.as_str() {
-                "guarantee" => c.granted += 1,
-                "refusal" => c.refused += 1,
-                "settlement" => c.settled += 1,
-                "release" => c.released += 1,
+            match e.kind {
+                EntryKind::Guarantee => c.granted += 1,
+                EntryKind::Refusal => c.refused += 1,
+                EntryKind::Settlement => c.settled += 1,
+                EntryKind::Release => c.released += 1,
                 _ => {}
             }
         }
@@ -367,13 +367,13 @@ impl FeedCounts {
 }
 
 /// The word shown for a feed event kind; refusals in capitals, so they stand out without colour.
-pub fn event_label(kind: &str) -> String {
+pub fn event_label(kind: EntryKind) -> String {
     match kind {
-        "guarantee" => "granted".into(),
-        "refusal" => "REFUSED".into(),
-        "settlement" => "settled".into(),
-        "release" => "released".into(),
-        other => sanitize_prefix(other, 12),
+        EntryKind::Guarantee => "granted".into(),
+        EntryKind::Refusal => "REFUSED".into(),
+        EntryKind::Settlement => "settled".into(),
+        EntryKind::Release => "released".into(),
+        other => sanitize_prefix(other.as_str(), 12),
     }
 }
 
@@ -443,17 +443,17 @@ pub fn time_of_day(rfc3339: &str) -> String {
     }
 }
 
-/// `not_revoked` / `revoked at T (reason)` / other states as sent (server text: sanitise it).
+/// `not_revoked` / `revoked at T (reason)` / other states by name (server text: sanitise it).
 pub fn key_state(k: &KeyItem) -> String {
-    match k.status.as_str() {
-        "revoked" => {
+    match k.status {
+        KeyStanding::Revoked => {
             let at = k.revoked_at.as_deref().unwrap_or("?");
             match &k.revocation_reason {
                 Some(r) => format!("revoked at {at} ({r})"),
                 None => format!("revoked at {at}"),
             }
         }
-        other => other.to_string(),
+        other => other.as_str().to_string(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
+use crate::api::admin::proto::{ErrorBody, ErrorCode, Op, Reply, Request, Response};
 use crate::model::registry::{AgreementStatus, Role};
 
 use super::action::{Action, Command};
@@ -128,17 +128,16 @@ fn detail_screen() -> App {
     a
 }
 
-fn error(cmd: &Command, code: &str) -> Response {
+fn error(cmd: &Command, code: ErrorCode) -> Response {
     let Command::Send(req) = cmd else {
         panic!("not a request: {cmd:?}")
     };
-    Response {
+    Response::Err {
         id: req.id,
-        ok: None,
-        error: Some(ErrorBody {
-            code: code.into(),
+        error: ErrorBody {
+            code,
             message: format!("refused: {code}"),
-        }),
+        },
     }
 }
 
@@ -308,7 +307,7 @@ fn register_a_seller_through_the_dialog_and_see_its_token_once() {
         ops(&cmds),
         vec![&Op::PartyRegister {
             name: "Sally's Shop".into(),
-            role: "seller".into(),
+            role: Role::Seller,
             public_key_hex: None,
             certificate_b64: None,
         }]
@@ -588,11 +587,14 @@ fn suspend_an_agreement_and_a_refusal_says_nothing_was_signed() {
         ops(&cmds),
         vec![&Op::AgreementStatus {
             agreement_id: agreement(1, 0, 0).id,
-            status: "suspended".into(),
+            status: AgreementStatus::Suspended,
             reason: "payment overdue".into()
         }]
     );
-    update(&mut a, Action::Response(error(&cmds[0], "bad_transition")));
+    update(
+        &mut a,
+        Action::Response(error(&cmds[0], ErrorCode::BadTransition)),
+    );
     assert!(matches!(
         &a.overlay,
         Overlay::ActionResult(ActionOutcome::Failed(why)) if why.contains("bad_transition")
@@ -601,7 +603,7 @@ fn suspend_an_agreement_and_a_refusal_says_nothing_was_signed() {
     // An ended agreement cannot change.
     press(&mut a, KeyCode::Esc);
     let mut ended = agreement(1, 0, 100_000);
-    ended.status = "ended".into();
+    ended.status = AgreementStatus::Ended;
     a.agreements.agreements.items[0] = ended;
     for k in ['s', 'u', 'e'] {
         press(&mut a, KeyCode::Char(k));
@@ -669,7 +671,10 @@ fn admin_errors_go_to_the_status_line() {
     let mut a = app();
     let cmds = press(&mut a, KeyCode::Char('4'));
     let list = sent(&cmds, |op| matches!(op, Op::Agreements { .. }));
-    update(&mut a, Action::Response(error(list, "not_an_arbitrator")));
+    update(
+        &mut a,
+        Action::Response(error(list, ErrorCode::NotAnArbitrator)),
+    );
     let n = a.notice.clone().expect("a notice");
     assert_eq!(n.level, NoticeLevel::Error);
     assert!(n.text.contains("not_an_arbitrator"));

@@ -75,13 +75,16 @@ where
         }
         let response: Response = serde_json::from_slice(&line)
             .map_err(|e| ConsoleError::Protocol(format!("bad answer to hello: {e}")))?;
-        match (response.ok, response.error) {
-            (_, Some(e)) => Err(ConsoleError::Refused {
-                code: e.code,
+        match response {
+            Response::Err { error: e, .. } => Err(ConsoleError::Refused {
+                code: e.code.to_string(),
                 message: e.message,
             }),
-            (Some(Reply::Hello(hello)), None) => Ok(hello),
-            _ => Err(ConsoleError::Protocol(
+            Response::Ok {
+                result: Reply::Hello(hello),
+                ..
+            } => Ok(hello),
+            Response::Ok { .. } => Err(ConsoleError::Protocol(
                 "the answer to hello is not a hello".into(),
             )),
         }
@@ -199,7 +202,7 @@ where
 mod tests {
     use super::super::fixtures::hello;
     use super::*;
-    use crate::api::admin::proto::ErrorBody;
+    use crate::api::admin::proto::{ErrorBody, ErrorCode};
 
     async fn serve_one(server: UnixStream, answer: Option<Response>) {
         let (read, mut write) = tokio::io::split(server);
@@ -211,8 +214,8 @@ mod tests {
         {
             let req: Request = serde_json::from_slice(&line).expect("request");
             assert_eq!(req.op, Op::Hello);
-            if let Some(mut a) = answer {
-                a.id = req.id;
+            if let Some(a) = answer {
+                let a = Response::new(req.id, a.into_result());
                 let mut out = serde_json::to_vec(&a).expect("json");
                 out.push(b'\n');
                 write.write_all(&out).await.expect("write");
@@ -223,10 +226,9 @@ mod tests {
     #[tokio::test]
     async fn handshake_returns_hello() {
         let (client, server) = UnixStream::pair().expect("pair");
-        let answer = Response {
+        let answer = Response::Ok {
             id: 0,
-            ok: Some(Reply::Hello(hello())),
-            error: None,
+            result: Reply::Hello(hello()),
         };
         let server = tokio::spawn(serve_one(server, Some(answer)));
         let conn = handshake(client)
@@ -240,13 +242,12 @@ mod tests {
     #[tokio::test]
     async fn refusal_is_reported_with_its_code() {
         let (client, server) = UnixStream::pair().expect("pair");
-        let answer = Response {
+        let answer = Response::Err {
             id: 0,
-            ok: None,
-            error: Some(ErrorBody {
-                code: "not_an_arbitrator".into(),
+            error: ErrorBody {
+                code: ErrorCode::NotAnArbitrator,
                 message: "user mallory is not an arbitrator".into(),
-            }),
+            },
         };
         let server = tokio::spawn(serve_one(server, Some(answer)));
         match handshake(client).await {
@@ -297,10 +298,9 @@ mod tests {
     #[tokio::test]
     async fn spawned_tasks_carry_requests_and_answers() {
         let (client, server) = UnixStream::pair().expect("pair");
-        let answer = Response {
+        let answer = Response::Ok {
             id: 0,
-            ok: Some(Reply::Hello(hello())),
-            error: None,
+            result: Reply::Hello(hello()),
         };
         let server = tokio::spawn(async move {
             let (read, mut write) = tokio::io::split(server);
@@ -311,8 +311,7 @@ mod tests {
                     .await
                     .expect("line"));
                 let req: Request = serde_json::from_slice(&line).expect("request");
-                let mut a = answer.clone();
-                a.id = req.id;
+                let a = Response::new(req.id, answer.clone().into_result());
                 let mut out = serde_json::to_vec(&a).expect("json");
                 out.push(b'\n');
                 write.write_all(&out).await.expect("write");
@@ -331,7 +330,7 @@ mod tests {
         .await
         .expect("send");
         match erx.recv().await {
-            Some(Event::Response(r)) => assert_eq!(r.id, 7),
+            Some(Event::Response(r)) => assert_eq!(r.id(), 7),
             other => panic!("unexpected {other:?}"),
         }
         server.await.expect("server");

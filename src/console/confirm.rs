@@ -3,7 +3,7 @@
 //! goes through a [`ConfirmDialog`]; the request is built from the dialog's own plan, so what
 //! is sent is what was shown.
 
-use crate::api::admin::proto::{Hello, Op, TimestampItem};
+use crate::api::admin::proto::{HashAlg, Hello, Op, TimestampItem};
 
 use super::ledger_plans::LedgerPlan;
 use super::sanitize::sanitize;
@@ -25,8 +25,8 @@ pub struct StampPlan {
     pub file: String,
     /// Its size in bytes.
     pub size_bytes: u64,
-    /// Hash algorithm name on the wire (`sha256`).
-    pub hash_alg: String,
+    /// Hash algorithm of the imprint.
+    pub hash_alg: HashAlg,
     /// The imprint, lowercase hex.
     pub imprint_hex: String,
 }
@@ -92,7 +92,7 @@ impl ConfirmDialog {
             SignPlan::Stamp(p) => vec![
                 f("File", &p.file),
                 f("Size", &format!("{} bytes", group_digits(p.size_bytes))),
-                f("Algorithm", &hash_alg_label(&p.hash_alg)),
+                f("Algorithm", hash_alg_label(p.hash_alg)),
                 f("Imprint", &p.imprint_hex),
                 f("Policy OID", &hello.timestamp_policy),
                 f("Accuracy", &format!("{} ms", hello.timestamp_accuracy_ms)),
@@ -110,7 +110,7 @@ impl ConfirmDialog {
     pub fn op(&self) -> Op {
         match &self.plan {
             SignPlan::Stamp(p) => Op::Stamp {
-                hash_alg: p.hash_alg.clone(),
+                hash_alg: p.hash_alg,
                 imprint: p.imprint_hex.clone(),
             },
             SignPlan::Ledger(p) => p.op(),
@@ -149,13 +149,12 @@ pub enum StampOutcome {
     Unknown(String),
 }
 
-/// `sha256` → `SHA-256`, others shown as they are.
-pub fn hash_alg_label(alg: &str) -> String {
+/// `sha256` → `SHA-256`.
+pub fn hash_alg_label(alg: HashAlg) -> &'static str {
     match alg {
-        "sha256" => "SHA-256".into(),
-        "sha384" => "SHA-384".into(),
-        "sha512" => "SHA-512".into(),
-        other => other.to_string(),
+        HashAlg::Sha256 => "SHA-256",
+        HashAlg::Sha384 => "SHA-384",
+        HashAlg::Sha512 => "SHA-512",
     }
 }
 
@@ -181,7 +180,7 @@ mod tests {
         ConfirmDialog::new(SignPlan::Stamp(StampPlan {
             file: file.into(),
             size_bytes: 1_234_567,
-            hash_alg: "sha256".into(),
+            hash_alg: HashAlg::Sha256,
             imprint_hex: "ab".repeat(32),
         }))
     }

@@ -5,7 +5,8 @@ use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 
 use crate::api::admin::proto::{
-    CheckpointItem, EntryItem, Hello, ProofItem, Reply, Response, Status, TimestampItem,
+    CheckpointItem, EntryItem, EntryKind, HashAlg, Hello, ProofItem, Reply, Response, Status,
+    TimestampItem,
 };
 use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
@@ -60,7 +61,7 @@ pub fn timestamp(serial: u64) -> TimestampItem {
             serial % 60,
             serial % 1000
         ),
-        hash_alg: "sha256".into(),
+        hash_alg: HashAlg::Sha256,
         imprint: format!("{:016x}", serial.wrapping_mul(0x9e37_79b9_7f4a_7c15)).repeat(4),
         operator: serial.is_multiple_of(3).then(|| "alice".to_string()),
     }
@@ -82,12 +83,11 @@ pub fn raw_entry(index: u64) -> String {
 pub fn entry(index: u64) -> EntryItem {
     EntryItem {
         index,
-        kind: if index == 0 {
-            "notary_identity"
+        kind: Some(if index == 0 {
+            EntryKind::NotaryIdentity
         } else {
-            "timestamp"
-        }
-        .into(),
+            EntryKind::Timestamp
+        }),
         logged_at: timestamp(index).gen_time,
         operator: index.is_multiple_of(3).then(|| "alice".to_string()),
         raw: raw_entry(index),
@@ -155,17 +155,17 @@ pub fn answer(cmd: &Command, reply: Reply) -> Response {
     let Command::Send(req) = cmd else {
         panic!("not a request: {cmd:?}");
     };
-    Response {
+    Response::Ok {
         id: req.id,
-        ok: Some(reply),
-        error: None,
+        result: reply,
     }
 }
 
 // ---- Parties, agreements, guarantees ----------------------------------------------------
 
 use crate::api::admin::proto::{
-    AgreementItem, FeedItem, GuaranteeItem, KeyItem, PartyItem, PolicyItem,
+    AgreementItem, AgreementStatus, FeedItem, GuaranteeItem, GuaranteeState, KeyItem,
+    KeySourceKind, KeyStanding, PartyItem, PolicyItem, Role, UncoveredRule,
 };
 
 const PARTY_NAMES: [&str; 6] = [
@@ -188,11 +188,10 @@ pub fn party(n: u64) -> PartyItem {
         id: uuid(0x0a, n),
         name: PARTY_NAMES[(n % 6) as usize].into(),
         role: if n.is_multiple_of(2) {
-            "buyer"
+            Role::Buyer
         } else {
-            "seller"
-        }
-        .into(),
+            Role::Seller
+        },
         registered_at: format!("2025-03-01T10:{:02}:00.000Z", n % 60),
         keys: (n % 3) as u32,
     }
@@ -203,9 +202,13 @@ pub fn key(n: u64, party_id: &str, revoked: bool) -> KeyItem {
     KeyItem {
         key_id: format!("{:016x}", n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1).repeat(4),
         party_id: party_id.into(),
-        source: "raw".into(),
+        source: KeySourceKind::Raw,
         subject: None,
-        status: if revoked { "revoked" } else { "not_revoked" }.into(),
+        status: if revoked {
+            KeyStanding::Revoked
+        } else {
+            KeyStanding::Good
+        },
         revoked_at: revoked.then(|| "2025-03-02T09:15:00.000Z".to_string()),
         revocation_reason: revoked.then(|| "device stolen".to_string()),
         registered_at: "2025-03-01T10:05:00.000Z".into(),
@@ -227,7 +230,7 @@ pub fn agreement(n: u64, exposure_minor: i64, total_cap_minor: i64) -> Agreement
         per_tx_cap_minor: total_cap_minor / 5,
         exposure_minor,
         outstanding: 0,
-        status: "active".into(),
+        status: AgreementStatus::Active,
         valid_from: "2025-03-01T10:00:00.000Z".into(),
         valid_until: "2026-03-01T10:00:00.000Z".into(),
         keys: vec![
@@ -238,14 +241,19 @@ pub fn agreement(n: u64, exposure_minor: i64, total_cap_minor: i64) -> Agreement
 }
 
 /// Guarantee `n` under `agreement_id`, sold by `party(1)`.
-pub fn guarantee(n: u64, agreement_id: &str, amount_minor: i64, state: &str) -> GuaranteeItem {
+pub fn guarantee(
+    n: u64,
+    agreement_id: &str,
+    amount_minor: i64,
+    state: GuaranteeState,
+) -> GuaranteeItem {
     GuaranteeItem {
         guarantee_id: uuid(0x0c, n),
         agreement_id: agreement_id.into(),
         seller_id: party(1).id,
         amount_minor,
         currency: "EUR".into(),
-        state: state.into(),
+        state,
         issued_at: format!("2025-03-02T11:{:02}:00.000Z", n % 60),
         release_at: format!("2025-03-09T11:{:02}:00.000Z", n % 60),
     }
@@ -257,11 +265,11 @@ pub fn agreement_detail() -> Reply {
     a.outstanding = 3;
     let keys = vec![key(1, &a.buyer_id, false), key(2, &a.buyer_id, true)];
     let guarantees = vec![
-        guarantee(5, &a.id, 30_000, "outstanding"),
-        guarantee(4, &a.id, 25_000, "outstanding"),
-        guarantee(3, &a.id, 20_000, "outstanding"),
-        guarantee(2, &a.id, 12_000, "settled"),
-        guarantee(1, &a.id, 8_050, "released"),
+        guarantee(5, &a.id, 30_000, GuaranteeState::Outstanding),
+        guarantee(4, &a.id, 25_000, GuaranteeState::Outstanding),
+        guarantee(3, &a.id, 20_000, GuaranteeState::Outstanding),
+        guarantee(2, &a.id, 12_000, GuaranteeState::Settled),
+        guarantee(1, &a.id, 8_050, GuaranteeState::Released),
     ];
     Reply::AgreementDetail {
         agreement: a,
@@ -273,9 +281,9 @@ pub fn agreement_detail() -> Reply {
 /// A feed, newest first: 3 granted, 2 refused, 1 settled, 1 released.
 pub fn feed() -> Vec<FeedItem> {
     let a = agreement(1, 75_000, 100_000).id;
-    let item = |index: u64, kind: &str, minor: i64, reason: Option<&str>| FeedItem {
+    let item = |index: u64, kind: EntryKind, minor: i64, reason: Option<&str>| FeedItem {
         index,
-        kind: kind.into(),
+        kind,
         logged_at: format!(
             "2025-03-02T12:{:02}:{:02}.{:03}Z",
             index / 60,
@@ -287,16 +295,17 @@ pub fn feed() -> Vec<FeedItem> {
         amount_minor: minor,
         currency: "EUR".into(),
         reason: reason.map(str::to_string),
-        guarantee_id: (kind != "refusal").then(|| uuid(0x0c, index)),
+        guarantee_id: (kind != EntryKind::Refusal).then(|| uuid(0x0c, index)),
     };
+    use EntryKind::{Guarantee, Refusal, Release, Settlement};
     vec![
-        item(57, "refusal", 40_000, Some("total_cap_exceeded")),
-        item(56, "guarantee", 30_000, None),
-        item(55, "refusal", 9_900, Some("key_revoked")),
-        item(54, "guarantee", 25_000, None),
-        item(53, "release", 8_050, Some("cancelled")),
-        item(52, "settlement", 12_000, None),
-        item(51, "guarantee", 20_000, None),
+        item(57, Refusal, 40_000, Some("total_cap_exceeded")),
+        item(56, Guarantee, 30_000, None),
+        item(55, Refusal, 9_900, Some("key_revoked")),
+        item(54, Guarantee, 25_000, None),
+        item(53, Release, 8_050, Some("cancelled")),
+        item(52, Settlement, 12_000, None),
+        item(51, Guarantee, 20_000, None),
     ]
 }
 
@@ -311,7 +320,7 @@ pub fn policies() -> Vec<PolicyItem> {
             currency: "EUR".into(),
             total_cap_minor: 100_000,
             per_tx_cap_minor: 20_000,
-            uncovered_rule: "strict".into(),
+            uncovered_rule: UncoveredRule::Strict,
         },
         PolicyItem {
             id: "semper-business".into(),
@@ -321,7 +330,7 @@ pub fn policies() -> Vec<PolicyItem> {
             currency: "EUR".into(),
             total_cap_minor: 5_000_000,
             per_tx_cap_minor: 1_000_000,
-            uncovered_rule: "capped".into(),
+            uncovered_rule: UncoveredRule::Capped,
         },
     ]
 }

@@ -5,7 +5,9 @@
 
 use crate::api::admin::proto::Op;
 use crate::model::money::{Currency, Money};
-use crate::model::registry::{check_caps, check_name, check_reason, AgreementStatus, Role};
+use crate::model::registry::{
+    check_caps, check_name, check_reason, AgreementStatus, KeyStanding, Role,
+};
 
 use super::action::Command;
 use super::agreements::{amount, Detail, Draft, Pane, PartyDetail};
@@ -57,7 +59,7 @@ pub(super) fn new_agreement(app: &mut App, out: &mut Vec<Command>) {
             let Some(p) = v.parties.selected_item().cloned() else {
                 return app.error("No party selected");
             };
-            if p.role != "buyer" {
+            if p.role != Role::Buyer {
                 return seller_refused(app, &p.name);
             }
             app.agreements.detail = Some(Detail::Party(PartyDetail::new(p, true)));
@@ -68,7 +70,7 @@ pub(super) fn new_agreement(app: &mut App, out: &mut Vec<Command>) {
             return app.error("Select a buyer in the parties list (p) to create an agreement");
         }
     };
-    if party.role != "buyer" {
+    if party.role != Role::Buyer {
         return seller_refused(app, &party.name);
     }
     begin_agreement(app, out);
@@ -89,7 +91,7 @@ pub(super) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
     let keys: Vec<String> = d
         .keys
         .iter()
-        .filter(|k| k.status == "not_revoked")
+        .filter(|k| k.status == KeyStanding::Good)
         .map(|k| k.key_id.clone())
         .collect();
     if keys.is_empty() {
@@ -123,7 +125,7 @@ pub(super) fn revoke_key(app: &mut App) {
     let Some(key) = detail.key().cloned() else {
         return app.error("No key selected");
     };
-    if key.status == "revoked" {
+    if key.status == KeyStanding::Revoked {
         let at = key.revoked_at.as_deref().unwrap_or("?");
         return app.error(format!("This key was already revoked at {at}"));
     }
@@ -149,14 +151,13 @@ pub(super) fn set_status(app: &mut App, to: AgreementStatus) {
         },
         _ => return app.error("Select an agreement first"),
     };
-    if let Some(from) = AgreementStatus::parse(&agreement.status) {
-        if !from.may_become(to) {
-            return app.error(format!(
-                "The agreement is {}; it cannot become {}",
-                from.as_str(),
-                to.as_str()
-            ));
-        }
+    let from = agreement.status;
+    if !from.may_become(to) {
+        return app.error(format!(
+            "The agreement is {}; it cannot become {}",
+            from.as_str(),
+            to.as_str()
+        ));
     }
     app.agreements.draft = Some(Draft::Status { agreement, to });
     open_prompt(app, PromptPurpose::StatusReason, String::new());

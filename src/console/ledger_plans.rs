@@ -4,7 +4,9 @@
 //! builds the one request it authorises, and checks the answer against what was confirmed.
 //! Values the notary picks itself (ids, its clock) are named as such, never guessed.
 
-use crate::api::admin::proto::{AgreementItem, Hello, KeyItem, Op, PolicyItem, Reply};
+use crate::api::admin::proto::{
+    AgreementItem, Hello, KeyItem, KeySourceKind, KeyStanding, Op, PolicyItem, Reply,
+};
 use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT};
 
 use super::agreements::money;
@@ -154,7 +156,11 @@ impl LedgerPlan {
                 let a = &p.agreement;
                 f(
                     "Status",
-                    &format!("{} (was {}; change \"status\")", p.to.as_str(), a.status),
+                    &format!(
+                        "{} (was {}; change \"status\")",
+                        p.to.as_str(),
+                        a.status.as_str()
+                    ),
                 );
                 f("Reason", &p.reason);
                 f("Agreement", &a.id);
@@ -183,7 +189,7 @@ impl LedgerPlan {
         match self {
             LedgerPlan::Party(p) => Op::PartyRegister {
                 name: p.name.clone(),
-                role: p.role.as_str().into(),
+                role: p.role,
                 public_key_hex: None,
                 certificate_b64: None,
             },
@@ -201,7 +207,7 @@ impl LedgerPlan {
             },
             LedgerPlan::Status(p) => Op::AgreementStatus {
                 agreement_id: p.agreement.id.clone(),
-                status: p.to.as_str().into(),
+                status: p.to,
                 reason: p.reason.clone(),
             },
         }
@@ -220,13 +226,13 @@ impl LedgerPlan {
                     party, api_token, ..
                 },
             ) => {
-                if party.name != p.name || party.role != p.role.as_str() {
+                if party.name != p.name || party.role != p.role {
                     return mismatch("the registered party is not the one you confirmed");
                 }
                 let fields = vec![
                     kv("Party id", &party.id),
                     kv("Name", &party.name),
-                    kv("Role", &party.role),
+                    kv("Role", party.role.as_str()),
                     kv("Registered", &party.registered_at),
                 ];
                 if p.role == Role::Seller && api_token.is_none() {
@@ -267,7 +273,7 @@ impl LedgerPlan {
             }
             (LedgerPlan::Revoke(p), Reply::Key(k)) => {
                 let same_key = k.key_id.eq_ignore_ascii_case(&p.key.key_id);
-                if !same_key || k.status != "revoked" {
+                if !same_key || k.status != KeyStanding::Revoked {
                     return mismatch("the notary's answer is not the revocation you confirmed");
                 }
                 ActionOutcome::Done {
@@ -281,7 +287,7 @@ impl LedgerPlan {
                 }
             }
             (LedgerPlan::Status(p), Reply::Agreement(a)) => {
-                if a.id != p.agreement.id || a.status != p.to.as_str() {
+                if a.id != p.agreement.id || a.status != p.to {
                     return mismatch("the agreement's new status is not the one you confirmed");
                 }
                 ActionOutcome::Done {
@@ -289,7 +295,7 @@ impl LedgerPlan {
                     fields: vec![
                         kv("Agreement", &a.id),
                         kv("Buyer", &a.buyer_name),
-                        kv("Status", &a.status),
+                        kv("Status", a.status.as_str()),
                     ],
                     secret: None,
                 }
@@ -313,10 +319,10 @@ fn caps(a: &AgreementItem) -> String {
 
 /// `raw Ed25519` or the certificate's subject.
 pub fn key_source(k: &KeyItem) -> String {
-    match (k.source.as_str(), &k.subject) {
-        ("x509", Some(subject)) => format!("X.509 certificate: {subject}"),
-        ("raw", _) => "raw Ed25519 public key".into(),
-        (other, _) => other.to_string(),
+    match (k.source, &k.subject) {
+        (KeySourceKind::X509, Some(subject)) => format!("X.509 certificate: {subject}"),
+        (KeySourceKind::Raw, _) => "raw Ed25519 public key".into(),
+        (other, _) => other.as_str().to_string(),
     }
 }
 
@@ -385,7 +391,7 @@ mod tests {
             plan.op(),
             Op::PartyRegister {
                 name: name.into(),
-                role: "seller".into(),
+                role: Role::Seller,
                 public_key_hex: None,
                 certificate_b64: None,
             }

@@ -218,7 +218,7 @@ mod tests {
         TimestampItem {
             serial,
             gen_time: "2025-01-01T00:00:00.000Z".into(),
-            hash_alg: "sha256".into(),
+            hash_alg: crate::api::admin::proto::HashAlg::Sha256,
             imprint: format!("{serial:064x}"),
             operator: None,
         }
@@ -227,7 +227,7 @@ mod tests {
     fn entry(index: u64) -> EntryItem {
         EntryItem {
             index,
-            kind: "timestamp".into(),
+            kind: Some(crate::api::admin::proto::EntryKind::Timestamp),
             logged_at: "2025-01-01T00:00:00.000Z".into(),
             operator: None,
             raw: "{}".into(),

@@ -1,7 +1,7 @@
 //! Applying the notary's answers to the state. Every answer is matched to the request it
 //! answers (by id); answers to nothing, or of the wrong kind, only set an error notice.
 
-use crate::api::admin::proto::{Op, Reply, Response};
+use crate::api::admin::proto::{ErrorBody, Op, Reply, Response};
 
 use super::action::Command;
 use super::agreements_update;
@@ -13,28 +13,31 @@ use super::requests::Pending;
 use super::update::{fetch_entries, send, CHECKPOINTS_LIMIT, TIMESTAMPS_RECENT_LIMIT};
 use super::verify::{check_checkpoint, verify_proof};
 
+/// Applies the error answer `e` to the request `pending`.
+fn on_error(app: &mut App, pending: &Pending, e: ErrorBody) {
+    let text = format!("{} ({})", e.message, e.code);
+    if let Pending::Stamp { .. } = pending {
+        app.overlay = Overlay::StampResult(StampOutcome::Failed(text.clone()));
+    }
+    if let Pending::Ledger(_) = pending {
+        if !matches!(app.overlay, Overlay::Confirm(_)) {
+            app.overlay = Overlay::ActionResult(ActionOutcome::Failed(text.clone()));
+        }
+    }
+    app.error(format!("Notary error: {text}"));
+}
+
 /// Applies answer `r`.
 pub(super) fn on_response(app: &mut App, r: Response, out: &mut Vec<Command>) {
-    let Some(pending) = app.requests.complete(r.id) else {
-        if let Some(e) = r.error {
+    let Some(pending) = app.requests.complete(r.id()) else {
+        if let Response::Err { error: e, .. } = r {
             app.error(format!("Notary error: {} ({})", e.message, e.code));
         }
         return;
     };
-    if let Some(e) = r.error {
-        let text = format!("{} ({})", e.message, e.code);
-        if let Pending::Stamp { .. } = pending {
-            app.overlay = Overlay::StampResult(StampOutcome::Failed(text.clone()));
-        }
-        if let Pending::Ledger(_) = pending {
-            if !matches!(app.overlay, Overlay::Confirm(_)) {
-                app.overlay = Overlay::ActionResult(ActionOutcome::Failed(text.clone()));
-            }
-        }
-        return app.error(format!("Notary error: {text}"));
-    }
-    let Some(reply) = r.ok else {
-        return app.error("The notary sent an empty answer");
+    let reply = match r.into_result() {
+        Ok(reply) => reply,
+        Err(e) => return on_error(app, &pending, e),
     };
     match (pending, reply) {
         (Pending::Status, Reply::Status(s)) => {

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
+use crate::api::admin::proto::{ErrorBody, ErrorCode, HashAlg, Op, Reply, Request, Response};
 
 use super::action::{Action, Command, FilePurpose, HashedFile};
 use super::app::{App, Overlay, PromptPurpose, Screen};
@@ -153,7 +153,7 @@ fn confirm_sends_exactly_one_stamp_with_the_local_imprint() {
     open_confirm(&mut a);
     let cmds = press(&mut a, KeyCode::Char('y'));
     let expected = Op::Stamp {
-        hash_alg: "sha256".into(),
+        hash_alg: HashAlg::Sha256,
         imprint: hex::encode(DIGEST),
     };
     assert_eq!(stamps(&cmds), vec![&expected]);
@@ -236,13 +236,12 @@ fn a_refused_stamp_says_nothing_was_signed() {
     let Command::Send(req) = &cmds[0] else {
         panic!("not a send")
     };
-    let refusal = Response {
+    let refusal = Response::Err {
         id: req.id,
-        ok: None,
-        error: Some(ErrorBody {
-            code: "failed".into(),
+        error: ErrorBody {
+            code: ErrorCode::StorageFailure,
             message: "storage failure".into(),
-        }),
+        },
     };
     update(&mut a, Action::Response(refusal));
     assert!(matches!(
@@ -472,12 +471,11 @@ fn goto_entry_and_paging_stay_in_range() {
 #[test]
 fn stray_answers_and_unknown_ids_are_harmless() {
     let mut a = app();
-    let stray = Response {
+    let stray = Response::Ok {
         id: 999,
-        ok: Some(Reply::Timestamps {
+        result: Reply::Timestamps {
             items: timestamps(10, 5),
-        }),
-        error: None,
+        },
     };
     assert!(update(&mut a, Action::Response(stray)).is_empty());
     assert!(a.timestamps.items.is_empty());

@@ -1,6 +1,6 @@
 //! `update(&mut App, Action) -> Vec<Command>`: every state change of the console, without I/O.
 
-use crate::api::admin::proto::Op;
+use crate::api::admin::proto::{HashAlg, Op};
 
 use super::action::{Action, Command, FilePurpose, HashedFile, Move};
 use super::agreements_update as agreements;
@@ -316,7 +316,7 @@ fn file_hashed(
             app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Stamp(StampPlan {
                 file: file.path,
                 size_bytes: file.size_bytes,
-                hash_alg: "sha256".into(),
+                hash_alg: HashAlg::Sha256,
                 imprint_hex: imprint,
             })));
             app.notice = None;

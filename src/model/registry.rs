@@ -80,6 +80,37 @@ pub enum KeySource {
     },
 }
 
+/// Where a key came from, without the certificate's details: `raw` or `x509`, the names of
+/// [`KeySource`]'s `type` tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySourceKind {
+    /// A raw Ed25519 public key.
+    Raw,
+    /// A key in an X.509 certificate.
+    X509,
+}
+
+impl KeySourceKind {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeySourceKind::Raw => "raw",
+            KeySourceKind::X509 => "x509",
+        }
+    }
+}
+
+impl KeySource {
+    /// Which kind of source this is.
+    pub fn kind(&self) -> KeySourceKind {
+        match self {
+            KeySource::Raw => KeySourceKind::Raw,
+            KeySource::X509 { .. } => KeySourceKind::X509,
+        }
+    }
+}
+
 /// A key's revocation. `registered_at` (when the notary learned of it) is authoritative for the
 /// notary's own decisions; `claimed_at` is what the CRL or the party said, kept for disputes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,15 +148,29 @@ pub struct KeyRecord {
     pub revocation: Option<Revocation>,
 }
 
-/// A key's standing at one instant, as the notary decides it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A key's standing at one instant, as the notary decides it. On the wire a good key is
+/// `not_revoked`, the name guarantees use for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum KeyStanding {
     /// Usable.
+    #[serde(rename = "not_revoked")]
     Good,
     /// A revocation was registered at or before that instant.
     Revoked,
     /// Its certificate is not valid at that instant.
     CertificateOutOfValidity,
+}
+
+impl KeyStanding {
+    /// Wire name: `not_revoked`, `revoked` or `certificate_out_of_validity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStanding::Good => "not_revoked",
+            KeyStanding::Revoked => "revoked",
+            KeyStanding::CertificateOutOfValidity => "certificate_out_of_validity",
+        }
+    }
 }
 
 impl KeyRecord {
@@ -147,15 +192,6 @@ impl KeyRecord {
             }
         }
         KeyStanding::Good
-    }
-
-    /// `not_revoked`, `revoked` or `certificate_expired`, for listings.
-    pub fn status_name(&self, at: DateTime<Utc>) -> &'static str {
-        match self.standing_at(at) {
-            KeyStanding::Good => "not_revoked",
-            KeyStanding::Revoked => "revoked",
-            KeyStanding::CertificateOutOfValidity => "certificate_out_of_validity",
-        }
     }
 }
 

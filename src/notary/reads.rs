@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::hashes::StoreHashes;
 use super::sequencer::PublishedCheckpoint;
 use super::{Notary, NotaryError};
+use crate::crypto::tsa::HashAlg;
 use crate::log::merkle::{self, Hash};
 use crate::store::{u64_key, Cf};
 
@@ -20,7 +21,7 @@ pub struct TimestampRecord {
     /// genTime, RFC 3339 ms.
     pub gen_time: String,
     /// `sha256`, `sha384` or `sha512`.
-    pub hash_alg: String,
+    pub hash_alg: HashAlg,
     /// Message imprint, hex.
     pub imprint: String,
     /// Arbitrator who asked for it through the console, if any.

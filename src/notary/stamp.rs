@@ -106,7 +106,7 @@ fn stage_stamp(
     let record = TimestampRecord {
         serial: ctx.index,
         gen_time: rfc3339_ms(ctx.now),
-        hash_alg: query.hash_alg.name().to_string(),
+        hash_alg: query.hash_alg,
         imprint: hex::encode(&query.imprint),
         operator: operator.clone(),
     };

@@ -4,6 +4,7 @@
 //! is the operator, and must be listed under `[arbitrators]` in notar.toml. Everything an operator
 //! makes the notary sign names them in the log entry.
 
+mod error_code;
 mod ops;
 mod ops_ledger;
 pub mod proto;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use self::proto::{ErrorBody, Request, Response, LINE_LEN_MAX};
+use self::proto::{ErrorBody, ErrorCode, Request, Response, LINE_LEN_MAX};
 use crate::notary::Notary;
 
 /// Why the admin socket could not be served.
@@ -96,36 +97,57 @@ async fn write_line(
     stream.write_all(&line).await
 }
 
-fn error(id: u64, code: &str, message: impl Into<String>) -> Response {
-    Response {
+fn error(id: u64, code: ErrorCode, message: impl Into<String>) -> Response {
+    Response::Err {
         id,
-        ok: None,
-        error: Some(ErrorBody {
-            code: code.into(),
-            message: message.into(),
+        error: ErrorBody::new(code, message),
+    }
+}
+
+/// The arbitrator behind a connection, or why there is none.
+fn operator_of(user: Result<String, String>, notary: &Notary) -> Result<ops::Operator, String> {
+    let name = user?;
+    match notary.config().arbitrators.get(&name) {
+        Some(arbitrator) => Ok(ops::Operator {
+            user: name,
+            arbitrator: arbitrator.clone(),
         }),
+        None => {
+            let msg = format!(
+                "Unix user '{name}' is not an arbitrator of this notary; \
+                 a notary administrator must add it under [arbitrators] in notar.toml"
+            );
+            tracing::warn!("refused admin connection: {msg}");
+            Err(msg)
+        }
+    }
+}
+
+/// Reads one request line and runs it. A line that is not a request is answered with its `id`
+/// when it has one, so a pipelining client can still match the error to what it sent.
+async fn answer(notary: &Notary, operator: &ops::Operator, line: &[u8]) -> Response {
+    match serde_json::from_slice::<Request>(line) {
+        Ok(req) => Response::new(req.id, ops::handle(notary, operator, req.op).await),
+        Err(e) => {
+            #[derive(serde::Deserialize)]
+            struct IdOnly {
+                id: u64,
+            }
+            let id = serde_json::from_slice::<IdOnly>(line).map_or(0, |r| r.id);
+            error(id, ErrorCode::BadRequest, format!("not a request: {e}"))
+        }
     }
 }
 
 async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
     let user = peer_user(&stream);
     let (read, mut write) = stream.into_split();
-    let operator = match user {
-        Ok(name) => match notary.config().arbitrators.get(&name) {
-            Some(arbitrator) => ops::Operator {
-                user: name,
-                arbitrator: arbitrator.clone(),
-            },
-            None => {
-                let msg = format!(
-                    "Unix user '{name}' is not an arbitrator of this notary; \
-                     a notary administrator must add it under [arbitrators] in notar.toml"
-                );
-                tracing::warn!("refused admin connection: {msg}");
-                return write_line(&mut write, &error(0, "not_an_arbitrator", msg)).await;
-            }
-        },
-        Err(msg) => return write_line(&mut write, &error(0, "not_an_arbitrator", msg)).await,
+    let operator = match operator_of(user, &notary) {
+        Ok(operator) => operator,
+        Err(msg) => {
+            let refusal = error(0, ErrorCode::NotAnArbitrator, msg);
+            return write_line(&mut write, &refusal).await;
+        }
     };
     let mut lines = BufReader::new(read);
     let mut buf = Vec::new();
@@ -139,24 +161,10 @@ async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
             return Ok(());
         }
         if buf.last() != Some(&b'\n') {
-            let resp = error(
-                0,
-                "bad_request",
-                format!("request line longer than {LINE_LEN_MAX} bytes"),
-            );
-            return write_line(&mut write, &resp).await;
+            let message = format!("request line longer than {LINE_LEN_MAX} bytes");
+            return write_line(&mut write, &error(0, ErrorCode::BadRequest, message)).await;
         }
-        let resp = match serde_json::from_slice::<Request>(&buf) {
-            Ok(req) => match ops::handle(&notary, &operator, req.op).await {
-                Ok(reply) => Response {
-                    id: req.id,
-                    ok: Some(reply),
-                    error: None,
-                },
-                Err((code, message)) => error(req.id, code, message),
-            },
-            Err(e) => error(0, "bad_request", format!("not a request: {e}")),
-        };
+        let resp = answer(&notary, &operator, &buf).await;
         write_line(&mut write, &resp).await?;
     }
 }

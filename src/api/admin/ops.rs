@@ -1,12 +1,19 @@
-//! One function per admin operation: translate the request, call the notary, shape the reply.
+//! The admin operations: one `match` routes every [`Op`] to its handler (so a new operation
+//! without one does not compile). The handlers translate the request, call the notary and shape
+//! the reply: those on the log and timestamps are here, the registry and ledger ones in
+//! `ops_ledger`.
 
 use base64::Engine;
 
-use super::proto::{CheckpointItem, EntryItem, Hello, Op, ProofItem, Reply, Status, TimestampItem};
-use crate::crypto::tsa::{HashAlg, TimestampQuery};
+use super::ops_ledger as ledger;
+use super::proto::{
+    CheckpointItem, EntryItem, ErrorBody, ErrorCode, HashAlg, Hello, Op, ProofItem, Reply, Status,
+    TimestampItem,
+};
+use crate::crypto::tsa::TimestampQuery;
 use crate::model::entry::LogEntry;
 use crate::model::time::rfc3339_ms;
-use crate::notary::{Notary, NotaryError, TimestampRecord};
+use crate::notary::{Notary, NotaryError};
 
 /// Most items one listing returns.
 const LIMIT_MAX: u32 = 500;
@@ -19,179 +26,193 @@ pub struct Operator {
     pub arbitrator: String,
 }
 
-type OpResult = Result<Reply, (&'static str, String)>;
-
-fn fail(e: NotaryError) -> (&'static str, String) {
-    (e.code(), e.to_string())
-}
-
-fn item(r: TimestampRecord) -> TimestampItem {
-    TimestampItem {
-        serial: r.serial,
-        gen_time: r.gen_time,
-        hash_alg: r.hash_alg,
-        imprint: r.imprint,
-        operator: r.operator,
+impl Operator {
+    /// The name recorded in the log entries this caller causes.
+    pub(super) fn logged(&self) -> Option<String> {
+        Some(self.user.clone())
     }
 }
 
-fn parse_imprint(hex_text: &str) -> Result<Vec<u8>, (&'static str, String)> {
-    hex::decode(hex_text.trim()).map_err(|e| ("bad_request", format!("imprint is not hex: {e}")))
-}
+/// What an operation answers.
+pub(super) type OpResult = Result<Reply, ErrorBody>;
 
 /// Runs one operation for `op`erator.
 pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
-    let op = match op {
-        Op::Hello
-        | Op::Status
-        | Op::TimestampsRecent { .. }
-        | Op::TimestampsSearch { .. }
-        | Op::Stamp { .. }
-        | Op::Checkpoints { .. }
-        | Op::Entries { .. }
-        | Op::Prove { .. } => op,
-        other => {
-            return super::ops_ledger::handle(notary, operator, other)
-                .await
-                .unwrap_or_else(|| Err(("bad_request", "unknown operation".into())))
-        }
-    };
     match op {
-        Op::Hello => {
-            let id = notary.identity();
-            Ok(Reply::Hello(Hello {
-                operator: operator.user.clone(),
-                arbitrator: operator.arbitrator.clone(),
-                notary: id.name.clone(),
-                key_id: id.key_id.clone(),
-                checkpoint_vkey: id.checkpoint_vkey.clone(),
-                tsa_subject: id.tsa_subject.clone(),
-                timestamp_policy: id.timestamp_policy.clone(),
-                timestamp_accuracy_ms: id.timestamp_accuracy_ms,
-            }))
+        Op::Hello => Ok(hello(notary, operator)),
+        Op::Status => Ok(status(notary)),
+        Op::TimestampsRecent { limit } => timestamps_recent(notary, limit),
+        Op::TimestampsSearch { imprint } => timestamps_search(notary, &imprint),
+        Op::Stamp { hash_alg, imprint } => stamp(notary, operator, hash_alg, &imprint).await,
+        Op::Checkpoints { limit } => checkpoints(notary, limit),
+        Op::Entries { start, limit } => entries(notary, start, limit),
+        Op::Prove { index } => prove(notary, index),
+        Op::PartyRegister {
+            name,
+            role,
+            public_key_hex,
+            certificate_b64,
+        } => {
+            let key = ledger::key_input(public_key_hex, certificate_b64)?;
+            ledger::register_party(notary, operator, &name, role, key).await
         }
-        Op::Status => {
-            let s = notary.stats();
-            Ok(Reply::Status(Status {
-                now: rfc3339_ms(s.now),
-                started_at: rfc3339_ms(notary.started_at()),
-                log_size: notary.log_size(),
-                checkpoint_size: s.checkpoint_size,
-                checkpoint_age_ms: s.checkpoint_age_ms,
-                timestamps_per_s_milli: s.timestamps_per_s_milli,
-                timestamps_total: s.timestamps_total,
-                failed: notary.is_failed(),
-            }))
+        Op::Parties { query } => Ok(ledger::parties(notary, &query)),
+        Op::PartyShow { party_id } => ledger::party(notary, &party_id),
+        Op::KeyAdd {
+            party_id,
+            public_key_hex,
+            certificate_b64,
+        } => {
+            let key = ledger::key_input(public_key_hex, certificate_b64)?;
+            ledger::add_key(notary, operator, &party_id, key).await
         }
-        Op::TimestampsRecent { limit } => {
-            let items = notary
-                .recent_timestamps(limit.min(LIMIT_MAX) as usize)
-                .map_err(fail)?;
-            Ok(Reply::Timestamps {
-                items: items.into_iter().map(item).collect(),
-            })
+        Op::KeyRevoke { key_id, reason } => {
+            ledger::revoke_key(notary, operator, &key_id, &reason).await
         }
-        Op::TimestampsSearch { imprint } => {
-            let bytes = parse_imprint(&imprint)?;
-            let items = notary.timestamps_by_imprint(&bytes).map_err(fail)?;
-            Ok(Reply::Timestamps {
-                items: items.into_iter().map(item).collect(),
-            })
+        Op::CrlImport { crl_b64 } => ledger::import_crl(notary, operator, &crl_b64).await,
+        Op::AgreementCreate {
+            buyer_id,
+            policy_id,
+            total_cap_minor,
+            per_tx_cap_minor,
+            valid_until,
+            keys,
+        } => {
+            let caps = (total_cap_minor, per_tx_cap_minor);
+            let req = ledger::new_agreement(buyer_id, policy_id, caps, valid_until, keys)?;
+            ledger::create_agreement(notary, operator, req).await
         }
-        Op::Stamp { hash_alg, imprint } => {
-            let alg = HashAlg::ALL
-                .into_iter()
-                .find(|a| a.name() == hash_alg)
-                .ok_or_else(|| {
-                    (
-                        "bad_request",
-                        format!("unknown hash algorithm {hash_alg:?}"),
-                    )
-                })?;
-            let query = TimestampQuery::for_imprint(alg, parse_imprint(&imprint)?)
-                .map_err(|r| ("bad_request", r.text))?;
-            let r = notary
-                .stamp_query(query.clone(), Some(operator.user.clone()))
-                .await
-                .map_err(fail)?;
-            Ok(Reply::Stamped(TimestampItem {
-                serial: r.serial,
-                gen_time: rfc3339_ms(r.gen_time),
-                hash_alg: alg.name().to_string(),
-                imprint: hex::encode(&query.imprint),
-                operator: Some(operator.user.clone()),
-            }))
-        }
-        Op::Checkpoints { limit } => {
-            let items = notary
-                .recent_checkpoints(limit.min(LIMIT_MAX) as usize)
-                .map_err(fail)?;
-            Ok(Reply::Checkpoints {
-                items: items
-                    .into_iter()
-                    .map(|(size, note)| CheckpointItem { size, note })
-                    .collect(),
-            })
-        }
-        Op::Entries { start, limit } => {
-            let size = notary.log_size();
-            let end = start
-                .saturating_add(u64::from(limit.min(LIMIT_MAX)))
-                .min(size);
-            let mut items = Vec::new();
-            for index in start..end {
-                let raw = notary.entry(index).map_err(fail)?;
-                items.push(entry_item(index, raw));
-            }
-            Ok(Reply::Entries { items })
-        }
-        Op::Prove { index } => {
-            let cp = notary
-                .checkpoint()
-                .ok_or(("not_found", "no checkpoint yet".to_string()))?;
-            let size = cp.size;
-            if index >= size {
-                return Err((
-                    "bad_request",
-                    format!("entry {index} is not in the log of size {size}"),
-                ));
-            }
-            let raw = notary.entry(index).map_err(fail)?;
-            let proof = notary.inclusion_proof(index, size).map_err(fail)?;
-            Ok(Reply::Proof(ProofItem {
-                index,
-                raw: String::from_utf8_lossy(&raw).into_owned(),
-                checkpoint: cp.note.clone(),
-                proof: proof
-                    .iter()
-                    .map(|h| base64::engine::general_purpose::STANDARD.encode(h))
-                    .collect(),
-            }))
-        }
-        _ => Err(("bad_request", "unknown operation".into())),
+        Op::AgreementStatus {
+            agreement_id,
+            status,
+            reason,
+        } => ledger::set_agreement_status(notary, operator, &agreement_id, status, &reason).await,
+        Op::Agreements { query } => Ok(ledger::agreements(notary, &query)),
+        Op::AgreementShow {
+            agreement_id,
+            limit,
+        } => ledger::agreement(notary, &agreement_id, limit),
+        Op::LedgerFeed { limit } => ledger::feed(notary, limit),
+        Op::Policies => Ok(ledger::policies(notary)),
     }
+}
+
+fn hello(notary: &Notary, operator: &Operator) -> Reply {
+    let id = notary.identity();
+    Reply::Hello(Hello {
+        operator: operator.user.clone(),
+        arbitrator: operator.arbitrator.clone(),
+        notary: id.name.clone(),
+        key_id: id.key_id.clone(),
+        checkpoint_vkey: id.checkpoint_vkey.clone(),
+        tsa_subject: id.tsa_subject.clone(),
+        timestamp_policy: id.timestamp_policy.clone(),
+        timestamp_accuracy_ms: id.timestamp_accuracy_ms,
+    })
+}
+
+fn status(notary: &Notary) -> Reply {
+    let s = notary.stats();
+    Reply::Status(Status {
+        now: rfc3339_ms(s.now),
+        started_at: rfc3339_ms(notary.started_at()),
+        log_size: notary.log_size(),
+        checkpoint_size: s.checkpoint_size,
+        checkpoint_age_ms: s.checkpoint_age_ms,
+        timestamps_per_s_milli: s.timestamps_per_s_milli,
+        timestamps_total: s.timestamps_total,
+        failed: notary.is_failed(),
+    })
+}
+
+fn parse_imprint(hex_text: &str) -> Result<Vec<u8>, ErrorBody> {
+    hex::decode(hex_text.trim())
+        .map_err(|e| ErrorBody::bad_request(format!("imprint is not hex: {e}")))
+}
+
+fn timestamps_recent(notary: &Notary, limit: u32) -> OpResult {
+    let items = notary.recent_timestamps(limit.min(LIMIT_MAX) as usize)?;
+    Ok(Reply::Timestamps { items })
+}
+
+fn timestamps_search(notary: &Notary, imprint: &str) -> OpResult {
+    let items = notary.timestamps_by_imprint(&parse_imprint(imprint)?)?;
+    Ok(Reply::Timestamps { items })
+}
+
+async fn stamp(notary: &Notary, operator: &Operator, alg: HashAlg, imprint: &str) -> OpResult {
+    let query = TimestampQuery::for_imprint(alg, parse_imprint(imprint)?)
+        .map_err(|r| ErrorBody::bad_request(r.text))?;
+    let r = notary.stamp_query(query.clone(), operator.logged()).await?;
+    Ok(Reply::Stamped(TimestampItem {
+        serial: r.serial,
+        gen_time: rfc3339_ms(r.gen_time),
+        hash_alg: alg,
+        imprint: hex::encode(&query.imprint),
+        operator: operator.logged(),
+    }))
+}
+
+fn checkpoints(notary: &Notary, limit: u32) -> OpResult {
+    let items = notary.recent_checkpoints(limit.min(LIMIT_MAX) as usize)?;
+    Ok(Reply::Checkpoints {
+        items: items
+            .into_iter()
+            .map(|(size, note)| CheckpointItem { size, note })
+            .collect(),
+    })
+}
+
+fn entries(notary: &Notary, start: u64, limit: u32) -> OpResult {
+    let end = start
+        .saturating_add(u64::from(limit.min(LIMIT_MAX)))
+        .min(notary.log_size());
+    let items = (start..end)
+        .map(|index| Ok(entry_item(index, notary.entry(index)?)))
+        .collect::<Result<_, NotaryError>>()?;
+    Ok(Reply::Entries { items })
+}
+
+fn prove(notary: &Notary, index: u64) -> OpResult {
+    let cp = notary
+        .checkpoint()
+        .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "no checkpoint yet"))?;
+    let size = cp.size;
+    if index >= size {
+        return Err(ErrorBody::bad_request(format!(
+            "entry {index} is not in the log of size {size}"
+        )));
+    }
+    let raw = notary.entry(index)?;
+    let proof = notary.inclusion_proof(index, size)?;
+    Ok(Reply::Proof(ProofItem {
+        index,
+        raw: String::from_utf8_lossy(&raw).into_owned(),
+        checkpoint: cp.note.clone(),
+        proof: proof
+            .iter()
+            .map(|h| base64::engine::general_purpose::STANDARD.encode(h))
+            .collect(),
+    }))
 }
 
 fn entry_item(index: u64, raw: Vec<u8>) -> EntryItem {
     let parsed: Option<LogEntry> = serde_json::from_slice(&raw).ok();
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
     match parsed {
         Some(e) => EntryItem {
             index,
-            kind: serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            kind: Some(e.kind),
             logged_at: e.logged_at,
             operator: e.operator,
-            raw: text,
+            raw,
         },
         None => EntryItem {
             index,
-            kind: "unreadable".into(),
+            kind: None,
             logged_at: String::new(),
             operator: None,
-            raw: text,
+            raw,
         },
     }
 }

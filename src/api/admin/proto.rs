@@ -2,8 +2,23 @@
 //! one JSON object per line each way. A request carries an `id` the response echoes, so a client
 //! may pipeline requests. The operator is not in the request: the server takes it from the
 //! socket's peer credentials.
+//!
+//! Closed sets travel as enums (role, agreement status, guarantee state, key standing, entry
+//! kind, hash algorithm, error code), the same ones the notary decides with; free text stays
+//! text. The console, the CLI and the service ship as one binary, so the wire may change with
+//! them; the CLI's `--json` output prints [`Reply`] as it is, so a reply's JSON is what users see.
 
 use serde::{Deserialize, Serialize};
+
+pub use super::error_code::ErrorCode;
+pub use crate::crypto::tsa::HashAlg;
+pub use crate::model::entry::EntryKind;
+pub use crate::model::policy::UncoveredRule;
+pub use crate::model::registry::{AgreementStatus, KeySourceKind, KeyStanding, Role};
+pub use crate::notary::GuaranteeState;
+use crate::notary::NotaryError;
+/// One timestamp: the record the notary keeps is what the protocol sends.
+pub use crate::notary::TimestampRecord as TimestampItem;
 
 /// Longest request line accepted (bytes).
 pub const LINE_LEN_MAX: usize = 256 * 1024;
@@ -39,7 +54,7 @@ pub enum Op {
     /// Make the notary sign a timestamp over this imprint; the operator is recorded in the log.
     Stamp {
         /// `sha256`, `sha384` or `sha512`.
-        hash_alg: String,
+        hash_alg: HashAlg,
         /// Imprint, hex.
         imprint: String,
     },
@@ -65,7 +80,7 @@ pub enum Op {
         /// Display name.
         name: String,
         /// `buyer` or `seller`.
-        role: String,
+        role: Role,
         /// A first key, raw Ed25519 (hex); checked before anything is registered.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         public_key_hex: Option<String>,
@@ -131,7 +146,7 @@ pub enum Op {
         /// Agreement id.
         agreement_id: String,
         /// `active`, `suspended` or `ended`.
-        status: String,
+        status: AgreementStatus,
         /// Why.
         reason: String,
     },
@@ -162,26 +177,84 @@ fn default_limit() -> u32 {
     100
 }
 
-/// A response: `{"id": 7, "ok": {...}}` or `{"id": 7, "error": {"code": "...", "message": "..."}}`.
+/// A response, exactly one of an answer or an error: `{"id": 7, "ok": {...}}` or
+/// `{"id": 7, "error": {"code": "...", "message": "..."}}`. The member's name says which.
+// A response is moved whole, once, from the socket to its reader: boxing the large `Ok` would
+// only add an allocation per answer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Response {
-    /// The request's id (0 when the request could not be parsed).
-    pub id: u64,
-    /// Success body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ok: Option<Reply>,
-    /// Failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorBody>,
+#[serde(untagged, deny_unknown_fields)]
+pub enum Response {
+    /// The operation succeeded.
+    Ok {
+        /// The request's id.
+        id: u64,
+        /// Its answer.
+        #[serde(rename = "ok")]
+        result: Reply,
+    },
+    /// The operation failed, or the request could not be read.
+    Err {
+        /// The request's id (0 when it could not be read).
+        id: u64,
+        /// Why.
+        error: ErrorBody,
+    },
+}
+
+impl Response {
+    /// The id of the request answered.
+    pub fn id(&self) -> u64 {
+        match self {
+            Response::Ok { id, .. } | Response::Err { id, .. } => *id,
+        }
+    }
+
+    /// The answer to request `id`: the reply or the error.
+    pub fn new(id: u64, outcome: Result<Reply, ErrorBody>) -> Response {
+        match outcome {
+            Ok(result) => Response::Ok { id, result },
+            Err(error) => Response::Err { id, error },
+        }
+    }
+
+    /// The reply or the error, without the id.
+    pub fn into_result(self) -> Result<Reply, ErrorBody> {
+        match self {
+            Response::Ok { result, .. } => Ok(result),
+            Response::Err { error, .. } => Err(error),
+        }
+    }
 }
 
 /// An error answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// snake_case code.
-    pub code: String,
+    /// What went wrong, for programs (and shown after the message).
+    pub code: ErrorCode,
     /// For humans.
     pub message: String,
+}
+
+impl ErrorBody {
+    /// An error with `code`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A `bad_request`: the request itself is malformed or out of range.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+}
+
+impl From<NotaryError> for ErrorBody {
+    fn from(e: NotaryError) -> Self {
+        Self::new(ErrorCode::of(&e), e.to_string())
+    }
 }
 
 /// Success bodies, one per operation.
@@ -286,7 +359,7 @@ pub struct PartyItem {
     /// Display name.
     pub name: String,
     /// `buyer` or `seller`.
-    pub role: String,
+    pub role: Role,
     /// RFC 3339 ms.
     pub registered_at: String,
     /// Number of keys.
@@ -301,12 +374,12 @@ pub struct KeyItem {
     /// Owner.
     pub party_id: String,
     /// `raw` or `x509`.
-    pub source: String,
+    pub source: KeySourceKind,
     /// Certificate subject, for x509 keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// `not_revoked`, `revoked`, `certificate_out_of_validity`.
-    pub status: String,
+    pub status: KeyStanding,
     /// When the notary registered the revocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
@@ -343,7 +416,7 @@ pub struct AgreementItem {
     /// Outstanding guarantees (only filled by `AgreementShow`).
     pub outstanding: u64,
     /// `active`, `suspended`, `ended`.
-    pub status: String,
+    pub status: AgreementStatus,
     /// RFC 3339 ms.
     pub valid_from: String,
     /// RFC 3339 ms.
@@ -366,7 +439,7 @@ pub struct GuaranteeItem {
     /// ISO 4217.
     pub currency: String,
     /// `outstanding`, `settled`, `released`.
-    pub state: String,
+    pub state: GuaranteeState,
     /// Issue time, RFC 3339 ms.
     pub issued_at: String,
     /// When the notary releases it if still outstanding.
@@ -378,8 +451,8 @@ pub struct GuaranteeItem {
 pub struct FeedItem {
     /// Log index.
     pub index: u64,
-    /// `guarantee`, `refusal`, `settlement`, `release`.
-    pub kind: String,
+    /// `guarantee`, `refusal`, `settlement` or `release`.
+    pub kind: EntryKind,
     /// RFC 3339 ms.
     pub logged_at: String,
     /// Agreement.
@@ -390,7 +463,8 @@ pub struct FeedItem {
     pub amount_minor: i64,
     /// ISO 4217.
     pub currency: String,
-    /// Refusal reason or release reason.
+    /// Refusal or release reason, quoted from the signed record (text the notary signed,
+    /// including reasons of past versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Guarantee id, when there is one.
@@ -416,7 +490,7 @@ pub struct PolicyItem {
     /// Default per-transaction cap, minor units.
     pub per_tx_cap_minor: i64,
     /// `strict` or `capped`.
-    pub uncovered_rule: String,
+    pub uncovered_rule: UncoveredRule,
 }
 
 /// Who the caller is and what notary it talks to.
@@ -461,22 +535,6 @@ pub struct Status {
     pub failed: bool,
 }
 
-/// One timestamp.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimestampItem {
-    /// Serial = log index.
-    pub serial: u64,
-    /// genTime, RFC 3339 ms.
-    pub gen_time: String,
-    /// Hash algorithm name.
-    pub hash_alg: String,
-    /// Imprint, hex.
-    pub imprint: String,
-    /// Arbitrator who asked, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
-}
-
 /// One checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointItem {
@@ -491,8 +549,8 @@ pub struct CheckpointItem {
 pub struct EntryItem {
     /// Leaf index.
     pub index: u64,
-    /// Entry kind (`timestamp`, `notary_identity`, ...).
-    pub kind: String,
+    /// Entry kind (`timestamp`, `notary_identity`, ...); none when the leaf is unreadable.
+    pub kind: Option<EntryKind>,
     /// When it was logged.
     pub logged_at: String,
     /// Who caused it, if an arbitrator did.
@@ -514,3 +572,14 @@ pub struct ProofItem {
     /// Proof hashes, base64.
     pub proof: Vec<String>,
 }
+
+impl EntryItem {
+    /// The entry's kind as shown: its name, or `unreadable`.
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.map_or("unreadable", EntryKind::as_str)
+    }
+}
+
+#[cfg(test)]
+#[path = "proto_tests.rs"]
+mod tests;

@@ -7,6 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, LineGauge, Paragraph, Row};
 use ratatui::Frame;
 
+use crate::api::admin::proto::GuaranteeState;
+
 use super::super::agreements::{
     exposure_percent, exposure_ratio, exposure_text, money, short_id, AgreementDetail, Detail, Pane,
 };
@@ -85,7 +87,7 @@ fn render_list(app: &App, frame: &mut Frame, area: Rect) {
                     sanitize_prefix(&a.policy_id, 32),
                     a.policy_version
                 )),
-                Cell::from(sanitize_prefix(&a.status, 12)),
+                Cell::from(sanitize_prefix(a.status.as_str(), 12)),
                 Cell::from(format!("{:>3}%", exposure_percent(a))),
                 Cell::from(exposure_text(a)),
             ]);
@@ -169,7 +171,7 @@ fn render_detail(app: &App, d: &AgreementDetail, frame: &mut Frame, area: Rect) 
             money(a.per_tx_cap_minor, &a.currency)
         ),
     ));
-    lines.extend(kv("Status", sanitize_prefix(&a.status, 16)));
+    lines.extend(kv("Status", sanitize_prefix(a.status.as_str(), 16)));
     lines.extend(kv(
         "Valid",
         format!(
@@ -198,7 +200,7 @@ fn render_guarantees(app: &App, d: &AgreementDetail, frame: &mut Frame, area: Re
     let outstanding = d
         .guarantees
         .iter()
-        .filter(|g| g.state == "outstanding")
+        .filter(|g| g.state == GuaranteeState::Outstanding)
         .count();
     let title = format!(
         " Guarantees ({}, {outstanding} outstanding) ",
@@ -230,14 +232,14 @@ fn render_guarantees(app: &App, d: &AgreementDetail, frame: &mut Frame, area: Re
                 Cell::from(format!("  {}", short_id(&g.guarantee_id))),
                 Cell::from(seller),
                 Cell::from(money(g.amount_minor, &g.currency)),
-                Cell::from(sanitize_prefix(&g.state, 12)),
+                Cell::from(sanitize_prefix(g.state.as_str(), 12)),
             ];
             if wide {
                 cells.push(Cell::from(sanitize_prefix(&g.issued_at, 32)));
             }
             cells.push(Cell::from(sanitize_prefix(&g.release_at, 32)));
             let row = Row::new(cells);
-            if g.state == "outstanding" {
+            if g.state == GuaranteeState::Outstanding {
                 row.style(t.label)
             } else {
                 row

@@ -131,11 +131,7 @@ pub fn render_outcome(app: &App, outcome: &StampOutcome, frame: &mut Frame, area
             lines.extend(kv("Serial", &item.serial.to_string(), Style::new()));
             lines.extend(kv("Log index", &item.serial.to_string(), Style::new()));
             lines.extend(kv("Time", &item.gen_time, Style::new()));
-            lines.extend(kv(
-                "Algorithm",
-                &hash_alg_label(&item.hash_alg),
-                Style::new(),
-            ));
+            lines.extend(kv("Algorithm", hash_alg_label(item.hash_alg), Style::new()));
             lines.extend(kv("Imprint", &item.imprint, Style::new()));
             if let Some(op) = &item.operator {
                 lines.extend(kv("Operator", op, Style::new()));

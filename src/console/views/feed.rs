@@ -7,6 +7,8 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
+use crate::api::admin::proto::EntryKind;
+
 use super::super::agreements::{event_label, money, short_id, time_of_day, FeedCounts};
 use super::super::app::App;
 use super::super::sanitize::sanitize_prefix;
@@ -57,7 +59,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|e| {
             let mut cells = vec![
                 Cell::from(format!(" {}", time_of_day(&e.logged_at))),
-                Cell::from(event_label(&e.kind)),
+                Cell::from(event_label(e.kind)),
                 Cell::from(money(e.amount_minor, &e.currency)),
                 Cell::from(name(&e.agreement_id)),
             ];
@@ -69,7 +71,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 40,
             )));
             let row = Row::new(cells);
-            if e.kind == "refusal" {
+            if e.kind == EntryKind::Refusal {
                 row.style(t.error)
             } else {
                 row

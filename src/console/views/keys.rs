@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use crate::api::admin::proto::KeyItem;
+use crate::api::admin::proto::{KeyItem, KeyStanding};
 
 use super::super::agreements::key_state;
 use super::super::app::App;
@@ -26,7 +26,10 @@ pub fn render(
     area: Rect,
 ) {
     let t = &app.theme;
-    let revoked = keys.iter().filter(|k| k.status == "revoked").count();
+    let revoked = keys
+        .iter()
+        .filter(|k| k.status == KeyStanding::Revoked)
+        .count();
     let block = Block::bordered()
         .title(Span::styled(
             format!(" Keys ({}, {revoked} revoked) ", keys.len()),
@@ -63,9 +66,9 @@ pub fn render(
                 Cell::from(format!("{}{id}", marker(i == selected))),
                 Cell::from(format!("{state}{source}")),
             ]);
-            match (i == selected, k.status.as_str()) {
+            match (i == selected, k.status) {
                 (true, _) => row.style(t.selected),
-                (false, "revoked") => row.style(t.error),
+                (false, KeyStanding::Revoked) => row.style(t.error),
                 _ => row,
             }
         })

@@ -57,10 +57,9 @@ fn deliver(app: &mut App, what: Pending, op: Op, reply: Reply) {
     };
     update(
         app,
-        Action::Response(Response {
+        Action::Response(Response::Ok {
             id: req.id,
-            ok: Some(reply),
-            error: None,
+            result: reply,
         }),
     );
 }
@@ -73,7 +72,7 @@ fn sized(width: u16, height: u16) -> App {
 
 fn agreements_list() -> Vec<crate::api::admin::proto::AgreementItem> {
     let mut suspended = agreement(2, 0, 500_000);
-    suspended.status = "suspended".into();
+    suspended.status = AgreementStatus::Suspended;
     let mut business = agreement(3, 98_000, 100_000);
     business.policy_id = "semper-business".into();
     vec![agreement(1, 75_000, 100_000), suspended, business]
@@ -365,15 +364,12 @@ fn hostile_names_stay_inert_in_lists_details_and_feed() {
     for item in &mut a.agreements.agreements.items {
         item.buyer_name = HOSTILE.into();
         item.policy_id = HOSTILE.into();
-        item.status = HOSTILE.into();
         item.currency = HOSTILE.into();
     }
     for p in &mut a.agreements.parties.items {
         p.name = HOSTILE.repeat(10);
-        p.role = HOSTILE.into();
     }
     for e in &mut a.agreements.feed {
-        e.kind = HOSTILE.into();
         e.reason = Some(HOSTILE.into());
         e.logged_at = HOSTILE.into();
         e.currency = HOSTILE.into();
@@ -396,7 +392,6 @@ fn hostile_names_stay_inert_in_lists_details_and_feed() {
             k.subject = Some(HOSTILE.into());
         }
         for g in &mut d.guarantees {
-            g.state = HOSTILE.into();
             g.seller_id = HOSTILE.into();
         }
     }

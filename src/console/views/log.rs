@@ -93,7 +93,7 @@ fn render_entries(app: &App, frame: &mut Frame, area: Rect) {
             let row = match log.entry(index) {
                 Some(e) => Row::new(vec![
                     Cell::from(format!("{}{index}", marker(index == selected))),
-                    Cell::from(sanitize_prefix(&e.kind, 40)),
+                    Cell::from(sanitize_prefix(e.kind_name(), 40)),
                     Cell::from(sanitize_prefix(&e.logged_at, 40)),
                     Cell::from(sanitize_prefix(e.operator.as_deref().unwrap_or("-"), 40)),
                 ]),
@@ -154,7 +154,7 @@ fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     }
     let entry = app.log.selected.and_then(|i| app.log.entry(i));
     let title = match (app.log.selected, entry) {
-        (Some(i), Some(e)) => format!(" Entry #{i} · {} ", sanitize_prefix(&e.kind, 30)),
+        (Some(i), Some(e)) => format!(" Entry #{i} · {} ", sanitize_prefix(e.kind_name(), 30)),
         (Some(i), None) => format!(" Entry #{i} (loading) "),
         _ => " Entry ".to_string(),
     };

@@ -5,6 +5,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
+use crate::api::admin::proto::Role;
+
 use super::super::agreements::{short_id, PartyDetail};
 use super::super::app::App;
 use super::super::lists::scroll_into_view;
@@ -54,7 +56,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect) {
                     marker(selected),
                     sanitize_prefix(&p.name, 64)
                 )),
-                Cell::from(sanitize_prefix(&p.role, 8)),
+                Cell::from(sanitize_prefix(p.role.as_str(), 8)),
                 Cell::from(p.keys.to_string()),
                 Cell::from(sanitize_prefix(&p.registered_at, 32)),
                 Cell::from(short_id(&p.id)),
@@ -81,7 +83,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect) {
 pub fn render_detail(app: &App, d: &PartyDetail, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let p = &d.party;
-    let hint = if p.role == "buyer" {
+    let hint = if p.role == Role::Buyer {
         " c new agreement · Esc back "
     } else {
         " Esc back "
@@ -98,7 +100,7 @@ pub fn render_detail(app: &App, d: &PartyDetail, frame: &mut Frame, area: Rect) 
         )
     };
     let mut lines = kv("Name", &p.name);
-    lines.extend(kv("Role", &p.role));
+    lines.extend(kv("Role", p.role.as_str()));
     lines.extend(kv("Id", &p.id));
     lines.extend(kv("Registered", &p.registered_at));
     let [who, keys_area] = Layout::vertical([

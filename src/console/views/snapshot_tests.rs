@@ -52,10 +52,9 @@ fn deliver(app: &mut App, what: Pending, op: crate::api::admin::proto::Op, reply
     };
     update(
         app,
-        Action::Response(Response {
+        Action::Response(Response::Ok {
             id: req.id,
-            ok: Some(reply),
-            error: None,
+            result: reply,
         }),
     );
 }

@@ -60,7 +60,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     item.serial
                 )),
                 Cell::from(sanitize_prefix(&item.gen_time, 40)),
-                Cell::from(sanitize_prefix(&item.hash_alg, 10)),
+                Cell::from(item.hash_alg.name()),
                 Cell::from(fit(&sanitize_prefix(&item.imprint, 256), imprint_w)),
                 Cell::from(sanitize_prefix(item.operator.as_deref().unwrap_or("-"), 40)),
             ]);
@@ -120,7 +120,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             "serial {} · {} · {}{by}",
             item.serial,
             sanitize_prefix(&item.gen_time, 40),
-            hash_alg_label(&sanitize_prefix(&item.hash_alg, 10))
+            hash_alg_label(item.hash_alg)
         );
         detail.extend(kv_lines(
             "Record",

@@ -6,8 +6,10 @@ use der::Tag;
 use der::Tagged;
 use spki::AlgorithmIdentifierOwned;
 
-/// A hash algorithm accepted for message imprints (and for CMS digests when verifying).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A hash algorithm accepted for message imprints (and for CMS digests when verifying). In JSON
+/// it is its [`HashAlg::name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum HashAlg {
     /// SHA-256 (`2.16.840.1.101.3.4.2.1`).
     Sha256,

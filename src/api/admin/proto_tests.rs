@@ -1,0 +1,467 @@
+use serde_json::json;
+
+use super::*;
+
+/// The position of `op`'s variant: a new variant does not compile until it is listed here,
+/// and then the round trip fails until a sample of it is added.
+fn op_index(op: &Op) -> usize {
+    match op {
+        Op::Hello => 0,
+        Op::Status => 1,
+        Op::TimestampsRecent { .. } => 2,
+        Op::TimestampsSearch { .. } => 3,
+        Op::Stamp { .. } => 4,
+        Op::Checkpoints { .. } => 5,
+        Op::Entries { .. } => 6,
+        Op::Prove { .. } => 7,
+        Op::PartyRegister { .. } => 8,
+        Op::Parties { .. } => 9,
+        Op::PartyShow { .. } => 10,
+        Op::KeyAdd { .. } => 11,
+        Op::KeyRevoke { .. } => 12,
+        Op::CrlImport { .. } => 13,
+        Op::AgreementCreate { .. } => 14,
+        Op::AgreementStatus { .. } => 15,
+        Op::Agreements { .. } => 16,
+        Op::AgreementShow { .. } => 17,
+        Op::LedgerFeed { .. } => 18,
+        Op::Policies => 19,
+    }
+}
+const OPS: usize = 20;
+
+fn ops() -> Vec<Op> {
+    let s = |t: &str| t.to_string();
+    vec![
+        Op::Hello,
+        Op::Status,
+        Op::TimestampsRecent { limit: 5 },
+        Op::TimestampsSearch { imprint: s("ab") },
+        Op::Stamp {
+            hash_alg: HashAlg::Sha384,
+            imprint: s("cd"),
+        },
+        Op::Checkpoints { limit: 2 },
+        Op::Entries { start: 3, limit: 4 },
+        Op::Prove { index: 9 },
+        Op::PartyRegister {
+            name: s("Bob"),
+            role: Role::Seller,
+            public_key_hex: Some(s("00")),
+            certificate_b64: None,
+        },
+        Op::Parties { query: s("bo") },
+        Op::PartyShow { party_id: s("p1") },
+        Op::KeyAdd {
+            party_id: s("p1"),
+            public_key_hex: None,
+            certificate_b64: Some(s("Y2VydA==")),
+        },
+        Op::KeyRevoke {
+            key_id: s("k1"),
+            reason: s("lost"),
+        },
+        Op::CrlImport { crl_b64: s("Y3Js") },
+        Op::AgreementCreate {
+            buyer_id: s("p1"),
+            policy_id: s("semper-consumer"),
+            total_cap_minor: Some(100),
+            per_tx_cap_minor: None,
+            valid_until: Some(s("2030-01-01T00:00:00.000Z")),
+            keys: Some(vec![s("k1")]),
+        },
+        Op::AgreementStatus {
+            agreement_id: s("a1"),
+            status: AgreementStatus::Suspended,
+            reason: s("audit"),
+        },
+        Op::Agreements { query: s("") },
+        Op::AgreementShow {
+            agreement_id: s("a1"),
+            limit: 7,
+        },
+        Op::LedgerFeed { limit: 8 },
+        Op::Policies,
+    ]
+}
+
+fn reply_index(r: &Reply) -> usize {
+    match r {
+        Reply::Hello(_) => 0,
+        Reply::Status(_) => 1,
+        Reply::Timestamps { .. } => 2,
+        Reply::Stamped(_) => 3,
+        Reply::Checkpoints { .. } => 4,
+        Reply::Entries { .. } => 5,
+        Reply::Proof(_) => 6,
+        Reply::PartyRegistered { .. } => 7,
+        Reply::Parties { .. } => 8,
+        Reply::Party { .. } => 9,
+        Reply::Key(_) => 10,
+        Reply::CrlImported { .. } => 11,
+        Reply::Agreement(_) => 12,
+        Reply::Agreements { .. } => 13,
+        Reply::AgreementDetail { .. } => 14,
+        Reply::Feed { .. } => 15,
+        Reply::Policies { .. } => 16,
+    }
+}
+const REPLIES: usize = 17;
+
+fn hello() -> Hello {
+    Hello {
+        operator: "alice".into(),
+        arbitrator: "Alice".into(),
+        notary: "N".into(),
+        key_id: "3f".into(),
+        checkpoint_vkey: "v".into(),
+        tsa_subject: "CN=T".into(),
+        timestamp_policy: "1.2.3".into(),
+        timestamp_accuracy_ms: 1000,
+    }
+}
+
+fn timestamp() -> TimestampItem {
+    TimestampItem {
+        serial: 3,
+        gen_time: "2025-03-02T12:00:00.000Z".into(),
+        hash_alg: HashAlg::Sha512,
+        imprint: "ab".into(),
+        operator: Some("alice".into()),
+    }
+}
+
+fn party(role: Role) -> PartyItem {
+    PartyItem {
+        id: "p1".into(),
+        name: "Bob".into(),
+        role,
+        registered_at: "2025-03-02T12:00:00.000Z".into(),
+        keys: 1,
+    }
+}
+
+fn key(source: KeySourceKind, status: KeyStanding) -> KeyItem {
+    KeyItem {
+        key_id: "k1".into(),
+        party_id: "p1".into(),
+        source,
+        subject: (source == KeySourceKind::X509).then(|| "CN=Bob".into()),
+        status,
+        revoked_at: (status == KeyStanding::Revoked).then(|| "2025-03-03T00:00:00.000Z".into()),
+        revocation_reason: (status == KeyStanding::Revoked).then(|| "lost".into()),
+        registered_at: "2025-03-02T12:00:00.000Z".into(),
+    }
+}
+
+fn agreement(status: AgreementStatus) -> AgreementItem {
+    AgreementItem {
+        id: "a1".into(),
+        buyer_id: "p1".into(),
+        buyer_name: "Bob".into(),
+        policy_id: "semper-consumer".into(),
+        policy_version: 1,
+        policy_digest: "d".into(),
+        currency: "EUR".into(),
+        total_cap_minor: 100_000,
+        per_tx_cap_minor: 10_000,
+        exposure_minor: 1_200,
+        outstanding: 1,
+        status,
+        valid_from: "2025-01-01T00:00:00.000Z".into(),
+        valid_until: "2026-01-01T00:00:00.000Z".into(),
+        keys: vec!["k1".into()],
+    }
+}
+
+fn guarantee(state: GuaranteeState) -> GuaranteeItem {
+    GuaranteeItem {
+        guarantee_id: "g1".into(),
+        agreement_id: "a1".into(),
+        seller_id: "p2".into(),
+        amount_minor: 1_200,
+        currency: "EUR".into(),
+        state,
+        issued_at: "2025-03-02T12:00:00.000Z".into(),
+        release_at: "2025-04-02T12:00:00.000Z".into(),
+    }
+}
+
+fn feed_item(kind: EntryKind) -> FeedItem {
+    FeedItem {
+        index: 12,
+        kind,
+        logged_at: "2025-03-02T12:00:00.000Z".into(),
+        agreement_id: "a1".into(),
+        seller_id: "p2".into(),
+        amount_minor: 1_200,
+        currency: "EUR".into(),
+        reason: (kind == EntryKind::Refusal).then(|| "total_cap_exceeded".into()),
+        guarantee_id: (kind != EntryKind::Refusal).then(|| "g1".into()),
+    }
+}
+
+fn policy(uncovered_rule: UncoveredRule) -> PolicyItem {
+    PolicyItem {
+        id: "semper-consumer".into(),
+        version: 1,
+        title: "SEMPER consumer".into(),
+        digest: "d".into(),
+        currency: "EUR".into(),
+        total_cap_minor: 100_000,
+        per_tx_cap_minor: 10_000,
+        uncovered_rule,
+    }
+}
+
+fn entry(kind: Option<EntryKind>) -> EntryItem {
+    EntryItem {
+        index: 1,
+        kind,
+        logged_at: "2025-03-02T12:00:00.000Z".into(),
+        operator: None,
+        raw: "{}".into(),
+    }
+}
+
+fn replies() -> Vec<Reply> {
+    vec![
+        Reply::Hello(hello()),
+        Reply::Status(Status {
+            now: "2025-03-02T12:00:00.000Z".into(),
+            started_at: "2025-03-01T12:00:00.000Z".into(),
+            log_size: 10,
+            checkpoint_size: 9,
+            checkpoint_age_ms: 300,
+            timestamps_per_s_milli: 1_500,
+            timestamps_total: 4,
+            failed: false,
+        }),
+        Reply::Timestamps {
+            items: vec![timestamp()],
+        },
+        Reply::Stamped(timestamp()),
+        Reply::Checkpoints {
+            items: vec![CheckpointItem {
+                size: 9,
+                note: "origin\n9\nroot\n".into(),
+            }],
+        },
+        Reply::Entries {
+            items: vec![entry(Some(EntryKind::Timestamp)), entry(None)],
+        },
+        Reply::Proof(ProofItem {
+            index: 1,
+            raw: "{}".into(),
+            checkpoint: "note".into(),
+            proof: vec!["aGFzaA==".into()],
+        }),
+        Reply::PartyRegistered {
+            party: party(Role::Seller),
+            key: Some(key(KeySourceKind::Raw, KeyStanding::Good)),
+            api_token: Some("nts_x".into()),
+        },
+        Reply::Parties {
+            items: vec![party(Role::Buyer), party(Role::Seller)],
+        },
+        Reply::Party {
+            party: party(Role::Buyer),
+            keys: vec![
+                key(KeySourceKind::X509, KeyStanding::CertificateOutOfValidity),
+                key(KeySourceKind::Raw, KeyStanding::Revoked),
+            ],
+        },
+        Reply::Key(key(KeySourceKind::X509, KeyStanding::Good)),
+        Reply::CrlImported {
+            issuer: "CN=CA".into(),
+            entries: 3,
+            revoked: vec!["k1".into()],
+            already_revoked: 1,
+            log_index: Some(5),
+        },
+        Reply::Agreement(agreement(AgreementStatus::Active)),
+        Reply::Agreements {
+            items: vec![
+                agreement(AgreementStatus::Suspended),
+                agreement(AgreementStatus::Ended),
+            ],
+        },
+        Reply::AgreementDetail {
+            agreement: agreement(AgreementStatus::Active),
+            keys: vec![key(KeySourceKind::Raw, KeyStanding::Good)],
+            guarantees: [
+                GuaranteeState::Outstanding,
+                GuaranteeState::Settled,
+                GuaranteeState::Released,
+            ]
+            .map(guarantee)
+            .to_vec(),
+        },
+        Reply::Feed {
+            items: [
+                EntryKind::Guarantee,
+                EntryKind::Refusal,
+                EntryKind::Settlement,
+                EntryKind::Release,
+            ]
+            .map(feed_item)
+            .to_vec(),
+        },
+        Reply::Policies {
+            items: vec![policy(UncoveredRule::Strict), policy(UncoveredRule::Capped)],
+        },
+    ]
+}
+
+/// `value` as one JSON line, and back.
+fn round_trip<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let line = serde_json::to_string(value).expect("json");
+    assert!(!line.contains('\n'), "{line}");
+    let back: T = serde_json::from_str(&line).expect(&line);
+    assert_eq!(&back, value, "{line}");
+}
+
+#[test]
+fn every_request_round_trips() {
+    let ops = ops();
+    let mut seen: Vec<usize> = ops.iter().map(op_index).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..OPS).collect::<Vec<_>>(), "one sample per Op");
+    for (id, op) in ops.into_iter().enumerate() {
+        round_trip(&Request { id: id as u64, op });
+    }
+}
+
+#[test]
+fn every_response_round_trips() {
+    let replies = replies();
+    let mut seen: Vec<usize> = replies.iter().map(reply_index).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..REPLIES).collect::<Vec<_>>(),
+        "one sample per Reply"
+    );
+    for (id, result) in replies.into_iter().enumerate() {
+        round_trip(&Response::Ok {
+            id: id as u64,
+            result,
+        });
+    }
+    round_trip(&Response::Err {
+        id: 4,
+        error: ErrorBody::new(ErrorCode::AlreadyRevoked, "key k1 was revoked"),
+    });
+}
+
+#[test]
+fn a_response_is_an_answer_or_an_error_never_both_nor_neither() {
+    let ok = serde_json::to_value(Response::Ok {
+        id: 1,
+        result: Reply::Hello(hello()),
+    })
+    .expect("json");
+    assert_eq!(ok["id"], 1);
+    assert_eq!(ok["ok"]["kind"], "hello");
+    let err = serde_json::to_value(Response::Err {
+        id: 2,
+        error: ErrorBody::bad_request("no"),
+    })
+    .expect("json");
+    assert_eq!(
+        err,
+        json!({"id": 2, "error": {"code": "bad_request", "message": "no"}})
+    );
+    let both = json!({"id": 3, "ok": ok["ok"], "error": err["error"]});
+    assert!(serde_json::from_value::<Response>(both).is_err());
+    assert!(serde_json::from_value::<Response>(json!({"id": 3})).is_err());
+}
+
+/// The strings users read (CLI tables and `--json`, console text) are the ones the protocol
+/// carried as text before it carried enums.
+#[test]
+fn enums_keep_the_strings_users_see() {
+    fn wire<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .expect("json")
+            .as_str()
+            .expect("a string")
+            .to_string()
+    }
+    for r in [Role::Buyer, Role::Seller] {
+        assert_eq!(wire(r), r.as_str());
+    }
+    assert_eq!(wire(Role::Buyer), "buyer");
+    for s in [
+        AgreementStatus::Active,
+        AgreementStatus::Suspended,
+        AgreementStatus::Ended,
+    ] {
+        assert_eq!(wire(s), s.as_str());
+        assert_eq!(AgreementStatus::parse(&wire(s)), Some(s));
+    }
+    let states = [
+        (GuaranteeState::Outstanding, "outstanding"),
+        (GuaranteeState::Settled, "settled"),
+        (GuaranteeState::Released, "released"),
+    ];
+    for (s, text) in states {
+        assert_eq!((wire(s), s.as_str()), (text.to_string(), text));
+    }
+    let standings = [
+        (KeyStanding::Good, "not_revoked"),
+        (KeyStanding::Revoked, "revoked"),
+        (
+            KeyStanding::CertificateOutOfValidity,
+            "certificate_out_of_validity",
+        ),
+    ];
+    for (s, text) in standings {
+        assert_eq!((wire(s), s.as_str()), (text.to_string(), text));
+    }
+    for (k, text) in [(KeySourceKind::Raw, "raw"), (KeySourceKind::X509, "x509")] {
+        assert_eq!((wire(k), k.as_str()), (text.to_string(), text));
+    }
+    let kinds = [
+        (EntryKind::Guarantee, "guarantee"),
+        (EntryKind::Refusal, "refusal"),
+        (EntryKind::Settlement, "settlement"),
+        (EntryKind::Release, "release"),
+        (EntryKind::NotaryIdentity, "notary_identity"),
+    ];
+    for (k, text) in kinds {
+        assert_eq!((wire(k), k.as_str()), (text.to_string(), text));
+    }
+    assert_eq!(entry(None).kind_name(), "unreadable");
+    for r in [UncoveredRule::Strict, UncoveredRule::Capped] {
+        assert_eq!(wire(r), r.as_str());
+    }
+    for a in HashAlg::ALL {
+        assert_eq!(wire(a), a.name());
+    }
+    assert_eq!(wire(ErrorCode::NotAnArbitrator), "not_an_arbitrator");
+    assert_eq!(ErrorCode::NotACa.to_string(), "not_a_ca");
+}
+
+/// The `--json` output of the CLI prints a reply as it is: an agreement detail keeps the shape
+/// and the words it had when these fields were strings.
+#[test]
+fn a_reply_keeps_its_json() {
+    let detail = Reply::AgreementDetail {
+        agreement: agreement(AgreementStatus::Suspended),
+        keys: vec![key(KeySourceKind::Raw, KeyStanding::Good)],
+        guarantees: vec![guarantee(GuaranteeState::Outstanding)],
+    };
+    let v = serde_json::to_value(&detail).expect("json");
+    assert_eq!(v["kind"], "agreement_detail");
+    assert_eq!(v["agreement"]["status"], "suspended");
+    assert_eq!(v["keys"][0]["source"], "raw");
+    assert_eq!(v["keys"][0]["status"], "not_revoked");
+    assert_eq!(v["guarantees"][0]["state"], "outstanding");
+    let party = serde_json::to_value(Reply::Party {
+        party: party(Role::Buyer),
+        keys: vec![],
+    })
+    .expect("json");
+    assert_eq!(party["party"]["role"], "buyer");
+}
