@@ -309,6 +309,35 @@ struct Sender {
 }
 
 impl Sender {
+    /// A sender over HTTP to the running service with the seller's token, or straight to the
+    /// notary with `--in-process`.
+    fn new(
+        running: &super::serve::Running,
+        setup: &Setup,
+        args: &BenchArgs,
+    ) -> anyhow::Result<Sender> {
+        let http = if args.in_process {
+            None
+        } else {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .tcp_nodelay(true)
+                .pool_max_idle_per_host(args.concurrency.max(64) * 2)
+                .build()
+                .context("HTTP client")?;
+            Some((
+                client,
+                format!("http://{}/v1/guarantees", running.addr),
+                format!("Bearer {}", setup.token),
+            ))
+        };
+        Ok(Sender {
+            http,
+            notary: running.notary.clone(),
+            seller_id: setup.seller_id.clone(),
+        })
+    }
+
     async fn send(&self, p: Prepared) -> Outcome {
         match (p, &self.http) {
             (Prepared::Http(body), Some((client, url, auth))) => {
@@ -578,55 +607,72 @@ async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
     result.refused()
 }
 
+/// Orders pre-signed for the one-second warm-up.
+const WARM_UP_ORDERS: usize = 4 * 1024;
+
+/// Registers the parties, warms up, pre-signs the orders and measures one run.
 async fn drive(
     running: &super::serve::Running,
     dir: &DataDir,
     args: &BenchArgs,
     raw: RawEd25519,
 ) -> anyhow::Result<Report> {
-    let notary = &running.notary;
-    let setup = Arc::new(setup(notary, args.buyers).await.context("bench setup")?);
-    let http = !args.in_process;
-    let client = if http {
-        let c = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(args.concurrency.max(64) * 2)
-            .build()
-            .context("HTTP client")?;
-        Some((
-            c,
-            format!("http://{}/v1/guarantees", running.addr),
-            format!("Bearer {}", setup.token),
-        ))
-    } else {
-        None
-    };
-    let sender = Sender {
-        http: client,
-        notary: notary.clone(),
-        seller_id: setup.seller_id.clone(),
-    };
+    let setup = Arc::new(
+        setup(&running.notary, args.buyers)
+            .await
+            .context("bench setup")?,
+    );
+    let sender = Sender::new(running, &setup, args)?;
     let length = Duration::from_secs(args.seconds);
+    let orders = warm_up(&sender, &setup, args, length).await?;
+    let run = measure(&sender, &running.notary, orders, args, length).await?;
+    Ok(report(args, run, dir, raw))
+}
 
-    // Warm-up: one second closed loop; opens connections and sizes the order pool.
-    let warm_n = 4 * 1024;
-    let warm = presign(&setup, 0, warm_n, http).await?;
-    let (w, w_took) = closed_loop(&sender, warm, args.concurrency, Duration::from_secs(1)).await?;
+/// Warm-up: one second of closed loop, which opens the connections and shows the peak rate; then
+/// pre-signs the measured run's orders, as many as `--orders`, `--rate` or that peak call for.
+async fn warm_up(
+    sender: &Sender,
+    setup: &Arc<Setup>,
+    args: &BenchArgs,
+    length: Duration,
+) -> anyhow::Result<Vec<Prepared>> {
+    let http = !args.in_process;
+    let warm = presign(setup, 0, WARM_UP_ORDERS, http).await?;
+    let (w, w_took) = closed_loop(sender, warm, args.concurrency, Duration::from_secs(1)).await?;
     let peak = w.answered() as f64 / w_took.as_secs_f64().max(1e-3);
     let n = match (args.orders, args.rate) {
         (Some(n), _) => n,
         (None, Some(r)) => (r as f64 * length.as_secs_f64() * 1.02) as usize + 64,
-        (None, None) => ((peak * length.as_secs_f64() * 1.5) as usize).max(warm_n),
+        (None, None) => ((peak * length.as_secs_f64() * 1.5) as usize).max(WARM_UP_ORDERS),
     };
     tracing::info!(warmup_per_s = peak as u64, orders = n, "bench: pre-signing");
-    let orders = presign(&setup, warm_n, n, http).await?;
+    presign(setup, WARM_UP_ORDERS, n, http).await
+}
 
+/// What the measured run produced.
+struct Measured {
+    tally: Tally,
+    took: Duration,
+    log_size: (u64, u64),
+    commits: u64,
+    cpu_cores: f64,
+    cpu_by_thread: Vec<(String, f64)>,
+}
+
+/// The measured run, open or closed loop, with the log growth and CPU use around it.
+async fn measure(
+    sender: &Sender,
+    notary: &Notary,
+    orders: Vec<Prepared>,
+    args: &BenchArgs,
+    length: Duration,
+) -> anyhow::Result<Measured> {
     let size0 = notary.log_size();
     let cpu0 = thread_ticks();
     let (tally, took) = match args.rate {
-        Some(r) => open_loop(&sender, orders, r, length).await?,
-        None => closed_loop(&sender, orders, args.concurrency, length).await?,
+        Some(r) => open_loop(sender, orders, r, length).await?,
+        None => closed_loop(sender, orders, args.concurrency, length).await?,
     };
     let cpu1 = thread_ticks();
     // Let the last batch land before reading sizes.
@@ -637,12 +683,31 @@ async fn drive(
             commits += 1;
         }
     }
-    let secs = took.as_secs_f64();
-    let (cpu_cores, cpu_by_thread) = cpu_by_name(&cpu0, &cpu1, secs);
-    let mut lat = tally.latencies_us.clone();
+    let (cpu_cores, cpu_by_thread) = cpu_by_name(&cpu0, &cpu1, took.as_secs_f64());
+    Ok(Measured {
+        tally,
+        took,
+        log_size: (size0, size1),
+        commits,
+        cpu_cores,
+        cpu_by_thread,
+    })
+}
+
+/// The figures of a measured run.
+fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd25519) -> Report {
+    let secs = run.took.as_secs_f64();
+    let tally = run.tally;
+    let requests = tally.answered();
+    let (size0, size1) = run.log_size;
+    let mut lat = tally.latencies_us;
     lat.sort_unstable();
-    Ok(Report {
-        transport: if http { "http" } else { "in_process" },
+    Report {
+        transport: if args.in_process {
+            "in_process"
+        } else {
+            "http"
+        },
         mode: if args.rate.is_some() {
             "open"
         } else {
@@ -651,11 +716,11 @@ async fn drive(
         concurrency: args.concurrency,
         rate_target: args.rate,
         seconds: secs,
-        requests: tally.answered(),
-        requests_per_s: tally.answered() as f64 / secs.max(1e-9),
+        requests,
+        requests_per_s: requests as f64 / secs.max(1e-9),
         granted: tally.granted,
         refused: tally.refused,
-        errors: tally.errors.clone(),
+        errors: tally.errors,
         skipped: tally.skipped,
         ran_out_of_orders: tally.ran_out,
         latency_ms: Latency {
@@ -664,19 +729,19 @@ async fn drive(
             p99: percentile(&lat, 0.99),
             max: percentile(&lat, 1.0),
         },
-        commits,
-        entries_per_commit: if commits == 0 {
+        commits: run.commits,
+        entries_per_commit: if run.commits == 0 {
             0.0
         } else {
-            (size1 - size0) as f64 / commits as f64
+            (size1 - size0) as f64 / run.commits as f64
         },
-        cpu_cores,
-        cpu_by_thread,
-        log_size: (size0, size1),
+        cpu_cores: run.cpu_cores,
+        cpu_by_thread: run.cpu_by_thread,
+        log_size: run.log_size,
         db_bytes: dir_bytes(&dir.db_path()),
         raw,
         data_dir: dir.root().display().to_string(),
-    })
+    }
 }
 
 fn print_report(r: &Report) {
