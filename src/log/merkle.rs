@@ -477,15 +477,18 @@ impl HashReader for MemoryHashStore {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, LogError> {
         indexes
             .iter()
-            .map(|&index| {
-                usize::try_from(index)
-                    .ok()
-                    .and_then(|i| self.hashes.get(i))
-                    .copied()
-                    .ok_or(LogError::MissingHash { index })
-            })
+            .map(|&index| hash_at(&self.hashes, index, index))
             .collect()
     }
+}
+
+/// The hash at position `at` of `hashes`; its absence is reported at stored index `index`.
+fn hash_at(hashes: &[Hash], at: u64, index: u64) -> Result<Hash, LogError> {
+    usize::try_from(at)
+        .ok()
+        .and_then(|i| hashes.get(i))
+        .copied()
+        .ok_or(LogError::MissingHash { index })
 }
 
 /// Hashes of leaves appended but not yet written, over a reader of the committed ones. The
@@ -564,11 +567,7 @@ impl<R: HashReader + ?Sized> HashReader for PendingHashes<'_, R> {
                 if index < self.start {
                     from_base.next().ok_or(LogError::Internal("overlay read"))
                 } else {
-                    usize::try_from(index - self.start)
-                        .ok()
-                        .and_then(|i| self.pending.get(i))
-                        .copied()
-                        .ok_or(LogError::MissingHash { index })
+                    hash_at(&self.pending, index - self.start, index)
                 }
             })
             .collect()
