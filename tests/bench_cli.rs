@@ -36,7 +36,10 @@ fn a_short_http_run_grants_and_reports_figures() {
         "one log entry per answered request"
     );
     assert!(r["latency_ms"]["p50"].as_f64().expect("p50") > 0.0);
-    assert!(r["raw"]["verify_plus_sign_per_s"].as_f64().expect("raw") > 100.0);
+    // The raw signature figure is reported; how fast it is is for the benchmarks, not a test.
+    let raw = r["raw"]["verify_plus_sign_per_s"].as_f64().expect("raw");
+    assert!(raw.is_finite() && raw > 0.0, "{r}");
+    eprintln!("raw verify+sign per second: {raw:.0}");
 }
 
 #[test]

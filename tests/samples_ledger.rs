@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use notar::cli::samples_ledger::{self, Spec};
 use notar::model::entry::{EntryKind, LogEntry};
@@ -31,8 +31,21 @@ async fn samples_load_the_ledger_the_file_describes() {
         "outcomes off plan: {:?}",
         loaded.unexpected
     );
-    // Generous for a loaded debug build; the point is that it is not one fsync per request.
-    assert!(took < Duration::from_secs(20), "loading took {took:?}");
+    // Everything the file describes was loaded (how long it took is a figure, printed above;
+    // speed is measured by the benchmarks, not asserted here).
+    assert_eq!(
+        loaded.granted + loaded.refused.values().sum::<usize>(),
+        spec.guarantees.requests,
+        "every planned request was answered"
+    );
+    assert_eq!(
+        (loaded.sellers.len(), loaded.buyers),
+        (spec.sellers.len(), spec.buyers.len())
+    );
+    assert_eq!(
+        (loaded.settled, loaded.released, loaded.revoked_keys),
+        (spec.settled(), spec.released(), spec.revoked_keys())
+    );
 
     // The data set is the size the task asks for.
     assert!((3..=4).contains(&spec.sellers.len()));

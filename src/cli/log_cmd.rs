@@ -61,93 +61,114 @@ pub enum LogCommand {
 /// Runs a `log` subcommand.
 pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
     match cmd {
-        LogCommand::Checkpoint { remote, out } => {
-            let (client, key) = connect(data, &remote).await?;
-            let (note, cp) = fetch_checkpoint(&client, &key).await?;
-            if let Some(out) = out {
-                std::fs::write(&out, &note)
-                    .with_context(|| format!("writing {}", out.display()))
-                    .usage()?;
-            }
-            print!("{note}");
-            eprintln!("checkpoint OK: size {} signed by {}", cp.size, key.name);
-            Ok(())
-        }
-        LogCommand::Prove { remote, index } => {
-            let (client, key) = connect(data, &remote).await?;
-            let (_, cp) = fetch_checkpoint(&client, &key).await?;
-            if index >= cp.size {
-                return Err(Failure::Refused(anyhow!(
-                    "entry {index} is not in the log (size {})",
-                    cp.size
-                )));
-            }
-            let entry = client
-                .get(&format!("/v1/log/entries/{index}"))
-                .await
-                .refused()?;
-            let proof: ProofWire = client
-                .get_json(&format!(
-                    "/v1/log/proof/inclusion?index={index}&size={}",
-                    cp.size
-                ))
-                .await
-                .refused()?;
-            let hashes = decode_hashes(&proof.proof).refused()?;
-            verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
-                .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
-                .refused()?;
-            println!(
-                "entry {index} is included in the log of size {} (root {})",
-                cp.size,
-                b64(&cp.root)
-            );
-            println!("{}", String::from_utf8_lossy(&entry));
-            Ok(())
-        }
-        LogCommand::Verify { remote, checkpoint } => {
-            let (client, key) = connect(data, &remote).await?;
-            let old_note = std::fs::read_to_string(&checkpoint)
-                .with_context(|| format!("reading {}", checkpoint.display()))
-                .usage()?;
-            let old = open_checkpoint(&old_note, &key.name, &key.key)
-                .map_err(|e| anyhow!("saved checkpoint {}: {e}", checkpoint.display()))
-                .refused()?;
-            let (_, new) = fetch_checkpoint(&client, &key).await?;
-            if new.size < old.size {
-                return Err(Failure::Refused(anyhow!(
-                    "the log shrank: saved size {} > current size {}",
-                    old.size,
-                    new.size
-                )));
-            }
-            if old.size == new.size {
-                if old.root != new.root {
-                    return Err(Failure::Refused(anyhow!(
-                        "two different roots for size {}: split view",
-                        old.size
-                    )));
-                }
-            } else {
-                let proof: ProofWire = client
-                    .get_json(&format!(
-                        "/v1/log/proof/consistency?size1={}&size2={}",
-                        old.size, new.size
-                    ))
-                    .await
-                    .refused()?;
-                let hashes = decode_hashes(&proof.proof).refused()?;
-                verify_consistency(old.size, new.size, &hashes, &old.root, &new.root)
-                    .map_err(|e| anyhow!("consistency {} -> {} FAILED: {e}", old.size, new.size))
-                    .refused()?;
-            }
-            println!(
-                "consistent: size {} -> {} (append-only)",
-                old.size, new.size
-            );
-            Ok(())
-        }
+        LogCommand::Checkpoint { remote, out } => checkpoint(data, &remote, out.as_deref()).await,
+        LogCommand::Prove { remote, index } => prove(data, &remote, index).await,
+        LogCommand::Verify { remote, checkpoint } => verify(data, &remote, &checkpoint).await,
     }
+}
+
+/// `notar log checkpoint`: prints the latest checkpoint once its signature checks, and saves it.
+async fn checkpoint(data: &Path, remote: &Remote, out: Option<&Path>) -> Result<(), Failure> {
+    let (client, key) = connect(data, remote).await?;
+    let (note, cp) = fetch_checkpoint(&client, &key).await?;
+    if let Some(out) = out {
+        std::fs::write(out, &note)
+            .with_context(|| format!("writing {}", out.display()))
+            .usage()?;
+    }
+    print!("{note}");
+    eprintln!("checkpoint OK: size {} signed by {}", cp.size, key.name);
+    Ok(())
+}
+
+/// `notar log prove`: checks the inclusion proof of entry `index` against the latest checkpoint
+/// and prints the entry.
+async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> {
+    let (client, key) = connect(data, remote).await?;
+    let (_, cp) = fetch_checkpoint(&client, &key).await?;
+    if index >= cp.size {
+        return Err(Failure::Refused(anyhow!(
+            "entry {index} is not in the log (size {})",
+            cp.size
+        )));
+    }
+    let entry = client
+        .get(&format!("/v1/log/entries/{index}"))
+        .await
+        .refused()?;
+    let proof: ProofWire = client
+        .get_json(&format!(
+            "/v1/log/proof/inclusion?index={index}&size={}",
+            cp.size
+        ))
+        .await
+        .refused()?;
+    let hashes = decode_hashes(&proof.proof).refused()?;
+    verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
+        .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
+        .refused()?;
+    println!(
+        "entry {index} is included in the log of size {} (root {})",
+        cp.size,
+        b64(&cp.root)
+    );
+    println!("{}", String::from_utf8_lossy(&entry));
+    Ok(())
+}
+
+/// `notar log verify`: checks that the latest checkpoint extends a saved one.
+async fn verify(data: &Path, remote: &Remote, saved: &Path) -> Result<(), Failure> {
+    let (client, key) = connect(data, remote).await?;
+    let old_note = std::fs::read_to_string(saved)
+        .with_context(|| format!("reading {}", saved.display()))
+        .usage()?;
+    let old = open_checkpoint(&old_note, &key.name, &key.key)
+        .map_err(|e| anyhow!("saved checkpoint {}: {e}", saved.display()))
+        .refused()?;
+    let (_, new) = fetch_checkpoint(&client, &key).await?;
+    check_append_only(&client, &old, &new).await?;
+    println!(
+        "consistent: size {} -> {} (append-only)",
+        old.size, new.size
+    );
+    Ok(())
+}
+
+/// The log at `new` is an append-only extension of the log at `old`: not smaller, the same root
+/// at the same size, and a consistency proof from the server that checks.
+async fn check_append_only(
+    client: &Client,
+    old: &Checkpoint,
+    new: &Checkpoint,
+) -> Result<(), Failure> {
+    if new.size < old.size {
+        return Err(Failure::Refused(anyhow!(
+            "the log shrank: saved size {} > current size {}",
+            old.size,
+            new.size
+        )));
+    }
+    if old.size == new.size {
+        if old.root != new.root {
+            return Err(Failure::Refused(anyhow!(
+                "two different roots for size {}: split view",
+                old.size
+            )));
+        }
+        return Ok(());
+    }
+    let proof: ProofWire = client
+        .get_json(&format!(
+            "/v1/log/proof/consistency?size1={}&size2={}",
+            old.size, new.size
+        ))
+        .await
+        .refused()?;
+    let hashes = decode_hashes(&proof.proof).refused()?;
+    verify_consistency(old.size, new.size, &hashes, &old.root, &new.root)
+        .map_err(|e| anyhow!("consistency {} -> {} FAILED: {e}", old.size, new.size))
+        .refused()?;
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]

@@ -3,9 +3,11 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::anyhow;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use super::{Classify, Failure};
 use crate::notary::datadir::DataDir;
@@ -38,7 +40,7 @@ pub struct Running {
     /// The notary handle (for in-process callers).
     pub notary: Notary,
     stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
     sequencer: SequencerThread,
     socket: std::path::PathBuf,
 }
@@ -60,7 +62,8 @@ impl Running {
     }
 }
 
-/// Opens the data dir and starts the HTTP API and the admin socket.
+/// Opens the data dir and starts the HTTP API, the admin socket and the sweep that releases
+/// expired guarantees.
 pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failure> {
     let dir = DataDir::new(data);
     if !dir.exists() {
@@ -80,53 +83,11 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
     let socket = dir.admin_socket_path();
     let admin = crate::api::admin::bind(&socket).await.usage()?;
     let (stop, stopped) = watch::channel(false);
-
-    let http = {
-        let router = crate::api::router(notary.clone());
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!("HTTP server failed: {e}");
-            }
-        })
-    };
-    let admin_task = {
-        let notary = notary.clone();
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = crate::api::admin::serve(admin, notary) => {}
-                _ = stopped.wait_for(|s| *s) => {}
-            }
-        })
-    };
-    let expiry_task = {
-        let notary = notary.clone();
-        let mut stopped = stopped.clone();
-        let every =
-            std::time::Duration::from_secs(u64::from(notary.config().agreements.expiry_scan_s));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stopped.wait_for(|s| *s) => break,
-                }
-                match notary.release_expired().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("released {n} expired guarantees"),
-                    Err(e) => tracing::warn!("expiry sweep: {e}"),
-                }
-            }
-        })
-    };
+    let tasks = vec![
+        serve_http(listener, notary.clone(), stopped.clone()),
+        serve_admin(admin, notary.clone(), stopped.clone()),
+        sweep_expired(notary.clone(), stopped),
+    ];
     tracing::info!(
         log_size = notary.log_size(),
         "notary {} serving on {addr}",
@@ -136,9 +97,63 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
         addr,
         notary,
         stop,
-        tasks: vec![http, admin_task, expiry_task],
+        tasks,
         sequencer,
         socket,
+    })
+}
+
+/// The public HTTP API, until `stopped` turns true (then it finishes the requests in flight).
+fn serve_http(
+    listener: tokio::net::TcpListener,
+    notary: Notary,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let router = crate::api::router(notary);
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("HTTP server failed: {e}");
+        }
+    })
+}
+
+/// The admin socket, until `stopped` turns true.
+fn serve_admin(
+    admin: tokio::net::UnixListener,
+    notary: Notary,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = crate::api::admin::serve(admin, notary) => {}
+            _ = stopped.wait_for(|s| *s) => {}
+        }
+    })
+}
+
+/// Releases expired guarantees every `agreements.expiry_scan_s`, until `stopped` turns true.
+fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
+    let every = Duration::from_secs(u64::from(notary.config().agreements.expiry_scan_s));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.wait_for(|s| *s) => break,
+            }
+            match notary.release_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("released {n} expired guarantees"),
+                Err(e) => tracing::warn!("expiry sweep: {e}"),
+            }
+        }
     })
 }
 

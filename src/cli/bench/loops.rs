@@ -1,0 +1,223 @@
+//! The load itself: a sender over HTTP or in-process, the closed and the open loop that drive it,
+//! and the tally of what came back.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use super::{BenchArgs, Prepared, Setup};
+use crate::cli::serve::Running;
+use crate::notary::Notary;
+
+/// Most requests in flight in open-loop mode; past it a due request is counted as skipped.
+const OPEN_LOOP_IN_FLIGHT_MAX: usize = 8192;
+
+/// What one request came back with.
+enum Outcome {
+    Granted,
+    Refused,
+    Error(String),
+}
+
+#[derive(Clone)]
+pub(super) struct Sender {
+    http: Option<(reqwest::Client, String, String)>,
+    notary: Notary,
+    seller_id: String,
+}
+
+impl Sender {
+    /// A sender over HTTP to the running service with the seller's token, or straight to the
+    /// notary with `--in-process`.
+    pub(super) fn new(
+        running: &Running,
+        setup: &Setup,
+        args: &BenchArgs,
+    ) -> anyhow::Result<Sender> {
+        let http = if args.in_process {
+            None
+        } else {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .tcp_nodelay(true)
+                .pool_max_idle_per_host(args.concurrency.max(64) * 2)
+                .build()
+                .context("HTTP client")?;
+            Some((
+                client,
+                format!("http://{}/v1/guarantees", running.addr),
+                format!("Bearer {}", setup.token),
+            ))
+        };
+        Ok(Sender {
+            http,
+            notary: running.notary.clone(),
+            seller_id: setup.seller_id.clone(),
+        })
+    }
+
+    async fn send(&self, p: Prepared) -> Outcome {
+        match (p, &self.http) {
+            (Prepared::Http(body), Some((client, url, auth))) => {
+                let resp = client
+                    .post(url)
+                    .header(reqwest::header::AUTHORIZATION, auth)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                match resp {
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        // Read the whole answer: a client would.
+                        let body = r.bytes().await;
+                        match (status, body) {
+                            (_, Err(_)) => Outcome::Error("body".into()),
+                            (201, Ok(_)) => Outcome::Granted,
+                            (200, Ok(_)) => Outcome::Refused,
+                            (s, Ok(_)) => Outcome::Error(format!("http_{s}")),
+                        }
+                    }
+                    Err(e) if e.is_timeout() => Outcome::Error("timeout".into()),
+                    Err(_) => Outcome::Error("transport".into()),
+                }
+            }
+            (Prepared::InProcess(req), _) => {
+                match self.notary.request_guarantee(*req, &self.seller_id).await {
+                    Ok(a) if a.granted() => Outcome::Granted,
+                    Ok(_) => Outcome::Refused,
+                    Err(e) => Outcome::Error(e.code().to_string()),
+                }
+            }
+            (Prepared::Http(_), None) => Outcome::Error("no_client".into()),
+        }
+    }
+}
+
+/// Counts and latencies of one phase.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub(super) granted: u64,
+    pub(super) refused: u64,
+    pub(super) errors: BTreeMap<String, u64>,
+    pub(super) skipped: u64,
+    pub(super) latencies_us: Vec<u32>,
+    pub(super) ran_out: bool,
+}
+
+impl Tally {
+    fn add(&mut self, o: Outcome, latency: Duration) {
+        match o {
+            Outcome::Granted => self.granted += 1,
+            Outcome::Refused => self.refused += 1,
+            Outcome::Error(code) => *self.errors.entry(code).or_default() += 1,
+        }
+        self.latencies_us
+            .push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
+    }
+
+    fn merge(&mut self, o: Tally) {
+        self.granted += o.granted;
+        self.refused += o.refused;
+        for (k, v) in o.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        self.skipped += o.skipped;
+        self.latencies_us.extend(o.latencies_us);
+        self.ran_out |= o.ran_out;
+    }
+
+    pub(super) fn answered(&self) -> u64 {
+        self.latencies_us.len() as u64
+    }
+}
+
+/// Closed loop: `workers` tasks, each sending its share of `orders` one after the other until
+/// `deadline`.
+pub(super) async fn closed_loop(
+    sender: &Sender,
+    orders: Vec<Prepared>,
+    workers: usize,
+    length: Duration,
+) -> anyhow::Result<(Tally, Duration)> {
+    let workers = workers.max(1);
+    let mut shares: Vec<Vec<Prepared>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, p) in orders.into_iter().enumerate() {
+        shares[i % workers].push(p);
+    }
+    let start = Instant::now();
+    let deadline = start + length;
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let mut t = Tally::default();
+                let mut share = share.into_iter();
+                loop {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    let Some(p) = share.next() else {
+                        t.ran_out = true;
+                        break;
+                    };
+                    let sent = Instant::now();
+                    let o = sender.send(p).await;
+                    t.add(o, sent.elapsed());
+                }
+                t
+            })
+        })
+        .collect();
+    let mut total = Tally::default();
+    for t in tasks {
+        total.merge(t.await.context("bench worker")?);
+    }
+    Ok((total, start.elapsed().min(length.max(start.elapsed()))))
+}
+
+/// Open loop: request i is due at start + i/rate and is sent then, whatever is in flight;
+/// its latency counts from when it was due.
+pub(super) async fn open_loop(
+    sender: &Sender,
+    orders: Vec<Prepared>,
+    rate: u64,
+    length: Duration,
+) -> anyhow::Result<(Tally, Duration)> {
+    let rate = rate.max(1) as f64;
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(OPEN_LOOP_IN_FLIGHT_MAX));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outcome, Duration)>();
+    let start = tokio::time::Instant::now();
+    let mut skipped = 0u64;
+    let mut ran_out = true;
+    for (i, p) in orders.into_iter().enumerate() {
+        let due = start + Duration::from_secs_f64(i as f64 / rate);
+        if due.duration_since(start) >= length {
+            ran_out = false;
+            break;
+        }
+        tokio::time::sleep_until(due).await;
+        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            skipped += 1;
+            continue;
+        };
+        let sender = sender.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let o = sender.send(p).await;
+            let _ = tx.send((o, due.elapsed()));
+            drop(permit);
+        });
+    }
+    drop(tx);
+    let mut t = Tally::default();
+    while let Some((o, latency)) = rx.recv().await {
+        t.add(o, latency);
+    }
+    t.skipped = skipped;
+    t.ran_out = ran_out;
+    Ok((t, start.elapsed()))
+}

@@ -1,0 +1,306 @@
+//! `notar bench`: a load generator for guarantees (DESIGN.md §8). It starts a notary on a fresh
+//! data dir (a temporary one unless `--data` names an empty or missing directory; it never
+//! touches a data dir that holds anything), registers one seller and a few buyers with very large
+//! caps, pre-signs the orders, and then drives `POST /v1/guarantees` over real HTTP on 127.0.0.1
+//! (or calls the notary in-process with `--in-process`), closed loop with `--concurrency`
+//! workers or open loop at `--rate` requests per second. It reports throughput, latency
+//! percentiles, errors, synced batches, CPU use per thread and the log size, next to the raw cost
+//! of one Ed25519 signature and verification measured in the same run.
+//!
+//! Client and server share this process and its cores: the figures are for the whole loop.
+//! Here the run's steps; `loops` sends the load, `report` holds the figures.
+
+mod loops;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use ed25519_dalek::SigningKey;
+use sha2::{Digest, Sha256};
+
+use super::{Classify, Failure};
+use crate::model::money::{Currency, Money, MINOR_MAX};
+use crate::model::registry::Role;
+use crate::notary::datadir::DataDir;
+use crate::notary::fixture::{buyer_with_agreement, request};
+use crate::notary::{GuaranteeRequest, Notary};
+use loops::{closed_loop, open_loop, Sender};
+use report::{
+    cpu_by_name, print_report, raw_ed25519, report, thread_ticks, Measured, RawEd25519, Report,
+};
+
+/// The global `--data` default: taken to mean "no data dir given".
+const DATA_DEFAULT: &str = "./notar-data";
+/// Amount of every benchmark guarantee, minor units (12.34 EUR).
+const AMOUNT_MINOR: i64 = 1234;
+/// Orders pre-signed for the one-second warm-up.
+const WARM_UP_ORDERS: usize = 4 * 1024;
+
+/// `notar bench` options.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// ADDR:PORT for the benchmark's own HTTP server.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// How long to measure, after a one-second warm-up.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Closed loop: requests in flight at once (workers).
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Open loop: send this many requests per second, whatever the answers take.
+    #[arg(long)]
+    pub rate: Option<u64>,
+    /// Call the notary directly instead of over HTTP.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Buyers (each with one agreement) the requests are spread over.
+    #[arg(long, default_value_t = 16)]
+    pub buyers: usize,
+    /// Orders to pre-sign (default: sized from the warm-up, or from --rate).
+    #[arg(long)]
+    pub orders: Option<usize>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `notar bench`.
+pub async fn run(data: &Path, args: BenchArgs) -> Result<(), Failure> {
+    if args.seconds == 0 || args.concurrency == 0 || args.rate == Some(0) {
+        return Err(Failure::Usage(anyhow!(
+            "--seconds, --concurrency and --rate must be positive"
+        )));
+    }
+    let place = choose_dir(data)?;
+    let outcome = bench(&place.dir, &args).await;
+    if let Some(tmp) = &place.remove {
+        let _ = std::fs::remove_dir_all(tmp);
+    }
+    let report = outcome?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).refused()?;
+        println!("{text}");
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
+    let raw = raw_ed25519();
+    Notary::init(dir, "bench")
+        .await
+        .map_err(|e| Failure::Refused(e.into()))?;
+    let running = super::serve::start(dir.root(), Some(args.listen.clone())).await?;
+    let result = drive(&running, dir, args, raw).await;
+    running.stop().await?;
+    result.refused()
+}
+
+/// Registers the parties, warms up, pre-signs the orders and measures one run.
+async fn drive(
+    running: &super::serve::Running,
+    dir: &DataDir,
+    args: &BenchArgs,
+    raw: RawEd25519,
+) -> anyhow::Result<Report> {
+    let setup = Arc::new(
+        setup(&running.notary, args.buyers)
+            .await
+            .context("bench setup")?,
+    );
+    let sender = Sender::new(running, &setup, args)?;
+    let length = Duration::from_secs(args.seconds);
+    let orders = warm_up(&sender, &setup, args, length).await?;
+    let run = measure(&sender, &running.notary, orders, args, length).await?;
+    Ok(report(args, run, dir, raw))
+}
+
+/// Warm-up: one second of closed loop, which opens the connections and shows the peak rate; then
+/// pre-signs the measured run's orders, as many as `--orders`, `--rate` or that peak call for.
+async fn warm_up(
+    sender: &Sender,
+    setup: &Arc<Setup>,
+    args: &BenchArgs,
+    length: Duration,
+) -> anyhow::Result<Vec<Prepared>> {
+    let http = !args.in_process;
+    let warm = presign(setup, 0, WARM_UP_ORDERS, http).await?;
+    let (w, w_took) = closed_loop(sender, warm, args.concurrency, Duration::from_secs(1)).await?;
+    let peak = w.answered() as f64 / w_took.as_secs_f64().max(1e-3);
+    let n = match (args.orders, args.rate) {
+        (Some(n), _) => n,
+        (None, Some(r)) => (r as f64 * length.as_secs_f64() * 1.02) as usize + 64,
+        (None, None) => ((peak * length.as_secs_f64() * 1.5) as usize).max(WARM_UP_ORDERS),
+    };
+    tracing::info!(warmup_per_s = peak as u64, orders = n, "bench: pre-signing");
+    presign(setup, WARM_UP_ORDERS, n, http).await
+}
+
+/// The measured run, open or closed loop, with the log growth and CPU use around it.
+async fn measure(
+    sender: &Sender,
+    notary: &Notary,
+    orders: Vec<Prepared>,
+    args: &BenchArgs,
+    length: Duration,
+) -> anyhow::Result<Measured> {
+    let size0 = notary.log_size();
+    let cpu0 = thread_ticks();
+    let (tally, took) = match args.rate {
+        Some(r) => open_loop(sender, orders, r, length).await?,
+        None => closed_loop(sender, orders, args.concurrency, length).await?,
+    };
+    let cpu1 = thread_ticks();
+    // Let the last batch land before reading sizes.
+    let size1 = notary.log_size();
+    let mut commits = 0u64;
+    for s in size0 + 1..=size1 {
+        if notary.checkpoint_at(s)?.is_some() {
+            commits += 1;
+        }
+    }
+    let (cpu_cores, cpu_by_thread) = cpu_by_name(&cpu0, &cpu1, took.as_secs_f64());
+    Ok(Measured {
+        tally,
+        took,
+        log_size: (size0, size1),
+        commits,
+        cpu_cores,
+        cpu_by_thread,
+    })
+}
+
+/// Where the benchmark's notary lives, and whether to remove it afterwards.
+struct Place {
+    dir: DataDir,
+    remove: Option<PathBuf>,
+}
+
+fn choose_dir(data: &Path) -> Result<Place, Failure> {
+    let given = data != Path::new(DATA_DEFAULT) || std::env::var_os("NOTAR_DATA").is_some();
+    if given {
+        if let Ok(mut entries) = std::fs::read_dir(data) {
+            if entries.next().is_some() {
+                return Err(Failure::Usage(anyhow!(
+                    "{} is not empty: notar bench runs only on a new data dir \
+                     (give an empty or missing directory, or no --data for a temporary one)",
+                    data.display()
+                )));
+            }
+        }
+        return Ok(Place {
+            dir: DataDir::new(data),
+            remove: None,
+        });
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = std::env::temp_dir().join(format!("notar-bench-{}-{nanos}", std::process::id()));
+    Ok(Place {
+        dir: DataDir::new(tmp.join("data")),
+        remove: Some(tmp),
+    })
+}
+
+/// The seller, the buyers' agreements and keys.
+struct Setup {
+    seller_id: String,
+    token: String,
+    agreements: Vec<(String, SigningKey)>,
+}
+
+async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
+    let seller = notary
+        .register_party("Bench Seller", Role::Seller, None)
+        .await?;
+    let mut agreements = Vec::with_capacity(buyers);
+    for i in 0..buyers.max(1) {
+        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-buyer-{i}")).into();
+        let key = SigningKey::from_bytes(&secret);
+        let (_, agreement_id) = buyer_with_agreement(
+            notary,
+            &format!("Bench Buyer {i}"),
+            &key,
+            "semper-business",
+            Some((MINOR_MAX, 1_000_000)),
+        )
+        .await?;
+        agreements.push((agreement_id, key));
+    }
+    Ok(Setup {
+        seller_id: seller.party.id,
+        token: seller.api_token.unwrap_or_default(),
+        agreements,
+    })
+}
+
+/// A pre-signed request, in the form the transport sends.
+#[derive(Clone)]
+enum Prepared {
+    Http(Vec<u8>),
+    InProcess(Box<GuaranteeRequest>),
+}
+
+/// Signs orders `from..from + n` on every core.
+async fn presign(
+    setup: &Arc<Setup>,
+    from: usize,
+    n: usize,
+    http: bool,
+) -> anyhow::Result<Vec<Prepared>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let setup = setup.clone();
+    tokio::task::spawn_blocking(move || {
+        let eur = Currency::parse("EUR").map_err(|e| anyhow!("{e}"))?;
+        let amount = Money {
+            minor: AMOUNT_MINOR,
+            currency: eur,
+        };
+        let per = n.div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = (0..threads)
+                .map(|t| {
+                    let setup = &setup;
+                    s.spawn(move || {
+                        let lo = from + t * per;
+                        let hi = (lo + per).min(from + n);
+                        (lo..hi)
+                            .map(|i| {
+                                let (ag, key) = &setup.agreements[i % setup.agreements.len()];
+                                let req = request(
+                                    &format!("bench-{i}"),
+                                    ag,
+                                    &setup.seller_id,
+                                    key,
+                                    amount,
+                                    format!("bench order {i}").as_bytes(),
+                                );
+                                if http {
+                                    serde_json::to_vec(&req).map(Prepared::Http)
+                                } else {
+                                    Ok(Prepared::InProcess(Box::new(req)))
+                                }
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut all = Vec::with_capacity(n);
+            for p in parts {
+                let part = p
+                    .join()
+                    .map_err(|_| anyhow!("a signing thread panicked"))??;
+                all.extend(part);
+            }
+            Ok(all)
+        })
+    })
+    .await?
+}
