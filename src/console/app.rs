@@ -4,13 +4,13 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::api::admin::proto::{Hello, Status};
 
-use super::agreements::AgreementsView;
-use super::confirm::{ConfirmDialog, StampOutcome};
-use super::ledger_plans::ActionOutcome;
-use super::lists::{LogView, TimestampList};
+use super::components::confirm::{ConfirmDialog, StampOutcome};
+use super::components::layout;
+use super::components::list::{LogView, TimestampList};
 use super::requests::Requests;
+use super::screens::agreements::plans::ActionOutcome;
+use super::screens::agreements::AgreementsView;
 use super::theme::Theme;
-use super::views::layout;
 
 /// Poll `Status` this often.
 pub const STATUS_POLL_MS: u64 = 1_000;

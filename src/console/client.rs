@@ -197,7 +197,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::hello;
+    use super::super::tests::fixtures::hello;
     use super::*;
     use crate::api::admin::proto::ErrorBody;
 

@@ -11,32 +11,23 @@
 //! `session` (the event loop).
 
 pub mod action;
-pub mod agreements;
-mod agreements_update;
 pub mod app;
 mod client;
-pub mod confirm;
+pub mod components;
 mod error;
 mod event;
 mod files;
 pub mod keymap;
-mod ledger_actions;
-pub mod ledger_plans;
-pub mod lists;
 pub mod requests;
 mod responses;
 pub mod sanitize;
+pub mod screens;
 mod session;
 pub mod theme;
 mod tui;
 pub mod update;
-pub mod verify;
 pub mod views;
 
-#[cfg(test)]
-mod agreements_tests;
-#[cfg(test)]
-mod fixtures;
 #[cfg(test)]
 mod tests;
 

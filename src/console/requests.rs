@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::api::admin::proto::{Op, Request};
 
 use super::action::Command;
-use super::ledger_plans::LedgerPlan;
+use super::screens::agreements::plans::LedgerPlan;
 
 /// Outstanding requests kept at most; older ones are forgotten (their answers are then ignored).
 pub const PENDING_MAX: usize = 256;

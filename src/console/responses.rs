@@ -4,14 +4,14 @@
 use crate::api::admin::proto::{Op, Reply, Response};
 
 use super::action::Command;
-use super::agreements_update;
 use super::app::{App, Overlay, Screen};
-use super::confirm::StampOutcome;
-use super::ledger_plans::ActionOutcome;
-use super::lists::TimestampMode;
+use super::components::confirm::StampOutcome;
+use super::components::list::TimestampMode;
 use super::requests::Pending;
+use super::screens::agreements::plans::ActionOutcome;
+use super::screens::agreements::update as agreements_update;
+use super::screens::log::verify::{check_checkpoint, verify_proof};
 use super::update::{fetch_entries, send, CHECKPOINTS_LIMIT, TIMESTAMPS_RECENT_LIMIT};
-use super::verify::{check_checkpoint, verify_proof};
 
 /// Applies answer `r`.
 pub(super) fn on_response(app: &mut App, r: Response, out: &mut Vec<Command>) {

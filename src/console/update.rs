@@ -3,16 +3,16 @@
 use crate::api::admin::proto::Op;
 
 use super::action::{Action, Command, FilePurpose, HashedFile, Move};
-use super::agreements_update as agreements;
 use super::app::{
     App, Overlay, Prompt, PromptPurpose, Screen, LIST_POLL_MS, PROMPT_LEN_MAX, STATUS_POLL_MS,
 };
-use super::confirm::{ConfirmDialog, Focus, SignPlan, StampOutcome, StampPlan};
-use super::ledger_actions as actions;
-use super::ledger_plans::ActionOutcome;
-use super::lists::TimestampMode;
+use super::components::confirm::{ConfirmDialog, Focus, SignPlan, StampOutcome, StampPlan};
+use super::components::list::TimestampMode;
 use super::requests::Pending;
 use super::responses::on_response;
+use super::screens::agreements::actions;
+use super::screens::agreements::plans::ActionOutcome;
+use super::screens::agreements::update as agreements;
 
 /// Recent timestamps asked for per poll.
 pub const TIMESTAMPS_RECENT_LIMIT: u32 = 200;

@@ -1,47 +1,35 @@
 //! Rendering: pure functions from [`App`] to a frame. No I/O and no state changes here, so
 //! every screen can be drawn into a `TestBackend` and snapshot-tested.
 
-mod agreements;
-mod columns;
-mod confirm;
-mod dashboard;
-mod feed;
-mod help;
-mod keys;
-pub mod layout;
-mod log;
-mod outcome;
-mod parties;
-mod prompt;
-mod text;
-mod timestamps;
-
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::agreements::{Detail, Pane};
 use super::app::{App, NoticeLevel, Overlay, Screen};
+use super::components::{confirm, help, layout, prompt, text};
 use super::sanitize::sanitize_prefix;
+use super::screens::agreements::view::outcome;
+use super::screens::agreements::{Detail, Pane};
+use super::screens::{agreements, dashboard, log, timestamps};
 
 /// Draws the whole console: header, the visible screen, the status line, then any overlay.
 pub fn render(app: &App, frame: &mut Frame) {
     let [header, body, status] = layout::chrome(frame.area());
     render_header(app, frame, header);
     match app.screen {
-        Screen::Dashboard => dashboard::render(app, frame, body),
-        Screen::Timestamps => timestamps::render(app, frame, body),
-        Screen::Log => log::render(app, frame, body),
-        Screen::Agreements => agreements::render(app, frame, body),
+        Screen::Dashboard => dashboard::view::render(app, frame, body),
+        Screen::Timestamps => timestamps::view::render(app, frame, body),
+        Screen::Log => log::view::render(app, frame, body),
+        Screen::Agreements => agreements::view::render(app, frame, body),
     }
     render_status(app, frame, status);
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => help::render(app, frame, body),
         Overlay::Prompt(p) => prompt::render(app, p, frame, body),
-        Overlay::Confirm(d) => confirm::render(app, d, frame, body),
-        Overlay::StampResult(o) => confirm::render_outcome(app, o, frame, body),
+        Overlay::Confirm(d) => confirm::view::render(app, d, frame, body),
+        Overlay::StampResult(o) => confirm::view::render_outcome(app, o, frame, body),
         Overlay::ActionResult(o) => outcome::render(app, o, frame, body),
     }
 }

@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 use ratatui::Frame;
 
-use super::super::app::App;
-use super::super::ledger_plans::ActionOutcome;
-use super::super::sanitize::{sanitize, wrap_hard};
-use super::layout::centered;
-use super::text::kv_lines;
+use crate::console::app::App;
+use crate::console::components::layout::centered;
+use crate::console::components::text::kv_lines;
+use crate::console::sanitize::{sanitize, wrap_hard};
+use crate::console::screens::agreements::plans::ActionOutcome;
 
 const WIDTH_MAX: u16 = 96;
 const LABEL_WIDTH: usize = 12;

@@ -2,21 +2,26 @@
 //! the exposure gauge (its figures also in text, so it reads in 16 colours and under
 //! NO_COLOR), caps, validity, policy, keys with their revocation state, guarantees.
 
+mod feed;
+mod keys;
+pub mod outcome;
+mod parties;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, LineGauge, Paragraph, Row};
 use ratatui::Frame;
 
-use super::super::agreements::{
+use crate::console::app::App;
+use crate::console::components::columns::Columns;
+use crate::console::components::layout;
+use crate::console::components::list::scroll_into_view;
+use crate::console::components::text::kv_lines;
+use crate::console::sanitize::sanitize_prefix;
+use crate::console::screens::agreements::{
     exposure_percent, exposure_ratio, exposure_text, money, short_id, AgreementDetail, Detail, Pane,
 };
-use super::super::app::App;
-use super::super::lists::scroll_into_view;
-use super::super::sanitize::sanitize_prefix;
-use super::columns::Columns;
-use super::text::kv_lines;
-use super::timestamps::marker;
-use super::{feed, keys, layout, parties};
+use crate::console::screens::timestamps::view::marker;
 
 /// Agreement ids get their own column from this width on.
 const WIDE: u16 = 100;

@@ -4,8 +4,8 @@
 
 use crate::api::admin::proto::{EntryItem, TimestampItem};
 
-use super::action::Move;
-use super::verify::{CheckpointRow, VerifyOutcome};
+use crate::console::action::Move;
+use crate::console::screens::log::verify::{CheckpointRow, VerifyOutcome};
 
 /// Rows kept in a list at most, whatever the server sends.
 pub const LIST_ITEMS_MAX: usize = 100_000;

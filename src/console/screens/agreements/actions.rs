@@ -7,16 +7,16 @@ use crate::api::admin::proto::Op;
 use crate::model::money::{Currency, Money};
 use crate::model::registry::{check_caps, check_name, check_reason, AgreementStatus, Role};
 
-use super::action::Command;
-use super::agreements::{amount, Detail, Draft, Pane, PartyDetail};
-use super::agreements_update::{open_prompt, poll, ready};
-use super::app::{App, Overlay, PromptPurpose};
-use super::confirm::{ConfirmDialog, SignPlan};
-use super::ledger_plans::{
+use crate::console::action::Command;
+use crate::console::app::{App, Overlay, PromptPurpose};
+use crate::console::components::confirm::{ConfirmDialog, SignPlan};
+use crate::console::requests::Pending;
+use crate::console::screens::agreements::plans::{
     ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
 };
-use super::requests::Pending;
-use super::update::send;
+use crate::console::screens::agreements::update::{open_prompt, poll, ready};
+use crate::console::screens::agreements::{amount, Detail, Draft, Pane, PartyDetail};
+use crate::console::update::send;
 
 /// True while a confirmed registry or ledger request awaits its answer.
 fn busy(app: &mut App) -> bool {
@@ -30,7 +30,7 @@ fn busy(app: &mut App) -> bool {
 }
 
 /// `n`: asks for the new party's name.
-pub(super) fn new_party(app: &mut App) {
+pub(crate) fn new_party(app: &mut App) {
     if !ready(app) || busy(app) {
         return;
     }
@@ -40,7 +40,7 @@ pub(super) fn new_party(app: &mut App) {
 
 /// `c`: creates an agreement for the open buyer, or the buyer selected in the parties list
 /// (opening it first: the agreement binds its keys, which the detail loads).
-pub(super) fn new_agreement(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn new_agreement(app: &mut App, out: &mut Vec<Command>) {
     if !ready(app) || busy(app) {
         return;
     }
@@ -81,7 +81,7 @@ fn seller_refused(app: &mut App, name: &str) {
 }
 
 /// Starts the agreement questions for the open, loaded buyer.
-pub(super) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
     let Some(Detail::Party(d)) = &app.agreements.detail else {
         return;
     };
@@ -112,7 +112,7 @@ pub(super) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// `x`: asks why the selected key of the open agreement or party is revoked.
-pub(super) fn revoke_key(app: &mut App) {
+pub(crate) fn revoke_key(app: &mut App) {
     if !ready(app) || busy(app) {
         return;
     }
@@ -136,7 +136,7 @@ pub(super) fn revoke_key(app: &mut App) {
 }
 
 /// `s` / `u` / `e`: asks why the open or selected agreement changes status.
-pub(super) fn set_status(app: &mut App, to: AgreementStatus) {
+pub(crate) fn set_status(app: &mut App, to: AgreementStatus) {
     if !ready(app) || busy(app) {
         return;
     }
@@ -163,7 +163,7 @@ pub(super) fn set_status(app: &mut App, to: AgreementStatus) {
 }
 
 /// True for the prompts this module answers.
-pub(super) fn owns(purpose: PromptPurpose) -> bool {
+pub(crate) fn owns(purpose: PromptPurpose) -> bool {
     !matches!(
         purpose,
         PromptPurpose::Search | PromptPurpose::StampPath | PromptPurpose::GotoEntry
@@ -172,7 +172,7 @@ pub(super) fn owns(purpose: PromptPurpose) -> bool {
 
 /// Enter in one of this screen's prompts, with the trimmed input. An empty answer ends the
 /// action; a wrong one says why and asks again with the text kept.
-pub(super) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<Command>) {
+pub(crate) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<Command>) {
     let v = &mut app.agreements;
     match purpose {
         PromptPurpose::AgreementSearch => {
@@ -342,7 +342,7 @@ fn confirm(app: &mut App, plan: LedgerPlan) {
 }
 
 /// Sends the request a confirmed dialog authorises and shows that it is on its way.
-pub(super) fn sign(app: &mut App, plan: LedgerPlan, out: &mut Vec<Command>) {
+pub(crate) fn sign(app: &mut App, plan: LedgerPlan, out: &mut Vec<Command>) {
     let headline = plan.headline();
     let op = plan.op();
     send(app, Pending::Ledger(Box::new(plan)), op, out);

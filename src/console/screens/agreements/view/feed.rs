@@ -7,10 +7,10 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell, Paragraph, Row};
 use ratatui::Frame;
 
-use super::super::agreements::{event_label, money, short_id, time_of_day, FeedCounts};
-use super::super::app::App;
-use super::super::sanitize::sanitize_prefix;
-use super::columns::Columns;
+use crate::console::app::App;
+use crate::console::components::columns::Columns;
+use crate::console::sanitize::sanitize_prefix;
+use crate::console::screens::agreements::{event_label, money, short_id, time_of_day, FeedCounts};
 
 /// The seller gets its own column from this width on.
 const WIDE: u16 = 100;

@@ -9,12 +9,12 @@ use ratatui::Frame;
 
 use crate::api::admin::proto::KeyItem;
 
-use super::super::agreements::key_state;
-use super::super::app::App;
-use super::super::lists::scroll_into_view;
-use super::super::sanitize::sanitize_prefix;
-use super::text::fit;
-use super::timestamps::marker;
+use crate::console::app::App;
+use crate::console::components::list::scroll_into_view;
+use crate::console::components::text::fit;
+use crate::console::sanitize::sanitize_prefix;
+use crate::console::screens::agreements::key_state;
+use crate::console::screens::timestamps::view::marker;
 
 /// Draws `keys` into `area`, `selected` marked.
 pub fn render(

@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::super::sanitize::{display_width, wrap_hard};
+use crate::console::sanitize::{display_width, wrap_hard};
 
 /// `label` padded to `label_width`, then `value` (already sanitised) wrapped to the rest of
 /// `width`; continuation lines are indented under the value.

@@ -4,23 +4,23 @@
 
 use crate::api::admin::proto::{Op, Reply};
 
-use super::action::{Command, Move};
-use super::agreements::{
+use crate::console::action::{Command, Move};
+use crate::console::app::{App, Overlay, Prompt, PromptPurpose, Screen};
+use crate::console::requests::Pending;
+use crate::console::screens::agreements::actions;
+use crate::console::screens::agreements::plans::ActionOutcome;
+use crate::console::screens::agreements::{
     AgreementDetail, AgreementsView, Detail, Pane, PartyDetail, DETAIL_GUARANTEES_LIMIT,
     DETAIL_KEYS_MAX, FEED_LIMIT,
 };
-use super::app::{App, Overlay, Prompt, PromptPurpose, Screen};
-use super::ledger_actions;
-use super::ledger_plans::ActionOutcome;
-use super::requests::Pending;
-use super::update::send;
+use crate::console::update::send;
 
 /// Policy versions kept at most.
 const POLICIES_MAX: usize = 256;
 
 /// Asks for what the visible screen shows from the ledger (the feed on the dashboard; lists,
 /// detail and feed on the agreements screen), each unless the same request is on its way.
-pub(super) fn poll(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn poll(app: &mut App, out: &mut Vec<Command>) {
     request_screen(app, false, out);
 }
 
@@ -85,17 +85,17 @@ fn request_screen(app: &mut App, force: bool, out: &mut Vec<Command>) {
 }
 
 /// True when screen 4 is shown with nothing over it.
-pub(super) fn ready(app: &App) -> bool {
+pub(crate) fn ready(app: &App) -> bool {
     app.overlay == Overlay::None && app.screen == Screen::Agreements
 }
 
 /// Opens the one-line prompt for `purpose`, holding `input`.
-pub(super) fn open_prompt(app: &mut App, purpose: PromptPurpose, input: String) {
+pub(crate) fn open_prompt(app: &mut App, purpose: PromptPurpose, input: String) {
     app.overlay = Overlay::Prompt(Prompt { purpose, input });
 }
 
 /// Enter: opens the selected agreement or party.
-pub(super) fn open_detail(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn open_detail(app: &mut App, out: &mut Vec<Command>) {
     if !ready(app) || app.agreements.detail.is_some() {
         return;
     }
@@ -114,7 +114,7 @@ pub(super) fn open_detail(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// `p`: the other list.
-pub(super) fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
     if !ready(app) || app.agreements.detail.is_some() {
         return;
     }
@@ -127,7 +127,7 @@ pub(super) fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// Esc with nothing open over the screen: close the detail, else clear the search.
-pub(super) fn back(app: &mut App, out: &mut Vec<Command>) {
+pub(crate) fn back(app: &mut App, out: &mut Vec<Command>) {
     let v = &mut app.agreements;
     if v.detail.take().is_some() {
         return poll(app, out);
@@ -146,7 +146,7 @@ pub(super) fn back(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// Moves the key selection in a detail, else the list's selection.
-pub(super) fn move_selection(app: &mut App, m: Move) {
+pub(crate) fn move_selection(app: &mut App, m: Move) {
     let rows = app.list_rows(Screen::Agreements);
     let v = &mut app.agreements;
     match (&mut v.detail, v.pane) {
@@ -157,14 +157,14 @@ pub(super) fn move_selection(app: &mut App, m: Move) {
 }
 
 /// Keeps the selections visible after a resize.
-pub(super) fn rescroll(app: &mut App) {
+pub(crate) fn rescroll(app: &mut App) {
     let rows = app.list_rows(Screen::Agreements);
     app.agreements.agreements.rescroll(rows);
     app.agreements.parties.rescroll(rows);
 }
 
 /// `/`: search the visible list (a detail is closed first).
-pub(super) fn open_search(app: &mut App) {
+pub(crate) fn open_search(app: &mut App) {
     app.agreements.detail = None;
     let (purpose, query) = match app.agreements.pane {
         Pane::Agreements => (
@@ -201,7 +201,7 @@ fn show_created(v: &mut AgreementsView, reply: &Reply) {
 }
 
 /// Applies an answer to one of this screen's requests.
-pub(super) fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Command>) {
+pub(crate) fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Command>) {
     let rows = app.list_rows(Screen::Agreements);
     let v = &mut app.agreements;
     match (pending, reply) {

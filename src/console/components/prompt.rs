@@ -5,10 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::super::agreements::{money, short_id, Draft};
-use super::super::app::{App, Prompt, PromptPurpose};
-use super::super::sanitize::{display_width, sanitize, sanitize_prefix};
-use super::text::fit;
+use crate::console::app::{App, Prompt, PromptPurpose};
+use crate::console::components::text::fit;
+use crate::console::sanitize::{display_width, sanitize, sanitize_prefix};
+use crate::console::screens::agreements::{money, short_id, Draft};
 
 /// Draws `prompt` over the last three rows of `area`.
 pub fn render(app: &App, prompt: &Prompt, frame: &mut Frame, area: Rect) {

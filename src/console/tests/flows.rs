@@ -4,13 +4,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
 
-use super::action::{Action, Command, FilePurpose, HashedFile};
-use super::app::{App, Overlay, PromptPurpose, Screen};
-use super::confirm::{Focus, StampOutcome};
-use super::fixtures::{self, answer, app, signed_log, timestamp, timestamps};
-use super::keymap::action_for_key;
-use super::lists::TimestampMode;
-use super::update::update;
+use crate::console::action::{Action, Command, FilePurpose, HashedFile};
+use crate::console::app::{App, Overlay, PromptPurpose, Screen};
+use crate::console::components::confirm::{Focus, StampOutcome};
+use crate::console::components::list::TimestampMode;
+use crate::console::keymap::action_for_key;
+use crate::console::tests::fixtures::{self, answer, app, signed_log, timestamp, timestamps};
+use crate::console::update::update;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)

@@ -10,11 +10,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 use ratatui::Frame;
 
-use super::super::app::App;
-use super::super::confirm::{hash_alg_label, ConfirmDialog, Focus, StampOutcome};
-use super::super::sanitize::sanitize;
-use super::layout::centered;
-use super::text::kv_lines;
+use crate::console::app::App;
+use crate::console::components::confirm::{hash_alg_label, ConfirmDialog, Focus, StampOutcome};
+use crate::console::sanitize::sanitize;
+use crate::console::components::layout::centered;
+use crate::console::components::text::kv_lines;
 
 const WIDTH_MAX: u16 = 96;
 /// Wide enough for "TSA subject", narrow enough that a SHA-256 imprint fits one line at 80

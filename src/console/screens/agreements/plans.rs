@@ -7,9 +7,9 @@
 use crate::api::admin::proto::{AgreementItem, Hello, KeyItem, Op, PolicyItem, Reply};
 use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT};
 
-use super::agreements::money;
-use super::confirm::Field;
-use super::sanitize::sanitize;
+use crate::console::components::confirm::Field;
+use crate::console::sanitize::sanitize;
+use crate::console::screens::agreements::money;
 
 const NOTARY_CLOCK: &str = "the notary's clock when it signs";
 
@@ -352,8 +352,8 @@ pub enum ActionOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{agreement, hello, key, party, policies};
     use super::*;
+    use crate::console::tests::fixtures::{agreement, hello, key, party, policies};
 
     fn agreement_plan() -> AgreementPlan {
         let buyer = party(0);

@@ -138,8 +138,8 @@ fn decode_hashes(b64: &[String]) -> Result<Vec<Hash>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{signed_log, SignedLog};
     use super::*;
+    use crate::console::tests::fixtures::{signed_log, SignedLog};
 
     fn item(log: &SignedLog, index: u64) -> ProofItem {
         log.proof(index)

@@ -5,9 +5,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::super::app::App;
-use super::super::keymap::HELP;
-use super::layout::centered;
+use crate::console::app::App;
+use crate::console::components::layout::centered;
+use crate::console::keymap::HELP;
 
 /// Draws the help box over `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {

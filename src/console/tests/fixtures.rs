@@ -10,10 +10,10 @@ use crate::api::admin::proto::{
 use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
 
-use super::action::Command;
-use super::app::App;
-use super::theme::Theme;
-use super::verify::CheckpointKey;
+use crate::console::action::Command;
+use crate::console::app::App;
+use crate::console::screens::log::verify::CheckpointKey;
+use crate::console::theme::Theme;
 
 /// Log origin and checkpoint key name of the fake notary.
 pub const ORIGIN: &str = "notary.example/log";

@@ -6,16 +6,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
 use crate::model::registry::{AgreementStatus, Role};
 
-use super::action::{Action, Command};
-use super::agreements::{Detail, Draft, Pane};
-use super::app::{App, NoticeLevel, Overlay, PromptPurpose, Screen};
-use super::confirm::{Focus, SignPlan};
-use super::fixtures::{
+use crate::console::action::{Action, Command};
+use crate::console::app::{App, NoticeLevel, Overlay, PromptPurpose, Screen};
+use crate::console::components::confirm::{Focus, SignPlan};
+use crate::console::keymap::action_for_key;
+use crate::console::screens::agreements::plans::{ActionOutcome, LedgerPlan, PartyPlan};
+use crate::console::screens::agreements::{Detail, Draft, Pane};
+use crate::console::tests::fixtures::{
     agreement, agreement_detail, answer, app, feed, key, party, policies, status,
 };
-use super::keymap::action_for_key;
-use super::ledger_plans::{ActionOutcome, LedgerPlan, PartyPlan};
-use super::update::update;
+use crate::console::update::update;
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
     let k = KeyEvent::new(code, KeyModifiers::NONE);
@@ -208,7 +208,7 @@ fn search_sends_the_query_and_esc_shows_all_again() {
     );
     // A late answer to the unfiltered poll does not fill the search results.
     let stale = a.requests.issue(
-        super::requests::Pending::Agreements {
+        crate::console::requests::Pending::Agreements {
             query: String::new(),
         },
         Op::Agreements {

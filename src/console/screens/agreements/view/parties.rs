@@ -5,13 +5,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::super::agreements::{short_id, PartyDetail};
-use super::super::app::App;
-use super::super::lists::scroll_into_view;
-use super::super::sanitize::{sanitize, sanitize_prefix};
-use super::keys;
-use super::text::kv_lines;
-use super::timestamps::marker;
+use crate::console::app::App;
+use crate::console::components::list::scroll_into_view;
+use crate::console::components::text::kv_lines;
+use crate::console::sanitize::{sanitize, sanitize_prefix};
+use crate::console::screens::agreements::view::keys;
+use crate::console::screens::agreements::{short_id, PartyDetail};
+use crate::console::screens::timestamps::view::marker;
 
 /// Draws the parties list into `area`.
 pub fn render_list(app: &App, frame: &mut Frame, area: Rect) {

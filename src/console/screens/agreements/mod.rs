@@ -4,6 +4,11 @@
 //! asks several questions before its confirmation dialog. Plus the money and id formats the
 //! views and the dialogs share. Nothing in here does I/O.
 
+pub mod actions;
+pub mod plans;
+pub mod update;
+pub mod view;
+
 use std::collections::BTreeMap;
 
 use crate::api::admin::proto::{
@@ -12,9 +17,9 @@ use crate::api::admin::proto::{
 use crate::model::money::{Currency, Money};
 use crate::model::registry::AgreementStatus;
 
-use super::action::Move;
-use super::lists::{moved, scroll_into_view, LIST_ITEMS_MAX};
-use super::sanitize::sanitize_prefix;
+use crate::console::action::Move;
+use crate::console::components::list::{moved, scroll_into_view, LIST_ITEMS_MAX};
+use crate::console::sanitize::sanitize_prefix;
 
 /// Feed events asked for per poll (the dashboard counts are over these).
 pub const FEED_LIMIT: u32 = 100;
@@ -459,8 +464,8 @@ pub fn key_state(k: &KeyItem) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{agreement, feed, party};
     use super::*;
+    use crate::console::tests::fixtures::{agreement, feed, party};
 
     #[test]
     fn money_and_exposure_read_as_amounts() {

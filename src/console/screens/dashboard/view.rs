@@ -6,12 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::super::agreements::FeedCounts;
-use super::super::app::App;
-use super::super::confirm::group_digits;
-use super::super::sanitize::sanitize_prefix;
-use super::feed::counts_text;
-use super::text::kv_lines;
+use crate::console::app::App;
+use crate::console::components::confirm::group_digits;
+use crate::console::components::text::kv_lines;
+use crate::console::sanitize::sanitize_prefix;
+use crate::console::screens::agreements::view::feed::counts_text;
+use crate::console::screens::agreements::FeedCounts;
 
 const LABEL_WIDTH: usize = 14;
 /// Longer values are cut (with a visible `…`): nothing here is about to be signed.

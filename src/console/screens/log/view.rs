@@ -6,13 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::super::app::App;
-use super::super::confirm::group_digits;
-use super::super::lists::scroll_into_view;
-use super::super::sanitize::{sanitize, sanitize_prefix, wrap_hard};
-use super::layout;
-use super::text::fit;
-use super::timestamps::marker;
+use crate::console::app::App;
+use crate::console::components::confirm::group_digits;
+use crate::console::components::layout;
+use crate::console::components::list::scroll_into_view;
+use crate::console::components::text::fit;
+use crate::console::sanitize::{sanitize, sanitize_prefix, wrap_hard};
+use crate::console::screens::timestamps::view::marker;
 
 /// Draws the log screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {

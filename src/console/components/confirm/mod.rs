@@ -5,8 +5,8 @@
 
 use crate::api::admin::proto::{Hello, Op, TimestampItem};
 
-use super::ledger_plans::LedgerPlan;
-use super::sanitize::sanitize;
+use crate::console::sanitize::sanitize;
+use crate::console::screens::agreements::plans::LedgerPlan;
 
 /// The dialog's buttons. The focus starts on `Cancel`, so a stray `Enter` signs nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -174,8 +174,8 @@ pub fn group_digits(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::hello;
     use super::*;
+    use crate::console::tests::fixtures::hello;
 
     fn plan(file: &str) -> ConfirmDialog {
         ConfirmDialog::new(SignPlan::Stamp(StampPlan {
@@ -214,7 +214,7 @@ mod tests {
         let d = plan("a\x1b[31mred\r\u{202e}fdp.exe");
         let file = &d.fields(&hello())[0].value;
         assert_eq!(file, "a\\x1b[31mred\\x0d\\u{202e}fdp.exe");
-        assert!(!file.chars().any(super::super::sanitize::is_hazardous));
+        assert!(!file.chars().any(crate::console::sanitize::is_hazardous));
     }
 
     #[test]

@@ -5,12 +5,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::super::app::App;
-use super::super::confirm::{group_digits, hash_alg_label};
-use super::super::lists::{scroll_into_view, TimestampMode};
-use super::super::sanitize::{sanitize, sanitize_prefix};
-use super::layout;
-use super::text::{fit, kv_lines};
+use crate::console::app::App;
+use crate::console::components::confirm::{group_digits, hash_alg_label};
+use crate::console::components::layout;
+use crate::console::components::list::{scroll_into_view, TimestampMode};
+use crate::console::components::text::{fit, kv_lines};
+use crate::console::sanitize::{sanitize, sanitize_prefix};
 
 const SERIAL_W: u16 = 10;
 const TIME_W: u16 = 24;

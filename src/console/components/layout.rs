@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::super::app::Screen;
+use crate::console::app::Screen;
 
 /// Header line, body, status line.
 pub fn chrome(area: Rect) -> [Rect; 3] {

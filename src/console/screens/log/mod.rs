@@ -1,0 +1,4 @@
+//! Screen 3: checkpoints, entries, inclusion proofs.
+
+pub mod verify;
+pub mod view;

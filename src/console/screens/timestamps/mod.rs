@@ -1,0 +1,3 @@
+//! Screen 2: recent timestamps, search, stamping.
+
+pub mod view;
