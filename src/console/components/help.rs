@@ -5,19 +5,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::console::app::App;
-use crate::console::components::layout::centered;
-use crate::console::keymap::HELP;
+use crate::console::theme::Theme;
 
-/// Draws the help box over `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let mut lines: Vec<Line> = HELP
+use super::layout::centered;
+
+/// Draws the help box listing `keys` (keys, what they do) over `area`.
+pub fn render(theme: &Theme, keys: &[(String, String)], frame: &mut Frame, area: Rect) {
+    let t = theme;
+    let mut lines: Vec<Line> = keys
         .iter()
         .map(|(keys, what)| {
             Line::from(vec![
                 Span::styled(format!("{keys:<16}"), t.label),
-                Span::raw(*what),
+                Span::raw(what.as_str()),
             ])
         })
         .collect();

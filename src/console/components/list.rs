@@ -1,18 +1,36 @@
-//! The two browsable lists and their selection rules. Selections are kept by identity (a
-//! timestamp's serial, an entry's index), so a refresh that adds rows above does not move the
-//! arbitrator's cursor to another record. Only a window of rows is ever rendered.
+//! The one selectable, scrolling list every screen uses ([`SelectList`]), and the selection
+//! rules behind it. Selections are kept by identity (a timestamp's serial, a party's id), so a
+//! refresh that adds rows above does not move the arbitrator's cursor to another record. Only a
+//! window of rows is ever rendered.
 
-use crate::api::admin::proto::{EntryItem, TimestampItem};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row};
+use ratatui::Frame;
 
-use crate::console::action::Move;
-use crate::console::screens::log::verify::{CheckpointRow, VerifyOutcome};
+use crate::console::sanitize::sanitize_prefix;
+use crate::console::theme::Theme;
 
 /// Rows kept in a list at most, whatever the server sends.
 pub const LIST_ITEMS_MAX: usize = 100_000;
-/// Entries asked for per `Entries` request.
-pub const ENTRIES_FETCH: u32 = 100;
-/// Entry fetches start at a multiple of this, a little before the visible window.
-const ENTRIES_ALIGN: u64 = 25;
+
+/// Selection movements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// One row up.
+    Up,
+    /// One row down.
+    Down,
+    /// One page up.
+    PageUp,
+    /// One page down.
+    PageDown,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+}
 
 /// The first visible row so that `selected` is inside a window of `rows` rows starting as close
 /// to `offset` as possible.
@@ -41,49 +59,70 @@ pub fn moved(cur: u64, len: u64, m: Move, rows: u64) -> u64 {
     }
 }
 
-/// What the timestamps screen lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum TimestampMode {
-    /// The most recent timestamps, newest first.
-    #[default]
-    Recent,
-    /// Timestamps over one imprint.
-    Search {
-        /// The imprint, lowercase hex.
-        imprint: String,
-        /// Where it came from (a path, or "digest"), for the title.
-        source: String,
-    },
+/// A list row with a stable identity, so a refresh keeps the cursor on the same record.
+pub trait Keyed {
+    /// What identifies the record.
+    type Key: Clone + PartialEq + Eq + std::fmt::Debug;
+
+    /// The record's identity.
+    fn key(&self) -> &Self::Key;
 }
 
-/// The timestamps screen's list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TimestampList {
-    /// Recent or search results.
-    pub mode: TimestampMode,
-    /// The rows, newest first.
-    pub items: Vec<TimestampItem>,
+/// The rows answering `query` (a search text, a mode), a selection kept by identity, and the
+/// first visible row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectList<T: Keyed, Q> {
+    /// What the rows answer; a new query clears them until its answer comes.
+    pub query: Q,
+    /// The rows as the notary sent them.
+    pub items: Vec<T>,
     /// Selected row.
     pub selected: usize,
     /// First visible row.
     pub offset: usize,
-    /// True once an answer arrived for the current mode.
+    /// True once an answer arrived for the current query.
     pub loaded: bool,
+    /// A record to select as soon as a refresh lists it (one just created).
+    pub select_next: Option<T::Key>,
 }
 
-impl TimestampList {
+impl<T: Keyed, Q: Default> Default for SelectList<T, Q> {
+    fn default() -> Self {
+        SelectList::new(Q::default())
+    }
+}
+
+impl<T: Keyed, Q> SelectList<T, Q> {
+    /// An empty list waiting for the answer to `query`.
+    pub fn new(query: Q) -> Self {
+        SelectList {
+            query,
+            items: Vec::new(),
+            selected: 0,
+            offset: 0,
+            loaded: false,
+            select_next: None,
+        }
+    }
+
     /// The selected record.
-    pub fn selected_item(&self) -> Option<&TimestampItem> {
+    pub fn selected_item(&self) -> Option<&T> {
         self.items.get(self.selected)
     }
 
-    /// Replaces the rows, keeping the same record selected (by serial). The window stays where
-    /// it was (moving only to keep the selection visible), so new records show up at the top.
-    pub fn replace(&mut self, mut items: Vec<TimestampItem>, rows: usize) {
+    /// Replaces the rows, keeping the same record selected (by identity) when it is still
+    /// there, or selecting the awaited new one. The window stays where it was (moving only to
+    /// keep the selection visible), so new records show up at the top.
+    pub fn replace(&mut self, mut items: Vec<T>, rows: usize) {
         items.truncate(LIST_ITEMS_MAX);
-        let keep = self.selected_item().map(|i| i.serial);
-        let new_selected = keep
-            .and_then(|serial| items.iter().position(|i| i.serial == serial))
+        let position = |key: &T::Key| items.iter().position(|i| i.key() == key);
+        let wanted = self.select_next.as_ref().and_then(position);
+        if wanted.is_some() {
+            self.select_next = None;
+        }
+        let kept = self.selected_item().and_then(|i| position(i.key()));
+        let new_selected = wanted
+            .or(kept)
             .unwrap_or_else(|| self.selected.min(items.len().saturating_sub(1)));
         self.items = items;
         self.selected = new_selected;
@@ -91,12 +130,9 @@ impl TimestampList {
         self.loaded = true;
     }
 
-    /// Switches what is listed; the rows are cleared until the answer comes.
-    pub fn set_mode(&mut self, mode: TimestampMode) {
-        *self = TimestampList {
-            mode,
-            ..TimestampList::default()
-        };
+    /// A new query: the rows are cleared until its answer comes.
+    pub fn set_query(&mut self, query: Q) {
+        *self = SelectList::new(query);
     }
 
     /// Moves the selection.
@@ -104,13 +140,13 @@ impl TimestampList {
         if self.items.is_empty() {
             return;
         }
-        let sel = moved(
+        let to = moved(
             self.selected as u64,
             self.items.len() as u64,
             m,
             rows as u64,
         );
-        self.selected = sel as usize;
+        self.selected = to as usize;
         self.rescroll(rows);
     }
 
@@ -119,120 +155,96 @@ impl TimestampList {
         self.offset =
             scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
     }
+
+    /// The table rows of a window of `rows` around the selection: `row` draws a record (and
+    /// whether it is the selected one), the selected row is then drawn in `selected_style`.
+    pub fn visible_rows<'r>(
+        &self,
+        rows: usize,
+        selected_style: Style,
+        row: impl Fn(&T, bool) -> Row<'r>,
+    ) -> Vec<Row<'r>> {
+        let offset =
+            scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
+        let end = (offset + rows).min(self.items.len());
+        let window = self.items.get(offset..end).unwrap_or_default();
+        (offset..)
+            .zip(window)
+            .map(|(i, item)| {
+                let selected = i == self.selected;
+                highlight(row(item, selected), selected, selected_style)
+            })
+            .collect()
+    }
 }
 
-/// The log screen: checkpoints, a window of entries, the last proof check.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LogView {
-    /// Recent checkpoints, newest first, each with its signature check.
-    pub checkpoints: Vec<CheckpointRow>,
-    /// Index of `entries[0]`.
-    pub entries_start: u64,
-    /// A contiguous run of entries, ascending.
-    pub entries: Vec<EntryItem>,
-    /// Selected entry index (absolute), once the log size is known.
-    pub selected: Option<u64>,
-    /// First visible entry index.
-    pub offset: u64,
-    /// Log size, from `Status` (or larger, if entries beyond it arrived).
-    pub log_size: u64,
-    /// The last inclusion-proof check.
-    pub verify: Option<VerifyOutcome>,
-}
-
-impl LogView {
-    /// The cached entry at `index`.
-    pub fn entry(&self, index: u64) -> Option<&EntryItem> {
-        let i = usize::try_from(index.checked_sub(self.entries_start)?).ok()?;
-        self.entries.get(i).filter(|e| e.index == index)
-    }
-
-    /// Records the log size; the first time, selects the newest entry.
-    pub fn set_log_size(&mut self, size: u64, rows: usize) {
-        self.log_size = self.log_size.max(size);
-        if self.selected.is_none() && self.log_size > 0 {
-            self.select(self.log_size - 1, rows);
-        }
-    }
-
-    /// Selects entry `index` (clamped to the log).
-    pub fn select(&mut self, index: u64, rows: usize) {
-        if self.log_size == 0 {
-            return;
-        }
-        let index = index.min(self.log_size - 1);
-        self.selected = Some(index);
-        self.offset = scroll_into_view(self.offset, index, rows as u64);
-    }
-
-    /// Moves the selection.
-    pub fn move_selection(&mut self, m: Move, rows: usize) {
-        let cur = self.selected.unwrap_or(0);
-        let to = moved(cur, self.log_size, m, rows as u64);
-        self.select(to, rows);
-    }
-
-    /// Keeps the selection visible in a window of `rows`.
-    pub fn rescroll(&mut self, rows: usize) {
-        if let Some(sel) = self.selected {
-            self.offset = scroll_into_view(self.offset, sel, rows as u64);
-        }
-    }
-
-    /// The `(start, limit)` to fetch so the visible window is cached, or `None` when it is.
-    pub fn wanted_fetch(&self, rows: usize) -> Option<(u64, u32)> {
-        let end = (self.offset + rows as u64).min(self.log_size);
-        let covered = |i: u64| self.entry(i).is_some();
-        if self.offset >= end || (covered(self.offset) && covered(end - 1)) {
-            return None;
-        }
-        let start = self.offset.saturating_sub(ENTRIES_ALIGN) / ENTRIES_ALIGN * ENTRIES_ALIGN;
-        Some((start, ENTRIES_FETCH))
-    }
-
-    /// Stores a page of entries. They must be contiguous and ascending; the cache is replaced.
-    pub fn store_entries(&mut self, mut items: Vec<EntryItem>) -> Result<(), String> {
-        items.truncate(LIST_ITEMS_MAX);
-        let Some(first) = items.first().map(|e| e.index) else {
-            return Ok(());
+impl<T: Keyed> SelectList<T, String> {
+    /// The frame of a searched list: `noun` and the count (with the search text, if any), and
+    /// the list's `keys` under it.
+    pub fn search_block(&self, theme: &Theme, noun: &str, keys: &'static str) -> Block<'static> {
+        let title = if self.query.is_empty() {
+            format!(" {noun} ({}) ", self.items.len())
+        } else {
+            format!(
+                " {noun} matching {:?}: {} ",
+                sanitize_prefix(&self.query, 30),
+                self.items.len()
+            )
         };
-        let contiguous = items
-            .iter()
-            .enumerate()
-            .all(|(i, e)| first.checked_add(i as u64) == Some(e.index));
-        if !contiguous {
-            return Err("the notary sent entries that are not contiguous".into());
-        }
-        self.log_size = self.log_size.max(first + items.len() as u64);
-        self.entries_start = first;
-        self.entries = items;
-        Ok(())
+        Block::bordered()
+            .title(Span::styled(title, theme.title))
+            .title_bottom(Line::from(keys))
     }
+
+    /// What the list says when it is empty: loading, `none` yet, or `no_match` for the search.
+    pub fn empty_message(&self, none: &'static str, no_match: &'static str) -> &'static str {
+        match (self.loaded, self.query.is_empty()) {
+            (false, _) => LOADING,
+            (true, true) => none,
+            (true, false) => no_match,
+        }
+    }
+}
+
+/// What a list says while its first answer is on its way.
+pub const LOADING: &str = "Loading…";
+
+/// What an empty list says: `none` once its answer came, else that it is loading.
+pub fn loaded_or_loading(loaded: bool, none: &'static str) -> &'static str {
+    if loaded {
+        none
+    } else {
+        LOADING
+    }
+}
+
+/// `> ` on the selected row, so the selection reads without colour or reverse video.
+pub fn marker(selected: bool) -> &'static str {
+    if selected {
+        "> "
+    } else {
+        "  "
+    }
+}
+
+/// `row` in `style` when `on`, else as it is.
+pub fn highlight(row: Row<'_>, on: bool, style: Style) -> Row<'_> {
+    if on {
+        row.style(style)
+    } else {
+        row
+    }
+}
+
+/// Draws `message` (a fixed hint: loading, nothing yet) in `block` instead of rows.
+pub fn render_message(frame: &mut Frame, area: Rect, block: Block, message: &str, style: Style) {
+    let p = Paragraph::new(Span::styled(message, style)).block(block);
+    frame.render_widget(p, area);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ts(serial: u64) -> TimestampItem {
-        TimestampItem {
-            serial,
-            gen_time: "2025-01-01T00:00:00.000Z".into(),
-            hash_alg: "sha256".into(),
-            imprint: format!("{serial:064x}"),
-            operator: None,
-        }
-    }
-
-    fn entry(index: u64) -> EntryItem {
-        EntryItem {
-            index,
-            kind: "timestamp".into(),
-            logged_at: "2025-01-01T00:00:00.000Z".into(),
-            operator: None,
-            raw: "{}".into(),
-        }
-    }
 
     #[test]
     fn scroll_moves_the_window_as_little_as_possible() {
@@ -240,57 +252,5 @@ mod tests {
         assert_eq!(scroll_into_view(0, 10, 10), 1);
         assert_eq!(scroll_into_view(5, 2, 10), 2);
         assert_eq!(scroll_into_view(5, 7, 0), 7);
-    }
-
-    #[test]
-    fn refresh_keeps_the_selected_serial() {
-        let mut l = TimestampList::default();
-        l.replace((0..30).rev().map(ts).collect(), 10);
-        l.move_selection(Move::Down, 10);
-        l.move_selection(Move::Down, 10);
-        assert_eq!(l.selected_item().map(|i| i.serial), Some(27));
-        // Three newer stamps arrive on top.
-        l.replace((0..33).rev().map(ts).collect(), 10);
-        assert_eq!(l.selected_item().map(|i| i.serial), Some(27));
-        assert_eq!(l.selected, 5);
-        assert_eq!(l.offset, 0, "the window stays, the new stamps show on top");
-    }
-
-    #[test]
-    fn refresh_without_the_selected_serial_clamps() {
-        let mut l = TimestampList::default();
-        l.replace((0..30).rev().map(ts).collect(), 10);
-        l.move_selection(Move::Bottom, 10);
-        l.replace((100..105).rev().map(ts).collect(), 10);
-        assert_eq!(l.selected, 4);
-        l.replace(Vec::new(), 10);
-        assert_eq!(l.selected, 0);
-        assert!(l.selected_item().is_none());
-    }
-
-    #[test]
-    fn log_selects_newest_first_and_fetches_the_visible_window() {
-        let mut v = LogView::default();
-        v.set_log_size(1_000, 10);
-        assert_eq!(v.selected, Some(999));
-        assert_eq!(v.offset, 990);
-        let (start, limit) = v.wanted_fetch(10).expect("nothing cached yet");
-        assert!(start <= 990 && start + u64::from(limit) >= 1_000);
-        v.store_entries((start..1_000).map(entry).collect())
-            .expect("contiguous");
-        assert_eq!(v.wanted_fetch(10), None);
-        // Growth does not move the selection.
-        v.set_log_size(1_200, 10);
-        assert_eq!(v.selected, Some(999));
-        v.move_selection(Move::PageUp, 10);
-        assert_eq!(v.selected, Some(989));
-    }
-
-    #[test]
-    fn non_contiguous_entries_are_refused() {
-        let mut v = LogView::default();
-        let err = v.store_entries(vec![entry(1), entry(3)]);
-        assert!(err.is_err());
-        assert!(v.entries.is_empty());
     }
 }

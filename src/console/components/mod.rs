@@ -1,8 +1,10 @@
-//! Pieces the screens share: the selectable list, the trusted confirmation dialog, the prompt,
-//! the help box, and the layout and text helpers of the views.
+//! Pieces the screens share, none of which knows a screen: the selectable list, the trusted
+//! confirmation dialog and its framed box, the prompt, the help box, and the layout, table and
+//! text helpers of the views.
 
 pub mod columns;
 pub mod confirm;
+pub mod dialog;
 pub mod help;
 pub mod layout;
 pub mod list;

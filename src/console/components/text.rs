@@ -1,5 +1,5 @@
 //! Small text helpers shared by the views: labelled values that wrap instead of being cut,
-//! and cells cut with a visible `…`.
+//! cells cut with a visible `…`, and grouped digits.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -51,6 +51,19 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `1234567` → `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +86,13 @@ mod tests {
                 format!("      {}", "x".repeat(10))
             ]
         );
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000), "1,000");
+        assert_eq!(group_digits(12_345_678), "12,345,678");
     }
 }

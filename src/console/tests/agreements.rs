@@ -6,9 +6,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
 use crate::model::registry::{AgreementStatus, Role};
 
-use crate::console::action::{Action, Command};
-use crate::console::app::{App, NoticeLevel, Overlay, PromptPurpose, Screen};
-use crate::console::components::confirm::{Focus, SignPlan};
+use crate::console::action::Action;
+use crate::console::app::{App, NoticeLevel, Overlay, PromptPurpose, Screen, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::Focus;
 use crate::console::keymap::action_for_key;
 use crate::console::screens::agreements::plans::{ActionOutcome, LedgerPlan, PartyPlan};
 use crate::console::screens::agreements::{Detail, Draft, Pane};
@@ -208,7 +209,7 @@ fn search_sends_the_query_and_esc_shows_all_again() {
     );
     // A late answer to the unfiltered poll does not fill the search results.
     let stale = a.requests.issue(
-        crate::console::requests::Pending::Agreements {
+        crate::console::app::Pending::Agreements {
             query: String::new(),
         },
         Op::Agreements {

@@ -10,8 +10,8 @@ use crate::api::admin::proto::{
 use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
 
-use crate::console::action::Command;
 use crate::console::app::App;
+use crate::console::command::Command;
 use crate::console::screens::log::verify::CheckpointKey;
 use crate::console::theme::Theme;
 

@@ -4,11 +4,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::admin::proto::{ErrorBody, Op, Reply, Request, Response};
 
-use crate::console::action::{Action, Command, FilePurpose, HashedFile};
+use crate::console::action::Action;
 use crate::console::app::{App, Overlay, PromptPurpose, Screen};
-use crate::console::components::confirm::{Focus, StampOutcome};
-use crate::console::components::list::TimestampMode;
+use crate::console::command::Command;
+use crate::console::components::confirm::Focus;
+use crate::console::files::{FilePurpose, HashedFile};
 use crate::console::keymap::action_for_key;
+use crate::console::screens::timestamps::{StampOutcome, TimestampMode};
 use crate::console::tests::fixtures::{self, answer, app, signed_log, timestamp, timestamps};
 use crate::console::update::update;
 
@@ -342,9 +344,9 @@ fn search_by_digest_or_by_file() {
             imprint: digest.to_lowercase()
         }]
     );
-    assert!(matches!(a.timestamps.mode, TimestampMode::Search { .. }));
+    assert!(matches!(a.timestamps.query, TimestampMode::Search { .. }));
     press(&mut a, KeyCode::Esc);
-    assert_eq!(a.timestamps.mode, TimestampMode::Recent);
+    assert_eq!(a.timestamps.query, TimestampMode::Recent);
 
     press(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "notes.txt");

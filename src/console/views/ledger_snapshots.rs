@@ -10,10 +10,10 @@ use crate::api::admin::proto::{Op, Reply, Response};
 use crate::model::registry::{AgreementStatus, Role};
 
 use super::render;
-use crate::console::action::{Action, Command};
-use crate::console::app::{App, Overlay, Screen};
-use crate::console::components::confirm::{ConfirmDialog, SignPlan};
-use crate::console::requests::Pending;
+use crate::console::action::Action;
+use crate::console::app::{App, Overlay, Pending, Screen, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::ConfirmDialog;
 use crate::console::sanitize::is_hazardous;
 use crate::console::screens::agreements::plans::{
     ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,

@@ -8,12 +8,11 @@ use unicode_width::UnicodeWidthStr;
 use crate::api::admin::proto::{Reply, Response};
 
 use super::render;
-use crate::console::action::{Action, FilePurpose, HashedFile};
-use crate::console::app::{App, Overlay, Screen};
-use crate::console::components::confirm::StampOutcome;
-use crate::console::components::list::TimestampMode;
-use crate::console::requests::Pending;
+use crate::console::action::Action;
+use crate::console::app::{App, Overlay, Pending, Screen};
+use crate::console::files::{FilePurpose, HashedFile};
 use crate::console::sanitize::is_hazardous;
+use crate::console::screens::timestamps::{StampOutcome, TimestampMode};
 use crate::console::tests::fixtures::{self, app, signed_log, timestamps};
 use crate::console::update::update;
 
@@ -47,7 +46,7 @@ fn draw(app: &App, width: u16, height: u16) -> String {
 fn deliver(app: &mut App, what: Pending, op: crate::api::admin::proto::Op, reply: Reply) {
     let now = app.now_ms;
     let cmd = app.requests.issue(what, op, now);
-    let crate::console::action::Command::Send(req) = cmd else {
+    let crate::console::command::Command::Send(req) = cmd else {
         unreachable!()
     };
     update(
@@ -188,7 +187,7 @@ fn snapshot_timestamps_search_prompt() {
     }
     insta::assert_snapshot!("timestamps_prompt_80x24", draw(&a, 80, 24));
     assert!(matches!(a.overlay, Overlay::Prompt(_)));
-    assert_eq!(a.timestamps.mode, TimestampMode::Recent);
+    assert_eq!(a.timestamps.query, TimestampMode::Recent);
 }
 
 #[test]

@@ -3,20 +3,20 @@
 //! cap, as money), revoke a key (reason), suspend, resume or end an agreement (reason). Each
 //! ends in the trusted confirmation dialog; only its `y` sends the request.
 
-use crate::api::admin::proto::Op;
+use crate::api::admin::proto::{Op, PartyItem, PolicyItem};
 use crate::model::money::{Currency, Money};
 use crate::model::registry::{check_caps, check_name, check_reason, AgreementStatus, Role};
 
-use crate::console::action::Command;
-use crate::console::app::{App, Overlay, PromptPurpose};
-use crate::console::components::confirm::{ConfirmDialog, SignPlan};
-use crate::console::requests::Pending;
+use crate::console::app::{App, Overlay, Pending, PromptPurpose, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
 use crate::console::screens::agreements::plans::{
     ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
 };
-use crate::console::screens::agreements::update::{open_prompt, poll, ready};
-use crate::console::screens::agreements::{amount, Detail, Draft, Pane, PartyDetail};
-use crate::console::update::send;
+use crate::console::screens::agreements::poll::{poll, ready};
+use crate::console::screens::agreements::{
+    amount, AgreementsView, Detail, Draft, Pane, PartyDetail,
+};
 
 /// True while a confirmed registry or ledger request awaits its answer.
 fn busy(app: &mut App) -> bool {
@@ -35,7 +35,7 @@ pub(crate) fn new_party(app: &mut App) {
         return;
     }
     app.agreements.draft = None;
-    open_prompt(app, PromptPurpose::PartyName, String::new());
+    app.open_prompt(PromptPurpose::PartyName, String::new());
 }
 
 /// `c`: creates an agreement for the open buyer, or the buyer selected in the parties list
@@ -100,7 +100,7 @@ pub(crate) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
     }
     let Some(first) = app.agreements.policy_ids().first().map(|s| s.to_string()) else {
         app.error("No policies known yet; try again in a moment");
-        return send(app, Pending::Policies, Op::Policies, out);
+        return app.send(Pending::Policies, Op::Policies, out);
     };
     app.agreements.draft = Some(Draft::Agreement {
         buyer,
@@ -108,7 +108,7 @@ pub(crate) fn begin_agreement(app: &mut App, out: &mut Vec<Command>) {
         policy: None,
         total_cap_minor: None,
     });
-    open_prompt(app, PromptPurpose::AgreementPolicy, first);
+    app.open_prompt(PromptPurpose::AgreementPolicy, first);
 }
 
 /// `x`: asks why the selected key of the open agreement or party is revoked.
@@ -132,7 +132,7 @@ pub(crate) fn revoke_key(app: &mut App) {
         Detail::Party(d) => d.party.name.clone(),
     };
     app.agreements.draft = Some(Draft::Revoke { key, owner });
-    open_prompt(app, PromptPurpose::RevokeReason, String::new());
+    app.open_prompt(PromptPurpose::RevokeReason, String::new());
 }
 
 /// `s` / `u` / `e`: asks why the open or selected agreement changes status.
@@ -159,15 +159,17 @@ pub(crate) fn set_status(app: &mut App, to: AgreementStatus) {
         }
     }
     app.agreements.draft = Some(Draft::Status { agreement, to });
-    open_prompt(app, PromptPurpose::StatusReason, String::new());
+    app.open_prompt(PromptPurpose::StatusReason, String::new());
 }
 
-/// True for the prompts this module answers.
-pub(crate) fn owns(purpose: PromptPurpose) -> bool {
-    !matches!(
-        purpose,
-        PromptPurpose::Search | PromptPurpose::StampPath | PromptPurpose::GotoEntry
-    )
+/// What an answer leads to.
+enum Step {
+    /// The next question, with the answers so far and a suggested answer.
+    Ask(Draft, PromptPurpose, String),
+    /// Everything is known: show what will be signed.
+    Confirm(LedgerPlan),
+    /// The answer was refused: say why and ask the same question again, the draft as it was.
+    Again(Option<Draft>, String),
 }
 
 /// Enter in one of this screen's prompts, with the trimmed input. An empty answer ends the
@@ -189,48 +191,54 @@ pub(crate) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &m
         v.draft = None;
         return app.info("Cancelled: nothing was signed");
     }
-    let again = |app: &mut App, why: String| {
-        app.error(why);
-        open_prompt(app, purpose, input.to_string());
+    let draft = v.draft.take();
+    let Some(step) = answer(v, purpose, draft, input) else {
+        return app.error("That question belongs to an action that is no longer open");
     };
-    match (purpose, v.draft.take()) {
-        (PromptPurpose::PartyName, _) => match check_name(input) {
-            Ok(()) => {
-                v.draft = Some(Draft::Party { name: input.into() });
-                open_prompt(app, PromptPurpose::PartyRole, String::new());
-            }
-            Err(why) => again(app, format!("Name refused: {why}")),
-        },
-        (PromptPurpose::PartyRole, Some(Draft::Party { name })) => {
-            let role = match input.to_ascii_lowercase().as_str() {
-                "b" | "buyer" => Role::Buyer,
-                "s" | "seller" => Role::Seller,
-                _ => {
-                    v.draft = Some(Draft::Party { name });
-                    return again(app, "Type buyer or seller (b or s)".into());
-                }
-            };
-            confirm(app, LedgerPlan::Party(PartyPlan { name, role }));
+    match step {
+        Step::Ask(draft, next, suggested) => {
+            app.agreements.draft = Some(draft);
+            app.open_prompt(next, suggested);
         }
+        Step::Confirm(plan) => confirm(app, plan),
+        Step::Again(draft, why) => {
+            app.agreements.draft = draft;
+            app.error(why);
+            app.open_prompt(purpose, input.to_string());
+        }
+    }
+}
+
+/// Where answering `purpose` with `input` leads, given the answers so far; `None` when the
+/// question does not belong to the open action.
+fn answer(
+    v: &AgreementsView,
+    purpose: PromptPurpose,
+    draft: Option<Draft>,
+    input: &str,
+) -> Option<Step> {
+    Some(match (purpose, draft) {
+        (PromptPurpose::PartyName, _) => match check_name(input) {
+            Ok(()) => Step::Ask(
+                Draft::Party { name: input.into() },
+                PromptPurpose::PartyRole,
+                String::new(),
+            ),
+            Err(why) => Step::Again(None, format!("Name refused: {why}")),
+        },
+        (PromptPurpose::PartyRole, Some(Draft::Party { name })) => party_role(name, input),
         (PromptPurpose::AgreementPolicy, Some(Draft::Agreement { buyer, keys, .. })) => {
             let Some(policy) = v.policy(input).cloned() else {
                 let known = v.policy_ids().join(", ");
-                v.draft = Some(Draft::Agreement {
-                    buyer,
-                    keys,
-                    policy: None,
-                    total_cap_minor: None,
-                });
-                return again(app, format!("No policy {input:?}; known: {known}"));
+                let draft = agreement_draft(buyer, keys, None, None);
+                return Some(Step::Again(
+                    Some(draft),
+                    format!("No policy {input:?}; known: {known}"),
+                ));
             };
             let default = amount(policy.total_cap_minor, &policy.currency);
-            v.draft = Some(Draft::Agreement {
-                buyer,
-                keys,
-                policy: Some(policy),
-                total_cap_minor: None,
-            });
-            open_prompt(app, PromptPurpose::TotalCap, default);
+            let draft = agreement_draft(buyer, keys, Some(policy), None);
+            Step::Ask(draft, PromptPurpose::TotalCap, default)
         }
         (
             PromptPurpose::TotalCap,
@@ -244,23 +252,10 @@ pub(crate) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &m
             Ok(total) => {
                 let per_tx = policy.per_tx_cap_minor.min(total);
                 let default = amount(per_tx, &policy.currency);
-                v.draft = Some(Draft::Agreement {
-                    buyer,
-                    keys,
-                    policy: Some(policy),
-                    total_cap_minor: Some(total),
-                });
-                open_prompt(app, PromptPurpose::PerTxCap, default);
+                let draft = agreement_draft(buyer, keys, Some(policy), Some(total));
+                Step::Ask(draft, PromptPurpose::PerTxCap, default)
             }
-            Err(why) => {
-                v.draft = Some(Draft::Agreement {
-                    buyer,
-                    keys,
-                    policy: Some(policy),
-                    total_cap_minor: None,
-                });
-                again(app, why);
-            }
+            Err(why) => Step::Again(Some(agreement_draft(buyer, keys, Some(policy), None)), why),
         },
         (
             PromptPurpose::PerTxCap,
@@ -270,60 +265,81 @@ pub(crate) fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &m
                 policy: Some(policy),
                 total_cap_minor: Some(total),
             }),
-        ) => {
-            let checked =
-                parse_money(input, &policy.currency).and_then(|m| check_caps(total, m).map(|()| m));
-            match checked {
-                Ok(per_tx) => confirm(
-                    app,
-                    LedgerPlan::Agreement(AgreementPlan {
-                        buyer_id: buyer.id,
-                        buyer_name: buyer.name,
-                        policy,
-                        total_cap_minor: total,
-                        per_tx_cap_minor: per_tx,
-                        keys,
-                    }),
-                ),
-                Err(why) => {
-                    v.draft = Some(Draft::Agreement {
-                        buyer,
-                        keys,
-                        policy: Some(policy),
-                        total_cap_minor: Some(total),
-                    });
-                    again(app, why);
-                }
+        ) => per_tx_cap(buyer, keys, policy, total, input),
+        (PromptPurpose::RevokeReason, Some(draft @ Draft::Revoke { .. }))
+        | (PromptPurpose::StatusReason, Some(draft @ Draft::Status { .. })) => {
+            match check_reason(input) {
+                Ok(reason) => Step::Confirm(with_reason(draft, reason)?),
+                Err(why) => Step::Again(Some(draft), why),
             }
         }
-        (PromptPurpose::RevokeReason, Some(Draft::Revoke { key, owner })) => {
-            let reason = match check_reason(input) {
-                Ok(r) => r,
-                Err(why) => {
-                    v.draft = Some(Draft::Revoke { key, owner });
-                    return again(app, why);
-                }
-            };
-            confirm(app, LedgerPlan::Revoke(RevokePlan { key, owner, reason }));
+        _ => return None,
+    })
+}
+
+/// The role of the party being registered: buyer or seller.
+fn party_role(name: String, input: &str) -> Step {
+    let role = match input.to_ascii_lowercase().as_str() {
+        "b" | "buyer" => Role::Buyer,
+        "s" | "seller" => Role::Seller,
+        _ => {
+            let why = "Type buyer or seller (b or s)".to_string();
+            return Step::Again(Some(Draft::Party { name }), why);
         }
-        (PromptPurpose::StatusReason, Some(Draft::Status { agreement, to })) => {
-            let reason = match check_reason(input) {
-                Ok(r) => r,
-                Err(why) => {
-                    v.draft = Some(Draft::Status { agreement, to });
-                    return again(app, why);
-                }
-            };
-            confirm(
-                app,
-                LedgerPlan::Status(StatusPlan {
-                    agreement,
-                    to,
-                    reason,
-                }),
-            );
-        }
-        _ => app.error("That question belongs to an action that is no longer open"),
+    };
+    Step::Confirm(LedgerPlan::Party(PartyPlan { name, role }))
+}
+
+/// The agreement's per-transaction cap, the last of its questions.
+fn per_tx_cap(
+    buyer: PartyItem,
+    keys: Vec<String>,
+    policy: PolicyItem,
+    total: i64,
+    input: &str,
+) -> Step {
+    let checked =
+        parse_money(input, &policy.currency).and_then(|m| check_caps(total, m).map(|()| m));
+    match checked {
+        Ok(per_tx) => Step::Confirm(LedgerPlan::Agreement(AgreementPlan {
+            buyer_id: buyer.id,
+            buyer_name: buyer.name,
+            policy,
+            total_cap_minor: total,
+            per_tx_cap_minor: per_tx,
+            keys,
+        })),
+        Err(why) => Step::Again(
+            Some(agreement_draft(buyer, keys, Some(policy), Some(total))),
+            why,
+        ),
+    }
+}
+
+fn agreement_draft(
+    buyer: PartyItem,
+    keys: Vec<String>,
+    policy: Option<PolicyItem>,
+    total_cap_minor: Option<i64>,
+) -> Draft {
+    Draft::Agreement {
+        buyer,
+        keys,
+        policy,
+        total_cap_minor,
+    }
+}
+
+/// The revocation or status change `draft` was asking the reason for.
+fn with_reason(draft: Draft, reason: String) -> Option<LedgerPlan> {
+    match draft {
+        Draft::Revoke { key, owner } => Some(LedgerPlan::Revoke(RevokePlan { key, owner, reason })),
+        Draft::Status { agreement, to } => Some(LedgerPlan::Status(StatusPlan {
+            agreement,
+            to,
+            reason,
+        })),
+        Draft::Party { .. } | Draft::Agreement { .. } => None,
     }
 }
 
@@ -343,8 +359,12 @@ fn confirm(app: &mut App, plan: LedgerPlan) {
 
 /// Sends the request a confirmed dialog authorises and shows that it is on its way.
 pub(crate) fn sign(app: &mut App, plan: LedgerPlan, out: &mut Vec<Command>) {
+    if !app.connected {
+        app.overlay = Overlay::ActionResult(ActionOutcome::Failed(NOT_CONNECTED.into()));
+        return;
+    }
     let headline = plan.headline();
     let op = plan.op();
-    send(app, Pending::Ledger(Box::new(plan)), op, out);
+    app.send(Pending::Ledger(Box::new(plan)), op, out);
     app.overlay = Overlay::ActionResult(ActionOutcome::Pending(headline));
 }

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod plans;
+pub mod poll;
 pub mod update;
 pub mod view;
 
@@ -17,8 +18,7 @@ use crate::api::admin::proto::{
 use crate::model::money::{Currency, Money};
 use crate::model::registry::AgreementStatus;
 
-use crate::console::action::Move;
-use crate::console::components::list::{moved, scroll_into_view, LIST_ITEMS_MAX};
+use crate::console::components::list::{moved, Keyed, Move, SelectList};
 use crate::console::sanitize::sanitize_prefix;
 
 /// Feed events asked for per poll (the dashboard counts are over these).
@@ -40,108 +40,40 @@ pub enum Pane {
     Parties,
 }
 
-/// A list row with a stable identity, so a refresh keeps the cursor on the same record.
-pub trait Keyed {
-    /// The record's id.
-    fn key(&self) -> &str;
-}
-
 impl Keyed for AgreementItem {
-    fn key(&self) -> &str {
+    type Key = String;
+
+    fn key(&self) -> &String {
         &self.id
     }
 }
 
 impl Keyed for PartyItem {
-    fn key(&self) -> &str {
+    type Key = String;
+
+    fn key(&self) -> &String {
         &self.id
     }
 }
 
-/// A searchable list with a selection kept by id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PickList<T> {
-    /// The rows as the notary sent them.
-    pub items: Vec<T>,
-    /// Selected row.
-    pub selected: usize,
-    /// First visible row.
-    pub offset: usize,
-    /// True once an answer arrived for the current query.
-    pub loaded: bool,
-    /// The search text sent with each poll (empty: everything).
-    pub query: String,
-    /// A record to select as soon as a refresh lists it (one just created).
-    pub select_next: Option<String>,
-}
+/// A searchable list with a selection kept by id; the query is the search text.
+pub type PickList<T> = SelectList<T, String>;
 
-impl<T> Default for PickList<T> {
-    fn default() -> Self {
-        PickList {
-            items: Vec::new(),
-            selected: 0,
-            offset: 0,
-            loaded: false,
-            query: String::new(),
-            select_next: None,
-        }
-    }
-}
-
-impl<T: Keyed> PickList<T> {
-    /// The selected record.
-    pub fn selected_item(&self) -> Option<&T> {
-        self.items.get(self.selected)
-    }
-
-    /// Replaces the rows, keeping the same record selected (by id) when it is still there.
-    pub fn replace(&mut self, mut items: Vec<T>, rows: usize) {
-        items.truncate(LIST_ITEMS_MAX);
-        let wanted = self
-            .select_next
-            .as_deref()
-            .and_then(|id| items.iter().position(|i| i.key() == id));
-        if wanted.is_some() {
-            self.select_next = None;
-        }
-        let keep = self.selected_item().map(|i| i.key().to_string());
-        let new_selected = wanted
-            .or_else(|| keep.and_then(|id| items.iter().position(|i| i.key() == id)))
-            .unwrap_or_else(|| self.selected.min(items.len().saturating_sub(1)));
-        self.items = items;
-        self.selected = new_selected;
-        self.rescroll(rows);
-        self.loaded = true;
-    }
-
-    /// A new search: the rows are cleared until its answer comes.
-    pub fn set_query(&mut self, query: String) {
-        *self = PickList {
-            query,
-            ..PickList::default()
-        };
-    }
-
-    /// Moves the selection.
-    pub fn move_selection(&mut self, m: Move, rows: usize) {
-        if self.items.is_empty() {
-            return;
-        }
-        let to = moved(
-            self.selected as u64,
-            self.items.len() as u64,
-            m,
-            rows as u64,
-        );
-        self.selected = to as usize;
-        self.rescroll(rows);
-    }
-
-    /// Keeps the selection visible in a window of `rows`.
-    pub fn rescroll(&mut self, rows: usize) {
-        self.offset =
-            scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
-    }
+/// The screen's own actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgreementsAction {
+    /// `Enter`: open the selected agreement or party.
+    OpenDetail,
+    /// `p`: switch between the agreements and the parties list.
+    TogglePane,
+    /// `n`: register a party (asks name and role, then confirms).
+    NewParty,
+    /// `c`: create an agreement for the selected buyer (asks policy and caps, then confirms).
+    NewAgreement,
+    /// `x`: revoke the selected key of the open agreement or party (asks why, then confirms).
+    RevokeKey,
+    /// `s` / `u` / `e`: suspend, resume or end the selected agreement (asks why, then confirms).
+    SetAgreementStatus(AgreementStatus),
 }
 
 /// An open agreement: its figures (from the list until the detail arrives), keys and
@@ -319,6 +251,14 @@ impl AgreementsView {
             self.names.clear();
         }
         self.names.insert(id.to_string(), name.to_string());
+    }
+
+    /// The name shown for party or agreement `id` (sanitised), else a short form of the id.
+    pub fn shown_name(&self, id: &str) -> String {
+        self.names
+            .get(id)
+            .map(|n| sanitize_prefix(n, 40))
+            .unwrap_or_else(|| short_id(id))
     }
 
     /// The latest version of policy `id`.

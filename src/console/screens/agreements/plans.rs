@@ -4,10 +4,10 @@
 //! builds the one request it authorises, and checks the answer against what was confirmed.
 //! Values the notary picks itself (ids, its clock) are named as such, never guessed.
 
-use crate::api::admin::proto::{AgreementItem, Hello, KeyItem, Op, PolicyItem, Reply};
+use crate::api::admin::proto::{AgreementItem, Hello, KeyItem, Op, PartyItem, PolicyItem, Reply};
 use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT};
 
-use crate::console::components::confirm::Field;
+use crate::console::components::confirm::{Field, Signable};
 use crate::console::sanitize::sanitize;
 use crate::console::screens::agreements::money;
 
@@ -74,9 +74,9 @@ pub enum LedgerPlan {
     Status(StatusPlan),
 }
 
-impl LedgerPlan {
+impl Signable for LedgerPlan {
     /// The fixed sentence naming the record.
-    pub fn headline(&self) -> &'static str {
+    fn headline(&self) -> &'static str {
         match self {
             LedgerPlan::Party(_) => "The notary will sign a party registration",
             LedgerPlan::Agreement(_) => "The notary will sign a new agreement",
@@ -90,96 +90,23 @@ impl LedgerPlan {
     }
 
     /// Every field of the record, sanitised, in the order the notary signs them.
-    pub fn fields(&self, hello: &Hello) -> Vec<Field> {
-        let mut out = Vec::new();
-        let mut f = |label: &'static str, value: &str| {
-            out.push(Field {
-                label,
-                value: sanitize(value),
-            })
-        };
+    fn fields(&self, hello: &Hello) -> Vec<Field> {
+        let mut f = Fields::default();
         match self {
-            LedgerPlan::Party(p) => {
-                f("Party id", "chosen by the notary (UUIDv7)");
-                f("Name", &p.name);
-                f("Role", p.role.as_str());
-                f("Registered", NOTARY_CLOCK);
-                f(
-                    "API token",
-                    match p.role {
-                        Role::Seller => "a new one, shown once after signing (kept hashed)",
-                        Role::Buyer => "none (only sellers call the API)",
-                    },
-                );
-            }
-            LedgerPlan::Agreement(p) => {
-                let cur = &p.policy.currency;
-                f("Change", "created");
-                f("Agreement", "id chosen by the notary (UUIDv7)");
-                f("Buyer", &p.buyer_name);
-                f("Buyer id", &p.buyer_id);
-                f(
-                    "Policy",
-                    &format!("{} v{} ({})", p.policy.id, p.policy.version, p.policy.title),
-                );
-                f("Digest", &p.policy.digest);
-                f("Currency", cur);
-                f("Total cap", &money(p.total_cap_minor, cur));
-                f("Per tx cap", &money(p.per_tx_cap_minor, cur));
-                f(
-                    "Valid",
-                    &format!(
-                        "from signing (notary's clock), {AGREEMENT_VALIDITY_DAYS_DEFAULT} days (its default)"
-                    ),
-                );
-                for (i, k) in p.keys.iter().enumerate() {
-                    f(if i == 0 { "Keys" } else { "" }, k);
-                }
-                f("Status", "active");
-            }
-            LedgerPlan::Revoke(p) => {
-                f("Source", "manual");
-                f("Reason", &p.reason);
-                f("Key id", &p.key.key_id);
-                f("Key", &key_source(&p.key));
-                f("Owner", &p.owner);
-                f("Party id", &p.key.party_id);
-                f("Revoked at", &format!("{NOTARY_CLOCK} (authoritative)"));
-                f(
-                    "Effect",
-                    "later orders with this key are refused (key_revoked)",
-                );
-            }
-            LedgerPlan::Status(p) => {
-                let a = &p.agreement;
-                f(
-                    "Status",
-                    &format!("{} (was {}; change \"status\")", p.to.as_str(), a.status),
-                );
-                f("Reason", &p.reason);
-                f("Agreement", &a.id);
-                f("Buyer", &a.buyer_name);
-                f("Buyer id", &a.buyer_id);
-                f("Policy", &format!("{} v{}", a.policy_id, a.policy_version));
-                f("Digest", &a.policy_digest);
-                f("Total cap", &money(a.total_cap_minor, &a.currency));
-                f("Per tx cap", &money(a.per_tx_cap_minor, &a.currency));
-                f("Valid", &format!("{} to {}", a.valid_from, a.valid_until));
-                for (i, k) in a.keys.iter().enumerate() {
-                    f(if i == 0 { "Keys" } else { "" }, k);
-                }
-                f("Effect", status_effect(p.to));
-            }
+            LedgerPlan::Party(p) => party_fields(p, &mut f),
+            LedgerPlan::Agreement(p) => agreement_fields(p, &mut f),
+            LedgerPlan::Revoke(p) => revoke_fields(p, &mut f),
+            LedgerPlan::Status(p) => status_fields(p, &mut f),
         }
-        f(
+        f.add(
             "Operator",
             &format!("{} (arbitrator {})", hello.operator, hello.arbitrator),
         );
-        out
+        f.0
     }
 
     /// The request this plan authorises.
-    pub fn op(&self) -> Op {
+    fn op(&self) -> Op {
         match self {
             LedgerPlan::Party(p) => Op::PartyRegister {
                 name: p.name.clone(),
@@ -206,97 +133,186 @@ impl LedgerPlan {
             },
         }
     }
+}
 
+impl LedgerPlan {
     /// What the answer `reply` means for this plan: signed as confirmed, or not.
     pub fn outcome(&self, reply: &Reply) -> ActionOutcome {
-        let kv = |label: &'static str, value: &str| Field {
-            label,
-            value: sanitize(value),
-        };
         match (self, reply) {
             (
                 LedgerPlan::Party(p),
                 Reply::PartyRegistered {
                     party, api_token, ..
                 },
-            ) => {
-                if party.name != p.name || party.role != p.role.as_str() {
-                    return mismatch("the registered party is not the one you confirmed");
-                }
-                let fields = vec![
-                    kv("Party id", &party.id),
-                    kv("Name", &party.name),
-                    kv("Role", &party.role),
-                    kv("Registered", &party.registered_at),
-                ];
-                if p.role == Role::Seller && api_token.is_none() {
-                    return mismatch("the seller was registered but no API token came back");
-                }
-                ActionOutcome::Done {
-                    title: "Party registered",
-                    fields,
-                    secret: api_token.as_deref().map(sanitize),
-                }
-            }
-            (LedgerPlan::Agreement(p), Reply::Agreement(a)) => {
-                let mut keys = p.keys.clone();
-                keys.sort();
-                let mut got = a.keys.clone();
-                got.sort();
-                if a.buyer_id != p.buyer_id
-                    || a.policy_id != p.policy.id
-                    || a.policy_version != p.policy.version
-                    || a.policy_digest != p.policy.digest
-                    || a.total_cap_minor != p.total_cap_minor
-                    || a.per_tx_cap_minor != p.per_tx_cap_minor
-                    || got != keys
-                {
-                    return mismatch("the agreement signed differs from the one you confirmed");
-                }
-                ActionOutcome::Done {
-                    title: "Agreement created",
-                    fields: vec![
-                        kv("Agreement", &a.id),
-                        kv("Buyer", &a.buyer_name),
-                        kv("Policy", &format!("{} v{}", a.policy_id, a.policy_version)),
-                        kv("Caps", &caps(a)),
-                        kv("Valid", &format!("{} to {}", a.valid_from, a.valid_until)),
-                    ],
-                    secret: None,
-                }
-            }
-            (LedgerPlan::Revoke(p), Reply::Key(k)) => {
-                let same_key = k.key_id.eq_ignore_ascii_case(&p.key.key_id);
-                if !same_key || k.status != "revoked" {
-                    return mismatch("the notary's answer is not the revocation you confirmed");
-                }
-                ActionOutcome::Done {
-                    title: "Key revoked",
-                    fields: vec![
-                        kv("Key id", &k.key_id),
-                        kv("Revoked at", k.revoked_at.as_deref().unwrap_or("?")),
-                        kv("Reason", k.revocation_reason.as_deref().unwrap_or("")),
-                    ],
-                    secret: None,
-                }
-            }
-            (LedgerPlan::Status(p), Reply::Agreement(a)) => {
-                if a.id != p.agreement.id || a.status != p.to.as_str() {
-                    return mismatch("the agreement's new status is not the one you confirmed");
-                }
-                ActionOutcome::Done {
-                    title: "Agreement status changed",
-                    fields: vec![
-                        kv("Agreement", &a.id),
-                        kv("Buyer", &a.buyer_name),
-                        kv("Status", &a.status),
-                    ],
-                    secret: None,
-                }
-            }
+            ) => party_outcome(p, party, api_token.as_deref()),
+            (LedgerPlan::Agreement(p), Reply::Agreement(a)) => agreement_outcome(p, a),
+            (LedgerPlan::Revoke(p), Reply::Key(k)) => revoke_outcome(p, k),
+            (LedgerPlan::Status(p), Reply::Agreement(a)) => status_outcome(p, a),
             _ => mismatch("the notary sent an answer of another kind"),
         }
     }
+}
+
+/// Labelled values, each sanitised as it is added.
+#[derive(Default)]
+struct Fields(Vec<Field>);
+
+impl Fields {
+    fn add(&mut self, label: &'static str, value: &str) {
+        self.0.push(Field {
+            label,
+            value: sanitize(value),
+        });
+    }
+
+    /// `keys`, one a line, the first labelled.
+    fn keys(&mut self, keys: &[String]) {
+        for (i, k) in keys.iter().enumerate() {
+            self.add(if i == 0 { "Keys" } else { "" }, k);
+        }
+    }
+
+    /// Signed as confirmed, with these fields.
+    fn done(self, title: &'static str, secret: Option<String>) -> ActionOutcome {
+        ActionOutcome::Done {
+            title,
+            fields: self.0,
+            secret,
+        }
+    }
+}
+
+fn party_fields(p: &PartyPlan, f: &mut Fields) {
+    f.add("Party id", "chosen by the notary (UUIDv7)");
+    f.add("Name", &p.name);
+    f.add("Role", p.role.as_str());
+    f.add("Registered", NOTARY_CLOCK);
+    f.add(
+        "API token",
+        match p.role {
+            Role::Seller => "a new one, shown once after signing (kept hashed)",
+            Role::Buyer => "none (only sellers call the API)",
+        },
+    );
+}
+
+fn party_outcome(p: &PartyPlan, party: &PartyItem, api_token: Option<&str>) -> ActionOutcome {
+    if party.name != p.name || party.role != p.role.as_str() {
+        return mismatch("the registered party is not the one you confirmed");
+    }
+    let mut fields = Fields::default();
+    fields.add("Party id", &party.id);
+    fields.add("Name", &party.name);
+    fields.add("Role", &party.role);
+    fields.add("Registered", &party.registered_at);
+    if p.role == Role::Seller && api_token.is_none() {
+        return mismatch("the seller was registered but no API token came back");
+    }
+    fields.done("Party registered", api_token.map(sanitize))
+}
+
+fn agreement_fields(p: &AgreementPlan, f: &mut Fields) {
+    let cur = &p.policy.currency;
+    f.add("Change", "created");
+    f.add("Agreement", "id chosen by the notary (UUIDv7)");
+    f.add("Buyer", &p.buyer_name);
+    f.add("Buyer id", &p.buyer_id);
+    f.add(
+        "Policy",
+        &format!("{} v{} ({})", p.policy.id, p.policy.version, p.policy.title),
+    );
+    f.add("Digest", &p.policy.digest);
+    f.add("Currency", cur);
+    f.add("Total cap", &money(p.total_cap_minor, cur));
+    f.add("Per tx cap", &money(p.per_tx_cap_minor, cur));
+    f.add(
+        "Valid",
+        &format!(
+            "from signing (notary's clock), {AGREEMENT_VALIDITY_DAYS_DEFAULT} days (its default)"
+        ),
+    );
+    f.keys(&p.keys);
+    f.add("Status", "active");
+}
+
+fn agreement_outcome(p: &AgreementPlan, a: &AgreementItem) -> ActionOutcome {
+    let mut keys = p.keys.clone();
+    keys.sort();
+    let mut got = a.keys.clone();
+    got.sort();
+    if a.buyer_id != p.buyer_id
+        || a.policy_id != p.policy.id
+        || a.policy_version != p.policy.version
+        || a.policy_digest != p.policy.digest
+        || a.total_cap_minor != p.total_cap_minor
+        || a.per_tx_cap_minor != p.per_tx_cap_minor
+        || got != keys
+    {
+        return mismatch("the agreement signed differs from the one you confirmed");
+    }
+    let mut fields = Fields::default();
+    fields.add("Agreement", &a.id);
+    fields.add("Buyer", &a.buyer_name);
+    fields.add("Policy", &format!("{} v{}", a.policy_id, a.policy_version));
+    fields.add("Caps", &caps(a));
+    fields.add("Valid", &format!("{} to {}", a.valid_from, a.valid_until));
+    fields.done("Agreement created", None)
+}
+
+fn revoke_fields(p: &RevokePlan, f: &mut Fields) {
+    f.add("Source", "manual");
+    f.add("Reason", &p.reason);
+    f.add("Key id", &p.key.key_id);
+    f.add("Key", &key_source(&p.key));
+    f.add("Owner", &p.owner);
+    f.add("Party id", &p.key.party_id);
+    f.add("Revoked at", &format!("{NOTARY_CLOCK} (authoritative)"));
+    f.add(
+        "Effect",
+        "later orders with this key are refused (key_revoked)",
+    );
+}
+
+fn revoke_outcome(p: &RevokePlan, k: &KeyItem) -> ActionOutcome {
+    let same_key = k.key_id.eq_ignore_ascii_case(&p.key.key_id);
+    if !same_key || k.status != "revoked" {
+        return mismatch("the notary's answer is not the revocation you confirmed");
+    }
+    let mut fields = Fields::default();
+    fields.add("Key id", &k.key_id);
+    fields.add("Revoked at", k.revoked_at.as_deref().unwrap_or("?"));
+    fields.add("Reason", k.revocation_reason.as_deref().unwrap_or(""));
+    fields.done("Key revoked", None)
+}
+
+fn status_fields(p: &StatusPlan, f: &mut Fields) {
+    let a = &p.agreement;
+    f.add(
+        "Status",
+        &format!("{} (was {}; change \"status\")", p.to.as_str(), a.status),
+    );
+    f.add("Reason", &p.reason);
+    f.add("Agreement", &a.id);
+    f.add("Buyer", &a.buyer_name);
+    f.add("Buyer id", &a.buyer_id);
+    f.add("Policy", &format!("{} v{}", a.policy_id, a.policy_version));
+    f.add("Digest", &a.policy_digest);
+    f.add("Total cap", &money(a.total_cap_minor, &a.currency));
+    f.add("Per tx cap", &money(a.per_tx_cap_minor, &a.currency));
+    f.add("Valid", &format!("{} to {}", a.valid_from, a.valid_until));
+    f.keys(&a.keys);
+    f.add("Effect", status_effect(p.to));
+}
+
+fn status_outcome(p: &StatusPlan, a: &AgreementItem) -> ActionOutcome {
+    if a.id != p.agreement.id || a.status != p.to.as_str() {
+        return mismatch("the agreement's new status is not the one you confirmed");
+    }
+    let mut fields = Fields::default();
+    fields.add("Agreement", &a.id);
+    fields.add("Buyer", &a.buyer_name);
+    fields.add("Status", &a.status);
+    fields.done("Agreement status changed", None)
 }
 
 fn mismatch(why: &str) -> ActionOutcome {

@@ -1,101 +1,75 @@
-//! The agreements screen's transitions, without I/O: polling its lists, details and the feed;
-//! search; opening details; and applying the notary's answers. The actions that make the
-//! notary sign are in `ledger_actions`.
+//! The agreements screen's keys and transitions, without I/O: polling its lists, details and
+//! the feed; search; opening details; and applying the notary's answers. The actions that make
+//! the notary sign are in [`actions`](super::actions).
 
-use crate::api::admin::proto::{Op, Reply};
+use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::console::action::{Command, Move};
-use crate::console::app::{App, Overlay, Prompt, PromptPurpose, Screen};
-use crate::console::requests::Pending;
+use crate::api::admin::proto::{AgreementItem, GuaranteeItem, KeyItem, PartyItem, Reply};
+use crate::model::registry::AgreementStatus;
+
+use crate::console::action::{Action, Move};
+use crate::console::app::{App, Overlay, Pending, PromptPurpose, ScreenAction};
+use crate::console::command::Command;
 use crate::console::screens::agreements::actions;
-use crate::console::screens::agreements::plans::ActionOutcome;
+use crate::console::screens::agreements::plans::{ActionOutcome, LedgerPlan};
+use crate::console::screens::agreements::poll::{poll, ready, refresh};
 use crate::console::screens::agreements::{
-    AgreementDetail, AgreementsView, Detail, Pane, PartyDetail, DETAIL_GUARANTEES_LIMIT,
-    DETAIL_KEYS_MAX, FEED_LIMIT,
+    AgreementDetail, AgreementsAction, AgreementsView, Detail, Pane, PartyDetail,
+    DETAIL_GUARANTEES_LIMIT, DETAIL_KEYS_MAX, FEED_LIMIT,
 };
-use crate::console::update::send;
+
+use super::view;
 
 /// Policy versions kept at most.
 const POLICIES_MAX: usize = 256;
 
-/// Asks for what the visible screen shows from the ledger (the feed on the dashboard; lists,
-/// detail and feed on the agreements screen), each unless the same request is on its way.
-pub(crate) fn poll(app: &mut App, out: &mut Vec<Command>) {
-    request_screen(app, false, out);
-}
+/// The keys of this screen, for the help box.
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "Enter  p",
+        "open agreement or party · parties/agreements (4)",
+    ),
+    ("n  c", "register a party · new agreement for a buyer (4)"),
+    ("x", "revoke the selected key (4)"),
+    ("s  u  e", "suspend · resume · end the agreement (4)"),
+];
 
-/// Like [`poll`], but asks even if a request is on its way (it may have left before a change).
-fn refresh(app: &mut App, out: &mut Vec<Command>) {
-    request_screen(app, true, out);
-}
-
-fn request_screen(app: &mut App, force: bool, out: &mut Vec<Command>) {
-    let mut ask = |app: &mut App, what: Pending, op: Op| {
-        if force || !app.requests.in_flight(app.now_ms, |p| *p == what) {
-            send(app, what, op, out);
-        }
+/// The action for `key` on this screen, beyond the keys every screen has.
+pub fn key(key: KeyEvent) -> Option<Action> {
+    let action = match key.code {
+        KeyCode::Enter => AgreementsAction::OpenDetail,
+        KeyCode::Char('p') => AgreementsAction::TogglePane,
+        KeyCode::Char('n') => AgreementsAction::NewParty,
+        KeyCode::Char('c') => AgreementsAction::NewAgreement,
+        KeyCode::Char('x') => AgreementsAction::RevokeKey,
+        KeyCode::Char('s') => AgreementsAction::SetAgreementStatus(AgreementStatus::Suspended),
+        KeyCode::Char('u') => AgreementsAction::SetAgreementStatus(AgreementStatus::Active),
+        KeyCode::Char('e') => AgreementsAction::SetAgreementStatus(AgreementStatus::Ended),
+        _ => return None,
     };
-    match app.screen {
-        Screen::Dashboard => ask(app, Pending::Feed, Op::LedgerFeed { limit: FEED_LIMIT }),
-        Screen::Agreements => {
-            let v = &app.agreements;
-            if !v.policies_loaded {
-                ask(app, Pending::Policies, Op::Policies);
-            }
-            let v = &app.agreements;
-            match &v.detail {
-                Some(Detail::Agreement(d)) => {
-                    let id = d.agreement.id.clone();
-                    let op = Op::AgreementShow {
-                        agreement_id: id.clone(),
-                        limit: DETAIL_GUARANTEES_LIMIT,
-                    };
-                    ask(app, Pending::AgreementShow { id }, op);
-                }
-                Some(Detail::Party(d)) => {
-                    let id = d.party.id.clone();
-                    let op = Op::PartyShow {
-                        party_id: id.clone(),
-                    };
-                    ask(app, Pending::PartyShow { id }, op);
-                }
-                None => {
-                    match v.pane {
-                        Pane::Agreements => {
-                            let query = v.agreements.query.clone();
-                            let op = Op::Agreements {
-                                query: query.clone(),
-                            };
-                            ask(app, Pending::Agreements { query }, op);
-                        }
-                        Pane::Parties => {
-                            let query = v.parties.query.clone();
-                            let op = Op::Parties {
-                                query: query.clone(),
-                            };
-                            ask(app, Pending::Parties { query }, op);
-                        }
-                    }
-                    ask(app, Pending::Feed, Op::LedgerFeed { limit: FEED_LIMIT });
-                }
-            }
-        }
-        Screen::Timestamps | Screen::Log => {}
+    Some(Action::Screen(ScreenAction::Agreements(action)))
+}
+
+/// Applies a screen-level action (nothing is open over the screen).
+pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
+    match action {
+        Action::Screen(ScreenAction::Agreements(a)) => match a {
+            AgreementsAction::OpenDetail => open_detail(app, out),
+            AgreementsAction::TogglePane => toggle_pane(app, out),
+            AgreementsAction::NewParty => actions::new_party(app),
+            AgreementsAction::NewAgreement => actions::new_agreement(app, out),
+            AgreementsAction::RevokeKey => actions::revoke_key(app),
+            AgreementsAction::SetAgreementStatus(to) => actions::set_status(app, to),
+        },
+        Action::OpenSearch => open_search(app),
+        Action::Move(m) => move_selection(app, m),
+        Action::Back => back(app, out),
+        _ => {}
     }
 }
 
-/// True when screen 4 is shown with nothing over it.
-pub(crate) fn ready(app: &App) -> bool {
-    app.overlay == Overlay::None && app.screen == Screen::Agreements
-}
-
-/// Opens the one-line prompt for `purpose`, holding `input`.
-pub(crate) fn open_prompt(app: &mut App, purpose: PromptPurpose, input: String) {
-    app.overlay = Overlay::Prompt(Prompt { purpose, input });
-}
-
 /// Enter: opens the selected agreement or party.
-pub(crate) fn open_detail(app: &mut App, out: &mut Vec<Command>) {
+fn open_detail(app: &mut App, out: &mut Vec<Command>) {
     if !ready(app) || app.agreements.detail.is_some() {
         return;
     }
@@ -114,7 +88,7 @@ pub(crate) fn open_detail(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// `p`: the other list.
-pub(crate) fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
+fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
     if !ready(app) || app.agreements.detail.is_some() {
         return;
     }
@@ -127,7 +101,7 @@ pub(crate) fn toggle_pane(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// Esc with nothing open over the screen: close the detail, else clear the search.
-pub(crate) fn back(app: &mut App, out: &mut Vec<Command>) {
+fn back(app: &mut App, out: &mut Vec<Command>) {
     let v = &mut app.agreements;
     if v.detail.take().is_some() {
         return poll(app, out);
@@ -146,8 +120,8 @@ pub(crate) fn back(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// Moves the key selection in a detail, else the list's selection.
-pub(crate) fn move_selection(app: &mut App, m: Move) {
-    let rows = app.list_rows(Screen::Agreements);
+fn move_selection(app: &mut App, m: Move) {
+    let rows = view::list_rows(app.size);
     let v = &mut app.agreements;
     match (&mut v.detail, v.pane) {
         (Some(d), _) => d.move_key(m),
@@ -157,14 +131,14 @@ pub(crate) fn move_selection(app: &mut App, m: Move) {
 }
 
 /// Keeps the selections visible after a resize.
-pub(crate) fn rescroll(app: &mut App) {
-    let rows = app.list_rows(Screen::Agreements);
+pub fn rescroll(app: &mut App) {
+    let rows = view::list_rows(app.size);
     app.agreements.agreements.rescroll(rows);
     app.agreements.parties.rescroll(rows);
 }
 
 /// `/`: search the visible list (a detail is closed first).
-pub(crate) fn open_search(app: &mut App) {
+fn open_search(app: &mut App) {
     app.agreements.detail = None;
     let (purpose, query) = match app.agreements.pane {
         Pane::Agreements => (
@@ -176,7 +150,12 @@ pub(crate) fn open_search(app: &mut App) {
             app.agreements.parties.query.clone(),
         ),
     };
-    open_prompt(app, purpose, query);
+    app.open_prompt(purpose, query);
+}
+
+/// The prompt was closed without an answer: the action it belonged to ends.
+pub fn prompt_closed(app: &mut App) {
+    app.agreements.draft = None;
 }
 
 /// After a party or an agreement was created: show its list, the new record selected once the
@@ -201,8 +180,8 @@ fn show_created(v: &mut AgreementsView, reply: &Reply) {
 }
 
 /// Applies an answer to one of this screen's requests.
-pub(crate) fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Command>) {
-    let rows = app.list_rows(Screen::Agreements);
+pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Command>) {
+    let rows = view::list_rows(app.size);
     let v = &mut app.agreements;
     match (pending, reply) {
         (Pending::Agreements { query }, Reply::Agreements { items }) => {
@@ -226,38 +205,12 @@ pub(crate) fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut 
             Pending::AgreementShow { id },
             Reply::AgreementDetail {
                 agreement,
-                mut keys,
-                mut guarantees,
+                keys,
+                guarantees,
             },
-        ) => {
-            if let Some(Detail::Agreement(d)) = &mut v.detail {
-                if d.agreement.id == id && agreement.id == id {
-                    keys.truncate(DETAIL_KEYS_MAX);
-                    guarantees.truncate(DETAIL_GUARANTEES_LIMIT as usize);
-                    d.selected_key = d.selected_key.min(keys.len().saturating_sub(1));
-                    d.agreement = agreement;
-                    d.keys = keys;
-                    d.guarantees = guarantees;
-                    d.loaded = true;
-                }
-            }
-        }
-        (Pending::PartyShow { id }, Reply::Party { party, mut keys }) => {
-            let mut create = false;
-            if let Some(Detail::Party(d)) = &mut v.detail {
-                if d.party.id == id && party.id == id {
-                    keys.truncate(DETAIL_KEYS_MAX);
-                    d.selected_key = d.selected_key.min(keys.len().saturating_sub(1));
-                    d.party = party;
-                    d.keys = keys;
-                    d.loaded = true;
-                    create = std::mem::take(&mut d.then_create);
-                }
-            }
-            if create && app.overlay == Overlay::None {
-                app.notice = None;
-                ledger_actions::begin_agreement(app, out);
-            }
+        ) => on_agreement_detail(v, &id, agreement, keys, guarantees),
+        (Pending::PartyShow { id }, Reply::Party { party, keys }) => {
+            on_party_detail(app, &id, party, keys, out)
         }
         (Pending::Feed, Reply::Feed { mut items }) => {
             items.truncate(FEED_LIMIT as usize);
@@ -269,32 +222,101 @@ pub(crate) fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut 
             v.policies = items;
             v.policies_loaded = true;
         }
-        (Pending::Ledger(plan), reply) => {
-            let outcome = plan.outcome(&reply);
-            if let ActionOutcome::Done { .. } = outcome {
-                show_created(v, &reply);
-            }
-            match &outcome {
-                ActionOutcome::Done { title, .. } => app.info(format!("Signed: {title}")),
-                ActionOutcome::Mismatch(why) => app.error(format!("WARNING: {why}")),
-                _ => {}
-            }
-            if let Overlay::Confirm(_) = app.overlay {
-                // Another dialog is open: do not replace it. A token still shows, once.
-                if let ActionOutcome::Done {
-                    secret: Some(token),
-                    ..
-                } = &outcome
-                {
-                    app.info(format!("Seller API token (shown once): {token}"));
-                }
-            } else {
-                app.overlay = Overlay::ActionResult(outcome);
-            }
-            refresh(app, out);
-        }
+        (Pending::Ledger(plan), reply) => on_signed(app, &plan, reply, out),
         (pending, _) => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
         )),
+    }
+}
+
+/// The open agreement's keys and guarantees arrived.
+fn on_agreement_detail(
+    v: &mut AgreementsView,
+    id: &str,
+    agreement: AgreementItem,
+    mut keys: Vec<KeyItem>,
+    mut guarantees: Vec<GuaranteeItem>,
+) {
+    if let Some(Detail::Agreement(d)) = &mut v.detail {
+        if d.agreement.id == id && agreement.id == id {
+            keys.truncate(DETAIL_KEYS_MAX);
+            guarantees.truncate(DETAIL_GUARANTEES_LIMIT as usize);
+            d.selected_key = d.selected_key.min(keys.len().saturating_sub(1));
+            d.agreement = agreement;
+            d.keys = keys;
+            d.guarantees = guarantees;
+            d.loaded = true;
+        }
+    }
+}
+
+/// The open party's keys arrived; `c` on the list waits for them to start the agreement.
+fn on_party_detail(
+    app: &mut App,
+    id: &str,
+    party: PartyItem,
+    mut keys: Vec<KeyItem>,
+    out: &mut Vec<Command>,
+) {
+    let mut create = false;
+    if let Some(Detail::Party(d)) = &mut app.agreements.detail {
+        if d.party.id == id && party.id == id {
+            keys.truncate(DETAIL_KEYS_MAX);
+            d.selected_key = d.selected_key.min(keys.len().saturating_sub(1));
+            d.party = party;
+            d.keys = keys;
+            d.loaded = true;
+            create = std::mem::take(&mut d.then_create);
+        }
+    }
+    if create && app.overlay == Overlay::None {
+        app.notice = None;
+        actions::begin_agreement(app, out);
+    }
+}
+
+/// The answer to a confirmed request: what was signed, checked against what was confirmed.
+fn on_signed(app: &mut App, plan: &LedgerPlan, reply: Reply, out: &mut Vec<Command>) {
+    let outcome = plan.outcome(&reply);
+    if let ActionOutcome::Done { .. } = outcome {
+        show_created(&mut app.agreements, &reply);
+    }
+    match &outcome {
+        ActionOutcome::Done { title, .. } => app.info(format!("Signed: {title}")),
+        ActionOutcome::Mismatch(why) => app.error(format!("WARNING: {why}")),
+        _ => {}
+    }
+    if let Overlay::Confirm(_) = app.overlay {
+        // Another dialog is open: do not replace it. A token still shows, once.
+        if let ActionOutcome::Done {
+            secret: Some(token),
+            ..
+        } = &outcome
+        {
+            app.info(format!("Seller API token (shown once): {token}"));
+        }
+    } else {
+        app.overlay = Overlay::ActionResult(outcome);
+    }
+    refresh(app, out);
+}
+
+/// A request of this screen failed with `text`: a confirmed one says nothing was signed
+/// (unless another dialog is open by now).
+pub fn on_error(app: &mut App, pending: &Pending, text: &str) {
+    if let Pending::Ledger(_) = pending {
+        if !matches!(app.overlay, Overlay::Confirm(_)) {
+            app.overlay = Overlay::ActionResult(ActionOutcome::Failed(text.to_string()));
+        }
+    }
+}
+
+/// The connection ended: a confirmed request still awaited may or may not have been signed.
+pub fn on_disconnect(app: &mut App, why: &str) {
+    if let Overlay::ActionResult(ActionOutcome::Pending(_)) = app.overlay {
+        app.overlay = Overlay::ActionResult(ActionOutcome::Unknown(format!(
+            "the connection ended before the answer ({why}); check the lists before \
+             trying again"
+        )));
     }
 }

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
+use crate::api::admin::proto::{Hello, Status};
 use crate::console::app::App;
-use crate::console::components::confirm::group_digits;
-use crate::console::components::text::kv_lines;
+use crate::console::components::text::{group_digits, kv_lines};
 use crate::console::sanitize::sanitize_prefix;
 use crate::console::screens::agreements::view::feed::counts_text;
 use crate::console::screens::agreements::FeedCounts;
@@ -17,10 +17,15 @@ const LABEL_WIDTH: usize = 14;
 /// Longer values are cut (with a visible `…`): nothing here is about to be signed.
 const VALUE_CHARS_MAX: usize = 160;
 
+/// The status line's hint on this screen.
+pub const HINT: &str = "Tab or 1-4: screens · / search timestamps · ? help";
+
+/// Labelled, sanitised, wrapped lines.
+type Kv<'a> = dyn Fn(&str, &str) -> Vec<Line<'static>> + 'a;
+
 /// Draws the dashboard into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let h = &app.hello;
     let inner_width = usize::from(area.width.saturating_sub(2));
     let kv = |label: &str, value: &str| {
         kv_lines(
@@ -32,6 +37,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ratatui::style::Style::new(),
         )
     };
+    let identity = identity_lines(&app.hello, &kv);
+    let service = service_lines(app, &kv);
+    let identity_height = identity.len() as u16 + 2;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(identity_height), Constraint::Min(0)]).areas(area);
+    let block = |title: &'static str| Block::bordered().title(Span::styled(title, t.title));
+    frame.render_widget(Paragraph::new(identity).block(block(" Notary ")), top);
+    frame.render_widget(Paragraph::new(service).block(block(" Service ")), bottom);
+}
+
+/// Who the notary is and who is at the console.
+fn identity_lines(h: &Hello, kv: &Kv) -> Vec<Line<'static>> {
     let mut identity = Vec::new();
     identity.extend(kv("Notary", &h.notary));
     identity.extend(kv("Key id", &h.key_id));
@@ -46,7 +63,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "Operator",
         &format!("{} (arbitrator {})", h.operator, h.arbitrator),
     ));
+    identity
+}
 
+/// The live figures, or why there are none.
+fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
+    let t = &app.theme;
     let mut service = Vec::new();
     match &app.status {
         None => service.push(Line::from(Span::styled(
@@ -60,40 +82,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     t.error.add_modifier(ratatui::style::Modifier::REVERSED),
                 )));
             }
-            service.extend(kv(
-                "Log size",
-                &format!("{} entries", group_digits(s.log_size)),
-            ));
-            service.extend(kv(
-                "Checkpoint",
-                &format!(
-                    "size {}, signed {} ago",
-                    group_digits(s.checkpoint_size),
-                    seconds(s.checkpoint_age_ms)
-                ),
-            ));
-            service.extend(kv(
-                "Timestamps",
-                &format!(
-                    "{}.{:03}/s over the last 10 s · {} since start",
-                    s.timestamps_per_s_milli / 1000,
-                    s.timestamps_per_s_milli % 1000,
-                    group_digits(s.timestamps_total)
-                ),
-            ));
-            if app.agreements.feed_loaded {
-                let feed = &app.agreements.feed;
-                service.extend(kv(
-                    "Guarantees",
-                    &format!(
-                        "{} (last {} events)",
-                        counts_text(&FeedCounts::of(feed)),
-                        feed.len()
-                    ),
-                ));
-            }
-            service.extend(kv("Uptime", &uptime(&s.started_at, &s.now)));
-            service.extend(kv("Server clock", &s.now));
+            service.extend(figures(app, s, kv));
         }
     }
     if !app.connected {
@@ -102,13 +91,43 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             t.error,
         )));
     }
+    service
+}
 
-    let identity_height = identity.len() as u16 + 2;
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(identity_height), Constraint::Min(0)]).areas(area);
-    let block = |title: &'static str| Block::bordered().title(Span::styled(title, t.title));
-    frame.render_widget(Paragraph::new(identity).block(block(" Notary ")), top);
-    frame.render_widget(Paragraph::new(service).block(block(" Service ")), bottom);
+/// The status figures, and the feed's counts once they are known.
+fn figures(app: &App, s: &Status, kv: &Kv) -> Vec<Line<'static>> {
+    let mut lines = kv("Log size", &format!("{} entries", group_digits(s.log_size)));
+    lines.extend(kv(
+        "Checkpoint",
+        &format!(
+            "size {}, signed {} ago",
+            group_digits(s.checkpoint_size),
+            seconds(s.checkpoint_age_ms)
+        ),
+    ));
+    lines.extend(kv(
+        "Timestamps",
+        &format!(
+            "{}.{:03}/s over the last 10 s · {} since start",
+            s.timestamps_per_s_milli / 1000,
+            s.timestamps_per_s_milli % 1000,
+            group_digits(s.timestamps_total)
+        ),
+    ));
+    if app.agreements.feed_loaded {
+        let feed = &app.agreements.feed;
+        lines.extend(kv(
+            "Guarantees",
+            &format!(
+                "{} (last {} events)",
+                counts_text(&FeedCounts::of(feed)),
+                feed.len()
+            ),
+        ));
+    }
+    lines.extend(kv("Uptime", &uptime(&s.started_at, &s.now)));
+    lines.extend(kv("Server clock", &s.now));
+    lines
 }
 
 /// `1234` ms → `1.2 s`.

@@ -1,22 +1,49 @@
 //! Screen 3: signed checkpoints (each checked here), a windowed entry browser, the selected
 //! entry and the outcome of its inclusion-proof check.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use crate::console::app::App;
-use crate::console::components::confirm::group_digits;
+use crate::console::app::{App, PromptPurpose};
 use crate::console::components::layout;
-use crate::console::components::list::scroll_into_view;
-use crate::console::components::text::fit;
+use crate::console::components::list::{highlight, marker, scroll_into_view, LOADING};
+use crate::console::components::text::{fit, group_digits};
 use crate::console::sanitize::{sanitize, sanitize_prefix, wrap_hard};
-use crate::console::screens::timestamps::view::marker;
+
+/// Checkpoints, entries, the selected entry's details.
+fn areas(body: Rect) -> [Rect; 3] {
+    let (checkpoints, detail) = if body.height < 30 { (5, 8) } else { (7, 12) };
+    Layout::vertical([
+        Constraint::Length(checkpoints),
+        Constraint::Min(0),
+        Constraint::Length(detail),
+    ])
+    .areas(body)
+}
+
+/// Rows of the entry list in a terminal of `size`.
+pub fn list_rows(size: (u16, u16)) -> usize {
+    layout::rows_in(areas(layout::body(size))[1])
+}
+
+/// The status line's hint on this screen.
+pub const HINT: &str = "v verify inclusion · / go to entry · ↑↓ PgUp PgDn move";
+
+/// What this screen's prompt asks (it has one, to go to an entry).
+pub fn prompt_title(purpose: PromptPurpose) -> String {
+    let title = if purpose == PromptPurpose::GotoEntry {
+        " Go to log entry: index "
+    } else {
+        " Answer "
+    };
+    title.to_string()
+}
 
 /// Draws the log screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let [cps, entries, detail] = layout::log(area);
+    let [cps, entries, detail] = areas(area);
     render_checkpoints(app, frame, cps);
     render_entries(app, frame, entries);
     render_detail(app, frame, detail);
@@ -52,7 +79,7 @@ fn render_checkpoints(app: &App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let lines = if lines.is_empty() {
-        vec![Line::from(Span::styled("Loading…", t.hint))]
+        vec![Line::from(Span::styled(LOADING, t.hint))]
     } else {
         lines
     };
@@ -102,11 +129,7 @@ fn render_entries(app: &App, frame: &mut Frame, area: Rect) {
                     Cell::from("…"),
                 ]),
             };
-            if index == selected {
-                row.style(t.selected)
-            } else {
-                row
-            }
+            highlight(row, index == selected, t.selected)
         })
         .collect();
     let header = Row::new(["  Index", "Kind", "Logged at (UTC)", "Operator"]).style(t.header);

@@ -4,13 +4,17 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Cell};
 use ratatui::Frame;
 
+use crate::api::admin::proto::FeedItem;
 use crate::console::app::App;
 use crate::console::components::columns::Columns;
+use crate::console::components::list::{loaded_or_loading, render_message};
 use crate::console::sanitize::sanitize_prefix;
-use crate::console::screens::agreements::{event_label, money, short_id, time_of_day, FeedCounts};
+use crate::console::screens::agreements::{
+    event_label, money, time_of_day, AgreementsView, FeedCounts,
+};
 
 /// The seller gets its own column from this width on.
 const WIDE: u16 = 100;
@@ -34,55 +38,29 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     let block = Block::bordered().title(Span::styled(title, t.title));
     if v.feed.is_empty() {
-        let msg = if v.feed_loaded {
-            "No guarantee requests yet."
-        } else {
-            "Loading…"
-        };
-        let p = Paragraph::new(Span::styled(msg, t.hint)).block(block);
-        return frame.render_widget(p, area);
+        let msg = loaded_or_loading(v.feed_loaded, "No guarantee requests yet.");
+        return render_message(frame, area, block, msg, t.hint);
     }
-    let wide = area.width >= WIDE;
-    let rows = usize::from(area.height.saturating_sub(3));
-    let name = |id: &str| {
-        v.names
-            .get(id)
-            .map(|n| sanitize_prefix(n, 40))
-            .unwrap_or_else(|| short_id(id))
-    };
-    let body: Vec<Row> = v
-        .feed
-        .iter()
-        .take(rows)
-        .map(|e| {
-            let mut cells = vec![
-                Cell::from(format!(" {}", time_of_day(&e.logged_at))),
-                Cell::from(event_label(&e.kind)),
-                Cell::from(money(e.amount_minor, &e.currency)),
-                Cell::from(name(&e.agreement_id)),
-            ];
-            if wide {
-                cells.push(Cell::from(name(&e.seller_id)));
-            }
-            cells.push(Cell::from(sanitize_prefix(
-                e.reason.as_deref().unwrap_or(""),
-                40,
-            )));
-            let row = Row::new(cells);
-            if e.kind == "refusal" {
-                row.style(t.error)
-            } else {
-                row
-            }
-        })
-        .collect();
-    let table = Columns::new(wide)
+    let cols = Columns::new(area.width >= WIDE)
         .col(" Time (UTC)", Constraint::Length(13))
         .col("Event", Constraint::Length(8))
         .col("Amount", Constraint::Length(14))
         .col("Buyer", Constraint::Min(8))
         .wide_col("Seller", Constraint::Length(18))
-        .col("Reason", Constraint::Length(20))
-        .table(body, t.header, block);
-    frame.render_widget(table, area);
+        .col("Reason", Constraint::Length(20));
+    let rows = usize::from(area.height.saturating_sub(3));
+    let refusal = |e: &FeedItem| (e.kind == "refusal").then_some(t.error);
+    let body = cols.rows_of(&v.feed, rows, |e| event_cells(v, e), refusal);
+    frame.render_widget(cols.table(body, t.header, block), area);
+}
+
+fn event_cells(v: &AgreementsView, e: &FeedItem) -> [Cell<'static>; 6] {
+    [
+        Cell::from(format!(" {}", time_of_day(&e.logged_at))),
+        Cell::from(event_label(&e.kind)),
+        Cell::from(money(e.amount_minor, &e.currency)),
+        Cell::from(v.shown_name(&e.agreement_id)),
+        Cell::from(v.shown_name(&e.seller_id)),
+        Cell::from(sanitize_prefix(e.reason.as_deref().unwrap_or(""), 40)),
+    ]
 }

@@ -4,17 +4,18 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use crate::api::admin::proto::KeyItem;
 
 use crate::console::app::App;
-use crate::console::components::list::scroll_into_view;
+use crate::console::components::list::{
+    loaded_or_loading, marker, render_message, scroll_into_view,
+};
 use crate::console::components::text::fit;
 use crate::console::sanitize::sanitize_prefix;
 use crate::console::screens::agreements::key_state;
-use crate::console::screens::timestamps::view::marker;
 
 /// Draws `keys` into `area`, `selected` marked.
 pub fn render(
@@ -34,13 +35,8 @@ pub fn render(
         ))
         .title_bottom(Line::from(" ↑↓ select · x revoke "));
     if keys.is_empty() {
-        let msg = if loaded {
-            "No keys registered."
-        } else {
-            "Loading…"
-        };
-        let p = Paragraph::new(Span::styled(msg, t.hint)).block(block);
-        return frame.render_widget(p, area);
+        let msg = loaded_or_loading(loaded, "No keys registered.");
+        return render_message(frame, area, block, msg, t.hint);
     }
     let rows = usize::from(area.height.saturating_sub(2)).max(1);
     let offset = scroll_into_view(0, selected as u64, rows as u64) as usize;

@@ -5,31 +5,22 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 use ratatui::Frame;
 
-use crate::console::app::App;
-use crate::console::components::layout::centered;
-use crate::console::components::text::kv_lines;
-use crate::console::sanitize::{sanitize, wrap_hard};
+use crate::console::components::dialog::{self, BoxLines};
+use crate::console::sanitize::wrap_hard;
 use crate::console::screens::agreements::plans::ActionOutcome;
-
-const WIDTH_MAX: u16 = 96;
-const LABEL_WIDTH: usize = 12;
+use crate::console::theme::Theme;
 
 /// Draws `outcome` over `area`.
-pub fn render(app: &App, outcome: &ActionOutcome, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let width = area.width.min(WIDTH_MAX);
-    let text_width = usize::from(width.saturating_sub(4));
-    let kv = |label: &str, value: &str, style: Style| {
-        kv_lines(label, value, LABEL_WIDTH, text_width, t.label, style)
-    };
-    let mut lines = Vec::new();
+pub fn render(theme: &Theme, outcome: &ActionOutcome, frame: &mut Frame, area: Rect) {
+    let t = theme;
+    let plain = Style::new();
+    let mut b = BoxLines::new(t, dialog::widths(area).1);
     let (title, title_style) = match outcome {
         ActionOutcome::Pending(headline) => {
-            lines.push(Line::from(*headline));
-            lines.push(Line::from("Waiting for the notary's answer…"));
+            b.push(Line::from(*headline));
+            b.push("Waiting for the notary's answer…");
             (" Signing ".to_string(), t.title)
         }
         ActionOutcome::Done {
@@ -37,54 +28,48 @@ pub fn render(app: &App, outcome: &ActionOutcome, frame: &mut Frame, area: Rect)
             fields,
             secret,
         } => {
-            lines.push(Line::from(Span::styled("The notary signed it.", t.ok)));
+            b.styled("The notary signed it.", t.ok);
             for f in fields {
-                lines.extend(kv(f.label, &f.value, Style::new()));
+                b.kv(f.label, &f.value, plain);
             }
             if let Some(token) = secret {
-                lines.push(Line::from(""));
-                lines.push(Line::from(Span::styled(
-                    "Seller API token, shown ONCE (the notary keeps only its hash):",
-                    t.error,
-                )));
-                // On a line of its own, so it can be selected and copied in one piece.
-                for part in wrap_hard(token, text_width) {
-                    lines.push(Line::from(Span::styled(part, t.confirm_data)));
-                }
-                lines.push(Line::from(Span::styled(
-                    "Copy it now and hand it to the seller.",
-                    t.hint,
-                )));
+                show_token_once(t, &mut b, token);
             }
             (format!(" {title} "), t.ok)
         }
         ActionOutcome::Failed(why) => {
-            lines.push(Line::from(Span::styled("Nothing was signed.", t.error)));
-            lines.extend(kv("Reason", &sanitize(why), Style::new()));
+            b.styled("Nothing was signed.", t.error);
+            b.kv_raw("Reason", why, plain);
             (" Not signed ".to_string(), t.error)
         }
         ActionOutcome::Mismatch(why) => {
-            lines.push(Line::from(Span::styled(
+            b.styled(
                 "WARNING: the notary's answer is not what you confirmed.",
                 t.error,
-            )));
-            lines.extend(kv("Problem", &sanitize(why), Style::new()));
+            );
+            b.kv_raw("Problem", why, plain);
             (" Answer does not match ".to_string(), t.error)
         }
         ActionOutcome::Unknown(why) => {
-            lines.push(Line::from(Span::styled("Outcome unknown.", t.error)));
-            lines.extend(kv("Reason", &sanitize(why), Style::new()));
+            b.styled("Outcome unknown.", t.error);
+            b.kv_raw("Reason", why, plain);
             (" Signing outcome unknown ".to_string(), t.error)
         }
     };
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("Enter or Esc to close.", t.hint)));
-    let box_area = centered(area, width, (lines.len() as u16 + 2).min(area.height));
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(t.confirm_frame)
-        .title(Span::styled(title, title_style))
-        .padding(Padding::horizontal(1));
-    frame.render_widget(Clear, box_area);
-    frame.render_widget(Paragraph::new(lines).block(block), box_area);
+    let title = Span::styled(title, title_style);
+    dialog::render_box(b, title, "Enter or Esc to close.", frame, area);
+}
+
+/// A seller's API token (already sanitised), on lines of its own so it can be selected and
+/// copied in one piece.
+fn show_token_once(t: &Theme, b: &mut BoxLines, token: &str) {
+    b.push("");
+    b.styled(
+        "Seller API token, shown ONCE (the notary keeps only its hash):",
+        t.error,
+    );
+    for part in wrap_hard(token, b.text_width()) {
+        b.push(Span::styled(part, t.confirm_data));
+    }
+    b.styled("Copy it now and hand it to the seller.", t.hint);
 }

@@ -5,67 +5,28 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
+use crate::api::admin::proto::PartyItem;
 use crate::console::app::App;
-use crate::console::components::list::scroll_into_view;
+use crate::console::components::layout;
+use crate::console::components::list::{marker, render_message};
 use crate::console::components::text::kv_lines;
 use crate::console::sanitize::{sanitize, sanitize_prefix};
-use crate::console::screens::agreements::view::keys;
 use crate::console::screens::agreements::{short_id, PartyDetail};
-use crate::console::screens::timestamps::view::marker;
+
+use super::keys;
 
 /// Draws the parties list into `area`.
 pub fn render_list(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let list = &app.agreements.parties;
-    let rows = usize::from(area.height.saturating_sub(3)).max(1);
-    let title = if list.query.is_empty() {
-        format!(" Parties ({}) ", list.items.len())
-    } else {
-        format!(
-            " Parties matching {:?}: {} ",
-            sanitize_prefix(&list.query, 30),
-            list.items.len()
-        )
-    };
-    let block = Block::bordered()
-        .title(Span::styled(title, t.title))
-        .title_bottom(Line::from(
-            " Enter open · n register · c agreement · p agreements · / search ",
-        ));
+    let keys = " Enter open · n register · c agreement · p agreements · / search ";
+    let block = list.search_block(t, "Parties", keys);
     if list.items.is_empty() {
-        let msg = match (list.loaded, list.query.is_empty()) {
-            (false, _) => "Loading…",
-            (true, true) => "No parties yet. Press n to register one.",
-            (true, false) => "No party matches. Esc: show all.",
-        };
-        let p = Paragraph::new(Span::styled(msg, t.hint)).block(block);
-        return frame.render_widget(p, area);
+        let none = "No parties yet. Press n to register one.";
+        let msg = list.empty_message(none, "No party matches. Esc: show all.");
+        return render_message(frame, area, block, msg, t.hint);
     }
-    let offset = scroll_into_view(list.offset as u64, list.selected as u64, rows as u64) as usize;
-    let end = (offset + rows).min(list.items.len());
-    let body: Vec<Row> = list.items[offset..end]
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let selected = offset + i == list.selected;
-            let row = Row::new(vec![
-                Cell::from(format!(
-                    "{}{}",
-                    marker(selected),
-                    sanitize_prefix(&p.name, 64)
-                )),
-                Cell::from(sanitize_prefix(&p.role, 8)),
-                Cell::from(p.keys.to_string()),
-                Cell::from(sanitize_prefix(&p.registered_at, 32)),
-                Cell::from(short_id(&p.id)),
-            ]);
-            if selected {
-                row.style(t.selected)
-            } else {
-                row
-            }
-        })
-        .collect();
+    let body = list.visible_rows(layout::rows_in(area), t.selected, party_row);
     let header = Row::new(["  Name", "Role", "Keys", "Registered (UTC)", "Id"]).style(t.header);
     let widths = [
         Constraint::Min(10),
@@ -75,6 +36,20 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(10),
     ];
     frame.render_widget(Table::new(body, widths).header(header).block(block), area);
+}
+
+fn party_row(p: &PartyItem, selected: bool) -> Row<'static> {
+    Row::new(vec![
+        Cell::from(format!(
+            "{}{}",
+            marker(selected),
+            sanitize_prefix(&p.name, 64)
+        )),
+        Cell::from(sanitize_prefix(&p.role, 8)),
+        Cell::from(p.keys.to_string()),
+        Cell::from(sanitize_prefix(&p.registered_at, 32)),
+        Cell::from(short_id(&p.id)),
+    ])
 }
 
 /// Draws an open party: who it is, then its keys.
