@@ -228,17 +228,7 @@ fn answer(
         },
         (PromptPurpose::PartyRole, Some(Draft::Party { name })) => party_role(name, input),
         (PromptPurpose::AgreementPolicy, Some(Draft::Agreement { buyer, keys, .. })) => {
-            let Some(policy) = v.policy(input).cloned() else {
-                let known = v.policy_ids().join(", ");
-                let draft = agreement_draft(buyer, keys, None, None);
-                return Some(Step::Again(
-                    Some(draft),
-                    format!("No policy {input:?}; known: {known}"),
-                ));
-            };
-            let default = amount(policy.total_cap_minor, &policy.currency);
-            let draft = agreement_draft(buyer, keys, Some(policy), None);
-            Step::Ask(draft, PromptPurpose::TotalCap, default)
+            agreement_policy(v, buyer, keys, input)
         }
         (
             PromptPurpose::TotalCap,
@@ -248,15 +238,7 @@ fn answer(
                 policy: Some(policy),
                 ..
             }),
-        ) => match parse_money(input, &policy.currency) {
-            Ok(total) => {
-                let per_tx = policy.per_tx_cap_minor.min(total);
-                let default = amount(per_tx, &policy.currency);
-                let draft = agreement_draft(buyer, keys, Some(policy), Some(total));
-                Step::Ask(draft, PromptPurpose::PerTxCap, default)
-            }
-            Err(why) => Step::Again(Some(agreement_draft(buyer, keys, Some(policy), None)), why),
-        },
+        ) => total_cap(buyer, keys, policy, input),
         (
             PromptPurpose::PerTxCap,
             Some(Draft::Agreement {
@@ -288,6 +270,31 @@ fn party_role(name: String, input: &str) -> Step {
         }
     };
     Step::Confirm(LedgerPlan::Party(PartyPlan { name, role }))
+}
+
+/// The new agreement's policy, by id; its total cap is suggested next.
+fn agreement_policy(v: &AgreementsView, buyer: PartyItem, keys: Vec<String>, input: &str) -> Step {
+    let Some(policy) = v.policy(input).cloned() else {
+        let known = v.policy_ids().join(", ");
+        let draft = agreement_draft(buyer, keys, None, None);
+        return Step::Again(Some(draft), format!("No policy {input:?}; known: {known}"));
+    };
+    let default = amount(policy.total_cap_minor, &policy.currency);
+    let draft = agreement_draft(buyer, keys, Some(policy), None);
+    Step::Ask(draft, PromptPurpose::TotalCap, default)
+}
+
+/// The agreement's total cap, as money; the per-transaction cap is suggested next.
+fn total_cap(buyer: PartyItem, keys: Vec<String>, policy: PolicyItem, input: &str) -> Step {
+    match parse_money(input, &policy.currency) {
+        Ok(total) => {
+            let per_tx = policy.per_tx_cap_minor.min(total);
+            let default = amount(per_tx, &policy.currency);
+            let draft = agreement_draft(buyer, keys, Some(policy), Some(total));
+            Step::Ask(draft, PromptPurpose::PerTxCap, default)
+        }
+        Err(why) => Step::Again(Some(agreement_draft(buyer, keys, Some(policy), None)), why),
+    }
 }
 
 /// The agreement's per-transaction cap, the last of its questions.
