@@ -9,6 +9,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use notar::api::admin::proto::{EntryItem, EntryKind, HashAlg, Hello, TimestampItem};
 use notar::console::action::Action;
 use notar::console::app::{App, Screen};
+use notar::console::screens;
 use notar::console::theme::Theme;
 use notar::console::update::update;
 use notar::console::views;
@@ -59,7 +60,7 @@ fn log_app(n: u64) -> App {
             ),
         })
         .collect();
-    let rows = app.list_rows(Screen::Log);
+    let rows = screens::list_rows(&app, Screen::Log);
     app.log.set_log_size(n, rows);
     app.log.select(n / 2, rows);
     app
@@ -77,7 +78,7 @@ fn timestamps_app(n: u64) -> App {
             operator: (serial % 3 == 0).then(|| "alice".to_string()),
         })
         .collect();
-    let rows = app.list_rows(Screen::Timestamps);
+    let rows = screens::list_rows(&app, Screen::Timestamps);
     app.timestamps.replace(items, rows);
     app.timestamps.selected = (n / 2) as usize;
     app.timestamps.rescroll(rows);

@@ -1,14 +1,13 @@
-//! What can happen to the console ([`Action`]) and what it asks the outside world to do in
-//! return ([`Command`]). `update` turns one into the other without any I/O, so every flow can
-//! be tested without a terminal or a socket.
+//! What can happen to the console ([`Action`]). `update` turns it into what the console asks
+//! the outside world to do in return ([`Command`](super::command::Command)) without any I/O,
+//! so every flow can be tested without a terminal or a socket.
 
-use std::path::PathBuf;
+use crate::api::admin::proto::Response;
 
-use crate::api::admin::proto::{Request, Response};
+use super::app::{Screen, ScreenAction};
+use super::files::{FilePurpose, HashedFile};
 
-use crate::model::registry::AgreementStatus;
-
-use super::app::Screen;
+pub use super::components::list::Move;
 
 /// An input to [`super::update::update`]: a decoded key, a backend answer, a timer.
 // An answer (the ledger replies made `Response` large) is moved once, from the event to
@@ -32,24 +31,10 @@ pub enum Action {
     Move(Move),
     /// `/`: search timestamps, or go to a log entry on the log screen.
     OpenSearch,
-    /// `s`: ask for a file to stamp.
-    OpenStampPrompt,
-    /// `v`: fetch and check the inclusion proof of the selected log entry.
-    Verify,
     /// `r`: poll now.
     Refresh,
-    /// `Enter` on the agreements screen: open the selected agreement or party.
-    OpenDetail,
-    /// `p`: switch between the agreements and the parties list.
-    TogglePane,
-    /// `n`: register a party (asks name and role, then confirms).
-    NewParty,
-    /// `c`: create an agreement for the selected buyer (asks policy and caps, then confirms).
-    NewAgreement,
-    /// `x`: revoke the selected key of the open agreement or party (asks why, then confirms).
-    RevokeKey,
-    /// `s` / `u` / `e`: suspend, resume or end the selected agreement (asks why, then confirms).
-    SetAgreementStatus(AgreementStatus),
+    /// An action of the visible screen's own.
+    Screen(ScreenAction),
     /// A character typed into the open prompt.
     PromptInput(char),
     /// Backspace in the open prompt.
@@ -93,57 +78,4 @@ pub enum Action {
         /// The digest, or why the file could not be read.
         result: Result<HashedFile, String>,
     },
-}
-
-/// Selection movements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Move {
-    /// One row up.
-    Up,
-    /// One row down.
-    Down,
-    /// One page up.
-    PageUp,
-    /// One page down.
-    PageDown,
-    /// First row.
-    Top,
-    /// Last row.
-    Bottom,
-}
-
-/// Why a file is being hashed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilePurpose {
-    /// Look up timestamps over it.
-    Search,
-    /// Ask the notary to timestamp it (after confirmation).
-    Stamp,
-}
-
-/// A local file's SHA-256, computed by the console, not the server.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HashedFile {
-    /// The path as the arbitrator typed it.
-    pub path: String,
-    /// Length in bytes.
-    pub size_bytes: u64,
-    /// SHA-256 of the content.
-    pub sha256: [u8; 32],
-}
-
-/// Side effects `update` asks for; the event loop carries them out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// Write this request to the admin socket.
-    Send(Request),
-    /// Read and hash this file off the UI thread, then report [`Action::FileHashed`].
-    HashFile {
-        /// The file.
-        path: PathBuf,
-        /// What the digest is for.
-        purpose: FilePurpose,
-    },
-    /// End the event loop.
-    Quit,
 }

@@ -1,16 +1,21 @@
-//! The console's whole state. Views read it, `update` changes it; nothing in here does I/O.
+//! The console's whole state, and the one place where the core registers the screens: which
+//! screens exist and in what order ([`Screen`]), the state each keeps (a field of [`App`]),
+//! the actions of its own ([`ScreenAction`]), the requests it makes ([`Pending`]), the
+//! questions it asks ([`PromptPurpose`]) and what it has the notary sign ([`SignPlan`]).
+//! Views read it, `update` changes it; nothing in here does I/O.
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::api::admin::proto::{Hello, Status};
+use crate::api::admin::proto::{Hello, Op, Status};
 
-use super::agreements::AgreementsView;
-use super::confirm::{ConfirmDialog, StampOutcome};
-use super::ledger_plans::ActionOutcome;
-use super::lists::{LogView, TimestampList};
+use super::command::Command;
+use super::components::confirm::{ConfirmDialog, Field, Signable};
 use super::requests::Requests;
+use super::screens::agreements::plans::{ActionOutcome, LedgerPlan};
+use super::screens::agreements::{AgreementsAction, AgreementsView};
+use super::screens::log::{LogAction, LogView};
+use super::screens::timestamps::{StampOutcome, StampPlan, TimestampList, TimestampsAction};
 use super::theme::Theme;
-use super::views::layout;
 
 /// Poll `Status` this often.
 pub const STATUS_POLL_MS: u64 = 1_000;
@@ -33,7 +38,7 @@ pub enum Screen {
 }
 
 impl Screen {
-    /// All screens in display order.
+    /// All screens in display order; the digit keys follow it.
     pub const ALL: [Screen; 4] = [
         Screen::Dashboard,
         Screen::Timestamps,
@@ -53,23 +58,28 @@ impl Screen {
 
     /// The screen after this one, wrapping.
     pub fn next(self) -> Screen {
-        match self {
-            Screen::Dashboard => Screen::Timestamps,
-            Screen::Timestamps => Screen::Log,
-            Screen::Log => Screen::Agreements,
-            Screen::Agreements => Screen::Dashboard,
-        }
+        Screen::ALL[(self.position() + 1) % Screen::ALL.len()]
     }
 
     /// The screen before this one, wrapping.
     pub fn prev(self) -> Screen {
-        match self {
-            Screen::Dashboard => Screen::Agreements,
-            Screen::Timestamps => Screen::Dashboard,
-            Screen::Log => Screen::Timestamps,
-            Screen::Agreements => Screen::Log,
-        }
+        Screen::ALL[(self.position() + Screen::ALL.len() - 1) % Screen::ALL.len()]
     }
+
+    fn position(self) -> usize {
+        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+/// An action only one screen has (its keys are in that screen's module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenAction {
+    /// On the timestamps screen.
+    Timestamps(TimestampsAction),
+    /// On the log screen.
+    Log(LogAction),
+    /// On the agreements screen.
+    Agreements(AgreementsAction),
 }
 
 /// What the one-line prompt is asking for.
@@ -101,6 +111,25 @@ pub enum PromptPurpose {
     StatusReason,
 }
 
+impl PromptPurpose {
+    /// The screen that asks this question and takes the answer.
+    pub fn screen(self) -> Screen {
+        match self {
+            PromptPurpose::Search | PromptPurpose::StampPath => Screen::Timestamps,
+            PromptPurpose::GotoEntry => Screen::Log,
+            PromptPurpose::AgreementSearch
+            | PromptPurpose::PartySearch
+            | PromptPurpose::PartyName
+            | PromptPurpose::PartyRole
+            | PromptPurpose::AgreementPolicy
+            | PromptPurpose::TotalCap
+            | PromptPurpose::PerTxCap
+            | PromptPurpose::RevokeReason
+            | PromptPurpose::StatusReason => Screen::Agreements,
+        }
+    }
+}
+
 /// The one-line text prompt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
@@ -108,6 +137,40 @@ pub struct Prompt {
     pub purpose: PromptPurpose,
     /// What has been typed.
     pub input: String,
+}
+
+/// Something the notary would sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignPlan {
+    /// An RFC 3161 timestamp over a local file.
+    Stamp(StampPlan),
+    /// A registry or ledger record (party, agreement, revocation, status change); boxed, it
+    /// is much larger than a stamp.
+    Ledger(Box<LedgerPlan>),
+}
+
+impl SignPlan {
+    /// The signing plan's own view.
+    fn signable(&self) -> &dyn Signable {
+        match self {
+            SignPlan::Stamp(p) => p,
+            SignPlan::Ledger(p) => p.as_ref(),
+        }
+    }
+}
+
+impl Signable for SignPlan {
+    fn headline(&self) -> &'static str {
+        self.signable().headline()
+    }
+
+    fn fields(&self, hello: &Hello) -> Vec<Field> {
+        self.signable().fields(hello)
+    }
+
+    fn op(&self) -> Op {
+        self.signable().op()
+    }
 }
 
 /// What is drawn over the screen, innermost first for `Esc`.
@@ -120,12 +183,92 @@ pub enum Overlay {
     /// A text prompt.
     Prompt(Prompt),
     /// The trusted confirmation dialog.
-    Confirm(ConfirmDialog),
+    Confirm(ConfirmDialog<SignPlan>),
     /// The outcome of a signing request.
     StampResult(StampOutcome),
     /// The outcome of a registry or ledger request; closes only with Enter or Esc, so a
     /// seller's API token is not lost to a stray key.
     ActionResult(ActionOutcome),
+}
+
+/// What an outstanding request was for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// Dashboard figures.
+    Status,
+    /// The recent timestamps list.
+    TimestampsRecent,
+    /// A search by imprint.
+    TimestampsSearch {
+        /// The imprint searched, lowercase hex.
+        imprint: String,
+    },
+    /// A signing request for this imprint.
+    Stamp {
+        /// The imprint sent, lowercase hex.
+        imprint: String,
+    },
+    /// The checkpoints list.
+    Checkpoints,
+    /// A page of entries.
+    Entries {
+        /// First index asked for.
+        start: u64,
+    },
+    /// An inclusion proof.
+    Prove {
+        /// The leaf index asked for.
+        index: u64,
+    },
+    /// The agreements list for this search.
+    Agreements {
+        /// The search text.
+        query: String,
+    },
+    /// The parties list for this search.
+    Parties {
+        /// The search text.
+        query: String,
+    },
+    /// One agreement's detail.
+    AgreementShow {
+        /// Its id.
+        id: String,
+    },
+    /// One party's detail.
+    PartyShow {
+        /// Its id.
+        id: String,
+    },
+    /// The guarantee feed.
+    Feed,
+    /// The policy versions.
+    Policies,
+    /// A confirmed registry or ledger request, kept to check the answer against (boxed: the
+    /// other entries are small).
+    Ledger(Box<LedgerPlan>),
+}
+
+impl Pending {
+    /// The screen that takes the answer; `None` for the status every screen shares.
+    pub fn screen(&self) -> Option<Screen> {
+        match self {
+            Pending::Status => None,
+            Pending::TimestampsRecent
+            | Pending::TimestampsSearch { .. }
+            | Pending::Stamp { .. } => Some(Screen::Timestamps),
+            Pending::Checkpoints | Pending::Entries { .. } | Pending::Prove { .. } => {
+                Some(Screen::Log)
+            }
+            Pending::Agreements { .. }
+            | Pending::Parties { .. }
+            | Pending::AgreementShow { .. }
+            | Pending::PartyShow { .. }
+            | Pending::Feed
+            | Pending::Policies
+            | Pending::Ledger(_) => Some(Screen::Agreements),
+        }
+    }
 }
 
 /// How serious a status-line message is.
@@ -178,7 +321,7 @@ pub struct App {
     /// Set when the console should end.
     pub quit: bool,
     /// Request ids and what each outstanding request was for.
-    pub requests: Requests,
+    pub requests: Requests<Pending>,
     /// When `Status` was last polled.
     pub last_status_poll_ms: Option<u64>,
     /// When the visible list was last polled.
@@ -212,11 +355,6 @@ impl App {
         }
     }
 
-    /// Rows of the selectable list on `screen` at the current terminal size.
-    pub fn list_rows(&self, screen: Screen) -> usize {
-        layout::list_rows(screen, self.size.0, self.size.1)
-    }
-
     /// Sets an informational status-line message.
     pub fn info(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice {
@@ -231,5 +369,24 @@ impl App {
             level: NoticeLevel::Error,
             text: text.into(),
         });
+    }
+
+    /// Sends `op`, remembered as `what`, unless the connection is gone.
+    pub fn send(&mut self, what: Pending, op: Op, out: &mut Vec<Command>) {
+        if self.connected {
+            out.push(self.requests.issue(what, op, self.now_ms));
+        }
+    }
+
+    /// Like [`App::send`], unless the same request is already on its way (a poll).
+    pub fn ask(&mut self, what: Pending, op: Op, out: &mut Vec<Command>) {
+        if !self.requests.in_flight(self.now_ms, |p| *p == what) {
+            self.send(what, op, out);
+        }
+    }
+
+    /// Opens the one-line prompt for `purpose`, holding `input`.
+    pub fn open_prompt(&mut self, purpose: PromptPurpose, input: String) {
+        self.overlay = Overlay::Prompt(Prompt { purpose, input });
     }
 }

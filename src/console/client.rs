@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::api::admin::proto::{Hello, Op, Reply, Request, Response, LINE_LEN_MAX};
 
+use super::action::Action;
 use super::error::ConsoleError;
 use super::event::{Event, EventSender};
 
@@ -116,7 +117,8 @@ where
                     Err(e) => Err(e.to_string()),
                 };
                 if let Err(why) = sent {
-                    let _ = writer_events.send(Event::BackendClosed(why)).await;
+                    let closed = Event::Action(Action::BackendClosed(why));
+                    let _ = writer_events.send(closed).await;
                     return;
                 }
             }
@@ -125,16 +127,16 @@ where
         rt.spawn(async move {
             let mut line = Vec::new();
             loop {
-                let event = match read_line_capped(&mut reader, &mut line, LINE_LEN_MAX).await {
+                let action = match read_line_capped(&mut reader, &mut line, LINE_LEN_MAX).await {
                     Ok(true) => match serde_json::from_slice::<Response>(&line) {
-                        Ok(r) => Event::Response(r),
-                        Err(e) => Event::BackendError(format!("bad line from the notary: {e}")),
+                        Ok(r) => Action::Response(r),
+                        Err(e) => Action::BackendError(format!("bad line from the notary: {e}")),
                     },
-                    Ok(false) => Event::BackendClosed("the notary closed the connection".into()),
-                    Err(e) => Event::BackendClosed(e.to_string()),
+                    Ok(false) => Action::BackendClosed("the notary closed the connection".into()),
+                    Err(e) => Action::BackendClosed(e.to_string()),
                 };
-                let closed = matches!(event, Event::BackendClosed(_));
-                if events.send(event).await.is_err() || closed {
+                let closed = matches!(action, Action::BackendClosed(_));
+                if events.send(Event::Action(action)).await.is_err() || closed {
                     return;
                 }
             }
@@ -200,7 +202,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::hello;
+    use super::super::tests::fixtures::hello;
     use super::*;
     use crate::api::admin::proto::{ErrorBody, ErrorCode};
 
@@ -330,10 +332,13 @@ mod tests {
         .await
         .expect("send");
         match erx.recv().await {
-            Some(Event::Response(r)) => assert_eq!(r.id(), 7),
+            Some(Event::Action(Action::Response(r))) => assert_eq!(r.id(), 7),
             other => panic!("unexpected {other:?}"),
         }
         server.await.expect("server");
-        assert!(matches!(erx.recv().await, Some(Event::BackendClosed(_))));
+        assert!(matches!(
+            erx.recv().await,
+            Some(Event::Action(Action::BackendClosed(_)))
+        ));
     }
 }

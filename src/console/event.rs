@@ -1,5 +1,5 @@
 //! The console's single event channel: keys and resizes (from an input thread), ticks (from a
-//! tokio timer), backend answers and file digests (from tokio tasks), signals. The UI loop
+//! tokio timer), backend answers and file digests (from tokio tasks, as actions), signals. The UI loop
 //! drains it and draws once per batch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self as ct, KeyEvent};
 use tokio::sync::mpsc;
 
-use crate::api::admin::proto::Response;
-
-use super::action::{FilePurpose, HashedFile};
+use super::action::Action;
 
 /// Events queued at most; producers wait (input, backend) or drop (ticks) beyond it.
 pub const EVENT_QUEUE_MAX: usize = 1_024;
@@ -36,19 +34,9 @@ pub enum Event {
     Resize(u16, u16),
     /// Timer tick.
     Tick,
-    /// An answer from the notary.
-    Response(Response),
-    /// The admin connection ended.
-    BackendClosed(String),
-    /// A bad line from the notary (the connection is still up).
-    BackendError(String),
-    /// A file was hashed.
-    FileHashed {
-        /// Why.
-        purpose: FilePurpose,
-        /// The digest or the reason it failed.
-        result: Result<HashedFile, String>,
-    },
+    /// A result from a task, ready for `update`: an answer from the notary, the end of the
+    /// connection, a bad line from it (the connection is still up), a hashed file.
+    Action(Action),
     /// Terminal input ended (EOF or an error on stdin).
     InputClosed(String),
     /// SIGHUP, SIGTERM or SIGINT arrived.

@@ -6,9 +6,27 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::action::HashedFile;
-
 const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Why a file is being hashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilePurpose {
+    /// Look up timestamps over it.
+    Search,
+    /// Ask the notary to timestamp it (after confirmation).
+    Stamp,
+}
+
+/// A local file's SHA-256, computed by the console, not the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashedFile {
+    /// The path as the arbitrator typed it.
+    pub path: String,
+    /// Length in bytes.
+    pub size_bytes: u64,
+    /// SHA-256 of the content.
+    pub sha256: [u8; 32],
+}
 
 /// SHA-256 and size of the regular file at `path`; the error is a sentence for the status line.
 pub fn hash_file(path: &Path) -> Result<HashedFile, String> {

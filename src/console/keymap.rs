@@ -1,12 +1,12 @@
 //! Keys to actions. Which keys mean what depends on what is open: a prompt takes text, the
-//! confirmation dialog takes only its own keys, so no global key can slip through it.
+//! confirmation dialog takes only its own keys, so no global key can slip through it. With
+//! nothing open, the keys every screen has come first, then the visible screen's own.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::model::registry::AgreementStatus;
-
 use super::action::{Action, Move};
 use super::app::{App, Overlay, Screen};
+use super::screens;
 
 /// The action for `key` in the current state, if any.
 pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
@@ -70,14 +70,13 @@ fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
     if ctrl {
         return None;
     }
+    if let Some(screen) = numbered(key.code) {
+        return Some(Action::GoTo(screen));
+    }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab => Action::NextScreen,
         KeyCode::BackTab => Action::PrevScreen,
-        KeyCode::Char('1') => Action::GoTo(Screen::Dashboard),
-        KeyCode::Char('2') => Action::GoTo(Screen::Timestamps),
-        KeyCode::Char('3') => Action::GoTo(Screen::Log),
-        KeyCode::Char('4') => Action::GoTo(Screen::Agreements),
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('/') => Action::OpenSearch,
         KeyCode::Char('r') => Action::Refresh,
@@ -88,47 +87,49 @@ fn screen_key(screen: Screen, key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::PageDown => Action::Move(Move::PageDown),
         KeyCode::Home | KeyCode::Char('g') => Action::Move(Move::Top),
         KeyCode::End | KeyCode::Char('G') => Action::Move(Move::Bottom),
-        KeyCode::Char('s') if screen == Screen::Timestamps => Action::OpenStampPrompt,
-        KeyCode::Char('v') if screen == Screen::Log => Action::Verify,
-        _ if screen == Screen::Agreements => return agreements_key(key),
-        _ => return None,
+        _ => return screens::key(screen, key),
     })
 }
 
-fn agreements_key(key: KeyEvent) -> Option<Action> {
-    Some(match key.code {
-        KeyCode::Enter => Action::OpenDetail,
-        KeyCode::Char('p') => Action::TogglePane,
-        KeyCode::Char('n') => Action::NewParty,
-        KeyCode::Char('c') => Action::NewAgreement,
-        KeyCode::Char('x') => Action::RevokeKey,
-        KeyCode::Char('s') => Action::SetAgreementStatus(AgreementStatus::Suspended),
-        KeyCode::Char('u') => Action::SetAgreementStatus(AgreementStatus::Active),
-        KeyCode::Char('e') => Action::SetAgreementStatus(AgreementStatus::Ended),
-        _ => return None,
-    })
+/// The screen a digit key stands for (`1` is the first of [`Screen::ALL`]).
+fn numbered(code: KeyCode) -> Option<Screen> {
+    let KeyCode::Char(c) = code else {
+        return None;
+    };
+    let n = c.to_digit(10)? as usize;
+    Screen::ALL.get(n.checked_sub(1)?).copied()
 }
 
-/// The key list shown by `?`: (keys, what they do).
-pub const HELP: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "next / previous screen"),
-    ("1 2 3 4", "Dashboard, Timestamps, Log, Agreements"),
+/// Keys every screen has, before the screens' own in the help box.
+const HELP_MOVES: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move the selection"),
     ("PgUp PgDn", "move by a page"),
     ("Home End  g G", "first / last row"),
     ("/", "search: digest/file (2), entry (3), name/id (4)"),
-    ("s", "stamp a file (Timestamps)"),
-    ("v", "verify inclusion of the entry (Log)"),
-    (
-        "Enter  p",
-        "open agreement or party · parties/agreements (4)",
-    ),
-    ("n  c", "register a party · new agreement for a buyer (4)"),
-    ("x", "revoke the selected key (4)"),
-    ("s  u  e", "suspend · resume · end the agreement (4)"),
+];
+
+/// Keys every screen has, after the screens' own in the help box.
+const HELP_GENERAL: &[(&str, &str)] = &[
     ("r", "refresh now"),
     ("y / n", "sign / cancel in the confirmation dialog"),
     ("Esc", "close dialog, prompt or search"),
     ("?", "this help"),
     ("q  Ctrl-C", "quit"),
 ];
+
+/// The key list shown by `?`: (keys, what they do); the screens' own keys in screen order.
+pub fn help() -> Vec<(String, String)> {
+    let numbers: Vec<String> = (1..=Screen::ALL.len()).map(|i| i.to_string()).collect();
+    let titles: Vec<&str> = Screen::ALL.iter().map(|s| s.title()).collect();
+    let mut lines = vec![
+        (
+            "Tab / Shift-Tab".to_string(),
+            "next / previous screen".to_string(),
+        ),
+        (numbers.join(" "), titles.join(", ")),
+    ];
+    let screens_keys = Screen::ALL.iter().flat_map(|s| screens::help(*s).iter());
+    let fixed = HELP_MOVES.iter().chain(screens_keys).chain(HELP_GENERAL);
+    lines.extend(fixed.map(|(keys, what)| (keys.to_string(), what.to_string())));
+    lines
+}

@@ -2,41 +2,61 @@
 //! admin socket. It never touches the store; it speaks the admin protocol, so several
 //! arbitrators can work at once.
 //!
-//! Structure: [`app`] (state), [`action`] (inputs and side-effect requests), [`update`] (the
-//! pure state machine), [`keymap`] (keys to actions), [`views`] (pure rendering), [`confirm`]
-//! (the trusted confirmation dialog), [`ledger_plans`] (what the party, agreement, revocation
-//! and status actions sign), [`agreements`], `agreements_update` and `ledger_actions` (screen
-//! 4's state, transitions and actions), [`verify`] (client-side proof checks), and the I/O edges:
-//! `client` (admin socket), `event` (input thread, ticks), `tui` (terminal and signals),
-//! `session` (the event loop).
+//! # Modules
+//!
+//! The core, which knows no screen's internals (only their registration in `app`):
+//! - [`app`]: the whole state, and the registry of the screens (see below);
+//! - [`action`]: what can happen (decoded keys, answers, ticks); [`command`]: what the console
+//!   asks the outside world to do in return; [`requests`]: request ids and what each
+//!   outstanding one was for;
+//! - [`update`]: the pure state machine for what every screen shares (switching screens, help,
+//!   prompt, confirmation dialog, polling, the connection), `responses`: answers matched to
+//!   their requests; [`keymap`]: keys to actions; [`views`]: the frame every screen shares
+//!   (header, status line, overlays);
+//! - the I/O edges: `client` (admin socket), `event` (the event channel, input thread,
+//!   ticks), `tui` (terminal and signals), `session` (the event loop), [`files`] (hashing a
+//!   local file); and [`theme`], [`sanitize`] (server text made inert), `error`.
+//!
+//! [`components`]: what any screen may use and that knows none: the one selectable list
+//! (`list`), the trusted confirmation dialog (`confirm`) and its framed box (`dialog`), the
+//! prompt, the help box, and the layout, table and text helpers of the views.
+//!
+//! [`screens`]: one module a screen (`dashboard`, `timestamps`, `log`, `agreements`), each
+//! with its state (`mod.rs`), its keys and transitions (`update.rs`) and its pure view
+//! (`view.rs`); `screens/mod.rs` routes the core's hooks to them, one `match` a hook.
+//!
+//! Imports point from screens to components and the core, never in a circle; a test
+//! (`tests::imports`) reads the sources and fails on a cycle.
+//!
+//! # Adding a screen
+//!
+//! Write `screens/<name>/` (state, `update.rs`, `view.rs`), then register it with the core in
+//! one place, `app.rs`: a [`Screen`](app::Screen) variant (title and tab order), the
+//! [`App`](app::App) field that holds its state, and as it needs them its own actions
+//! ([`ScreenAction`](app::ScreenAction)), request kinds ([`Pending`](app::Pending)),
+//! questions ([`PromptPurpose`](app::PromptPurpose)) and signing plan
+//! ([`SignPlan`](app::SignPlan)). Each `match` in `screens/mod.rs` that does not route the new
+//! screen then fails to compile: those are the hooks to fill in.
 
 pub mod action;
-pub mod agreements;
-mod agreements_update;
 pub mod app;
 mod client;
-pub mod confirm;
+pub mod command;
+pub mod components;
 mod error;
 mod event;
-mod files;
+pub mod files;
 pub mod keymap;
-mod ledger_actions;
-pub mod ledger_plans;
-pub mod lists;
 pub mod requests;
 mod responses;
 pub mod sanitize;
+pub mod screens;
 mod session;
 pub mod theme;
 mod tui;
 pub mod update;
-pub mod verify;
 pub mod views;
 
-#[cfg(test)]
-mod agreements_tests;
-#[cfg(test)]
-mod fixtures;
 #[cfg(test)]
 mod tests;
 

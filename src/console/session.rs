@@ -12,9 +12,10 @@ use tokio::sync::mpsc;
 
 use crate::api::admin::proto::Request;
 
-use super::action::{Action, Command};
+use super::action::Action;
 use super::app::App;
 use super::client::{Connection, HELLO_REQUEST_ID};
+use super::command::Command;
 use super::error::ConsoleError;
 use super::event::{self, Event, EventReceiver, EventSender, InputThread};
 use super::theme::Theme;
@@ -124,10 +125,7 @@ impl Loop<'_> {
             Event::Tick => Some(Action::Tick {
                 now_ms: self.started.elapsed().as_millis() as u64,
             }),
-            Event::Response(r) => Some(Action::Response(r)),
-            Event::BackendClosed(why) => Some(Action::BackendClosed(why)),
-            Event::BackendError(why) => Some(Action::BackendError(why)),
-            Event::FileHashed { purpose, result } => Some(Action::FileHashed { purpose, result }),
+            Event::Action(action) => Some(action),
             Event::InputClosed(why) => return Err(ConsoleError::InputLost(why)),
             Event::Signal => Some(Action::Quit),
         };
@@ -164,7 +162,8 @@ impl Loop<'_> {
                 let tx = self.tx.clone();
                 self.rt.spawn_blocking(move || {
                     let result = files::hash_file(&path);
-                    let _ = tx.blocking_send(Event::FileHashed { purpose, result });
+                    let hashed = Action::FileHashed { purpose, result };
+                    let _ = tx.blocking_send(Event::Action(hashed));
                 });
                 None
             }

@@ -1,23 +1,15 @@
 //! `update(&mut App, Action) -> Vec<Command>`: every state change of the console, without I/O.
+//! What every screen shares is here (screens, help, prompt, confirmation dialog, polling,
+//! the connection); the rest goes to the visible screen through [`screens`].
 
-use crate::api::admin::proto::{HashAlg, Op};
+use crate::api::admin::proto::Op;
 
-use super::action::{Action, Command, FilePurpose, HashedFile, Move};
-use super::agreements_update as agreements;
-use super::app::{
-    App, Overlay, Prompt, PromptPurpose, Screen, LIST_POLL_MS, PROMPT_LEN_MAX, STATUS_POLL_MS,
-};
-use super::confirm::{ConfirmDialog, Focus, SignPlan, StampOutcome, StampPlan};
-use super::ledger_actions as actions;
-use super::ledger_plans::ActionOutcome;
-use super::lists::TimestampMode;
-use super::requests::Pending;
+use super::action::Action;
+use super::app::{App, Overlay, Pending, Screen, LIST_POLL_MS, PROMPT_LEN_MAX, STATUS_POLL_MS};
+use super::command::Command;
+use super::components::confirm::Focus;
 use super::responses::on_response;
-
-/// Recent timestamps asked for per poll.
-pub const TIMESTAMPS_RECENT_LIMIT: u32 = 200;
-/// Checkpoints asked for per poll.
-pub const CHECKPOINTS_LIMIT: u32 = 20;
+use super::screens;
 
 /// Applies `action` to `app` and returns what must be done outside (requests to send, files to
 /// hash, quitting). Actions that do not apply in the current state are ignored.
@@ -37,103 +29,42 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             _ => {}
         },
         Action::Back => back(app, &mut out),
-        Action::Move(m) => move_selection(app, m, &mut out),
-        Action::OpenSearch => open_search(app, &mut out),
-        Action::OpenStampPrompt => {
-            if app.overlay == Overlay::None && app.screen == Screen::Timestamps {
-                open_prompt(app, PromptPurpose::StampPath);
+        Action::Move(_) | Action::OpenSearch | Action::Screen(_) => {
+            if app.overlay == Overlay::None {
+                screens::update(app, action, &mut out);
             }
         }
-        Action::Verify => verify_selected(app, &mut out),
         Action::Refresh => {
             poll_status(app, &mut out);
             poll_list(app, &mut out);
         }
-        Action::OpenDetail => agreements::open_detail(app, &mut out),
-        Action::TogglePane => agreements::toggle_pane(app, &mut out),
-        Action::NewParty => actions::new_party(app),
-        Action::NewAgreement => actions::new_agreement(app, &mut out),
-        Action::RevokeKey => actions::revoke_key(app),
-        Action::SetAgreementStatus(to) => actions::set_status(app, to),
-        Action::PromptInput(c) => {
-            if let Overlay::Prompt(p) = &mut app.overlay {
-                if p.input.chars().count() < PROMPT_LEN_MAX && !c.is_control() {
-                    p.input.push(c);
-                }
-            }
+        Action::PromptInput(_) | Action::PromptBackspace | Action::PromptSubmit => {
+            prompt(app, action, &mut out)
         }
-        Action::PromptBackspace => {
-            if let Overlay::Prompt(p) = &mut app.overlay {
-                p.input.pop();
-            }
-        }
-        Action::PromptSubmit => submit_prompt(app, &mut out),
-        Action::ConfirmSign => sign(app, &mut out),
-        Action::ConfirmCancel => cancel_confirm(app),
-        Action::ConfirmToggleFocus => {
-            if let Overlay::Confirm(d) = &mut app.overlay {
-                d.focus = match d.focus {
-                    Focus::Cancel => Focus::Sign,
-                    Focus::Sign => Focus::Cancel,
-                };
-            }
-        }
-        Action::ConfirmActivate => {
-            if let Overlay::Confirm(d) = &app.overlay {
-                match d.focus {
-                    Focus::Sign => sign(app, &mut out),
-                    Focus::Cancel => cancel_confirm(app),
-                }
-            }
-        }
-        Action::ConfirmScroll(delta) => {
-            if let Overlay::Confirm(d) = &mut app.overlay {
-                d.scroll = d.scroll.saturating_add_signed(delta as isize);
-            }
-        }
-        Action::Rendered => {
-            if let Overlay::Confirm(d) = &mut app.overlay {
-                d.armed = true;
-            }
-        }
+        Action::ConfirmSign
+        | Action::ConfirmCancel
+        | Action::ConfirmToggleFocus
+        | Action::ConfirmActivate
+        | Action::ConfirmScroll(_)
+        | Action::Rendered => confirm(app, action, &mut out),
         Action::Tick { now_ms } => tick(app, now_ms, &mut out),
         Action::Resize { width, height } => {
             app.size = (width, height);
-            let ts_rows = app.list_rows(Screen::Timestamps);
-            app.timestamps.rescroll(ts_rows);
-            let log_rows = app.list_rows(Screen::Log);
-            app.log.rescroll(log_rows);
-            agreements::rescroll(app);
+            screens::rescroll(app);
         }
         Action::Response(r) => on_response(app, r, &mut out),
         Action::BackendClosed(why) => {
             app.connected = false;
             app.requests.clear();
-            if let Overlay::StampResult(StampOutcome::Pending { .. }) = app.overlay {
-                app.overlay = Overlay::StampResult(StampOutcome::Unknown(format!(
-                    "the connection ended before the answer ({why}); check the timestamps list \
-                     before stamping again"
-                )));
-            }
-            if let Overlay::ActionResult(ActionOutcome::Pending(_)) = app.overlay {
-                app.overlay = Overlay::ActionResult(ActionOutcome::Unknown(format!(
-                    "the connection ended before the answer ({why}); check the lists before \
-                     trying again"
-                )));
-            }
+            screens::on_disconnect(app, &why);
             app.error(format!("Disconnected from the notary: {why}"));
         }
         Action::BackendError(why) => app.error(why),
-        Action::FileHashed { purpose, result } => file_hashed(app, purpose, result, &mut out),
+        Action::FileHashed { purpose, result } => {
+            screens::file_hashed(app, purpose, result, &mut out)
+        }
     }
     out
-}
-
-/// Sends `op` unless the connection is gone.
-pub(super) fn send(app: &mut App, what: Pending, op: Op, out: &mut Vec<Command>) {
-    if app.connected {
-        out.push(app.requests.issue(what, op, app.now_ms));
-    }
 }
 
 fn switch_screen(app: &mut App, screen: Screen, out: &mut Vec<Command>) {
@@ -150,177 +81,53 @@ fn back(app: &mut App, out: &mut Vec<Command>) {
         Overlay::Help | Overlay::StampResult(_) | Overlay::ActionResult(_) => {
             app.overlay = Overlay::None
         }
-        Overlay::Prompt(_) => {
+        Overlay::Prompt(p) => {
+            let purpose = p.purpose;
             app.overlay = Overlay::None;
-            app.agreements.draft = None;
+            screens::prompt_closed(app, purpose);
         }
-        Overlay::None => match app.screen {
-            Screen::Timestamps if app.timestamps.mode != TimestampMode::Recent => {
-                app.timestamps.set_mode(TimestampMode::Recent);
-                poll_list(app, out);
-            }
-            Screen::Log => app.log.verify = None,
-            Screen::Agreements => agreements::back(app, out),
-            _ => {}
-        },
+        Overlay::None => screens::update(app, Action::Back, out),
     }
 }
 
-fn move_selection(app: &mut App, m: Move, out: &mut Vec<Command>) {
-    if app.overlay != Overlay::None {
-        return;
-    }
-    let rows = app.list_rows(app.screen);
-    match app.screen {
-        Screen::Dashboard => {}
-        Screen::Timestamps => app.timestamps.move_selection(m, rows),
-        Screen::Log => {
-            app.log.move_selection(m, rows);
-            app.log.verify = None;
-            fetch_entries(app, out);
-        }
-        Screen::Agreements => agreements::move_selection(app, m),
-    }
-}
-
-fn open_prompt(app: &mut App, purpose: PromptPurpose) {
-    app.overlay = Overlay::Prompt(Prompt {
-        purpose,
-        input: String::new(),
-    });
-}
-
-fn open_search(app: &mut App, out: &mut Vec<Command>) {
-    if app.overlay != Overlay::None {
-        return;
-    }
-    match app.screen {
-        Screen::Log => open_prompt(app, PromptPurpose::GotoEntry),
-        Screen::Dashboard => {
-            switch_screen(app, Screen::Timestamps, out);
-            open_prompt(app, PromptPurpose::Search);
-        }
-        Screen::Timestamps => open_prompt(app, PromptPurpose::Search),
-        Screen::Agreements => agreements::open_search(app),
-    }
-}
-
-/// A hex imprint of a supported length, lowercased; `None` if `s` is not one.
-pub fn parse_imprint(s: &str) -> Option<String> {
-    let hex_ok = s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex_ok && matches!(s.len(), 64 | 96 | 128)).then(|| s.to_ascii_lowercase())
-}
-
-fn submit_prompt(app: &mut App, out: &mut Vec<Command>) {
-    let Overlay::Prompt(p) = std::mem::replace(&mut app.overlay, Overlay::None) else {
+/// Typing into, and Enter in, the open prompt.
+fn prompt(app: &mut App, action: Action, out: &mut Vec<Command>) {
+    let Overlay::Prompt(p) = &mut app.overlay else {
         return;
     };
-    let input = p.input.trim();
-    if actions::owns(p.purpose) {
-        return actions::submit(app, p.purpose, input, out);
+    match action {
+        Action::PromptInput(c) if p.input.chars().count() < PROMPT_LEN_MAX && !c.is_control() => {
+            p.input.push(c);
+        }
+        Action::PromptBackspace => {
+            p.input.pop();
+        }
+        Action::PromptSubmit => {
+            let Overlay::Prompt(p) = std::mem::replace(&mut app.overlay, Overlay::None) else {
+                return;
+            };
+            screens::submit(app, p.purpose, p.input.trim(), out);
+        }
+        _ => {}
     }
-    if input.is_empty() {
+}
+
+/// The confirmation dialog's keys, and its arming once it has been drawn.
+fn confirm(app: &mut App, action: Action, out: &mut Vec<Command>) {
+    let Overlay::Confirm(d) = &mut app.overlay else {
         return;
-    }
-    match p.purpose {
-        PromptPurpose::Search => match parse_imprint(input) {
-            Some(imprint) => search(app, imprint, "digest".into(), out),
-            None => {
-                out.push(Command::HashFile {
-                    path: expand_home(input),
-                    purpose: FilePurpose::Search,
-                });
-                app.info(format!("Hashing {input} …"));
-            }
-        },
-        PromptPurpose::StampPath => {
-            out.push(Command::HashFile {
-                path: expand_home(input),
-                purpose: FilePurpose::Stamp,
-            });
-            app.info(format!("Hashing {input} …"));
-        }
-        PromptPurpose::AgreementSearch
-        | PromptPurpose::PartySearch
-        | PromptPurpose::PartyName
-        | PromptPurpose::PartyRole
-        | PromptPurpose::AgreementPolicy
-        | PromptPurpose::TotalCap
-        | PromptPurpose::PerTxCap
-        | PromptPurpose::RevokeReason
-        | PromptPurpose::StatusReason => {}
-        PromptPurpose::GotoEntry => match input.parse::<u64>() {
-            Ok(index) if index < app.log.log_size => {
-                let rows = app.list_rows(Screen::Log);
-                app.log.select(index, rows);
-                app.log.verify = None;
-                fetch_entries(app, out);
-            }
-            Ok(index) => app.error(format!(
-                "No entry {index}: the log has {} entries",
-                app.log.log_size
-            )),
-            Err(_) => app.error("Type an entry index (a number)"),
-        },
-    }
-}
-
-/// `~/x` → `$HOME/x`, as a shell would; anything else unchanged.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(path),
-    }
-}
-
-fn search(app: &mut App, imprint: String, source: String, out: &mut Vec<Command>) {
-    app.timestamps.set_mode(TimestampMode::Search {
-        imprint: imprint.clone(),
-        source,
-    });
-    send(
-        app,
-        Pending::TimestampsSearch {
-            imprint: imprint.clone(),
-        },
-        Op::TimestampsSearch { imprint },
-        out,
-    );
-}
-
-fn file_hashed(
-    app: &mut App,
-    purpose: FilePurpose,
-    result: Result<HashedFile, String>,
-    out: &mut Vec<Command>,
-) {
-    let file = match result {
-        Ok(f) => f,
-        Err(why) => return app.error(why),
     };
-    let imprint = hex::encode(file.sha256);
-    match purpose {
-        FilePurpose::Search => {
-            app.screen = Screen::Timestamps;
-            app.info(format!("SHA-256 of {}: {imprint}", file.path));
-            search(app, imprint, file.path, out);
-        }
-        FilePurpose::Stamp => {
-            if matches!(
-                app.overlay,
-                Overlay::Confirm(_) | Overlay::StampResult(StampOutcome::Pending { .. })
-            ) {
-                return app.error("A signing request is already open; the new file was not queued");
-            }
-            app.screen = Screen::Timestamps;
-            app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Stamp(StampPlan {
-                file: file.path,
-                size_bytes: file.size_bytes,
-                hash_alg: HashAlg::Sha256,
-                imprint_hex: imprint,
-            })));
-            app.notice = None;
-        }
+    match action {
+        Action::ConfirmSign => sign(app, out),
+        Action::ConfirmCancel => cancel_confirm(app),
+        Action::ConfirmToggleFocus => d.toggle_focus(),
+        Action::ConfirmActivate => match d.focus {
+            Focus::Sign => sign(app, out),
+            Focus::Cancel => cancel_confirm(app),
+        },
+        Action::ConfirmScroll(delta) => d.scroll_by(delta),
+        Action::Rendered => d.armed = true,
+        _ => {}
     }
 }
 
@@ -332,45 +139,13 @@ fn sign(app: &mut App, out: &mut Vec<Command>) {
     let Overlay::Confirm(d) = std::mem::replace(&mut app.overlay, Overlay::None) else {
         return;
     };
-    const OFFLINE: &str = "not connected to the notary: nothing was signed";
-    if let SignPlan::Ledger(plan) = d.plan {
-        if !app.connected {
-            app.overlay = Overlay::ActionResult(ActionOutcome::Failed(OFFLINE.into()));
-            return;
-        }
-        return actions::sign(app, *plan, out);
-    }
-    if !app.connected {
-        app.overlay = Overlay::StampResult(StampOutcome::Failed(OFFLINE.into()));
-        return;
-    }
-    let imprint = d.imprint().to_string();
-    send(
-        app,
-        Pending::Stamp {
-            imprint: imprint.clone(),
-        },
-        d.op(),
-        out,
-    );
-    app.overlay = Overlay::StampResult(StampOutcome::Pending { imprint });
+    screens::sign(app, d.plan, out);
 }
 
 fn cancel_confirm(app: &mut App) {
     if let Overlay::Confirm(_) = app.overlay {
         app.overlay = Overlay::None;
         app.info("Cancelled: nothing was signed");
-    }
-}
-
-fn verify_selected(app: &mut App, out: &mut Vec<Command>) {
-    if app.overlay != Overlay::None || app.screen != Screen::Log {
-        return;
-    }
-    if let Some(index) = app.log.selected {
-        app.log.verify = None;
-        app.info(format!("Fetching the inclusion proof of entry {index} …"));
-        send(app, Pending::Prove { index }, Op::Prove { index }, out);
     }
 }
 
@@ -387,60 +162,11 @@ fn tick(app: &mut App, now_ms: u64, out: &mut Vec<Command>) {
 
 fn poll_status(app: &mut App, out: &mut Vec<Command>) {
     app.last_status_poll_ms = Some(app.now_ms);
-    if !app
-        .requests
-        .in_flight(app.now_ms, |p| *p == Pending::Status)
-    {
-        send(app, Pending::Status, Op::Status, out);
-    }
+    app.ask(Pending::Status, Op::Status, out);
 }
 
 /// Asks for the visible screen's list, unless the same request is already on its way.
 fn poll_list(app: &mut App, out: &mut Vec<Command>) {
     app.last_list_poll_ms = Some(app.now_ms);
-    let now = app.now_ms;
-    match app.screen {
-        Screen::Dashboard | Screen::Agreements => agreements::poll(app, out),
-        Screen::Timestamps => match app.timestamps.mode.clone() {
-            TimestampMode::Recent => {
-                if !app
-                    .requests
-                    .in_flight(now, |p| *p == Pending::TimestampsRecent)
-                {
-                    let op = Op::TimestampsRecent {
-                        limit: TIMESTAMPS_RECENT_LIMIT,
-                    };
-                    send(app, Pending::TimestampsRecent, op, out);
-                }
-            }
-            TimestampMode::Search { imprint, .. } => {
-                let what = Pending::TimestampsSearch {
-                    imprint: imprint.clone(),
-                };
-                if !app.requests.in_flight(now, |p| *p == what) {
-                    send(app, what, Op::TimestampsSearch { imprint }, out);
-                }
-            }
-        },
-        Screen::Log => {
-            if !app.requests.in_flight(now, |p| *p == Pending::Checkpoints) {
-                let op = Op::Checkpoints {
-                    limit: CHECKPOINTS_LIMIT,
-                };
-                send(app, Pending::Checkpoints, op, out);
-            }
-            fetch_entries(app, out);
-        }
-    }
-}
-
-/// Asks for the entries of the visible window if they are not cached.
-pub(super) fn fetch_entries(app: &mut App, out: &mut Vec<Command>) {
-    let rows = app.list_rows(Screen::Log);
-    if let Some((start, limit)) = app.log.wanted_fetch(rows) {
-        let what = Pending::Entries { start };
-        if !app.requests.in_flight(app.now_ms, |p| *p == what) {
-            send(app, what, Op::Entries { start, limit }, out);
-        }
-    }
+    screens::poll(app, out);
 }

@@ -9,19 +9,21 @@ use unicode_width::UnicodeWidthStr;
 use crate::api::admin::proto::{Op, Reply, Response};
 use crate::model::registry::{AgreementStatus, Role};
 
-use super::super::action::{Action, Command};
-use super::super::agreements::{AgreementDetail, Detail, Pane, PartyDetail};
-use super::super::app::{App, Overlay, Screen};
-use super::super::confirm::{ConfirmDialog, SignPlan};
-use super::super::fixtures::{self, agreement, agreement_detail, feed, key, party, policies};
-use super::super::ledger_plans::{
+use super::render;
+use crate::console::action::Action;
+use crate::console::app::{App, Overlay, Pending, Screen, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::ConfirmDialog;
+use crate::console::sanitize::is_hazardous;
+use crate::console::screens::agreements::plans::{
     ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
 };
-use super::super::requests::Pending;
-use super::super::sanitize::is_hazardous;
-use super::super::theme::{ColorDepth, Theme};
-use super::super::update::update;
-use super::render;
+use crate::console::screens::agreements::{AgreementDetail, Detail, Pane, PartyDetail};
+use crate::console::tests::fixtures::{
+    self, agreement, agreement_detail, feed, key, party, policies,
+};
+use crate::console::theme::{ColorDepth, Theme};
+use crate::console::update::update;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -111,7 +113,7 @@ fn agreements_screen(width: u16, height: u16) -> App {
         Op::Policies,
         Reply::Policies { items: policies() },
     );
-    update(&mut a, Action::Move(super::super::action::Move::Down));
+    update(&mut a, Action::Move(crate::console::action::Move::Down));
     a
 }
 
@@ -399,7 +401,7 @@ fn hostile_names_stay_inert_in_lists_details_and_feed() {
     a.overlay = Overlay::ActionResult(ActionOutcome::Done {
         title: "Party registered",
         fields: Vec::new(),
-        secret: Some(super::super::sanitize::sanitize(HOSTILE)),
+        secret: Some(crate::console::sanitize::sanitize(HOSTILE)),
     });
     assert_inert(&draw(&a, 120, 40));
 }

@@ -1,48 +1,37 @@
 //! Rendering: pure functions from [`App`] to a frame. No I/O and no state changes here, so
-//! every screen can be drawn into a `TestBackend` and snapshot-tested.
-
-mod agreements;
-mod columns;
-mod confirm;
-mod dashboard;
-mod feed;
-mod help;
-mod keys;
-pub mod layout;
-mod log;
-mod outcome;
-mod parties;
-mod prompt;
-mod text;
-mod timestamps;
+//! every screen can be drawn into a `TestBackend` and snapshot-tested. This module draws what
+//! every screen shares (header, status line, the help, the prompt, the confirmation dialog);
+//! the visible screen draws its body and its outcome boxes.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::agreements::{Detail, Pane};
 use super::app::{App, NoticeLevel, Overlay, Screen};
+use super::components::{confirm, help, layout, prompt, text};
+use super::keymap;
 use super::sanitize::sanitize_prefix;
+use super::screens;
 
 /// Draws the whole console: header, the visible screen, the status line, then any overlay.
 pub fn render(app: &App, frame: &mut Frame) {
     let [header, body, status] = layout::chrome(frame.area());
     render_header(app, frame, header);
-    match app.screen {
-        Screen::Dashboard => dashboard::render(app, frame, body),
-        Screen::Timestamps => timestamps::render(app, frame, body),
-        Screen::Log => log::render(app, frame, body),
-        Screen::Agreements => agreements::render(app, frame, body),
-    }
+    screens::render(app, frame, body);
     render_status(app, frame, status);
+    let t = &app.theme;
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(app, frame, body),
-        Overlay::Prompt(p) => prompt::render(app, p, frame, body),
-        Overlay::Confirm(d) => confirm::render(app, d, frame, body),
-        Overlay::StampResult(o) => confirm::render_outcome(app, o, frame, body),
-        Overlay::ActionResult(o) => outcome::render(app, o, frame, body),
+        Overlay::Help => help::render(t, &keymap::help(), frame, body),
+        Overlay::Prompt(p) => {
+            let title = screens::prompt_title(app, p.purpose);
+            prompt::render(t, &title, &p.input, frame, body);
+        }
+        Overlay::Confirm(d) => confirm::view::render(t, &app.hello, d, frame, body),
+        Overlay::StampResult(_) | Overlay::ActionResult(_) => {
+            screens::render_outcome(app, frame, body)
+        }
     }
 }
 
@@ -124,27 +113,13 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
                 t.hint
             },
         ),
-        None => (screen_hint(app).to_string(), t.hint),
+        None => (screens::hint(app).to_string(), t.hint),
     };
     let msg = text::fit(&format!(" {msg}"), usize::from(left.width));
     frame.render_widget(Paragraph::new(Span::styled(msg, style)), left);
     let who_style = if app.connected { t.hint } else { t.error };
     let who = text::fit(&who, usize::from(right.width));
     frame.render_widget(Paragraph::new(Span::styled(who, who_style)), right);
-}
-
-fn screen_hint(app: &App) -> &'static str {
-    match app.screen {
-        Screen::Dashboard => "Tab or 1-4: screens · / search timestamps · ? help",
-        Screen::Timestamps => "s stamp a file · / search · ↑↓ PgUp PgDn move · Esc recent",
-        Screen::Log => "v verify inclusion · / go to entry · ↑↓ PgUp PgDn move",
-        Screen::Agreements => match (&app.agreements.detail, app.agreements.pane) {
-            (Some(Detail::Agreement(_)), _) => "↑↓ key · x revoke key · s u e status · Esc back",
-            (Some(Detail::Party(_)), _) => "↑↓ key · x revoke key · c agreement · Esc back",
-            (None, Pane::Agreements) => "Enter open · s u e status · p parties · / search",
-            (None, Pane::Parties) => "Enter open · n register · c agreement · p agreements",
-        },
-    }
 }
 
 #[cfg(test)]

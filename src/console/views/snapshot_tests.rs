@@ -7,15 +7,14 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::api::admin::proto::{Reply, Response};
 
-use super::super::action::{Action, FilePurpose, HashedFile};
-use super::super::app::{App, Overlay, Screen};
-use super::super::confirm::StampOutcome;
-use super::super::fixtures::{self, app, signed_log, timestamps};
-use super::super::lists::TimestampMode;
-use super::super::requests::Pending;
-use super::super::sanitize::is_hazardous;
-use super::super::update::update;
 use super::render;
+use crate::console::action::Action;
+use crate::console::app::{App, Overlay, Pending, Screen};
+use crate::console::files::{FilePurpose, HashedFile};
+use crate::console::sanitize::is_hazardous;
+use crate::console::screens::timestamps::{StampOutcome, TimestampMode};
+use crate::console::tests::fixtures::{self, app, signed_log, timestamps};
+use crate::console::update::update;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -47,7 +46,7 @@ fn draw(app: &App, width: u16, height: u16) -> String {
 fn deliver(app: &mut App, what: Pending, op: crate::api::admin::proto::Op, reply: Reply) {
     let now = app.now_ms;
     let cmd = app.requests.issue(what, op, now);
-    let super::super::action::Command::Send(req) = cmd else {
+    let crate::console::command::Command::Send(req) = cmd else {
         unreachable!()
     };
     update(
@@ -90,7 +89,7 @@ fn timestamps_screen(width: u16, height: u16) -> App {
         Reply::Timestamps { items },
     );
     for _ in 0..3 {
-        update(&mut a, Action::Move(super::super::action::Move::Down));
+        update(&mut a, Action::Move(crate::console::action::Move::Down));
     }
     a
 }
@@ -119,7 +118,7 @@ fn log_screen(width: u16, height: u16) -> App {
         },
         Reply::Entries { items },
     );
-    update(&mut a, Action::Move(super::super::action::Move::Up));
+    update(&mut a, Action::Move(crate::console::action::Move::Up));
     deliver(
         &mut a,
         Pending::Prove { index: 38 },
@@ -187,7 +186,7 @@ fn snapshot_timestamps_search_prompt() {
     }
     insta::assert_snapshot!("timestamps_prompt_80x24", draw(&a, 80, 24));
     assert!(matches!(a.overlay, Overlay::Prompt(_)));
-    assert_eq!(a.timestamps.mode, TimestampMode::Recent);
+    assert_eq!(a.timestamps.query, TimestampMode::Recent);
 }
 
 #[test]

@@ -1,0 +1,95 @@
+//! The trusted confirmation dialog's state: what the notary is about to sign, which button has
+//! the focus, and whether the arbitrator has seen it. Every action that makes the notary sign
+//! goes through a [`ConfirmDialog`]; the request is built from the dialog's own plan, so what
+//! is sent is what was shown. The screens say what their plans sign through [`Signable`].
+
+pub mod view;
+
+use crate::api::admin::proto::{Hello, Op};
+
+/// Why a confirmed request was not sent: the connection is gone.
+pub const NOT_CONNECTED: &str = "not connected to the notary: nothing was signed";
+
+/// The dialog's buttons. The focus starts on `Cancel`, so a stray `Enter` signs nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// Do not sign.
+    #[default]
+    Cancel,
+    /// Sign.
+    Sign,
+}
+
+/// Something the notary would sign, as the dialog shows it and as the request sends it.
+pub trait Signable {
+    /// The fixed sentence saying what kind of signature this is.
+    fn headline(&self) -> &'static str;
+
+    /// Everything that will be signed or bound to the signature, sanitised, in order.
+    fn fields(&self, hello: &Hello) -> Vec<Field>;
+
+    /// The request this plan authorises.
+    fn op(&self) -> Op;
+}
+
+/// One labelled line of the dialog; `value` is already sanitised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Fixed label.
+    pub label: &'static str,
+    /// Sanitised value (control and bidi characters made visible).
+    pub value: String,
+}
+
+/// The dialog over a plan `P`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmDialog<P> {
+    /// What would be signed.
+    pub plan: P,
+    /// The focused button.
+    pub focus: Focus,
+    /// First content line shown (for content taller than the frame).
+    pub scroll: usize,
+    /// True once the dialog has been drawn: keys typed before that do not confirm.
+    pub armed: bool,
+}
+
+impl<P: Signable> ConfirmDialog<P> {
+    /// A dialog for `plan`, focus on Cancel, not yet armed.
+    pub fn new(plan: P) -> Self {
+        ConfirmDialog {
+            plan,
+            focus: Focus::Cancel,
+            scroll: 0,
+            armed: false,
+        }
+    }
+
+    /// The fixed sentence saying what kind of signature this is.
+    pub fn headline(&self) -> &'static str {
+        self.plan.headline()
+    }
+
+    /// Everything that will be signed or bound to the signature, sanitised, in order.
+    pub fn fields(&self, hello: &Hello) -> Vec<Field> {
+        self.plan.fields(hello)
+    }
+
+    /// The request this dialog authorises.
+    pub fn op(&self) -> Op {
+        self.plan.op()
+    }
+
+    /// Moves the focus to the other button.
+    pub fn toggle_focus(&mut self) {
+        self.focus = match self.focus {
+            Focus::Cancel => Focus::Sign,
+            Focus::Sign => Focus::Cancel,
+        };
+    }
+
+    /// Scrolls the content by `delta` lines (the view clamps it to the content).
+    pub fn scroll_by(&mut self, delta: i32) {
+        self.scroll = self.scroll.saturating_add_signed(delta as isize);
+    }
+}

@@ -1,0 +1,111 @@
+//! The trusted confirmation dialog.
+//!
+//! The frame, title, labels and buttons are fixed text in fixed styles; data is drawn only as
+//! sanitised values in the plain data style, wrapped, never cut silently (taller content
+//! scrolls, and the footer says so). The buttons and the instruction line are always visible.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::api::admin::proto::Hello;
+use crate::console::components::dialog::{self, BoxLines};
+use crate::console::components::layout::centered;
+use crate::console::theme::Theme;
+
+use super::{ConfirmDialog, Focus, Signable};
+
+/// Rows under the content: a blank line, the scroll position, the keys, the buttons.
+const FOOTER_HEIGHT: u16 = 4;
+
+/// Draws the confirmation dialog over `area`.
+pub fn render<P: Signable>(
+    theme: &Theme,
+    hello: &Hello,
+    d: &ConfirmDialog<P>,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let (width, text_width) = dialog::widths(area);
+    let content = content(theme, hello, d, text_width);
+    let wanted = content.len() as u16 + FOOTER_HEIGHT + 2;
+    let box_area = centered(area, width, wanted.min(area.height));
+    let title = Span::styled(" Confirm: the notary will sign ", theme.confirm_frame);
+    let block = dialog::block(theme, title);
+    let inner = block.inner(box_area);
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(block, box_area);
+
+    let [body, footer] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(FOOTER_HEIGHT)]).areas(inner);
+    let visible = usize::from(body.height);
+    let scroll_max = content.len().saturating_sub(visible);
+    let scroll = d.scroll.min(scroll_max);
+    let shown: Vec<Line> = content.into_iter().skip(scroll).take(visible).collect();
+    frame.render_widget(Paragraph::new(shown), body);
+    let position = position(theme, scroll, scroll_max, visible);
+    frame.render_widget(
+        Paragraph::new(footer_lines(theme, position, d.focus)),
+        footer,
+    );
+}
+
+/// The headline, then every field of the plan.
+fn content<P: Signable>(
+    theme: &Theme,
+    hello: &Hello,
+    d: &ConfirmDialog<P>,
+    text_width: usize,
+) -> Vec<Line<'static>> {
+    let mut content = BoxLines::new(theme, text_width);
+    content.styled(d.headline(), theme.title);
+    content.push("");
+    for f in d.fields(hello) {
+        content.kv(f.label, &f.value, theme.confirm_data);
+    }
+    content.lines
+}
+
+/// Which lines are shown, when not all fit: the arbitrator must scroll to read everything.
+fn position(theme: &Theme, scroll: usize, scroll_max: usize, visible: usize) -> Span<'static> {
+    let total = scroll_max + visible;
+    if scroll_max > 0 {
+        Span::styled(
+            format!(
+                "Lines {}-{} of {}: ↑↓ to read everything before signing",
+                scroll + 1,
+                (scroll + visible).min(total),
+                total
+            ),
+            theme.error,
+        )
+    } else {
+        Span::styled("Check every line above.", theme.hint)
+    }
+}
+
+fn footer_lines(theme: &Theme, position: Span<'static>, focus: Focus) -> Vec<Line<'static>> {
+    let button = |label: &'static str, focused: bool| {
+        let style = if focused {
+            theme.button_focused
+        } else {
+            Style::new()
+        };
+        Span::styled(label, style)
+    };
+    vec![
+        Line::from(""),
+        Line::from(position),
+        Line::from(Span::styled(
+            "y: sign   n or Esc: cancel   Tab: move focus",
+            theme.hint,
+        )),
+        Line::from(vec![
+            button("[ Cancel ]", focus == Focus::Cancel),
+            Span::raw("   "),
+            button("[ Sign ]", focus == Focus::Sign),
+        ]),
+    ]
+}

@@ -1,0 +1,336 @@
+//! Fixed fake data for tests: deterministic times, hex and keys, so snapshots never change.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+
+use crate::api::admin::proto::{
+    CheckpointItem, EntryItem, EntryKind, HashAlg, Hello, ProofItem, Reply, Response, Status,
+    TimestampItem,
+};
+use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
+use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
+
+use crate::console::app::App;
+use crate::console::command::Command;
+use crate::console::screens::log::verify::CheckpointKey;
+use crate::console::theme::Theme;
+
+/// Log origin and checkpoint key name of the fake notary.
+pub const ORIGIN: &str = "notary.example/log";
+/// Seed of the fake notary's checkpoint key.
+pub const KEY_SEED: u8 = 7;
+
+fn signing_key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+pub fn hello() -> Hello {
+    Hello {
+        operator: "alice".into(),
+        arbitrator: "Alice Arbiter".into(),
+        notary: "Example Notary".into(),
+        key_id: "3f".repeat(32),
+        checkpoint_vkey: vkey(ORIGIN, &signing_key(KEY_SEED).verifying_key()),
+        tsa_subject: "CN=Example Notary TSA, O=Example Notary, C=DE".into(),
+        timestamp_policy: "1.3.6.1.4.1.57264.2.1".into(),
+        timestamp_accuracy_ms: 1000,
+    }
+}
+
+pub fn status() -> Status {
+    Status {
+        now: "2025-03-02T12:03:04.500Z".into(),
+        started_at: "2025-03-01T10:00:00.000Z".into(),
+        log_size: 1_234,
+        checkpoint_size: 1_230,
+        checkpoint_age_ms: 420,
+        timestamps_per_s_milli: 12_345,
+        timestamps_total: 4_567,
+        failed: false,
+    }
+}
+
+/// Timestamp `serial`, with a fixed time and an imprint derived from the serial.
+pub fn timestamp(serial: u64) -> TimestampItem {
+    TimestampItem {
+        serial,
+        gen_time: format!(
+            "2025-03-02T12:{:02}:{:02}.{:03}Z",
+            serial / 60 % 60,
+            serial % 60,
+            serial % 1000
+        ),
+        hash_alg: HashAlg::Sha256,
+        imprint: format!("{:016x}", serial.wrapping_mul(0x9e37_79b9_7f4a_7c15)).repeat(4),
+        operator: serial.is_multiple_of(3).then(|| "alice".to_string()),
+    }
+}
+
+/// `n` timestamps, newest (highest serial) first, ending at serial `top`.
+pub fn timestamps(top: u64, n: u64) -> Vec<TimestampItem> {
+    (top + 1 - n..=top).rev().map(timestamp).collect()
+}
+
+/// The leaf text of entry `index`.
+pub fn raw_entry(index: u64) -> String {
+    format!(
+        r#"{{"index":{index},"kind":"timestamp","payload":{{"hash_alg":"sha256","imprint":"{}"}}}}"#,
+        timestamp(index).imprint
+    )
+}
+
+pub fn entry(index: u64) -> EntryItem {
+    EntryItem {
+        index,
+        kind: Some(if index == 0 {
+            EntryKind::NotaryIdentity
+        } else {
+            EntryKind::Timestamp
+        }),
+        logged_at: timestamp(index).gen_time,
+        operator: index.is_multiple_of(3).then(|| "alice".to_string()),
+        raw: raw_entry(index),
+    }
+}
+
+/// A real log of `n` fixture entries with a checkpoint signed by the fixture key.
+pub struct SignedLog {
+    store: MemoryHashStore,
+    pub note: String,
+}
+
+pub fn signed_log(n: u64) -> SignedLog {
+    let mut store = MemoryHashStore::new();
+    for i in 0..n {
+        store.append(raw_entry(i).as_bytes()).expect("append");
+    }
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size: n,
+        root: tree_hash(n, &store).expect("root"),
+    };
+    let note = try_sign_checkpoint(&cp, ORIGIN, &signing_key(KEY_SEED)).expect("sign");
+    SignedLog { store, note }
+}
+
+impl SignedLog {
+    pub fn key(&self) -> CheckpointKey {
+        self.key_with_seed(KEY_SEED)
+    }
+
+    pub fn key_with_seed(&self, seed: u8) -> CheckpointKey {
+        Ok((ORIGIN.to_string(), signing_key(seed).verifying_key()))
+    }
+
+    pub fn raw(&self, index: u64) -> String {
+        raw_entry(index)
+    }
+
+    pub fn proof(&self, index: u64) -> ProofItem {
+        let hashes = prove_inclusion(index, self.store.size(), &self.store).expect("prove");
+        ProofItem {
+            index,
+            raw: raw_entry(index),
+            checkpoint: self.note.clone(),
+            proof: hashes.iter().map(|h| BASE64.encode(h)).collect(),
+        }
+    }
+
+    pub fn checkpoint_item(&self) -> CheckpointItem {
+        CheckpointItem {
+            size: self.store.size(),
+            note: self.note.clone(),
+        }
+    }
+}
+
+/// A console connected to the fixture notary, with plain styles, at 80×24.
+pub fn app() -> App {
+    App::new(hello(), 2, Theme::plain())
+}
+
+/// The answer `reply` to the request in `cmd` (which must be a `Send`).
+pub fn answer(cmd: &Command, reply: Reply) -> Response {
+    let Command::Send(req) = cmd else {
+        panic!("not a request: {cmd:?}");
+    };
+    Response::Ok {
+        id: req.id,
+        result: reply,
+    }
+}
+
+// ---- Parties, agreements, guarantees ----------------------------------------------------
+
+use crate::api::admin::proto::{
+    AgreementItem, AgreementStatus, FeedItem, GuaranteeItem, GuaranteeState, KeyItem,
+    KeySourceKind, KeyStanding, PartyItem, PolicyItem, Role, UncoveredRule,
+};
+
+const PARTY_NAMES: [&str; 6] = [
+    "Bob Buyer",
+    "Sally Seller",
+    "Carla Käuferin",
+    "Books & Co",
+    "東京 Trading",
+    "Dan's Garage",
+];
+
+/// A UUIDv7-looking id with `tag` (to tell kinds apart) and `n` at the random end.
+fn uuid(tag: u16, n: u64) -> String {
+    format!("0195a3b2-{tag:04x}-7e8f-9a0b-{n:012x}")
+}
+
+/// Party `n`: even numbers are buyers, odd ones sellers.
+pub fn party(n: u64) -> PartyItem {
+    PartyItem {
+        id: uuid(0x0a, n),
+        name: PARTY_NAMES[(n % 6) as usize].into(),
+        role: if n.is_multiple_of(2) {
+            Role::Buyer
+        } else {
+            Role::Seller
+        },
+        registered_at: format!("2025-03-01T10:{:02}:00.000Z", n % 60),
+        keys: (n % 3) as u32,
+    }
+}
+
+/// Key `n` of `party_id`; revoked ones carry the notary's registration time and a reason.
+pub fn key(n: u64, party_id: &str, revoked: bool) -> KeyItem {
+    KeyItem {
+        key_id: format!("{:016x}", n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1).repeat(4),
+        party_id: party_id.into(),
+        source: KeySourceKind::Raw,
+        subject: None,
+        status: if revoked {
+            KeyStanding::Revoked
+        } else {
+            KeyStanding::Good
+        },
+        revoked_at: revoked.then(|| "2025-03-02T09:15:00.000Z".to_string()),
+        revocation_reason: revoked.then(|| "device stolen".to_string()),
+        registered_at: "2025-03-01T10:05:00.000Z".into(),
+    }
+}
+
+/// Agreement `n` of buyer `party(2n)`, with this exposure and total cap (EUR cents).
+pub fn agreement(n: u64, exposure_minor: i64, total_cap_minor: i64) -> AgreementItem {
+    let buyer = party(2 * n);
+    AgreementItem {
+        id: uuid(0x0b, n),
+        buyer_id: buyer.id.clone(),
+        buyer_name: buyer.name,
+        policy_id: "semper-consumer".into(),
+        policy_version: 1,
+        policy_digest: format!("{:016x}", (n + 7).wrapping_mul(0x2545_f491_4f6c_dd1d)).repeat(4),
+        currency: "EUR".into(),
+        total_cap_minor,
+        per_tx_cap_minor: total_cap_minor / 5,
+        exposure_minor,
+        outstanding: 0,
+        status: AgreementStatus::Active,
+        valid_from: "2025-03-01T10:00:00.000Z".into(),
+        valid_until: "2026-03-01T10:00:00.000Z".into(),
+        keys: vec![
+            key(1, &buyer.id, false).key_id,
+            key(2, &buyer.id, true).key_id,
+        ],
+    }
+}
+
+/// Guarantee `n` under `agreement_id`, sold by `party(1)`.
+pub fn guarantee(
+    n: u64,
+    agreement_id: &str,
+    amount_minor: i64,
+    state: GuaranteeState,
+) -> GuaranteeItem {
+    GuaranteeItem {
+        guarantee_id: uuid(0x0c, n),
+        agreement_id: agreement_id.into(),
+        seller_id: party(1).id,
+        amount_minor,
+        currency: "EUR".into(),
+        state,
+        issued_at: format!("2025-03-02T11:{:02}:00.000Z", n % 60),
+        release_at: format!("2025-03-09T11:{:02}:00.000Z", n % 60),
+    }
+}
+
+/// The detail reply of `agreement(1, 75000, 100000)`: one good key, one revoked, guarantees.
+pub fn agreement_detail() -> Reply {
+    let mut a = agreement(1, 75_000, 100_000);
+    a.outstanding = 3;
+    let keys = vec![key(1, &a.buyer_id, false), key(2, &a.buyer_id, true)];
+    let guarantees = vec![
+        guarantee(5, &a.id, 30_000, GuaranteeState::Outstanding),
+        guarantee(4, &a.id, 25_000, GuaranteeState::Outstanding),
+        guarantee(3, &a.id, 20_000, GuaranteeState::Outstanding),
+        guarantee(2, &a.id, 12_000, GuaranteeState::Settled),
+        guarantee(1, &a.id, 8_050, GuaranteeState::Released),
+    ];
+    Reply::AgreementDetail {
+        agreement: a,
+        keys,
+        guarantees,
+    }
+}
+
+/// A feed, newest first: 3 granted, 2 refused, 1 settled, 1 released.
+pub fn feed() -> Vec<FeedItem> {
+    let a = agreement(1, 75_000, 100_000).id;
+    let item = |index: u64, kind: EntryKind, minor: i64, reason: Option<&str>| FeedItem {
+        index,
+        kind,
+        logged_at: format!(
+            "2025-03-02T12:{:02}:{:02}.{:03}Z",
+            index / 60,
+            index % 60,
+            index
+        ),
+        agreement_id: a.clone(),
+        seller_id: party(1).id,
+        amount_minor: minor,
+        currency: "EUR".into(),
+        reason: reason.map(str::to_string),
+        guarantee_id: (kind != EntryKind::Refusal).then(|| uuid(0x0c, index)),
+    };
+    use EntryKind::{Guarantee, Refusal, Release, Settlement};
+    vec![
+        item(57, Refusal, 40_000, Some("total_cap_exceeded")),
+        item(56, Guarantee, 30_000, None),
+        item(55, Refusal, 9_900, Some("key_revoked")),
+        item(54, Guarantee, 25_000, None),
+        item(53, Release, 8_050, Some("cancelled")),
+        item(52, Settlement, 12_000, None),
+        item(51, Guarantee, 20_000, None),
+    ]
+}
+
+/// The two sample policies.
+pub fn policies() -> Vec<PolicyItem> {
+    vec![
+        PolicyItem {
+            id: "semper-consumer".into(),
+            version: 1,
+            title: "SEMPER consumer agreement".into(),
+            digest: "d1".repeat(32),
+            currency: "EUR".into(),
+            total_cap_minor: 100_000,
+            per_tx_cap_minor: 20_000,
+            uncovered_rule: UncoveredRule::Strict,
+        },
+        PolicyItem {
+            id: "semper-business".into(),
+            version: 1,
+            title: "SEMPER business agreement".into(),
+            digest: "b2".repeat(32),
+            currency: "EUR".into(),
+            total_cap_minor: 5_000_000,
+            per_tx_cap_minor: 1_000_000,
+            uncovered_rule: UncoveredRule::Capped,
+        },
+    ]
+}
