@@ -4,7 +4,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::notary::NotaryError;
 
@@ -53,9 +54,69 @@ impl From<NotaryError> for ApiError {
     }
 }
 
+/// The body of every error answer: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, inside an [`ErrorBody`].
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// snake_case code a client can act on: `unauthorized`, `bad_amount`, `unknown_guarantee`...
+    #[schema(example = "bad_request")]
+    pub code: &'static str,
+    /// For humans; may change between versions.
+    pub message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
+}
+
+// Error answers several routes share, for their OpenAPI descriptions (`responses(...)` of a
+// `#[utoipa::path]`). Never built: handlers answer with `ApiError`; these say which statuses
+// and codes a route can give.
+
+/// What a seller route answers without a valid seller token.
+#[derive(IntoResponses)]
+#[expect(dead_code, reason = "describes answers; handlers answer with ApiError")]
+pub enum SellerAuthErrors {
+    /// `unauthorized`: no valid seller token (`Authorization: Bearer <token>`)
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+}
+
+/// What a route that reads a body and signs answers when the body is too large or the notary
+/// too busy.
+#[derive(IntoResponses)]
+#[expect(dead_code, reason = "describes answers; handlers answer with ApiError")]
+pub enum SigningErrors {
+    /// `body_too_large`: bodies are at most 64 KiB
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// `overloaded` or `unavailable`: retry later
+    #[response(status = 503)]
+    Busy(ErrorBody),
+}
+
+/// What a route about one guarantee answers when the seller may not see it.
+#[derive(IntoResponses)]
+#[expect(dead_code, reason = "describes answers; handlers answer with ApiError")]
+pub enum GuaranteeLookupErrors {
+    /// `forbidden`: issued to another seller
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// `unknown_guarantee`
+    #[response(status = 404)]
+    Unknown(ErrorBody),
 }

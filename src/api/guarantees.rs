@@ -10,10 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, AppState, BODY_LEN_MAX};
+use super::error::{GuaranteeLookupErrors, SellerAuthErrors, SigningErrors};
+use super::{ApiError, AppState, ErrorBody, BODY_LEN_MAX};
 use crate::crypto::envelope::Envelope;
 use crate::model::money::{Currency, Money};
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
@@ -111,7 +113,67 @@ fn answer(status: u16, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// `POST /v1/guarantees`
+/// The body of a guarantee answer (`201` granted, `200` refused). The notary renders and stores
+/// it as canonical JSON, so that a retry gets the same bytes; this type describes those bytes,
+/// and lets a Rust client read them.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GuaranteeDecision {
+    /// The notary guarantees the order: the amount now counts against the agreement's cap.
+    Granted {
+        /// The signed `guarantee` object, its `log_index` inside the payload.
+        guarantee: Envelope,
+    },
+    /// The notary refuses, with the reason code of the first check that failed.
+    Refused {
+        /// `agreement_inactive`, `key_revoked`, `total_cap_exceeded`, ... (docs/formats.md).
+        reason: String,
+        /// The signed `refusal` object.
+        refusal: Envelope,
+    },
+}
+
+/// Ask for a guarantee
+///
+/// Checks the buyer's signed order against the agreement (the first failing check gives the
+/// refusal's reason; docs/formats.md lists them) and answers with a signed guarantee (201) or a
+/// signed refusal (200). The same `request_id` gets the same answer, byte for byte; reusing it
+/// for another request is a 409.
+#[utoipa::path(
+    post,
+    path = "/v1/guarantees",
+    operation_id = "request_guarantee",
+    tag = "guarantees",
+    request_body = GuaranteeRequest,
+    security(("seller_token" = [])),
+    responses(
+        (status = 201, description = "Granted: a signed guarantee", body = GuaranteeDecision),
+        (
+            status = 200,
+            description = "Refused: a signed refusal with its reason",
+            body = GuaranteeDecision,
+        ),
+        (
+            status = 400,
+            description = "`bad_request`, `bad_amount`, `malformed_order`, `bad_request_id`: \
+                           nothing signed",
+            body = ErrorBody,
+        ),
+        SellerAuthErrors,
+        (
+            status = 403,
+            description = "`forbidden`: seller_id is not the token's seller",
+            body = ErrorBody,
+        ),
+        (status = 404, description = "`unknown_agreement`", body = ErrorBody),
+        (
+            status = 409,
+            description = "`request_id_reused` with different content",
+            body = ErrorBody,
+        ),
+        SigningErrors,
+    ),
+)]
 pub async fn create(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -143,25 +205,62 @@ pub async fn create(
     Ok(answer(a.status, a.body))
 }
 
-fn view_json(v: GuaranteeView) -> Json<Value> {
-    Json(json!({
-        "guarantee_id": v.guarantee_id,
-        "state": v.state,
-        "guarantee": v.guarantee,
-        "closing": v.closing,
-    }))
+/// JSON of a view, its object keys in sorted order as they have always been served.
+fn view_json(v: GuaranteeView) -> Result<Json<Value>, ApiError> {
+    sorted_json(&v)
 }
 
-/// `GET /v1/guarantees/{id}`
+/// `v` as a JSON value: object keys sorted (serde_json's map), whatever the field order.
+fn sorted_json<T: Serialize>(v: &T) -> Result<Json<Value>, ApiError> {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+/// Read a guarantee
+///
+/// The signed guarantee, its state, and the signed settlement or release once closed. A seller
+/// sees only its own guarantees.
+#[utoipa::path(
+    get,
+    path = "/v1/guarantees/{id}",
+    operation_id = "get_guarantee",
+    tag = "guarantees",
+    params(("id" = String, Path, description = "Guarantee id")),
+    security(("seller_token" = [])),
+    responses(
+        (status = 200, description = "The guarantee and its state", body = GuaranteeView),
+        SellerAuthErrors,
+        GuaranteeLookupErrors,
+    ),
+)]
 pub async fn get_one(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let seller_id = seller(&s, &headers)?;
-    Ok(view_json(
-        s.notary.guarantee(&id, &Caller::Seller(seller_id))?,
-    ))
+    view_json(s.notary.guarantee(&id, &Caller::Seller(seller_id))?)
+}
+
+/// Body of settle and release (may be empty).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CloseRequest {
+    /// Release only: `cancelled` (the default), `aborted` or `ruled`. Ignored by settle.
+    #[schema(example = "cancelled")]
+    pub reason: Option<String>,
+}
+
+impl CloseRequest {
+    /// Reads the body leniently, as it always has been: only `reason` is looked at.
+    fn from_json(v: &Value) -> Result<CloseRequest, ApiError> {
+        let reason = match v.get("reason") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(r)) => Some(r.clone()),
+            Some(_) => return Err(ApiError::bad_request("reason must be a string")),
+        };
+        Ok(CloseRequest { reason })
+    }
 }
 
 async fn close(
@@ -172,20 +271,40 @@ async fn close(
     how: Closing,
 ) -> Result<Json<Value>, ApiError> {
     let seller_id = seller(&s, &headers)?;
-    let v = json_body(body).await?;
-    let reason = match v.get("reason") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(r)) => Some(r.clone()),
-        Some(_) => return Err(ApiError::bad_request("reason must be a string")),
-    };
+    let req = CloseRequest::from_json(&json_body(body).await?)?;
     let view = s
         .notary
-        .close_guarantee(&id, Caller::Seller(seller_id), how, reason, None)
+        .close_guarantee(&id, Caller::Seller(seller_id), how, req.reason, None)
         .await?;
-    Ok(view_json(view))
+    view_json(view)
 }
 
-/// `POST /v1/guarantees/{id}/settle`
+/// Settle a guarantee
+///
+/// The transaction completed: the amount returns to the agreement's headroom, and the notary
+/// signs a settlement. Settling again returns the same settlement; settling a released
+/// guarantee is a 409.
+#[utoipa::path(
+    post,
+    path = "/v1/guarantees/{id}/settle",
+    operation_id = "settle_guarantee",
+    tag = "guarantees",
+    params(("id" = String, Path, description = "Guarantee id")),
+    request_body(content = Option<CloseRequest>, description = "May be empty"),
+    security(("seller_token" = [])),
+    responses(
+        (
+            status = 200,
+            description = "Settled: the guarantee with its signed settlement as `closing`",
+            body = GuaranteeView,
+        ),
+        (status = 400, description = "`bad_request`", body = ErrorBody),
+        SellerAuthErrors,
+        GuaranteeLookupErrors,
+        (status = 409, description = "`already_released`: released before", body = ErrorBody),
+        SigningErrors,
+    ),
+)]
 pub async fn settle(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -195,7 +314,35 @@ pub async fn settle(
     close(s, headers, id, body, Closing::Settle).await
 }
 
-/// `POST /v1/guarantees/{id}/release`
+/// Release a guarantee
+///
+/// The transaction was cancelled, aborted or ruled: the amount returns to the agreement's
+/// headroom, and the notary signs a release. Releasing again returns the same release; releasing
+/// a settled guarantee is a 409.
+#[utoipa::path(
+    post,
+    path = "/v1/guarantees/{id}/release",
+    operation_id = "release_guarantee",
+    tag = "guarantees",
+    params(("id" = String, Path, description = "Guarantee id")),
+    request_body(
+        content = Option<CloseRequest>,
+        description = "May be empty; `reason` defaults to `cancelled`",
+    ),
+    security(("seller_token" = [])),
+    responses(
+        (
+            status = 200,
+            description = "Released: the guarantee with its signed release as `closing`",
+            body = GuaranteeView,
+        ),
+        (status = 400, description = "`bad_request`, `bad_reason`", body = ErrorBody),
+        SellerAuthErrors,
+        GuaranteeLookupErrors,
+        (status = 409, description = "`already_settled`: settled before", body = ErrorBody),
+        SigningErrors,
+    ),
+)]
 pub async fn release(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -206,14 +353,47 @@ pub async fn release(
 }
 
 /// Query of `GET /v1/agreements/{id}/check`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckQuery {
+    /// Minor units (`12000`) or a decimal (`120.00`).
+    #[param(example = "120.00")]
     amount: String,
+    /// ISO 4217 code; defaults to the agreement's currency.
     currency: Option<String>,
 }
 
-/// `GET /v1/agreements/{id}/check?amount=12000[&currency=EUR]`: `amount` in minor units, or a
-/// decimal such as `120.00`. Says yes or no (with the reason code); reserves nothing.
+/// Answer of `GET /v1/agreements/{id}/check`.
+#[derive(Serialize, ToSchema)]
+pub struct CheckAnswer {
+    /// The agreement asked about.
+    pub agreement_id: String,
+    /// The amount asked about.
+    pub amount: Money,
+    /// True if a guarantee for this amount would be granted now.
+    pub covered: bool,
+    /// Why not, as the refusal reason code; null when covered.
+    pub reason: Option<&'static str>,
+}
+
+/// Would this amount be covered?
+///
+/// `amount` in minor units, or a decimal such as `120.00`. Says yes or no (with the reason
+/// code); reserves nothing.
+#[utoipa::path(
+    get,
+    path = "/v1/agreements/{id}/check",
+    operation_id = "check_coverage",
+    tag = "guarantees",
+    params(("id" = String, Path, description = "Agreement id"), CheckQuery),
+    security(("seller_token" = [])),
+    responses(
+        (status = 200, description = "Covered or not, with the reason", body = CheckAnswer),
+        (status = 400, description = "`bad_request`, `bad_amount`", body = ErrorBody),
+        SellerAuthErrors,
+        (status = 404, description = "`unknown_agreement`", body = ErrorBody),
+    ),
+)]
 pub async fn check(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -241,10 +421,10 @@ pub async fn check(
         Money::positive(minor, currency).map_err(|e| bad(e.to_string()))?
     };
     let refusal = s.notary.check(&id, amount)?;
-    Ok(Json(json!({
-        "agreement_id": id,
-        "amount": amount,
-        "covered": refusal.is_none(),
-        "reason": refusal.map(|r| r.code()),
-    })))
+    sorted_json(&CheckAnswer {
+        agreement_id: id,
+        amount,
+        covered: refusal.is_none(),
+        reason: refusal.map(|r| r.code()),
+    })
 }

@@ -1,24 +1,33 @@
 //! The public HTTP API (axum). Thin: it parses, calls the notary, and encodes the answer.
+//!
+//! Each handler carries its `#[utoipa::path]` description, and [`router`] registers handlers only
+//! through one list (`documented_routes`), so the routes served and the OpenAPI document served
+//! at `GET /v1/openapi.json` cannot drift apart.
 
 pub mod admin;
 mod error;
 mod guarantees;
 mod log_routes;
+mod openapi;
 mod timestamp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use guarantees::GuaranteeDecision;
 
-use crate::notary::Notary;
+use crate::notary::{Identity, Notary};
 
 /// Largest request body accepted by any route.
 pub const BODY_LEN_MAX: usize = 64 * 1024;
@@ -38,52 +47,121 @@ pub struct Metrics {
 pub struct AppState {
     notary: Notary,
     metrics: Arc<Metrics>,
+    /// The OpenAPI document, rendered once at start.
+    openapi_json: Bytes,
 }
 
 /// The router for the public API.
 pub fn router(notary: Notary) -> Router {
+    let (routes, doc) = documented_routes().split_for_parts();
     let state = AppState {
         notary,
         metrics: Arc::new(Metrics::default()),
+        openapi_json: openapi::render(&doc),
     };
-    Router::new()
-        .route("/v1/timestamp", post(timestamp::stamp))
-        .route("/v1/timestamp/certchain", get(timestamp::certchain))
-        .route("/v1/guarantees", post(guarantees::create))
-        .route("/v1/guarantees/{id}", get(guarantees::get_one))
-        .route("/v1/guarantees/{id}/settle", post(guarantees::settle))
-        .route("/v1/guarantees/{id}/release", post(guarantees::release))
-        .route("/v1/agreements/{id}/check", get(guarantees::check))
-        .route("/v1/notary", get(notary_identity))
-        .route("/v1/log/checkpoint", get(log_routes::checkpoint))
-        .route("/v1/log/proof/inclusion", get(log_routes::inclusion))
-        .route("/v1/log/proof/consistency", get(log_routes::consistency))
-        .route("/v1/log/entries/{index}", get(log_routes::entry))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
-async fn notary_identity(State(s): State<AppState>) -> impl IntoResponse {
+/// The OpenAPI 3.1 document of the public API, as `GET /v1/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// Every public route, each registered with the description on its handler. Add a route here,
+/// and nowhere else: a handler without `#[utoipa::path]` does not compile in this list.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(timestamp::stamp))
+        .routes(routes!(timestamp::certchain))
+        .routes(routes!(guarantees::create))
+        .routes(routes!(guarantees::get_one))
+        .routes(routes!(guarantees::settle))
+        .routes(routes!(guarantees::release))
+        .routes(routes!(guarantees::check))
+        .routes(routes!(notary_identity))
+        .routes(routes!(log_routes::checkpoint))
+        .routes(routes!(log_routes::inclusion))
+        .routes(routes!(log_routes::consistency))
+        .routes(routes!(log_routes::entry))
+        .routes(routes!(openapi::document))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+}
+
+/// The notary's public identity
+///
+/// Its Ed25519 key (every signed object but RFC 3161 tokens), the checkpoint verifier key and
+/// log origin, the TSA and root certificates, the timestamp policy and accuracy.
+#[utoipa::path(
+    get,
+    path = "/v1/notary",
+    operation_id = "notary_identity",
+    tag = "notary",
+    responses((
+        status = 200,
+        description = "The notary's public keys and certificates",
+        body = Identity,
+    )),
+)]
+async fn notary_identity(State(s): State<AppState>) -> Json<Identity> {
     Json(s.notary.identity().clone())
 }
 
-async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
+/// Answer of `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Entries in the notary log.
+    log_size: u64,
+    /// `ok`, or `failed` once a write failed and the notary stopped signing.
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+/// Liveness and log size
+///
+/// 503 once a write to the store failed: the notary then signs nothing more until restarted.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "service",
+    responses(
+        (status = 200, description = "Serving", body = Health),
+        (status = 503, description = "Stopped signing after a failed write", body = Health),
+    ),
+)]
+async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     let failed = s.notary.is_failed();
     let status = if failed {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::OK
     };
-    let body = json!({
-        "status": if failed { "failed" } else { "ok" },
-        "log_size": s.notary.log_size(),
-    });
+    let body = Health {
+        log_size: s.notary.log_size(),
+        status: if failed { "failed" } else { "ok" },
+    };
     (status, Json(body))
 }
 
+/// Prometheus metrics
+///
+/// Log size, timestamp and guarantee answers by outcome, error answers, uptime.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    responses((
+        status = 200,
+        description = "Prometheus text exposition format",
+        content_type = "text/plain; version=0.0.4",
+        body = String,
+    )),
+)]
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     let m = &s.metrics;
     let uptime = (chrono::Utc::now() - s.notary.started_at())

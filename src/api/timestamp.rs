@@ -7,14 +7,43 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{ApiError, AppState, BODY_LEN_MAX};
+use super::error::SigningErrors;
+use super::{ApiError, AppState, ErrorBody, BODY_LEN_MAX};
 use crate::notary::StampOutcome;
 
 const QUERY_TYPE: &str = "application/timestamp-query";
 const REPLY_TYPE: &str = "application/timestamp-reply";
 
+/// Timestamp a digest (RFC 3161)
+///
 /// Issues a token, or an RFC 3161 rejection for a malformed query (HTTP 200 either way, as
-/// RFC 3161 §3.4 expects). Transport-level faults get JSON errors.
+/// RFC 3161 §3.4 expects). Transport-level faults get JSON errors. The token's serial number is
+/// its index in the notary log.
+#[utoipa::path(
+    post,
+    path = "/v1/timestamp",
+    operation_id = "timestamp",
+    tag = "timestamps",
+    request_body(
+        description = "A DER TimeStampReq, as `openssl ts -query` writes it (at most 64 KiB)",
+        content(("application/timestamp-query")),
+    ),
+    responses(
+        (
+            status = 200,
+            description = "A DER TimeStampResp: a granted token, or a rejection (status 2) for a \
+                           malformed query",
+            content(("application/timestamp-reply")),
+            headers(("notar-log-index" = u64, description = "Log index of a granted token")),
+        ),
+        (
+            status = 415,
+            description = "`unsupported_media_type`: send application/timestamp-query",
+            body = ErrorBody,
+        ),
+        SigningErrors,
+    ),
+)]
 pub async fn stamp(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -64,7 +93,22 @@ pub async fn stamp(
     Ok(resp)
 }
 
-/// The TSA certificate followed by its root, PEM.
+/// The TSA certificate chain
+///
+/// The TSA certificate followed by its root, PEM: the `-untrusted` chain for
+/// `openssl ts -verify`.
+#[utoipa::path(
+    get,
+    path = "/v1/timestamp/certchain",
+    operation_id = "timestamp_certchain",
+    tag = "timestamps",
+    responses((
+        status = 200,
+        description = "TSA certificate then root certificate, PEM",
+        content_type = "application/pem-certificate-chain",
+        body = String,
+    )),
+)]
 pub async fn certchain(State(s): State<AppState>) -> impl IntoResponse {
     let id = s.notary.identity();
     let chain = format!("{}{}", id.tsa_certificate, id.root_certificate);

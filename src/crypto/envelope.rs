@@ -17,7 +17,7 @@ use crate::model::canonical::{to_canonical_json, CanonicalError};
 pub const SIGNATURES_MAX: usize = 8;
 
 /// One signature on an envelope.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeSignature {
     /// Lowercase hex SHA-256 of the signer's raw public key.
@@ -29,7 +29,7 @@ pub struct EnvelopeSignature {
 }
 
 /// A signed object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// What the payload is (`guarantee`, `order`, ...).

@@ -23,7 +23,8 @@ pub enum MoneyError {
 }
 
 /// An ISO 4217 currency code (three uppercase ASCII letters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
+#[schema(value_type = String, example = "EUR")]
 pub struct Currency([u8; 3]);
 
 impl Currency {
@@ -74,7 +75,7 @@ impl<'de> Deserialize<'de> for Currency {
 /// An amount of money: `{"minor": 12000, "currency": "EUR"}` on the wire. `minor` may be any
 /// `i64` here so that a wrong amount can be answered with a reason code; `Money::positive`
 /// checks the range a guarantee needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// Amount in minor units (cents for EUR).

@@ -31,7 +31,7 @@ pub const REQUEST_ID_LEN_MAX: usize = 128;
 pub const EXPIRY_BATCH_MAX: usize = 256;
 
 /// A seller's request for a guarantee, as it arrives (`POST /v1/guarantees`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuaranteeRequest {
     /// Chosen by the seller; retries reuse it.
@@ -105,7 +105,7 @@ pub enum Closing {
 }
 
 /// A guarantee and its state, as read back.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct GuaranteeView {
     /// Id.
     pub guarantee_id: String,

@@ -170,7 +170,7 @@ impl NotaryError {
 }
 
 /// The notary's public identity, as served by `GET /v1/notary`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Identity {
     /// Short name, shown to users.
     pub name: String,

@@ -22,7 +22,7 @@ use crate::model::registry::{check_caps, Agreement, KeyRecord, Party};
 use crate::store::{Cf, Store};
 
 /// Lifecycle of a guarantee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuaranteeState {
     /// Counts against the agreement's cap.
