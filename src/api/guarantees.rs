@@ -13,14 +13,17 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::HttpCode;
 use super::{ApiError, AppState, BODY_LEN_MAX};
 use crate::crypto::envelope::Envelope;
+use crate::model::error_code::ErrorCode;
 use crate::model::money::{Currency, Money};
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 
 /// The seller behind the request's bearer token.
 fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let unauthorized =
+        |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, m);
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("send Authorization: Bearer <seller API token>"))?
@@ -39,7 +42,7 @@ async fn json_body(body: Body) -> Result<Value, ApiError> {
     let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            HttpCode::BodyTooLarge,
             format!("request bodies are at most {BODY_LEN_MAX} bytes"),
         )
     })?;
@@ -53,7 +56,7 @@ async fn json_body(body: Body) -> Result<Value, ApiError> {
 /// Checks an amount object before typed parsing, so an amount that is not a positive integer of
 /// minor units gets `bad_amount` (and not a generic parse error).
 fn check_amount(v: Option<&Value>, field: &str) -> Result<(), ApiError> {
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_amount", m);
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
     let Some(minor) = v.and_then(|a| a.get("minor")) else {
         return Ok(()); // missing: reported by the typed parse
     };
@@ -91,7 +94,7 @@ fn parse_request(mut v: Value) -> Result<GuaranteeRequest, ApiError> {
     let order: Envelope = serde_json::from_value(order).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_order",
+            ErrorCode::MalformedOrder,
             format!("order is not a signed envelope: {e}"),
         )
     })?;
@@ -228,7 +231,7 @@ pub async fn check(
         Some(c) => Currency::parse(c).map_err(|e| ApiError::bad_request(e.to_string()))?,
         None => s.notary.agreement_currency(&id)?,
     };
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_amount", m);
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
     let amount = if q.amount.contains('.') {
         Money::parse_decimal(&q.amount, currency).map_err(|e| bad(e.to_string()))?
     } else {

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 pub use error::ApiError;
+pub use error::{ApiCode, HttpCode};
 
 use crate::notary::Notary;
 
@@ -109,13 +110,13 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::not_found("no such route")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        HttpCode::MethodNotAllowed,
         "method not allowed on this route",
     )
 }

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::HttpCode;
 use super::{ApiError, AppState, BODY_LEN_MAX};
 use crate::notary::StampOutcome;
 
@@ -29,7 +30,7 @@ pub async fn stamp(
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            HttpCode::UnsupportedMediaType,
             format!("Content-Type must be {QUERY_TYPE}, got {ctype:?}"),
         ));
     }
@@ -37,7 +38,7 @@ pub async fn stamp(
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            HttpCode::BodyTooLarge,
             format!("timestamp queries are at most {BODY_LEN_MAX} bytes"),
         )
     })?;
