@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
+use notar::model::error_code::ErrorCode;
 use notar::model::money::{Currency, Money};
 use notar::model::registry::Role;
 use notar::notary::datadir::DataDir;
@@ -233,7 +234,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let got = n.request_guarantee(req, &sid).await;
                 match (&expect, got) {
                     (Expect::Conflict(code), Err(NotaryError::Conflict { code: c, .. })) => {
-                        prop_assert_eq!(*code, c, "step {}", step);
+                        prop_assert_eq!(*code, c.to_string(), "step {}", step);
                     }
                     (Expect::Granted, Ok(a)) => {
                         prop_assert!(a.granted(), "step {}: expected grant, got {}", step, a.body);
@@ -294,7 +295,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         step
                     ),
                     (Err(code), Err(NotaryError::Conflict { code: c, .. })) => {
-                        prop_assert_eq!(code, c, "step {}", step)
+                        prop_assert_eq!(code, c.to_string(), "step {}", step)
                     }
                     (e, g) => {
                         return Err(TestCaseError::fail(format!(
@@ -314,7 +315,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         matches!(
                             got,
                             Err(NotaryError::Conflict {
-                                code: "already_revoked",
+                                code: ErrorCode::AlreadyRevoked,
                                 ..
                             })
                         ),

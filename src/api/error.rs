@@ -7,7 +7,42 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
+use crate::model::error_code::ErrorCode;
 use crate::notary::NotaryError;
+
+/// An error answer's code, as sent: one of notar's own, or one about HTTP itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ApiCode {
+    /// A code the notary, the admin protocol and the CLI share.
+    Notar(ErrorCode),
+    /// A code about the HTTP request itself.
+    Http(HttpCode),
+}
+
+/// The codes about HTTP itself: no notary error has them and no admin client sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpCode {
+    /// The body is over the route's size limit.
+    BodyTooLarge,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
+    /// The body's Content-Type is not the one the route reads.
+    UnsupportedMediaType,
+}
+
+impl From<ErrorCode> for ApiCode {
+    fn from(code: ErrorCode) -> Self {
+        ApiCode::Notar(code)
+    }
+}
+
+impl From<HttpCode> for ApiCode {
+    fn from(code: HttpCode) -> Self {
+        ApiCode::Http(code)
+    }
+}
 
 /// An error answer.
 #[derive(Debug)]
@@ -15,24 +50,38 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// snake_case code.
-    pub code: &'static str,
+    pub code: ApiCode,
     /// For humans.
     pub message: String,
 }
 
 impl ApiError {
     /// An error with this status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: impl Into<ApiCode>, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }
 
     /// 400 `bad_request`.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+
+    /// 500 `internal`: a fault inside the server.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message,
+        )
     }
 }
 
@@ -65,8 +114,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// snake_case code a client can act on: `unauthorized`, `bad_amount`, `unknown_guarantee`...
-    #[schema(example = "bad_request")]
-    pub code: &'static str,
+    #[schema(value_type = String, example = "bad_request")]
+    pub code: ApiCode,
     /// For humans; may change between versions.
     pub message: String,
 }

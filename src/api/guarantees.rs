@@ -15,14 +15,16 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{GuaranteeLookupErrors, SellerAuthErrors, SigningErrors};
-use super::{ApiError, AppState, ErrorBody, BODY_LEN_MAX};
+use super::{ApiError, AppState, ErrorBody, HttpCode, BODY_LEN_MAX};
 use crate::crypto::envelope::Envelope;
+use crate::model::error_code::ErrorCode;
 use crate::model::money::{Currency, Money};
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 
 /// The seller behind the request's bearer token.
 fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let unauthorized =
+        |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, m);
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("send Authorization: Bearer <seller API token>"))?
@@ -41,7 +43,7 @@ async fn json_body(body: Body) -> Result<Value, ApiError> {
     let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            HttpCode::BodyTooLarge,
             format!("request bodies are at most {BODY_LEN_MAX} bytes"),
         )
     })?;
@@ -55,7 +57,7 @@ async fn json_body(body: Body) -> Result<Value, ApiError> {
 /// Checks an amount object before typed parsing, so an amount that is not a positive integer of
 /// minor units gets `bad_amount` (and not a generic parse error).
 fn check_amount(v: Option<&Value>, field: &str) -> Result<(), ApiError> {
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_amount", m);
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
     let Some(minor) = v.and_then(|a| a.get("minor")) else {
         return Ok(()); // missing: reported by the typed parse
     };
@@ -93,7 +95,7 @@ fn parse_request(mut v: Value) -> Result<GuaranteeRequest, ApiError> {
     let order: Envelope = serde_json::from_value(order).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_order",
+            ErrorCode::MalformedOrder,
             format!("order is not a signed envelope: {e}"),
         )
     })?;
@@ -214,7 +216,7 @@ fn view_json(v: GuaranteeView) -> Result<Json<Value>, ApiError> {
 fn sorted_json<T: Serialize>(v: &T) -> Result<Json<Value>, ApiError> {
     serde_json::to_value(v)
         .map(Json)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// Read a guarantee
@@ -408,7 +410,7 @@ pub async fn check(
         Some(c) => Currency::parse(c).map_err(|e| ApiError::bad_request(e.to_string()))?,
         None => s.notary.agreement_currency(&id)?,
     };
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_amount", m);
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
     let amount = if q.amount.contains('.') {
         Money::parse_decimal(&q.amount, currency).map_err(|e| bad(e.to_string()))?
     } else {

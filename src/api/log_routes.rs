@@ -2,7 +2,7 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
@@ -57,7 +57,7 @@ pub async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError>
     let cp = s
         .notary
         .checkpoint()
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no checkpoint yet"))?;
+        .ok_or_else(|| ApiError::not_found("no checkpoint yet"))?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         cp.note.clone(),
@@ -104,9 +104,7 @@ pub async fn inclusion(
     let notary = s.notary.clone();
     let proof = tokio::task::spawn_blocking(move || notary.inclusion_proof(q.index, size))
         .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+        .map_err(|e| ApiError::internal(e.to_string()))??;
     Ok(Json(ProofJson {
         index: Some(q.index),
         size1: None,
@@ -155,9 +153,7 @@ pub async fn consistency(
     let notary = s.notary.clone();
     let proof = tokio::task::spawn_blocking(move || notary.consistency_proof(q.size1, size2))
         .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+        .map_err(|e| ApiError::internal(e.to_string()))??;
     Ok(Json(ProofJson {
         index: None,
         size1: Some(q.size1),

@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use error::{ApiCode, ApiError, ErrorBody, ErrorDetail, HttpCode};
 pub use guarantees::GuaranteeDecision;
 
 use crate::notary::{Identity, Notary};
@@ -187,13 +187,13 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::not_found("no such route")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        HttpCode::MethodNotAllowed,
         "method not allowed on this route",
     )
 }

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::SigningErrors;
-use super::{ApiError, AppState, ErrorBody, BODY_LEN_MAX};
+use super::{ApiError, AppState, ErrorBody, HttpCode, BODY_LEN_MAX};
 use crate::notary::StampOutcome;
 
 const QUERY_TYPE: &str = "application/timestamp-query";
@@ -58,7 +58,7 @@ pub async fn stamp(
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            HttpCode::UnsupportedMediaType,
             format!("Content-Type must be {QUERY_TYPE}, got {ctype:?}"),
         ));
     }
@@ -66,7 +66,7 @@ pub async fn stamp(
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            HttpCode::BodyTooLarge,
             format!("timestamp queries are at most {BODY_LEN_MAX} bytes"),
         )
     })?;

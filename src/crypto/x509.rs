@@ -24,6 +24,8 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use x509_parser::time::ASN1Time;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use crate::model::error_code::ErrorCode;
+
 /// Largest certificate accepted (PEM or DER), in bytes. A buyer certificate is a few hundred
 /// bytes; the bound keeps hostile uploads from costing memory or parse time.
 pub const CERT_MAX_BYTES: usize = 64 * 1024;
@@ -166,17 +168,17 @@ pub enum X509Error {
 }
 
 impl X509Error {
-    /// Stable snake_case code for API error bodies; never changes once published.
-    pub fn code(&self) -> &'static str {
+    /// The wire code, named by the variant; its text never changes once published.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            X509Error::CertificateUnparsable(_) => "certificate_unparsable",
-            X509Error::CrlUnparsable(_) => "crl_unparsable",
-            X509Error::NotACa { .. } => "not_a_ca",
-            X509Error::UnsupportedKey { .. } => "unsupported_key",
-            X509Error::UnknownIssuer { .. } => "unknown_issuer",
-            X509Error::BadSignature { .. } => "bad_signature",
-            X509Error::CertificateNotYetValid { .. } => "certificate_not_yet_valid",
-            X509Error::CertificateExpired { .. } => "certificate_expired",
+            X509Error::CertificateUnparsable(_) => ErrorCode::CertificateUnparsable,
+            X509Error::CrlUnparsable(_) => ErrorCode::CrlUnparsable,
+            X509Error::NotACa { .. } => ErrorCode::NotACa,
+            X509Error::UnsupportedKey { .. } => ErrorCode::UnsupportedKey,
+            X509Error::UnknownIssuer { .. } => ErrorCode::UnknownIssuer,
+            X509Error::BadSignature { .. } => ErrorCode::BadSignature,
+            X509Error::CertificateNotYetValid { .. } => ErrorCode::CertificateNotYetValid,
+            X509Error::CertificateExpired { .. } => ErrorCode::CertificateExpired,
         }
     }
 }

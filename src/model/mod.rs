@@ -2,6 +2,7 @@
 
 pub mod canonical;
 pub mod entry;
+pub mod error_code;
 pub mod ledger;
 pub mod money;
 pub mod policy;

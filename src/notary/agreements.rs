@@ -10,6 +10,7 @@ use super::sequencer::StageCtx;
 use super::state::{to_json, GuaranteeRecord, GuaranteeState, State};
 use super::{Notary, NotaryError, Shared};
 use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
 use crate::model::money::Money;
 use crate::model::registry::{
     check_caps, check_reason, Agreement, AgreementStatus, KeyStanding, Role,
@@ -52,7 +53,7 @@ pub struct AgreementView {
 }
 
 pub(crate) fn unknown_agreement(id: &str) -> NotaryError {
-    NotaryError::unknown("unknown_agreement", "agreement", id)
+    NotaryError::unknown(ErrorCode::UnknownAgreement, "agreement", id)
 }
 
 fn agreement_payload(a: &Agreement, change: &str, reason: Option<&str>) -> serde_json::Value {
@@ -78,10 +79,10 @@ fn check_buyer(st: &State, buyer_id: &str) -> Result<(), NotaryError> {
     let buyer = st
         .parties
         .get(buyer_id)
-        .ok_or_else(|| NotaryError::unknown("unknown_party", "party", buyer_id))?;
+        .ok_or_else(|| NotaryError::unknown(ErrorCode::UnknownParty, "party", buyer_id))?;
     if buyer.role != Role::Buyer {
         return Err(NotaryError::invalid(
-            "not_a_buyer",
+            ErrorCode::NotABuyer,
             format!("{} is a seller, not a buyer", buyer.name),
         ));
     }
@@ -104,7 +105,7 @@ fn agreement_keys(
         Some(list) => {
             if let Some(bad) = list.iter().find(|k| !good(k)) {
                 return Err(NotaryError::invalid(
-                    "bad_key",
+                    ErrorCode::BadKey,
                     format!("key {bad} is not a registered key of this buyer in good standing"),
                 ));
             }
@@ -121,13 +122,13 @@ fn agreement_keys(
     keys.dedup();
     if keys.is_empty() {
         return Err(NotaryError::invalid(
-            "no_keys",
+            ErrorCode::NoKeys,
             "the buyer has no key in good standing; register one first",
         ));
     }
     if keys.len() > AGREEMENT_KEYS_MAX {
         return Err(NotaryError::invalid(
-            "bad_key",
+            ErrorCode::BadKey,
             format!("at most {AGREEMENT_KEYS_MAX} keys"),
         ));
     }
@@ -168,19 +169,18 @@ impl Notary {
         self.command(move |ctx| {
             let mut st = shared.state.lock();
             check_buyer(&st, &req.buyer_id)?;
-            let policy = st
-                .policies
-                .latest(&req.policy_id)
-                .ok_or_else(|| NotaryError::unknown("unknown_policy", "policy", &req.policy_id))?;
+            let policy = st.policies.latest(&req.policy_id).ok_or_else(|| {
+                NotaryError::unknown(ErrorCode::UnknownPolicy, "policy", &req.policy_id)
+            })?;
             let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
             let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
-            check_caps(total, per_tx).map_err(|m| NotaryError::invalid("bad_amount", m))?;
+            check_caps(total, per_tx).map_err(|m| NotaryError::invalid(ErrorCode::BadAmount, m))?;
             let valid_until = req
                 .valid_until
                 .unwrap_or(ctx.now + Duration::days(AGREEMENT_VALIDITY_DAYS_DEFAULT));
             if valid_until <= ctx.now {
                 return Err(NotaryError::invalid(
-                    "bad_validity",
+                    ErrorCode::BadValidity,
                     "valid_until is not in the future",
                 ));
             }
@@ -218,7 +218,8 @@ impl Notary {
         reason: &str,
         operator: Option<String>,
     ) -> Result<Agreement, NotaryError> {
-        let reason = check_reason(reason).map_err(|m| NotaryError::invalid("bad_reason", m))?;
+        let reason =
+            check_reason(reason).map_err(|m| NotaryError::invalid(ErrorCode::BadReason, m))?;
         let id = agreement_id.to_string();
         let shared = self.shared.clone();
         self.command(move |ctx| {
@@ -229,7 +230,7 @@ impl Notary {
                 .ok_or_else(|| unknown_agreement(&id))?;
             if !a.status.may_become(to) {
                 return Err(NotaryError::Conflict {
-                    code: "bad_transition",
+                    code: ErrorCode::BadTransition,
                     message: format!(
                         "agreement is {}; it cannot become {}",
                         a.status.as_str(),

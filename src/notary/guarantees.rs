@@ -20,6 +20,7 @@ use super::state::{GuaranteeRecord, GuaranteeState};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::to_canonical_json;
+use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, RequestFacts};
 use crate::model::money::Money;
 use crate::model::registry::KeyStanding;
@@ -121,7 +122,7 @@ pub struct GuaranteeView {
 pub const RELEASE_REASONS: [&str; 3] = ["cancelled", "aborted", "ruled"];
 
 fn unknown_guarantee(id: &str) -> NotaryError {
-    NotaryError::unknown("unknown_guarantee", "guarantee", id)
+    NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", id)
 }
 
 fn view(r: &GuaranteeRecord) -> GuaranteeView {
@@ -143,7 +144,7 @@ fn check_request_id(id: &str) -> Result<(), NotaryError> {
         Ok(())
     } else {
         Err(NotaryError::invalid(
-            "bad_request_id",
+            ErrorCode::BadRequestId,
             format!(
                 "request_id must be 1 to {REQUEST_ID_LEN_MAX} characters of A-Z a-z 0-9 - _ . :"
             ),
@@ -154,9 +155,10 @@ fn check_request_id(id: &str) -> Result<(), NotaryError> {
 fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     order
         .expect_kind("order")
-        .map_err(|e| NotaryError::invalid("malformed_order", e.to_string()))?;
-    let p: OrderPayload = serde_json::from_value(order.payload.clone())
-        .map_err(|e| NotaryError::invalid("malformed_order", format!("order payload: {e}")))?;
+        .map_err(|e| NotaryError::invalid(ErrorCode::MalformedOrder, e.to_string()))?;
+    let p: OrderPayload = serde_json::from_value(order.payload.clone()).map_err(|e| {
+        NotaryError::invalid(ErrorCode::MalformedOrder, format!("order payload: {e}"))
+    })?;
     if p.order_digest.len() != 64
         || !p
             .order_digest
@@ -164,7 +166,7 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
         return Err(NotaryError::invalid(
-            "malformed_order",
+            ErrorCode::MalformedOrder,
             "order_digest must be 64 lowercase hex characters (SHA-256)",
         ));
     }
@@ -172,7 +174,7 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
         || order.signatures.len() > crate::crypto::envelope::SIGNATURES_MAX
     {
         return Err(NotaryError::invalid(
-            "malformed_order",
+            ErrorCode::MalformedOrder,
             "the order must carry 1 to 8 signatures",
         ));
     }
@@ -225,10 +227,10 @@ impl Notary {
         }
         check_request_id(&req.request_id)?;
         let order = parse_order(&req.order)?;
-        let request_digest = hex::encode(Sha256::digest(
-            to_canonical_json(&req)
-                .map_err(|e| NotaryError::invalid("bad_request", e.to_string()))?,
-        ));
+        let request_digest =
+            hex::encode(Sha256::digest(to_canonical_json(&req).map_err(|e| {
+                NotaryError::invalid(ErrorCode::BadRequest, e.to_string())
+            })?));
         let signed_by = if order.seller_id == req.seller_id {
             self.verify_order_signature(&req.order)
         } else {

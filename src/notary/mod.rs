@@ -45,6 +45,7 @@ use crate::log::checkpoint::vkey;
 use crate::log::LogError;
 use crate::model::canonical::CanonicalError;
 use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
 use crate::store::{Store, StoreError};
 
 /// Most commands waiting for the sequencer; past it callers get `Overloaded` (HTTP 503).
@@ -96,7 +97,7 @@ pub enum NotaryError {
     #[error("{message}")]
     Invalid {
         /// Wire code.
-        code: &'static str,
+        code: ErrorCode,
         /// For humans.
         message: String,
     },
@@ -104,7 +105,7 @@ pub enum NotaryError {
     #[error("{message}")]
     Unknown {
         /// Wire code.
-        code: &'static str,
+        code: ErrorCode,
         /// For humans.
         message: String,
     },
@@ -112,7 +113,7 @@ pub enum NotaryError {
     #[error("{message}")]
     Conflict {
         /// Wire code.
-        code: &'static str,
+        code: ErrorCode,
         /// For humans.
         message: String,
     },
@@ -129,7 +130,7 @@ pub enum NotaryError {
 
 impl NotaryError {
     /// Bad input with a specific wire code.
-    pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         NotaryError::Invalid {
             code,
             message: message.into(),
@@ -137,34 +138,34 @@ impl NotaryError {
     }
 
     /// `what` named `id` does not exist (`unknown_<what>`); the id is echoed, shortened.
-    pub(crate) fn unknown(code: &'static str, what: &str, id: &str) -> Self {
+    pub(crate) fn unknown(code: ErrorCode, what: &str, id: &str) -> Self {
         NotaryError::Unknown {
             code,
             message: format!("no {what} {:?}", id.chars().take(64).collect::<String>()),
         }
     }
 
-    /// Stable snake_case code for the wire.
-    pub fn code(&self) -> &'static str {
+    /// The wire code: what the caller can act on, named by the variant.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            NotaryError::Store(_) | NotaryError::CommitFailed(_) => "storage_failure",
-            NotaryError::DataDir(_) => "data_dir",
+            NotaryError::Store(_) | NotaryError::CommitFailed(_) => ErrorCode::StorageFailure,
+            NotaryError::DataDir(_) => ErrorCode::DataDir,
             NotaryError::Log(_)
             | NotaryError::Canonical(_)
             | NotaryError::Tsa(_)
             | NotaryError::Bug(_)
-            | NotaryError::Signing(_) => "internal",
-            NotaryError::Corrupt(_) => "corrupt",
-            NotaryError::Overloaded => "overloaded",
-            NotaryError::Unavailable => "unavailable",
-            NotaryError::NotFound(_) => "not_found",
-            NotaryError::BadRequest(_) => "bad_request",
+            | NotaryError::Signing(_) => ErrorCode::Internal,
+            NotaryError::Corrupt(_) => ErrorCode::Corrupt,
+            NotaryError::Overloaded => ErrorCode::Overloaded,
+            NotaryError::Unavailable => ErrorCode::Unavailable,
+            NotaryError::NotFound(_) => ErrorCode::NotFound,
+            NotaryError::BadRequest(_) => ErrorCode::BadRequest,
             NotaryError::Invalid { code, .. }
             | NotaryError::Unknown { code, .. }
-            | NotaryError::Conflict { code, .. } => code,
-            NotaryError::Unauthorized(_) => "unauthorized",
-            NotaryError::Setup(_) => "setup",
-            NotaryError::Forbidden(_) => "forbidden",
+            | NotaryError::Conflict { code, .. } => *code,
+            NotaryError::Unauthorized(_) => ErrorCode::Unauthorized,
+            NotaryError::Setup(_) => ErrorCode::Setup,
+            NotaryError::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 }
@@ -396,3 +397,7 @@ impl Notary {
         rx.await.map_err(|_| NotaryError::Unavailable)?
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod error_tests;

@@ -15,6 +15,7 @@ use super::{Notary, NotaryError, Shared};
 use crate::crypto::keys::key_id;
 use crate::crypto::x509::{parse_buyer_certificate, parse_crl, Crl, RevokedSerial};
 use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
 use crate::model::registry::{
     check_name, check_reason, KeyRecord, KeySource, Party, Revocation, Role,
 };
@@ -54,7 +55,7 @@ pub struct CrlImport {
 }
 
 fn unknown_party(id: &str) -> NotaryError {
-    NotaryError::unknown("unknown_party", "party", id)
+    NotaryError::unknown(ErrorCode::UnknownParty, "party", id)
 }
 
 /// A key input checked and decoded: what a registration records.
@@ -89,11 +90,11 @@ fn resolve_key(
         }
     };
     let vk = VerifyingKey::from_bytes(&raw)
-        .map_err(|_| NotaryError::invalid("bad_key", "not a valid Ed25519 public key"))?;
+        .map_err(|_| NotaryError::invalid(ErrorCode::BadKey, "not a valid Ed25519 public key"))?;
     let kid = key_id(&vk);
     if let Some(existing) = st.keys.get(&kid) {
         return Err(NotaryError::Conflict {
-            code: "key_exists",
+            code: ErrorCode::KeyExists,
             message: format!(
                 "key {kid} is already registered to party {}",
                 existing.party_id
@@ -198,7 +199,7 @@ impl Notary {
         role: Role,
         operator: Option<String>,
     ) -> Result<PartyReceipt, NotaryError> {
-        check_name(name).map_err(|m| NotaryError::invalid("bad_name", m))?;
+        check_name(name).map_err(|m| NotaryError::invalid(ErrorCode::BadName, m))?;
         let name = name.to_string();
         let token = (role == Role::Seller).then(|| {
             let bytes: [u8; 32] = rand::random();
@@ -213,7 +214,7 @@ impl Notary {
                 .any(|p| p.name == name && p.role == role)
             {
                 return Err(NotaryError::Conflict {
-                    code: "party_exists",
+                    code: ErrorCode::PartyExists,
                     message: format!("a {} named {name:?} is already registered", role.as_str()),
                 });
             }
@@ -330,17 +331,22 @@ impl Notary {
         reason: &str,
         operator: Option<String>,
     ) -> Result<KeyRecord, NotaryError> {
-        let reason = check_reason(reason).map_err(|m| NotaryError::invalid("bad_reason", m))?;
+        let reason =
+            check_reason(reason).map_err(|m| NotaryError::invalid(ErrorCode::BadReason, m))?;
         let kid = key_id.trim().to_ascii_lowercase();
         let shared = self.shared.clone();
         self.command(move |ctx| {
             let mut st = shared.state.lock();
             let Some(key) = st.keys.get(&kid) else {
-                return Err(NotaryError::unknown("unknown_key", "registered key", &kid));
+                return Err(NotaryError::unknown(
+                    ErrorCode::UnknownKey,
+                    "registered key",
+                    &kid,
+                ));
             };
             if let Some(r) = &key.revocation {
                 return Err(NotaryError::Conflict {
-                    code: "already_revoked",
+                    code: ErrorCode::AlreadyRevoked,
                     message: format!("key {kid} was revoked at {}", rfc3339_ms(r.registered_at)),
                 });
             }

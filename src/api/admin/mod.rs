@@ -4,7 +4,6 @@
 //! is the operator, and must be listed under `[arbitrators]` in notar.toml. Everything an operator
 //! makes the notary sign names them in the log entry.
 
-mod error_code;
 mod ops;
 mod ops_ledger;
 pub mod proto;

@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::error_code::ErrorCode;
 pub use crate::crypto::tsa::HashAlg;
 pub use crate::model::entry::EntryKind;
+pub use crate::model::error_code::ErrorCode;
 pub use crate::model::policy::UncoveredRule;
 pub use crate::model::registry::{AgreementStatus, KeySourceKind, KeyStanding, Role};
 pub use crate::notary::GuaranteeState;
@@ -253,7 +253,7 @@ impl ErrorBody {
 
 impl From<NotaryError> for ErrorBody {
     fn from(e: NotaryError) -> Self {
-        Self::new(ErrorCode::of(&e), e.to_string())
+        Self::new(e.code(), e.to_string())
     }
 }
 

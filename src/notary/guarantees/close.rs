@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView, RELEASE_REASONS};
 use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
 use crate::notary::sequencer::StageCtx;
@@ -55,7 +56,7 @@ pub(super) fn closing_reason(
             let notary_only = r == "expired" && matches!(caller, Caller::Notary);
             if !RELEASE_REASONS.contains(&r.as_str()) && !notary_only {
                 return Err(NotaryError::invalid(
-                    "bad_reason",
+                    ErrorCode::BadReason,
                     format!(
                         "release reason must be one of {}",
                         RELEASE_REASONS.join(", ")
@@ -77,9 +78,9 @@ fn closed_before(
     if record.state != target {
         return Err(NotaryError::Conflict {
             code: if record.state == GuaranteeState::Settled {
-                "already_settled"
+                ErrorCode::AlreadySettled
             } else {
-                "already_released"
+                ErrorCode::AlreadyReleased
             },
             message: format!(
                 "guarantee {} is already {}",
@@ -110,7 +111,7 @@ pub(super) fn stage_close(
     }
     if c.reason.as_deref() == Some("expired") && record.release_at > ctx.now {
         return Err(NotaryError::Conflict {
-            code: "not_due",
+            code: ErrorCode::NotDue,
             message: format!("guarantee {} is not due for release", c.id),
         });
     }

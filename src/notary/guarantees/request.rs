@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{GuaranteeAnswer, GuaranteeRequest, OrderPayload};
 use crate::model::canonical::to_canonical_json;
 use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, RequestFacts, Reservation};
 use crate::model::policy::Policy;
 use crate::model::registry::{Agreement, KeyStanding};
@@ -72,7 +73,7 @@ fn earlier_answer(
     };
     if a.request_digest != request_digest {
         return Err(NotaryError::Conflict {
-            code: "request_id_reused",
+            code: ErrorCode::RequestIdReused,
             message: "this request_id was used for a different request".into(),
         });
     }

@@ -1,12 +1,11 @@
-//! The error codes of the admin protocol: one closed set, shared by the server, the console and
-//! the CLI. A code's wire name is its variant's serde name, and whether it blames the caller's
-//! input (CLI exit 2) or the notary's state (exit 1) is one `match` here.
+//! notar's error codes: one closed set. crypto and the notary name them by variant, the HTTP API
+//! and the admin protocol send them, the console and the CLI read them. A code's wire name is its
+//! variant's serde name, and whether it blames the caller's input (CLI exit 2) or the notary's
+//! state (exit 1) is one `match` here.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-use crate::notary::NotaryError;
 
 /// A snake_case error code, as sent in `{"error": {"code": ...}}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -134,17 +133,6 @@ impl ErrorCode {
             | Forbidden | StorageFailure | Corrupt | Overloaded | Unavailable | Setup
             | Internal => false,
         }
-    }
-
-    /// The code of a notary error. The notary still names most codes as text; one it names
-    /// that this set lacks is a bug (the tests look for it), answered as `internal`.
-    pub fn of(e: &NotaryError) -> ErrorCode {
-        let code = e.code();
-        let text = serde::de::value::BorrowedStrDeserializer::<serde::de::value::Error>::new(code);
-        ErrorCode::deserialize(text).unwrap_or_else(|_| {
-            tracing::error!("notary error code {code:?} is not an admin error code: {e}");
-            ErrorCode::Internal
-        })
     }
 }
 
