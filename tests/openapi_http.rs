@@ -242,7 +242,7 @@ fn guarantee_answers_read_as_the_documented_decision() {
     let refused: GuaranteeDecision = serde_json::from_slice(&body).expect("refused answer");
     assert!(
         matches!(&refused, GuaranteeDecision::Refused { reason, refusal }
-            if reason == "per_transaction_cap_exceeded" && refusal.kind == "refusal"),
+            if reason.code() == "per_transaction_cap_exceeded" && refusal.kind == "refusal"),
         "{refused:?}"
     );
 }

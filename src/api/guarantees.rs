@@ -18,6 +18,7 @@ use super::error::{GuaranteeLookupErrors, SellerAuthErrors, SigningErrors};
 use super::{ApiError, AppState, ErrorBody, HttpCode, BODY_LEN_MAX};
 use crate::crypto::envelope::Envelope;
 use crate::model::error_code::ErrorCode;
+use crate::model::ledger::Refusal;
 use crate::model::money::{Currency, Money};
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 
@@ -129,7 +130,7 @@ pub enum GuaranteeDecision {
     /// The notary refuses, with the reason code of the first check that failed.
     Refused {
         /// `agreement_inactive`, `key_revoked`, `total_cap_exceeded`, ... (docs/formats.md).
-        reason: String,
+        reason: Refusal,
         /// The signed `refusal` object.
         refusal: Envelope,
     },
@@ -276,7 +277,13 @@ async fn close(
     let req = CloseRequest::from_json(&json_body(body).await?)?;
     let view = s
         .notary
-        .close_guarantee(&id, Caller::Seller(seller_id), how, req.reason, None)
+        .close_guarantee(
+            &id,
+            Caller::Seller(seller_id),
+            how,
+            req.reason.as_deref(),
+            None,
+        )
         .await?;
     view_json(view)
 }

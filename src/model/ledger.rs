@@ -14,13 +14,15 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 use super::registry::{Agreement, KeyStanding};
 
 /// Why a guarantee is refused. The order of the variants is the order of the checks: the first
-/// failure wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// failure wins. In JSON it is its [`Refusal::code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Refusal {
     /// The agreement is suspended, ended, or outside its validity.
     AgreementInactive,
@@ -74,6 +76,46 @@ impl Refusal {
     /// Parses a wire code.
     pub fn from_code(code: &str) -> Option<Refusal> {
         Refusal::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// Why a guarantee was released (its amount returned to headroom without a settlement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// The transaction was cancelled (the default when a seller gives no reason).
+    Cancelled,
+    /// The exchange was aborted.
+    Aborted,
+    /// An arbitrator ruled it.
+    Ruled,
+    /// Unsettled past `expires_at` plus the policy's grace: only the notary releases this way.
+    Expired,
+}
+
+impl ReleaseReason {
+    /// The reasons a seller or an arbitrator may give (`expired` is the notary's alone).
+    pub const CHOSEN: [ReleaseReason; 3] = [
+        ReleaseReason::Cancelled,
+        ReleaseReason::Aborted,
+        ReleaseReason::Ruled,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseReason::Cancelled => "cancelled",
+            ReleaseReason::Aborted => "aborted",
+            ReleaseReason::Ruled => "ruled",
+            ReleaseReason::Expired => "expired",
+        }
+    }
+
+    /// A reason a caller chose, by its wire name; `None` for anything else, `expired` included.
+    pub fn chosen(text: &str) -> Option<ReleaseReason> {
+        ReleaseReason::CHOSEN
+            .into_iter()
+            .find(|r| r.as_str() == text)
     }
 }
 
@@ -300,6 +342,28 @@ impl Ledger {
 mod tests {
     use super::*;
     use crate::model::money::Currency;
+
+    #[test]
+    fn release_reasons_a_caller_may_choose_exclude_expired() {
+        for r in ReleaseReason::CHOSEN {
+            assert_eq!(ReleaseReason::chosen(r.as_str()), Some(r));
+            assert_ne!(r, ReleaseReason::Expired);
+        }
+        assert_eq!(ReleaseReason::chosen("expired"), None);
+        assert_eq!(ReleaseReason::chosen("Cancelled"), None);
+        assert_eq!(
+            serde_json::to_value(ReleaseReason::Expired).expect("json"),
+            "expired"
+        );
+    }
+
+    #[test]
+    fn refusals_serialise_as_their_codes() {
+        for r in Refusal::ALL {
+            assert_eq!(serde_json::to_value(r).expect("json"), r.code());
+            assert_eq!(Refusal::from_code(r.code()), Some(r));
+        }
+    }
     use crate::model::policy::PolicyRef;
     use crate::model::registry::AgreementStatus;
     use chrono::{Duration, TimeZone};

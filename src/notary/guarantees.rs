@@ -21,7 +21,7 @@ use super::{Notary, NotaryError, Shared};
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::to_canonical_json;
 use crate::model::error_code::ErrorCode;
-use crate::model::ledger::{decide, Refusal, RequestFacts};
+use crate::model::ledger::{decide, Refusal, ReleaseReason, RequestFacts};
 use crate::model::money::Money;
 use crate::model::registry::KeyStanding;
 use crate::store::Cf;
@@ -117,9 +117,6 @@ pub struct GuaranteeView {
     /// The signed settlement or release.
     pub closing: Option<Envelope>,
 }
-
-/// Release reasons a caller may give (the notary alone uses `expired`).
-pub const RELEASE_REASONS: [&str; 3] = ["cancelled", "aborted", "ruled"];
 
 fn unknown_guarantee(id: &str) -> NotaryError {
     NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", id)
@@ -271,23 +268,30 @@ impl Notary {
         Ok(view(&r))
     }
 
-    /// Settles or releases a guarantee. Closing it again the same way returns the same signed
-    /// object; closing it the other way is a conflict.
+    /// Settles or releases a guarantee. A release's `reason` is one of
+    /// [`ReleaseReason::CHOSEN`] by its wire name (default `cancelled`); a settlement has none.
+    /// Closing it again the same way returns the same signed object; closing it the other way is
+    /// a conflict.
     pub async fn close_guarantee(
         &self,
         id: &str,
         caller: Caller,
         how: Closing,
-        reason: Option<String>,
+        reason: Option<&str>,
         operator: Option<String>,
     ) -> Result<GuaranteeView, NotaryError> {
         let close = CloseRequest {
             id: id.to_string(),
-            reason: closing_reason(how, reason, &caller)?,
+            reason: closing_reason(how, reason)?,
             caller,
             how,
             operator,
         };
+        self.close(close).await
+    }
+
+    /// Stages a closing on the sequencer.
+    async fn close(&self, close: CloseRequest) -> Result<GuaranteeView, NotaryError> {
         let shared = self.shared.clone();
         self.command(move |ctx| stage_close(&shared, ctx, close))
             .await
@@ -306,16 +310,14 @@ impl Notary {
             .await?;
         let mut released = 0;
         for gid in due {
-            match self
-                .close_guarantee(
-                    &gid,
-                    Caller::Notary,
-                    Closing::Release,
-                    Some("expired".into()),
-                    None,
-                )
-                .await
-            {
+            let close = CloseRequest {
+                id: gid,
+                caller: Caller::Notary,
+                how: Closing::Release,
+                reason: Some(ReleaseReason::Expired),
+                operator: None,
+            };
+            match self.close(close).await {
                 Ok(_) => released += 1,
                 Err(NotaryError::Conflict { .. }) => {}
                 Err(e) => return Err(e),

@@ -28,7 +28,6 @@ pub use agreements::{AgreementView, NewAgreement};
 pub use feed::FeedEvent;
 pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
-    RELEASE_REASONS,
 };
 pub use parties::{CrlImport, KeyInput, PartyReceipt};
 pub use reads::{Stats, TimestampRecord};

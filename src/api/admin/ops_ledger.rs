@@ -105,7 +105,9 @@ fn feed_item(e: FeedEvent) -> FeedItem {
             .and_then(|c| c.as_str())
             .unwrap_or_default()
             .into(),
-        reason: text("reason"),
+        reason: p
+            .get("reason")
+            .and_then(|r| serde_json::from_value(r.clone()).ok()),
         guarantee_id: text("guarantee_id"),
     }
 }

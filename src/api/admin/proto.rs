@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::crypto::tsa::HashAlg;
 pub use crate::model::entry::EntryKind;
 pub use crate::model::error_code::ErrorCode;
+pub use crate::model::ledger::{Refusal, ReleaseReason};
 pub use crate::model::policy::UncoveredRule;
 pub use crate::model::registry::{AgreementStatus, KeySourceKind, KeyStanding, Role};
 pub use crate::notary::GuaranteeState;
@@ -463,13 +464,32 @@ pub struct FeedItem {
     pub amount_minor: i64,
     /// ISO 4217.
     pub currency: String,
-    /// Refusal or release reason, quoted from the signed record (text the notary signed,
-    /// including reasons of past versions).
+    /// Why it was refused or released, as the signed record says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<FeedReason>,
     /// Guarantee id, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+}
+
+/// The reason a feed event carries: a refusal's or a release's. In JSON, its wire name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FeedReason {
+    /// Why a guarantee was refused.
+    Refused(Refusal),
+    /// Why a guarantee was released.
+    Released(ReleaseReason),
+}
+
+impl FeedReason {
+    /// The wire name (`total_cap_exceeded`, `expired`), as the console shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedReason::Refused(r) => r.code(),
+            FeedReason::Released(r) => r.as_str(),
+        }
+    }
 }
 
 /// A policy version.

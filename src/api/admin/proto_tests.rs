@@ -196,7 +196,8 @@ fn feed_item(kind: EntryKind) -> FeedItem {
         seller_id: "p2".into(),
         amount_minor: 1_200,
         currency: "EUR".into(),
-        reason: (kind == EntryKind::Refusal).then(|| "total_cap_exceeded".into()),
+        reason: (kind == EntryKind::Refusal)
+            .then_some(FeedReason::Refused(Refusal::TotalCapExceeded)),
         guarantee_id: (kind != EntryKind::Refusal).then(|| "g1".into()),
     }
 }
@@ -464,4 +465,32 @@ fn a_reply_keeps_its_json() {
     })
     .expect("json");
     assert_eq!(party["party"]["role"], "buyer");
+}
+
+/// Feed reasons keep the codes the signed records hold: every refusal code and every release
+/// reason reads back as itself, and nothing else reads as a reason.
+#[test]
+fn feed_reasons_are_the_signed_codes() {
+    for r in Refusal::ALL {
+        let text = serde_json::to_value(FeedReason::Refused(r)).expect("json");
+        assert_eq!(text, r.code());
+        let back: FeedReason = serde_json::from_value(text).expect("reads back");
+        assert_eq!(back, FeedReason::Refused(r));
+        assert_eq!(back.as_str(), r.code());
+    }
+    let releases = [
+        (ReleaseReason::Cancelled, "cancelled"),
+        (ReleaseReason::Aborted, "aborted"),
+        (ReleaseReason::Ruled, "ruled"),
+        (ReleaseReason::Expired, "expired"),
+    ];
+    for (r, text) in releases {
+        assert_eq!(
+            serde_json::to_value(FeedReason::Released(r)).expect("json"),
+            text
+        );
+        let back: FeedReason = serde_json::from_value(text.into()).expect("reads back");
+        assert_eq!((back, back.as_str()), (FeedReason::Released(r), text));
+    }
+    assert!(serde_json::from_value::<FeedReason>("laptop lost".into()).is_err());
 }

@@ -378,7 +378,7 @@ async fn close(
     let closed = chunked(closings, move |(gid, seller, how, reason)| {
         let n = n.clone();
         async move {
-            n.close_guarantee(&gid, Caller::Seller(seller), how, reason, None)
+            n.close_guarantee(&gid, Caller::Seller(seller), how, reason.as_deref(), None)
                 .await
                 .map(|_| how)
         }

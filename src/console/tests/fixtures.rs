@@ -294,7 +294,7 @@ pub fn feed() -> Vec<FeedItem> {
         seller_id: party(1).id,
         amount_minor: minor,
         currency: "EUR".into(),
-        reason: reason.map(str::to_string),
+        reason: reason.map(|r| serde_json::from_value(r.into()).expect("a feed reason")),
         guarantee_id: (kind != EntryKind::Refusal).then(|| uuid(0x0c, index)),
     };
     use EntryKind::{Guarantee, Refusal, Release, Settlement};

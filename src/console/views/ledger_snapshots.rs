@@ -372,7 +372,6 @@ fn hostile_names_stay_inert_in_lists_details_and_feed() {
         p.name = HOSTILE.repeat(10);
     }
     for e in &mut a.agreements.feed {
-        e.reason = Some(HOSTILE.into());
         e.logged_at = HOSTILE.into();
         e.currency = HOSTILE.into();
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView, RELEASE_REASONS};
+use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
+use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
 use crate::notary::sequencer::StageCtx;
@@ -20,7 +21,7 @@ pub(super) struct CloseRequest {
     pub id: String,
     pub caller: Caller,
     pub how: Closing,
-    pub reason: Option<String>,
+    pub reason: Option<ReleaseReason>,
     pub operator: Option<String>,
 }
 
@@ -42,29 +43,25 @@ impl Closing {
     }
 }
 
-/// The reason a closing records: none for a settlement, `cancelled` by default for a release;
-/// `expired` only from the notary itself.
+/// The reason a closing records: none for a settlement, `cancelled` by default for a release,
+/// else one the caller may choose (`expired` is the notary's own: see `release_expired`).
 pub(super) fn closing_reason(
     how: Closing,
-    reason: Option<String>,
-    caller: &Caller,
-) -> Result<Option<String>, NotaryError> {
+    reason: Option<&str>,
+) -> Result<Option<ReleaseReason>, NotaryError> {
     match (how, reason) {
         (Closing::Settle, _) => Ok(None),
-        (Closing::Release, None) => Ok(Some("cancelled".to_string())),
-        (Closing::Release, Some(r)) => {
-            let notary_only = r == "expired" && matches!(caller, Caller::Notary);
-            if !RELEASE_REASONS.contains(&r.as_str()) && !notary_only {
-                return Err(NotaryError::invalid(
-                    ErrorCode::BadReason,
-                    format!(
-                        "release reason must be one of {}",
-                        RELEASE_REASONS.join(", ")
-                    ),
-                ));
-            }
-            Ok(Some(r))
-        }
+        (Closing::Release, None) => Ok(Some(ReleaseReason::Cancelled)),
+        (Closing::Release, Some(text)) => match ReleaseReason::chosen(text) {
+            Some(r) => Ok(Some(r)),
+            None => Err(NotaryError::invalid(
+                ErrorCode::BadReason,
+                format!(
+                    "release reason must be one of {}",
+                    ReleaseReason::CHOSEN.map(ReleaseReason::as_str).join(", ")
+                ),
+            )),
+        },
     }
 }
 
@@ -109,7 +106,7 @@ pub(super) fn stage_close(
     if record.state != GuaranteeState::Outstanding {
         return closed_before(&record, target, staged);
     }
-    if c.reason.as_deref() == Some("expired") && record.release_at > ctx.now {
+    if c.reason == Some(ReleaseReason::Expired) && record.release_at > ctx.now {
         return Err(NotaryError::Conflict {
             code: ErrorCode::NotDue,
             message: format!("guarantee {} is not due for release", c.id),

@@ -7,11 +7,10 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Cell};
 use ratatui::Frame;
 
-use crate::api::admin::proto::{EntryKind, FeedItem};
+use crate::api::admin::proto::{EntryKind, FeedItem, FeedReason};
 use crate::console::app::App;
 use crate::console::components::columns::Columns;
 use crate::console::components::list::{loaded_or_loading, render_message};
-use crate::console::sanitize::sanitize_prefix;
 use crate::console::screens::agreements::{
     event_label, money, time_of_day, AgreementsView, FeedCounts,
 };
@@ -61,6 +60,6 @@ fn event_cells(v: &AgreementsView, e: &FeedItem) -> [Cell<'static>; 6] {
         Cell::from(money(e.amount_minor, &e.currency)),
         Cell::from(v.shown_name(&e.agreement_id)),
         Cell::from(v.shown_name(&e.seller_id)),
-        Cell::from(sanitize_prefix(e.reason.as_deref().unwrap_or(""), 40)),
+        Cell::from(e.reason.map_or("", FeedReason::as_str)),
     ]
 }
