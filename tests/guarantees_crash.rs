@@ -1,4 +1,4 @@
-//! `kill -9` under load (DESIGN.md §10 invariants 1, 2, 5): several client threads of a seller
+//! `kill -9` under load (docs/design.md §10 invariants 1, 2, 5): several client threads of a seller
 //! fire guarantee requests, settlements and releases at a real `notar serve` until it is killed
 //! with SIGKILL; a new server on the same data dir must then keep every answer a client received:
 //! each granted guarantee is there with the same signed bytes, each answered request gets the

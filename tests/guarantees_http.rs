@@ -1,4 +1,4 @@
-//! The guarantee API over HTTP against the real `notar serve` (DESIGN.md §6.3; SCENARIOS.md
+//! The guarantee API over HTTP against the real `notar serve` (docs/design.md §6.3; SCENARIOS.md
 //! C1–C7; §10 invariants 1, 2, 5, 6). Setup goes through the admin socket as the arbitrator who
 //! ran `notar init`; sellers talk to the API with `curl` (and a raw HTTP client for C7). Every
 //! answer is checked whole: status, body shape, signature, and what the ledger and the log hold.
@@ -80,7 +80,7 @@ impl World {
     }
 
     /// A 201 `{"decision":"granted","guarantee":env}` for this very request, whose envelope is
-    /// signed by the notary, carries every field of DESIGN.md §6.3 with the right values, and
+    /// signed by the notary, carries every field of docs/design.md §6.3 with the right values, and
     /// sits in the log at its `log_index`.
     fn granted(&self, status: u16, body: &[u8], rid: &str, minor: i64, doc: &str) -> Envelope {
         let text = String::from_utf8_lossy(body);

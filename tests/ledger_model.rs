@@ -1,6 +1,6 @@
 //! Simulation test: random sequences of guarantee / settle / release / revoke / expire requests
 //! against the real notary (RocksDB, sequencer, signatures) and against a plain in-memory model of
-//! the ledger written from DESIGN.md §6.3 alone. Every answer and the exposure after every step
+//! the ledger written from docs/design.md §6.3 alone. Every answer and the exposure after every step
 //! must agree. A failing case prints its operations; proptest replays the seed.
 
 use std::collections::{HashMap, HashSet};

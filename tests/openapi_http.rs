@@ -18,7 +18,7 @@ const PLACEHOLDER_ID: &str = "01900000-0000-7000-8000-000000000000";
 /// Methods probed on every path (HEAD is left out: axum answers it wherever GET is routed).
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
-/// The routes DESIGN.md §8 names. Each one the document lacks must be unknown to the server.
+/// The routes docs/design.md §8 names. Each one the document lacks must be unknown to the server.
 const DESIGN_ROUTES: [(&str, &str); 20] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{render, SELLER_TOKEN};
 
-/// The public routes built so far (DESIGN.md §8 names them), and this document's own.
+/// The public routes built so far (docs/design.md §8 names them), and this document's own.
 const ROUTES: [(&str, &str); 15] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),

@@ -18,7 +18,7 @@ use crate::crypto::keys::{ed25519_from_pem, key_id};
 use crate::model::money::Money;
 use crate::notary::datadir::DataDir;
 
-/// Kinds of objects the notary signs (DESIGN.md §4, the log's entry kinds that are envelopes).
+/// Kinds of objects the notary signs (docs/design.md §4, the log's entry kinds that are envelopes).
 const NOTARY_KINDS: [&str; 9] = [
     "guarantee",
     "refusal",

@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md §8): clap subcommands, each a thin call into the notary or the
+//! The command line (docs/design.md §8): clap subcommands, each a thin call into the notary or the
 //! HTTP API. Exit codes: 0 ok, 1 refused or failed check, 2 usage or input error.
 
 mod admin_client;

@@ -1,4 +1,4 @@
-//! The signed-object envelope of DESIGN.md §4:
+//! The signed-object envelope of docs/design.md §4:
 //! `{"kind", "payload", "signatures": [{"key_id", "alg": "ed25519", "sig"}]}`, where each signature
 //! covers `"notar/v1/" + kind + "\n" + canonical(payload)` (RFC 8785 JSON).
 //!

@@ -1,5 +1,5 @@
 //! The notary's Ed25519 signing key: PKCS#8 PEM on disk (the format `openssl genpkey -algorithm
-//! ed25519` writes and `openssl pkey` reads), and key ids as DESIGN.md §4 defines them.
+//! ed25519` writes and `openssl pkey` reads), and key ids as docs/design.md §4 defines them.
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{SigningKey, VerifyingKey};

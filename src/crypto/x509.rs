@@ -1,4 +1,4 @@
-//! Buyer keys from X.509 certificates, and revocation from CRLs (DESIGN §6.2).
+//! Buyer keys from X.509 certificates, and revocation from CRLs (docs/design.md §6.2).
 //!
 //! A buyer may register an X.509 certificate instead of a raw Ed25519 key. The notary accepts it
 //! only if it carries an Ed25519 subject key (orders are signed with Ed25519), was issued
@@ -296,7 +296,7 @@ pub fn parse_buyer_certificate(
 /// The issuer name must equal the subject of one of `roots` ([`X509Error::UnknownIssuer`]
 /// otherwise) and the CRL signature must verify with that root's key
 /// ([`X509Error::BadSignature`] otherwise). Entries keep the CA's revocation date and reason;
-/// the notary's own registration time is recorded by the caller (DESIGN §6.2).
+/// the notary's own registration time is recorded by the caller (docs/design.md §6.2).
 pub fn parse_crl(bytes: &[u8], roots: &[CaRoot]) -> Result<Crl, X509Error> {
     let der = decode_input(bytes, CRL_MAX_BYTES, &["X509 CRL"], "CRL")
         .map_err(X509Error::CrlUnparsable)?;

@@ -1,6 +1,6 @@
 //! Canonical JSON (RFC 8785, JCS) for the payloads notar signs and logs.
 //!
-//! Our payloads hold only strings, integers, booleans, arrays and objects (DESIGN.md §4). For such
+//! Our payloads hold only strings, integers, booleans, arrays and objects (docs/design.md §4). For such
 //! values JCS is: object members sorted by key, no insignificant white space, the shortest string
 //! escapes. serde_json (without `preserve_order`) keeps objects in a BTreeMap, sorted by key bytes
 //! (for keys in the Basic Multilingual Plane that is the UTF-16 order JCS asks for, and our keys are

@@ -1,4 +1,4 @@
-//! The liability ledger (DESIGN.md §6.3): the checks a guarantee request goes through, and the
+//! The liability ledger (docs/design.md §6.3): the checks a guarantee request goes through, and the
 //! per-agreement exposure that a guarantee reserves and a settlement or release returns.
 //!
 //! Like a pending transfer in a financial ledger, a guarantee counts against the cap the moment it
@@ -58,7 +58,7 @@ impl Refusal {
         Refusal::DuplicateTransaction,
     ];
 
-    /// The reason code on the wire (DESIGN.md §6.3).
+    /// The reason code on the wire (docs/design.md §6.3).
     pub fn code(self) -> &'static str {
         match self {
             Refusal::AgreementInactive => "agreement_inactive",
@@ -142,7 +142,7 @@ pub struct RequestFacts<'a> {
     pub duplicate: bool,
 }
 
-/// Applies the checks of DESIGN.md §6.3 in order; `Ok` means grant.
+/// Applies the checks of docs/design.md §6.3 in order; `Ok` means grant.
 pub fn decide(f: &RequestFacts<'_>) -> Result<(), Refusal> {
     let ag = f.agreement;
     if !ag.is_active_at(f.now) {

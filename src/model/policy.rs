@@ -1,4 +1,4 @@
-//! Policies as data (DESIGN.md §7): the SEMPER agreements read from `policies/*.toml`.
+//! Policies as data (docs/design.md §7): the SEMPER agreements read from `policies/*.toml`.
 //!
 //! A policy is identified by id + version + the SHA-256 of its exact file bytes. Agreements record
 //! that reference, and a ruling applies the version recorded, never today's file; the

@@ -1,4 +1,4 @@
-//! Parties, their keys and agreements, as the notary records them (DESIGN.md §6.2). Plain data and
+//! Parties, their keys and agreements, as the notary records them (docs/design.md §6.2). Plain data and
 //! the rules about it; the notary owns the only copy that changes.
 
 use chrono::{DateTime, Utc};

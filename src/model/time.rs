@@ -1,4 +1,4 @@
-//! Time on the wire: RFC 3339, UTC, milliseconds (DESIGN.md §4).
+//! Time on the wire: RFC 3339, UTC, milliseconds (docs/design.md §4).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 

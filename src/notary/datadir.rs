@@ -1,4 +1,4 @@
-//! The data directory (DESIGN.md §3): its layout, `notar init`, and the checks made before the
+//! The data directory (docs/design.md §3): its layout, `notar init`, and the checks made before the
 //! notary starts on it (permissions, keys that parse, a known schema).
 
 use std::fs::{self, OpenOptions};

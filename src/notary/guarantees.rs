@@ -1,4 +1,4 @@
-//! Guarantee certificates (DESIGN.md §6.3): decide a seller's request against the agreement and
+//! Guarantee certificates (docs/design.md §6.3): decide a seller's request against the agreement and
 //! the ledger, sign a `guarantee` or a `refusal`, and later settle or release it. The same
 //! request id gets the same answer, byte for byte; exposure never exceeds the total cap.
 //!

@@ -1,7 +1,7 @@
 //! The sequencer: the one thread that changes state. It drains the command queue in batches,
 //! stages each command (decide, sign, build the log entry with its index), appends every entry to
 //! the Merkle log, signs a checkpoint, writes it all in one synced batch, and only then answers.
-//! No answer carries a signature that is not durably in the log (DESIGN.md §10, invariant 2).
+//! No answer carries a signature that is not durably in the log (docs/design.md §10, invariant 2).
 //!
 //! Each entry is staged at an index its signed payload already carries; the tree must append it
 //! exactly there, and a check failed while staging (a panic) or committing stops the notary

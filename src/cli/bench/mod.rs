@@ -1,4 +1,4 @@
-//! `notar bench`: a load generator for guarantees (DESIGN.md §8). It starts a notary on a fresh
+//! `notar bench`: a load generator for guarantees (docs/design.md §8). It starts a notary on a fresh
 //! data dir (a temporary one unless `--data` names an empty or missing directory; it never
 //! touches a data dir that holds anything), registers one seller and a few buyers with very large
 //! caps, pre-signs the orders, and then drives `POST /v1/guarantees` over real HTTP on 127.0.0.1
