@@ -3,6 +3,7 @@
 pub mod canonical;
 pub mod entry;
 pub mod error_code;
+pub mod exchange;
 pub mod ledger;
 pub mod money;
 pub mod policy;

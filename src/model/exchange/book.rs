@@ -1,0 +1,233 @@
+//! The notary's book of exchanges: per tid, undecided or decided, and the token of the decision.
+//!
+//! Exclusivity is checked as a pair. On write, [`Exchanges::record`] asserts in every build that
+//! the tid is not decided yet: a second decision is a bug, and the panic stops the notary's
+//! sequencer before a second token is signed. On read, [`Exchanges::restore`] refuses a tid that
+//! the stored data holds twice. A decided state has no setter: the stored token is the one every
+//! later request gets back.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::decide::{
+    decide_abort, decide_resolve, AbortFacts, Context, Pending, ResolveFacts, Verdict,
+};
+use super::wire::{Offer, Tid};
+use super::ExchangeRefusal;
+
+/// The bytes the notary answers with for a decision (its signed token, as stored). Opaque to the
+/// model, which only keeps them and hands them back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token(Vec<u8>);
+
+impl Token {
+    /// Wraps the stored bytes.
+    pub fn new(bytes: Vec<u8>) -> Token {
+        Token(bytes)
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// An exchange nobody has decided yet. Only a decision consumes it, into a [`Pending`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecided {
+    pub(super) tid: Tid,
+    deadline: DateTime<Utc>,
+}
+
+impl Undecided {
+    /// An undecided exchange with `deadline` (for a notary rebuilding its book from disk).
+    pub fn new(tid: Tid, deadline: DateTime<Utc>) -> Undecided {
+        Undecided { tid, deadline }
+    }
+
+    /// The exchange.
+    pub fn tid(&self) -> &Tid {
+        &self.tid
+    }
+
+    /// After this instant a resolve aborts the exchange (`expired`).
+    pub fn deadline(&self) -> DateTime<Utc> {
+        self.deadline
+    }
+}
+
+/// A decided exchange: terminal, with the token every later request gets back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    tid: Tid,
+    verdict: Verdict,
+    token: Token,
+}
+
+impl Decided {
+    /// The exchange.
+    pub fn tid(&self) -> &Tid {
+        &self.tid
+    }
+
+    /// Aborted or resolved, and how.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// The token stored with the decision.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+}
+
+/// Where an exchange stands: it cannot be both aborted and resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeState {
+    /// Nobody decided it yet.
+    Undecided(Undecided),
+    /// Decided for good.
+    Decided(Decided),
+}
+
+impl ExchangeState {
+    /// The exchange.
+    pub fn tid(&self) -> &Tid {
+        match self {
+            ExchangeState::Undecided(u) => &u.tid,
+            ExchangeState::Decided(d) => &d.tid,
+        }
+    }
+}
+
+/// What a valid request comes to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Decided before: answer with this token, unchanged, and sign nothing.
+    Stored(Decided),
+    /// Decide now: sign the token of `Pending::verdict`, then [`Exchanges::record`] it.
+    New(Pending),
+}
+
+/// Stored exchanges that contradict the rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExchangeBookError {
+    /// The stored data holds a tid twice.
+    #[error("exchange {0} is stored twice")]
+    Duplicate(String),
+}
+
+/// Every exchange the notary has seen, by tid.
+#[derive(Clone, Debug, Default)]
+pub struct Exchanges {
+    states: HashMap<Tid, ExchangeState>,
+}
+
+impl Exchanges {
+    /// An empty book.
+    pub fn new() -> Exchanges {
+        Exchanges::default()
+    }
+
+    /// The stored state of `tid`, if the notary has seen it.
+    pub fn get(&self, tid: &Tid) -> Option<&ExchangeState> {
+        self.states.get(tid)
+    }
+
+    /// How many exchanges the book holds.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// True if the book holds none.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    /// The state a decision on `offer` starts from: the stored one, or an undecided exchange whose
+    /// deadline is m1's, else the policy's default counted from now.
+    pub fn current(&self, offer: &Offer, ctx: &Context<'_>) -> ExchangeState {
+        if let Some(state) = self.states.get(offer.tid()) {
+            return state.clone();
+        }
+        let deadline = match offer.payload().deadline {
+            Some(t) => t.at(),
+            None => default_deadline(ctx),
+        };
+        ExchangeState::Undecided(Undecided::new(offer.tid().clone(), deadline))
+    }
+
+    /// Records an exchange the notary learned of without deciding it (a complaint about a stuck
+    /// exchange): from then on its deadline is fixed. Changes nothing for a known tid.
+    pub fn open(&mut self, offer: &Offer, ctx: &Context<'_>) -> &ExchangeState {
+        let state = self.current(offer, ctx);
+        self.states.entry(offer.tid().clone()).or_insert(state)
+    }
+
+    /// [`decide_abort`] on the exchange's current state.
+    pub fn decide_abort(&self, f: &AbortFacts<'_>) -> Result<Decision, ExchangeRefusal> {
+        decide_abort(self.current(f.m1.payload, &f.ctx), f)
+    }
+
+    /// [`decide_resolve`] on the exchange's current state.
+    pub fn decide_resolve(&self, f: &ResolveFacts<'_>) -> Result<Decision, ExchangeRefusal> {
+        decide_resolve(self.current(f.m1.payload, &f.ctx), f)
+    }
+
+    /// Stores a new decision and its token; returns what is now stored.
+    ///
+    /// # Panics
+    /// If the tid is decided already: two decisions on one exchange (see the module doc).
+    pub fn record(&mut self, pending: Pending, token: Token) -> Decided {
+        let Pending { tid, verdict } = pending;
+        if let Some(ExchangeState::Decided(earlier)) = self.states.get(&tid) {
+            panic!(
+                "exchange invariant broken: {} is {} already; a second decision ({}) was recorded",
+                tid.as_str(),
+                earlier.verdict.name(),
+                verdict.name()
+            );
+        }
+        let decided = Decided {
+            tid: tid.clone(),
+            verdict,
+            token,
+        };
+        self.states
+            .insert(tid, ExchangeState::Decided(decided.clone()));
+        decided
+    }
+
+    /// Puts back a stored decision (when the notary rebuilds the book from disk).
+    pub fn restore_decided(
+        &mut self,
+        tid: Tid,
+        verdict: Verdict,
+        token: Token,
+    ) -> Result<(), ExchangeBookError> {
+        let decided = Decided {
+            tid,
+            verdict,
+            token,
+        };
+        self.restore(ExchangeState::Decided(decided))
+    }
+
+    /// Puts back a stored state; refuses a tid restored before: the read-side check.
+    pub fn restore(&mut self, state: ExchangeState) -> Result<(), ExchangeBookError> {
+        let tid = state.tid().clone();
+        if self.states.contains_key(&tid) {
+            return Err(ExchangeBookError::Duplicate(tid.as_str().to_string()));
+        }
+        self.states.insert(tid, state);
+        Ok(())
+    }
+}
+
+/// Now plus the policy's default, or the last representable instant if that overflows.
+fn default_deadline(ctx: &Context<'_>) -> DateTime<Utc> {
+    TimeDelta::try_seconds(ctx.default_deadline_s)
+        .and_then(|d| ctx.now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
