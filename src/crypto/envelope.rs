@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::keys::key_id;
-use crate::model::canonical::{to_canonical_json, CanonicalError};
+use crate::model::canonical::{signing_bytes, to_canonical_json, CanonicalError};
 
 /// Most signatures one envelope may carry: bounds the work of checking one.
 pub const SIGNATURES_MAX: usize = 8;
@@ -67,9 +67,7 @@ pub enum EnvelopeError {
 
 /// The bytes a signature covers.
 pub fn signing_input(kind: &str, payload: &Value) -> Result<Vec<u8>, CanonicalError> {
-    let mut out = format!("notar/v1/{kind}\n").into_bytes();
-    out.extend_from_slice(&to_canonical_json(payload)?);
-    Ok(out)
+    signing_bytes(kind, payload)
 }
 
 impl Envelope {

@@ -34,6 +34,15 @@ pub fn to_canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalEr
     serde_json::to_vec(&v).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
+/// The bytes a signature over `payload` of `kind` covers: `"notar/v1/" + kind + "\n" + JCS(payload)`
+/// (docs/design.md §4). One definition: envelopes are signed over it and a fair exchange's tid
+/// is the SHA-256 of its offer's.
+pub fn signing_bytes<T: Serialize>(kind: &str, payload: &T) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = format!("notar/v1/{kind}\n").into_bytes();
+    out.extend_from_slice(&to_canonical_json(payload)?);
+    Ok(out)
+}
+
 /// Refuses floats and excessive depth, walking the tree with an explicit stack.
 fn check(root: &Value) -> Result<(), CanonicalError> {
     let mut stack = vec![(root, 0usize)];

@@ -20,14 +20,7 @@ use crate::model::time::rfc3339_ms;
 /// Longest party id accepted in an exchange payload, in bytes.
 pub const PARTY_ID_LEN_MAX: usize = 128;
 
-/// The bytes a signature over `payload` of `kind` covers: `"notar/v1/" + kind + "\n" + JCS(payload)`
-/// (docs/design.md §4). The same bytes as `crypto::envelope::signing_input`; the model states them
-/// itself because the tid is defined over them and the model may not call into crypto.
-pub fn signing_bytes<T: Serialize>(kind: &str, payload: &T) -> Result<Vec<u8>, CanonicalError> {
-    let mut out = format!("notar/v1/{kind}\n").into_bytes();
-    out.extend_from_slice(&to_canonical_json(payload)?);
-    Ok(out)
-}
+pub use crate::model::canonical::signing_bytes;
 
 /// A SHA-256 digest as 64 lowercase hex digits: the only spelling a digest has on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
