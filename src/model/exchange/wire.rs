@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::ExchangeRefusal;
-use crate::model::canonical::{to_canonical_json, CanonicalError};
+use crate::model::canonical::CanonicalError;
 use crate::model::time::rfc3339_ms;
 
 /// Longest party id accepted in an exchange payload, in bytes.
