@@ -33,6 +33,20 @@ pub enum EntryKind {
     Settlement,
     /// A guarantee released (cancelled, aborted, ruled, expired).
     Release,
+    /// A fair exchange aborted (at the originator's request, or expired).
+    ExchangeAbortToken,
+    /// The notary's replacement contract over (m1, m2): a contract exchange resolved.
+    ReplacementContract,
+    /// Item for receipt resolved: the key went to the recipient (the sender's receipt substitute).
+    DeliveryAffidavit,
+    /// Item for receipt: the escrow did not open or did not match; the sender is at fault.
+    EscrowFailureAffidavit,
+    /// A complaint received: the claimant's proof of when it complained.
+    ComplaintReceipt,
+    /// A respondent's answer to a complaint received.
+    ComplaintResponseReceipt,
+    /// A respondent let the response deadline pass.
+    ComplaintSilence,
 }
 
 impl EntryKind {
@@ -50,6 +64,13 @@ impl EntryKind {
             EntryKind::Refusal => "refusal",
             EntryKind::Settlement => "settlement",
             EntryKind::Release => "release",
+            EntryKind::ExchangeAbortToken => "exchange_abort_token",
+            EntryKind::ReplacementContract => "replacement_contract",
+            EntryKind::DeliveryAffidavit => "delivery_affidavit",
+            EntryKind::EscrowFailureAffidavit => "escrow_failure_affidavit",
+            EntryKind::ComplaintReceipt => "complaint_receipt",
+            EntryKind::ComplaintResponseReceipt => "complaint_response_receipt",
+            EntryKind::ComplaintSilence => "complaint_silence",
         }
     }
 }

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::exchange::ExchangeRefusal;
+
 /// A snake_case error code, as sent in `{"error": {"code": ...}}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,6 +61,18 @@ pub enum ErrorCode {
     UnknownKey,
     /// A certificate or CRL is not issued by a configured CA.
     UnknownIssuer,
+    /// No exchange with that tid is known to the notary.
+    UnknownExchange,
+    /// Only the originator of an exchange may abort it (T7).
+    NotOriginator,
+    /// The exchange's m1 names another notary (T8).
+    WrongNotary,
+    /// m2 (or the receipt) does not bind this exchange (T9).
+    BadM2,
+    /// The signing key is revoked (or its certificate is out of validity).
+    KeyRevoked,
+    /// An exchange object is not in its canonical shape, or its parts do not belong together.
+    MalformedExchange,
     /// Nothing with that index or id.
     NotFound,
     /// The key is revoked already.
@@ -126,12 +140,30 @@ impl ErrorCode {
             | UnknownGuarantee
             | UnknownKey
             | UnknownIssuer
+            | UnknownExchange
+            | WrongNotary
+            | BadM2
+            | MalformedExchange
             | NotFound
             | DataDir => true,
-            BadTransition | AlreadyRevoked | AlreadySettled | AlreadyReleased | NotDue
-            | PartyExists | KeyExists | RequestIdReused | NotAnArbitrator | Unauthorized
-            | Forbidden | StorageFailure | Corrupt | Overloaded | Unavailable | Setup
-            | Internal => false,
+            NotOriginator | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
+            | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
+            | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
+            | Overloaded | Unavailable | Setup | Internal => false,
+        }
+    }
+}
+
+impl From<ExchangeRefusal> for ErrorCode {
+    fn from(r: ExchangeRefusal) -> Self {
+        match r {
+            ExchangeRefusal::MalformedExchange => ErrorCode::MalformedExchange,
+            ExchangeRefusal::WrongNotary => ErrorCode::WrongNotary,
+            ExchangeRefusal::UnknownKey => ErrorCode::UnknownKey,
+            ExchangeRefusal::BadSignature => ErrorCode::BadSignature,
+            ExchangeRefusal::KeyRevoked => ErrorCode::KeyRevoked,
+            ExchangeRefusal::NotOriginator => ErrorCode::NotOriginator,
+            ExchangeRefusal::BadM2 => ErrorCode::BadM2,
         }
     }
 }

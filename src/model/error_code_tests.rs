@@ -58,7 +58,9 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 10] = [
+        const CONFLICTS: [&str; 12] = [
+            "not_originator",
+            "key_revoked",
             "already_revoked",
             "bad_transition",
             "party_exists",
@@ -70,7 +72,9 @@ fn exit_classes_are_those_of_the_former_prefix_rule() {
             "forbidden",
             "unauthorized",
         ];
-        const INPUT: [&str; 8] = [
+        const INPUT: [&str; 10] = [
+            "wrong_notary",
+            "malformed_exchange",
             "crl_unparsable",
             "not_a_ca",
             "unsupported_key",
@@ -88,5 +92,12 @@ fn exit_classes_are_those_of_the_former_prefix_rule() {
     }
     for code in all() {
         assert_eq!(code.is_input_error(), former(&code.to_string()), "{code}");
+    }
+}
+
+#[test]
+fn every_exchange_refusal_has_its_code() {
+    for r in ExchangeRefusal::ALL {
+        assert_eq!(ErrorCode::from(r).to_string(), r.code());
     }
 }

@@ -1,6 +1,7 @@
 //! Pure rules and types: no I/O, no clock, no randomness. Everything that decides lives here.
 
 pub mod canonical;
+pub mod complaint;
 pub mod entry;
 pub mod error_code;
 pub mod exchange;

@@ -18,6 +18,9 @@ pub struct Config {
     /// Agreements: where policies live, which CAs certify buyer keys.
     #[serde(default)]
     pub agreements: AgreementsSection,
+    /// Fair exchanges and complaints not tied to an agreement: which policy governs them.
+    #[serde(default)]
+    pub exchanges: ExchangesSection,
     /// Unix user name -> arbitrator display name: who may use the admin socket.
     #[serde(default)]
     pub arbitrators: BTreeMap<String, String>,
@@ -53,6 +56,28 @@ impl Default for AgreementsSection {
             policy_dir: default_policy_dir(),
             ca_roots: Vec::new(),
             expiry_scan_s: default_expiry_scan_s(),
+        }
+    }
+}
+
+/// `[exchanges]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangesSection {
+    /// Id of the policy whose `exchange_default_deadline` and `complaint_response_time` apply to
+    /// exchanges (and to complaints about them); its latest version, recorded per exchange.
+    #[serde(default = "default_exchange_policy")]
+    pub policy: String,
+}
+
+fn default_exchange_policy() -> String {
+    "semper-consumer".into()
+}
+
+impl Default for ExchangesSection {
+    fn default() -> Self {
+        ExchangesSection {
+            policy: default_exchange_policy(),
         }
     }
 }
@@ -118,6 +143,7 @@ impl Config {
                 accuracy_ms: 1000,
             },
             agreements: AgreementsSection::default(),
+            exchanges: ExchangesSection::default(),
             arbitrators: BTreeMap::new(),
         }
     }

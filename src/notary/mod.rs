@@ -204,6 +204,8 @@ struct Shared {
     started_at: DateTime<Utc>,
     stamp_rate: rate::RateMeter,
     guarantee_rate: rate::RateMeter,
+    #[allow(dead_code)] // TEMPORARY: ticked by the exchange commands (issue 9 in progress)
+    exchange_rate: rate::RateMeter,
     notary_key: ed25519_dalek::SigningKey,
     state: state::StateCell,
     clock: Clock,
@@ -334,6 +336,7 @@ impl Notary {
             started_at: clock(),
             stamp_rate: rate::RateMeter::default(),
             guarantee_rate: rate::RateMeter::default(),
+            exchange_rate: rate::RateMeter::default(),
             notary_key: m.notary_key,
             state: state::StateCell::new(st),
             clock,

@@ -12,7 +12,7 @@ use rocksdb::{
 };
 
 /// The schema this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// A kind of record, one RocksDB column family each.
@@ -46,11 +46,15 @@ pub enum Cf {
     Requests,
     /// agreement id, 0, order digest -> guarantee id: one guarantee per order.
     Orders,
+    /// Exchange tid (hex) -> exchange record (JSON: m1, deadline, the decision and its answer).
+    Exchanges,
+    /// Complaint id -> complaint record (JSON: claim, response, history).
+    Complaints,
 }
 
 impl Cf {
     /// Every column family this schema has.
-    pub const ALL: [Cf; 14] = [
+    pub const ALL: [Cf; 16] = [
         Cf::Meta,
         Cf::LogLeaves,
         Cf::LogHashes,
@@ -65,6 +69,8 @@ impl Cf {
         Cf::Guarantees,
         Cf::Requests,
         Cf::Orders,
+        Cf::Exchanges,
+        Cf::Complaints,
     ];
 
     fn name(self) -> &'static str {
@@ -83,6 +89,8 @@ impl Cf {
             Cf::Guarantees => "guarantees",
             Cf::Requests => "requests",
             Cf::Orders => "orders",
+            Cf::Exchanges => "exchanges",
+            Cf::Complaints => "complaints",
         }
     }
 }
@@ -180,7 +188,7 @@ impl Store {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         let mut opts = base_options();
-        // Schema 1 -> 2 only added column families: creating the missing ones is the upgrade.
+        // Schema 1 -> 2 -> 3 only added column families: creating the missing ones is the upgrade.
         opts.create_missing_column_families(true);
         // Open every column family on disk, also ones a newer schema added, so the version check
         // below (not RocksDB's "unknown column family") is what reports a newer database.

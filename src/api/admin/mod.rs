@@ -7,6 +7,7 @@
 mod ops;
 mod ops_ledger;
 pub mod proto;
+mod proto_cases;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

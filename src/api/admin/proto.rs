@@ -10,6 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::proto_cases::{
+    ComplaintDetail, ComplaintItem, ComplaintKind, ComplaintStatus, CounterClaimItem, EvidenceItem,
+    ExchangeItem, ExchangeStatus, HistoryItem, Outcome, Protocol, ResponseItem,
+};
 pub use crate::crypto::tsa::HashAlg;
 pub use crate::model::entry::EntryKind;
 pub use crate::model::error_code::ErrorCode;
@@ -172,6 +176,33 @@ pub enum Op {
     },
     /// Known policy versions.
     Policies,
+    /// Exchanges the notary knows of, undecided first, then newest first.
+    Exchanges {
+        /// How many (capped by the server).
+        limit: u32,
+    },
+    /// The complaint queue: open and answered complaints by response deadline, then the rest.
+    Complaints {
+        /// How many (capped by the server).
+        limit: u32,
+    },
+    /// One complaint in full.
+    ComplaintShow {
+        /// Complaint id.
+        complaint_id: String,
+    },
+    /// Take a case: the calling arbitrator is recorded as working it.
+    ComplaintTake {
+        /// Complaint id.
+        complaint_id: String,
+    },
+    /// Add an arbitrator's note to a case's history.
+    ComplaintNote {
+        /// Complaint id.
+        complaint_id: String,
+        /// The note (one paragraph).
+        text: String,
+    },
 }
 
 fn default_limit() -> u32 {
@@ -350,6 +381,18 @@ pub enum Reply {
         /// Policy versions.
         items: Vec<PolicyItem>,
     },
+    /// Answer to `Exchanges`.
+    Exchanges {
+        /// The exchanges.
+        items: Vec<ExchangeItem>,
+    },
+    /// Answer to `Complaints`.
+    Complaints {
+        /// The queue.
+        items: Vec<ComplaintItem>,
+    },
+    /// Answer to `ComplaintShow`, `ComplaintTake` and `ComplaintNote`: the case as it now is.
+    Complaint(ComplaintDetail),
 }
 
 /// A party in listings.

@@ -2,6 +2,9 @@ use serde_json::json;
 
 use super::*;
 
+#[path = "proto_cases_samples.rs"]
+mod cases;
+
 /// The position of `op`'s variant: a new variant does not compile until it is listed here,
 /// and then the round trip fails until a sample of it is added.
 fn op_index(op: &Op) -> usize {
@@ -26,9 +29,14 @@ fn op_index(op: &Op) -> usize {
         Op::AgreementShow { .. } => 17,
         Op::LedgerFeed { .. } => 18,
         Op::Policies => 19,
+        Op::Exchanges { .. } => 20,
+        Op::Complaints { .. } => 21,
+        Op::ComplaintShow { .. } => 22,
+        Op::ComplaintTake { .. } => 23,
+        Op::ComplaintNote { .. } => 24,
     }
 }
-const OPS: usize = 20;
+const OPS: usize = 25;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -82,6 +90,18 @@ fn ops() -> Vec<Op> {
         },
         Op::LedgerFeed { limit: 8 },
         Op::Policies,
+        Op::Exchanges { limit: 9 },
+        Op::Complaints { limit: 10 },
+        Op::ComplaintShow {
+            complaint_id: s("c1"),
+        },
+        Op::ComplaintTake {
+            complaint_id: s("c1"),
+        },
+        Op::ComplaintNote {
+            complaint_id: s("c1"),
+            text: s("called the seller"),
+        },
     ]
 }
 
@@ -104,9 +124,12 @@ fn reply_index(r: &Reply) -> usize {
         Reply::AgreementDetail { .. } => 14,
         Reply::Feed { .. } => 15,
         Reply::Policies { .. } => 16,
+        Reply::Exchanges { .. } => 17,
+        Reply::Complaints { .. } => 18,
+        Reply::Complaint(_) => 19,
     }
 }
-const REPLIES: usize = 17;
+const REPLIES: usize = 20;
 
 fn hello() -> Hello {
     Hello {
@@ -311,6 +334,13 @@ fn replies() -> Vec<Reply> {
         Reply::Policies {
             items: vec![policy(UncoveredRule::Strict), policy(UncoveredRule::Capped)],
         },
+        Reply::Exchanges {
+            items: cases::exchanges(),
+        },
+        Reply::Complaints {
+            items: ComplaintStatus::ALL.map(cases::complaint).to_vec(),
+        },
+        Reply::Complaint(cases::detail()),
     ]
 }
 

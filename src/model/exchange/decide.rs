@@ -186,12 +186,17 @@ impl Verdict {
 
     /// The outcome's name: `aborted`, `expired`, `resolved`, `delivered` or `escrow_failed`.
     pub fn name(self) -> &'static str {
+        self.outcome().name()
+    }
+
+    /// The outcome, as parties and the console name it.
+    pub fn outcome(self) -> Outcome {
         match self {
-            Verdict::Aborted(AbortCause::Requested) => "aborted",
-            Verdict::Aborted(AbortCause::Expired) => "expired",
-            Verdict::Resolved(Resolution::Replaced) => "resolved",
-            Verdict::Resolved(Resolution::Delivered) => "delivered",
-            Verdict::Resolved(Resolution::EscrowFailed(_)) => "escrow_failed",
+            Verdict::Aborted(AbortCause::Requested) => Outcome::Aborted,
+            Verdict::Aborted(AbortCause::Expired) => Outcome::Expired,
+            Verdict::Resolved(Resolution::Replaced) => Outcome::Resolved,
+            Verdict::Resolved(Resolution::Delivered) => Outcome::Delivered,
+            Verdict::Resolved(Resolution::EscrowFailed(_)) => Outcome::EscrowFailed,
         }
     }
 
@@ -219,6 +224,40 @@ impl Verdict {
     /// True for an abort, whatever the cause.
     pub fn is_abort(self) -> bool {
         matches!(self, Verdict::Aborted(_))
+    }
+}
+
+/// How a decided exchange ended, in one word: a [`Verdict`] without the escrow fault's detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Aborted at the originator's request.
+    Aborted,
+    /// Aborted because a resolve came after the deadline.
+    Expired,
+    /// Contract signing resolved: a replacement contract.
+    Resolved,
+    /// Item for receipt resolved: the key released, a delivery affidavit.
+    Delivered,
+    /// Item for receipt: the escrow failed, the sender at fault.
+    EscrowFailed,
+}
+
+impl Outcome {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Aborted => "aborted",
+            Outcome::Expired => "expired",
+            Outcome::Resolved => "resolved",
+            Outcome::Delivered => "delivered",
+            Outcome::EscrowFailed => "escrow_failed",
+        }
+    }
+
+    /// True for the two ways an exchange is aborted.
+    pub fn is_abort(self) -> bool {
+        matches!(self, Outcome::Aborted | Outcome::Expired)
     }
 }
 

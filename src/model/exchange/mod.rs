@@ -15,7 +15,7 @@ mod wire;
 pub use book::{Decided, Decision, ExchangeBookError, ExchangeState, Exchanges, Token, Undecided};
 pub use decide::{
     decide_abort, decide_resolve, AbortCause, AbortFacts, Context, EscrowFault, EscrowOpening,
-    Evidence, Pending, Resolution, ResolveFacts, SignatureCheck, Signed, Verdict,
+    Evidence, Outcome, Pending, Resolution, ResolveFacts, SignatureCheck, Signed, Verdict,
 };
 pub use wire::{
     signing_bytes, AbortBody, AbortRequest, ContractAcceptance, ContractOffer, EscrowBinding,
