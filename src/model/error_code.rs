@@ -73,6 +73,25 @@ pub enum ErrorCode {
     KeyRevoked,
     /// An exchange object is not in its canonical shape, or its parts do not belong together.
     MalformedExchange,
+    /// No complaint with that id.
+    UnknownComplaint,
+    /// A complaint or response is not in its canonical shape, or a field breaks its rules.
+    MalformedComplaint,
+    /// A complaint or response carries more evidence items than allowed.
+    TooManyEvidenceItems,
+    /// An evidence item (or a document's content) is larger than allowed.
+    EvidenceTooLarge,
+    /// The party is neither the claimant nor the respondent (of the case, or of the guarantee
+    /// the complaint is about).
+    NotAParty,
+    /// Only the respondent of a complaint may answer it.
+    NotRespondent,
+    /// The complaint's response deadline has passed (or its respondent was recorded as silent).
+    ResponseTooLate,
+    /// The complaint was answered already.
+    AlreadyAnswered,
+    /// The complaint was settled by the exchange protocol.
+    ComplaintSettled,
     /// Nothing with that index or id.
     NotFound,
     /// The key is revoked already.
@@ -81,7 +100,7 @@ pub enum ErrorCode {
     AlreadySettled,
     /// The guarantee is released already.
     AlreadyReleased,
-    /// The guarantee is not due for release.
+    /// The guarantee is not due for release (or a complaint's silence is not due yet).
     NotDue,
     /// A party with that name and role exists.
     PartyExists,
@@ -144,9 +163,14 @@ impl ErrorCode {
             | WrongNotary
             | BadM2
             | MalformedExchange
+            | UnknownComplaint
+            | MalformedComplaint
+            | TooManyEvidenceItems
+            | EvidenceTooLarge
             | NotFound
             | DataDir => true,
-            NotOriginator | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
+            NotOriginator | NotAParty | NotRespondent | ResponseTooLate | AlreadyAnswered
+            | ComplaintSettled | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
             | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
             | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
             | Overloaded | Unavailable | Setup | Internal => false,

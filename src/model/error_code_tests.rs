@@ -58,8 +58,13 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 12] = [
+        const CONFLICTS: [&str; 17] = [
             "not_originator",
+            "not_a_party",
+            "not_respondent",
+            "response_too_late",
+            "already_answered",
+            "complaint_settled",
             "key_revoked",
             "already_revoked",
             "bad_transition",
@@ -72,9 +77,12 @@ fn exit_classes_are_those_of_the_former_prefix_rule() {
             "forbidden",
             "unauthorized",
         ];
-        const INPUT: [&str; 10] = [
+        const INPUT: [&str; 13] = [
             "wrong_notary",
             "malformed_exchange",
+            "malformed_complaint",
+            "too_many_evidence_items",
+            "evidence_too_large",
             "crl_unparsable",
             "not_a_ca",
             "unsupported_key",
