@@ -3,6 +3,7 @@
 
 mod agreements;
 mod command;
+mod complaints;
 pub mod config;
 pub mod datadir;
 mod feed;
@@ -25,6 +26,10 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 pub use agreements::{AgreementView, NewAgreement};
+pub use complaints::{
+    CaseView, ComplaintAnswer, ComplaintLine, ComplaintRecord, Reader, SignedRead,
+    SILENCE_BATCH_MAX,
+};
 pub use feed::FeedEvent;
 pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
@@ -125,6 +130,14 @@ pub enum NotaryError {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller may not do this, with a specific code (`not_originator`).
+    #[error("{message}")]
+    Denied {
+        /// Wire code.
+        code: ErrorCode,
+        /// For humans.
+        message: String,
+    },
 }
 
 impl NotaryError {
@@ -161,7 +174,8 @@ impl NotaryError {
             NotaryError::BadRequest(_) => ErrorCode::BadRequest,
             NotaryError::Invalid { code, .. }
             | NotaryError::Unknown { code, .. }
-            | NotaryError::Conflict { code, .. } => *code,
+            | NotaryError::Conflict { code, .. }
+            | NotaryError::Denied { code, .. } => *code,
             NotaryError::Unauthorized(_) => ErrorCode::Unauthorized,
             NotaryError::Setup(_) => ErrorCode::Setup,
             NotaryError::Forbidden(_) => ErrorCode::Forbidden,

@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use super::complaints::ComplaintBook;
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::x509::CaRoot;
@@ -101,6 +102,8 @@ pub(crate) struct State {
     /// SHA-256 of a seller token -> seller id.
     pub tokens: HashMap<[u8; 32], String>,
     pub ledger: Ledger,
+    /// Every complaint's queue line, the open ones by deadline, and staged records.
+    pub complaints: ComplaintBook,
     pub pending: Pending,
 }
 
@@ -159,6 +162,7 @@ impl State {
             agreements: HashMap::new(),
             tokens: HashMap::new(),
             ledger: Ledger::new(),
+            complaints: ComplaintBook::load(store)?,
             pending: Pending::default(),
         };
         for (_, v) in store.scan_all(Cf::Parties)? {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ComplaintStatus;
 use crate::model::error_code::ErrorCode;
+use crate::model::exchange::WireTime;
 use crate::model::policy::Policy;
 
 /// How far a signed read request's `at` may be from the notary's clock, in seconds.
@@ -126,8 +127,8 @@ pub fn read_time_ok(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryEvent {
-    /// When.
-    pub at: DateTime<Utc>,
+    /// When (RFC 3339 UTC, milliseconds, on the wire).
+    pub at: WireTime,
     /// What.
     pub what: HistoryWhat,
     /// The party (filed, answered) or the operator (taken, note) who did it; none for the
@@ -182,9 +183,7 @@ impl HistoryEvent {
             HistoryWhat::Silent => "silent: the response deadline passed unanswered".into(),
             HistoryWhat::Settled => "settled by the exchange protocol".into(),
             HistoryWhat::Taken { previous: None } => format!("taken by {by}"),
-            HistoryWhat::Taken {
-                previous: Some(p),
-            } => format!("taken by {by} (from {p})"),
+            HistoryWhat::Taken { previous: Some(p) } => format!("taken by {by} (from {p})"),
             HistoryWhat::Note { text } => format!("note: {text}"),
         }
     }

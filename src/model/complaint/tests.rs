@@ -125,7 +125,10 @@ fn a_complaint_about_a_guarantee_names_no_tid() {
     let mut v = complaint();
     let obj = v.as_object_mut().expect("object");
     obj.remove("tid");
-    obj.insert("guarantee_id".into(), json!("01a21398-db61-72b8-94e2-0458a67f6f1f"));
+    obj.insert(
+        "guarantee_id".into(),
+        json!("01a21398-db61-72b8-94e2-0458a67f6f1f"),
+    );
     let c = parse(&v).expect("valid");
     assert_eq!(
         c.subject(),
@@ -384,8 +387,14 @@ fn the_read_request_signs_its_fields_canonically() {
     );
     assert!(read_time_ok(t0(), t0() + TimeDelta::seconds(READ_SKEW_S)));
     assert!(read_time_ok(t0(), t0() - TimeDelta::seconds(READ_SKEW_S)));
-    assert!(!read_time_ok(t0(), t0() + TimeDelta::seconds(READ_SKEW_S + 1)));
-    assert!(!read_time_ok(t0(), t0() - TimeDelta::seconds(READ_SKEW_S + 1)));
+    assert!(!read_time_ok(
+        t0(),
+        t0() + TimeDelta::seconds(READ_SKEW_S + 1)
+    ));
+    assert!(!read_time_ok(
+        t0(),
+        t0() - TimeDelta::seconds(READ_SKEW_S + 1)
+    ));
 }
 
 #[test]
@@ -439,7 +448,7 @@ fn the_status_machine_by_example() {
 #[test]
 fn history_lines() {
     let e = |what| HistoryEvent {
-        at: t0(),
+        at: crate::model::exchange::WireTime::new(t0()).expect("ms"),
         what,
         by: Some("alice".into()),
         log_index: None,
@@ -452,11 +461,14 @@ fn history_lines() {
         .line(),
         "taken by alice (from bob)"
     );
-    let note = e(HistoryWhat::Note { text: "call".into() });
+    let note = e(HistoryWhat::Note {
+        text: "call".into(),
+    });
     assert_eq!(note.line(), "note: call");
     assert!(note.is_note());
     let stored = serde_json::to_value(&note).expect("json");
     assert_eq!(stored["what"], json!({"event": "note", "text": "call"}));
+    assert_eq!(stored["at"], "2026-03-01T10:00:00.000Z");
 }
 
 fn event() -> impl Strategy<Value = CaseEvent> {

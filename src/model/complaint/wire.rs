@@ -13,8 +13,7 @@ use serde_json::Value;
 
 use super::{
     malformed, ComplaintError, ComplaintKind, DOCUMENT_CONTENT_LEN_MAX, DOCUMENT_NAME_LEN_MAX,
-    EVIDENCE_ITEMS_MAX, EVIDENCE_ITEM_LEN_MAX, ID_LEN_MAX, MEDIA_TYPE_LEN_MAX,
-    STATEMENT_LEN_MAX,
+    EVIDENCE_ITEMS_MAX, EVIDENCE_ITEM_LEN_MAX, ID_LEN_MAX, MEDIA_TYPE_LEN_MAX, STATEMENT_LEN_MAX,
 };
 use crate::model::canonical::{signing_bytes, to_canonical_json, CanonicalError};
 use crate::model::exchange::{Offer, Sha256Hex, Tid, WireTime, PARTY_ID_LEN_MAX};
@@ -281,7 +280,9 @@ fn expect_kind(got: &str, want: &str) -> Result<(), ComplaintError> {
         return Ok(());
     }
     let got: String = got.chars().take(64).collect();
-    Err(malformed(format!("expected a {want:?} envelope, got {got:?}")))
+    Err(malformed(format!(
+        "expected a {want:?} envelope, got {got:?}"
+    )))
 }
 
 /// `value` as a `T`, refused unless it is exactly the canonical shape of that `T`: nothing
@@ -439,8 +440,7 @@ fn evidence_id<E: EvidenceEnvelope>(
 
 fn check_document(index: usize, name: &str, media_type: &str) -> Result<(), ComplaintError> {
     let bad = |what: String| malformed(format!("evidence item {index}: {what}"));
-    if name.is_empty() || name.len() > DOCUMENT_NAME_LEN_MAX || name.chars().any(char::is_control)
-    {
+    if name.is_empty() || name.len() > DOCUMENT_NAME_LEN_MAX || name.chars().any(char::is_control) {
         return Err(bad(format!(
             "a document's name is 1 to {DOCUMENT_NAME_LEN_MAX} bytes without control characters"
         )));

@@ -1,0 +1,171 @@
+//! The complaints the sequencer keeps in memory: one queue line per complaint, the open ones by
+//! deadline (for the silence sweep), the digest of every complaint (a refiled complaint finds its
+//! receipt), and the records staged in the batch being built. Rebuilt from CF complaints at start,
+//! every record checked there; changed only by sequencer jobs, once everything is signed.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::ComplaintRecord;
+use crate::model::complaint::{ComplaintKind, ComplaintStatus};
+use crate::model::money::Money;
+use crate::notary::NotaryError;
+use crate::store::{Cf, Store};
+
+/// A complaint's line in the queue: what a listing shows and the sweep needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintLine {
+    /// Id.
+    pub complaint_id: String,
+    /// What it is about.
+    pub kind: ComplaintKind,
+    /// The claimant's party id.
+    pub claimant: String,
+    /// The respondent's party id.
+    pub respondent: String,
+    /// The exchange concerned.
+    pub tid: Option<String>,
+    /// The guarantee concerned.
+    pub guarantee_id: Option<String>,
+    /// Amount claimed.
+    pub amount: Money,
+    /// When the notary received it.
+    pub filed_at: DateTime<Utc>,
+    /// The respondent's deadline (inclusive).
+    pub response_deadline: DateTime<Utc>,
+    /// Where it stands.
+    pub status: ComplaintStatus,
+    /// The arbitrator working it.
+    pub taken_by: Option<String>,
+    /// The respondent filed a counter-claim.
+    pub counter_claim: bool,
+}
+
+impl ComplaintLine {
+    fn of(r: &ComplaintRecord) -> ComplaintLine {
+        let counter_claim = r
+            .response
+            .as_ref()
+            .is_some_and(|e| e.payload.get("counter_claim").is_some());
+        ComplaintLine {
+            complaint_id: r.complaint_id.clone(),
+            kind: r.kind,
+            claimant: r.claimant.clone(),
+            respondent: r.respondent.clone(),
+            tid: r.tid.clone(),
+            guarantee_id: r.guarantee_id.clone(),
+            amount: r.amount,
+            filed_at: r.filed_at,
+            response_deadline: r.response_deadline,
+            status: r.status,
+            taken_by: r.taken_by.clone(),
+            counter_claim,
+        }
+    }
+}
+
+/// The memory side of the complaints.
+#[derive(Default)]
+pub(crate) struct ComplaintBook {
+    by_digest: HashMap<String, String>,
+    lines: HashMap<String, ComplaintLine>,
+    open: BTreeSet<(DateTime<Utc>, String)>,
+    pending: HashMap<String, ComplaintRecord>,
+}
+
+impl ComplaintBook {
+    /// Reads every stored complaint, checking each record and that no digest is filed twice.
+    pub fn load(store: &Store) -> Result<ComplaintBook, NotaryError> {
+        let mut book = ComplaintBook::default();
+        for (key, raw) in store.scan_all(Cf::Complaints)? {
+            let r: ComplaintRecord = serde_json::from_slice(&raw)
+                .map_err(|e| NotaryError::Corrupt(format!("complaint record: {e}")))?;
+            if key != r.complaint_id.as_bytes() {
+                return Err(NotaryError::Corrupt(format!(
+                    "complaint {} is stored under another key",
+                    r.complaint_id
+                )));
+            }
+            r.check().map_err(NotaryError::Corrupt)?;
+            if book.by_digest.contains_key(&r.complaint_digest) {
+                return Err(NotaryError::Corrupt(format!(
+                    "complaint digest {} is filed twice",
+                    r.complaint_digest
+                )));
+            }
+            book.index(&r);
+        }
+        Ok(book)
+    }
+
+    /// The id of the complaint filed with this digest.
+    pub fn id_for_digest(&self, digest: &str) -> Option<&str> {
+        self.by_digest.get(digest).map(String::as_str)
+    }
+
+    /// The record staged for `id` in the batch being built.
+    pub fn pending(&self, id: &str) -> Option<&ComplaintRecord> {
+        self.pending.get(id)
+    }
+
+    /// Keeps a new or changed record, staged: its line, its place among the open cases, and the
+    /// record itself until [`ComplaintBook::committed`]. Refuses (a bug) a record whose status
+    /// and envelopes disagree, changing nothing.
+    pub fn put(&mut self, record: ComplaintRecord) -> Result<(), NotaryError> {
+        record.check().map_err(NotaryError::Bug)?;
+        if let Some(old) = self.lines.get(&record.complaint_id) {
+            self.open
+                .remove(&(old.response_deadline, old.complaint_id.clone()));
+        }
+        self.index(&record);
+        self.pending.insert(record.complaint_id.clone(), record);
+        Ok(())
+    }
+
+    /// The batch holding `id`'s record is durable: the store has it now.
+    pub fn committed(&mut self, id: &str) {
+        self.pending.remove(id);
+    }
+
+    fn index(&mut self, r: &ComplaintRecord) {
+        self.by_digest
+            .insert(r.complaint_digest.clone(), r.complaint_id.clone());
+        if r.status == ComplaintStatus::Open {
+            self.open
+                .insert((r.response_deadline, r.complaint_id.clone()));
+        }
+        self.lines
+            .insert(r.complaint_id.clone(), ComplaintLine::of(r));
+    }
+
+    /// Up to `limit` open complaints whose deadline passed before `now`, earliest first.
+    pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Vec<String> {
+        self.open
+            .iter()
+            .take_while(|(deadline, _)| *deadline < now)
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+
+    /// The queue: open and answered complaints by deadline, earliest first, then the silent and
+    /// settled ones, newest first; at most `limit`.
+    pub fn queue(&self, limit: usize) -> Vec<ComplaintLine> {
+        let waiting = |l: &ComplaintLine| {
+            matches!(l.status, ComplaintStatus::Open | ComplaintStatus::Answered)
+        };
+        let mut lines: Vec<&ComplaintLine> = self.lines.values().collect();
+        lines.sort_by(|a, b| {
+            waiting(b).cmp(&waiting(a)).then_with(|| {
+                if waiting(a) {
+                    (a.response_deadline, &a.complaint_id)
+                        .cmp(&(b.response_deadline, &b.complaint_id))
+                } else {
+                    (b.filed_at, &b.complaint_id).cmp(&(a.filed_at, &a.complaint_id))
+                }
+            })
+        });
+        lines.into_iter().take(limit).cloned().collect()
+    }
+}

@@ -1,0 +1,244 @@
+//! Filing a complaint: check it off the sequencer (form, notary, signature), then on the
+//! sequencer answer a refiled complaint with its receipt, or check the parties and what the
+//! complaint is about, set the deadline from the policy, and sign and log the receipt.
+//!
+//! Checks, first failure wins: `malformed_complaint` (and `too_many_evidence_items`,
+//! `evidence_too_large`, `bad_amount`), `wrong_notary`, the claimant's signature
+//! (`bad_signature`, `unknown_key`), then on the sequencer: a refiled complaint gets its receipt
+//! back; `key_revoked`, `unknown_party` (the respondent), and for a guarantee `unknown_guarantee`
+//! and `not_a_party` (the two parties are not its buyer and seller).
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::signer::{check_signature_count, find_signer, Signer};
+use super::{current, keep, ComplaintAnswer, ComplaintRecord};
+use crate::crypto::envelope::Envelope;
+use crate::model::complaint::{
+    response_deadline, Complaint, ComplaintStatus, ComplaintSubject, HistoryWhat,
+};
+use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
+use crate::model::policy::Policy;
+use crate::model::time::rfc3339_ms;
+use crate::notary::command::{sign_entry, Decision};
+use crate::notary::sequencer::StageCtx;
+use crate::notary::state::{GuaranteeRecord, State};
+use crate::notary::{Notary, NotaryError, Shared};
+use crate::store::Cf;
+
+/// A complaint that passed the checks needing no state but the key registry.
+pub(super) struct CheckedFiling {
+    complaint: Complaint<Envelope>,
+    envelope: Envelope,
+    signer: Signer,
+}
+
+impl Notary {
+    /// Files a claimant-signed `complaint` envelope: its receipt, or the receipt given when the
+    /// same complaint (by digest) was filed before.
+    pub async fn file_complaint(&self, envelope: Envelope) -> Result<ComplaintAnswer, NotaryError> {
+        let checked = self.check_filing(envelope)?;
+        let shared = self.shared.clone();
+        let filed = self
+            .command(move |ctx| stage_filing(&shared, ctx, checked))
+            .await?;
+        self.hand_on(filed).await
+    }
+
+    /// Where a filed complaint goes next. Today: back to the caller, `open`, to wait for the
+    /// respondent and an arbitrator.
+    ///
+    /// INTEGRATION POINT (fair exchange): a complaint about a stuck exchange that the protocol
+    /// can settle by itself is settled here, by resolving or aborting the exchange and then
+    /// calling [`Notary::settle_by_protocol`] with the token's log index.
+    async fn hand_on(&self, filed: ComplaintAnswer) -> Result<ComplaintAnswer, NotaryError> {
+        Ok(filed)
+    }
+
+    fn check_filing(&self, envelope: Envelope) -> Result<CheckedFiling, NotaryError> {
+        let complaint = Complaint::<Envelope>::parse(&envelope.kind, &envelope.payload)
+            .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
+        let named = complaint.payload().notary_key_id.as_str();
+        if named != self.identity().key_id {
+            return Err(NotaryError::invalid(
+                ErrorCode::WrongNotary,
+                format!("the complaint names notary key {named}, not this notary's"),
+            ));
+        }
+        check_signature_count(&envelope, "complaint")?;
+        let signer = find_signer(&self.shared, &envelope, &complaint.payload().claimant);
+        // Refused before it queues: no registered key signed, or no signature verifies.
+        signer.verified()?;
+        Ok(CheckedFiling {
+            complaint,
+            envelope,
+            signer,
+        })
+    }
+}
+
+/// The receipt answered for an earlier filing of the same complaint, if there was one.
+fn earlier_filing(
+    shared: &Shared,
+    st: &State,
+    digest: &str,
+) -> Result<Option<Decision<ComplaintAnswer>>, NotaryError> {
+    let Some(id) = st.complaints.id_for_digest(digest) else {
+        return Ok(None);
+    };
+    let (record, staged) = current(shared, st, id)?;
+    let answer = ComplaintAnswer::of(&record, &record.receipt)?;
+    Ok(Some(Decision::earlier(answer, staged)))
+}
+
+/// On the sequencer: replays an earlier filing, or checks the parties and the subject against
+/// the state, signs the receipt and keeps the new case.
+fn stage_filing(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    c: CheckedFiling,
+) -> Result<Decision<ComplaintAnswer>, NotaryError> {
+    let mut st = shared.state.lock();
+    if let Some(earlier) = earlier_filing(shared, &st, c.complaint.digest().as_str())? {
+        return Ok(earlier);
+    }
+    let p = c.complaint.payload();
+    let wrong_party = NotaryError::invalid(
+        ErrorCode::BadSignature,
+        "the complaint is signed by a key of another party than its claimant",
+    );
+    c.signer.expect(&st, &p.claimant, ctx.now, wrong_party)?;
+    for party in [&p.claimant, &p.respondent] {
+        if !st.parties.contains_key(party) {
+            return Err(NotaryError::unknown(
+                ErrorCode::UnknownParty,
+                "party",
+                party,
+            ));
+        }
+    }
+    let policy = policy_for(shared, &st, &c.complaint)?.clone();
+    let (record, entry) = sign_receipt(shared, ctx, &c, &policy)?;
+    let answer = ComplaintAnswer::of(&record, &record.receipt)?;
+    keep(shared, &mut st, record, Some(entry), answer)
+}
+
+/// The policy whose `complaint_response_time` applies: a guarantee's agreement recorded one;
+/// a complaint about an exchange takes the latest version of `[exchanges] policy`.
+fn policy_for<'a>(
+    shared: &Shared,
+    st: &'a State,
+    complaint: &Complaint<Envelope>,
+) -> Result<&'a Policy, NotaryError> {
+    let gid = match complaint.subject() {
+        ComplaintSubject::Exchange(_) => {
+            let id = &shared.config.exchanges.policy;
+            return st.policies.latest(id).ok_or_else(|| {
+                NotaryError::Setup(format!("[exchanges] policy {id:?} is not loaded"))
+            });
+        }
+        ComplaintSubject::Guarantee(gid) => gid,
+    };
+    let g = guarantee(shared, st, gid)?;
+    let p = complaint.payload();
+    let parties = [g.buyer_id.as_str(), g.seller_id.as_str()];
+    if !(parties.contains(&p.claimant.as_str()) && parties.contains(&p.respondent.as_str())) {
+        return Err(NotaryError::Denied {
+            code: ErrorCode::NotAParty,
+            message: format!("the claimant and the respondent are not the buyer and the seller of guarantee {gid}"),
+        });
+    }
+    let ag = st
+        .agreements
+        .get(&g.agreement_id)
+        .ok_or_else(|| NotaryError::Corrupt(format!("guarantee {gid} names no agreement")))?;
+    // Every stored agreement's policy is checked at start and policies are never dropped.
+    st.policies
+        .get(&ag.policy)
+        .ok_or_else(|| NotaryError::Bug(format!("policy of agreement {} not loaded", ag.id)))
+}
+
+/// The guarantee `gid`, staged or stored.
+fn guarantee(shared: &Shared, st: &State, gid: &str) -> Result<GuaranteeRecord, NotaryError> {
+    if let Some(g) = st.pending.guarantees.get(gid) {
+        return Ok(g.clone());
+    }
+    let raw = shared
+        .store
+        .get(Cf::Guarantees, gid.as_bytes())?
+        .ok_or_else(|| NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", gid))?;
+    serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(format!("guarantee {gid}: {e}")))
+}
+
+/// Signs the `complaint_receipt` and builds the new case's record; changes nothing.
+fn sign_receipt(
+    shared: &Shared,
+    ctx: &StageCtx,
+    c: &CheckedFiling,
+    policy: &Policy,
+) -> Result<(ComplaintRecord, crate::notary::sequencer::StagedEntry), NotaryError> {
+    let p = c.complaint.payload();
+    let id = uuid::Uuid::now_v7().to_string();
+    let deadline = response_deadline(ctx.now, policy);
+    let (tid, guarantee_id) = match c.complaint.subject() {
+        ComplaintSubject::Exchange(tid) => (Some(tid.as_str().to_string()), None),
+        ComplaintSubject::Guarantee(g) => (None, Some(g.clone())),
+    };
+    let mut payload = json!({
+        "complaint_id": id,
+        "complaint_digest": c.complaint.digest(),
+        "claimant": p.claimant,
+        "respondent": p.respondent,
+        "kind": p.kind,
+        "amount": p.amount,
+        "evidence_ids": c.complaint.evidence_ids(),
+        "received_at": rfc3339_ms(ctx.now),
+        "response_deadline": rfc3339_ms(deadline),
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "policy_digest": policy.digest,
+    });
+    match (&tid, &guarantee_id) {
+        (Some(t), _) => payload["tid"] = json!(t),
+        (_, Some(g)) => payload["guarantee_id"] = json!(g),
+        _ => {}
+    }
+    let (receipt, entry) = sign_entry(
+        &shared.notary_key,
+        ctx,
+        EntryKind::ComplaintReceipt,
+        payload,
+        None,
+    )?;
+    let mut record = ComplaintRecord {
+        complaint_id: id,
+        complaint_digest: c.complaint.digest().as_str().to_string(),
+        kind: p.kind,
+        claimant: p.claimant.clone(),
+        respondent: p.respondent.clone(),
+        tid,
+        guarantee_id,
+        amount: p.amount,
+        filed_at: ctx.now,
+        response_deadline: deadline,
+        policy: policy.reference(),
+        status: ComplaintStatus::Open,
+        complaint: c.envelope.clone(),
+        receipt,
+        response: None,
+        response_digest: None,
+        response_receipt: None,
+        silence: None,
+        taken_by: None,
+        history: Vec::new(),
+    };
+    record.push(
+        ctx.now,
+        HistoryWhat::Filed,
+        Some(p.claimant.clone()),
+        Some(ctx.index),
+    );
+    Ok((record, entry))
+}

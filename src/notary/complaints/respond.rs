@@ -1,0 +1,167 @@
+//! The respondent's answer: check it off the sequencer, then on the sequencer against the case,
+//! and sign and log a `complaint_response_receipt`.
+//!
+//! Checks, first failure wins: `malformed_complaint` (and the evidence and amount codes; also a
+//! response naming another complaint id than the route's), the signatures (`bad_signature`,
+//! `unknown_key`), then on the sequencer: `unknown_complaint`, `malformed_complaint` (it answers
+//! another version of the complaint: the digest differs); the same response again gets its
+//! receipt back; `not_respondent` (named or signed by another party than the respondent),
+//! `key_revoked`, then the case's state: `already_answered`, `response_too_late` (past the
+//! deadline, or recorded as silent), `complaint_settled`.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::signer::{check_signature_count, find_signer, Signer};
+use super::{current, keep, ComplaintAnswer, ComplaintRecord};
+use crate::crypto::envelope::Envelope;
+use crate::model::complaint::{transition, CaseEvent, HistoryWhat, Response};
+use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
+use crate::model::time::rfc3339_ms;
+use crate::notary::command::{sign_entry, Decision};
+use crate::notary::sequencer::StageCtx;
+use crate::notary::{Notary, NotaryError, Shared};
+
+/// A response that passed the checks needing no case.
+pub(super) struct CheckedResponse {
+    response: Response<Envelope>,
+    envelope: Envelope,
+    signer: Signer,
+}
+
+impl Notary {
+    /// Takes the respondent-signed `complaint_response` envelope to complaint `id`: its receipt,
+    /// or the receipt given when the same response (by digest) was taken before.
+    pub async fn respond_to_complaint(
+        &self,
+        id: &str,
+        envelope: Envelope,
+    ) -> Result<ComplaintAnswer, NotaryError> {
+        let response = Response::<Envelope>::parse(&envelope.kind, &envelope.payload)
+            .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
+        let answered = &response.payload().complaint_id;
+        if answered != id {
+            return Err(NotaryError::invalid(
+                ErrorCode::MalformedComplaint,
+                format!("the response answers complaint {answered:?}, not {id:?}"),
+            ));
+        }
+        check_signature_count(&envelope, "response")?;
+        let signer = find_signer(&self.shared, &envelope, &response.payload().respondent);
+        signer.verified()?;
+        let checked = CheckedResponse {
+            response,
+            envelope,
+            signer,
+        };
+        let shared = self.shared.clone();
+        self.command(move |ctx| stage_response(&shared, ctx, checked))
+            .await
+    }
+}
+
+fn not_respondent(record: &ComplaintRecord) -> NotaryError {
+    NotaryError::Denied {
+        code: ErrorCode::NotRespondent,
+        message: format!(
+            "only the respondent of complaint {} may answer it",
+            record.complaint_id
+        ),
+    }
+}
+
+/// On the sequencer: checks the response against the case, then signs the receipt and records
+/// the answer.
+fn stage_response(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    c: CheckedResponse,
+) -> Result<Decision<ComplaintAnswer>, NotaryError> {
+    let mut st = shared.state.lock();
+    let p = c.response.payload();
+    let (record, staged) = current(shared, &st, &p.complaint_id)?;
+    if p.complaint_digest.as_str() != record.complaint_digest {
+        return Err(NotaryError::invalid(
+            ErrorCode::MalformedComplaint,
+            "the response's complaint_digest is not the complaint's (see its receipt)",
+        ));
+    }
+    if record.response_digest.as_deref() == Some(c.response.digest().as_str()) {
+        let receipt = record
+            .response_receipt
+            .as_ref()
+            .ok_or_else(|| NotaryError::Bug("answered without a receipt".into()))?;
+        return Ok(Decision::earlier(
+            ComplaintAnswer::of(&record, receipt)?,
+            staged,
+        ));
+    }
+    if p.respondent != record.respondent {
+        return Err(not_respondent(&record));
+    }
+    c.signer
+        .expect(&st, &record.respondent, ctx.now, not_respondent(&record))?;
+    let status = transition(
+        record.status,
+        record.response_deadline,
+        ctx.now,
+        CaseEvent::Response,
+    )
+    .map_err(|e| NotaryError::Conflict {
+        code: e.code(),
+        message: format!("complaint {}: {e}", record.complaint_id),
+    })?;
+    let (record, entry) = sign_answer(shared, ctx, &c, record, status)?;
+    let receipt = record
+        .response_receipt
+        .clone()
+        .ok_or_else(|| NotaryError::Bug("answered without a receipt".into()))?;
+    let answer = ComplaintAnswer::of(&record, &receipt)?;
+    keep(shared, &mut st, record, Some(entry), answer)
+}
+
+/// Signs the `complaint_response_receipt` and returns the case as answered; changes nothing.
+fn sign_answer(
+    shared: &Shared,
+    ctx: &StageCtx,
+    c: &CheckedResponse,
+    mut record: ComplaintRecord,
+    status: crate::model::complaint::ComplaintStatus,
+) -> Result<(ComplaintRecord, crate::notary::sequencer::StagedEntry), NotaryError> {
+    let p = c.response.payload();
+    let mut payload = json!({
+        "complaint_id": record.complaint_id,
+        "complaint_digest": record.complaint_digest,
+        "response_digest": c.response.digest(),
+        "claimant": record.claimant,
+        "respondent": record.respondent,
+        "evidence_ids": c.response.evidence_ids(),
+        "received_at": rfc3339_ms(ctx.now),
+        "response_deadline": rfc3339_ms(record.response_deadline),
+    });
+    if let Some(counter) = &p.counter_claim {
+        payload["counter_claim"] = json!({"kind": counter.kind, "amount": counter.amount});
+    }
+    let (receipt, entry) = sign_entry(
+        &shared.notary_key,
+        ctx,
+        EntryKind::ComplaintResponseReceipt,
+        payload,
+        None,
+    )?;
+    record.status = status;
+    record.response = Some(c.envelope.clone());
+    record.response_digest = Some(c.response.digest().as_str().to_string());
+    record.response_receipt = Some(receipt);
+    let counter_claim = p.counter_claim.is_some();
+    let by = Some(record.respondent.clone());
+    record.push(
+        ctx.now,
+        HistoryWhat::Answered { counter_claim },
+        by,
+        Some(ctx.index),
+    );
+    Ok((record, entry))
+}

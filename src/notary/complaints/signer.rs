@@ -1,0 +1,188 @@
+//! Who signed a complaint or a response, and who reads a case.
+//!
+//! Reading is authenticated by a signed read request rather than a per-case secret
+//! (docs/design.md, "Reading a case"): the party signs `complaint_read` {complaint_id, at} with a
+//! registered key and sends `key_id`, `at` and the signature in the query. Nothing secret is
+//! stored or handed over, the respondent can read a case it has not answered with the key it
+//! already has, a revoked key stops reading at once, and a captured URL reads one case for at
+//! most [`READ_SKEW_S`] seconds either side of its `at`.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+
+use crate::crypto::envelope::{Envelope, SIGNATURES_MAX};
+use crate::model::complaint::{read_time_ok, ReadRequest, READ_SKEW_S};
+use crate::model::error_code::ErrorCode;
+use crate::model::exchange::WireTime;
+use crate::model::registry::{KeyRecord, KeyStanding};
+use crate::model::time::rfc3339_ms;
+use crate::notary::state::State;
+use crate::notary::{NotaryError, Shared};
+
+/// What the notary found about the signatures on a party's envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Signer {
+    /// A registered key of `party_id` signed, and its signature verifies.
+    Verified {
+        /// The key.
+        key_id: String,
+        /// Its owner.
+        party_id: String,
+    },
+    /// A registered key is named, but no signature by one verifies.
+    BadSignature,
+    /// No signature by a registered key.
+    UnknownKey,
+}
+
+impl Signer {
+    /// The verified key and its owner, or the refusal: `unknown_key`, `bad_signature`.
+    pub(super) fn verified(&self) -> Result<(&str, &str), NotaryError> {
+        match self {
+            Signer::Verified { key_id, party_id } => Ok((key_id, party_id)),
+            Signer::UnknownKey => Err(NotaryError::invalid(
+                ErrorCode::UnknownKey,
+                "no signature by a key registered with this notary",
+            )),
+            Signer::BadSignature => Err(NotaryError::invalid(
+                ErrorCode::BadSignature,
+                "the signature does not verify",
+            )),
+        }
+    }
+
+    /// The signer as `party` must be: verified, `other_party` when a key of another party
+    /// signed, and the key in good standing at `now`.
+    pub(super) fn expect(
+        &self,
+        st: &State,
+        party: &str,
+        now: DateTime<Utc>,
+        other_party: NotaryError,
+    ) -> Result<(), NotaryError> {
+        let (key_id, party_id) = self.verified()?;
+        if party_id != party {
+            return Err(other_party);
+        }
+        match st.keys.get(key_id) {
+            Some(k) if k.standing_at(now) == KeyStanding::Good => Ok(()),
+            _ => Err(NotaryError::invalid(
+                ErrorCode::KeyRevoked,
+                format!("key {key_id} is revoked (or its certificate out of validity)"),
+            )),
+        }
+    }
+}
+
+/// The raw Ed25519 key of a registered key record.
+fn verifying_key(k: &KeyRecord) -> Option<VerifyingKey> {
+    let raw: [u8; 32] = hex::decode(&k.public_key).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&raw).ok()
+}
+
+/// Checks the signatures on `env`, preferring keys of `party`: the first registered key whose
+/// signature verifies. Keys are looked up under the lock; signatures are checked outside it.
+pub(super) fn find_signer(shared: &Shared, env: &Envelope, party: &str) -> Signer {
+    let mut candidates: Vec<(String, String, Option<VerifyingKey>)> = {
+        let st = shared.state.lock();
+        env.signer_key_ids()
+            .take(SIGNATURES_MAX)
+            .filter_map(|kid| st.keys.get(kid))
+            .map(|k| (k.key_id.clone(), k.party_id.clone(), verifying_key(k)))
+            .collect()
+    };
+    if candidates.is_empty() {
+        return Signer::UnknownKey;
+    }
+    candidates.sort_by_key(|(_, owner, _)| owner != party);
+    candidates
+        .into_iter()
+        .find_map(|(key_id, party_id, vk)| {
+            env.verify_by(&vk?).ok()?;
+            Some(Signer::Verified { key_id, party_id })
+        })
+        .unwrap_or(Signer::BadSignature)
+}
+
+/// An envelope from a party carries 1 to [`SIGNATURES_MAX`] signatures.
+pub(super) fn check_signature_count(env: &Envelope, what: &str) -> Result<(), NotaryError> {
+    if env.signatures.is_empty() {
+        return Err(NotaryError::invalid(
+            ErrorCode::BadSignature,
+            format!("the {what} carries no signature"),
+        ));
+    }
+    if env.signatures.len() > SIGNATURES_MAX {
+        return Err(NotaryError::invalid(
+            ErrorCode::MalformedComplaint,
+            format!("the {what} carries more than {SIGNATURES_MAX} signatures"),
+        ));
+    }
+    Ok(())
+}
+
+/// A signed read request, as it arrives in the query of `GET /v1/complaints/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedRead {
+    /// The reader's registered key.
+    pub key_id: String,
+    /// When it signed (RFC 3339 UTC, milliseconds).
+    pub at: String,
+    /// Ed25519 signature over the `complaint_read` signing bytes, base64url without padding.
+    pub sig: String,
+}
+
+fn unauthorized(message: impl Into<String>) -> NotaryError {
+    NotaryError::Unauthorized(message.into())
+}
+
+/// The party that signed `read` for complaint `id`, checked at `now`: the time, the key, the
+/// signature. Whether that party may read the case is the caller's next check.
+pub(super) fn read_by(
+    shared: &Shared,
+    id: &str,
+    read: &SignedRead,
+    now: DateTime<Utc>,
+) -> Result<String, NotaryError> {
+    let at = WireTime::try_from(read.at.clone()).map_err(|e| unauthorized(format!("at: {e}")))?;
+    if !read_time_ok(at.at(), now) {
+        return Err(unauthorized(format!(
+            "the read was signed for {}, the notary's clock says {}: sign it again (at most \
+             {READ_SKEW_S} s apart)",
+            read.at,
+            rfc3339_ms(now)
+        )));
+    }
+    let key = shared
+        .state
+        .lock()
+        .keys
+        .get(&read.key_id)
+        .cloned()
+        .ok_or_else(|| unauthorized("key_id is not a key registered with this notary"))?;
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(read.sig.as_bytes())
+        .ok()
+        .and_then(|raw| Signature::from_slice(&raw).ok())
+        .ok_or_else(|| unauthorized("sig must be 64 bytes, base64url without padding"))?;
+    let msg = ReadRequest {
+        complaint_id: id.to_string(),
+        at,
+    }
+    .signing_bytes()
+    .map_err(|e| NotaryError::Bug(e.to_string()))?;
+    let verified = verifying_key(&key).is_some_and(|vk| vk.verify(&msg, &sig).is_ok());
+    if !verified {
+        return Err(unauthorized(
+            "the signature does not verify for this complaint id and time",
+        ));
+    }
+    if key.standing_at(now) != KeyStanding::Good {
+        return Err(NotaryError::invalid(
+            ErrorCode::KeyRevoked,
+            format!("key {} is revoked", key.key_id),
+        ));
+    }
+    Ok(key.party_id)
+}

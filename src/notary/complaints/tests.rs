@@ -1,0 +1,610 @@
+//! Complaints against the notary library with a controlled clock: filing, refiling, answering,
+//! silence, settlement by the protocol, the arbitrators' acts, reading, refusals that change
+//! nothing, and a restart.
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ed25519_dalek::{Signer as _, SigningKey};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::model::complaint::ReadRequest;
+use crate::model::money::Currency;
+use crate::model::registry::Role;
+use crate::notary::datadir::DataDir;
+use crate::notary::fixture::{make_deal, request};
+use crate::notary::{KeyInput, Notary, SequencerThread};
+
+struct World {
+    _tmp: tempfile::TempDir,
+    dir: DataDir,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+}
+
+struct Party {
+    id: String,
+    key: SigningKey,
+}
+
+impl World {
+    async fn new() -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::new(tmp.path().join("data"));
+        Notary::init(&dir, "t").await.expect("init");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+            .single()
+            .expect("t0");
+        World {
+            _tmp: tmp,
+            dir,
+            clock: Arc::new(Mutex::new(t0)),
+        }
+    }
+
+    fn open(&self) -> (Notary, SequencerThread) {
+        let c = self.clock.clone();
+        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
+            .expect("open")
+    }
+
+    fn advance(&self, d: Duration) {
+        *self.clock.lock().expect("clock") += d;
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        *self.clock.lock().expect("clock")
+    }
+}
+
+async fn party(n: &Notary, name: &str, seed: u8) -> Party {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let p = n
+        .register_party(name, Role::Buyer, None)
+        .await
+        .expect("party");
+    n.add_key(
+        &p.party.id,
+        KeyInput::Raw(key.verifying_key().to_bytes()),
+        None,
+    )
+    .await
+    .expect("key");
+    Party {
+        id: p.party.id,
+        key,
+    }
+}
+
+fn eur(minor: i64) -> Money {
+    Money {
+        minor,
+        currency: Currency::parse("EUR").expect("EUR"),
+    }
+}
+
+fn tid() -> String {
+    "ab".repeat(32)
+}
+
+fn payload(n: &Notary, claimant: &Party, respondent: &str, subject: (&str, String)) -> Value {
+    let mut p = json!({
+        "kind": "non_delivery",
+        "claimant": claimant.id,
+        "respondent": respondent,
+        "amount": eur(12_000),
+        "statement": "Paid on 1 March, nothing arrived.",
+        "evidence": [{"type": "document", "sha256": "cd".repeat(32), "name": "invoice.pdf",
+                      "media_type": "application/pdf"}],
+        "notary_key_id": n.identity().key_id,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    p[subject.0] = json!(subject.1);
+    p
+}
+
+fn sign(kind: &str, payload: Value, key: &SigningKey) -> Envelope {
+    Envelope::sign(kind, payload, key).expect("sign")
+}
+
+fn response(record: &CaseView, by: &Party, statement: &str) -> Envelope {
+    let p = json!({
+        "complaint_id": record.complaint_id,
+        "complaint_digest": record.receipt.payload["complaint_digest"],
+        "respondent": by.id,
+        "statement": statement,
+        "evidence": [],
+        "created_at": "2026-03-02T09:00:00.000Z",
+    });
+    sign("complaint_response", p, &by.key)
+}
+
+fn read(id: &str, by: &Party, at: DateTime<Utc>) -> Reader {
+    let at = crate::model::exchange::WireTime::new(at).expect("ms");
+    let msg = ReadRequest {
+        complaint_id: id.into(),
+        at,
+    }
+    .signing_bytes()
+    .expect("bytes");
+    Reader::Party(SignedRead {
+        key_id: crate::crypto::keys::key_id(&by.key.verifying_key()),
+        at: String::from(at),
+        sig: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(by.key.sign(&msg).to_bytes()),
+    })
+}
+
+fn code(r: Result<impl std::fmt::Debug, NotaryError>) -> ErrorCode {
+    r.expect_err("refused").code()
+}
+
+/// Files a complaint by `a` against `b` about the exchange `tid()`; returns the case.
+async fn filed(n: &Notary, a: &Party, b: &Party) -> CaseView {
+    let env = sign("complaint", payload(n, a, &b.id, ("tid", tid())), &a.key);
+    let answer = n.file_complaint(env).await.expect("filed");
+    n.complaint(&answer.complaint_id, &Reader::Arbitrator)
+        .expect("read")
+}
+
+#[tokio::test]
+async fn a_complaint_gets_a_logged_receipt_and_refiling_gets_the_same_bytes() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
+    let first = n.file_complaint(env.clone()).await.expect("filed");
+    assert_eq!(first.status, ComplaintStatus::Open);
+    let receipt = first.receipt().expect("receipt");
+    assert_eq!(receipt.kind, "complaint_receipt");
+    let p = &receipt.payload;
+    assert_eq!(p["complaint_id"], first.complaint_id.as_str());
+    assert_eq!(p["claimant"], a.id.as_str());
+    assert_eq!(p["respondent"], b.id.as_str());
+    assert_eq!(p["tid"], tid());
+    assert!(p.get("guarantee_id").is_none());
+    assert_eq!(p["received_at"], "2026-03-01T10:00:00.000Z");
+    // semper-consumer: complaint_response_time 72h.
+    assert_eq!(p["response_deadline"], "2026-03-04T10:00:00.000Z");
+    assert_eq!(p["policy_id"], "semper-consumer");
+    assert_eq!(p["evidence_ids"], json!(["cd".repeat(32)]));
+    let index = p["log_index"].as_u64().expect("log_index");
+    let entry: Value = serde_json::from_slice(&n.entry(index).expect("entry")).expect("json");
+    assert_eq!(entry["body"], serde_json::to_value(&receipt).expect("env"));
+    let size = n.log_size();
+    w.advance(Duration::hours(1));
+    let again = n.file_complaint(env).await.expect("refiled");
+    assert_eq!(again.body, first.body);
+    assert_eq!(n.log_size(), size, "a refiling signs nothing");
+}
+
+#[tokio::test]
+async fn the_respondent_answers_once_in_time_and_nobody_else_can() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b, c) = (
+        party(&n, "ann", 1).await,
+        party(&n, "bob", 2).await,
+        party(&n, "cy", 3).await,
+    );
+    let case = filed(&n, &a, &b).await;
+    let id = case.complaint_id.clone();
+    let size = n.log_size();
+    // A stranger, naming itself or the respondent.
+    assert_eq!(
+        code(n.respond_to_complaint(&id, response(&case, &c, "me")).await),
+        ErrorCode::NotRespondent
+    );
+    let mut forged = response(&case, &b, "as bob");
+    forged = sign("complaint_response", forged.payload, &c.key);
+    assert_eq!(
+        code(n.respond_to_complaint(&id, forged).await),
+        ErrorCode::NotRespondent
+    );
+    // The claimant cannot answer its own complaint either.
+    assert_eq!(
+        code(n.respond_to_complaint(&id, response(&case, &a, "me")).await),
+        ErrorCode::NotRespondent
+    );
+    assert_eq!(n.log_size(), size);
+    w.advance(Duration::hours(72)); // the deadline itself is still in time
+    let answer = response(&case, &b, "Shipped on 2 March.");
+    let first = n
+        .respond_to_complaint(&id, answer.clone())
+        .await
+        .expect("answered");
+    assert_eq!(first.status, ComplaintStatus::Answered);
+    let r = first.receipt().expect("receipt");
+    assert_eq!(r.kind, "complaint_response_receipt");
+    assert_eq!(
+        r.payload["complaint_digest"],
+        case.receipt.payload["complaint_digest"]
+    );
+    assert_eq!(r.payload["received_at"], "2026-03-04T10:00:00.000Z");
+    let again = n.respond_to_complaint(&id, answer).await.expect("repeat");
+    assert_eq!(again.body, first.body);
+    assert_eq!(
+        code(
+            n.respond_to_complaint(&id, response(&case, &b, "Second thoughts."))
+                .await
+        ),
+        ErrorCode::AlreadyAnswered
+    );
+    let view = n.complaint(&id, &Reader::Arbitrator).expect("read");
+    assert_eq!(view.status, ComplaintStatus::Answered);
+    assert!(view.response.is_some());
+    // An answered case is never marked silent.
+    w.advance(Duration::days(30));
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
+}
+
+#[tokio::test]
+async fn silence_is_signed_and_logged_once_the_deadline_passes() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let case = filed(&n, &a, &b).await;
+    w.advance(Duration::hours(72));
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
+    w.advance(Duration::milliseconds(1));
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 1);
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
+    let view = n
+        .complaint(&case.complaint_id, &Reader::Arbitrator)
+        .expect("read");
+    assert_eq!(view.status, ComplaintStatus::Silent);
+    let s = view.silence.clone().expect("silence");
+    assert_eq!(s.kind, "complaint_silence");
+    s.verify_by(&n.shared.notary_key.verifying_key())
+        .expect("signed");
+    assert_eq!(
+        s.payload["receipt_log_index"],
+        case.receipt.payload["log_index"]
+    );
+    assert_eq!(s.payload["recorded_at"], "2026-03-04T10:00:00.001Z");
+    let entry: Value = serde_json::from_slice(
+        &n.entry(s.payload["log_index"].as_u64().expect("index"))
+            .expect("entry"),
+    )
+    .expect("json");
+    assert_eq!(entry["kind"], "complaint_silence");
+    assert_eq!(
+        code(
+            n.respond_to_complaint(&case.complaint_id, response(&case, &b, "late"))
+                .await
+        ),
+        ErrorCode::ResponseTooLate
+    );
+    let last = view.history.last().expect("history");
+    assert_eq!(last.what, HistoryWhat::Silent);
+}
+
+#[tokio::test]
+async fn a_late_response_is_refused_even_before_the_sweep() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let case = filed(&n, &a, &b).await;
+    w.advance(Duration::hours(73));
+    let (lines, now) = n.complaints(10);
+    assert!(crate::model::complaint::overdue(
+        lines[0].status,
+        lines[0].response_deadline,
+        now
+    ));
+    assert_eq!(
+        code(
+            n.respond_to_complaint(&case.complaint_id, response(&case, &b, "late"))
+                .await
+        ),
+        ErrorCode::ResponseTooLate
+    );
+}
+
+#[tokio::test]
+async fn settled_by_the_protocol_the_case_takes_no_answer_and_no_silence() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let case = filed(&n, &a, &b).await;
+    let size = n.log_size();
+    let view = n
+        .settle_by_protocol(&case.complaint_id, 5)
+        .await
+        .expect("settled");
+    assert_eq!(view.status, ComplaintStatus::Settled);
+    let last = view.history.last().expect("event");
+    assert_eq!(
+        (&last.what, last.log_index),
+        (&HistoryWhat::Settled, Some(5))
+    );
+    assert_eq!(
+        n.log_size(),
+        size,
+        "the exchange token is the signed statement"
+    );
+    assert_eq!(
+        code(n.settle_by_protocol(&case.complaint_id, 6).await),
+        ErrorCode::ComplaintSettled
+    );
+    assert_eq!(
+        code(
+            n.respond_to_complaint(&case.complaint_id, response(&case, &b, "x"))
+                .await
+        ),
+        ErrorCode::ComplaintSettled
+    );
+    w.advance(Duration::days(4));
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let size = n.log_size();
+    let good = payload(&n, &a, &b.id, ("tid", tid()));
+    let mut unsigned = sign("complaint", good.clone(), &a.key);
+    unsigned.signatures.clear();
+    let mut other_notary = good.clone();
+    other_notary["notary_key_id"] = json!("00".repeat(32));
+    let stranger = SigningKey::from_bytes(&[9; 32]);
+    let cases = [
+        (unsigned, ErrorCode::BadSignature),
+        (
+            sign("complaint", good.clone(), &b.key),
+            ErrorCode::BadSignature,
+        ),
+        (
+            sign("complaint", good.clone(), &stranger),
+            ErrorCode::UnknownKey,
+        ),
+        (
+            sign("complaint", other_notary, &a.key),
+            ErrorCode::WrongNotary,
+        ),
+        (
+            sign(
+                "complaint",
+                payload(&n, &a, "nobody", ("tid", tid())),
+                &a.key,
+            ),
+            ErrorCode::UnknownParty,
+        ),
+        (
+            sign("complaint", payload(&n, &a, &a.id, ("tid", tid())), &a.key),
+            ErrorCode::MalformedComplaint,
+        ),
+        (
+            sign(
+                "complaint",
+                payload(
+                    &n,
+                    &a,
+                    &b.id,
+                    (
+                        "guarantee_id",
+                        "01900000-0000-7000-8000-000000000000".into(),
+                    ),
+                ),
+                &a.key,
+            ),
+            ErrorCode::UnknownGuarantee,
+        ),
+        (
+            sign("order", good.clone(), &a.key),
+            ErrorCode::MalformedComplaint,
+        ),
+    ];
+    for (env, want) in cases {
+        assert_eq!(code(n.file_complaint(env).await), want);
+    }
+    let kid = crate::crypto::keys::key_id(&a.key.verifying_key());
+    n.revoke_key(&kid, "lost", None).await.expect("revoked");
+    let size_revoked = n.log_size();
+    assert_eq!(size_revoked, size + 1);
+    assert_eq!(
+        code(n.file_complaint(sign("complaint", good, &a.key)).await),
+        ErrorCode::KeyRevoked
+    );
+    assert_eq!(n.log_size(), size_revoked);
+    assert!(n.complaints(10).0.is_empty());
+}
+
+#[tokio::test]
+async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let deal = make_deal(
+        &n,
+        "bob",
+        SigningKey::from_bytes(&[7; 32]),
+        "sally",
+        "semper-business",
+        None,
+    )
+    .await
+    .expect("deal");
+    let g = n
+        .request_guarantee(
+            request(
+                "r-1",
+                &deal.agreement_id,
+                &deal.seller_id,
+                &deal.buyer_key,
+                eur(12_000),
+                b"chairs",
+            ),
+            &deal.seller_id,
+        )
+        .await
+        .expect("guarantee");
+    let gid = g.envelope().expect("env").payload["guarantee_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let seller_key = SigningKey::from_bytes(&[8; 32]);
+    n.add_key(
+        &deal.seller_id,
+        KeyInput::Raw(seller_key.verifying_key().to_bytes()),
+        None,
+    )
+    .await
+    .expect("seller key");
+    let seller = Party {
+        id: deal.seller_id.clone(),
+        key: seller_key,
+    };
+    let env = sign(
+        "complaint",
+        payload(&n, &seller, &deal.buyer_id, ("guarantee_id", gid.clone())),
+        &seller.key,
+    );
+    let answer = n.file_complaint(env).await.expect("filed");
+    let p = answer.receipt().expect("receipt").payload;
+    assert_eq!(p["guarantee_id"], gid.as_str());
+    assert_eq!(p["policy_id"], "semper-business");
+    let c = party(&n, "cy", 3).await;
+    let env = sign(
+        "complaint",
+        payload(&n, &c, &deal.buyer_id, ("guarantee_id", gid)),
+        &c.key,
+    );
+    assert_eq!(code(n.file_complaint(env).await), ErrorCode::NotAParty);
+}
+
+#[tokio::test]
+async fn parties_read_their_own_cases_by_a_fresh_signed_read() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b, c) = (
+        party(&n, "ann", 1).await,
+        party(&n, "bob", 2).await,
+        party(&n, "cy", 3).await,
+    );
+    let case = filed(&n, &a, &b).await;
+    let id = &case.complaint_id;
+    n.note_complaint(id, "alice", "called bob")
+        .await
+        .expect("note");
+    for p in [&a, &b] {
+        let v = n.complaint(id, &read(id, p, w.now())).expect("read");
+        assert_eq!(v.status, ComplaintStatus::Open);
+        assert!(
+            v.history.iter().all(|h| !h.is_note()),
+            "parties see no notes"
+        );
+    }
+    assert_eq!(
+        code(n.complaint(id, &read(id, &c, w.now()))),
+        ErrorCode::NotAParty
+    );
+    let stale = w.now() - Duration::seconds(301);
+    assert_eq!(
+        code(n.complaint(id, &read(id, &a, stale))),
+        ErrorCode::Unauthorized
+    );
+    let Reader::Party(mut other) = read("another-id", &a, w.now()) else {
+        unreachable!()
+    };
+    other.key_id = crate::crypto::keys::key_id(&a.key.verifying_key());
+    assert_eq!(
+        code(n.complaint(id, &Reader::Party(other))),
+        ErrorCode::Unauthorized,
+        "a read signed for another case"
+    );
+    assert_eq!(
+        code(n.complaint("no-such-case", &read("no-such-case", &a, w.now()))),
+        ErrorCode::UnknownComplaint
+    );
+    let full = n.complaint(id, &Reader::Arbitrator).expect("arbitrator");
+    assert!(full.history.iter().any(HistoryEvent::is_note));
+}
+
+#[tokio::test]
+async fn arbitrators_take_cases_and_add_notes() {
+    let w = World::new().await;
+    let (n, _t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let case = filed(&n, &a, &b).await;
+    let id = &case.complaint_id;
+    let size = n.log_size();
+    let v = n.take_complaint(id, "alice").await.expect("take");
+    assert_eq!(v.taken_by.as_deref(), Some("alice"));
+    let again = n.take_complaint(id, "alice").await.expect("again");
+    assert_eq!(
+        again.history.len(),
+        v.history.len(),
+        "taking twice changes nothing"
+    );
+    let v = n.take_complaint(id, "bert").await.expect("take over");
+    assert_eq!(
+        v.history.last().map(HistoryEvent::line).as_deref(),
+        Some("taken by bert (from alice)")
+    );
+    assert_eq!(
+        code(n.note_complaint(id, "bert", "  ").await),
+        ErrorCode::BadRequest
+    );
+    let v = n
+        .note_complaint(id, "bert", "asked for the invoice")
+        .await
+        .expect("note");
+    assert_eq!(
+        v.history.last().map(|h| (h.line(), h.by.clone())),
+        Some(("note: asked for the invoice".into(), Some("bert".into())))
+    );
+    assert_eq!(n.log_size(), size, "desk acts sign nothing");
+    assert_eq!(
+        code(n.take_complaint("nope", "bert").await),
+        ErrorCode::UnknownComplaint
+    );
+    let (lines, _) = n.complaints(10);
+    assert_eq!(lines[0].taken_by.as_deref(), Some("bert"));
+}
+
+#[tokio::test]
+async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
+    let w = World::new().await;
+    let (n, t) = w.open();
+    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
+    let first = n.file_complaint(env.clone()).await.expect("filed");
+    let mut second = payload(&n, &a, &b.id, ("tid", tid()));
+    second["created_at"] = json!("2026-03-01T09:30:00.000Z");
+    let other = n
+        .file_complaint(sign("complaint", second, &a.key))
+        .await
+        .expect("second complaint");
+    let other_view = n
+        .complaint(&other.complaint_id, &Reader::Arbitrator)
+        .expect("read");
+    n.respond_to_complaint(&other.complaint_id, response(&other_view, &b, "no"))
+        .await
+        .expect("answered");
+    drop(n);
+    t.join();
+    let (n, _t) = w.open();
+    assert_eq!(
+        n.file_complaint(env).await.expect("refiled").body,
+        first.body
+    );
+    let (lines, _) = n.complaints(10);
+    let statuses: Vec<_> = lines
+        .iter()
+        .map(|l| (l.complaint_id.clone(), l.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (first.complaint_id.clone(), ComplaintStatus::Open),
+            (other.complaint_id.clone(), ComplaintStatus::Answered),
+        ],
+        "both wait, by deadline"
+    );
+    assert!(lines[1].counter_claim == false);
+    w.advance(Duration::days(4));
+    assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 1);
+}
