@@ -63,7 +63,7 @@ impl Running {
 }
 
 /// Opens the data dir and starts the HTTP API, the admin socket and the sweep that releases
-/// expired guarantees.
+/// expired guarantees and records silent respondents.
 pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failure> {
     let dir = DataDir::new(data);
     if !dir.exists() {
@@ -137,7 +137,8 @@ fn serve_admin(
     })
 }
 
-/// Releases expired guarantees every `agreements.expiry_scan_s`, until `stopped` turns true.
+/// Releases expired guarantees and records silent respondents (complaints past their response
+/// deadline) every `agreements.expiry_scan_s`, until `stopped` turns true.
 fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
     let every = Duration::from_secs(u64::from(notary.config().agreements.expiry_scan_s));
     tokio::spawn(async move {
@@ -152,6 +153,11 @@ fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHand
                 Ok(0) => {}
                 Ok(n) => tracing::info!("released {n} expired guarantees"),
                 Err(e) => tracing::warn!("expiry sweep: {e}"),
+            }
+            match notary.mark_silent_complaints().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("recorded {n} silent respondents"),
+                Err(e) => tracing::warn!("complaint sweep: {e}"),
             }
         }
     })
