@@ -192,6 +192,10 @@ pub struct Identity {
     pub timestamp_policy: String,
     /// Declared timestamp accuracy.
     pub timestamp_accuracy_ms: u32,
+    /// X25519 public key (raw 32 bytes, base64) item-for-receipt senders seal the item key to.
+    pub escrow_public_key: String,
+    /// The HPKE suite of the escrow (`crypto::escrow::ESCROW_SUITE`).
+    pub escrow_suite: String,
 }
 
 struct Shared {
@@ -207,6 +211,8 @@ struct Shared {
     #[allow(dead_code)] // TEMPORARY: ticked by the exchange commands (issue 9 in progress)
     exchange_rate: rate::RateMeter,
     notary_key: ed25519_dalek::SigningKey,
+    #[allow(dead_code)] // used by the exchange commands (opens item-for-receipt escrows)
+    escrow_key: crate::crypto::escrow::EscrowSecretKey,
     state: state::StateCell,
     clock: Clock,
 }
@@ -311,6 +317,8 @@ impl Notary {
             tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
             timestamp_policy: m.config.timestamp.policy_oid.clone(),
             timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
+            escrow_public_key: m.escrow_key.public_key().to_base64(),
+            escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
         };
         let book = policies::load(dir, &m.config, &store)?;
         let roots = policies::load_ca_roots(dir, &m.config)?;
@@ -338,6 +346,7 @@ impl Notary {
             guarantee_rate: rate::RateMeter::default(),
             exchange_rate: rate::RateMeter::default(),
             notary_key: m.notary_key,
+            escrow_key: m.escrow_key,
             state: state::StateCell::new(st),
             clock,
         };
