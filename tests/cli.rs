@@ -58,6 +58,85 @@ fn serve_refuses_keys_readable_by_others() {
     );
 }
 
+/// The raw X25519 public key of a PEM private key, as `openssl pkey -pubout` derives it.
+fn openssl_x25519_public_b64(data: &DataDir, key: &str) -> String {
+    use base64::Engine;
+    let o = run_in(
+        &data.path,
+        "openssl",
+        &["pkey", "-in", key, "-pubout", "-outform", "DER"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(o.stdout.len(), 44, "X25519 SubjectPublicKeyInfo");
+    base64::engine::general_purpose::STANDARD.encode(&o.stdout[12..])
+}
+
+#[test]
+fn init_makes_the_escrow_key_and_the_notary_publishes_it() {
+    let data = DataDir::init();
+    let key = data.path.join("keys/escrow.x25519.pem");
+    let mode = std::fs::metadata(&key)
+        .expect("escrow key")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
+    let srv = Server::start(&data);
+    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
+    assert_eq!(status, 200);
+    let id = json(&body);
+    assert_eq!(id["escrow_public_key"], public.as_str(), "{id}");
+    assert_eq!(
+        id["escrow_suite"],
+        "HPKE base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305"
+    );
+}
+
+#[test]
+fn a_data_dir_without_an_escrow_key_gains_one_at_start() {
+    // A data dir made before fair exchange has no escrow key.
+    let data = DataDir::init();
+    let key = data.path.join("keys/escrow.x25519.pem");
+    std::fs::remove_file(&key).expect("rm escrow key");
+    let mut child = std::process::Command::new(notar_bin())
+        .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
+        .env("NOTAR_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn notar serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let first = std::io::BufRead::lines(std::io::BufReader::new(stderr))
+        .map_while(Result::ok)
+        .next()
+        .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first.contains("escrow.x25519.pem") && first.contains("made one"),
+        "{first}"
+    );
+    let mode = std::fs::metadata(&key)
+        .expect("escrow key")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    // Made once: the next start reads it and publishes it.
+    let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
+    let srv = Server::start(&data);
+    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["escrow_public_key"], public.as_str());
+    drop(srv);
+    // Loose permissions are refused, as for the other keys.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let o = notar(&["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("escrow.x25519.pem"), "{}", text(&o));
+}
+
 #[test]
 fn serve_without_a_data_dir_says_to_init() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -29,6 +29,7 @@ pub async fn init(data: &Path, name: &str) -> Result<(), Failure> {
     println!("initialised {}", data.display());
     println!("notary key id   {}", id.key_id);
     println!("checkpoint key  {}", id.checkpoint_vkey);
+    println!("escrow key      {} (X25519)", id.escrow_public_key);
     println!("TSA root        {}", dir.root_cert_path().display());
     Ok(())
 }

@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 
 use super::config::{Config, ConfigError};
+use crate::crypto::escrow::{EscrowError, EscrowSecretKey};
 use crate::crypto::keys::{self, KeyError};
 use crate::crypto::pki::{self, PkiError};
+use crate::crypto::zeroize::Zeroizing;
 
 /// Default TSA policy OID: the one from OpenSSL's sample configuration. A notary in production
 /// puts its own registered policy OID in `notar.toml`.
@@ -57,6 +59,14 @@ pub enum DataDirError {
         /// What is wrong.
         source: KeyError,
     },
+    /// The escrow key file does not parse.
+    #[error("{path}: {source}")]
+    EscrowKey {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: EscrowError,
+    },
     /// The TSA certificate chain could not be made or read.
     #[error("TSA certificates: {0}")]
     Pki(#[from] PkiError),
@@ -86,6 +96,8 @@ pub struct Material {
     pub config: Config,
     /// Signs everything but RFC 3161 tokens.
     pub notary_key: SigningKey,
+    /// Opens the fair-exchange escrows sealed to the notary (HPKE, X25519).
+    pub escrow_key: EscrowSecretKey,
     /// PKCS#8 PEM of the TSA's P-256 key.
     pub tsa_key_pem: String,
     /// TSA certificate, PEM.
@@ -115,6 +127,11 @@ impl DataDir {
     /// `keys/notary.ed25519.pem`.
     pub fn notary_key_path(&self) -> PathBuf {
         self.keys_dir().join("notary.ed25519.pem")
+    }
+    /// `keys/escrow.x25519.pem`: the X25519 key fair-exchange escrows are sealed to. Losing it
+    /// means the escrows made for this notary can never be opened.
+    pub fn escrow_key_path(&self) -> PathBuf {
+        self.keys_dir().join("escrow.x25519.pem")
     }
     /// `keys/tsa.p256.pem`.
     pub fn tsa_key_path(&self) -> PathBuf {
@@ -172,8 +189,14 @@ impl DataDir {
             path: self.notary_key_path(),
             source,
         })?;
+        let escrow_key = EscrowSecretKey::generate();
         let pki = pki::generate_tsa_pki(name, now, 3650)?;
         write_new(&self.notary_key_path(), notary_pem.as_bytes(), 0o600)?;
+        write_new(
+            &self.escrow_key_path(),
+            escrow_key.to_pem().as_bytes(),
+            0o600,
+        )?;
         write_new(&self.tsa_key_path(), pki.tsa_key_pem.as_bytes(), 0o600)?;
         write_new(&self.tsa_cert_path(), pki.tsa_cert_pem.as_bytes(), 0o644)?;
         write_new(&self.root_cert_path(), pki.root_cert_pem.as_bytes(), 0o644)?;
@@ -187,15 +210,18 @@ impl DataDir {
         Ok(Material {
             config,
             notary_key,
+            escrow_key,
             tsa_key_pem: pki.tsa_key_pem,
             tsa_cert_pem: pki.tsa_cert_pem,
             root_cert_pem: pki.root_cert_pem,
         })
     }
 
-    /// Checks permissions and reads config and keys.
+    /// Checks permissions and reads config and keys. A data dir made before fair exchange has no
+    /// escrow key: it gains one here (logged once, as a warning).
     pub fn load(&self) -> Result<Material, DataDirError> {
         self.check_permissions()?;
+        let escrow_key = self.load_or_add_escrow_key()?;
         let text = read(&self.config_path())?;
         let config = Config::parse(&text).map_err(|source| DataDirError::Config {
             path: self.config_path(),
@@ -211,22 +237,43 @@ impl DataDir {
         Ok(Material {
             config,
             notary_key,
+            escrow_key,
             tsa_key_pem: read(&self.tsa_key_path())?,
             tsa_cert_pem: read(&self.tsa_cert_path())?,
             root_cert_pem: read(&self.root_cert_path())?,
         })
     }
 
+    /// Reads the escrow key, or makes and writes one (mode 0600) when the file does not exist.
+    fn load_or_add_escrow_key(&self) -> Result<EscrowSecretKey, DataDirError> {
+        let path = self.escrow_key_path();
+        if !path.exists() {
+            let key = EscrowSecretKey::generate();
+            write_new(&path, key.to_pem().as_bytes(), 0o600)?;
+            tracing::warn!(
+                "{}: this data dir had no escrow key (made by an earlier notar); made one, back it up with the other keys",
+                path.display()
+            );
+            return Ok(key);
+        }
+        let pem = Zeroizing::new(read(&path)?);
+        EscrowSecretKey::from_pem(&pem).map_err(|source| DataDirError::EscrowKey { path, source })
+    }
+
     /// Refuses a data dir, keys dir or key file that group or others can access. The one
     /// exception: the data dir may grant its group search (`0710`), so that arbitrators in that
-    /// group can reach `admin.sock` without being able to list or read anything.
+    /// group can reach `admin.sock` without being able to list or read anything. The escrow key
+    /// is checked when it exists (a data dir from before fair exchange gains it at load).
     pub fn check_permissions(&self) -> Result<(), DataDirError> {
-        for (path, forbidden, want) in [
+        let escrow = self.escrow_key_path();
+        let escrow = escrow.exists().then_some((escrow, 0o077, 0o600));
+        let fixed = [
             (self.root.clone(), 0o067, 0o710),
             (self.keys_dir(), 0o077, 0o700),
             (self.notary_key_path(), 0o077, 0o600),
             (self.tsa_key_path(), 0o077, 0o600),
-        ] {
+        ];
+        for (path, forbidden, want) in fixed.into_iter().chain(escrow) {
             let meta = fs::metadata(&path).map_err(|source| DataDirError::Io {
                 path: path.clone(),
                 source,

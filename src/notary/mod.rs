@@ -6,6 +6,7 @@ mod command;
 mod complaints;
 pub mod config;
 pub mod datadir;
+mod exchanges;
 mod feed;
 pub mod fixture;
 mod guarantees;
@@ -29,6 +30,9 @@ pub use agreements::{AgreementView, NewAgreement};
 pub use complaints::{
     CaseView, ComplaintAnswer, ComplaintLine, ComplaintRecord, Reader, SignedRead,
     SILENCE_BATCH_MAX,
+};
+pub use exchanges::{
+    DecisionRecord, ExchangeAnswer, ExchangeRecord, ExchangeView, EXCHANGE_LIST_MAX,
 };
 pub use feed::FeedEvent;
 pub use guarantees::{
@@ -206,6 +210,10 @@ pub struct Identity {
     pub timestamp_policy: String,
     /// Declared timestamp accuracy.
     pub timestamp_accuracy_ms: u32,
+    /// X25519 public key (raw 32 bytes, base64) item-for-receipt senders seal the item key to.
+    pub escrow_public_key: String,
+    /// The HPKE suite of the escrow (`crypto::escrow::ESCROW_SUITE`).
+    pub escrow_suite: String,
 }
 
 struct Shared {
@@ -218,9 +226,9 @@ struct Shared {
     started_at: DateTime<Utc>,
     stamp_rate: rate::RateMeter,
     guarantee_rate: rate::RateMeter,
-    #[allow(dead_code)] // TEMPORARY: ticked by the exchange commands (issue 9 in progress)
     exchange_rate: rate::RateMeter,
     notary_key: ed25519_dalek::SigningKey,
+    escrow_key: crate::crypto::escrow::EscrowSecretKey,
     state: state::StateCell,
     clock: Clock,
 }
@@ -325,10 +333,18 @@ impl Notary {
             tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
             timestamp_policy: m.config.timestamp.policy_oid.clone(),
             timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
+            escrow_public_key: m.escrow_key.public_key().to_base64(),
+            escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
         };
         let book = policies::load(dir, &m.config, &store)?;
         let roots = policies::load_ca_roots(dir, &m.config)?;
         let new_policies = book.unlogged;
+        if book.book.latest(&m.config.exchanges.policy).is_none() {
+            return Err(NotaryError::Setup(format!(
+                "notar.toml [exchanges] policy = {:?}: no such policy in the policy dir",
+                m.config.exchanges.policy
+            )));
+        }
         let st = state::State::load(&store, book.book, roots)?;
         let core = Core::load(
             store.clone(),
@@ -352,6 +368,7 @@ impl Notary {
             guarantee_rate: rate::RateMeter::default(),
             exchange_rate: rate::RateMeter::default(),
             notary_key: m.notary_key,
+            escrow_key: m.escrow_key,
             state: state::StateCell::new(st),
             clock,
         };

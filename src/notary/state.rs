@@ -7,15 +7,17 @@
 //! `pending` holds what staged-but-not-yet-durable commands wrote, so that a later command in the
 //! same batch sees it; each command's finish removes its own entries once the batch is on disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
 use super::complaints::ComplaintBook;
+use super::exchanges::load_book;
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::x509::CaRoot;
+use crate::model::exchange::Exchanges;
 use crate::model::ledger::{Ledger, Reservation};
 use crate::model::money::Money;
 use crate::model::policy::PolicyBook;
@@ -90,6 +92,8 @@ pub(crate) struct Pending {
     pub requests: HashMap<Vec<u8>, StoredAnswer>,
     pub orders: HashMap<Vec<u8>, String>,
     pub guarantees: HashMap<String, GuaranteeRecord>,
+    /// Tids whose decision is staged, not yet durable: a repeat waits for the batch.
+    pub exchanges: HashSet<String>,
 }
 
 /// Everything the sequencer decides with.
@@ -104,6 +108,8 @@ pub(crate) struct State {
     pub ledger: Ledger,
     /// Every complaint's queue line, the open ones by deadline, and staged records.
     pub complaints: ComplaintBook,
+    /// Every exchange the notary has seen, and its decision.
+    pub exchanges: Exchanges,
     pub pending: Pending,
 }
 
@@ -163,6 +169,7 @@ impl State {
             tokens: HashMap::new(),
             ledger: Ledger::new(),
             complaints: ComplaintBook::load(store)?,
+            exchanges: load_book(store)?,
             pending: Pending::default(),
         };
         for (_, v) in store.scan_all(Cf::Parties)? {
