@@ -41,11 +41,16 @@ fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 pub(super) async fn json_body(body: Body) -> Result<Value, ApiError> {
-    let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
+    json_body_limited(body, BODY_LEN_MAX).await
+}
+
+/// A JSON body of at most `len_max` bytes (`body_too_large` past it); an empty body is `null`.
+pub(super) async fn json_body_limited(body: Body, len_max: usize) -> Result<Value, ApiError> {
+    let bytes = to_bytes(body, len_max).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             HttpCode::BodyTooLarge,
-            format!("request bodies are at most {BODY_LEN_MAX} bytes"),
+            format!("request bodies are at most {len_max} bytes"),
         )
     })?;
     if bytes.is_empty() {

@@ -5,6 +5,7 @@
 //! at `GET /v1/openapi.json` cannot drift apart.
 
 pub mod admin;
+mod complaints;
 mod error;
 mod exchanges;
 mod guarantees;
@@ -25,6 +26,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use complaints::{ComplaintReceiptAnswer, COMPLAINT_BODY_LEN_MAX};
 pub use error::{ApiCode, ApiError, ErrorBody, ErrorDetail, HttpCode};
 pub use guarantees::GuaranteeDecision;
 
@@ -85,6 +87,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exchanges::abort))
         .routes(routes!(exchanges::resolve))
         .routes(routes!(exchanges::get_one))
+        .routes(routes!(complaints::file))
+        .routes(routes!(complaints::respond))
+        .routes(routes!(complaints::read))
         .routes(routes!(notary_identity))
         .routes(routes!(log_routes::checkpoint))
         .routes(routes!(log_routes::inclusion))

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{render, SELLER_TOKEN};
 
 /// The public routes built so far (docs/design.md §8 names them), and this document's own.
-const ROUTES: [(&str, &str); 18] = [
+const ROUTES: [(&str, &str); 21] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),
     ("get", "/v1/notary"),
@@ -25,6 +25,9 @@ const ROUTES: [(&str, &str); 18] = [
     ("post", "/v1/exchanges/abort"),
     ("post", "/v1/exchanges/resolve"),
     ("get", "/v1/exchanges/{tid}"),
+    ("post", "/v1/complaints"),
+    ("post", "/v1/complaints/{id}/response"),
+    ("get", "/v1/complaints/{id}"),
     ("get", "/v1/openapi.json"),
     ("get", "/healthz"),
     ("get", "/metrics"),

@@ -135,9 +135,10 @@ fn policy_for<'a>(
     let gid = match complaint.subject() {
         ComplaintSubject::Exchange(_) => {
             let id = &shared.config.exchanges.policy;
-            return st.policies.latest(id).ok_or_else(|| {
-                NotaryError::Setup(format!("[exchanges] policy {id:?} is not loaded"))
-            });
+            return st
+                .policies
+                .latest(id)
+                .ok_or_else(|| NotaryError::Bug(format!("[exchanges] policy {id} is not loaded")));
         }
         ComplaintSubject::Guarantee(gid) => gid,
     };

@@ -133,26 +133,31 @@ pub struct SignedRead {
     pub sig: String,
 }
 
-fn unauthorized(message: impl Into<String>) -> NotaryError {
-    NotaryError::Unauthorized(message.into())
+fn bad_read(code: ErrorCode, message: impl Into<String>) -> NotaryError {
+    NotaryError::invalid(code, message)
 }
 
-/// The party that signed `read` for complaint `id`, checked at `now`: the time, the key, the
-/// signature. Whether that party may read the case is the caller's next check.
+/// The party that signed `read` for complaint `id`, checked at `now`: the time (`bad_request`),
+/// the key (`unknown_key`, `key_revoked`), the signature (`bad_signature`). Whether that party may
+/// read the case is the caller's next check.
 pub(super) fn read_by(
     shared: &Shared,
     id: &str,
     read: &SignedRead,
     now: DateTime<Utc>,
 ) -> Result<String, NotaryError> {
-    let at = WireTime::try_from(read.at.clone()).map_err(|e| unauthorized(format!("at: {e}")))?;
+    let at = WireTime::try_from(read.at.clone())
+        .map_err(|e| bad_read(ErrorCode::BadRequest, format!("at: {e}")))?;
     if !read_time_ok(at.at(), now) {
-        return Err(unauthorized(format!(
-            "the read was signed for {}, the notary's clock says {}: sign it again (at most \
+        return Err(bad_read(
+            ErrorCode::BadRequest,
+            format!(
+                "the read was signed for {}, the notary's clock says {}: sign it again (at most \
              {READ_SKEW_S} s apart)",
-            read.at,
-            rfc3339_ms(now)
-        )));
+                read.at,
+                rfc3339_ms(now)
+            ),
+        ));
     }
     let key = shared
         .state
@@ -160,12 +165,22 @@ pub(super) fn read_by(
         .keys
         .get(&read.key_id)
         .cloned()
-        .ok_or_else(|| unauthorized("key_id is not a key registered with this notary"))?;
+        .ok_or_else(|| {
+            bad_read(
+                ErrorCode::UnknownKey,
+                "key_id is not a key registered with this notary",
+            )
+        })?;
     let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(read.sig.as_bytes())
         .ok()
         .and_then(|raw| Signature::from_slice(&raw).ok())
-        .ok_or_else(|| unauthorized("sig must be 64 bytes, base64url without padding"))?;
+        .ok_or_else(|| {
+            bad_read(
+                ErrorCode::BadSignature,
+                "sig must be 64 bytes, base64url without padding",
+            )
+        })?;
     let msg = ReadRequest {
         complaint_id: id.to_string(),
         at,
@@ -174,7 +189,8 @@ pub(super) fn read_by(
     .map_err(|e| NotaryError::Bug(e.to_string()))?;
     let verified = verifying_key(&key).is_some_and(|vk| vk.verify(&msg, &sig).is_ok());
     if !verified {
-        return Err(unauthorized(
+        return Err(bad_read(
+            ErrorCode::BadSignature,
             "the signature does not verify for this complaint id and time",
         ));
     }

@@ -504,7 +504,7 @@ async fn parties_read_their_own_cases_by_a_fresh_signed_read() {
     let stale = w.now() - Duration::seconds(301);
     assert_eq!(
         code(n.complaint(id, &read(id, &a, stale))),
-        ErrorCode::Unauthorized
+        ErrorCode::BadRequest
     );
     let Reader::Party(mut other) = read("another-id", &a, w.now()) else {
         unreachable!()
@@ -512,7 +512,7 @@ async fn parties_read_their_own_cases_by_a_fresh_signed_read() {
     other.key_id = crate::crypto::keys::key_id(&a.key.verifying_key());
     assert_eq!(
         code(n.complaint(id, &Reader::Party(other))),
-        ErrorCode::Unauthorized,
+        ErrorCode::BadSignature,
         "a read signed for another case"
     );
     assert_eq!(
