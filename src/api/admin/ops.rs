@@ -1,10 +1,11 @@
 //! The admin operations: one `match` routes every [`Op`] to its handler (so a new operation
 //! without one does not compile). The handlers translate the request, call the notary and shape
 //! the reply: those on the log and timestamps are here, the registry and ledger ones in
-//! `ops_ledger`.
+//! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`.
 
 use base64::Engine;
 
+use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
 use super::proto::{
@@ -96,10 +97,12 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::LedgerFeed { limit } => ledger::feed(notary, limit),
         Op::Policies => Ok(ledger::policies(notary)),
         Op::Exchanges { limit } => exchanges::exchanges(notary, limit),
-        Op::Complaints { .. }
-        | Op::ComplaintShow { .. }
-        | Op::ComplaintTake { .. }
-        | Op::ComplaintNote { .. } => not_built_yet(),
+        Op::Complaints { limit } => cases::complaints(notary, limit),
+        Op::ComplaintShow { complaint_id } => cases::show(notary, &complaint_id),
+        Op::ComplaintTake { complaint_id } => cases::take(notary, operator, &complaint_id).await,
+        Op::ComplaintNote { complaint_id, text } => {
+            cases::note(notary, operator, &complaint_id, &text).await
+        }
     }
 }
 
@@ -221,10 +224,4 @@ fn entry_item(index: u64, raw: Vec<u8>) -> EntryItem {
             raw,
         },
     }
-}
-
-// TEMPORARY (issue 9 in progress): replaced by the exchange and complaint handlers before the
-// issue is closed.
-fn not_built_yet() -> OpResult {
-    Err(ErrorBody::new(ErrorCode::Unavailable, "not built yet"))
 }

@@ -43,7 +43,7 @@ pub struct ComplaintLine {
 }
 
 impl ComplaintLine {
-    fn of(r: &ComplaintRecord) -> ComplaintLine {
+    pub(super) fn of(r: &ComplaintRecord) -> ComplaintLine {
         let counter_claim = r
             .response
             .as_ref()

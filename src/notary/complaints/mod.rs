@@ -220,12 +220,16 @@ pub struct CaseView {
     /// Parties do not see the arbitrators' notes.
     #[schema(value_type = Vec<Object>)]
     pub history: Vec<HistoryEvent>,
+    /// The case's queue line (for the admin protocol; not sent over HTTP).
+    #[serde(skip)]
+    pub line: ComplaintLine,
 }
 
 impl CaseView {
     fn of(r: ComplaintRecord, now: DateTime<Utc>, notes: bool) -> CaseView {
         use crate::model::time::rfc3339_ms;
         CaseView {
+            line: ComplaintLine::of(&r),
             overdue: crate::model::complaint::overdue(r.status, r.response_deadline, now),
             complaint_id: r.complaint_id,
             status: r.status,
