@@ -68,6 +68,29 @@ impl Client {
         Self::body(resp).await
     }
 
+    /// `method` `path`, with a JSON body if given: the status and the body, whatever the
+    /// status (for callers that read the error's code).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        json: Option<Vec<u8>>,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let mut req = self.http.request(method.clone(), self.url(path));
+        if let Some(body) = json {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("{method} {}", self.url(path)))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.context("reading the answer")?.to_vec();
+        Ok((status, bytes))
+    }
+
     async fn body(resp: reqwest::Response) -> anyhow::Result<Vec<u8>> {
         let status = resp.status();
         let bytes = resp.bytes().await.context("reading the answer")?.to_vec();

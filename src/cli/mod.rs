@@ -5,6 +5,7 @@ mod admin_client;
 mod agreement_cmd;
 mod bench;
 mod client;
+mod complaint_cmd;
 mod envelope_verify;
 mod log_cmd;
 mod order_cmd;
@@ -82,6 +83,9 @@ pub enum Command {
     Agreement(agreement_cmd::AgreementArgs),
     /// Revoke a key by hand, or import a CA's CRL (admin socket of a running notary).
     Revoke(party_cmd::RevokeArgs),
+    /// Complaints: a party files, answers and reads them over HTTP (signed with its key);
+    /// arbitrators list, take and annotate cases on the admin socket.
+    Complaint(complaint_cmd::ComplaintArgs),
     /// The buyer's side: sign an order for a guarantee request (offline).
     Order(order_cmd::OrderArgs),
     /// Load generator: guarantees per second and latency on a new notary.
@@ -200,6 +204,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agreement(args) => agreement_cmd::run(&cli.data, args).await,
         Command::Revoke(args) => party_cmd::revoke(&cli.data, args).await,
         Command::Order(args) => order_cmd::run(args),
+        Command::Complaint(args) => complaint_cmd::run(&cli.data, args).await,
         Command::Bench(args) => bench::run(&cli.data, args).await,
     }
 }

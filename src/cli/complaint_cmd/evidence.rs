@@ -1,0 +1,128 @@
+//! `--evidence FILE`: a signed JSON envelope goes in whole, an RFC 3161 reply (`.tsr`) as its
+//! DER, any other file by its SHA-256, name and media type (its bytes stay with the party).
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::cli::{Classify, Failure};
+use crate::crypto::envelope::Envelope;
+use crate::model::complaint::EVIDENCE_ITEM_LEN_MAX;
+
+/// Largest file read whole to see whether it is an envelope or a token.
+const SNIFF_LEN_MAX: u64 = EVIDENCE_ITEM_LEN_MAX as u64;
+
+/// The evidence item for the file at `path`.
+pub(super) fn item(path: &Path) -> Result<Value, Failure> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()?
+        .len();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if len <= SNIFF_LEN_MAX {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .usage()?;
+        if matches!(ext.as_str(), "tsr" | "tst") {
+            let token = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            return Ok(json!({"type": "rfc3161_token", "token": token}));
+        }
+        if let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) {
+            return Ok(json!({"type": "envelope", "envelope": envelope}));
+        }
+    }
+    document(path, &ext)
+}
+
+/// A document by digest: SHA-256 of its bytes (read in chunks, whatever its size).
+fn document(path: &Path, ext: &str) -> Result<Value, Failure> {
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))
+            .usage()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into());
+    Ok(json!({
+        "type": "document",
+        "sha256": hex::encode(hasher.finalize()),
+        "name": name,
+        "media_type": media_type(ext),
+    }))
+}
+
+/// The media type of a file by its extension; `application/octet-stream` when unknown.
+fn media_type(ext: &str) -> &'static str {
+    match ext {
+        "pdf" => "application/pdf",
+        "txt" | "text" => "text/plain",
+        "md" => "text/markdown",
+        "html" | "htm" => "text/html",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "eml" => "message/rfc822",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_become_the_right_kind_of_item() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+        let env = Envelope::sign("order", json!({"a": 1}), &key).expect("sign");
+        let env_path = dir.path().join("order.json");
+        std::fs::write(&env_path, serde_json::to_vec(&env).expect("json")).expect("write");
+        let v = item(&env_path).expect("item");
+        assert_eq!(v["type"], "envelope");
+        assert_eq!(v["envelope"], serde_json::to_value(&env).expect("env"));
+
+        let tsr = dir.path().join("doc.tsr");
+        std::fs::write(&tsr, [0x30, 0x00]).expect("write");
+        assert_eq!(
+            item(&tsr).expect("item"),
+            json!({"type": "rfc3161_token", "token": "MAA="})
+        );
+
+        let doc = dir.path().join("Invoice.PDF");
+        std::fs::write(&doc, b"invoice").expect("write");
+        assert_eq!(
+            item(&doc).expect("item"),
+            json!({"type": "document", "name": "Invoice.PDF", "media_type": "application/pdf",
+                   "sha256": hex::encode(Sha256::digest(b"invoice"))})
+        );
+        // JSON that is not an envelope is a document.
+        let other = dir.path().join("notes.json");
+        std::fs::write(&other, b"{\"a\": 1}").expect("write");
+        assert_eq!(item(&other).expect("item")["type"], "document");
+        assert!(item(&dir.path().join("missing")).is_err());
+    }
+}
