@@ -1,0 +1,605 @@
+//! Complaints against the real `notar serve` (docs/design.md §6.4, "Complaints"; §10 invariants 2,
+//! 5, 6): filing with a receipt checked whole (signature against `/v1/notary`, every field, the
+//! same envelope at its `log_index`), refiling for the same bytes, answering once and in time,
+//! who may answer and read, silence under a policy with a two-second response time, and bad input
+//! that changes nothing. The parties' side runs through `notar complaint` for part of the way, the
+//! arbitrators' through `notar complaint list|take|note`.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use der::pem::LineEnding;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::{Signer, VerifyingKey};
+use notar::crypto::envelope::Envelope;
+use notar::model::canonical::to_canonical_json;
+use notar::model::complaint::ReadRequest;
+use notar::model::exchange::WireTime;
+use serde_json::{json, Value};
+use util::exchange::{contract_m1, sha256_hex, Party};
+use util::ledger::*;
+use util::*;
+
+struct World {
+    data: DataDir,
+    srv: Server,
+    admin: Admin,
+    notary: VerifyingKey,
+    notary_kid: String,
+    ann: Party,
+    bob: Party,
+    cy: Party,
+}
+
+/// A server (after `prepare` changed the fresh data dir) with three parties: ann complains about
+/// bob; cy is a stranger to the case.
+fn world_with(prepare: impl FnOnce(&DataDir)) -> World {
+    let data = DataDir::init();
+    prepare(&data);
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (ann, bob, cy) = (
+        admin.party("ann", "buyer"),
+        admin.party("bob", "seller"),
+        admin.party("cy", "buyer"),
+    );
+    let notary = notary_key(&srv.url);
+    World {
+        notary_kid: notar::crypto::keys::key_id(&notary),
+        data,
+        srv,
+        admin,
+        notary,
+        ann,
+        bob,
+        cy,
+    }
+}
+
+fn world() -> World {
+    world_with(|_| {})
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// `{"error":{"code","message"}}` with this status and code.
+fn assert_error(got: &(u16, Vec<u8>), status: u16, code: &str) {
+    let text = String::from_utf8_lossy(&got.1).to_string();
+    assert_eq!(got.0, status, "want {status} {code}: {text}");
+    let v = json(&got.1);
+    assert_eq!(keys(&v), ["error"], "{text}");
+    assert_eq!(v["error"]["code"], code, "{text}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+}
+
+impl World {
+    /// ann's complaint about bob over the exchange of `m1` (m1 among the evidence).
+    fn claim(&self, m1: &Envelope, tid: &str) -> Value {
+        json!({
+            "kind": "non_delivery",
+            "claimant": self.ann.id,
+            "respondent": self.bob.id,
+            "tid": tid,
+            "amount": {"minor": 12000, "currency": "EUR"},
+            "statement": "Signed on 1 March; bob never countersigned.",
+            "evidence": [
+                {"type": "envelope", "envelope": m1},
+                {"type": "document", "sha256": sha256_hex(b"contract.pdf"), "name": "contract.pdf",
+                 "media_type": "application/pdf"},
+            ],
+            "notary_key_id": self.notary_kid,
+            "created_at": "2026-03-01T09:00:00.000Z",
+        })
+    }
+
+    fn post(&self, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        post(&self.srv.url, path, None, body)
+    }
+
+    fn post_env(&self, path: &str, env: &Envelope) -> (u16, Vec<u8>) {
+        self.post(path, &serde_json::to_vec(env).expect("json"))
+    }
+
+    /// `GET /v1/complaints/{id}` with a read signed by `p` now.
+    fn read(&self, id: &str, p: &Party) -> (u16, Vec<u8>) {
+        let at = WireTime::new(notar::model::time::truncate_ms(chrono::Utc::now())).expect("ms");
+        let msg = ReadRequest {
+            complaint_id: id.into(),
+            at,
+        }
+        .signing_bytes()
+        .expect("bytes");
+        let sig =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p.key.sign(&msg).to_bytes());
+        let kid = notar::crypto::keys::key_id(&p.key.verifying_key());
+        let path = format!(
+            "/v1/complaints/{id}?key_id={kid}&at={}&sig={sig}",
+            String::from(at)
+        );
+        get(&self.srv.url, &path, None)
+    }
+
+    fn log_size(&self) -> u64 {
+        log_size(&self.srv.url)
+    }
+
+    /// A 201 `{"complaint_id","receipt"}` whose receipt is a notary-signed `kind`, in the log at
+    /// its `log_index`; returns the receipt.
+    fn receipt(&self, got: &(u16, Vec<u8>), kind: &str) -> Envelope {
+        let text = String::from_utf8_lossy(&got.1).to_string();
+        assert_eq!(got.0, 201, "{text}");
+        let v = json(&got.1);
+        assert_eq!(
+            to_canonical_json(&v).expect("canonical"),
+            got.1,
+            "canonical JSON"
+        );
+        assert_eq!(keys(&v), ["complaint_id", "receipt"], "{text}");
+        let r = verified(&v["receipt"], &self.notary);
+        assert_eq!(r.kind, kind);
+        assert_eq!(r.payload["complaint_id"], v["complaint_id"]);
+        let entry = log_entry(
+            &self.srv.url,
+            r.payload["log_index"].as_u64().expect("index"),
+        );
+        assert_eq!(entry["kind"], kind, "{entry}");
+        assert_eq!(
+            entry["body"], v["receipt"],
+            "the log holds the receipt returned"
+        );
+        r
+    }
+}
+
+/// Writes `p`'s private key as PKCS#8 PEM (what `openssl genpkey` writes) for the CLI.
+fn pem(dir: &Path, name: &str, p: &Party) -> PathBuf {
+    let path = dir.join(format!("{name}.pem"));
+    let text = p.key.to_pkcs8_pem(LineEnding::LF).expect("pem");
+    std::fs::write(&path, text.as_bytes()).expect("write key");
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+#[test]
+fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() {
+    let mut w = world();
+    let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let claim = w.claim(&m1.env, &m1.tid);
+    let env = Envelope::sign("complaint", claim, &w.ann.key).expect("sign");
+    let filed = w.post_env("/v1/complaints", &env);
+    let r = w.receipt(&filed, "complaint_receipt");
+    let p = &r.payload;
+    assert_eq!(
+        keys(p),
+        [
+            "amount",
+            "claimant",
+            "complaint_digest",
+            "complaint_id",
+            "evidence_ids",
+            "kind",
+            "log_index",
+            "policy_digest",
+            "policy_id",
+            "policy_version",
+            "received_at",
+            "respondent",
+            "response_deadline",
+            "tid",
+        ],
+        "{p}"
+    );
+    let id = p["complaint_id"].as_str().expect("id").to_string();
+    assert!(
+        uuid::Uuid::parse_str(&id).is_ok_and(|u| u.get_version_num() == 7),
+        "{id}"
+    );
+    let signed = notar::model::canonical::signing_bytes("complaint", &env.payload).expect("b");
+    assert_eq!(p["complaint_digest"], sha256_hex(&signed));
+    assert_eq!(p["claimant"], w.ann.id.as_str());
+    assert_eq!(p["respondent"], w.bob.id.as_str());
+    assert_eq!(p["kind"], "non_delivery");
+    assert_eq!(p["tid"], m1.tid.as_str());
+    assert_eq!(p["amount"], json!({"currency": "EUR", "minor": 12000}));
+    let m1_id = sha256_hex(&to_canonical_json(&m1.env).expect("m1"));
+    assert_eq!(
+        p["evidence_ids"],
+        json!([m1_id, sha256_hex(b"contract.pdf")])
+    );
+    assert_eq!(p["policy_id"], "semper-consumer");
+    let received = chrono::DateTime::parse_from_rfc3339(p["received_at"].as_str().expect("t"));
+    let deadline =
+        chrono::DateTime::parse_from_rfc3339(p["response_deadline"].as_str().expect("t"));
+    assert_eq!(
+        (deadline.expect("t") - received.expect("t")).num_hours(),
+        72
+    );
+
+    // The same signed complaint again: the same bytes, nothing signed.
+    let size = w.log_size();
+    assert_eq!(w.post_env("/v1/complaints", &env), filed);
+    assert_eq!(w.log_size(), size);
+
+    // The respondent reads the case before answering; a stranger cannot.
+    let (status, body) = w.read(&id, &w.bob);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let case = json(&body);
+    assert_eq!(case["status"], "open");
+    assert_eq!(case["overdue"], false);
+    assert_eq!(case["complaint"], json!(env));
+    assert_eq!(case["receipt"], json!(r));
+    assert_error(&w.read(&id, &w.cy), 403, "not_a_party");
+    assert_error(
+        &get(&w.srv.url, &format!("/v1/complaints/{id}"), None),
+        400,
+        "bad_request",
+    );
+
+    // Only the respondent answers.
+    let answer_by = |p: &Party, statement: &str| {
+        let payload = json!({
+            "complaint_id": id,
+            "complaint_digest": p_digest(&r),
+            "respondent": p.id,
+            "statement": statement,
+            "evidence": [],
+            "created_at": "2026-03-01T11:00:00.000Z",
+        });
+        Envelope::sign("complaint_response", payload, &p.key).expect("sign")
+    };
+    let path = format!("/v1/complaints/{id}/response");
+    assert_error(
+        &w.post_env(&path, &answer_by(&w.cy, "me")),
+        403,
+        "not_respondent",
+    );
+    assert_error(
+        &w.post_env(&path, &answer_by(&w.ann, "me")),
+        403,
+        "not_respondent",
+    );
+    assert_eq!(w.log_size(), size);
+
+    // bob answers with the CLI, with a counter-claim.
+    let key = pem(w.data.work(), "bob", &w.bob);
+    let out = notar(&[
+        "complaint",
+        "respond",
+        &id,
+        "--key",
+        s(&key),
+        "--notary",
+        &w.srv.url,
+        "--statement",
+        "I never got the contract to sign.",
+        "--counter-kind",
+        "non_payment",
+        "--counter-amount",
+        "15.00",
+        "--counter-statement",
+        "The drafting fee.",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let answered = (201, out.stdout.trim_ascii_end().to_vec());
+    let rr = w.receipt(&answered, "complaint_response_receipt");
+    assert_eq!(
+        keys(&rr.payload),
+        [
+            "claimant",
+            "complaint_digest",
+            "complaint_id",
+            "counter_claim",
+            "evidence_ids",
+            "log_index",
+            "received_at",
+            "respondent",
+            "response_deadline",
+            "response_digest",
+        ]
+    );
+    assert_eq!(rr.payload["complaint_digest"], p["complaint_digest"]);
+    assert_eq!(rr.payload["response_deadline"], p["response_deadline"]);
+    assert_eq!(
+        rr.payload["counter_claim"],
+        json!({"kind": "non_payment", "amount": {"currency": "EUR", "minor": 1500}})
+    );
+
+    // A second, different answer is refused; the case shows the first.
+    let size = w.log_size();
+    assert_error(
+        &w.post_env(&path, &answer_by(&w.bob, "again")),
+        409,
+        "already_answered",
+    );
+    assert_eq!(w.log_size(), size);
+    let case = json(&w.read(&id, &w.ann).1);
+    assert_eq!(case["status"], "answered");
+    assert_eq!(case["response_receipt"], json!(rr));
+    assert_eq!(
+        case["response"]["payload"]["statement"],
+        "I never got the contract to sign."
+    );
+    let events: Vec<&str> = case["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["what"]["event"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(events, ["filed", "answered"]);
+
+    // The arbitrators' queue shows it answered, with the counter-claim.
+    let q = w.admin.ok("complaints", json!({"limit": 10}));
+    assert_eq!(q["items"][0]["complaint_id"], id.as_str(), "{q}");
+    assert_eq!(q["items"][0]["status"], "answered", "{q}");
+    assert_eq!(q["items"][0]["counter_claim"], true, "{q}");
+    assert_eq!(q["items"][0]["claimant_name"], "ann", "{q}");
+}
+
+fn p_digest(receipt: &Envelope) -> Value {
+    receipt.payload["complaint_digest"].clone()
+}
+
+/// A policy like semper-consumer whose respondents have two seconds, named by `[exchanges]`.
+fn quick_policy(data: &DataDir) {
+    let policies = data.path.join("policies");
+    let text = std::fs::read_to_string(policies.join("semper-consumer.toml")).expect("policy");
+    let quick = text
+        .replace("id = \"semper-consumer\"", "id = \"quick\"")
+        .replace(
+            "complaint_response_time = \"72h\"",
+            "complaint_response_time = \"2s\"",
+        );
+    assert_ne!(quick, text);
+    std::fs::write(policies.join("quick.toml"), quick).expect("write policy");
+    let config = data.path.join("notar.toml");
+    let toml = std::fs::read_to_string(&config).expect("config");
+    let changed = toml.replace("policy = \"semper-consumer\"", "policy = \"quick\"");
+    assert_ne!(changed, toml, "[exchanges] policy is in notar.toml");
+    std::fs::write(&config, changed).expect("write config");
+}
+
+#[test]
+fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() {
+    let w = world_with(quick_policy);
+    let dir = w.data.work().to_path_buf();
+    let (ann_key, bob_key) = (pem(&dir, "ann", &w.ann), pem(&dir, "bob", &w.bob));
+    let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let m1_file = dir.join("m1.json");
+    std::fs::write(&m1_file, serde_json::to_vec(&m1.env).expect("json")).expect("write m1");
+    let invoice = dir.join("invoice.pdf");
+    std::fs::write(&invoice, b"%PDF invoice 42").expect("write");
+    let out = notar(&[
+        "complaint",
+        "file",
+        "--key",
+        s(&ann_key),
+        "--notary",
+        &w.srv.url,
+        "--claimant",
+        &w.ann.id,
+        "--respondent",
+        &w.bob.id,
+        "--kind",
+        "contract_validity",
+        "--tid",
+        &m1.tid,
+        "--amount",
+        "120.00",
+        "--currency",
+        "EUR",
+        "--statement",
+        "bob went quiet after m1.",
+        "--evidence",
+        s(&m1_file),
+        "--evidence",
+        s(&invoice),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let filed = (201, out.stdout.trim_ascii_end().to_vec());
+    let receipt = w.receipt(&filed, "complaint_receipt");
+    let id = receipt.payload["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(receipt.payload["policy_id"], "quick");
+    assert_eq!(
+        receipt.payload["evidence_ids"][1],
+        sha256_hex(b"%PDF invoice 42"),
+        "a document goes by its digest"
+    );
+
+    // Poll until the sweep has run (it runs every second); fail only after a generous while.
+    let give_up = Instant::now() + Duration::from_secs(60);
+    let case = loop {
+        let case = json(&w.read(&id, &w.ann).1);
+        if case["status"] == "silent" {
+            break case;
+        }
+        assert!(Instant::now() < give_up, "never marked silent: {case}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let silence = verified(&case["silence"], &w.notary);
+    assert_eq!(silence.kind, "complaint_silence");
+    let p = &silence.payload;
+    assert_eq!(
+        keys(p),
+        [
+            "amount",
+            "claimant",
+            "complaint_digest",
+            "complaint_id",
+            "kind",
+            "log_index",
+            "receipt_log_index",
+            "recorded_at",
+            "respondent",
+            "response_deadline",
+            "tid",
+        ]
+    );
+    assert_eq!(p["complaint_id"], id.as_str());
+    assert_eq!(p["receipt_log_index"], receipt.payload["log_index"]);
+    assert_eq!(p["response_deadline"], receipt.payload["response_deadline"]);
+    assert!(
+        p["recorded_at"].as_str() > p["response_deadline"].as_str(),
+        "{p}"
+    );
+    let entry = log_entry(&w.srv.url, p["log_index"].as_u64().expect("index"));
+    assert_eq!(entry["kind"], "complaint_silence");
+    assert_eq!(entry["body"], case["silence"]);
+
+    // bob is too late now, through the CLI as through curl; `show` says silent.
+    let out = notar(&[
+        "complaint",
+        "respond",
+        &id,
+        "--key",
+        s(&bob_key),
+        "--notary",
+        &w.srv.url,
+        "--statement",
+        "Sorry, I was away.",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("response_too_late"), "{}", text(&out));
+    let out = notar(&[
+        "complaint",
+        "show",
+        &id,
+        "--key",
+        s(&bob_key),
+        "--notary",
+        &w.srv.url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        shown.contains("silent") && shown.contains("bob went quiet"),
+        "{shown}"
+    );
+
+    // The arbitrator takes the case and notes it, with the CLI; the parties never see notes.
+    let data = w.data.arg();
+    let out = notar(&["complaint", "list", "--data", data]);
+    assert!(
+        out.status.success() && text(&out).contains("silent"),
+        "{}",
+        text(&out)
+    );
+    let out = notar(&["complaint", "take", &id, "--data", data, "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = notar(&[
+        "complaint",
+        "note",
+        &id,
+        "ask bob's carrier",
+        "--data",
+        data,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let detail = json(&out.stdout);
+    let history = detail["history"].as_array().expect("history");
+    assert_eq!(history.len(), 4, "{detail}"); // filed, silent, taken, note
+    assert_eq!(history[3]["what"], "note: ask bob's carrier");
+    assert!(detail["item"]["taken_by"].is_string(), "{detail}");
+    let case = json(&w.read(&id, &w.bob).1);
+    assert_eq!(case["history"].as_array().map(Vec::len), Some(3), "{case}");
+}
+
+#[test]
+fn bad_input_is_refused_with_its_code_and_changes_nothing() {
+    let w = world();
+    let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let good = w.claim(&m1.env, &m1.tid);
+    let size = w.log_size();
+    let signed = |p: Value| Envelope::sign("complaint", p, &w.ann.key).expect("sign");
+    let mut unsigned = signed(good.clone());
+    unsigned.signatures.clear();
+    let mut unknown_respondent = good.clone();
+    unknown_respondent["respondent"] = json!("01900000-0000-7000-8000-000000000000");
+    unknown_respondent["evidence"] = json!([]);
+    let mut bad_amount = good.clone();
+    bad_amount["amount"]["minor"] = json!(-1);
+    let mut many = good.clone();
+    many["evidence"] = Value::Array(
+        (0..17)
+            .map(|i| {
+                json!({"type": "document", "sha256": sha256_hex(&[i]), "name": "d",
+                            "media_type": "text/plain"})
+            })
+            .collect(),
+    );
+    let mut large = good.clone();
+    large["evidence"][1]["name"] = json!("n".repeat(20_000));
+    let mut other_notary = good.clone();
+    other_notary["notary_key_id"] = json!("00".repeat(32));
+    let mut wrong_tid = good.clone();
+    wrong_tid["tid"] = json!(sha256_hex(b"another exchange"));
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (b"{not json".to_vec(), 400, "bad_request"),
+        (
+            b"{\"kind\": \"complaint\"}".to_vec(),
+            400,
+            "malformed_complaint",
+        ),
+        (body(&unsigned), 400, "bad_signature"),
+        (
+            body(&Envelope::sign("complaint", good.clone(), &w.cy.key).expect("s")),
+            400,
+            "bad_signature",
+        ),
+        (
+            body(&Envelope::sign("order", good.clone(), &w.ann.key).expect("s")),
+            400,
+            "malformed_complaint",
+        ),
+        (body(&signed(unknown_respondent)), 404, "unknown_party"),
+        (body(&signed(bad_amount)), 400, "bad_amount"),
+        (body(&signed(many)), 400, "too_many_evidence_items"),
+        (body(&signed(large)), 400, "evidence_too_large"),
+        (body(&signed(other_notary)), 400, "wrong_notary"),
+        (body(&signed(wrong_tid)), 400, "malformed_complaint"),
+        (
+            vec![b' '; notar::api::COMPLAINT_BODY_LEN_MAX + 1],
+            413,
+            "body_too_large",
+        ),
+    ];
+    for (b, status, code) in &cases {
+        assert_error(&w.post("/v1/complaints", b), *status, code);
+    }
+    let fake = "01900000-0000-7000-8000-000000000000";
+    let response = Envelope::sign(
+        "complaint_response",
+        json!({"complaint_id": fake, "complaint_digest": sha256_hex(b"x"), "respondent": w.bob.id,
+               "statement": "no", "evidence": [], "created_at": "2026-03-01T11:00:00.000Z"}),
+        &w.bob.key,
+    )
+    .expect("sign");
+    assert_error(
+        &w.post_env(&format!("/v1/complaints/{fake}/response"), &response),
+        404,
+        "unknown_complaint",
+    );
+    assert_error(&w.read(fake, &w.ann), 404, "unknown_complaint");
+    assert_eq!(w.log_size(), size, "bad input signs nothing");
+}
+
+fn body(env: &Envelope) -> Vec<u8> {
+    serde_json::to_vec(env).expect("json")
+}
