@@ -27,6 +27,9 @@ impl EvidenceEnvelope for Env {
     }
 }
 
+/// A change to a payload, for tables of cases.
+type Change = Box<dyn Fn(&mut Value)>;
+
 const CLAIMANT: &str = "01a21398-db51-72af-b108-bea45c67ddbb";
 const RESPONDENT: &str = "01a21398-db5a-7593-a90f-edc13f54e61a";
 
@@ -138,7 +141,7 @@ fn a_complaint_about_a_guarantee_names_no_tid() {
 
 #[test]
 fn malformed_complaints_are_refused_with_their_code() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, ErrorCode)> = vec![
+    let cases: Vec<(&str, Change, ErrorCode)> = vec![
         (
             "same party",
             Box::new(|v| v["respondent"] = json!(CLAIMANT)),
@@ -265,12 +268,14 @@ fn evidence_limits_have_their_own_codes() {
 
 #[test]
 fn evidence_items_are_checked() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         (
             "the same item twice",
             Box::new(|v| {
                 let first = v["evidence"][2].clone();
-                v["evidence"].as_array_mut().map(|a| a.push(first));
+                if let Some(a) = v["evidence"].as_array_mut() {
+                    a.push(first);
+                }
             }),
         ),
         (

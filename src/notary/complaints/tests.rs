@@ -59,6 +59,27 @@ impl World {
     }
 }
 
+/// A notary on a fresh data dir with three parties: ann (a), bob (b) and cy (c).
+struct Setup {
+    w: World,
+    n: Notary,
+    t: SequencerThread,
+    a: Party,
+    b: Party,
+    c: Party,
+}
+
+async fn setup() -> Setup {
+    let w = World::new().await;
+    let (n, t) = w.open();
+    let (a, b, c) = (
+        party(&n, "ann", 1).await,
+        party(&n, "bob", 2).await,
+        party(&n, "cy", 3).await,
+    );
+    Setup { w, n, t, a, b, c }
+}
+
 async fn party(n: &Notary, name: &str, seed: u8) -> Party {
     let key = SigningKey::from_bytes(&[seed; 32]);
     let p = n
@@ -150,9 +171,9 @@ async fn filed(n: &Notary, a: &Party, b: &Party) -> CaseView {
 
 #[tokio::test]
 async fn a_complaint_gets_a_logged_receipt_and_refiling_gets_the_same_bytes() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w, n, t: _t, a, b, ..
+    } = setup().await;
     let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
     let first = n.file_complaint(env.clone()).await.expect("filed");
     assert_eq!(first.status, ComplaintStatus::Open);
@@ -181,13 +202,14 @@ async fn a_complaint_gets_a_logged_receipt_and_refiling_gets_the_same_bytes() {
 
 #[tokio::test]
 async fn the_respondent_answers_once_in_time_and_nobody_else_can() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b, c) = (
-        party(&n, "ann", 1).await,
-        party(&n, "bob", 2).await,
-        party(&n, "cy", 3).await,
-    );
+    let Setup {
+        w,
+        n,
+        t: _t,
+        a,
+        b,
+        c,
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     let id = case.complaint_id.clone();
     let size = n.log_size();
@@ -241,9 +263,9 @@ async fn the_respondent_answers_once_in_time_and_nobody_else_can() {
 
 #[tokio::test]
 async fn silence_is_signed_and_logged_once_the_deadline_passes() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w, n, t: _t, a, b, ..
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     w.advance(Duration::hours(72));
     assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
@@ -282,9 +304,9 @@ async fn silence_is_signed_and_logged_once_the_deadline_passes() {
 
 #[tokio::test]
 async fn a_late_response_is_refused_even_before_the_sweep() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w, n, t: _t, a, b, ..
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     w.advance(Duration::hours(73));
     let (lines, now) = n.complaints(10);
@@ -304,9 +326,9 @@ async fn a_late_response_is_refused_even_before_the_sweep() {
 
 #[tokio::test]
 async fn settled_by_the_protocol_the_case_takes_no_answer_and_no_silence() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w, n, t: _t, a, b, ..
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     let size = n.log_size();
     let view = n
@@ -341,9 +363,14 @@ async fn settled_by_the_protocol_the_case_takes_no_answer_and_no_silence() {
 
 #[tokio::test]
 async fn refusals_change_nothing() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w: _w,
+        n,
+        t: _t,
+        a,
+        b,
+        ..
+    } = setup().await;
     let size = n.log_size();
     let good = payload(&n, &a, &b.id, ("tid", tid()));
     let mut unsigned = sign("complaint", good.clone(), &a.key);
@@ -477,13 +504,14 @@ async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
 
 #[tokio::test]
 async fn parties_read_their_own_cases_by_a_fresh_signed_read() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b, c) = (
-        party(&n, "ann", 1).await,
-        party(&n, "bob", 2).await,
-        party(&n, "cy", 3).await,
-    );
+    let Setup {
+        w,
+        n,
+        t: _t,
+        a,
+        b,
+        c,
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     let id = &case.complaint_id;
     n.note_complaint(id, "alice", "called bob")
@@ -525,9 +553,14 @@ async fn parties_read_their_own_cases_by_a_fresh_signed_read() {
 
 #[tokio::test]
 async fn arbitrators_take_cases_and_add_notes() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup {
+        w: _w,
+        n,
+        t: _t,
+        a,
+        b,
+        ..
+    } = setup().await;
     let case = filed(&n, &a, &b).await;
     let id = &case.complaint_id;
     let size = n.log_size();
@@ -567,9 +600,7 @@ async fn arbitrators_take_cases_and_add_notes() {
 
 #[tokio::test]
 async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
-    let w = World::new().await;
-    let (n, t) = w.open();
-    let (a, b) = (party(&n, "ann", 1).await, party(&n, "bob", 2).await);
+    let Setup { w, n, t, a, b, .. } = setup().await;
     let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
     let first = n.file_complaint(env.clone()).await.expect("filed");
     let mut second = payload(&n, &a, &b.id, ("tid", tid()));
@@ -604,7 +635,7 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
         ],
         "both wait, by deadline"
     );
-    assert!(lines[1].counter_claim == false);
+    assert!(!lines[1].counter_claim);
     w.advance(Duration::days(4));
     assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 1);
 }
