@@ -4,9 +4,10 @@
 //!
 //! Checks, first failure wins: `malformed_complaint` (and `too_many_evidence_items`,
 //! `evidence_too_large`, `bad_amount`), `wrong_notary`, the claimant's signature
-//! (`bad_signature`, `unknown_key`), then on the sequencer: a refiled complaint gets its receipt
-//! back; `key_revoked`, `unknown_party` (the respondent), and for a guarantee `unknown_guarantee`
-//! and `not_a_party` (the two parties are not its buyer and seller).
+//! (`bad_signature`, `unknown_key`: by a registered key of the claimant), then on the sequencer:
+//! a refiled complaint gets its receipt back; `key_revoked`, `unknown_party` (the respondent),
+//! and for a guarantee `unknown_guarantee` and `not_a_party` (the two parties are not its buyer
+//! and seller).
 
 use std::sync::Arc;
 
@@ -69,8 +70,13 @@ impl Notary {
         }
         check_signature_count(&envelope, "complaint")?;
         let signer = find_signer(&self.shared, &envelope, &complaint.payload().claimant);
-        // Refused before it queues: no registered key signed, or no signature verifies.
-        signer.verified()?;
+        // Refused before it queues: no registered key of the claimant signed, or no signature
+        // verifies. The key's standing is checked on the sequencer, as of the filing.
+        let wrong_party = NotaryError::invalid(
+            ErrorCode::BadSignature,
+            "the complaint is signed by a key of another party than its claimant",
+        );
+        signer.by(&complaint.payload().claimant, wrong_party)?;
         Ok(CheckedFiling {
             complaint,
             envelope,
@@ -105,11 +111,7 @@ fn stage_filing(
         return Ok(earlier);
     }
     let p = c.complaint.payload();
-    let wrong_party = NotaryError::invalid(
-        ErrorCode::BadSignature,
-        "the complaint is signed by a key of another party than its claimant",
-    );
-    c.signer.expect(&st, &p.claimant, ctx.now, wrong_party)?;
+    c.signer.in_good_standing(&st, ctx.now)?;
     for party in [&p.claimant, &p.respondent] {
         if !st.parties.contains_key(party) {
             return Err(NotaryError::unknown(

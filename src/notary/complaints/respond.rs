@@ -4,8 +4,8 @@
 //! Checks, first failure wins: `malformed_complaint` (and the evidence and amount codes; also a
 //! response naming another complaint id than the route's), the signatures (`bad_signature`,
 //! `unknown_key`), then on the sequencer: `unknown_complaint`, `malformed_complaint` (it answers
-//! another version of the complaint: the digest differs); the same response again gets its
-//! receipt back; `not_respondent` (named or signed by another party than the respondent),
+//! another version of the complaint: the digest differs), `not_respondent` (named or signed by
+//! another party than the respondent); the same response again gets its receipt back;
 //! `key_revoked`, then the case's state: `already_answered`, `response_too_late` (past the
 //! deadline, or recorded as silent), `complaint_settled`.
 
@@ -88,6 +88,10 @@ fn stage_response(
             "the response's complaint_digest is not the complaint's (see its receipt)",
         ));
     }
+    if p.respondent != record.respondent {
+        return Err(not_respondent(&record));
+    }
+    c.signer.by(&record.respondent, not_respondent(&record))?;
     if record.response_digest.as_deref() == Some(c.response.digest().as_str()) {
         let receipt = record
             .response_receipt
@@ -98,11 +102,7 @@ fn stage_response(
             staged,
         ));
     }
-    if p.respondent != record.respondent {
-        return Err(not_respondent(&record));
-    }
-    c.signer
-        .expect(&st, &record.respondent, ctx.now, not_respondent(&record))?;
+    c.signer.in_good_standing(&st, ctx.now)?;
     let status = transition(
         record.status,
         record.response_deadline,

@@ -52,19 +52,23 @@ impl Signer {
         }
     }
 
-    /// The signer as `party` must be: verified, `other_party` when a key of another party
-    /// signed, and the key in good standing at `now`.
-    pub(super) fn expect(
+    /// Ok when a key of `party` signed; `other_party` when a key of another party did.
+    pub(super) fn by(&self, party: &str, other_party: NotaryError) -> Result<(), NotaryError> {
+        let (_, owner) = self.verified()?;
+        if owner == party {
+            Ok(())
+        } else {
+            Err(other_party)
+        }
+    }
+
+    /// Ok when the signing key is in good standing at `now` (`key_revoked` otherwise).
+    pub(super) fn in_good_standing(
         &self,
         st: &State,
-        party: &str,
         now: DateTime<Utc>,
-        other_party: NotaryError,
     ) -> Result<(), NotaryError> {
-        let (key_id, party_id) = self.verified()?;
-        if party_id != party {
-            return Err(other_party);
-        }
+        let (key_id, _) = self.verified()?;
         match st.keys.get(key_id) {
             Some(k) if k.standing_at(now) == KeyStanding::Good => Ok(()),
             _ => Err(NotaryError::invalid(

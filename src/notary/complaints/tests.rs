@@ -195,8 +195,14 @@ async fn a_complaint_gets_a_logged_receipt_and_refiling_gets_the_same_bytes() {
     assert_eq!(entry["body"], serde_json::to_value(&receipt).expect("env"));
     let size = n.log_size();
     w.advance(Duration::hours(1));
-    let again = n.file_complaint(env).await.expect("refiled");
+    let again = n.file_complaint(env.clone()).await.expect("refiled");
     assert_eq!(again.body, first.body);
+    // Someone else's signature on the same complaint gets no receipt.
+    let resigned = sign("complaint", env.payload.clone(), &b.key);
+    assert_eq!(
+        code(n.file_complaint(resigned).await),
+        ErrorCode::BadSignature
+    );
     assert_eq!(n.log_size(), size, "a refiling signs nothing");
 }
 
