@@ -316,6 +316,17 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
         rr.payload["counter_claim"],
         json!({"kind": "non_payment", "amount": {"currency": "EUR", "minor": 1500}})
     );
+    // Anyone checks the receipt offline with the notary's public key.
+    let file = w.data.work().join("answered.json");
+    std::fs::write(&file, &answered.1).expect("write");
+    let vk = base64::engine::general_purpose::STANDARD.encode(w.notary.as_bytes());
+    let out = notar(&["verify", s(&file), "--notary-key", &vk]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("complaint_response_receipt"),
+        "{}",
+        text(&out)
+    );
 
     // A second, different answer is refused; the case shows the first.
     let size = w.log_size();

@@ -1,8 +1,9 @@
 //! `notar verify FILE.json`: checks a notary-signed object offline against the notary's Ed25519
 //! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, ...),
 //! the body of a `POST /v1/guarantees` answer (`{"decision": .., "guarantee"|"refusal": ..}`) or
-//! of `GET /v1/guarantees/{id}` (`{"guarantee": .., "closing": ..}`); every envelope in it must
-//! carry a valid signature by that key.
+//! of `GET /v1/guarantees/{id}` (`{"guarantee": .., "closing": ..}`), or of a complaint or
+//! response (`{"complaint_id": .., "receipt": ..}`); every envelope in it must carry a valid
+//! signature by that key.
 
 use std::path::Path;
 
@@ -19,7 +20,7 @@ use crate::model::money::Money;
 use crate::notary::datadir::DataDir;
 
 /// Kinds of objects the notary signs (docs/design.md §4, the log's entry kinds that are envelopes).
-const NOTARY_KINDS: [&str; 9] = [
+const NOTARY_KINDS: [&str; 12] = [
     "guarantee",
     "refusal",
     "settlement",
@@ -29,10 +30,14 @@ const NOTARY_KINDS: [&str; 9] = [
     "key_registration",
     "party",
     "policy",
+    "complaint_receipt",
+    "complaint_response_receipt",
+    "complaint_silence",
 ];
 
 /// Payload fields shown, in this order, when present.
-const SHOWN_FIELDS: [&str; 14] = [
+const SHOWN_FIELDS: [&str; 17] = [
+    "complaint_id",
     "guarantee_id",
     "refusal_id",
     "agreement_id",
@@ -46,6 +51,8 @@ const SHOWN_FIELDS: [&str; 14] = [
     "issued_at",
     "expires_at",
     "closed_at",
+    "received_at",
+    "response_deadline",
     "log_index",
 ];
 
@@ -109,14 +116,14 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
             .map(|e| vec![(field, e)])
             .ok_or_else(|| format!("not an envelope: a {decision} answer without `{field}`"));
     }
-    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing"]
+    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing", "receipt"]
         .into_iter()
         .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
         .collect();
     if found.is_empty() {
         return Err(
             "not an envelope: expected {kind, payload, signatures}, or an answer holding \
-             `guarantee`, `refusal` or `closing`"
+             `guarantee`, `refusal`, `closing` or `receipt`"
                 .into(),
         );
     }
@@ -258,6 +265,8 @@ mod tests {
         assert_eq!(find_envelopes(&body).expect("answer")[0].0, "guarantee");
         let view = json!({"guarantee_id": "g", "guarantee": g, "closing": null});
         assert_eq!(find_envelopes(&view).expect("view").len(), 1);
+        let filed = json!({"complaint_id": "c", "receipt": g});
+        assert_eq!(find_envelopes(&filed).expect("receipt")[0].0, "receipt");
         assert!(find_envelopes(&json!({"hello": 1})).is_err());
         assert!(find_envelopes(&json!([1])).is_err());
     }
