@@ -20,23 +20,22 @@ impl Notary {
     /// an arbitrator every case, with notes. Reads the durable record.
     pub fn complaint(&self, id: &str, reader: &Reader) -> Result<CaseView, NotaryError> {
         let now = (self.shared.clock)();
-        let notes = match reader {
-            Reader::Arbitrator => true,
-            Reader::Party(read) => {
-                let party = read_by(&self.shared, id, read, now)?;
-                let r = stored(&self.shared, id)?;
-                if side_of(&r.claimant, &r.respondent, &party).is_none() {
-                    return Err(NotaryError::Denied {
-                        code: ErrorCode::NotAParty,
-                        message: format!(
-                            "only the claimant and the respondent may read complaint {id}"
-                        ),
-                    });
-                }
-                false
-            }
+        let party = match reader {
+            Reader::Arbitrator => None,
+            Reader::Party(read) => Some(read_by(&self.shared, id, read, now)?),
         };
-        Ok(CaseView::of(stored(&self.shared, id)?, now, notes))
+        let r = stored(&self.shared, id)?;
+        if let Some(party) = &party {
+            if side_of(&r.claimant, &r.respondent, party).is_none() {
+                return Err(NotaryError::Denied {
+                    code: ErrorCode::NotAParty,
+                    message: format!(
+                        "only the claimant and the respondent may read complaint {id}"
+                    ),
+                });
+            }
+        }
+        Ok(CaseView::of(r, now, party.is_none()))
     }
 
     /// The queue (for arbitrators): open and answered complaints by deadline, then the rest,
@@ -107,10 +106,9 @@ impl Notary {
             let mut st = shared.state.lock();
             let (mut record, staged) = current(&shared, &st, &id)?;
             if record.history.len() >= HISTORY_LEN_MAX {
-                return Err(NotaryError::Conflict {
-                    code: ErrorCode::BadRequest,
-                    message: format!("case {id} holds {HISTORY_LEN_MAX} events already"),
-                });
+                return Err(NotaryError::BadRequest(format!(
+                    "case {id} holds {HISTORY_LEN_MAX} events already"
+                )));
             }
             if !act(&mut record, ctx)? {
                 return Ok(Decision::earlier(
