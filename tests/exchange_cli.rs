@@ -435,3 +435,58 @@ fn receipt_then_open_give_the_item_back_and_tampering_is_refused() {
     );
     assert!(!d.join("none").exists());
 }
+
+/// The examples in docs/formats.md were made by these commands: their tids, digests and
+/// bindings must still be what the code computes.
+#[test]
+fn the_documented_examples_hold() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/formats.md"))
+        .expect("docs/formats.md");
+    let section = doc
+        .split("## Fair exchange: the parties' files")
+        .nth(1)
+        .expect("the section");
+    let blocks: Vec<Value> = section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| serde_json::from_str(b.split("```").next().expect("block")).expect("JSON"))
+        .collect();
+    let [m1, m2, abort, item_m1, statement, receipt] = &blocks[..] else {
+        panic!("six examples, found {}", blocks.len());
+    };
+    let tid = |m1: &Value| {
+        Offer::from_payload(&m1["payload"])
+            .expect("m1")
+            .tid()
+            .clone()
+    };
+    let (t1, t2) = (tid(m1), tid(item_m1));
+    assert!(section.contains(&format!("`tid = {}`", t1.as_str())));
+    assert!(section.contains(&format!("tid\n`{}`", t2.as_str())));
+    assert_eq!(m2["payload"]["tid"], t1.as_str());
+    assert_eq!(abort["payload"]["tid"], t1.as_str());
+    for v in [statement, receipt] {
+        assert_eq!(v["payload"]["tid"], t2.as_str());
+    }
+    let hex_after = |label: &str| {
+        let rest = section.split(label).nth(1).expect(label);
+        hex::decode(rest.split('`').nth(1).expect("hex")).expect("hex")
+    };
+    let escrow = hex_after("`escrow.bin` (hex; enc is its first 32 bytes): ");
+    let ciphertext = hex_after("`item.enc` (hex; a 60-byte item):");
+    assert_eq!(
+        statement["payload"]["escrow_digest"],
+        Sha256Hex::of(&escrow).as_str()
+    );
+    assert_eq!(
+        item_m1["payload"]["ciphertext_digest"],
+        Sha256Hex::of(&ciphertext).as_str()
+    );
+    let binding = EscrowBinding {
+        tid: t2,
+        ciphertext_digest: Sha256Hex::of(&ciphertext),
+        recipient: item_m1["payload"]["responder"].as_str().expect("id").into(),
+    };
+    let aad = String::from_utf8(binding.to_bytes().expect("binding")).expect("utf8");
+    assert!(section.contains(&format!("```\n{aad}\n```")), "{aad}");
+}
