@@ -445,6 +445,7 @@ fn the_documented_examples_hold() {
     let section = doc
         .split("## Fair exchange: the parties' files")
         .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
         .expect("the section");
     let blocks: Vec<Value> = section
         .split("```json\n")

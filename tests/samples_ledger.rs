@@ -241,3 +241,33 @@ async fn samples_load_the_ledger_the_file_describes() {
         .await
         .expect("join");
 }
+
+/// The sample fair exchanges of `notar up`: one of each outcome, stored and listed with their
+/// parties and tokens in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samples_play_one_exchange_of_each_outcome() {
+    use notar::cli::samples_exchanges;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = DataDir::new(tmp.path().join("data"));
+    Notary::init(&dir, "t").await.expect("init");
+    let (notary, thread) = Notary::open(&dir).expect("open");
+    let loaded = samples_exchanges::load(&notary).await.expect("load");
+    let outcomes: Vec<&str> = loaded.decided.iter().map(|(o, _)| *o).collect();
+    assert_eq!(
+        outcomes,
+        ["aborted", "resolved", "expired", "delivered", "escrow_failed"]
+    );
+    let listed = notary.exchanges(100).expect("list");
+    assert_eq!(listed.len(), 5);
+    for (outcome, tid) in &loaded.decided {
+        let view = notary.exchange(tid).expect("stored");
+        assert_eq!(view.outcome.map(|o| o.name()), Some(*outcome));
+        let token = view.token.expect("token");
+        let index = token.payload["log_index"].as_u64().expect("log_index");
+        let raw = notary.entry(index).expect("entry");
+        let entry: LogEntry = serde_json::from_slice(&raw).expect("entry json");
+        assert_eq!(entry.body, serde_json::to_value(&token).expect("json"));
+    }
+    drop(notary);
+    thread.join();
+}

@@ -92,7 +92,7 @@ impl From<NotaryError> for ApiError {
             NotaryError::BadRequest(_) | NotaryError::Invalid { .. } => StatusCode::BAD_REQUEST,
             NotaryError::Conflict { .. } => StatusCode::CONFLICT,
             NotaryError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            NotaryError::Forbidden(_) => StatusCode::FORBIDDEN,
+            NotaryError::Forbidden(_) | NotaryError::Denied { .. } => StatusCode::FORBIDDEN,
             NotaryError::Overloaded | NotaryError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

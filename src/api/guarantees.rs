@@ -40,7 +40,7 @@ fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or_else(|| unauthorized("unknown API token"))
 }
 
-async fn json_body(body: Body) -> Result<Value, ApiError> {
+pub(super) async fn json_body(body: Body) -> Result<Value, ApiError> {
     let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

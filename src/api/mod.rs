@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod error;
+mod exchanges;
 mod guarantees;
 mod log_routes;
 mod openapi;
@@ -81,6 +82,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(guarantees::settle))
         .routes(routes!(guarantees::release))
         .routes(routes!(guarantees::check))
+        .routes(routes!(exchanges::abort))
+        .routes(routes!(exchanges::resolve))
+        .routes(routes!(exchanges::get_one))
         .routes(routes!(notary_identity))
         .routes(routes!(log_routes::checkpoint))
         .routes(routes!(log_routes::inclusion))

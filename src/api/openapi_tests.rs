@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{render, SELLER_TOKEN};
 
 /// The public routes built so far (docs/design.md §8 names them), and this document's own.
-const ROUTES: [(&str, &str); 15] = [
+const ROUTES: [(&str, &str); 18] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),
     ("get", "/v1/notary"),
@@ -22,6 +22,9 @@ const ROUTES: [(&str, &str); 15] = [
     ("post", "/v1/guarantees/{id}/settle"),
     ("post", "/v1/guarantees/{id}/release"),
     ("get", "/v1/agreements/{id}/check"),
+    ("post", "/v1/exchanges/abort"),
+    ("post", "/v1/exchanges/resolve"),
+    ("get", "/v1/exchanges/{tid}"),
     ("get", "/v1/openapi.json"),
     ("get", "/healthz"),
     ("get", "/metrics"),

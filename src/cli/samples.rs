@@ -31,7 +31,7 @@ const DOCUMENTS: [(&str, &[u8]); 4] = [
 
 /// Timestamps every sample document, as operator `samples`, then loads the ledger data set
 /// (`samples/ledger.toml`, see `samples_ledger`) and writes the sample sellers' API tokens to
-/// `DATA/samples-tokens.txt`.
+/// `DATA/samples-tokens.txt`, then plays the sample fair exchanges (`samples_exchanges`).
 pub async fn load(notary: &Notary, data: &Path) -> Result<(), Failure> {
     for (name, bytes) in DOCUMENTS {
         let query = TimestampQuery::for_data(HashAlg::Sha256, bytes, true);
@@ -43,5 +43,8 @@ pub async fn load(notary: &Notary, data: &Path) -> Result<(), Failure> {
     super::samples_ledger::load(notary, data)
         .await
         .map_err(|e| Failure::Refused(e.context("loading samples/ledger.toml")))?;
+    super::samples_exchanges::load(notary)
+        .await
+        .map_err(|e| Failure::Refused(e.context("loading the sample exchanges")))?;
     Ok(())
 }

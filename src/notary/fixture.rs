@@ -1,6 +1,8 @@
 //! Building blocks for sample data, benchmarks and tests: a buyer's signed order, a guarantee
 //! request, and a ready buyer/seller/agreement set on a running notary. Not used by the service.
 
+pub mod exchange;
+
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -5,6 +5,7 @@ mod agreements;
 mod command;
 pub mod config;
 pub mod datadir;
+mod exchanges;
 mod feed;
 pub mod fixture;
 mod guarantees;
@@ -25,6 +26,9 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 pub use agreements::{AgreementView, NewAgreement};
+pub use exchanges::{
+    DecisionRecord, ExchangeAnswer, ExchangeRecord, ExchangeView, EXCHANGE_LIST_MAX,
+};
 pub use feed::FeedEvent;
 pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
@@ -125,6 +129,14 @@ pub enum NotaryError {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller may not do this, with a specific code (`not_originator`).
+    #[error("{message}")]
+    Denied {
+        /// Wire code.
+        code: ErrorCode,
+        /// For humans.
+        message: String,
+    },
 }
 
 impl NotaryError {
@@ -161,7 +173,8 @@ impl NotaryError {
             NotaryError::BadRequest(_) => ErrorCode::BadRequest,
             NotaryError::Invalid { code, .. }
             | NotaryError::Unknown { code, .. }
-            | NotaryError::Conflict { code, .. } => *code,
+            | NotaryError::Conflict { code, .. }
+            | NotaryError::Denied { code, .. } => *code,
             NotaryError::Unauthorized(_) => ErrorCode::Unauthorized,
             NotaryError::Setup(_) => ErrorCode::Setup,
             NotaryError::Forbidden(_) => ErrorCode::Forbidden,
@@ -208,10 +221,8 @@ struct Shared {
     started_at: DateTime<Utc>,
     stamp_rate: rate::RateMeter,
     guarantee_rate: rate::RateMeter,
-    #[allow(dead_code)] // TEMPORARY: ticked by the exchange commands (issue 9 in progress)
     exchange_rate: rate::RateMeter,
     notary_key: ed25519_dalek::SigningKey,
-    #[allow(dead_code)] // used by the exchange commands (opens item-for-receipt escrows)
     escrow_key: crate::crypto::escrow::EscrowSecretKey,
     state: state::StateCell,
     clock: Clock,
@@ -323,6 +334,12 @@ impl Notary {
         let book = policies::load(dir, &m.config, &store)?;
         let roots = policies::load_ca_roots(dir, &m.config)?;
         let new_policies = book.unlogged;
+        if book.book.latest(&m.config.exchanges.policy).is_none() {
+            return Err(NotaryError::Setup(format!(
+                "notar.toml [exchanges] policy = {:?}: no such policy in the policy dir",
+                m.config.exchanges.policy
+            )));
+        }
         let st = state::State::load(&store, book.book, roots)?;
         let core = Core::load(
             store.clone(),

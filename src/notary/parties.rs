@@ -430,6 +430,15 @@ impl Notary {
         .await
     }
 
+    /// The display name of party `id` ("" if no such party is registered).
+    pub fn party_name(&self, id: &str) -> String {
+        let st = self.shared.state.lock();
+        st.parties
+            .get(id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Every party, by name.
     pub fn parties(&self) -> Vec<Party> {
         self.parties_with_key_counts()

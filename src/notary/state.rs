@@ -7,14 +7,16 @@
 //! `pending` holds what staged-but-not-yet-durable commands wrote, so that a later command in the
 //! same batch sees it; each command's finish removes its own entries once the batch is on disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use super::exchanges::load_book;
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::x509::CaRoot;
+use crate::model::exchange::Exchanges;
 use crate::model::ledger::{Ledger, Reservation};
 use crate::model::money::Money;
 use crate::model::policy::PolicyBook;
@@ -89,6 +91,8 @@ pub(crate) struct Pending {
     pub requests: HashMap<Vec<u8>, StoredAnswer>,
     pub orders: HashMap<Vec<u8>, String>,
     pub guarantees: HashMap<String, GuaranteeRecord>,
+    /// Tids whose decision is staged, not yet durable: a repeat waits for the batch.
+    pub exchanges: HashSet<String>,
 }
 
 /// Everything the sequencer decides with.
@@ -101,6 +105,8 @@ pub(crate) struct State {
     /// SHA-256 of a seller token -> seller id.
     pub tokens: HashMap<[u8; 32], String>,
     pub ledger: Ledger,
+    /// Every exchange the notary has seen, and its decision.
+    pub exchanges: Exchanges,
     pub pending: Pending,
 }
 
@@ -159,6 +165,7 @@ impl State {
             agreements: HashMap::new(),
             tokens: HashMap::new(),
             ledger: Ledger::new(),
+            exchanges: load_book(store)?,
             pending: Pending::default(),
         };
         for (_, v) in store.scan_all(Cf::Parties)? {

@@ -5,6 +5,7 @@
 
 use base64::Engine;
 
+use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
 use super::proto::{
     CheckpointItem, EntryItem, ErrorBody, ErrorCode, HashAlg, Hello, Op, ProofItem, Reply, Status,
@@ -94,8 +95,8 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         } => ledger::agreement(notary, &agreement_id, limit),
         Op::LedgerFeed { limit } => ledger::feed(notary, limit),
         Op::Policies => Ok(ledger::policies(notary)),
-        Op::Exchanges { .. }
-        | Op::Complaints { .. }
+        Op::Exchanges { limit } => exchanges::exchanges(notary, limit),
+        Op::Complaints { .. }
         | Op::ComplaintShow { .. }
         | Op::ComplaintTake { .. }
         | Op::ComplaintNote { .. } => not_built_yet(),

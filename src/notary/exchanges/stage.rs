@@ -1,0 +1,231 @@
+//! Staging an abort or resolve on the sequencer, under the state lock: the model decides on the
+//! exchange's current state; a decision made before is answered with its stored bytes (waiting
+//! for its batch if that is still being built), a new one is signed, recorded and written.
+//! Everything that can fail happens before memory changes.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::check::{refused, CheckedEvidence, Opening};
+use super::record::{stored, DecisionRecord, ExchangeRecord};
+use super::token::{entry_kind, payload, Request};
+use super::ExchangeAnswer;
+use crate::model::canonical::to_canonical_json;
+use crate::model::exchange::{
+    AbortFacts, Context, Decision as ModelDecision, EscrowOpening, Evidence, ExchangeState,
+    Pending, ResolveFacts, Signed, Token, Verdict,
+};
+use crate::model::policy::Policy;
+use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::sequencer::StageCtx;
+use crate::notary::state::{to_json, State};
+use crate::notary::{NotaryError, Shared};
+use crate::store::Cf;
+
+/// The policy whose default deadline applies to exchanges (checked to exist at start).
+pub(super) fn exchange_policy<'a>(
+    shared: &Shared,
+    st: &'a State,
+) -> Result<&'a Policy, NotaryError> {
+    let id = &shared.config.exchanges.policy;
+    st.policies
+        .latest(id)
+        .ok_or_else(|| NotaryError::Bug(format!("[exchanges] policy {id} is not loaded")))
+}
+
+/// Decides `req` and stages what it writes.
+pub(super) fn stage(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    req: Request,
+) -> Result<Decision<ExchangeAnswer>, NotaryError> {
+    let mut st = shared.state.lock();
+    let policy = exchange_policy(shared, &st)?;
+    let c = Context {
+        notary_key_id: &shared.identity.key_id,
+        now: ctx.now,
+        default_deadline_s: policy.exchange_default_deadline_s,
+    };
+    let decision = decide(&st, c, &req).map_err(|r| refused(r, ""))?;
+    let pending = match decision {
+        ModelDecision::Stored(d) => {
+            let staged = st.pending.exchanges.contains(d.tid().as_str());
+            let body = String::from_utf8(d.token().as_bytes().to_vec())
+                .map_err(|_| NotaryError::Corrupt("stored exchange answer is not UTF-8".into()))?;
+            return Ok(Decision::earlier(ExchangeAnswer { body }, staged));
+        }
+        ModelDecision::New(p) => p,
+    };
+    let state = st.exchanges.current(&req.m1().payload, &c);
+    let record = new_record(shared, ctx, &req, &state, policy)?;
+    sign_and_record(shared, ctx, &mut st, req, pending, record)
+}
+
+/// The model's decision on `req`, with each signature's key standing as of now.
+fn decide(
+    st: &State,
+    c: Context<'_>,
+    req: &Request,
+) -> Result<ModelDecision, crate::model::exchange::ExchangeRefusal> {
+    let m1 = req.m1();
+    let m1 = Signed {
+        payload: &m1.payload,
+        signature: m1.seen.check(&st.keys, c.now),
+    };
+    match req {
+        Request::Abort { abort, .. } => st.exchanges.decide_abort(&AbortFacts {
+            ctx: c,
+            m1,
+            abort: Signed {
+                payload: &abort.payload,
+                signature: abort.seen.check(&st.keys, c.now),
+            },
+        }),
+        Request::Resolve { evidence, .. } => {
+            let evidence = match evidence {
+                CheckedEvidence::Contract { m2 } => Evidence::Contract {
+                    m2: Signed {
+                        payload: &m2.payload,
+                        signature: m2.seen.check(&st.keys, c.now),
+                    },
+                },
+                CheckedEvidence::Item(parts) => Evidence::Item {
+                    item_escrow: Signed {
+                        payload: &parts.item_escrow.payload,
+                        signature: parts.item_escrow.seen.check(&st.keys, c.now),
+                    },
+                    receipt: Signed {
+                        payload: &parts.receipt.payload,
+                        signature: parts.receipt.seen.check(&st.keys, c.now),
+                    },
+                    escrow_digest: &parts.escrow_digest,
+                    opening: match &parts.opening {
+                        Opening::Opened(_) => EscrowOpening::Opened,
+                        Opening::Failed(f) => EscrowOpening::Failed(*f),
+                    },
+                },
+            };
+            st.exchanges.decide_resolve(&ResolveFacts {
+                ctx: c,
+                m1,
+                evidence,
+            })
+        }
+    }
+}
+
+/// The record of the exchange before the decision: m1, the deadline, when first seen.
+fn new_record(
+    shared: &Shared,
+    ctx: &StageCtx,
+    req: &Request,
+    state: &ExchangeState,
+    policy: &Policy,
+) -> Result<ExchangeRecord, NotaryError> {
+    let m1 = req.m1();
+    let tid = m1.payload.tid().as_str();
+    if let Some(r) = stored(&shared.store, tid)? {
+        return Ok(r);
+    }
+    let ExchangeState::Undecided(u) = state else {
+        return Err(NotaryError::Bug(format!(
+            "exchange {tid} decided but not stored"
+        )));
+    };
+    let o = m1.payload.payload();
+    Ok(ExchangeRecord {
+        tid: tid.to_string(),
+        protocol: m1.payload.protocol(),
+        originator: o.originator.clone(),
+        responder: o.responder.clone(),
+        m1: m1.envelope.clone(),
+        deadline: u.deadline(),
+        first_seen: ctx.now,
+        policy: policy.reference(),
+        decision: None,
+    })
+}
+
+/// Signs the token of `pending`, builds the answer, then (nothing can fail past here) records
+/// the decision in memory.
+fn sign_and_record(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    st: &mut State,
+    req: Request,
+    pending: Pending,
+    record: ExchangeRecord,
+) -> Result<Decision<ExchangeAnswer>, NotaryError> {
+    let verdict = pending.verdict();
+    let body = payload(verdict, &req, ctx.now);
+    let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
+    let answer = answer_body(&record.tid, verdict, &token, &req)?;
+    let record = ExchangeRecord {
+        decision: Some(DecisionRecord {
+            verdict,
+            decided_at: ctx.now,
+            log_index: ctx.index,
+            token,
+            answer: answer.clone(),
+        }),
+        ..record
+    };
+    let records = vec![(
+        Cf::Exchanges,
+        record.tid.as_bytes().to_vec(),
+        to_json(&record)?,
+    )];
+    st.exchanges
+        .record(pending, Token::new(answer.clone().into_bytes()));
+    st.pending.exchanges.insert(record.tid.clone());
+    let cleanup = shared.clone();
+    let tid = record.tid;
+    let after: AfterCommit = Box::new(move || {
+        cleanup.state.lock().pending.exchanges.remove(&tid);
+        cleanup.exchange_rate.record(1);
+    });
+    Ok(Decision::Write {
+        entry: Some(entry),
+        records,
+        value: ExchangeAnswer { body: answer },
+        after: Some(after),
+    })
+}
+
+/// The answer every abort or resolve of this exchange gets from now on (canonical JSON).
+fn answer_body(
+    tid: &str,
+    verdict: Verdict,
+    token: &crate::crypto::envelope::Envelope,
+    req: &Request,
+) -> Result<String, NotaryError> {
+    let mut a = Map::new();
+    a.insert("tid".into(), json!(tid));
+    let status = if verdict.is_abort() {
+        "aborted"
+    } else {
+        "resolved"
+    };
+    a.insert("status".into(), json!(status));
+    a.insert("outcome".into(), json!(verdict.outcome()));
+    a.insert(
+        "token".into(),
+        serde_json::to_value(token).map_err(|e| NotaryError::Bug(e.to_string()))?,
+    );
+    if verdict.releases_key() {
+        if let Request::Resolve {
+            evidence: CheckedEvidence::Item(parts),
+            ..
+        } = req
+        {
+            if let Opening::Opened(k) = &parts.opening {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(k.as_slice());
+                a.insert("key".into(), json!(b64));
+            }
+        }
+    }
+    let bytes = to_canonical_json(&Value::Object(a))?;
+    String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))
+}
