@@ -491,3 +491,217 @@ fn the_documented_examples_hold() {
     let aad = String::from_utf8(binding.to_bytes().expect("binding")).expect("utf8");
     assert!(section.contains(&format!("```\n{aad}\n```")), "{aad}");
 }
+
+/// A notary serving on a temp data dir, with olga and rick registered by `notar party add`.
+struct Online {
+    data: DataDir,
+    srv: Server,
+    olga: (Party, String),
+    rick: (Party, String),
+    notary_b64: String,
+}
+
+impl Online {
+    fn start() -> Online {
+        let data = DataDir::init();
+        let srv = Server::start(&data);
+        let add = |name: &str, role: &str| {
+            let key = party(data.work(), name);
+            let o = notar(&[
+                "party",
+                "add",
+                "--name",
+                name,
+                "--role",
+                role,
+                "--pubkey",
+                p(&key.pubkey),
+                "--json",
+                "--data",
+                data.arg(),
+            ]);
+            let id = json(ok(&o).as_bytes())["party"]["id"]
+                .as_str()
+                .expect("party id")
+                .to_string();
+            (key, id)
+        };
+        let (olga, rick) = (add("olga", "seller"), add("rick", "buyer"));
+        let (_, id) = curl(&[&format!("{}/v1/notary", srv.url)]);
+        let notary_b64 = json(&id)["public_key"].as_str().expect("key").to_string();
+        Online {
+            data,
+            srv,
+            olga,
+            rick,
+            notary_b64,
+        }
+    }
+
+    fn f(&self, name: &str) -> String {
+        p(&self.data.work().join(name)).to_string()
+    }
+
+    /// `notar exchange LINE --notary URL`.
+    fn x(&self, line: &str) -> Output {
+        x(&format!("{line} --notary {}", self.srv.url))
+    }
+
+    /// `notar verify FILE` against the key of GET /v1/notary: its stdout.
+    fn verify(&self, file: &str) -> String {
+        ok(&notar(&["verify", file, "--notary-key", &self.notary_b64]))
+    }
+}
+
+#[test]
+fn online_abort_resolve_and_show_through_the_cli() {
+    let n = Online::start();
+    let (o, r) = (&n.olga, &n.rick);
+    std::fs::write(
+        n.f("deal.txt"),
+        b"Olga sells Rick a bicycle for 300.00 EUR.\n",
+    )
+    .expect("w");
+    let tid = ok(&n.x(&format!(
+        "offer --key {} --originator {} --responder {} --contract {} --out {} --nonce-out {}",
+        p(&o.0.key),
+        o.1,
+        r.1,
+        n.f("deal.txt"),
+        n.f("m1.json"),
+        n.f("na.hex")
+    )));
+    ok(&x(&format!(
+        "accept --key {} --m1 {} --out {} --nonce-out {}",
+        p(&r.0.key),
+        n.f("m1.json"),
+        n.f("m2.json"),
+        n.f("nb.hex")
+    )));
+    // The responder may not abort (T7): exit 1, the notary's code printed.
+    let abort = |key: &Path, out: &str| {
+        n.x(&format!(
+            "abort --key {} --m1 {} --out {out}",
+            p(key),
+            n.f("m1.json")
+        ))
+    };
+    exit(&abort(&r.0.key, &n.f("none.json")), 1, "not_originator");
+    // The originator aborts: the answer on stdout, the token in --out, checked by notar verify.
+    let answer = json(ok(&abort(&o.0.key, &n.f("abort-token.json"))).as_bytes());
+    assert_eq!(
+        (answer["status"].as_str(), answer["outcome"].as_str()),
+        (Some("aborted"), Some("aborted"))
+    );
+    assert_eq!(answer["tid"], tid.as_str());
+    assert_eq!(
+        answer["token"],
+        read_json(Path::new(&n.f("abort-token.json")))
+    );
+    let stated = n.verify(&n.f("abort-token.json"));
+    for says in ["exchange_abort_token", "requested", &tid, "signature OK"] {
+        assert!(stated.contains(says), "{says} in {stated}");
+    }
+    // A later resolve gets the same decision; show tells the same.
+    let resolved = n.x(&format!(
+        "resolve --m1 {} --m2 {}",
+        n.f("m1.json"),
+        n.f("m2.json")
+    ));
+    assert_eq!(json(ok(&resolved).as_bytes()), answer);
+    let shown = json(ok(&n.x(&format!("show {tid} --out {}", n.f("shown.json")))).as_bytes());
+    assert_eq!(shown["status"], "aborted");
+    assert_eq!(read_json(Path::new(&n.f("shown.json"))), answer["token"]);
+    exit(
+        &n.x(&format!("show {}", "ab".repeat(32))),
+        1,
+        "unknown_exchange",
+    );
+}
+
+#[test]
+fn online_item_delivered_by_the_notary_and_an_escrow_that_fails() {
+    let n = Online::start();
+    let (s, r) = (&n.olga, &n.rick);
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
+    std::fs::write(n.f("item.bin"), &bytes).expect("write");
+    let send = |dir: &str, extra: &str| {
+        ok(&n.x(&format!(
+            "send-item --key {} --sender {} --recipient {} --item {} --out-dir {} {extra}",
+            p(&s.0.key),
+            s.1,
+            r.1,
+            n.f("item.bin"),
+            n.f(dir)
+        )))
+    };
+    let receipt_and_resolve = |dir: &str| {
+        let d = |name: &str| n.f(&format!("{dir}/{name}"));
+        ok(&x(&format!(
+            "receipt --key {} --recipient {} --m1 {} --ciphertext {} --escrow {} \
+             --item-escrow {} --out {}",
+            p(&r.0.key),
+            r.1,
+            d("m1.json"),
+            d("item.enc"),
+            d("escrow.bin"),
+            d("item_escrow.json"),
+            d("receipt.json")
+        )));
+        let line = format!(
+            "resolve --m1 {} --item-escrow {} --receipt {} --escrow {} --out {}",
+            d("m1.json"),
+            d("item_escrow.json"),
+            d("receipt.json"),
+            d("escrow.bin"),
+            d("token.json")
+        );
+        (n.x(&format!("{line} --key-out {}", d("k.b64"))), line)
+    };
+    // The key never comes: the recipient resolves and gets it from the notary.
+    let tid = send("a", "");
+    let (first, line) = receipt_and_resolve("a");
+    std::fs::write(n.f("a/answer.json"), &first.stdout).expect("write");
+    let answer = json(ok(&first).as_bytes());
+    assert_eq!(
+        (answer["outcome"].as_str(), answer["tid"].as_str()),
+        (Some("delivered"), Some(tid.as_str()))
+    );
+    for key in ["--key-file a/k.b64", "--answer a/answer.json"] {
+        let (flag, file) = key.split_once(' ').expect("flag");
+        ok(&x(&format!(
+            "open --ciphertext {} {flag} {} --m1 {} --out {}",
+            n.f("a/item.enc"),
+            n.f(file),
+            n.f("a/m1.json"),
+            n.f("a/got.bin")
+        )));
+        assert_eq!(std::fs::read(n.f("a/got.bin")).expect("item"), bytes);
+        std::fs::remove_file(n.f("a/got.bin")).expect("rm");
+    }
+    // The sender, resolving with the same files, gets the same answer: its delivery affidavit.
+    assert_eq!(json(ok(&n.x(&line)).as_bytes()), answer);
+    let stated = n.verify(&n.f("a/token.json"));
+    assert!(
+        stated.contains("delivery_affidavit") && stated.contains("key_digest"),
+        "{stated}"
+    );
+
+    // An escrow sealed to another key does not open: escrow failure, the sender's fault.
+    let (_, other_b64) = escrow_key(n.data.work());
+    send("b", &format!("--escrow-key {other_b64}"));
+    let (failed, _) = receipt_and_resolve("b");
+    std::fs::write(n.f("b/answer.json"), &failed.stdout).expect("write");
+    assert_eq!(json(ok(&failed).as_bytes())["outcome"], "escrow_failed");
+    assert!(!Path::new(&n.f("b/k.b64")).exists(), "no key released");
+    assert!(n
+        .verify(&n.f("b/token.json"))
+        .contains("escrow_failure_affidavit"));
+    let o = x(&format!(
+        "open --ciphertext {} --answer {} --out {}",
+        n.f("b/item.enc"),
+        n.f("b/answer.json"),
+        n.f("b/got.bin")
+    ));
+    exit(&o, 1, "releases no key");
+}

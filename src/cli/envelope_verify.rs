@@ -49,23 +49,29 @@ const STATEMENT_KINDS: [&str; 7] = [
 const PARTY_KINDS: [(&str, &str); 5] = [
     (
         "exchange_offer",
-        "m1 is signed by the originator: check it with the originator's public key          (`notar exchange accept --originator-key PUB`, `notar exchange check-contract`,          `notar exchange receipt --sender-key PUB`)",
+        "m1 is signed by the originator: check it with the originator's public key \
+         (`notar exchange accept --originator-key PUB`, `notar exchange check-contract`, \
+         `notar exchange receipt --sender-key PUB`)",
     ),
     (
         "exchange_acceptance",
-        "m2 is signed by the responder: check it with `notar exchange check-contract          --responder-key PUB` (with m1, na and nb)",
+        "m2 is signed by the responder: check it with `notar exchange check-contract \
+         --responder-key PUB` (with m1, na and nb)",
     ),
     (
         "exchange_abort",
-        "an abort request is signed by the originator; the notary's answer, an          exchange_abort_token, is what this command checks",
+        "an abort request is signed by the originator; the notary's answer, an \
+         exchange_abort_token, is what this command checks",
     ),
     (
         "exchange_item_escrow",
-        "the escrow statement is signed by the sender: `notar exchange receipt --sender-key          PUB` checks it against m1, the ciphertext and the escrow",
+        "the escrow statement is signed by the sender: `notar exchange receipt --sender-key \
+         PUB` checks it against m1, the ciphertext and the escrow",
     ),
     (
         "exchange_receipt",
-        "a receipt is signed by the recipient: check it with the recipient's public key; the          notary's delivery_affidavit, which this command checks, embeds it",
+        "a receipt is signed by the recipient: check it with the recipient's public key; the \
+         notary's delivery_affidavit, which this command checks, embeds it",
     ),
 ];
 
