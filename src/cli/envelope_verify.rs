@@ -1,8 +1,10 @@
 //! `notar verify FILE.json`: checks a notary-signed object offline against the notary's Ed25519
-//! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, ...),
-//! the body of a `POST /v1/guarantees` answer (`{"decision": .., "guarantee"|"refusal": ..}`) or
-//! of `GET /v1/guarantees/{id}` (`{"guarantee": .., "closing": ..}`); every envelope in it must
-//! carry a valid signature by that key.
+//! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, an
+//! exchange token, a complaint receipt, ...), the body of a `POST /v1/guarantees` answer
+//! (`{"decision": .., "guarantee"|"refusal": ..}`), of `GET /v1/guarantees/{id}`
+//! (`{"guarantee": .., "closing": ..}`) or of an exchange answer (`{"tid", .., "token": ..}`);
+//! every envelope in it must carry a valid signature by that key. Party-signed exchange objects
+//! are named, with what checks them.
 
 use std::path::Path;
 
@@ -29,6 +31,48 @@ const NOTARY_KINDS: [&str; 9] = [
     "key_registration",
     "party",
     "policy",
+];
+
+/// Kinds the notary signs for fair exchange and complaints: every payload field is shown, and
+/// the party-signed objects they embed are summarised.
+const STATEMENT_KINDS: [&str; 7] = [
+    "exchange_abort_token",
+    "replacement_contract",
+    "delivery_affidavit",
+    "escrow_failure_affidavit",
+    "complaint_receipt",
+    "complaint_response_receipt",
+    "complaint_silence",
+];
+
+/// Kinds a party of a fair exchange signs, and what checks them instead of this command.
+const PARTY_KINDS: [(&str, &str); 5] = [
+    (
+        "exchange_offer",
+        "m1 is signed by the originator: check it with the originator's public key \
+         (`notar exchange accept --originator-key PUB`, `notar exchange check-contract`, \
+         `notar exchange receipt --sender-key PUB`)",
+    ),
+    (
+        "exchange_acceptance",
+        "m2 is signed by the responder: check it with `notar exchange check-contract \
+         --responder-key PUB` (with m1, na and nb)",
+    ),
+    (
+        "exchange_abort",
+        "an abort request is signed by the originator; the notary's answer, an \
+         exchange_abort_token, is what this command checks",
+    ),
+    (
+        "exchange_item_escrow",
+        "the escrow statement is signed by the sender: `notar exchange receipt --sender-key \
+         PUB` checks it against m1, the ciphertext and the escrow",
+    ),
+    (
+        "exchange_receipt",
+        "a receipt is signed by the recipient: check it with the recipient's public key; the \
+         notary's delivery_affidavit, which this command checks, embeds it",
+    ),
 ];
 
 /// Payload fields shown, in this order, when present.
@@ -109,14 +153,14 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
             .map(|e| vec![(field, e)])
             .ok_or_else(|| format!("not an envelope: a {decision} answer without `{field}`"));
     }
-    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing"]
+    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing", "token"]
         .into_iter()
         .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
         .collect();
     if found.is_empty() {
         return Err(
             "not an envelope: expected {kind, payload, signatures}, or an answer holding \
-             `guarantee`, `refusal` or `closing`"
+             `guarantee`, `refusal`, `closing` or `token`"
                 .into(),
         );
     }
@@ -127,11 +171,19 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
 fn check(v: &Value, key: &VerifyingKey) -> Result<Envelope, String> {
     let env: Envelope =
         serde_json::from_value(v.clone()).map_err(|e| format!("not an envelope: {e}"))?;
-    if !NOTARY_KINDS.contains(&env.kind.as_str()) {
+    if let Some((kind, how)) = PARTY_KINDS.iter().find(|(k, _)| *k == env.kind) {
         return Err(format!(
-            "unknown kind {:?}: the notary signs {}",
+            "{kind} is signed by a party, not by the notary, so the notary key cannot check \
+             it: {how}"
+        ));
+    }
+    let kind = env.kind.as_str();
+    if !NOTARY_KINDS.contains(&kind) && !STATEMENT_KINDS.contains(&kind) {
+        return Err(format!(
+            "unknown kind {:?}: the notary signs {}, {}",
             env.kind.chars().take(64).collect::<String>(),
-            NOTARY_KINDS.join(", ")
+            NOTARY_KINDS.join(", "),
+            STATEMENT_KINDS.join(", ")
         ));
     }
     env.verify_by(key).map_err(|e| match e {
@@ -168,6 +220,28 @@ fn field_text(name: &str, v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Every field of an exchange or complaint statement; an embedded envelope (m1, m2, a receipt,
+/// evidence) as its kind and signers, which the notary checked before it signed.
+fn stated_fields(payload: &Value) -> Vec<(&str, String)> {
+    let Some(obj) = payload.as_object() else {
+        return Vec::new();
+    };
+    obj.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(name, v)| {
+            let text = match serde_json::from_value::<Envelope>(v.clone()) {
+                Ok(env) => format!(
+                    "{} signed by {}",
+                    env.kind,
+                    env.signer_key_ids().collect::<Vec<_>>().join(", ")
+                ),
+                Err(_) => field_text(name, v),
+            };
+            (name.as_str(), text)
+        })
+        .collect()
 }
 
 /// Runs `notar verify FILE` on a JSON file `bytes` read from `file`.
@@ -218,9 +292,13 @@ pub fn verify(
             println!();
         }
         let mut fields = vec![("kind", env.kind.clone())];
-        for name in SHOWN_FIELDS {
-            if let Some(v) = env.payload.get(name) {
-                fields.push((name, field_text(name, v)));
+        if STATEMENT_KINDS.contains(&env.kind.as_str()) {
+            fields.extend(stated_fields(&env.payload));
+        } else {
+            for name in SHOWN_FIELDS {
+                if let Some(v) = env.payload.get(name) {
+                    fields.push((name, field_text(name, v)));
+                }
             }
         }
         fields.push(("signed by", format!("{kid} (notary)")));
@@ -260,6 +338,47 @@ mod tests {
         assert_eq!(find_envelopes(&view).expect("view").len(), 1);
         assert!(find_envelopes(&json!({"hello": 1})).is_err());
         assert!(find_envelopes(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn exchange_tokens_are_checked_and_stated_and_party_objects_named() {
+        let vk = key().verifying_key();
+        let m1 = Envelope::sign("exchange_offer", json!({"originator": "o"}), &key()).expect("m1");
+        let token = Envelope::sign(
+            "exchange_abort_token",
+            json!({"tid": "t", "cause": "requested", "m1": m1, "abort": null, "log_index": 7}),
+            &key(),
+        )
+        .expect("token");
+        let token = serde_json::to_value(&token).expect("value");
+        let answer = json!({"tid": "t", "status": "aborted", "token": token});
+        let found = find_envelopes(&answer).expect("answer");
+        assert_eq!(found[0].0, "token");
+        let env = check(found[0].1, &vk).expect("verifies");
+        let fields = stated_fields(&env.payload);
+        let shown = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(shown("cause").as_deref(), Some("requested"));
+        assert_eq!(shown("log_index").as_deref(), Some("7"));
+        let kid = key_id(&vk);
+        assert_eq!(shown("m1"), Some(format!("exchange_offer signed by {kid}")));
+        assert_eq!(shown("abort"), None);
+        let e = check(&serde_json::to_value(&m1).expect("m1"), &vk).expect_err("party kind");
+        assert!(
+            e.contains("signed by a party") && e.contains("--originator-key"),
+            "{e}"
+        );
+        for kind in STATEMENT_KINDS {
+            let env = Envelope::sign(kind, json!({"log_index": 1}), &key()).expect("sign");
+            assert!(
+                check(&serde_json::to_value(env).expect("v"), &vk).is_ok(),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

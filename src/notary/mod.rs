@@ -253,6 +253,25 @@ fn subject_of_pem(pem: &str) -> Result<String, NotaryError> {
     Ok(cert.tbs_certificate.subject.to_string())
 }
 
+/// The public identity `GET /v1/notary` serves, from the data dir's material.
+fn identity_of(m: &Material) -> Result<Identity, NotaryError> {
+    let vk = m.notary_key.verifying_key();
+    Ok(Identity {
+        name: m.config.notary.name.clone(),
+        key_id: key_id(&vk),
+        public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
+        checkpoint_vkey: vkey(&m.config.notary.log_origin, &vk),
+        log_origin: m.config.notary.log_origin.clone(),
+        tsa_certificate: m.tsa_cert_pem.clone(),
+        root_certificate: m.root_cert_pem.clone(),
+        tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
+        timestamp_policy: m.config.timestamp.policy_oid.clone(),
+        timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
+        escrow_public_key: m.escrow_key.public_key().to_base64(),
+        escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
+    })
+}
+
 fn system_clock() -> Clock {
     Arc::new(Utc::now)
 }
@@ -316,21 +335,7 @@ impl Notary {
             .policy_oid
             .parse()
             .map_err(|_| NotaryError::BadRequest("timestamp.policy_oid".into()))?;
-        let vk = m.notary_key.verifying_key();
-        let identity = Identity {
-            name: m.config.notary.name.clone(),
-            key_id: key_id(&vk),
-            public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
-            checkpoint_vkey: vkey(&m.config.notary.log_origin, &vk),
-            log_origin: m.config.notary.log_origin.clone(),
-            tsa_certificate: m.tsa_cert_pem.clone(),
-            root_certificate: m.root_cert_pem.clone(),
-            tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
-            timestamp_policy: m.config.timestamp.policy_oid.clone(),
-            timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
-            escrow_public_key: m.escrow_key.public_key().to_base64(),
-            escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
-        };
+        let identity = identity_of(&m)?;
         let book = policies::load(dir, &m.config, &store)?;
         let roots = policies::load_ca_roots(dir, &m.config)?;
         let new_policies = book.unlogged;
