@@ -255,7 +255,13 @@ async fn samples_play_one_exchange_of_each_outcome() {
     let outcomes: Vec<&str> = loaded.decided.iter().map(|(o, _)| *o).collect();
     assert_eq!(
         outcomes,
-        ["aborted", "resolved", "expired", "delivered", "escrow_failed"]
+        [
+            "aborted",
+            "resolved",
+            "expired",
+            "delivered",
+            "escrow_failed"
+        ]
     );
     let listed = notary.exchanges(100).expect("list");
     assert_eq!(listed.len(), 5);
