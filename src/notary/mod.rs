@@ -49,7 +49,7 @@ use crate::log::LogError;
 use crate::model::canonical::CanonicalError;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
-use crate::store::{Store, StoreError};
+use crate::store::{u64_key, Cf, Store, StoreError};
 
 /// Most commands waiting for the sequencer; past it callers get `Overloaded` (HTTP 503).
 pub const QUEUE_LEN_MAX: usize = 8192;
@@ -309,7 +309,37 @@ impl Notary {
         let material = dir.load()?;
         let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
         notary.log_policies(new_policies)?;
+        notary.log_new_escrow_key()?;
         Ok((notary, thread))
+    }
+
+    /// A data dir made before fair exchange gains its escrow key at a start (datadir.rs), after
+    /// log entry 0 recorded the identity without it: the identity is then logged again, once,
+    /// so the log says which key escrows are sealed to. `Cf::Meta` remembers the key logged.
+    fn log_new_escrow_key(&self) -> Result<(), NotaryError> {
+        const LOGGED: &[u8] = b"escrow_key_logged";
+        let key = self.identity().escrow_public_key.clone();
+        let store = &self.shared.store;
+        if store.get(Cf::Meta, LOGGED)?.as_deref() == Some(key.as_bytes()) {
+            return Ok(());
+        }
+        let genesis: serde_json::Value = match store.get(Cf::LogLeaves, &u64_key(0))? {
+            Some(raw) => serde_json::from_slice(&raw)
+                .map_err(|e| NotaryError::Corrupt(format!("log entry 0: {e}")))?,
+            None => serde_json::Value::Null,
+        };
+        let record = vec![(Cf::Meta, LOGGED.to_vec(), key.clone().into_bytes())];
+        let in_genesis = genesis["body"]["escrow_public_key"] == key.as_str();
+        let body =
+            serde_json::to_value(self.identity()).map_err(|e| NotaryError::Bug(e.to_string()))?;
+        let job: Job = Box::new(move |ctx| {
+            Some(sequencer::Staged {
+                entry: (!in_genesis).then(|| ctx.entry(EntryKind::NotaryIdentity, None, body)),
+                records: record,
+                finish: Box::new(|_| {}),
+            })
+        });
+        self.submit(job)
     }
 
     /// Queues the logging of policy versions not yet in the log; being first in the queue, they
