@@ -30,7 +30,8 @@ pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
 };
 pub use parties::{CrlImport, KeyInput, PartyReceipt};
-pub use reads::{Stats, TimestampRecord};
+pub use rate::{SignedTotals, HISTORY_SECS};
+pub use reads::{Activity, Stats, TimestampRecord};
 pub use sequencer::PublishedCheckpoint;
 pub use stamp::{StampOutcome, StampReceipt};
 pub use state::{GuaranteeRecord, GuaranteeState};
@@ -204,7 +205,6 @@ struct Shared {
     started_at: DateTime<Utc>,
     stamp_rate: rate::RateMeter,
     guarantee_rate: rate::RateMeter,
-    #[allow(dead_code)] // TEMPORARY: ticked by the exchange commands (issue 9 in progress)
     exchange_rate: rate::RateMeter,
     notary_key: ed25519_dalek::SigningKey,
     state: state::StateCell,

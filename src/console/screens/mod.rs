@@ -53,7 +53,7 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
 /// Asks for what the visible screen shows, each request unless it is already on its way.
 pub fn poll(app: &mut App, out: &mut Vec<Command>) {
     match app.screen {
-        Screen::Dashboard => dashboard::update::poll(app, out),
+        Screen::Dashboard => {}
         Screen::Timestamps => timestamps::update::poll(app, out),
         Screen::Log => log::update::poll(app, out),
         Screen::Agreements => agreements::poll::poll(app, out),

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 
 use crate::api::admin::proto::{
-    CheckpointItem, EntryItem, EntryKind, HashAlg, Hello, ProofItem, Reply, Response, Status,
-    TimestampItem,
+    Activity, CheckpointItem, EntryItem, EntryKind, GuaranteeCounts, HashAlg, Hello, ProofItem,
+    Reply, Response, Status, TimestampItem,
 };
 use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
@@ -47,7 +47,29 @@ pub fn status() -> Status {
         checkpoint_age_ms: 420,
         timestamps_per_s_milli: 12_345,
         timestamps_total: 4_567,
+        guarantees: GuaranteeCounts {
+            granted: 1_204,
+            refused: 31,
+            settled: 112,
+            released: 9,
+        },
+        exchanges_decided: 17,
+        activity: activity(),
         failed: false,
+    }
+}
+
+/// Two minutes of made-up activity: a steady stream of stamps with a burst, guarantees in
+/// waves, a few exchange decisions.
+pub fn activity() -> Activity {
+    let seconds = 0..crate::notary::HISTORY_SECS as u32;
+    Activity {
+        stamps: seconds
+            .clone()
+            .map(|s| 8 + s % 5 + if (90..100).contains(&s) { 30 } else { 0 })
+            .collect(),
+        guarantees: seconds.clone().map(|s| (s / 4) % 6).collect(),
+        exchanges: seconds.map(|s| u32::from(s % 23 == 0)).collect(),
     }
 }
 
@@ -292,6 +314,7 @@ pub fn feed() -> Vec<FeedItem> {
         ),
         agreement_id: a.clone(),
         seller_id: party(1).id,
+        seller_name: party(1).name,
         amount_minor: minor,
         currency: "EUR".into(),
         reason: reason.map(|r| serde_json::from_value(r.into()).expect("a feed reason")),
