@@ -65,7 +65,7 @@ fn plan_of(app: &App) -> Option<&LedgerPlan> {
     match &app.overlay {
         Overlay::Confirm(d) => match &d.plan {
             SignPlan::Ledger(p) => Some(p.as_ref()),
-            SignPlan::Stamp(_) => None,
+            SignPlan::Stamp(_) | SignPlan::Case(_) => None,
         },
         _ => None,
     }
@@ -150,7 +150,7 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
     }
     assert_eq!(a.screen, Screen::Agreements);
     press(&mut a, KeyCode::Tab);
-    assert_eq!(a.screen, Screen::Dashboard);
+    assert_eq!(a.screen, Screen::Exchanges);
     press(&mut a, KeyCode::BackTab);
     assert_eq!(a.screen, Screen::Agreements);
     let mut a = app();
