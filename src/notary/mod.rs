@@ -34,7 +34,8 @@ pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
 };
 pub use parties::{CrlImport, KeyInput, PartyReceipt};
-pub use reads::{Stats, TimestampRecord};
+pub use rate::{SignedTotals, HISTORY_SECS};
+pub use reads::{Activity, Stats, TimestampRecord};
 pub use sequencer::PublishedCheckpoint;
 pub use stamp::{StampOutcome, StampReceipt};
 pub use state::{GuaranteeRecord, GuaranteeState};
