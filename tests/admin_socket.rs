@@ -133,3 +133,56 @@ fn a_user_not_listed_as_arbitrator_is_refused() {
     assert!(t.contains("'nobody' is not an arbitrator"), "{t}");
     assert!(t.contains("[arbitrators]"), "{t}");
 }
+
+#[test]
+fn status_counts_since_start_and_the_feed_names_the_seller() {
+    use serde_json::json;
+    use util::ledger::{make_deal, post, request, Admin};
+
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let deal = make_deal(&mut admin, 100_000, 50_000);
+    let ask = |rid: &str, minor: i64| {
+        let body = serde_json::to_vec(&request(&deal, rid, minor, rid)).expect("json");
+        let (code, body) = post(&srv.url, "/v1/guarantees", Some(&deal.token), &body);
+        (code, json(&body))
+    };
+    let (code, g) = ask("r1", 10_000);
+    assert_eq!((code, &g["decision"]), (201, &json!("granted")), "{g}");
+    assert_eq!(
+        ask("r1", 10_000).1,
+        g,
+        "a retry is answered, not counted again"
+    );
+    let (code, r) = ask("r2", 60_000);
+    assert_eq!((code, &r["decision"]), (200, &json!("refused")), "{r}");
+    let gid = g["guarantee"]["payload"]["guarantee_id"]
+        .as_str()
+        .expect("guarantee_id");
+    let path = format!("/v1/guarantees/{gid}/settle");
+    let (code, body) = post(&srv.url, &path, Some(&deal.token), b"");
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+
+    let s = admin.ok("status", json!({}));
+    assert_eq!(
+        s["guarantees"],
+        json!({"granted": 1, "refused": 1, "settled": 1, "released": 0}),
+        "{s}"
+    );
+    assert_eq!(s["exchanges_decided"], 0, "{s}");
+    for series in ["stamps", "guarantees", "exchanges"] {
+        let h = s["activity"][series].as_array().expect("a series");
+        assert_eq!(h.len(), notar::notary::HISTORY_SECS, "{series}: {s}");
+        assert!(h.iter().all(|c| c.as_u64().is_some()), "{series}: {s}");
+    }
+
+    let feed = admin.ok("ledger_feed", json!({"limit": 10}));
+    let items = feed["items"].as_array().expect("items");
+    let kinds: Vec<&str> = items.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["settlement", "refusal", "guarantee"], "{feed}");
+    for e in items {
+        assert_eq!(e["seller_id"], deal.seller_id.as_str(), "{e}");
+        assert_eq!(e["seller_name"], "sally", "{e}");
+    }
+}

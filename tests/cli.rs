@@ -129,6 +129,22 @@ fn a_data_dir_without_an_escrow_key_gains_one_at_start() {
     let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
     assert_eq!(status, 200);
     assert_eq!(json(&body)["escrow_public_key"], public.as_str());
+    // The log records the new key once: the identity logged again after entry 0, and not again
+    // at the next start.
+    let identities = |url: &str| -> Vec<serde_json::Value> {
+        let (_, h) = curl(&[&format!("{url}/healthz")]);
+        let size = json(&h)["log_size"].as_u64().expect("log_size");
+        (1..size)
+            .map(|i| json(&curl(&[&format!("{url}/v1/log/entries/{i}")]).1))
+            .filter(|e| e["kind"] == "notary_identity")
+            .collect()
+    };
+    let logged = identities(&srv.url);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["body"]["escrow_public_key"], public.as_str());
+    drop(srv);
+    let srv = Server::start(&data);
+    assert_eq!(identities(&srv.url).len(), 1, "logged once");
     drop(srv);
     // Loose permissions are refused, as for the other keys.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).expect("chmod");

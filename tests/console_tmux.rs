@@ -48,15 +48,20 @@ impl Tmux {
 
     /// Waits until the screen shows `needle`; panics with the last screen otherwise.
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_any(&[needle])
+    }
+
+    /// Waits until the screen shows one of `needles`; panics with the last screen otherwise.
+    fn wait_for_any(&self, needles: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if needles.iter().any(|n| s.contains(n)) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {needle:?}; screen:\n{s}"
+                "timed out waiting for one of {needles:?}; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(150));
         }
@@ -181,6 +186,62 @@ fn up_then_stamp_a_file_through_the_confirmation_dialog() {
     assert_eq!(e["kind"], "timestamp");
     assert_eq!(e["body"]["record"]["imprint"], imprint.as_str());
     assert!(e["operator"].is_string(), "{e}");
+}
+
+/// The number just before `word` on the screen's line that holds `line_label`.
+fn count_before(screen: &str, line_label: &str, word: &str) -> u64 {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(line_label) && l.contains(word))
+        .unwrap_or_else(|| panic!("no {line_label:?} line with {word:?}:\n{screen}"));
+    let before = line.split(word).next().unwrap_or_default();
+    let digits: String = before
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no count before {word:?} in {line:?}"))
+}
+
+#[test]
+fn dashboard_counts_since_start_and_tab_reaches_exchanges_and_complaints() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let tmux = Tmux::start("notar-e2e-cases", &up_command(&data));
+
+    // The samples loaded by `notar up` count: since start, not over the last feed events.
+    tmux.wait_for("Dashboard");
+    let s = tmux.wait_for("released since start");
+    assert!(count_before(&s, "Guarantees", " granted,") > 0, "{s}");
+    assert!(!s.contains("last 100 events"), "{s}");
+    for series in ["Stamps/s", "Guarantees/s", "Exchanges/s"] {
+        assert!(s.contains(series), "{series}:\n{s}");
+    }
+    assert!(s.contains("one bar per second"), "{s}");
+
+    // Tab, Tab, Tab, Tab: screen 5, the queue over the exchanges. Until the notary lists
+    // them, each list shows the notary's answer as a message.
+    for _ in 0..4 {
+        tmux.keys(&["Tab"]);
+    }
+    let s = tmux.wait_for_any(&["could not list complaints", "Complaints ("]);
+    assert!(s.contains("5 Exchanges"), "{s}");
+    assert!(s.contains("by deadline"), "{s}");
+    if s.contains("could not list") {
+        assert!(s.contains("not built yet"), "{s}");
+    }
+    // `e` moves the selection to the exchanges, `?` lists this screen's keys.
+    tmux.keys(&["e"]);
+    tmux.wait_for("▶ Exchanges");
+    tmux.keys(&["?"]);
+    tmux.wait_for("take · note a case");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! `notar verify FILE.json`: checks a notary-signed object offline against the notary's Ed25519
-//! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, ...),
-//! the body of a `POST /v1/guarantees` answer (`{"decision": .., "guarantee"|"refusal": ..}`) or
-//! of `GET /v1/guarantees/{id}` (`{"guarantee": .., "closing": ..}`), or of a complaint or
-//! response (`{"complaint_id": .., "receipt": ..}`); every envelope in it must carry a valid
-//! signature by that key.
+//! public key. The file may hold one envelope (a guarantee, refusal, settlement, release, an
+//! exchange token, a complaint receipt, ...), the body of a `POST /v1/guarantees` answer
+//! (`{"decision": .., "guarantee"|"refusal": ..}`), of `GET /v1/guarantees/{id}`
+//! (`{"guarantee": .., "closing": ..}`), of an exchange answer (`{"tid", .., "token": ..}`) or
+//! of a complaint or response answer (`{"complaint_id", "receipt": ..}`);
+//! every envelope in it must carry a valid signature by that key. Party-signed exchange objects
+//! are named, with what checks them.
 
 use std::path::Path;
 
@@ -20,7 +22,7 @@ use crate::model::money::Money;
 use crate::notary::datadir::DataDir;
 
 /// Kinds of objects the notary signs (docs/design.md §4, the log's entry kinds that are envelopes).
-const NOTARY_KINDS: [&str; 12] = [
+const NOTARY_KINDS: [&str; 9] = [
     "guarantee",
     "refusal",
     "settlement",
@@ -30,14 +32,52 @@ const NOTARY_KINDS: [&str; 12] = [
     "key_registration",
     "party",
     "policy",
+];
+
+/// Kinds the notary signs for fair exchange and complaints: every payload field is shown, and
+/// the party-signed objects they embed are summarised.
+const STATEMENT_KINDS: [&str; 7] = [
+    "exchange_abort_token",
+    "replacement_contract",
+    "delivery_affidavit",
+    "escrow_failure_affidavit",
     "complaint_receipt",
     "complaint_response_receipt",
     "complaint_silence",
 ];
 
+/// Kinds a party of a fair exchange signs, and what checks them instead of this command.
+const PARTY_KINDS: [(&str, &str); 5] = [
+    (
+        "exchange_offer",
+        "m1 is signed by the originator: check it with the originator's public key \
+         (`notar exchange accept --originator-key PUB`, `notar exchange check-contract`, \
+         `notar exchange receipt --sender-key PUB`)",
+    ),
+    (
+        "exchange_acceptance",
+        "m2 is signed by the responder: check it with `notar exchange check-contract \
+         --responder-key PUB` (with m1, na and nb)",
+    ),
+    (
+        "exchange_abort",
+        "an abort request is signed by the originator; the notary's answer, an \
+         exchange_abort_token, is what this command checks",
+    ),
+    (
+        "exchange_item_escrow",
+        "the escrow statement is signed by the sender: `notar exchange receipt --sender-key \
+         PUB` checks it against m1, the ciphertext and the escrow",
+    ),
+    (
+        "exchange_receipt",
+        "a receipt is signed by the recipient: check it with the recipient's public key; the \
+         notary's delivery_affidavit, which this command checks, embeds it",
+    ),
+];
+
 /// Payload fields shown, in this order, when present.
-const SHOWN_FIELDS: [&str; 17] = [
-    "complaint_id",
+const SHOWN_FIELDS: [&str; 14] = [
     "guarantee_id",
     "refusal_id",
     "agreement_id",
@@ -51,8 +91,6 @@ const SHOWN_FIELDS: [&str; 17] = [
     "issued_at",
     "expires_at",
     "closed_at",
-    "received_at",
-    "response_deadline",
     "log_index",
 ];
 
@@ -116,14 +154,15 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
             .map(|e| vec![(field, e)])
             .ok_or_else(|| format!("not an envelope: a {decision} answer without `{field}`"));
     }
-    let found: Vec<(&'static str, &Value)> = ["guarantee", "refusal", "closing", "receipt"]
-        .into_iter()
-        .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
-        .collect();
+    let found: Vec<(&'static str, &Value)> =
+        ["guarantee", "refusal", "closing", "token", "receipt"]
+            .into_iter()
+            .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
+            .collect();
     if found.is_empty() {
         return Err(
             "not an envelope: expected {kind, payload, signatures}, or an answer holding \
-             `guarantee`, `refusal`, `closing` or `receipt`"
+             `guarantee`, `refusal`, `closing`, `token` or `receipt`"
                 .into(),
         );
     }
@@ -134,11 +173,19 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
 fn check(v: &Value, key: &VerifyingKey) -> Result<Envelope, String> {
     let env: Envelope =
         serde_json::from_value(v.clone()).map_err(|e| format!("not an envelope: {e}"))?;
-    if !NOTARY_KINDS.contains(&env.kind.as_str()) {
+    if let Some((kind, how)) = PARTY_KINDS.iter().find(|(k, _)| *k == env.kind) {
         return Err(format!(
-            "unknown kind {:?}: the notary signs {}",
+            "{kind} is signed by a party, not by the notary, so the notary key cannot check \
+             it: {how}"
+        ));
+    }
+    let kind = env.kind.as_str();
+    if !NOTARY_KINDS.contains(&kind) && !STATEMENT_KINDS.contains(&kind) {
+        return Err(format!(
+            "unknown kind {:?}: the notary signs {}, {}",
             env.kind.chars().take(64).collect::<String>(),
-            NOTARY_KINDS.join(", ")
+            NOTARY_KINDS.join(", "),
+            STATEMENT_KINDS.join(", ")
         ));
     }
     env.verify_by(key).map_err(|e| match e {
@@ -175,6 +222,28 @@ fn field_text(name: &str, v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Every field of an exchange or complaint statement; an embedded envelope (m1, m2, a receipt,
+/// evidence) as its kind and signers, which the notary checked before it signed.
+fn stated_fields(payload: &Value) -> Vec<(&str, String)> {
+    let Some(obj) = payload.as_object() else {
+        return Vec::new();
+    };
+    obj.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(name, v)| {
+            let text = match serde_json::from_value::<Envelope>(v.clone()) {
+                Ok(env) => format!(
+                    "{} signed by {}",
+                    env.kind,
+                    env.signer_key_ids().collect::<Vec<_>>().join(", ")
+                ),
+                Err(_) => field_text(name, v),
+            };
+            (name.as_str(), text)
+        })
+        .collect()
 }
 
 /// Runs `notar verify FILE` on a JSON file `bytes` read from `file`.
@@ -225,9 +294,13 @@ pub fn verify(
             println!();
         }
         let mut fields = vec![("kind", env.kind.clone())];
-        for name in SHOWN_FIELDS {
-            if let Some(v) = env.payload.get(name) {
-                fields.push((name, field_text(name, v)));
+        if STATEMENT_KINDS.contains(&env.kind.as_str()) {
+            fields.extend(stated_fields(&env.payload));
+        } else {
+            for name in SHOWN_FIELDS {
+                if let Some(v) = env.payload.get(name) {
+                    fields.push((name, field_text(name, v)));
+                }
             }
         }
         fields.push(("signed by", format!("{kid} (notary)")));
@@ -269,6 +342,47 @@ mod tests {
         assert_eq!(find_envelopes(&filed).expect("receipt")[0].0, "receipt");
         assert!(find_envelopes(&json!({"hello": 1})).is_err());
         assert!(find_envelopes(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn exchange_tokens_are_checked_and_stated_and_party_objects_named() {
+        let vk = key().verifying_key();
+        let m1 = Envelope::sign("exchange_offer", json!({"originator": "o"}), &key()).expect("m1");
+        let token = Envelope::sign(
+            "exchange_abort_token",
+            json!({"tid": "t", "cause": "requested", "m1": m1, "abort": null, "log_index": 7}),
+            &key(),
+        )
+        .expect("token");
+        let token = serde_json::to_value(&token).expect("value");
+        let answer = json!({"tid": "t", "status": "aborted", "token": token});
+        let found = find_envelopes(&answer).expect("answer");
+        assert_eq!(found[0].0, "token");
+        let env = check(found[0].1, &vk).expect("verifies");
+        let fields = stated_fields(&env.payload);
+        let shown = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(shown("cause").as_deref(), Some("requested"));
+        assert_eq!(shown("log_index").as_deref(), Some("7"));
+        let kid = key_id(&vk);
+        assert_eq!(shown("m1"), Some(format!("exchange_offer signed by {kid}")));
+        assert_eq!(shown("abort"), None);
+        let e = check(&serde_json::to_value(&m1).expect("m1"), &vk).expect_err("party kind");
+        assert!(
+            e.contains("signed by a party") && e.contains("--originator-key"),
+            "{e}"
+        );
+        for kind in STATEMENT_KINDS {
+            let env = Envelope::sign(kind, json!({"log_index": 1}), &key()).expect("sign");
+            assert!(
+                check(&serde_json::to_value(env).expect("v"), &vk).is_ok(),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

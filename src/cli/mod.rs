@@ -7,6 +7,7 @@ mod bench;
 mod client;
 mod complaint_cmd;
 mod envelope_verify;
+mod exchange_cmd;
 mod log_cmd;
 mod order_cmd;
 mod party_cmd;
@@ -88,6 +89,9 @@ pub enum Command {
     Complaint(complaint_cmd::ComplaintArgs),
     /// The buyer's side: sign an order for a guarantee request (offline).
     Order(order_cmd::OrderArgs),
+    /// Fair exchange, the parties' side: sign a contract both ways or send an item for a
+    /// receipt (offline), and ask the notary to abort or resolve when the other side stalls.
+    Exchange(exchange_cmd::ExchangeArgs),
     /// Load generator: guarantees per second and latency on a new notary.
     Bench(bench::BenchArgs),
 }
@@ -204,6 +208,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agreement(args) => agreement_cmd::run(&cli.data, args).await,
         Command::Revoke(args) => party_cmd::revoke(&cli.data, args).await,
         Command::Order(args) => order_cmd::run(args),
+        Command::Exchange(args) => exchange_cmd::run(args).await,
         Command::Complaint(args) => complaint_cmd::run(&cli.data, args).await,
         Command::Bench(args) => bench::run(&cli.data, args).await,
     }

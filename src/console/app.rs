@@ -13,6 +13,8 @@ use super::components::confirm::{ConfirmDialog, Field, Signable};
 use super::requests::Requests;
 use super::screens::agreements::plans::{ActionOutcome, LedgerPlan};
 use super::screens::agreements::{AgreementsAction, AgreementsView};
+use super::screens::exchanges::plan::CasePlan;
+use super::screens::exchanges::{ExchangesAction, ExchangesView};
 use super::screens::log::{LogAction, LogView};
 use super::screens::timestamps::{StampOutcome, StampPlan, TimestampList, TimestampsAction};
 use super::theme::Theme;
@@ -35,15 +37,18 @@ pub enum Screen {
     Log,
     /// Parties, agreements with their exposure, keys, guarantees, the live feed.
     Agreements,
+    /// The complaint queue by deadline, the exchanges, and a case's detail.
+    Exchanges,
 }
 
 impl Screen {
     /// All screens in display order; the digit keys follow it.
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Dashboard,
         Screen::Timestamps,
         Screen::Log,
         Screen::Agreements,
+        Screen::Exchanges,
     ];
 
     /// Tab title.
@@ -53,6 +58,7 @@ impl Screen {
             Screen::Timestamps => "Timestamps",
             Screen::Log => "Log",
             Screen::Agreements => "Agreements",
+            Screen::Exchanges => "Exchanges",
         }
     }
 
@@ -80,6 +86,8 @@ pub enum ScreenAction {
     Log(LogAction),
     /// On the agreements screen.
     Agreements(AgreementsAction),
+    /// On the exchanges and complaints screen.
+    Exchanges(ExchangesAction),
 }
 
 /// What the one-line prompt is asking for.
@@ -109,6 +117,8 @@ pub enum PromptPurpose {
     RevokeReason,
     /// Why an agreement's status changes.
     StatusReason,
+    /// An arbitrator's note for a case.
+    CaseNote,
 }
 
 impl PromptPurpose {
@@ -126,6 +136,7 @@ impl PromptPurpose {
             | PromptPurpose::PerTxCap
             | PromptPurpose::RevokeReason
             | PromptPurpose::StatusReason => Screen::Agreements,
+            PromptPurpose::CaseNote => Screen::Exchanges,
         }
     }
 }
@@ -147,6 +158,8 @@ pub enum SignPlan {
     /// A registry or ledger record (party, agreement, revocation, status change); boxed, it
     /// is much larger than a stamp.
     Ledger(Box<LedgerPlan>),
+    /// Taking a case, or a note on it; boxed like the ledger's.
+    Case(Box<CasePlan>),
 }
 
 impl SignPlan {
@@ -155,6 +168,7 @@ impl SignPlan {
         match self {
             SignPlan::Stamp(p) => p,
             SignPlan::Ledger(p) => p.as_ref(),
+            SignPlan::Case(p) => p.as_ref(),
         }
     }
 }
@@ -247,6 +261,17 @@ pub enum Pending {
     /// A confirmed registry or ledger request, kept to check the answer against (boxed: the
     /// other entries are small).
     Ledger(Box<LedgerPlan>),
+    /// The exchanges list.
+    Exchanges,
+    /// The complaint queue.
+    Complaints,
+    /// One case in full.
+    ComplaintShow {
+        /// Its complaint id.
+        id: String,
+    },
+    /// A confirmed action on a case, kept to check the answer against.
+    Case(Box<CasePlan>),
 }
 
 impl Pending {
@@ -267,6 +292,10 @@ impl Pending {
             | Pending::Feed
             | Pending::Policies
             | Pending::Ledger(_) => Some(Screen::Agreements),
+            Pending::Exchanges
+            | Pending::Complaints
+            | Pending::ComplaintShow { .. }
+            | Pending::Case(_) => Some(Screen::Exchanges),
         }
     }
 }
@@ -308,6 +337,8 @@ pub struct App {
     pub log: LogView,
     /// The agreements screen and the live guarantee feed.
     pub agreements: AgreementsView,
+    /// The exchanges and complaints screen.
+    pub exchanges: ExchangesView,
     /// What is drawn on top.
     pub overlay: Overlay,
     /// The status line.
@@ -343,6 +374,7 @@ impl App {
             timestamps: TimestampList::default(),
             log: LogView::default(),
             agreements: AgreementsView::default(),
+            exchanges: ExchangesView::default(),
             overlay: Overlay::None,
             notice: None,
             connected: true,

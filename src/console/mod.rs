@@ -21,9 +21,9 @@
 //! (`list`), the trusted confirmation dialog (`confirm`) and its framed box (`dialog`), the
 //! prompt, the help box, and the layout, table and text helpers of the views.
 //!
-//! [`screens`]: one module a screen (`dashboard`, `timestamps`, `log`, `agreements`), each
-//! with its state (`mod.rs`), its keys and transitions (`update.rs`) and its pure view
-//! (`view.rs`); `screens/mod.rs` routes the core's hooks to them, one `match` a hook.
+//! [`screens`]: one module a screen (`dashboard`, `timestamps`, `log`, `agreements`,
+//! `exchanges`), each with its state (`mod.rs`), its keys and transitions (`update.rs`) and its
+//! pure view (`view.rs`); `screens/mod.rs` routes the core's hooks to them, one `match` a hook.
 //!
 //! Imports point from screens to components and the core, never in a circle; a test
 //! (`tests::imports`) reads the sources and fails on a cycle.

@@ -20,8 +20,10 @@ pub(super) fn on_response(app: &mut App, r: Response, out: &mut Vec<Command>) {
         Ok(reply) => reply,
         Err(e) => {
             let text = format!("{} ({})", e.message, e.code);
-            screens::on_error(app, &pending, &text);
-            return app.error(format!("Notary error: {text}"));
+            if !screens::on_error(app, &pending, &text) {
+                app.error(format!("Notary error: {text}"));
+            }
+            return;
         }
     };
     match (pending, reply) {

@@ -1,7 +1,7 @@
 //! The palette. crossterm never downgrades colours, so the console picks what the terminal can
 //! show: nothing under `NO_COLOR`, 24-bit only when `COLORTERM` says so, else 256 colours when
 //! `TERM` says so, else the 16 ANSI colours. Readability never depends on colour: selection is
-//! reverse + bold, errors are bold, the confirmation frame is bold.
+//! reverse + bold, errors and warnings are bold, the confirmation frame is bold.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -63,6 +63,9 @@ pub struct Theme {
     pub header: Style,
     /// Errors and the FAILED banner.
     pub error: Style,
+    /// Warnings that are not errors (a silent respondent): bold, in yellow where there is
+    /// colour.
+    pub warn: Style,
     /// Successful checks.
     pub ok: Style,
     /// The frame of the trusted confirmation dialog.
@@ -109,6 +112,7 @@ impl Theme {
             selected: Style::new().add_modifier(Modifier::REVERSED | bold),
             header: Style::new().add_modifier(bold | Modifier::UNDERLINED),
             error: fg(red).add_modifier(bold),
+            warn: fg(yellow).add_modifier(bold),
             ok: fg(green).add_modifier(bold),
             confirm_frame: fg(yellow).add_modifier(bold),
             confirm_data: Style::new(),
@@ -168,7 +172,15 @@ mod tests {
     #[test]
     fn no_color_theme_has_no_colours_but_keeps_modifiers() {
         let t = Theme::new(ColorDepth::None);
-        for s in [t.title, t.selected, t.error, t.ok, t.confirm_frame, t.label] {
+        for s in [
+            t.title,
+            t.selected,
+            t.error,
+            t.warn,
+            t.ok,
+            t.confirm_frame,
+            t.label,
+        ] {
             assert_eq!(s.fg, Option::None);
             assert_eq!(s.bg, Option::None);
         }
@@ -179,7 +191,7 @@ mod tests {
     #[test]
     fn ansi16_uses_only_named_colours() {
         let t = Theme::new(ColorDepth::Ansi16);
-        for s in [t.title, t.error, t.ok, t.confirm_frame, t.label] {
+        for s in [t.title, t.error, t.warn, t.ok, t.confirm_frame, t.label] {
             assert!(!matches!(
                 s.fg,
                 Some(Color::Rgb(..)) | Some(Color::Indexed(_))

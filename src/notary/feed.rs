@@ -1,5 +1,8 @@
 //! Reads for the console's live view of the ledger: recent guarantee events taken from the log
-//! itself (so the feed shows exactly what was signed), and the known policy versions.
+//! itself (so the feed shows exactly what was signed), the names of the parties it mentions, and
+//! the known policy versions.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -60,6 +63,18 @@ impl Notary {
     /// Every known policy version, by id and version.
     pub fn policies(&self) -> Vec<Policy> {
         self.shared.state.lock().policies.all().cloned().collect()
+    }
+
+    /// The display names of the parties among `ids` that are registered, by id (one look at
+    /// the registry for a whole listing).
+    pub fn party_names<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> HashMap<String, String> {
+        let st = self.shared.state.lock();
+        ids.into_iter()
+            .filter_map(|id| st.parties.get(id).map(|p| (id.to_string(), p.name.clone())))
+            .collect()
     }
 
     /// Number of guarantees granted per second over the last seconds (x1000), and since start.

@@ -39,7 +39,8 @@ pub use guarantees::{
     Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
 };
 pub use parties::{CrlImport, KeyInput, PartyReceipt};
-pub use reads::{Stats, TimestampRecord};
+pub use rate::{SignedTotals, HISTORY_SECS};
+pub use reads::{Activity, Stats, TimestampRecord};
 pub use sequencer::PublishedCheckpoint;
 pub use stamp::{StampOutcome, StampReceipt};
 pub use state::{GuaranteeRecord, GuaranteeState};
@@ -54,7 +55,7 @@ use crate::log::LogError;
 use crate::model::canonical::CanonicalError;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
-use crate::store::{Store, StoreError};
+use crate::store::{u64_key, Cf, Store, StoreError};
 
 /// Most commands waiting for the sequencer; past it callers get `Overloaded` (HTTP 503).
 pub const QUEUE_LEN_MAX: usize = 8192;
@@ -258,6 +259,25 @@ fn subject_of_pem(pem: &str) -> Result<String, NotaryError> {
     Ok(cert.tbs_certificate.subject.to_string())
 }
 
+/// The public identity `GET /v1/notary` serves, from the data dir's material.
+fn identity_of(m: &Material) -> Result<Identity, NotaryError> {
+    let vk = m.notary_key.verifying_key();
+    Ok(Identity {
+        name: m.config.notary.name.clone(),
+        key_id: key_id(&vk),
+        public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
+        checkpoint_vkey: vkey(&m.config.notary.log_origin, &vk),
+        log_origin: m.config.notary.log_origin.clone(),
+        tsa_certificate: m.tsa_cert_pem.clone(),
+        root_certificate: m.root_cert_pem.clone(),
+        tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
+        timestamp_policy: m.config.timestamp.policy_oid.clone(),
+        timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
+        escrow_public_key: m.escrow_key.public_key().to_base64(),
+        escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
+    })
+}
+
 fn system_clock() -> Clock {
     Arc::new(Utc::now)
 }
@@ -295,7 +315,37 @@ impl Notary {
         let material = dir.load()?;
         let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
         notary.log_policies(new_policies)?;
+        notary.log_new_escrow_key()?;
         Ok((notary, thread))
+    }
+
+    /// A data dir made before fair exchange gains its escrow key at a start (datadir.rs), after
+    /// log entry 0 recorded the identity without it: the identity is then logged again, once,
+    /// so the log says which key escrows are sealed to. `Cf::Meta` remembers the key logged.
+    fn log_new_escrow_key(&self) -> Result<(), NotaryError> {
+        const LOGGED: &[u8] = b"escrow_key_logged";
+        let key = self.identity().escrow_public_key.clone();
+        let store = &self.shared.store;
+        if store.get(Cf::Meta, LOGGED)?.as_deref() == Some(key.as_bytes()) {
+            return Ok(());
+        }
+        let genesis: serde_json::Value = match store.get(Cf::LogLeaves, &u64_key(0))? {
+            Some(raw) => serde_json::from_slice(&raw)
+                .map_err(|e| NotaryError::Corrupt(format!("log entry 0: {e}")))?,
+            None => serde_json::Value::Null,
+        };
+        let record = vec![(Cf::Meta, LOGGED.to_vec(), key.clone().into_bytes())];
+        let in_genesis = genesis["body"]["escrow_public_key"] == key.as_str();
+        let body =
+            serde_json::to_value(self.identity()).map_err(|e| NotaryError::Bug(e.to_string()))?;
+        let job: Job = Box::new(move |ctx| {
+            Some(sequencer::Staged {
+                entry: (!in_genesis).then(|| ctx.entry(EntryKind::NotaryIdentity, None, body)),
+                records: record,
+                finish: Box::new(|_| {}),
+            })
+        });
+        self.submit(job)
     }
 
     /// Queues the logging of policy versions not yet in the log; being first in the queue, they
@@ -321,21 +371,7 @@ impl Notary {
             .policy_oid
             .parse()
             .map_err(|_| NotaryError::BadRequest("timestamp.policy_oid".into()))?;
-        let vk = m.notary_key.verifying_key();
-        let identity = Identity {
-            name: m.config.notary.name.clone(),
-            key_id: key_id(&vk),
-            public_key: base64::engine::general_purpose::STANDARD.encode(vk.as_bytes()),
-            checkpoint_vkey: vkey(&m.config.notary.log_origin, &vk),
-            log_origin: m.config.notary.log_origin.clone(),
-            tsa_certificate: m.tsa_cert_pem.clone(),
-            root_certificate: m.root_cert_pem.clone(),
-            tsa_subject: subject_of_pem(&m.tsa_cert_pem)?,
-            timestamp_policy: m.config.timestamp.policy_oid.clone(),
-            timestamp_accuracy_ms: m.config.timestamp.accuracy_ms,
-            escrow_public_key: m.escrow_key.public_key().to_base64(),
-            escrow_suite: crate::crypto::escrow::ESCROW_SUITE.to_string(),
-        };
+        let identity = identity_of(&m)?;
         let book = policies::load(dir, &m.config, &store)?;
         let roots = policies::load_ca_roots(dir, &m.config)?;
         let new_policies = book.unlogged;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hashes::StoreHashes;
+use super::rate::SignedTotals;
 use super::sequencer::PublishedCheckpoint;
 use super::{Notary, NotaryError};
 use crate::crypto::tsa::HashAlg;
@@ -42,6 +43,23 @@ pub struct Stats {
     pub timestamps_per_s_milli: u64,
     /// Timestamps issued since start.
     pub timestamps_total: u64,
+    /// Guarantee events and exchange decisions signed since start.
+    pub since_start: SignedTotals,
+    /// Timestamps, guarantees granted and exchanges decided in each of the last
+    /// [`HISTORY_SECS`](super::HISTORY_SECS) complete seconds, oldest first.
+    pub activity: Activity,
+}
+
+/// Per-second counts of the notary's work, oldest first, each [`HISTORY_SECS`](super::HISTORY_SECS)
+/// long.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Timestamps issued.
+    pub stamps: Vec<u32>,
+    /// Guarantees granted.
+    pub guarantees: Vec<u32>,
+    /// Exchanges decided.
+    pub exchanges: Vec<u32>,
 }
 
 impl Notary {
@@ -89,6 +107,12 @@ impl Notary {
                 .map_or(0, |c| (now - c.signed_at).num_milliseconds().max(0) as u64),
             timestamps_per_s_milli: self.shared.stamp_rate.per_s_milli(),
             timestamps_total: self.shared.stamp_rate.total(),
+            since_start: self.shared.published.signed_since_start(),
+            activity: Activity {
+                stamps: self.shared.stamp_rate.history(),
+                guarantees: self.shared.guarantee_rate.history(),
+                exchanges: self.shared.exchange_rate.history(),
+            },
         }
     }
 

@@ -16,6 +16,7 @@ use ed25519_dalek::SigningKey;
 use tokio::sync::{mpsc, oneshot};
 
 use super::hashes::StoreHashes;
+use super::rate::{SignedCounts, SignedTotals};
 use super::NotaryError;
 use crate::log::checkpoint::{sign_checkpoint, Checkpoint};
 use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
@@ -111,6 +112,7 @@ pub struct Published {
     log_size: AtomicU64,
     checkpoint: RwLock<Option<Arc<PublishedCheckpoint>>>,
     failed: AtomicBool,
+    signed: SignedCounts,
 }
 
 impl Published {
@@ -125,6 +127,10 @@ impl Published {
     /// True once a write failed: the notary stops signing until restarted.
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::Acquire)
+    }
+    /// What was signed since this process started, by kind (the dashboard's counts).
+    pub fn signed_since_start(&self) -> SignedTotals {
+        self.signed.totals()
     }
     fn publish(&self, size: u64, note: String, signed_at: DateTime<Utc>) {
         if let Ok(mut c) = self.checkpoint.write() {
@@ -273,9 +279,11 @@ impl Core {
         let mut batch = Batch::new();
         let base = StoreHashes(&self.store);
         let mut tree = PendingHashes::new(&base, self.log_size);
+        let mut kinds = Vec::with_capacity(staged.len());
         for s in staged {
             finishes.push(s.finish);
             if let Some(staged) = &s.entry {
+                kinds.push(staged.entry.kind);
                 let bytes = staged.entry.to_bytes()?;
                 let index = tree.append(leaf_hash(&bytes))?;
                 check_appended_at(staged.index, index)?;
@@ -305,6 +313,9 @@ impl Core {
         self.log_size = size;
         let now = self.last_time;
         self.published.publish(size, note, now);
+        for kind in kinds {
+            self.published.signed.count(kind);
+        }
         Ok(())
     }
 }

@@ -9,8 +9,8 @@ use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
 use super::proto::{
-    CheckpointItem, EntryItem, ErrorBody, ErrorCode, HashAlg, Hello, Op, ProofItem, Reply, Status,
-    TimestampItem,
+    CheckpointItem, EntryItem, ErrorBody, ErrorCode, GuaranteeCounts, HashAlg, Hello, Op,
+    ProofItem, Reply, Status, TimestampItem,
 };
 use crate::crypto::tsa::TimestampQuery;
 use crate::model::entry::LogEntry;
@@ -122,6 +122,7 @@ fn hello(notary: &Notary, operator: &Operator) -> Reply {
 
 fn status(notary: &Notary) -> Reply {
     let s = notary.stats();
+    let signed = s.since_start;
     Reply::Status(Status {
         now: rfc3339_ms(s.now),
         started_at: rfc3339_ms(notary.started_at()),
@@ -130,6 +131,14 @@ fn status(notary: &Notary) -> Reply {
         checkpoint_age_ms: s.checkpoint_age_ms,
         timestamps_per_s_milli: s.timestamps_per_s_milli,
         timestamps_total: s.timestamps_total,
+        guarantees: GuaranteeCounts {
+            granted: signed.guarantees,
+            refused: signed.refusals,
+            settled: signed.settlements,
+            released: signed.releases,
+        },
+        exchanges_decided: signed.exchange_decisions,
+        activity: s.activity,
         failed: notary.is_failed(),
     })
 }

@@ -1,6 +1,8 @@
 //! Admin operations on parties, keys, agreements and the guarantee ledger: one handler per
 //! operation, called from the dispatch in `ops`.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
@@ -86,16 +88,18 @@ fn guarantee_item(g: &GuaranteeRecord) -> GuaranteeItem {
 }
 
 /// A feed event, its fields read from the signed payload.
-fn feed_item(e: FeedEvent) -> FeedItem {
+fn feed_item(e: FeedEvent, names: &HashMap<String, String>) -> FeedItem {
     let p = &e.payload;
     let text = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let amount = p.get("amount");
+    let seller_id = text("seller_id").unwrap_or_default();
     FeedItem {
         index: e.index,
         kind: e.kind,
         logged_at: e.logged_at,
         agreement_id: text("agreement_id").unwrap_or_default(),
-        seller_id: text("seller_id").unwrap_or_default(),
+        seller_name: names.get(&seller_id).cloned().unwrap_or_default(),
+        seller_id,
         amount_minor: amount
             .and_then(|a| a.get("minor"))
             .and_then(|m| m.as_i64())
@@ -316,8 +320,12 @@ pub(super) fn agreement(notary: &Notary, agreement_id: &str, limit: u32) -> OpRe
 
 pub(super) fn feed(notary: &Notary, limit: u32) -> OpResult {
     let events = notary.ledger_feed((limit as usize).min(LIST_MAX))?;
+    let sellers = events
+        .iter()
+        .filter_map(|e| e.payload.get("seller_id").and_then(|v| v.as_str()));
+    let names = notary.party_names(sellers);
     Ok(Reply::Feed {
-        items: events.into_iter().map(feed_item).collect(),
+        items: events.into_iter().map(|e| feed_item(e, &names)).collect(),
     })
 }
 

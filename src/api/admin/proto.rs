@@ -20,6 +20,8 @@ pub use crate::model::error_code::ErrorCode;
 pub use crate::model::ledger::{Refusal, ReleaseReason};
 pub use crate::model::policy::UncoveredRule;
 pub use crate::model::registry::{AgreementStatus, KeySourceKind, KeyStanding, Role};
+/// Per-second activity: the notary's own record is what the protocol sends.
+pub use crate::notary::Activity;
 pub use crate::notary::GuaranteeState;
 use crate::notary::NotaryError;
 /// One timestamp: the record the notary keeps is what the protocol sends.
@@ -503,6 +505,8 @@ pub struct FeedItem {
     pub agreement_id: String,
     /// Seller.
     pub seller_id: String,
+    /// The seller's display name, from the registry ("" if unknown).
+    pub seller_name: String,
     /// Amount, minor units.
     pub amount_minor: i64,
     /// ISO 4217.
@@ -594,8 +598,27 @@ pub struct Status {
     pub timestamps_per_s_milli: u64,
     /// Timestamps issued since start.
     pub timestamps_total: u64,
+    /// Guarantee events signed since start.
+    pub guarantees: GuaranteeCounts,
+    /// Exchanges decided (aborted, expired or resolved) since start.
+    pub exchanges_decided: u64,
+    /// Per-second counts of the last minutes, for the dashboard's chart.
+    pub activity: Activity,
     /// True when a storage failure stopped signing.
     pub failed: bool,
+}
+
+/// Guarantee events signed since the notary process started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuaranteeCounts {
+    /// Guarantees granted.
+    pub granted: u64,
+    /// Requests refused.
+    pub refused: u64,
+    /// Guarantees settled.
+    pub settled: u64,
+    /// Guarantees released (by a seller, a ruling or expiry).
+    pub released: u64,
 }
 
 /// One checkpoint.
@@ -645,4 +668,4 @@ impl EntryItem {
 
 #[cfg(test)]
 #[path = "proto_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -2,8 +2,9 @@ use serde_json::json;
 
 use super::*;
 
+/// Also the console's sample exchanges and complaints.
 #[path = "proto_cases_samples.rs"]
-mod cases;
+pub(crate) mod cases;
 
 /// The position of `op`'s variant: a new variant does not compile until it is listed here,
 /// and then the round trip fails until a sample of it is added.
@@ -217,6 +218,7 @@ fn feed_item(kind: EntryKind) -> FeedItem {
         logged_at: "2025-03-02T12:00:00.000Z".into(),
         agreement_id: "a1".into(),
         seller_id: "p2".into(),
+        seller_name: "Shop".into(),
         amount_minor: 1_200,
         currency: "EUR".into(),
         reason: (kind == EntryKind::Refusal)
@@ -259,6 +261,18 @@ fn replies() -> Vec<Reply> {
             checkpoint_age_ms: 300,
             timestamps_per_s_milli: 1_500,
             timestamps_total: 4,
+            guarantees: GuaranteeCounts {
+                granted: 5,
+                refused: 2,
+                settled: 1,
+                released: 1,
+            },
+            exchanges_decided: 3,
+            activity: Activity {
+                stamps: vec![0, 2, 1],
+                guarantees: vec![1, 0, 0],
+                exchanges: vec![0, 0, 3],
+            },
             failed: false,
         }),
         Reply::Timestamps {

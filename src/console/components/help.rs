@@ -26,7 +26,7 @@ pub fn render(theme: &Theme, keys: &[(String, String)], frame: &mut Frame, area:
         "Signing always asks for confirmation first.",
         t.hint,
     )));
-    let box_area = centered(area, 66, lines.len() as u16 + 2);
+    let box_area = centered(area, 70, lines.len() as u16 + 2);
     let block = Block::bordered()
         .title(Span::styled(" Keys ", t.title))
         .title_bottom(Line::from(" Esc or ? to close "));

@@ -5,6 +5,7 @@
 
 pub mod agreements;
 pub mod dashboard;
+pub mod exchanges;
 pub mod log;
 pub mod timestamps;
 
@@ -26,6 +27,7 @@ pub fn key(screen: Screen, key: KeyEvent) -> Option<Action> {
         Screen::Timestamps => timestamps::update::key(key),
         Screen::Log => log::update::key(key),
         Screen::Agreements => agreements::update::key(key),
+        Screen::Exchanges => exchanges::update::key(key),
     }
 }
 
@@ -36,6 +38,7 @@ pub fn help(screen: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Timestamps => timestamps::update::HELP,
         Screen::Log => log::update::HELP,
         Screen::Agreements => agreements::update::HELP,
+        Screen::Exchanges => exchanges::update::HELP,
     }
 }
 
@@ -47,16 +50,18 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
         Screen::Timestamps => timestamps::update::update(app, action, out),
         Screen::Log => log::update::update(app, action, out),
         Screen::Agreements => agreements::update::update(app, action, out),
+        Screen::Exchanges => exchanges::update::update(app, action, out),
     }
 }
 
 /// Asks for what the visible screen shows, each request unless it is already on its way.
 pub fn poll(app: &mut App, out: &mut Vec<Command>) {
     match app.screen {
-        Screen::Dashboard => dashboard::update::poll(app, out),
+        Screen::Dashboard => {}
         Screen::Timestamps => timestamps::update::poll(app, out),
         Screen::Log => log::update::poll(app, out),
         Screen::Agreements => agreements::poll::poll(app, out),
+        Screen::Exchanges => exchanges::update::poll(app, out),
     }
 }
 
@@ -65,6 +70,7 @@ pub fn rescroll(app: &mut App) {
     timestamps::update::rescroll(app);
     log::update::rescroll(app);
     agreements::update::rescroll(app);
+    exchanges::update::rescroll(app);
 }
 
 /// Rows of `screen`'s selectable list at the current terminal size (none on the dashboard).
@@ -74,6 +80,7 @@ pub fn list_rows(app: &App, screen: Screen) -> usize {
         Screen::Timestamps => timestamps::view::list_rows(app.size),
         Screen::Log => log::view::list_rows(app.size),
         Screen::Agreements => agreements::view::list_rows(app.size),
+        Screen::Exchanges => exchanges::view::list_rows(app.size),
     }
 }
 
@@ -84,13 +91,16 @@ pub fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<
         Screen::Timestamps => timestamps::update::submit(app, purpose, input, out),
         Screen::Log => log::update::submit(app, purpose, input, out),
         Screen::Agreements => agreements::actions::submit(app, purpose, input, out),
+        Screen::Exchanges => exchanges::update::submit(app, purpose, input),
     }
 }
 
 /// `Esc` in a prompt: the screen that asked forgets what the question was for.
 pub fn prompt_closed(app: &mut App, purpose: PromptPurpose) {
-    if purpose.screen() == Screen::Agreements {
-        agreements::update::prompt_closed(app);
+    match purpose.screen() {
+        Screen::Agreements => agreements::update::prompt_closed(app),
+        Screen::Exchanges => exchanges::update::prompt_closed(app),
+        Screen::Dashboard | Screen::Timestamps | Screen::Log => {}
     }
 }
 
@@ -101,6 +111,7 @@ pub fn prompt_title(app: &App, purpose: PromptPurpose) -> String {
         Screen::Timestamps => timestamps::view::prompt_title(purpose),
         Screen::Log => log::view::prompt_title(purpose),
         Screen::Agreements => agreements::view::prompt_title(app, purpose),
+        Screen::Exchanges => exchanges::view::prompt_title(app, purpose),
     }
 }
 
@@ -109,6 +120,7 @@ pub fn sign(app: &mut App, plan: SignPlan, out: &mut Vec<Command>) {
     match plan {
         SignPlan::Stamp(plan) => timestamps::update::sign(app, plan, out),
         SignPlan::Ledger(plan) => agreements::actions::sign(app, *plan, out),
+        SignPlan::Case(plan) => exchanges::update::sign(app, *plan, out),
     }
 }
 
@@ -133,19 +145,23 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Com
         Some(Screen::Timestamps) => timestamps::update::on_reply(app, pending, reply, out),
         Some(Screen::Log) => log::update::on_reply(app, pending, reply),
         Some(Screen::Agreements) => agreements::update::on_reply(app, pending, reply, out),
+        Some(Screen::Exchanges) => exchanges::update::on_reply(app, pending, reply, out),
         Some(Screen::Dashboard) | None => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
         )),
     }
 }
 
-/// A request failed with `text`: a screen waiting to show the outcome says so.
-pub fn on_error(app: &mut App, pending: &Pending, text: &str) {
+/// A request failed with `text`: a screen waiting to show the outcome says so. True when the
+/// screen shows the error where the answer would have been (then the status line need not).
+pub fn on_error(app: &mut App, pending: &Pending, text: &str) -> bool {
     match pending.screen() {
         Some(Screen::Timestamps) => timestamps::update::on_error(app, pending, text),
         Some(Screen::Agreements) => agreements::update::on_error(app, pending, text),
+        Some(Screen::Exchanges) => return exchanges::update::on_error(app, pending, text),
         Some(Screen::Dashboard | Screen::Log) | None => {}
     }
+    false
 }
 
 /// The connection ended: an outcome still awaited becomes unknown.
@@ -161,6 +177,7 @@ pub fn hint(app: &App) -> &'static str {
         Screen::Timestamps => timestamps::view::HINT,
         Screen::Log => log::view::HINT,
         Screen::Agreements => agreements::view::hint(app),
+        Screen::Exchanges => exchanges::view::hint(app),
     }
 }
 
@@ -171,6 +188,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Timestamps => timestamps::view::render(app, frame, area),
         Screen::Log => log::view::render(app, frame, area),
         Screen::Agreements => agreements::view::render(app, frame, area),
+        Screen::Exchanges => exchanges::view::render(app, frame, area),
     }
 }
 

@@ -65,7 +65,7 @@ fn plan_of(app: &App) -> Option<&LedgerPlan> {
     match &app.overlay {
         Overlay::Confirm(d) => match &d.plan {
             SignPlan::Ledger(p) => Some(p.as_ref()),
-            SignPlan::Stamp(_) => None,
+            SignPlan::Stamp(_) | SignPlan::Case(_) => None,
         },
         _ => None,
     }
@@ -150,7 +150,7 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
     }
     assert_eq!(a.screen, Screen::Agreements);
     press(&mut a, KeyCode::Tab);
-    assert_eq!(a.screen, Screen::Dashboard);
+    assert_eq!(a.screen, Screen::Exchanges);
     press(&mut a, KeyCode::BackTab);
     assert_eq!(a.screen, Screen::Agreements);
     let mut a = app();
@@ -174,19 +174,18 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
 }
 
 #[test]
-fn dashboard_polls_the_feed_for_its_counts() {
+fn dashboard_counts_come_with_the_status_not_from_the_feed() {
     let mut a = app();
     let cmds = update(&mut a, Action::Tick { now_ms: 0 });
-    assert!(ops(&cmds).contains(&&Op::LedgerFeed { limit: 100 }));
-    let f = sent(&cmds, |op| matches!(op, Op::LedgerFeed { .. }));
-    update(
-        &mut a,
-        Action::Response(answer(f, Reply::Feed { items: feed() })),
-    );
-    assert!(a.agreements.feed_loaded);
-    assert_eq!(a.agreements.feed.len(), 7);
+    assert_eq!(ops(&cmds), vec![&Op::Status]);
     let s = sent(&cmds, |op| *op == Op::Status);
     update(&mut a, Action::Response(answer(s, Reply::Status(status()))));
+    let shown = a.status.as_ref().map(|s| s.guarantees.granted);
+    assert_eq!(shown, Some(1_204));
+    assert!(
+        !a.agreements.feed_loaded,
+        "the feed is the agreements screen's"
+    );
 }
 
 #[test]

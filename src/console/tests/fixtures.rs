@@ -5,8 +5,8 @@ use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 
 use crate::api::admin::proto::{
-    CheckpointItem, EntryItem, EntryKind, HashAlg, Hello, ProofItem, Reply, Response, Status,
-    TimestampItem,
+    Activity, CheckpointItem, EntryItem, EntryKind, GuaranteeCounts, HashAlg, Hello, ProofItem,
+    Reply, Response, Status, TimestampItem,
 };
 use crate::log::checkpoint::{try_sign_checkpoint, vkey, Checkpoint};
 use crate::log::merkle::{prove_inclusion, tree_hash, MemoryHashStore};
@@ -47,7 +47,29 @@ pub fn status() -> Status {
         checkpoint_age_ms: 420,
         timestamps_per_s_milli: 12_345,
         timestamps_total: 4_567,
+        guarantees: GuaranteeCounts {
+            granted: 1_204,
+            refused: 31,
+            settled: 112,
+            released: 9,
+        },
+        exchanges_decided: 17,
+        activity: activity(),
         failed: false,
+    }
+}
+
+/// Two minutes of made-up activity: a steady stream of stamps with a burst, guarantees in
+/// waves, a few exchange decisions.
+pub fn activity() -> Activity {
+    let seconds = 0..crate::notary::HISTORY_SECS as u32;
+    Activity {
+        stamps: seconds
+            .clone()
+            .map(|s| 8 + s % 5 + if (90..100).contains(&s) { 30 } else { 0 })
+            .collect(),
+        guarantees: seconds.clone().map(|s| (s / 4) % 6).collect(),
+        exchanges: seconds.map(|s| u32::from(s % 23 == 0)).collect(),
     }
 }
 
@@ -292,6 +314,7 @@ pub fn feed() -> Vec<FeedItem> {
         ),
         agreement_id: a.clone(),
         seller_id: party(1).id,
+        seller_name: party(1).name,
         amount_minor: minor,
         currency: "EUR".into(),
         reason: reason.map(|r| serde_json::from_value(r.into()).expect("a feed reason")),
@@ -333,4 +356,118 @@ pub fn policies() -> Vec<PolicyItem> {
             uncovered_rule: UncoveredRule::Capped,
         },
     ]
+}
+
+// ---- Exchanges and complaints -------------------------------------------------------------
+
+use crate::api::admin::proto::tests::cases;
+use crate::api::admin::proto::{
+    ComplaintDetail, ComplaintItem, ComplaintKind, ComplaintStatus, ExchangeItem, HistoryItem,
+};
+
+/// Every exchange state and outcome once (the protocol samples), with distinct tids, parties
+/// and times.
+pub fn exchanges() -> Vec<ExchangeItem> {
+    let names = [
+        ("Bob Meier", "Acme Hardware"),
+        ("Carla Käuferin", "東京 Trading"),
+    ];
+    cases::exchanges()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut e)| {
+            let (o, r) = names[i % 2];
+            e.tid = format!("{:02x}", 0x10 + i).repeat(32);
+            e.originator = uuid(0x0a, 2 * i as u64);
+            e.originator_name = o.into();
+            e.responder = uuid(0x0a, 2 * i as u64 + 1);
+            e.responder_name = if i == 5 { String::new() } else { r.into() };
+            e.deadline = format!("2025-03-0{}T1{i}:30:00.000Z", 2 + i / 3);
+            e.first_seen = format!("2025-03-01T0{i}:00:00.000Z");
+            e.decided_at = e.decided_at.map(|_| format!("2025-03-01T0{i}:05:00.000Z"));
+            e.log_index = e.log_index.map(|_| 100 + i as u64);
+            e
+        })
+        .collect()
+}
+
+/// The complaint queue as the notary might send it (not in deadline order): every status,
+/// an overdue one, a silent one, one taken with a counter-claim, every kind.
+pub fn complaints() -> Vec<ComplaintItem> {
+    let mut items: Vec<ComplaintItem> = ComplaintStatus::ALL
+        .into_iter()
+        .map(cases::complaint)
+        .collect();
+    let mut fresh = cases::complaint(ComplaintStatus::Open);
+    fresh.overdue = false;
+    fresh.kind = ComplaintKind::Other;
+    items.push(fresh);
+    let deadlines = ["09:00", "15:30", "08:00", "07:00", "18:45"];
+    for (i, c) in items.iter_mut().enumerate() {
+        c.complaint_id = uuid(0x0d, i as u64 + 1);
+        c.response_deadline = format!("2025-03-02T{}:00.000Z", deadlines[i]);
+        c.filed_at = format!("2025-02-2{i}T10:00:00.000Z");
+    }
+    items[2].respondent_name = "Nordwind Reisen".into();
+    items
+}
+
+/// The case of the answered complaint in full: both sides' evidence, a counter-claim, a history.
+pub fn case_detail() -> ComplaintDetail {
+    let mut d = cases::detail();
+    d.item = complaints()[1].clone();
+    d.statement = "Paid 12.00 EUR on 2025-02-20 for a lamp that never arrived; the shop \
+                   stopped answering after the payment."
+        .into();
+    d.evidence[1].summary = "RFC 3161 token over the order, 2025-02-20T10:00:00Z".into();
+    d.history = vec![
+        history("2025-02-21T10:00:00.000Z", "filed", "Bob", Some(501)),
+        history("2025-02-23T09:12:00.000Z", "answered", "Shop", Some(517)),
+        history("2025-02-24T08:00:00.000Z", "taken", "alice", None),
+        history(
+            "2025-02-24T08:05:00.000Z",
+            "asked the shop for the tracking number",
+            "alice",
+            None,
+        ),
+    ];
+    d
+}
+
+fn history(at: &str, what: &str, by: &str, log_index: Option<u64>) -> HistoryItem {
+    HistoryItem {
+        at: at.into(),
+        what: what.into(),
+        by: Some(by.into()),
+        log_index,
+    }
+}
+
+// ---- Driving the console ------------------------------------------------------------------
+
+/// Presses `code` (no modifiers) as the terminal would deliver it; the commands it led to.
+pub fn press(app: &mut App, code: crossterm::event::KeyCode) -> Vec<Command> {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let key = KeyEvent::new(code, KeyModifiers::NONE);
+    match crate::console::keymap::action_for_key(app, key) {
+        Some(action) => crate::console::update::update(app, action),
+        None => Vec::new(),
+    }
+}
+
+/// The operations `cmds` send, in order.
+pub fn sent_ops(cmds: &[Command]) -> Vec<&crate::api::admin::proto::Op> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Send(req) => Some(&req.op),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The command among `cmds` that sends an op matching `f`.
+pub fn sending(cmds: &[Command], f: impl Fn(&crate::api::admin::proto::Op) -> bool) -> &Command {
+    cmds.iter()
+        .find(|c| matches!(c, Command::Send(req) if f(&req.op)))
+        .unwrap_or_else(|| panic!("no such request in {cmds:?}"))
 }

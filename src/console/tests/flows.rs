@@ -89,7 +89,11 @@ fn screens_switch_with_tab_backtab_and_digits() {
     press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Agreements);
     press(&mut a, KeyCode::Tab);
+    assert_eq!(a.screen, Screen::Exchanges);
+    press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Dashboard);
+    press(&mut a, KeyCode::BackTab);
+    assert_eq!(a.screen, Screen::Exchanges);
     press(&mut a, KeyCode::BackTab);
     assert_eq!(a.screen, Screen::Agreements);
     press(&mut a, KeyCode::Char('1'));
@@ -306,11 +310,8 @@ fn selection_is_stable_across_refresh() {
 fn polls_status_every_second_and_not_twice_in_flight() {
     let mut a = app();
     let first = update(&mut a, Action::Tick { now_ms: 0 });
-    // The dashboard also shows the ledger counts, from the guarantee feed.
-    assert_eq!(
-        ops(&first),
-        vec![&Op::Status, &Op::LedgerFeed { limit: 100 }]
-    );
+    // The dashboard's counts come with the status: it asks for nothing else.
+    assert_eq!(ops(&first), vec![&Op::Status]);
     assert!(update(&mut a, Action::Tick { now_ms: 500 }).is_empty());
     // Unanswered: the next poll is not sent.
     assert!(ops(&update(&mut a, Action::Tick { now_ms: 1_000 })).is_empty());

@@ -285,6 +285,7 @@ fn snapshot_dashboard_ledger_counts() {
         Op::Status,
         Reply::Status(fixtures::status()),
     );
+    // A feed loaded by the agreements screen does not change the counts: they are since start.
     deliver(
         &mut a,
         Pending::Feed,
@@ -292,7 +293,9 @@ fn snapshot_dashboard_ledger_counts() {
         Reply::Feed { items: feed() },
     );
     let screen = draw(&a, 80, 24);
-    assert!(screen.contains("3 granted · 2 refused · 1 settled · 1 released"));
+    assert!(screen.contains("1,204 granted, 31 refused, 112 settled, 9 released since start"));
+    assert!(screen.contains("17 decided since start"), "{screen}");
+    assert!(!screen.contains("last 7"), "{screen}");
     insta::assert_snapshot!("dashboard_ledger_80x24", screen);
 }
 

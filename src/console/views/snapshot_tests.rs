@@ -19,7 +19,7 @@ use crate::console::update::update;
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 /// The screen as plain text, one line per row, trailing spaces trimmed.
-fn draw(app: &App, width: u16, height: u16) -> String {
+pub(super) fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal.draw(|f| render(app, f)).expect("draw");
     let buffer = terminal.backend().buffer();
@@ -43,7 +43,12 @@ fn draw(app: &App, width: u16, height: u16) -> String {
 }
 
 /// Feeds `reply` as the answer to a request for `what`.
-fn deliver(app: &mut App, what: Pending, op: crate::api::admin::proto::Op, reply: Reply) {
+pub(super) fn deliver(
+    app: &mut App,
+    what: Pending,
+    op: crate::api::admin::proto::Op,
+    reply: Reply,
+) {
     let now = app.now_ms;
     let cmd = app.requests.issue(what, op, now);
     let crate::console::command::Command::Send(req) = cmd else {
@@ -58,7 +63,7 @@ fn deliver(app: &mut App, what: Pending, op: crate::api::admin::proto::Op, reply
     );
 }
 
-fn sized(width: u16, height: u16) -> App {
+pub(super) fn sized(width: u16, height: u16) -> App {
     let mut a = app();
     update(&mut a, Action::Resize { width, height });
     a

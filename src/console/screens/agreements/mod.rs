@@ -21,7 +21,7 @@ use crate::model::registry::AgreementStatus;
 use crate::console::components::list::{moved, Keyed, Move, SelectList};
 use crate::console::sanitize::sanitize_prefix;
 
-/// Feed events asked for per poll (the dashboard counts are over these).
+/// Feed events asked for per poll.
 pub const FEED_LIMIT: u32 = 100;
 /// Guarantees asked for with an agreement's detail.
 pub const DETAIL_GUARANTEES_LIMIT: u32 = 100;

@@ -1,5 +1,5 @@
 //! What the agreements screen asks the notary for while it is shown: the policies, the open
-//! detail or the visible list, and the live feed (which the dashboard counts too).
+//! detail or the visible list, and the live feed.
 
 use crate::api::admin::proto::Op;
 use crate::console::app::{App, Overlay, Pending, Screen};
@@ -8,8 +8,8 @@ use crate::console::screens::agreements::{
     AgreementsView, Detail, Pane, DETAIL_GUARANTEES_LIMIT, FEED_LIMIT,
 };
 
-/// Asks for what the visible screen shows from the ledger (the feed on the dashboard; lists,
-/// detail and feed on the agreements screen), each unless the same request is on its way.
+/// Asks for what the agreements screen shows (lists, detail and feed) while it is visible, each
+/// unless the same request is on its way.
 pub fn poll(app: &mut App, out: &mut Vec<Command>) {
     request_screen(app, false, out);
 }
@@ -17,11 +17,6 @@ pub fn poll(app: &mut App, out: &mut Vec<Command>) {
 /// Like [`poll`], but asks even if a request is on its way (it may have left before a change).
 pub(crate) fn refresh(app: &mut App, out: &mut Vec<Command>) {
     request_screen(app, true, out);
-}
-
-/// Asks for the guarantee feed (the dashboard counts it), unless it is on its way.
-pub fn poll_feed(app: &mut App, out: &mut Vec<Command>) {
-    app.ask(Pending::Feed, Op::LedgerFeed { limit: FEED_LIMIT }, out);
 }
 
 fn request_screen(app: &mut App, force: bool, out: &mut Vec<Command>) {
@@ -32,14 +27,6 @@ fn request_screen(app: &mut App, force: bool, out: &mut Vec<Command>) {
             app.ask(what, op, out);
         }
     };
-    if app.screen == Screen::Dashboard {
-        return ask(
-            app,
-            Pending::Feed,
-            Op::LedgerFeed { limit: FEED_LIMIT },
-            out,
-        );
-    }
     if app.screen != Screen::Agreements {
         return;
     }

@@ -1,10 +1,10 @@
-//! Screen 1's transitions: it polls the guarantee feed for its counts, and `/` searches
-//! timestamps.
+//! Screen 1's transitions: `/` searches timestamps. Its figures come with the status every
+//! screen polls.
 
 use crate::console::action::Action;
 use crate::console::app::{App, Screen};
 use crate::console::command::Command;
-use crate::console::screens::{agreements, timestamps};
+use crate::console::screens::timestamps;
 
 /// Applies a screen-level action (nothing is open over the screen).
 pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
@@ -15,9 +15,4 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
         timestamps::update::poll(app, out);
         timestamps::update::open_search(app);
     }
-}
-
-/// Asks for the guarantee feed, unless it is already on its way.
-pub fn poll(app: &mut App, out: &mut Vec<Command>) {
-    agreements::poll::poll_feed(app, out);
 }

@@ -1,4 +1,5 @@
-//! Screen 1: who the notary is and how it is doing.
+//! Screen 1: who the notary is and how it is doing: its identity, its figures (rates, and counts
+//! since it started) and a chart of its activity over the last minutes.
 
 use chrono::DateTime;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,15 +11,15 @@ use crate::api::admin::proto::{Hello, Status};
 use crate::console::app::App;
 use crate::console::components::text::{group_digits, kv_lines};
 use crate::console::sanitize::sanitize_prefix;
-use crate::console::screens::agreements::view::feed::counts_text;
-use crate::console::screens::agreements::FeedCounts;
+
+use super::activity;
 
 const LABEL_WIDTH: usize = 14;
 /// Longer values are cut (with a visible `…`): nothing here is about to be signed.
 const VALUE_CHARS_MAX: usize = 160;
 
 /// The status line's hint on this screen.
-pub const HINT: &str = "Tab or 1-4: screens · / search timestamps · ? help";
+pub const HINT: &str = "Tab or 1-5: screens · / search timestamps · ? help";
 
 /// Labelled, sanitised, wrapped lines.
 type Kv<'a> = dyn Fn(&str, &str) -> Vec<Line<'static>> + 'a;
@@ -44,7 +45,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Length(identity_height), Constraint::Min(0)]).areas(area);
     let block = |title: &'static str| Block::bordered().title(Span::styled(title, t.title));
     frame.render_widget(Paragraph::new(identity).block(block(" Notary ")), top);
-    frame.render_widget(Paragraph::new(service).block(block(" Service ")), bottom);
+    let mut service_block = block(" Service ");
+    let inner = service_block.inner(bottom);
+    let [figures_area, chart_area] =
+        Layout::vertical([Constraint::Length(service.len() as u16), Constraint::Min(0)])
+            .areas(inner);
+    if let Some(s) = &app.status {
+        let chart = activity::Chart::new(&s.activity, chart_area);
+        if let Some(caption) = chart.caption() {
+            service_block = service_block.title_bottom(Line::from(caption));
+        }
+        chart.render(t, frame);
+    }
+    frame.render_widget(service_block, bottom);
+    frame.render_widget(Paragraph::new(service), figures_area);
 }
 
 /// Who the notary is and who is at the console.
@@ -82,7 +96,7 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
                     t.error.add_modifier(ratatui::style::Modifier::REVERSED),
                 )));
             }
-            service.extend(figures(app, s, kv));
+            service.extend(figures(s, kv));
         }
     }
     if !app.connected {
@@ -94,8 +108,8 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
     service
 }
 
-/// The status figures, and the feed's counts once they are known.
-fn figures(app: &App, s: &Status, kv: &Kv) -> Vec<Line<'static>> {
+/// The status figures: rates, and the counts since the notary started.
+fn figures(s: &Status, kv: &Kv) -> Vec<Line<'static>> {
     let mut lines = kv("Log size", &format!("{} entries", group_digits(s.log_size)));
     lines.extend(kv(
         "Checkpoint",
@@ -114,17 +128,21 @@ fn figures(app: &App, s: &Status, kv: &Kv) -> Vec<Line<'static>> {
             group_digits(s.timestamps_total)
         ),
     ));
-    if app.agreements.feed_loaded {
-        let feed = &app.agreements.feed;
-        lines.extend(kv(
-            "Guarantees",
-            &format!(
-                "{} (last {} events)",
-                counts_text(&FeedCounts::of(feed)),
-                feed.len()
-            ),
-        ));
-    }
+    let g = &s.guarantees;
+    lines.extend(kv(
+        "Guarantees",
+        &format!(
+            "{} granted, {} refused, {} settled, {} released since start",
+            group_digits(g.granted),
+            group_digits(g.refused),
+            group_digits(g.settled),
+            group_digits(g.released)
+        ),
+    ));
+    lines.extend(kv(
+        "Exchanges",
+        &format!("{} decided since start", group_digits(s.exchanges_decided)),
+    ));
     lines.extend(kv("Uptime", &uptime(&s.started_at, &s.now)));
     lines.extend(kv("Server clock", &s.now));
     lines

@@ -11,6 +11,7 @@ use crate::api::admin::proto::{EntryKind, FeedItem, FeedReason};
 use crate::console::app::App;
 use crate::console::components::columns::Columns;
 use crate::console::components::list::{loaded_or_loading, render_message};
+use crate::console::sanitize::sanitize_prefix;
 use crate::console::screens::agreements::{
     event_label, money, time_of_day, AgreementsView, FeedCounts,
 };
@@ -53,13 +54,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(cols.table(body, t.header, block), area);
 }
 
+/// The seller's name as the notary sent it, else as this console knows it, else a short id.
+fn seller(v: &AgreementsView, e: &FeedItem) -> String {
+    if e.seller_name.is_empty() {
+        v.shown_name(&e.seller_id)
+    } else {
+        sanitize_prefix(&e.seller_name, 40)
+    }
+}
+
 fn event_cells(v: &AgreementsView, e: &FeedItem) -> [Cell<'static>; 6] {
     [
         Cell::from(format!(" {}", time_of_day(&e.logged_at))),
         Cell::from(event_label(e.kind)),
         Cell::from(money(e.amount_minor, &e.currency)),
         Cell::from(v.shown_name(&e.agreement_id)),
-        Cell::from(v.shown_name(&e.seller_id)),
+        Cell::from(seller(v, e)),
         Cell::from(e.reason.map_or("", FeedReason::as_str)),
     ]
 }
