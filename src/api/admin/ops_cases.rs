@@ -89,7 +89,7 @@ fn detail(notary: &Notary, v: CaseView) -> ComplaintDetail {
         .map(|h| HistoryItem {
             at: String::from(h.at),
             what: h.line(),
-            by: h.by.clone(),
+            by: h.by.as_deref().map(|by| name_or_id(notary, by)),
             log_index: h.log_index,
         })
         .collect();
@@ -99,6 +99,16 @@ fn detail(notary: &Notary, v: CaseView) -> ComplaintDetail {
         evidence,
         response,
         history,
+    }
+}
+
+/// A party's display name, or `id` itself (an operator, or a party no longer known).
+fn name_or_id(notary: &Notary, id: &str) -> String {
+    let name = notary.party_name(id);
+    if name.is_empty() {
+        id.to_string()
+    } else {
+        name
     }
 }
 
