@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::guarantees::json_body_limited;
 use super::{ApiError, AppState, ErrorBody};
@@ -32,6 +32,19 @@ pub struct ComplaintReceiptAnswer {
     /// The notary's `complaint_receipt` (or, for a response, `complaint_response_receipt`),
     /// its `log_index` inside the payload.
     pub receipt: Envelope,
+}
+
+/// What a route that reads a complaint or response answers when the body is too large or the
+/// notary too busy.
+#[derive(IntoResponses)]
+#[expect(dead_code, reason = "describes answers; handlers answer with ApiError")]
+pub enum ComplaintBodyErrors {
+    /// `body_too_large`: bodies are at most 320 KiB
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// `overloaded` or `unavailable`: retry later
+    #[response(status = 503)]
+    Busy(ErrorBody),
 }
 
 /// Reads a body as a party's signed envelope; anything else is `malformed_complaint`.
@@ -83,8 +96,7 @@ fn created(a: ComplaintAnswer) -> Response {
             body = ErrorBody,
         ),
         (status = 404, description = "`unknown_party`, `unknown_guarantee`", body = ErrorBody),
-        (status = 413, description = "`body_too_large`: at most 320 KiB", body = ErrorBody),
-        (status = 503, description = "`overloaded` or `unavailable`: retry later", body = ErrorBody),
+        ComplaintBodyErrors,
     ),
 )]
 pub async fn file(State(s): State<AppState>, body: Body) -> Result<Response, ApiError> {
@@ -128,8 +140,7 @@ pub async fn file(State(s): State<AppState>, body: Body) -> Result<Response, Api
             description = "`already_answered`, `response_too_late`, `complaint_settled`",
             body = ErrorBody,
         ),
-        (status = 413, description = "`body_too_large`: at most 320 KiB", body = ErrorBody),
-        (status = 503, description = "`overloaded` or `unavailable`: retry later", body = ErrorBody),
+        ComplaintBodyErrors,
     ),
 )]
 pub async fn respond(
