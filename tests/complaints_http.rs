@@ -614,3 +614,69 @@ fn bad_input_is_refused_with_its_code_and_changes_nothing() {
 fn body(env: &Envelope) -> Vec<u8> {
     serde_json::to_vec(env).expect("json")
 }
+
+/// A complaint about a stuck contract exchange whose evidence holds m1 and m2 (the responder
+/// signed m2 and never sent nb): the notary resolves the exchange at once and the complaint is
+/// settled with the replacement contract. A complaint whose m2 binds another exchange is left
+/// open for an arbitrator.
+#[test]
+fn a_stuck_exchange_in_the_evidence_is_settled_at_once() {
+    use util::exchange::m2;
+    let w = world();
+    let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let mut claim = w.claim(&m1.env, &m1.tid);
+    claim["kind"] = json!("contract_validity");
+    claim["evidence"]
+        .as_array_mut()
+        .expect("evidence")
+        .push(json!({"type": "envelope", "envelope": m2(&w.bob, &m1.tid)}));
+    let filed = Envelope::sign("complaint", claim, &w.ann.key).expect("sign");
+    let got = w.post_env("/v1/complaints", &filed);
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let v = json(&got.1);
+    assert_eq!(keys(&v), ["complaint_id", "receipt", "settlement"], "{v}");
+    let s = &v["settlement"];
+    assert_eq!(
+        (&s["tid"], &s["outcome"]),
+        (&json!(m1.tid), &json!("resolved")),
+        "{s}"
+    );
+    let token = verified(&s["token"], &w.notary);
+    assert_eq!(token.kind, "replacement_contract");
+    let index = token.payload["log_index"].as_u64().expect("log_index");
+    assert_eq!(log_entry(&w.srv.url, index)["body"], s["token"]);
+    let (_, ex) = get(&w.srv.url, &format!("/v1/exchanges/{}", m1.tid), None);
+    assert_eq!(
+        json(&ex)["token"],
+        s["token"],
+        "the exchange is resolved by it"
+    );
+    assert_eq!(
+        w.post_env("/v1/complaints", &filed),
+        got,
+        "a refiling: the same bytes"
+    );
+    let id = v["complaint_id"].as_str().expect("id");
+    let case = json(&w.read(id, &w.ann).1);
+    assert_eq!(case["status"], "settled", "{case}");
+    assert!(
+        case.to_string().contains(&format!("\"log_index\":{index}")),
+        "the history cites the token: {case}"
+    );
+
+    // m2 of another exchange: the exchange rules refuse it, nothing is decided.
+    let other = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
+    let mut claim = w.claim(&m1.env, &m1.tid);
+    claim["evidence"]
+        .as_array_mut()
+        .expect("evidence")
+        .push(json!({"type": "envelope", "envelope": m2(&w.bob, &other.tid)}));
+    let got = w.post_env(
+        "/v1/complaints",
+        &Envelope::sign("complaint", claim, &w.ann.key).expect("sign"),
+    );
+    assert_eq!(keys(&json(&got.1)), ["complaint_id", "receipt"]);
+    let (status, _) = get(&w.srv.url, &format!("/v1/exchanges/{}", m1.tid), None);
+    assert_eq!(status, 404, "nothing decided");
+}

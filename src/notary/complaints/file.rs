@@ -7,12 +7,14 @@
 //! (`bad_signature`, `unknown_key`: by a registered key of the claimant), then on the sequencer:
 //! a refiled complaint gets its receipt back; `key_revoked`, `unknown_party` (the respondent),
 //! and for a guarantee `unknown_guarantee` and `not_a_party` (the two parties are not its buyer
-//! and seller).
+//! and seller). A complaint about a stuck exchange whose evidence lets the notary decide it is
+//! then settled at once (`settle`).
 
 use std::sync::Arc;
 
 use serde_json::json;
 
+use super::settle::settling;
 use super::signer::{check_signature_count, find_signer, Signer};
 use super::{current, keep, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
@@ -41,21 +43,17 @@ impl Notary {
     /// same complaint (by digest) was filed before.
     pub async fn file_complaint(&self, envelope: Envelope) -> Result<ComplaintAnswer, NotaryError> {
         let checked = self.check_filing(envelope)?;
+        let settling = settling(checked.complaint.payload());
         let shared = self.shared.clone();
         let filed = self
             .command(move |ctx| stage_filing(&shared, ctx, checked))
             .await?;
-        self.hand_on(filed).await
-    }
-
-    /// Where a filed complaint goes next. Today: back to the caller, `open`, to wait for the
-    /// respondent and an arbitrator.
-    ///
-    /// INTEGRATION POINT (fair exchange): a complaint about a stuck exchange that the protocol
-    /// can settle by itself is settled here, by resolving or aborting the exchange and then
-    /// calling [`Notary::settle_by_protocol`] with the token's log index.
-    async fn hand_on(&self, filed: ComplaintAnswer) -> Result<ComplaintAnswer, NotaryError> {
-        Ok(filed)
+        match settling {
+            // A stuck exchange the claimant could have the notary decide: decided now.
+            Some(s) => self.settle(filed, s).await,
+            // The rest wait for the respondent and an arbitrator.
+            None => Ok(filed),
+        }
     }
 
     fn check_filing(&self, envelope: Envelope) -> Result<CheckedFiling, NotaryError> {

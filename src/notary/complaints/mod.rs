@@ -15,6 +15,7 @@ mod book;
 mod desk;
 mod file;
 mod respond;
+mod settle;
 mod signer;
 mod sweep;
 
