@@ -223,17 +223,37 @@ fn dashboard_counts_since_start_and_tab_reaches_exchanges_and_complaints() {
     }
     assert!(s.contains("one bar per second"), "{s}");
 
-    // Tab, Tab, Tab, Tab: screen 5, the queue over the exchanges. Until the notary lists
-    // them, each list shows the notary's answer as a message.
+    // Tab, Tab, Tab, Tab: screen 5, the sample complaints over the sample exchanges.
     for _ in 0..4 {
         tmux.keys(&["Tab"]);
     }
-    let s = tmux.wait_for_any(&["could not list complaints", "Complaints ("]);
+    let s = tmux.wait_for("Complaints (3)");
     assert!(s.contains("5 Exchanges"), "{s}");
     assert!(s.contains("by deadline"), "{s}");
-    if s.contains("could not list") {
-        assert!(s.contains("not built yet"), "{s}");
+    assert!(s.contains("Exchanges (6)"), "{s}");
+    for word in [
+        "open",
+        "answered",
+        "settled",
+        "escrow_failed",
+        "delivered",
+        "expired",
+    ] {
+        assert!(s.contains(word), "{word}:\n{s}");
     }
+    assert!(s.contains("Nordlicht"), "parties by name:\n{s}");
+    // The answered case, opened (the claim first; the response below scrolls); then taken, after the
+    // confirmation frame, which says the notary records (it signs nothing for this).
+    tmux.keys(&["Down", "Enter"]);
+    let s = tmux.wait_for("Case …");
+    assert!(s.contains("non_payment") && s.contains("answered"), "{s}");
+    assert!(s.contains("Nordlicht Verlag → Cara Mendes"), "{s}");
+    tmux.keys(&["t"]);
+    let s = tmux.wait_for("Confirm: the notary will record");
+    assert!(s.contains("[ Record ]"), "{s}");
+    tmux.keys(&["y"]);
+    tmux.wait_for("taken: the notary records you on it");
+    tmux.keys(&["Escape"]);
     // `e` moves the selection to the exchanges, `?` lists this screen's keys.
     tmux.keys(&["e"]);
     tmux.wait_for("▶ Exchanges");

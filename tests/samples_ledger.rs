@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Instant;
 
 use notar::cli::samples_ledger::{self, Spec};
+use notar::model::complaint::ComplaintStatus;
 use notar::model::entry::{EntryKind, LogEntry};
 use notar::model::registry::{AgreementStatus, Role};
 use notar::notary::datadir::DataDir;
@@ -243,7 +244,7 @@ async fn samples_load_the_ledger_the_file_describes() {
 }
 
 /// The sample fair exchanges of `notar up`: one of each outcome, stored and listed with their
-/// parties and tokens in the log.
+/// parties and tokens in the log; and the sample complaints: open, answered, settled at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn samples_play_one_exchange_of_each_outcome() {
     use notar::cli::samples_exchanges;
@@ -263,8 +264,20 @@ async fn samples_play_one_exchange_of_each_outcome() {
             "escrow_failed"
         ]
     );
+    // The five above, and the stuck contract a sample complaint had the notary resolve.
     let listed = notary.exchanges(100).expect("list");
-    assert_eq!(listed.len(), 5);
+    assert_eq!(listed.len(), 6);
+    let statuses: Vec<ComplaintStatus> = loaded.complaints.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses,
+        [
+            ComplaintStatus::Open,
+            ComplaintStatus::Answered,
+            ComplaintStatus::Settled
+        ]
+    );
+    let (queue, _) = notary.complaints(100);
+    assert_eq!(queue.len(), 3);
     for (outcome, tid) in &loaded.decided {
         let view = notary.exchange(tid).expect("stored");
         assert_eq!(view.outcome.map(|o| o.name()), Some(*outcome));

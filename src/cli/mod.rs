@@ -12,6 +12,7 @@ mod log_cmd;
 mod order_cmd;
 mod party_cmd;
 mod samples;
+pub mod samples_complaints;
 pub mod samples_exchanges;
 pub mod samples_ledger;
 mod serve;

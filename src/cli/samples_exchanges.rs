@@ -1,13 +1,15 @@
 //! Fair-exchange sample data for `notar up`: two parties with keys and one exchange of each
 //! outcome (a contract aborted, one resolved, one expired; an item delivered, one whose escrow
-//! fails), played against the new notary through its API as the parties would, so the console's
-//! "Exchanges & complaints" screen has something to show.
+//! fails), played against the new notary through its API as the parties would, then the sample
+//! complaints (`samples_complaints`), so the console's "Exchanges & complaints" screen has
+//! something to show.
 
 use anyhow::{anyhow, Context};
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::escrow::EscrowPublicKey;
+use crate::model::complaint::ComplaintStatus;
 use crate::model::exchange::{AbortBody, ResolveBody, Sha256Hex, Subject, WireTime};
 use crate::model::registry::Role;
 use crate::notary::fixture::exchange::{abort_request, acceptance, item_exchange, offer, Signer};
@@ -19,7 +21,7 @@ fn key(name: &str) -> SigningKey {
 }
 
 /// Deterministic nonces and item keys, so a sample run is reproducible but for the times.
-fn secret(tag: &str) -> [u8; 32] {
+pub(super) fn secret(tag: &str) -> [u8; 32] {
     Sha256::digest(format!("notar-sample-exchange-secret-{tag}")).into()
 }
 
@@ -33,10 +35,23 @@ async fn party(notary: &Notary, name: &str, role: Role) -> anyhow::Result<(Strin
     Ok((p.party.id, k))
 }
 
-/// What was played: the tids, by outcome name.
+/// What was played: the tids, by outcome name, and the complaints filed about them.
 pub struct ExchangesLoaded {
     /// (outcome, tid), in the order played.
     pub decided: Vec<(&'static str, String)>,
+    /// The sample complaints.
+    pub complaints: Vec<(ComplaintStatus, String)>,
+}
+
+impl ExchangesLoaded {
+    /// The tid of the sample exchange that ended in `outcome`.
+    pub fn tid(&self, outcome: &str) -> anyhow::Result<String> {
+        self.decided
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map(|(_, tid)| tid.clone())
+            .ok_or_else(|| anyhow!("no sample exchange ended {outcome}"))
+    }
 }
 
 /// Plays the sample exchanges. Each answer's outcome is checked against the one planned.
@@ -71,7 +86,14 @@ pub async fn load(notary: &Notary) -> anyhow::Result<ExchangesLoaded> {
         let tid = v["tid"].as_str().unwrap_or_default().to_string();
         decided.push((want, tid));
     }
-    Ok(ExchangesLoaded { decided })
+    let mut loaded = ExchangesLoaded {
+        decided,
+        complaints: Vec::new(),
+    };
+    loaded.complaints = super::samples_complaints::load(notary, &loaded, &b, &s)
+        .await?
+        .filed;
+    Ok(loaded)
 }
 
 enum Play {

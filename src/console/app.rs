@@ -185,6 +185,10 @@ impl Signable for SignPlan {
     fn op(&self) -> Op {
         self.signable().op()
     }
+
+    fn signs(&self) -> bool {
+        self.signable().signs()
+    }
 }
 
 /// What is drawn over the screen, innermost first for `Esc`.

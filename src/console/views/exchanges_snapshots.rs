@@ -173,6 +173,9 @@ fn snapshot_take_confirmation() {
             screen.contains("record you as working this case"),
             "{screen}"
         );
+        // Taking a case is recorded, not signed: the trusted frame must not claim a signature.
+        assert!(screen.contains("the notary will record"), "{screen}");
+        assert!(!screen.contains("will sign"), "{screen}");
         insta::assert_snapshot!(format!("case_take_{w}x{h}"), screen);
     }
 }

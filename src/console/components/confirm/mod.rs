@@ -30,6 +30,11 @@ pub trait Signable {
 
     /// The request this plan authorises.
     fn op(&self) -> Op;
+
+    /// True when the notary signs something for it; false for a record kept without a
+    /// signature (taking a case, a note): the frame then says "record", not "sign". No default,
+    /// so no plan (or wrapper of plans) can leave it unsaid.
+    fn signs(&self) -> bool;
 }
 
 /// One labelled line of the dialog; `value` is already sanitised.

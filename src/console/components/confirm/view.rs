@@ -32,7 +32,12 @@ pub fn render<P: Signable>(
     let content = content(theme, hello, d, text_width);
     let wanted = content.len() as u16 + FOOTER_HEIGHT + 2;
     let box_area = centered(area, width, wanted.min(area.height));
-    let title = Span::styled(" Confirm: the notary will sign ", theme.confirm_frame);
+    let (title, verb) = if d.plan.signs() {
+        (" Confirm: the notary will sign ", Verb::Sign)
+    } else {
+        (" Confirm: the notary will record ", Verb::Record)
+    };
+    let title = Span::styled(title, theme.confirm_frame);
     let block = dialog::block(theme, title);
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
@@ -45,9 +50,9 @@ pub fn render<P: Signable>(
     let scroll = d.scroll.min(scroll_max);
     let shown: Vec<Line> = content.into_iter().skip(scroll).take(visible).collect();
     frame.render_widget(Paragraph::new(shown), body);
-    let position = position(theme, scroll, scroll_max, visible);
+    let position = position(theme, (scroll, scroll_max, visible), verb);
     frame.render_widget(
-        Paragraph::new(footer_lines(theme, position, d.focus)),
+        Paragraph::new(footer_lines(theme, position, d.focus, verb)),
         footer,
     );
 }
@@ -69,15 +74,23 @@ fn content<P: Signable>(
 }
 
 /// Which lines are shown, when not all fit: the arbitrator must scroll to read everything.
-fn position(theme: &Theme, scroll: usize, scroll_max: usize, visible: usize) -> Span<'static> {
+fn position(
+    theme: &Theme,
+    (scroll, scroll_max, visible): (usize, usize, usize),
+    verb: Verb,
+) -> Span<'static> {
     let total = scroll_max + visible;
     if scroll_max > 0 {
         Span::styled(
             format!(
-                "Lines {}-{} of {}: ↑↓ to read everything before signing",
+                "Lines {}-{} of {}: ↑↓ to read everything before {}",
                 scroll + 1,
                 (scroll + visible).min(total),
-                total
+                total,
+                match verb {
+                    Verb::Sign => "signing",
+                    Verb::Record => "recording",
+                }
             ),
             theme.error,
         )
@@ -86,7 +99,26 @@ fn position(theme: &Theme, scroll: usize, scroll_max: usize, visible: usize) -> 
     }
 }
 
-fn footer_lines(theme: &Theme, position: Span<'static>, focus: Focus) -> Vec<Line<'static>> {
+/// What confirming does: the words of the instruction line and the button.
+#[derive(Clone, Copy)]
+enum Verb {
+    Sign,
+    Record,
+}
+
+fn footer_lines(
+    theme: &Theme,
+    position: Span<'static>,
+    focus: Focus,
+    verb: Verb,
+) -> Vec<Line<'static>> {
+    let (keys, confirm) = match verb {
+        Verb::Sign => ("y: sign   n or Esc: cancel   Tab: move focus", "[ Sign ]"),
+        Verb::Record => (
+            "y: record   n or Esc: cancel   Tab: move focus",
+            "[ Record ]",
+        ),
+    };
     let button = |label: &'static str, focused: bool| {
         let style = if focused {
             theme.button_focused
@@ -98,14 +130,11 @@ fn footer_lines(theme: &Theme, position: Span<'static>, focus: Focus) -> Vec<Lin
     vec![
         Line::from(""),
         Line::from(position),
-        Line::from(Span::styled(
-            "y: sign   n or Esc: cancel   Tab: move focus",
-            theme.hint,
-        )),
+        Line::from(Span::styled(keys, theme.hint)),
         Line::from(vec![
             button("[ Cancel ]", focus == Focus::Cancel),
             Span::raw("   "),
-            button("[ Sign ]", focus == Focus::Sign),
+            button(confirm, focus == Focus::Sign),
         ]),
     ]
 }

@@ -77,6 +77,11 @@ pub enum LedgerPlan {
 }
 
 impl Signable for LedgerPlan {
+    /// The notary signs it (a registration, a revocation, an agreement).
+    fn signs(&self) -> bool {
+        true
+    }
+
     /// The fixed sentence naming the record.
     fn headline(&self) -> &'static str {
         match self {

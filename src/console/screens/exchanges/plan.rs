@@ -70,6 +70,11 @@ impl CasePlan {
 }
 
 impl Signable for CasePlan {
+    /// Taking a case and a note are recorded in its history; the notary signs nothing for them.
+    fn signs(&self) -> bool {
+        false
+    }
+
     fn headline(&self) -> &'static str {
         match self {
             CasePlan::Take { .. } => "The notary will record you as working this case",

@@ -61,6 +61,11 @@ pub struct StampPlan {
 }
 
 impl Signable for StampPlan {
+    /// The notary signs it (a timestamp token).
+    fn signs(&self) -> bool {
+        true
+    }
+
     fn headline(&self) -> &'static str {
         "The notary will sign an RFC 3161 timestamp"
     }
