@@ -367,24 +367,23 @@ async fn settled_by_the_protocol_the_case_takes_no_answer_and_no_silence() {
     assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
 }
 
-#[tokio::test]
-async fn refusals_change_nothing() {
-    let Setup {
-        w: _w,
-        n,
-        t: _t,
-        a,
-        b,
-        ..
-    } = setup().await;
-    let size = n.log_size();
-    let good = payload(&n, &a, &b.id, ("tid", tid()));
+/// Complaints by `a` against `b` that the notary refuses, one per reason, with the code each
+/// draws.
+fn refused_complaints(n: &Notary, a: &Party, b: &Party) -> Vec<(Envelope, ErrorCode)> {
+    let good = payload(n, a, &b.id, ("tid", tid()));
     let mut unsigned = sign("complaint", good.clone(), &a.key);
     unsigned.signatures.clear();
     let mut other_notary = good.clone();
     other_notary["notary_key_id"] = json!("00".repeat(32));
     let stranger = SigningKey::from_bytes(&[9; 32]);
-    let cases = [
+    let nobody = payload(n, a, "nobody", ("tid", tid()));
+    let against_oneself = payload(n, a, &a.id, ("tid", tid()));
+    let unknown_guarantee = (
+        "guarantee_id",
+        "01900000-0000-7000-8000-000000000000".into(),
+    );
+    let about_unknown_guarantee = payload(n, a, &b.id, unknown_guarantee);
+    vec![
         (unsigned, ErrorCode::BadSignature),
         (
             sign("complaint", good.clone(), &b.key),
@@ -398,42 +397,34 @@ async fn refusals_change_nothing() {
             sign("complaint", other_notary, &a.key),
             ErrorCode::WrongNotary,
         ),
+        (sign("complaint", nobody, &a.key), ErrorCode::UnknownParty),
         (
-            sign(
-                "complaint",
-                payload(&n, &a, "nobody", ("tid", tid())),
-                &a.key,
-            ),
-            ErrorCode::UnknownParty,
-        ),
-        (
-            sign("complaint", payload(&n, &a, &a.id, ("tid", tid())), &a.key),
+            sign("complaint", against_oneself, &a.key),
             ErrorCode::MalformedComplaint,
         ),
         (
-            sign(
-                "complaint",
-                payload(
-                    &n,
-                    &a,
-                    &b.id,
-                    (
-                        "guarantee_id",
-                        "01900000-0000-7000-8000-000000000000".into(),
-                    ),
-                ),
-                &a.key,
-            ),
+            sign("complaint", about_unknown_guarantee, &a.key),
             ErrorCode::UnknownGuarantee,
         ),
-        (
-            sign("order", good.clone(), &a.key),
-            ErrorCode::MalformedComplaint,
-        ),
-    ];
-    for (env, want) in cases {
+        (sign("order", good, &a.key), ErrorCode::MalformedComplaint),
+    ]
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    let Setup {
+        w: _w,
+        n,
+        t: _t,
+        a,
+        b,
+        ..
+    } = setup().await;
+    let size = n.log_size();
+    for (env, want) in refused_complaints(&n, &a, &b) {
         assert_eq!(code(n.file_complaint(env).await), want);
     }
+    let good = payload(&n, &a, &b.id, ("tid", tid()));
     let kid = crate::crypto::keys::key_id(&a.key.verifying_key());
     n.revoke_key(&kid, "lost", None).await.expect("revoked");
     let size_revoked = n.log_size();
