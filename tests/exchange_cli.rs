@@ -17,36 +17,6 @@ use util::*;
 /// A notary key id for offline tests (any 64 hex digits).
 const NOTARY_KEY_ID: &str = "03521d340e5385a227f22c186778ee8574beeeead8e88c82b84c5530ff6c6232";
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf8 path")
-}
-
-fn openssl(cwd: &Path, args: &[&str]) -> Vec<u8> {
-    let o = run_in(cwd, "openssl", args);
-    assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
-    o.stdout
-}
-
-/// A party's Ed25519 key (`openssl genpkey`), its PEM public key, and the raw public key as hex.
-struct Party {
-    key: PathBuf,
-    pubkey: PathBuf,
-    hex: String,
-}
-
-fn party(dir: &Path, name: &str) -> Party {
-    let key = dir.join(format!("{name}.pem"));
-    let pubkey = dir.join(format!("{name}.pub.pem"));
-    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", p(&key)]);
-    openssl(
-        dir,
-        &["pkey", "-in", p(&key), "-pubout", "-out", p(&pubkey)],
-    );
-    let der = openssl(dir, &["pkey", "-in", p(&key), "-pubout", "-outform", "DER"]);
-    let hex = hex::encode(&der[der.len() - 32..]);
-    Party { key, pubkey, hex }
-}
-
 /// `notar exchange ARGS`, the arguments written as one line (no argument holds a space: the temp
 /// paths do not).
 fn x(line: &str) -> Output {
@@ -94,15 +64,18 @@ fn tid_of(path: &Path) -> Tid {
 /// Files of one contract exchange in a temp dir.
 struct Contract {
     tmp: tempfile::TempDir,
-    o: Party,
-    r: Party,
+    o: KeyFiles,
+    r: KeyFiles,
     contract: PathBuf,
 }
 
 impl Contract {
     fn new() -> Contract {
         let tmp = tempfile::tempdir().expect("tmp");
-        let (o, r) = (party(tmp.path(), "olga"), party(tmp.path(), "rick"));
+        let (o, r) = (
+            ed25519_key(tmp.path(), "olga"),
+            ed25519_key(tmp.path(), "rick"),
+        );
         let contract = tmp.path().join("deal.txt");
         std::fs::write(&contract, b"Olga sells Rick 12 crates at 10.00 EUR.\n").expect("write");
         Contract {
@@ -285,7 +258,7 @@ fn escrow_key(dir: &Path) -> (EscrowSecretKey, String) {
 }
 
 /// `send-item` from sally to bob of `item` into DIR/out; the tid.
-fn send_item(dir: &Path, sally: &Party, item: &Path, escrow_b64: &str) -> String {
+fn send_item(dir: &Path, sally: &KeyFiles, item: &Path, escrow_b64: &str) -> String {
     ok(&x(&format!(
         "send-item --key {} --sender sally --recipient bob --item {} \
          --notary-key-id {NOTARY_KEY_ID} --escrow-key {escrow_b64} --out-dir {}",
@@ -299,7 +272,7 @@ fn send_item(dir: &Path, sally: &Party, item: &Path, escrow_b64: &str) -> String
 fn send_item_writes_a_ciphertext_and_an_escrow_bound_to_the_exchange() {
     let tmp = tempfile::tempdir().expect("tmp");
     let d = tmp.path();
-    let sally = party(d, "sally");
+    let sally = ed25519_key(d, "sally");
     let (notary_escrow, escrow_b64) = escrow_key(d);
     let item = d.join("token.bin");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
@@ -348,7 +321,7 @@ fn send_item_writes_a_ciphertext_and_an_escrow_bound_to_the_exchange() {
 fn receipt_then_open_give_the_item_back_and_tampering_is_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let d = tmp.path();
-    let (sally, bob) = (party(d, "sally"), party(d, "bob"));
+    let (sally, bob) = (ed25519_key(d, "sally"), ed25519_key(d, "bob"));
     let (_, escrow_b64) = escrow_key(d);
     let item = d.join("token.bin");
     let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(3000).collect();
@@ -496,8 +469,8 @@ fn the_documented_examples_hold() {
 struct Online {
     data: DataDir,
     srv: Server,
-    olga: (Party, String),
-    rick: (Party, String),
+    olga: (KeyFiles, String),
+    rick: (KeyFiles, String),
     notary_b64: String,
 }
 
@@ -506,7 +479,7 @@ impl Online {
         let data = DataDir::init();
         let srv = Server::start(&data);
         let add = |name: &str, role: &str| {
-            let key = party(data.work(), name);
+            let key = ed25519_key(data.work(), name);
             let o = notar(&[
                 "party",
                 "add",

@@ -42,36 +42,6 @@ fn fails(o: &Output, exit: i32, code: &str) {
     assert!(stderr.starts_with("error: "), "stderr: {stderr}");
 }
 
-fn log_size(srv: &Server) -> u64 {
-    let (code, body) = curl(&[&format!("{}/healthz", srv.url)]);
-    assert_eq!(code, 200);
-    json(&body)["log_size"].as_u64().expect("log_size")
-}
-
-fn openssl(cwd: &Path, args: &[&str]) -> Vec<u8> {
-    let o = run_in(cwd, "openssl", args);
-    assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
-    o.stdout
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf8 path")
-}
-
-/// A fresh Ed25519 key (`openssl genpkey`), its public key PEM (`openssl pkey -pubout`) and
-/// the raw 32-byte public key as hex.
-fn ed25519_key(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
-    let key = dir.join(format!("{name}.key"));
-    let pubkey = dir.join(format!("{name}.pub.pem"));
-    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", p(&key)]);
-    openssl(
-        dir,
-        &["pkey", "-in", p(&key), "-pubout", "-out", p(&pubkey)],
-    );
-    let der = openssl(dir, &["pkey", "-in", p(&key), "-pubout", "-outform", "DER"]);
-    (key, pubkey, hex::encode(&der[der.len() - 32..]))
-}
-
 fn key_id_of(raw_hex: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(hex::decode(raw_hex).expect("hex")))
@@ -92,8 +62,9 @@ fn parties_keys_agreements_and_manual_revocation() {
     assert_eq!(buyer["party"]["role"], "buyer");
     assert!(buyer.get("api_token").is_none(), "buyers get no token");
     let buyer_id = buyer["party"]["id"].as_str().expect("id").to_string();
-    let (_, _, raw1) = ed25519_key(w, "k1");
-    let (_, pub2, raw2) = ed25519_key(w, "k2");
+    let raw1 = ed25519_key(w, "k1").hex;
+    let k2 = ed25519_key(w, "k2");
+    let (pub2, raw2) = (k2.pubkey, k2.hex);
     let k1 = nj(&data, &["party", "key-add", &buyer_id, "--key-hex", &raw1]);
     assert_eq!(k1["kind"], "key");
     assert_eq!(k1["key_id"], key_id_of(&raw1));
@@ -217,7 +188,7 @@ fn parties_keys_agreements_and_manual_revocation() {
     assert!(k["revoked_at"].is_string());
 
     // Bad inputs: a clear code, exit 2 (1 for conflicts), and nothing changes.
-    let before = log_size(&srv);
+    let before = ledger::log_size(&srv.url);
     let garbage = w.join("garbage.crl");
     std::fs::write(&garbage, b"not a CRL").expect("write");
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
@@ -362,7 +333,11 @@ fn parties_keys_agreements_and_manual_revocation() {
         fails(&o, *exit, code);
         assert!(o.stdout.is_empty(), "{args:?} printed data: {}", text(&o));
     }
-    assert_eq!(log_size(&srv), before, "refused inputs changed the log");
+    assert_eq!(
+        ledger::log_size(&srv.url),
+        before,
+        "refused inputs changed the log"
+    );
     let bobs = nj(&data, &["party", "list", "bob"]);
     assert_eq!(bobs["items"].as_array().map(Vec::len), Some(0), "{bobs}");
 
@@ -371,7 +346,7 @@ fn parties_keys_agreements_and_manual_revocation() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let o = n(&data, &["revoke", &kid1]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert_eq!(log_size(&srv), before);
+    assert_eq!(ledger::log_size(&srv.url), before);
 }
 
 #[test]
@@ -527,7 +502,7 @@ fn x509_buyer_certificates_and_crl_revocation() {
     let carol_kid = key["key_id"].as_str().expect("key id").to_string();
 
     // Refused certificates: exit 2 with the certificate's code, nothing registered.
-    let before = log_size(&srv);
+    let before = ledger::log_size(&srv.url);
     let expired = issue(
         &ca,
         "old",
@@ -578,7 +553,7 @@ fn x509_buyer_certificates_and_crl_revocation() {
         "unknown_issuer",
     );
     assert_eq!(
-        log_size(&srv),
+        ledger::log_size(&srv.url),
         before,
         "refused certificates changed the log"
     );
@@ -614,7 +589,11 @@ fn guarantee_from_http_verifies_offline_and_tampering_is_caught() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let w = data.work().to_path_buf();
-    let (buyer_key, buyer_pub, _) = ed25519_key(&w, "buyer");
+    let KeyFiles {
+        key: buyer_key,
+        pubkey: buyer_pub,
+        ..
+    } = ed25519_key(&w, "buyer");
     let buyer = nj(
         &data,
         &[
