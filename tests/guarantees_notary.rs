@@ -2,47 +2,22 @@
 //! controlled clock; plus expiry, settle/release rules and restart. The HTTP side is in
 //! tests/guarantees_http.rs.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
 use notar::model::money::{Currency, Money};
-use notar::notary::datadir::DataDir;
-use notar::notary::fixture::{make_deal, request, Deal};
-use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError, SequencerThread};
+use notar::notary::fixture::{make_deal, request, ClockedDataDir, Deal};
+use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError};
 
-struct World {
-    _tmp: tempfile::TempDir,
-    dir: DataDir,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
+/// A notary's data dir in a temp dir, its clock at 2026-03-01T10:00:00Z.
+type World = ClockedDataDir<tempfile::TempDir>;
 
-impl World {
-    async fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = DataDir::new(tmp.path().join("data"));
-        Notary::init(&dir, "t").await.expect("init");
-        let t0 = Utc
-            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
-            .single()
-            .expect("t0");
-        World {
-            _tmp: tmp,
-            dir,
-            clock: Arc::new(Mutex::new(t0)),
-        }
-    }
-
-    fn open(&self) -> (Notary, SequencerThread) {
-        let c = self.clock.clone();
-        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
-            .expect("open")
-    }
-
-    fn advance(&self, d: Duration) {
-        *self.clock.lock().expect("clock") += d;
-    }
+async fn world() -> World {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    World::init(tmp, "t", t0).await.expect("init")
 }
 
 fn eur(minor: i64) -> Money {
@@ -99,8 +74,8 @@ fn exposure(n: &Notary, d: &Deal) -> i64 {
 
 #[tokio::test]
 async fn c1_to_c6() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
 
     // C1: within both caps.
@@ -235,8 +210,8 @@ async fn c1_to_c6() {
 
 #[tokio::test]
 async fn c4_revoked_key_is_refused_from_its_registration_time_on() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     assert!(ask(&n, &d, "before", 10_000, "a").await.granted());
     let kid = notar::crypto::keys::key_id(&d.buyer_key.verifying_key());
@@ -250,8 +225,8 @@ async fn c4_revoked_key_is_refused_from_its_registration_time_on() {
 
 #[tokio::test]
 async fn c7_64_concurrent_requests_grant_exactly_ten() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     // total_cap 1000.00, per_tx_cap 500.00; 64 x 100.00.
     let d = Arc::new(deal(&n).await);
     let mut tasks = Vec::new();
@@ -278,8 +253,8 @@ async fn c7_64_concurrent_requests_grant_exactly_ten() {
 
 #[tokio::test]
 async fn expired_guarantees_are_released_and_logged_and_state_survives_restart() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     let a = ask(&n, &d, "x1", 20_000, "x1").await;
     let gid = a.envelope().expect("g").payload["guarantee_id"]
@@ -302,7 +277,7 @@ async fn expired_guarantees_are_released_and_logged_and_state_survives_restart()
     );
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(exposure(&n, &d), 0);
     assert_eq!(
         n.guarantee(&gid, &Caller::Notary).expect("view").state,
@@ -312,8 +287,8 @@ async fn expired_guarantees_are_released_and_logged_and_state_survives_restart()
 
 #[tokio::test]
 async fn outstanding_exposure_is_rebuilt_after_restart() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     for i in 0..5 {
         assert!(ask(&n, &d, &format!("k{i}"), 15_000, &format!("k{i}"))
@@ -322,7 +297,7 @@ async fn outstanding_exposure_is_rebuilt_after_restart() {
     }
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(exposure(&n, &d), 75_000);
     let a = ask(&n, &d, "k9", 30_000, "k9").await;
     assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
@@ -337,8 +312,8 @@ async fn outstanding_exposure_is_rebuilt_after_restart() {
 #[tokio::test]
 #[ignore = "documentation helper"]
 async fn print_examples() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     let order = notar::notary::fixture::signed_order(
         &d.buyer_key,
@@ -382,8 +357,8 @@ async fn print_examples() {
 
 #[tokio::test]
 async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     let v1 = n.agreements()[0].agreement.policy.clone();
     assert_eq!(v1.version, 1);
@@ -398,7 +373,7 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
         .replace("total_cap = 100000", "total_cap = 200000");
     assert_ne!(v2_text, text, "the shipped file has the expected lines");
     std::fs::write(&path, &v2_text).expect("write v2");
-    let (n, t) = w.open();
+    let (n, t) = w.open().expect("open");
     // The old agreement still applies version 1 (kept in the store, not in the directory).
     let old = n
         .agreements()
@@ -438,27 +413,21 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
         v2_text.replace("total_cap = 200000", "total_cap = 300000"),
     )
     .expect("write");
-    let c = w.clock.clone();
-    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
-        .err()
-        .expect("must refuse");
+    let err = w.open().err().expect("must refuse");
     assert_eq!(err.code().to_string(), "setup", "{err}");
     assert!(err.to_string().contains("changed"), "{err}");
 
     // A malformed file: refused with file, line and reason.
     std::fs::write(&path, "id = \"semper-consumer\"\nversion = \"two\"\n").expect("write");
-    let c = w.clock.clone();
-    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
-        .err()
-        .expect("must refuse");
+    let err = w.open().err().expect("must refuse");
     let msg = err.to_string();
     assert!(msg.contains("semper-consumer.toml:2:"), "{msg}");
 }
 
 #[tokio::test]
 async fn a_party_with_a_key_the_notary_refuses_is_not_registered() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     let before = n.parties().len();
     let log_before = n.log_size();

@@ -1,16 +1,66 @@
-//! Building blocks for sample data, benchmarks and tests: a buyer's signed order, a guarantee
-//! request, and a ready buyer/seller/agreement set on a running notary. Not used by the service.
+//! Building blocks for sample data, benchmarks and tests: a data dir whose clock the caller
+//! moves, a buyer's signed order, a guarantee request, and a ready buyer/seller/agreement set on
+//! a running notary. Not used by the service.
 
 pub mod exchange;
 
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError};
+use super::datadir::DataDir;
+use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError, SequencerThread};
 use crate::crypto::envelope::Envelope;
 use crate::model::money::Money;
 use crate::model::registry::Role;
+
+/// A notary's data dir inside `place` (a directory the caller owns, such as a temporary one, kept
+/// for as long as this lives) with a clock that stands still until [`ClockedDataDir::advance`]
+/// moves it: deadlines and expiry can be reached without waiting.
+pub struct ClockedDataDir<P> {
+    /// The initialised data dir, `place/data`.
+    pub dir: DataDir,
+    now: Arc<Mutex<DateTime<Utc>>>,
+    _place: P,
+}
+
+impl<P: AsRef<Path>> ClockedDataDir<P> {
+    /// Initialises a notary called `name` in `place/data`, its clock at `t0`.
+    pub async fn init(place: P, name: &str, t0: DateTime<Utc>) -> Result<Self, NotaryError> {
+        let dir = DataDir::new(place.as_ref().join("data"));
+        Notary::init(&dir, name).await?;
+        Ok(ClockedDataDir {
+            dir,
+            now: Arc::new(Mutex::new(t0)),
+            _place: place,
+        })
+    }
+
+    /// Opens the notary on this clock.
+    pub fn open(&self) -> Result<(Notary, SequencerThread), NotaryError> {
+        let now = self.now.clone();
+        Notary::open_with_clock(&self.dir, Arc::new(move || *lock(&now)))
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> DateTime<Utc> {
+        *lock(&self.now)
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: Duration) {
+        *lock(&self.now) += by;
+    }
+}
+
+/// A time is whole whatever panicked while the lock was held.
+fn lock(now: &Mutex<DateTime<Utc>>) -> MutexGuard<'_, DateTime<Utc>> {
+    now.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// An order signed by `buyer_key` for `amount` with `seller_id`, over the document `document`.
 pub fn signed_order(

@@ -2,10 +2,8 @@
 //! silence, settlement by the protocol, the arbitrators' acts, reading, refusals that change
 //! nothing, and a restart.
 
-use std::sync::{Arc, Mutex};
-
 use base64::Engine;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{json, Value};
 
@@ -13,50 +11,21 @@ use super::*;
 use crate::model::complaint::ReadRequest;
 use crate::model::money::Currency;
 use crate::model::registry::Role;
-use crate::notary::datadir::DataDir;
-use crate::notary::fixture::{make_deal, request};
+use crate::notary::fixture::{make_deal, request, ClockedDataDir};
 use crate::notary::{KeyInput, Notary, SequencerThread};
-
-struct World {
-    _tmp: tempfile::TempDir,
-    dir: DataDir,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
 
 struct Party {
     id: String,
     key: SigningKey,
 }
 
-impl World {
-    async fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = DataDir::new(tmp.path().join("data"));
-        Notary::init(&dir, "t").await.expect("init");
-        let t0 = Utc
-            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
-            .single()
-            .expect("t0");
-        World {
-            _tmp: tmp,
-            dir,
-            clock: Arc::new(Mutex::new(t0)),
-        }
-    }
+/// A notary's data dir in a temp dir, its clock at 2026-03-01T10:00:00Z.
+type World = ClockedDataDir<tempfile::TempDir>;
 
-    fn open(&self) -> (Notary, SequencerThread) {
-        let c = self.clock.clone();
-        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
-            .expect("open")
-    }
-
-    fn advance(&self, d: Duration) {
-        *self.clock.lock().expect("clock") += d;
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        *self.clock.lock().expect("clock")
-    }
+async fn world() -> World {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    World::init(tmp, "t", t0).await.expect("init")
 }
 
 /// A notary on a fresh data dir with three parties: ann (a), bob (b) and cy (c).
@@ -70,8 +39,8 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let (a, b, c) = (
         party(&n, "ann", 1).await,
         party(&n, "bob", 2).await,
@@ -439,8 +408,8 @@ async fn refusals_change_nothing() {
 
 #[tokio::test]
 async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let deal = make_deal(
         &n,
         "bob",
@@ -614,7 +583,7 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
         .expect("answered");
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(
         n.file_complaint(env).await.expect("refiled").body,
         first.body
