@@ -63,13 +63,27 @@ async fn ask(
     .expect("answer")
 }
 
-fn exposure(n: &Notary, d: &Deal) -> i64 {
+/// The agreement `id` as the notary lists it.
+fn agreement(n: &Notary, id: &str) -> notar::notary::AgreementView {
     n.agreements()
         .into_iter()
-        .find(|v| v.agreement.id == d.agreement_id)
+        .find(|v| v.agreement.id == id)
         .expect("agreement")
-        .exposure
-        .minor
+}
+
+fn exposure(n: &Notary, d: &Deal) -> i64 {
+    agreement(n, &d.agreement_id).exposure.minor
+}
+
+/// `seller_id` settles or releases the guarantee `gid`, no reason, no operator.
+async fn close(
+    n: &Notary,
+    gid: &str,
+    seller_id: &str,
+    how: Closing,
+) -> Result<notar::notary::GuaranteeView, NotaryError> {
+    n.close_guarantee(gid, Caller::Seller(seller_id.into()), how, None, None)
+        .await
 }
 
 #[tokio::test]
@@ -83,6 +97,25 @@ async fn c1_to_c6() {
     assert!(a.granted(), "{}", a.body);
     assert_eq!(exposure(&n, &d), 30_000);
     let g = a.envelope().expect("guarantee");
+    c1_the_guarantee_carries_every_field(&n, &g);
+
+    // C2: above per_tx_cap.
+    let a = ask(&n, &d, "r2", 50_001, "order 2").await;
+    assert_eq!(a.reason().as_deref(), Some("per_transaction_cap_exceeded"));
+    assert!(!a.body.contains("headroom"));
+
+    // C3: above the remaining headroom (700.00 left; ask 500.00 twice).
+    assert!(ask(&n, &d, "r3", 50_000, "order 3").await.granted());
+    let a = ask(&n, &d, "r4", 30_000, "order 4").await;
+    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
+    assert_eq!(exposure(&n, &d), 80_000);
+
+    c5_a_repeated_request_is_answered_the_same(&n, &d, &g).await;
+    let gid = g.payload["guarantee_id"].as_str().expect("id");
+    c6_release_restores_headroom_once(&n, &d, gid).await;
+}
+
+fn c1_the_guarantee_carries_every_field(n: &Notary, g: &notar::crypto::envelope::Envelope) {
     assert_eq!(g.kind, "guarantee");
     let vk = n.identity().public_key.clone();
     assert!(!vk.is_empty());
@@ -108,39 +141,30 @@ async fn c1_to_c6() {
         );
     }
     assert_eq!(g.payload["key_status"], "not_revoked");
+}
 
-    // C2: above per_tx_cap.
-    let a = ask(&n, &d, "r2", 50_001, "order 2").await;
-    assert_eq!(a.reason().as_deref(), Some("per_transaction_cap_exceeded"));
-    assert!(!a.body.contains("headroom"));
-
-    // C3: above the remaining headroom (700.00 left; ask 500.00 twice).
-    assert!(ask(&n, &d, "r3", 50_000, "order 3").await.granted());
-    let a = ask(&n, &d, "r4", 30_000, "order 4").await;
-    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
-    assert_eq!(exposure(&n, &d), 80_000);
-
-    // C5: the same request id again: byte for byte, exposure unchanged.
-    let again = ask(&n, &d, "r1", 30_000, "order 1").await;
-    let first_bytes = ask(&n, &d, "r1", 30_000, "order 1").await;
+/// C5: the same request id again (r1, which got `g`): byte for byte, exposure unchanged.
+async fn c5_a_repeated_request_is_answered_the_same(
+    n: &Notary,
+    d: &Deal,
+    g: &notar::crypto::envelope::Envelope,
+) {
+    let again = ask(n, d, "r1", 30_000, "order 1").await;
+    let first_bytes = ask(n, d, "r1", 30_000, "order 1").await;
     assert_eq!(again, first_bytes);
     let g1 = again.envelope().expect("g");
-    assert_eq!(g1, g);
-    assert_eq!(exposure(&n, &d), 80_000);
+    assert_eq!(&g1, g);
+    assert_eq!(exposure(n, d), 80_000);
     // The same id with other content is refused, not answered.
-    let reuse = n
-        .request_guarantee(
-            request(
-                "r1",
-                &d.agreement_id,
-                &d.seller_id,
-                &d.buyer_key,
-                eur(100),
-                b"other",
-            ),
-            &d.seller_id,
-        )
-        .await;
+    let other = request(
+        "r1",
+        &d.agreement_id,
+        &d.seller_id,
+        &d.buyer_key,
+        eur(100),
+        b"other",
+    );
+    let reuse = n.request_guarantee(other, &d.seller_id).await;
     assert!(matches!(
         reuse,
         Err(NotaryError::Conflict {
@@ -149,45 +173,24 @@ async fn c1_to_c6() {
         })
     ));
     // The same order under a new request id: duplicate_transaction (after the cap checks).
-    let dup = ask(&n, &d, "r1-bis", 10_000, "order 3").await;
+    let dup = ask(n, d, "r1-bis", 10_000, "order 3").await;
     assert!(!dup.granted());
+}
 
-    // C6: release restores headroom; a guarantee for that amount now succeeds.
-    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
-    let v = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Release,
-            None,
-            None,
-        )
+/// C6: release restores headroom; a guarantee for that amount now succeeds.
+async fn c6_release_restores_headroom_once(n: &Notary, d: &Deal, gid: &str) {
+    let v = close(n, gid, &d.seller_id, Closing::Release)
         .await
         .expect("release");
     assert_eq!(v.state, GuaranteeState::Released);
-    assert_eq!(exposure(&n, &d), 50_000);
-    assert!(ask(&n, &d, "r5", 30_000, "order 5").await.granted());
+    assert_eq!(exposure(n, d), 50_000);
+    assert!(ask(n, d, "r5", 30_000, "order 5").await.granted());
     // Releasing again returns the same signed release; settling it is a conflict.
-    let v2 = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Release,
-            None,
-            None,
-        )
+    let v2 = close(n, gid, &d.seller_id, Closing::Release)
         .await
         .expect("again");
     assert_eq!(v2.closing, v.closing);
-    let s = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Settle,
-            None,
-            None,
-        )
-        .await;
+    let s = close(n, gid, &d.seller_id, Closing::Settle).await;
     assert!(matches!(
         s,
         Err(NotaryError::Conflict {
@@ -196,15 +199,7 @@ async fn c1_to_c6() {
         })
     ));
     // Another seller may not touch it.
-    let other = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller("someone".into()),
-            Closing::Settle,
-            None,
-            None,
-        )
-        .await;
+    let other = close(n, gid, "someone", Closing::Settle).await;
     assert!(matches!(other, Err(NotaryError::Forbidden(_))));
 }
 
@@ -333,14 +328,7 @@ async fn print_examples() {
         .as_str()
         .expect("id")
         .to_string();
-    let v = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Settle,
-            None,
-            None,
-        )
+    let v = close(&n, &gid, &d.seller_id, Closing::Settle)
         .await
         .expect("settle");
     println!(
@@ -375,11 +363,7 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
     std::fs::write(&path, &v2_text).expect("write v2");
     let (n, t) = w.open().expect("open");
     // The old agreement still applies version 1 (kept in the store, not in the directory).
-    let old = n
-        .agreements()
-        .into_iter()
-        .find(|v| v.agreement.id == d.agreement_id)
-        .expect("old agreement");
+    let old = agreement(&n, &d.agreement_id);
     assert_eq!(old.agreement.policy, v1);
     let a = ask(&n, &d, "p1", 100, "p1").await;
     let g = a.envelope().expect("guarantee");
@@ -396,11 +380,7 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
     )
     .await
     .expect("deal 2");
-    let new = n
-        .agreements()
-        .into_iter()
-        .find(|v| v.agreement.id == d2.agreement_id)
-        .expect("new agreement");
+    let new = agreement(&n, &d2.agreement_id);
     assert_eq!(new.agreement.policy.version, 2);
     assert_eq!(new.agreement.total_cap_minor, 200_000);
     assert_eq!(n.policies().len(), 3, "business v1, consumer v1 and v2");
