@@ -71,6 +71,24 @@ impl World {
         self.granted(status, &body, rid, minor, doc)
     }
 
+    /// `POST /v1/guarantees/{id of g}{what}` (`/settle`, `/release`) with the deal's seller token.
+    fn close(&self, g: &Envelope, what: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let path = format!("/v1/guarantees/{}{what}", gid(g));
+        post(&self.srv.url, &path, Some(&self.deal.token), body)
+    }
+
+    /// `GET /v1/guarantees/{id of g}` with the deal's seller token.
+    fn show(&self, g: &Envelope) -> (u16, Vec<u8>) {
+        let path = format!("/v1/guarantees/{}", gid(g));
+        get(&self.srv.url, &path, Some(&self.deal.token))
+    }
+
+    /// `GET /v1/agreements/{the deal's}/check?QUERY` with the deal's seller token.
+    fn check(&self, query: &str) -> (u16, Vec<u8>) {
+        let path = format!("/v1/agreements/{}/check?{query}", self.deal.agreement_id);
+        get(&self.srv.url, &path, Some(&self.deal.token))
+    }
+
     fn exposure(&mut self) -> i64 {
         self.admin.exposure(&self.deal.agreement_id)
     }
@@ -285,11 +303,7 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
     let a = w.admin.agreement(&w.deal.agreement_id);
     assert_eq!(a["outstanding"], 1, "{a}");
     // The seller reads it back: outstanding, the very envelope, nothing closed.
-    let (status, body) = get(
-        &w.srv.url,
-        &format!("/v1/guarantees/{}", gid(&g)),
-        Some(&w.deal.token),
-    );
+    let (status, body) = w.show(&g);
     assert_eq!(status, 200);
     assert_eq!(
         json(&body),
@@ -301,24 +315,15 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
         })
     );
     // The check endpoint sees the reservation: 880.00 left, at most 500.00 at once.
-    let (url, aid, token) = (
-        w.srv.url.clone(),
-        w.deal.agreement_id.clone(),
-        w.deal.token.clone(),
-    );
-    let check = |amount: &str| {
-        let (s, b) = get(
-            &url,
-            &format!("/v1/agreements/{aid}/check?amount={amount}"),
-            Some(&token),
-        );
+    let reason = |w: &World, amount: &str| {
+        let (s, b) = w.check(&format!("amount={amount}"));
         assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
         json(&b)["reason"].clone()
     };
-    assert_eq!(check("50000"), Value::Null);
+    assert_eq!(reason(&w, "50000"), Value::Null);
     w.grant("c1-b", 50_000, "order c1 b");
-    assert_eq!(check("38000"), Value::Null);
-    assert_eq!(check("38001"), "total_cap_exceeded");
+    assert_eq!(reason(&w, "38000"), Value::Null);
+    assert_eq!(reason(&w, "38001"), "total_cap_exceeded");
     assert_eq!(w.exposure(), 62_000);
 }
 
@@ -393,11 +398,7 @@ fn c4_an_order_signed_with_a_revoked_key_is_refused_key_revoked() {
     });
     assert_eq!(w.exposure(), 10_000);
     // The check endpoint knows too: no key of the agreement is in good standing.
-    let (s, b) = get(
-        &w.srv.url,
-        &format!("/v1/agreements/{}/check?amount=100", w.deal.agreement_id),
-        Some(&w.deal.token),
-    );
+    let (s, b) = w.check("amount=100");
     assert_eq!(s, 200);
     assert_eq!(json(&b)["reason"], "key_revoked");
 }
@@ -460,19 +461,65 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
     );
 
     let size = w.log_size();
-    let path = |g: &Envelope, what: &str| format!("/v1/guarantees/{}{what}", gid(g));
-    let released = post(
-        &w.srv.url,
-        &path(&a, "/release"),
-        Some(&w.deal.token),
-        br#"{"reason":"cancelled"}"#,
+    let released = w.close(&a, "/release", br#"{"reason":"cancelled"}"#);
+    let v = the_release_is_signed_and_logged(&w, &a, &released, size);
+
+    // Headroom is back: the amount that was refused is now granted.
+    assert_eq!(w.exposure(), 50_000);
+    let d = w.grant("c6-d", 50_000, "order c6 d");
+    assert_eq!(w.exposure(), TOTAL_CAP);
+
+    // Closed for good: a second release answers the same, a settle is a conflict.
+    w.unchanged("closing a closed guarantee", |w| {
+        assert_eq!(w.close(&a, "/release", b""), released);
+        assert_error(w.close(&a, "/settle", b""), 409, "already_released");
+    });
+    let (s, body) = w.show(&a);
+    assert_eq!(s, 200);
+    assert_eq!(
+        json(&body),
+        v,
+        "GET shows the released guarantee and its release"
     );
+
+    // Settling the other one: a signed settlement; releasing it then is a conflict.
+    let settled = w.close(&b, "/settle", b"");
+    assert_eq!(settled.0, 200, "{}", String::from_utf8_lossy(&settled.1));
+    let sv = json(&settled.1);
+    assert_eq!(sv["state"], "settled");
+    let s_env = verified(&sv["closing"], &w.notary);
+    assert_eq!(s_env.kind, "settlement");
+    assert_eq!(s_env.payload["outcome"], "settled");
+    assert_eq!(s_env.payload["reason"], Value::Null);
+    assert_in_log(&w.srv.url, &s_env, "settlement");
+    assert_eq!(w.exposure(), 50_000);
+    w.unchanged("releasing a settled guarantee", |w| {
+        assert_error(w.close(&b, "/release", b""), 409, "already_settled");
+        // Only the documented reasons; `expired` is the notary's alone.
+        for reason in [r#"{"reason":"expired"}"#, r#"{"reason":"because"}"#] {
+            assert_error(
+                w.close(&d, "/release", reason.as_bytes()),
+                400,
+                "bad_reason",
+            );
+        }
+    });
+}
+
+/// The answer to releasing `a` (log size `size` before): 200, the guarantee and its release,
+/// signed, logged as the next entry. The answer's JSON.
+fn the_release_is_signed_and_logged(
+    w: &World,
+    a: &Envelope,
+    released: &(u16, Vec<u8>),
+    size: u64,
+) -> Value {
     assert_eq!(released.0, 200, "{}", String::from_utf8_lossy(&released.1));
     let v = json(&released.1);
     assert_eq!(keys(&v), ["closing", "guarantee", "guarantee_id", "state"]);
-    assert_eq!(v["guarantee_id"], gid(&a).as_str());
+    assert_eq!(v["guarantee_id"], gid(a).as_str());
     assert_eq!(v["state"], "released");
-    assert_eq!(v["guarantee"], serde_json::to_value(&a).expect("a"));
+    assert_eq!(v["guarantee"], serde_json::to_value(a).expect("a"));
     let closing = verified(&v["closing"], &w.notary);
     assert_eq!(closing.kind, "release");
     let p = &closing.payload;
@@ -489,7 +536,7 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
             "seller_id"
         ]
     );
-    assert_eq!(p["guarantee_id"], gid(&a).as_str());
+    assert_eq!(p["guarantee_id"], gid(a).as_str());
     assert_eq!(p["agreement_id"], w.deal.agreement_id.as_str());
     assert_eq!(p["seller_id"], w.deal.seller_id.as_str());
     assert_eq!(p["amount"], json!({"minor": 50_000, "currency": "EUR"}));
@@ -498,62 +545,7 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
     assert_eq!(p["log_index"], size);
     assert_in_log(&w.srv.url, &closing, "release");
     assert_eq!(w.log_size(), size + 1);
-
-    // Headroom is back: the amount that was refused is now granted.
-    assert_eq!(w.exposure(), 50_000);
-    let d = w.grant("c6-d", 50_000, "order c6 d");
-    assert_eq!(w.exposure(), TOTAL_CAP);
-
-    // Closed for good: a second release answers the same, a settle is a conflict.
-    w.unchanged("closing a closed guarantee", |w| {
-        let again = post(&w.srv.url, &path(&a, "/release"), Some(&w.deal.token), b"");
-        assert_eq!(again, released);
-        assert_error(
-            post(&w.srv.url, &path(&a, "/settle"), Some(&w.deal.token), b""),
-            409,
-            "already_released",
-        );
-    });
-    let (s, body) = get(&w.srv.url, &path(&a, ""), Some(&w.deal.token));
-    assert_eq!(s, 200);
-    assert_eq!(
-        json(&body),
-        v,
-        "GET shows the released guarantee and its release"
-    );
-
-    // Settling the other one: a signed settlement; releasing it then is a conflict.
-    let settled = post(&w.srv.url, &path(&b, "/settle"), Some(&w.deal.token), b"");
-    assert_eq!(settled.0, 200, "{}", String::from_utf8_lossy(&settled.1));
-    let sv = json(&settled.1);
-    assert_eq!(sv["state"], "settled");
-    let s_env = verified(&sv["closing"], &w.notary);
-    assert_eq!(s_env.kind, "settlement");
-    assert_eq!(s_env.payload["outcome"], "settled");
-    assert_eq!(s_env.payload["reason"], Value::Null);
-    assert_in_log(&w.srv.url, &s_env, "settlement");
-    assert_eq!(w.exposure(), 50_000);
-    w.unchanged("releasing a settled guarantee", |w| {
-        assert_error(
-            post(&w.srv.url, &path(&b, "/release"), Some(&w.deal.token), b""),
-            409,
-            "already_settled",
-        );
-        // Only the documented reasons; `expired` is the notary's alone.
-        let c = gid(&d);
-        for reason in [r#"{"reason":"expired"}"#, r#"{"reason":"because"}"#] {
-            assert_error(
-                post(
-                    &w.srv.url,
-                    &format!("/v1/guarantees/{c}/release"),
-                    Some(&w.deal.token),
-                    reason.as_bytes(),
-                ),
-                400,
-                "bad_reason",
-            );
-        }
-    });
+    v
 }
 
 #[test]
@@ -682,160 +674,10 @@ fn bad_input_gets_its_documented_error_and_changes_nothing() {
     let mut w = world();
     w.grant("seed", 10_000, "seed order");
     let good = request(&w.deal, "bad-1", 1_000, "order bad");
-    let key = w.deal.buyer_key.clone();
-    let seller = w.deal.seller_id.clone();
-    let with = |path: &[&str], value: Value| {
-        let mut v = good.clone();
-        let mut at = &mut v;
-        for p in &path[..path.len() - 1] {
-            at = &mut at[*p];
-        }
-        at[path[path.len() - 1]] = value;
-        v
-    };
-    // The request with a buyer-signed object of `kind` over `digest` as its order.
-    let forged = |kind: &str, digest: &str| {
-        let payload = json!({"seller_id": seller, "amount": eur(1_000), "order_digest": digest});
-        let env = Envelope::sign(kind, payload, &key).expect("sign");
-        json_bytes(&with(&["order"], serde_json::to_value(env).expect("json")))
-    };
-    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        (
-            "unknown agreement",
-            json_bytes(&with(&["agreement_id"], json!("no-such-agreement"))),
-            404,
-            "unknown_agreement",
-        ),
-        (
-            "order of the wrong kind",
-            forged("invoice", &digest("order bad")),
-            400,
-            "malformed_order",
-        ),
-        (
-            "order digest not 64 hex",
-            forged("order", "abc123"),
-            400,
-            "malformed_order",
-        ),
-        (
-            "order digest in upper case",
-            forged("order", &digest("x").to_uppercase()),
-            400,
-            "malformed_order",
-        ),
-        (
-            "order without signatures",
-            json_bytes(&with(&["order", "signatures"], json!([]))),
-            400,
-            "malformed_order",
-        ),
-        (
-            "amount negative",
-            json_bytes(&with(&["amount", "minor"], json!(-1_000))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount zero",
-            json_bytes(&with(&["amount", "minor"], json!(0))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount 1e30",
-            replace(
-                &good,
-                "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
-                "\"currency\":\"EUR\",\"minor\":1e30},\"order\"",
-            ),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount 99999999999999999999",
-            replace(
-                &good,
-                "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
-                "\"currency\":\"EUR\",\"minor\":99999999999999999999},\"order\"",
-            ),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount a string",
-            json_bytes(&with(&["amount", "minor"], json!("1000"))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount a fraction",
-            json_bytes(&with(&["amount", "minor"], json!(10.5))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount above 10^15",
-            json_bytes(&with(&["amount", "minor"], json!(1_000_000_000_000_001i64))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "order amount zero",
-            json_bytes(&with(&["order", "payload", "amount", "minor"], json!(0))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "currency in lower case",
-            json_bytes(&with(&["amount", "currency"], json!("eur"))),
-            400,
-            "bad_request",
-        ),
-        (
-            "no amount",
-            json_bytes(&{
-                let mut v = good.clone();
-                v.as_object_mut().expect("obj").remove("amount");
-                v
-            }),
-            400,
-            "bad_request",
-        ),
-        (
-            "request_id with spaces",
-            json_bytes(&with(&["request_id"], json!("my request 1"))),
-            400,
-            "bad_request_id",
-        ),
-        (
-            "request_id of 200 chars",
-            json_bytes(&with(&["request_id"], json!("r".repeat(200)))),
-            400,
-            "bad_request_id",
-        ),
-        (
-            "request_id empty",
-            json_bytes(&with(&["request_id"], json!(""))),
-            400,
-            "bad_request_id",
-        ),
-        (
-            "not JSON",
-            b"request_id=1&amount=100".to_vec(),
-            400,
-            "bad_request",
-        ),
-        (
-            "JSON but not an object",
-            b"[1,2,3]".to_vec(),
-            400,
-            "bad_request",
-        ),
-        ("empty body", Vec::new(), 400, "bad_request"),
-        ("body above 64 KiB", big_body(&good), 413, "body_too_large"),
-    ];
+    let cases = requests_with_bad_orders(&w.deal, &good);
     each_changes_nothing(&mut w, cases);
+    each_changes_nothing(&mut w, requests_with_bad_amounts(&good));
+    each_changes_nothing(&mut w, requests_of_a_bad_shape(&good));
     // Unknown guarantees and routes.
     w.unchanged("unknown guarantee", |w| {
         let t = Some(w.deal.token.as_str());
@@ -871,8 +713,145 @@ fn bad_input_gets_its_documented_error_and_changes_nothing() {
     assert_eq!(w.exposure(), 11_000);
 }
 
+/// A request body that breaks one rule, what it breaks, and the status and code it must get.
+type BadRequest = (&'static str, Vec<u8>, u16, &'static str);
+
+/// The `good` request with the value at `path` (inserted when missing) set to `value`.
+fn with(good: &Value, path: &[&str], value: Value) -> Vec<u8> {
+    let mut v = good.clone();
+    let at = path.iter().fold(&mut v, |at, p| &mut at[*p]);
+    *at = value;
+    json_bytes(&v)
+}
+
+/// An unknown agreement, and orders that are no buyer's order: another kind, a digest that is
+/// not lower-case hex, no signatures.
+fn requests_with_bad_orders(deal: &Deal, good: &Value) -> Vec<BadRequest> {
+    // The request with a buyer-signed object of `kind` over `digest` as its order.
+    let forged = |kind: &str, digest: &str| {
+        let payload =
+            json!({"seller_id": deal.seller_id, "amount": eur(1_000), "order_digest": digest});
+        let env = Envelope::sign(kind, payload, &deal.buyer_key).expect("sign");
+        with(good, &["order"], serde_json::to_value(env).expect("json"))
+    };
+    vec![
+        (
+            "unknown agreement",
+            with(good, &["agreement_id"], json!("no-such-agreement")),
+            404,
+            "unknown_agreement",
+        ),
+        (
+            "order of the wrong kind",
+            forged("invoice", &digest("order bad")),
+            400,
+            "malformed_order",
+        ),
+        (
+            "order digest not 64 hex",
+            forged("order", "abc123"),
+            400,
+            "malformed_order",
+        ),
+        (
+            "order digest in upper case",
+            forged("order", &digest("x").to_uppercase()),
+            400,
+            "malformed_order",
+        ),
+        (
+            "order without signatures",
+            with(good, &["order", "signatures"], json!([])),
+            400,
+            "malformed_order",
+        ),
+    ]
+}
+
+/// Amounts that are no positive whole number of minor units up to 10^15, in the request or in
+/// the order.
+fn requests_with_bad_amounts(good: &Value) -> Vec<BadRequest> {
+    let minor = |value: Value| with(good, &["amount", "minor"], value);
+    // Numbers serde_json cannot hold, written into the text.
+    let minor_text = |text: &str| {
+        replace(
+            good,
+            "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
+            &format!("\"currency\":\"EUR\",\"minor\":{text}}},\"order\""),
+        )
+    };
+    vec![
+        ("amount negative", minor(json!(-1_000)), 400, "bad_amount"),
+        ("amount zero", minor(json!(0)), 400, "bad_amount"),
+        ("amount 1e30", minor_text("1e30"), 400, "bad_amount"),
+        (
+            "amount 99999999999999999999",
+            minor_text("99999999999999999999"),
+            400,
+            "bad_amount",
+        ),
+        ("amount a string", minor(json!("1000")), 400, "bad_amount"),
+        ("amount a fraction", minor(json!(10.5)), 400, "bad_amount"),
+        (
+            "amount above 10^15",
+            minor(json!(1_000_000_000_000_001i64)),
+            400,
+            "bad_amount",
+        ),
+        (
+            "order amount zero",
+            with(good, &["order", "payload", "amount", "minor"], json!(0)),
+            400,
+            "bad_amount",
+        ),
+    ]
+}
+
+/// A lower-case currency, no amount, bad request ids, bodies that are no JSON object or too big.
+fn requests_of_a_bad_shape(good: &Value) -> Vec<BadRequest> {
+    let request_id = |value: &str| with(good, &["request_id"], json!(value));
+    let mut no_amount = good.clone();
+    no_amount.as_object_mut().expect("obj").remove("amount");
+    vec![
+        (
+            "currency in lower case",
+            with(good, &["amount", "currency"], json!("eur")),
+            400,
+            "bad_request",
+        ),
+        ("no amount", json_bytes(&no_amount), 400, "bad_request"),
+        (
+            "request_id with spaces",
+            request_id("my request 1"),
+            400,
+            "bad_request_id",
+        ),
+        (
+            "request_id of 200 chars",
+            request_id(&"r".repeat(200)),
+            400,
+            "bad_request_id",
+        ),
+        ("request_id empty", request_id(""), 400, "bad_request_id"),
+        (
+            "not JSON",
+            b"request_id=1&amount=100".to_vec(),
+            400,
+            "bad_request",
+        ),
+        (
+            "JSON but not an object",
+            b"[1,2,3]".to_vec(),
+            400,
+            "bad_request",
+        ),
+        ("empty body", Vec::new(), 400, "bad_request"),
+        ("body above 64 KiB", big_body(good), 413, "body_too_large"),
+    ]
+}
+
 /// Posts each (what, body) and expects its status and error code, with no state change.
-fn each_changes_nothing(w: &mut World, cases: Vec<(&str, Vec<u8>, u16, &str)>) {
+fn each_changes_nothing(w: &mut World, cases: Vec<BadRequest>) {
     for (what, body, status, code) in cases {
         w.unchanged(what, |w| {
             let got = w.post_raw(&body);
@@ -957,17 +936,26 @@ fn big_body(good: &Value) -> Vec<u8> {
     json_bytes(&v)
 }
 
-#[test]
-fn orders_that_do_not_cover_the_request_get_signed_refusals() {
-    let mut w = world();
-    let d = &w.deal;
+/// An order that does not cover its request: what is wrong, the request id, the request's amount,
+/// the order, the document it is over, and the reason of the signed refusal.
+type Uncovered = (
+    &'static str,
+    &'static str,
+    Money,
+    Envelope,
+    &'static str,
+    &'static str,
+);
+
+fn orders_that_do_not_cover(d: &Deal) -> Vec<Uncovered> {
     let usd = Money {
         minor: 1_000,
         currency: Currency::parse("USD").expect("USD"),
     };
     let stranger = SigningKey::generate(&mut rand::rngs::OsRng);
-    // (what, request id, request amount, order, doc, reason)
-    let cases: Vec<(&str, &str, Money, Envelope, &str, &str)> = vec![
+    let mut tampered = signed_order(&d.buyer_key, &d.seller_id, eur(1_000), b"order t");
+    tampered.payload["amount"]["minor"] = json!(2_000);
+    vec![
         (
             "USD on an EUR agreement",
             "r-usd",
@@ -1004,16 +992,17 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
             "order tampered with after signing",
             "r-tampered",
             eur(2_000),
-            {
-                let mut o = signed_order(&d.buyer_key, &d.seller_id, eur(1_000), b"order t");
-                o.payload["amount"]["minor"] = json!(2_000);
-                o
-            },
+            tampered,
             "order t",
             "bad_order_signature",
         ),
-    ];
-    for (what, rid, amount, order, doc, reason) in cases {
+    ]
+}
+
+#[test]
+fn orders_that_do_not_cover_the_request_get_signed_refusals() {
+    let mut w = world();
+    for (what, rid, amount, order, doc, reason) in orders_that_do_not_cover(&w.deal) {
         let body = request_with(&w.deal, rid, amount, &order);
         w.one_refusal(what, |w| {
             let (s, b) = w.post(&body);
@@ -1065,24 +1054,14 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
     let mut w = world();
     w.grant("chk-a", 50_000, "order chk a");
     w.grant("chk-b", 40_000, "order chk b");
-    let aid = w.deal.agreement_id.clone();
-    let url = w.srv.url.clone();
-    let token = w.deal.token.clone();
-    let check = |q: &str| {
-        get(
-            &url,
-            &format!("/v1/agreements/{aid}/check?{q}"),
-            Some(&token),
-        )
-    };
-    w.unchanged("checks", |_| {
+    w.unchanged("checks", |w| {
         let answer = |q: &str, minor: i64, currency: &str, reason: Value| {
-            let (s, b) = check(q);
+            let (s, b) = w.check(q);
             assert_eq!(s, 200, "{q}: {}", String::from_utf8_lossy(&b));
             assert_eq!(
                 json(&b),
                 json!({
-                    "agreement_id": aid,
+                    "agreement_id": w.deal.agreement_id,
                     "amount": {"minor": minor, "currency": currency},
                     "covered": reason.is_null(),
                     "reason": reason,
@@ -1119,12 +1098,13 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
             "amount=99999999999999999999",
             "amount=",
         ] {
-            assert_error(check(q), 400, "bad_amount");
+            assert_error(w.check(q), 400, "bad_amount");
         }
-        assert_error(check(""), 400, "bad_request");
-        assert_error(check("amount=100&currency=eur"), 400, "bad_request");
+        assert_error(w.check(""), 400, "bad_request");
+        assert_error(w.check("amount=100&currency=eur"), 400, "bad_request");
+        let token = Some(w.deal.token.as_str());
         assert_error(
-            get(&url, "/v1/agreements/nope/check?amount=100", Some(&token)),
+            get(&w.srv.url, "/v1/agreements/nope/check?amount=100", token),
             404,
             "unknown_agreement",
         );
