@@ -8,18 +8,19 @@
 //! signed before the timed part.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey, Verifier};
 use notar::model::ledger::{decide, RequestFacts};
 use notar::model::money::{Currency, Money, MINOR_MAX};
 use notar::model::policy::PolicyRef;
 use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
 use notar::notary::datadir::DataDir;
-use notar::notary::fixture::{buyer_with_agreement, request};
-use notar::notary::{GuaranteeRequest, Notary, SequencerThread};
+use notar::notary::fixture::{buyer_with_agreement, in_rounds, request};
+use notar::notary::{GuaranteeAnswer, GuaranteeRequest, Notary, NotaryError, SequencerThread};
 
 /// Buyers (agreements) the requests are spread over.
 const BUYERS: usize = 16;
@@ -105,24 +106,17 @@ async fn drive(
     reqs: Vec<GuaranteeRequest>,
     round: usize,
 ) -> Duration {
-    let started = Instant::now();
-    let mut it = reqs.into_iter().peekable();
-    while it.peek().is_some() {
-        let tasks: Vec<_> = it
-            .by_ref()
-            .take(round)
-            .map(|r| {
-                let n = notary.clone();
-                let s = seller.to_string();
-                tokio::spawn(async move { n.request_guarantee(r, &s).await })
-            })
-            .collect();
-        for t in tasks {
-            let answer = t.await.expect("task").expect("answer");
-            assert!(answer.granted(), "bench requests are granted");
-        }
-    }
-    started.elapsed()
+    let work = |r| {
+        let (n, s) = (notary.clone(), seller.to_string());
+        async move { n.request_guarantee(r, &s).await }
+    };
+    let check = |answer: Result<GuaranteeAnswer, NotaryError>| {
+        assert!(
+            answer.expect("answer").granted(),
+            "bench requests are granted"
+        );
+    };
+    in_rounds(reqs, round, work, check).await.expect("task")
 }
 
 fn guarantees(c: &mut Criterion) {
@@ -147,7 +141,22 @@ fn guarantees(c: &mut Criterion) {
             })
         });
     }
+    raw_ed25519(&mut g);
+    model_ledger_decide(&mut g);
+    g.finish();
+    // Let the sequencer finish before the data dir goes.
+    let World {
+        _tmp,
+        notary,
+        thread,
+        ..
+    } = world;
+    drop(notary);
+    thread.join();
+}
 
+/// One order verification and one guarantee signature, apart and together.
+fn raw_ed25519(g: &mut BenchmarkGroup<'_, WallTime>) {
     let key = SigningKey::from_bytes(&[42; 32]);
     let vk = key.verifying_key();
     let sig = key.sign(ORDER_MSG);
@@ -163,7 +172,10 @@ fn guarantees(c: &mut Criterion) {
             (ok, key.sign(black_box(ORDER_MSG)))
         })
     });
+}
 
+/// The pure ledger rule on an active agreement with room for the request.
+fn model_ledger_decide(g: &mut BenchmarkGroup<'_, WallTime>) {
     let t0 = Utc
         .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
         .single()
@@ -201,16 +213,6 @@ fn guarantees(c: &mut Criterion) {
             decide(black_box(&f))
         })
     });
-    g.finish();
-    // Let the sequencer finish before the data dir goes.
-    let World {
-        _tmp,
-        notary,
-        thread,
-        ..
-    } = world;
-    drop(notary);
-    thread.join();
 }
 
 criterion_group!(benches, guarantees);

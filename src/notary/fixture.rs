@@ -62,6 +62,35 @@ fn lock(now: &Mutex<DateTime<Utc>>) -> MutexGuard<'_, DateTime<Utc>> {
     now.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Runs `work` over `inputs` in rounds of `round` concurrent tokio tasks, awaiting each round
+/// before the next and handing every result to `check`; the wall time of the whole. For
+/// benchmarks: a round is what the sequencer may commit in one synced batch. A task that
+/// panicked ends the run with its error.
+pub async fn in_rounds<I, T, Fut>(
+    inputs: Vec<I>,
+    round: usize,
+    work: impl Fn(I) -> Fut,
+    check: impl Fn(T),
+) -> Result<std::time::Duration, tokio::task::JoinError>
+where
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let started = std::time::Instant::now();
+    let mut it = inputs.into_iter().peekable();
+    while it.peek().is_some() {
+        let tasks: Vec<_> = it
+            .by_ref()
+            .take(round)
+            .map(|i| tokio::spawn(work(i)))
+            .collect();
+        for t in tasks {
+            check(t.await?);
+        }
+    }
+    Ok(started.elapsed())
+}
+
 /// An order signed by `buyer_key` for `amount` with `seller_id`, over the document `document`.
 pub fn signed_order(
     buyer_key: &SigningKey,
