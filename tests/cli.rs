@@ -14,16 +14,10 @@ fn code(o: &std::process::Output) -> i32 {
 #[test]
 fn init_makes_private_keys_openssl_can_read_and_refuses_to_overwrite() {
     let data = DataDir::init();
-    let mode = |p: &str| {
-        std::fs::metadata(data.path.join(p))
-            .expect(p)
-            .permissions()
-            .mode()
-            & 0o777
-    };
-    assert_eq!(mode(""), 0o700);
-    assert_eq!(mode("keys/notary.ed25519.pem"), 0o600);
-    assert_eq!(mode("keys/tsa.p256.pem"), 0o600);
+    let mode_of = |p: &str| mode(&data.path.join(p));
+    assert_eq!(mode_of(""), 0o700);
+    assert_eq!(mode_of("keys/notary.ed25519.pem"), 0o600);
+    assert_eq!(mode_of("keys/tsa.p256.pem"), 0o600);
     for key in ["keys/notary.ed25519.pem", "keys/tsa.p256.pem"] {
         let o = run_in(&data.path, "openssl", &["pkey", "-in", key, "-noout"]);
         assert!(o.status.success(), "{key}: {}", text(&o));
@@ -58,6 +52,13 @@ fn serve_refuses_keys_readable_by_others() {
     );
 }
 
+/// `GET /v1/notary`: the notary's published identity.
+fn identity(url: &str) -> serde_json::Value {
+    let (status, body) = curl(&[&format!("{url}/v1/notary")]);
+    assert_eq!(status, 200);
+    json(&body)
+}
+
 /// The raw X25519 public key of a PEM private key, as `openssl pkey -pubout` derives it.
 fn openssl_x25519_public_b64(data: &DataDir, key: &str) -> String {
     use base64::Engine;
@@ -75,17 +76,10 @@ fn openssl_x25519_public_b64(data: &DataDir, key: &str) -> String {
 fn init_makes_the_escrow_key_and_the_notary_publishes_it() {
     let data = DataDir::init();
     let key = data.path.join("keys/escrow.x25519.pem");
-    let mode = std::fs::metadata(&key)
-        .expect("escrow key")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    assert_eq!(mode(&key), 0o600);
     let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
     let srv = Server::start(&data);
-    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
-    assert_eq!(status, 200);
-    let id = json(&body);
+    let id = identity(&srv.url);
     assert_eq!(id["escrow_public_key"], public.as_str(), "{id}");
     assert_eq!(
         id["escrow_suite"],
@@ -117,18 +111,11 @@ fn a_data_dir_without_an_escrow_key_gains_one_at_start() {
         first.contains("escrow.x25519.pem") && first.contains("made one"),
         "{first}"
     );
-    let mode = std::fs::metadata(&key)
-        .expect("escrow key")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    assert_eq!(mode(&key), 0o600);
     // Made once: the next start reads it and publishes it.
     let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
     let srv = Server::start(&data);
-    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
-    assert_eq!(status, 200);
-    assert_eq!(json(&body)["escrow_public_key"], public.as_str());
+    assert_eq!(identity(&srv.url)["escrow_public_key"], public.as_str());
     // The log records the new key once: the identity logged again after entry 0, and not again
     // at the next start.
     let identities = |url: &str| -> Vec<serde_json::Value> {

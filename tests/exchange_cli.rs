@@ -4,7 +4,6 @@
 
 mod util;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -42,14 +41,6 @@ fn exit(o: &Output, code: i32, says: &str) {
 
 fn read_json(path: &Path) -> Value {
     json(&std::fs::read(path).expect("read json"))
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .expect("metadata")
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 /// The tid of the m1 in `path`, computed by the library from the payload.

@@ -38,6 +38,16 @@ pub fn p(path: &Path) -> &str {
     path.to_str().expect("utf8 path")
 }
 
+/// The permission bits of `path` (`0o600` for a private key).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
 /// Runs `openssl ARGS` in `cwd`, which must succeed; its stdout.
 pub fn openssl(cwd: &Path, args: &[&str]) -> Vec<u8> {
     let o = run_in(cwd, "openssl", args);
