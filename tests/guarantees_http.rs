@@ -89,6 +89,12 @@ impl World {
         get(&self.srv.url, &path, Some(&self.deal.token))
     }
 
+    /// Asks and expects a signed refusal for `reason`; returns the verified refusal.
+    fn refuse(&self, rid: &str, minor: i64, doc: &str, reason: &str) -> Envelope {
+        let (status, body) = self.ask(rid, minor, doc);
+        self.refused(status, &body, rid, eur(minor), doc, reason)
+    }
+
     fn exposure(&mut self) -> i64 {
         self.admin.exposure(&self.deal.agreement_id)
     }
@@ -331,12 +337,9 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
 fn c2_an_amount_above_the_per_transaction_cap_is_refused_with_a_signed_refusal() {
     let mut w = world();
     w.one_refusal("C2", |w| {
-        let (s, b) = w.ask("c2", PER_TX_CAP + 1, "order c2");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "c2",
-            eur(PER_TX_CAP + 1),
+            PER_TX_CAP + 1,
             "order c2",
             "per_transaction_cap_exceeded",
         );
@@ -354,22 +357,13 @@ fn c3_an_amount_above_the_remaining_headroom_is_refused_total_cap_exceeded() {
     w.grant("c3-b", 40_000, "order c3 b");
     assert_eq!(w.exposure(), 90_000);
     w.one_refusal("C3", |w| {
-        let (s, b) = w.ask("c3-c", 10_001, "order c3 c");
-        w.refused(
-            s,
-            &b,
-            "c3-c",
-            eur(10_001),
-            "order c3 c",
-            "total_cap_exceeded",
-        );
+        w.refuse("c3-c", 10_001, "order c3 c", "total_cap_exceeded");
     });
     assert_eq!(w.exposure(), 90_000);
     // Exactly the headroom fits; then nothing does.
     w.grant("c3-d", 10_000, "order c3 d");
     assert_eq!(w.exposure(), TOTAL_CAP);
-    let (s, b) = w.ask("c3-e", 1, "order c3 e");
-    w.refused(s, &b, "c3-e", eur(1), "order c3 e", "total_cap_exceeded");
+    w.refuse("c3-e", 1, "order c3 e", "total_cap_exceeded");
     assert_eq!(w.exposure(), TOTAL_CAP);
 }
 
@@ -386,15 +380,7 @@ fn c4_an_order_signed_with_a_revoked_key_is_refused_key_revoked() {
     assert_eq!(k["status"], "revoked", "{k}");
     assert_eq!(k["revocation_reason"], "laptop stolen", "{k}");
     w.one_refusal("C4", |w| {
-        let (s, b) = w.ask("c4-after", 10_000, "order after revocation");
-        w.refused(
-            s,
-            &b,
-            "c4-after",
-            eur(10_000),
-            "order after revocation",
-            "key_revoked",
-        );
+        w.refuse("c4-after", 10_000, "order after revocation", "key_revoked");
     });
     assert_eq!(w.exposure(), 10_000);
     // The check endpoint knows too: no key of the agreement is in good standing.
@@ -450,15 +436,7 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
     let a = w.grant("c6-a", 50_000, "order c6 a");
     let b = w.grant("c6-b", 50_000, "order c6 b");
     assert_eq!(w.exposure(), TOTAL_CAP);
-    let (s, body) = w.ask("c6-c", 50_000, "order c6 c");
-    w.refused(
-        s,
-        &body,
-        "c6-c",
-        eur(50_000),
-        "order c6 c",
-        "total_cap_exceeded",
-    );
+    w.refuse("c6-c", 50_000, "order c6 c", "total_cap_exceeded");
 
     let size = w.log_size();
     let released = w.close(&a, "/release", br#"{"reason":"cancelled"}"#);
@@ -1019,12 +997,9 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
     );
     assert_eq!(a["status"], "suspended", "{a}");
     w.one_refusal("suspended agreement", |w| {
-        let (s, b) = w.ask("r-suspended", 1_000, "order suspended");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "r-suspended",
-            eur(1_000),
+            1_000,
             "order suspended",
             "agreement_inactive",
         );
@@ -1037,12 +1012,9 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
     assert_eq!(w.exposure(), 1_000);
     // The same order again under a new request id: duplicate_transaction.
     w.one_refusal("duplicate order", |w| {
-        let (s, b) = w.ask("r-resumed-2", 1_000, "order resumed");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "r-resumed-2",
-            eur(1_000),
+            1_000,
             "order resumed",
             "duplicate_transaction",
         );
