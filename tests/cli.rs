@@ -11,6 +11,13 @@ fn code(o: &std::process::Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
+/// `notar verify TSR --data-file FILE --data DIR [MORE...]`.
+fn verify(tsr: &str, file: &str, data: &DataDir, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["verify", tsr, "--data-file", file, "--data", data.arg()];
+    args.extend(more);
+    notar(&args)
+}
+
 #[test]
 fn init_makes_private_keys_openssl_can_read_and_refuses_to_overwrite() {
     let data = DataDir::init();
@@ -164,7 +171,7 @@ fn stamp_then_verify_offline_with_exit_codes() {
     let tsr = format!("{f}.tsr");
     assert!(std::path::Path::new(&tsr).exists());
 
-    let o = notar(&["verify", &tsr, "--data-file", f, "--data", data.arg()]);
+    let o = verify(&tsr, f, &data, &[]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("Verification: OK"));
     // openssl agrees.
@@ -188,30 +195,15 @@ fn stamp_then_verify_offline_with_exit_codes() {
     // The wrong file: a failed check, exit 1, with the reason.
     std::fs::write(data.work().join("forged.txt"), "I offer 3.00 EUR\n").expect("write");
     let forged = data.work().join("forged.txt");
-    let o = notar(&[
-        "verify",
-        &tsr,
-        "--data-file",
-        forged.to_str().expect("p"),
-        "--data",
-        data.arg(),
-        "--json",
-    ]);
+    let o = verify(&tsr, forged.to_str().expect("p"), &data, &["--json"]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert_eq!(json(&o.stdout)["ok"], false);
     // Another notary's root: exit 1.
     let other = DataDir::init();
-    let o = notar(&["verify", &tsr, "--data-file", f, "--data", other.arg()]);
+    let o = verify(&tsr, f, &other, &[]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     // A missing file: exit 2.
-    let o = notar(&[
-        "verify",
-        "/nonexistent.tsr",
-        "--data-file",
-        f,
-        "--data",
-        data.arg(),
-    ]);
+    let o = verify("/nonexistent.tsr", f, &data, &[]);
     assert_eq!(code(&o), 2, "{}", text(&o));
     // A server that is not there: exit 1, not a panic.
     let o = notar(&["stamp", f, "--server", "http://127.0.0.1:9"]);
@@ -310,15 +302,7 @@ fn every_token_returned_survives_kill_9() {
     for f in &stamped {
         let tsr = format!("{}.tsr", f.display());
         let reply = std::fs::read(&tsr).expect("tsr");
-        let o = notar(&[
-            "verify",
-            &tsr,
-            "--data-file",
-            f.to_str().expect("p"),
-            "--data",
-            data.arg(),
-            "--json",
-        ]);
+        let o = verify(&tsr, f.to_str().expect("p"), &data, &["--json"]);
         let serial = json(&o.stdout)["serial"].as_u64().expect("serial");
         let (code, entry) = curl(&[&format!("{}/v1/log/entries/{serial}", srv.url)]);
         assert_eq!(code, 200);
