@@ -63,24 +63,6 @@ fn world() -> World {
     world_with(|_| {})
 }
 
-fn keys(v: &Value) -> Vec<String> {
-    v.as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// `{"error":{"code","message"}}` with this status and code.
-fn assert_error(got: &(u16, Vec<u8>), status: u16, code: &str) {
-    let text = String::from_utf8_lossy(&got.1).to_string();
-    assert_eq!(got.0, status, "want {status} {code}: {text}");
-    let v = json(&got.1);
-    assert_eq!(keys(&v), ["error"], "{text}");
-    assert_eq!(v["error"]["code"], code, "{text}");
-    assert!(v["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
-}
-
 impl World {
     /// ann's complaint about bob over the exchange of `m1` (m1 among the evidence).
     fn claim(&self, m1: &Envelope, tid: &str) -> Value {

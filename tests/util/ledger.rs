@@ -358,3 +358,32 @@ fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
         rest = &rest[size + 2..];
     }
 }
+
+/// Sorted keys of a JSON object.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect();
+    k.sort();
+    k
+}
+
+/// `{"error":{"code","message"}}` with this status and code, and a message.
+pub fn assert_error(got: &(u16, Vec<u8>), status: u16, code: &str) {
+    let text = String::from_utf8_lossy(&got.1).to_string();
+    assert_eq!(got.0, status, "want {status} {code}: {text}");
+    let v = json(&got.1);
+    assert_eq!(keys(&v), ["error"], "{text}");
+    assert_eq!(keys(&v["error"]), ["code", "message"], "{text}");
+    assert_eq!(v["error"]["code"], code, "{text}");
+    assert!(
+        !v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{text}"
+    );
+}
