@@ -15,11 +15,11 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey, Verifier};
 use notar::model::ledger::{decide, RequestFacts};
-use notar::model::money::{Currency, Money, MINOR_MAX};
+use notar::model::money::{Currency, MINOR_MAX};
 use notar::model::policy::PolicyRef;
 use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
 use notar::notary::datadir::DataDir;
-use notar::notary::fixture::{buyer_with_agreement, in_rounds, request};
+use notar::notary::fixture::{buyer_with_agreement, eur, in_rounds, request};
 use notar::notary::{GuaranteeAnswer, GuaranteeRequest, Notary, NotaryError, SequencerThread};
 
 /// Buyers (agreements) the requests are spread over.
@@ -28,13 +28,6 @@ const BUYERS: usize = 16;
 /// A typical order's signing input: what the notary verifies once per request.
 const ORDER_MSG: &[u8] = br#"notar/v1/order
 {"amount":{"currency":"EUR","minor":1234},"order_digest":"5f2b8e6a0c4d9e1f3a7b2c8d4e6f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e2f","seller_id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}"#;
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
-    }
-}
 
 struct World {
     _tmp: tempfile::TempDir,

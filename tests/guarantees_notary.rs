@@ -7,8 +7,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
-use notar::model::money::{Currency, Money};
-use notar::notary::fixture::{make_deal, request, ClockedDataDir, Deal};
+use notar::notary::fixture::{eur, make_deal, request, ClockedDataDir, Deal};
 use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError};
 
 /// A notary's data dir in a temp dir, its clock at 2026-03-01T10:00:00Z.
@@ -18,13 +17,6 @@ async fn world() -> World {
     let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
     let tmp = tempfile::tempdir().expect("tempdir");
     World::init(tmp, "t", t0).await.expect("init")
-}
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
-    }
 }
 
 async fn deal(n: &Notary) -> Deal {

@@ -6,9 +6,8 @@
 use chrono::{Duration, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
-use notar::model::money::{Currency, Money};
 use notar::model::registry::Role;
-use notar::notary::fixture::{request, ClockedDataDir};
+use notar::notary::fixture::{eur, request, ClockedDataDir};
 use notar::notary::{
     Caller, Closing, KeyInput, NewAgreement, Notary, NotaryError, SequencerThread,
 };
@@ -150,13 +149,6 @@ impl Model {
             }
         }
         n
-    }
-}
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
     }
 }
 

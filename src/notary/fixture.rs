@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::datadir::DataDir;
 use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError, SequencerThread};
 use crate::crypto::envelope::Envelope;
-use crate::model::money::Money;
+use crate::model::money::{Currency, Money};
 use crate::model::registry::Role;
 
 /// A notary's data dir inside `place` (a directory the caller owns, such as a temporary one, kept
@@ -89,6 +89,13 @@ where
         }
     }
     Ok(started.elapsed())
+}
+
+/// `minor` cents of EUR, the currency of the shipped policies.
+pub fn eur(minor: i64) -> Money {
+    // Three upper-case letters are always a currency code.
+    let currency = Currency::parse("EUR").unwrap_or_else(|_| unreachable!("EUR is a code"));
+    Money { minor, currency }
 }
 
 /// An order signed by `buyer_key` for `amount` with `seller_id`, over the document `document`.

@@ -10,7 +10,8 @@ use std::time::Duration;
 use base64::Engine;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use notar::crypto::envelope::Envelope;
-use notar::model::money::{Currency, Money};
+use notar::model::money::Money;
+pub use notar::notary::fixture::eur;
 use notar::notary::fixture::signed_order;
 use serde_json::{json, Value};
 
@@ -168,14 +169,6 @@ pub fn make_deal(admin: &mut Admin, total_cap_minor: i64, per_tx_cap_minor: i64)
         token,
         agreement_id: agreement["id"].as_str().expect("agreement id").to_string(),
         agreement,
-    }
-}
-
-/// `minor` cents of EUR.
-pub fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
     }
 }
 

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::model::complaint::ReadRequest;
-use crate::model::money::Currency;
 use crate::model::registry::Role;
-use crate::notary::fixture::{make_deal, request, ClockedDataDir};
+use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir};
 use crate::notary::{KeyInput, Notary, SequencerThread};
 
 struct Party {
@@ -65,13 +64,6 @@ async fn party(n: &Notary, name: &str, seed: u8) -> Party {
     Party {
         id: p.party.id,
         key,
-    }
-}
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
     }
 }
 
