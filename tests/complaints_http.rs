@@ -150,10 +150,6 @@ fn pem(dir: &Path, name: &str, p: &Party) -> PathBuf {
     path
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
-
 #[test]
 fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() {
     let mut w = world();
@@ -277,7 +273,7 @@ fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
         "respond",
         id,
         "--key",
-        s(&key),
+        p(&key),
         "--notary",
         &w.srv.url,
         "--statement",
@@ -323,7 +319,7 @@ fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
     let file = w.data.work().join("answered.json");
     std::fs::write(&file, &answered.1).expect("write");
     let vk = base64::engine::general_purpose::STANDARD.encode(w.notary.as_bytes());
-    let out = notar(&["verify", s(&file), "--notary-key", &vk]);
+    let out = notar(&["verify", p(&file), "--notary-key", &vk]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("complaint_response_receipt"),
@@ -413,7 +409,7 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
     let as_bob = |args: &[&str]| {
         let mut all = vec!["complaint"];
         all.extend(args);
-        all.extend(["--key", s(&bob_key), "--notary", &w.srv.url]);
+        all.extend(["--key", p(&bob_key), "--notary", &w.srv.url]);
         notar(&all)
     };
     let out = as_bob(&["respond", &id, "--statement", "Sorry, I was away."]);
@@ -441,7 +437,7 @@ fn ann_files_with_the_cli(w: &World, ann_key: &Path) -> Envelope {
         "complaint",
         "file",
         "--key",
-        s(ann_key),
+        p(ann_key),
         "--notary",
         &w.srv.url,
         "--claimant",
@@ -459,9 +455,9 @@ fn ann_files_with_the_cli(w: &World, ann_key: &Path) -> Envelope {
         "--statement",
         "bob went quiet after m1.",
         "--evidence",
-        s(&m1_file),
+        p(&m1_file),
         "--evidence",
-        s(&invoice),
+        p(&invoice),
         "--json",
     ]);
     assert!(out.status.success(), "{}", text(&out));
