@@ -8,7 +8,7 @@
 //! before the timed part), in rounds of N concurrent tokio tasks (N = 1, 64, 256).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::{Signer as _, SigningKey, Verifier};
@@ -18,7 +18,8 @@ use notar::model::exchange::{ResolveBody, Sha256Hex, Subject};
 use notar::model::registry::Role;
 use notar::notary::datadir::DataDir;
 use notar::notary::fixture::exchange::{acceptance, item_exchange, offer, Signer};
-use notar::notary::{KeyInput, Notary, SequencerThread};
+use notar::notary::fixture::in_rounds;
+use notar::notary::{ExchangeAnswer, KeyInput, Notary, NotaryError, SequencerThread};
 
 /// A typical m1 signing input: what the notary verifies per resolve (m2's is shorter).
 const M1_MSG: &[u8] = br#"notar/v1/exchange_offer
@@ -116,23 +117,15 @@ impl World {
 
 /// Resolves `bodies` in rounds of `round` concurrent requests; returns the time taken.
 async fn drive(notary: &Notary, bodies: Vec<ResolveBody<Envelope>>, round: usize) -> Duration {
-    let started = Instant::now();
-    let mut it = bodies.into_iter().peekable();
-    while it.peek().is_some() {
-        let tasks: Vec<_> = it
-            .by_ref()
-            .take(round)
-            .map(|b| {
-                let n = notary.clone();
-                tokio::spawn(async move { n.resolve_exchange(b).await })
-            })
-            .collect();
-        for t in tasks {
-            let a = t.await.expect("task").expect("answer");
-            assert!(a.body.contains("\"status\":\"resolved\""), "{}", a.body);
-        }
-    }
-    started.elapsed()
+    let work = |b| {
+        let n = notary.clone();
+        async move { n.resolve_exchange(b).await }
+    };
+    let check = |answer: Result<ExchangeAnswer, NotaryError>| {
+        let a = answer.expect("answer");
+        assert!(a.body.contains("\"status\":\"resolved\""), "{}", a.body);
+    };
+    in_rounds(bodies, round, work, check).await.expect("task")
 }
 
 fn raw_crypto(c: &mut Criterion) {

@@ -8,18 +8,19 @@
 //! signed before the timed part.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey, Verifier};
 use notar::model::ledger::{decide, RequestFacts};
-use notar::model::money::{Currency, Money, MINOR_MAX};
+use notar::model::money::{Currency, MINOR_MAX};
 use notar::model::policy::PolicyRef;
 use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
 use notar::notary::datadir::DataDir;
-use notar::notary::fixture::{buyer_with_agreement, request};
-use notar::notary::{GuaranteeRequest, Notary, SequencerThread};
+use notar::notary::fixture::{buyer_with_agreement, eur, in_rounds, request};
+use notar::notary::{GuaranteeAnswer, GuaranteeRequest, Notary, NotaryError, SequencerThread};
 
 /// Buyers (agreements) the requests are spread over.
 const BUYERS: usize = 16;
@@ -27,13 +28,6 @@ const BUYERS: usize = 16;
 /// A typical order's signing input: what the notary verifies once per request.
 const ORDER_MSG: &[u8] = br#"notar/v1/order
 {"amount":{"currency":"EUR","minor":1234},"order_digest":"5f2b8e6a0c4d9e1f3a7b2c8d4e6f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e2f","seller_id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}"#;
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
-    }
-}
 
 struct World {
     _tmp: tempfile::TempDir,
@@ -105,24 +99,17 @@ async fn drive(
     reqs: Vec<GuaranteeRequest>,
     round: usize,
 ) -> Duration {
-    let started = Instant::now();
-    let mut it = reqs.into_iter().peekable();
-    while it.peek().is_some() {
-        let tasks: Vec<_> = it
-            .by_ref()
-            .take(round)
-            .map(|r| {
-                let n = notary.clone();
-                let s = seller.to_string();
-                tokio::spawn(async move { n.request_guarantee(r, &s).await })
-            })
-            .collect();
-        for t in tasks {
-            let answer = t.await.expect("task").expect("answer");
-            assert!(answer.granted(), "bench requests are granted");
-        }
-    }
-    started.elapsed()
+    let work = |r| {
+        let (n, s) = (notary.clone(), seller.to_string());
+        async move { n.request_guarantee(r, &s).await }
+    };
+    let check = |answer: Result<GuaranteeAnswer, NotaryError>| {
+        assert!(
+            answer.expect("answer").granted(),
+            "bench requests are granted"
+        );
+    };
+    in_rounds(reqs, round, work, check).await.expect("task")
 }
 
 fn guarantees(c: &mut Criterion) {
@@ -147,7 +134,22 @@ fn guarantees(c: &mut Criterion) {
             })
         });
     }
+    raw_ed25519(&mut g);
+    model_ledger_decide(&mut g);
+    g.finish();
+    // Let the sequencer finish before the data dir goes.
+    let World {
+        _tmp,
+        notary,
+        thread,
+        ..
+    } = world;
+    drop(notary);
+    thread.join();
+}
 
+/// One order verification and one guarantee signature, apart and together.
+fn raw_ed25519(g: &mut BenchmarkGroup<'_, WallTime>) {
     let key = SigningKey::from_bytes(&[42; 32]);
     let vk = key.verifying_key();
     let sig = key.sign(ORDER_MSG);
@@ -163,7 +165,10 @@ fn guarantees(c: &mut Criterion) {
             (ok, key.sign(black_box(ORDER_MSG)))
         })
     });
+}
 
+/// The pure ledger rule on an active agreement with room for the request.
+fn model_ledger_decide(g: &mut BenchmarkGroup<'_, WallTime>) {
     let t0 = Utc
         .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
         .single()
@@ -201,16 +206,6 @@ fn guarantees(c: &mut Criterion) {
             decide(black_box(&f))
         })
     });
-    g.finish();
-    // Let the sequencer finish before the data dir goes.
-    let World {
-        _tmp,
-        notary,
-        thread,
-        ..
-    } = world;
-    drop(notary);
-    thread.join();
 }
 
 criterion_group!(benches, guarantees);

@@ -42,12 +42,7 @@ fn the_creator_is_an_arbitrator_and_stamps_are_signed_in_their_name() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let sock = data.path.join("admin.sock");
-    let mode = std::fs::metadata(&sock)
-        .expect("socket")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o660);
+    assert_eq!(mode(&sock), 0o660);
     let imprint = "aa".repeat(32);
     let r = call(
         &sock,

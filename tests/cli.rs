@@ -11,19 +11,20 @@ fn code(o: &std::process::Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
+/// `notar verify TSR --data-file FILE --data DIR [MORE...]`.
+fn verify(tsr: &str, file: &str, data: &DataDir, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["verify", tsr, "--data-file", file, "--data", data.arg()];
+    args.extend(more);
+    notar(&args)
+}
+
 #[test]
 fn init_makes_private_keys_openssl_can_read_and_refuses_to_overwrite() {
     let data = DataDir::init();
-    let mode = |p: &str| {
-        std::fs::metadata(data.path.join(p))
-            .expect(p)
-            .permissions()
-            .mode()
-            & 0o777
-    };
-    assert_eq!(mode(""), 0o700);
-    assert_eq!(mode("keys/notary.ed25519.pem"), 0o600);
-    assert_eq!(mode("keys/tsa.p256.pem"), 0o600);
+    let mode_of = |p: &str| mode(&data.path.join(p));
+    assert_eq!(mode_of(""), 0o700);
+    assert_eq!(mode_of("keys/notary.ed25519.pem"), 0o600);
+    assert_eq!(mode_of("keys/tsa.p256.pem"), 0o600);
     for key in ["keys/notary.ed25519.pem", "keys/tsa.p256.pem"] {
         let o = run_in(&data.path, "openssl", &["pkey", "-in", key, "-noout"]);
         assert!(o.status.success(), "{key}: {}", text(&o));
@@ -58,6 +59,13 @@ fn serve_refuses_keys_readable_by_others() {
     );
 }
 
+/// `GET /v1/notary`: the notary's published identity.
+fn identity(url: &str) -> serde_json::Value {
+    let (status, body) = curl(&[&format!("{url}/v1/notary")]);
+    assert_eq!(status, 200);
+    json(&body)
+}
+
 /// The raw X25519 public key of a PEM private key, as `openssl pkey -pubout` derives it.
 fn openssl_x25519_public_b64(data: &DataDir, key: &str) -> String {
     use base64::Engine;
@@ -75,17 +83,10 @@ fn openssl_x25519_public_b64(data: &DataDir, key: &str) -> String {
 fn init_makes_the_escrow_key_and_the_notary_publishes_it() {
     let data = DataDir::init();
     let key = data.path.join("keys/escrow.x25519.pem");
-    let mode = std::fs::metadata(&key)
-        .expect("escrow key")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    assert_eq!(mode(&key), 0o600);
     let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
     let srv = Server::start(&data);
-    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
-    assert_eq!(status, 200);
-    let id = json(&body);
+    let id = identity(&srv.url);
     assert_eq!(id["escrow_public_key"], public.as_str(), "{id}");
     assert_eq!(
         id["escrow_suite"],
@@ -117,18 +118,11 @@ fn a_data_dir_without_an_escrow_key_gains_one_at_start() {
         first.contains("escrow.x25519.pem") && first.contains("made one"),
         "{first}"
     );
-    let mode = std::fs::metadata(&key)
-        .expect("escrow key")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    assert_eq!(mode(&key), 0o600);
     // Made once: the next start reads it and publishes it.
     let public = openssl_x25519_public_b64(&data, "keys/escrow.x25519.pem");
     let srv = Server::start(&data);
-    let (status, body) = curl(&[&format!("{}/v1/notary", srv.url)]);
-    assert_eq!(status, 200);
-    assert_eq!(json(&body)["escrow_public_key"], public.as_str());
+    assert_eq!(identity(&srv.url)["escrow_public_key"], public.as_str());
     // The log records the new key once: the identity logged again after entry 0, and not again
     // at the next start.
     let identities = |url: &str| -> Vec<serde_json::Value> {
@@ -177,7 +171,7 @@ fn stamp_then_verify_offline_with_exit_codes() {
     let tsr = format!("{f}.tsr");
     assert!(std::path::Path::new(&tsr).exists());
 
-    let o = notar(&["verify", &tsr, "--data-file", f, "--data", data.arg()]);
+    let o = verify(&tsr, f, &data, &[]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("Verification: OK"));
     // openssl agrees.
@@ -201,30 +195,15 @@ fn stamp_then_verify_offline_with_exit_codes() {
     // The wrong file: a failed check, exit 1, with the reason.
     std::fs::write(data.work().join("forged.txt"), "I offer 3.00 EUR\n").expect("write");
     let forged = data.work().join("forged.txt");
-    let o = notar(&[
-        "verify",
-        &tsr,
-        "--data-file",
-        forged.to_str().expect("p"),
-        "--data",
-        data.arg(),
-        "--json",
-    ]);
+    let o = verify(&tsr, forged.to_str().expect("p"), &data, &["--json"]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert_eq!(json(&o.stdout)["ok"], false);
     // Another notary's root: exit 1.
     let other = DataDir::init();
-    let o = notar(&["verify", &tsr, "--data-file", f, "--data", other.arg()]);
+    let o = verify(&tsr, f, &other, &[]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     // A missing file: exit 2.
-    let o = notar(&[
-        "verify",
-        "/nonexistent.tsr",
-        "--data-file",
-        f,
-        "--data",
-        data.arg(),
-    ]);
+    let o = verify("/nonexistent.tsr", f, &data, &[]);
     assert_eq!(code(&o), 2, "{}", text(&o));
     // A server that is not there: exit 1, not a panic.
     let o = notar(&["stamp", f, "--server", "http://127.0.0.1:9"]);
@@ -323,15 +302,7 @@ fn every_token_returned_survives_kill_9() {
     for f in &stamped {
         let tsr = format!("{}.tsr", f.display());
         let reply = std::fs::read(&tsr).expect("tsr");
-        let o = notar(&[
-            "verify",
-            &tsr,
-            "--data-file",
-            f.to_str().expect("p"),
-            "--data",
-            data.arg(),
-            "--json",
-        ]);
+        let o = verify(&tsr, f.to_str().expect("p"), &data, &["--json"]);
         let serial = json(&o.stdout)["serial"].as_u64().expect("serial");
         let (code, entry) = curl(&[&format!("{}/v1/log/entries/{serial}", srv.url)]);
         assert_eq!(code, 200);

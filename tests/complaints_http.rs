@@ -19,7 +19,7 @@ use notar::model::canonical::to_canonical_json;
 use notar::model::complaint::ReadRequest;
 use notar::model::exchange::WireTime;
 use serde_json::{json, Value};
-use util::exchange::{contract_m1, sha256_hex, Party};
+use util::exchange::{contract_m1, sha256_hex, Party, M1};
 use util::ledger::*;
 use util::*;
 
@@ -61,24 +61,6 @@ fn world_with(prepare: impl FnOnce(&DataDir)) -> World {
 
 fn world() -> World {
     world_with(|_| {})
-}
-
-fn keys(v: &Value) -> Vec<String> {
-    v.as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// `{"error":{"code","message"}}` with this status and code.
-fn assert_error(got: &(u16, Vec<u8>), status: u16, code: &str) {
-    let text = String::from_utf8_lossy(&got.1).to_string();
-    assert_eq!(got.0, status, "want {status} {code}: {text}");
-    let v = json(&got.1);
-    assert_eq!(keys(&v), ["error"], "{text}");
-    assert_eq!(v["error"]["code"], code, "{text}");
-    assert!(v["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
 }
 
 impl World {
@@ -168,10 +150,6 @@ fn pem(dir: &Path, name: &str, p: &Party) -> PathBuf {
     path
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
-
 #[test]
 fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() {
     let mut w = world();
@@ -180,6 +158,50 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
     let env = Envelope::sign("complaint", claim, &w.ann.key).expect("sign");
     let filed = w.post_env("/v1/complaints", &env);
     let r = w.receipt(&filed, "complaint_receipt");
+    let id = the_receipt_says_what_was_filed(&w, &r, &env, &m1);
+
+    // The same signed complaint again: the same bytes, nothing signed.
+    let size = w.log_size();
+    assert_eq!(w.post_env("/v1/complaints", &env), filed);
+    assert_eq!(w.log_size(), size);
+
+    // The respondent reads the case before answering; a stranger cannot.
+    let (status, body) = w.read(&id, &w.bob);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let case = json(&body);
+    assert_eq!(case["status"], "open");
+    assert_eq!(case["overdue"], false);
+    assert_eq!(case["complaint"], json!(env));
+    assert_eq!(case["receipt"], json!(r));
+    assert_error(&w.read(&id, &w.cy), 403, "not_a_party");
+    assert_error(
+        &get(&w.srv.url, &format!("/v1/complaints/{id}"), None),
+        400,
+        "bad_request",
+    );
+
+    // Only the respondent answers.
+    let path = format!("/v1/complaints/{id}/response");
+    for stranger in [&w.cy, &w.ann] {
+        let not_bob = answer_by(&id, &r, stranger, "me");
+        assert_error(&w.post_env(&path, &not_bob), 403, "not_respondent");
+    }
+    assert_eq!(w.log_size(), size);
+
+    let rr = bob_answers_with_the_cli(&w, &id, &r);
+    a_second_answer_is_refused_and_the_case_shows_the_first(&w, &id, &r, &rr);
+
+    // The arbitrators' queue shows it answered, with the counter-claim.
+    let q = w.admin.ok("complaints", json!({"limit": 10}));
+    assert_eq!(q["items"][0]["complaint_id"], id.as_str(), "{q}");
+    assert_eq!(q["items"][0]["status"], "answered", "{q}");
+    assert_eq!(q["items"][0]["counter_claim"], true, "{q}");
+    assert_eq!(q["items"][0]["claimant_name"], "ann", "{q}");
+}
+
+/// The receipt `r` for `env` (ann's complaint over `m1`) names every field, each as filed; the
+/// complaint's id.
+fn the_receipt_says_what_was_filed(w: &World, r: &Envelope, env: &Envelope, m1: &M1) -> String {
     let p = &r.payload;
     assert_eq!(
         keys(p),
@@ -226,60 +248,32 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
         (deadline.expect("t") - received.expect("t")).num_hours(),
         72
     );
+    id
+}
 
-    // The same signed complaint again: the same bytes, nothing signed.
-    let size = w.log_size();
-    assert_eq!(w.post_env("/v1/complaints", &env), filed);
-    assert_eq!(w.log_size(), size);
+/// An answer signed by `p` to the complaint `id` with the receipt `r`.
+fn answer_by(id: &str, r: &Envelope, p: &Party, statement: &str) -> Envelope {
+    let payload = json!({
+        "complaint_id": id,
+        "complaint_digest": p_digest(r),
+        "respondent": p.id,
+        "statement": statement,
+        "evidence": [],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    Envelope::sign("complaint_response", payload, &p.key).expect("sign")
+}
 
-    // The respondent reads the case before answering; a stranger cannot.
-    let (status, body) = w.read(&id, &w.bob);
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let case = json(&body);
-    assert_eq!(case["status"], "open");
-    assert_eq!(case["overdue"], false);
-    assert_eq!(case["complaint"], json!(env));
-    assert_eq!(case["receipt"], json!(r));
-    assert_error(&w.read(&id, &w.cy), 403, "not_a_party");
-    assert_error(
-        &get(&w.srv.url, &format!("/v1/complaints/{id}"), None),
-        400,
-        "bad_request",
-    );
-
-    // Only the respondent answers.
-    let answer_by = |p: &Party, statement: &str| {
-        let payload = json!({
-            "complaint_id": id,
-            "complaint_digest": p_digest(&r),
-            "respondent": p.id,
-            "statement": statement,
-            "evidence": [],
-            "created_at": "2026-03-01T11:00:00.000Z",
-        });
-        Envelope::sign("complaint_response", payload, &p.key).expect("sign")
-    };
-    let path = format!("/v1/complaints/{id}/response");
-    assert_error(
-        &w.post_env(&path, &answer_by(&w.cy, "me")),
-        403,
-        "not_respondent",
-    );
-    assert_error(
-        &w.post_env(&path, &answer_by(&w.ann, "me")),
-        403,
-        "not_respondent",
-    );
-    assert_eq!(w.log_size(), size);
-
-    // bob answers with the CLI, with a counter-claim.
+/// bob answers with the CLI, with a counter-claim; anyone checks the receipt offline with the
+/// notary's public key. The response receipt.
+fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
     let key = pem(w.data.work(), "bob", &w.bob);
     let out = notar(&[
         "complaint",
         "respond",
-        &id,
+        id,
         "--key",
-        s(&key),
+        p(&key),
         "--notary",
         &w.srv.url,
         "--statement",
@@ -310,33 +304,46 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
             "response_digest",
         ]
     );
-    assert_eq!(rr.payload["complaint_digest"], p["complaint_digest"]);
-    assert_eq!(rr.payload["response_deadline"], p["response_deadline"]);
+    assert_eq!(
+        rr.payload["complaint_digest"],
+        r.payload["complaint_digest"]
+    );
+    assert_eq!(
+        rr.payload["response_deadline"],
+        r.payload["response_deadline"]
+    );
     assert_eq!(
         rr.payload["counter_claim"],
         json!({"kind": "non_payment", "amount": {"currency": "EUR", "minor": 1500}})
     );
-    // Anyone checks the receipt offline with the notary's public key.
     let file = w.data.work().join("answered.json");
     std::fs::write(&file, &answered.1).expect("write");
     let vk = base64::engine::general_purpose::STANDARD.encode(w.notary.as_bytes());
-    let out = notar(&["verify", s(&file), "--notary-key", &vk]);
+    let out = notar(&["verify", p(&file), "--notary-key", &vk]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("complaint_response_receipt"),
         "{}",
         text(&out)
     );
+    rr
+}
 
-    // A second, different answer is refused; the case shows the first.
+fn a_second_answer_is_refused_and_the_case_shows_the_first(
+    w: &World,
+    id: &str,
+    r: &Envelope,
+    rr: &Envelope,
+) {
     let size = w.log_size();
+    let path = format!("/v1/complaints/{id}/response");
     assert_error(
-        &w.post_env(&path, &answer_by(&w.bob, "again")),
+        &w.post_env(&path, &answer_by(id, r, &w.bob, "again")),
         409,
         "already_answered",
     );
     assert_eq!(w.log_size(), size);
-    let case = json(&w.read(&id, &w.ann).1);
+    let case = json(&w.read(id, &w.ann).1);
     assert_eq!(case["status"], "answered");
     assert_eq!(case["response_receipt"], json!(rr));
     assert_eq!(
@@ -350,13 +357,6 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
         .map(|h| h["what"]["event"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(events, ["filed", "answered"]);
-
-    // The arbitrators' queue shows it answered, with the counter-claim.
-    let q = w.admin.ok("complaints", json!({"limit": 10}));
-    assert_eq!(q["items"][0]["complaint_id"], id.as_str(), "{q}");
-    assert_eq!(q["items"][0]["status"], "answered", "{q}");
-    assert_eq!(q["items"][0]["counter_claim"], true, "{q}");
-    assert_eq!(q["items"][0]["claimant_name"], "ann", "{q}");
 }
 
 fn p_digest(receipt: &Envelope) -> Value {
@@ -386,7 +386,48 @@ fn quick_policy(data: &DataDir) {
 fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() {
     let w = world_with(quick_policy);
     let dir = w.data.work().to_path_buf();
-    let (ann_key, bob_key) = (pem(&dir, "ann", &w.ann), pem(&dir, "bob", &w.bob));
+    let bob_key = pem(&dir, "bob", &w.bob);
+    let receipt = ann_files_with_the_cli(&w, &pem(&dir, "ann", &w.ann));
+    let id = receipt.payload["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // Poll until the sweep has run (it runs every second); fail only after a generous while.
+    let give_up = Instant::now() + Duration::from_secs(60);
+    let case = loop {
+        let case = json(&w.read(&id, &w.ann).1);
+        if case["status"] == "silent" {
+            break case;
+        }
+        assert!(Instant::now() < give_up, "never marked silent: {case}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    the_silence_is_signed_and_logged(&w, &case, &receipt);
+
+    // bob is too late now, through the CLI as through curl; `show` says silent.
+    let as_bob = |args: &[&str]| {
+        let mut all = vec!["complaint"];
+        all.extend(args);
+        all.extend(["--key", p(&bob_key), "--notary", &w.srv.url]);
+        notar(&all)
+    };
+    let out = as_bob(&["respond", &id, "--statement", "Sorry, I was away."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("response_too_late"), "{}", text(&out));
+    let out = as_bob(&["show", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        shown.contains("silent") && shown.contains("bob went quiet"),
+        "{shown}"
+    );
+    the_arbitrator_takes_and_notes_the_case_unseen_by_the_parties(&w, &id);
+}
+
+/// ann files her complaint about bob with the CLI (m1 and an invoice as evidence); its receipt.
+fn ann_files_with_the_cli(w: &World, ann_key: &Path) -> Envelope {
+    let dir = w.data.work();
     let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
     let m1_file = dir.join("m1.json");
     std::fs::write(&m1_file, serde_json::to_vec(&m1.env).expect("json")).expect("write m1");
@@ -396,7 +437,7 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         "complaint",
         "file",
         "--key",
-        s(&ann_key),
+        p(ann_key),
         "--notary",
         &w.srv.url,
         "--claimant",
@@ -414,35 +455,26 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         "--statement",
         "bob went quiet after m1.",
         "--evidence",
-        s(&m1_file),
+        p(&m1_file),
         "--evidence",
-        s(&invoice),
+        p(&invoice),
         "--json",
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let filed = (201, out.stdout.trim_ascii_end().to_vec());
     let receipt = w.receipt(&filed, "complaint_receipt");
-    let id = receipt.payload["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
     assert_eq!(receipt.payload["policy_id"], "quick");
     assert_eq!(
         receipt.payload["evidence_ids"][1],
         sha256_hex(b"%PDF invoice 42"),
         "a document goes by its digest"
     );
+    receipt
+}
 
-    // Poll until the sweep has run (it runs every second); fail only after a generous while.
-    let give_up = Instant::now() + Duration::from_secs(60);
-    let case = loop {
-        let case = json(&w.read(&id, &w.ann).1);
-        if case["status"] == "silent" {
-            break case;
-        }
-        assert!(Instant::now() < give_up, "never marked silent: {case}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+/// The silent `case` carries a notary-signed silence about the complaint of `receipt`, recorded
+/// after the deadline and logged at its index.
+fn the_silence_is_signed_and_logged(w: &World, case: &Value, receipt: &Envelope) {
     let silence = verified(&case["silence"], &w.notary);
     assert_eq!(silence.kind, "complaint_silence");
     let p = &silence.payload;
@@ -462,7 +494,7 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
             "tid",
         ]
     );
-    assert_eq!(p["complaint_id"], id.as_str());
+    assert_eq!(p["complaint_id"], receipt.payload["complaint_id"]);
     assert_eq!(p["receipt_log_index"], receipt.payload["log_index"]);
     assert_eq!(p["response_deadline"], receipt.payload["response_deadline"]);
     assert!(
@@ -472,38 +504,10 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
     let entry = log_entry(&w.srv.url, p["log_index"].as_u64().expect("index"));
     assert_eq!(entry["kind"], "complaint_silence");
     assert_eq!(entry["body"], case["silence"]);
+}
 
-    // bob is too late now, through the CLI as through curl; `show` says silent.
-    let out = notar(&[
-        "complaint",
-        "respond",
-        &id,
-        "--key",
-        s(&bob_key),
-        "--notary",
-        &w.srv.url,
-        "--statement",
-        "Sorry, I was away.",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("response_too_late"), "{}", text(&out));
-    let out = notar(&[
-        "complaint",
-        "show",
-        &id,
-        "--key",
-        s(&bob_key),
-        "--notary",
-        &w.srv.url,
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let shown = text(&out);
-    assert!(
-        shown.contains("silent") && shown.contains("bob went quiet"),
-        "{shown}"
-    );
-
-    // The arbitrator takes the case and notes it, with the CLI; the parties never see notes.
+/// The arbitrator takes the case and notes it, with the CLI; the parties never see notes.
+fn the_arbitrator_takes_and_notes_the_case_unseen_by_the_parties(w: &World, id: &str) {
     let data = w.data.arg();
     let out = notar(&["complaint", "list", "--data", data]);
     assert!(
@@ -511,12 +515,12 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         "{}",
         text(&out)
     );
-    let out = notar(&["complaint", "take", &id, "--data", data, "--json"]);
+    let out = notar(&["complaint", "take", id, "--data", data, "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = notar(&[
         "complaint",
         "note",
-        &id,
+        id,
         "ask bob's carrier",
         "--data",
         data,
@@ -528,7 +532,7 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
     assert_eq!(history.len(), 4, "{detail}"); // filed, silent, taken, note
     assert_eq!(history[3]["what"], "note: ask bob's carrier");
     assert!(detail["item"]["taken_by"].is_string(), "{detail}");
-    let case = json(&w.read(&id, &w.bob).1);
+    let case = json(&w.read(id, &w.bob).1);
     assert_eq!(case["history"].as_array().map(Vec::len), Some(3), "{case}");
 }
 
@@ -538,60 +542,7 @@ fn bad_input_is_refused_with_its_code_and_changes_nothing() {
     let m1 = contract_m1(&w.ann, &w.bob, &w.notary_kid, None);
     let good = w.claim(&m1.env, &m1.tid);
     let size = w.log_size();
-    let signed = |p: Value| Envelope::sign("complaint", p, &w.ann.key).expect("sign");
-    let mut unsigned = signed(good.clone());
-    unsigned.signatures.clear();
-    let mut unknown_respondent = good.clone();
-    unknown_respondent["respondent"] = json!("01900000-0000-7000-8000-000000000000");
-    unknown_respondent["evidence"] = json!([]);
-    let mut bad_amount = good.clone();
-    bad_amount["amount"]["minor"] = json!(-1);
-    let mut many = good.clone();
-    many["evidence"] = Value::Array(
-        (0..17)
-            .map(|i| {
-                json!({"type": "document", "sha256": sha256_hex(&[i]), "name": "d",
-                            "media_type": "text/plain"})
-            })
-            .collect(),
-    );
-    let mut large = good.clone();
-    large["evidence"][1]["name"] = json!("n".repeat(20_000));
-    let mut other_notary = good.clone();
-    other_notary["notary_key_id"] = json!("00".repeat(32));
-    let mut wrong_tid = good.clone();
-    wrong_tid["tid"] = json!(sha256_hex(b"another exchange"));
-    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
-        (b"{not json".to_vec(), 400, "bad_request"),
-        (
-            b"{\"kind\": \"complaint\"}".to_vec(),
-            400,
-            "malformed_complaint",
-        ),
-        (body(&unsigned), 400, "bad_signature"),
-        (
-            body(&Envelope::sign("complaint", good.clone(), &w.cy.key).expect("s")),
-            400,
-            "bad_signature",
-        ),
-        (
-            body(&Envelope::sign("order", good.clone(), &w.ann.key).expect("s")),
-            400,
-            "malformed_complaint",
-        ),
-        (body(&signed(unknown_respondent)), 404, "unknown_party"),
-        (body(&signed(bad_amount)), 400, "bad_amount"),
-        (body(&signed(many)), 400, "too_many_evidence_items"),
-        (body(&signed(large)), 400, "evidence_too_large"),
-        (body(&signed(other_notary)), 400, "wrong_notary"),
-        (body(&signed(wrong_tid)), 400, "malformed_complaint"),
-        (
-            vec![b' '; notar::api::COMPLAINT_BODY_LEN_MAX + 1],
-            413,
-            "body_too_large",
-        ),
-    ];
-    for (b, status, code) in &cases {
+    for (b, status, code) in &refused_complaint_bodies(&w, &good) {
         assert_error(&w.post("/v1/complaints", b), *status, code);
     }
     let fake = "01900000-0000-7000-8000-000000000000";
@@ -609,6 +560,85 @@ fn bad_input_is_refused_with_its_code_and_changes_nothing() {
     );
     assert_error(&w.read(fake, &w.ann), 404, "unknown_complaint");
     assert_eq!(w.log_size(), size, "bad input signs nothing");
+}
+
+/// `n` document evidence items, each of its own digest.
+fn documents(n: u8) -> Value {
+    Value::Array(
+        (0..n)
+            .map(|i| {
+                json!({"type": "document", "sha256": sha256_hex(&[i]), "name": "d",
+                       "media_type": "text/plain"})
+            })
+            .collect(),
+    )
+}
+
+/// Bodies for `POST /v1/complaints` built from the `good` claim, one fault each, with the
+/// status and code each must get.
+fn refused_complaint_bodies(w: &World, good: &Value) -> Vec<(Vec<u8>, u16, &'static str)> {
+    let signed = |p: Value| Envelope::sign("complaint", p, &w.ann.key).expect("sign");
+    let changed = |change: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        change(&mut v);
+        body(&signed(v))
+    };
+    let mut unsigned = signed(good.clone());
+    unsigned.signatures.clear();
+    let unknown_respondent = changed(&|v| {
+        v["respondent"] = json!("01900000-0000-7000-8000-000000000000");
+        v["evidence"] = json!([]);
+    });
+    vec![
+        (b"{not json".to_vec(), 400, "bad_request"),
+        (
+            b"{\"kind\": \"complaint\"}".to_vec(),
+            400,
+            "malformed_complaint",
+        ),
+        (body(&unsigned), 400, "bad_signature"),
+        (
+            body(&Envelope::sign("complaint", good.clone(), &w.cy.key).expect("s")),
+            400,
+            "bad_signature",
+        ),
+        (
+            body(&Envelope::sign("order", good.clone(), &w.ann.key).expect("s")),
+            400,
+            "malformed_complaint",
+        ),
+        (unknown_respondent, 404, "unknown_party"),
+        (
+            changed(&|v| v["amount"]["minor"] = json!(-1)),
+            400,
+            "bad_amount",
+        ),
+        (
+            changed(&|v| v["evidence"] = documents(17)),
+            400,
+            "too_many_evidence_items",
+        ),
+        (
+            changed(&|v| v["evidence"][1]["name"] = json!("n".repeat(20_000))),
+            400,
+            "evidence_too_large",
+        ),
+        (
+            changed(&|v| v["notary_key_id"] = json!("00".repeat(32))),
+            400,
+            "wrong_notary",
+        ),
+        (
+            changed(&|v| v["tid"] = json!(sha256_hex(b"another exchange"))),
+            400,
+            "malformed_complaint",
+        ),
+        (
+            vec![b' '; notar::api::COMPLAINT_BODY_LEN_MAX + 1],
+            413,
+            "body_too_large",
+        ),
+    ]
 }
 
 fn body(env: &Envelope) -> Vec<u8> {

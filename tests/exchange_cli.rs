@@ -4,7 +4,6 @@
 
 mod util;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -16,36 +15,6 @@ use util::*;
 
 /// A notary key id for offline tests (any 64 hex digits).
 const NOTARY_KEY_ID: &str = "03521d340e5385a227f22c186778ee8574beeeead8e88c82b84c5530ff6c6232";
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf8 path")
-}
-
-fn openssl(cwd: &Path, args: &[&str]) -> Vec<u8> {
-    let o = run_in(cwd, "openssl", args);
-    assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
-    o.stdout
-}
-
-/// A party's Ed25519 key (`openssl genpkey`), its PEM public key, and the raw public key as hex.
-struct Party {
-    key: PathBuf,
-    pubkey: PathBuf,
-    hex: String,
-}
-
-fn party(dir: &Path, name: &str) -> Party {
-    let key = dir.join(format!("{name}.pem"));
-    let pubkey = dir.join(format!("{name}.pub.pem"));
-    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", p(&key)]);
-    openssl(
-        dir,
-        &["pkey", "-in", p(&key), "-pubout", "-out", p(&pubkey)],
-    );
-    let der = openssl(dir, &["pkey", "-in", p(&key), "-pubout", "-outform", "DER"]);
-    let hex = hex::encode(&der[der.len() - 32..]);
-    Party { key, pubkey, hex }
-}
 
 /// `notar exchange ARGS`, the arguments written as one line (no argument holds a space: the temp
 /// paths do not).
@@ -74,14 +43,6 @@ fn read_json(path: &Path) -> Value {
     json(&std::fs::read(path).expect("read json"))
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .expect("metadata")
-        .permissions()
-        .mode()
-        & 0o777
-}
-
 /// The tid of the m1 in `path`, computed by the library from the payload.
 fn tid_of(path: &Path) -> Tid {
     let m1 = read_json(path);
@@ -94,15 +55,18 @@ fn tid_of(path: &Path) -> Tid {
 /// Files of one contract exchange in a temp dir.
 struct Contract {
     tmp: tempfile::TempDir,
-    o: Party,
-    r: Party,
+    o: KeyFiles,
+    r: KeyFiles,
     contract: PathBuf,
 }
 
 impl Contract {
     fn new() -> Contract {
         let tmp = tempfile::tempdir().expect("tmp");
-        let (o, r) = (party(tmp.path(), "olga"), party(tmp.path(), "rick"));
+        let (o, r) = (
+            ed25519_key(tmp.path(), "olga"),
+            ed25519_key(tmp.path(), "rick"),
+        );
         let contract = tmp.path().join("deal.txt");
         std::fs::write(&contract, b"Olga sells Rick 12 crates at 10.00 EUR.\n").expect("write");
         Contract {
@@ -113,8 +77,12 @@ impl Contract {
         }
     }
 
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
     fn f(&self, name: &str) -> String {
-        p(&self.tmp.path().join(name)).to_string()
+        p(&self.path(name)).to_string()
     }
 
     /// `offer` writing m1.json and na.hex.
@@ -157,28 +125,50 @@ impl Contract {
 #[test]
 fn contract_offer_accept_and_standard_contract_check() {
     let c = Contract::new();
-    let path = |name: &str| c.tmp.path().join(name);
+    let tid = the_offer_writes_m1_and_a_nonce_once(&c);
+    the_responder_accepts_only_what_m1_offers(&c, &tid);
+    the_standard_contract_holds_and_forgeries_fail(&c, &tid);
+    abort_and_resolve_print_their_bodies(&c, &tid);
+    let (oh, rh) = (c.o.hex.as_str(), c.r.hex.as_str());
+    let j = c.check("na.hex", "forged.hex", oh, rh, "--json");
+    assert_eq!(j.status.code(), Some(1));
+    assert_eq!(json(&j.stdout)["ok"], false);
+    // Party-signed objects are not the notary's: `notar verify` says what checks them.
+    let v = notar(&[
+        "verify",
+        &c.f("m2.json"),
+        "--notary-key",
+        &b64(&hex::decode(oh).expect("hex")),
+    ]);
+    exit(&v, 1, "check-contract");
+}
+
+/// The offer: m1 for the contract's digest and a fresh nonce, whose file is never written over.
+fn the_offer_writes_m1_and_a_nonce_once(c: &Contract) -> String {
     let tid = ok(&c.offer());
-    assert_eq!(tid, tid_of(&path("m1.json")).as_str());
-    assert_eq!(mode(&path("na.hex")), 0o600);
-    let payload = &read_json(&path("m1.json"))["payload"];
+    assert_eq!(tid, tid_of(&c.path("m1.json")).as_str());
+    assert_eq!(mode(&c.path("na.hex")), 0o600);
+    let payload = &read_json(&c.path("m1.json"))["payload"];
     assert_eq!(payload["protocol"], "contract");
     assert_eq!(payload["deadline"], "2030-01-02T03:04:05.000Z");
     let deal = std::fs::read(&c.contract).expect("read");
     assert_eq!(payload["contract_digest"], Sha256Hex::of(&deal).as_str());
     // The nonce file: 64 hex digits; m1 carries the SHA-256 of the 32 bytes.
-    let na_text = std::fs::read_to_string(path("na.hex")).expect("na");
+    let na_text = std::fs::read_to_string(c.path("na.hex")).expect("na");
     let na_raw = hex::decode(na_text.trim()).expect("hex");
     assert_eq!(payload["na_digest"], Sha256Hex::of(&na_raw).as_str());
     // A secret is never written over: a second offer to the same nonce file is refused.
     exit(&c.offer(), 2, "never written over an existing file");
     assert_eq!(
-        std::fs::read_to_string(path("na.hex")).expect("na"),
+        std::fs::read_to_string(c.path("na.hex")).expect("na"),
         na_text
     );
+    tid
+}
 
-    // The responder checks the contract, the originator's signature and its own id.
-    std::fs::write(path("other.txt"), b"Olga sells Rick 1 crate.\n").expect("write");
+/// The responder checks the contract, the originator's signature and its own id.
+fn the_responder_accepts_only_what_m1_offers(c: &Contract, tid: &str) {
+    std::fs::write(c.path("other.txt"), b"Olga sells Rick 1 crate.\n").expect("write");
     let (oh, rh) = (c.o.hex.as_str(), c.r.hex.as_str());
     let refused = [
         (
@@ -195,25 +185,32 @@ fn contract_offer_accept_and_standard_contract_check() {
         exit(o, 1, says);
     }
     assert!(
-        !path("x").exists() && !path("y").exists(),
+        !c.path("x").exists() && !c.path("y").exists(),
         "nothing written"
     );
     assert_eq!(
         ok(&c.accept("deal.txt", "rick-2", oh, "m2.json", "nb.hex")),
         tid
     );
-    assert_eq!(read_json(&path("m2.json"))["payload"]["tid"], tid.as_str());
-    assert_eq!(mode(&path("nb.hex")), 0o600);
+    assert_eq!(read_json(&c.path("m2.json"))["payload"]["tid"], tid);
+    assert_eq!(mode(&c.path("nb.hex")), 0o600);
+}
 
-    // The standard contract (m1, m2, na, nb) holds; keys as PEM files or raw hex.
+/// The standard contract (m1, m2, na, nb) holds; keys as PEM files or raw hex. A forged nb, na
+/// in nb's place, a forged na (left as forged.hex), swapped keys: exit 1, the check named.
+fn the_standard_contract_holds_and_forgeries_fail(c: &Contract, tid: &str) {
+    let (oh, rh) = (c.o.hex.as_str(), c.r.hex.as_str());
     let deal_arg = format!("--contract {}", p(&c.contract));
     let good = ok(&c.check("na.hex", "nb.hex", p(&c.o.pubkey), rh, &deal_arg));
     assert!(
-        good.contains("standard contract OK") && good.contains(&tid),
+        good.contains("standard contract OK") && good.contains(tid),
         "{good}"
     );
-    // A forged nb, na in nb's place, a forged na, swapped keys: exit 1, the check named.
-    std::fs::write(path("forged.hex"), format!("{}\n", hex::encode([7u8; 32]))).expect("w");
+    std::fs::write(
+        c.path("forged.hex"),
+        format!("{}\n", hex::encode([7u8; 32])),
+    )
+    .expect("w");
     let failing = [
         (
             c.check("na.hex", "forged.hex", oh, rh, ""),
@@ -235,7 +232,10 @@ fn contract_offer_accept_and_standard_contract_check() {
     for (o, says) in &failing {
         exit(o, 1, says);
     }
-    // The requests abort and resolve would send, printed instead (for curl, or to keep).
+}
+
+/// The requests abort and resolve would send, printed instead (for curl, or to keep).
+fn abort_and_resolve_print_their_bodies(c: &Contract, tid: &str) {
     let abort = json(
         ok(&x(&format!(
             "abort --key {} --m1 {} --print-body",
@@ -244,7 +244,7 @@ fn contract_offer_accept_and_standard_contract_check() {
         )))
         .as_bytes(),
     );
-    assert_eq!(abort["m1"], read_json(&path("m1.json")));
+    assert_eq!(abort["m1"], read_json(&c.path("m1.json")));
     assert_eq!(abort["abort"]["kind"], "exchange_abort");
     assert_eq!(abort["abort"]["payload"], serde_json::json!({"tid": tid}));
     let resolve = json(
@@ -256,18 +256,7 @@ fn contract_offer_accept_and_standard_contract_check() {
         .as_bytes(),
     );
     assert_eq!(resolve["protocol"], "contract");
-    assert_eq!(resolve["m2"], read_json(&path("m2.json")));
-    let j = c.check("na.hex", "forged.hex", oh, rh, "--json");
-    assert_eq!(j.status.code(), Some(1));
-    assert_eq!(json(&j.stdout)["ok"], false);
-    // Party-signed objects are not the notary's: `notar verify` says what checks them.
-    let v = notar(&[
-        "verify",
-        p(&path("m2.json")),
-        "--notary-key",
-        &b64(&hex::decode(oh).expect("hex")),
-    ]);
-    exit(&v, 1, "check-contract");
+    assert_eq!(resolve["m2"], read_json(&c.path("m2.json")));
 }
 
 fn b64(b: &[u8]) -> String {
@@ -285,7 +274,7 @@ fn escrow_key(dir: &Path) -> (EscrowSecretKey, String) {
 }
 
 /// `send-item` from sally to bob of `item` into DIR/out; the tid.
-fn send_item(dir: &Path, sally: &Party, item: &Path, escrow_b64: &str) -> String {
+fn send_item(dir: &Path, sally: &KeyFiles, item: &Path, escrow_b64: &str) -> String {
     ok(&x(&format!(
         "send-item --key {} --sender sally --recipient bob --item {} \
          --notary-key-id {NOTARY_KEY_ID} --escrow-key {escrow_b64} --out-dir {}",
@@ -299,7 +288,7 @@ fn send_item(dir: &Path, sally: &Party, item: &Path, escrow_b64: &str) -> String
 fn send_item_writes_a_ciphertext_and_an_escrow_bound_to_the_exchange() {
     let tmp = tempfile::tempdir().expect("tmp");
     let d = tmp.path();
-    let sally = party(d, "sally");
+    let sally = ed25519_key(d, "sally");
     let (notary_escrow, escrow_b64) = escrow_key(d);
     let item = d.join("token.bin");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
@@ -344,96 +333,139 @@ fn send_item_writes_a_ciphertext_and_an_escrow_bound_to_the_exchange() {
     assert!(notary_escrow.open(&binding("mallory"), &escrow).is_err());
 }
 
-#[test]
-fn receipt_then_open_give_the_item_back_and_tampering_is_refused() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let d = tmp.path();
-    let (sally, bob) = (party(d, "sally"), party(d, "bob"));
-    let (_, escrow_b64) = escrow_key(d);
-    let item = d.join("token.bin");
-    let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(3000).collect();
-    std::fs::write(&item, &bytes).expect("write");
-    let tid = send_item(d, &sally, &item, &escrow_b64);
-    let out = |name: &str| p(&d.join("out").join(name)).to_string();
-    let mut bad = std::fs::read(out("item.enc")).expect("ct");
-    bad[20] ^= 1;
-    let tampered = p(&d.join("tampered.enc")).to_string();
-    std::fs::write(&tampered, &bad).expect("write");
-    let f = |name: &str| p(&d.join(name)).to_string();
-    let receipt = |who: &str, ct: &str, to: &str| {
+/// An item sally sent bob (send-item done, into DIR/out), and bob's commands on it.
+struct SentItem {
+    tmp: tempfile::TempDir,
+    sally: KeyFiles,
+    bob: KeyFiles,
+    tid: String,
+    bytes: Vec<u8>,
+}
+
+impl SentItem {
+    fn new() -> SentItem {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let d = tmp.path();
+        let (sally, bob) = (ed25519_key(d, "sally"), ed25519_key(d, "bob"));
+        let (_, escrow_b64) = escrow_key(d);
+        let item = d.join("token.bin");
+        let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(3000).collect();
+        std::fs::write(&item, &bytes).expect("write");
+        let tid = send_item(d, &sally, &item, &escrow_b64);
+        SentItem {
+            tmp,
+            sally,
+            bob,
+            tid,
+            bytes,
+        }
+    }
+
+    /// DIR/name.
+    fn f(&self, name: &str) -> String {
+        p(&self.tmp.path().join(name)).to_string()
+    }
+
+    /// DIR/out/name, what send-item wrote.
+    fn out(&self, name: &str) -> String {
+        p(&self.tmp.path().join("out").join(name)).to_string()
+    }
+
+    /// `receipt` by bob's key as `who` for the ciphertext `ct`, written to `to`.
+    fn receipt(&self, who: &str, ct: &str, to: &str) -> Output {
         x(&format!(
             "receipt --key {} --recipient {who} --m1 {} --ciphertext {ct} --escrow {} \
              --item-escrow {} --sender-key {} --notary-key-id {NOTARY_KEY_ID} --out {to}",
-            p(&bob.key),
-            out("m1.json"),
-            out("escrow.bin"),
-            out("item_escrow.json"),
-            p(&sally.pubkey)
+            p(&self.bob.key),
+            self.out("m1.json"),
+            self.out("escrow.bin"),
+            self.out("item_escrow.json"),
+            p(&self.sally.pubkey)
         ))
-    };
+    }
+
+    /// `open` of the ciphertext `ct` with `key` (`--key-file F` or `--key-b64 K`) into `to`.
+    fn open(&self, ct: &str, key: &str, to: &str) -> Output {
+        x(&format!(
+            "open --ciphertext {ct} {key} --m1 {} --out {to}",
+            self.out("m1.json")
+        ))
+    }
+}
+
+#[test]
+fn receipt_then_open_give_the_item_back_and_tampering_is_refused() {
+    let s = SentItem::new();
+    let mut bad = std::fs::read(s.out("item.enc")).expect("ct");
+    bad[20] ^= 1;
+    let tampered = s.f("tampered.enc");
+    std::fs::write(&tampered, &bad).expect("write");
     exit(
-        &receipt("bob", &tampered, &f("none")),
+        &s.receipt("bob", &tampered, &s.f("none")),
         1,
         "is not the one m1 names",
     );
     exit(
-        &receipt("mallory", &out("item.enc"), &f("none")),
+        &s.receipt("mallory", &s.out("item.enc"), &s.f("none")),
         1,
         "not you",
     );
-    assert!(!d.join("none").exists(), "no receipt on a refusal");
+    assert!(!Path::new(&s.f("none")).exists(), "no receipt on a refusal");
     assert_eq!(
-        ok(&receipt("bob", &out("item.enc"), &f("receipt.json"))),
-        tid
+        ok(&s.receipt("bob", &s.out("item.enc"), &s.f("receipt.json"))),
+        s.tid
     );
-    let rp = &read_json(&d.join("receipt.json"))["payload"];
-    assert_eq!(rp["tid"], tid.as_str());
-    let escrow = std::fs::read(out("escrow.bin")).expect("escrow");
-    assert_eq!(rp["escrow_digest"], Sha256Hex::of(&escrow).as_str());
+    let receipt = read_json(Path::new(&s.f("receipt.json")));
+    let escrow = std::fs::read(s.out("escrow.bin")).expect("escrow");
+    assert_eq!(receipt["payload"]["tid"], s.tid.as_str());
+    assert_eq!(
+        receipt["payload"]["escrow_digest"],
+        Sha256Hex::of(&escrow).as_str()
+    );
+    resolve_prints_the_item_body(&s, &receipt, &escrow);
+    open_gives_the_item_back_only_with_k(&s, &tampered);
+}
 
+fn resolve_prints_the_item_body(s: &SentItem, receipt: &Value, escrow: &[u8]) {
     let resolve = json(
         ok(&x(&format!(
             "resolve --m1 {} --item-escrow {} --receipt {} --escrow {} --print-body",
-            out("m1.json"),
-            out("item_escrow.json"),
-            f("receipt.json"),
-            out("escrow.bin")
+            s.out("m1.json"),
+            s.out("item_escrow.json"),
+            s.f("receipt.json"),
+            s.out("escrow.bin")
         )))
         .as_bytes(),
     );
     assert_eq!(resolve["protocol"], "item");
-    assert_eq!(resolve["escrow"], b64(&escrow));
-    assert_eq!(resolve["receipt"], read_json(&d.join("receipt.json")));
+    assert_eq!(resolve["escrow"], b64(escrow));
+    assert_eq!(&resolve["receipt"], receipt);
     let wrong = x(&format!(
         "resolve --m1 {} --m2 {} --print-body",
-        out("m1.json"),
-        f("receipt.json")
+        s.out("m1.json"),
+        s.f("receipt.json")
     ));
     exit(&wrong, 2, "not --m2");
+}
 
-    // With k the recipient gets the item back, byte for byte, checked against m1.
-    let open = |ct: &str, key: &str, to: &str| {
-        x(&format!(
-            "open --ciphertext {ct} {key} --m1 {} --out {to}",
-            out("m1.json")
-        ))
-    };
-    let key_file = format!("--key-file {}", out("item.key"));
-    ok(&open(&out("item.enc"), &key_file, &f("got.bin")));
-    assert_eq!(std::fs::read(d.join("got.bin")).expect("item"), bytes);
-    // Another key does not decrypt; a tampered ciphertext is not m1's; nothing is written.
+/// With k the recipient gets the item back, byte for byte, checked against m1. Another key does
+/// not decrypt; a tampered ciphertext is not m1's; nothing is written.
+fn open_gives_the_item_back_only_with_k(s: &SentItem, tampered: &str) {
+    let key_file = format!("--key-file {}", s.out("item.key"));
+    ok(&s.open(&s.out("item.enc"), &key_file, &s.f("got.bin")));
+    assert_eq!(std::fs::read(s.f("got.bin")).expect("item"), s.bytes);
     let other = format!("--key-b64 {}", b64(&[9u8; 32]));
     exit(
-        &open(&out("item.enc"), &other, &f("none")),
+        &s.open(&s.out("item.enc"), &other, &s.f("none")),
         1,
         "does not decrypt",
     );
     exit(
-        &open(&tampered, &key_file, &f("none")),
+        &s.open(tampered, &key_file, &s.f("none")),
         1,
         "not the one m1 names",
     );
-    assert!(!d.join("none").exists());
+    assert!(!Path::new(&s.f("none")).exists());
 }
 
 /// The examples in docs/formats.md were made by these commands: their tids, digests and
@@ -496,8 +528,8 @@ fn the_documented_examples_hold() {
 struct Online {
     data: DataDir,
     srv: Server,
-    olga: (Party, String),
-    rick: (Party, String),
+    olga: (KeyFiles, String),
+    rick: (KeyFiles, String),
     notary_b64: String,
 }
 
@@ -506,7 +538,7 @@ impl Online {
         let data = DataDir::init();
         let srv = Server::start(&data);
         let add = |name: &str, role: &str| {
-            let key = party(data.work(), name);
+            let key = ed25519_key(data.work(), name);
             let o = notar(&[
                 "party",
                 "add",
@@ -550,6 +582,44 @@ impl Online {
     /// `notar verify FILE` against the key of GET /v1/notary: its stdout.
     fn verify(&self, file: &str) -> String {
         ok(&notar(&["verify", file, "--notary-key", &self.notary_b64]))
+    }
+
+    /// `send-item` from olga to rick of DIR/item.bin into DIR/`dir`, online; the tid.
+    fn send_item(&self, dir: &str, extra: &str) -> String {
+        ok(&self.x(&format!(
+            "send-item --key {} --sender {} --recipient {} --item {} --out-dir {} {extra}",
+            p(&self.olga.0.key),
+            self.olga.1,
+            self.rick.1,
+            self.f("item.bin"),
+            self.f(dir)
+        )))
+    }
+
+    /// Rick's receipt for the item in DIR/`dir`, then his resolve (keeping the key in k.b64):
+    /// the resolve's output, and its command line without `--key-out`.
+    fn receipt_and_resolve(&self, dir: &str) -> (Output, String) {
+        let d = |name: &str| self.f(&format!("{dir}/{name}"));
+        ok(&x(&format!(
+            "receipt --key {} --recipient {} --m1 {} --ciphertext {} --escrow {} \
+             --item-escrow {} --out {}",
+            p(&self.rick.0.key),
+            self.rick.1,
+            d("m1.json"),
+            d("item.enc"),
+            d("escrow.bin"),
+            d("item_escrow.json"),
+            d("receipt.json")
+        )));
+        let line = format!(
+            "resolve --m1 {} --item-escrow {} --receipt {} --escrow {} --out {}",
+            d("m1.json"),
+            d("item_escrow.json"),
+            d("receipt.json"),
+            d("escrow.bin"),
+            d("token.json")
+        );
+        (self.x(&format!("{line} --key-out {}", d("k.b64"))), line)
     }
 }
 
@@ -622,45 +692,34 @@ fn online_abort_resolve_and_show_through_the_cli() {
 #[test]
 fn online_item_delivered_by_the_notary_and_an_escrow_that_fails() {
     let n = Online::start();
-    let (s, r) = (&n.olga, &n.rick);
     let bytes: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
     std::fs::write(n.f("item.bin"), &bytes).expect("write");
-    let send = |dir: &str, extra: &str| {
-        ok(&n.x(&format!(
-            "send-item --key {} --sender {} --recipient {} --item {} --out-dir {} {extra}",
-            p(&s.0.key),
-            s.1,
-            r.1,
-            n.f("item.bin"),
-            n.f(dir)
-        )))
-    };
-    let receipt_and_resolve = |dir: &str| {
-        let d = |name: &str| n.f(&format!("{dir}/{name}"));
-        ok(&x(&format!(
-            "receipt --key {} --recipient {} --m1 {} --ciphertext {} --escrow {} \
-             --item-escrow {} --out {}",
-            p(&r.0.key),
-            r.1,
-            d("m1.json"),
-            d("item.enc"),
-            d("escrow.bin"),
-            d("item_escrow.json"),
-            d("receipt.json")
-        )));
-        let line = format!(
-            "resolve --m1 {} --item-escrow {} --receipt {} --escrow {} --out {}",
-            d("m1.json"),
-            d("item_escrow.json"),
-            d("receipt.json"),
-            d("escrow.bin"),
-            d("token.json")
-        );
-        (n.x(&format!("{line} --key-out {}", d("k.b64"))), line)
-    };
-    // The key never comes: the recipient resolves and gets it from the notary.
-    let tid = send("a", "");
-    let (first, line) = receipt_and_resolve("a");
+    the_key_never_comes_and_the_notary_delivers_it(&n, &bytes);
+
+    // An escrow sealed to another key does not open: escrow failure, the sender's fault.
+    let (_, other_b64) = escrow_key(n.data.work());
+    n.send_item("b", &format!("--escrow-key {other_b64}"));
+    let (failed, _) = n.receipt_and_resolve("b");
+    std::fs::write(n.f("b/answer.json"), &failed.stdout).expect("write");
+    assert_eq!(json(ok(&failed).as_bytes())["outcome"], "escrow_failed");
+    assert!(!Path::new(&n.f("b/k.b64")).exists(), "no key released");
+    assert!(n
+        .verify(&n.f("b/token.json"))
+        .contains("escrow_failure_affidavit"));
+    let o = x(&format!(
+        "open --ciphertext {} --answer {} --out {}",
+        n.f("b/item.enc"),
+        n.f("b/answer.json"),
+        n.f("b/got.bin")
+    ));
+    exit(&o, 1, "releases no key");
+}
+
+/// The key never comes: the recipient resolves and gets it from the notary; the item opens with
+/// the key file or the answer. The sender, resolving with the same files, gets the same answer.
+fn the_key_never_comes_and_the_notary_delivers_it(n: &Online, bytes: &[u8]) {
+    let tid = n.send_item("a", "");
+    let (first, line) = n.receipt_and_resolve("a");
     std::fs::write(n.f("a/answer.json"), &first.stdout).expect("write");
     let answer = json(ok(&first).as_bytes());
     assert_eq!(
@@ -679,29 +738,11 @@ fn online_item_delivered_by_the_notary_and_an_escrow_that_fails() {
         assert_eq!(std::fs::read(n.f("a/got.bin")).expect("item"), bytes);
         std::fs::remove_file(n.f("a/got.bin")).expect("rm");
     }
-    // The sender, resolving with the same files, gets the same answer: its delivery affidavit.
+    // The sender's answer is its delivery affidavit.
     assert_eq!(json(ok(&n.x(&line)).as_bytes()), answer);
     let stated = n.verify(&n.f("a/token.json"));
     assert!(
         stated.contains("delivery_affidavit") && stated.contains("key_digest"),
         "{stated}"
     );
-
-    // An escrow sealed to another key does not open: escrow failure, the sender's fault.
-    let (_, other_b64) = escrow_key(n.data.work());
-    send("b", &format!("--escrow-key {other_b64}"));
-    let (failed, _) = receipt_and_resolve("b");
-    std::fs::write(n.f("b/answer.json"), &failed.stdout).expect("write");
-    assert_eq!(json(ok(&failed).as_bytes())["outcome"], "escrow_failed");
-    assert!(!Path::new(&n.f("b/k.b64")).exists(), "no key released");
-    assert!(n
-        .verify(&n.f("b/token.json"))
-        .contains("escrow_failure_affidavit"));
-    let o = x(&format!(
-        "open --ciphertext {} --answer {} --out {}",
-        n.f("b/item.enc"),
-        n.f("b/answer.json"),
-        n.f("b/got.bin")
-    ));
-    exit(&o, 1, "releases no key");
 }

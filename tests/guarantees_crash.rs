@@ -132,6 +132,12 @@ fn envelopes(body: &[u8]) -> Vec<Envelope> {
         .collect()
 }
 
+/// `GET /v1/guarantees/{gid}` as the deal's seller.
+fn guarantee_now(url: &str, deal: &Deal, gid: &str) -> (u16, Vec<u8>) {
+    let path = format!("/v1/guarantees/{gid}");
+    http(url, "GET", &path, Some(&deal.token), b"").expect("answer")
+}
+
 /// Checks the restarted server against everything the clients were told.
 fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal: &mut Journal) {
     // Requests the kill cut off: retry them now so that every grant is known (a retry either
@@ -159,9 +165,41 @@ fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal
             String::from_utf8_lossy(&first.1),
         );
     }
-    // Invariant 2: every notary signature a client saw is in the log, at its index.
+    let granted = every_signature_is_in_the_log(url, notary, journal);
+    let (outstanding, outstanding_minor) = every_guarantee_is_kept(url, deal, notary, &granted);
+    // A closing a client was told about stuck.
+    for s in &journal.closings {
+        let (_, body) = s.answer.as_ref().expect("answered");
+        let v: Value = serde_json::from_slice(body).expect("json");
+        let gid = v["guarantee_id"].as_str().expect("id");
+        let (status, now) = guarantee_now(url, deal, gid);
+        assert_eq!(status, 200);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&now).expect("json"),
+            v,
+            "closing of {gid} lost"
+        );
+    }
+    let mut admin = Admin::connect(data);
+    let a = admin.agreement(&deal.agreement_id);
+    let exposure = a["exposure_minor"].as_i64().expect("exposure");
+    assert_eq!(
+        exposure, outstanding_minor,
+        "exposure vs outstanding guarantees: {a}"
+    );
+    assert_eq!(a["outstanding"], outstanding, "{a}");
+    assert!(exposure <= TOTAL_CAP, "invariant 1 broken: {a}");
+}
+
+/// Invariant 2: every notary signature a client saw is in the log, at its index. The granted
+/// guarantees among them, by id, with their amounts.
+fn every_signature_is_in_the_log(
+    url: &str,
+    notary: &VerifyingKey,
+    journal: &Journal,
+) -> BTreeMap<String, (Envelope, i64)> {
     let mut log_indexes = BTreeMap::new();
-    let mut granted: BTreeMap<String, (Envelope, i64)> = BTreeMap::new();
+    let mut granted = BTreeMap::new();
     for s in journal.requests.iter().chain(journal.closings.iter()) {
         let (status, body) = s.answer.as_ref().expect("answered");
         assert!(
@@ -198,19 +236,21 @@ fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal
             }
         }
     }
-    // Every guarantee a client got is still there, with the same signed bytes; the exposure is
-    // the sum of the outstanding ones.
+    granted
+}
+
+/// Every guarantee a client got is still there, with the same signed bytes, and a closed one
+/// carries a signed closing. How many are outstanding, and their sum.
+fn every_guarantee_is_kept(
+    url: &str,
+    deal: &Deal,
+    notary: &VerifyingKey,
+    granted: &BTreeMap<String, (Envelope, i64)>,
+) -> (usize, i64) {
     let mut outstanding_minor = 0;
     let mut outstanding = 0;
-    for (gid, (env, minor)) in &granted {
-        let (status, body) = http(
-            url,
-            "GET",
-            &format!("/v1/guarantees/{gid}"),
-            Some(&deal.token),
-            b"",
-        )
-        .expect("answer");
+    for (gid, (env, minor)) in granted {
+        let (status, body) = guarantee_now(url, deal, gid);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let v: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(
@@ -231,35 +271,52 @@ fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal
             other => panic!("guarantee {gid} in state {other:?}"),
         }
     }
-    // A closing a client was told about stuck.
-    for s in &journal.closings {
-        let (_, body) = s.answer.as_ref().expect("answered");
-        let v: Value = serde_json::from_slice(body).expect("json");
-        let gid = v["guarantee_id"].as_str().expect("id");
-        let (status, now) = http(
-            url,
-            "GET",
-            &format!("/v1/guarantees/{gid}"),
-            Some(&deal.token),
-            b"",
-        )
-        .expect("answer");
-        assert_eq!(status, 200);
-        assert_eq!(
-            serde_json::from_slice::<Value>(&now).expect("json"),
-            v,
-            "closing of {gid} lost"
-        );
-    }
-    let mut admin = Admin::connect(data);
-    let a = admin.agreement(&deal.agreement_id);
-    let exposure = a["exposure_minor"].as_i64().expect("exposure");
-    assert_eq!(
-        exposure, outstanding_minor,
-        "exposure vs outstanding guarantees: {a}"
+    (outstanding, outstanding_minor)
+}
+
+/// `CLIENTS` client threads of cycle `cycle`, sending to `url` until `stop`.
+fn start_clients(
+    url: &str,
+    deal: &Arc<Deal>,
+    cycle: usize,
+    stop: &Arc<AtomicBool>,
+    pool: &Pool,
+    journal: &Arc<Mutex<Journal>>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..CLIENTS)
+        .map(|i| {
+            let (url, deal, stop, pool, journal) = (
+                url.to_string(),
+                deal.clone(),
+                stop.clone(),
+                pool.clone(),
+                journal.clone(),
+            );
+            let name = format!("c{cycle}-t{i}");
+            let seed = (cycle * CLIENTS + i) as u64;
+            std::thread::spawn(move || client(url, deal, name, seed, stop, pool, journal))
+        })
+        .collect()
+}
+
+/// The cycle's requests from `before` on: enough load, and grants that came back after the cap.
+fn the_cycle_had_load(j: &Journal, cycle: usize, before: usize, closings_before: usize) {
+    let this_cycle = &j.requests[before..];
+    let answered = this_cycle.iter().filter(|s| s.answer.is_some()).count();
+    let granted = this_cycle
+        .iter()
+        .filter(|s| matches!(s.answer, Some((201, _))))
+        .count();
+    eprintln!(
+        "cycle {cycle}: {} requests, {answered} answered, {granted} granted, {} closings",
+        this_cycle.len(),
+        j.closings.len() - closings_before
     );
-    assert_eq!(a["outstanding"], outstanding, "{a}");
-    assert!(exposure <= TOTAL_CAP, "invariant 1 broken: {a}");
+    assert!(
+        answered >= 50,
+        "too little load before the kill: {answered}"
+    );
+    assert!(granted >= 10, "headroom never came back: {granted} granted");
 }
 
 #[test]
@@ -279,20 +336,7 @@ fn kill_9_under_load_loses_no_answer_and_keeps_exposure_within_the_cap() {
             (j.requests.len(), j.closings.len())
         };
         let stop = Arc::new(AtomicBool::new(false));
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|i| {
-                let (url, deal, stop, pool, journal) = (
-                    srv.url.clone(),
-                    deal.clone(),
-                    stop.clone(),
-                    pool.clone(),
-                    journal.clone(),
-                );
-                let name = format!("c{cycle}-t{i}");
-                let seed = (cycle * CLIENTS + i) as u64;
-                std::thread::spawn(move || client(url, deal, name, seed, stop, pool, journal))
-            })
-            .collect();
+        let clients = start_clients(&srv.url, &deal, cycle, &stop, &pool, &journal);
         // Let the cap fill up and closings happen, then pull the plug mid-stream: after a
         // number of answers rather than a fixed time, so a slow machine gets the same test.
         let target = before + 200 + 100 * cycle;
@@ -308,22 +352,7 @@ fn kill_9_under_load_loses_no_answer_and_keeps_exposure_within_the_cap() {
         }
         srv = Server::start(&data);
         let mut j = journal.lock().expect("journal");
-        let this_cycle = &j.requests[before..];
-        let answered = this_cycle.iter().filter(|s| s.answer.is_some()).count();
-        let granted = this_cycle
-            .iter()
-            .filter(|s| matches!(s.answer, Some((201, _))))
-            .count();
-        eprintln!(
-            "cycle {cycle}: {} requests, {answered} answered, {granted} granted, {} closings",
-            this_cycle.len(),
-            j.closings.len() - closings_before
-        );
-        assert!(
-            answered >= 50,
-            "too little load before the kill: {answered}"
-        );
-        assert!(granted >= 10, "headroom never came back: {granted} granted");
+        the_cycle_had_load(&j, cycle, before, closings_before);
         verify(&srv.url, &data, &deal, &notary, &mut j);
     }
     // The cap was reached at some point: refusals for total_cap_exceeded were given.

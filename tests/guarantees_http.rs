@@ -71,6 +71,30 @@ impl World {
         self.granted(status, &body, rid, minor, doc)
     }
 
+    /// `POST /v1/guarantees/{id of g}{what}` (`/settle`, `/release`) with the deal's seller token.
+    fn close(&self, g: &Envelope, what: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let path = format!("/v1/guarantees/{}{what}", gid(g));
+        post(&self.srv.url, &path, Some(&self.deal.token), body)
+    }
+
+    /// `GET /v1/guarantees/{id of g}` with the deal's seller token.
+    fn show(&self, g: &Envelope) -> (u16, Vec<u8>) {
+        let path = format!("/v1/guarantees/{}", gid(g));
+        get(&self.srv.url, &path, Some(&self.deal.token))
+    }
+
+    /// `GET /v1/agreements/{the deal's}/check?QUERY` with the deal's seller token.
+    fn check(&self, query: &str) -> (u16, Vec<u8>) {
+        let path = format!("/v1/agreements/{}/check?{query}", self.deal.agreement_id);
+        get(&self.srv.url, &path, Some(&self.deal.token))
+    }
+
+    /// Asks and expects a signed refusal for `reason`; returns the verified refusal.
+    fn refuse(&self, rid: &str, minor: i64, doc: &str, reason: &str) -> Envelope {
+        let (status, body) = self.ask(rid, minor, doc);
+        self.refused(status, &body, rid, eur(minor), doc, reason)
+    }
+
     fn exposure(&mut self) -> i64 {
         self.admin.exposure(&self.deal.agreement_id)
     }
@@ -220,18 +244,6 @@ impl World {
     }
 }
 
-/// Sorted keys of a JSON object.
-fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .keys()
-        .cloned()
-        .collect();
-    k.sort();
-    k
-}
-
 fn time(v: &Value) -> DateTime<chrono::FixedOffset> {
     DateTime::parse_from_rfc3339(v.as_str().expect("time string")).expect("RFC 3339")
 }
@@ -245,23 +257,6 @@ fn assert_in_log(url: &str, env: &Envelope, kind: &str) {
         entry["body"],
         serde_json::to_value(env).expect("envelope"),
         "log entry {index} holds another object"
-    );
-}
-
-/// `{"error":{"code","message"}}` with this status and code.
-fn assert_error(got: (u16, Vec<u8>), status: u16, code: &str) {
-    let text = String::from_utf8_lossy(&got.1).to_string();
-    assert_eq!(got.0, status, "want {status} {code}: {text}");
-    let v = json(&got.1);
-    assert_eq!(keys(&v), ["error"], "{text}");
-    assert_eq!(keys(&v["error"]), ["code", "message"], "{text}");
-    assert_eq!(v["error"]["code"], code, "{text}");
-    assert!(
-        !v["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty(),
-        "{text}"
     );
 }
 
@@ -285,11 +280,7 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
     let a = w.admin.agreement(&w.deal.agreement_id);
     assert_eq!(a["outstanding"], 1, "{a}");
     // The seller reads it back: outstanding, the very envelope, nothing closed.
-    let (status, body) = get(
-        &w.srv.url,
-        &format!("/v1/guarantees/{}", gid(&g)),
-        Some(&w.deal.token),
-    );
+    let (status, body) = w.show(&g);
     assert_eq!(status, 200);
     assert_eq!(
         json(&body),
@@ -301,24 +292,15 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
         })
     );
     // The check endpoint sees the reservation: 880.00 left, at most 500.00 at once.
-    let (url, aid, token) = (
-        w.srv.url.clone(),
-        w.deal.agreement_id.clone(),
-        w.deal.token.clone(),
-    );
-    let check = |amount: &str| {
-        let (s, b) = get(
-            &url,
-            &format!("/v1/agreements/{aid}/check?amount={amount}"),
-            Some(&token),
-        );
+    let reason = |w: &World, amount: &str| {
+        let (s, b) = w.check(&format!("amount={amount}"));
         assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
         json(&b)["reason"].clone()
     };
-    assert_eq!(check("50000"), Value::Null);
+    assert_eq!(reason(&w, "50000"), Value::Null);
     w.grant("c1-b", 50_000, "order c1 b");
-    assert_eq!(check("38000"), Value::Null);
-    assert_eq!(check("38001"), "total_cap_exceeded");
+    assert_eq!(reason(&w, "38000"), Value::Null);
+    assert_eq!(reason(&w, "38001"), "total_cap_exceeded");
     assert_eq!(w.exposure(), 62_000);
 }
 
@@ -326,12 +308,9 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
 fn c2_an_amount_above_the_per_transaction_cap_is_refused_with_a_signed_refusal() {
     let mut w = world();
     w.one_refusal("C2", |w| {
-        let (s, b) = w.ask("c2", PER_TX_CAP + 1, "order c2");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "c2",
-            eur(PER_TX_CAP + 1),
+            PER_TX_CAP + 1,
             "order c2",
             "per_transaction_cap_exceeded",
         );
@@ -349,22 +328,13 @@ fn c3_an_amount_above_the_remaining_headroom_is_refused_total_cap_exceeded() {
     w.grant("c3-b", 40_000, "order c3 b");
     assert_eq!(w.exposure(), 90_000);
     w.one_refusal("C3", |w| {
-        let (s, b) = w.ask("c3-c", 10_001, "order c3 c");
-        w.refused(
-            s,
-            &b,
-            "c3-c",
-            eur(10_001),
-            "order c3 c",
-            "total_cap_exceeded",
-        );
+        w.refuse("c3-c", 10_001, "order c3 c", "total_cap_exceeded");
     });
     assert_eq!(w.exposure(), 90_000);
     // Exactly the headroom fits; then nothing does.
     w.grant("c3-d", 10_000, "order c3 d");
     assert_eq!(w.exposure(), TOTAL_CAP);
-    let (s, b) = w.ask("c3-e", 1, "order c3 e");
-    w.refused(s, &b, "c3-e", eur(1), "order c3 e", "total_cap_exceeded");
+    w.refuse("c3-e", 1, "order c3 e", "total_cap_exceeded");
     assert_eq!(w.exposure(), TOTAL_CAP);
 }
 
@@ -381,23 +351,11 @@ fn c4_an_order_signed_with_a_revoked_key_is_refused_key_revoked() {
     assert_eq!(k["status"], "revoked", "{k}");
     assert_eq!(k["revocation_reason"], "laptop stolen", "{k}");
     w.one_refusal("C4", |w| {
-        let (s, b) = w.ask("c4-after", 10_000, "order after revocation");
-        w.refused(
-            s,
-            &b,
-            "c4-after",
-            eur(10_000),
-            "order after revocation",
-            "key_revoked",
-        );
+        w.refuse("c4-after", 10_000, "order after revocation", "key_revoked");
     });
     assert_eq!(w.exposure(), 10_000);
     // The check endpoint knows too: no key of the agreement is in good standing.
-    let (s, b) = get(
-        &w.srv.url,
-        &format!("/v1/agreements/{}/check?amount=100", w.deal.agreement_id),
-        Some(&w.deal.token),
-    );
+    let (s, b) = w.check("amount=100");
     assert_eq!(s, 200);
     assert_eq!(json(&b)["reason"], "key_revoked");
 }
@@ -428,14 +386,14 @@ fn c5_the_same_request_id_gets_the_same_bytes_and_other_content_is_409() {
     assert_eq!(w.ask("c5-big", 60_000, "order c5 big"), refusal);
     // The same request id with another amount (and its own valid order): a conflict.
     w.unchanged("a reused request id", |w| {
-        assert_error(w.ask("c5", 20_001, "order c5"), 409, "request_id_reused");
+        assert_error(&w.ask("c5", 20_001, "order c5"), 409, "request_id_reused");
         assert_error(
-            w.ask("c5", 20_000, "another order"),
+            &w.ask("c5", 20_000, "another order"),
             409,
             "request_id_reused",
         );
         assert_error(
-            w.ask("c5-big", 50_000, "order c5 big"),
+            &w.ask("c5-big", 50_000, "order c5 big"),
             409,
             "request_id_reused",
         );
@@ -449,30 +407,68 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
     let a = w.grant("c6-a", 50_000, "order c6 a");
     let b = w.grant("c6-b", 50_000, "order c6 b");
     assert_eq!(w.exposure(), TOTAL_CAP);
-    let (s, body) = w.ask("c6-c", 50_000, "order c6 c");
-    w.refused(
-        s,
-        &body,
-        "c6-c",
-        eur(50_000),
-        "order c6 c",
-        "total_cap_exceeded",
-    );
+    w.refuse("c6-c", 50_000, "order c6 c", "total_cap_exceeded");
 
     let size = w.log_size();
-    let path = |g: &Envelope, what: &str| format!("/v1/guarantees/{}{what}", gid(g));
-    let released = post(
-        &w.srv.url,
-        &path(&a, "/release"),
-        Some(&w.deal.token),
-        br#"{"reason":"cancelled"}"#,
+    let released = w.close(&a, "/release", br#"{"reason":"cancelled"}"#);
+    let v = the_release_is_signed_and_logged(&w, &a, &released, size);
+
+    // Headroom is back: the amount that was refused is now granted.
+    assert_eq!(w.exposure(), 50_000);
+    let d = w.grant("c6-d", 50_000, "order c6 d");
+    assert_eq!(w.exposure(), TOTAL_CAP);
+
+    // Closed for good: a second release answers the same, a settle is a conflict.
+    w.unchanged("closing a closed guarantee", |w| {
+        assert_eq!(w.close(&a, "/release", b""), released);
+        assert_error(&w.close(&a, "/settle", b""), 409, "already_released");
+    });
+    let (s, body) = w.show(&a);
+    assert_eq!(s, 200);
+    assert_eq!(
+        json(&body),
+        v,
+        "GET shows the released guarantee and its release"
     );
+
+    // Settling the other one: a signed settlement; releasing it then is a conflict.
+    let settled = w.close(&b, "/settle", b"");
+    assert_eq!(settled.0, 200, "{}", String::from_utf8_lossy(&settled.1));
+    let sv = json(&settled.1);
+    assert_eq!(sv["state"], "settled");
+    let s_env = verified(&sv["closing"], &w.notary);
+    assert_eq!(s_env.kind, "settlement");
+    assert_eq!(s_env.payload["outcome"], "settled");
+    assert_eq!(s_env.payload["reason"], Value::Null);
+    assert_in_log(&w.srv.url, &s_env, "settlement");
+    assert_eq!(w.exposure(), 50_000);
+    w.unchanged("releasing a settled guarantee", |w| {
+        assert_error(&w.close(&b, "/release", b""), 409, "already_settled");
+        // Only the documented reasons; `expired` is the notary's alone.
+        for reason in [r#"{"reason":"expired"}"#, r#"{"reason":"because"}"#] {
+            assert_error(
+                &w.close(&d, "/release", reason.as_bytes()),
+                400,
+                "bad_reason",
+            );
+        }
+    });
+}
+
+/// The answer to releasing `a` (log size `size` before): 200, the guarantee and its release,
+/// signed, logged as the next entry. The answer's JSON.
+fn the_release_is_signed_and_logged(
+    w: &World,
+    a: &Envelope,
+    released: &(u16, Vec<u8>),
+    size: u64,
+) -> Value {
     assert_eq!(released.0, 200, "{}", String::from_utf8_lossy(&released.1));
     let v = json(&released.1);
     assert_eq!(keys(&v), ["closing", "guarantee", "guarantee_id", "state"]);
-    assert_eq!(v["guarantee_id"], gid(&a).as_str());
+    assert_eq!(v["guarantee_id"], gid(a).as_str());
     assert_eq!(v["state"], "released");
-    assert_eq!(v["guarantee"], serde_json::to_value(&a).expect("a"));
+    assert_eq!(v["guarantee"], serde_json::to_value(a).expect("a"));
     let closing = verified(&v["closing"], &w.notary);
     assert_eq!(closing.kind, "release");
     let p = &closing.payload;
@@ -489,7 +485,7 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
             "seller_id"
         ]
     );
-    assert_eq!(p["guarantee_id"], gid(&a).as_str());
+    assert_eq!(p["guarantee_id"], gid(a).as_str());
     assert_eq!(p["agreement_id"], w.deal.agreement_id.as_str());
     assert_eq!(p["seller_id"], w.deal.seller_id.as_str());
     assert_eq!(p["amount"], json!({"minor": 50_000, "currency": "EUR"}));
@@ -498,62 +494,7 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
     assert_eq!(p["log_index"], size);
     assert_in_log(&w.srv.url, &closing, "release");
     assert_eq!(w.log_size(), size + 1);
-
-    // Headroom is back: the amount that was refused is now granted.
-    assert_eq!(w.exposure(), 50_000);
-    let d = w.grant("c6-d", 50_000, "order c6 d");
-    assert_eq!(w.exposure(), TOTAL_CAP);
-
-    // Closed for good: a second release answers the same, a settle is a conflict.
-    w.unchanged("closing a closed guarantee", |w| {
-        let again = post(&w.srv.url, &path(&a, "/release"), Some(&w.deal.token), b"");
-        assert_eq!(again, released);
-        assert_error(
-            post(&w.srv.url, &path(&a, "/settle"), Some(&w.deal.token), b""),
-            409,
-            "already_released",
-        );
-    });
-    let (s, body) = get(&w.srv.url, &path(&a, ""), Some(&w.deal.token));
-    assert_eq!(s, 200);
-    assert_eq!(
-        json(&body),
-        v,
-        "GET shows the released guarantee and its release"
-    );
-
-    // Settling the other one: a signed settlement; releasing it then is a conflict.
-    let settled = post(&w.srv.url, &path(&b, "/settle"), Some(&w.deal.token), b"");
-    assert_eq!(settled.0, 200, "{}", String::from_utf8_lossy(&settled.1));
-    let sv = json(&settled.1);
-    assert_eq!(sv["state"], "settled");
-    let s_env = verified(&sv["closing"], &w.notary);
-    assert_eq!(s_env.kind, "settlement");
-    assert_eq!(s_env.payload["outcome"], "settled");
-    assert_eq!(s_env.payload["reason"], Value::Null);
-    assert_in_log(&w.srv.url, &s_env, "settlement");
-    assert_eq!(w.exposure(), 50_000);
-    w.unchanged("releasing a settled guarantee", |w| {
-        assert_error(
-            post(&w.srv.url, &path(&b, "/release"), Some(&w.deal.token), b""),
-            409,
-            "already_settled",
-        );
-        // Only the documented reasons; `expired` is the notary's alone.
-        let c = gid(&d);
-        for reason in [r#"{"reason":"expired"}"#, r#"{"reason":"because"}"#] {
-            assert_error(
-                post(
-                    &w.srv.url,
-                    &format!("/v1/guarantees/{c}/release"),
-                    Some(&w.deal.token),
-                    reason.as_bytes(),
-                ),
-                400,
-                "bad_reason",
-            );
-        }
-    });
+    v
 }
 
 #[test]
@@ -632,40 +573,40 @@ fn sellers_need_a_valid_token_and_see_only_their_own_guarantees() {
         // No token, an unknown token, another scheme: 401 on every route.
         for token in [None, Some("not-a-token"), Some("")] {
             assert_error(
-                post(&url, "/v1/guarantees", token, &body),
+                &post(&url, "/v1/guarantees", token, &body),
                 401,
                 "unauthorized",
             );
-            assert_error(get(&url, &one, token), 401, "unauthorized");
+            assert_error(&get(&url, &one, token), 401, "unauthorized");
             assert_error(
-                post(&url, &format!("{one}/settle"), token, b""),
+                &post(&url, &format!("{one}/settle"), token, b""),
                 401,
                 "unauthorized",
             );
             assert_error(
-                post(&url, &format!("{one}/release"), token, b""),
+                &post(&url, &format!("{one}/release"), token, b""),
                 401,
                 "unauthorized",
             );
-            assert_error(get(&url, &check, token), 401, "unauthorized");
+            assert_error(&get(&url, &check, token), 401, "unauthorized");
         }
         let basic = curl(&[
             "-H",
             &format!("Authorization: Basic {}", w.deal.token),
             &format!("{url}{one}"),
         ]);
-        assert_error(basic, 401, "unauthorized");
+        assert_error(&basic, 401, "unauthorized");
         // Seller B asks in seller A's name: 403.
         assert_error(
-            post(&url, "/v1/guarantees", Some(&other_token), &body),
+            &post(&url, "/v1/guarantees", Some(&other_token), &body),
             403,
             "forbidden",
         );
         // Seller B may not read or close seller A's guarantee.
-        assert_error(get(&url, &one, Some(&other_token)), 403, "forbidden");
+        assert_error(&get(&url, &one, Some(&other_token)), 403, "forbidden");
         for what in ["/settle", "/release"] {
             assert_error(
-                post(&url, &format!("{one}{what}"), Some(&other_token), b""),
+                &post(&url, &format!("{one}{what}"), Some(&other_token), b""),
                 403,
                 "forbidden",
             );
@@ -682,27 +623,70 @@ fn bad_input_gets_its_documented_error_and_changes_nothing() {
     let mut w = world();
     w.grant("seed", 10_000, "seed order");
     let good = request(&w.deal, "bad-1", 1_000, "order bad");
-    let key = w.deal.buyer_key.clone();
-    let seller = w.deal.seller_id.clone();
-    let with = |path: &[&str], value: Value| {
-        let mut v = good.clone();
-        let mut at = &mut v;
-        for p in &path[..path.len() - 1] {
-            at = &mut at[*p];
-        }
-        at[path[path.len() - 1]] = value;
-        v
-    };
+    let cases = requests_with_bad_orders(&w.deal, &good);
+    each_changes_nothing(&mut w, cases);
+    each_changes_nothing(&mut w, requests_with_bad_amounts(&good));
+    each_changes_nothing(&mut w, requests_of_a_bad_shape(&good));
+    // Unknown guarantees and routes.
+    w.unchanged("unknown guarantee", |w| {
+        let t = Some(w.deal.token.as_str());
+        assert_error(
+            &get(&w.srv.url, "/v1/guarantees/nope", t),
+            404,
+            "unknown_guarantee",
+        );
+        assert_error(
+            &post(&w.srv.url, "/v1/guarantees/nope/settle", t, b""),
+            404,
+            "unknown_guarantee",
+        );
+        assert_error(
+            &post(&w.srv.url, "/v1/guarantees/nope/release", t, b""),
+            404,
+            "unknown_guarantee",
+        );
+        assert_error(
+            &post(
+                &w.srv.url,
+                "/v1/guarantees/nope/release",
+                t,
+                b"{\"reason\":7}",
+            ),
+            400,
+            "bad_request",
+        );
+    });
+    // After all that, a good request still goes through.
+    let (s, b) = w.post(&good);
+    w.granted(s, &b, "bad-1", 1_000, "order bad");
+    assert_eq!(w.exposure(), 11_000);
+}
+
+/// A request body that breaks one rule, what it breaks, and the status and code it must get.
+type BadRequest = (&'static str, Vec<u8>, u16, &'static str);
+
+/// The `good` request with the value at `path` (inserted when missing) set to `value`.
+fn with(good: &Value, path: &[&str], value: Value) -> Vec<u8> {
+    let mut v = good.clone();
+    let at = path.iter().fold(&mut v, |at, p| &mut at[*p]);
+    *at = value;
+    json_bytes(&v)
+}
+
+/// An unknown agreement, and orders that are no buyer's order: another kind, a digest that is
+/// not lower-case hex, no signatures.
+fn requests_with_bad_orders(deal: &Deal, good: &Value) -> Vec<BadRequest> {
     // The request with a buyer-signed object of `kind` over `digest` as its order.
     let forged = |kind: &str, digest: &str| {
-        let payload = json!({"seller_id": seller, "amount": eur(1_000), "order_digest": digest});
-        let env = Envelope::sign(kind, payload, &key).expect("sign");
-        json_bytes(&with(&["order"], serde_json::to_value(env).expect("json")))
+        let payload =
+            json!({"seller_id": deal.seller_id, "amount": eur(1_000), "order_digest": digest});
+        let env = Envelope::sign(kind, payload, &deal.buyer_key).expect("sign");
+        with(good, &["order"], serde_json::to_value(env).expect("json"))
     };
-    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+    vec![
         (
             "unknown agreement",
-            json_bytes(&with(&["agreement_id"], json!("no-such-agreement"))),
+            with(good, &["agreement_id"], json!("no-such-agreement")),
             404,
             "unknown_agreement",
         ),
@@ -726,100 +710,78 @@ fn bad_input_gets_its_documented_error_and_changes_nothing() {
         ),
         (
             "order without signatures",
-            json_bytes(&with(&["order", "signatures"], json!([]))),
+            with(good, &["order", "signatures"], json!([])),
             400,
             "malformed_order",
         ),
-        (
-            "amount negative",
-            json_bytes(&with(&["amount", "minor"], json!(-1_000))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount zero",
-            json_bytes(&with(&["amount", "minor"], json!(0))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount 1e30",
-            replace(
-                &good,
-                "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
-                "\"currency\":\"EUR\",\"minor\":1e30},\"order\"",
-            ),
-            400,
-            "bad_amount",
-        ),
+    ]
+}
+
+/// Amounts that are no positive whole number of minor units up to 10^15, in the request or in
+/// the order.
+fn requests_with_bad_amounts(good: &Value) -> Vec<BadRequest> {
+    let minor = |value: Value| with(good, &["amount", "minor"], value);
+    // Numbers serde_json cannot hold, written into the text.
+    let minor_text = |text: &str| {
+        replace(
+            good,
+            "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
+            &format!("\"currency\":\"EUR\",\"minor\":{text}}},\"order\""),
+        )
+    };
+    vec![
+        ("amount negative", minor(json!(-1_000)), 400, "bad_amount"),
+        ("amount zero", minor(json!(0)), 400, "bad_amount"),
+        ("amount 1e30", minor_text("1e30"), 400, "bad_amount"),
         (
             "amount 99999999999999999999",
-            replace(
-                &good,
-                "\"currency\":\"EUR\",\"minor\":1000},\"order\"",
-                "\"currency\":\"EUR\",\"minor\":99999999999999999999},\"order\"",
-            ),
+            minor_text("99999999999999999999"),
             400,
             "bad_amount",
         ),
-        (
-            "amount a string",
-            json_bytes(&with(&["amount", "minor"], json!("1000"))),
-            400,
-            "bad_amount",
-        ),
-        (
-            "amount a fraction",
-            json_bytes(&with(&["amount", "minor"], json!(10.5))),
-            400,
-            "bad_amount",
-        ),
+        ("amount a string", minor(json!("1000")), 400, "bad_amount"),
+        ("amount a fraction", minor(json!(10.5)), 400, "bad_amount"),
         (
             "amount above 10^15",
-            json_bytes(&with(&["amount", "minor"], json!(1_000_000_000_000_001i64))),
+            minor(json!(1_000_000_000_000_001i64)),
             400,
             "bad_amount",
         ),
         (
             "order amount zero",
-            json_bytes(&with(&["order", "payload", "amount", "minor"], json!(0))),
+            with(good, &["order", "payload", "amount", "minor"], json!(0)),
             400,
             "bad_amount",
         ),
+    ]
+}
+
+/// A lower-case currency, no amount, bad request ids, bodies that are no JSON object or too big.
+fn requests_of_a_bad_shape(good: &Value) -> Vec<BadRequest> {
+    let request_id = |value: &str| with(good, &["request_id"], json!(value));
+    let mut no_amount = good.clone();
+    no_amount.as_object_mut().expect("obj").remove("amount");
+    vec![
         (
             "currency in lower case",
-            json_bytes(&with(&["amount", "currency"], json!("eur"))),
+            with(good, &["amount", "currency"], json!("eur")),
             400,
             "bad_request",
         ),
-        (
-            "no amount",
-            json_bytes(&{
-                let mut v = good.clone();
-                v.as_object_mut().expect("obj").remove("amount");
-                v
-            }),
-            400,
-            "bad_request",
-        ),
+        ("no amount", json_bytes(&no_amount), 400, "bad_request"),
         (
             "request_id with spaces",
-            json_bytes(&with(&["request_id"], json!("my request 1"))),
+            request_id("my request 1"),
             400,
             "bad_request_id",
         ),
         (
             "request_id of 200 chars",
-            json_bytes(&with(&["request_id"], json!("r".repeat(200)))),
+            request_id(&"r".repeat(200)),
             400,
             "bad_request_id",
         ),
-        (
-            "request_id empty",
-            json_bytes(&with(&["request_id"], json!(""))),
-            400,
-            "bad_request_id",
-        ),
+        ("request_id empty", request_id(""), 400, "bad_request_id"),
         (
             "not JSON",
             b"request_id=1&amount=100".to_vec(),
@@ -833,46 +795,12 @@ fn bad_input_gets_its_documented_error_and_changes_nothing() {
             "bad_request",
         ),
         ("empty body", Vec::new(), 400, "bad_request"),
-        ("body above 64 KiB", big_body(&good), 413, "body_too_large"),
-    ];
-    each_changes_nothing(&mut w, cases);
-    // Unknown guarantees and routes.
-    w.unchanged("unknown guarantee", |w| {
-        let t = Some(w.deal.token.as_str());
-        assert_error(
-            get(&w.srv.url, "/v1/guarantees/nope", t),
-            404,
-            "unknown_guarantee",
-        );
-        assert_error(
-            post(&w.srv.url, "/v1/guarantees/nope/settle", t, b""),
-            404,
-            "unknown_guarantee",
-        );
-        assert_error(
-            post(&w.srv.url, "/v1/guarantees/nope/release", t, b""),
-            404,
-            "unknown_guarantee",
-        );
-        assert_error(
-            post(
-                &w.srv.url,
-                "/v1/guarantees/nope/release",
-                t,
-                b"{\"reason\":7}",
-            ),
-            400,
-            "bad_request",
-        );
-    });
-    // After all that, a good request still goes through.
-    let (s, b) = w.post(&good);
-    w.granted(s, &b, "bad-1", 1_000, "order bad");
-    assert_eq!(w.exposure(), 11_000);
+        ("body above 64 KiB", big_body(good), 413, "body_too_large"),
+    ]
 }
 
 /// Posts each (what, body) and expects its status and error code, with no state change.
-fn each_changes_nothing(w: &mut World, cases: Vec<(&str, Vec<u8>, u16, &str)>) {
+fn each_changes_nothing(w: &mut World, cases: Vec<BadRequest>) {
     for (what, body, status, code) in cases {
         w.unchanged(what, |w| {
             let got = w.post_raw(&body);
@@ -885,7 +813,7 @@ fn each_changes_nothing(w: &mut World, cases: Vec<(&str, Vec<u8>, u16, &str)>) {
                 (status, code),
                 "{what}: {text}"
             );
-            assert_error(got, status, code);
+            assert_error(&got, status, code);
         });
     }
 }
@@ -957,17 +885,26 @@ fn big_body(good: &Value) -> Vec<u8> {
     json_bytes(&v)
 }
 
-#[test]
-fn orders_that_do_not_cover_the_request_get_signed_refusals() {
-    let mut w = world();
-    let d = &w.deal;
+/// An order that does not cover its request: what is wrong, the request id, the request's amount,
+/// the order, the document it is over, and the reason of the signed refusal.
+type Uncovered = (
+    &'static str,
+    &'static str,
+    Money,
+    Envelope,
+    &'static str,
+    &'static str,
+);
+
+fn orders_that_do_not_cover(d: &Deal) -> Vec<Uncovered> {
     let usd = Money {
         minor: 1_000,
         currency: Currency::parse("USD").expect("USD"),
     };
     let stranger = SigningKey::generate(&mut rand::rngs::OsRng);
-    // (what, request id, request amount, order, doc, reason)
-    let cases: Vec<(&str, &str, Money, Envelope, &str, &str)> = vec![
+    let mut tampered = signed_order(&d.buyer_key, &d.seller_id, eur(1_000), b"order t");
+    tampered.payload["amount"]["minor"] = json!(2_000);
+    vec![
         (
             "USD on an EUR agreement",
             "r-usd",
@@ -1004,16 +941,17 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
             "order tampered with after signing",
             "r-tampered",
             eur(2_000),
-            {
-                let mut o = signed_order(&d.buyer_key, &d.seller_id, eur(1_000), b"order t");
-                o.payload["amount"]["minor"] = json!(2_000);
-                o
-            },
+            tampered,
             "order t",
             "bad_order_signature",
         ),
-    ];
-    for (what, rid, amount, order, doc, reason) in cases {
+    ]
+}
+
+#[test]
+fn orders_that_do_not_cover_the_request_get_signed_refusals() {
+    let mut w = world();
+    for (what, rid, amount, order, doc, reason) in orders_that_do_not_cover(&w.deal) {
         let body = request_with(&w.deal, rid, amount, &order);
         w.one_refusal(what, |w| {
             let (s, b) = w.post(&body);
@@ -1030,12 +968,9 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
     );
     assert_eq!(a["status"], "suspended", "{a}");
     w.one_refusal("suspended agreement", |w| {
-        let (s, b) = w.ask("r-suspended", 1_000, "order suspended");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "r-suspended",
-            eur(1_000),
+            1_000,
             "order suspended",
             "agreement_inactive",
         );
@@ -1048,12 +983,9 @@ fn orders_that_do_not_cover_the_request_get_signed_refusals() {
     assert_eq!(w.exposure(), 1_000);
     // The same order again under a new request id: duplicate_transaction.
     w.one_refusal("duplicate order", |w| {
-        let (s, b) = w.ask("r-resumed-2", 1_000, "order resumed");
-        w.refused(
-            s,
-            &b,
+        w.refuse(
             "r-resumed-2",
-            eur(1_000),
+            1_000,
             "order resumed",
             "duplicate_transaction",
         );
@@ -1065,24 +997,14 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
     let mut w = world();
     w.grant("chk-a", 50_000, "order chk a");
     w.grant("chk-b", 40_000, "order chk b");
-    let aid = w.deal.agreement_id.clone();
-    let url = w.srv.url.clone();
-    let token = w.deal.token.clone();
-    let check = |q: &str| {
-        get(
-            &url,
-            &format!("/v1/agreements/{aid}/check?{q}"),
-            Some(&token),
-        )
-    };
-    w.unchanged("checks", |_| {
+    w.unchanged("checks", |w| {
         let answer = |q: &str, minor: i64, currency: &str, reason: Value| {
-            let (s, b) = check(q);
+            let (s, b) = w.check(q);
             assert_eq!(s, 200, "{q}: {}", String::from_utf8_lossy(&b));
             assert_eq!(
                 json(&b),
                 json!({
-                    "agreement_id": aid,
+                    "agreement_id": w.deal.agreement_id,
                     "amount": {"minor": minor, "currency": currency},
                     "covered": reason.is_null(),
                     "reason": reason,
@@ -1119,12 +1041,13 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
             "amount=99999999999999999999",
             "amount=",
         ] {
-            assert_error(check(q), 400, "bad_amount");
+            assert_error(&w.check(q), 400, "bad_amount");
         }
-        assert_error(check(""), 400, "bad_request");
-        assert_error(check("amount=100&currency=eur"), 400, "bad_request");
+        assert_error(&w.check(""), 400, "bad_request");
+        assert_error(&w.check("amount=100&currency=eur"), 400, "bad_request");
+        let token = Some(w.deal.token.as_str());
         assert_error(
-            get(&url, "/v1/agreements/nope/check?amount=100", Some(&token)),
+            &get(&w.srv.url, "/v1/agreements/nope/check?amount=100", token),
             404,
             "unknown_agreement",
         );

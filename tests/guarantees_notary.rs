@@ -2,54 +2,21 @@
 //! controlled clock; plus expiry, settle/release rules and restart. The HTTP side is in
 //! tests/guarantees_http.rs.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
-use notar::model::money::{Currency, Money};
-use notar::notary::datadir::DataDir;
-use notar::notary::fixture::{make_deal, request, Deal};
-use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError, SequencerThread};
+use notar::notary::fixture::{eur, make_deal, request, ClockedDataDir, Deal};
+use notar::notary::{Caller, Closing, GuaranteeState, Notary, NotaryError};
 
-struct World {
-    _tmp: tempfile::TempDir,
-    dir: DataDir,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
+/// A notary's data dir in a temp dir, its clock at 2026-03-01T10:00:00Z.
+type World = ClockedDataDir<tempfile::TempDir>;
 
-impl World {
-    async fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = DataDir::new(tmp.path().join("data"));
-        Notary::init(&dir, "t").await.expect("init");
-        let t0 = Utc
-            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
-            .single()
-            .expect("t0");
-        World {
-            _tmp: tmp,
-            dir,
-            clock: Arc::new(Mutex::new(t0)),
-        }
-    }
-
-    fn open(&self) -> (Notary, SequencerThread) {
-        let c = self.clock.clone();
-        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
-            .expect("open")
-    }
-
-    fn advance(&self, d: Duration) {
-        *self.clock.lock().expect("clock") += d;
-    }
-}
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
-    }
+async fn world() -> World {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    World::init(tmp, "t", t0).await.expect("init")
 }
 
 async fn deal(n: &Notary) -> Deal {
@@ -88,19 +55,33 @@ async fn ask(
     .expect("answer")
 }
 
-fn exposure(n: &Notary, d: &Deal) -> i64 {
+/// The agreement `id` as the notary lists it.
+fn agreement(n: &Notary, id: &str) -> notar::notary::AgreementView {
     n.agreements()
         .into_iter()
-        .find(|v| v.agreement.id == d.agreement_id)
+        .find(|v| v.agreement.id == id)
         .expect("agreement")
-        .exposure
-        .minor
+}
+
+fn exposure(n: &Notary, d: &Deal) -> i64 {
+    agreement(n, &d.agreement_id).exposure.minor
+}
+
+/// `seller_id` settles or releases the guarantee `gid`, no reason, no operator.
+async fn close(
+    n: &Notary,
+    gid: &str,
+    seller_id: &str,
+    how: Closing,
+) -> Result<notar::notary::GuaranteeView, NotaryError> {
+    n.close_guarantee(gid, Caller::Seller(seller_id.into()), how, None, None)
+        .await
 }
 
 #[tokio::test]
 async fn c1_to_c6() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
 
     // C1: within both caps.
@@ -108,6 +89,25 @@ async fn c1_to_c6() {
     assert!(a.granted(), "{}", a.body);
     assert_eq!(exposure(&n, &d), 30_000);
     let g = a.envelope().expect("guarantee");
+    c1_the_guarantee_carries_every_field(&n, &g);
+
+    // C2: above per_tx_cap.
+    let a = ask(&n, &d, "r2", 50_001, "order 2").await;
+    assert_eq!(a.reason().as_deref(), Some("per_transaction_cap_exceeded"));
+    assert!(!a.body.contains("headroom"));
+
+    // C3: above the remaining headroom (700.00 left; ask 500.00 twice).
+    assert!(ask(&n, &d, "r3", 50_000, "order 3").await.granted());
+    let a = ask(&n, &d, "r4", 30_000, "order 4").await;
+    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
+    assert_eq!(exposure(&n, &d), 80_000);
+
+    c5_a_repeated_request_is_answered_the_same(&n, &d, &g).await;
+    let gid = g.payload["guarantee_id"].as_str().expect("id");
+    c6_release_restores_headroom_once(&n, &d, gid).await;
+}
+
+fn c1_the_guarantee_carries_every_field(n: &Notary, g: &notar::crypto::envelope::Envelope) {
     assert_eq!(g.kind, "guarantee");
     let vk = n.identity().public_key.clone();
     assert!(!vk.is_empty());
@@ -133,39 +133,30 @@ async fn c1_to_c6() {
         );
     }
     assert_eq!(g.payload["key_status"], "not_revoked");
+}
 
-    // C2: above per_tx_cap.
-    let a = ask(&n, &d, "r2", 50_001, "order 2").await;
-    assert_eq!(a.reason().as_deref(), Some("per_transaction_cap_exceeded"));
-    assert!(!a.body.contains("headroom"));
-
-    // C3: above the remaining headroom (700.00 left; ask 500.00 twice).
-    assert!(ask(&n, &d, "r3", 50_000, "order 3").await.granted());
-    let a = ask(&n, &d, "r4", 30_000, "order 4").await;
-    assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
-    assert_eq!(exposure(&n, &d), 80_000);
-
-    // C5: the same request id again: byte for byte, exposure unchanged.
-    let again = ask(&n, &d, "r1", 30_000, "order 1").await;
-    let first_bytes = ask(&n, &d, "r1", 30_000, "order 1").await;
+/// C5: the same request id again (r1, which got `g`): byte for byte, exposure unchanged.
+async fn c5_a_repeated_request_is_answered_the_same(
+    n: &Notary,
+    d: &Deal,
+    g: &notar::crypto::envelope::Envelope,
+) {
+    let again = ask(n, d, "r1", 30_000, "order 1").await;
+    let first_bytes = ask(n, d, "r1", 30_000, "order 1").await;
     assert_eq!(again, first_bytes);
     let g1 = again.envelope().expect("g");
-    assert_eq!(g1, g);
-    assert_eq!(exposure(&n, &d), 80_000);
+    assert_eq!(&g1, g);
+    assert_eq!(exposure(n, d), 80_000);
     // The same id with other content is refused, not answered.
-    let reuse = n
-        .request_guarantee(
-            request(
-                "r1",
-                &d.agreement_id,
-                &d.seller_id,
-                &d.buyer_key,
-                eur(100),
-                b"other",
-            ),
-            &d.seller_id,
-        )
-        .await;
+    let other = request(
+        "r1",
+        &d.agreement_id,
+        &d.seller_id,
+        &d.buyer_key,
+        eur(100),
+        b"other",
+    );
+    let reuse = n.request_guarantee(other, &d.seller_id).await;
     assert!(matches!(
         reuse,
         Err(NotaryError::Conflict {
@@ -174,45 +165,24 @@ async fn c1_to_c6() {
         })
     ));
     // The same order under a new request id: duplicate_transaction (after the cap checks).
-    let dup = ask(&n, &d, "r1-bis", 10_000, "order 3").await;
+    let dup = ask(n, d, "r1-bis", 10_000, "order 3").await;
     assert!(!dup.granted());
+}
 
-    // C6: release restores headroom; a guarantee for that amount now succeeds.
-    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
-    let v = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Release,
-            None,
-            None,
-        )
+/// C6: release restores headroom; a guarantee for that amount now succeeds.
+async fn c6_release_restores_headroom_once(n: &Notary, d: &Deal, gid: &str) {
+    let v = close(n, gid, &d.seller_id, Closing::Release)
         .await
         .expect("release");
     assert_eq!(v.state, GuaranteeState::Released);
-    assert_eq!(exposure(&n, &d), 50_000);
-    assert!(ask(&n, &d, "r5", 30_000, "order 5").await.granted());
+    assert_eq!(exposure(n, d), 50_000);
+    assert!(ask(n, d, "r5", 30_000, "order 5").await.granted());
     // Releasing again returns the same signed release; settling it is a conflict.
-    let v2 = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Release,
-            None,
-            None,
-        )
+    let v2 = close(n, gid, &d.seller_id, Closing::Release)
         .await
         .expect("again");
     assert_eq!(v2.closing, v.closing);
-    let s = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Settle,
-            None,
-            None,
-        )
-        .await;
+    let s = close(n, gid, &d.seller_id, Closing::Settle).await;
     assert!(matches!(
         s,
         Err(NotaryError::Conflict {
@@ -221,22 +191,14 @@ async fn c1_to_c6() {
         })
     ));
     // Another seller may not touch it.
-    let other = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller("someone".into()),
-            Closing::Settle,
-            None,
-            None,
-        )
-        .await;
+    let other = close(n, gid, "someone", Closing::Settle).await;
     assert!(matches!(other, Err(NotaryError::Forbidden(_))));
 }
 
 #[tokio::test]
 async fn c4_revoked_key_is_refused_from_its_registration_time_on() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     assert!(ask(&n, &d, "before", 10_000, "a").await.granted());
     let kid = notar::crypto::keys::key_id(&d.buyer_key.verifying_key());
@@ -250,8 +212,8 @@ async fn c4_revoked_key_is_refused_from_its_registration_time_on() {
 
 #[tokio::test]
 async fn c7_64_concurrent_requests_grant_exactly_ten() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     // total_cap 1000.00, per_tx_cap 500.00; 64 x 100.00.
     let d = Arc::new(deal(&n).await);
     let mut tasks = Vec::new();
@@ -278,8 +240,8 @@ async fn c7_64_concurrent_requests_grant_exactly_ten() {
 
 #[tokio::test]
 async fn expired_guarantees_are_released_and_logged_and_state_survives_restart() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     let a = ask(&n, &d, "x1", 20_000, "x1").await;
     let gid = a.envelope().expect("g").payload["guarantee_id"]
@@ -302,7 +264,7 @@ async fn expired_guarantees_are_released_and_logged_and_state_survives_restart()
     );
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(exposure(&n, &d), 0);
     assert_eq!(
         n.guarantee(&gid, &Caller::Notary).expect("view").state,
@@ -312,8 +274,8 @@ async fn expired_guarantees_are_released_and_logged_and_state_survives_restart()
 
 #[tokio::test]
 async fn outstanding_exposure_is_rebuilt_after_restart() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     for i in 0..5 {
         assert!(ask(&n, &d, &format!("k{i}"), 15_000, &format!("k{i}"))
@@ -322,7 +284,7 @@ async fn outstanding_exposure_is_rebuilt_after_restart() {
     }
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(exposure(&n, &d), 75_000);
     let a = ask(&n, &d, "k9", 30_000, "k9").await;
     assert_eq!(a.reason().as_deref(), Some("total_cap_exceeded"));
@@ -337,8 +299,8 @@ async fn outstanding_exposure_is_rebuilt_after_restart() {
 #[tokio::test]
 #[ignore = "documentation helper"]
 async fn print_examples() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     let order = notar::notary::fixture::signed_order(
         &d.buyer_key,
@@ -358,14 +320,7 @@ async fn print_examples() {
         .as_str()
         .expect("id")
         .to_string();
-    let v = n
-        .close_guarantee(
-            &gid,
-            Caller::Seller(d.seller_id.clone()),
-            Closing::Settle,
-            None,
-            None,
-        )
+    let v = close(&n, &gid, &d.seller_id, Closing::Settle)
         .await
         .expect("settle");
     println!(
@@ -382,8 +337,8 @@ async fn print_examples() {
 
 #[tokio::test]
 async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let d = deal(&n).await;
     let v1 = n.agreements()[0].agreement.policy.clone();
     assert_eq!(v1.version, 1);
@@ -398,13 +353,9 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
         .replace("total_cap = 100000", "total_cap = 200000");
     assert_ne!(v2_text, text, "the shipped file has the expected lines");
     std::fs::write(&path, &v2_text).expect("write v2");
-    let (n, t) = w.open();
+    let (n, t) = w.open().expect("open");
     // The old agreement still applies version 1 (kept in the store, not in the directory).
-    let old = n
-        .agreements()
-        .into_iter()
-        .find(|v| v.agreement.id == d.agreement_id)
-        .expect("old agreement");
+    let old = agreement(&n, &d.agreement_id);
     assert_eq!(old.agreement.policy, v1);
     let a = ask(&n, &d, "p1", 100, "p1").await;
     let g = a.envelope().expect("guarantee");
@@ -421,11 +372,7 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
     )
     .await
     .expect("deal 2");
-    let new = n
-        .agreements()
-        .into_iter()
-        .find(|v| v.agreement.id == d2.agreement_id)
-        .expect("new agreement");
+    let new = agreement(&n, &d2.agreement_id);
     assert_eq!(new.agreement.policy.version, 2);
     assert_eq!(new.agreement.total_cap_minor, 200_000);
     assert_eq!(n.policies().len(), 3, "business v1, consumer v1 and v2");
@@ -438,27 +385,21 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
         v2_text.replace("total_cap = 200000", "total_cap = 300000"),
     )
     .expect("write");
-    let c = w.clock.clone();
-    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
-        .err()
-        .expect("must refuse");
+    let err = w.open().err().expect("must refuse");
     assert_eq!(err.code().to_string(), "setup", "{err}");
     assert!(err.to_string().contains("changed"), "{err}");
 
     // A malformed file: refused with file, line and reason.
     std::fs::write(&path, "id = \"semper-consumer\"\nversion = \"two\"\n").expect("write");
-    let c = w.clock.clone();
-    let err = Notary::open_with_clock(&w.dir, Arc::new(move || *c.lock().expect("clock")))
-        .err()
-        .expect("must refuse");
+    let err = w.open().err().expect("must refuse");
     let msg = err.to_string();
     assert!(msg.contains("semper-consumer.toml:2:"), "{msg}");
 }
 
 #[tokio::test]
 async fn a_party_with_a_key_the_notary_refuses_is_not_registered() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let d = deal(&n).await;
     let before = n.parties().len();
     let log_before = n.log_size();

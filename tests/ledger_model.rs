@@ -3,18 +3,16 @@
 //! the ledger written from docs/design.md §6.3 alone. Every answer and the exposure after every step
 //! must agree. A failing case prints its operations; proptest replays the seed.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
-use notar::model::money::{Currency, Money};
 use notar::model::registry::Role;
-use notar::notary::datadir::DataDir;
-use notar::notary::fixture::request;
-use notar::notary::{Caller, Closing, KeyInput, NewAgreement, Notary, NotaryError};
+use notar::notary::fixture::{eur, request, ClockedDataDir};
+use notar::notary::{
+    Caller, Closing, KeyInput, NewAgreement, Notary, NotaryError, SequencerThread,
+};
 use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
 
 const TOTAL_CAP: i64 = 100_000;
 const PER_TX_CAP: i64 = 50_000;
@@ -154,193 +152,241 @@ impl Model {
     }
 }
 
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
+/// The real notary with one buyer (two keys), one seller and their agreement, and what a run has
+/// seen of it: the guarantee ids in grant order and each request's first answer.
+struct Sim {
+    w: ClockedDataDir<tempfile::TempDir>,
+    n: Notary,
+    _seq: SequencerThread,
+    keys: [SigningKey; 2],
+    key_ids: Vec<String>,
+    sid: String,
+    agreement_id: String,
+    gids: Vec<String>,
+    first_bodies: HashMap<u8, String>,
+}
+
+impl Sim {
+    async fn start() -> Sim {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+            .single()
+            .expect("t0");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let w = ClockedDataDir::init(tmp, "sim", t0).await.expect("init");
+        let (n, _seq) = w.open().expect("open");
+        let keys = [
+            SigningKey::from_bytes(&[1; 32]),
+            SigningKey::from_bytes(&[2; 32]),
+        ];
+        let buyer = n
+            .register_party("bob", Role::Buyer, None)
+            .await
+            .expect("buyer");
+        let mut key_ids = Vec::new();
+        for k in &keys {
+            let r = n
+                .add_key(
+                    &buyer.party.id,
+                    KeyInput::Raw(k.verifying_key().to_bytes()),
+                    None,
+                )
+                .await
+                .expect("key");
+            key_ids.push(r.key_id);
+        }
+        let seller = n
+            .register_party("sally", Role::Seller, None)
+            .await
+            .expect("seller");
+        let ag = n
+            .create_agreement(
+                NewAgreement {
+                    buyer_id: buyer.party.id.clone(),
+                    policy_id: "semper-consumer".into(),
+                    total_cap_minor: Some(TOTAL_CAP),
+                    per_tx_cap_minor: Some(PER_TX_CAP),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("agreement");
+        Sim {
+            w,
+            n,
+            _seq,
+            keys,
+            key_ids,
+            sid: seller.party.id,
+            agreement_id: ag.id,
+            gids: Vec::new(),
+            first_bodies: HashMap::new(),
+        }
+    }
+
+    /// A guarantee request: the notary's answer must be the model's, and a replay the very same
+    /// bytes as the first answer.
+    async fn guarantee(
+        &mut self,
+        model: &mut Model,
+        step: usize,
+        op: &Op,
+    ) -> Result<(), TestCaseError> {
+        let Op::Guarantee {
+            rid,
+            key,
+            amount,
+            doc,
+        } = *op
+        else {
+            unreachable!("only guarantee steps come here")
+        };
+        let expect = model.guarantee(rid, key, amount, doc);
+        let req = request(
+            &format!("r{rid}"),
+            &self.agreement_id,
+            &self.sid,
+            &self.keys[key as usize],
+            eur(amount),
+            &[doc],
+        );
+        let got = self.n.request_guarantee(req, &self.sid).await;
+        match (&expect, got) {
+            (Expect::Conflict(code), Err(NotaryError::Conflict { code: c, .. })) => {
+                prop_assert_eq!(*code, c.to_string(), "step {}", step);
+            }
+            (Expect::Granted, Ok(a)) => {
+                prop_assert!(a.granted(), "step {}: expected grant, got {}", step, a.body);
+                match self.first_bodies.get(&rid) {
+                    Some(b) => prop_assert_eq!(b, &a.body, "step {}", step),
+                    None => {
+                        let env = a.envelope().expect("guarantee");
+                        let gid = env.payload["guarantee_id"].as_str().expect("id");
+                        self.gids.push(gid.to_string());
+                        self.first_bodies.insert(rid, a.body.clone());
+                    }
+                }
+            }
+            (Expect::Refused(code), Ok(a)) => {
+                let reason = a.reason();
+                prop_assert_eq!(reason.as_deref(), Some(*code), "step {}: {}", step, a.body);
+                let b = self
+                    .first_bodies
+                    .entry(rid)
+                    .or_insert_with(|| a.body.clone());
+                prop_assert_eq!(&*b, &a.body, "step {}", step);
+            }
+            (e, g) => {
+                return Err(TestCaseError::fail(format!(
+                    "step {step}: expected {e:?}, got {:?}",
+                    g.map(|a| a.body)
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles or releases the `i`-th granted guarantee (modulo how many there are).
+    async fn close(
+        &mut self,
+        model: &mut Model,
+        step: usize,
+        i: u8,
+        how: Closing,
+    ) -> Result<(), TestCaseError> {
+        let idx = i as usize % self.gids.len();
+        let expect = model.close(idx, how);
+        let seller = Caller::Seller(self.sid.clone());
+        let got = self
+            .n
+            .close_guarantee(&self.gids[idx], seller, how, None, None)
+            .await;
+        match (expect, got) {
+            (Ok(s), Ok(v)) => prop_assert_eq!(
+                format!("{s:?}").to_lowercase(),
+                v.state.as_str(),
+                "step {}",
+                step
+            ),
+            (Err(code), Err(NotaryError::Conflict { code: c, .. })) => {
+                prop_assert_eq!(code, c.to_string(), "step {}", step)
+            }
+            (e, g) => {
+                return Err(TestCaseError::fail(format!(
+                    "step {step}: expected {e:?}, got {:?}",
+                    g.map(|v| v.state)
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Revokes key `k`; a second revocation is a conflict.
+    async fn revoke(&mut self, model: &mut Model, step: usize, k: u8) -> Result<(), TestCaseError> {
+        let already = !model.revoked.insert(k);
+        let got = self
+            .n
+            .revoke_key(&self.key_ids[k as usize], "simulated loss", None)
+            .await;
+        if already {
+            prop_assert!(
+                matches!(
+                    got,
+                    Err(NotaryError::Conflict {
+                        code: ErrorCode::AlreadyRevoked,
+                        ..
+                    })
+                ),
+                "step {}",
+                step
+            );
+        } else {
+            prop_assert!(got.is_ok(), "step {}: {:?}", step, got.err());
+        }
+        Ok(())
+    }
+
+    /// `days` pass; the sweep releases what the model says is due.
+    async fn expire(
+        &mut self,
+        model: &mut Model,
+        step: usize,
+        days: i64,
+    ) -> Result<(), TestCaseError> {
+        model.now_days += days;
+        self.w.advance(Duration::days(days));
+        let expected = model.expire();
+        let got = self.n.release_expired().await.expect("sweep");
+        prop_assert_eq!(expected, got, "step {}", step);
+        Ok(())
+    }
+
+    fn exposure(&self) -> i64 {
+        self.n
+            .agreements()
+            .into_iter()
+            .find(|v| v.agreement.id == self.agreement_id)
+            .expect("agreement")
+            .exposure
+            .minor
     }
 }
 
 async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = DataDir::new(tmp.path().join("data"));
-    Notary::init(&dir, "sim").await.expect("init");
-    let t0: DateTime<Utc> = Utc
-        .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
-        .single()
-        .expect("t0");
-    let clock = Arc::new(Mutex::new(t0));
-    let c = clock.clone();
-    let (n, _seq) =
-        Notary::open_with_clock(&dir, Arc::new(move || *c.lock().expect("clock"))).expect("open");
-    let keys = [
-        SigningKey::from_bytes(&[1; 32]),
-        SigningKey::from_bytes(&[2; 32]),
-    ];
-    let buyer = n
-        .register_party("bob", Role::Buyer, None)
-        .await
-        .expect("buyer");
-    let mut key_ids = Vec::new();
-    for k in &keys {
-        let r = n
-            .add_key(
-                &buyer.party.id,
-                KeyInput::Raw(k.verifying_key().to_bytes()),
-                None,
-            )
-            .await
-            .expect("key");
-        key_ids.push(r.key_id);
-    }
-    let seller = n
-        .register_party("sally", Role::Seller, None)
-        .await
-        .expect("seller");
-    let sid = seller.party.id.clone();
-    let ag = n
-        .create_agreement(
-            NewAgreement {
-                buyer_id: buyer.party.id.clone(),
-                policy_id: "semper-consumer".into(),
-                total_cap_minor: Some(TOTAL_CAP),
-                per_tx_cap_minor: Some(PER_TX_CAP),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .expect("agreement");
+    let mut sim = Sim::start().await;
     let mut model = Model::default();
-    let mut gids: Vec<String> = Vec::new();
-    let mut first_bodies: HashMap<u8, String> = HashMap::new();
     for (step, o) in ops.iter().enumerate() {
         match *o {
-            Op::Guarantee {
-                rid,
-                key,
-                amount,
-                doc,
-            } => {
-                let expect = model.guarantee(rid, key, amount, doc);
-                let req = request(
-                    &format!("r{rid}"),
-                    &ag.id,
-                    &sid,
-                    &keys[key as usize],
-                    eur(amount),
-                    &[doc],
-                );
-                let got = n.request_guarantee(req, &sid).await;
-                match (&expect, got) {
-                    (Expect::Conflict(code), Err(NotaryError::Conflict { code: c, .. })) => {
-                        prop_assert_eq!(*code, c.to_string(), "step {}", step);
-                    }
-                    (Expect::Granted, Ok(a)) => {
-                        prop_assert!(a.granted(), "step {}: expected grant, got {}", step, a.body);
-                        // A replay must be the very same bytes as the first answer.
-                        match first_bodies.get(&rid) {
-                            Some(b) => prop_assert_eq!(b, &a.body, "step {}", step),
-                            None => {
-                                let env = a.envelope().expect("guarantee");
-                                gids.push(
-                                    env.payload["guarantee_id"]
-                                        .as_str()
-                                        .expect("id")
-                                        .to_string(),
-                                );
-                                first_bodies.insert(rid, a.body.clone());
-                            }
-                        }
-                    }
-                    (Expect::Refused(code), Ok(a)) => {
-                        let reason = a.reason();
-                        prop_assert_eq!(
-                            reason.as_deref(),
-                            Some(*code),
-                            "step {}: {}",
-                            step,
-                            a.body
-                        );
-                        let b = first_bodies.entry(rid).or_insert_with(|| a.body.clone());
-                        prop_assert_eq!(&*b, &a.body, "step {}", step);
-                    }
-                    (e, g) => {
-                        return Err(TestCaseError::fail(format!(
-                            "step {step}: expected {e:?}, got {:?}",
-                            g.map(|a| a.body)
-                        )))
-                    }
-                }
-            }
-            Op::Settle(i) | Op::Release(i) => {
-                if gids.is_empty() {
-                    continue;
-                }
-                let idx = i as usize % gids.len();
-                let how = if matches!(o, Op::Settle(_)) {
-                    Closing::Settle
-                } else {
-                    Closing::Release
-                };
-                let expect = model.close(idx, how);
-                let got = n
-                    .close_guarantee(&gids[idx], Caller::Seller(sid.clone()), how, None, None)
-                    .await;
-                match (expect, got) {
-                    (Ok(s), Ok(v)) => prop_assert_eq!(
-                        format!("{s:?}").to_lowercase(),
-                        v.state.as_str(),
-                        "step {}",
-                        step
-                    ),
-                    (Err(code), Err(NotaryError::Conflict { code: c, .. })) => {
-                        prop_assert_eq!(code, c.to_string(), "step {}", step)
-                    }
-                    (e, g) => {
-                        return Err(TestCaseError::fail(format!(
-                            "step {step}: expected {e:?}, got {:?}",
-                            g.map(|v| v.state)
-                        )))
-                    }
-                }
-            }
-            Op::Revoke(k) => {
-                let already = !model.revoked.insert(k);
-                let got = n
-                    .revoke_key(&key_ids[k as usize], "simulated loss", None)
-                    .await;
-                if already {
-                    prop_assert!(
-                        matches!(
-                            got,
-                            Err(NotaryError::Conflict {
-                                code: ErrorCode::AlreadyRevoked,
-                                ..
-                            })
-                        ),
-                        "step {}",
-                        step
-                    );
-                } else {
-                    prop_assert!(got.is_ok(), "step {}: {:?}", step, got.err());
-                }
-            }
-            Op::Expire { days } => {
-                model.now_days += days;
-                *clock.lock().expect("clock") += Duration::days(days);
-                let expected = model.expire();
-                let got = n.release_expired().await.expect("sweep");
-                prop_assert_eq!(expected, got, "step {}", step);
-            }
+            Op::Guarantee { .. } => sim.guarantee(&mut model, step, o).await?,
+            // Nothing granted yet: nothing to close, and nothing to compare.
+            Op::Settle(_) | Op::Release(_) if sim.gids.is_empty() => continue,
+            Op::Settle(i) => sim.close(&mut model, step, i, Closing::Settle).await?,
+            Op::Release(i) => sim.close(&mut model, step, i, Closing::Release).await?,
+            Op::Revoke(k) => sim.revoke(&mut model, step, k).await?,
+            Op::Expire { days } => sim.expire(&mut model, step, days).await?,
         }
-        let exposure = n
-            .agreements()
-            .into_iter()
-            .find(|v| v.agreement.id == ag.id)
-            .expect("agreement")
-            .exposure
-            .minor;
+        let exposure = sim.exposure();
         prop_assert_eq!(exposure, model.exposure(), "exposure after step {}", step);
         prop_assert!(exposure <= TOTAL_CAP);
     }

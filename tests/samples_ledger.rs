@@ -11,7 +11,7 @@ use notar::model::complaint::ComplaintStatus;
 use notar::model::entry::{EntryKind, LogEntry};
 use notar::model::registry::{AgreementStatus, Role};
 use notar::notary::datadir::DataDir;
-use notar::notary::{GuaranteeState, Notary};
+use notar::notary::{AgreementView, GuaranteeState, Notary};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn samples_load_the_ledger_the_file_describes() {
@@ -27,6 +27,31 @@ async fn samples_load_the_ledger_the_file_describes() {
         .expect("load samples");
     let took = started.elapsed();
     eprintln!("samples loaded in {took:?}, log size {}", notary.log_size());
+    everything_the_file_describes_was_loaded(&loaded, &spec);
+
+    // Parties.
+    let parties = notary.parties();
+    let sellers = parties.iter().filter(|p| p.role == Role::Seller).count();
+    let buyers = parties.iter().filter(|p| p.role == Role::Buyer).count();
+    assert_eq!(sellers, spec.sellers.len());
+    assert_eq!(buyers, spec.buyers.len());
+
+    let views = notary.agreements();
+    agreements_have_the_statuses_and_caps_of_the_file(&views, &spec);
+    keys_are_derived_from_the_names_and_revoked_as_told(&notary, &spec);
+    guarantees_are_in_their_states_within_the_caps(&notary, &spec, &views);
+    refusals_and_releases_are_signed_in_the_log(&notary, &spec);
+    assert_eq!(loaded.refused, spec.guarantees.refused);
+    the_tokens_file_holds_a_working_token_per_seller(&notary, &dir, &spec);
+
+    drop(notary);
+    tokio::task::spawn_blocking(move || thread.join())
+        .await
+        .expect("join");
+}
+
+/// The counts the loader reports are the file's, and the data set is the size the task asks for.
+fn everything_the_file_describes_was_loaded(loaded: &samples_ledger::Loaded, spec: &Spec) {
     assert!(
         loaded.unexpected.is_empty(),
         "outcomes off plan: {:?}",
@@ -52,19 +77,13 @@ async fn samples_load_the_ledger_the_file_describes() {
     assert!((3..=4).contains(&spec.sellers.len()));
     assert!((30..=40).contains(&spec.buyers.len()));
     assert!((300..=500).contains(&spec.guarantees.requests));
+}
 
-    // Parties.
-    let parties = notary.parties();
-    let sellers = parties.iter().filter(|p| p.role == Role::Seller).count();
-    let buyers = parties.iter().filter(|p| p.role == Role::Buyer).count();
-    assert_eq!(sellers, spec.sellers.len());
-    assert_eq!(buyers, spec.buyers.len());
-
-    // Agreements by status: one per buyer, the changes the file lists.
-    let views = notary.agreements();
+/// Agreements by status: one per buyer, the changes the file lists; custom caps as given.
+fn agreements_have_the_statuses_and_caps_of_the_file(views: &[AgreementView], spec: &Spec) {
     assert_eq!(views.len(), spec.buyers.len());
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    for v in &views {
+    for v in views {
         *by_status.entry(v.agreement.status.as_str()).or_default() += 1;
     }
     let changed = |to: &str| {
@@ -98,11 +117,13 @@ async fn samples_load_the_ledger_the_file_describes() {
         ),
         (250_000, 80_000)
     );
+}
 
-    // Keys: derived from the names, the revoked ones revoked with their reason.
+/// Keys: derived from the names, the revoked ones revoked with their reason.
+fn keys_are_derived_from_the_names_and_revoked_as_told(notary: &Notary, spec: &Spec) {
     let mut revoked = Vec::new();
     let mut keys = 0;
-    for p in parties.iter().filter(|p| p.role == Role::Buyer) {
+    for p in notary.parties().iter().filter(|p| p.role == Role::Buyer) {
         let (_, ks) = notary.party(&p.id).expect("party");
         let b = spec
             .buyers
@@ -134,11 +155,18 @@ async fn samples_load_the_ledger_the_file_describes() {
     assert!(revoked
         .iter()
         .any(|(n, r)| n == "Bob Meier" && r == "laptop stolen"));
+}
 
-    // Guarantees by state, and exposure <= total_cap (= the sum of what is outstanding).
+/// Guarantees by state, and exposure <= total_cap (= the sum of what is outstanding); the
+/// suspended agreement keeps guarantees granted before it was suspended.
+fn guarantees_are_in_their_states_within_the_caps(
+    notary: &Notary,
+    spec: &Spec,
+    views: &[AgreementView],
+) {
     let mut states: BTreeMap<&str, usize> = BTreeMap::new();
     let mut sellers_used = std::collections::BTreeSet::new();
-    for v in &views {
+    for v in views {
         let (view, gs) = notary
             .agreement(&v.agreement.id, usize::MAX)
             .expect("agreement");
@@ -175,7 +203,6 @@ async fn samples_load_the_ledger_the_file_describes() {
         spec.sellers.len(),
         "every seller has guarantees"
     );
-    // The suspended agreement keeps guarantees granted before it was suspended.
     let suspended = views
         .iter()
         .find(|v| v.agreement.status == AgreementStatus::Suspended)
@@ -184,8 +211,11 @@ async fn samples_load_the_ledger_the_file_describes() {
         .agreement(&suspended.agreement.id, usize::MAX)
         .expect("agreement");
     assert!(!gs.is_empty(), "the suspended agreement has guarantees");
+}
 
-    // Refusals by reason, as signed in the log.
+/// Refusals by reason, as signed in the log: the file's, each kind at least once; releases by
+/// the sellers' reasons.
+fn refusals_and_releases_are_signed_in_the_log(notary: &Notary, spec: &Spec) {
     let mut refusals: BTreeMap<String, usize> = BTreeMap::new();
     let mut releases: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..notary.log_size() {
@@ -211,9 +241,10 @@ async fn samples_load_the_ledger_the_file_describes() {
     }
     assert_eq!(releases.values().sum::<usize>(), spec.released());
     assert!(releases.keys().all(|r| r == "cancelled" || r == "aborted"));
-    assert_eq!(loaded.refused, spec.guarantees.refused);
+}
 
-    // The tokens file: 0600, one working token per seller.
+/// The tokens file: 0600, one working token per seller.
+fn the_tokens_file_holds_a_working_token_per_seller(notary: &Notary, dir: &DataDir, spec: &Spec) {
     let path = dir.root().join(samples_ledger::TOKENS_FILE);
     let mode = std::fs::metadata(&path)
         .expect("tokens file")
@@ -236,11 +267,6 @@ async fn samples_load_the_ledger_the_file_describes() {
             r[0]
         );
     }
-
-    drop(notary);
-    tokio::task::spawn_blocking(move || thread.join())
-        .await
-        .expect("join");
 }
 
 /// The sample fair exchanges of `notar up`: one of each outcome, stored and listed with their

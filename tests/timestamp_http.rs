@@ -196,40 +196,55 @@ fn each_token_is_in_the_log_under_its_serial() {
     assert!(verify_inclusion(&leaf_hash(&wrong), serial, cp.size, &hashes, &cp.root).is_err());
 }
 
+/// Posts the file `w/file` to `url` as a timestamp query.
+fn post_query(w: &std::path::Path, url: &str, file: &str) -> (u16, Vec<u8>) {
+    curl(&[
+        "-H",
+        "Content-Type: application/timestamp-query",
+        "--data-binary",
+        &format!("@{}", w.join(file).display()),
+        url,
+    ])
+}
+
+/// The reply `body` as `openssl ts -reply -text` shows it (saved as `w/name`).
+fn reply_text(w: &std::path::Path, name: &str, body: &[u8]) -> String {
+    std::fs::write(w.join(name), body).expect("write");
+    text(&run_in(
+        w,
+        "openssl",
+        &["ts", "-reply", "-in", name, "-text"],
+    ))
+}
+
+/// `openssl ts -query` over a new file `w/name`, hashed with `alg`; the query's file name.
+fn query_file(w: &std::path::Path, name: &str, alg: &str) -> String {
+    std::fs::write(w.join(name), name).expect("write");
+    let tsq = format!("{name}.tsq");
+    let q = run_in(
+        w,
+        "openssl",
+        &["ts", "-query", "-data", name, alg, "-out", &tsq],
+    );
+    assert!(q.status.success());
+    tsq
+}
+
 #[test]
 fn bad_queries_get_rejections_or_json_errors_never_a_500() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let url = format!("{}/v1/timestamp", srv.url);
-    let ct = "Content-Type: application/timestamp-query";
     let w = data.work();
 
     // Garbage and truncated DER: an RFC 3161 rejection (status 2), as a timestamp-reply.
     std::fs::write(w.join("garbage"), b"\x30\x03\x02\x01").expect("write");
-    std::fs::write(w.join("t"), b"t").expect("write");
-    let q = run_in(
-        w,
-        "openssl",
-        &["ts", "-query", "-data", "t", "-sha256", "-out", "t.tsq"],
-    );
-    assert!(q.status.success());
-    let full = std::fs::read(w.join("t.tsq")).expect("read");
+    let full = std::fs::read(w.join(query_file(w, "t", "-sha256"))).expect("read");
     std::fs::write(w.join("truncated"), &full[..full.len() - 5]).expect("write");
     for file in ["garbage", "truncated"] {
-        let (code, body) = curl(&[
-            "-H",
-            ct,
-            "--data-binary",
-            &format!("@{}", w.join(file).display()),
-            &url,
-        ]);
+        let (code, body) = post_query(w, &url, file);
         assert_eq!(code, 200);
-        std::fs::write(w.join("rej.tsr"), &body).expect("write");
-        let shown = text(&run_in(
-            w,
-            "openssl",
-            &["ts", "-reply", "-in", "rej.tsr", "-text"],
-        ));
+        let shown = reply_text(w, "rej.tsr", &body);
         assert!(shown.contains("Status: Rejected"), "{shown}");
         assert!(
             shown.contains("the data submitted has the wrong format"),
@@ -237,27 +252,9 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
         );
     }
     // A SHA-1 query is refused with badAlg.
-    std::fs::write(w.join("old"), b"old").expect("write");
-    let q = run_in(
-        w,
-        "openssl",
-        &["ts", "-query", "-data", "old", "-sha1", "-out", "old.tsq"],
-    );
-    assert!(q.status.success());
-    let (code, body) = curl(&[
-        "-H",
-        ct,
-        "--data-binary",
-        &format!("@{}", w.join("old.tsq").display()),
-        &url,
-    ]);
+    let (code, body) = post_query(w, &url, &query_file(w, "old", "-sha1"));
     assert_eq!(code, 200);
-    std::fs::write(w.join("old.tsr"), &body).expect("write");
-    let shown = text(&run_in(
-        w,
-        "openssl",
-        &["ts", "-reply", "-in", "old.tsr", "-text"],
-    ));
+    let shown = reply_text(w, "old.tsr", &body);
     assert!(
         shown.contains("Status: Rejected")
             && shown
@@ -266,7 +263,16 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
         "{shown}"
     );
 
-    // Transport faults: JSON errors with the right status.
+    transport_faults_get_json_errors(w, &srv.url);
+
+    // Nothing of that was logged: only the identity and the two shipped policies are there.
+    let (_, health) = curl(&[&format!("{}/healthz", srv.url)]);
+    assert_eq!(json(&health)["log_size"], 3);
+}
+
+/// Transport faults: JSON errors with the right status.
+fn transport_faults_get_json_errors(w: &std::path::Path, base: &str) {
+    let url = format!("{base}/v1/timestamp");
     let (code, body) = curl(&[
         "-H",
         "Content-Type: text/plain",
@@ -277,19 +283,13 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
     assert_eq!(code, 415);
     assert_eq!(json(&body)["error"]["code"], "unsupported_media_type");
     std::fs::write(w.join("big"), vec![0x30u8; 200_000]).expect("write");
-    let (code, body) = curl(&[
-        "-H",
-        ct,
-        "--data-binary",
-        &format!("@{}", w.join("big").display()),
-        &url,
-    ]);
+    let (code, body) = post_query(w, &url, "big");
     assert_eq!(code, 413);
     assert_eq!(json(&body)["error"]["code"], "body_too_large");
     let (code, body) = curl(&[&url]);
     assert_eq!(code, 405);
     assert_eq!(json(&body)["error"]["code"], "method_not_allowed");
-    let (code, body) = curl(&[&format!("{}/v1/nope", srv.url)]);
+    let (code, body) = curl(&[&format!("{base}/v1/nope")]);
     assert_eq!(code, 404);
     assert_eq!(json(&body)["error"]["code"], "not_found");
     for bad in [
@@ -298,24 +298,17 @@ fn bad_queries_get_rejections_or_json_errors_never_a_500() {
         "index=0&size=0",
         "index=99999999999",
     ] {
-        let (code, body) = curl(&[&format!("{}/v1/log/proof/inclusion?{bad}", srv.url)]);
+        let (code, body) = curl(&[&format!("{base}/v1/log/proof/inclusion?{bad}")]);
         assert_eq!(code, 400, "{bad}");
         assert_eq!(json(&body)["error"]["code"], "bad_request");
     }
-    let (code, body) = curl(&[&format!(
-        "{}/v1/log/proof/consistency?size1=3&size2=1",
-        srv.url
-    )]);
+    let (code, body) = curl(&[&format!("{base}/v1/log/proof/consistency?size1=3&size2=1")]);
     assert_eq!(code, 400);
     assert!(json(&body)["error"]["message"].is_string());
-    let (code, _) = curl(&[&format!("{}/v1/log/entries/12345", srv.url)]);
+    let (code, _) = curl(&[&format!("{base}/v1/log/entries/12345")]);
     assert_eq!(code, 404);
-    let (code, _) = curl(&[&format!("{}/v1/log/entries/minus1", srv.url)]);
+    let (code, _) = curl(&[&format!("{base}/v1/log/entries/minus1")]);
     assert_eq!(code, 400);
-
-    // Nothing of that was logged: only the identity and the two shipped policies are there.
-    let (_, health) = curl(&[&format!("{}/healthz", srv.url)]);
-    assert_eq!(json(&health)["log_size"], 3);
 }
 
 #[test]

@@ -128,96 +128,110 @@ fn openssl_verifies_our_tokens() {
         for no_nonce in [false, true] {
             for cert in [false, true] {
                 serial += 1;
-                let name = format!("f{serial}.txt");
-                let data = format!("document {serial} for {alg}\n").into_bytes();
-                let mut extra = vec![alg];
-                if no_nonce {
-                    extra.push("-no_nonce");
-                }
-                if cert {
-                    extra.push("-cert");
-                }
-                let tsq = tsa.query(&name, &data, &extra);
-                let q = parse_query(&tsq, &policy()).unwrap();
-                assert_eq!(q.cert_req, cert);
-                assert_eq!(q.nonce.is_none(), no_nonce);
-                let params = TokenParams {
-                    serial,
-                    gen_time: Utc::now(),
-                    policy: policy(),
-                    accuracy_ms: 1_500,
-                };
-                let tsr_name = format!("{name}.tsr");
-                let tsr = issue_response(&tsa.signer, &q, &params).unwrap();
-                fs::write(tsa.path(&tsr_name), &tsr).unwrap();
-
-                let case = format!("{alg} no_nonce={no_nonce} cert={cert}");
-                let (ok, out) = tsa.openssl_verify(&name, &tsr_name, true);
-                assert!(ok, "{case}: openssl rejected our token: {out}");
-                if cert {
-                    // The certificate travels in the token: -untrusted is not needed.
-                    let (ok, out) = tsa.openssl_verify(&name, &tsr_name, false);
-                    assert!(ok, "{case}: {out}");
-                }
-                // Verifying against the query checks the nonce too.
-                let tsq_name = format!("{name}.tsq");
-                let (ok, out) = openssl(
-                    tsa.dir.path(),
-                    &[
-                        "ts",
-                        "-verify",
-                        "-queryfile",
-                        &tsq_name,
-                        "-in",
-                        &tsr_name,
-                        "-CAfile",
-                        "root.crt",
-                        "-untrusted",
-                        "tsa.crt",
-                    ],
-                );
-                assert!(ok && out.contains("Verification: OK"), "{case}: {out}");
-
-                let (ok, text) =
-                    openssl(tsa.dir.path(), &["ts", "-reply", "-in", &tsr_name, "-text"]);
-                assert!(ok, "{text}");
-                assert!(text.contains("Status: Granted."), "{case}: {text}");
-                assert!(text.contains(&format!("Policy OID: {POLICY}")), "{text}");
-                // OpenSSL prints whole bytes: 1001 is 0x03E9.
-                let serial_hex = format!("{serial:X}");
-                let serial_hex = if serial_hex.len() % 2 == 1 {
-                    format!("0{serial_hex}")
-                } else {
-                    serial_hex
-                };
-                assert!(
-                    text.contains(&format!("Serial number: 0x{serial_hex}")),
-                    "{case}: {text}"
-                );
-                assert!(
-                    text.contains("Accuracy: 0x01 seconds, 0x01F4 millis, unspecified micros"),
-                    "{case}: {text}"
-                );
-                assert!(text.contains("Ordering: no"), "{text}");
-                assert!(text.contains("TSA: DirName:"), "{text}");
-                assert!(text.contains("Interop TSA"), "{text}");
-                match &q.nonce {
-                    None => assert!(text.contains("Nonce: unspecified"), "{case}: {text}"),
-                    Some(nonce) => {
-                        let shown = hex::encode_upper(nonce.strip_prefix(&[0]).unwrap_or(nonce));
-                        assert!(
-                            text.contains(&format!("Nonce: 0x{shown}")),
-                            "{case}: {text}"
-                        );
-                    }
-                }
-
-                // And our own verifier agrees.
-                let v = verify_response(&tsr, &data, &tsa.root_der, Some(tsa.signer.cert_der()))
-                    .unwrap();
-                assert_eq!(v.serial_u64(), Some(serial));
-                assert_eq!(v.nonce, q.nonce);
+                openssl_verifies_one_token(&tsa, serial, alg, no_nonce, cert);
             }
+        }
+    }
+}
+
+/// A query by `openssl ts -query` with `alg`, without a nonce or asking for the certificate as
+/// told; our token for it, as `serial`, must satisfy openssl and our own verifier.
+fn openssl_verifies_one_token(tsa: &Tsa, serial: u64, alg: &str, no_nonce: bool, cert: bool) {
+    let name = format!("f{serial}.txt");
+    let data = format!("document {serial} for {alg}\n").into_bytes();
+    let mut extra = vec![alg];
+    if no_nonce {
+        extra.push("-no_nonce");
+    }
+    if cert {
+        extra.push("-cert");
+    }
+    let tsq = tsa.query(&name, &data, &extra);
+    let q = parse_query(&tsq, &policy()).unwrap();
+    assert_eq!(q.cert_req, cert);
+    assert_eq!(q.nonce.is_none(), no_nonce);
+    let params = TokenParams {
+        serial,
+        gen_time: Utc::now(),
+        policy: policy(),
+        accuracy_ms: 1_500,
+    };
+    let tsr_name = format!("{name}.tsr");
+    let tsr = issue_response(&tsa.signer, &q, &params).unwrap();
+    fs::write(tsa.path(&tsr_name), &tsr).unwrap();
+
+    let case = format!("{alg} no_nonce={no_nonce} cert={cert}");
+    let (ok, out) = tsa.openssl_verify(&name, &tsr_name, true);
+    assert!(ok, "{case}: openssl rejected our token: {out}");
+    if cert {
+        // The certificate travels in the token: -untrusted is not needed.
+        let (ok, out) = tsa.openssl_verify(&name, &tsr_name, false);
+        assert!(ok, "{case}: {out}");
+    }
+    // Verifying against the query checks the nonce too.
+    let tsq_name = format!("{name}.tsq");
+    let (ok, out) = openssl(
+        tsa.dir.path(),
+        &[
+            "ts",
+            "-verify",
+            "-queryfile",
+            &tsq_name,
+            "-in",
+            &tsr_name,
+            "-CAfile",
+            "root.crt",
+            "-untrusted",
+            "tsa.crt",
+        ],
+    );
+    assert!(ok && out.contains("Verification: OK"), "{case}: {out}");
+    openssl_shows_our_fields(tsa, &tsr_name, &case, serial, q.nonce.as_deref());
+
+    // And our own verifier agrees.
+    let v = verify_response(&tsr, &data, &tsa.root_der, Some(tsa.signer.cert_der())).unwrap();
+    assert_eq!(v.serial_u64(), Some(serial));
+    assert_eq!(v.nonce, q.nonce);
+}
+
+/// `openssl ts -reply -text` of the token `tsr_name` shows what we signed.
+fn openssl_shows_our_fields(
+    tsa: &Tsa,
+    tsr_name: &str,
+    case: &str,
+    serial: u64,
+    nonce: Option<&[u8]>,
+) {
+    let (ok, text) = openssl(tsa.dir.path(), &["ts", "-reply", "-in", tsr_name, "-text"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("Status: Granted."), "{case}: {text}");
+    assert!(text.contains(&format!("Policy OID: {POLICY}")), "{text}");
+    // OpenSSL prints whole bytes: 1001 is 0x03E9.
+    let serial_hex = format!("{serial:X}");
+    let serial_hex = if serial_hex.len() % 2 == 1 {
+        format!("0{serial_hex}")
+    } else {
+        serial_hex
+    };
+    assert!(
+        text.contains(&format!("Serial number: 0x{serial_hex}")),
+        "{case}: {text}"
+    );
+    assert!(
+        text.contains("Accuracy: 0x01 seconds, 0x01F4 millis, unspecified micros"),
+        "{case}: {text}"
+    );
+    assert!(text.contains("Ordering: no"), "{text}");
+    assert!(text.contains("TSA: DirName:"), "{text}");
+    assert!(text.contains("Interop TSA"), "{text}");
+    match nonce {
+        None => assert!(text.contains("Nonce: unspecified"), "{case}: {text}"),
+        Some(nonce) => {
+            let shown = hex::encode_upper(nonce.strip_prefix(&[0]).unwrap_or(nonce));
+            assert!(
+                text.contains(&format!("Nonce: 0x{shown}")),
+                "{case}: {text}"
+            );
         }
     }
 }

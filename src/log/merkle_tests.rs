@@ -383,41 +383,51 @@ fn kat_corrupted_proofs_rejected() {
 fn bad_parameters_are_errors() {
     let (store, _) = gen_store(10);
     let root = tree_hash(10, &store).unwrap();
-    let any = [0u8; 32];
+    proving_refuses_bad_parameters(&store);
+    verifying_refuses_bad_parameters(root);
+}
+
+/// Proofs and tree hashes of a store of 10 leaves, asked with impossible sizes.
+fn proving_refuses_bad_parameters(store: &MemoryHashStore) {
     assert!(matches!(
-        prove_inclusion(0, 0, &store),
+        prove_inclusion(0, 0, store),
         Err(LogError::IndexOutOfRange { index: 0, size: 0 })
     ));
     assert!(matches!(
-        prove_inclusion(10, 10, &store),
+        prove_inclusion(10, 10, store),
         Err(LogError::IndexOutOfRange { .. })
     ));
     assert!(matches!(
-        prove_inclusion(0, u64::MAX, &store),
+        prove_inclusion(0, u64::MAX, store),
         Err(LogError::TreeTooLarge { .. })
     ));
     assert!(matches!(
-        prove_consistency(0, 5, &store),
+        prove_consistency(0, 5, store),
         Err(LogError::InvalidSizes { .. })
     ));
     assert!(matches!(
-        prove_consistency(6, 5, &store),
+        prove_consistency(6, 5, store),
         Err(LogError::InvalidSizes { .. })
     ));
-    assert_eq!(prove_consistency(5, 5, &store).unwrap(), Vec::<Hash>::new());
+    assert_eq!(prove_consistency(5, 5, store).unwrap(), Vec::<Hash>::new());
     assert!(matches!(
-        tree_hash(MAX_TREE_SIZE + 1, &store),
+        tree_hash(MAX_TREE_SIZE + 1, store),
         Err(LogError::TreeTooLarge { .. })
     ));
     // Asking beyond what the store holds is a missing hash, not a panic.
     assert!(matches!(
-        tree_hash(11, &store),
+        tree_hash(11, store),
         Err(LogError::MissingHash { .. })
     ));
     assert!(matches!(
-        prove_inclusion(3, 1000, &store),
+        prove_inclusion(3, 1000, store),
         Err(LogError::MissingHash { .. })
     ));
+}
+
+/// Verifications against `root` (of 10 leaves) with impossible sizes, proofs or roots.
+fn verifying_refuses_bad_parameters(root: Hash) {
+    let any = [0u8; 32];
     assert!(matches!(
         verify_inclusion(&any, 0, 0, &[], &any),
         Err(LogError::IndexOutOfRange { .. })

@@ -1,16 +1,102 @@
-//! Building blocks for sample data, benchmarks and tests: a buyer's signed order, a guarantee
-//! request, and a ready buyer/seller/agreement set on a running notary. Not used by the service.
+//! Building blocks for sample data, benchmarks and tests: a data dir whose clock the caller
+//! moves, a buyer's signed order, a guarantee request, and a ready buyer/seller/agreement set on
+//! a running notary. Not used by the service.
 
 pub mod exchange;
 
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError};
+use super::datadir::DataDir;
+use super::{GuaranteeRequest, NewAgreement, Notary, NotaryError, SequencerThread};
 use crate::crypto::envelope::Envelope;
-use crate::model::money::Money;
+use crate::model::money::{Currency, Money};
 use crate::model::registry::Role;
+
+/// A notary's data dir inside `place` (a directory the caller owns, such as a temporary one, kept
+/// for as long as this lives) with a clock that stands still until [`ClockedDataDir::advance`]
+/// moves it: deadlines and expiry can be reached without waiting.
+pub struct ClockedDataDir<P> {
+    /// The initialised data dir, `place/data`.
+    pub dir: DataDir,
+    now: Arc<Mutex<DateTime<Utc>>>,
+    _place: P,
+}
+
+impl<P: AsRef<Path>> ClockedDataDir<P> {
+    /// Initialises a notary called `name` in `place/data`, its clock at `t0`.
+    pub async fn init(place: P, name: &str, t0: DateTime<Utc>) -> Result<Self, NotaryError> {
+        let dir = DataDir::new(place.as_ref().join("data"));
+        Notary::init(&dir, name).await?;
+        Ok(ClockedDataDir {
+            dir,
+            now: Arc::new(Mutex::new(t0)),
+            _place: place,
+        })
+    }
+
+    /// Opens the notary on this clock.
+    pub fn open(&self) -> Result<(Notary, SequencerThread), NotaryError> {
+        let now = self.now.clone();
+        Notary::open_with_clock(&self.dir, Arc::new(move || *lock(&now)))
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> DateTime<Utc> {
+        *lock(&self.now)
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: Duration) {
+        *lock(&self.now) += by;
+    }
+}
+
+/// A time is whole whatever panicked while the lock was held.
+fn lock(now: &Mutex<DateTime<Utc>>) -> MutexGuard<'_, DateTime<Utc>> {
+    now.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `work` over `inputs` in rounds of `round` concurrent tokio tasks, awaiting each round
+/// before the next and handing every result to `check`; the wall time of the whole. For
+/// benchmarks: a round is what the sequencer may commit in one synced batch. A task that
+/// panicked ends the run with its error.
+pub async fn in_rounds<I, T, Fut>(
+    inputs: Vec<I>,
+    round: usize,
+    work: impl Fn(I) -> Fut,
+    check: impl Fn(T),
+) -> Result<std::time::Duration, tokio::task::JoinError>
+where
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let started = std::time::Instant::now();
+    let mut it = inputs.into_iter().peekable();
+    while it.peek().is_some() {
+        let tasks: Vec<_> = it
+            .by_ref()
+            .take(round)
+            .map(|i| tokio::spawn(work(i)))
+            .collect();
+        for t in tasks {
+            check(t.await?);
+        }
+    }
+    Ok(started.elapsed())
+}
+
+/// `minor` cents of EUR, the currency of the shipped policies.
+pub fn eur(minor: i64) -> Money {
+    // Three upper-case letters are always a currency code.
+    let currency = Currency::parse("EUR").unwrap_or_else(|_| unreachable!("EUR is a code"));
+    Money { minor, currency }
+}
 
 /// An order signed by `buyer_key` for `amount` with `seller_id`, over the document `document`.
 pub fn signed_order(

@@ -1,6 +1,7 @@
 //! Loading policies and CA roots at start. Policy files are validated (a bad one stops the start
 //! with file, line and reason); every version ever used stays known, from the store, so an old
-//! agreement keeps the version it recorded. A version seen for the first time is logged.
+//! agreement keeps the version it recorded. A version seen for the first time is logged. Also
+//! the one lookup of the policy that exchanges, and complaints about them, go by.
 
 use std::fs;
 
@@ -10,7 +11,8 @@ use super::command::sign_entry;
 use super::config::Config;
 use super::datadir::DataDir;
 use super::sequencer::{Job, Staged};
-use super::{Notary, NotaryError};
+use super::state::State;
+use super::{Notary, NotaryError, Shared};
 use crate::crypto::x509::{parse_ca_root, CaRoot};
 use crate::model::entry::EntryKind;
 use crate::model::policy::{parse_policy, Policy, PolicyBook};
@@ -26,6 +28,18 @@ pub(crate) struct Loaded {
     pub book: PolicyBook,
     /// Versions in the directory that the log does not hold yet.
     pub unlogged: Vec<Policy>,
+}
+
+/// The policy for exchanges and for complaints about them: the latest version of the config's
+/// `[exchanges] policy` (checked to exist at start).
+pub(crate) fn exchange_policy<'a>(
+    shared: &Shared,
+    st: &'a State,
+) -> Result<&'a Policy, NotaryError> {
+    let id = &shared.config.exchanges.policy;
+    st.policies
+        .latest(id)
+        .ok_or_else(|| NotaryError::Bug(format!("[exchanges] policy {id} is not loaded")))
 }
 
 fn setup(message: String) -> NotaryError {

@@ -10,7 +10,8 @@ use std::time::Duration;
 use base64::Engine;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use notar::crypto::envelope::Envelope;
-use notar::model::money::{Currency, Money};
+use notar::model::money::Money;
+pub use notar::notary::fixture::eur;
 use notar::notary::fixture::signed_order;
 use serde_json::{json, Value};
 
@@ -168,14 +169,6 @@ pub fn make_deal(admin: &mut Admin, total_cap_minor: i64, per_tx_cap_minor: i64)
         token,
         agreement_id: agreement["id"].as_str().expect("agreement id").to_string(),
         agreement,
-    }
-}
-
-/// `minor` cents of EUR.
-pub fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
     }
 }
 
@@ -357,4 +350,33 @@ fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(&rest[..size]);
         rest = &rest[size + 2..];
     }
+}
+
+/// Sorted keys of a JSON object.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect();
+    k.sort();
+    k
+}
+
+/// `{"error":{"code","message"}}` with this status and code, and a message.
+pub fn assert_error(got: &(u16, Vec<u8>), status: u16, code: &str) {
+    let text = String::from_utf8_lossy(&got.1).to_string();
+    assert_eq!(got.0, status, "want {status} {code}: {text}");
+    let v = json(&got.1);
+    assert_eq!(keys(&v), ["error"], "{text}");
+    assert_eq!(keys(&v["error"]), ["code", "message"], "{text}");
+    assert_eq!(v["error"]["code"], code, "{text}");
+    assert!(
+        !v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{text}"
+    );
 }

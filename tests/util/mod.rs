@@ -33,6 +33,50 @@ pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Output {
         .expect(program)
 }
 
+/// A temp path as a command-line argument (temp paths are UTF-8).
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("utf8 path")
+}
+
+/// The permission bits of `path` (`0o600` for a private key).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Runs `openssl ARGS` in `cwd`, which must succeed; its stdout.
+pub fn openssl(cwd: &Path, args: &[&str]) -> Vec<u8> {
+    let o = run_in(cwd, "openssl", args);
+    assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    o.stdout
+}
+
+/// An Ed25519 key made by `openssl genpkey`: the private key file, its PEM public key
+/// (`openssl pkey -pubout`), and the raw 32-byte public key as hex.
+pub struct KeyFiles {
+    pub key: PathBuf,
+    pub pubkey: PathBuf,
+    pub hex: String,
+}
+
+/// A fresh Ed25519 key in `dir` as `NAME.pem` and `NAME.pub.pem`.
+pub fn ed25519_key(dir: &Path, name: &str) -> KeyFiles {
+    let key = dir.join(format!("{name}.pem"));
+    let pubkey = dir.join(format!("{name}.pub.pem"));
+    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", p(&key)]);
+    openssl(
+        dir,
+        &["pkey", "-in", p(&key), "-pubout", "-out", p(&pubkey)],
+    );
+    let der = openssl(dir, &["pkey", "-in", p(&key), "-pubout", "-outform", "DER"]);
+    let hex = hex::encode(&der[der.len() - 32..]);
+    KeyFiles { key, pubkey, hex }
+}
+
 /// stdout + stderr as one string, for assertions and messages.
 pub fn text(o: &Output) -> String {
     format!(

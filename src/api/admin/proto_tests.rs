@@ -250,31 +250,72 @@ fn entry(kind: Option<EntryKind>) -> EntryItem {
     }
 }
 
+fn status() -> Status {
+    Status {
+        now: "2025-03-02T12:00:00.000Z".into(),
+        started_at: "2025-03-01T12:00:00.000Z".into(),
+        log_size: 10,
+        checkpoint_size: 9,
+        checkpoint_age_ms: 300,
+        timestamps_per_s_milli: 1_500,
+        timestamps_total: 4,
+        guarantees: GuaranteeCounts {
+            granted: 5,
+            refused: 2,
+            settled: 1,
+            released: 1,
+        },
+        exchanges_decided: 3,
+        activity: Activity {
+            stamps: vec![0, 2, 1],
+            guarantees: vec![1, 0, 0],
+            exchanges: vec![0, 0, 3],
+        },
+        failed: false,
+    }
+}
+
+fn crl_imported() -> Reply {
+    Reply::CrlImported {
+        issuer: "CN=CA".into(),
+        entries: 3,
+        revoked: vec!["k1".into()],
+        already_revoked: 1,
+        log_index: Some(5),
+    }
+}
+
+/// An agreement with its key and one guarantee in each state.
+fn agreement_detail() -> Reply {
+    Reply::AgreementDetail {
+        agreement: agreement(AgreementStatus::Active),
+        keys: vec![key(KeySourceKind::Raw, KeyStanding::Good)],
+        guarantees: [
+            GuaranteeState::Outstanding,
+            GuaranteeState::Settled,
+            GuaranteeState::Released,
+        ]
+        .map(guarantee)
+        .to_vec(),
+    }
+}
+
+/// One feed item of each ledger kind.
+fn feed_items() -> Vec<FeedItem> {
+    [
+        EntryKind::Guarantee,
+        EntryKind::Refusal,
+        EntryKind::Settlement,
+        EntryKind::Release,
+    ]
+    .map(feed_item)
+    .to_vec()
+}
+
 fn replies() -> Vec<Reply> {
     vec![
         Reply::Hello(hello()),
-        Reply::Status(Status {
-            now: "2025-03-02T12:00:00.000Z".into(),
-            started_at: "2025-03-01T12:00:00.000Z".into(),
-            log_size: 10,
-            checkpoint_size: 9,
-            checkpoint_age_ms: 300,
-            timestamps_per_s_milli: 1_500,
-            timestamps_total: 4,
-            guarantees: GuaranteeCounts {
-                granted: 5,
-                refused: 2,
-                settled: 1,
-                released: 1,
-            },
-            exchanges_decided: 3,
-            activity: Activity {
-                stamps: vec![0, 2, 1],
-                guarantees: vec![1, 0, 0],
-                exchanges: vec![0, 0, 3],
-            },
-            failed: false,
-        }),
+        Reply::Status(status()),
         Reply::Timestamps {
             items: vec![timestamp()],
         },
@@ -310,13 +351,7 @@ fn replies() -> Vec<Reply> {
             ],
         },
         Reply::Key(key(KeySourceKind::X509, KeyStanding::Good)),
-        Reply::CrlImported {
-            issuer: "CN=CA".into(),
-            entries: 3,
-            revoked: vec!["k1".into()],
-            already_revoked: 1,
-            log_index: Some(5),
-        },
+        crl_imported(),
         Reply::Agreement(agreement(AgreementStatus::Active)),
         Reply::Agreements {
             items: vec![
@@ -324,26 +359,9 @@ fn replies() -> Vec<Reply> {
                 agreement(AgreementStatus::Ended),
             ],
         },
-        Reply::AgreementDetail {
-            agreement: agreement(AgreementStatus::Active),
-            keys: vec![key(KeySourceKind::Raw, KeyStanding::Good)],
-            guarantees: [
-                GuaranteeState::Outstanding,
-                GuaranteeState::Settled,
-                GuaranteeState::Released,
-            ]
-            .map(guarantee)
-            .to_vec(),
-        },
+        agreement_detail(),
         Reply::Feed {
-            items: [
-                EntryKind::Guarantee,
-                EntryKind::Refusal,
-                EntryKind::Settlement,
-                EntryKind::Release,
-            ]
-            .map(feed_item)
-            .to_vec(),
+            items: feed_items(),
         },
         Reply::Policies {
             items: vec![policy(UncoveredRule::Strict), policy(UncoveredRule::Capped)],

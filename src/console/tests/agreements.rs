@@ -1,57 +1,27 @@
 //! The agreements screen's flows, key by key, without a terminal or a socket: lists, search,
 //! details, and each action that makes the notary sign, through its confirmation dialog.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
-use crate::api::admin::proto::{ErrorBody, ErrorCode, Op, Reply, Request, Response};
+use crate::api::admin::proto::{ErrorCode, Op, Reply};
 use crate::model::registry::{AgreementStatus, Role};
 
 use crate::console::action::Action;
 use crate::console::app::{App, NoticeLevel, Overlay, PromptPurpose, Screen, SignPlan};
 use crate::console::command::Command;
 use crate::console::components::confirm::Focus;
-use crate::console::keymap::action_for_key;
 use crate::console::screens::agreements::plans::{ActionOutcome, LedgerPlan, PartyPlan};
 use crate::console::screens::agreements::{Detail, Draft, Pane};
 use crate::console::tests::fixtures::{
-    agreement, agreement_detail, answer, app, feed, key, party, policies, status,
+    agreement, agreement_detail, answer, app, feed, key, party, policies, press, refusal, sending,
+    sent_ops, status, type_text,
 };
 use crate::console::update::update;
-
-fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
-    let k = KeyEvent::new(code, KeyModifiers::NONE);
-    match action_for_key(app, k) {
-        Some(a) => update(app, a),
-        None => Vec::new(),
-    }
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
 
 fn clear_prompt(app: &mut App) {
     for _ in 0..64 {
         press(app, KeyCode::Backspace);
     }
-}
-
-fn ops(cmds: &[Command]) -> Vec<&Op> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Command::Send(Request { op, .. }) => Some(op),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The command that sent an op matching `f`.
-fn sent(cmds: &[Command], f: impl Fn(&Op) -> bool) -> &Command {
-    cmds.iter()
-        .find(|c| matches!(c, Command::Send(Request { op, .. }) if f(op)))
-        .unwrap_or_else(|| panic!("no such request in {cmds:?}"))
 }
 
 fn prompt_of(app: &App) -> Option<(PromptPurpose, String)> {
@@ -71,6 +41,36 @@ fn plan_of(app: &App) -> Option<&LedgerPlan> {
     }
 }
 
+/// Delivers `reply` as the answer to the request in `cmd`; the commands that follow.
+fn answer_with(app: &mut App, cmd: &Command, reply: Reply) -> Vec<Command> {
+    update(app, Action::Response(answer(cmd, reply)))
+}
+
+/// Replaces the prompt's text with `text` and presses Enter.
+fn answer_prompt(app: &mut App, text: &str) {
+    clear_prompt(app);
+    type_text(app, text);
+    press(app, KeyCode::Enter);
+}
+
+/// From the parties pane: asks to register `name` as `role` and draws the signing dialog.
+fn register_dialog(app: &mut App, name: &str, role: &str) {
+    press(app, KeyCode::Char('n'));
+    type_text(app, name);
+    press(app, KeyCode::Enter);
+    type_text(app, role);
+    press(app, KeyCode::Enter);
+    update(app, Action::Rendered);
+}
+
+/// The status line's text, or nothing.
+fn notice_text(app: &App) -> String {
+    app.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
 /// Screen 4 with the agreements list (agreements 1..=3), the policies and the feed loaded.
 fn agreements_screen() -> App {
     let mut a = app();
@@ -81,21 +81,12 @@ fn agreements_screen() -> App {
         agreement(2, 0, 500_000),
         agreement(3, 98_000, 100_000),
     ];
-    let list = sent(&cmds, |op| matches!(op, Op::Agreements { .. }));
-    update(
-        &mut a,
-        Action::Response(answer(list, Reply::Agreements { items })),
-    );
-    let pol = sent(&cmds, |op| *op == Op::Policies);
-    update(
-        &mut a,
-        Action::Response(answer(pol, Reply::Policies { items: policies() })),
-    );
-    let f = sent(&cmds, |op| matches!(op, Op::LedgerFeed { .. }));
-    update(
-        &mut a,
-        Action::Response(answer(f, Reply::Feed { items: feed() })),
-    );
+    let list = sending(&cmds, |op| matches!(op, Op::Agreements { .. }));
+    answer_with(&mut a, list, Reply::Agreements { items });
+    let pol = sending(&cmds, |op| *op == Op::Policies);
+    answer_with(&mut a, pol, Reply::Policies { items: policies() });
+    let f = sending(&cmds, |op| matches!(op, Op::LedgerFeed { .. }));
+    answer_with(&mut a, f, Reply::Feed { items: feed() });
     a
 }
 
@@ -104,12 +95,9 @@ fn parties_screen() -> App {
     let mut a = agreements_screen();
     let cmds = press(&mut a, KeyCode::Char('p'));
     assert_eq!(a.agreements.pane, Pane::Parties);
-    let list = sent(&cmds, |op| matches!(op, Op::Parties { .. }));
+    let list = sending(&cmds, |op| matches!(op, Op::Parties { .. }));
     let items = (0..6).map(party).collect();
-    update(
-        &mut a,
-        Action::Response(answer(list, Reply::Parties { items })),
-    );
+    answer_with(&mut a, list, Reply::Parties { items });
     a
 }
 
@@ -117,29 +105,16 @@ fn parties_screen() -> App {
 fn detail_screen() -> App {
     let mut a = agreements_screen();
     let cmds = press(&mut a, KeyCode::Enter);
-    let show = sent(&cmds, |op| matches!(op, Op::AgreementShow { .. }));
+    let show = sending(&cmds, |op| matches!(op, Op::AgreementShow { .. }));
     assert_eq!(
-        ops(std::slice::from_ref(show)),
+        sent_ops(std::slice::from_ref(show)),
         vec![&Op::AgreementShow {
             agreement_id: agreement(1, 0, 0).id,
             limit: 100
         }]
     );
-    update(&mut a, Action::Response(answer(show, agreement_detail())));
+    answer_with(&mut a, show, agreement_detail());
     a
-}
-
-fn error(cmd: &Command, code: ErrorCode) -> Response {
-    let Command::Send(req) = cmd else {
-        panic!("not a request: {cmd:?}")
-    };
-    Response::Err {
-        id: req.id,
-        error: ErrorBody {
-            code,
-            message: format!("refused: {code}"),
-        },
-    }
 }
 
 #[test]
@@ -155,7 +130,7 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
     assert_eq!(a.screen, Screen::Agreements);
     let mut a = app();
     let cmds = press(&mut a, KeyCode::Char('4'));
-    let mut got = ops(&cmds);
+    let mut got = sent_ops(&cmds);
     got.sort_by_key(|op| format!("{op:?}"));
     assert_eq!(
         got,
@@ -168,7 +143,7 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
         ]
     );
     // Not again while the answers are on their way.
-    assert!(ops(&update(&mut a, Action::Tick { now_ms: 2_000 }))
+    assert!(sent_ops(&update(&mut a, Action::Tick { now_ms: 2_000 }))
         .iter()
         .all(|op| matches!(op, Op::Status)));
 }
@@ -177,9 +152,9 @@ fn screen_four_is_in_tab_order_and_polls_list_feed_and_policies() {
 fn dashboard_counts_come_with_the_status_not_from_the_feed() {
     let mut a = app();
     let cmds = update(&mut a, Action::Tick { now_ms: 0 });
-    assert_eq!(ops(&cmds), vec![&Op::Status]);
-    let s = sent(&cmds, |op| *op == Op::Status);
-    update(&mut a, Action::Response(answer(s, Reply::Status(status()))));
+    assert_eq!(sent_ops(&cmds), vec![&Op::Status]);
+    let s = sending(&cmds, |op| *op == Op::Status);
+    answer_with(&mut a, s, Reply::Status(status()));
     let shown = a.status.as_ref().map(|s| s.guarantees.granted);
     assert_eq!(shown, Some(1_204));
     assert!(
@@ -198,7 +173,7 @@ fn search_sends_the_query_and_esc_shows_all_again() {
     );
     type_text(&mut a, "carla");
     let cmds = press(&mut a, KeyCode::Enter);
-    assert!(ops(&cmds).contains(&&Op::Agreements {
+    assert!(sent_ops(&cmds).contains(&&Op::Agreements {
         query: "carla".into()
     }));
     assert!(
@@ -215,19 +190,17 @@ fn search_sends_the_query_and_esc_shows_all_again() {
         },
         0,
     );
-    update(
+    answer_with(
         &mut a,
-        Action::Response(answer(
-            &stale,
-            Reply::Agreements {
-                items: vec![agreement(9, 0, 1)],
-            },
-        )),
+        &stale,
+        Reply::Agreements {
+            items: vec![agreement(9, 0, 1)],
+        },
     );
     assert!(a.agreements.agreements.items.is_empty());
     let cmds = press(&mut a, KeyCode::Esc);
     assert_eq!(a.agreements.agreements.query, "");
-    assert!(ops(&cmds).contains(&&Op::Agreements {
+    assert!(sent_ops(&cmds).contains(&&Op::Agreements {
         query: String::new()
     }));
     // On the parties pane, / searches parties.
@@ -235,7 +208,7 @@ fn search_sends_the_query_and_esc_shows_all_again() {
     press(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "sally");
     let cmds = press(&mut a, KeyCode::Enter);
-    assert!(ops(&cmds).contains(&&Op::Parties {
+    assert!(sent_ops(&cmds).contains(&&Op::Parties {
         query: "sally".into()
     }));
 }
@@ -263,7 +236,7 @@ fn enter_opens_the_detail_and_esc_closes_it() {
     );
     let cmds = press(&mut a, KeyCode::Esc);
     assert!(a.agreements.detail.is_none());
-    assert!(ops(&cmds).contains(&&Op::Agreements {
+    assert!(sent_ops(&cmds).contains(&&Op::Agreements {
         query: String::new()
     }));
 }
@@ -271,40 +244,60 @@ fn enter_opens_the_detail_and_esc_closes_it() {
 #[test]
 fn register_a_seller_through_the_dialog_and_see_its_token_once() {
     let mut a = parties_screen();
-    press(&mut a, KeyCode::Char('n'));
+    answer_the_questions_for_sallys_shop(&mut a);
+    let cmds = sign_the_drawn_dialog_only(&mut a);
+    let token = format!("nts_{}", "7".repeat(64));
+    let follow = the_token_is_shown(&mut a, &cmds[0], &token);
+    the_refresh_selects_the_new_party(&mut a, &follow);
+    // Stray keys do not close the token box; q does not quit; Enter does close it.
+    for stray in [KeyCode::Char('q'), KeyCode::Char('y'), KeyCode::Char(' ')] {
+        assert!(press(&mut a, stray).is_empty());
+        assert!(matches!(a.overlay, Overlay::ActionResult(_)));
+    }
+    assert!(!a.quit);
+    press(&mut a, KeyCode::Enter);
+    assert_eq!(a.overlay, Overlay::None);
+}
+
+/// Name, then a wrong role that is asked again, then the right one: the dialog shows the plan.
+fn answer_the_questions_for_sallys_shop(a: &mut App) {
+    press(a, KeyCode::Char('n'));
     assert_eq!(
-        prompt_of(&a),
+        prompt_of(a),
         Some((PromptPurpose::PartyName, String::new()))
     );
-    type_text(&mut a, "Sally's Shop");
-    assert!(press(&mut a, KeyCode::Enter).is_empty());
+    type_text(a, "Sally's Shop");
+    assert!(press(a, KeyCode::Enter).is_empty());
     assert_eq!(
-        prompt_of(&a),
+        prompt_of(a),
         Some((PromptPurpose::PartyRole, String::new()))
     );
-    type_text(&mut a, "vendor");
-    press(&mut a, KeyCode::Enter);
+    type_text(a, "vendor");
+    press(a, KeyCode::Enter);
     assert_eq!(
-        prompt_of(&a),
+        prompt_of(a),
         Some((PromptPurpose::PartyRole, "vendor".into())),
         "a wrong answer is asked again"
     );
     assert_eq!(a.notice.as_ref().map(|n| n.level), Some(NoticeLevel::Error));
-    clear_prompt(&mut a);
-    type_text(&mut a, "s");
-    assert!(press(&mut a, KeyCode::Enter).is_empty());
+    clear_prompt(a);
+    type_text(a, "s");
+    assert!(press(a, KeyCode::Enter).is_empty());
     let expected = LedgerPlan::Party(PartyPlan {
         name: "Sally's Shop".into(),
         role: Role::Seller,
     });
-    assert_eq!(plan_of(&a), Some(&expected));
+    assert_eq!(plan_of(a), Some(&expected));
     assert!(matches!(&a.overlay, Overlay::Confirm(d) if d.focus == Focus::Cancel));
-    // Not drawn yet: y does nothing.
-    assert!(press(&mut a, KeyCode::Char('y')).is_empty());
-    update(&mut a, Action::Rendered);
-    let cmds = press(&mut a, KeyCode::Char('y'));
+}
+
+/// y before the dialog is drawn does nothing; after, it sends the registration.
+fn sign_the_drawn_dialog_only(a: &mut App) -> Vec<Command> {
+    assert!(press(a, KeyCode::Char('y')).is_empty());
+    update(a, Action::Rendered);
+    let cmds = press(a, KeyCode::Char('y'));
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::PartyRegister {
             name: "Sally's Shop".into(),
             role: Role::Seller,
@@ -316,67 +309,57 @@ fn register_a_seller_through_the_dialog_and_see_its_token_once() {
         a.overlay,
         Overlay::ActionResult(ActionOutcome::Pending(_))
     ));
+    cmds
+}
+
+/// The notary's answer carries `token`: the result box shows it, and the list is asked again.
+fn the_token_is_shown(a: &mut App, register: &Command, token: &str) -> Vec<Command> {
     let mut registered = party(1);
     registered.name = "Sally's Shop".into();
-    let token = format!("nts_{}", "7".repeat(64));
-    let follow = update(
-        &mut a,
-        Action::Response(answer(
-            &cmds[0],
-            Reply::PartyRegistered {
-                party: registered,
-                key: None,
-                api_token: Some(token.clone()),
-            },
-        )),
+    let follow = answer_with(
+        a,
+        register,
+        Reply::PartyRegistered {
+            party: registered,
+            key: None,
+            api_token: Some(token.to_string()),
+        },
     );
     match &a.overlay {
         Overlay::ActionResult(ActionOutcome::Done { secret, .. }) => {
-            assert_eq!(secret.as_deref(), Some(token.as_str()))
+            assert_eq!(secret.as_deref(), Some(token))
         }
         other => panic!("expected the token box, got {other:?}"),
     }
     assert!(
-        ops(&follow).contains(&&Op::Parties {
+        sent_ops(&follow).contains(&&Op::Parties {
             query: String::new()
         }),
         "the list is asked for again at once"
     );
-    // The refresh selects the new party, wherever it sorts.
-    let refresh = sent(&follow, |op| matches!(op, Op::Parties { .. }));
+    follow
+}
+
+/// The refresh selects the new party (party 1), wherever it sorts.
+fn the_refresh_selects_the_new_party(a: &mut App, follow: &[Command]) {
+    let refresh = sending(follow, |op| matches!(op, Op::Parties { .. }));
     let mut many: Vec<_> = (0..40).map(party).collect();
     let new_id = party(1).id;
     many.retain(|p| p.id != new_id);
     many.push(party(1));
-    update(
-        &mut a,
-        Action::Response(answer(refresh, Reply::Parties { items: many })),
-    );
+    answer_with(a, refresh, Reply::Parties { items: many });
     assert_eq!(
         a.agreements.parties.selected_item().map(|p| p.id.clone()),
         Some(new_id)
     );
     assert_eq!(a.agreements.parties.select_next, None);
-    // Stray keys do not close the token box; q does not quit; Enter does close it.
-    for stray in [KeyCode::Char('q'), KeyCode::Char('y'), KeyCode::Char(' ')] {
-        assert!(press(&mut a, stray).is_empty());
-        assert!(matches!(a.overlay, Overlay::ActionResult(_)));
-    }
-    assert!(!a.quit);
-    press(&mut a, KeyCode::Enter);
-    assert_eq!(a.overlay, Overlay::None);
 }
 
 #[test]
 fn cancelling_a_ledger_dialog_signs_nothing() {
     for cancel in [KeyCode::Esc, KeyCode::Char('n'), KeyCode::Enter] {
         let mut a = parties_screen();
-        press(&mut a, KeyCode::Char('n'));
-        type_text(&mut a, "Bob Buyer II");
-        press(&mut a, KeyCode::Enter);
-        type_text(&mut a, "buyer");
-        press(&mut a, KeyCode::Enter);
-        update(&mut a, Action::Rendered);
+        register_dialog(&mut a, "Bob Buyer II", "buyer");
         assert!(plan_of(&a).is_some());
         assert!(press(&mut a, cancel).is_empty(), "{cancel:?}");
         assert_eq!(a.overlay, Overlay::None);
@@ -403,58 +386,24 @@ fn create_an_agreement_for_the_selected_buyer() {
         Some("buyer")
     );
     let cmds = press(&mut a, KeyCode::Char('c'));
-    let show = sent(&cmds, |op| matches!(op, Op::PartyShow { .. }));
+    let show = sending(&cmds, |op| matches!(op, Op::PartyShow { .. }));
     let buyer = party(0);
     let good = key(1, &buyer.id, false);
     let revoked = key(2, &buyer.id, true);
-    update(
+    answer_with(
         &mut a,
-        Action::Response(answer(
-            show,
-            Reply::Party {
-                party: buyer.clone(),
-                keys: vec![good.clone(), revoked],
-            },
-        )),
+        show,
+        Reply::Party {
+            party: buyer.clone(),
+            keys: vec![good.clone(), revoked],
+        },
     );
-    assert_eq!(
-        prompt_of(&a),
-        Some((PromptPurpose::AgreementPolicy, "semper-consumer".into())),
-        "the first policy is offered"
-    );
-    press(&mut a, KeyCode::Enter);
-    assert_eq!(
-        prompt_of(&a),
-        Some((PromptPurpose::TotalCap, "1000.00".into())),
-        "the policy's default cap, as money"
-    );
-    clear_prompt(&mut a);
-    type_text(&mut a, "750");
-    press(&mut a, KeyCode::Enter);
-    assert_eq!(
-        prompt_of(&a),
-        Some((PromptPurpose::PerTxCap, "200.00".into()))
-    );
-    clear_prompt(&mut a);
-    type_text(&mut a, "800");
-    press(&mut a, KeyCode::Enter);
-    assert_eq!(
-        prompt_of(&a),
-        Some((PromptPurpose::PerTxCap, "800".into())),
-        "a per-transaction cap above the total is asked again"
-    );
-    clear_prompt(&mut a);
-    type_text(&mut a, "150.505");
-    press(&mut a, KeyCode::Enter);
-    assert_eq!(prompt_of(&a).map(|p| p.0), Some(PromptPurpose::PerTxCap));
-    clear_prompt(&mut a);
-    type_text(&mut a, "150.50");
-    press(&mut a, KeyCode::Enter);
+    answer_the_policy_and_caps(&mut a);
     assert!(matches!(plan_of(&a), Some(LedgerPlan::Agreement(_))));
     update(&mut a, Action::Rendered);
     let cmds = press(&mut a, KeyCode::Char('y'));
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::AgreementCreate {
             buyer_id: buyer.id,
             policy_id: "semper-consumer".into(),
@@ -465,6 +414,36 @@ fn create_an_agreement_for_the_selected_buyer() {
         }],
         "only the key in good standing is bound"
     );
+}
+
+/// The first policy, a total cap of 750, then per-transaction caps that are asked again
+/// (above the total, a fraction of a cent) before 150.50 is taken.
+fn answer_the_policy_and_caps(a: &mut App) {
+    assert_eq!(
+        prompt_of(a),
+        Some((PromptPurpose::AgreementPolicy, "semper-consumer".into())),
+        "the first policy is offered"
+    );
+    press(a, KeyCode::Enter);
+    assert_eq!(
+        prompt_of(a),
+        Some((PromptPurpose::TotalCap, "1000.00".into())),
+        "the policy's default cap, as money"
+    );
+    answer_prompt(a, "750");
+    assert_eq!(
+        prompt_of(a),
+        Some((PromptPurpose::PerTxCap, "200.00".into()))
+    );
+    answer_prompt(a, "800");
+    assert_eq!(
+        prompt_of(a),
+        Some((PromptPurpose::PerTxCap, "800".into())),
+        "a per-transaction cap above the total is asked again"
+    );
+    answer_prompt(a, "150.505");
+    assert_eq!(prompt_of(a).map(|p| p.0), Some(PromptPurpose::PerTxCap));
+    answer_prompt(a, "150.50");
 }
 
 #[test]
@@ -484,24 +463,18 @@ fn no_agreement_for_a_seller_or_a_buyer_without_good_keys() {
 
     let mut a = parties_screen();
     let cmds = press(&mut a, KeyCode::Enter);
-    let show = sent(&cmds, |op| matches!(op, Op::PartyShow { .. }));
-    update(
+    let show = sending(&cmds, |op| matches!(op, Op::PartyShow { .. }));
+    answer_with(
         &mut a,
-        Action::Response(answer(
-            show,
-            Reply::Party {
-                party: party(0),
-                keys: vec![key(2, &party(0).id, true)],
-            },
-        )),
+        show,
+        Reply::Party {
+            party: party(0),
+            keys: vec![key(2, &party(0).id, true)],
+        },
     );
     press(&mut a, KeyCode::Char('c'));
     assert_eq!(a.overlay, Overlay::None);
-    let notice = a
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
+    let notice = notice_text(&a);
     assert!(notice.contains("no key in good standing"), "{notice}");
 }
 
@@ -523,7 +496,7 @@ fn revoke_the_selected_key_with_a_reason() {
     update(&mut a, Action::Rendered);
     let cmds = press(&mut a, KeyCode::Char('y'));
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::KeyRevoke {
             key_id: key_id.clone(),
             reason: "laptop lost".into()
@@ -531,13 +504,13 @@ fn revoke_the_selected_key_with_a_reason() {
     );
     let mut k = key(1, &party(2).id, true);
     k.revocation_reason = Some("laptop lost".into());
-    let follow = update(&mut a, Action::Response(answer(&cmds[0], Reply::Key(k))));
+    let follow = answer_with(&mut a, &cmds[0], Reply::Key(k));
     assert!(matches!(
         a.overlay,
         Overlay::ActionResult(ActionOutcome::Done { .. })
     ));
     assert!(
-        ops(&follow)
+        sent_ops(&follow)
             .iter()
             .any(|op| matches!(op, Op::AgreementShow { .. })),
         "the detail is asked for again"
@@ -547,11 +520,7 @@ fn revoke_the_selected_key_with_a_reason() {
     press(&mut a, KeyCode::Down);
     assert!(press(&mut a, KeyCode::Char('x')).is_empty());
     assert_eq!(a.overlay, Overlay::None);
-    let notice = a
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
+    let notice = notice_text(&a);
     assert!(
         notice.contains("already revoked at 2025-03-02T09:15:00.000Z"),
         "{notice}"
@@ -584,17 +553,15 @@ fn suspend_an_agreement_and_a_refusal_says_nothing_was_signed() {
     press(&mut a, KeyCode::Tab);
     let cmds = press(&mut a, KeyCode::Enter);
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::AgreementStatus {
             agreement_id: agreement(1, 0, 0).id,
             status: AgreementStatus::Suspended,
             reason: "payment overdue".into()
         }]
     );
-    update(
-        &mut a,
-        Action::Response(error(&cmds[0], ErrorCode::BadTransition)),
-    );
+    let refused = refusal(&cmds[0], ErrorCode::BadTransition);
+    update(&mut a, Action::Response(refused));
     assert!(matches!(
         &a.overlay,
         Overlay::ActionResult(ActionOutcome::Failed(why)) if why.contains("bad_transition")
@@ -614,12 +581,7 @@ fn suspend_an_agreement_and_a_refusal_says_nothing_was_signed() {
 #[test]
 fn one_ledger_request_at_a_time() {
     let mut a = parties_screen();
-    press(&mut a, KeyCode::Char('n'));
-    type_text(&mut a, "First");
-    press(&mut a, KeyCode::Enter);
-    type_text(&mut a, "b");
-    press(&mut a, KeyCode::Enter);
-    update(&mut a, Action::Rendered);
+    register_dialog(&mut a, "First", "b");
     let cmds = press(&mut a, KeyCode::Char('y'));
     assert_eq!(cmds.len(), 1);
     press(&mut a, KeyCode::Esc);
@@ -632,16 +594,14 @@ fn one_ledger_request_at_a_time() {
     // The answer still shows when it comes, and a mismatch is flagged.
     let mut other = party(0);
     other.name = "Second".into();
-    update(
+    answer_with(
         &mut a,
-        Action::Response(answer(
-            &cmds[0],
-            Reply::PartyRegistered {
-                party: other,
-                key: None,
-                api_token: None,
-            },
-        )),
+        &cmds[0],
+        Reply::PartyRegistered {
+            party: other,
+            key: None,
+            api_token: None,
+        },
     );
     assert!(matches!(
         a.overlay,
@@ -652,12 +612,7 @@ fn one_ledger_request_at_a_time() {
 #[test]
 fn disconnect_while_waiting_leaves_the_outcome_unknown() {
     let mut a = parties_screen();
-    press(&mut a, KeyCode::Char('n'));
-    type_text(&mut a, "Zed");
-    press(&mut a, KeyCode::Enter);
-    type_text(&mut a, "b");
-    press(&mut a, KeyCode::Enter);
-    update(&mut a, Action::Rendered);
+    register_dialog(&mut a, "Zed", "b");
     press(&mut a, KeyCode::Char('y'));
     update(&mut a, Action::BackendClosed("gone".into()));
     assert!(matches!(
@@ -670,21 +625,18 @@ fn disconnect_while_waiting_leaves_the_outcome_unknown() {
 fn admin_errors_go_to_the_status_line() {
     let mut a = app();
     let cmds = press(&mut a, KeyCode::Char('4'));
-    let list = sent(&cmds, |op| matches!(op, Op::Agreements { .. }));
+    let list = sending(&cmds, |op| matches!(op, Op::Agreements { .. }));
     update(
         &mut a,
-        Action::Response(error(list, ErrorCode::NotAnArbitrator)),
+        Action::Response(refusal(list, ErrorCode::NotAnArbitrator)),
     );
     let n = a.notice.clone().expect("a notice");
     assert_eq!(n.level, NoticeLevel::Error);
     assert!(n.text.contains("not_an_arbitrator"));
     assert_eq!(a.overlay, Overlay::None);
     // An answer of the wrong kind is reported, not applied.
-    let f = sent(&cmds, |op| matches!(op, Op::LedgerFeed { .. }));
-    update(
-        &mut a,
-        Action::Response(answer(f, Reply::Parties { items: vec![] })),
-    );
+    let f = sending(&cmds, |op| matches!(op, Op::LedgerFeed { .. }));
+    answer_with(&mut a, f, Reply::Parties { items: vec![] });
     assert!(!a.agreements.feed_loaded);
     assert!(a
         .notice

@@ -172,6 +172,20 @@ pub fn app() -> App {
     App::new(hello(), 2, Theme::plain())
 }
 
+/// The refusal with `code` of the request in `cmd` (which must be a `Send`).
+pub fn refusal(cmd: &Command, code: crate::api::admin::proto::ErrorCode) -> Response {
+    let Command::Send(req) = cmd else {
+        panic!("not a request: {cmd:?}");
+    };
+    Response::Err {
+        id: req.id,
+        error: crate::api::admin::proto::ErrorBody {
+            code,
+            message: format!("refused: {code}"),
+        },
+    }
+}
+
 /// The answer `reply` to the request in `cmd` (which must be a `Send`).
 pub fn answer(cmd: &Command, reply: Reply) -> Response {
     let Command::Send(req) = cmd else {
@@ -452,6 +466,13 @@ pub fn press(app: &mut App, code: crossterm::event::KeyCode) -> Vec<Command> {
     match crate::console::keymap::action_for_key(app, key) {
         Some(action) => crate::console::update::update(app, action),
         None => Vec::new(),
+    }
+}
+
+/// Types `text` into the open prompt, one key a character.
+pub fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, crossterm::event::KeyCode::Char(c));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::api::admin::proto::{ErrorBody, ErrorCode, HashAlg, Op, Reply, Request, Response};
+use crate::api::admin::proto::{ErrorCode, HashAlg, Op, Reply, Response};
 
 use crate::console::action::Action;
 use crate::console::app::{App, Overlay, PromptPurpose, Screen};
@@ -11,38 +11,13 @@ use crate::console::components::confirm::Focus;
 use crate::console::files::{FilePurpose, HashedFile};
 use crate::console::keymap::action_for_key;
 use crate::console::screens::timestamps::{StampOutcome, TimestampMode};
-use crate::console::tests::fixtures::{self, answer, app, signed_log, timestamp, timestamps};
+use crate::console::tests::fixtures::{
+    self, answer, app, press, refusal, sent_ops, signed_log, timestamp, timestamps, type_text,
+};
 use crate::console::update::update;
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-/// Presses `code`: maps it with the keymap, then applies it.
-fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
-    match action_for_key(app, key(code)) {
-        Some(a) => update(app, a),
-        None => Vec::new(),
-    }
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
-
-fn ops(cmds: &[Command]) -> Vec<&Op> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Command::Send(Request { op, .. }) => Some(op),
-            _ => None,
-        })
-        .collect()
-}
-
 fn stamps(cmds: &[Command]) -> Vec<&Op> {
-    ops(cmds)
+    sent_ops(cmds)
         .into_iter()
         .filter(|op| matches!(op, Op::Stamp { .. }))
         .collect()
@@ -102,7 +77,7 @@ fn screens_switch_with_tab_backtab_and_digits() {
     let cmds = press(&mut a, KeyCode::Char('2'));
     assert_eq!(a.screen, Screen::Timestamps);
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::TimestampsRecent { limit: 200 }],
         "a switch fetches the list"
     );
@@ -216,7 +191,10 @@ fn stamp_result_is_shown_and_the_list_refreshes() {
         Action::Response(answer(&cmds[0], Reply::Stamped(item.clone()))),
     );
     assert_eq!(a.overlay, Overlay::StampResult(StampOutcome::Done(item)));
-    assert_eq!(ops(&follow), vec![&Op::TimestampsRecent { limit: 200 }]);
+    assert_eq!(
+        sent_ops(&follow),
+        vec![&Op::TimestampsRecent { limit: 200 }]
+    );
 }
 
 #[test]
@@ -239,17 +217,8 @@ fn a_refused_stamp_says_nothing_was_signed() {
     let mut a = app();
     open_confirm(&mut a);
     let cmds = press(&mut a, KeyCode::Char('y'));
-    let Command::Send(req) = &cmds[0] else {
-        panic!("not a send")
-    };
-    let refusal = Response::Err {
-        id: req.id,
-        error: ErrorBody {
-            code: ErrorCode::StorageFailure,
-            message: "storage failure".into(),
-        },
-    };
-    update(&mut a, Action::Response(refusal));
+    let refused = refusal(&cmds[0], ErrorCode::StorageFailure);
+    update(&mut a, Action::Response(refused));
     assert!(matches!(
         a.overlay,
         Overlay::StampResult(StampOutcome::Failed(_))
@@ -291,7 +260,7 @@ fn selection_is_stable_across_refresh() {
     let cmds = press(&mut a, KeyCode::Char('r'));
     let list = cmds
         .iter()
-        .find(|c| ops(std::slice::from_ref(c)) == vec![&Op::TimestampsRecent { limit: 200 }]);
+        .find(|c| sent_ops(std::slice::from_ref(c)) == vec![&Op::TimestampsRecent { limit: 200 }]);
     let list = list.expect("refresh asks for the list");
     update(
         &mut a,
@@ -311,16 +280,16 @@ fn polls_status_every_second_and_not_twice_in_flight() {
     let mut a = app();
     let first = update(&mut a, Action::Tick { now_ms: 0 });
     // The dashboard's counts come with the status: it asks for nothing else.
-    assert_eq!(ops(&first), vec![&Op::Status]);
+    assert_eq!(sent_ops(&first), vec![&Op::Status]);
     assert!(update(&mut a, Action::Tick { now_ms: 500 }).is_empty());
     // Unanswered: the next poll is not sent.
-    assert!(ops(&update(&mut a, Action::Tick { now_ms: 1_000 })).is_empty());
+    assert!(sent_ops(&update(&mut a, Action::Tick { now_ms: 1_000 })).is_empty());
     update(
         &mut a,
         Action::Response(answer(&first[0], Reply::Status(fixtures::status()))),
     );
     assert_eq!(
-        ops(&update(&mut a, Action::Tick { now_ms: 2_000 })),
+        sent_ops(&update(&mut a, Action::Tick { now_ms: 2_000 })),
         vec![&Op::Status]
     );
     // Request ids increase.
@@ -339,7 +308,7 @@ fn search_by_digest_or_by_file() {
     type_text(&mut a, &digest);
     let cmds = press(&mut a, KeyCode::Enter);
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::TimestampsSearch {
             imprint: digest.to_lowercase()
         }]
@@ -370,7 +339,7 @@ fn search_by_digest_or_by_file() {
         },
     );
     assert_eq!(
-        ops(&cmds),
+        sent_ops(&cmds),
         vec![&Op::TimestampsSearch {
             imprint: hex::encode(DIGEST)
         }]
@@ -393,7 +362,7 @@ fn log_browser_fetches_pages_and_verifies_inclusion() {
     let cps = &cmds[0];
     let page = cmds
         .iter()
-        .find(|c| matches!(ops(std::slice::from_ref(c))[..], [Op::Entries { .. }]))
+        .find(|c| matches!(sent_ops(std::slice::from_ref(c))[..], [Op::Entries { .. }]))
         .expect("entries fetched");
     update(
         &mut a,
@@ -413,7 +382,7 @@ fn log_browser_fetches_pages_and_verifies_inclusion() {
     press(&mut a, KeyCode::Up);
     assert_eq!(a.log.selected, Some(11));
     let cmds = press(&mut a, KeyCode::Char('v'));
-    assert_eq!(ops(&cmds), vec![&Op::Prove { index: 11 }]);
+    assert_eq!(sent_ops(&cmds), vec![&Op::Prove { index: 11 }]);
     update(
         &mut a,
         Action::Response(answer(&cmds[0], Reply::Proof(log.proof(11)))),
@@ -457,7 +426,7 @@ fn goto_entry_and_paging_stay_in_range() {
     type_text(&mut a, "500");
     let cmds = press(&mut a, KeyCode::Enter);
     assert_eq!(a.log.selected, Some(500));
-    assert!(matches!(ops(&cmds)[..], [Op::Entries { start, .. }] if *start <= 500));
+    assert!(matches!(sent_ops(&cmds)[..], [Op::Entries { start, .. }] if *start <= 500));
     press(&mut a, KeyCode::End);
     assert_eq!(a.log.selected, Some(999));
     press(&mut a, KeyCode::PageDown);

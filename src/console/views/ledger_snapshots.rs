@@ -2,17 +2,12 @@
 //! the live feed), the dashboard's ledger counts, and every ledger confirmation dialog, at
 //! 80×24 and 120×40. Accept new ones with `INSTA_UPDATE=always cargo test --lib console`.
 
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use unicode_width::UnicodeWidthStr;
-
-use crate::api::admin::proto::{Op, Reply, Response};
+use crate::api::admin::proto::{Op, Reply};
 use crate::model::registry::{AgreementStatus, Role};
 
-use super::render;
+use super::snapshot_tests::{deliver, draw, sized};
 use crate::console::action::Action;
 use crate::console::app::{App, Overlay, Pending, Screen, SignPlan};
-use crate::console::command::Command;
 use crate::console::components::confirm::ConfirmDialog;
 use crate::console::sanitize::is_hazardous;
 use crate::console::screens::agreements::plans::{
@@ -26,51 +21,6 @@ use crate::console::theme::{ColorDepth, Theme};
 use crate::console::update::update;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-/// The screen as plain text, one line per row, trailing spaces trimmed.
-fn draw(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal.draw(|f| render(app, f)).expect("draw");
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..width {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let symbol = buffer[(x, y)].symbol();
-            skip = symbol.width().saturating_sub(1);
-            line.push_str(symbol);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// Feeds `reply` as the answer to a request for `what`.
-fn deliver(app: &mut App, what: Pending, op: Op, reply: Reply) {
-    let now = app.now_ms;
-    let Command::Send(req) = app.requests.issue(what, op, now) else {
-        unreachable!("issue always makes a Send")
-    };
-    update(
-        app,
-        Action::Response(Response::Ok {
-            id: req.id,
-            result: reply,
-        }),
-    );
-}
-
-fn sized(width: u16, height: u16) -> App {
-    let mut a = fixtures::app();
-    update(&mut a, Action::Resize { width, height });
-    a
-}
 
 fn agreements_list() -> Vec<crate::api::admin::proto::AgreementItem> {
     let mut suspended = agreement(2, 0, 500_000);

@@ -52,7 +52,7 @@ pub(super) fn deliver(
     let now = app.now_ms;
     let cmd = app.requests.issue(what, op, now);
     let crate::console::command::Command::Send(req) = cmd else {
-        unreachable!()
+        unreachable!("issue always makes a Send")
     };
     update(
         app,

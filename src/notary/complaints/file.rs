@@ -26,6 +26,7 @@ use crate::model::error_code::ErrorCode;
 use crate::model::policy::Policy;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, Decision};
+use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::state::{GuaranteeRecord, State};
 use crate::notary::{Notary, NotaryError, Shared};
@@ -133,13 +134,7 @@ fn policy_for<'a>(
     complaint: &Complaint<Envelope>,
 ) -> Result<&'a Policy, NotaryError> {
     let gid = match complaint.subject() {
-        ComplaintSubject::Exchange(_) => {
-            let id = &shared.config.exchanges.policy;
-            return st
-                .policies
-                .latest(id)
-                .ok_or_else(|| NotaryError::Bug(format!("[exchanges] policy {id} is not loaded")));
-        }
+        ComplaintSubject::Exchange(_) => return exchange_policy(shared, st),
         ComplaintSubject::Guarantee(gid) => gid,
     };
     let g = guarantee(shared, st, gid)?;

@@ -2,61 +2,29 @@
 //! silence, settlement by the protocol, the arbitrators' acts, reading, refusals that change
 //! nothing, and a restart.
 
-use std::sync::{Arc, Mutex};
-
 use base64::Engine;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{json, Value};
 
 use super::*;
 use crate::model::complaint::ReadRequest;
-use crate::model::money::Currency;
 use crate::model::registry::Role;
-use crate::notary::datadir::DataDir;
-use crate::notary::fixture::{make_deal, request};
+use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir};
 use crate::notary::{KeyInput, Notary, SequencerThread};
-
-struct World {
-    _tmp: tempfile::TempDir,
-    dir: DataDir,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
 
 struct Party {
     id: String,
     key: SigningKey,
 }
 
-impl World {
-    async fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = DataDir::new(tmp.path().join("data"));
-        Notary::init(&dir, "t").await.expect("init");
-        let t0 = Utc
-            .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
-            .single()
-            .expect("t0");
-        World {
-            _tmp: tmp,
-            dir,
-            clock: Arc::new(Mutex::new(t0)),
-        }
-    }
+/// A notary's data dir in a temp dir, its clock at 2026-03-01T10:00:00Z.
+type World = ClockedDataDir<tempfile::TempDir>;
 
-    fn open(&self) -> (Notary, SequencerThread) {
-        let c = self.clock.clone();
-        Notary::open_with_clock(&self.dir, Arc::new(move || *c.lock().expect("clock")))
-            .expect("open")
-    }
-
-    fn advance(&self, d: Duration) {
-        *self.clock.lock().expect("clock") += d;
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        *self.clock.lock().expect("clock")
-    }
+async fn world() -> World {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    World::init(tmp, "t", t0).await.expect("init")
 }
 
 /// A notary on a fresh data dir with three parties: ann (a), bob (b) and cy (c).
@@ -70,8 +38,8 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let w = World::new().await;
-    let (n, t) = w.open();
+    let w = world().await;
+    let (n, t) = w.open().expect("open");
     let (a, b, c) = (
         party(&n, "ann", 1).await,
         party(&n, "bob", 2).await,
@@ -96,13 +64,6 @@ async fn party(n: &Notary, name: &str, seed: u8) -> Party {
     Party {
         id: p.party.id,
         key,
-    }
-}
-
-fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").expect("EUR"),
     }
 }
 
@@ -367,24 +328,23 @@ async fn settled_by_the_protocol_the_case_takes_no_answer_and_no_silence() {
     assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 0);
 }
 
-#[tokio::test]
-async fn refusals_change_nothing() {
-    let Setup {
-        w: _w,
-        n,
-        t: _t,
-        a,
-        b,
-        ..
-    } = setup().await;
-    let size = n.log_size();
-    let good = payload(&n, &a, &b.id, ("tid", tid()));
+/// Complaints by `a` against `b` that the notary refuses, one per reason, with the code each
+/// draws.
+fn refused_complaints(n: &Notary, a: &Party, b: &Party) -> Vec<(Envelope, ErrorCode)> {
+    let good = payload(n, a, &b.id, ("tid", tid()));
     let mut unsigned = sign("complaint", good.clone(), &a.key);
     unsigned.signatures.clear();
     let mut other_notary = good.clone();
     other_notary["notary_key_id"] = json!("00".repeat(32));
     let stranger = SigningKey::from_bytes(&[9; 32]);
-    let cases = [
+    let nobody = payload(n, a, "nobody", ("tid", tid()));
+    let against_oneself = payload(n, a, &a.id, ("tid", tid()));
+    let unknown_guarantee = (
+        "guarantee_id",
+        "01900000-0000-7000-8000-000000000000".into(),
+    );
+    let about_unknown_guarantee = payload(n, a, &b.id, unknown_guarantee);
+    vec![
         (unsigned, ErrorCode::BadSignature),
         (
             sign("complaint", good.clone(), &b.key),
@@ -398,42 +358,34 @@ async fn refusals_change_nothing() {
             sign("complaint", other_notary, &a.key),
             ErrorCode::WrongNotary,
         ),
+        (sign("complaint", nobody, &a.key), ErrorCode::UnknownParty),
         (
-            sign(
-                "complaint",
-                payload(&n, &a, "nobody", ("tid", tid())),
-                &a.key,
-            ),
-            ErrorCode::UnknownParty,
-        ),
-        (
-            sign("complaint", payload(&n, &a, &a.id, ("tid", tid())), &a.key),
+            sign("complaint", against_oneself, &a.key),
             ErrorCode::MalformedComplaint,
         ),
         (
-            sign(
-                "complaint",
-                payload(
-                    &n,
-                    &a,
-                    &b.id,
-                    (
-                        "guarantee_id",
-                        "01900000-0000-7000-8000-000000000000".into(),
-                    ),
-                ),
-                &a.key,
-            ),
+            sign("complaint", about_unknown_guarantee, &a.key),
             ErrorCode::UnknownGuarantee,
         ),
-        (
-            sign("order", good.clone(), &a.key),
-            ErrorCode::MalformedComplaint,
-        ),
-    ];
-    for (env, want) in cases {
+        (sign("order", good, &a.key), ErrorCode::MalformedComplaint),
+    ]
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    let Setup {
+        w: _w,
+        n,
+        t: _t,
+        a,
+        b,
+        ..
+    } = setup().await;
+    let size = n.log_size();
+    for (env, want) in refused_complaints(&n, &a, &b) {
         assert_eq!(code(n.file_complaint(env).await), want);
     }
+    let good = payload(&n, &a, &b.id, ("tid", tid()));
     let kid = crate::crypto::keys::key_id(&a.key.verifying_key());
     n.revoke_key(&kid, "lost", None).await.expect("revoked");
     let size_revoked = n.log_size();
@@ -448,8 +400,8 @@ async fn refusals_change_nothing() {
 
 #[tokio::test]
 async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
-    let w = World::new().await;
-    let (n, _t) = w.open();
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
     let deal = make_deal(
         &n,
         "bob",
@@ -623,7 +575,7 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
         .expect("answered");
     drop(n);
     t.join();
-    let (n, _t) = w.open();
+    let (n, _t) = w.open().expect("open");
     assert_eq!(
         n.file_complaint(env).await.expect("refiled").body,
         first.body

@@ -19,21 +19,11 @@ use crate::model::exchange::{
 };
 use crate::model::policy::Policy;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::state::{to_json, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
-
-/// The policy whose default deadline applies to exchanges (checked to exist at start).
-pub(super) fn exchange_policy<'a>(
-    shared: &Shared,
-    st: &'a State,
-) -> Result<&'a Policy, NotaryError> {
-    let id = &shared.config.exchanges.policy;
-    st.policies
-        .latest(id)
-        .ok_or_else(|| NotaryError::Bug(format!("[exchanges] policy {id} is not loaded")))
-}
 
 /// Decides `req` and stages what it writes.
 pub(super) fn stage(
