@@ -57,15 +57,15 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
             return (f, Delivery::Delivered);
         }
     }
-    let tid = case.tid(order).filter(|t| {
-        !matches!(
-            case.offer(t).map(|o| &o.content),
+    // Only an item-for-receipt exchange of goods delivers; a payment or a contract does not.
+    let tid = case
+        .tid(order)
+        .filter(|t| match case.offer(t).map(|o| &o.content) {
             Some(Content::Offer {
-                payment: Some(_),
-                ..
-            })
-        )
-    });
+                protocol, payment, ..
+            }) => *protocol == Protocol::Item && payment.is_none(),
+            _ => true,
+        });
     let Some(tid) = tid else {
         return (
             finding(
@@ -262,11 +262,14 @@ pub(super) fn q7(case: &Case, order: Option<&Item>) -> (Finding, Contract, Vec<S
 /// order's latest signing time, or else the exchange's decision.
 pub(super) fn q8(case: &Case, order: Option<&Item>) -> (Finding, bool) {
     let anchor = order
-        .and_then(|o| case.latest(&o.id).map(|l| (l.at, o.id.as_str())))
+        .and_then(|o| {
+            case.latest(&o.id)
+                .map(|l| (l.at, vec![o.id.as_str(), l.by.as_str()]))
+        })
         .or_else(|| {
             let tid = case.tid(order)?;
             let d = case.of_tid(&tid, |c| c.notary_time().is_some())?;
-            Some((d.content.notary_time()?, d.id.as_str()))
+            Some((d.content.notary_time()?, vec![d.id.as_str()]))
         });
     let Some((at, by)) = anchor else {
         return (
@@ -301,5 +304,5 @@ pub(super) fn q8(case: &Case, order: Option<&Item>) -> (Finding, bool) {
             ),
         )
     };
-    (finding(Question::Q8, rule, answer, &[by]), within)
+    (finding(Question::Q8, rule, answer, &by), within)
 }
