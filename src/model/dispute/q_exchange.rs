@@ -77,8 +77,13 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
             Delivery::NotShown,
         );
     };
-    let receipt = case.of_tid(&tid, |c| matches!(c, Content::ExchangeReceipt { .. }));
-    let affidavit = case.of_tid(&tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
+    by_exchange(case, &tid)
+}
+
+/// Q5 through the delivering exchange `tid`: its affidavit, escrow failure or abort.
+fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
+    let receipt = case.of_tid(tid, |c| matches!(c, Content::ExchangeReceipt { .. }));
+    let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
     if let (Some(r), Some(a)) = (receipt, affidavit) {
         let f = finding(
             Question::Q5,
@@ -88,7 +93,7 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
         );
         return (f, Delivery::Delivered);
     }
-    if let Some(e) = case.of_tid(&tid, |c| matches!(c, Content::EscrowFailure { .. })) {
+    if let Some(e) = case.of_tid(tid, |c| matches!(c, Content::EscrowFailure { .. })) {
         let f = finding(
             Question::Q5,
             "Q5.escrow_failed",
@@ -97,7 +102,7 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
         );
         return (f, Delivery::Failed);
     }
-    if let Some(a) = case.of_tid(&tid, |c| matches!(c, Content::AbortToken { .. })) {
+    if let Some(a) = case.of_tid(tid, |c| matches!(c, Content::AbortToken { .. })) {
         let f = finding(
             Question::Q5,
             "Q5.aborted",
@@ -202,6 +207,11 @@ pub(super) fn q7(case: &Case, order: Option<&Item>) -> (Finding, Contract, Vec<S
             vec![],
         );
     };
+    contract_status(case, m1, tid)
+}
+
+/// Q7 for the contract exchange `tid` whose offer is `m1`.
+fn contract_status(case: &Case, m1: &Item, tid: &str) -> (Finding, Contract, Vec<String>) {
     let abort = case.of_tid(tid, |c| matches!(c, Content::AbortToken { .. }));
     let m2 = case.of_tid(tid, |c| matches!(c, Content::Acceptance { .. }));
     let reveal = |role: Role| {
