@@ -106,8 +106,8 @@ pub fn ledger_guarantee(gid: &str, minor: i64, issued: &str) -> GuaranteeRecord 
     }
 }
 
-/// A party-signed item, signature valid, signed with `key`.
-pub fn party(label: &str, content: Content, embeds: &[&str], key: &str) -> Item {
+/// An item with a valid signature by `key`.
+fn signed(label: &str, content: Content, embeds: &[&str], key: &str, in_log: Option<bool>) -> Item {
     Item {
         id: id(label),
         content,
@@ -115,23 +115,19 @@ pub fn party(label: &str, content: Content, embeds: &[&str], key: &str) -> Item 
         facts: Facts {
             signature_valid: true,
             signer: Some(key.into()),
-            in_log: None,
+            in_log,
         },
     }
 }
 
+/// A party-signed item, signature valid, signed with `key`.
+pub fn party(label: &str, content: Content, embeds: &[&str], key: &str) -> Item {
+    signed(label, content, embeds, key, None)
+}
+
 /// A notary-signed item, signature valid, in the log.
 pub fn notary(label: &str, content: Content, embeds: &[&str]) -> Item {
-    Item {
-        id: id(label),
-        content,
-        embeds: embeds.iter().map(|l| id(l)).collect(),
-        facts: Facts {
-            signature_valid: true,
-            signer: Some("nk1".into()),
-            in_log: Some(true),
-        },
-    }
+    signed(label, content, embeds, "nk1", Some(true))
 }
 
 pub fn order(label: &str, minor: i64, tid: Option<&str>, embeds: &[&str], key: &str) -> Item {

@@ -93,33 +93,34 @@ fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
         );
         return (f, Delivery::Delivered);
     }
-    if let Some(e) = case.of_tid(tid, |c| matches!(c, Content::EscrowFailure { .. })) {
-        let f = finding(
-            Question::Q5,
+    // A failed escrow or an abort: nothing was delivered.
+    let failures: [(fn(&Content) -> bool, &str, &str); 2] = [
+        (
+            |c| matches!(c, Content::EscrowFailure { .. }),
             "Q5.escrow_failed",
             "the escrow failed: the sender is at fault",
-            &[&e.id],
-        );
-        return (f, Delivery::Failed);
-    }
-    if let Some(a) = case.of_tid(tid, |c| matches!(c, Content::AbortToken { .. })) {
-        let f = finding(
-            Question::Q5,
+        ),
+        (
+            |c| matches!(c, Content::AbortToken { .. }),
             "Q5.aborted",
             "the delivering exchange was aborted; no key was released",
-            &[&a.id],
-        );
-        return (f, Delivery::Failed);
-    }
-    (
-        finding(
-            Question::Q5,
-            "Q5.not_shown",
-            "nothing shows a delivery",
-            &[],
         ),
-        Delivery::NotShown,
-    )
+    ];
+    for (is, rule, answer) in failures {
+        if let Some(t) = case.of_tid(tid, is) {
+            return (
+                finding(Question::Q5, rule, answer, &[&t.id]),
+                Delivery::Failed,
+            );
+        }
+    }
+    let f = finding(
+        Question::Q5,
+        "Q5.not_shown",
+        "nothing shows a delivery",
+        &[],
+    );
+    (f, Delivery::NotShown)
 }
 
 /// Q6: what the payer shows paid to the payee: payment tokens delivered by affidavit, and the
