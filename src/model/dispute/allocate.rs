@@ -54,7 +54,8 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
                 (None, _, _) => (0, 0),
                 (Some(_), KeyAt::Before | KeyAt::NotRevoked, Some(_)) => (left, 0),
                 (Some(_), KeyAt::Before | KeyAt::NotRevoked, None) => (a.binds.min(left), 0),
-                (Some(_), _, Some(_)) => (0, left),
+                // The notary stands behind its guarantee, up to its amount.
+                (Some(_), _, Some(c)) => (0, guaranteed(c.item).min(left)),
                 (Some(_), _, None) => (0, 0),
             };
             out.buyer_pays = case.money(buyer);
@@ -67,6 +68,14 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
         _ => {}
     }
     out
+}
+
+/// The amount of a guarantee item, minor units.
+fn guaranteed(item: &Item) -> i64 {
+    match &item.content {
+        Content::Guarantee { amount, .. } => amount.minor.max(0),
+        _ => 0,
+    }
 }
 
 /// What the notary must do: release a guarantee nobody draws on, decide an undecided contract

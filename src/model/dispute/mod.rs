@@ -51,12 +51,19 @@ pub fn adjudicate(
         .filter(|(_, a)| a.admissible)
         .map(|(i, _)| *i)
         .collect();
+    // An item the notary signed but did not log binds the notary, yet bounds nobody's time:
+    // a notary fault must not move a party's signing time.
+    let timed: Vec<&Item> = admissions
+        .iter()
+        .filter(|(_, a)| a.admissible && !a.notary_fault)
+        .map(|(i, _)| *i)
+        .collect();
     let case = Case {
         claim,
         registry,
         agreement,
         policy,
-        bounds: bounds(&admitted),
+        bounds: bounds(&timed),
         items: admitted,
     };
     let policy_ok = agreement.policy == policy.reference();

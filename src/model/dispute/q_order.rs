@@ -54,6 +54,7 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
     };
     let Content::Order {
         buyer,
+        seller,
         amount,
         agreement,
         ..
@@ -66,27 +67,35 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
     };
     let key = o.facts.signer.clone().unwrap_or_default();
     let ag = case.agreement;
-    let (rule, answer) = if *agreement != ag.id || *buyer != ag.buyer_id {
-        (
-            "Q1.not_under_agreement",
-            format!("the order is not under agreement {}", ag.id),
-        )
-    } else if !ag.keys.contains(&key) {
-        (
-            "Q1.key_not_in_agreement",
-            format!("key {key} may not sign orders under the agreement"),
-        )
-    } else if amount.currency != case.claim.amount.currency {
-        (
-            "Q1.currency_mismatch",
-            format!("the order is in {}", amount.currency),
-        )
-    } else {
-        (
-            "Q1.valid",
-            format!("order of {amount} signed by {buyer} with key {key}"),
-        )
-    };
+    let c = case.claim;
+    let parties = [c.claimant.as_str(), c.respondent.as_str()];
+    let (rule, answer) =
+        if !parties.contains(&buyer.as_str()) || !parties.contains(&seller.as_str()) {
+            (
+                "Q1.other_parties",
+                format!("the order is between {buyer} and {seller}, not the parties to the claim"),
+            )
+        } else if *agreement != ag.id || *buyer != ag.buyer_id {
+            (
+                "Q1.not_under_agreement",
+                format!("the order is not under agreement {}", ag.id),
+            )
+        } else if !ag.keys.contains(&key) {
+            (
+                "Q1.key_not_in_agreement",
+                format!("key {key} may not sign orders under the agreement"),
+            )
+        } else if amount.currency != case.claim.amount.currency {
+            (
+                "Q1.currency_mismatch",
+                format!("the order is in {}", amount.currency),
+            )
+        } else {
+            (
+                "Q1.valid",
+                format!("order of {amount} signed by {buyer} with key {key}"),
+            )
+        };
     let valid = rule == "Q1.valid";
     (
         finding(Question::Q1, rule, answer, &[&o.id]),

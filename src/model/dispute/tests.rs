@@ -77,6 +77,12 @@ fn a_notary_item_the_log_contradicts_is_the_notarys_fault() {
         UncoveredRule::Capped,
     );
     assert_eq!(item_rule(&r, "b1"), (true, "A0.not_in_log".into()));
+    let b1 = r.items.iter().find(|i| i.id == id("b1")).expect("b1");
+    assert_eq!(
+        (&b1.earliest, &b1.latest),
+        (&None, &None),
+        "an unlogged item bounds no time"
+    );
     assert!(has(&r, "A0.not_in_log", &["b1"]));
     assert_eq!(alloc(&r), [30_000, 0, 0, 0]);
     assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b1") }]);
@@ -131,6 +137,15 @@ fn unknown_keys_other_parties_and_missing_signatures_are_inadmissible() {
 }
 
 #[test]
+fn an_order_between_other_parties_is_not_valid_for_the_claim() {
+    let mut row = d1();
+    row.claim.claimant = "eve".into();
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q1.other_parties", &["a1"]));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+}
+
+#[test]
 fn a_party_claimed_time_proves_nothing() {
     // D2's order claims 2026-01-01, before the revocation; its embedded nonce says otherwise.
     let r = rule(&d2(), UncoveredRule::Capped);
@@ -173,6 +188,20 @@ fn a_guarantee_issued_after_the_revocation_is_the_notarys_to_pay() {
     let r = rule(&row, UncoveredRule::Capped);
     assert!(has(&r, "Q3.issued_after_revocation", &["b2"]));
     assert_eq!(alloc(&r), [0, 35_000, 0, 0]);
+    // Up to the guarantee's amount; the rest is the seller's.
+    let mut small = row;
+    small.items.retain(|i| i.id != id("b2"));
+    small.items.push(guarantee(
+        "b2",
+        "g-d2",
+        20_000,
+        "2026-03-11T09:00:02.000Z",
+        "a2",
+    ));
+    assert_eq!(
+        alloc(&rule(&small, UncoveredRule::Capped)),
+        [0, 20_000, 15_000, 0]
+    );
     assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b2") }]);
 }
 
@@ -326,6 +355,11 @@ proptest! {
         reversed.reverse();
         let again = adjudicate(&claim, &reversed, &reg, &agreement(&p), &p);
         prop_assert_eq!(again.to_canonical_json(), r.to_canonical_json());
+        // Nobody is allocated a negative amount or, together, more than was claimed.
+        let [buyer, notary, seller, refund] = alloc(&r);
+        let most = claim.amount.minor.max(0);
+        prop_assert!(buyer >= 0 && notary >= 0 && seller >= 0 && refund >= 0);
+        prop_assert!(buyer + notary + seller <= most && refund <= most);
     }
 }
 
