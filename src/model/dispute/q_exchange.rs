@@ -80,6 +80,9 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
     by_exchange(case, &tid)
 }
 
+/// A way an exchange fails to deliver: which token shows it, its rule id and answer.
+type Failure = (fn(&Content) -> bool, &'static str, &'static str);
+
 /// Q5 through the delivering exchange `tid`: its affidavit, escrow failure or abort.
 fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
     let receipt = case.of_tid(tid, |c| matches!(c, Content::ExchangeReceipt { .. }));
@@ -94,7 +97,7 @@ fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
         return (f, Delivery::Delivered);
     }
     // A failed escrow or an abort: nothing was delivered.
-    let failures: [(fn(&Content) -> bool, &str, &str); 2] = [
+    let failures: [Failure; 2] = [
         (
             |c| matches!(c, Content::EscrowFailure { .. }),
             "Q5.escrow_failed",
