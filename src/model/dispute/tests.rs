@@ -308,6 +308,22 @@ fn canonical_json_round_trips() {
     assert_eq!(back, r);
 }
 
+#[test]
+fn copies_of_one_id_with_different_facts_are_settled_the_same_way_in_any_order() {
+    let mut forged = d1().items[3].clone();
+    forged.facts.signature_valid = false;
+    let mut first = d1();
+    first.items.insert(0, forged.clone());
+    let mut last = d1();
+    last.items.push(forged);
+    let (a, b) = (
+        rule(&first, UncoveredRule::Capped),
+        rule(&last, UncoveredRule::Capped),
+    );
+    assert_eq!(a.to_canonical_json(), b.to_canonical_json());
+    assert_eq!(a.items.len(), 4);
+}
+
 fn rows() -> Vec<Row> {
     vec![d1(), d2(), d4(), d5(), d7(), d9(), d10(), d11()]
 }
