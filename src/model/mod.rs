@@ -2,6 +2,7 @@
 
 pub mod canonical;
 pub mod complaint;
+pub mod dispute;
 pub mod entry;
 pub mod error_code;
 pub mod exchange;

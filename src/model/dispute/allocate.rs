@@ -1,0 +1,134 @@
+//! Step 3: from the answers to who pays and what the notary does.
+
+use super::case::Case;
+use super::q_exchange::{Contract, Delivery};
+use super::q_order::{order_amount, Cover, KeyAt};
+use super::ruling::{Action, Allocation};
+use super::types::{Content, Item};
+use crate::model::complaint::ComplaintKind;
+
+/// The answers of Q1–Q8 that the allocation needs.
+pub(super) struct Answers<'a> {
+    /// The policy applied is the one the agreement recorded.
+    pub policy_ok: bool,
+    /// Q1: the valid order.
+    pub order: Option<&'a Item>,
+    /// Q2.
+    pub key_at: KeyAt,
+    /// Q3.
+    pub cover: Option<Cover<'a>>,
+    /// Q4: what an unguaranteed order binds.
+    pub binds: i64,
+    /// Q5.
+    pub delivery: Delivery,
+    /// Q6: paid, minor units.
+    pub paid: i64,
+    /// Q7.
+    pub contract: Contract,
+    /// Q8.
+    pub within: bool,
+}
+
+/// Who bears the amount claimed.
+pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
+    let zero = case.money(0);
+    let mut out = Allocation {
+        buyer_pays: zero,
+        notary_pays: zero,
+        seller_bears: zero,
+        refund_to_buyer: zero,
+    };
+    if !a.policy_ok || !a.within {
+        return out;
+    }
+    match case.claim.kind {
+        ComplaintKind::NonPayment => {
+            let owed = a
+                .order
+                .map_or(case.claim.amount.minor.max(0), |o| order_amount(case, o));
+            let left = owed.saturating_sub(a.paid).max(0);
+            if left == 0 || a.delivery != Delivery::Delivered {
+                return out;
+            }
+            let (buyer, notary) = match (a.order, a.key_at, &a.cover) {
+                (None, _, _) => (0, 0),
+                (Some(_), KeyAt::Before | KeyAt::NotRevoked, Some(_)) => (left, 0),
+                (Some(_), KeyAt::Before | KeyAt::NotRevoked, None) => (a.binds.min(left), 0),
+                // The notary stands behind its guarantee, up to its amount.
+                (Some(_), _, Some(c)) => (0, guaranteed(c.item).min(left)),
+                (Some(_), _, None) => (0, 0),
+            };
+            out.buyer_pays = case.money(buyer);
+            out.notary_pays = case.money(notary);
+            out.seller_bears = case.money(left - buyer - notary);
+        }
+        ComplaintKind::NonDelivery if a.delivery != Delivery::Delivered => {
+            out.refund_to_buyer = case.money(a.paid.min(case.claim.amount.minor).max(0));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The amount of a guarantee item, minor units.
+fn guaranteed(item: &Item) -> i64 {
+    match &item.content {
+        Content::Guarantee { amount, .. } => amount.minor.max(0),
+        _ => 0,
+    }
+}
+
+/// What the notary must do: release a guarantee nobody draws on, decide an undecided contract
+/// exchange, record its own faults (`faults`: item ids). Sorted, without repeats.
+pub(super) fn actions(
+    case: &Case,
+    a: &Answers,
+    alloc: &Allocation,
+    faults: &[String],
+) -> Vec<Action> {
+    let mut out: Vec<Action> = faults
+        .iter()
+        .map(|id| Action::FlagNotaryFault { item: id.clone() })
+        .collect();
+    if let Some(Cover {
+        item,
+        after_revocation,
+    }) = &a.cover
+    {
+        if *after_revocation {
+            out.push(Action::FlagNotaryFault {
+                item: item.id.clone(),
+            });
+        }
+        if let Content::Guarantee { guarantee_id, .. } = &item.content {
+            let ended = case.find(|i| match &i.content {
+                Content::Release {
+                    guarantee_id: g, ..
+                }
+                | Content::Settlement {
+                    guarantee_id: g, ..
+                } => g == guarantee_id,
+                _ => false,
+            });
+            if a.policy_ok
+                && ended.is_none()
+                && alloc.buyer_pays.minor == 0
+                && alloc.notary_pays.minor == 0
+            {
+                out.push(Action::ReleaseGuarantee {
+                    guarantee_id: guarantee_id.clone(),
+                });
+            }
+        }
+    }
+    if a.policy_ok && case.claim.kind == ComplaintKind::ContractValidity {
+        match &a.contract {
+            Contract::Undecided(tid) => out.push(Action::ResolveExchange { tid: tid.clone() }),
+            Contract::Unaccepted(tid) => out.push(Action::AbortExchange { tid: tid.clone() }),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,198 @@
+//! Disputes (docs/design.md §6.5): a pure rule engine that decides a claim from evidence.
+//!
+//! [`adjudicate`] takes the claim, the evidence items as facts (the verifying layer checked
+//! signatures, digests and inclusion proofs and says what it found in [`Facts`]), the registry
+//! as of the relevant times, the agreement and the policy version it recorded, and returns a
+//! [`Ruling`]: step 0 admissibility of each item, step 1 time bounds, step 2 the questions
+//! Q1–Q8 each with a rule id and the evidence it rests on, step 3 the allocation and actions.
+//! No I/O, no clock, no randomness, no cryptography: the same facts give the same ruling bytes
+//! whatever their order and however often an item repeats.
+
+mod admit;
+mod allocate;
+mod bounds;
+mod case;
+mod q_exchange;
+mod q_order;
+mod ruling;
+mod types;
+
+use std::collections::BTreeMap;
+
+pub use ruling::{Action, Allocation, Bound, Finding, ItemRecord, Question, Ruling, RULES_VERSION};
+pub use types::{
+    Claim, ClaimSubject, Content, Facts, GuaranteeRecord, Item, Registry, Role, Signer,
+};
+
+use crate::model::canonical::to_canonical_json;
+use crate::model::policy::Policy;
+use crate::model::registry::Agreement;
+use admit::{admit, Admission};
+use allocate::{actions, allocate, Answers};
+use bounds::{bounds, Bounds};
+use case::{finding, Case};
+
+/// Decides `claim` on `items` under the agreement and the policy version it recorded.
+pub fn adjudicate(
+    claim: &Claim,
+    items: &[Item],
+    registry: &Registry,
+    agreement: &Agreement,
+    policy: &Policy,
+) -> Ruling {
+    let distinct = distinct(items);
+    let by_id: BTreeMap<&str, &Item> = distinct.iter().map(|i| (i.id.as_str(), *i)).collect();
+    let admissions: Vec<(&Item, Admission)> = distinct
+        .iter()
+        .map(|i| (*i, admit(i, &by_id, registry)))
+        .collect();
+    let admitted: Vec<&Item> = admissions
+        .iter()
+        .filter(|(_, a)| a.admissible)
+        .map(|(i, _)| *i)
+        .collect();
+    // An item the notary signed but did not log binds the notary, yet bounds nobody's time:
+    // a notary fault must not move a party's signing time.
+    let timed: Vec<&Item> = admissions
+        .iter()
+        .filter(|(_, a)| a.admissible && !a.notary_fault)
+        .map(|(i, _)| *i)
+        .collect();
+    let case = Case {
+        claim,
+        registry,
+        agreement,
+        policy,
+        bounds: bounds(&timed),
+        items: admitted,
+    };
+    let policy_ok = agreement.policy == policy.reference();
+    let mut findings = vec![policy_finding(policy, agreement, policy_ok)];
+    findings.extend(
+        admissions
+            .iter()
+            .filter_map(|(i, a)| admission_finding(i, a)),
+    );
+    let mut faults: Vec<String> = admissions
+        .iter()
+        .filter(|(_, a)| a.notary_fault)
+        .map(|(i, _)| i.id.clone())
+        .collect();
+    let answers = questions(&case, policy_ok, &mut findings, &mut faults);
+    let allocation = allocate(&case, &answers);
+    let actions = actions(&case, &answers, &allocation, &faults);
+    Ruling {
+        rules_version: RULES_VERSION.to_string(),
+        policy: policy.reference(),
+        agreement: agreement.id.clone(),
+        claim: claim.clone(),
+        items: timeline(&admissions, &case.bounds),
+        findings,
+        allocation,
+        actions,
+    }
+}
+
+/// Step 2: Q1–Q8 in order; each pushes its finding.
+fn questions<'a>(
+    case: &Case<'a>,
+    policy_ok: bool,
+    findings: &mut Vec<Finding>,
+    faults: &mut Vec<String>,
+) -> Answers<'a> {
+    let (f1, order) = q_order::q1(case);
+    let (f2, key_at) = q_order::q2(case, order);
+    let (f3, cover) = q_order::q3(case, order);
+    let (f4, binds) = q_order::q4(case, order, cover.as_ref());
+    let (f5, delivery) = q_exchange::q5(case, order);
+    let (f6, paid) = q_exchange::q6(case, cover.as_ref().map(|c| c.item));
+    let (f7, contract, contract_faults) = q_exchange::q7(case, order);
+    let (f8, within) = q_exchange::q8(case, order);
+    findings.extend([f1, f2, f3, f4, f5, f6, f7, f8]);
+    faults.extend(contract_faults);
+    Answers {
+        policy_ok,
+        order,
+        key_at,
+        cover,
+        binds,
+        delivery,
+        paid,
+        contract,
+        within,
+    }
+}
+
+/// Every item once, sorted by id. Copies under one id that differ (which real bytes cannot)
+/// keep the one with the smallest canonical form, so the choice does not depend on order.
+fn distinct(items: &[Item]) -> Vec<&Item> {
+    let mut keyed: Vec<(&str, Vec<u8>, &Item)> = items
+        .iter()
+        .map(|i| (i.id.as_str(), to_canonical_json(i).unwrap_or_default(), i))
+        .collect();
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    keyed.dedup_by(|later, first| later.0 == first.0);
+    keyed.into_iter().map(|(_, _, i)| i).collect()
+}
+
+fn policy_finding(policy: &Policy, agreement: &Agreement, ok: bool) -> Finding {
+    let applied = format!("{} version {}", policy.id, policy.version);
+    if ok {
+        let answer = format!("{applied}, as agreement {} recorded", agreement.id);
+        finding(Question::P, "P.recorded", answer, &[])
+    } else {
+        let recorded = &agreement.policy;
+        let answer = format!(
+            "{applied} is not what agreement {} recorded ({} version {}): nothing is allocated",
+            agreement.id, recorded.id, recorded.version
+        );
+        finding(Question::P, "P.mismatch", answer, &[])
+    }
+}
+
+/// A finding for an item the rules may not rest on, or one that shows a notary fault.
+fn admission_finding(item: &Item, a: &Admission) -> Option<Finding> {
+    let answer = match (a.admissible, a.notary_fault) {
+        (true, false) => return None,
+        (true, true) => format!(
+            "the notary signed this {} but its log does not hold it: the notary's fault",
+            item.content.what()
+        ),
+        (false, _) => format!("this {} is inadmissible", item.content.what()),
+    };
+    Some(finding(Question::A0, a.rule_id, answer, &[&item.id]))
+}
+
+/// The items by time (the latest bound, else the earliest, else last), then id.
+fn timeline(
+    admissions: &[(&Item, Admission)],
+    bounds: &BTreeMap<String, Bounds>,
+) -> Vec<ItemRecord> {
+    let mut out: Vec<ItemRecord> = admissions
+        .iter()
+        .map(|(item, a)| {
+            let b = bounds.get(&item.id).cloned().unwrap_or_default();
+            ItemRecord {
+                id: item.id.clone(),
+                what: item.content.what().to_string(),
+                admissible: a.admissible,
+                rule_id: a.rule_id.to_string(),
+                earliest: b.earliest,
+                latest: b.latest,
+            }
+        })
+        .collect();
+    let key = |r: &ItemRecord| {
+        let at = r.latest.as_ref().or(r.earliest.as_ref()).map(|b| b.at);
+        (at.is_none(), at, r.id.clone())
+    };
+    out.sort_by_key(key);
+    out
+}
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod rows_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,322 @@
+//! Questions about performance: Q5 delivery, Q6 payment, Q7 contract status, Q8 the dispute
+//! window.
+
+use chrono::TimeDelta;
+
+use super::case::{finding, Case};
+use super::ruling::{Finding, Question};
+use super::types::{Content, Item, Role};
+use crate::model::complaint::ComplaintKind;
+use crate::model::exchange::Protocol;
+use crate::model::time::rfc3339_ms;
+
+/// Whether the goods reached the buyer (Q5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// The buyer's receipt, or the recipient's receipt plus the notary's delivery affidavit.
+    Delivered,
+    /// The delivering exchange was aborted, or its escrow failed: nothing was delivered.
+    Failed,
+    /// Nothing shows either.
+    NotShown,
+}
+
+/// The state of a contract exchange (Q7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Contract {
+    /// No contract exchange in the case.
+    None,
+    /// A contract binds both.
+    Valid,
+    /// Aborted: no contract.
+    Aborted,
+    /// m1 and m2 but no decision: the notary may resolve it.
+    Undecided(String),
+    /// m1 only, no decision: the notary may abort it.
+    Unaccepted(String),
+}
+
+/// Q5: delivery of the goods the order or the exchange is about.
+pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
+    if let Some(o) = order {
+        let buyer = match &o.content {
+            Content::Order { buyer, .. } => buyer.as_str(),
+            _ => "",
+        };
+        let receipt = case.find(|i| {
+            matches!(&i.content, Content::GoodsReceipt { buyer: b } if b == buyer)
+                && Case::embeds(i, &o.id)
+        });
+        if let Some(r) = receipt {
+            let f = finding(
+                Question::Q5,
+                "Q5.goods_receipt",
+                format!("{buyer} signed a receipt of the goods"),
+                &[&r.id],
+            );
+            return (f, Delivery::Delivered);
+        }
+    }
+    // Only an item-for-receipt exchange of goods delivers; a payment or a contract does not.
+    let tid = case
+        .tid(order)
+        .filter(|t| match case.offer(t).map(|o| &o.content) {
+            Some(Content::Offer {
+                protocol, payment, ..
+            }) => *protocol == Protocol::Item && payment.is_none(),
+            _ => true,
+        });
+    let Some(tid) = tid else {
+        return (
+            finding(
+                Question::Q5,
+                "Q5.not_shown",
+                "nothing shows a delivery",
+                &[],
+            ),
+            Delivery::NotShown,
+        );
+    };
+    by_exchange(case, &tid)
+}
+
+/// A way an exchange fails to deliver: which token shows it, its rule id and answer.
+type Failure = (fn(&Content) -> bool, &'static str, &'static str);
+
+/// Q5 through the delivering exchange `tid`: its affidavit, escrow failure or abort.
+fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
+    let receipt = case.of_tid(tid, |c| matches!(c, Content::ExchangeReceipt { .. }));
+    let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
+    if let (Some(r), Some(a)) = (receipt, affidavit) {
+        let f = finding(
+            Question::Q5,
+            "Q5.delivery_affidavit",
+            "the recipient's receipt and the notary's delivery affidavit",
+            &[&r.id, &a.id],
+        );
+        return (f, Delivery::Delivered);
+    }
+    // A failed escrow or an abort: nothing was delivered.
+    let failures: [Failure; 2] = [
+        (
+            |c| matches!(c, Content::EscrowFailure { .. }),
+            "Q5.escrow_failed",
+            "the escrow failed: the sender is at fault",
+        ),
+        (
+            |c| matches!(c, Content::AbortToken { .. }),
+            "Q5.aborted",
+            "the delivering exchange was aborted; no key was released",
+        ),
+    ];
+    for (is, rule, answer) in failures {
+        if let Some(t) = case.of_tid(tid, is) {
+            return (
+                finding(Question::Q5, rule, answer, &[&t.id]),
+                Delivery::Failed,
+            );
+        }
+    }
+    let f = finding(
+        Question::Q5,
+        "Q5.not_shown",
+        "nothing shows a delivery",
+        &[],
+    );
+    (f, Delivery::NotShown)
+}
+
+/// Q6: what the payer shows paid to the payee: payment tokens delivered by affidavit, and the
+/// settlement of a guarantee over the order. Returns the amount paid (minor units).
+pub(super) fn q6(case: &Case, cover: Option<&Item>) -> (Finding, i64) {
+    let (payer, payee) = match case.claim.kind {
+        ComplaintKind::NonDelivery => (&case.claim.claimant, &case.claim.respondent),
+        _ => (&case.claim.respondent, &case.claim.claimant),
+    };
+    let mut paid = 0i64;
+    let mut evidence: Vec<&str> = Vec::new();
+    let mut rule = "Q6.not_shown";
+    for offer in &case.items {
+        let Content::Offer {
+            tid,
+            originator,
+            responder,
+            payment: Some(p),
+            ..
+        } = &offer.content
+        else {
+            continue;
+        };
+        let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
+        if let (true, Some(a)) = (
+            originator == payer && responder == payee && p.currency == case.claim.amount.currency,
+            affidavit,
+        ) {
+            paid = paid.saturating_add(p.minor.max(0));
+            evidence.extend([offer.id.as_str(), a.id.as_str()]);
+            rule = "Q6.paid_by_affidavit";
+        }
+    }
+    if let Some(Item {
+        content:
+            Content::Guarantee {
+                guarantee_id,
+                amount,
+                ..
+            },
+        id,
+        ..
+    }) = cover
+    {
+        let settled = case.find(|i| matches!(&i.content, Content::Settlement { guarantee_id: g, .. } if g == guarantee_id));
+        if let Some(s) = settled.filter(|_| amount.currency == case.claim.amount.currency) {
+            paid = paid.saturating_add(amount.minor.max(0));
+            evidence.extend([id.as_str(), s.id.as_str()]);
+            rule = if rule == "Q6.not_shown" {
+                "Q6.paid_by_guarantee"
+            } else {
+                rule
+            };
+        }
+    }
+    let answer = if paid > 0 {
+        format!("{payer} paid {} to {payee}", case.money(paid))
+    } else {
+        format!("nothing shows a payment by {payer}")
+    };
+    (finding(Question::Q6, rule, answer, &evidence), paid)
+}
+
+/// Q7: whether a contract binds. A standard contract (m1, m2 and both nonces opened) or the
+/// notary's replacement contract beats an abort token; an abort token alone means no contract.
+pub(super) fn q7(case: &Case, order: Option<&Item>) -> (Finding, Contract, Vec<String>) {
+    let offer = case.tid(order).and_then(|t| case.offer(&t)).filter(|o| {
+        matches!(
+            o.content,
+            Content::Offer {
+                protocol: Protocol::Contract,
+                ..
+            }
+        )
+    });
+    let (Some(m1), Some(tid)) = (offer, offer.and_then(|o| o.content.tid())) else {
+        return (
+            finding(
+                Question::Q7,
+                "Q7.not_applicable",
+                "no contract exchange",
+                &[],
+            ),
+            Contract::None,
+            vec![],
+        );
+    };
+    contract_status(case, m1, tid)
+}
+
+/// Q7 for the contract exchange `tid` whose offer is `m1`.
+fn contract_status(case: &Case, m1: &Item, tid: &str) -> (Finding, Contract, Vec<String>) {
+    let abort = case.of_tid(tid, |c| matches!(c, Content::AbortToken { .. }));
+    let m2 = case.of_tid(tid, |c| matches!(c, Content::Acceptance { .. }));
+    let reveal = |role: Role| {
+        case.of_tid(
+            tid,
+            |c| matches!(c, Content::NonceReveal { role: r, .. } if *r == role),
+        )
+    };
+    if let Some(rc) = case.of_tid(tid, |c| matches!(c, Content::ReplacementContract { .. })) {
+        // The first decision is final: an abort token beside a replacement is the notary's fault.
+        let faults = abort.map(|a| vec![a.id.clone()]).unwrap_or_default();
+        let f = finding(
+            Question::Q7,
+            "Q7.replacement_contract",
+            "contract valid: the notary's replacement contract binds both",
+            &[&m1.id, &rc.id],
+        );
+        return (f, Contract::Valid, faults);
+    }
+    if let (Some(m2), Some(na), Some(nb)) = (m2, reveal(Role::Originator), reveal(Role::Responder))
+    {
+        let f = finding(
+            Question::Q7,
+            "Q7.standard_contract",
+            "contract valid: m1, m2 and both nonces opened bind both",
+            &[&m1.id, &m2.id, &na.id, &nb.id],
+        );
+        return (f, Contract::Valid, vec![]);
+    }
+    if let Some(a) = abort {
+        let f = finding(
+            Question::Q7,
+            "Q7.aborted",
+            "no contract: the exchange was aborted",
+            &[&m1.id, &a.id],
+        );
+        return (f, Contract::Aborted, vec![]);
+    }
+    if let Some(m2) = m2 {
+        let f = finding(
+            Question::Q7,
+            "Q7.undecided",
+            "m1 and m2 without a decision: the notary resolves it",
+            &[&m1.id, &m2.id],
+        );
+        return (f, Contract::Undecided(tid.to_string()), vec![]);
+    }
+    let f = finding(
+        Question::Q7,
+        "Q7.no_acceptance",
+        "m1 without an acceptance: the notary aborts it",
+        &[&m1.id],
+    );
+    (f, Contract::Unaccepted(tid.to_string()), vec![])
+}
+
+/// Q8: the claim was filed within the policy's dispute window after the transaction: the
+/// order's latest signing time, or else the exchange's decision.
+pub(super) fn q8(case: &Case, order: Option<&Item>) -> (Finding, bool) {
+    let anchor = order
+        .and_then(|o| {
+            case.latest(&o.id)
+                .map(|l| (l.at, vec![o.id.as_str(), l.by.as_str()]))
+        })
+        .or_else(|| {
+            let tid = case.tid(order)?;
+            let d = case.of_tid(&tid, |c| c.notary_time().is_some())?;
+            Some((d.content.notary_time()?, vec![d.id.as_str()]))
+        });
+    let Some((at, by)) = anchor else {
+        return (
+            finding(
+                Question::Q8,
+                "Q8.undetermined",
+                "no time for the transaction: the window is not applied",
+                &[],
+            ),
+            true,
+        );
+    };
+    let end = TimeDelta::try_seconds(case.policy.dispute_window_s)
+        .and_then(|w| at.at().checked_add_signed(w));
+    let filed = case.claim.filed_at.at();
+    let within = end.is_none_or(|e| filed <= e);
+    let end_text = end.map(rfc3339_ms).unwrap_or_default();
+    let (rule, answer) = if within {
+        (
+            "Q8.within_window",
+            format!(
+                "filed {} within the window ending {end_text}",
+                rfc3339_ms(filed)
+            ),
+        )
+    } else {
+        (
+            "Q8.expired",
+            format!(
+                "filed {} after the window ended {end_text}",
+                rfc3339_ms(filed)
+            ),
+        )
+    };
+    (finding(Question::Q8, rule, answer, &by), within)
+}

@@ -1,0 +1,290 @@
+//! Questions about the order: Q1 a valid order, Q2 the key's status when it was signed, Q3 the
+//! guarantee that covers it, Q4 the caps and headroom at its time.
+
+use super::case::{finding, Case};
+use super::ruling::{Finding, Question};
+use super::types::{ClaimSubject, Content, Item};
+use crate::model::policy::UncoveredRule;
+use crate::model::time::rfc3339_ms;
+
+/// The key's status when the order was signed (Q2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KeyAt {
+    /// The key was never revoked.
+    NotRevoked,
+    /// Signed before the revocation was registered.
+    Before,
+    /// Signed at or after it.
+    After,
+    /// The bounds straddle the revocation (or are missing).
+    Undetermined,
+}
+
+/// The guarantee over the order (Q3).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cover<'a> {
+    pub item: &'a Item,
+    /// Issued while the key stood revoked: the notary's error.
+    pub after_revocation: bool,
+}
+
+/// The order the claim is about, by its subject.
+fn subject_order<'a>(case: &Case<'a>) -> Option<&'a Item> {
+    let is_order = |i: &Item| matches!(i.content, Content::Order { .. });
+    match &case.claim.subject {
+        ClaimSubject::Order(id) => case.find(|i| i.id == *id && is_order(i)),
+        ClaimSubject::Tid(tid) => case.find(|i| is_order(i) && i.content.tid() == Some(tid)),
+        ClaimSubject::Guarantee(gid) => {
+            let g = case.find(|i| {
+                matches!(&i.content, Content::Guarantee { guarantee_id, .. } if guarantee_id == gid)
+            })?;
+            case.find(|i| is_order(i) && Case::embeds(g, &i.id))
+        }
+    }
+}
+
+/// Q1: an admitted order, signed by the agreement's buyer with one of its keys, in the claim's
+/// currency. Returns the valid order.
+pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
+    let Some(o) = subject_order(case) else {
+        return (
+            finding(Question::Q1, "Q1.no_order", "no admissible order", &[]),
+            None,
+        );
+    };
+    let Content::Order {
+        buyer,
+        seller,
+        amount,
+        agreement,
+        ..
+    } = &o.content
+    else {
+        return (
+            finding(Question::Q1, "Q1.no_order", "no admissible order", &[]),
+            None,
+        );
+    };
+    let key = o.facts.signer.clone().unwrap_or_default();
+    let ag = case.agreement;
+    let c = case.claim;
+    let parties = [c.claimant.as_str(), c.respondent.as_str()];
+    let (rule, answer) =
+        if !parties.contains(&buyer.as_str()) || !parties.contains(&seller.as_str()) {
+            (
+                "Q1.other_parties",
+                format!("the order is between {buyer} and {seller}, not the parties to the claim"),
+            )
+        } else if *agreement != ag.id || *buyer != ag.buyer_id {
+            (
+                "Q1.not_under_agreement",
+                format!("the order is not under agreement {}", ag.id),
+            )
+        } else if !ag.keys.contains(&key) {
+            (
+                "Q1.key_not_in_agreement",
+                format!("key {key} may not sign orders under the agreement"),
+            )
+        } else if amount.currency != case.claim.amount.currency {
+            (
+                "Q1.currency_mismatch",
+                format!("the order is in {}", amount.currency),
+            )
+        } else {
+            (
+                "Q1.valid",
+                format!("order of {amount} signed by {buyer} with key {key}"),
+            )
+        };
+    let valid = rule == "Q1.valid";
+    (
+        finding(Question::Q1, rule, answer, &[&o.id]),
+        valid.then_some(o),
+    )
+}
+
+/// Q2: the key's status at signing, from the order's bounds against the revocation's
+/// registration time.
+pub(super) fn q2(case: &Case, order: Option<&Item>) -> (Finding, KeyAt) {
+    let Some(o) = order else {
+        return (
+            finding(Question::Q2, "Q2.not_applicable", "no valid order", &[]),
+            KeyAt::Undetermined,
+        );
+    };
+    let key = o.facts.signer.as_deref().and_then(|k| case.registry.key(k));
+    let Some(r) = key.and_then(|k| k.revocation.as_ref()) else {
+        return (
+            finding(
+                Question::Q2,
+                "Q2.not_revoked",
+                "the key was never revoked",
+                &[&o.id],
+            ),
+            KeyAt::NotRevoked,
+        );
+    };
+    let revoked = rfc3339_ms(r.registered_at);
+    if let Some(l) = case.latest(&o.id).filter(|l| l.at.at() < r.registered_at) {
+        let answer = format!(
+            "signed by {} at the latest, before the revocation registered at {revoked}",
+            rfc3339_ms(l.at.at())
+        );
+        return (
+            finding(
+                Question::Q2,
+                "Q2.before_revocation",
+                answer,
+                &[&o.id, &l.by],
+            ),
+            KeyAt::Before,
+        );
+    }
+    if let Some(e) = case
+        .earliest(&o.id)
+        .filter(|e| e.at.at() >= r.registered_at)
+    {
+        let answer = format!(
+            "signed at {} at the earliest, after the revocation registered at {revoked}",
+            rfc3339_ms(e.at.at())
+        );
+        return (
+            finding(Question::Q2, "Q2.after_revocation", answer, &[&o.id, &e.by]),
+            KeyAt::After,
+        );
+    }
+    let answer = format!(
+        "nothing shows whether it was signed before the revocation registered at {revoked}"
+    );
+    (
+        finding(Question::Q2, "Q2.undetermined", answer, &[&o.id]),
+        KeyAt::Undetermined,
+    )
+}
+
+/// Q3: a guarantee the notary issued over the order, or its refusal.
+pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<Cover<'a>>) {
+    let Some(o) = order else {
+        return (
+            finding(Question::Q3, "Q3.not_applicable", "no valid order", &[]),
+            None,
+        );
+    };
+    let g = case.find(|i| matches!(i.content, Content::Guarantee { .. }) && Case::embeds(i, &o.id));
+    if let Some(
+        g @ Item {
+            content:
+                Content::Guarantee {
+                    guarantee_id,
+                    issued_at,
+                    ..
+                },
+            ..
+        },
+    ) = g
+    {
+        let key = o.facts.signer.as_deref().and_then(|k| case.registry.key(k));
+        let revoked_at = key
+            .and_then(|k| k.revocation.as_ref())
+            .map(|r| r.registered_at);
+        let after = revoked_at.is_some_and(|r| r <= issued_at.at());
+        let (rule, answer) = if after {
+            ("Q3.issued_after_revocation", format!("guarantee {guarantee_id} was issued after the key's revocation: the notary's error"))
+        } else {
+            (
+                "Q3.valid",
+                format!("guarantee {guarantee_id} covers the order"),
+            )
+        };
+        let cover = Cover {
+            item: g,
+            after_revocation: after,
+        };
+        return (finding(Question::Q3, rule, answer, &[&g.id]), Some(cover));
+    }
+    let refusal =
+        case.find(|i| matches!(i.content, Content::Refusal { .. }) && Case::embeds(i, &o.id));
+    if let Some(
+        r @ Item {
+            content: Content::Refusal { reason, .. },
+            ..
+        },
+    ) = refusal
+    {
+        let answer = format!("the notary refused a guarantee: {reason}");
+        return (finding(Question::Q3, "Q3.refused", answer, &[&r.id]), None);
+    }
+    (
+        finding(
+            Question::Q3,
+            "Q3.none",
+            "no guarantee was requested",
+            &[&o.id],
+        ),
+        None,
+    )
+}
+
+/// Q4: what an unguaranteed order binds under the policy: under `capped` up to the
+/// per-transaction cap and the headroom left at the order's latest signing time, under
+/// `strict` nothing. Returns the amount it binds (minor units).
+pub(super) fn q4(case: &Case, order: Option<&Item>, cover: Option<&Cover>) -> (Finding, i64) {
+    let (Some(o), None) = (order, cover) else {
+        let rule = if cover.is_some() {
+            "Q4.covered"
+        } else {
+            "Q4.not_applicable"
+        };
+        let answer = if cover.is_some() {
+            "the guarantee covers the order"
+        } else {
+            "no valid order"
+        };
+        return (finding(Question::Q4, rule, answer, &[]), 0);
+    };
+    if case.policy.uncovered_rule == UncoveredRule::Strict {
+        let answer = "uncovered_rule strict: an order without a guarantee does not bind";
+        return (finding(Question::Q4, "Q4.strict", answer, &[&o.id]), 0);
+    }
+    let Some(l) = case.latest(&o.id) else {
+        let answer = "nothing bounds when the order was signed: the headroom cannot be known";
+        return (
+            finding(Question::Q4, "Q4.undetermined", answer, &[&o.id]),
+            0,
+        );
+    };
+    let at = l.at.at();
+    let ag = case.agreement;
+    let outstanding = case
+        .registry
+        .guarantees
+        .iter()
+        .filter(|g| {
+            g.agreement == ag.id && g.amount.currency == ag.currency && g.outstanding_at(at)
+        })
+        .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)));
+    let headroom = ag.total_cap_minor.saturating_sub(outstanding).max(0);
+    let limit = ag.per_tx_cap_minor.min(headroom).max(0);
+    let amount = order_amount(case, o);
+    let rule = if amount <= limit {
+        "Q4.within_caps"
+    } else if ag.per_tx_cap_minor < amount && ag.per_tx_cap_minor <= headroom {
+        "Q4.over_per_tx_cap"
+    } else {
+        "Q4.over_headroom"
+    };
+    let binds = amount.min(limit);
+    let answer = format!(
+        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; the order binds {}",
+        rfc3339_ms(at), case.money(headroom), case.money(ag.per_tx_cap_minor), case.money(binds)
+    );
+    (finding(Question::Q4, rule, answer, &[&o.id, &l.by]), binds)
+}
+
+/// The amount at stake: the order's amount, at most the amount claimed.
+pub(super) fn order_amount(case: &Case, order: &Item) -> i64 {
+    match &order.content {
+        Content::Order { amount, .. } => amount.minor.min(case.claim.amount.minor).max(0),
+        _ => 0,
+    }
+}

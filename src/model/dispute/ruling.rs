@@ -1,0 +1,154 @@
+//! What a replay decides: the item timeline, the findings in order, the allocation and the
+//! actions, with the rules version and the policy applied. Its canonical JSON is its byte form.
+
+use serde::{Deserialize, Serialize};
+
+use super::types::Claim;
+use crate::model::canonical::to_canonical_json;
+use crate::model::exchange::WireTime;
+use crate::model::money::Money;
+use crate::model::policy::PolicyRef;
+
+/// The edition of the rules in this module; a ruling names the edition that made it.
+pub const RULES_VERSION: &str = "notar-rules/1";
+
+/// Which step or question a finding answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Question {
+    /// The policy applied is the one the agreement recorded.
+    P,
+    /// Admissibility of one item (only the items that fail or incriminate the notary).
+    A0,
+    /// A valid order.
+    Q1,
+    /// The key's status when the order was signed.
+    Q2,
+    /// Guarantee coverage.
+    Q3,
+    /// Caps and headroom at the order's time.
+    Q4,
+    /// Delivery.
+    Q5,
+    /// Payment.
+    Q6,
+    /// Contract status.
+    Q7,
+    /// The dispute window.
+    Q8,
+}
+
+/// One answer, with the rule that gave it and the items it rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// The question.
+    pub question: Question,
+    /// The answer in words.
+    pub answer: String,
+    /// Stable rule id, e.g. `Q2.after_revocation` (docs/design.md §6.5).
+    pub rule_id: String,
+    /// Ids of the items it rests on, sorted.
+    pub evidence_ids: Vec<String>,
+}
+
+/// One end of an item's time bounds, and what proves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    /// The instant.
+    pub at: WireTime,
+    /// The rule: `T.notary_time`, `T.timestamp`, `T.embedded_by`, `T.freshness`.
+    pub rule_id: String,
+    /// The item that proves it (the item itself for `T.notary_time`).
+    pub by: String,
+}
+
+/// One item on the case's timeline: what it is, whether it is admitted, when it was signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRecord {
+    /// The item id.
+    pub id: String,
+    /// What it is (`order`, `guarantee`, ...).
+    pub what: String,
+    /// Whether the rules may rest on it.
+    pub admissible: bool,
+    /// The admissibility rule that decided (`A0.admitted`, `A0.bad_signature`, ...).
+    pub rule_id: String,
+    /// Signed no earlier than this, if something proves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<Bound>,
+    /// Signed no later than this, if something proves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<Bound>,
+}
+
+/// Who bears the claimed amount, in minor units of the claim's currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// The buyer owes the seller this.
+    pub buyer_pays: Money,
+    /// The notary owes this (its guarantee or its fault).
+    pub notary_pays: Money,
+    /// The seller's loss that nobody owes.
+    pub seller_bears: Money,
+    /// Owed back to the buyer.
+    pub refund_to_buyer: Money,
+}
+
+/// Something the ruling makes the notary do.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Release the guarantee: its exposure is freed.
+    ReleaseGuarantee {
+        /// The guarantee id.
+        guarantee_id: String,
+    },
+    /// Resolve the undecided exchange (a replacement contract).
+    ResolveExchange {
+        /// The tid.
+        tid: String,
+    },
+    /// Abort the undecided exchange.
+    AbortExchange {
+        /// The tid.
+        tid: String,
+    },
+    /// Record a notary fault shown by this item.
+    FlagNotaryFault {
+        /// The item id.
+        item: String,
+    },
+}
+
+/// The reasoned decision on a claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ruling {
+    /// [`RULES_VERSION`] of the rules applied.
+    pub rules_version: String,
+    /// The policy applied (id, version, digest).
+    pub policy: PolicyRef,
+    /// The agreement id.
+    pub agreement: String,
+    /// The claim decided.
+    pub claim: Claim,
+    /// Every distinct item, by time then id.
+    pub items: Vec<ItemRecord>,
+    /// The findings in order: P, A0 (by item id), Q1 … Q8.
+    pub findings: Vec<Finding>,
+    /// Who pays what.
+    pub allocation: Allocation,
+    /// What the notary must do, sorted.
+    pub actions: Vec<Action>,
+}
+
+impl Ruling {
+    /// The ruling's bytes: canonical JSON (RFC 8785), the same on every machine.
+    pub fn to_canonical_json(&self) -> Vec<u8> {
+        to_canonical_json(self)
+            .expect("a ruling holds only strings, integers, booleans, arrays and shallow objects")
+    }
+}

@@ -1,0 +1,513 @@
+//! Admissibility rules, time-bound rules and questions beyond the scenario rows; determinism
+//! and robustness as properties.
+
+use proptest::prelude::*;
+
+use super::fixture::*;
+use super::rows_tests::{d1, d10, d11, d2, d4, d5, d7, d9, rule, Row};
+use super::*;
+use crate::model::complaint::ComplaintKind;
+use crate::model::exchange::{Protocol, WireTime};
+use crate::model::policy::UncoveredRule;
+
+fn rule_ids(r: &Ruling) -> Vec<(String, Vec<String>)> {
+    r.findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.evidence_ids.clone()))
+        .collect()
+}
+
+fn has(r: &Ruling, rule_id: &str, evidence: &[&str]) -> bool {
+    let ids: Vec<String> = evidence.iter().map(|l| id(l)).collect();
+    rule_ids(r).contains(&(rule_id.to_string(), ids))
+}
+
+fn item_rule(r: &Ruling, label: &str) -> (bool, String) {
+    let rec = r
+        .items
+        .iter()
+        .find(|i| i.id == id(label))
+        .expect("the item is on the timeline");
+    (rec.admissible, rec.rule_id.clone())
+}
+
+fn alloc(r: &Ruling) -> [i64; 4] {
+    let a = &r.allocation;
+    [
+        a.buyer_pays.minor,
+        a.notary_pays.minor,
+        a.seller_bears.minor,
+        a.refund_to_buyer.minor,
+    ]
+}
+
+fn with(mut row: Row, label: &str, f: impl Fn(&mut Item)) -> Row {
+    let item = row
+        .items
+        .iter_mut()
+        .find(|i| i.id == id(label))
+        .expect("the row has it");
+    f(item);
+    row
+}
+
+#[test]
+fn a_bad_signature_makes_the_item_inadmissible_by_id() {
+    let r = rule(
+        &with(d1(), "e1", |i| i.facts.signature_valid = false),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "e1"), (false, "A0.bad_signature".into()));
+    assert!(has(&r, "A0.bad_signature", &["e1"]));
+    // Without the receipt nothing shows delivery: nothing owed, the guarantee released.
+    assert!(has(&r, "Q5.not_shown", &[]));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    assert_eq!(
+        r.actions,
+        vec![Action::ReleaseGuarantee {
+            guarantee_id: "g-d1".into()
+        }]
+    );
+}
+
+#[test]
+fn a_notary_item_the_log_contradicts_is_the_notarys_fault() {
+    let r = rule(
+        &with(d1(), "b1", |i| i.facts.in_log = Some(false)),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "b1"), (true, "A0.not_in_log".into()));
+    let b1 = r.items.iter().find(|i| i.id == id("b1")).expect("b1");
+    assert_eq!(
+        (&b1.earliest, &b1.latest),
+        (&None, &None),
+        "an unlogged item bounds no time"
+    );
+    assert!(has(&r, "A0.not_in_log", &["b1"]));
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0]);
+    assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b1") }]);
+}
+
+#[test]
+fn a_notary_item_without_a_checked_proof_is_inadmissible() {
+    let r = rule(
+        &with(d1(), "b1", |i| i.facts.in_log = None),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "b1"), (false, "A0.no_inclusion_proof".into()));
+    // The claim names that guarantee: with it out, no order is shown under it.
+    assert!(has(&r, "Q1.no_order", &[]));
+}
+
+#[test]
+fn a_notary_kind_signed_by_a_party_key_is_inadmissible() {
+    let r = rule(
+        &with(d1(), "b1", |i| i.facts.signer = Some("kb1".into())),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "b1"), (false, "A0.not_notary_key".into()));
+}
+
+#[test]
+fn unknown_keys_other_parties_and_missing_signatures_are_inadmissible() {
+    let r = rule(
+        &with(d1(), "a1", |i| i.facts.signer = Some("kx".into())),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "a1"), (false, "A0.unknown_key".into()));
+    assert!(has(&r, "Q1.no_order", &[]));
+    let r = rule(
+        &with(d1(), "a1", |i| i.facts.signer = Some("ks1".into())),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "a1"), (false, "A0.wrong_signer".into()));
+    let r = rule(
+        &with(d1(), "e1", |i| i.facts.signer = None),
+        UncoveredRule::Capped,
+    );
+    assert_eq!(item_rule(&r, "e1"), (false, "A0.unsigned".into()));
+    let r = rule(
+        &with(d1(), "e1", |i| i.id = "E1".into()),
+        UncoveredRule::Capped,
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.rule_id == "A0.malformed_id" && f.evidence_ids == ["E1"]));
+}
+
+#[test]
+fn an_order_between_other_parties_is_not_valid_for_the_claim() {
+    let mut row = d1();
+    row.claim.claimant = "eve".into();
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q1.other_parties", &["a1"]));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+}
+
+#[test]
+fn a_party_claimed_time_proves_nothing() {
+    // D2's order claims 2026-01-01, before the revocation; its embedded nonce says otherwise.
+    let r = rule(&d2(), UncoveredRule::Capped);
+    assert!(has(&r, "Q2.after_revocation", &["12", "a2"]));
+    // Without the nonce and the timestamp nothing bounds it: undetermined, the seller bears it.
+    let mut row = d2();
+    row.items
+        .retain(|i| i.id != id("12") && i.id != id("c2") && i.id != id("f2"));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q2.undetermined", &["a2"]));
+    assert!(has(&r, "Q4.undetermined", &["a2"]));
+    assert_eq!(alloc(&r), [0, 0, 35_000, 0]);
+}
+
+#[test]
+fn the_notarys_ingest_bounds_an_order_without_a_timestamp() {
+    let mut row = d1();
+    row.items.retain(|i| i.id != id("c1"));
+    let r = rule(&row, UncoveredRule::Capped);
+    let order = r.items.iter().find(|i| i.id == id("a1")).expect("order");
+    let latest = order.latest.as_ref().expect("bounded by the guarantee");
+    assert_eq!(
+        (latest.rule_id.as_str(), latest.by.as_str()),
+        ("T.embedded_by", id("b1").as_str())
+    );
+    assert!(has(&r, "Q2.before_revocation", &["a1", "b1"]));
+}
+
+#[test]
+fn a_guarantee_issued_after_the_revocation_is_the_notarys_to_pay() {
+    let mut row = d2();
+    row.items.retain(|i| i.id != id("f2"));
+    row.items.push(guarantee(
+        "b2",
+        "g-d2",
+        35_000,
+        "2026-03-11T09:00:02.000Z",
+        "a2",
+    ));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q3.issued_after_revocation", &["b2"]));
+    assert_eq!(alloc(&r), [0, 35_000, 0, 0]);
+    // Up to the guarantee's amount; the rest is the seller's.
+    let mut small = row;
+    small.items.retain(|i| i.id != id("b2"));
+    small.items.push(guarantee(
+        "b2",
+        "g-d2",
+        20_000,
+        "2026-03-11T09:00:02.000Z",
+        "a2",
+    ));
+    assert_eq!(
+        alloc(&rule(&small, UncoveredRule::Capped)),
+        [0, 20_000, 15_000, 0]
+    );
+    assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b2") }]);
+}
+
+#[test]
+fn a_claim_after_the_dispute_window_gets_nothing() {
+    let mut row = d4();
+    row.claim.filed_at = wt("2026-06-01T00:00:00.000Z");
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q8.expired", &["a4", "c4"]));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+}
+
+#[test]
+fn another_policy_than_the_agreement_recorded_allocates_nothing() {
+    let row = d4();
+    let capped = policy(UncoveredRule::Capped);
+    let strict = policy(UncoveredRule::Strict);
+    let r = adjudicate(
+        &row.claim,
+        &row.items,
+        &registry(vec![]),
+        &agreement(&capped),
+        &strict,
+    );
+    assert_eq!(r.findings[0].rule_id, "P.mismatch");
+    assert_eq!(r.policy, strict.reference());
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+}
+
+#[test]
+fn contract_status_standard_undecided_unaccepted_and_double_decisions() {
+    let reveal = |label: &str, role: Role, matches: bool| Item {
+        id: id(label),
+        content: Content::NonceReveal {
+            tid: id("10"),
+            role,
+            matches,
+        },
+        embeds: vec![],
+        facts: Facts {
+            signature_valid: false,
+            signer: None,
+            in_log: None,
+        },
+    };
+    let mut row = d10();
+    row.items.retain(|i| i.id != id("d10"));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q7.undecided", &["a10", "b10"]));
+    assert_eq!(r.actions, vec![Action::ResolveExchange { tid: id("10") }]);
+    row.items.extend([
+        reveal("e10", Role::Originator, true),
+        reveal("f10", Role::Responder, true),
+    ]);
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(
+        &r,
+        "Q7.standard_contract",
+        &["a10", "b10", "e10", "f10"]
+    ));
+    row.items.push(reveal("e10", Role::Originator, false));
+    row.items.retain(|i| {
+        i.id != id("e10") || matches!(i.content, Content::NonceReveal { matches: false, .. })
+    });
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "A0.digest_mismatch", &["e10"]));
+    row.items.retain(|i| i.id == id("a10"));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert_eq!(r.actions, vec![Action::AbortExchange { tid: id("10") }]);
+    let mut both = d11();
+    let abort = Content::AbortToken {
+        tid: id("11"),
+        cause: "requested".into(),
+        decided_at: wt("2026-03-12T11:00:00.000Z"),
+    };
+    both.items.push(notary("e11", abort, &["a11"]));
+    let r = rule(&both, UncoveredRule::Capped);
+    assert!(has(&r, "Q7.replacement_contract", &["a11", "d11"]));
+    assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("e11") }]);
+}
+
+#[test]
+fn a_paid_buyer_without_delivery_is_refunded() {
+    let mut row = d7();
+    row.claim = claim(
+        ComplaintKind::NonDelivery,
+        ("bob", "sally"),
+        ClaimSubject::Tid(id("7")),
+        12_000,
+    );
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q6.paid_by_affidavit", &["a7", "d7"]));
+    assert_eq!(alloc(&r), [0, 0, 0, 12_000]);
+}
+
+/// The ruling's byte form reads back to the same ruling; `--nocapture` prints D9's (the example
+/// in docs/formats.md).
+#[test]
+fn canonical_json_round_trips() {
+    let r = rule(&d9(), UncoveredRule::Capped);
+    let bytes = r.to_canonical_json();
+    println!("{}", String::from_utf8_lossy(&bytes));
+    let back: Ruling = serde_json::from_slice(&bytes).expect("a ruling reads back");
+    assert_eq!(back, r);
+}
+
+#[test]
+fn copies_of_one_id_with_different_facts_are_settled_the_same_way_in_any_order() {
+    let mut forged = d1().items[3].clone();
+    forged.facts.signature_valid = false;
+    let mut first = d1();
+    first.items.insert(0, forged.clone());
+    let mut last = d1();
+    last.items.push(forged);
+    let (a, b) = (
+        rule(&first, UncoveredRule::Capped),
+        rule(&last, UncoveredRule::Capped),
+    );
+    assert_eq!(a.to_canonical_json(), b.to_canonical_json());
+    assert_eq!(a.items.len(), 4);
+}
+
+fn rows() -> Vec<Row> {
+    vec![d1(), d2(), d4(), d5(), d7(), d9(), d10(), d11()]
+}
+
+/// `items` shuffled by `seed` (Fisher–Yates with a fixed LCG), with the items at `dups` repeated.
+fn scramble(items: &[Item], dups: &[prop::sample::Index], seed: u64) -> Vec<Item> {
+    let mut out: Vec<Item> = items.to_vec();
+    out.extend(dups.iter().map(|d| items[d.index(items.len())].clone()));
+    let mut s = seed;
+    for i in (1..out.len()).rev() {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.swap(i, (s >> 33) as usize % (i + 1));
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn shuffled_and_duplicated_items_give_the_same_bytes(
+        row in 0usize..8,
+        dups in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+        seed in any::<u64>(),
+        strict in any::<bool>(),
+    ) {
+        let mut row = rows().swap_remove(row);
+        let mode = if strict { UncoveredRule::Strict } else { UncoveredRule::Capped };
+        let want = rule(&row, mode).to_canonical_json();
+        row.items = scramble(&row.items, &dups, seed);
+        prop_assert_eq!(rule(&row, mode).to_canonical_json(), want);
+    }
+
+    #[test]
+    fn adjudicate_never_panics_on_arbitrary_facts(
+        items in prop::collection::vec(arb_item(), 0..24),
+        claim in arb_claim(),
+        strict in any::<bool>(),
+    ) {
+        let mode = if strict { UncoveredRule::Strict } else { UncoveredRule::Capped };
+        let p = policy(mode);
+        let reg = registry(vec![ledger_guarantee("g-1", 90_000, "2026-03-03T10:00:00.000Z")]);
+        let r = adjudicate(&claim, &items, &reg, &agreement(&p), &p);
+        let mut reversed = items.clone();
+        reversed.reverse();
+        let again = adjudicate(&claim, &reversed, &reg, &agreement(&p), &p);
+        prop_assert_eq!(again.to_canonical_json(), r.to_canonical_json());
+        // Nobody is allocated a negative amount or, together, more than was claimed.
+        let [buyer, notary, seller, refund] = alloc(&r);
+        let most = claim.amount.minor.max(0);
+        prop_assert!(buyer >= 0 && notary >= 0 && seller >= 0 && refund >= 0);
+        prop_assert!(buyer + notary + seller <= most && refund <= most);
+    }
+}
+
+const LABELS: [&str; 8] = ["a1", "b1", "c1", "12", "7", "10", "XX", ""];
+
+fn arb_label() -> impl Strategy<Value = String> {
+    prop::sample::select(LABELS.to_vec())
+        .prop_map(|l| if l == "XX" { l.to_string() } else { id(l) })
+}
+
+fn arb_time() -> impl Strategy<Value = WireTime> {
+    prop_oneof![
+        (1_772_000_000_000i64..1_775_000_000_000i64),
+        Just(-8_334_601_228_800_000i64),
+        Just(8_210_266_876_799_999i64),
+    ]
+    .prop_map(|ms| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .and_then(WireTime::new)
+            .unwrap_or_else(|| wt(R))
+    })
+}
+
+fn arb_content() -> impl Strategy<Value = Content> {
+    let who = prop::sample::select(vec!["bob", "sally", "eve"]);
+    prop_oneof![
+        (who.clone(), any::<i64>(), prop::option::of(arb_label())).prop_map(|(b, m, tid)| {
+            Content::Order {
+                buyer: b.into(),
+                seller: "sally".into(),
+                amount: eur(m),
+                agreement: "ag-bob".into(),
+                tid,
+                claimed_at: None,
+            }
+        }),
+        (any::<i64>(), arb_time(), arb_time()).prop_map(|(m, t, u)| Content::Guarantee {
+            guarantee_id: "g-1".into(),
+            agreement: "ag-bob".into(),
+            buyer: "bob".into(),
+            amount: eur(m),
+            issued_at: t,
+            valid_until: u,
+        }),
+        (arb_label(), arb_time(), any::<i64>()).prop_map(|(d, t, a)| Content::Timestamp {
+            digest: d,
+            gen_time: t,
+            accuracy_ms: a
+        }),
+        arb_time().prop_map(|t| Content::Nonce { issued_at: t }),
+        (
+            arb_label(),
+            any::<bool>(),
+            who.clone(),
+            who.clone(),
+            prop::option::of(any::<i64>())
+        )
+            .prop_map(|(tid, c, o, r, p)| Content::Offer {
+                tid,
+                protocol: if c {
+                    Protocol::Contract
+                } else {
+                    Protocol::Item
+                },
+                originator: o.into(),
+                responder: r.into(),
+                payment: p.map(eur),
+            }),
+        arb_label().prop_map(|tid| Content::Acceptance { tid }),
+        arb_label().prop_map(|tid| Content::ExchangeReceipt { tid }),
+        (arb_label(), arb_time()).prop_map(|(tid, t)| Content::AbortToken {
+            tid,
+            cause: "requested".into(),
+            decided_at: t
+        }),
+        (arb_label(), arb_time())
+            .prop_map(|(tid, t)| Content::ReplacementContract { tid, decided_at: t }),
+        (arb_label(), arb_time())
+            .prop_map(|(tid, t)| Content::DeliveryAffidavit { tid, decided_at: t }),
+        (arb_label(), arb_time())
+            .prop_map(|(tid, t)| Content::EscrowFailure { tid, decided_at: t }),
+        (arb_label(), arb_time()).prop_map(|(_, t)| Content::Settlement {
+            guarantee_id: "g-1".into(),
+            at: t
+        }),
+        (arb_label(), any::<bool>()).prop_map(|(tid, m)| Content::NonceReveal {
+            tid,
+            role: Role::Originator,
+            matches: m
+        }),
+        who.prop_map(|b| Content::GoodsReceipt { buyer: b.into() }),
+    ]
+}
+
+fn arb_item() -> impl Strategy<Value = Item> {
+    let signer = prop::option::of(prop::sample::select(vec!["kb1", "kb2", "ks1", "nk1", "kx"]));
+    (
+        arb_label(),
+        arb_content(),
+        prop::collection::vec(arb_label(), 0..4),
+        any::<bool>(),
+        signer,
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(|(id, content, embeds, valid, signer, in_log)| Item {
+            id,
+            content,
+            embeds,
+            facts: Facts {
+                signature_valid: valid,
+                signer: signer.map(str::to_string),
+                in_log,
+            },
+        })
+}
+
+fn arb_claim() -> impl Strategy<Value = Claim> {
+    let subject = prop_oneof![
+        arb_label().prop_map(ClaimSubject::Tid),
+        arb_label().prop_map(ClaimSubject::Order),
+        Just(ClaimSubject::Guarantee("g-1".into())),
+    ];
+    (
+        prop::sample::select(ComplaintKind::ALL.to_vec()),
+        subject,
+        any::<i64>(),
+        arb_time(),
+    )
+        .prop_map(|(k, s, m, t)| {
+            let mut c = claim(k, ("sally", "bob"), s, 0);
+            c.amount = eur(m);
+            c.filed_at = t;
+            c
+        })
+}
