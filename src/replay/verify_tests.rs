@@ -97,15 +97,20 @@ fn bundle() -> Bundle {
             },
         ],
         registry: vec![prove(0), prove(1)],
-        notary: NotaryKeys {
-            name: "notar".into(),
-            key_id: key_id(&notary().verifying_key()),
-            public_key: b64.encode(notary().verifying_key().to_bytes()),
-            checkpoint_vkey: vkey(ORIGIN, &notary().verifying_key()),
-            log_origin: ORIGIN.into(),
-            tsa_chain: vec![],
-        },
+        notary: notary_keys(),
         checkpoint: note,
+    }
+}
+
+fn notary_keys() -> NotaryKeys {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    NotaryKeys {
+        name: "notar".into(),
+        key_id: key_id(&notary().verifying_key()),
+        public_key: b64.encode(notary().verifying_key().to_bytes()),
+        checkpoint_vkey: vkey(ORIGIN, &notary().verifying_key()),
+        log_origin: ORIGIN.into(),
+        tsa_chain: vec![],
     }
 }
 
