@@ -91,14 +91,14 @@ fn post_tsq(data: &DataDir, url: &str, query: &[u8]) -> (u16, Vec<u8>) {
     ])
 }
 
-fn export(c: &Case, name: &str) -> PathBuf {
-    let out = c.data.work().join(name);
+fn export(data: &DataDir, complaint_id: &str, name: &str) -> PathBuf {
+    let out = data.work().join(name);
     let o = notar(&[
         "--data",
-        c.data.arg(),
+        data.arg(),
         "case",
         "export",
-        &c.complaint_id,
+        complaint_id,
         "--out",
         p(&out),
     ]);
@@ -133,7 +133,7 @@ fn flip_bit(v: &mut Value, ptr: &str) {
 #[test]
 fn an_exported_case_verifies_and_every_tampering_is_named() {
     let c = case();
-    let file = export(&c, "case.json");
+    let file = export(&c.data, &c.complaint_id, "case.json");
     let o = verify(&file, true);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let report = json(&o.stdout);
@@ -256,4 +256,65 @@ fn an_unknown_case_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no-such-case"), "{}", text(&o));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let deal = make_deal(&mut admin, 100_000, 50_000);
+    let (status, body) = post(
+        &srv.url,
+        "/v1/guarantees",
+        Some(&deal.token),
+        &serde_json::to_vec(&request(&deal, "r-1", 12_000, "chairs")).expect("json"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let g = json(&body)["guarantee"].clone();
+    let claim = json!({
+        "kind": "non_delivery",
+        "claimant": deal.buyer_id,
+        "respondent": deal.seller_id,
+        "guarantee_id": g["payload"]["guarantee_id"],
+        "amount": {"minor": 12000, "currency": "EUR"},
+        "statement": "The chairs never came.",
+        "evidence": [{"type": "envelope", "envelope": g}],
+        "notary_key_id": notar::crypto::keys::key_id(&notary_key(&srv.url)),
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = Envelope::sign("complaint", claim, &deal.buyer_key).expect("sign");
+    let got = post(
+        &srv.url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let file = export(&data, &id, "guarantee.json");
+    let o = verify(&file, true);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = json(&o.stdout);
+    let kinds = |section: &str| -> Vec<String> {
+        report["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|i| i["section"] == section)
+            .map(|i| i["kind"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        kinds("items"),
+        ["complaint", "guarantee", "complaint_receipt"],
+        "{report}"
+    );
+    let registry = kinds("registry");
+    for kind in ["party", "key_registration", "agreement"] {
+        assert!(registry.iter().any(|k| k == kind), "{kind}: {registry:?}");
+    }
 }
