@@ -179,6 +179,29 @@ fn an_envelope_logged_elsewhere_or_a_foreign_checkpoint_fails() {
 }
 
 #[test]
+fn a_notary_envelope_without_its_proof_is_signed_but_not_in_the_log() {
+    let mut b = bundle();
+    let Item::NotaryEnvelope { envelope, .. } = b.items[1].clone() else {
+        unreachable!()
+    };
+    b.items[1] = Item::party(envelope).expect("item");
+    let r = verify(&bytes(&b)).expect("readable");
+    let f = &r.items[1];
+    assert!(!f.ok);
+    assert_eq!(f.facts.signature_ok, Some(true));
+    assert_eq!(
+        f.facts.signer.as_ref().map(|s| s.party_id.is_none()),
+        Some(true)
+    );
+    assert_eq!(f.facts.in_log, None);
+    assert!(f
+        .reason
+        .as_deref()
+        .unwrap_or("")
+        .contains("not shown to be in its log"));
+}
+
+#[test]
 fn unreadable_files_are_told_apart_from_failing_items() {
     assert!(matches!(verify(b"\x00garbage"), Err(Unreadable::Shape(_))));
     let mut b = bundle();
