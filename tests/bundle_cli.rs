@@ -70,8 +70,29 @@ fn case() -> Case {
         &serde_json::to_vec(&filed).expect("json"),
     );
     assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let answer = json!({
+        "complaint_id": id,
+        "complaint_digest": json(&got.1)["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.id,
+        "statement": "Delivered on time; see the notary's contract.",
+        "evidence": [{"type": "envelope", "envelope": json(&resolved.1)["token"]}],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &bob.key).expect("sign");
+    let path = format!("/v1/complaints/{id}/response");
+    let got = post(
+        &srv.url,
+        &path,
+        None,
+        &serde_json::to_vec(&answer).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
     Case {
-        complaint_id: json(&got.1)["complaint_id"].as_str().expect("id").into(),
+        complaint_id: id,
         m1_id: sha256_hex(&m1_bytes),
         data,
         _srv: srv,
@@ -151,7 +172,9 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
             "replacement_contract",
             "rfc3161_token",
             "document",
-            "complaint_receipt"
+            "complaint_receipt",
+            "complaint_response",
+            "complaint_response_receipt"
         ],
         "{report}"
     );
