@@ -206,6 +206,12 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
     );
     let plain = verify(&file, false);
     assert!(text(&plain).contains(" 0 fail"), "{}", text(&plain));
+    let kid = report["notary_key_id"].as_str().expect("key id");
+    let pinned = |k: &str| notar(&["bundle", "verify", p(&file), "--notary-key-id", k]);
+    assert_eq!(pinned(kid).status.code(), Some(0));
+    let other = pinned(&"0".repeat(64));
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    assert!(text(&other).contains("not 0000"), "{}", text(&other));
 
     // A flipped bit in m1's payload: m1 fails by its id, nothing else does.
     let mut v = read(&file);

@@ -33,11 +33,15 @@ pub enum BundleCommand {
     ///
     /// Prints one line per item. Exit 0: everything verifies; 1: some item fails (named by its
     /// id, with the reason); 2: the file is not a readable bundle. The notary key the bundle
-    /// names is printed: compare it with the key you trust.
+    /// names is printed: compare it with the key you trust, or give it with --notary-key-id.
     #[command(verbatim_doc_comment)]
     Verify {
         /// The bundle (JSON).
         file: PathBuf,
+        /// The key id (hex SHA-256 of the Ed25519 key, as `GET /v1/notary` says) of the notary
+        /// you trust: a bundle naming another notary key fails (exit 1).
+        #[arg(long)]
+        notary_key_id: Option<String>,
         /// Print the whole report as JSON (each item's id, result, reason and facts).
         #[arg(long)]
         json: bool,
@@ -70,7 +74,11 @@ pub enum CaseCommand {
 /// Runs `notar bundle ...`.
 pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
     match args.command {
-        BundleCommand::Verify { file, json } => verify_file(&file, json),
+        BundleCommand::Verify {
+            file,
+            notary_key_id,
+            json,
+        } => verify_file(&file, notary_key_id.as_deref(), json),
     }
 }
 
@@ -111,7 +119,7 @@ fn checkpoint_size(note: &str) -> &str {
     note.lines().nth(1).unwrap_or("?")
 }
 
-fn verify_file(file: &Path, json: bool) -> Result<(), Failure> {
+fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Failure> {
     let meta = std::fs::metadata(file)
         .with_context(|| format!("reading {}", file.display()))
         .usage()?;
@@ -131,6 +139,13 @@ fn verify_file(file: &Path, json: bool) -> Result<(), Failure> {
         print_json(&report)?;
     } else {
         print_report(&report);
+    }
+    if let Some(trusted) = trusted.filter(|t| *t != report.notary_key_id) {
+        return Err(Failure::Refused(anyhow!(
+            "the bundle is signed by notary key {}, not {}",
+            report.notary_key_id,
+            sanitize_prefix(trusted, 64)
+        )));
     }
     if report.ok() {
         return Ok(());
