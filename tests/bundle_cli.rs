@@ -257,6 +257,18 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
         "{out}"
     );
 
+    // A claim for more than the notary's receipt says.
+    let mut v = read(&file);
+    v["claim"]["amount"]["minor"] = json!(9_999_999);
+    write(&bad, &v);
+    let o = verify(&bad, false);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("claim FAIL: the claim's amount differ"),
+        "{}",
+        text(&o)
+    );
+
     // Garbage, and a missing file.
     std::fs::write(&bad, b"\x00\x01 not a bundle").expect("write");
     assert_eq!(verify(&bad, false).status.code(), Some(2));

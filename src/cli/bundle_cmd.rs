@@ -151,13 +151,15 @@ fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Fai
         return Ok(());
     }
     let failed: Vec<String> = report.failures().map(|i| short(&i.id)).collect();
-    let cp = if report.checkpoint.ok {
-        ""
-    } else {
-        "the checkpoint and "
-    };
+    let mut what = String::new();
+    if !report.checkpoint.ok {
+        what.push_str("the checkpoint fails; ");
+    }
+    if !report.claim.ok {
+        what.push_str("the claim fails; ");
+    }
     Err(Failure::Refused(anyhow!(
-        "{cp}{} item(s) fail: {}",
+        "{what}{} item(s) fail: {}",
         failed.len(),
         failed.join(", ")
     )))
@@ -177,6 +179,16 @@ fn print_report(r: &Report) {
         ),
         (false, reason) => println!(
             "checkpoint FAIL: {}",
+            sanitize_prefix(reason.as_deref().unwrap_or(""), 200)
+        ),
+    }
+    match (&r.claim.ok, &r.claim.reason) {
+        (true, _) => println!(
+            "claim ok: as the notary's receipt {} states it",
+            short(r.claim.receipt.as_deref().unwrap_or(""))
+        ),
+        (false, reason) => println!(
+            "claim FAIL: {}",
             sanitize_prefix(reason.as_deref().unwrap_or(""), 200)
         ),
     }

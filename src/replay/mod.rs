@@ -14,5 +14,6 @@ mod verify;
 pub use format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};
 pub use verify::{
-    verify, CheckpointFacts, ItemFacts, ItemReport, LogFacts, Report, Section, Signer, Unreadable,
+    verify, CheckpointFacts, ClaimFacts, ItemFacts, ItemReport, LogFacts, Report, Section, Signer,
+    Unreadable,
 };

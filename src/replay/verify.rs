@@ -131,6 +131,19 @@ pub struct CheckpointFacts {
     pub root: Option<String>,
 }
 
+/// The claim, as checked against the notary's complaint receipt in the bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimFacts {
+    /// A verified `complaint_receipt` item for the claim's complaint states exactly the claim.
+    pub ok: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The id of the receipt item the claim was checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
 /// What [`verify`] found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -142,14 +155,16 @@ pub struct Report {
     pub notary_key_id: String,
     /// The checkpoint.
     pub checkpoint: CheckpointFacts,
+    /// The claim.
+    pub claim: ClaimFacts,
     /// Every item: `items` in order, then `registry` in order.
     pub items: Vec<ItemReport>,
 }
 
 impl Report {
-    /// The checkpoint and every item passed.
+    /// The checkpoint, the claim and every item passed.
     pub fn ok(&self) -> bool {
-        self.checkpoint.ok && self.items.iter().all(|i| i.ok)
+        self.checkpoint.ok && self.claim.ok && self.items.iter().all(|i| i.ok)
     }
 
     /// The items that failed.
@@ -178,12 +193,14 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
         .collect();
     ctx.learn_keys(&bundle.registry, &registry);
     let mut items: Vec<ItemReport> = bundle.items.iter().map(|i| ctx.item(i)).collect();
+    let claim = check_claim(&bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
         complaint_id: bundle.claim.complaint_id.clone(),
         notary_key_id: ctx.notary_kid.clone(),
         checkpoint,
+        claim,
         items,
     })
 }
@@ -407,6 +424,60 @@ impl<'a> Ctx<'a> {
                 Err(format!("RFC 3161 token: {e}"))
             }
         }
+    }
+}
+
+/// The claim against the first verified `complaint_receipt` for its complaint.
+fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
+    let c = &bundle.claim;
+    let receipt = bundle
+        .items
+        .iter()
+        .zip(reports)
+        .find_map(|(item, r)| match item {
+            Item::NotaryEnvelope { envelope, .. }
+                if r.ok
+                    && envelope.kind == "complaint_receipt"
+                    && envelope
+                        .payload
+                        .get("complaint_id")
+                        .and_then(|v| v.as_str())
+                        == Some(c.complaint_id.as_str()) =>
+            {
+                Some((r.id.clone(), &envelope.payload))
+            }
+            _ => None,
+        });
+    let Some((id, p)) = receipt else {
+        return ClaimFacts {
+            ok: false,
+            reason: Some("no verified complaint_receipt for the claim's complaint".into()),
+            receipt: None,
+        };
+    };
+    let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let amount = p
+        .get("amount")
+        .and_then(|a| serde_json::from_value(a.clone()).ok());
+    let differs = [
+        ("kind", s("kind") != Some(c.kind.clone())),
+        ("claimant", s("claimant") != Some(c.claimant.clone())),
+        ("respondent", s("respondent") != Some(c.respondent.clone())),
+        ("tid", s("tid") != c.tid),
+        ("guarantee_id", s("guarantee_id") != c.guarantee_id),
+        ("amount", amount != Some(c.amount)),
+        ("filed_at", s("received_at") != Some(c.filed_at.clone())),
+    ];
+    let wrong: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
+    ClaimFacts {
+        ok: wrong.is_empty(),
+        reason: (!wrong.is_empty()).then(|| {
+            format!(
+                "the claim's {} differ from the notary's receipt",
+                wrong.join(", ")
+            )
+        }),
+        receipt: Some(id),
     }
 }
 

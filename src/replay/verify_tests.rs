@@ -31,6 +31,12 @@ fn logged(kind: EntryKind, mut payload: Value, index: u64) -> (Envelope, Vec<u8>
     (env, entry.to_bytes().expect("bytes"))
 }
 
+fn receipt_payload() -> Value {
+    json!({"complaint_id": "c1", "kind": "non_delivery", "claimant": "p-ann",
+        "respondent": "p-bob", "guarantee_id": "g1", "amount": {"minor": 100, "currency": "EUR"},
+        "received_at": "2026-03-01T09:00:02.000Z"})
+}
+
 /// A valid bundle: ann's key registration (registry), ann's order, a notary receipt, a document.
 fn bundle() -> Bundle {
     let a = ann().verifying_key();
@@ -42,11 +48,7 @@ fn bundle() -> Bundle {
             0,
         ),
         logged(EntryKind::KeyRegistration, reg, 1),
-        logged(
-            EntryKind::ComplaintReceipt,
-            json!({"complaint_id": "c1"}),
-            2,
-        ),
+        logged(EntryKind::ComplaintReceipt, receipt_payload(), 2),
     ];
     let mut store = MemoryHashStore::new();
     for (_, leaf) in &logged_items {
@@ -199,6 +201,24 @@ fn a_notary_envelope_without_its_proof_is_signed_but_not_in_the_log() {
         .as_deref()
         .unwrap_or("")
         .contains("not shown to be in its log"));
+}
+
+#[test]
+fn the_claim_must_be_what_the_receipt_says() {
+    let mut b = bundle();
+    b.claim.amount.minor = 1_000_000;
+    b.claim.respondent = "p-cy".into();
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(!r.ok() && !r.claim.ok);
+    assert_eq!(
+        r.claim.reason.as_deref(),
+        Some("the claim's respondent, amount differ from the notary's receipt")
+    );
+    assert!(failing(&r).is_empty(), "the items themselves are fine");
+    b.items.remove(1);
+    let r = verify(&bytes(&b)).expect("readable");
+    assert_eq!(r.claim.receipt, None);
+    assert!(!r.claim.ok);
 }
 
 #[test]
