@@ -201,7 +201,9 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
         .map(|i| i["kind"].as_str().unwrap_or(""))
         .collect();
     assert!(
-        registry.contains(&"key_registration") && registry.contains(&"party"),
+        registry.contains(&"key_registration")
+            && registry.contains(&"party")
+            && registry.contains(&"policy"),
         "{registry:?}"
     );
     let plain = verify(&file, false);
@@ -355,7 +357,7 @@ fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
         "{report}"
     );
     let registry = kinds("registry");
-    for kind in ["party", "key_registration", "agreement"] {
+    for kind in ["party", "key_registration", "agreement", "policy"] {
         assert!(registry.iter().any(|k| k == kind), "{kind}: {registry:?}");
     }
 }

@@ -48,6 +48,7 @@ impl Notary {
             parties.extend([gr.buyer_id.clone(), gr.seller_id.clone()]);
         }
         self.gather_registry(&parties, &mut g);
+        self.gather_policies(&r, &mut g)?;
         let newest = g.items.iter().filter_map(|d| match d {
             Draft::Logged(_, i) => Some(*i),
             _ => None,
@@ -146,6 +147,33 @@ impl Notary {
                 g.registry.insert(a.log_index);
             }
         }
+    }
+
+    /// The logged policy versions the case touches: the complaint's, the exchange's, and those
+    /// of the agreements already gathered.
+    fn gather_policies(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
+        let mut digests = vec![r.policy.digest.clone()];
+        if let Some(tid) = &r.tid {
+            if let Some(x) = super::exchanges::stored_exchange(&self.shared.store, tid)? {
+                digests.push(x.policy.digest);
+            }
+        }
+        {
+            let st = self.shared.state.lock();
+            let agreements = st.agreements.values();
+            let ours = agreements.filter(|a| g.registry.contains(&a.log_index));
+            digests.extend(ours.map(|a| a.policy.digest.clone()));
+        }
+        for d in digests {
+            let key = super::policies::policy_log_key(&d);
+            if let Some(raw) = self.shared.store.get(crate::store::Cf::Meta, &key)? {
+                let index = <[u8; 8]>::try_from(raw.as_slice())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| NotaryError::Corrupt(format!("log index of policy {d}")))?;
+                g.registry.insert(index);
+            }
+        }
+        Ok(())
     }
 
     /// The evidence items a complaint or a response carries.
