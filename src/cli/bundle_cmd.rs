@@ -165,38 +165,45 @@ fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Fai
     )))
 }
 
+/// Prints the report; a closed stdout (`| head`) ends the printing quietly.
 fn print_report(r: &Report) {
-    println!(
-        "bundle for complaint {}",
-        sanitize_prefix(&r.complaint_id, 64)
-    );
-    println!("notary key {}", r.notary_key_id);
-    match (&r.checkpoint.ok, &r.checkpoint.reason) {
-        (true, _) => println!(
-            "checkpoint ok: {} entries, root {}",
-            r.checkpoint.size.unwrap_or(0),
-            r.checkpoint.root.as_deref().unwrap_or("")
+    use std::io::Write;
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(report_text(r).as_bytes());
+}
+
+fn report_text(r: &Report) -> String {
+    let fail = |reason: &Option<String>| sanitize_prefix(reason.as_deref().unwrap_or(""), 200);
+    let mut out = vec![
+        format!(
+            "bundle for complaint {}",
+            sanitize_prefix(&r.complaint_id, 64)
         ),
-        (false, reason) => println!(
-            "checkpoint FAIL: {}",
-            sanitize_prefix(reason.as_deref().unwrap_or(""), 200)
-        ),
-    }
-    match (&r.claim.ok, &r.claim.reason) {
-        (true, _) => println!(
-            "claim ok: as the notary's receipt {} states it",
-            short(r.claim.receipt.as_deref().unwrap_or(""))
-        ),
-        (false, reason) => println!(
-            "claim FAIL: {}",
-            sanitize_prefix(reason.as_deref().unwrap_or(""), 200)
-        ),
-    }
-    for item in &r.items {
-        println!("{}", line(item));
-    }
-    let failed = r.failures().count();
-    println!("{} items, {} fail", r.items.len(), failed);
+        format!("notary key {}", r.notary_key_id),
+        match r.checkpoint.ok {
+            true => format!(
+                "checkpoint ok: {} entries, root {}",
+                r.checkpoint.size.unwrap_or(0),
+                r.checkpoint.root.as_deref().unwrap_or("")
+            ),
+            false => format!("checkpoint FAIL: {}", fail(&r.checkpoint.reason)),
+        },
+        match r.claim.ok {
+            true => format!(
+                "claim ok: as the notary's receipt {} states it",
+                short(r.claim.receipt.as_deref().unwrap_or(""))
+            ),
+            false => format!("claim FAIL: {}", fail(&r.claim.reason)),
+        },
+    ];
+    out.extend(r.items.iter().map(line));
+    out.push(format!(
+        "{} items, {} fail\n",
+        r.items.len(),
+        r.failures().count()
+    ));
+    out.join("\n")
 }
 
 /// One line: result, id, section, kind, then what was established or why it fails.
