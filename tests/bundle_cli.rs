@@ -307,6 +307,15 @@ fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
     let deal = make_deal(&mut admin, 100_000, 50_000);
+    let lost = ed25519_dalek::SigningKey::from_bytes(&[5; 32]).verifying_key();
+    let k = admin.ok(
+        "key_add",
+        json!({"party_id": deal.buyer_id, "public_key_hex": hex::encode(lost.to_bytes())}),
+    );
+    admin.ok(
+        "key_revoke",
+        json!({"key_id": k["key_id"], "reason": "lost"}),
+    );
     let (status, body) = post(
         &srv.url,
         "/v1/guarantees",
@@ -357,7 +366,13 @@ fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
         "{report}"
     );
     let registry = kinds("registry");
-    for kind in ["party", "key_registration", "agreement", "policy"] {
+    for kind in [
+        "party",
+        "key_registration",
+        "revocation",
+        "agreement",
+        "policy",
+    ] {
         assert!(registry.iter().any(|k| k == kind), "{kind}: {registry:?}");
     }
 }
