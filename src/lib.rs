@@ -11,4 +11,5 @@ pub mod crypto;
 pub mod log;
 pub mod model;
 pub mod notary;
+pub mod replay;
 pub mod store;

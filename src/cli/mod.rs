@@ -4,6 +4,7 @@
 mod admin_client;
 mod agreement_cmd;
 mod bench;
+mod bundle_cmd;
 mod client;
 mod complaint_cmd;
 mod envelope_verify;
@@ -93,6 +94,10 @@ pub enum Command {
     /// Fair exchange, the parties' side: sign a contract both ways or send an item for a
     /// receipt (offline), and ask the notary to abort or resolve when the other side stalls.
     Exchange(exchange_cmd::ExchangeArgs),
+    /// Evidence bundles (notar-bundle/1): check one offline.
+    Bundle(bundle_cmd::BundleArgs),
+    /// Arbitrators' cases: export a case's evidence bundle (admin socket of a running notary).
+    Case(bundle_cmd::CaseArgs),
     /// Load generator: guarantees per second and latency on a new notary.
     Bench(bench::BenchArgs),
 }
@@ -211,6 +216,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Order(args) => order_cmd::run(args),
         Command::Exchange(args) => exchange_cmd::run(args).await,
         Command::Complaint(args) => complaint_cmd::run(&cli.data, args).await,
+        Command::Bundle(args) => bundle_cmd::run_bundle(args),
+        Command::Case(args) => bundle_cmd::run_case(&cli.data, args).await,
         Command::Bench(args) => bench::run(&cli.data, args).await,
     }
 }

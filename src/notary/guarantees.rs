@@ -189,7 +189,7 @@ fn check_owner(caller: &Caller, record: &GuaranteeRecord) -> Result<(), NotaryEr
 }
 
 /// A guarantee as stored on disk.
-fn stored_guarantee(shared: &Shared, id: &str) -> Result<GuaranteeRecord, NotaryError> {
+pub(crate) fn stored_guarantee(shared: &Shared, id: &str) -> Result<GuaranteeRecord, NotaryError> {
     let raw = shared
         .store
         .get(Cf::Guarantees, id.as_bytes())?

@@ -2,6 +2,7 @@
 //! sends every signing command through the sequencer and answers reads from the store.
 
 mod agreements;
+mod case_export;
 mod command;
 mod complaints;
 pub mod config;

@@ -109,7 +109,14 @@ pub(crate) fn load_ca_roots(dir: &DataDir, config: &Config) -> Result<Vec<CaRoot
         .collect()
 }
 
-/// A job that logs a policy version (signed, full text) and stores its text by digest.
+/// The `Cf::Meta` key under which the log index of the policy version with `digest` is kept
+/// (an evidence bundle cites the logged policy). Policies logged before it was kept have none.
+pub(crate) fn policy_log_key(digest: &str) -> Vec<u8> {
+    format!("policy_log/{digest}").into_bytes()
+}
+
+/// A job that logs a policy version (signed, full text) and stores its text by digest, and
+/// remembers where it was logged.
 pub(crate) fn log_policy_job(notary: &Notary, p: Policy) -> Job {
     let key = notary.shared.notary_key.clone();
     Box::new(move |ctx| {
@@ -122,11 +129,18 @@ pub(crate) fn log_policy_job(notary: &Notary, p: Policy) -> Job {
         let (_, entry) = sign_entry(&key, ctx, EntryKind::Policy, payload, None).ok()?;
         Some(Staged {
             entry: Some(entry),
-            records: vec![(
-                Cf::Policies,
-                p.digest.as_bytes().to_vec(),
-                p.source.as_bytes().to_vec(),
-            )],
+            records: vec![
+                (
+                    Cf::Policies,
+                    p.digest.as_bytes().to_vec(),
+                    p.source.as_bytes().to_vec(),
+                ),
+                (
+                    Cf::Meta,
+                    policy_log_key(&p.digest),
+                    ctx.index.to_be_bytes().to_vec(),
+                ),
+            ],
             finish: Box::new(|r| {
                 if let Err(e) = r {
                     tracing::error!("logging a policy failed: {}", e.0);

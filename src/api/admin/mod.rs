@@ -5,6 +5,7 @@
 //! makes the notary sign names them in the log entry.
 
 mod ops;
+mod ops_case_export;
 mod ops_cases;
 mod ops_exchanges;
 mod ops_ledger;

@@ -1,10 +1,12 @@
 //! The admin operations: one `match` routes every [`Op`] to its handler (so a new operation
 //! without one does not compile). The handlers translate the request, call the notary and shape
 //! the reply: those on the log and timestamps are here, the registry and ledger ones in
-//! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`.
+//! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`,
+//! the case export in `ops_case_export`.
 
 use base64::Engine;
 
+use super::ops_case_export as case_export;
 use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
@@ -103,6 +105,7 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::ComplaintNote { complaint_id, text } => {
             cases::note(notary, operator, &complaint_id, &text).await
         }
+        Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
     }
 }
 

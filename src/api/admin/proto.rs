@@ -205,6 +205,11 @@ pub enum Op {
         /// The note (one paragraph).
         text: String,
     },
+    /// The case's evidence bundle (`notar-bundle/1`): everything an offline replay needs.
+    CaseExport {
+        /// Complaint id.
+        complaint_id: String,
+    },
 }
 
 fn default_limit() -> u32 {
@@ -395,6 +400,11 @@ pub enum Reply {
     },
     /// Answer to `ComplaintShow`, `ComplaintTake` and `ComplaintNote`: the case as it now is.
     Complaint(ComplaintDetail),
+    /// Answer to `CaseExport`.
+    CaseBundle {
+        /// The bundle.
+        bundle: Box<crate::replay::Bundle>,
+    },
 }
 
 /// A party in listings.

@@ -105,3 +105,64 @@ fn eur(minor: i64) -> Money {
     let eur = crate::model::money::Currency::parse("EUR").expect("EUR is ISO 4217");
     Money::positive(minor, eur).expect("a positive amount")
 }
+
+/// A bundle with one item of each type (not a valid one: for the round trip).
+pub fn bundle() -> crate::replay::Bundle {
+    use crate::crypto::envelope::{Envelope, EnvelopeSignature};
+    use crate::replay::{Bundle, Claim, Item, NotaryKeys, FORMAT};
+    let env = Envelope {
+        kind: "order".into(),
+        payload: serde_json::json!({"n": 1}),
+        signatures: vec![EnvelopeSignature {
+            key_id: "k1".into(),
+            alg: "ed25519".into(),
+            sig: "c2ln".into(),
+        }],
+    };
+    Bundle {
+        format: FORMAT.into(),
+        claim: Claim {
+            complaint_id: "c1".into(),
+            kind: "non_delivery".into(),
+            claimant: "p1".into(),
+            respondent: "p2".into(),
+            tid: Some("ab".repeat(32)),
+            guarantee_id: None,
+            amount: eur(12_000),
+            filed_at: T.into(),
+        },
+        items: vec![
+            Item::PartyEnvelope {
+                id: "i1".into(),
+                envelope: env.clone(),
+            },
+            Item::NotaryEnvelope {
+                id: "i2".into(),
+                envelope: env,
+                proof: "c2sp.org/tlog-proof@v1\nindex 0\n\ncp".into(),
+            },
+            Item::Rfc3161Token {
+                id: "i3".into(),
+                token: "MA==".into(),
+                imprint: "00".into(),
+            },
+            Item::Document {
+                id: "i4".into(),
+                sha256: "i4".into(),
+                name: "a.pdf".into(),
+                media_type: "application/pdf".into(),
+                content: Some("YQ==".into()),
+            },
+        ],
+        registry: vec![],
+        notary: NotaryKeys {
+            name: "notar".into(),
+            key_id: "k0".into(),
+            public_key: "AA==".into(),
+            checkpoint_vkey: "v".into(),
+            log_origin: "o".into(),
+            tsa_chain: vec!["MA==".into()],
+        },
+        checkpoint: "cp".into(),
+    }
+}

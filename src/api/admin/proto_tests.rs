@@ -35,9 +35,10 @@ fn op_index(op: &Op) -> usize {
         Op::ComplaintShow { .. } => 22,
         Op::ComplaintTake { .. } => 23,
         Op::ComplaintNote { .. } => 24,
+        Op::CaseExport { .. } => 25,
     }
 }
-const OPS: usize = 25;
+const OPS: usize = 26;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -103,6 +104,9 @@ fn ops() -> Vec<Op> {
             complaint_id: s("c1"),
             text: s("called the seller"),
         },
+        Op::CaseExport {
+            complaint_id: s("c1"),
+        },
     ]
 }
 
@@ -128,9 +132,10 @@ fn reply_index(r: &Reply) -> usize {
         Reply::Exchanges { .. } => 17,
         Reply::Complaints { .. } => 18,
         Reply::Complaint(_) => 19,
+        Reply::CaseBundle { .. } => 20,
     }
 }
-const REPLIES: usize = 20;
+const REPLIES: usize = 21;
 
 fn hello() -> Hello {
     Hello {
@@ -373,6 +378,9 @@ fn replies() -> Vec<Reply> {
             items: ComplaintStatus::ALL.map(cases::complaint).to_vec(),
         },
         Reply::Complaint(cases::detail()),
+        Reply::CaseBundle {
+            bundle: Box::new(cases::bundle()),
+        },
     ]
 }
 

@@ -64,7 +64,9 @@ pub use response::rejection_response;
 pub use signer::TsaSigner;
 pub use status::{FailureInfo, Rejection};
 pub use token::{issue_response, TokenParams};
-pub use verify::{verify_response, VerifiedToken, RESPONSE_LEN_MAX};
+pub use verify::{
+    token_imprint, verify_response, verify_stamped, Stamped, VerifiedToken, RESPONSE_LEN_MAX,
+};
 
 /// `id-ct-TSTInfo` (RFC 3161 §2.4.2): the content type of a timestamp token.
 pub const ID_CT_TST_INFO: ObjectIdentifier =

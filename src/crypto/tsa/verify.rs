@@ -102,6 +102,26 @@ pub fn verify_response(
     root_cert_der: &[u8],
     tsa_cert_der: Option<&[u8]>,
 ) -> Result<VerifiedToken, TsaError> {
+    verify_stamped(resp_der, Stamped::Data(data), root_cert_der, tsa_cert_der)
+}
+
+/// What a token is checked against: the stamped data itself, or only the digest it covers (an
+/// evidence bundle holds the imprint, not always the data).
+#[derive(Clone, Copy, Debug)]
+pub enum Stamped<'a> {
+    /// The data: its hash, by the token's algorithm, must equal the imprint.
+    Data(&'a [u8]),
+    /// The digest: it must equal the imprint.
+    Imprint(&'a [u8]),
+}
+
+/// [`verify_response`] against either the data or the digest it covers; the same checks.
+pub fn verify_stamped(
+    resp_der: &[u8],
+    stamped: Stamped<'_>,
+    root_cert_der: &[u8],
+    tsa_cert_der: Option<&[u8]>,
+) -> Result<VerifiedToken, TsaError> {
     if resp_der.len() > RESPONSE_LEN_MAX {
         return Err(TsaError::Malformed(format!(
             "{} bytes, more than {RESPONSE_LEN_MAX}",
@@ -120,7 +140,7 @@ pub fn verify_response(
     let cert = signer_cert(in_token, &si.sid, tsa_cert_der)?;
     check_chain(&cert, &root, gen_time)?;
     check_signer_info(si, &cert, tst_der)?;
-    let (hash_alg, imprint) = check_imprint(&tst.message_imprint, data)?;
+    let (hash_alg, imprint) = check_imprint(&tst.message_imprint, stamped)?;
     Ok(VerifiedToken {
         serial: unsigned_serial(&tst.serial_number)?,
         gen_time,
@@ -131,6 +151,17 @@ pub fn verify_response(
         nonce: tst.nonce.map(|n| n.as_bytes().to_vec()),
         tsa_subject: cert.tbs_certificate.subject.to_string(),
     })
+}
+
+/// The imprint a token claims to cover, read without checking anything else: for filing a
+/// token under the digest it names. Whether it holds is [`verify_stamped`]'s to say.
+pub fn token_imprint(resp_der: &[u8]) -> Result<Vec<u8>, TsaError> {
+    if resp_der.len() > RESPONSE_LEN_MAX {
+        return Err(TsaError::Malformed("token too large".into()));
+    }
+    let sd = signed_data_of(&token_of(resp_der)?)?;
+    let tst: TstInfo = TstInfo::from_der(tst_info_bytes(&sd)?).map_err(malformed("TSTInfo"))?;
+    Ok(tst.message_imprint.hashed_message.as_bytes().to_vec())
 }
 
 /// The `SignedData` of a token whose content type says so.
@@ -191,12 +222,19 @@ fn check_signer_info(si: &SignerInfo, cert: &Certificate, tst_der: &[u8]) -> Res
 }
 
 /// The imprint's algorithm and bytes, once the bytes are the hash of `data`.
-fn check_imprint(imprint: &MessageImprint, data: &[u8]) -> Result<(HashAlg, Vec<u8>), TsaError> {
+fn check_imprint(
+    imprint: &MessageImprint,
+    stamped: Stamped<'_>,
+) -> Result<(HashAlg, Vec<u8>), TsaError> {
     let hash_alg = HashAlg::from_alg_id(&imprint.hash_algorithm).ok_or_else(|| {
         TsaError::UnsupportedAlgorithm(format!("imprint hash {}", imprint.hash_algorithm.oid))
     })?;
     let bytes = imprint.hashed_message.as_bytes().to_vec();
-    if hash_alg.digest(data) != bytes {
+    let expected = match stamped {
+        Stamped::Data(data) => hash_alg.digest(data),
+        Stamped::Imprint(digest) => digest.to_vec(),
+    };
+    if expected != bytes {
         return Err(TsaError::ImprintMismatch);
     }
     Ok((hash_alg, bytes))

@@ -304,7 +304,7 @@ fn keep<T>(
 }
 
 /// The complaint `id` as durably stored.
-fn stored(shared: &Shared, id: &str) -> Result<ComplaintRecord, NotaryError> {
+pub(crate) fn stored(shared: &Shared, id: &str) -> Result<ComplaintRecord, NotaryError> {
     let raw = shared
         .store
         .get(Cf::Complaints, id.as_bytes())?

@@ -8,6 +8,7 @@
 
 mod check;
 mod record;
+pub(crate) use record::stored as stored_exchange;
 mod stage;
 mod token;
 

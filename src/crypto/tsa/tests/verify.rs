@@ -68,3 +68,21 @@ fn verification_names_what_is_wrong() {
     ));
     assert!(matches!(verify(&[]), Err(TsaError::Malformed(_))));
 }
+
+#[test]
+fn a_token_checks_against_the_digest_alone_and_names_it() {
+    let f = fixture();
+    let q = TimestampQuery::for_data(HashAlg::Sha256, DATA, true);
+    let resp = issue_response(&f.signer, &q, &params(9)).unwrap();
+    let digest = HashAlg::Sha256.digest(DATA);
+    assert_eq!(token_imprint(&resp).unwrap(), digest);
+    let t = verify_stamped(&resp, Stamped::Imprint(&digest), &f.root_der, None).unwrap();
+    assert_eq!(t, verify_response(&resp, DATA, &f.root_der, None).unwrap());
+    let mut other = digest.clone();
+    other[0] ^= 0x01;
+    assert!(matches!(
+        verify_stamped(&resp, Stamped::Imprint(&other), &f.root_der, None),
+        Err(TsaError::ImprintMismatch)
+    ));
+    assert!(token_imprint(b"\x30\x00").is_err());
+}

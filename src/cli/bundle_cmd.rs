@@ -1,0 +1,255 @@
+//! `notar bundle verify FILE`: checks an evidence bundle (`notar-bundle/1`) offline; and
+//! `notar case export COMPLAINT_ID --out FILE`: an arbitrator's export of a case's bundle over
+//! the admin socket.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Subcommand};
+
+use super::admin_client::AdminClient;
+use super::party_cmd::print_json;
+use super::{Classify, Failure};
+use crate::api::admin::proto::{Op, Reply};
+use crate::console::sanitize::sanitize_prefix;
+use crate::replay::{verify, ItemReport, Report, BUNDLE_LEN_MAX};
+
+/// `notar bundle ...`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BundleCommand,
+}
+
+/// Subcommands of `notar bundle`.
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Check an evidence bundle offline, with nothing from the server: the checkpoint's
+    /// signature by the bundle's notary key; each notary-signed item's signature and its C2SP
+    /// tlog-proof against that checkpoint; each party-signed item's signature by a key the
+    /// bundle's registry registers; each RFC 3161 token (signature, chain to the bundle's TSA
+    /// root, imprint); each document's content against its digest.
+    ///
+    /// Prints one line per item. Exit 0: everything verifies; 1: some item fails (named by its
+    /// id, with the reason); 2: the file is not a readable bundle. The notary key the bundle
+    /// names is printed: compare it with the key you trust, or give it with --notary-key-id.
+    #[command(verbatim_doc_comment)]
+    Verify {
+        /// The bundle (JSON).
+        file: PathBuf,
+        /// The key id (hex SHA-256 of the Ed25519 key, as `GET /v1/notary` says) of the notary
+        /// you trust: a bundle naming another notary key fails (exit 1).
+        #[arg(long)]
+        notary_key_id: Option<String>,
+        /// Print the whole report as JSON (each item's id, result, reason and facts).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `notar case ...`.
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CaseCommand,
+}
+
+/// Subcommands of `notar case`.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Arbitrators: write a case's evidence bundle (notar-bundle/1) from the notary's records
+    /// and the parties' submissions (admin socket of --data). Check it with
+    /// `notar bundle verify FILE`.
+    Export {
+        /// The complaint.
+        complaint_id: String,
+        /// Where to write the bundle.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs `notar bundle ...`.
+pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
+    match args.command {
+        BundleCommand::Verify {
+            file,
+            notary_key_id,
+            json,
+        } => verify_file(&file, notary_key_id.as_deref(), json),
+    }
+}
+
+/// Runs `notar case ...`.
+pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
+    match args.command {
+        CaseCommand::Export { complaint_id, out } => export(data, complaint_id, &out).await,
+    }
+}
+
+async fn export(data: &Path, complaint_id: String, out: &Path) -> Result<(), Failure> {
+    let mut admin = AdminClient::connect(data).await?;
+    let reply = admin.call(Op::CaseExport { complaint_id }).await?;
+    let Reply::CaseBundle { bundle } = reply else {
+        return Err(Failure::Refused(anyhow!(
+            "unexpected answer from the notary: {reply:?}"
+        )));
+    };
+    let mut text = serde_json::to_string_pretty(&bundle)
+        .context("encoding the bundle")
+        .refused()?;
+    text.push('\n');
+    std::fs::write(out, text)
+        .with_context(|| format!("writing {}", out.display()))
+        .usage()?;
+    println!(
+        "wrote {}: {} items, {} registry entries, checkpoint of {} entries",
+        out.display(),
+        bundle.items.len(),
+        bundle.registry.len(),
+        checkpoint_size(&bundle.checkpoint)
+    );
+    Ok(())
+}
+
+/// The size line of a checkpoint, for people.
+fn checkpoint_size(note: &str) -> &str {
+    note.lines().nth(1).unwrap_or("?")
+}
+
+fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Failure> {
+    let meta = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))
+        .usage()?;
+    if meta.len() > BUNDLE_LEN_MAX as u64 {
+        return Err(Failure::Usage(anyhow!(
+            "{} is larger than {BUNDLE_LEN_MAX} bytes",
+            file.display()
+        )));
+    }
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("reading {}", file.display()))
+        .usage()?;
+    let report = verify(&bytes)
+        .with_context(|| format!("{} is not a readable bundle", file.display()))
+        .usage()?;
+    if json {
+        print_json(&report)?;
+    } else {
+        print_report(&report);
+    }
+    if let Some(trusted) = trusted.filter(|t| *t != report.notary_key_id) {
+        return Err(Failure::Refused(anyhow!(
+            "the bundle is signed by notary key {}, not {}",
+            report.notary_key_id,
+            sanitize_prefix(trusted, 64)
+        )));
+    }
+    if report.ok() {
+        return Ok(());
+    }
+    let failed: Vec<String> = report.failures().map(|i| short(&i.id)).collect();
+    let mut what = String::new();
+    if !report.checkpoint.ok {
+        what.push_str("the checkpoint fails; ");
+    }
+    if !report.claim.ok {
+        what.push_str("the claim fails; ");
+    }
+    Err(Failure::Refused(anyhow!(
+        "{what}{} item(s) fail: {}",
+        failed.len(),
+        failed.join(", ")
+    )))
+}
+
+/// Prints the report; a closed stdout (`| head`) ends the printing quietly.
+fn print_report(r: &Report) {
+    use std::io::Write;
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(report_text(r).as_bytes());
+}
+
+fn report_text(r: &Report) -> String {
+    let fail = |reason: &Option<String>| sanitize_prefix(reason.as_deref().unwrap_or(""), 200);
+    let mut out = vec![
+        format!(
+            "bundle for complaint {}",
+            sanitize_prefix(&r.complaint_id, 64)
+        ),
+        format!("notary key {}", r.notary_key_id),
+        match r.checkpoint.ok {
+            true => format!(
+                "checkpoint ok: {} entries, root {}",
+                r.checkpoint.size.unwrap_or(0),
+                r.checkpoint.root.as_deref().unwrap_or("")
+            ),
+            false => format!("checkpoint FAIL: {}", fail(&r.checkpoint.reason)),
+        },
+        match r.claim.ok {
+            true => format!(
+                "claim ok: as the notary's receipt {} states it",
+                short(r.claim.receipt.as_deref().unwrap_or(""))
+            ),
+            false => format!("claim FAIL: {}", fail(&r.claim.reason)),
+        },
+    ];
+    out.extend(r.items.iter().map(line));
+    out.push(format!(
+        "{} items, {} fail\n",
+        r.items.len(),
+        r.failures().count()
+    ));
+    out.join("\n")
+}
+
+/// One line: result, id, section, kind, then what was established or why it fails.
+fn line(i: &ItemReport) -> String {
+    let head = format!(
+        "{} {} {:<8} {:<26}",
+        if i.ok { "ok  " } else { "FAIL" },
+        sanitize_prefix(&i.id, 64),
+        match i.section {
+            crate::replay::Section::Items => "item",
+            crate::replay::Section::Registry => "registry",
+        },
+        sanitize_prefix(&i.kind, 26)
+    );
+    if let Some(reason) = &i.reason {
+        return format!("{head} {}", sanitize_prefix(reason, 200));
+    }
+    let f = &i.facts;
+    let mut facts = Vec::new();
+    if let Some(s) = &f.signer {
+        let who = s
+            .party_id
+            .as_deref()
+            .map_or("notary".into(), |p| format!("party {p}"));
+        facts.push(format!(
+            "signed by {} ({})",
+            short(&s.key_id),
+            sanitize_prefix(&who, 48)
+        ));
+    }
+    if let Some(l) = &f.in_log {
+        facts.push(format!(
+            "log #{} at {}",
+            l.index,
+            sanitize_prefix(&l.logged_at, 32)
+        ));
+    }
+    if let Some(t) = &f.gen_time {
+        facts.push(format!("genTime {}", sanitize_prefix(t, 32)));
+    }
+    if f.content_ok == Some(true) {
+        facts.push("content matches".into());
+    }
+    format!("{head} {}", facts.join(", "))
+}
+
+fn short(id: &str) -> String {
+    sanitize_prefix(id, 16)
+}

@@ -1,0 +1,285 @@
+//! A case's evidence bundle (`notar-bundle/1`, see `replay`): the complaint and the response with
+//! their evidence, the notary's own records about the exchange or guarantee, the receipts, the
+//! registry entries of both parties (party, keys, revocations, agreements), the current
+//! checkpoint and an inclusion proof for every notary-signed item. Read-only.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use base64::Engine;
+
+use super::complaints::{stored, ComplaintRecord};
+use super::{Notary, NotaryError};
+use crate::crypto::envelope::Envelope;
+use crate::crypto::pki::cert_der_from_pem;
+use crate::crypto::tsa::token_imprint;
+use crate::model::complaint::Evidence;
+use crate::model::time::rfc3339_ms;
+use crate::replay::{Bundle, Claim, Item, NotaryKeys, TlogProof, FORMAT};
+
+/// How long an export waits for a checkpoint that covers the case's newest entry.
+const CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
+
+/// An item before its proof is made.
+enum Draft {
+    Ready(Item),
+    Party(Envelope),
+    Logged(Envelope, u64),
+}
+
+/// What an export gathers: items in order (first of each id kept), registry log indexes.
+#[derive(Default)]
+struct Gathered {
+    items: Vec<Draft>,
+    registry: BTreeSet<u64>,
+}
+
+impl Notary {
+    /// The evidence bundle of complaint `complaint_id`, for arbitrators. Waits (a few seconds at
+    /// most) for a checkpoint covering the case's newest log entry.
+    pub async fn case_bundle(&self, complaint_id: &str) -> Result<Bundle, NotaryError> {
+        let r = stored(&self.shared, complaint_id)?;
+        let mut g = Gathered::default();
+        self.gather_case(&r, &mut g);
+        self.gather_subject(&r, &mut g)?;
+        let mut parties = vec![r.claimant.clone(), r.respondent.clone()];
+        if let Some(gid) = &r.guarantee_id {
+            let gr = super::guarantees::stored_guarantee(&self.shared, gid)?;
+            parties.extend([gr.buyer_id.clone(), gr.seller_id.clone()]);
+        }
+        self.gather_registry(&parties, &mut g);
+        self.gather_policies(&r, &mut g)?;
+        let newest = g.items.iter().filter_map(|d| match d {
+            Draft::Logged(_, i) => Some(*i),
+            _ => None,
+        });
+        let newest = newest.chain(g.registry.iter().copied()).max();
+        let (size, note) = self.checkpoint_covering(newest).await?;
+        let prove = |env: Envelope, index: u64| -> Result<Item, NotaryError> {
+            let proof = TlogProof {
+                extra: Some(self.entry(index)?),
+                index,
+                hashes: self.inclusion_proof(index, size)?,
+                checkpoint: note.clone(),
+            };
+            Item::notary(env, proof.to_text()).map_err(|e| NotaryError::Bug(e.to_string()))
+        };
+        let mut items = Vec::new();
+        for d in g.items {
+            let item = match d {
+                Draft::Ready(item) => item,
+                Draft::Party(env) => {
+                    Item::party(env).map_err(|e| NotaryError::Bug(e.to_string()))?
+                }
+                Draft::Logged(env, index) => prove(env, index)?,
+            };
+            if !items.iter().any(|i: &Item| i.id() == item.id()) {
+                items.push(item);
+            }
+        }
+        let mut registry = Vec::new();
+        for index in g.registry {
+            registry.push(prove(self.logged_envelope(index)?, index)?);
+        }
+        Ok(Bundle {
+            format: FORMAT.into(),
+            claim: claim(&r),
+            items,
+            registry,
+            notary: self.bundle_keys()?,
+            checkpoint: note,
+        })
+    }
+
+    /// The complaint, the response, their evidence and the notary's receipts.
+    fn gather_case(&self, r: &ComplaintRecord, g: &mut Gathered) {
+        g.items.push(Draft::Party(r.complaint.clone()));
+        self.gather_evidence(&r.complaint, g);
+        self.push_signed(&r.receipt, g);
+        if let Some(resp) = &r.response {
+            g.items.push(Draft::Party(resp.clone()));
+            self.gather_evidence(resp, g);
+        }
+        for env in r.response_receipt.iter().chain(&r.silence) {
+            self.push_signed(env, g);
+        }
+    }
+
+    /// The notary's records about the exchange (m1, the decision) or the guarantee (the
+    /// certificate and its closing).
+    fn gather_subject(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
+        if let Some(tid) = &r.tid {
+            if let Some(x) = super::exchanges::stored_exchange(&self.shared.store, tid)? {
+                g.items.push(Draft::Party(x.m1.clone()));
+                if let Some(d) = &x.decision {
+                    self.push_signed(&d.token, g);
+                }
+            }
+        }
+        if let Some(gid) = &r.guarantee_id {
+            let gr = super::guarantees::stored_guarantee(&self.shared, gid)?;
+            self.push_signed(&gr.guarantee, g);
+            if let Some(c) = &gr.closing {
+                self.push_signed(c, g);
+            }
+            let st = self.shared.state.lock();
+            if let Some(a) = st.agreements.get(&gr.agreement_id) {
+                g.registry.insert(a.log_index);
+            }
+        }
+        Ok(())
+    }
+
+    /// The registry entries of `parties`: registration, keys, revocations, agreements.
+    fn gather_registry(&self, parties: &[String], g: &mut Gathered) {
+        let st = self.shared.state.lock();
+        for p in parties {
+            if let Some(party) = st.parties.get(p) {
+                g.registry.insert(party.log_index);
+            }
+            for k in st.keys.values().filter(|k| &k.party_id == p) {
+                g.registry.insert(k.log_index);
+                if let Some(rev) = &k.revocation {
+                    g.registry.insert(rev.log_index);
+                }
+            }
+            for a in st.agreements.values().filter(|a| &a.buyer_id == p) {
+                g.registry.insert(a.log_index);
+            }
+        }
+    }
+
+    /// The logged policy versions the case touches: the complaint's, the exchange's, and those
+    /// of the agreements already gathered.
+    fn gather_policies(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
+        let mut digests = vec![r.policy.digest.clone()];
+        if let Some(tid) = &r.tid {
+            if let Some(x) = super::exchanges::stored_exchange(&self.shared.store, tid)? {
+                digests.push(x.policy.digest);
+            }
+        }
+        {
+            let st = self.shared.state.lock();
+            let agreements = st.agreements.values();
+            let ours = agreements.filter(|a| g.registry.contains(&a.log_index));
+            digests.extend(ours.map(|a| a.policy.digest.clone()));
+        }
+        for d in digests {
+            let key = super::policies::policy_log_key(&d);
+            if let Some(raw) = self.shared.store.get(crate::store::Cf::Meta, &key)? {
+                let index = <[u8; 8]>::try_from(raw.as_slice())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| NotaryError::Corrupt(format!("log index of policy {d}")))?;
+                g.registry.insert(index);
+            }
+        }
+        Ok(())
+    }
+
+    /// The evidence items a complaint or a response carries.
+    fn gather_evidence(&self, env: &Envelope, g: &mut Gathered) {
+        let Some(list) = env.payload.get("evidence") else {
+            return;
+        };
+        let Ok(list) = serde_json::from_value::<Vec<Evidence<Envelope>>>(list.clone()) else {
+            return;
+        };
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        for e in list {
+            match e {
+                Evidence::Envelope { envelope } => self.push_signed(&envelope, g),
+                Evidence::Rfc3161Token { token } => {
+                    let Ok(der) = b64.decode(&token) else {
+                        continue;
+                    };
+                    let imprint = token_imprint(&der).unwrap_or_default();
+                    g.items.push(Draft::Ready(Item::token(&der, &imprint)));
+                }
+                Evidence::Document {
+                    sha256,
+                    name,
+                    media_type,
+                    content,
+                } => g.items.push(Draft::Ready(Item::Document {
+                    id: sha256.as_str().to_string(),
+                    sha256: sha256.as_str().to_string(),
+                    name,
+                    media_type,
+                    content,
+                })),
+            }
+        }
+    }
+
+    /// An envelope: logged when the notary signed it and its payload names a log index, else a
+    /// party's (the verifier finds which).
+    fn push_signed(&self, env: &Envelope, g: &mut Gathered) {
+        let by_notary = env
+            .signer_key_ids()
+            .any(|k| k == self.shared.identity.key_id);
+        let index = env.payload.get("log_index").and_then(|i| i.as_u64());
+        match index {
+            Some(i) if by_notary && i < self.log_size() => {
+                g.items.push(Draft::Logged(env.clone(), i))
+            }
+            _ => g.items.push(Draft::Party(env.clone())),
+        }
+    }
+
+    /// The envelope a log entry holds.
+    fn logged_envelope(&self, index: u64) -> Result<Envelope, NotaryError> {
+        let raw = self.entry(index)?;
+        let entry: crate::model::entry::LogEntry = serde_json::from_slice(&raw)
+            .map_err(|e| NotaryError::Corrupt(format!("log entry {index}: {e}")))?;
+        serde_json::from_value(entry.body)
+            .map_err(|e| NotaryError::Corrupt(format!("log entry {index} is not an envelope: {e}")))
+    }
+
+    /// The latest checkpoint once it covers `newest`, waiting for it a few seconds at most.
+    async fn checkpoint_covering(&self, newest: Option<u64>) -> Result<(u64, String), NotaryError> {
+        let need = newest.map_or(1, |i| i + 1);
+        let deadline = tokio::time::Instant::now() + CHECKPOINT_WAIT;
+        loop {
+            if let Some(cp) = self.checkpoint().filter(|c| c.size >= need) {
+                return Ok((cp.size, cp.note.clone()));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(NotaryError::Overloaded);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The notary's public keys, as a bundle states them.
+    fn bundle_keys(&self) -> Result<NotaryKeys, NotaryError> {
+        let id = &self.shared.identity;
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        let der = |pem: &str| {
+            cert_der_from_pem(pem)
+                .map(|d| b64.encode(d))
+                .map_err(|e| NotaryError::Corrupt(format!("TSA certificate: {e}")))
+        };
+        Ok(NotaryKeys {
+            name: id.name.clone(),
+            key_id: id.key_id.clone(),
+            public_key: id.public_key.clone(),
+            checkpoint_vkey: id.checkpoint_vkey.clone(),
+            log_origin: id.log_origin.clone(),
+            tsa_chain: vec![der(&id.tsa_certificate)?, der(&id.root_certificate)?],
+        })
+    }
+}
+
+/// The claim, as the complaint record (and its receipt) state it.
+fn claim(r: &ComplaintRecord) -> Claim {
+    Claim {
+        complaint_id: r.complaint_id.clone(),
+        kind: r.kind.as_str().into(),
+        claimant: r.claimant.clone(),
+        respondent: r.respondent.clone(),
+        tid: r.tid.clone(),
+        guarantee_id: r.guarantee_id.clone(),
+        amount: r.amount,
+        filed_at: rfc3339_ms(r.filed_at),
+    }
+}

@@ -1,0 +1,576 @@
+//! Offline verification of a bundle: [`verify`] checks the checkpoint with the bundle's notary
+//! key, every notary-signed envelope (signature, and its tlog-proof against that checkpoint: the
+//! proof's leaf is the log entry whose body is the envelope), every party-signed envelope (by a
+//! key the bundle's registry registers), every RFC 3161 token (signature, chain to the bundle's
+//! TSA root, imprint) and every document (content against digest). It never panics; what it
+//! finds is a [`Report`], item by item.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use super::proof::TlogProof;
+use crate::crypto::envelope::Envelope;
+use crate::crypto::keys::key_id;
+use crate::crypto::tsa::{verify_stamped, Stamped};
+use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
+use crate::model::entry::LogEntry;
+use crate::model::time::rfc3339_ms;
+
+/// Why a file is not a bundle at all (as opposed to a bundle with failing items).
+#[derive(Debug, thiserror::Error)]
+pub enum Unreadable {
+    /// Larger than [`BUNDLE_LEN_MAX`].
+    #[error("{0} bytes, more than the limit of {BUNDLE_LEN_MAX}")]
+    TooLarge(usize),
+    /// Not JSON of the bundle's shape.
+    #[error("not a notar-bundle/1 file: {0}")]
+    Shape(String),
+    /// Another `format`.
+    #[error("format {0:?} is not notar-bundle/1")]
+    Format(String),
+    /// The notary's key cannot be used.
+    #[error("the bundle's notary key: {0}")]
+    NotaryKey(String),
+}
+
+/// Which list of the bundle an item is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// `items`.
+    Items,
+    /// `registry`.
+    Registry,
+}
+
+/// Who signed an envelope: a key, and the party the registry registers it for (none for the
+/// notary's own key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    /// Hex SHA-256 of the public key.
+    pub key_id: String,
+    /// The party the key is registered for; `None` for the notary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<String>,
+}
+
+/// Where a notary-signed item is in the log, proven against the checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFacts {
+    /// Leaf index.
+    pub index: u64,
+    /// The entry's `logged_at`: the notary's ingest time.
+    pub logged_at: String,
+}
+
+/// What was established about one item: the facts the rule engine consumes. A field is `None`
+/// when it does not apply to the item's type or could not be established.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFacts {
+    /// The signature (envelope, token) verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_ok: Option<bool>,
+    /// Who signed, when a signature verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+    /// The proven log position of a notary-signed item (`None`: not shown to be in the log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_log: Option<LogFacts>,
+    /// A token's genTime (RFC 3339 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen_time: Option<String>,
+    /// A token's imprint hash algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_alg: Option<String>,
+    /// A token's imprint, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imprint: Option<String>,
+    /// A document's content is present and hashes to its digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_ok: Option<bool>,
+}
+
+/// The result for one item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemReport {
+    /// The item's declared id.
+    pub id: String,
+    /// Where it is in the bundle.
+    pub section: Section,
+    /// The envelope kind, `rfc3161_token` or `document`.
+    pub kind: String,
+    /// Every check passed.
+    pub ok: bool,
+    /// The first check that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What was established.
+    pub facts: ItemFacts,
+}
+
+/// The checkpoint, as checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointFacts {
+    /// The signed note verifies with the bundle's checkpoint key and names its origin.
+    pub ok: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Origin line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Tree size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Root hash, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+}
+
+/// The claim, as checked against the notary's complaint receipt in the bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimFacts {
+    /// A verified `complaint_receipt` item for the claim's complaint states exactly the claim.
+    pub ok: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The id of the receipt item the claim was checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always `notar-bundle/1`.
+    pub format: String,
+    /// The complaint the bundle is about.
+    pub complaint_id: String,
+    /// The notary key everything was checked against (compare it with the one you trust).
+    pub notary_key_id: String,
+    /// The checkpoint.
+    pub checkpoint: CheckpointFacts,
+    /// The claim.
+    pub claim: ClaimFacts,
+    /// Every item: `items` in order, then `registry` in order.
+    pub items: Vec<ItemReport>,
+}
+
+impl Report {
+    /// The checkpoint, the claim and every item passed.
+    pub fn ok(&self) -> bool {
+        self.checkpoint.ok && self.claim.ok && self.items.iter().all(|i| i.ok)
+    }
+
+    /// The items that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &ItemReport> {
+        self.items.iter().filter(|i| !i.ok)
+    }
+}
+
+/// Checks a bundle offline. `Err` only when the bytes are not a bundle; every failing check of
+/// an item is in the [`Report`].
+pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
+    if bytes.len() > BUNDLE_LEN_MAX {
+        return Err(Unreadable::TooLarge(bytes.len()));
+    }
+    let bundle: Bundle =
+        serde_json::from_slice(bytes).map_err(|e| Unreadable::Shape(e.to_string()))?;
+    if bundle.format != FORMAT {
+        return Err(Unreadable::Format(bundle.format.chars().take(64).collect()));
+    }
+    let mut ctx = Ctx::new(&bundle)?;
+    let checkpoint = ctx.checkpoint_facts();
+    let registry: Vec<ItemReport> = bundle
+        .registry
+        .iter()
+        .map(|i| ctx.registry_item(i))
+        .collect();
+    ctx.learn_keys(&bundle.registry, &registry);
+    let mut items: Vec<ItemReport> = bundle.items.iter().map(|i| ctx.item(i)).collect();
+    let claim = check_claim(&bundle, &items);
+    items.extend(registry);
+    Ok(Report {
+        format: FORMAT.into(),
+        complaint_id: bundle.claim.complaint_id.clone(),
+        notary_key_id: ctx.notary_kid.clone(),
+        checkpoint,
+        claim,
+        items,
+    })
+}
+
+/// What the checks share: the notary's keys, the opened checkpoint, the registered keys.
+struct Ctx<'a> {
+    notary_key: VerifyingKey,
+    notary_kid: String,
+    checkpoint_text: &'a str,
+    checkpoint: Result<Checkpoint, String>,
+    tsa: Result<(Vec<u8>, Vec<u8>), String>,
+    keys: HashMap<String, (String, VerifyingKey)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(bundle: &'a Bundle) -> Result<Ctx<'a>, Unreadable> {
+        let n: &NotaryKeys = &bundle.notary;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&n.public_key)
+            .map_err(|_| Unreadable::NotaryKey("public_key is not base64".into()))?;
+        let raw: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| Unreadable::NotaryKey("public_key is not 32 bytes".into()))?;
+        let notary_key = VerifyingKey::from_bytes(&raw)
+            .map_err(|_| Unreadable::NotaryKey("public_key is not an Ed25519 key".into()))?;
+        let notary_kid = key_id(&notary_key);
+        if notary_kid != n.key_id {
+            return Err(Unreadable::NotaryKey(
+                "key_id is not the public key's".into(),
+            ));
+        }
+        Ok(Ctx {
+            notary_key,
+            notary_kid,
+            checkpoint_text: &bundle.checkpoint,
+            checkpoint: open_bundle_checkpoint(n, &bundle.checkpoint),
+            tsa: tsa_chain(&n.tsa_chain),
+            keys: HashMap::new(),
+        })
+    }
+
+    fn checkpoint_facts(&self) -> CheckpointFacts {
+        match &self.checkpoint {
+            Ok(cp) => CheckpointFacts {
+                ok: true,
+                reason: None,
+                origin: Some(cp.origin.clone()),
+                size: Some(cp.size),
+                root: Some(hex::encode(cp.root)),
+            },
+            Err(e) => CheckpointFacts {
+                ok: false,
+                reason: Some(e.clone()),
+                origin: None,
+                size: None,
+                root: None,
+            },
+        }
+    }
+
+    /// The keys registered by the registry's verified `key_registration` envelopes.
+    fn learn_keys(&mut self, registry: &[Item], reports: &[ItemReport]) {
+        for (item, report) in registry.iter().zip(reports) {
+            let Item::NotaryEnvelope { envelope, .. } = item else {
+                continue;
+            };
+            if !report.ok || envelope.kind != "key_registration" {
+                continue;
+            }
+            if let Some((kid, party, key)) = registered_key(envelope) {
+                self.keys.insert(kid, (party, key));
+            }
+        }
+    }
+
+    fn registry_item(&self, item: &Item) -> ItemReport {
+        let mut r = self.item(item);
+        r.section = Section::Registry;
+        if r.ok && !matches!(item, Item::NotaryEnvelope { .. }) {
+            r.ok = false;
+            r.reason =
+                Some("the registry holds only envelopes the notary signed and logged".into());
+        }
+        r
+    }
+
+    fn item(&self, item: &Item) -> ItemReport {
+        let mut facts = ItemFacts::default();
+        let result = check_id(item).and_then(|()| match item {
+            Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, &mut facts),
+            Item::NotaryEnvelope {
+                envelope, proof, ..
+            } => self.notary_envelope(envelope, proof, &mut facts),
+            Item::Rfc3161Token { token, imprint, .. } => self.token(token, imprint, &mut facts),
+            Item::Document {
+                sha256, content, ..
+            } => document(sha256, content.as_deref(), &mut facts),
+        });
+        ItemReport {
+            id: item.id().to_string(),
+            section: Section::Items,
+            kind: item.label().chars().take(64).collect(),
+            ok: result.is_ok(),
+            reason: result.err(),
+            facts,
+        }
+    }
+
+    fn party_envelope(&self, env: &Envelope, facts: &mut ItemFacts) -> Result<(), String> {
+        let mut first_err = None;
+        for kid in env.signer_key_ids() {
+            let Some((party, key)) = self.keys.get(kid) else {
+                continue;
+            };
+            match env.verify_by(key) {
+                Ok(()) => {
+                    facts.signature_ok = Some(true);
+                    facts.signer = Some(Signer {
+                        key_id: kid.to_string(),
+                        party_id: Some(party.clone()),
+                    });
+                    return Ok(());
+                }
+                Err(e) => first_err = first_err.or(Some(e.to_string())),
+            }
+        }
+        if env.signer_key_ids().any(|k| k == self.notary_kid)
+            && env.verify_by(&self.notary_key).is_ok()
+        {
+            facts.signature_ok = Some(true);
+            facts.signer = Some(Signer {
+                key_id: self.notary_kid.clone(),
+                party_id: None,
+            });
+            return Err("signed by the notary, but not shown to be in its log (no proof)".into());
+        }
+        facts.signature_ok = Some(false);
+        Err(first_err.unwrap_or_else(|| {
+            let kids: Vec<String> = env.signer_key_ids().take(3).map(short).collect();
+            format!(
+                "signed by key(s) [{}], none registered in the bundle's registry",
+                kids.join(", ")
+            )
+        }))
+    }
+
+    fn notary_envelope(
+        &self,
+        env: &Envelope,
+        proof: &str,
+        facts: &mut ItemFacts,
+    ) -> Result<(), String> {
+        let signed = env.verify_by(&self.notary_key);
+        facts.signature_ok = Some(signed.is_ok());
+        if signed.is_ok() {
+            facts.signer = Some(Signer {
+                key_id: self.notary_kid.clone(),
+                party_id: None,
+            });
+        }
+        let in_log = self.included(env, proof);
+        if let Ok(l) = &in_log {
+            facts.in_log = Some(l.clone());
+        }
+        signed.map_err(|e| format!("notary signature: {e}"))?;
+        in_log.map(|_| ())
+    }
+
+    /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
+    fn included(&self, env: &Envelope, proof: &str) -> Result<LogFacts, String> {
+        let p = TlogProof::parse(proof).map_err(|e| e.to_string())?;
+        if p.checkpoint != self.checkpoint_text {
+            return Err("the proof is against another checkpoint than the bundle's".into());
+        }
+        let cp = self
+            .checkpoint
+            .as_ref()
+            .map_err(|e| format!("checkpoint: {e}"))?;
+        let leaf = p
+            .extra
+            .as_deref()
+            .ok_or("the proof has no extra line with the log entry")?;
+        let entry: LogEntry = serde_json::from_slice(leaf)
+            .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
+        let body = serde_json::to_value(env).map_err(|e| e.to_string())?;
+        if entry.kind.as_str() != env.kind || entry.body != body {
+            return Err("the proof's log entry does not hold this envelope".into());
+        }
+        if let Some(i) = env.payload.get("log_index") {
+            if i.as_u64() != Some(p.index) {
+                return Err(format!(
+                    "the payload's log_index is {i}, the proof's index {}",
+                    p.index
+                ));
+            }
+        }
+        verify_inclusion(&leaf_hash(leaf), p.index, cp.size, &p.hashes, &cp.root)
+            .map_err(|e| format!("inclusion proof of entry {}: {e}", p.index))?;
+        Ok(LogFacts {
+            index: p.index,
+            logged_at: entry.logged_at,
+        })
+    }
+
+    fn token(&self, token: &str, imprint: &str, facts: &mut ItemFacts) -> Result<(), String> {
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .map_err(|_| "token is not base64")?;
+        let digest = hex::decode(imprint).map_err(|_| "imprint is not hex")?;
+        let (cert, root) = self.tsa.as_ref().map_err(|e| e.clone())?;
+        match verify_stamped(&der, Stamped::Imprint(&digest), root, Some(cert)) {
+            Ok(t) => {
+                facts.signature_ok = Some(true);
+                facts.gen_time = Some(rfc3339_ms(t.gen_time));
+                facts.hash_alg = Some(t.hash_alg.name().to_string());
+                facts.imprint = Some(hex::encode(&t.imprint));
+                Ok(())
+            }
+            Err(e) => {
+                facts.signature_ok = Some(false);
+                Err(format!("RFC 3161 token: {e}"))
+            }
+        }
+    }
+}
+
+/// The claim against the first verified `complaint_receipt` for its complaint.
+fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
+    let c = &bundle.claim;
+    let receipt = bundle
+        .items
+        .iter()
+        .zip(reports)
+        .find_map(|(item, r)| match item {
+            Item::NotaryEnvelope { envelope, .. }
+                if r.ok
+                    && envelope.kind == "complaint_receipt"
+                    && envelope
+                        .payload
+                        .get("complaint_id")
+                        .and_then(|v| v.as_str())
+                        == Some(c.complaint_id.as_str()) =>
+            {
+                Some((r.id.clone(), &envelope.payload))
+            }
+            _ => None,
+        });
+    let Some((id, p)) = receipt else {
+        return ClaimFacts {
+            ok: false,
+            reason: Some("no verified complaint_receipt for the claim's complaint".into()),
+            receipt: None,
+        };
+    };
+    let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let amount = p
+        .get("amount")
+        .and_then(|a| serde_json::from_value(a.clone()).ok());
+    let differs = [
+        ("kind", s("kind") != Some(c.kind.clone())),
+        ("claimant", s("claimant") != Some(c.claimant.clone())),
+        ("respondent", s("respondent") != Some(c.respondent.clone())),
+        ("tid", s("tid") != c.tid),
+        ("guarantee_id", s("guarantee_id") != c.guarantee_id),
+        ("amount", amount != Some(c.amount)),
+        ("filed_at", s("received_at") != Some(c.filed_at.clone())),
+    ];
+    let wrong: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
+    ClaimFacts {
+        ok: wrong.is_empty(),
+        reason: (!wrong.is_empty()).then(|| {
+            format!(
+                "the claim's {} differ from the notary's receipt",
+                wrong.join(", ")
+            )
+        }),
+        receipt: Some(id),
+    }
+}
+
+fn open_bundle_checkpoint(n: &NotaryKeys, note: &str) -> Result<Checkpoint, String> {
+    let (name, key) = parse_vkey(&n.checkpoint_vkey).map_err(|e| e.to_string())?;
+    let cp = open_checkpoint(note, &name, &key).map_err(|e| e.to_string())?;
+    if cp.origin != n.log_origin {
+        return Err(format!(
+            "the checkpoint's origin {:?} is not the notary's {:?}",
+            cp.origin.chars().take(64).collect::<String>(),
+            n.log_origin.chars().take(64).collect::<String>()
+        ));
+    }
+    Ok(cp)
+}
+
+/// The TSA certificate (first) and root (last) of the chain, as DER.
+fn tsa_chain(chain: &[String]) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let (Some(first), Some(last)) = (chain.first(), chain.last()) else {
+        return Err("the bundle has no TSA certificate chain".into());
+    };
+    let cert = b64
+        .decode(first)
+        .map_err(|_| "TSA certificate is not base64")?;
+    let root = b64.decode(last).map_err(|_| "TSA root is not base64")?;
+    Ok((cert, root))
+}
+
+/// `(key_id, party_id, key)` of a key registration whose payload is consistent.
+fn registered_key(env: &Envelope) -> Option<(String, String, VerifyingKey)> {
+    let p = &env.payload;
+    let kid = p.get("key_id")?.as_str()?;
+    let party = p.get("party_id")?.as_str()?;
+    let raw: [u8; 32] = hex::decode(p.get("public_key")?.as_str()?)
+        .ok()?
+        .try_into()
+        .ok()?;
+    let key = VerifyingKey::from_bytes(&raw).ok()?;
+    (key_id(&key) == kid).then(|| (kid.to_string(), party.to_string(), key))
+}
+
+/// The item's id is the hash of its bytes.
+fn check_id(item: &Item) -> Result<(), String> {
+    let computed = match item {
+        Item::PartyEnvelope { envelope, .. } | Item::NotaryEnvelope { envelope, .. } => {
+            envelope_id(envelope).map_err(|e| format!("envelope: {e}"))?
+        }
+        Item::Rfc3161Token { token, .. } => hex_sha256(
+            &base64::engine::general_purpose::STANDARD
+                .decode(token)
+                .map_err(|_| "token is not base64")?,
+        ),
+        Item::Document { sha256, .. } => sha256.clone(),
+    };
+    if computed == item.id() {
+        Ok(())
+    } else {
+        Err(format!(
+            "its id is not the SHA-256 of its bytes ({})",
+            short(&computed)
+        ))
+    }
+}
+
+fn document(sha256: &str, content: Option<&str>, facts: &mut ItemFacts) -> Result<(), String> {
+    let well_formed = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !well_formed {
+        return Err("sha256 is not lowercase hex of 32 bytes".into());
+    }
+    let Some(content) = content else {
+        return Ok(());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|_| "content is not base64")?;
+    let ok = hex_sha256(&bytes) == sha256;
+    facts.content_ok = Some(ok);
+    if ok {
+        Ok(())
+    } else {
+        Err("the content does not hash to sha256".into())
+    }
+}
+
+/// The first 16 characters of an id, for messages.
+fn short(id: &str) -> String {
+    id.chars().take(16).collect()
+}
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

@@ -1,0 +1,291 @@
+use base64::Engine;
+use ed25519_dalek::SigningKey;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::*;
+use crate::log::{prove_inclusion, sign_checkpoint, tree_hash, vkey, MemoryHashStore};
+use crate::model::entry::{EntryKind, LogEntry};
+use crate::replay::{Claim, TlogProof};
+
+const ORIGIN: &str = "notar.test/log";
+
+fn notary() -> SigningKey {
+    SigningKey::from_bytes(&[7; 32])
+}
+
+fn ann() -> SigningKey {
+    SigningKey::from_bytes(&[9; 32])
+}
+
+/// A notary-signed envelope of `kind` at `index`, and its log entry bytes.
+fn logged(kind: EntryKind, mut payload: Value, index: u64) -> (Envelope, Vec<u8>) {
+    payload["log_index"] = json!(index);
+    let env = Envelope::sign(kind.as_str(), payload, &notary()).expect("sign");
+    let entry = LogEntry {
+        kind,
+        logged_at: format!("2026-03-01T09:00:0{index}.000Z"),
+        operator: None,
+        body: serde_json::to_value(&env).expect("json"),
+    };
+    (env, entry.to_bytes().expect("bytes"))
+}
+
+fn receipt_payload() -> Value {
+    json!({"complaint_id": "c1", "kind": "non_delivery", "claimant": "p-ann",
+        "respondent": "p-bob", "guarantee_id": "g1", "amount": {"minor": 100, "currency": "EUR"},
+        "received_at": "2026-03-01T09:00:02.000Z"})
+}
+
+/// A valid bundle: ann's key registration (registry), ann's order, a notary receipt, a document.
+fn bundle() -> Bundle {
+    let a = ann().verifying_key();
+    let reg = json!({"key_id": key_id(&a), "party_id": "p-ann", "public_key": hex::encode(a.to_bytes()), "alg": "ed25519"});
+    let logged_items = [
+        logged(
+            EntryKind::Party,
+            json!({"party_id": "p-ann", "name": "ann"}),
+            0,
+        ),
+        logged(EntryKind::KeyRegistration, reg, 1),
+        logged(EntryKind::ComplaintReceipt, receipt_payload(), 2),
+    ];
+    let mut store = MemoryHashStore::new();
+    for (_, leaf) in &logged_items {
+        store.append(leaf).expect("append");
+    }
+    let size = store.size();
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: tree_hash(size, &store).expect("root"),
+    };
+    let note = sign_checkpoint(&cp, ORIGIN, &notary());
+    let prove = |i: usize| {
+        let (env, leaf) = logged_items[i].clone();
+        let proof = TlogProof {
+            extra: Some(leaf),
+            index: i as u64,
+            hashes: prove_inclusion(i as u64, size, &store).expect("proof"),
+            checkpoint: note.clone(),
+        };
+        Item::notary(env, proof.to_text()).expect("item")
+    };
+    let order = Envelope::sign("order", json!({"amount": 100}), &ann()).expect("sign");
+    let doc = b"%PDF invoice";
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    Bundle {
+        format: FORMAT.into(),
+        claim: Claim {
+            complaint_id: "c1".into(),
+            kind: "non_delivery".into(),
+            claimant: "p-ann".into(),
+            respondent: "p-bob".into(),
+            tid: None,
+            guarantee_id: Some("g1".into()),
+            amount: serde_json::from_value(json!({"minor": 100, "currency": "EUR"}))
+                .expect("money"),
+            filed_at: "2026-03-01T09:00:02.000Z".into(),
+        },
+        items: vec![
+            Item::party(order).expect("item"),
+            prove(2),
+            Item::Document {
+                id: hex_sha256(doc),
+                sha256: hex_sha256(doc),
+                name: "invoice.pdf".into(),
+                media_type: "application/pdf".into(),
+                content: Some(b64.encode(doc)),
+            },
+        ],
+        registry: vec![prove(0), prove(1)],
+        notary: notary_keys(),
+        checkpoint: note,
+    }
+}
+
+fn notary_keys() -> NotaryKeys {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    NotaryKeys {
+        name: "notar".into(),
+        key_id: key_id(&notary().verifying_key()),
+        public_key: b64.encode(notary().verifying_key().to_bytes()),
+        checkpoint_vkey: vkey(ORIGIN, &notary().verifying_key()),
+        log_origin: ORIGIN.into(),
+        tsa_chain: vec![],
+    }
+}
+
+fn bytes(b: &Bundle) -> Vec<u8> {
+    serde_json::to_vec(b).expect("json")
+}
+
+fn failing(r: &Report) -> Vec<(String, String)> {
+    r.failures()
+        .map(|i| (i.id.clone(), i.reason.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn a_valid_bundle_verifies_with_its_facts() {
+    let b = bundle();
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(r.ok(), "{:?}", failing(&r));
+    assert_eq!(r.items.len(), 5);
+    let order = &r.items[0].facts;
+    assert_eq!(
+        order.signer.as_ref().and_then(|s| s.party_id.as_deref()),
+        Some("p-ann")
+    );
+    assert_eq!(r.items[1].facts.in_log.as_ref().map(|l| l.index), Some(2));
+    assert_eq!(r.items[2].facts.content_ok, Some(true));
+    assert_eq!(r.items[3].section, Section::Registry);
+    assert_eq!(r.checkpoint.size, Some(3));
+}
+
+#[test]
+fn a_party_key_must_be_registered_in_the_bundle() {
+    let mut b = bundle();
+    b.registry.pop();
+    let r = verify(&bytes(&b)).expect("readable");
+    let f = failing(&r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, b.items[0].id());
+    assert!(f[0].1.contains("none registered"), "{f:?}");
+}
+
+#[test]
+fn an_envelope_logged_elsewhere_or_a_foreign_checkpoint_fails() {
+    // The receipt's proof is moved to the party entry's envelope: the leaf does not hold it.
+    let mut b = bundle();
+    let Item::NotaryEnvelope { proof, .. } = b.registry[0].clone() else {
+        unreachable!()
+    };
+    if let Item::NotaryEnvelope { proof: p, .. } = &mut b.items[1] {
+        *p = proof;
+    }
+    let f = failing(&verify(&bytes(&b)).expect("readable"));
+    assert_eq!(f.len(), 1);
+    assert!(f[0].1.contains("does not hold this envelope"), "{f:?}");
+
+    // A checkpoint signed by another key: the checkpoint and every notary item fail.
+    let mut b = bundle();
+    let body = b.checkpoint.split("\n\n").next().unwrap_or("").to_string() + "\n";
+    let cp = Checkpoint::parse_body(&body).ok();
+    let other = SigningKey::from_bytes(&[3; 32]);
+    b.checkpoint = sign_checkpoint(&cp.expect("body"), ORIGIN, &other);
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(!r.checkpoint.ok);
+    // The three notary items, and the order whose key only they register.
+    assert_eq!(failing(&r).len(), 4, "{:?}", failing(&r));
+}
+
+#[test]
+fn a_notary_envelope_without_its_proof_is_signed_but_not_in_the_log() {
+    let mut b = bundle();
+    let Item::NotaryEnvelope { envelope, .. } = b.items[1].clone() else {
+        unreachable!()
+    };
+    b.items[1] = Item::party(envelope).expect("item");
+    let r = verify(&bytes(&b)).expect("readable");
+    let f = &r.items[1];
+    assert!(!f.ok);
+    assert_eq!(f.facts.signature_ok, Some(true));
+    assert_eq!(
+        f.facts.signer.as_ref().map(|s| s.party_id.is_none()),
+        Some(true)
+    );
+    assert_eq!(f.facts.in_log, None);
+    assert!(f
+        .reason
+        .as_deref()
+        .unwrap_or("")
+        .contains("not shown to be in its log"));
+}
+
+#[test]
+fn the_claim_must_be_what_the_receipt_says() {
+    let mut b = bundle();
+    b.claim.amount.minor = 1_000_000;
+    b.claim.respondent = "p-cy".into();
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(!r.ok() && !r.claim.ok);
+    assert_eq!(
+        r.claim.reason.as_deref(),
+        Some("the claim's respondent, amount differ from the notary's receipt")
+    );
+    assert!(failing(&r).is_empty(), "the items themselves are fine");
+    b.items.remove(1);
+    let r = verify(&bytes(&b)).expect("readable");
+    assert_eq!(r.claim.receipt, None);
+    assert!(!r.claim.ok);
+}
+
+#[test]
+fn unreadable_files_are_told_apart_from_failing_items() {
+    assert!(matches!(verify(b"\x00garbage"), Err(Unreadable::Shape(_))));
+    let mut b = bundle();
+    b.format = "notar-bundle/2".into();
+    assert!(matches!(verify(&bytes(&b)), Err(Unreadable::Format(_))));
+    let mut b = bundle();
+    b.notary.key_id = "00".into();
+    assert!(matches!(verify(&bytes(&b)), Err(Unreadable::NotaryKey(_))));
+}
+
+/// Every string leaf of an item, as JSON pointers.
+fn string_leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::String(_) => out.push(at),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| string_leaves(x, format!("{at}/{i}"), out)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| string_leaves(x, format!("{at}/{k}"), out)),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn mutated_bytes_never_panic(at in 0usize..100_000, bit in 0u8..8, cut in proptest::option::of(0usize..100_000)) {
+        let mut raw = bytes(&bundle());
+        let i = at % raw.len();
+        raw[i] ^= 1 << bit;
+        if let Some(c) = cut {
+            raw.truncate(c % raw.len());
+        }
+        let _ = verify(&raw);
+    }
+
+    #[test]
+    fn a_flipped_bit_in_an_item_fails_that_item_by_id(item in 0usize..5, leaf in 0usize..1000, bit in 0u8..7) {
+        let b = bundle();
+        let mut v = serde_json::to_value(&b).expect("json");
+        let (list, k) = if item < 3 { ("items", item) } else { ("registry", item - 3) };
+        let mut leaves = Vec::new();
+        string_leaves(&v[list][k], format!("/{list}/{k}"), &mut leaves);
+        // Not the tag or the id (another item then), nor a document's labels (for people, not
+        // covered by its digest).
+        let labels = ["/type", "/id", "/alg", "/name", "/media_type"];
+        leaves.retain(|p| !labels.iter().any(|l| p.ends_with(l)));
+        let ptr = &leaves[leaf % leaves.len()];
+        let s = v.pointer_mut(ptr).expect("leaf");
+        let mut text = s.as_str().unwrap_or("").as_bytes().to_vec();
+        prop_assume!(!text.is_empty());
+        text[0] ^= 1 << bit;
+        let Ok(text) = String::from_utf8(text) else { return Ok(()) };
+        *s = Value::String(text);
+        let id = v[list][k]["id"].as_str().unwrap_or("").to_string();
+        match verify(&serde_json::to_vec(&v).expect("json")) {
+            Err(_) => {}
+            Ok(r) => {
+                let f = failing(&r);
+                prop_assert!(f.iter().any(|(i, _)| *i == id), "{ptr}: {f:?}");
+            }
+        }
+    }
+}
