@@ -89,6 +89,9 @@ pub struct ItemFacts {
     /// A token's imprint, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imprint: Option<String>,
+    /// A token's stated accuracy of genTime, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_ms: Option<u64>,
     /// A document's content is present and hashes to its digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ok: Option<bool>,
@@ -417,6 +420,7 @@ impl<'a> Ctx<'a> {
                 facts.gen_time = Some(rfc3339_ms(t.gen_time));
                 facts.hash_alg = Some(t.hash_alg.name().to_string());
                 facts.imprint = Some(hex::encode(&t.imprint));
+                facts.accuracy_ms = t.accuracy_ms;
                 Ok(())
             }
             Err(e) => {
