@@ -1,0 +1,242 @@
+//! `notar replay` against the real binary: bob pays sally 120.00 EUR by an item-for-receipt
+//! exchange the notary resolves with a delivery affidavit, then sally claims non-payment (the
+//! shape of D7) → `notar case export` → `notar replay --json` in two processes gives equal
+//! bytes and the whole ruling D7 expects; shuffled and duplicated items → the same bytes; a
+//! flipped bit in m1 → m1 inadmissible by id; garbage → exit 2.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use notar::crypto::envelope::Envelope;
+use serde_json::{json, Value};
+use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
+use util::ledger::*;
+use util::*;
+
+struct Case {
+    data: DataDir,
+    _srv: Server,
+    complaint_id: String,
+    m1_id: String,
+    tid: String,
+}
+
+/// bob sends sally a payment token for a receipt; the notary resolves it (delivery affidavit);
+/// sally files `non_payment` against bob anyway.
+fn d7_case() -> Case {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
+    let notary_kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
+    let x = item_exchange(
+        &bob,
+        &sally,
+        &notary_kid,
+        &escrow_key(&srv.url),
+        b"payment token: 120.00 EUR to sally",
+        false,
+    );
+    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
+    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
+    assert_eq!(json(&resolved.1)["outcome"], "delivered");
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": sally.id,
+        "respondent": bob.id,
+        "tid": x.m1.tid,
+        "amount": {"minor": 12000, "currency": "EUR"},
+        "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
+        "notary_key_id": notary_kid,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = Envelope::sign("complaint", claim, &sally.key).expect("sign");
+    let got = post(
+        &srv.url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let complaint_id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    Case {
+        complaint_id,
+        m1_id: sha256_hex(&x.m1.env.to_bytes().expect("bytes")),
+        tid: x.m1.tid.clone(),
+        data,
+        _srv: srv,
+    }
+}
+
+fn export(data: &DataDir, complaint_id: &str, name: &str) -> PathBuf {
+    let out = data.work().join(name);
+    let o = notar(&[
+        "--data",
+        data.arg(),
+        "case",
+        "export",
+        complaint_id,
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    out
+}
+
+/// `notar replay FILE [--json]`, which must exit 0; its stdout.
+fn replay(file: &Path, json_out: bool) -> Vec<u8> {
+    let mut args = vec!["replay", p(file)];
+    if json_out {
+        args.push("--json");
+    }
+    let o = notar(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    o.stdout
+}
+
+fn read(file: &Path) -> Value {
+    json(&std::fs::read(file).expect("read"))
+}
+
+fn write(file: &Path, v: &Value) {
+    std::fs::write(file, serde_json::to_vec_pretty(v).expect("json")).expect("write");
+}
+
+fn rule_ids(ruling: &Value) -> Vec<String> {
+    ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule id").to_string())
+        .collect()
+}
+
+fn finding<'a>(ruling: &'a Value, rule_id: &str) -> &'a Value {
+    ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == rule_id)
+        .unwrap_or_else(|| panic!("no {rule_id} in {ruling}"))
+}
+
+fn eur(minor: i64) -> Value {
+    json!({"minor": minor, "currency": "EUR"})
+}
+
+#[test]
+fn a_paid_exchange_replays_to_the_same_whole_ruling_in_any_order() {
+    let c = d7_case();
+    let file = export(&c.data, &c.complaint_id, "d7.json");
+    let first = replay(&file, true);
+    assert_eq!(first, replay(&file, true), "two processes, one bundle");
+    let ruling = json(&first);
+    assert_eq!(
+        rule_ids(&ruling),
+        [
+            "P.recorded",
+            "Q1.no_order",
+            "Q2.not_applicable",
+            "Q3.not_applicable",
+            "Q4.not_applicable",
+            "Q5.not_shown",
+            "Q6.paid_by_affidavit",
+            "Q7.not_applicable",
+            "Q8.within_window",
+        ],
+        "{ruling}"
+    );
+    let affidavit = ruling["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["what"] == "delivery_affidavit")
+        .expect("the affidavit is an item");
+    assert_eq!(affidavit["admissible"], true, "{ruling}");
+    let mut paid_by = vec![
+        c.m1_id.clone(),
+        affidavit["id"].as_str().expect("id").into(),
+    ];
+    paid_by.sort();
+    assert_eq!(
+        finding(&ruling, "Q6.paid_by_affidavit")["evidence_ids"],
+        json!(paid_by)
+    );
+    assert_eq!(
+        ruling["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(0)})
+    );
+    assert_eq!(ruling["actions"], json!([]));
+    assert_eq!(ruling["agreement"], "none");
+    assert_eq!(
+        ruling["claim"]["subject"],
+        json!({"type": "tid", "id": c.tid})
+    );
+    assert!(ruling["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|i| i["admissible"] == true));
+
+    // Shuffled and duplicated: the same bytes, in JSON and for people.
+    let mut v = read(&file);
+    for section in ["items", "registry"] {
+        let list = v[section].as_array_mut().expect(section);
+        list.reverse();
+        let again = list[0].clone();
+        list.push(again);
+    }
+    let shuffled = c.data.work().join("shuffled.json");
+    write(&shuffled, &v);
+    assert_eq!(replay(&shuffled, true), first);
+    let people = replay(&file, false);
+    assert_eq!(replay(&shuffled, false), people);
+    let people = String::from_utf8(people).expect("utf-8");
+    assert!(people.contains("Q6.paid_by_affidavit"), "{people}");
+    assert!(people.contains("actions: none"), "{people}");
+}
+
+#[test]
+fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
+    let c = d7_case();
+    let file = export(&c.data, &c.complaint_id, "d7.json");
+    let mut v = read(&file);
+    let items = v["items"].as_array_mut().expect("items");
+    let m1 = items
+        .iter_mut()
+        .find(|i| i["id"] == c.m1_id.as_str())
+        .expect("m1 is an item");
+    let sig = m1
+        .pointer_mut("/envelope/signatures/0/sig")
+        .expect("a signature");
+    let mut bytes = sig.as_str().expect("text").as_bytes().to_vec();
+    bytes[0] ^= 0x01;
+    *sig = Value::String(String::from_utf8(bytes).expect("ascii"));
+    let tampered = c.data.work().join("tampered.json");
+    write(&tampered, &v);
+    let ruling = json(&replay(&tampered, true));
+    let a0 = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["question"] == "A0")
+        .unwrap_or_else(|| panic!("an A0 finding: {ruling}"));
+    assert_eq!(a0["rule_id"], "A0.bad_signature", "{ruling}");
+    assert_eq!(a0["evidence_ids"], json!([c.m1_id]));
+    assert!(
+        rule_ids(&ruling).contains(&"Q6.not_shown".to_string()),
+        "{ruling}"
+    );
+
+    let garbage = c.data.work().join("garbage.json");
+    std::fs::write(&garbage, b"{not a bundle").expect("write");
+    let o = notar(&["replay", p(&garbage)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot be replayed"), "{}", text(&o));
+}
