@@ -240,3 +240,85 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("cannot be replayed"), "{}", text(&o));
 }
+
+/// sally, guaranteed for bob's order of 120.00 EUR, claims non-payment with the order and the
+/// guarantee but shows no delivery: a valid, covered order, nothing owed, the guarantee released.
+#[test]
+fn a_guarantee_case_replays_with_the_agreement_and_its_recorded_policy() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let deal = make_deal(&mut admin, 100_000, 50_000);
+    let body = request(&deal, "r-1", 12_000, "chairs");
+    let order = body["order"].clone();
+    let (status, got) = post(
+        &srv.url,
+        "/v1/guarantees",
+        Some(&deal.token),
+        &serde_json::to_vec(&body).expect("json"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
+    let g = json(&got)["guarantee"].clone();
+    let gid = g["payload"]["guarantee_id"]
+        .as_str()
+        .expect("gid")
+        .to_string();
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": deal.seller_id,
+        "respondent": deal.buyer_id,
+        "guarantee_id": gid,
+        "amount": eur(12_000),
+        "statement": "bob never paid for the chairs.",
+        "evidence": [{"type": "envelope", "envelope": order},
+                     {"type": "envelope", "envelope": g}],
+        "notary_key_id": notar::crypto::keys::key_id(&notary_key(&srv.url)),
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let seller_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    admin.ok(
+        "key_add",
+        json!({"party_id": deal.seller_id,
+               "public_key_hex": hex::encode(seller_key.verifying_key().to_bytes())}),
+    );
+    let filed = Envelope::sign("complaint", claim, &seller_key).expect("sign");
+    let got = post(
+        &srv.url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let file = export(&data, &id, "guarantee.json");
+    let ruling = json(&replay(&file, true));
+    assert_eq!(
+        rule_ids(&ruling),
+        [
+            "P.recorded",
+            "Q1.valid",
+            "Q2.not_revoked",
+            "Q3.valid",
+            "Q4.covered",
+            "Q5.not_shown",
+            "Q6.not_shown",
+            "Q7.not_applicable",
+            "Q8.within_window",
+        ],
+        "{ruling}"
+    );
+    assert_eq!(ruling["agreement"], deal.agreement_id.as_str());
+    assert_eq!(ruling["policy"]["id"], "semper-consumer");
+    assert_eq!(
+        ruling["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(0)})
+    );
+    assert_eq!(
+        ruling["actions"],
+        json!([{"action": "release_guarantee", "guarantee_id": gid}])
+    );
+}
