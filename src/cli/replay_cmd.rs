@@ -2,6 +2,7 @@
 //! engine's inputs and prints the reasoned ruling (or its canonical JSON). The output depends
 //! only on the bundle's content: the same whatever the order of its items or their repeats.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use clap::Args;
 use super::{Classify, Failure};
 use crate::console::sanitize::sanitize_prefix;
 use crate::model::dispute::{Action, Bound, ClaimSubject, Finding, ItemRecord, Ruling};
-use crate::replay::{replay, BUNDLE_LEN_MAX};
+use crate::replay::{replay, Replay, Section, BUNDLE_LEN_MAX};
 
 /// `notar replay`.
 #[derive(Debug, Args)]
@@ -34,7 +35,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         b.push(b'\n');
         b
     } else {
-        ruling_text(&replayed.ruling, &replayed.report.notary_key_id).into_bytes()
+        let mut text = ruling_text(&replayed.ruling, &replayed.report.notary_key_id);
+        text.push_str(&context_text(&replayed));
+        text.into_bytes()
     };
     // A closed stdout (`| head`) ends the printing quietly.
     let _ = std::io::stdout().lock().write_all(&out);
@@ -108,6 +111,33 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
         out.push("actions:".into());
         out.extend(r.actions.iter().map(action_line));
     }
+    out.push(String::new());
+    out.join("\n")
+}
+
+/// The bundle items the rules have no content for (the complaint, the response, its receipt),
+/// sorted by id and once each, so the output does not depend on the bundle's order.
+fn context_text(r: &Replay) -> String {
+    let used: BTreeSet<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
+    let other: BTreeSet<(String, String)> = r
+        .report
+        .items
+        .iter()
+        .filter(|i| i.section == Section::Items && !used.contains(i.id.as_str()))
+        .map(|i| (i.id.clone(), i.kind.clone()))
+        .collect();
+    if other.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![format!(
+        "\nalso in the bundle, not used by the rules ({}):",
+        other.len()
+    )];
+    out.extend(
+        other
+            .iter()
+            .map(|(id, kind)| format!("  {} {}", short(id), s(kind, 40))),
+    );
     out.push(String::new());
     out.join("\n")
 }
