@@ -26,7 +26,7 @@ pub struct ReplayArgs {
 
 /// Runs `notar replay`.
 pub fn run(args: ReplayArgs) -> Result<(), Failure> {
-    let bytes = read(&args.bundle)?;
+    let bytes = read_bundle(&args.bundle)?;
     let replayed = replay(&bytes)
         .with_context(|| format!("{} cannot be replayed", args.bundle.display()))
         .usage()?;
@@ -44,7 +44,8 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read(file: &Path) -> Result<Vec<u8>, Failure> {
+/// A bundle file's bytes, refused (exit 2) when unreadable or over the size limit.
+pub(super) fn read_bundle(file: &Path) -> Result<Vec<u8>, Failure> {
     let meta = std::fs::metadata(file)
         .with_context(|| format!("reading {}", file.display()))
         .usage()?;

@@ -328,3 +328,7 @@ fn ledger_content(
     };
     Some((c, embeds))
 }
+
+#[cfg(test)]
+#[path = "join_tests.rs"]
+mod tests;
