@@ -228,10 +228,10 @@ fn keys(registry: &[BundleItem], reports: &[ItemReport]) -> Vec<KeyRecord> {
                 claimed_at: at(r, "claimed_at"),
                 log_index: log_index(p),
             };
-            if k.revocation
-                .as_ref()
-                .is_none_or(|old| rev.registered_at < old.registered_at)
-            {
+            let earlier = |old: &Revocation| {
+                (rev.registered_at, rev.log_index) < (old.registered_at, old.log_index)
+            };
+            if k.revocation.as_ref().is_none_or(earlier) {
                 k.revocation = Some(rev);
             }
         }
@@ -272,7 +272,11 @@ fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
             }
         }
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
+    let key = |g: &GuaranteeRecord| {
+        let at = (g.issued_at, g.valid_until, g.amount.minor);
+        (g.id.clone(), at, g.agreement.clone())
+    };
+    out.sort_by_key(key);
     out.dedup_by(|later, first| later.id == first.id);
     out
 }
@@ -398,3 +402,7 @@ fn policy(
     }
     Err(ReplayError::Policy(why))
 }
+
+#[cfg(test)]
+#[path = "adjudicate_tests.rs"]
+mod tests;

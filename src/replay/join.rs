@@ -72,18 +72,27 @@ impl Index {
                 "exchange_offer" => {
                     if let Ok(offer) = Offer::from_payload(&env.payload) {
                         let tid = offer.tid().as_str().to_string();
-                        index.m1_by_tid.entry(tid).or_insert(item.id().into());
+                        keep_smallest(&mut index.m1_by_tid, tid, item.id());
                     }
                 }
                 "order" => {
                     if let Some(d) = text(&env.payload, "order_digest") {
-                        index.order_by_digest.entry(d).or_insert(item.id().into());
+                        keep_smallest(&mut index.order_by_digest, d, item.id());
                     }
                 }
                 _ => {}
             }
         }
         index
+    }
+}
+
+/// Two items naming the same digest (a copy with a flipped bit beside the original): the
+/// smallest id wins, so the choice does not depend on the bundle's order.
+fn keep_smallest(map: &mut BTreeMap<String, String>, key: String, id: &str) {
+    let slot = map.entry(key).or_insert_with(|| id.to_string());
+    if id < slot.as_str() {
+        *slot = id.to_string();
     }
 }
 
