@@ -9,7 +9,9 @@
 //! bit anywhere in an item makes it inadmissible); `signer` is the verified key id, else the
 //! first key id the envelope names; `in_log` is `Some(true)` for a notary envelope whose
 //! inclusion proof verified and for a token that verified to the bundle's TSA root (the notary's
-//! own TSA: it stands for the log), `None` otherwise (inadmissible, `A0.no_inclusion_proof`).
+//! own TSA: it stands for the log), `Some(false)` for a validly signed notary envelope the log
+//! contradicts (`ItemFacts::log_contradicts`: its valid signature stands, a notary fault,
+//! `A0.not_in_log`), `None` otherwise (inadmissible, `A0.no_inclusion_proof`).
 //!
 //! **Embeds** (the digests an item's signed bytes contain, each mapped to the id of the bundle
 //! item it names, and only when that item is in the bundle):
@@ -148,13 +150,16 @@ fn facts(item: &BundleItem, report: &ItemReport, index: &Index) -> Facts {
         _ => verified
             .or_else(|| envelope(item).and_then(|e| e.signer_key_ids().next().map(str::to_string))),
     };
+    let f = &report.facts;
+    let contradicted = f.signature_ok == Some(true) && f.log_contradicts.is_some();
     let in_log = match item {
-        BundleItem::NotaryEnvelope { .. } => report.facts.in_log.as_ref().map(|_| true),
+        BundleItem::NotaryEnvelope { .. } if contradicted => Some(false),
+        BundleItem::NotaryEnvelope { .. } => f.in_log.as_ref().map(|_| true),
         BundleItem::Rfc3161Token { .. } => report.ok.then_some(true),
         _ => None,
     };
     Facts {
-        signature_valid: report.ok && report.facts.signature_ok != Some(false),
+        signature_valid: (report.ok || contradicted) && f.signature_ok != Some(false),
         signer,
         in_log,
     }

@@ -175,3 +175,17 @@ fn a_token_is_a_timestamp_over_its_imprint_and_a_complaint_has_no_content() {
     let complaint = party(Envelope::sign("complaint", json!({}), &key(2)).expect("s"));
     assert!(join(&complaint, &report(&complaint, true), &index(&items, None)).is_none());
 }
+
+#[test]
+fn a_notary_envelope_the_log_contradicts_is_valid_and_not_in_the_log() {
+    let items = exchange();
+    let mut r = report(&items[3], false);
+    r.facts.signature_ok = Some(true);
+    r.facts.log_contradicts = Some(crate::replay::LogFacts {
+        index: 7,
+        logged_at: "2026-03-12T10:00:00.000Z".into(),
+    });
+    let got = join(&items[3], &r, &index(&items, None)).expect("content");
+    assert!(got.facts.signature_valid);
+    assert_eq!(got.facts.in_log, Some(false));
+}
