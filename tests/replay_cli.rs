@@ -1,6 +1,6 @@
 //! `notar replay` against the real binary: bob pays sally 120.00 EUR by an item-for-receipt
 //! exchange the notary resolves with a delivery affidavit, then sally claims non-payment (the
-//! shape of D7) → `notar case export` → `notar replay --json` in two processes gives equal
+//! shape of D7; bob answers with his escrow statement and sally's receipt) → `notar case export` → `notar replay --json` in two processes gives equal
 //! bytes and the whole ruling D7 expects; shuffled and duplicated items → the same bytes; a
 //! flipped bit in m1 → m1 inadmissible by id; garbage → exit 2.
 
@@ -64,6 +64,24 @@ fn d7_case() -> Case {
         .as_str()
         .expect("id")
         .to_string();
+    let answer = json!({
+        "complaint_id": complaint_id,
+        "complaint_digest": json(&got.1)["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.id,
+        "statement": "Paid: sally signed her receipt and the notary released the key.",
+        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
+                     {"type": "envelope", "envelope": x.receipt}],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &bob.key).expect("sign");
+    let path = format!("/v1/complaints/{complaint_id}/response");
+    let got = post(
+        &srv.url,
+        &path,
+        None,
+        &serde_json::to_vec(&answer).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
     Case {
         complaint_id,
         m1_id: sha256_hex(&x.m1.env.to_bytes().expect("bytes")),
@@ -178,11 +196,26 @@ fn a_paid_exchange_replays_to_the_same_whole_ruling_in_any_order() {
         ruling["claim"]["subject"],
         json!({"type": "tid", "id": c.tid})
     );
-    assert!(ruling["items"]
+    let mut whats: Vec<&str> = ruling["items"]
         .as_array()
         .expect("items")
         .iter()
-        .all(|i| i["admissible"] == true));
+        .map(|i| {
+            assert_eq!(i["admissible"], true, "{i}");
+            i["what"].as_str().expect("what")
+        })
+        .collect();
+    whats.sort_unstable();
+    assert_eq!(
+        whats,
+        [
+            "complaint_receipt",
+            "delivery_affidavit",
+            "exchange_receipt",
+            "item_escrow",
+            "offer"
+        ]
+    );
 
     // Shuffled and duplicated: the same bytes, in JSON and for people.
     let mut v = read(&file);
@@ -200,6 +233,10 @@ fn a_paid_exchange_replays_to_the_same_whole_ruling_in_any_order() {
     let people = String::from_utf8(people).expect("utf-8");
     assert!(people.contains("Q6.paid_by_affidavit"), "{people}");
     assert!(people.contains("actions: none"), "{people}");
+    assert!(
+        people.contains("not used by the rules (3)") && people.contains("complaint_response"),
+        "{people}"
+    );
 }
 
 #[test]
