@@ -6,10 +6,11 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use notar::crypto::envelope::Envelope;
 use serde_json::{json, Value};
+use util::cases::{export, read, write};
 use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
 use util::ledger::*;
 use util::*;
@@ -91,21 +92,6 @@ fn d7_case() -> Case {
     }
 }
 
-fn export(data: &DataDir, complaint_id: &str, name: &str) -> PathBuf {
-    let out = data.work().join(name);
-    let o = notar(&[
-        "--data",
-        data.arg(),
-        "case",
-        "export",
-        complaint_id,
-        "--out",
-        p(&out),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    out
-}
-
 /// `notar replay FILE [--json]`, which must exit 0; its stdout.
 fn replay(file: &Path, json_out: bool) -> Vec<u8> {
     let mut args = vec!["replay", p(file)];
@@ -115,14 +101,6 @@ fn replay(file: &Path, json_out: bool) -> Vec<u8> {
     let o = notar(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     o.stdout
-}
-
-fn read(file: &Path) -> Value {
-    json(&std::fs::read(file).expect("read"))
-}
-
-fn write(file: &Path, v: &Value) {
-    std::fs::write(file, serde_json::to_vec_pretty(v).expect("json")).expect("write");
 }
 
 fn rule_ids(ruling: &Value) -> Vec<String> {
