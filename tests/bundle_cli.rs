@@ -5,12 +5,13 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
 use notar::crypto::envelope::Envelope;
 use notar::crypto::tsa::{HashAlg, TimestampQuery};
 use serde_json::{json, Value};
+use util::cases::{export, read, write};
 use util::exchange::{contract_m1, exchange_post, m2, resolve_body, sha256_hex, Party};
 use util::ledger::*;
 use util::*;
@@ -112,35 +113,12 @@ fn post_tsq(data: &DataDir, url: &str, query: &[u8]) -> (u16, Vec<u8>) {
     ])
 }
 
-fn export(data: &DataDir, complaint_id: &str, name: &str) -> PathBuf {
-    let out = data.work().join(name);
-    let o = notar(&[
-        "--data",
-        data.arg(),
-        "case",
-        "export",
-        complaint_id,
-        "--out",
-        p(&out),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    out
-}
-
 fn verify(file: &Path, json_out: bool) -> std::process::Output {
     let mut args = vec!["bundle", "verify", p(file)];
     if json_out {
         args.push("--json");
     }
     notar(&args)
-}
-
-fn read(file: &Path) -> Value {
-    json(&std::fs::read(file).expect("read"))
-}
-
-fn write(file: &Path, v: &Value) {
-    std::fs::write(file, serde_json::to_vec_pretty(v).expect("json")).expect("write");
 }
 
 /// XORs one bit of the first character of the string at `ptr` in `v`.

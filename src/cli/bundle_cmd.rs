@@ -12,7 +12,7 @@ use super::party_cmd::print_json;
 use super::{Classify, Failure};
 use crate::api::admin::proto::{Op, Reply};
 use crate::console::sanitize::sanitize_prefix;
-use crate::replay::{verify, ItemReport, Report, BUNDLE_LEN_MAX};
+use crate::replay::{verify, ItemReport, Report};
 
 /// `notar bundle ...`.
 #[derive(Debug, Args)]
@@ -120,18 +120,7 @@ fn checkpoint_size(note: &str) -> &str {
 }
 
 fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Failure> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("reading {}", file.display()))
-        .usage()?;
-    if meta.len() > BUNDLE_LEN_MAX as u64 {
-        return Err(Failure::Usage(anyhow!(
-            "{} is larger than {BUNDLE_LEN_MAX} bytes",
-            file.display()
-        )));
-    }
-    let bytes = std::fs::read(file)
-        .with_context(|| format!("reading {}", file.display()))
-        .usage()?;
+    let bytes = super::replay_cmd::read_bundle(file)?;
     let report = verify(&bytes)
         .with_context(|| format!("{} is not a readable bundle", file.display()))
         .usage()?;

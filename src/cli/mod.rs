@@ -12,6 +12,7 @@ mod exchange_cmd;
 mod log_cmd;
 mod order_cmd;
 mod party_cmd;
+mod replay_cmd;
 mod samples;
 pub mod samples_complaints;
 pub mod samples_exchanges;
@@ -98,6 +99,24 @@ pub enum Command {
     Bundle(bundle_cmd::BundleArgs),
     /// Arbitrators' cases: export a case's evidence bundle (admin socket of a running notary).
     Case(bundle_cmd::CaseArgs),
+    /// Replay an evidence bundle offline: verify it, decide its claim, print the reasoned ruling.
+    ///
+    /// Every item is verified as `notar bundle verify` does; an item that fails is not refused
+    /// but goes in as a fact the rules make inadmissible (named by its id in the findings). The
+    /// rules (notar-rules/1, docs/design.md §6.5) then decide the claim under the policy the
+    /// agreement recorded (a guarantee case) or the complaint receipt recorded (an exchange
+    /// case), read from the bundle's own logged policy entry.
+    ///
+    /// Prints the timeline (each item: what it is, admitted or not and by which rule, its
+    /// earliest and latest signing time and what proves them), the findings in order (P, A0,
+    /// Q1 … Q8, each with its rule id and the ids of the items it rests on), the allocation and
+    /// the actions. With --json: the ruling's canonical JSON (docs/formats.md "Ruling").
+    /// The same bundle gives the same bytes on any machine, whatever the order of its items and
+    /// however often one repeats.
+    ///
+    /// Exit 0: replayed; 2: the file is not a readable bundle (or names no policy it carries).
+    #[command(verbatim_doc_comment)]
+    Replay(replay_cmd::ReplayArgs),
     /// Load generator: guarantees per second and latency on a new notary.
     Bench(bench::BenchArgs),
 }
@@ -218,6 +237,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Complaint(args) => complaint_cmd::run(&cli.data, args).await,
         Command::Bundle(args) => bundle_cmd::run_bundle(args),
         Command::Case(args) => bundle_cmd::run_case(&cli.data, args).await,
+        Command::Replay(args) => replay_cmd::run(args),
         Command::Bench(args) => bench::run(&cli.data, args).await,
     }
 }

@@ -7,10 +7,13 @@
 //! Layer: beside `notary`, above `model`, `crypto` and `log` (it uses their checks, holds no
 //! state and does no I/O); the notary builds bundles with it and the CLI verifies them.
 
+mod adjudicate;
 mod format;
+mod join;
 mod proof;
 mod verify;
 
+pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};
 pub use format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};
 pub use verify::{

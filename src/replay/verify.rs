@@ -89,6 +89,14 @@ pub struct ItemFacts {
     /// A token's imprint, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imprint: Option<String>,
+    /// A token's stated accuracy of genTime, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_ms: Option<u64>,
+    /// A notary envelope the log contradicts: its proof verifies against the checkpoint, but
+    /// for another entry at the very index the envelope's `log_index` names (the notary signed
+    /// it and did not log it there: its fault). The index and that entry's `logged_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_contradicts: Option<LogFacts>,
     /// A document's content is present and hashes to its digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ok: Option<bool>,
@@ -362,11 +370,34 @@ impl<'a> Ctx<'a> {
             });
         }
         let in_log = self.included(env, proof);
-        if let Ok(l) = &in_log {
-            facts.in_log = Some(l.clone());
+        match &in_log {
+            Ok(l) => facts.in_log = Some(l.clone()),
+            Err(_) => facts.log_contradicts = self.contradicted(env, proof),
         }
         signed.map_err(|e| format!("notary signature: {e}"))?;
         in_log.map(|_| ())
+    }
+
+    /// The entry `proof` proves at the index `env`'s `log_index` names, when that entry is
+    /// another than `env`: the log contradicts the envelope.
+    fn contradicted(&self, env: &Envelope, proof: &str) -> Option<LogFacts> {
+        let p = TlogProof::parse(proof).ok()?;
+        let cp = self.checkpoint.as_ref().ok()?;
+        let leaf = p.extra.as_deref()?;
+        let named = env.payload.get("log_index").and_then(|i| i.as_u64());
+        if p.checkpoint != self.checkpoint_text || named != Some(p.index) {
+            return None;
+        }
+        let entry: LogEntry = serde_json::from_slice(leaf).ok()?;
+        let body = serde_json::to_value(env).ok()?;
+        if entry.kind.as_str() == env.kind && entry.body == body {
+            return None;
+        }
+        verify_inclusion(&leaf_hash(leaf), p.index, cp.size, &p.hashes, &cp.root).ok()?;
+        Some(LogFacts {
+            index: p.index,
+            logged_at: entry.logged_at,
+        })
     }
 
     /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
@@ -417,6 +448,7 @@ impl<'a> Ctx<'a> {
                 facts.gen_time = Some(rfc3339_ms(t.gen_time));
                 facts.hash_alg = Some(t.hash_alg.name().to_string());
                 facts.imprint = Some(hex::encode(&t.imprint));
+                facts.accuracy_ms = t.accuracy_ms;
                 Ok(())
             }
             Err(e) => {

@@ -289,3 +289,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_notary_envelope_the_log_contradicts_is_named_with_the_entry_there() {
+    let mut b = bundle();
+    let Item::NotaryEnvelope {
+        envelope, proof, ..
+    } = b.items[1].clone()
+    else {
+        unreachable!()
+    };
+    // Signed by the notary for index 2, where the log holds the real receipt.
+    let mut payload = envelope.payload.clone();
+    payload["complaint_id"] = json!("c2");
+    let other = Envelope::sign(&envelope.kind, payload, &notary()).expect("sign");
+    b.items.push(Item::notary(other, proof).expect("item"));
+    let r = verify(&bytes(&b)).expect("readable");
+    let f = &r.items[3];
+    assert!(!f.ok);
+    assert_eq!(f.facts.signature_ok, Some(true));
+    assert_eq!(f.facts.in_log, None);
+    assert_eq!(f.facts.log_contradicts.as_ref().map(|l| l.index), Some(2));
+    assert_eq!(r.items[1].facts.log_contradicts, None);
+}

@@ -2,6 +2,7 @@
 //! real peers (openssl, curl) the tests talk to. Each test reads like a user's session.
 #![allow(dead_code)]
 
+pub mod cases;
 pub mod exchange;
 pub mod ledger;
 

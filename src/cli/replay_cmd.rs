@@ -1,0 +1,200 @@
+//! `notar replay BUNDLE [--json]`: verifies an evidence bundle offline, joins it to the rule
+//! engine's inputs and prints the reasoned ruling (or its canonical JSON). The output depends
+//! only on the bundle's content: the same whatever the order of its items or their repeats.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+
+use super::{Classify, Failure};
+use crate::console::sanitize::sanitize_prefix;
+use crate::model::dispute::{Action, Bound, ClaimSubject, Finding, ItemRecord, Ruling};
+use crate::replay::{replay, Replay, Section, BUNDLE_LEN_MAX};
+
+/// `notar replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The evidence bundle (notar-bundle/1 JSON, e.g. from `notar case export`).
+    pub bundle: PathBuf,
+    /// Print the ruling as canonical JSON (RFC 8785): the bytes a signed ruling cites.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `notar replay`.
+pub fn run(args: ReplayArgs) -> Result<(), Failure> {
+    let bytes = read_bundle(&args.bundle)?;
+    let replayed = replay(&bytes)
+        .with_context(|| format!("{} cannot be replayed", args.bundle.display()))
+        .usage()?;
+    let out = if args.json {
+        let mut b = replayed.ruling.to_canonical_json();
+        b.push(b'\n');
+        b
+    } else {
+        let mut text = ruling_text(&replayed.ruling, &replayed.report.notary_key_id);
+        text.push_str(&context_text(&replayed));
+        text.into_bytes()
+    };
+    // A closed stdout (`| head`) ends the printing quietly.
+    let _ = std::io::stdout().lock().write_all(&out);
+    Ok(())
+}
+
+/// A bundle file's bytes, refused (exit 2) when unreadable or over the size limit.
+pub(super) fn read_bundle(file: &Path) -> Result<Vec<u8>, Failure> {
+    let meta = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))
+        .usage()?;
+    if meta.len() > BUNDLE_LEN_MAX as u64 {
+        return Err(Failure::Usage(anyhow!(
+            "{} is larger than {BUNDLE_LEN_MAX} bytes",
+            file.display()
+        )));
+    }
+    std::fs::read(file)
+        .with_context(|| format!("reading {}", file.display()))
+        .usage()
+}
+
+fn s(text: &str, max: usize) -> String {
+    sanitize_prefix(text, max)
+}
+
+/// The ruling for people: header, claim, timeline, findings, allocation, actions.
+fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
+    let c = &r.claim;
+    let subject = match &c.subject {
+        ClaimSubject::Tid(t) => format!("exchange {}", s(t, 64)),
+        ClaimSubject::Guarantee(g) => format!("guarantee {}", s(g, 64)),
+        ClaimSubject::Order(o) => format!("order {}", s(o, 64)),
+    };
+    let mut out = vec![
+        format!(
+            "ruling under {} (notary key {})",
+            r.rules_version,
+            s(notary_key_id, 64)
+        ),
+        format!(
+            "policy {} version {} (digest {}), agreement {}",
+            s(&r.policy.id, 64),
+            r.policy.version,
+            s(&r.policy.digest, 64),
+            s(&r.agreement, 64)
+        ),
+        format!(
+            "claim {}: {} against {}, {subject}, {}, filed {}",
+            c.kind.as_str(),
+            s(&c.claimant, 64),
+            s(&c.respondent, 64),
+            c.amount,
+            String::from(c.filed_at)
+        ),
+        String::new(),
+        format!("items ({}, by time):", r.items.len()),
+    ];
+    out.extend(r.items.iter().map(item_line));
+    out.push(String::new());
+    out.push(format!("findings ({}):", r.findings.len()));
+    out.extend(r.findings.iter().map(finding_line));
+    out.push(String::new());
+    let a = &r.allocation;
+    out.push(format!(
+        "allocation: buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
+        a.buyer_pays, a.notary_pays, a.seller_bears, a.refund_to_buyer
+    ));
+    if r.actions.is_empty() {
+        out.push("actions: none".into());
+    } else {
+        out.push("actions:".into());
+        out.extend(r.actions.iter().map(action_line));
+    }
+    out.push(String::new());
+    out.join("\n")
+}
+
+/// The bundle items the rules have no content for (the complaint, the response, its receipt),
+/// sorted by id and once each, so the output does not depend on the bundle's order.
+fn context_text(r: &Replay) -> String {
+    let used: BTreeSet<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
+    let other: BTreeSet<(String, String)> = r
+        .report
+        .items
+        .iter()
+        .filter(|i| i.section == Section::Items && !used.contains(i.id.as_str()))
+        .map(|i| (i.id.clone(), i.kind.clone()))
+        .collect();
+    if other.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![format!(
+        "\nalso in the bundle, not used by the rules ({}):",
+        other.len()
+    )];
+    out.extend(
+        other
+            .iter()
+            .map(|(id, kind)| format!("  {} {}", short(id), s(kind, 40))),
+    );
+    out.push(String::new());
+    out.join("\n")
+}
+
+fn bound(b: &Option<Bound>) -> String {
+    match b {
+        Some(b) => format!(
+            "{} ({} {})",
+            String::from(b.at),
+            s(&b.rule_id, 24),
+            short(&b.by)
+        ),
+        None => "-".into(),
+    }
+}
+
+fn item_line(i: &ItemRecord) -> String {
+    format!(
+        "  {} {:<20} {:<12} {:<22} earliest {}; latest {}",
+        short(&i.id),
+        s(&i.what, 20),
+        if i.admissible {
+            "admitted"
+        } else {
+            "INADMISSIBLE"
+        },
+        s(&i.rule_id, 22),
+        bound(&i.earliest),
+        bound(&i.latest)
+    )
+}
+
+fn finding_line(f: &Finding) -> String {
+    let ids: Vec<String> = f.evidence_ids.iter().map(|i| short(i)).collect();
+    format!(
+        "  {:<3} {:<26} [{}] {}",
+        format!("{:?}", f.question),
+        s(&f.rule_id, 26),
+        ids.join(","),
+        s(&f.answer, 400)
+    )
+}
+
+fn action_line(a: &Action) -> String {
+    match a {
+        Action::ReleaseGuarantee { guarantee_id } => {
+            format!("  release guarantee {}", s(guarantee_id, 64))
+        }
+        Action::ResolveExchange { tid } => format!("  resolve exchange {}", s(tid, 64)),
+        Action::AbortExchange { tid } => format!("  abort exchange {}", s(tid, 64)),
+        Action::FlagNotaryFault { item } => {
+            format!("  flag a notary fault shown by item {}", s(item, 64))
+        }
+    }
+}
+
+fn short(id: &str) -> String {
+    s(id, 16)
+}

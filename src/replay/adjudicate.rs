@@ -1,0 +1,408 @@
+//! Replaying a bundle: [`replay`] verifies it, joins it to the rule engine's inputs and
+//! adjudicates. The registry side of the join is here (docs/formats.md "From a bundle to the
+//! rules"):
+//!
+//! - **Registry**: the notary's key id and the key id standing for its TSA (hex SHA-256 of the
+//!   TSA certificate's DER); a `KeyRecord` per verified `key_registration` entry, with the
+//!   revocation of every verified `revocation` entry naming it; a `GuaranteeRecord` per verified
+//!   guarantee item, ended by a verified release or settlement of it. Only what the bundle holds.
+//! - **Policy**: the one the agreement recorded (a guarantee case) or the complaint receipt
+//!   recorded (an exchange case: the notary's `[exchanges]` policy), read from a verified
+//!   `policy` entry of the registry whose text parses and hashes to the recorded digest.
+//! - **Agreement**: a guarantee case takes the newest verified `agreement` entry of the
+//!   guarantee's agreement. An exchange case has none: it gets the stand-in [`NO_AGREEMENT`]
+//!   (no keys, no caps, the receipt's policy), so the rules about orders find nothing to bind.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::format::{hex_sha256, Bundle, Item as BundleItem};
+use super::join::{join, money, text, time, Index, PaymentClaim};
+use super::verify::{verify, ItemReport, Report, Unreadable};
+use crate::model::complaint::ComplaintKind;
+use crate::model::dispute::{
+    adjudicate, Claim, ClaimSubject, Content, GuaranteeRecord, Item, Registry, Ruling,
+};
+use crate::model::exchange::WireTime;
+use crate::model::policy::{parse_policy, Policy, PolicyRef};
+use crate::model::registry::{Agreement, AgreementStatus, KeyRecord, KeySource, Revocation};
+
+/// The id of the stand-in agreement of an exchange case.
+pub const NO_AGREEMENT: &str = "none";
+
+/// Why a bundle cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Not a bundle.
+    #[error(transparent)]
+    Unreadable(#[from] Unreadable),
+    /// The claim cannot be stated to the rules.
+    #[error("the claim: {0}")]
+    Claim(String),
+    /// The policy to apply is not in the bundle.
+    #[error("the policy: {0}")]
+    Policy(String),
+}
+
+/// A replayed bundle: what verification found, the engine's inputs and the ruling.
+#[derive(Debug)]
+pub struct Replay {
+    /// The verification report.
+    pub report: Report,
+    /// The engine's items (one per bundle item the rules have content for).
+    pub items: Vec<Item>,
+    /// The ruling.
+    pub ruling: Ruling,
+}
+
+/// Verifies `bytes` as a bundle and adjudicates its claim. Items that fail verification go in
+/// as facts (the rules make them inadmissible); only an unreadable bundle, a claim the rules
+/// cannot state or a missing policy is an error.
+pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
+    let report = verify(bytes)?;
+    let bundle: Bundle =
+        serde_json::from_slice(bytes).map_err(|e| Unreadable::Shape(e.to_string()))?;
+    let claim = claim(&bundle)?;
+    let registry_reports = &report.items[bundle.items.len()..];
+    let item_reports = &report.items[..bundle.items.len()];
+    let tsa_key_id = bundle
+        .notary
+        .tsa_chain
+        .first()
+        .and_then(|c| base64_decode(c))
+        .map(|der| hex_sha256(&der))
+        .unwrap_or_default();
+    let index = Index::new(&bundle.items, payment_claim(&claim), tsa_key_id.clone());
+    let mut items: Vec<Item> = bundle
+        .items
+        .iter()
+        .zip(item_reports)
+        .filter_map(|(i, r)| join(i, r, &index))
+        .collect();
+    fill_order_agreements(&mut items);
+    let registry = Registry {
+        notary_keys: vec![bundle.notary.key_id.clone(), tsa_key_id],
+        keys: keys(&bundle.registry, registry_reports),
+        guarantees: guarantees(&items),
+    };
+    let (agreement, policy) = terms(&bundle, &report, &claim, registry_reports)?;
+    let ruling = adjudicate(&claim, &items, &registry, &agreement, &policy);
+    Ok(Replay {
+        report,
+        items,
+        ruling,
+    })
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
+}
+
+fn claim(bundle: &Bundle) -> Result<Claim, ReplayError> {
+    let c = &bundle.claim;
+    let kind = ComplaintKind::parse(&c.kind)
+        .ok_or_else(|| ReplayError::Claim(format!("unknown kind {:?}", c.kind)))?;
+    let subject = match (&c.tid, &c.guarantee_id) {
+        (Some(t), None) => ClaimSubject::Tid(t.clone()),
+        (None, Some(g)) => ClaimSubject::Guarantee(g.clone()),
+        _ => {
+            return Err(ReplayError::Claim(
+                "not exactly one of tid and guarantee_id".into(),
+            ))
+        }
+    };
+    let filed_at = WireTime::try_from(c.filed_at.clone()).map_err(ReplayError::Claim)?;
+    Ok(Claim {
+        kind,
+        claimant: c.claimant.clone(),
+        respondent: c.respondent.clone(),
+        subject,
+        amount: c.amount,
+        filed_at,
+    })
+}
+
+fn payment_claim(claim: &Claim) -> Option<PaymentClaim> {
+    match (&claim.kind, &claim.subject) {
+        (ComplaintKind::NonPayment, ClaimSubject::Tid(tid)) => Some(PaymentClaim {
+            tid: tid.clone(),
+            payee: claim.claimant.clone(),
+            payer: claim.respondent.clone(),
+            amount: claim.amount,
+        }),
+        _ => None,
+    }
+}
+
+/// An order that names no agreement is under the agreement of the guarantee or refusal that
+/// embeds it (the notary checked it there).
+fn fill_order_agreements(items: &mut [Item]) {
+    let named: Vec<(String, String)> = items
+        .iter()
+        .filter_map(|i| match &i.content {
+            Content::Guarantee { agreement, .. } | Content::Refusal { agreement, .. } => {
+                Some(i.embeds.iter().map(|e| (e.clone(), agreement.clone())))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for item in items.iter_mut() {
+        if let Content::Order { agreement, .. } = &mut item.content {
+            if agreement.is_empty() {
+                let mut found: Vec<&String> = named
+                    .iter()
+                    .filter(|(o, _)| *o == item.id)
+                    .map(|(_, a)| a)
+                    .collect();
+                found.sort();
+                if let Some(a) = found.first() {
+                    *agreement = (*a).clone();
+                }
+            }
+        }
+    }
+}
+
+/// Verified registry envelopes of `kind`, in bundle order.
+fn entries<'a>(
+    registry: &'a [BundleItem],
+    reports: &'a [ItemReport],
+    kind: &'a str,
+) -> impl Iterator<Item = &'a Value> + 'a {
+    registry
+        .iter()
+        .zip(reports)
+        .filter_map(move |(i, r)| match i {
+            BundleItem::NotaryEnvelope { envelope, .. } if r.ok && envelope.kind == kind => {
+                Some(&envelope.payload)
+            }
+            _ => None,
+        })
+}
+
+fn log_index(p: &Value) -> u64 {
+    p.get("log_index").and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn at(p: &Value, field: &str) -> Option<DateTime<Utc>> {
+    time(p, field).map(WireTime::at)
+}
+
+fn keys(registry: &[BundleItem], reports: &[ItemReport]) -> Vec<KeyRecord> {
+    let mut keys: Vec<KeyRecord> = entries(registry, reports, "key_registration")
+        .filter_map(|p| {
+            Some(KeyRecord {
+                key_id: text(p, "key_id")?,
+                party_id: text(p, "party_id")?,
+                public_key: text(p, "public_key").unwrap_or_default(),
+                source: p
+                    .get("source")
+                    .and_then(|s| serde_json::from_value(s.clone()).ok())
+                    .unwrap_or(KeySource::Raw),
+                registered_at: at(p, "registered_at")?,
+                log_index: log_index(p),
+                revocation: None,
+            })
+        })
+        .collect();
+    keys.sort_by(|a, b| (&a.key_id, a.log_index).cmp(&(&b.key_id, b.log_index)));
+    keys.dedup_by(|later, first| later.key_id == first.key_id);
+    for p in entries(registry, reports, "revocation") {
+        let Some(registered_at) = at(p, "registered_at") else {
+            continue;
+        };
+        let revoked = p.get("revoked").and_then(Value::as_array);
+        for r in revoked.into_iter().flatten() {
+            let Some(k) = keys
+                .iter_mut()
+                .find(|k| Some(k.key_id.as_str()) == r["key_id"].as_str())
+            else {
+                continue;
+            };
+            let rev = Revocation {
+                registered_at,
+                reason: text(p, "reason").unwrap_or_default(),
+                source: text(p, "source").unwrap_or_default(),
+                claimed_at: at(r, "claimed_at"),
+                log_index: log_index(p),
+            };
+            let earlier = |old: &Revocation| {
+                (rev.registered_at, rev.log_index) < (old.registered_at, old.log_index)
+            };
+            if k.revocation.as_ref().is_none_or(earlier) {
+                k.revocation = Some(rev);
+            }
+        }
+    }
+    keys
+}
+
+/// The guarantees the bundle's admitted-looking items show, ended by their closings.
+fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
+    let mut out: Vec<GuaranteeRecord> = items
+        .iter()
+        .filter(|i| i.facts.signature_valid)
+        .filter_map(|i| match &i.content {
+            Content::Guarantee {
+                guarantee_id,
+                agreement,
+                amount,
+                issued_at,
+                valid_until,
+                ..
+            } => Some(GuaranteeRecord {
+                id: guarantee_id.clone(),
+                agreement: agreement.clone(),
+                amount: *amount,
+                issued_at: issued_at.at(),
+                valid_until: valid_until.at(),
+                ended_at: None,
+            }),
+            _ => None,
+        })
+        .collect();
+    for i in items.iter().filter(|i| i.facts.signature_valid) {
+        if let Content::Release { guarantee_id, at } | Content::Settlement { guarantee_id, at } =
+            &i.content
+        {
+            for g in out.iter_mut().filter(|g| &g.id == guarantee_id) {
+                g.ended_at = Some(g.ended_at.map_or(at.at(), |e| e.min(at.at())));
+            }
+        }
+    }
+    let key = |g: &GuaranteeRecord| {
+        let at = (g.issued_at, g.valid_until, g.amount.minor);
+        (g.id.clone(), at, g.agreement.clone())
+    };
+    out.sort_by_key(key);
+    out.dedup_by(|later, first| later.id == first.id);
+    out
+}
+
+/// The agreement and the policy version it (or the complaint receipt) recorded.
+fn terms(
+    bundle: &Bundle,
+    report: &Report,
+    claim: &Claim,
+    reports: &[ItemReport],
+) -> Result<(Agreement, Policy), ReplayError> {
+    if let ClaimSubject::Guarantee(gid) = &claim.subject {
+        let agreement_id = guarantee_agreement(bundle, report, gid)
+            .ok_or_else(|| ReplayError::Policy(format!("no verified guarantee {gid}")))?;
+        let agreement = agreement(&bundle.registry, reports, &agreement_id).ok_or_else(|| {
+            ReplayError::Policy(format!("no verified entry of agreement {agreement_id}"))
+        })?;
+        let policy = policy(&bundle.registry, reports, &agreement.policy)?;
+        return Ok((agreement, policy));
+    }
+    let recorded = receipt_policy(bundle, report)
+        .ok_or_else(|| ReplayError::Policy("no verified complaint receipt names one".into()))?;
+    let policy = policy(&bundle.registry, reports, &recorded)?;
+    Ok((no_agreement(claim, &policy), policy))
+}
+
+fn verified_items<'a>(
+    bundle: &'a Bundle,
+    report: &'a Report,
+    kind: &'a str,
+) -> impl Iterator<Item = &'a Value> + 'a {
+    entries(&bundle.items, &report.items[..bundle.items.len()], kind)
+}
+
+fn guarantee_agreement(bundle: &Bundle, report: &Report, gid: &str) -> Option<String> {
+    let mut found: Vec<String> = verified_items(bundle, report, "guarantee")
+        .filter(|p| text(p, "guarantee_id").as_deref() == Some(gid))
+        .filter_map(|p| text(p, "agreement_id"))
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+fn receipt_policy(bundle: &Bundle, report: &Report) -> Option<PolicyRef> {
+    let cid = &bundle.claim.complaint_id;
+    let mut found: Vec<PolicyRef> = verified_items(bundle, report, "complaint_receipt")
+        .filter(|p| text(p, "complaint_id").as_deref() == Some(cid))
+        .filter_map(|p| {
+            Some(PolicyRef {
+                id: text(p, "policy_id")?,
+                version: u32::try_from(p.get("policy_version")?.as_u64()?).ok()?,
+                digest: text(p, "policy_digest")?,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.id, a.version, &a.digest).cmp(&(&b.id, b.version, &b.digest)));
+    found.into_iter().next()
+}
+
+/// The newest verified entry (by log index) of agreement `id`.
+fn agreement(registry: &[BundleItem], reports: &[ItemReport], id: &str) -> Option<Agreement> {
+    let newest = entries(registry, reports, "agreement")
+        .filter(|p| text(p, "agreement_id").as_deref() == Some(id))
+        .max_by_key(|p| log_index(p))?;
+    let p = newest;
+    let cap = |f: &str| money(p, f).map(|m| m.minor);
+    Some(Agreement {
+        id: id.to_string(),
+        buyer_id: text(p, "buyer_id")?,
+        policy: serde_json::from_value(p.get("policy")?.clone()).ok()?,
+        currency: serde_json::from_value(p.get("currency")?.clone()).ok()?,
+        total_cap_minor: cap("total_cap")?,
+        per_tx_cap_minor: cap("per_tx_cap")?,
+        valid_from: at(p, "valid_from")?,
+        valid_until: at(p, "valid_until")?,
+        keys: serde_json::from_value(p.get("keys")?.clone()).ok()?,
+        status: serde_json::from_value(p.get("status")?.clone()).ok()?,
+        created_at: at(p, "created_at")?,
+        log_index: log_index(p),
+    })
+}
+
+/// The stand-in agreement of an exchange case: no keys, no caps, the policy applied.
+fn no_agreement(claim: &Claim, policy: &Policy) -> Agreement {
+    Agreement {
+        id: NO_AGREEMENT.into(),
+        buyer_id: claim.respondent.clone(),
+        policy: policy.reference(),
+        currency: claim.amount.currency,
+        total_cap_minor: 0,
+        per_tx_cap_minor: 0,
+        valid_from: DateTime::UNIX_EPOCH,
+        valid_until: DateTime::UNIX_EPOCH,
+        keys: vec![],
+        status: AgreementStatus::Ended,
+        created_at: DateTime::UNIX_EPOCH,
+        log_index: 0,
+    }
+}
+
+/// The policy `recorded` names, from a verified `policy` entry whose text hashes to its digest.
+fn policy(
+    registry: &[BundleItem],
+    reports: &[ItemReport],
+    recorded: &PolicyRef,
+) -> Result<Policy, ReplayError> {
+    let mut why = format!(
+        "{} version {} (digest {}) is not in the bundle's registry",
+        recorded.id, recorded.version, recorded.digest
+    );
+    for p in entries(registry, reports, "policy") {
+        if text(p, "digest").as_deref() != Some(recorded.digest.as_str()) {
+            continue;
+        }
+        let Some(body) = text(p, "text") else {
+            continue;
+        };
+        match parse_policy(&format!("{}.toml", recorded.id), &body) {
+            Ok(parsed) if parsed.digest == recorded.digest => return Ok(parsed),
+            Ok(_) => why = "the logged policy text does not hash to the recorded digest".into(),
+            Err(e) => why = format!("the logged policy text does not parse: {e}"),
+        }
+    }
+    Err(ReplayError::Policy(why))
+}
+
+#[cfg(test)]
+#[path = "adjudicate_tests.rs"]
+mod tests;

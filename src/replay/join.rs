@@ -1,0 +1,348 @@
+//! The join, item by item: a bundle item and what [`super::verify`] found about it become the
+//! rule engine's [`Item`] (docs/formats.md "From a bundle to the rules").
+//!
+//! **Content** comes from the envelope's kind and payload (an RFC 3161 token is a
+//! `Timestamp` over its imprint, a document a `Document`). Kinds the rules have no content for
+//! (the complaint, the response, the response receipt) are left out of the engine's items.
+//!
+//! **Facts**: `signature_valid` is true only when every check of the item passed (so a flipped
+//! bit anywhere in an item makes it inadmissible); `signer` is the verified key id, else the
+//! first key id the envelope names; `in_log` is `Some(true)` for a notary envelope whose
+//! inclusion proof verified and for a token that verified to the bundle's TSA root (the notary's
+//! own TSA: it stands for the log), `Some(false)` for a validly signed notary envelope the log
+//! contradicts (`ItemFacts::log_contradicts`: its valid signature stands, a notary fault,
+//! `A0.not_in_log`), `None` otherwise (inadmissible, `A0.no_inclusion_proof`).
+//!
+//! **Embeds** (the digests an item's signed bytes contain, each mapped to the id of the bundle
+//! item it names, and only when that item is in the bundle):
+//! - a `tid` (SHA-256 of m1's canonical payload) in m2, an abort request, an item escrow, a
+//!   receipt or a notary exchange token → the m1 item with that tid;
+//! - the envelopes a notary exchange token carries (`m1`, `m2`, `abort`, `item_escrow`,
+//!   `receipt`) → their ids;
+//! - an `order_digest` in a guarantee or refusal → the order item with that `order_digest`;
+//! - a complaint receipt's `complaint_digest` and `evidence_ids` → those items;
+//! - an RFC 3161 token's imprint → the item with that id.
+
+use std::collections::BTreeMap;
+
+use chrono::DateTime;
+use serde_json::Value;
+
+use super::format::{envelope_id, Item as BundleItem};
+use super::verify::ItemReport;
+use crate::crypto::envelope::Envelope;
+use crate::model::dispute::{Content, Facts, Item};
+use crate::model::exchange::{Offer, Protocol, WireTime};
+use crate::model::money::Money;
+
+/// What the join knows about the whole bundle while it maps one item.
+pub(super) struct Index {
+    /// The tid of every m1 in the bundle → its item id.
+    pub m1_by_tid: BTreeMap<String, String>,
+    /// The `order_digest` of every order → its item id.
+    pub order_by_digest: BTreeMap<String, String>,
+    /// Every item id in the bundle.
+    pub ids: std::collections::BTreeSet<String>,
+    /// The claim, to decide whether an item-for-receipt m1 moved a payment.
+    pub payment: Option<PaymentClaim>,
+    /// The key id standing for the notary's TSA.
+    pub tsa_key_id: String,
+}
+
+/// A `non_payment` claim about an exchange: its m1 moved the payment token when the claimant
+/// is its responder (the payee) and the respondent its originator (the payer).
+pub(super) struct PaymentClaim {
+    pub tid: String,
+    pub payee: String,
+    pub payer: String,
+    pub amount: Money,
+}
+
+impl Index {
+    /// Indexes the items (not the registry) of a bundle.
+    pub fn new(items: &[BundleItem], payment: Option<PaymentClaim>, tsa_key_id: String) -> Index {
+        let mut index = Index {
+            m1_by_tid: BTreeMap::new(),
+            order_by_digest: BTreeMap::new(),
+            ids: items.iter().map(|i| i.id().to_string()).collect(),
+            payment,
+            tsa_key_id,
+        };
+        for item in items {
+            let Some(env) = envelope(item) else { continue };
+            match env.kind.as_str() {
+                "exchange_offer" => {
+                    if let Ok(offer) = Offer::from_payload(&env.payload) {
+                        let tid = offer.tid().as_str().to_string();
+                        keep_smallest(&mut index.m1_by_tid, tid, item.id());
+                    }
+                }
+                "order" => {
+                    if let Some(d) = text(&env.payload, "order_digest") {
+                        keep_smallest(&mut index.order_by_digest, d, item.id());
+                    }
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+}
+
+/// Two items naming the same digest (a copy with a flipped bit beside the original): the
+/// smallest id wins, so the choice does not depend on the bundle's order.
+fn keep_smallest(map: &mut BTreeMap<String, String>, key: String, id: &str) {
+    let slot = map.entry(key).or_insert_with(|| id.to_string());
+    if id < slot.as_str() {
+        *slot = id.to_string();
+    }
+}
+
+fn envelope(item: &BundleItem) -> Option<&Envelope> {
+    match item {
+        BundleItem::PartyEnvelope { envelope, .. }
+        | BundleItem::NotaryEnvelope { envelope, .. } => Some(envelope),
+        _ => None,
+    }
+}
+
+pub(super) fn text(v: &Value, field: &str) -> Option<String> {
+    v.get(field).and_then(Value::as_str).map(str::to_string)
+}
+
+pub(super) fn time(v: &Value, field: &str) -> Option<WireTime> {
+    text(v, field).and_then(|s| WireTime::try_from(s).ok())
+}
+
+pub(super) fn money(v: &Value, field: &str) -> Option<Money> {
+    serde_json::from_value(v.get(field)?.clone()).ok()
+}
+
+/// The engine's item for one bundle item, `None` for kinds the rules have no content for.
+pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index) -> Option<Item> {
+    let (content, embeds) = match item {
+        BundleItem::PartyEnvelope { envelope, .. }
+        | BundleItem::NotaryEnvelope { envelope, .. } => envelope_content(envelope, report, index)?,
+        BundleItem::Rfc3161Token { imprint, .. } => {
+            (timestamp(imprint, report), vec![imprint.clone()])
+        }
+        BundleItem::Document { name, .. } => (Content::Document { name: name.clone() }, vec![]),
+    };
+    let mut embeds: Vec<String> = embeds
+        .into_iter()
+        .filter(|e| e != item.id() && index.ids.contains(e))
+        .collect();
+    embeds.sort();
+    embeds.dedup();
+    Some(Item {
+        id: item.id().to_string(),
+        content,
+        embeds,
+        facts: facts(item, report, index),
+    })
+}
+
+fn facts(item: &BundleItem, report: &ItemReport, index: &Index) -> Facts {
+    let verified = report.facts.signer.as_ref().map(|s| s.key_id.clone());
+    let signer = match item {
+        BundleItem::Rfc3161Token { .. } => Some(index.tsa_key_id.clone()),
+        BundleItem::Document { .. } => None,
+        _ => verified
+            .or_else(|| envelope(item).and_then(|e| e.signer_key_ids().next().map(str::to_string))),
+    };
+    let f = &report.facts;
+    let contradicted = f.signature_ok == Some(true) && f.log_contradicts.is_some();
+    let in_log = match item {
+        BundleItem::NotaryEnvelope { .. } if contradicted => Some(false),
+        BundleItem::NotaryEnvelope { .. } => f.in_log.as_ref().map(|_| true),
+        BundleItem::Rfc3161Token { .. } => report.ok.then_some(true),
+        _ => None,
+    };
+    Facts {
+        signature_valid: (report.ok || contradicted) && f.signature_ok != Some(false),
+        signer,
+        in_log,
+    }
+}
+
+/// A token's content; a token that did not verify has no genTime and gets the epoch (it is
+/// inadmissible, so the time is never used).
+fn timestamp(imprint: &str, report: &ItemReport) -> Content {
+    let gen_time = report
+        .facts
+        .gen_time
+        .clone()
+        .and_then(|s| WireTime::try_from(s).ok())
+        .unwrap_or_else(epoch);
+    let accuracy = report.facts.accuracy_ms.unwrap_or(0);
+    Content::Timestamp {
+        digest: imprint.to_string(),
+        gen_time,
+        accuracy_ms: i64::try_from(accuracy).unwrap_or(i64::MAX),
+    }
+}
+
+pub(super) fn epoch() -> WireTime {
+    WireTime::new(DateTime::UNIX_EPOCH).expect("the epoch has no sub-millisecond part")
+}
+
+/// Content and embedded digests of an envelope; `None` for kinds without content.
+fn envelope_content(
+    env: &Envelope,
+    report: &ItemReport,
+    index: &Index,
+) -> Option<(Content, Vec<String>)> {
+    let p = &env.payload;
+    let tid_m1 = || {
+        text(p, "tid")
+            .and_then(|t| index.m1_by_tid.get(&t).cloned())
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let tid = || text(p, "tid").unwrap_or_default();
+    let at = |f: &str| time(p, f).unwrap_or_else(epoch);
+    let c = match env.kind.as_str() {
+        "order" | "guarantee" | "refusal" | "release" | "settlement" => {
+            return ledger_content(env, report, index)
+        }
+        "exchange_offer" => return offer(p, index),
+        "exchange_acceptance" => Content::Acceptance { tid: tid() },
+        "exchange_abort" => Content::AbortRequest { tid: tid() },
+        "exchange_item_escrow" => Content::ItemEscrow { tid: tid() },
+        "exchange_receipt" => Content::ExchangeReceipt { tid: tid() },
+        "exchange_abort_token" => Content::AbortToken {
+            tid: tid(),
+            cause: text(p, "cause").unwrap_or_default(),
+            decided_at: at("decided_at"),
+        },
+        "replacement_contract" => Content::ReplacementContract {
+            tid: tid(),
+            decided_at: at("decided_at"),
+        },
+        "delivery_affidavit" => Content::DeliveryAffidavit {
+            tid: tid(),
+            decided_at: at("decided_at"),
+        },
+        "escrow_failure_affidavit" => Content::EscrowFailure {
+            tid: tid(),
+            decided_at: at("decided_at"),
+        },
+        "complaint_receipt" => return Some(complaint_receipt(p)),
+        "complaint_silence" => Content::ComplaintSilence {
+            complaint_id: text(p, "complaint_id").unwrap_or_default(),
+            at: at("recorded_at"),
+        },
+        _ => return None,
+    };
+    let mut embeds = tid_m1();
+    embeds.extend(carried_envelopes(p));
+    Some((c, embeds))
+}
+
+/// The ids of the envelopes a notary exchange token carries.
+fn carried_envelopes(p: &Value) -> Vec<String> {
+    ["m1", "m2", "abort", "item_escrow", "receipt"]
+        .iter()
+        .filter_map(|f| serde_json::from_value::<Envelope>(p.get(*f)?.clone()).ok())
+        .filter_map(|e| envelope_id(&e).ok())
+        .collect()
+}
+
+fn offer(p: &Value, index: &Index) -> Option<(Content, Vec<String>)> {
+    let o = Offer::from_payload(p).ok()?;
+    let tid = o.tid().as_str().to_string();
+    let (originator, responder) = (
+        o.payload().originator.clone(),
+        o.payload().responder.clone(),
+    );
+    let payment = index.payment.as_ref().and_then(|c| {
+        let paid = o.protocol() == Protocol::Item
+            && c.tid == tid
+            && c.payee == responder
+            && c.payer == originator;
+        paid.then_some(c.amount)
+    });
+    let content = Content::Offer {
+        tid,
+        protocol: o.protocol(),
+        originator,
+        responder,
+        payment,
+    };
+    Some((content, vec![]))
+}
+
+fn complaint_receipt(p: &Value) -> (Content, Vec<String>) {
+    let mut embeds: Vec<String> = text(p, "complaint_digest").into_iter().collect();
+    if let Some(ids) = p.get("evidence_ids").and_then(Value::as_array) {
+        embeds.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_string)));
+    }
+    let content = Content::ComplaintReceipt {
+        complaint_id: text(p, "complaint_id").unwrap_or_default(),
+        filed_at: time(p, "received_at").unwrap_or_else(epoch),
+    };
+    (content, embeds)
+}
+
+/// Orders, guarantees, refusals and their closings.
+fn ledger_content(
+    env: &Envelope,
+    report: &ItemReport,
+    index: &Index,
+) -> Option<(Content, Vec<String>)> {
+    let p = &env.payload;
+    let s = |f: &str| text(p, f).unwrap_or_default();
+    let at = |f: &str| time(p, f).unwrap_or_else(epoch);
+    let amount = money(p, "amount")?;
+    let order = || {
+        text(p, "order_digest")
+            .and_then(|d| index.order_by_digest.get(&d).cloned())
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let c = match env.kind.as_str() {
+        "order" => Content::Order {
+            buyer: report
+                .facts
+                .signer
+                .as_ref()
+                .and_then(|s| s.party_id.clone())
+                .unwrap_or_default(),
+            seller: s("seller_id"),
+            amount,
+            agreement: s("agreement_id"),
+            tid: text(p, "tid"),
+            claimed_at: None,
+        },
+        "guarantee" => Content::Guarantee {
+            guarantee_id: s("guarantee_id"),
+            agreement: s("agreement_id"),
+            buyer: s("buyer"),
+            amount,
+            issued_at: at("issued_at"),
+            valid_until: at("expires_at"),
+        },
+        "refusal" => Content::Refusal {
+            agreement: s("agreement_id"),
+            reason: s("reason"),
+            at: at("issued_at"),
+        },
+        "release" => Content::Release {
+            guarantee_id: s("guarantee_id"),
+            at: at("closed_at"),
+        },
+        _ => Content::Settlement {
+            guarantee_id: s("guarantee_id"),
+            at: at("closed_at"),
+        },
+    };
+    let embeds = match env.kind.as_str() {
+        "guarantee" | "refusal" => order(),
+        _ => vec![],
+    };
+    Some((c, embeds))
+}
+
+#[cfg(test)]
+#[path = "join_tests.rs"]
+mod tests;

@@ -1,0 +1,339 @@
+//! `notar replay` against the real binary: bob pays sally 120.00 EUR by an item-for-receipt
+//! exchange the notary resolves with a delivery affidavit, then sally claims non-payment (the
+//! shape of D7; bob answers with his escrow statement and sally's receipt) → `notar case export` → `notar replay --json` in two processes gives equal
+//! bytes and the whole ruling D7 expects; shuffled and duplicated items → the same bytes; a
+//! flipped bit in m1 → m1 inadmissible by id; garbage → exit 2.
+
+mod util;
+
+use std::path::Path;
+
+use notar::crypto::envelope::Envelope;
+use serde_json::{json, Value};
+use util::cases::{export, read, write};
+use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
+use util::ledger::*;
+use util::*;
+
+struct Case {
+    data: DataDir,
+    _srv: Server,
+    complaint_id: String,
+    m1_id: String,
+    tid: String,
+}
+
+/// bob sends sally a payment token for a receipt; the notary resolves it (delivery affidavit);
+/// sally files `non_payment` against bob anyway.
+fn d7_case() -> Case {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
+    let notary_kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
+    let x = item_exchange(
+        &bob,
+        &sally,
+        &notary_kid,
+        &escrow_key(&srv.url),
+        b"payment token: 120.00 EUR to sally",
+        false,
+    );
+    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
+    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
+    assert_eq!(json(&resolved.1)["outcome"], "delivered");
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": sally.id,
+        "respondent": bob.id,
+        "tid": x.m1.tid,
+        "amount": {"minor": 12000, "currency": "EUR"},
+        "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
+        "notary_key_id": notary_kid,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = Envelope::sign("complaint", claim, &sally.key).expect("sign");
+    let got = post(
+        &srv.url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let complaint_id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let answer = json!({
+        "complaint_id": complaint_id,
+        "complaint_digest": json(&got.1)["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.id,
+        "statement": "Paid: sally signed her receipt and the notary released the key.",
+        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
+                     {"type": "envelope", "envelope": x.receipt}],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &bob.key).expect("sign");
+    let path = format!("/v1/complaints/{complaint_id}/response");
+    let got = post(
+        &srv.url,
+        &path,
+        None,
+        &serde_json::to_vec(&answer).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    Case {
+        complaint_id,
+        m1_id: sha256_hex(&x.m1.env.to_bytes().expect("bytes")),
+        tid: x.m1.tid.clone(),
+        data,
+        _srv: srv,
+    }
+}
+
+/// `notar replay FILE [--json]`, which must exit 0; its stdout.
+fn replay(file: &Path, json_out: bool) -> Vec<u8> {
+    let mut args = vec!["replay", p(file)];
+    if json_out {
+        args.push("--json");
+    }
+    let o = notar(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    o.stdout
+}
+
+fn rule_ids(ruling: &Value) -> Vec<String> {
+    ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule id").to_string())
+        .collect()
+}
+
+fn finding<'a>(ruling: &'a Value, rule_id: &str) -> &'a Value {
+    ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == rule_id)
+        .unwrap_or_else(|| panic!("no {rule_id} in {ruling}"))
+}
+
+fn eur(minor: i64) -> Value {
+    json!({"minor": minor, "currency": "EUR"})
+}
+
+#[test]
+fn a_paid_exchange_replays_to_the_same_whole_ruling_in_any_order() {
+    let c = d7_case();
+    let file = export(&c.data, &c.complaint_id, "d7.json");
+    let first = replay(&file, true);
+    assert_eq!(first, replay(&file, true), "two processes, one bundle");
+    let ruling = json(&first);
+    assert_eq!(
+        rule_ids(&ruling),
+        [
+            "P.recorded",
+            "Q1.no_order",
+            "Q2.not_applicable",
+            "Q3.not_applicable",
+            "Q4.not_applicable",
+            "Q5.not_shown",
+            "Q6.paid_by_affidavit",
+            "Q7.not_applicable",
+            "Q8.within_window",
+        ],
+        "{ruling}"
+    );
+    let affidavit = ruling["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["what"] == "delivery_affidavit")
+        .expect("the affidavit is an item");
+    assert_eq!(affidavit["admissible"], true, "{ruling}");
+    let mut paid_by = vec![
+        c.m1_id.clone(),
+        affidavit["id"].as_str().expect("id").into(),
+    ];
+    paid_by.sort();
+    assert_eq!(
+        finding(&ruling, "Q6.paid_by_affidavit")["evidence_ids"],
+        json!(paid_by)
+    );
+    assert_eq!(
+        ruling["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(0)})
+    );
+    assert_eq!(ruling["actions"], json!([]));
+    assert_eq!(ruling["agreement"], "none");
+    assert_eq!(
+        ruling["claim"]["subject"],
+        json!({"type": "tid", "id": c.tid})
+    );
+    let mut whats: Vec<&str> = ruling["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            assert_eq!(i["admissible"], true, "{i}");
+            i["what"].as_str().expect("what")
+        })
+        .collect();
+    whats.sort_unstable();
+    assert_eq!(
+        whats,
+        [
+            "complaint_receipt",
+            "delivery_affidavit",
+            "exchange_receipt",
+            "item_escrow",
+            "offer"
+        ]
+    );
+
+    // Shuffled and duplicated: the same bytes, in JSON and for people.
+    let mut v = read(&file);
+    for section in ["items", "registry"] {
+        let list = v[section].as_array_mut().expect(section);
+        list.reverse();
+        let again = list[0].clone();
+        list.push(again);
+    }
+    let shuffled = c.data.work().join("shuffled.json");
+    write(&shuffled, &v);
+    assert_eq!(replay(&shuffled, true), first);
+    let people = replay(&file, false);
+    assert_eq!(replay(&shuffled, false), people);
+    let people = String::from_utf8(people).expect("utf-8");
+    assert!(people.contains("Q6.paid_by_affidavit"), "{people}");
+    assert!(people.contains("actions: none"), "{people}");
+    assert!(
+        people.contains("not used by the rules (3)") && people.contains("complaint_response"),
+        "{people}"
+    );
+}
+
+#[test]
+fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
+    let c = d7_case();
+    let file = export(&c.data, &c.complaint_id, "d7.json");
+    let mut v = read(&file);
+    let items = v["items"].as_array_mut().expect("items");
+    let m1 = items
+        .iter_mut()
+        .find(|i| i["id"] == c.m1_id.as_str())
+        .expect("m1 is an item");
+    let sig = m1
+        .pointer_mut("/envelope/signatures/0/sig")
+        .expect("a signature");
+    let mut bytes = sig.as_str().expect("text").as_bytes().to_vec();
+    bytes[0] ^= 0x01;
+    *sig = Value::String(String::from_utf8(bytes).expect("ascii"));
+    let tampered = c.data.work().join("tampered.json");
+    write(&tampered, &v);
+    let ruling = json(&replay(&tampered, true));
+    let a0 = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["question"] == "A0")
+        .unwrap_or_else(|| panic!("an A0 finding: {ruling}"));
+    assert_eq!(a0["rule_id"], "A0.bad_signature", "{ruling}");
+    assert_eq!(a0["evidence_ids"], json!([c.m1_id]));
+    assert!(
+        rule_ids(&ruling).contains(&"Q6.not_shown".to_string()),
+        "{ruling}"
+    );
+
+    let garbage = c.data.work().join("garbage.json");
+    std::fs::write(&garbage, b"{not a bundle").expect("write");
+    let o = notar(&["replay", p(&garbage)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot be replayed"), "{}", text(&o));
+}
+
+/// sally, guaranteed for bob's order of 120.00 EUR, claims non-payment with the order and the
+/// guarantee but shows no delivery: a valid, covered order, nothing owed, the guarantee released.
+#[test]
+fn a_guarantee_case_replays_with_the_agreement_and_its_recorded_policy() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let deal = make_deal(&mut admin, 100_000, 50_000);
+    let body = request(&deal, "r-1", 12_000, "chairs");
+    let order = body["order"].clone();
+    let (status, got) = post(
+        &srv.url,
+        "/v1/guarantees",
+        Some(&deal.token),
+        &serde_json::to_vec(&body).expect("json"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
+    let g = json(&got)["guarantee"].clone();
+    let gid = g["payload"]["guarantee_id"]
+        .as_str()
+        .expect("gid")
+        .to_string();
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": deal.seller_id,
+        "respondent": deal.buyer_id,
+        "guarantee_id": gid,
+        "amount": eur(12_000),
+        "statement": "bob never paid for the chairs.",
+        "evidence": [{"type": "envelope", "envelope": order},
+                     {"type": "envelope", "envelope": g}],
+        "notary_key_id": notar::crypto::keys::key_id(&notary_key(&srv.url)),
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let seller_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    admin.ok(
+        "key_add",
+        json!({"party_id": deal.seller_id,
+               "public_key_hex": hex::encode(seller_key.verifying_key().to_bytes())}),
+    );
+    let filed = Envelope::sign("complaint", claim, &seller_key).expect("sign");
+    let got = post(
+        &srv.url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let file = export(&data, &id, "guarantee.json");
+    let ruling = json(&replay(&file, true));
+    assert_eq!(
+        rule_ids(&ruling),
+        [
+            "P.recorded",
+            "Q1.valid",
+            "Q2.not_revoked",
+            "Q3.valid",
+            "Q4.covered",
+            "Q5.not_shown",
+            "Q6.not_shown",
+            "Q7.not_applicable",
+            "Q8.within_window",
+        ],
+        "{ruling}"
+    );
+    assert_eq!(ruling["agreement"], deal.agreement_id.as_str());
+    assert_eq!(ruling["policy"]["id"], "semper-consumer");
+    assert_eq!(
+        ruling["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(0)})
+    );
+    assert_eq!(
+        ruling["actions"],
+        json!([{"action": "release_guarantee", "guarantee_id": gid}])
+    );
+}
