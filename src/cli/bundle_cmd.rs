@@ -97,11 +97,11 @@ async fn export(data: &Path, complaint_id: String, out: &Path) -> Result<(), Fai
             "unexpected answer from the notary: {reply:?}"
         )));
     };
-    let mut text = serde_json::to_string_pretty(&bundle)
+    let bytes = bundle
+        .to_file_bytes()
         .context("encoding the bundle")
         .refused()?;
-    text.push('\n');
-    std::fs::write(out, text)
+    std::fs::write(out, bytes)
         .with_context(|| format!("writing {}", out.display()))
         .usage()?;
     println!(

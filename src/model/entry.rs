@@ -47,6 +47,8 @@ pub enum EntryKind {
     ComplaintResponseReceipt,
     /// A respondent let the response deadline pass.
     ComplaintSilence,
+    /// An arbitrator's ruling on a case, signed by the notary (its actions run in its batch).
+    Ruling,
 }
 
 impl EntryKind {
@@ -71,6 +73,7 @@ impl EntryKind {
             EntryKind::ComplaintReceipt => "complaint_receipt",
             EntryKind::ComplaintResponseReceipt => "complaint_response_receipt",
             EntryKind::ComplaintSilence => "complaint_silence",
+            EntryKind::Ruling => "ruling",
         }
     }
 }

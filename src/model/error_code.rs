@@ -92,6 +92,14 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// The complaint was settled by the exchange protocol.
     ComplaintSettled,
+    /// The case has a signed ruling already: a case is ruled once.
+    AlreadyRuled,
+    /// The case's ruling is proposed and waits for a second arbitrator's confirmation.
+    AwaitingConfirmation,
+    /// The case has no ruling proposal to confirm.
+    NoProposal,
+    /// The arbitrator who proposed a ruling cannot confirm it: a second, different one must.
+    SameArbitrator,
     /// Nothing with that index or id.
     NotFound,
     /// The key is revoked already.
@@ -170,7 +178,8 @@ impl ErrorCode {
             | NotFound
             | DataDir => true,
             NotOriginator | NotAParty | NotRespondent | ResponseTooLate | AlreadyAnswered
-            | ComplaintSettled | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
+            | ComplaintSettled | AlreadyRuled | AwaitingConfirmation | NoProposal
+            | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
             | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
             | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
             | Overloaded | Unavailable | Setup | Internal => false,

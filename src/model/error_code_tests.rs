@@ -58,7 +58,11 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 17] = [
+        const CONFLICTS: [&str; 21] = [
+            "already_ruled",
+            "awaiting_confirmation",
+            "no_proposal",
+            "same_arbitrator",
             "not_originator",
             "not_a_party",
             "not_respondent",

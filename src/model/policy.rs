@@ -71,6 +71,9 @@ pub struct Policy {
     pub complaint_response_time_s: i64,
     /// Deadline of a fair exchange that names none.
     pub exchange_default_deadline_s: i64,
+    /// A ruling on a claim above this amount (minor units) takes effect only when a second,
+    /// different arbitrator confirms it; `None` (the key absent): one arbitrator suffices.
+    pub second_arbitrator_above: Option<i64>,
     /// Lowercase hex SHA-256 of the exact file bytes: what agreements record.
     pub digest: String,
     /// The file text, kept so a ruling can show the terms it applied.
@@ -128,6 +131,8 @@ struct RawPolicy {
     dispute_window: Spanned<String>,
     complaint_response_time: Spanned<String>,
     exchange_default_deadline: Spanned<String>,
+    #[serde(default)]
+    second_arbitrator_above: Option<Spanned<i64>>,
 }
 
 /// 1-based line holding byte `offset` of `text`.
@@ -184,6 +189,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
             "exchange_default_deadline",
             &raw.exchange_default_deadline,
         )?,
+        second_arbitrator_above: check_second_arbitrator(&src, &raw)?,
         id: raw.id.into_inner(),
         version,
         title: raw.title.into_inner(),
@@ -195,6 +201,21 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
         digest: hex::encode(Sha256::digest(text.as_bytes())),
         source: text.to_string(),
     })
+}
+
+/// The optional `second_arbitrator_above` threshold: not negative.
+fn check_second_arbitrator(src: &Source<'_>, raw: &RawPolicy) -> Result<Option<i64>, PolicyError> {
+    match &raw.second_arbitrator_above {
+        None => Ok(None),
+        Some(f) if *f.get_ref() >= 0 => Ok(Some(*f.get_ref())),
+        Some(f) => Err(src.at(
+            f,
+            format!(
+                "second_arbitrator_above must be an amount in minor units, 0 or more, not {}",
+                f.get_ref()
+            ),
+        )),
+    }
 }
 
 /// The TOML as written, every key present and of the right type.

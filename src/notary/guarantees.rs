@@ -12,6 +12,7 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub(crate) use self::close::apply_closing;
 use self::close::{closing_reason, stage_close, CloseRequest};
 use self::request::{stage_request, CheckedRequest};
 use super::agreements::unknown_agreement;

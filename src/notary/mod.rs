@@ -29,8 +29,8 @@ use tokio::sync::mpsc;
 
 pub use agreements::{AgreementView, NewAgreement};
 pub use complaints::{
-    CaseView, ComplaintAnswer, ComplaintLine, ComplaintRecord, Reader, SignedRead,
-    SILENCE_BATCH_MAX,
+    Arbitrator, CaseView, ComplaintAnswer, ComplaintLine, ComplaintRecord, Reader, RulingOutcome,
+    RulingProposal, SignedRead, SILENCE_BATCH_MAX,
 };
 pub use exchanges::{
     DecisionRecord, ExchangeAnswer, ExchangeRecord, ExchangeView, EXCHANGE_LIST_MAX,

@@ -35,6 +35,16 @@ pub struct Bundle {
     pub checkpoint: String,
 }
 
+impl Bundle {
+    /// The bytes of the bundle file `notar case export` writes (pretty JSON and a newline): what
+    /// a ruling's `bundle_digest` is the SHA-256 of.
+    pub fn to_file_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
 /// The claim of the case, as the notary's complaint receipt states it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -166,6 +166,11 @@ pub enum HistoryWhat {
         /// The note.
         text: String,
     },
+    /// An arbitrator proposed a ruling that a second arbitrator must confirm (the policy's
+    /// `second_arbitrator_above`); nothing is signed yet.
+    RulingProposed,
+    /// The ruling was signed: `log_index` is the ruling's.
+    Ruled,
 }
 
 impl HistoryEvent {
@@ -185,6 +190,8 @@ impl HistoryEvent {
             HistoryWhat::Taken { previous: None } => format!("taken by {by}"),
             HistoryWhat::Taken { previous: Some(p) } => format!("taken by {by} (from {p})"),
             HistoryWhat::Note { text } => format!("note: {text}"),
+            HistoryWhat::RulingProposed => format!("ruling proposed by {by}"),
+            HistoryWhat::Ruled => format!("ruled by {by}"),
         }
     }
 

@@ -228,6 +228,8 @@ fn sign_receipt(
         response_receipt: None,
         silence: None,
         taken_by: None,
+        ruling: None,
+        proposal: None,
         history: Vec::new(),
     };
     record.push(

@@ -15,6 +15,7 @@ mod book;
 mod desk;
 mod file;
 mod respond;
+mod rulings;
 mod settle;
 mod signer;
 mod sweep;
@@ -27,6 +28,7 @@ use serde_json::Value;
 
 pub(crate) use book::ComplaintBook;
 pub use book::ComplaintLine;
+pub use rulings::{Arbitrator, RulingOutcome};
 pub use signer::SignedRead;
 
 use super::command::{AfterCommit, Decision};
@@ -105,6 +107,12 @@ pub struct ComplaintRecord {
     /// The arbitrator (operator) working the case.
     #[serde(default)]
     pub taken_by: Option<String>,
+    /// The notary's signed `ruling`, once ruled (a case is ruled once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<Envelope>,
+    /// A ruling proposed by a first arbitrator, waiting for a second one to confirm it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<RulingProposal>,
     /// What happened, oldest first.
     pub history: Vec<HistoryEvent>,
 }
@@ -140,6 +148,22 @@ impl ComplaintRecord {
             log_index: log,
         });
     }
+}
+
+/// A ruling one arbitrator proposed on a case above the policy's `second_arbitrator_above`:
+/// unsigned and unlogged; it takes effect, exactly as proposed, when a second arbitrator confirms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulingProposal {
+    /// The proposing arbitrator's name (notar.toml `[arbitrators]`).
+    pub arbitrator: String,
+    /// The proposing arbitrator's Unix user.
+    pub user: String,
+    /// Hex SHA-256 of the bundle replayed.
+    pub bundle_digest: String,
+    /// The model's ruling, canonical JSON.
+    pub ruling: String,
+    /// When it was proposed (RFC 3339 ms).
+    pub proposed_at: WireTime,
 }
 
 /// The answer to a filing or a response: the exact body, stored and replayed byte for byte.
@@ -217,6 +241,12 @@ pub struct CaseView {
     /// The notary's signed record of silence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub silence: Option<Envelope>,
+    /// The notary's signed `ruling` (docs/formats.md "Ruling"), once the case is ruled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<Envelope>,
+    /// A proposed ruling waiting for a second arbitrator (arbitrators only; not sent to parties).
+    #[serde(skip)]
+    pub proposal: Option<RulingProposal>,
     /// What happened, oldest first: `{"at", "what": {"event", ...}, "by"?, "log_index"?}`.
     /// Parties do not see the arbitrators' notes.
     #[schema(value_type = Vec<Object>)]
@@ -248,6 +278,8 @@ impl CaseView {
             response: r.response,
             response_receipt: r.response_receipt,
             silence: r.silence,
+            ruling: r.ruling,
+            proposal: if notes { r.proposal } else { None },
             history: r
                 .history
                 .into_iter()

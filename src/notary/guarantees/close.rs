@@ -6,13 +6,14 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView};
+use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
-use crate::notary::sequencer::StageCtx;
-use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState};
+use crate::notary::sequencer::{Records, StageCtx};
+use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
@@ -123,31 +124,45 @@ pub(super) fn stage_close(
         "closed_at": rfc3339_ms(ctx.now),
     });
     let (env, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, c.operator)?;
-    let record = GuaranteeRecord {
-        state: target,
-        closing: Some(env),
-        ..record
-    };
-    let records = vec![(Cf::Guarantees, c.id.as_bytes().to_vec(), to_json(&record)?)];
-    // Memory is rebuilt from disk at start and changed only here: an outstanding record always
-    // has its reservation.
-    if st.ledger.close(&c.id).is_none() {
-        return Err(NotaryError::Bug(format!(
-            "guarantee {} is outstanding but not in the ledger",
-            c.id
-        )));
-    }
-    let value = view(&record);
-    st.pending.guarantees.insert(c.id.clone(), record);
-    let cleanup = shared.clone();
-    let id = c.id;
-    let after: AfterCommit = Box::new(move || {
-        cleanup.state.lock().pending.guarantees.remove(&id);
-    });
+    let (value, records, after) = apply_closing(shared, &mut st, record, target, env)?;
     Ok(Decision::Write {
         entry: Some(entry),
         records,
         value,
         after: Some(after),
     })
+}
+
+/// Closes the outstanding guarantee `record` as `target` with the signed `closing` (a release or
+/// settlement, or the ruling that released it): the record to write, its reservation returned to
+/// headroom in the same staging, and the cleanup once durable. The caller holds the state lock
+/// and signs `closing` into the same batch.
+pub(crate) fn apply_closing(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    record: GuaranteeRecord,
+    target: GuaranteeState,
+    closing: Envelope,
+) -> Result<(GuaranteeView, Records, AfterCommit), NotaryError> {
+    let id = record.guarantee_id.clone();
+    let record = GuaranteeRecord {
+        state: target,
+        closing: Some(closing),
+        ..record
+    };
+    let records = vec![(Cf::Guarantees, id.as_bytes().to_vec(), to_json(&record)?)];
+    // Memory is rebuilt from disk at start and changed only here: an outstanding record always
+    // has its reservation.
+    if st.ledger.close(&id).is_none() {
+        return Err(NotaryError::Bug(format!(
+            "guarantee {id} is outstanding but not in the ledger"
+        )));
+    }
+    let value = view(&record);
+    st.pending.guarantees.insert(id.clone(), record);
+    let cleanup = shared.clone();
+    let after: AfterCommit = Box::new(move || {
+        cleanup.state.lock().pending.guarantees.remove(&id);
+    });
+    Ok((value, records, after))
 }

@@ -1,0 +1,368 @@
+//! Rulings (docs/design.md §6.5): an arbitrator replays a case's evidence bundle and the notary
+//! signs the model's ruling as a `ruling` envelope (docs/formats.md "Ruling") that names the
+//! arbitrator and cites the bundle's digest. One sequencer command signs it, logs it and runs its
+//! actions in the same batch: a released guarantee returns its amount to headroom in the same
+//! durable write (the guarantee's `closing` is the ruling itself). A case is ruled once.
+//!
+//! When the policy sets `second_arbitrator_above` and the claim is above it, the first
+//! arbitrator's act only records a proposal (unsigned, unlogged: nothing has taken effect); the
+//! ruling is signed, exactly as proposed, when a second, different arbitrator confirms it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::{current, keep, stored, ComplaintRecord, RulingProposal};
+use crate::crypto::envelope::Envelope;
+use crate::model::complaint::HistoryWhat;
+use crate::model::dispute::{Action, Ruling};
+use crate::model::entry::EntryKind;
+use crate::model::error_code::ErrorCode;
+use crate::model::time::rfc3339_ms;
+use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::guarantees::apply_closing;
+use crate::notary::sequencer::{Records, StageCtx};
+use crate::notary::state::{GuaranteeRecord, GuaranteeState, State};
+use crate::notary::{Notary, NotaryError, Shared};
+use crate::replay::replay;
+
+/// An arbitrator acting on the admin socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Arbitrator {
+    /// The arbitrator's name (notar.toml `[arbitrators]`).
+    pub name: String,
+    /// The Unix user behind the admin connection.
+    pub user: String,
+}
+
+/// What a ruling act did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RulingOutcome {
+    /// Signed and logged; its actions ran.
+    Ruled {
+        /// The `ruling` envelope.
+        ruling: Envelope,
+    },
+    /// Recorded as a proposal: a second arbitrator must confirm it.
+    Proposed {
+        /// The proposal.
+        proposal: RulingProposal,
+    },
+}
+
+/// What the sequencer signs: the replayed ruling, the bundle it came from, who decided.
+struct Signing {
+    complaint_id: String,
+    bundle_digest: String,
+    ruling: Ruling,
+    arbitrator: Arbitrator,
+    confirmed_by: Option<Arbitrator>,
+    /// The proposal this confirms (it must still be the case's).
+    confirms: Option<RulingProposal>,
+}
+
+fn already_ruled(id: &str) -> NotaryError {
+    NotaryError::Conflict {
+        code: ErrorCode::AlreadyRuled,
+        message: format!("case {id} is ruled already: a case is ruled once"),
+    }
+}
+
+fn bug(e: impl std::fmt::Display) -> NotaryError {
+    NotaryError::Bug(e.to_string())
+}
+
+impl Notary {
+    /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
+    /// as a proposal when the policy wants a second arbitrator for the claim's amount).
+    pub async fn sign_ruling(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+    ) -> Result<RulingOutcome, NotaryError> {
+        let record = stored(&self.shared, complaint_id)?;
+        if record.ruling.is_some() {
+            return Err(already_ruled(complaint_id));
+        }
+        if record.proposal.is_some() {
+            return Err(awaiting(complaint_id));
+        }
+        let bundle = self.case_bundle(complaint_id).await?;
+        let bytes = bundle.to_file_bytes().map_err(bug)?;
+        let bundle_digest = hex::encode(Sha256::digest(&bytes));
+        let ruling = replay(&bytes)
+            .map_err(|e| {
+                NotaryError::invalid(
+                    ErrorCode::BadRequest,
+                    format!("case {complaint_id} cannot be replayed: {e}"),
+                )
+            })?
+            .ruling;
+        let signing = Signing {
+            complaint_id: complaint_id.to_string(),
+            bundle_digest,
+            ruling,
+            arbitrator,
+            confirmed_by: None,
+            confirms: None,
+        };
+        if self.needs_second(&record, &signing.ruling) {
+            return self.propose(signing).await;
+        }
+        self.sign(signing).await
+    }
+
+    /// Confirms case `complaint_id`'s proposed ruling as a second arbitrator: the ruling is
+    /// signed exactly as proposed and its actions run. The proposer cannot confirm.
+    pub async fn confirm_ruling(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+    ) -> Result<RulingOutcome, NotaryError> {
+        let record = stored(&self.shared, complaint_id)?;
+        if record.ruling.is_some() {
+            return Err(already_ruled(complaint_id));
+        }
+        let Some(p) = record.proposal else {
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::NoProposal,
+                message: format!("case {complaint_id} has no proposed ruling to confirm"),
+            });
+        };
+        if p.user == arbitrator.user || p.arbitrator == arbitrator.name {
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::SameArbitrator,
+                message: format!(
+                    "{} proposed this ruling: a second, different arbitrator must confirm it",
+                    p.arbitrator
+                ),
+            });
+        }
+        let ruling: Ruling = serde_json::from_str(&p.ruling)
+            .map_err(|e| NotaryError::Corrupt(format!("proposal of {complaint_id}: {e}")))?;
+        let signing = Signing {
+            complaint_id: complaint_id.to_string(),
+            bundle_digest: p.bundle_digest.clone(),
+            ruling,
+            arbitrator: Arbitrator {
+                name: p.arbitrator.clone(),
+                user: p.user.clone(),
+            },
+            confirmed_by: Some(arbitrator),
+            confirms: Some(p),
+        };
+        self.sign(signing).await
+    }
+
+    /// Whether the policy the ruling applied wants a second arbitrator for this claim.
+    fn needs_second(&self, record: &ComplaintRecord, ruling: &Ruling) -> bool {
+        let st = self.shared.state.lock();
+        let policy = st
+            .policies
+            .get(&ruling.policy)
+            .or_else(|| st.policies.get(&record.policy));
+        policy
+            .and_then(|p| p.second_arbitrator_above)
+            .is_some_and(|above| record.amount.minor > above)
+    }
+
+    async fn propose(&self, s: Signing) -> Result<RulingOutcome, NotaryError> {
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let (mut record, _) = current(&shared, &st, &s.complaint_id)?;
+            check_unruled(&record, None)?;
+            let ruling = String::from_utf8(s.ruling.to_canonical_json()).map_err(bug)?;
+            let proposal = RulingProposal {
+                arbitrator: s.arbitrator.name.clone(),
+                user: s.arbitrator.user.clone(),
+                bundle_digest: s.bundle_digest,
+                ruling,
+                proposed_at: super::wire_time(ctx.now),
+            };
+            record.proposal = Some(proposal.clone());
+            let by = Some(s.arbitrator.name);
+            record.push(ctx.now, HistoryWhat::RulingProposed, by, None);
+            keep(
+                &shared,
+                &mut st,
+                record,
+                None,
+                RulingOutcome::Proposed { proposal },
+            )
+        })
+        .await
+    }
+
+    async fn sign(&self, s: Signing) -> Result<RulingOutcome, NotaryError> {
+        let shared = self.shared.clone();
+        self.command(move |ctx| stage_ruling(&shared, ctx, s)).await
+    }
+}
+
+fn awaiting(id: &str) -> NotaryError {
+    NotaryError::Conflict {
+        code: ErrorCode::AwaitingConfirmation,
+        message: format!("case {id} has a proposed ruling: a second arbitrator confirms it"),
+    }
+}
+
+/// Under the state lock: the case is not ruled, and its proposal is the one `confirms` names
+/// (none when signing directly).
+fn check_unruled(
+    record: &ComplaintRecord,
+    confirms: Option<&RulingProposal>,
+) -> Result<(), NotaryError> {
+    let id = &record.complaint_id;
+    if record.ruling.is_some() {
+        return Err(already_ruled(id));
+    }
+    match (record.proposal.as_ref(), confirms) {
+        (None, None) => Ok(()),
+        (Some(a), Some(b)) if a == b => Ok(()),
+        (Some(_), None) => Err(awaiting(id)),
+        _ => Err(NotaryError::Conflict {
+            code: ErrorCode::NoProposal,
+            message: format!("case {id}'s proposal changed; read the case again"),
+        }),
+    }
+}
+
+/// On the sequencer: signs the ruling, runs its actions and records it on the case, all in one
+/// batch.
+fn stage_ruling(
+    shared: &Arc<Shared>,
+    ctx: &StageCtx,
+    s: Signing,
+) -> Result<Decision<RulingOutcome>, NotaryError> {
+    let mut st = shared.state.lock();
+    let (mut record, _) = current(shared, &st, &s.complaint_id)?;
+    check_unruled(&record, s.confirms.as_ref())?;
+    let (results, releases) = plan_actions(shared, &st, &s.ruling)?;
+    let ruling: Value = serde_json::from_slice(&s.ruling.to_canonical_json()).map_err(bug)?;
+    let mut payload = json!({
+        "complaint_id": s.complaint_id,
+        "bundle_digest": s.bundle_digest,
+        "rules_version": s.ruling.rules_version,
+        "policy": s.ruling.policy,
+        "arbitrator": s.arbitrator,
+        "ruling": ruling,
+        "actions": results,
+        "decided_at": rfc3339_ms(ctx.now),
+    });
+    if let Some(c) = &s.confirmed_by {
+        payload["confirmed_by"] = json!(c);
+    }
+    let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
+    let operator = Some(by.user.clone());
+    let (env, entry) = sign_entry(
+        &shared.notary_key,
+        ctx,
+        EntryKind::Ruling,
+        payload,
+        operator,
+    )?;
+    record.ruling = Some(env.clone());
+    record.proposal = None;
+    let by = Some(by.name.clone());
+    record.push(ctx.now, HistoryWhat::Ruled, by, Some(ctx.index));
+    let value = RulingOutcome::Ruled {
+        ruling: env.clone(),
+    };
+    let Decision::Write {
+        entry: _,
+        mut records,
+        value,
+        after,
+    } = keep(shared, &mut st, record, None, value)?
+    else {
+        return Err(bug("keeping a case always writes"));
+    };
+    let mut afters: Vec<AfterCommit> = after.into_iter().collect();
+    release_all(shared, &mut st, releases, &env, &mut records, &mut afters)?;
+    let after: AfterCommit = Box::new(move || afters.into_iter().for_each(|f| f()));
+    Ok(Decision::Write {
+        entry: Some(entry),
+        records,
+        value,
+        after: Some(after),
+    })
+}
+
+/// Closes each guarantee the ruling releases, with the ruling as its closing: the records join
+/// the ruling's batch and the reservations return to headroom now.
+fn release_all(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    releases: Vec<GuaranteeRecord>,
+    ruling: &Envelope,
+    records: &mut Records,
+    afters: &mut Vec<AfterCommit>,
+) -> Result<(), NotaryError> {
+    for g in releases {
+        let released = GuaranteeState::Released;
+        let (_, r, after) = apply_closing(shared, st, g, released, ruling.clone())?;
+        records.extend(r);
+        afters.push(after);
+    }
+    Ok(())
+}
+
+/// What each of the ruling's actions does, as recorded in the ruling, and the outstanding
+/// guarantees it releases.
+fn plan_actions(
+    shared: &Shared,
+    st: &State,
+    ruling: &Ruling,
+) -> Result<(Vec<Value>, Vec<GuaranteeRecord>), NotaryError> {
+    let mut results = Vec::new();
+    let mut releases = Vec::new();
+    let mut seen = BTreeSet::new();
+    for a in &ruling.actions {
+        match a {
+            Action::ReleaseGuarantee { guarantee_id } => {
+                let g = match st.pending.guarantees.get(guarantee_id) {
+                    Some(g) => g.clone(),
+                    None => crate::notary::guarantees::stored_guarantee(shared, guarantee_id)?,
+                };
+                let result = if g.state != GuaranteeState::Outstanding {
+                    format!("already_{}", g.state.as_str())
+                } else if seen.insert(guarantee_id.clone()) {
+                    "released".to_string()
+                } else {
+                    continue;
+                };
+                results.push(
+                    json!({"action": "release_guarantee", "guarantee_id": guarantee_id,
+                    "amount": g.amount, "reason": "ruled", "result": result}),
+                );
+                if result == "released" {
+                    releases.push(g);
+                }
+            }
+            Action::ResolveExchange { tid } | Action::AbortExchange { tid } => {
+                let name = match a {
+                    Action::ResolveExchange { .. } => "resolve_exchange",
+                    _ => "abort_exchange",
+                };
+                let decided = st.pending.exchanges.contains(tid)
+                    || crate::notary::exchanges::stored_exchange(&shared.store, tid)?
+                        .is_some_and(|x| x.decision.is_some());
+                let result = if decided {
+                    "already_decided"
+                } else {
+                    "not_run"
+                };
+                results.push(json!({"action": name, "tid": tid, "result": result}));
+            }
+            Action::FlagNotaryFault { item } => {
+                results.push(json!({"action": "flag_notary_fault", "item": item,
+                    "result": "recorded"}));
+            }
+        }
+    }
+    Ok((results, releases))
+}
