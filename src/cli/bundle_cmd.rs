@@ -1,6 +1,6 @@
 //! `notar bundle verify FILE`: checks an evidence bundle (`notar-bundle/1`) offline; and
 //! `notar case export COMPLAINT_ID --out FILE`: an arbitrator's export of a case's bundle over
-//! the admin socket.
+//! the admin socket; `notar case rule` and `notar case confirm` (in `ruling_cmd`).
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,28 @@ pub enum CaseCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Arbitrators: replay a case's evidence bundle and have the notary sign the ruling, naming
+    /// you (your Unix user and its [arbitrators] name) and the bundle's SHA-256. The ruling is
+    /// logged and its actions run at once (a released guarantee frees its exposure). When the
+    /// policy sets `second_arbitrator_above` and the claim is above it, the ruling is only
+    /// proposed: another arbitrator confirms it with `notar case confirm`. A case is ruled once
+    /// (again: `already_ruled`, exit 1).
+    Rule {
+        /// The complaint.
+        complaint_id: String,
+        /// Print the answer as JSON (with the signed `ruling` envelope).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Arbitrators: confirm the ruling another arbitrator proposed on a case; the notary signs it
+    /// as proposed and its actions run. The proposer cannot confirm (`same_arbitrator`).
+    Confirm {
+        /// The complaint.
+        complaint_id: String,
+        /// Print the answer as JSON (with the signed `ruling` envelope).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs `notar bundle ...`.
@@ -86,6 +108,12 @@ pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
 pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     match args.command {
         CaseCommand::Export { complaint_id, out } => export(data, complaint_id, &out).await,
+        CaseCommand::Rule { complaint_id, json } => {
+            super::ruling_cmd::rule(data, Op::RulingSign { complaint_id }, json).await
+        }
+        CaseCommand::Confirm { complaint_id, json } => {
+            super::ruling_cmd::rule(data, Op::RulingConfirm { complaint_id }, json).await
+        }
     }
 }
 

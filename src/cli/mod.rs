@@ -13,6 +13,7 @@ mod log_cmd;
 mod order_cmd;
 mod party_cmd;
 mod replay_cmd;
+mod ruling_cmd;
 mod samples;
 pub mod samples_complaints;
 pub mod samples_exchanges;

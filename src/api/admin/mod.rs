@@ -11,6 +11,7 @@ mod ops_exchanges;
 mod ops_ledger;
 pub mod proto;
 mod proto_cases;
+mod ops_rulings;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

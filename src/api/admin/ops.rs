@@ -2,7 +2,7 @@
 //! without one does not compile). The handlers translate the request, call the notary and shape
 //! the reply: those on the log and timestamps are here, the registry and ledger ones in
 //! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`,
-//! the case export in `ops_case_export`.
+//! the case export in `ops_case_export`, the rulings in `ops_rulings`.
 
 use base64::Engine;
 
@@ -10,6 +10,7 @@ use super::ops_case_export as case_export;
 use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
+use super::ops_rulings as rulings;
 use super::proto::{
     CheckpointItem, EntryItem, ErrorBody, ErrorCode, GuaranteeCounts, HashAlg, Hello, Op,
     ProofItem, Reply, Status, TimestampItem,
@@ -106,6 +107,10 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             cases::note(notary, operator, &complaint_id, &text).await
         }
         Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
+        Op::RulingSign { complaint_id } => rulings::sign(notary, operator, &complaint_id).await,
+        Op::RulingConfirm { complaint_id } => {
+            rulings::confirm(notary, operator, &complaint_id).await
+        }
     }
 }
 

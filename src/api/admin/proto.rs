@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::proto_cases::{
     ComplaintDetail, ComplaintItem, ComplaintKind, ComplaintStatus, CounterClaimItem, EvidenceItem,
-    ExchangeItem, ExchangeStatus, HistoryItem, Outcome, Protocol, ResponseItem,
+    ExchangeItem, ExchangeStatus, HistoryItem, Outcome, Protocol, ResponseItem, RulingItem,
 };
 pub use crate::crypto::tsa::HashAlg;
 pub use crate::model::entry::EntryKind;
@@ -207,6 +207,17 @@ pub enum Op {
     },
     /// The case's evidence bundle (`notar-bundle/1`): everything an offline replay needs.
     CaseExport {
+        /// Complaint id.
+        complaint_id: String,
+    },
+    /// Replay the case's bundle and sign its ruling as the calling arbitrator (or propose it,
+    /// when the policy wants a second arbitrator for the claim's amount).
+    RulingSign {
+        /// Complaint id.
+        complaint_id: String,
+    },
+    /// Confirm another arbitrator's proposed ruling: it is signed and takes effect.
+    RulingConfirm {
         /// Complaint id.
         complaint_id: String,
     },
@@ -405,6 +416,8 @@ pub enum Reply {
         /// The bundle.
         bundle: Box<crate::replay::Bundle>,
     },
+    /// Answer to `RulingSign` and `RulingConfirm`.
+    Ruling(RulingItem),
 }
 
 /// A party in listings.

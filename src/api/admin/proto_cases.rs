@@ -159,3 +159,20 @@ pub struct ComplaintDetail {
     /// What happened, oldest first.
     pub history: Vec<HistoryItem>,
 }
+
+/// Answer to `RulingSign` and `RulingConfirm`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulingItem {
+    /// The case.
+    pub complaint_id: String,
+    /// `ruled` (signed, logged, its actions run) or `proposed` (a second arbitrator must
+    /// confirm it: the policy's `second_arbitrator_above`).
+    pub status: String,
+    /// Hex SHA-256 of the evidence bundle replayed (the file `notar case export` writes).
+    pub bundle_digest: String,
+    /// The arbitrator who signed or proposed it.
+    pub arbitrator: String,
+    /// The notary-signed `ruling` envelope, once ruled (docs/formats.md "Ruling").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<crate::crypto::envelope::Envelope>,
+}

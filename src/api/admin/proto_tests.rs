@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::api::admin::proto::RulingItem;
 
 /// Also the console's sample exchanges and complaints.
 #[path = "proto_cases_samples.rs"]
@@ -36,9 +37,11 @@ fn op_index(op: &Op) -> usize {
         Op::ComplaintTake { .. } => 23,
         Op::ComplaintNote { .. } => 24,
         Op::CaseExport { .. } => 25,
+        Op::RulingSign { .. } => 26,
+        Op::RulingConfirm { .. } => 27,
     }
 }
-const OPS: usize = 26;
+const OPS: usize = 28;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -107,6 +110,12 @@ fn ops() -> Vec<Op> {
         Op::CaseExport {
             complaint_id: s("c1"),
         },
+        Op::RulingSign {
+            complaint_id: s("c1"),
+        },
+        Op::RulingConfirm {
+            complaint_id: s("c1"),
+        },
     ]
 }
 
@@ -133,9 +142,10 @@ fn reply_index(r: &Reply) -> usize {
         Reply::Complaints { .. } => 18,
         Reply::Complaint(_) => 19,
         Reply::CaseBundle { .. } => 20,
+        Reply::Ruling(_) => 21,
     }
 }
-const REPLIES: usize = 21;
+const REPLIES: usize = 22;
 
 fn hello() -> Hello {
     Hello {
@@ -381,6 +391,13 @@ fn replies() -> Vec<Reply> {
         Reply::CaseBundle {
             bundle: Box::new(cases::bundle()),
         },
+        Reply::Ruling(RulingItem {
+            complaint_id: "c1".into(),
+            status: "proposed".into(),
+            bundle_digest: "ab".repeat(32),
+            arbitrator: "Alice".into(),
+            ruling: None,
+        }),
     ]
 }
 

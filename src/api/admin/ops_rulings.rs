@@ -1,0 +1,62 @@
+//! The admin operations `RulingSign` and `RulingConfirm`: the calling arbitrator (from the
+//! socket's peer credentials and notar.toml `[arbitrators]`) signs a case's ruling, proposes it,
+//! or confirms another arbitrator's proposal.
+
+use super::ops::{OpResult, Operator};
+use super::proto::{Reply, RulingItem};
+use crate::notary::{Arbitrator, Notary, RulingOutcome};
+
+/// The calling arbitrator, as a ruling names them.
+fn arbitrator(operator: &Operator) -> Arbitrator {
+    Arbitrator {
+        name: operator.arbitrator.clone(),
+        user: operator.user.clone(),
+    }
+}
+
+/// Replays and signs (or proposes) case `complaint_id`'s ruling.
+pub(super) async fn sign(notary: &Notary, operator: &Operator, complaint_id: &str) -> OpResult {
+    let outcome = notary
+        .sign_ruling(complaint_id, arbitrator(operator))
+        .await?;
+    Ok(reply(complaint_id, outcome))
+}
+
+/// Confirms case `complaint_id`'s proposed ruling as a second arbitrator.
+pub(super) async fn confirm(notary: &Notary, operator: &Operator, complaint_id: &str) -> OpResult {
+    let outcome = notary
+        .confirm_ruling(complaint_id, arbitrator(operator))
+        .await?;
+    Ok(reply(complaint_id, outcome))
+}
+
+fn reply(complaint_id: &str, outcome: RulingOutcome) -> Reply {
+    let item = match outcome {
+        RulingOutcome::Ruled { ruling } => {
+            let text = |k: &str| {
+                ruling.payload[k]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            RulingItem {
+                complaint_id: complaint_id.to_string(),
+                status: "ruled".into(),
+                bundle_digest: text("bundle_digest"),
+                arbitrator: ruling.payload["arbitrator"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                ruling: Some(ruling),
+            }
+        }
+        RulingOutcome::Proposed { proposal } => RulingItem {
+            complaint_id: complaint_id.to_string(),
+            status: "proposed".into(),
+            bundle_digest: proposal.bundle_digest,
+            arbitrator: proposal.arbitrator,
+            ruling: None,
+        },
+    };
+    Reply::Ruling(item)
+}
