@@ -10,7 +10,7 @@ use std::path::Path;
 
 use notar::crypto::envelope::Envelope;
 use serde_json::{json, Value};
-use util::cases::{export, read, write};
+use util::cases::{export, guarantee_case, read, write};
 use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
 use util::ledger::*;
 use util::*;
@@ -263,51 +263,8 @@ fn a_guarantee_case_replays_with_the_agreement_and_its_recorded_policy() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
-    let deal = make_deal(&mut admin, 100_000, 50_000);
-    let body = request(&deal, "r-1", 12_000, "chairs");
-    let order = body["order"].clone();
-    let (status, got) = post(
-        &srv.url,
-        "/v1/guarantees",
-        Some(&deal.token),
-        &serde_json::to_vec(&body).expect("json"),
-    );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
-    let g = json(&got)["guarantee"].clone();
-    let gid = g["payload"]["guarantee_id"]
-        .as_str()
-        .expect("gid")
-        .to_string();
-    let claim = json!({
-        "kind": "non_payment",
-        "claimant": deal.seller_id,
-        "respondent": deal.buyer_id,
-        "guarantee_id": gid,
-        "amount": eur(12_000),
-        "statement": "bob never paid for the chairs.",
-        "evidence": [{"type": "envelope", "envelope": order},
-                     {"type": "envelope", "envelope": g}],
-        "notary_key_id": notar::crypto::keys::key_id(&notary_key(&srv.url)),
-        "created_at": "2026-03-01T09:00:00.000Z",
-    });
-    let seller_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-    admin.ok(
-        "key_add",
-        json!({"party_id": deal.seller_id,
-               "public_key_hex": hex::encode(seller_key.verifying_key().to_bytes())}),
-    );
-    let filed = Envelope::sign("complaint", claim, &seller_key).expect("sign");
-    let got = post(
-        &srv.url,
-        "/v1/complaints",
-        None,
-        &serde_json::to_vec(&filed).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
-    let id = json(&got.1)["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let case = guarantee_case(&srv.url, &mut admin, "semper-consumer");
+    let (deal, gid, id) = (case.deal, case.guarantee_id, case.complaint_id);
     let file = export(&data, &id, "guarantee.json");
     let ruling = json(&replay(&file, true));
     assert_eq!(

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use notar::crypto::envelope::Envelope;
 use serde_json::Value;
 
+use super::ledger::{eur, make_deal_under, notary_key, post, request, Admin, Deal};
 use super::{json, notar, p, text, DataDir};
 
 /// `notar case export COMPLAINT_ID --out WORK/name`, which must succeed; the file.
@@ -30,4 +32,72 @@ pub fn read(file: &Path) -> Value {
 /// Writes `v` as a bundle file.
 pub fn write(file: &Path, v: &Value) {
     std::fs::write(file, serde_json::to_vec_pretty(v).expect("json")).expect("write");
+}
+
+/// A complaint about a guarantee, filed over HTTP.
+pub struct GuaranteeCase {
+    /// The buyer, the seller and their agreement.
+    pub deal: Deal,
+    /// The guarantee (120.00 EUR).
+    pub guarantee_id: String,
+    /// The complaint.
+    pub complaint_id: String,
+    /// The seller's (claimant's) complaint key.
+    pub seller_key: ed25519_dalek::SigningKey,
+}
+
+/// sally, guaranteed for bob's order of 120.00 EUR under `policy_id`, files `non_payment` with the
+/// order and the guarantee as evidence (no delivery shown): the rules release the guarantee.
+pub fn guarantee_case(url: &str, admin: &mut Admin, policy_id: &str) -> GuaranteeCase {
+    let deal = make_deal_under(admin, policy_id, 100_000, 50_000);
+    let body = request(&deal, "r-1", 12_000, "chairs");
+    let order = body["order"].clone();
+    let (status, got) = post(
+        url,
+        "/v1/guarantees",
+        Some(&deal.token),
+        &serde_json::to_vec(&body).expect("json"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
+    let g = json(&got)["guarantee"].clone();
+    let gid = g["payload"]["guarantee_id"]
+        .as_str()
+        .expect("gid")
+        .to_string();
+    let claim = serde_json::json!({
+        "kind": "non_payment",
+        "claimant": deal.seller_id,
+        "respondent": deal.buyer_id,
+        "guarantee_id": gid,
+        "amount": eur(12_000),
+        "statement": "bob never paid for the chairs.",
+        "evidence": [{"type": "envelope", "envelope": order},
+                     {"type": "envelope", "envelope": g}],
+        "notary_key_id": notar::crypto::keys::key_id(&notary_key(url)),
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let seller_key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    admin.ok(
+        "key_add",
+        serde_json::json!({"party_id": deal.seller_id,
+               "public_key_hex": hex::encode(seller_key.verifying_key().to_bytes())}),
+    );
+    let filed = Envelope::sign("complaint", claim, &seller_key).expect("sign");
+    let got = post(
+        url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&filed).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    let complaint_id = json(&got.1)["complaint_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    GuaranteeCase {
+        deal,
+        guarantee_id: gid,
+        complaint_id,
+        seller_key,
+    }
 }

@@ -139,6 +139,16 @@ pub struct Deal {
 /// Registers a buyer (fresh random key) and a seller and makes a `semper-consumer` agreement
 /// with the given caps (minor units of EUR).
 pub fn make_deal(admin: &mut Admin, total_cap_minor: i64, per_tx_cap_minor: i64) -> Deal {
+    make_deal_under(admin, "semper-consumer", total_cap_minor, per_tx_cap_minor)
+}
+
+/// Like `make_deal`, under the EUR policy `policy_id`.
+pub fn make_deal_under(
+    admin: &mut Admin,
+    policy_id: &str,
+    total_cap_minor: i64,
+    per_tx_cap_minor: i64,
+) -> Deal {
     let buyer_key = SigningKey::generate(&mut rand::rngs::OsRng);
     let (buyer_id, key_id) = admin.buyer("bob", &buyer_key);
     let (seller_id, token) = admin.seller("sally");
@@ -146,7 +156,7 @@ pub fn make_deal(admin: &mut Admin, total_cap_minor: i64, per_tx_cap_minor: i64)
         "agreement_create",
         json!({
             "buyer_id": buyer_id,
-            "policy_id": "semper-consumer",
+            "policy_id": policy_id,
             "total_cap_minor": total_cap_minor,
             "per_tx_cap_minor": per_tx_cap_minor,
         }),

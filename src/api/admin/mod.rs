@@ -9,9 +9,9 @@ mod ops_case_export;
 mod ops_cases;
 mod ops_exchanges;
 mod ops_ledger;
+mod ops_rulings;
 pub mod proto;
 mod proto_cases;
-mod ops_rulings;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

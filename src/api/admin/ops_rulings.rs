@@ -33,12 +33,7 @@ pub(super) async fn confirm(notary: &Notary, operator: &Operator, complaint_id: 
 fn reply(complaint_id: &str, outcome: RulingOutcome) -> Reply {
     let item = match outcome {
         RulingOutcome::Ruled { ruling } => {
-            let text = |k: &str| {
-                ruling.payload[k]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let text = |k: &str| ruling.payload[k].as_str().unwrap_or_default().to_string();
             RulingItem {
                 complaint_id: complaint_id.to_string(),
                 status: "ruled".into(),

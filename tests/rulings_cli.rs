@@ -1,0 +1,153 @@
+//! Signed rulings against the real binary: a guarantee case (sally claims non-payment for bob's
+//! guaranteed 120.00 EUR order, no delivery shown: the rules release the guarantee) →
+//! `notar case rule` → a notary-signed `ruling` in the log at its index, naming the arbitrator,
+//! citing the SHA-256 of the case's bundle, its release freeing the exposure; the case view shows
+//! it to the parties; ruling again → `already_ruled`. Under a policy with
+//! `second_arbitrator_above` below the claim, `notar case rule` only proposes, and the same
+//! arbitrator cannot confirm (`same_arbitrator`). A second Unix user cannot be simulated here:
+//! the confirmation by a different arbitrator is tested in-process
+//! (src/notary/complaints/rulings_tests.rs).
+
+mod util;
+
+use base64::Engine;
+use ed25519_dalek::Signer;
+use notar::model::complaint::ReadRequest;
+use notar::model::exchange::WireTime;
+use serde_json::Value;
+use util::cases::{export, guarantee_case, GuaranteeCase};
+use util::exchange::sha256_hex;
+use util::ledger::*;
+use util::*;
+
+/// `notar --data DATA case VERB CASE_ID --json`; the output.
+fn case(data: &DataDir, verb: &str, id: &str) -> std::process::Output {
+    notar(&["--data", data.arg(), "case", verb, id, "--json"])
+}
+
+/// The case as its claimant reads it (`GET /v1/complaints/{id}`, a signed read).
+fn party_view(url: &str, c: &GuaranteeCase) -> Value {
+    let at = WireTime::new(notar::model::time::truncate_ms(chrono::Utc::now())).expect("ms");
+    let id = &c.complaint_id;
+    let msg = ReadRequest {
+        complaint_id: id.clone(),
+        at,
+    }
+    .signing_bytes()
+    .expect("bytes");
+    let sig =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(c.seller_key.sign(&msg).to_bytes());
+    let kid = notar::crypto::keys::key_id(&c.seller_key.verifying_key());
+    let path = format!(
+        "/v1/complaints/{id}?key_id={kid}&at={}&sig={sig}",
+        String::from(at)
+    );
+    let (status, body) = get(url, &path, None);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    json(&body)
+}
+
+#[test]
+fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let c = guarantee_case(&srv.url, &mut admin, "semper-consumer");
+    let agreement = c.deal.agreement_id.clone();
+    assert_eq!(admin.exposure(&agreement), 12_000);
+    let me = admin.ok("hello", serde_json::json!({}));
+    // The bundle as an arbitrator exports it now; nothing is logged before the ruling.
+    let file = export(&data, &c.complaint_id, "case.json");
+    let bundle_digest = sha256_hex(&std::fs::read(&file).expect("bundle"));
+
+    let o = case(&data, "rule", &c.complaint_id);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let answer = json(&o.stdout);
+    assert_eq!(answer["status"], "ruled", "{answer}");
+    let ruling = verified(&answer["ruling"], &notary_key(&srv.url));
+    assert_eq!(ruling.kind, "ruling");
+    let p = &ruling.payload;
+    assert_eq!(p["complaint_id"], c.complaint_id.as_str());
+    assert_eq!(p["bundle_digest"], bundle_digest.as_str(), "{p}");
+    assert_eq!(p["arbitrator"]["name"], me["arbitrator"], "{p}");
+    assert_eq!(p["arbitrator"]["user"], me["operator"], "{p}");
+    assert_eq!(p["rules_version"], "notar-rules/1");
+    assert_eq!(p["policy"]["id"], "semper-consumer");
+    assert_eq!(p["ruling"]["policy"], p["policy"]);
+    assert_eq!(
+        p["ruling"]["actions"],
+        serde_json::json!([{"action": "release_guarantee", "guarantee_id": c.guarantee_id}])
+    );
+    assert_eq!(
+        p["actions"],
+        serde_json::json!([{"action": "release_guarantee", "guarantee_id": c.guarantee_id,
+            "amount": eur(12_000), "reason": "ruled", "result": "released"}])
+    );
+    let index = p["log_index"].as_u64().expect("log_index");
+    let entry = log_entry(&srv.url, index);
+    assert_eq!(entry["kind"], "ruling");
+    assert_eq!(entry["body"], answer["ruling"]);
+    assert_eq!(
+        admin.exposure(&agreement),
+        0,
+        "the release freed the exposure"
+    );
+
+    // The parties see it on the case view, with the history line at its log index.
+    let view = party_view(&srv.url, &c);
+    assert_eq!(view["ruling"], answer["ruling"], "{view}");
+    let last = view["history"].as_array().expect("history").last().cloned();
+    let last = last.expect("an event");
+    assert_eq!(last["what"]["event"], "ruled", "{view}");
+    assert_eq!(last["log_index"], index, "{view}");
+
+    // A case is ruled once.
+    let size = log_size(&srv.url);
+    let again = case(&data, "rule", &c.complaint_id);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(text(&again).contains("already_ruled"), "{}", text(&again));
+    assert_eq!(log_size(&srv.url), size, "nothing signed");
+}
+
+/// `semper-consumer` as policy `dual`, a ruling on more than 100.00 EUR needing two arbitrators.
+fn dual_policy(data: &DataDir) {
+    let policies = data.path.join("policies");
+    let text = std::fs::read_to_string(policies.join("semper-consumer.toml")).expect("policy");
+    let dual = text.replace("id = \"semper-consumer\"", "id = \"dual\"")
+        + "\n# Rulings on more than 100.00 EUR need a second arbitrator.\n\
+           second_arbitrator_above = 10000\n";
+    std::fs::write(policies.join("dual.toml"), dual).expect("write policy");
+}
+
+#[test]
+fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it() {
+    let data = DataDir::init();
+    dual_policy(&data);
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let c = guarantee_case(&srv.url, &mut admin, "dual");
+    let agreement = c.deal.agreement_id.clone();
+    let size = log_size(&srv.url);
+
+    let o = case(&data, "rule", &c.complaint_id);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let answer = json(&o.stdout);
+    assert_eq!(answer["status"], "proposed", "{answer}");
+    assert!(answer.get("ruling").is_none(), "{answer}");
+    assert_eq!(log_size(&srv.url), size, "a proposal signs nothing");
+    assert_eq!(admin.exposure(&agreement), 12_000, "nothing took effect");
+
+    let again = case(&data, "rule", &c.complaint_id);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(
+        text(&again).contains("awaiting_confirmation"),
+        "{}",
+        text(&again)
+    );
+    let mine = case(&data, "confirm", &c.complaint_id);
+    assert_eq!(mine.status.code(), Some(1), "{}", text(&mine));
+    assert!(text(&mine).contains("same_arbitrator"), "{}", text(&mine));
+    assert_eq!(log_size(&srv.url), size);
+    assert_eq!(admin.exposure(&agreement), 12_000);
+    assert!(party_view(&srv.url, &c).get("ruling").is_none());
+}
