@@ -366,3 +366,7 @@ fn plan_actions(
     }
     Ok((results, releases))
 }
+
+#[cfg(test)]
+#[path = "rulings_tests.rs"]
+mod tests;

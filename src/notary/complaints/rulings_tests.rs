@@ -1,0 +1,172 @@
+//! A ruling that needs two arbitrators, in-process (the admin socket maps one Unix user per
+//! connection, and a test cannot be two users): alice proposes, alice cannot confirm, bob
+//! confirms; the ruling names both, and its release runs only then.
+
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+
+use super::*;
+use crate::model::complaint::ComplaintStatus;
+use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir};
+use crate::notary::guarantees::stored_guarantee;
+use crate::notary::{KeyInput, Reader};
+
+fn who(name: &str) -> Arbitrator {
+    Arbitrator {
+        name: name.to_uppercase(),
+        user: name.to_string(),
+    }
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, NotaryError>) -> ErrorCode {
+    r.expect_err("refused").code()
+}
+
+/// A notary with policy `dual` (semper-consumer, two arbitrators above 100.00 EUR), a 120.00
+/// EUR guarantee under it, and sally's non-payment complaint about it; (notary, thread, world,
+/// complaint id, guarantee id).
+async fn dual_case() -> (
+    Notary,
+    crate::notary::SequencerThread,
+    ClockedDataDir<tempfile::TempDir>,
+    String,
+    String,
+) {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let w = ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
+        .await
+        .expect("init");
+    let dual = include_str!("../../../policies/semper-consumer.toml")
+        .replace("id = \"semper-consumer\"", "id = \"dual\"")
+        + "second_arbitrator_above = 10000\n";
+    std::fs::write(w.dir.root().join("policies/dual.toml"), dual).expect("policy");
+    let (n, t) = w.open().expect("open");
+    let deal = make_deal(
+        &n,
+        "bob",
+        SigningKey::from_bytes(&[7; 32]),
+        "sally",
+        "dual",
+        None,
+    )
+    .await
+    .expect("deal");
+    let req = request(
+        "r-1",
+        &deal.agreement_id,
+        &deal.seller_id,
+        &deal.buyer_key,
+        eur(12_000),
+        b"chairs",
+    );
+    let order = req.order.clone();
+    let g = n
+        .request_guarantee(req, &deal.seller_id)
+        .await
+        .expect("guarantee");
+    let g = g.envelope().expect("env");
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let seller_key = SigningKey::from_bytes(&[8; 32]);
+    let raw = KeyInput::Raw(seller_key.verifying_key().to_bytes());
+    n.add_key(&deal.seller_id, raw, None)
+        .await
+        .expect("seller key");
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": deal.seller_id,
+        "respondent": deal.buyer_id,
+        "guarantee_id": gid,
+        "amount": eur(12_000),
+        "statement": "bob never paid for the chairs.",
+        "evidence": [{"type": "envelope", "envelope": order},
+                     {"type": "envelope", "envelope": g}],
+        "notary_key_id": n.identity().key_id,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let env = Envelope::sign("complaint", claim, &seller_key).expect("sign");
+    let filed = n.file_complaint(env).await.expect("filed");
+    (n, t, w, filed.complaint_id, gid)
+}
+
+#[tokio::test]
+async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_effect() {
+    let (n, _t, _w, id, gid) = dual_case().await;
+    let size = n.shared.published.log_size();
+    let proposed = n.sign_ruling(&id, who("alice")).await.expect("proposed");
+    let RulingOutcome::Proposed { proposal } = proposed else {
+        panic!("not a proposal: {proposed:?}");
+    };
+    assert_eq!(proposal.arbitrator, "ALICE");
+    assert_eq!(
+        n.shared.published.log_size(),
+        size,
+        "a proposal signs nothing"
+    );
+    let g = stored_guarantee(&n.shared, &gid).expect("g");
+    assert_eq!(g.state, GuaranteeState::Outstanding);
+
+    assert_eq!(
+        code(n.sign_ruling(&id, who("bob")).await),
+        ErrorCode::AwaitingConfirmation
+    );
+    assert_eq!(
+        code(n.confirm_ruling(&id, who("alice")).await),
+        ErrorCode::SameArbitrator
+    );
+    let renamed = Arbitrator {
+        name: "Al".into(),
+        user: "alice".into(),
+    };
+    assert_eq!(
+        code(n.confirm_ruling(&id, renamed).await),
+        ErrorCode::SameArbitrator
+    );
+    assert_eq!(n.shared.published.log_size(), size);
+
+    let ruled = n.confirm_ruling(&id, who("bob")).await.expect("confirmed");
+    let RulingOutcome::Ruled { ruling } = ruled else {
+        panic!("not ruled: {ruled:?}");
+    };
+    let p = &ruling.payload;
+    assert_eq!(p["arbitrator"], json!({"name": "ALICE", "user": "alice"}));
+    assert_eq!(p["confirmed_by"], json!({"name": "BOB", "user": "bob"}));
+    assert_eq!(p["bundle_digest"], proposal.bundle_digest.as_str());
+    assert_eq!(
+        p["ruling"],
+        serde_json::from_str::<Value>(&proposal.ruling).expect("json")
+    );
+    assert_eq!(p["actions"][0]["result"], "released", "{p}");
+    assert_eq!(p["log_index"], size);
+    let g = stored_guarantee(&n.shared, &gid).expect("g");
+    assert_eq!(g.state, GuaranteeState::Released);
+    assert_eq!(
+        g.closing.as_ref(),
+        Some(&ruling),
+        "the ruling is the closing"
+    );
+
+    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(&ruling));
+    assert!(case.proposal.is_none());
+    assert_eq!(case.status, ComplaintStatus::Open);
+    let events: Vec<_> = case
+        .history
+        .iter()
+        .map(|h| (&h.what, h.log_index))
+        .collect();
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            (&HistoryWhat::RulingProposed, None),
+            (&HistoryWhat::Ruled, Some(size))
+        ]
+    );
+    assert_eq!(
+        code(n.confirm_ruling(&id, who("cy")).await),
+        ErrorCode::AlreadyRuled
+    );
+    assert_eq!(
+        code(n.sign_ruling(&id, who("cy")).await),
+        ErrorCode::AlreadyRuled
+    );
+}
