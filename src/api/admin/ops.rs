@@ -107,10 +107,8 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             cases::note(notary, operator, &complaint_id, &text).await
         }
         Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
-        Op::RulingSign { complaint_id } => rulings::sign(notary, operator, &complaint_id).await,
-        Op::RulingConfirm { complaint_id } => {
-            rulings::confirm(notary, operator, &complaint_id).await
-        }
+        Op::RulingSign { complaint_id: id } => rulings::sign(notary, operator, &id).await,
+        Op::RulingConfirm { complaint_id: id } => rulings::confirm(notary, operator, &id).await,
     }
 }
 

@@ -201,13 +201,8 @@ fn sign_receipt(
         (_, Some(g)) => payload["guarantee_id"] = json!(g),
         _ => {}
     }
-    let (receipt, entry) = sign_entry(
-        &shared.notary_key,
-        ctx,
-        EntryKind::ComplaintReceipt,
-        payload,
-        None,
-    )?;
+    let key = &shared.notary_key;
+    let (receipt, entry) = sign_entry(key, ctx, EntryKind::ComplaintReceipt, payload, None)?;
     let mut record = ComplaintRecord {
         complaint_id: id,
         complaint_digest: c.complaint.digest().as_str().to_string(),

@@ -71,6 +71,15 @@ fn already_ruled(id: &str) -> NotaryError {
     }
 }
 
+/// The stored case `id`, if it is not ruled yet.
+fn unruled(shared: &Shared, id: &str) -> Result<ComplaintRecord, NotaryError> {
+    let record = stored(shared, id)?;
+    if record.ruling.is_some() {
+        return Err(already_ruled(id));
+    }
+    Ok(record)
+}
+
 fn bug(e: impl std::fmt::Display) -> NotaryError {
     NotaryError::Bug(e.to_string())
 }
@@ -83,10 +92,7 @@ impl Notary {
         complaint_id: &str,
         arbitrator: Arbitrator,
     ) -> Result<RulingOutcome, NotaryError> {
-        let record = stored(&self.shared, complaint_id)?;
-        if record.ruling.is_some() {
-            return Err(already_ruled(complaint_id));
-        }
+        let record = unruled(&self.shared, complaint_id)?;
         if record.proposal.is_some() {
             return Err(awaiting(complaint_id));
         }
@@ -122,10 +128,7 @@ impl Notary {
         complaint_id: &str,
         arbitrator: Arbitrator,
     ) -> Result<RulingOutcome, NotaryError> {
-        let record = stored(&self.shared, complaint_id)?;
-        if record.ruling.is_some() {
-            return Err(already_ruled(complaint_id));
-        }
+        let record = unruled(&self.shared, complaint_id)?;
         let Some(p) = record.proposal else {
             return Err(NotaryError::Conflict {
                 code: ErrorCode::NoProposal,
