@@ -34,9 +34,9 @@ const NOTARY_KINDS: [&str; 9] = [
     "policy",
 ];
 
-/// Kinds the notary signs for fair exchange and complaints: every payload field is shown, and
+/// Kinds the notary signs for fair exchange, complaints and rulings: every payload field is shown, and
 /// the party-signed objects they embed are summarised.
-const STATEMENT_KINDS: [&str; 7] = [
+const STATEMENT_KINDS: [&str; 8] = [
     "exchange_abort_token",
     "replacement_contract",
     "delivery_affidavit",
@@ -44,6 +44,7 @@ const STATEMENT_KINDS: [&str; 7] = [
     "complaint_receipt",
     "complaint_response_receipt",
     "complaint_silence",
+    "ruling",
 ];
 
 /// Kinds a party of a fair exchange signs, and what checks them instead of this command.
@@ -154,15 +155,21 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
             .map(|e| vec![(field, e)])
             .ok_or_else(|| format!("not an envelope: a {decision} answer without `{field}`"));
     }
-    let found: Vec<(&'static str, &Value)> =
-        ["guarantee", "refusal", "closing", "token", "receipt"]
-            .into_iter()
-            .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
-            .collect();
+    let found: Vec<(&'static str, &Value)> = [
+        "guarantee",
+        "refusal",
+        "closing",
+        "token",
+        "receipt",
+        "ruling",
+    ]
+    .into_iter()
+    .filter_map(|f| obj.get(f).filter(|e| !e.is_null()).map(|e| (f, e)))
+    .collect();
     if found.is_empty() {
         return Err(
             "not an envelope: expected {kind, payload, signatures}, or an answer holding \
-             `guarantee`, `refusal`, `closing`, `token` or `receipt`"
+             `guarantee`, `refusal`, `closing`, `token`, `receipt` or `ruling`"
                 .into(),
         );
     }
