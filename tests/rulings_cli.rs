@@ -1,6 +1,6 @@
 //! Signed rulings against the real binary: a guarantee case (sally claims non-payment for bob's
 //! guaranteed 120.00 EUR order, no delivery shown: the rules release the guarantee) →
-//! `notar case rule` → a notary-signed `ruling` in the log at its index, naming the arbitrator,
+//! bob's answer (before it, `response_pending`) → `notar case rule` → a notary-signed `ruling` in the log at its index, naming the arbitrator,
 //! citing the SHA-256 of the case's bundle, its release freeing the exposure; the case view shows
 //! it to the parties; ruling again → `already_ruled`. Under a policy with
 //! `second_arbitrator_above` below the claim, `notar case rule` only proposes, and the same
@@ -15,7 +15,7 @@ use ed25519_dalek::Signer;
 use notar::model::complaint::ReadRequest;
 use notar::model::exchange::WireTime;
 use serde_json::Value;
-use util::cases::{export, guarantee_case, GuaranteeCase};
+use util::cases::{buyer_answers, export, guarantee_case, GuaranteeCase};
 use util::exchange::sha256_hex;
 use util::ledger::*;
 use util::*;
@@ -55,6 +55,14 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let c = guarantee_case(&srv.url, &mut admin, "semper-consumer");
     let agreement = c.deal.agreement_id.clone();
     assert_eq!(admin.exposure(&agreement), 12_000);
+    let early = case(&data, "rule", &c.complaint_id);
+    assert_eq!(early.status.code(), Some(1), "{}", text(&early));
+    assert!(
+        text(&early).contains("response_pending"),
+        "{}",
+        text(&early)
+    );
+    buyer_answers(&srv.url, &c);
     let me = admin.ok("hello", serde_json::json!({}));
     // The bundle as an arbitrator exports it now; nothing is logged before the ruling.
     let file = export(&data, &c.complaint_id, "case.json");
@@ -127,6 +135,7 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     let mut admin = Admin::connect(&data);
     let c = guarantee_case(&srv.url, &mut admin, "dual");
     let agreement = c.deal.agreement_id.clone();
+    buyer_answers(&srv.url, &c);
     let size = log_size(&srv.url);
 
     let o = case(&data, "rule", &c.complaint_id);

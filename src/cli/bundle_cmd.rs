@@ -73,8 +73,9 @@ pub enum CaseCommand {
     /// you (your Unix user and its [arbitrators] name) and the bundle's SHA-256. The ruling is
     /// logged and its actions run at once (a released guarantee frees its exposure). When the
     /// policy sets `second_arbitrator_above` and the claim is above it, the ruling is only
-    /// proposed: another arbitrator confirms it with `notar case confirm`. A case is ruled once
-    /// (again: `already_ruled`, exit 1).
+    /// proposed: another arbitrator confirms it with `notar case confirm`. Only an answered or
+    /// silent case can be ruled (an open one: `response_pending`), and only once (again:
+    /// `already_ruled`); refusals exit 1.
     Rule {
         /// The complaint.
         complaint_id: String,

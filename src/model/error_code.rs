@@ -94,6 +94,8 @@ pub enum ErrorCode {
     ComplaintSettled,
     /// The case has a signed ruling already: a case is ruled once.
     AlreadyRuled,
+    /// The case is open: the respondent may still answer, so it cannot be ruled yet.
+    ResponsePending,
     /// The case's ruling is proposed and waits for a second arbitrator's confirmation.
     AwaitingConfirmation,
     /// The case has no ruling proposal to confirm.
@@ -178,11 +180,11 @@ impl ErrorCode {
             | NotFound
             | DataDir => true,
             NotOriginator | NotAParty | NotRespondent | ResponseTooLate | AlreadyAnswered
-            | ComplaintSettled | AlreadyRuled | AwaitingConfirmation | NoProposal
-            | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
-            | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
-            | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
-            | Overloaded | Unavailable | Setup | Internal => false,
+            | ComplaintSettled | AlreadyRuled | ResponsePending | AwaitingConfirmation
+            | NoProposal | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked
+            | AlreadySettled | AlreadyReleased | NotDue | PartyExists | KeyExists
+            | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure
+            | Corrupt | Overloaded | Unavailable | Setup | Internal => false,
         }
     }
 }

@@ -58,8 +58,9 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 21] = [
+        const CONFLICTS: [&str; 22] = [
             "already_ruled",
+            "response_pending",
             "awaiting_confirmation",
             "no_proposal",
             "same_arbitrator",

@@ -44,6 +44,8 @@ pub struct GuaranteeCase {
     pub complaint_id: String,
     /// The seller's (claimant's) complaint key.
     pub seller_key: ed25519_dalek::SigningKey,
+    /// The notary's complaint receipt.
+    pub receipt: Value,
 }
 
 /// sally, guaranteed for bob's order of 120.00 EUR under `policy_id`, files `non_payment` with the
@@ -94,10 +96,33 @@ pub fn guarantee_case(url: &str, admin: &mut Admin, policy_id: &str) -> Guarante
         .as_str()
         .expect("id")
         .to_string();
+    let receipt = json(&got.1)["receipt"].clone();
     GuaranteeCase {
         deal,
         guarantee_id: gid,
         complaint_id,
         seller_key,
+        receipt,
     }
+}
+
+/// bob (the buyer, the respondent) answers the case: "not delivered yet", no evidence.
+pub fn buyer_answers(url: &str, c: &GuaranteeCase) {
+    let answer = serde_json::json!({
+        "complaint_id": c.complaint_id,
+        "complaint_digest": c.receipt["payload"]["complaint_digest"],
+        "respondent": c.deal.buyer_id,
+        "statement": "Nothing was delivered yet.",
+        "evidence": [],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &c.deal.buyer_key).expect("sign");
+    let path = format!("/v1/complaints/{}/response", c.complaint_id);
+    let got = post(
+        url,
+        &path,
+        None,
+        &serde_json::to_vec(&answer).expect("json"),
+    );
+    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
 }

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{current, keep, stored, ComplaintRecord, RulingProposal};
 use crate::crypto::envelope::Envelope;
-use crate::model::complaint::HistoryWhat;
+use crate::model::complaint::{ComplaintStatus, HistoryWhat};
 use crate::model::dispute::{Action, Ruling};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
@@ -71,13 +71,28 @@ fn already_ruled(id: &str) -> NotaryError {
     }
 }
 
-/// The stored case `id`, if it is not ruled yet.
+/// The stored case `id`, if it is ready for a ruling: not ruled yet, and answered or silent (an
+/// open case still waits for its respondent; a settled one was decided by the protocol).
 fn unruled(shared: &Shared, id: &str) -> Result<ComplaintRecord, NotaryError> {
     let record = stored(shared, id)?;
     if record.ruling.is_some() {
         return Err(already_ruled(id));
     }
-    Ok(record)
+    let refused = |code, why: &str| NotaryError::Conflict {
+        code,
+        message: format!("case {id} {why}"),
+    };
+    match record.status {
+        ComplaintStatus::Answered | ComplaintStatus::Silent => Ok(record),
+        ComplaintStatus::Open => Err(refused(
+            ErrorCode::ResponsePending,
+            "is open: the respondent may answer until its deadline",
+        )),
+        ComplaintStatus::Settled => Err(refused(
+            ErrorCode::ComplaintSettled,
+            "was settled by the exchange protocol",
+        )),
+    }
 }
 
 fn bug(e: impl std::fmt::Display) -> NotaryError {

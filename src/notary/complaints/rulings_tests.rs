@@ -85,7 +85,24 @@ async fn dual_case() -> (
     });
     let env = Envelope::sign("complaint", claim, &seller_key).expect("sign");
     let filed = n.file_complaint(env).await.expect("filed");
-    (n, t, w, filed.complaint_id, gid)
+    let id = filed.complaint_id.clone();
+    assert_eq!(
+        code(n.sign_ruling(&id, who("alice")).await),
+        ErrorCode::ResponsePending,
+        "the respondent may still answer"
+    );
+    let receipt = filed.receipt().expect("receipt");
+    let answer = json!({
+        "complaint_id": id,
+        "complaint_digest": receipt.payload["complaint_digest"],
+        "respondent": deal.buyer_id,
+        "statement": "Not delivered yet.",
+        "evidence": [],
+        "created_at": "2026-03-01T09:30:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &deal.buyer_key).expect("sign");
+    n.respond_to_complaint(&id, answer).await.expect("answered");
+    (n, t, w, id, gid)
 }
 
 #[tokio::test]
@@ -148,7 +165,7 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
     let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
     assert_eq!(case.ruling.as_ref(), Some(&ruling));
     assert!(case.proposal.is_none());
-    assert_eq!(case.status, ComplaintStatus::Open);
+    assert_eq!(case.status, ComplaintStatus::Answered);
     let events: Vec<_> = case
         .history
         .iter()
