@@ -69,7 +69,9 @@ pub enum CaseCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Arbitrators: replay a case's evidence bundle and have the notary sign the ruling, naming
+    /// Arbitrators: replay a case and have the notary sign its ruling (logged, actions run).
+    ///
+    /// The notary builds the case's evidence bundle, replays it and signs the ruling, naming
     /// you (your Unix user and its [arbitrators] name) and the bundle's SHA-256. The ruling is
     /// logged and its actions run at once (a released guarantee frees its exposure). When the
     /// policy sets `second_arbitrator_above` and the claim is above it, the ruling is only
@@ -83,8 +85,10 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Arbitrators: confirm the ruling another arbitrator proposed on a case; the notary signs it
-    /// as proposed and its actions run. The proposer cannot confirm (`same_arbitrator`).
+    /// Arbitrators: confirm the ruling another arbitrator proposed on a case.
+    ///
+    /// The notary signs it exactly as proposed, naming both arbitrators, and its actions run.
+    /// The proposer cannot confirm (`same_arbitrator`); refusals exit 1.
     Confirm {
         /// The complaint.
         complaint_id: String,

@@ -98,7 +98,8 @@ pub enum Command {
     Exchange(exchange_cmd::ExchangeArgs),
     /// Evidence bundles (notar-bundle/1): check one offline.
     Bundle(bundle_cmd::BundleArgs),
-    /// Arbitrators' cases: export a case's evidence bundle (admin socket of a running notary).
+    /// Arbitrators' cases: export a case's evidence bundle, sign or confirm its ruling (admin
+    /// socket of a running notary).
     Case(bundle_cmd::CaseArgs),
     /// Replay an evidence bundle offline: verify it, decide its claim, print the reasoned ruling.
     ///
