@@ -22,16 +22,23 @@ fn code<T: std::fmt::Debug>(r: Result<T, NotaryError>) -> ErrorCode {
     r.expect_err("refused").code()
 }
 
+/// The exposure of agreement `id`, minor units.
+fn exposure(n: &Notary, id: &str) -> i64 {
+    n.agreement(id, 0).expect("agreement").0.exposure.minor
+}
+
 /// A notary with policy `dual` (semper-consumer, two arbitrators above 100.00 EUR), a 120.00
-/// EUR guarantee under it, and sally's non-payment complaint about it; (notary, thread, world,
-/// complaint id, guarantee id).
-async fn dual_case() -> (
-    Notary,
-    crate::notary::SequencerThread,
-    ClockedDataDir<tempfile::TempDir>,
-    String,
-    String,
-) {
+/// EUR guarantee under it, and sally's non-payment complaint about it, answered by bob.
+struct DualCase {
+    n: Notary,
+    t: crate::notary::SequencerThread,
+    w: ClockedDataDir<tempfile::TempDir>,
+    id: String,
+    gid: String,
+    agreement: String,
+}
+
+async fn dual_case() -> DualCase {
     let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
     let w = ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
         .await
@@ -102,12 +109,28 @@ async fn dual_case() -> (
     });
     let answer = Envelope::sign("complaint_response", answer, &deal.buyer_key).expect("sign");
     n.respond_to_complaint(&id, answer).await.expect("answered");
-    (n, t, w, id, gid)
+    let agreement = deal.agreement_id;
+    DualCase {
+        n,
+        t,
+        w,
+        id,
+        gid,
+        agreement,
+    }
 }
 
 #[tokio::test]
 async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_effect() {
-    let (n, _t, _w, id, gid) = dual_case().await;
+    let DualCase {
+        n,
+        t,
+        w,
+        id,
+        gid,
+        agreement,
+    } = dual_case().await;
+    assert_eq!(exposure(&n, &agreement), 12_000);
     let size = n.shared.published.log_size();
     let proposed = n.sign_ruling(&id, who("alice")).await.expect("proposed");
     let RulingOutcome::Proposed { proposal } = proposed else {
@@ -121,6 +144,7 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
     );
     let g = stored_guarantee(&n.shared, &gid).expect("g");
     assert_eq!(g.state, GuaranteeState::Outstanding);
+    assert_eq!(exposure(&n, &agreement), 12_000, "nothing took effect");
 
     assert_eq!(
         code(n.sign_ruling(&id, who("bob")).await),
@@ -182,6 +206,23 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
         code(n.confirm_ruling(&id, who("cy")).await),
         ErrorCode::AlreadyRuled
     );
+    assert_eq!(
+        code(n.sign_ruling(&id, who("cy")).await),
+        ErrorCode::AlreadyRuled
+    );
+    assert_eq!(
+        exposure(&n, &agreement),
+        0,
+        "the release freed the exposure"
+    );
+
+    // After a restart: the same ruling, the same freed exposure.
+    drop(n);
+    t.join();
+    let (n, _t) = w.open().expect("reopen");
+    assert_eq!(exposure(&n, &agreement), 0);
+    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(&ruling));
     assert_eq!(
         code(n.sign_ruling(&id, who("cy")).await),
         ErrorCode::AlreadyRuled
