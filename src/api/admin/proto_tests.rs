@@ -95,6 +95,16 @@ fn ops() -> Vec<Op> {
         },
         Op::LedgerFeed { limit: 8 },
         Op::Policies,
+    ]
+    .into_iter()
+    .chain(case_ops())
+    .collect()
+}
+
+/// Samples of the operations on exchanges, complaints and rulings.
+fn case_ops() -> Vec<Op> {
+    let s = |t: &str| t.to_string();
+    vec![
         Op::Exchanges { limit: 9 },
         Op::Complaints { limit: 10 },
         Op::ComplaintShow {
@@ -381,6 +391,15 @@ fn replies() -> Vec<Reply> {
         Reply::Policies {
             items: vec![policy(UncoveredRule::Strict), policy(UncoveredRule::Capped)],
         },
+    ]
+    .into_iter()
+    .chain(case_replies())
+    .collect()
+}
+
+/// Samples of the replies about exchanges, complaints and rulings.
+fn case_replies() -> Vec<Reply> {
+    vec![
         Reply::Exchanges {
             items: cases::exchanges(),
         },

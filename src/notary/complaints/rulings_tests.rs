@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::model::complaint::ComplaintStatus;
-use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir};
+use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir, Deal};
 use crate::notary::guarantees::stored_guarantee;
 use crate::notary::{KeyInput, Reader};
 
@@ -58,6 +58,27 @@ async fn dual_case() -> DualCase {
     )
     .await
     .expect("deal");
+    let (id, gid) = sallys_claim(&n, &deal).await;
+    assert_eq!(
+        code(n.sign_ruling(&id, who("alice")).await),
+        ErrorCode::ResponsePending,
+        "the respondent may still answer"
+    );
+    bob_answers(&n, &deal, &id).await;
+    let agreement = deal.agreement_id;
+    DualCase {
+        n,
+        t,
+        w,
+        id,
+        gid,
+        agreement,
+    }
+}
+
+/// A 120.00 EUR guarantee for bob's order, and sally's non-payment complaint about it (sally
+/// gets a key to sign with); (complaint id, guarantee id).
+async fn sallys_claim(n: &Notary, deal: &Deal) -> (String, String) {
     let req = request(
         "r-1",
         &deal.agreement_id,
@@ -92,32 +113,22 @@ async fn dual_case() -> DualCase {
     });
     let env = Envelope::sign("complaint", claim, &seller_key).expect("sign");
     let filed = n.file_complaint(env).await.expect("filed");
-    let id = filed.complaint_id.clone();
-    assert_eq!(
-        code(n.sign_ruling(&id, who("alice")).await),
-        ErrorCode::ResponsePending,
-        "the respondent may still answer"
-    );
-    let receipt = filed.receipt().expect("receipt");
+    (filed.complaint_id, gid)
+}
+
+/// bob answers complaint `id` in time.
+async fn bob_answers(n: &Notary, deal: &Deal, id: &str) {
+    let case = n.complaint(id, &Reader::Arbitrator).expect("case");
     let answer = json!({
         "complaint_id": id,
-        "complaint_digest": receipt.payload["complaint_digest"],
+        "complaint_digest": case.receipt.payload["complaint_digest"],
         "respondent": deal.buyer_id,
         "statement": "Not delivered yet.",
         "evidence": [],
         "created_at": "2026-03-01T09:30:00.000Z",
     });
     let answer = Envelope::sign("complaint_response", answer, &deal.buyer_key).expect("sign");
-    n.respond_to_complaint(&id, answer).await.expect("answered");
-    let agreement = deal.agreement_id;
-    DualCase {
-        n,
-        t,
-        w,
-        id,
-        gid,
-        agreement,
-    }
+    n.respond_to_complaint(id, answer).await.expect("answered");
 }
 
 #[tokio::test]
@@ -132,7 +143,31 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
     } = dual_case().await;
     assert_eq!(exposure(&n, &agreement), 12_000);
     let size = n.shared.published.log_size();
-    let proposed = n.sign_ruling(&id, who("alice")).await.expect("proposed");
+    let proposal = alice_proposes(&n, &id, &gid, &agreement).await;
+    the_proposer_cannot_confirm(&n, &id, size).await;
+    let ruled = n.confirm_ruling(&id, who("bob")).await.expect("confirmed");
+    let RulingOutcome::Ruled { ruling } = ruled else {
+        panic!("not ruled: {ruled:?}");
+    };
+    the_ruling_takes_effect(&n, (&id, &gid), &ruling, &proposal, size);
+    it_is_final(&n, &id, &agreement).await;
+    // After a restart: the same ruling, the same freed exposure.
+    drop(n);
+    t.join();
+    let (n, _t) = w.open().expect("reopen");
+    assert_eq!(exposure(&n, &agreement), 0);
+    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(&ruling));
+    assert_eq!(
+        code(n.sign_ruling(&id, who("cy")).await),
+        ErrorCode::AlreadyRuled
+    );
+}
+
+/// alice's ruling is only a proposal above the policy's amount: nothing signed, nothing released.
+async fn alice_proposes(n: &Notary, id: &str, gid: &str, agreement: &str) -> RulingProposal {
+    let size = n.shared.published.log_size();
+    let proposed = n.sign_ruling(id, who("alice")).await.expect("proposed");
     let RulingOutcome::Proposed { proposal } = proposed else {
         panic!("not a proposal: {proposed:?}");
     };
@@ -142,16 +177,20 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
         size,
         "a proposal signs nothing"
     );
-    let g = stored_guarantee(&n.shared, &gid).expect("g");
+    let g = stored_guarantee(&n.shared, gid).expect("g");
     assert_eq!(g.state, GuaranteeState::Outstanding);
-    assert_eq!(exposure(&n, &agreement), 12_000, "nothing took effect");
+    assert_eq!(exposure(n, agreement), 12_000, "nothing took effect");
+    proposal
+}
 
+/// Another ruling waits for the confirmation; alice (by user or by name) cannot confirm.
+async fn the_proposer_cannot_confirm(n: &Notary, id: &str, size: u64) {
     assert_eq!(
-        code(n.sign_ruling(&id, who("bob")).await),
+        code(n.sign_ruling(id, who("bob")).await),
         ErrorCode::AwaitingConfirmation
     );
     assert_eq!(
-        code(n.confirm_ruling(&id, who("alice")).await),
+        code(n.confirm_ruling(id, who("alice")).await),
         ErrorCode::SameArbitrator
     );
     let renamed = Arbitrator {
@@ -159,15 +198,20 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
         user: "alice".into(),
     };
     assert_eq!(
-        code(n.confirm_ruling(&id, renamed).await),
+        code(n.confirm_ruling(id, renamed).await),
         ErrorCode::SameArbitrator
     );
     assert_eq!(n.shared.published.log_size(), size);
+}
 
-    let ruled = n.confirm_ruling(&id, who("bob")).await.expect("confirmed");
-    let RulingOutcome::Ruled { ruling } = ruled else {
-        panic!("not ruled: {ruled:?}");
-    };
+/// bob's confirmation signs the proposed ruling, names both, and releases the guarantee with it.
+fn the_ruling_takes_effect(
+    n: &Notary,
+    (id, gid): (&str, &str),
+    ruling: &Envelope,
+    proposal: &RulingProposal,
+    size: u64,
+) {
     let p = &ruling.payload;
     assert_eq!(p["arbitrator"], json!({"name": "ALICE", "user": "alice"}));
     assert_eq!(p["confirmed_by"], json!({"name": "BOB", "user": "bob"}));
@@ -178,16 +222,15 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
     );
     assert_eq!(p["actions"][0]["result"], "released", "{p}");
     assert_eq!(p["log_index"], size);
-    let g = stored_guarantee(&n.shared, &gid).expect("g");
+    let g = stored_guarantee(&n.shared, gid).expect("g");
     assert_eq!(g.state, GuaranteeState::Released);
     assert_eq!(
         g.closing.as_ref(),
-        Some(&ruling),
+        Some(ruling),
         "the ruling is the closing"
     );
-
-    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
-    assert_eq!(case.ruling.as_ref(), Some(&ruling));
+    let case = n.complaint(id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(ruling));
     assert!(case.proposal.is_none());
     assert_eq!(case.status, ComplaintStatus::Answered);
     let events: Vec<_> = case
@@ -202,29 +245,17 @@ async fn a_second_different_arbitrator_confirms_and_only_then_the_ruling_takes_e
             (&HistoryWhat::Ruled, Some(size))
         ]
     );
-    assert_eq!(
-        code(n.confirm_ruling(&id, who("cy")).await),
-        ErrorCode::AlreadyRuled
-    );
-    assert_eq!(
-        code(n.sign_ruling(&id, who("cy")).await),
-        ErrorCode::AlreadyRuled
-    );
-    assert_eq!(
-        exposure(&n, &agreement),
-        0,
-        "the release freed the exposure"
-    );
+}
 
-    // After a restart: the same ruling, the same freed exposure.
-    drop(n);
-    t.join();
-    let (n, _t) = w.open().expect("reopen");
-    assert_eq!(exposure(&n, &agreement), 0);
-    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
-    assert_eq!(case.ruling.as_ref(), Some(&ruling));
+/// Nobody rules again; the release freed the exposure.
+async fn it_is_final(n: &Notary, id: &str, agreement: &str) {
     assert_eq!(
-        code(n.sign_ruling(&id, who("cy")).await),
+        code(n.confirm_ruling(id, who("cy")).await),
         ErrorCode::AlreadyRuled
     );
+    assert_eq!(
+        code(n.sign_ruling(id, who("cy")).await),
+        ErrorCode::AlreadyRuled
+    );
+    assert_eq!(exposure(n, agreement), 0, "the release freed the exposure");
 }
