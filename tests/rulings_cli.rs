@@ -67,6 +67,15 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     // The bundle as an arbitrator exports it now; nothing is logged before the ruling.
     let file = export(&data, &c.complaint_id, "case.json");
     let bundle_digest = sha256_hex(&std::fs::read(&file).expect("bundle"));
+    // The replay for review (admin op `case_replay`) signs nothing and shows what will be signed.
+    let size = log_size(&srv.url);
+    let review = admin.ok(
+        "case_replay",
+        serde_json::json!({"complaint_id": c.complaint_id}),
+    );
+    assert_eq!(review["kind"], "case_replay", "{review}");
+    assert_eq!(review["bundle_digest"], bundle_digest.as_str(), "{review}");
+    assert_eq!(log_size(&srv.url), size, "a replay signs nothing");
 
     let o = case(&data, "rule", &c.complaint_id);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -82,6 +91,10 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     assert_eq!(p["rules_version"], "notar-rules/1");
     assert_eq!(p["policy"]["id"], "semper-consumer");
     assert_eq!(p["ruling"]["policy"], p["policy"]);
+    assert_eq!(
+        p["ruling"], review["ruling"],
+        "the ruling reviewed is the ruling signed"
+    );
     assert_eq!(
         p["ruling"]["actions"],
         serde_json::json!([{"action": "release_guarantee", "guarantee_id": c.guarantee_id}])

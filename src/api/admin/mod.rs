@@ -6,6 +6,7 @@
 
 mod ops;
 mod ops_case_export;
+mod ops_case_replay;
 mod ops_cases;
 mod ops_exchanges;
 mod ops_ledger;

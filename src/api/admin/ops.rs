@@ -2,11 +2,13 @@
 //! without one does not compile). The handlers translate the request, call the notary and shape
 //! the reply: those on the log and timestamps are here, the registry and ledger ones in
 //! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`,
-//! the case export in `ops_case_export`, the rulings in `ops_rulings`.
+//! the case export in `ops_case_export`, the case replay in `ops_case_replay`, the rulings in
+//! `ops_rulings`.
 
 use base64::Engine;
 
 use super::ops_case_export as case_export;
+use super::ops_case_replay as case_replay;
 use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
@@ -109,6 +111,7 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
         Op::RulingSign { complaint_id: id } => rulings::sign(notary, operator, &id).await,
         Op::RulingConfirm { complaint_id: id } => rulings::confirm(notary, operator, &id).await,
+        Op::CaseReplay { complaint_id } => case_replay::replay(notary, &complaint_id).await,
     }
 }
 

@@ -221,6 +221,11 @@ pub enum Op {
         /// Complaint id.
         complaint_id: String,
     },
+    /// Replay the case's bundle without signing: the ruling `RulingSign` would sign, for review.
+    CaseReplay {
+        /// Complaint id.
+        complaint_id: String,
+    },
 }
 
 fn default_limit() -> u32 {
@@ -418,6 +423,13 @@ pub enum Reply {
     },
     /// Answer to `RulingSign` and `RulingConfirm`.
     Ruling(RulingItem),
+    /// Answer to `CaseReplay`: the model's ruling and the digest of the bundle it replayed.
+    CaseReplay {
+        /// The reasoned ruling (timeline, findings, allocation, actions).
+        ruling: Box<crate::model::dispute::Ruling>,
+        /// Hex SHA-256 of the bundle's file bytes.
+        bundle_digest: String,
+    },
 }
 
 /// A party in listings.

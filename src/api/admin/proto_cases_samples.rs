@@ -166,3 +166,118 @@ pub fn bundle() -> crate::replay::Bundle {
         checkpoint: "cp".into(),
     }
 }
+
+/// A replayed non-delivery claim: four items on the timeline (one inadmissible), findings with
+/// rule ids, an allocation and two actions (not an adjudicated one: for the round trip and the
+/// console's views).
+pub fn ruling() -> crate::model::dispute::Ruling {
+    use crate::model::dispute::{
+        Action, Allocation, Bound, Claim, ClaimSubject, Finding, ItemRecord, Question, Ruling,
+        RULES_VERSION,
+    };
+    let at = |s: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(s).expect("a sample RFC 3339 time");
+        crate::model::exchange::WireTime::new(t.with_timezone(&chrono::Utc))
+            .expect("a sample time in whole milliseconds")
+    };
+    let bound = |s: &str, rule: &str, by: &str| Bound {
+        at: at(s),
+        rule_id: rule.into(),
+        by: by.into(),
+    };
+    let item = |id: &str, what: &str, ok: bool, rule: &str| ItemRecord {
+        id: id.repeat(32),
+        what: what.into(),
+        admissible: ok,
+        rule_id: rule.into(),
+        earliest: None,
+        latest: None,
+    };
+    let mut items = vec![
+        item("a1", "order", true, "A0.admitted"),
+        item("b2", "guarantee", true, "A0.admitted"),
+        item("c3", "timestamp", true, "A0.admitted"),
+        item("d4", "goods_receipt", false, "A0.bad_signature"),
+    ];
+    items[0].earliest = Some(bound(
+        "2026-03-01T09:58:00.000Z",
+        "T.freshness",
+        &"e5".repeat(32),
+    ));
+    items[0].latest = Some(bound(
+        "2026-03-01T10:00:01.250Z",
+        "T.timestamp",
+        &"c3".repeat(32),
+    ));
+    items[1].latest = Some(bound(
+        "2026-03-01T10:00:02.000Z",
+        "T.notary_time",
+        &"b2".repeat(32),
+    ));
+    let finding = |q: Question, answer: &str, rule: &str, ids: &[&str]| Finding {
+        question: q,
+        answer: answer.into(),
+        rule_id: rule.into(),
+        evidence_ids: ids.iter().map(|i| i.repeat(32)).collect(),
+    };
+    let zero = Money { minor: 0, ..eur(1) };
+    Ruling {
+        rules_version: RULES_VERSION.into(),
+        policy: crate::model::policy::PolicyRef {
+            id: "standard".into(),
+            version: 1,
+            digest: "f0".repeat(32),
+        },
+        agreement: "agr-1".into(),
+        claim: Claim {
+            kind: ComplaintKind::NonDelivery,
+            claimant: "p1".into(),
+            respondent: "p2".into(),
+            subject: ClaimSubject::Guarantee("g1".into()),
+            amount: eur(12_000),
+            filed_at: at(T),
+        },
+        items,
+        findings: vec![
+            finding(
+                Question::P,
+                "the agreement's policy standard v1",
+                "P.recorded",
+                &[],
+            ),
+            finding(
+                Question::A0,
+                "the goods receipt's signature fails",
+                "A0.bad_signature",
+                &["d4"],
+            ),
+            finding(Question::Q1, "a valid order", "Q1.valid", &["a1"]),
+            finding(
+                Question::Q3,
+                "guarantee g1 covers the order",
+                "Q3.covered",
+                &["a1", "b2"],
+            ),
+            finding(
+                Question::Q5,
+                "no admissible proof of delivery",
+                "Q5.not_delivered",
+                &[],
+            ),
+        ],
+        allocation: Allocation {
+            buyer_pays: zero,
+            notary_pays: zero,
+            seller_bears: zero,
+            refund_to_buyer: eur(12_000),
+        },
+        actions: vec![
+            Action::ReleaseGuarantee {
+                guarantee_id: "g1".into(),
+            },
+            Action::FlagNotaryFault {
+                item: "d4".repeat(32),
+            },
+        ],
+    }
+}

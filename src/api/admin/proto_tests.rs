@@ -39,9 +39,10 @@ fn op_index(op: &Op) -> usize {
         Op::CaseExport { .. } => 25,
         Op::RulingSign { .. } => 26,
         Op::RulingConfirm { .. } => 27,
+        Op::CaseReplay { .. } => 28,
     }
 }
-const OPS: usize = 28;
+const OPS: usize = 29;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -126,6 +127,9 @@ fn case_ops() -> Vec<Op> {
         Op::RulingConfirm {
             complaint_id: s("c1"),
         },
+        Op::CaseReplay {
+            complaint_id: s("c1"),
+        },
     ]
 }
 
@@ -153,9 +157,10 @@ fn reply_index(r: &Reply) -> usize {
         Reply::Complaint(_) => 19,
         Reply::CaseBundle { .. } => 20,
         Reply::Ruling(_) => 21,
+        Reply::CaseReplay { .. } => 22,
     }
 }
-const REPLIES: usize = 22;
+const REPLIES: usize = 23;
 
 fn hello() -> Hello {
     Hello {
@@ -417,6 +422,10 @@ fn case_replies() -> Vec<Reply> {
             arbitrator: "Alice".into(),
             ruling: None,
         }),
+        Reply::CaseReplay {
+            ruling: Box::new(cases::ruling()),
+            bundle_digest: "cd".repeat(32),
+        },
     ]
 }
 

@@ -100,17 +100,10 @@ fn bug(e: impl std::fmt::Display) -> NotaryError {
 }
 
 impl Notary {
-    /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
-    /// as a proposal when the policy wants a second arbitrator for the claim's amount).
-    pub async fn sign_ruling(
-        &self,
-        complaint_id: &str,
-        arbitrator: Arbitrator,
-    ) -> Result<RulingOutcome, NotaryError> {
-        let record = unruled(&self.shared, complaint_id)?;
-        if record.proposal.is_some() {
-            return Err(awaiting(complaint_id));
-        }
+    /// Builds case `complaint_id`'s evidence bundle and replays it: the model's ruling and the
+    /// bundle's digest (hex SHA-256 of its file bytes), exactly what signing it would sign.
+    /// Nothing changes; a ruled case replays too.
+    pub async fn case_replay(&self, complaint_id: &str) -> Result<(Ruling, String), NotaryError> {
         let bundle = self.case_bundle(complaint_id).await?;
         let bytes = bundle.to_file_bytes().map_err(bug)?;
         let bundle_digest = hex::encode(Sha256::digest(&bytes));
@@ -122,6 +115,21 @@ impl Notary {
                 )
             })?
             .ruling;
+        Ok((ruling, bundle_digest))
+    }
+
+    /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
+    /// as a proposal when the policy wants a second arbitrator for the claim's amount).
+    pub async fn sign_ruling(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+    ) -> Result<RulingOutcome, NotaryError> {
+        let record = unruled(&self.shared, complaint_id)?;
+        if record.proposal.is_some() {
+            return Err(awaiting(complaint_id));
+        }
+        let (ruling, bundle_digest) = self.case_replay(complaint_id).await?;
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
             bundle_digest,
