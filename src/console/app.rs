@@ -13,6 +13,8 @@ use super::components::confirm::{ConfirmDialog, Field, Signable};
 use super::requests::Requests;
 use super::screens::agreements::plans::{ActionOutcome, LedgerPlan};
 use super::screens::agreements::{AgreementsAction, AgreementsView};
+use super::screens::cases::plan::RulingPlan;
+use super::screens::cases::{CasesAction, CasesView};
 use super::screens::exchanges::plan::CasePlan;
 use super::screens::exchanges::{ExchangesAction, ExchangesView};
 use super::screens::log::{LogAction, LogView};
@@ -39,16 +41,19 @@ pub enum Screen {
     Agreements,
     /// The complaint queue by deadline, the exchanges, and a case's detail.
     Exchanges,
+    /// The cases ready for a ruling, a case's replay stepped item by item, signing the ruling.
+    Cases,
 }
 
 impl Screen {
     /// All screens in display order; the digit keys follow it.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Dashboard,
         Screen::Timestamps,
         Screen::Log,
         Screen::Agreements,
         Screen::Exchanges,
+        Screen::Cases,
     ];
 
     /// Tab title.
@@ -59,6 +64,7 @@ impl Screen {
             Screen::Log => "Log",
             Screen::Agreements => "Agreements",
             Screen::Exchanges => "Exchanges",
+            Screen::Cases => "Cases",
         }
     }
 
@@ -88,6 +94,8 @@ pub enum ScreenAction {
     Agreements(AgreementsAction),
     /// On the exchanges and complaints screen.
     Exchanges(ExchangesAction),
+    /// On the cases screen.
+    Cases(CasesAction),
 }
 
 /// What the one-line prompt is asking for.
@@ -160,6 +168,8 @@ pub enum SignPlan {
     Ledger(Box<LedgerPlan>),
     /// Taking a case, or a note on it; boxed like the ledger's.
     Case(Box<CasePlan>),
+    /// A case's replayed ruling; boxed, it holds the whole ruling.
+    Ruling(Box<RulingPlan>),
 }
 
 impl SignPlan {
@@ -169,6 +179,7 @@ impl SignPlan {
             SignPlan::Stamp(p) => p,
             SignPlan::Ledger(p) => p.as_ref(),
             SignPlan::Case(p) => p.as_ref(),
+            SignPlan::Ruling(p) => p.as_ref(),
         }
     }
 }
@@ -276,6 +287,15 @@ pub enum Pending {
     },
     /// A confirmed action on a case, kept to check the answer against.
     Case(Box<CasePlan>),
+    /// The cases ready for a ruling (the complaint queue, for the cases screen).
+    Cases,
+    /// One case's replay.
+    CaseReplay {
+        /// Its complaint id.
+        id: String,
+    },
+    /// A confirmed ruling signature, kept to check the answer against.
+    Ruling(Box<RulingPlan>),
 }
 
 impl Pending {
@@ -300,6 +320,7 @@ impl Pending {
             | Pending::Complaints
             | Pending::ComplaintShow { .. }
             | Pending::Case(_) => Some(Screen::Exchanges),
+            Pending::Cases | Pending::CaseReplay { .. } | Pending::Ruling(_) => Some(Screen::Cases),
         }
     }
 }
@@ -343,6 +364,8 @@ pub struct App {
     pub agreements: AgreementsView,
     /// The exchanges and complaints screen.
     pub exchanges: ExchangesView,
+    /// The cases screen with the replay stepper.
+    pub cases: CasesView,
     /// What is drawn on top.
     pub overlay: Overlay,
     /// The status line.
@@ -379,6 +402,7 @@ impl App {
             log: LogView::default(),
             agreements: AgreementsView::default(),
             exchanges: ExchangesView::default(),
+            cases: CasesView::default(),
             overlay: Overlay::None,
             notice: None,
             connected: true,

@@ -21,12 +21,15 @@ pub fn render(theme: &Theme, keys: &[(String, String)], frame: &mut Frame, area:
             ])
         })
         .collect();
-    lines.push(Line::from(""));
+    // The blank spacer goes first when the box would not fit (80×24 with every screen's keys).
+    if lines.len() + 4 <= usize::from(area.height) {
+        lines.push(Line::from(""));
+    }
     lines.push(Line::from(Span::styled(
         "Signing always asks for confirmation first.",
         t.hint,
     )));
-    let box_area = centered(area, 70, lines.len() as u16 + 2);
+    let box_area = centered(area, 74, lines.len() as u16 + 2);
     let block = Block::bordered()
         .title(Span::styled(" Keys ", t.title))
         .title_bottom(Line::from(" Esc or ? to close "));

@@ -4,6 +4,7 @@
 //! Each hook is one `match` on [`Screen`], so a new screen that is not routed does not compile.
 
 pub mod agreements;
+pub mod cases;
 pub mod dashboard;
 pub mod exchanges;
 pub mod log;
@@ -28,6 +29,7 @@ pub fn key(screen: Screen, key: KeyEvent) -> Option<Action> {
         Screen::Log => log::update::key(key),
         Screen::Agreements => agreements::update::key(key),
         Screen::Exchanges => exchanges::update::key(key),
+        Screen::Cases => cases::update::key(key),
     }
 }
 
@@ -39,6 +41,7 @@ pub fn help(screen: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Log => log::update::HELP,
         Screen::Agreements => agreements::update::HELP,
         Screen::Exchanges => exchanges::update::HELP,
+        Screen::Cases => cases::update::HELP,
     }
 }
 
@@ -51,6 +54,7 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
         Screen::Log => log::update::update(app, action, out),
         Screen::Agreements => agreements::update::update(app, action, out),
         Screen::Exchanges => exchanges::update::update(app, action, out),
+        Screen::Cases => cases::update::update(app, action, out),
     }
 }
 
@@ -62,6 +66,7 @@ pub fn poll(app: &mut App, out: &mut Vec<Command>) {
         Screen::Log => log::update::poll(app, out),
         Screen::Agreements => agreements::poll::poll(app, out),
         Screen::Exchanges => exchanges::update::poll(app, out),
+        Screen::Cases => cases::update::poll(app, out),
     }
 }
 
@@ -71,6 +76,7 @@ pub fn rescroll(app: &mut App) {
     log::update::rescroll(app);
     agreements::update::rescroll(app);
     exchanges::update::rescroll(app);
+    cases::update::rescroll(app);
 }
 
 /// Rows of `screen`'s selectable list at the current terminal size (none on the dashboard).
@@ -81,6 +87,7 @@ pub fn list_rows(app: &App, screen: Screen) -> usize {
         Screen::Log => log::view::list_rows(app.size),
         Screen::Agreements => agreements::view::list_rows(app.size),
         Screen::Exchanges => exchanges::view::list_rows(app.size),
+        Screen::Cases => cases::view::list_rows(app.size),
     }
 }
 
@@ -92,6 +99,7 @@ pub fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<
         Screen::Log => log::update::submit(app, purpose, input, out),
         Screen::Agreements => agreements::actions::submit(app, purpose, input, out),
         Screen::Exchanges => exchanges::update::submit(app, purpose, input),
+        Screen::Cases => {}
     }
 }
 
@@ -100,14 +108,14 @@ pub fn prompt_closed(app: &mut App, purpose: PromptPurpose) {
     match purpose.screen() {
         Screen::Agreements => agreements::update::prompt_closed(app),
         Screen::Exchanges => exchanges::update::prompt_closed(app),
-        Screen::Dashboard | Screen::Timestamps | Screen::Log => {}
+        Screen::Dashboard | Screen::Timestamps | Screen::Log | Screen::Cases => {}
     }
 }
 
 /// The title of the prompt for `purpose`, from the screen that asks.
 pub fn prompt_title(app: &App, purpose: PromptPurpose) -> String {
     match purpose.screen() {
-        Screen::Dashboard => " Answer ".into(),
+        Screen::Dashboard | Screen::Cases => " Answer ".into(),
         Screen::Timestamps => timestamps::view::prompt_title(purpose),
         Screen::Log => log::view::prompt_title(purpose),
         Screen::Agreements => agreements::view::prompt_title(app, purpose),
@@ -121,6 +129,7 @@ pub fn sign(app: &mut App, plan: SignPlan, out: &mut Vec<Command>) {
         SignPlan::Stamp(plan) => timestamps::update::sign(app, plan, out),
         SignPlan::Ledger(plan) => agreements::actions::sign(app, *plan, out),
         SignPlan::Case(plan) => exchanges::update::sign(app, *plan, out),
+        SignPlan::Ruling(plan) => cases::update::sign(app, *plan, out),
     }
 }
 
@@ -146,6 +155,7 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Com
         Some(Screen::Log) => log::update::on_reply(app, pending, reply),
         Some(Screen::Agreements) => agreements::update::on_reply(app, pending, reply, out),
         Some(Screen::Exchanges) => exchanges::update::on_reply(app, pending, reply, out),
+        Some(Screen::Cases) => cases::update::on_reply(app, pending, reply),
         Some(Screen::Dashboard) | None => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
         )),
@@ -159,6 +169,7 @@ pub fn on_error(app: &mut App, pending: &Pending, text: &str) -> bool {
         Some(Screen::Timestamps) => timestamps::update::on_error(app, pending, text),
         Some(Screen::Agreements) => agreements::update::on_error(app, pending, text),
         Some(Screen::Exchanges) => return exchanges::update::on_error(app, pending, text),
+        Some(Screen::Cases) => return cases::update::on_error(app, pending, text),
         Some(Screen::Dashboard | Screen::Log) | None => {}
     }
     false
@@ -178,6 +189,7 @@ pub fn hint(app: &App) -> &'static str {
         Screen::Log => log::view::HINT,
         Screen::Agreements => agreements::view::hint(app),
         Screen::Exchanges => exchanges::view::hint(app),
+        Screen::Cases => cases::view::hint(app),
     }
 }
 
@@ -189,6 +201,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Log => log::view::render(app, frame, area),
         Screen::Agreements => agreements::view::render(app, frame, area),
         Screen::Exchanges => exchanges::view::render(app, frame, area),
+        Screen::Cases => cases::view::render(app, frame, area),
     }
 }
 

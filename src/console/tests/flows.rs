@@ -66,7 +66,11 @@ fn screens_switch_with_tab_backtab_and_digits() {
     press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Exchanges);
     press(&mut a, KeyCode::Tab);
+    assert_eq!(a.screen, Screen::Cases);
+    press(&mut a, KeyCode::Tab);
     assert_eq!(a.screen, Screen::Dashboard);
+    press(&mut a, KeyCode::BackTab);
+    assert_eq!(a.screen, Screen::Cases);
     press(&mut a, KeyCode::BackTab);
     assert_eq!(a.screen, Screen::Exchanges);
     press(&mut a, KeyCode::BackTab);

@@ -123,6 +123,8 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 #[cfg(test)]
+mod cases_snapshots;
+#[cfg(test)]
 mod exchanges_snapshots;
 #[cfg(test)]
 mod ledger_snapshots;

@@ -19,7 +19,7 @@ const LABEL_WIDTH: usize = 14;
 const VALUE_CHARS_MAX: usize = 160;
 
 /// The status line's hint on this screen.
-pub const HINT: &str = "Tab or 1-5: screens · / search timestamps · ? help";
+pub const HINT: &str = "Tab or 1-6: screens · / search timestamps · ? help";
 
 /// Labelled, sanitised, wrapped lines.
 type Kv<'a> = dyn Fn(&str, &str) -> Vec<Line<'static>> + 'a;

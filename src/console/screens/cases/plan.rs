@@ -1,0 +1,107 @@
+//! Signing a case's ruling, as the trusted confirmation dialog shows it and as the request
+//! sends it: exactly the replayed ruling's allocation and actions, and the digest of the bundle
+//! it rests on. The notary replays the same bundle when it signs; the answer is checked against
+//! the case and the digest confirmed.
+
+use crate::api::admin::proto::{ComplaintItem, Hello, Op, RulingItem};
+use crate::console::components::confirm::{Field, Signable};
+use crate::console::sanitize::sanitize;
+use crate::model::dispute::{Action, Ruling};
+
+/// Signing one case's replayed ruling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulingPlan {
+    /// The case as listed when it was confirmed.
+    pub case: ComplaintItem,
+    /// The ruling replayed, as shown.
+    pub ruling: Box<Ruling>,
+    /// Hex SHA-256 of the bundle it was replayed from.
+    pub bundle_digest: String,
+}
+
+/// An action in words: `release guarantee g1`.
+pub fn action_text(a: &Action) -> String {
+    match a {
+        Action::ReleaseGuarantee { guarantee_id } => format!("release guarantee {guarantee_id}"),
+        Action::ResolveExchange { tid } => format!("resolve exchange {tid}"),
+        Action::AbortExchange { tid } => format!("abort exchange {tid}"),
+        Action::FlagNotaryFault { item } => format!("flag a notary fault shown by item {item}"),
+    }
+}
+
+impl RulingPlan {
+    /// What went wrong, if the notary's answer is not about this case and this bundle.
+    pub fn mismatch(&self, answer: &RulingItem) -> Option<&'static str> {
+        if answer.complaint_id != self.case.complaint_id {
+            return Some("the notary answered about another case");
+        }
+        if answer.bundle_digest != self.bundle_digest {
+            return Some("the notary ruled on another bundle than the one replayed here");
+        }
+        None
+    }
+
+    /// The status line once the notary answered.
+    pub fn done_text(&self, answer: &RulingItem) -> String {
+        let id = sanitize(&self.case.complaint_id);
+        match answer.status.as_str() {
+            "ruled" => format!("Case {id} ruled: the notary signed and logged the ruling"),
+            "proposed" => format!("Case {id}: ruling proposed, awaiting a second arbitrator"),
+            other => format!("Case {id}: the notary answered {}", sanitize(other)),
+        }
+    }
+}
+
+impl Signable for RulingPlan {
+    fn signs(&self) -> bool {
+        true
+    }
+
+    fn headline(&self) -> &'static str {
+        "The notary will sign this ruling in your name and carry out its actions"
+    }
+
+    /// Labels fit the dialog's label column (11 characters), so no value is pushed out of it.
+    fn fields(&self, hello: &Hello) -> Vec<Field> {
+        let f = |label, value: &str| Field {
+            label,
+            value: sanitize(value),
+        };
+        let (c, r) = (&self.case, &self.ruling);
+        let a = &r.allocation;
+        let mut fields = vec![
+            f("Case", &c.complaint_id),
+            f(
+                "Claim",
+                &format!("{} of {}", c.kind.as_str(), r.claim.amount),
+            ),
+            f("Claimant", &r.claim.claimant),
+            f("Respondent", &r.claim.respondent),
+            f("Buyer pays", &a.buyer_pays.to_string()),
+            f("Notary pays", &a.notary_pays.to_string()),
+            f("Seller loss", &a.seller_bears.to_string()),
+            f("Refund", &a.refund_to_buyer.to_string()),
+        ];
+        if r.actions.is_empty() {
+            fields.push(f("Actions", "none"));
+        }
+        fields.extend(r.actions.iter().map(|x| f("Action", &action_text(x))));
+        let policy = format!(
+            "{} v{} ({})",
+            r.policy.id, r.policy.version, r.rules_version
+        );
+        fields.push(f("Policy", &policy));
+        fields.push(f("Bundle", &self.bundle_digest));
+        fields.push(f(
+            "Arbitrator",
+            &format!("{} (user {})", hello.arbitrator, hello.operator),
+        ));
+        fields
+    }
+
+    fn op(&self) -> Op {
+        Op::RulingSign {
+            complaint_id: self.case.complaint_id.clone(),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Screen 6 driven as an arbitrator would, from constructed answers: the list keeps only cases
+//! ready for a ruling, Enter replays one (nothing signed), the stepper stays within the timeline
+//! and the findings page, `s` shows the ruling in the trusted dialog and `y` sends `RulingSign`;
+//! the answer (ruled, or proposed for a second arbitrator) is shown and checked.
+
+use crossterm::event::KeyCode;
+
+use crate::api::admin::proto::tests::cases::ruling;
+use crate::api::admin::proto::{ErrorBody, ErrorCode, Op, Reply, Response, RulingItem};
+use crate::console::action::Action;
+use crate::console::app::{App, NoticeLevel, Overlay, Screen, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::Signable;
+use crate::console::tests::fixtures::{answer, app, complaints, press, sending, sent_ops};
+use crate::console::update::update;
+
+use super::*;
+
+const DIGEST: &str = "cd";
+
+/// Screen 6 with its list answered; the commands that showing it sent.
+fn listed() -> (App, Vec<Command>) {
+    let mut a = app();
+    let cmds = press(&mut a, KeyCode::Char('6'));
+    assert_eq!(a.screen, Screen::Cases);
+    let c = sending(&cmds, |op| matches!(op, Op::Complaints { .. }));
+    let items = complaints();
+    update(
+        &mut a,
+        Action::Response(answer(c, Reply::Complaints { items })),
+    );
+    (a, cmds)
+}
+
+/// The first case replayed.
+fn replayed() -> App {
+    let (mut a, _) = listed();
+    let cmds = press(&mut a, KeyCode::Enter);
+    let id = a
+        .cases
+        .open
+        .as_ref()
+        .expect("open")
+        .item
+        .complaint_id
+        .clone();
+    assert_eq!(sent_ops(&cmds), [&Op::CaseReplay { complaint_id: id }]);
+    let reply = Reply::CaseReplay {
+        ruling: Box::new(ruling()),
+        bundle_digest: DIGEST.repeat(32),
+    };
+    update(&mut a, Action::Response(answer(&cmds[0], reply)));
+    a
+}
+
+fn step(a: &App) -> usize {
+    a.cases.open.as_ref().expect("open").step
+}
+
+fn notice(a: &App) -> (NoticeLevel, String) {
+    let n = a.notice.as_ref().expect("a notice");
+    (n.level, n.text.clone())
+}
+
+/// `s`, the dialog drawn (armed), `y`: the commands sent.
+fn sign(a: &mut App) -> Vec<Command> {
+    press(a, KeyCode::Char('s'));
+    update(a, Action::Rendered);
+    press(a, KeyCode::Char('y'))
+}
+
+fn ruled(status: &str, digest: String) -> Reply {
+    Reply::Ruling(RulingItem {
+        complaint_id: complaints()[2].complaint_id.clone(),
+        status: status.into(),
+        bundle_digest: digest,
+        arbitrator: "Alice".into(),
+        ruling: None,
+    })
+}
+
+#[test]
+fn the_list_holds_only_cases_ready_for_a_ruling_by_deadline() {
+    let (a, cmds) = listed();
+    assert_eq!(sent_ops(&cmds), [&Op::Complaints { limit: CASES_LIMIT }]);
+    let ids: Vec<&str> = a
+        .cases
+        .cases
+        .list
+        .items
+        .iter()
+        .map(|c| c.complaint_id.as_str())
+        .collect();
+    // The silent case (deadline 08:00) before the answered one (15:30).
+    assert_eq!(
+        ids,
+        [&complaints()[2].complaint_id, &complaints()[1].complaint_id]
+    );
+}
+
+#[test]
+fn the_stepper_walks_the_timeline_then_the_findings_and_stays_within() {
+    let mut a = replayed();
+    assert_eq!(step(&a), 0);
+    press(&mut a, KeyCode::Left);
+    assert_eq!(step(&a), 0, "nothing before the first item");
+    for expected in 1..=4 {
+        press(&mut a, KeyCode::Right);
+        assert_eq!(step(&a), expected);
+    }
+    assert!(a.cases.open.as_ref().expect("open").on_findings());
+    press(&mut a, KeyCode::Char('n'));
+    assert_eq!(step(&a), 4, "the findings page is the last step");
+    press(&mut a, KeyCode::Char('p'));
+    assert_eq!(step(&a), 3);
+    press(&mut a, KeyCode::Esc);
+    assert!(a.cases.open.is_none(), "Esc: back to the list");
+}
+
+#[test]
+fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
+    let mut a = replayed();
+    press(&mut a, KeyCode::Char('s'));
+    let Overlay::Confirm(d) = &a.overlay else {
+        panic!("no dialog: {:?}", a.overlay);
+    };
+    let SignPlan::Ruling(plan) = &d.plan else {
+        panic!("not a ruling: {:?}", d.plan);
+    };
+    assert!(d.plan.signs());
+    assert_eq!(*plan.ruling, ruling());
+    assert_eq!(plan.bundle_digest, DIGEST.repeat(32));
+    let fields = d.fields(&a.hello);
+    let width = crate::console::components::dialog::LABEL_WIDTH;
+    assert!(
+        fields.iter().all(|f| f.label.chars().count() < width),
+        "{fields:?}"
+    );
+    let field = |label: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| f.label == label)
+            .map(|f| f.value.clone())
+            .collect()
+    };
+    assert_eq!(field("Refund"), ["120.00 EUR"]);
+    assert_eq!(field("Buyer pays"), ["0.00 EUR"]);
+    assert_eq!(field("Bundle"), [DIGEST.repeat(32)]);
+    assert_eq!(
+        field("Action"),
+        [
+            "release guarantee g1".to_string(),
+            format!("flag a notary fault shown by item {}", "d4".repeat(32))
+        ]
+    );
+    press(&mut a, KeyCode::Char('n'));
+    let cmds = sign(&mut a);
+    let id = complaints()[2].complaint_id.clone();
+    assert_eq!(sent_ops(&cmds), [&Op::RulingSign { complaint_id: id }]);
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], ruled("proposed", DIGEST.repeat(32)))),
+    );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Info);
+    assert!(text.contains("awaiting a second arbitrator"), "{text}");
+    let r = a.cases.open.as_ref().expect("open");
+    assert_eq!(
+        r.answer.as_ref().map(|x| x.status.as_str()),
+        Some("proposed")
+    );
+    press(&mut a, KeyCode::Char('s'));
+    assert_eq!(
+        a.overlay,
+        Overlay::None,
+        "answered: no second signature from here"
+    );
+}
+
+#[test]
+fn a_ruling_on_another_bundle_is_a_warning() {
+    let mut a = replayed();
+    let cmds = sign(&mut a);
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], ruled("ruled", "ee".repeat(32)))),
+    );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(
+        text.contains("WARNING") && text.contains("another bundle"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nothing_to_sign_before_the_replay_and_a_refused_replay_is_shown() {
+    let (mut a, _) = listed();
+    let cmds = press(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Char('s'));
+    assert_eq!(a.overlay, Overlay::None);
+    assert_eq!(notice(&a).0, NoticeLevel::Error);
+    let Command::Send(req) = &cmds[0] else {
+        panic!("not a request");
+    };
+    let error = ErrorBody::new(ErrorCode::BadRequest, "case c1 cannot be replayed");
+    update(
+        &mut a,
+        Action::Response(Response::Err { id: req.id, error }),
+    );
+    let r = a.cases.open.as_ref().expect("open");
+    let why = r.error.as_deref().unwrap_or_default();
+    assert!(why.contains("case c1 cannot be replayed"), "{why}");
+}

@@ -1,0 +1,222 @@
+//! Screen 6's keys and transitions, without I/O: polling the cases, replaying one (the admin op
+//! `CaseReplay`: nothing is signed), stepping through its timeline and findings, and signing
+//! its ruling through the confirmation dialog (`RulingSign`), with the notary's answer.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::api::admin::proto::{Op, Reply, RulingItem};
+use crate::console::action::{Action, Move};
+use crate::console::app::{App, Overlay, Pending, ScreenAction, SignPlan};
+use crate::console::command::Command;
+use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
+use crate::console::screens::exchanges::queue_order;
+use crate::model::dispute::Ruling;
+
+use super::plan::RulingPlan;
+use super::{rulable, view, CasesAction, CasesView, Replayed, CASES_LIMIT};
+
+/// The keys of this screen, for the help box.
+pub const HELP: &[(&str, &str)] = &[(
+    "Enter ←→ p n s",
+    "replay a case · step through it · sign its ruling (6)",
+)];
+
+/// The action for `key` on this screen, beyond the keys every screen has.
+pub fn key(key: KeyEvent) -> Option<Action> {
+    let action = match key.code {
+        KeyCode::Enter => CasesAction::Open,
+        KeyCode::Right | KeyCode::Char('n') => CasesAction::Next,
+        KeyCode::Left | KeyCode::Char('p') => CasesAction::Prev,
+        KeyCode::Char('s') => CasesAction::Sign,
+        _ => return None,
+    };
+    Some(Action::Screen(ScreenAction::Cases(action)))
+}
+
+/// Applies a screen-level action (nothing is open over the screen).
+pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
+    match action {
+        Action::Screen(ScreenAction::Cases(a)) => match a {
+            CasesAction::Open => open(app, out),
+            CasesAction::Next => step(&mut app.cases, 1),
+            CasesAction::Prev => step(&mut app.cases, -1),
+            CasesAction::Sign => sign_ruling(app),
+        },
+        Action::Move(m) => move_selection(app, m),
+        Action::Back => close(app, out),
+        _ => {}
+    }
+}
+
+/// Enter on the list: replays the selected case.
+fn open(app: &mut App, out: &mut Vec<Command>) {
+    let v = &mut app.cases;
+    if v.open.is_some() {
+        return;
+    }
+    let Some(item) = v.cases.list.selected_item().cloned() else {
+        return;
+    };
+    v.open = Some(Replayed::new(item));
+    poll(app, out);
+}
+
+/// Esc: back from the replay to the list.
+fn close(app: &mut App, out: &mut Vec<Command>) {
+    if app.cases.open.take().is_some() {
+        poll(app, out);
+    }
+}
+
+/// One step forward or back through the timeline, the findings page last.
+fn step(v: &mut CasesView, by: isize) {
+    if let Some(r) = &mut v.open {
+        let to = r.step.saturating_add_signed(by).min(r.last_step());
+        if to != r.step {
+            r.step = to;
+            r.scroll = 0;
+        }
+    }
+}
+
+/// Moves the list's selection, or scrolls the findings page.
+fn move_selection(app: &mut App, m: Move) {
+    let rows = view::list_rows(app.size);
+    let size = app.size;
+    let v = &mut app.cases;
+    let Some(r) = &mut v.open else {
+        return v.cases.list.move_selection(m, rows);
+    };
+    if !r.on_findings() {
+        return;
+    }
+    let last = view::scroll_max(&app.theme, r, size);
+    let page = view::findings_rows(size);
+    r.scroll = match m {
+        Move::Up => r.scroll.saturating_sub(1),
+        Move::Down => r.scroll.saturating_add(1),
+        Move::PageUp => r.scroll.saturating_sub(page),
+        Move::PageDown => r.scroll.saturating_add(page),
+        Move::Top => 0,
+        Move::Bottom => last,
+    }
+    .min(last);
+}
+
+/// Keeps the selection visible after a resize.
+pub fn rescroll(app: &mut App) {
+    let rows = view::list_rows(app.size);
+    app.cases.cases.list.rescroll(rows);
+}
+
+/// Asks for the open case's replay until it arrives, else for the cases.
+pub fn poll(app: &mut App, out: &mut Vec<Command>) {
+    if let Some(r) = &app.cases.open {
+        if r.ruling.is_some() || r.error.is_some() {
+            return;
+        }
+        let id = r.item.complaint_id.clone();
+        let op = Op::CaseReplay {
+            complaint_id: id.clone(),
+        };
+        return app.ask(Pending::CaseReplay { id }, op, out);
+    }
+    let op = Op::Complaints { limit: CASES_LIMIT };
+    app.ask(Pending::Cases, op, out);
+}
+
+/// `s`: shows the replayed ruling for confirmation.
+fn sign_ruling(app: &mut App) {
+    if app
+        .requests
+        .in_flight(app.now_ms, |p| matches!(p, Pending::Ruling(_)))
+    {
+        return app.error("Waiting for the notary's answer to the previous request");
+    }
+    let Some(r) = &app.cases.open else {
+        return app.error("Open a case (Enter) to replay it before signing its ruling");
+    };
+    let Some((ruling, digest)) = &r.ruling else {
+        return app.error("The replay has not arrived yet: nothing to sign");
+    };
+    if r.answer.is_some() {
+        return app.error("The notary has already answered for this ruling");
+    }
+    let plan = RulingPlan {
+        case: r.item.clone(),
+        ruling: ruling.clone(),
+        bundle_digest: digest.clone(),
+    };
+    app.notice = None;
+    app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Ruling(Box::new(plan))));
+}
+
+/// Sends the request a confirmed dialog authorises.
+pub fn sign(app: &mut App, plan: RulingPlan, out: &mut Vec<Command>) {
+    if !app.connected {
+        return app.error(NOT_CONNECTED);
+    }
+    let op = plan.op();
+    app.send(Pending::Ruling(Box::new(plan)), op, out);
+    app.info("Sent: waiting for the notary's answer …");
+}
+
+/// Applies an answer to one of this screen's requests.
+pub fn on_reply(app: &mut App, pending: Pending, reply: Reply) {
+    let rows = view::list_rows(app.size);
+    match (pending, reply) {
+        (Pending::Cases, Reply::Complaints { mut items }) => {
+            items.retain(rulable);
+            queue_order(&mut items);
+            app.cases.cases.answered(items, rows);
+        }
+        (
+            Pending::CaseReplay { id },
+            Reply::CaseReplay {
+                ruling,
+                bundle_digest,
+            },
+        ) => on_replay(&mut app.cases, &id, *ruling, bundle_digest),
+        (Pending::Ruling(plan), Reply::Ruling(item)) => on_ruled(app, &plan, item),
+        (pending, _) => app.error(format!(
+            "The notary sent an unexpected answer to {pending:?}"
+        )),
+    }
+}
+
+/// The open case's replay arrived (a late one for a case since closed is dropped).
+fn on_replay(v: &mut CasesView, id: &str, ruling: Ruling, digest: String) {
+    if let Some(r) = &mut v.open {
+        if r.item.complaint_id == id && r.ruling.is_none() {
+            r.set_ruling(ruling, digest);
+        }
+    }
+}
+
+/// The notary's answer to signing: checked against what was confirmed, kept on the replay.
+fn on_ruled(app: &mut App, plan: &RulingPlan, item: RulingItem) {
+    match plan.mismatch(&item) {
+        Some(why) => app.error(format!("WARNING: {why}")),
+        None => app.info(plan.done_text(&item)),
+    }
+    if let Some(r) = &mut app.cases.open {
+        if r.item.complaint_id == plan.case.complaint_id {
+            r.answer = Some(item);
+        }
+    }
+}
+
+/// A request of this screen failed with `text`: the list or the replay shows it (true); a
+/// refused signature is for the status line (false).
+pub fn on_error(app: &mut App, pending: &Pending, text: &str) -> bool {
+    let v = &mut app.cases;
+    match pending {
+        Pending::Cases => v.cases.failed(text),
+        Pending::CaseReplay { id } => match v.open.as_mut() {
+            Some(r) if r.item.complaint_id == *id => r.error = Some(text.to_string()),
+            _ => {}
+        },
+        _ => return false,
+    }
+    true
+}

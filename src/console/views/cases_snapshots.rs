@@ -1,0 +1,179 @@
+//! Snapshots of the cases screen at 80×24 and 120×40: the list (only answered and silent
+//! cases), a step of the replay's timeline (an admitted item with both time bounds, and an
+//! inadmissible one), the findings page with the allocation and actions, and the trusted dialog
+//! for signing the ruling; and hostile text in a ruling kept inert. Accept new ones with
+//! `INSTA_UPDATE=always cargo test --lib console`.
+
+use crossterm::event::KeyCode;
+
+use crate::api::admin::proto::tests::cases::ruling;
+use crate::api::admin::proto::{ComplaintStatus, Op, Reply};
+
+use super::snapshot_tests::{deliver, draw, sized};
+use crate::console::app::{App, Overlay, Pending, Screen};
+use crate::console::sanitize::is_hazardous;
+use crate::console::tests::fixtures::{self, complaints};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+/// The digest of the sample bundle.
+const DIGEST: &str = "cd";
+
+fn press(app: &mut App, code: KeyCode) {
+    fixtures::press(app, code);
+}
+
+/// Screen 6 with the cases listed.
+fn list(width: u16, height: u16) -> App {
+    let mut a = sized(width, height);
+    a.screen = Screen::Cases;
+    deliver(
+        &mut a,
+        Pending::Cases,
+        Op::Complaints { limit: 200 },
+        Reply::Complaints {
+            items: complaints(),
+        },
+    );
+    a
+}
+
+/// The selected case's replay arrived, with `r` as its ruling.
+fn replayed_with(width: u16, height: u16, r: crate::model::dispute::Ruling) -> App {
+    let mut a = list(width, height);
+    press(&mut a, KeyCode::Enter);
+    let id = a
+        .cases
+        .open
+        .as_ref()
+        .expect("open")
+        .item
+        .complaint_id
+        .clone();
+    deliver(
+        &mut a,
+        Pending::CaseReplay { id: id.clone() },
+        Op::CaseReplay { complaint_id: id },
+        Reply::CaseReplay {
+            ruling: Box::new(r),
+            bundle_digest: DIGEST.repeat(32),
+        },
+    );
+    a
+}
+
+fn replayed(width: u16, height: u16) -> App {
+    replayed_with(width, height, ruling())
+}
+
+#[test]
+fn snapshot_case_list() {
+    for (w, h) in SIZES {
+        let a = list(w, h);
+        let screen = draw(&a, w, h);
+        assert!(screen.contains("6 Cases"), "{screen}");
+        let statuses: Vec<ComplaintStatus> =
+            a.cases.cases.list.items.iter().map(|c| c.status).collect();
+        assert_eq!(
+            statuses,
+            [ComplaintStatus::Silent, ComplaintStatus::Answered]
+        );
+        assert!(
+            screen.contains("SILENT") && screen.contains("answered"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("cases_list_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn snapshot_replay_steps() {
+    for (w, h) in SIZES {
+        let mut a = replayed(w, h);
+        let first = draw(&a, w, h);
+        assert!(first.contains("Item 1 of 4"), "{first}");
+        assert!(
+            first.contains("T.freshness") && first.contains("T.timestamp"),
+            "{first}"
+        );
+        assert!(first.contains("2026-03-01 09:58:00.000 UTC"), "{first}");
+        insta::assert_snapshot!(format!("cases_replay_item1_{w}x{h}"), first);
+        for _ in 0..3 {
+            press(&mut a, KeyCode::Right);
+        }
+        let last = draw(&a, w, h);
+        assert!(last.contains("Item 4 of 4"), "{last}");
+        assert!(last.contains("A0.bad_signature: NOT admissible"), "{last}");
+        insta::assert_snapshot!(format!("cases_replay_item4_{w}x{h}"), last);
+    }
+}
+
+#[test]
+fn snapshot_findings_allocation_actions() {
+    for (w, h) in SIZES {
+        let mut a = replayed(w, h);
+        // Past the last item (four): the findings page, where further steps stay.
+        for _ in 0..5 {
+            press(&mut a, KeyCode::Char('n'));
+        }
+        let screen = draw(&a, w, h);
+        for text in [
+            "Findings, in order",
+            "P.recorded",
+            "Q3.covered",
+            "evidence a1a1a1a1",
+        ] {
+            assert!(screen.contains(text), "{text}:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("cases_findings_{w}x{h}"), screen);
+        press(&mut a, KeyCode::End);
+        let bottom = draw(&a, w, h);
+        for text in ["Refund to buyer", "120.00 EUR", "release guarantee g1"] {
+            assert!(bottom.contains(text), "{text}:\n{bottom}");
+        }
+        insta::assert_snapshot!(format!("cases_findings_bottom_{w}x{h}"), bottom);
+    }
+}
+
+#[test]
+fn snapshot_sign_dialog() {
+    for (w, h) in SIZES {
+        let mut a = replayed(w, h);
+        press(&mut a, KeyCode::Char('s'));
+        assert!(matches!(a.overlay, Overlay::Confirm(_)));
+        let screen = draw(&a, w, h);
+        assert!(screen.contains("the notary will sign"), "{screen}");
+        assert!(screen.contains("release guarantee g1"), "{screen}");
+        insta::assert_snapshot!(format!("cases_sign_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn hostile_text_in_a_ruling_stays_inert() {
+    let mut r = ruling();
+    let evil = "order\u{1b}[31m\u{202e}evil\u{7}";
+    r.items[0].what = evil.into();
+    r.items[0].rule_id = evil.into();
+    r.findings[0].answer = evil.into();
+    r.findings[0].rule_id = evil.into();
+    r.findings[0].evidence_ids = vec![evil.into()];
+    r.actions = vec![crate::model::dispute::Action::ReleaseGuarantee {
+        guarantee_id: evil.into(),
+    }];
+    for (w, h) in SIZES {
+        let mut a = replayed_with(w, h, r.clone());
+        let mut screens = vec![draw(&a, w, h)];
+        for _ in 0..4 {
+            press(&mut a, KeyCode::Right);
+        }
+        screens.push(draw(&a, w, h));
+        press(&mut a, KeyCode::End);
+        screens.push(draw(&a, w, h));
+        press(&mut a, KeyCode::Char('s'));
+        screens.push(draw(&a, w, h));
+        for screen in screens {
+            let hazard = screen.chars().filter(|c| *c != '\n').any(is_hazardous);
+            assert!(!hazard, "{screen:?}");
+            assert!(screen.contains("\\x1b[31m\\u{202e}evil"), "{screen}");
+        }
+    }
+}
