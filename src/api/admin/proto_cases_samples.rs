@@ -167,21 +167,18 @@ pub fn bundle() -> crate::replay::Bundle {
     }
 }
 
-/// A replayed non-delivery claim: four items on the timeline (one inadmissible), findings with
-/// rule ids, an allocation and two actions (not an adjudicated one: for the round trip and the
-/// console's views).
-pub fn ruling() -> crate::model::dispute::Ruling {
-    use crate::model::dispute::{
-        Action, Allocation, Bound, Claim, ClaimSubject, Finding, ItemRecord, Question, Ruling,
-        RULES_VERSION,
-    };
-    let at = |s: &str| {
-        let t = chrono::DateTime::parse_from_rfc3339(s).expect("a sample RFC 3339 time");
-        crate::model::exchange::WireTime::new(t.with_timezone(&chrono::Utc))
-            .expect("a sample time in whole milliseconds")
-    };
+/// A sample instant.
+fn wire(s: &str) -> crate::model::exchange::WireTime {
+    let t = chrono::DateTime::parse_from_rfc3339(s).expect("a sample RFC 3339 time");
+    crate::model::exchange::WireTime::new(t.with_timezone(&chrono::Utc))
+        .expect("a sample time in whole milliseconds")
+}
+
+/// The sample ruling's timeline: four items, the last inadmissible, the first two bounded.
+fn ruling_items() -> Vec<crate::model::dispute::ItemRecord> {
+    use crate::model::dispute::{Bound, ItemRecord};
     let bound = |s: &str, rule: &str, by: &str| Bound {
-        at: at(s),
+        at: wire(s),
         rule_id: rule.into(),
         by: by.into(),
     };
@@ -214,12 +211,52 @@ pub fn ruling() -> crate::model::dispute::Ruling {
         "T.notary_time",
         &"b2".repeat(32),
     ));
+    items
+}
+
+/// The sample ruling's findings, in order.
+fn ruling_findings() -> Vec<crate::model::dispute::Finding> {
+    use crate::model::dispute::{Finding, Question};
     let finding = |q: Question, answer: &str, rule: &str, ids: &[&str]| Finding {
         question: q,
         answer: answer.into(),
         rule_id: rule.into(),
         evidence_ids: ids.iter().map(|i| i.repeat(32)).collect(),
     };
+    vec![
+        finding(
+            Question::P,
+            "the agreement's policy standard v1",
+            "P.recorded",
+            &[],
+        ),
+        finding(
+            Question::A0,
+            "the goods receipt's signature fails",
+            "A0.bad_signature",
+            &["d4"],
+        ),
+        finding(Question::Q1, "a valid order", "Q1.valid", &["a1"]),
+        finding(
+            Question::Q3,
+            "guarantee g1 covers the order",
+            "Q3.covered",
+            &["a1", "b2"],
+        ),
+        finding(
+            Question::Q5,
+            "no admissible proof of delivery",
+            "Q5.not_delivered",
+            &[],
+        ),
+    ]
+}
+
+/// A replayed non-delivery claim: four items on the timeline (one inadmissible), findings with
+/// rule ids, an allocation and two actions (not an adjudicated one: for the round trip and the
+/// console's views).
+pub fn ruling() -> crate::model::dispute::Ruling {
+    use crate::model::dispute::{Action, Allocation, Claim, ClaimSubject, Ruling, RULES_VERSION};
     let zero = Money { minor: 0, ..eur(1) };
     Ruling {
         rules_version: RULES_VERSION.into(),
@@ -235,36 +272,10 @@ pub fn ruling() -> crate::model::dispute::Ruling {
             respondent: "p2".into(),
             subject: ClaimSubject::Guarantee("g1".into()),
             amount: eur(12_000),
-            filed_at: at(T),
+            filed_at: wire(T),
         },
-        items,
-        findings: vec![
-            finding(
-                Question::P,
-                "the agreement's policy standard v1",
-                "P.recorded",
-                &[],
-            ),
-            finding(
-                Question::A0,
-                "the goods receipt's signature fails",
-                "A0.bad_signature",
-                &["d4"],
-            ),
-            finding(Question::Q1, "a valid order", "Q1.valid", &["a1"]),
-            finding(
-                Question::Q3,
-                "guarantee g1 covers the order",
-                "Q3.covered",
-                &["a1", "b2"],
-            ),
-            finding(
-                Question::Q5,
-                "no admissible proof of delivery",
-                "Q5.not_delivered",
-                &[],
-            ),
-        ],
+        items: ruling_items(),
+        findings: ruling_findings(),
         allocation: Allocation {
             buyer_pays: zero,
             notary_pays: zero,
