@@ -344,3 +344,40 @@ fn register_a_seller_through_the_dialog_and_find_it_in_the_parties_list() {
     tmux.keys(&["q"]);
     wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
 }
+
+#[test]
+fn tab_reaches_cases_steps_through_the_sample_replay_and_signs_its_ruling() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let tmux = Tmux::start("notar-e2e-replay", &up_command(&data));
+    tmux.wait_for("Dashboard");
+    // Five Tabs: screen 6, the one sample case ready for a ruling (the answered one).
+    for _ in 0..5 {
+        tmux.keys(&["Tab"]);
+    }
+    let s = tmux.wait_for("Cases (1)");
+    assert!(s.contains("6 Cases") && s.contains("answered"), "{s}");
+    // Enter: the notary replays the case's bundle; the stepper starts at the first item.
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for_any(&["Item 1 of", "could not replay"]);
+    assert!(s.contains("Timeline:"), "{s}");
+    assert!(s.contains("Not signed"), "{s}");
+    tmux.keys(&["Right"]);
+    tmux.wait_for("Item 2 of");
+    tmux.keys(&["End"]);
+    for _ in 0..40 {
+        tmux.keys(&["n"]);
+    }
+    let s = tmux.wait_for("Findings, in order");
+    assert!(s.contains("Ruling:"), "{s}");
+    // `s`: the trusted frame shows the ruling to be signed; `y` signs it (or proposes it,
+    // when the sample policy wants a second arbitrator), and the replay's header says which.
+    tmux.keys(&["s"]);
+    let s = tmux.wait_for("Confirm: the notary will sign");
+    assert!(s.contains("Bundle") && s.contains("Refund"), "{s}");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for_any(&["RULED: signed and logged", "PROPOSED by"]);
+    assert!(!s.contains("WARNING"), "{s}");
+    tmux.keys(&["q"]);
+    wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
+}
