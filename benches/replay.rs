@@ -43,7 +43,7 @@ async fn party(notary: &Notary, name: &str, role: Role, seed: u8) -> (String, Si
     (p.party.id, key)
 }
 
-/// The D7-shaped case on a fresh notary in `dir`.
+/// The D7-shaped case on `notary`.
 async fn make_case(notary: &Notary) -> Case {
     let bob = party(notary, "bob", Role::Buyer, 1).await;
     let sally = party(notary, "sally", Role::Seller, 2).await;
