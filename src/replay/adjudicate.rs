@@ -51,6 +51,14 @@ pub struct Replay {
     pub report: Report,
     /// The engine's items (one per bundle item the rules have content for).
     pub items: Vec<Item>,
+    /// The claim as stated to the rules.
+    pub claim: Claim,
+    /// The registry the rules were given.
+    pub registry: Registry,
+    /// The agreement the rules applied (the stand-in [`NO_AGREEMENT`] for an exchange case).
+    pub agreement: Agreement,
+    /// The policy the rules applied.
+    pub policy: Policy,
     /// The ruling.
     pub ruling: Ruling,
 }
@@ -90,6 +98,10 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     Ok(Replay {
         report,
         items,
+        claim,
+        registry,
+        agreement,
+        policy,
         ruling,
     })
 }

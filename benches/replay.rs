@@ -1,0 +1,173 @@
+//! Replaying an evidence bundle, in items per second (bundle items + registry entries), next to
+//! raw Ed25519 verification of one item-sized message and the pure rules alone, measured in the
+//! same run:
+//! - `replay::verify`: every signature, digest and inclusion proof of the bundle checked;
+//! - `replay::replay`: verify + join + `model::dispute::adjudicate`;
+//! - `ed25519_verify`: one verification of the case's m1 signing input;
+//! - `model_dispute_adjudicate`: the rules alone on the inputs `replay` joined.
+//!
+//! Run: `cargo bench --bench replay`. The bundle is made before the timed part by an in-process
+//! notary on a temporary data dir, in the shape of D7: bob pays sally by an item-for-receipt
+//! exchange the notary resolves (delivery affidavit); sally claims non-payment with m1; bob
+//! answers with his escrow statement and sally's receipt; `Notary::case_bundle`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ed25519_dalek::{Signer as _, SigningKey, Verifier};
+use notar::crypto::envelope::{signing_input, Envelope};
+use notar::crypto::escrow::EscrowPublicKey;
+use notar::model::dispute::adjudicate;
+use notar::model::exchange::ResolveBody;
+use notar::model::registry::Role;
+use notar::notary::datadir::DataDir;
+use notar::notary::fixture::exchange::{item_exchange, Signer};
+use notar::notary::{KeyInput, Notary};
+use serde_json::{json, Value};
+
+/// A case bundle's file bytes, its item count (items + registry entries) and its m1.
+struct Case {
+    bytes: Vec<u8>,
+    items: u64,
+    m1: Envelope,
+}
+
+async fn party(notary: &Notary, name: &str, role: Role, seed: u8) -> (String, SigningKey) {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let raw = KeyInput::Raw(key.verifying_key().to_bytes());
+    let (p, _) = notary
+        .register_party_with_key(name, role, Some(raw), None)
+        .await
+        .expect("party");
+    (p.party.id, key)
+}
+
+/// The D7-shaped case on `notary`.
+async fn make_case(notary: &Notary) -> Case {
+    let bob = party(notary, "bob", Role::Buyer, 1).await;
+    let sally = party(notary, "sally", Role::Seller, 2).await;
+    let id = notary.identity();
+    let escrow = EscrowPublicKey::from_base64(&id.escrow_public_key).expect("escrow key");
+    let (b, s) = (
+        Signer {
+            id: &bob.0,
+            key: &bob.1,
+        },
+        Signer {
+            id: &sally.0,
+            key: &sally.1,
+        },
+    );
+    let item = b"payment token: 120.00 EUR to sally";
+    let x = item_exchange(&b, &s, &id.key_id, &escrow, item, [9; 32]).expect("exchange");
+    let ResolveBody::Item {
+        m1,
+        item_escrow,
+        receipt,
+        ..
+    } = x.resolve.clone()
+    else {
+        unreachable!("an item exchange resolves as an item");
+    };
+    let resolved = notary.resolve_exchange(x.resolve).await.expect("resolve");
+    assert!(resolved.body.contains("\"delivered\""), "{}", resolved.body);
+    let claim = json!({
+        "kind": "non_payment",
+        "claimant": sally.0,
+        "respondent": bob.0,
+        "tid": x.offer.tid(),
+        "amount": {"minor": 12000, "currency": "EUR"},
+        "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": m1}],
+        "notary_key_id": id.key_id,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = Envelope::sign("complaint", claim, &sally.1).expect("sign");
+    let filed = notary.file_complaint(filed).await.expect("filed");
+    let body: Value = serde_json::from_str(&filed.body).expect("answer");
+    let answer = json!({
+        "complaint_id": filed.complaint_id,
+        "complaint_digest": body["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.0,
+        "statement": "Paid: sally signed her receipt and the notary released the key.",
+        "evidence": [{"type": "envelope", "envelope": item_escrow},
+                     {"type": "envelope", "envelope": receipt}],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &bob.1).expect("sign");
+    notary
+        .respond_to_complaint(&filed.complaint_id, answer)
+        .await
+        .expect("answered");
+    let bundle = notary
+        .case_bundle(&filed.complaint_id)
+        .await
+        .expect("bundle");
+    Case {
+        bytes: bundle.to_file_bytes().expect("bytes"),
+        items: (bundle.items.len() + bundle.registry.len()) as u64,
+        m1,
+    }
+}
+
+/// Makes the case on a temporary notary, which is closed before anything is timed.
+fn case() -> Case {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = DataDir::new(tmp.path().join("data"));
+    rt.block_on(Notary::init(&dir, "bench")).expect("init");
+    let (notary, thread) = Notary::open(&dir).expect("open");
+    let case = rt.block_on(make_case(&notary));
+    drop(notary);
+    thread.join();
+    case
+}
+
+fn replay(c: &mut Criterion) {
+    let case = case();
+    let replayed = notar::replay::replay(&case.bytes).expect("replay");
+    assert!(replayed.report.ok(), "every item of the bundle verifies");
+    eprintln!(
+        "bundle: {} bytes, {} items (items + registry entries), {} engine items",
+        case.bytes.len(),
+        case.items,
+        replayed.items.len()
+    );
+    let mut g = c.benchmark_group("replay");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Elements(case.items));
+    g.bench_function("bundle_verify", |b| {
+        b.iter(|| notar::replay::verify(black_box(&case.bytes)).map(|r| r.ok()))
+    });
+    g.bench_function("bundle_replay", |b| {
+        b.iter(|| notar::replay::replay(black_box(&case.bytes)).map(|r| r.ruling))
+    });
+    g.bench_function("model_dispute_adjudicate", |b| {
+        b.iter(|| {
+            adjudicate(
+                black_box(&replayed.claim),
+                black_box(&replayed.items),
+                &replayed.registry,
+                &replayed.agreement,
+                &replayed.policy,
+            )
+        })
+    });
+    g.throughput(Throughput::Elements(1));
+    let msg = signing_input(&case.m1.kind, &case.m1.payload).expect("m1 signing input");
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let (vk, sig) = (key.verifying_key(), key.sign(&msg));
+    g.bench_function("ed25519_verify", |b| {
+        b.iter(|| vk.verify(black_box(&msg), &sig).is_ok())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, replay);
+criterion_main!(benches);
