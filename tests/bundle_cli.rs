@@ -8,10 +8,9 @@ mod util;
 use std::path::Path;
 
 use base64::Engine;
-use notar::crypto::envelope::Envelope;
 use notar::crypto::tsa::{HashAlg, TimestampQuery};
 use serde_json::{json, Value};
-use util::cases::{export, read, write};
+use util::cases::{export, post_signed, read, write};
 use util::exchange::{contract_m1, exchange_post, m2, resolve_body, sha256_hex, Party};
 use util::ledger::*;
 use util::*;
@@ -63,35 +62,18 @@ fn case() -> Case {
         "notary_key_id": notary_kid,
         "created_at": "2026-03-01T09:00:00.000Z",
     });
-    let filed = Envelope::sign("complaint", claim, &ann.key).expect("sign");
-    let got = post(
-        &srv.url,
-        "/v1/complaints",
-        None,
-        &serde_json::to_vec(&filed).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
-    let id = json(&got.1)["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &ann.key);
+    let id = filed["complaint_id"].as_str().expect("id").to_string();
     let answer = json!({
         "complaint_id": id,
-        "complaint_digest": json(&got.1)["receipt"]["payload"]["complaint_digest"],
+        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
         "respondent": bob.id,
         "statement": "Delivered on time; see the notary's contract.",
         "evidence": [{"type": "envelope", "envelope": json(&resolved.1)["token"]}],
         "created_at": "2026-03-01T11:00:00.000Z",
     });
-    let answer = Envelope::sign("complaint_response", answer, &bob.key).expect("sign");
     let path = format!("/v1/complaints/{id}/response");
-    let got = post(
-        &srv.url,
-        &path,
-        None,
-        &serde_json::to_vec(&answer).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
     Case {
         complaint_id: id,
         m1_id: sha256_hex(&m1_bytes),
@@ -313,18 +295,14 @@ fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
         "notary_key_id": notar::crypto::keys::key_id(&notary_key(&srv.url)),
         "created_at": "2026-03-01T09:00:00.000Z",
     });
-    let filed = Envelope::sign("complaint", claim, &deal.buyer_key).expect("sign");
-    let got = post(
+    let filed = post_signed(
         &srv.url,
         "/v1/complaints",
-        None,
-        &serde_json::to_vec(&filed).expect("json"),
+        "complaint",
+        claim,
+        &deal.buyer_key,
     );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
-    let id = json(&got.1)["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = filed["complaint_id"].as_str().expect("id").to_string();
     let file = export(&data, &id, "guarantee.json");
     let o = verify(&file, true);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -8,9 +8,8 @@ mod util;
 
 use std::path::Path;
 
-use notar::crypto::envelope::Envelope;
 use serde_json::{json, Value};
-use util::cases::{export, guarantee_case, read, write};
+use util::cases::{export, guarantee_case, post_signed, read, write};
 use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
 use util::ledger::*;
 use util::*;
@@ -53,36 +52,19 @@ fn d7_case() -> Case {
         "notary_key_id": notary_kid,
         "created_at": "2026-03-01T09:00:00.000Z",
     });
-    let filed = Envelope::sign("complaint", claim, &sally.key).expect("sign");
-    let got = post(
-        &srv.url,
-        "/v1/complaints",
-        None,
-        &serde_json::to_vec(&filed).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
-    let complaint_id = json(&got.1)["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &sally.key);
+    let complaint_id = filed["complaint_id"].as_str().expect("id").to_string();
     let answer = json!({
         "complaint_id": complaint_id,
-        "complaint_digest": json(&got.1)["receipt"]["payload"]["complaint_digest"],
+        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
         "respondent": bob.id,
         "statement": "Paid: sally signed her receipt and the notary released the key.",
         "evidence": [{"type": "envelope", "envelope": x.item_escrow},
                      {"type": "envelope", "envelope": x.receipt}],
         "created_at": "2026-03-01T11:00:00.000Z",
     });
-    let answer = Envelope::sign("complaint_response", answer, &bob.key).expect("sign");
     let path = format!("/v1/complaints/{complaint_id}/response");
-    let got = post(
-        &srv.url,
-        &path,
-        None,
-        &serde_json::to_vec(&answer).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
     Case {
         complaint_id,
         m1_id: sha256_hex(&x.m1.env.to_bytes().expect("bytes")),

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ed25519_dalek::SigningKey;
 use notar::crypto::envelope::Envelope;
 use serde_json::Value;
 
@@ -84,19 +85,9 @@ pub fn guarantee_case(url: &str, admin: &mut Admin, policy_id: &str) -> Guarante
         serde_json::json!({"party_id": deal.seller_id,
                "public_key_hex": hex::encode(seller_key.verifying_key().to_bytes())}),
     );
-    let filed = Envelope::sign("complaint", claim, &seller_key).expect("sign");
-    let got = post(
-        url,
-        "/v1/complaints",
-        None,
-        &serde_json::to_vec(&filed).expect("json"),
-    );
-    assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
-    let complaint_id = json(&got.1)["complaint_id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let receipt = json(&got.1)["receipt"].clone();
+    let filed = post_signed(url, "/v1/complaints", "complaint", claim, &seller_key);
+    let complaint_id = filed["complaint_id"].as_str().expect("id").to_string();
+    let receipt = filed["receipt"].clone();
     GuaranteeCase {
         deal,
         guarantee_id: gid,
@@ -116,13 +107,15 @@ pub fn buyer_answers(url: &str, c: &GuaranteeCase) {
         "evidence": [],
         "created_at": "2026-03-01T11:00:00.000Z",
     });
-    let answer = Envelope::sign("complaint_response", answer, &c.deal.buyer_key).expect("sign");
     let path = format!("/v1/complaints/{}/response", c.complaint_id);
-    let got = post(
-        url,
-        &path,
-        None,
-        &serde_json::to_vec(&answer).expect("json"),
-    );
+    post_signed(url, &path, "complaint_response", answer, &c.deal.buyer_key);
+}
+
+/// Signs `payload` as `kind` (`complaint` or `complaint_response`) with `key` and POSTs it to
+/// `path`, which must answer 201; the answer's JSON.
+pub fn post_signed(url: &str, path: &str, kind: &str, payload: Value, key: &SigningKey) -> Value {
+    let env = Envelope::sign(kind, payload, key).expect("sign");
+    let got = post(url, path, None, &serde_json::to_vec(&env).expect("json"));
     assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
+    json(&got.1)
 }
