@@ -34,9 +34,9 @@ const NOTARY_KINDS: [&str; 9] = [
     "policy",
 ];
 
-/// Kinds the notary signs for fair exchange, complaints and rulings: every payload field is shown, and
-/// the party-signed objects they embed are summarised.
-const STATEMENT_KINDS: [&str; 8] = [
+/// Kinds the notary signs for fair exchange, complaints, rulings and freshness (`nonce`): every
+/// payload field is shown, and the party-signed objects they embed are summarised.
+const STATEMENT_KINDS: [&str; 9] = [
     "exchange_abort_token",
     "replacement_contract",
     "delivery_affidavit",
@@ -45,10 +45,11 @@ const STATEMENT_KINDS: [&str; 8] = [
     "complaint_response_receipt",
     "complaint_silence",
     "ruling",
+    "nonce",
 ];
 
 /// Kinds a party of a fair exchange signs, and what checks them instead of this command.
-const PARTY_KINDS: [(&str, &str); 5] = [
+const PARTY_KINDS: [(&str, &str); 6] = [
     (
         "exchange_offer",
         "m1 is signed by the originator: check it with the originator's public key \
@@ -74,6 +75,11 @@ const PARTY_KINDS: [(&str, &str); 5] = [
         "exchange_receipt",
         "a receipt is signed by the recipient: check it with the recipient's public key; the \
          notary's delivery_affidavit, which this command checks, embeds it",
+    ),
+    (
+        "goods_receipt",
+        "a receipt of the goods is signed by the buyer (`notar order receipt`): check it with \
+         the buyer's public key, or in a case bundle with `notar bundle verify`",
     ),
 ];
 

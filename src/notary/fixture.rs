@@ -105,13 +105,74 @@ pub fn signed_order(
     amount: Money,
     document: &[u8],
 ) -> Envelope {
-    let payload = json!({
+    signed_order_with(
+        buyer_key,
+        seller_id,
+        amount,
+        document,
+        &OrderExtras::default(),
+    )
+}
+
+/// Optional fields of an order beyond the seller, the amount and the document's digest (each
+/// covered by the buyer's signature; the notary's guarantee path ignores them).
+#[derive(Clone, Debug, Default)]
+pub struct OrderExtras {
+    /// The exchange that delivers the goods (its tid): a dispute reads the delivery there.
+    pub tid: Option<String>,
+    /// The item id (hex SHA-256 of the canonical JSON) of a notary `nonce` envelope fetched
+    /// before signing: proves the order was signed after the nonce's `issued_at`.
+    pub fresh: Option<String>,
+}
+
+/// [`signed_order`] with `extras`.
+pub fn signed_order_with(
+    buyer_key: &SigningKey,
+    seller_id: &str,
+    amount: Money,
+    document: &[u8],
+    extras: &OrderExtras,
+) -> Envelope {
+    let mut payload = json!({
         "seller_id": seller_id,
         "amount": amount,
         "order_digest": hex::encode(Sha256::digest(document)),
     });
+    if let Some(tid) = &extras.tid {
+        payload["tid"] = json!(tid);
+    }
+    if let Some(fresh) = &extras.fresh {
+        payload["fresh"] = json!(fresh);
+    }
     // A payload of strings and integers always has a canonical form.
     Envelope::sign("order", payload, buyer_key).unwrap_or_else(|_| unreachable!("no floats"))
+}
+
+/// The buyer's signed receipt of the goods of `order` (kind `goods_receipt`): the order's
+/// `order_digest` (as guarantees and refusals name it), the buyer, the order's seller and the
+/// buyer's own claimed time of receipt, `received_at`, which proves nothing. `None` when `order`
+/// is not an order naming a seller and an order digest.
+pub fn goods_receipt(
+    buyer_key: &SigningKey,
+    buyer_id: &str,
+    order: &Envelope,
+    received_at: DateTime<Utc>,
+) -> Option<Envelope> {
+    if order.kind != "order" {
+        return None;
+    }
+    let field = |f: &str| order.payload.get(f).and_then(|v| v.as_str());
+    let payload = json!({
+        "order_digest": field("order_digest")?,
+        "buyer": buyer_id,
+        "seller_id": field("seller_id")?,
+        "received_at": crate::model::time::rfc3339_ms(received_at),
+    });
+    // A payload of strings always has a canonical form.
+    Some(
+        Envelope::sign("goods_receipt", payload, buyer_key)
+            .unwrap_or_else(|_| unreachable!("strings")),
+    )
 }
 
 /// A guarantee request for a freshly signed order.

@@ -3,6 +3,7 @@
 
 mod agreements;
 mod case_export;
+mod case_orders;
 mod command;
 mod complaints;
 pub mod config;
@@ -12,6 +13,7 @@ mod feed;
 pub mod fixture;
 mod guarantees;
 mod hashes;
+mod nonce;
 mod parties;
 mod policies;
 mod rate;
@@ -471,3 +473,5 @@ impl Notary {
 #[cfg(test)]
 #[path = "error_tests.rs"]
 mod error_tests;
+#[cfg(test)]
+mod evidence_tests;

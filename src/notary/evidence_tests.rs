@@ -1,0 +1,396 @@
+//! The dispute evidence the real notary makes, end to end in-process: the evidence is made, a
+//! complaint filed, the case exported (`Notary::case_bundle`) and replayed (`replay::replay`),
+//! and the findings' rule ids checked.
+
+use chrono::{DateTime, Duration, Utc};
+use ed25519_dalek::SigningKey;
+use serde_json::{json, Value};
+
+use super::fixture::{
+    eur, goods_receipt, make_deal, request, signed_order_with, ClockedDataDir, Deal, OrderExtras,
+};
+use super::{KeyInput, Notary, SequencerThread};
+use crate::crypto::envelope::Envelope;
+use crate::replay::replay;
+
+/// A notary at 2026-03-01T10:00Z with bob (buyer, caps 1000.00 / 500.00) and sally (seller,
+/// with a key to sign complaints).
+pub(super) struct World {
+    pub n: Notary,
+    pub _t: SequencerThread,
+    pub w: ClockedDataDir<tempfile::TempDir>,
+    pub deal: Deal,
+    pub sally_key: SigningKey,
+}
+
+pub(super) async fn world() -> World {
+    let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let w = ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
+        .await
+        .expect("init");
+    let (n, t) = w.open().expect("open");
+    let bob = SigningKey::from_bytes(&[7; 32]);
+    let deal = make_deal(
+        &n,
+        "bob",
+        bob,
+        "sally",
+        "semper-consumer",
+        Some((100_000, 50_000)),
+    )
+    .await
+    .expect("deal");
+    let sally_key = SigningKey::from_bytes(&[8; 32]);
+    let raw = KeyInput::Raw(sally_key.verifying_key().to_bytes());
+    n.add_key(&deal.seller_id, raw, None).await.expect("key");
+    World {
+        n,
+        _t: t,
+        w,
+        deal,
+        sally_key,
+    }
+}
+
+impl World {
+    /// Asks for a guarantee of `minor` cents for a fresh order over `doc`; (order, answer).
+    pub async fn order(&self, rid: &str, minor: i64, doc: &[u8]) -> (Envelope, Envelope) {
+        let d = &self.deal;
+        let req = request(
+            rid,
+            &d.agreement_id,
+            &d.seller_id,
+            &d.buyer_key,
+            eur(minor),
+            doc,
+        );
+        self.ask(req).await
+    }
+
+    /// Like [`World::order`], the order signed with `extras`.
+    pub async fn order_with(
+        &self,
+        rid: &str,
+        minor: i64,
+        doc: &[u8],
+        extras: &OrderExtras,
+    ) -> (Envelope, Envelope) {
+        let d = &self.deal;
+        let order = signed_order_with(&d.buyer_key, &d.seller_id, eur(minor), doc, extras);
+        let req = super::GuaranteeRequest {
+            request_id: rid.into(),
+            agreement_id: d.agreement_id.clone(),
+            seller_id: d.seller_id.clone(),
+            amount: eur(minor),
+            order,
+        };
+        self.ask(req).await
+    }
+
+    /// Sends `req`; (its order, the guarantee or refusal).
+    pub async fn ask(&self, req: super::GuaranteeRequest) -> (Envelope, Envelope) {
+        let order = req.order.clone();
+        let a = self
+            .n
+            .request_guarantee(req, &self.deal.seller_id)
+            .await
+            .expect("answered");
+        (order, a.envelope().expect("signed answer"))
+    }
+
+    /// bob's receipt of the goods of `order`.
+    pub fn receipt(&self, order: &Envelope) -> Envelope {
+        let at = self.w.now();
+        goods_receipt(&self.deal.buyer_key, &self.deal.buyer_id, order, at).expect("an order")
+    }
+
+    /// sally files a non-payment complaint of `minor` cents about `subject` (a `(field, id)`
+    /// pair) with `evidence` (envelopes); the complaint id.
+    pub async fn complain(
+        &self,
+        subject: (&str, &str),
+        minor: i64,
+        evidence: &[Envelope],
+    ) -> String {
+        let evidence: Vec<Value> = evidence
+            .iter()
+            .map(|e| json!({"type": "envelope", "envelope": e}))
+            .collect();
+        let mut claim = json!({
+            "kind": "non_payment",
+            "claimant": self.deal.seller_id,
+            "respondent": self.deal.buyer_id,
+            "amount": eur(minor),
+            "statement": "bob never paid.",
+            "evidence": evidence,
+            "notary_key_id": self.n.identity().key_id,
+            "created_at": "2026-03-01T09:00:00.000Z",
+        });
+        claim[subject.0] = json!(subject.1);
+        let env = Envelope::sign("complaint", claim, &self.sally_key).expect("sign");
+        self.n
+            .file_complaint(env)
+            .await
+            .expect("filed")
+            .complaint_id
+    }
+
+    /// The case's bundle, replayed: the rule ids of its findings.
+    pub async fn rule_ids(&self, complaint_id: &str) -> (Vec<String>, crate::replay::Replay) {
+        let bundle = self.n.case_bundle(complaint_id).await.expect("bundle");
+        let bytes = serde_json::to_vec(&bundle).expect("json");
+        let r = replay(&bytes).expect("replayed");
+        let ids = r
+            .ruling
+            .findings
+            .iter()
+            .map(|f| f.rule_id.clone())
+            .collect();
+        (ids, r)
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.w.advance(by);
+    }
+}
+
+fn has(ids: &[String], rule: &str) -> bool {
+    ids.iter().any(|i| i == rule)
+}
+
+#[tokio::test]
+async fn a_goods_receipt_shows_the_delivery_of_a_guaranteed_order() {
+    let w = world().await;
+    let (order, g) = w.order("r-1", 30_000, b"chairs").await;
+    assert_eq!(g.kind, "guarantee");
+    w.advance(Duration::days(1));
+    let receipt = w.receipt(&order);
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w
+        .complain(("guarantee_id", &gid), 30_000, &[order, g, receipt])
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert!(has(&ids, "Q5.goods_receipt"), "{ids:?}");
+    assert!(has(&ids, "Q1.valid"), "{ids:?}");
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(30_000), "{ids:?}");
+}
+
+fn digest_of(order: &Envelope) -> String {
+    order.payload["order_digest"]
+        .as_str()
+        .expect("digest")
+        .to_string()
+}
+
+/// D4: an order above the per-transaction cap, refused; sally complains about the order (no
+/// guarantee id): the export finds the order and the refusal by its digest.
+#[tokio::test]
+async fn a_complaint_about_a_refused_order_is_replayed_under_its_agreement() {
+    let w = world().await;
+    let (order, refusal) = w.order("r-4", 80_000, b"sofa").await;
+    assert_eq!(refusal.kind, "refusal");
+    assert_eq!(refusal.payload["reason"], "per_transaction_cap_exceeded");
+    let receipt = w.receipt(&order);
+    let d = digest_of(&order);
+    let id = w.complain(("order_digest", &d), 80_000, &[receipt]).await;
+    let case =
+        w.n.complaint(&id, &super::Reader::Arbitrator)
+            .expect("case");
+    assert_eq!(case.order_digest.as_deref(), Some(d.as_str()));
+    assert_eq!(case.receipt.payload["order_digest"], json!(d));
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in [
+        "Q1.valid",
+        "Q3.refused",
+        "Q4.over_per_tx_cap",
+        "Q5.goods_receipt",
+    ] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    assert_eq!(r.agreement.id, w.deal.agreement_id);
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(50_000));
+    assert_eq!(r.ruling.allocation.seller_bears, eur(30_000));
+}
+
+#[tokio::test]
+async fn a_complaint_about_an_order_the_notary_never_answered_is_refused() {
+    let w = world().await;
+    let (order, _) = w.order("r-1", 10_000, b"lamp").await;
+    let stranger = hex::encode([9u8; 32]);
+    let claim = |d: &str| {
+        let mut c = json!({
+            "kind": "non_payment", "claimant": w.deal.seller_id, "respondent": w.deal.buyer_id,
+            "amount": eur(10_000), "statement": "s", "evidence": [],
+            "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+        });
+        c["order_digest"] = json!(d);
+        Envelope::sign("complaint", c, &w.sally_key).expect("sign")
+    };
+    let e =
+        w.n.file_complaint(claim(&stranger))
+            .await
+            .expect_err("unknown");
+    assert_eq!(e.code(), crate::model::error_code::ErrorCode::UnknownOrder);
+    let ok = w.n.file_complaint(claim(&digest_of(&order))).await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+/// D5: two guarantees outstanding, a third order refused over the total cap; the export carries
+/// the agreement's guarantees, so the replay computes the headroom left: 100.00.
+#[tokio::test]
+async fn the_export_carries_the_guarantees_outstanding_at_the_orders_time() {
+    let w = world().await;
+    let (_, g1) = w.order("r-a", 50_000, b"a").await;
+    w.advance(Duration::days(1));
+    let (_, g2) = w.order("r-b", 40_000, b"b").await;
+    assert_eq!(
+        (g1.kind.as_str(), g2.kind.as_str()),
+        ("guarantee", "guarantee")
+    );
+    w.advance(Duration::days(1));
+    let (order, refusal) = w.order("r-c", 30_000, b"c").await;
+    assert_eq!(refusal.payload["reason"], "total_cap_exceeded");
+    let id = w
+        .complain(
+            ("order_digest", &digest_of(&order)),
+            30_000,
+            &[w.receipt(&order)],
+        )
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert!(has(&ids, "Q4.over_headroom"), "{ids:?}");
+    assert_eq!(
+        r.registry.guarantees.len(),
+        2,
+        "{:?}",
+        r.registry.guarantees
+    );
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(10_000), "{ids:?}");
+    assert_eq!(r.ruling.allocation.seller_bears, eur(20_000));
+}
+
+/// D9: the order names the goods exchange by tid; sally aborted it. The export carries m1 and
+/// the abort token, so the replay finds the delivery aborted and releases the guarantee.
+#[tokio::test]
+async fn the_export_carries_the_exchange_the_order_names() {
+    use crate::model::exchange::{AbortBody, Sha256Hex, Subject};
+    use crate::notary::fixture::exchange::{abort_request, offer, Signer};
+    let w = world().await;
+    let sally = Signer {
+        id: &w.deal.seller_id,
+        key: &w.sally_key,
+    };
+    let subject = Subject::Item {
+        ciphertext_digest: Sha256Hex::of(b"ciphertext"),
+        item_digest: Sha256Hex::of(b"chairs"),
+    };
+    let kid = w.n.identity().key_id.clone();
+    let (m1, o) = offer(&sally, &w.deal.buyer_id, &kid, subject, b"na", None).expect("m1");
+    let abort = abort_request(&sally, &o);
+    w.n.abort_exchange(AbortBody { m1, abort })
+        .await
+        .expect("aborted");
+    let extras = OrderExtras {
+        tid: Some(o.tid().as_str().to_string()),
+        fresh: None,
+    };
+    let (_, g) = w.order_with("r-9", 18_000, b"chairs", &extras).await;
+    assert_eq!(g.kind, "guarantee", "an order with a tid is guaranteed");
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w.complain(("guarantee_id", &gid), 18_000, &[]).await;
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in ["Q1.valid", "Q3.valid", "Q5.aborted"] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
+    assert_eq!(r.ruling.actions.len(), 1, "{:?}", r.ruling.actions);
+}
+
+/// D2: bob's key kb1 is revoked; later bob signs an order with kb1 that embeds a nonce the
+/// notary issued after the revocation, and the notary refuses it (`key_revoked`). The export
+/// finds the nonce by the order's `fresh`; the replay proves the order signed after the
+/// revocation (T.freshness), so it binds nobody.
+#[tokio::test]
+async fn a_fresh_nonce_proves_an_order_was_signed_after_the_revocation() {
+    use crate::crypto::keys::key_id;
+    let w = world().await;
+    let d = &w.deal;
+    w.advance(Duration::days(9));
+    let kb1 = key_id(&d.buyer_key.verifying_key());
+    w.n.revoke_key(&kb1, "key compromise", None)
+        .await
+        .expect("revoked");
+    let kb2 = SigningKey::from_bytes(&[9; 32]);
+    let raw = KeyInput::Raw(kb2.verifying_key().to_bytes());
+    w.n.add_key(&d.buyer_id, raw, None).await.expect("kb2");
+    w.advance(Duration::hours(21));
+    let nonce = w.n.issue_nonce().await.expect("nonce");
+    w.advance(Duration::minutes(1));
+    let extras = OrderExtras {
+        tid: None,
+        fresh: Some(crate::replay::envelope_id(&nonce).expect("id")),
+    };
+    let (order, refusal) = w.order_with("r-2", 35_000, b"desk", &extras).await;
+    assert_eq!(refusal.payload["reason"], "key_revoked");
+    let receipt = goods_receipt(&kb2, &d.buyer_id, &order, w.w.now()).expect("receipt");
+    let id = w
+        .complain(("order_digest", &digest_of(&order)), 35_000, &[receipt])
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in ["Q2.after_revocation", "Q3.refused", "Q5.goods_receipt"] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    let order_item = r
+        .ruling
+        .items
+        .iter()
+        .find(|i| i.what == "order")
+        .expect("order");
+    let earliest = order_item.earliest.as_ref().expect("bounded below");
+    assert_eq!(earliest.rule_id, "T.freshness");
+    assert_eq!(
+        String::from(earliest.at),
+        nonce.payload["issued_at"].as_str().expect("t")
+    );
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
+    assert_eq!(r.ruling.allocation.seller_bears, eur(35_000));
+}
+
+/// The headroom set leaves out the agreement's guarantees closed before the order's earliest
+/// possible signing time (the nonce it embeds), and keeps those outstanding after it.
+#[tokio::test]
+async fn guarantees_closed_before_the_orders_nonce_are_left_out() {
+    use super::guarantees::{Caller, Closing};
+    let w = world().await;
+    let (_, g1) = w.order("r-1", 50_000, b"one").await;
+    let gid1 = g1.payload["guarantee_id"].as_str().expect("id").to_string();
+    w.advance(Duration::days(1));
+    w.n.close_guarantee(&gid1, Caller::Notary, Closing::Release, None, None)
+        .await
+        .expect("released");
+    w.advance(Duration::days(1));
+    let nonce = w.n.issue_nonce().await.expect("nonce");
+    let (_, g2) = w.order("r-2", 40_000, b"two").await;
+    w.advance(Duration::days(1));
+    let extras = OrderExtras {
+        tid: None,
+        fresh: Some(crate::replay::envelope_id(&nonce).expect("id")),
+    };
+    let (_, g3) = w.order_with("r-3", 30_000, b"three", &extras).await;
+    let gid3 = g3.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w.complain(("guarantee_id", &gid3), 30_000, &[]).await;
+    let (_, r) = w.rule_ids(&id).await;
+    let mut got: Vec<&str> = r
+        .registry
+        .guarantees
+        .iter()
+        .map(|g| g.id.as_str())
+        .collect();
+    got.sort();
+    let mut want = vec![
+        g2.payload["guarantee_id"].as_str().expect("id"),
+        gid3.as_str(),
+    ];
+    want.sort();
+    assert_eq!(got, want, "g1 closed before the nonce is left out");
+}
