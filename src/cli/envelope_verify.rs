@@ -48,7 +48,7 @@ const STATEMENT_KINDS: [&str; 8] = [
 ];
 
 /// Kinds a party of a fair exchange signs, and what checks them instead of this command.
-const PARTY_KINDS: [(&str, &str); 5] = [
+const PARTY_KINDS: [(&str, &str); 6] = [
     (
         "exchange_offer",
         "m1 is signed by the originator: check it with the originator's public key \
@@ -74,6 +74,11 @@ const PARTY_KINDS: [(&str, &str); 5] = [
         "exchange_receipt",
         "a receipt is signed by the recipient: check it with the recipient's public key; the \
          notary's delivery_affidavit, which this command checks, embeds it",
+    ),
+    (
+        "goods_receipt",
+        "a receipt of the goods is signed by the buyer (`notar order receipt`): check it with \
+         the buyer's public key, or in a case bundle with `notar bundle verify`",
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! `notar order sign`: the buyer's side of a guarantee request, offline. Prints a buyer-signed
 //! `order` envelope a seller puts into `POST /v1/guarantees` (so a buyer, or a curl demo, can
-//! make orders without other tools).
+//! make orders without other tools). `notar order receipt`: the buyer's signed receipt of the
+//! goods of an order (`goods_receipt`), evidence of delivery in a dispute.
 
 use std::path::PathBuf;
 
@@ -10,9 +11,10 @@ use clap::{Args, Subcommand};
 use super::admin_client::Refusal;
 use super::{Classify, Failure};
 use crate::api::admin::proto::ErrorCode;
+use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::ed25519_from_pem;
 use crate::model::money::{Currency, Money};
-use crate::notary::fixture::signed_order;
+use crate::notary::fixture::{goods_receipt, signed_order};
 
 /// `notar order`.
 #[derive(Debug, Args)]
@@ -44,34 +46,108 @@ pub enum OrderCommand {
         #[arg(long, value_name = "FILE")]
         document: PathBuf,
     },
+    /// Sign the buyer's receipt of the goods of an order (envelope kind `goods_receipt`); prints
+    /// it (JSON) on stdout. It names the order by its `order_digest`, as the notary's guarantee
+    /// or refusal does, and embeds the buyer's own time of receipt, which proves nothing.
+    Receipt {
+        /// The buyer's Ed25519 private key (PKCS#8 PEM), one registered to the buyer.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The buyer's party id.
+        #[arg(long, value_name = "BUYER_ID")]
+        buyer: String,
+        /// The order envelope (JSON, as `notar order sign` prints it).
+        #[arg(long, value_name = "FILE")]
+        order: PathBuf,
+        /// When the goods arrived, RFC 3339 (default: now). The buyer's own claim: a dispute
+        /// gives it no weight.
+        #[arg(long, value_name = "TIME")]
+        received_at: Option<String>,
+    },
 }
 
 /// Runs `notar order ...`.
 pub fn run(args: OrderArgs) -> Result<(), Failure> {
-    let OrderCommand::Sign {
-        key,
-        seller,
-        amount,
-        currency,
-        document,
-    } = args.command;
-    let pem = std::fs::read_to_string(&key)
+    match args.command {
+        OrderCommand::Sign {
+            key,
+            seller,
+            amount,
+            currency,
+            document,
+        } => sign(&key, &seller, &amount, &currency, &document),
+        OrderCommand::Receipt {
+            key,
+            buyer,
+            order,
+            received_at,
+        } => receipt(&key, &buyer, &order, received_at.as_deref()),
+    }
+}
+
+/// The private key in a PEM file.
+fn signing_key(key: &std::path::Path) -> Result<ed25519_dalek::SigningKey, Failure> {
+    let pem = std::fs::read_to_string(key)
         .with_context(|| format!("reading {}", key.display()))
         .usage()?;
-    let signing_key = ed25519_from_pem(&pem)
+    ed25519_from_pem(&pem)
         .with_context(|| key.display().to_string())
-        .usage()?;
+        .usage()
+}
+
+fn print(env: &Envelope) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(env)
+        .context("encoding the envelope")
+        .refused()?;
+    println!("{text}");
+    Ok(())
+}
+
+fn sign(
+    key: &std::path::Path,
+    seller: &str,
+    amount: &str,
+    currency: &str,
+    document: &std::path::Path,
+) -> Result<(), Failure> {
+    let signing_key = signing_key(key)?;
     let currency = Currency::parse(currency.trim())
         .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?;
     let amount = Money::parse_decimal(amount.trim(), currency)
         .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?;
-    let doc = std::fs::read(&document)
+    let doc = std::fs::read(document)
         .with_context(|| format!("reading {}", document.display()))
         .usage()?;
-    let order = signed_order(&signing_key, &seller, amount, &doc);
-    let text = serde_json::to_string_pretty(&order)
-        .context("encoding the order")
-        .refused()?;
-    println!("{text}");
-    Ok(())
+    print(&signed_order(&signing_key, seller, amount, &doc))
+}
+
+fn receipt(
+    key: &std::path::Path,
+    buyer: &str,
+    order: &std::path::Path,
+    received_at: Option<&str>,
+) -> Result<(), Failure> {
+    let signing_key = signing_key(key)?;
+    let text = std::fs::read_to_string(order)
+        .with_context(|| format!("reading {}", order.display()))
+        .usage()?;
+    let order_env: Envelope = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an envelope", order.display()))
+        .usage()?;
+    let at = match received_at {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t.trim())
+            .with_context(|| format!("--received-at {t:?} is not an RFC 3339 time"))
+            .usage()?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let receipt = goods_receipt(&signing_key, buyer, &order_env, at)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} is not an order naming seller_id and order_digest",
+                order.display()
+            )
+        })
+        .usage()?;
+    print(&receipt)
 }

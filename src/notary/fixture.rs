@@ -118,6 +118,33 @@ pub fn signed_order(
     Envelope::sign("order", payload, buyer_key).unwrap_or_else(|_| unreachable!("no floats"))
 }
 
+/// The buyer's signed receipt of the goods of `order` (kind `goods_receipt`): the order's
+/// `order_digest` (as guarantees and refusals name it), the buyer, the order's seller and the
+/// buyer's own claimed time of receipt, `received_at`, which proves nothing. `None` when `order`
+/// is not an order naming a seller and an order digest.
+pub fn goods_receipt(
+    buyer_key: &SigningKey,
+    buyer_id: &str,
+    order: &Envelope,
+    received_at: DateTime<Utc>,
+) -> Option<Envelope> {
+    if order.kind != "order" {
+        return None;
+    }
+    let field = |f: &str| order.payload.get(f).and_then(|v| v.as_str());
+    let payload = json!({
+        "order_digest": field("order_digest")?,
+        "buyer": buyer_id,
+        "seller_id": field("seller_id")?,
+        "received_at": crate::model::time::rfc3339_ms(received_at),
+    });
+    // A payload of strings always has a canonical form.
+    Some(
+        Envelope::sign("goods_receipt", payload, buyer_key)
+            .unwrap_or_else(|_| unreachable!("strings")),
+    )
+}
+
 /// A guarantee request for a freshly signed order.
 pub fn request(
     request_id: &str,

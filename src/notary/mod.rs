@@ -481,3 +481,5 @@ impl Notary {
 #[cfg(test)]
 #[path = "error_tests.rs"]
 mod error_tests;
+#[cfg(test)]
+mod evidence_tests;

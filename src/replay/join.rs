@@ -19,7 +19,8 @@
 //!   receipt or a notary exchange token → the m1 item with that tid;
 //! - the envelopes a notary exchange token carries (`m1`, `m2`, `abort`, `item_escrow`,
 //!   `receipt`) → their ids;
-//! - an `order_digest` in a guarantee or refusal → the order item with that `order_digest`;
+//! - an `order_digest` in a guarantee, refusal or goods receipt → the order item with that
+//!   `order_digest`;
 //! - a complaint receipt's `complaint_digest` and `evidence_ids` → those items;
 //! - an RFC 3161 token's imprint → the item with that id.
 
@@ -228,6 +229,7 @@ fn envelope_content(
             decided_at: at("decided_at"),
         },
         "complaint_receipt" => return Some(complaint_receipt(p)),
+        "goods_receipt" => return Some(goods_receipt(p, report, index)),
         "complaint_silence" => Content::ComplaintSilence {
             complaint_id: text(p, "complaint_id").unwrap_or_default(),
             at: at("recorded_at"),
@@ -272,6 +274,26 @@ fn offer(p: &Value, index: &Index) -> Option<(Content, Vec<String>)> {
     Some((content, vec![]))
 }
 
+/// The buyer's receipt of the goods: signed by the verified signer's party, embedding the order
+/// its `order_digest` names.
+fn goods_receipt(p: &Value, report: &ItemReport, index: &Index) -> (Content, Vec<String>) {
+    let content = Content::GoodsReceipt {
+        buyer: signer_party(report),
+    };
+    let order = text(p, "order_digest").and_then(|d| index.order_by_digest.get(&d).cloned());
+    (content, order.into_iter().collect())
+}
+
+/// The party of the key whose signature verified, empty when none did.
+fn signer_party(report: &ItemReport) -> String {
+    report
+        .facts
+        .signer
+        .as_ref()
+        .and_then(|s| s.party_id.clone())
+        .unwrap_or_default()
+}
+
 fn complaint_receipt(p: &Value) -> (Content, Vec<String>) {
     let mut embeds: Vec<String> = text(p, "complaint_digest").into_iter().collect();
     if let Some(ids) = p.get("evidence_ids").and_then(Value::as_array) {
@@ -302,12 +324,7 @@ fn ledger_content(
     };
     let c = match env.kind.as_str() {
         "order" => Content::Order {
-            buyer: report
-                .facts
-                .signer
-                .as_ref()
-                .and_then(|s| s.party_id.clone())
-                .unwrap_or_default(),
+            buyer: signer_party(report),
             seller: s("seller_id"),
             amount,
             agreement: s("agreement_id"),

@@ -189,3 +189,25 @@ fn a_notary_envelope_the_log_contradicts_is_valid_and_not_in_the_log() {
     assert!(got.facts.signature_valid);
     assert_eq!(got.facts.in_log, Some(false));
 }
+
+#[test]
+fn a_goods_receipt_is_the_signers_and_embeds_the_order_it_names() {
+    let order = crate::notary::fixture::signed_order(&key(1), "p-sal", eur(30_000), b"chairs");
+    let at = "2026-03-02T10:00:00Z".parse().expect("time");
+    let receipt = crate::notary::fixture::goods_receipt(&key(1), "p-bob", &order, at)
+        .expect("an order has a digest and a seller");
+    assert_eq!(
+        receipt.payload["order_digest"],
+        order.payload["order_digest"]
+    );
+    assert_eq!(receipt.payload["received_at"], "2026-03-02T10:00:00.000Z");
+    let items = vec![party(order), party(receipt)];
+    let ix = index(&items, None);
+    let got = join(&items[1], &report(&items[1], true), &ix).expect("content");
+    assert_eq!(got.embeds, vec![items[0].id().to_string()]);
+    assert!(matches!(&got.content, Content::GoodsReceipt { buyer } if buyer == "p-bob"));
+    let unverified = join(&items[1], &report(&items[1], false), &ix).expect("content");
+    assert!(matches!(&unverified.content, Content::GoodsReceipt { buyer } if buyer.is_empty()));
+    let not_an_order = Envelope::sign("exchange_receipt", json!({}), &key(1)).expect("s");
+    assert!(crate::notary::fixture::goods_receipt(&key(1), "p-bob", &not_an_order, at).is_none());
+}
