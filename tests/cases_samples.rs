@@ -24,7 +24,7 @@ use util::*;
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cases");
 
 /// The rows in samples/cases, each `ROW.bundle.json`.
-const ROWS: &[&str] = &["D1", "D7", "D10", "D11"];
+const ROWS: &[&str] = &["D1", "D7", "D9", "D10", "D11"];
 
 /// `notar replay --json FILE`, which must exit 0; the ruling.
 fn replay(file: &Path) -> Value {
@@ -65,10 +65,6 @@ impl Names {
                     let minor = p["amount"]["minor"].as_i64().expect("amount");
                     names.insert(s(&p["guarantee_id"]).into(), format!("g{}", minor / 100));
                 }
-                "exchange_offer" => {
-                    let tid = bundle["claim"]["tid"].clone();
-                    names.insert(s(&tid).to_string(), "tid".into());
-                }
                 _ => {}
             }
         }
@@ -83,7 +79,11 @@ impl Names {
                 names.insert(kid, format!("{prefix}{}", n + 1));
             }
         }
+        if let Some(tid) = bundle["claim"]["tid"].as_str() {
+            names.insert(tid.into(), "tid".into());
+        }
         names.insert(s(&bundle["claim"]["complaint_id"]).into(), "complaint".into());
+        names.remove("");
         for item in ruling["items"].as_array().expect("items") {
             names.insert(s(&item["id"]).into(), format!("#{}", s(&item["what"])));
         }
@@ -256,6 +256,7 @@ fn expected(row: &str) -> &'static str {
     match row {
         "D1" => D1,
         "D7" => D7,
+        "D9" => D9,
         "D10" => D10,
         "D11" => D11,
         _ => panic!("no expectation for {row}"),
@@ -309,6 +310,32 @@ Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#delivery_affidavit] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-10T10:00:00.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
 no actions
+"#;
+
+/// D9: a guaranteed order whose delivering exchange (named by the order's tid) was aborted by
+/// sally, no key released → buyer_pays 0, the guarantee released (exposure −180.00). Beyond the
+/// row: the order is valid and covered (Q1–Q4); the offer and the abort token reach the bundle
+/// as bob's evidence.
+const D9: &str = r#"
+notar-rules/1 semper-consumer v1 agreement ag-bob
+claim non_payment sally->bob guarantee g180 180.00 EUR filed 2026-03-20T09:00:00.000Z
+item abort_token admitted A0.notary_logged | 2026-03-07T10:00:00.000Z T.notary_time #abort_token | 2026-03-07T10:00:00.000Z T.notary_time #abort_token
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item guarantee admitted A0.notary_logged | 2026-03-06T10:00:02.000Z T.notary_time #guarantee | 2026-03-06T10:00:02.000Z T.notary_time #guarantee
+item offer admitted A0.admitted | - | 2026-03-07T10:00:00.000Z T.embedded_by #abort_token
+item order admitted A0.admitted | - | 2026-03-06T10:00:01.000Z T.timestamp #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-06T09:59:59.000Z T.notary_time #timestamp | 2026-03-06T10:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 180.00 EUR signed by bob with key kb1
+Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-06T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.valid [#guarantee] guarantee g180 covers the order
+Q4 Q4.covered [] the guarantee covers the order
+Q5 Q5.aborted [#abort_token] the delivering exchange was aborted; no key was released
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-04T10:00:01.000Z
+buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
+release_guarantee guarantee_id=g180
 "#;
 
 /// D10: the responder's resolve after the originator's abort got the abort token → no
