@@ -70,8 +70,8 @@ fn created(a: ComplaintAnswer) -> Response {
 
 /// File a complaint
 ///
-/// The body is the claimant-signed `complaint` envelope: kind, claimant, respondent, the `tid`
-/// or `guarantee_id` concerned, amount, statement, evidence (docs/formats.md). The notary
+/// The body is the claimant-signed `complaint` envelope: kind, claimant, respondent, the `tid`,
+/// `guarantee_id` or `order_digest` concerned, amount, statement, evidence (docs/formats.md). The notary
 /// answers with its signed, logged `complaint_receipt`, which sets the respondent's deadline
 /// from the policy's `complaint_response_time`. The same signed complaint filed again gets the
 /// same answer, byte for byte.
@@ -95,7 +95,7 @@ fn created(a: ComplaintAnswer) -> Response {
             description = "`not_a_party`: the parties are not the guarantee's buyer and seller",
             body = ErrorBody,
         ),
-        (status = 404, description = "`unknown_party`, `unknown_guarantee`", body = ErrorBody),
+        (status = 404, description = "`unknown_party`, `unknown_guarantee`, `unknown_order`", body = ErrorBody),
         ComplaintBodyErrors,
     ),
 )]

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     UnknownPolicy,
     /// No such guarantee.
     UnknownGuarantee,
+    /// The notary answered no guarantee request for an order with that digest.
+    UnknownOrder,
     /// No such registered key.
     UnknownKey,
     /// A certificate or CRL is not issued by a configured CA.
@@ -167,6 +169,7 @@ impl ErrorCode {
             | UnknownParty
             | UnknownPolicy
             | UnknownGuarantee
+            | UnknownOrder
             | UnknownKey
             | UnknownIssuer
             | UnknownExchange

@@ -21,7 +21,7 @@ use crate::replay::{Bundle, Claim, Item, NotaryKeys, TlogProof, FORMAT};
 const CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
 
 /// An item before its proof is made.
-enum Draft {
+pub(super) enum Draft {
     Ready(Item),
     Party(Envelope),
     Logged(Envelope, u64),
@@ -29,9 +29,9 @@ enum Draft {
 
 /// What an export gathers: items in order (first of each id kept), registry log indexes.
 #[derive(Default)]
-struct Gathered {
-    items: Vec<Draft>,
-    registry: BTreeSet<u64>,
+pub(super) struct Gathered {
+    pub items: Vec<Draft>,
+    pub registry: BTreeSet<u64>,
 }
 
 impl Notary {
@@ -42,6 +42,7 @@ impl Notary {
         let mut g = Gathered::default();
         self.gather_case(&r, &mut g);
         self.gather_subject(&r, &mut g)?;
+        self.gather_orders(&r, &mut g)?;
         let mut parties = vec![r.claimant.clone(), r.respondent.clone()];
         if let Some(gid) = &r.guarantee_id {
             let gr = super::guarantees::stored_guarantee(&self.shared, gid)?;
@@ -213,7 +214,7 @@ impl Notary {
 
     /// An envelope: logged when the notary signed it and its payload names a log index, else a
     /// party's (the verifier finds which).
-    fn push_signed(&self, env: &Envelope, g: &mut Gathered) {
+    pub(super) fn push_signed(&self, env: &Envelope, g: &mut Gathered) {
         let by_notary = env
             .signer_key_ids()
             .any(|k| k == self.shared.identity.key_id);
@@ -279,6 +280,7 @@ fn claim(r: &ComplaintRecord) -> Claim {
         respondent: r.respondent.clone(),
         tid: r.tid.clone(),
         guarantee_id: r.guarantee_id.clone(),
+        order_digest: r.order_digest.clone(),
         amount: r.amount,
         filed_at: rfc3339_ms(r.filed_at),
     }

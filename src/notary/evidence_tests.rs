@@ -152,3 +152,144 @@ async fn a_goods_receipt_shows_the_delivery_of_a_guaranteed_order() {
     assert!(has(&ids, "Q1.valid"), "{ids:?}");
     assert_eq!(r.ruling.allocation.buyer_pays, eur(30_000), "{ids:?}");
 }
+
+fn digest_of(order: &Envelope) -> String {
+    order.payload["order_digest"]
+        .as_str()
+        .expect("digest")
+        .to_string()
+}
+
+/// D4: an order above the per-transaction cap, refused; sally complains about the order (no
+/// guarantee id): the export finds the order and the refusal by its digest.
+#[tokio::test]
+async fn a_complaint_about_a_refused_order_is_replayed_under_its_agreement() {
+    let w = world().await;
+    let (order, refusal) = w.order("r-4", 80_000, b"sofa").await;
+    assert_eq!(refusal.kind, "refusal");
+    assert_eq!(refusal.payload["reason"], "per_transaction_cap_exceeded");
+    let receipt = w.receipt(&order);
+    let d = digest_of(&order);
+    let id = w.complain(("order_digest", &d), 80_000, &[receipt]).await;
+    let case =
+        w.n.complaint(&id, &super::Reader::Arbitrator)
+            .expect("case");
+    assert_eq!(case.order_digest.as_deref(), Some(d.as_str()));
+    assert_eq!(case.receipt.payload["order_digest"], json!(d));
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in [
+        "Q1.valid",
+        "Q3.refused",
+        "Q4.over_per_tx_cap",
+        "Q5.goods_receipt",
+    ] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    assert_eq!(r.agreement.id, w.deal.agreement_id);
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(50_000));
+    assert_eq!(r.ruling.allocation.seller_bears, eur(30_000));
+}
+
+#[tokio::test]
+async fn a_complaint_about_an_order_the_notary_never_answered_is_refused() {
+    let w = world().await;
+    let (order, _) = w.order("r-1", 10_000, b"lamp").await;
+    let stranger = hex::encode([9u8; 32]);
+    let claim = |d: &str| {
+        let mut c = json!({
+            "kind": "non_payment", "claimant": w.deal.seller_id, "respondent": w.deal.buyer_id,
+            "amount": eur(10_000), "statement": "s", "evidence": [],
+            "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+        });
+        c["order_digest"] = json!(d);
+        Envelope::sign("complaint", c, &w.sally_key).expect("sign")
+    };
+    let e =
+        w.n.file_complaint(claim(&stranger))
+            .await
+            .expect_err("unknown");
+    assert_eq!(e.code(), crate::model::error_code::ErrorCode::UnknownOrder);
+    let ok = w.n.file_complaint(claim(&digest_of(&order))).await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+/// D5: two guarantees outstanding, a third order refused over the total cap; the export carries
+/// the agreement's guarantees, so the replay computes the headroom left: 100.00.
+#[tokio::test]
+async fn the_export_carries_the_guarantees_outstanding_at_the_orders_time() {
+    let w = world().await;
+    let (_, g1) = w.order("r-a", 50_000, b"a").await;
+    w.advance(Duration::days(1));
+    let (_, g2) = w.order("r-b", 40_000, b"b").await;
+    assert_eq!(
+        (g1.kind.as_str(), g2.kind.as_str()),
+        ("guarantee", "guarantee")
+    );
+    w.advance(Duration::days(1));
+    let (order, refusal) = w.order("r-c", 30_000, b"c").await;
+    assert_eq!(refusal.payload["reason"], "total_cap_exceeded");
+    let id = w
+        .complain(
+            ("order_digest", &digest_of(&order)),
+            30_000,
+            &[w.receipt(&order)],
+        )
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert!(has(&ids, "Q4.over_headroom"), "{ids:?}");
+    assert_eq!(
+        r.registry.guarantees.len(),
+        2,
+        "{:?}",
+        r.registry.guarantees
+    );
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(10_000), "{ids:?}");
+    assert_eq!(r.ruling.allocation.seller_bears, eur(20_000));
+}
+
+/// D9: the order names the goods exchange by tid; sally aborted it. The export carries m1 and
+/// the abort token, so the replay finds the delivery aborted and releases the guarantee.
+#[tokio::test]
+async fn the_export_carries_the_exchange_the_order_names() {
+    use crate::model::exchange::{AbortBody, Sha256Hex, Subject};
+    use crate::notary::fixture::exchange::{abort_request, offer, Signer};
+    use crate::notary::fixture::{signed_order_with, OrderExtras};
+    let w = world().await;
+    let sally = Signer {
+        id: &w.deal.seller_id,
+        key: &w.sally_key,
+    };
+    let subject = Subject::Item {
+        ciphertext_digest: Sha256Hex::of(b"ciphertext"),
+        item_digest: Sha256Hex::of(b"chairs"),
+    };
+    let kid = w.n.identity().key_id.clone();
+    let (m1, o) = offer(&sally, &w.deal.buyer_id, &kid, subject, b"na", None).expect("m1");
+    let abort = abort_request(&sally, &o);
+    w.n.abort_exchange(AbortBody { m1, abort })
+        .await
+        .expect("aborted");
+    let d = &w.deal;
+    let extras = OrderExtras {
+        tid: Some(o.tid().as_str().to_string()),
+        fresh: None,
+    };
+    let order = signed_order_with(&d.buyer_key, &d.seller_id, eur(18_000), b"chairs", &extras);
+    let req = super::GuaranteeRequest {
+        request_id: "r-9".into(),
+        agreement_id: d.agreement_id.clone(),
+        seller_id: d.seller_id.clone(),
+        amount: eur(18_000),
+        order,
+    };
+    let (_, g) = w.ask(req).await;
+    assert_eq!(g.kind, "guarantee", "an order with a tid is guaranteed");
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w.complain(("guarantee_id", &gid), 18_000, &[]).await;
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in ["Q1.valid", "Q3.valid", "Q5.aborted"] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
+    assert_eq!(r.ruling.actions.len(), 1, "{:?}", r.ruling.actions);
+}

@@ -109,11 +109,45 @@ pub fn signed_order(
     amount: Money,
     document: &[u8],
 ) -> Envelope {
-    let payload = json!({
+    signed_order_with(
+        buyer_key,
+        seller_id,
+        amount,
+        document,
+        &OrderExtras::default(),
+    )
+}
+
+/// Optional fields of an order beyond the seller, the amount and the document's digest (each
+/// covered by the buyer's signature; the notary's guarantee path ignores them).
+#[derive(Clone, Debug, Default)]
+pub struct OrderExtras {
+    /// The exchange that delivers the goods (its tid): a dispute reads the delivery there.
+    pub tid: Option<String>,
+    /// The item id (hex SHA-256 of the canonical JSON) of a notary `nonce` envelope fetched
+    /// before signing: proves the order was signed after the nonce's `issued_at`.
+    pub fresh: Option<String>,
+}
+
+/// [`signed_order`] with `extras`.
+pub fn signed_order_with(
+    buyer_key: &SigningKey,
+    seller_id: &str,
+    amount: Money,
+    document: &[u8],
+    extras: &OrderExtras,
+) -> Envelope {
+    let mut payload = json!({
         "seller_id": seller_id,
         "amount": amount,
         "order_digest": hex::encode(Sha256::digest(document)),
     });
+    if let Some(tid) = &extras.tid {
+        payload["tid"] = json!(tid);
+    }
+    if let Some(fresh) = &extras.fresh {
+        payload["fresh"] = json!(fresh);
+    }
     // A payload of strings and integers always has a canonical form.
     Envelope::sign("order", payload, buyer_key).unwrap_or_else(|_| unreachable!("no floats"))
 }

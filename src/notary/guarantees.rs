@@ -5,6 +5,7 @@
 //! This file holds the types and the checks done on the caller's task; what runs on the
 //! sequencer is in `request` (decide, sign, reserve) and `close` (settle, release).
 
+mod answers;
 mod close;
 mod request;
 
@@ -12,6 +13,7 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub(crate) use self::answers::{order_answer, order_answers, OrderAnswer};
 pub(crate) use self::close::apply_closing;
 use self::close::{closing_reason, stage_close, CloseRequest};
 use self::request::{stage_request, CheckedRequest};

@@ -3,6 +3,7 @@
 
 mod agreements;
 mod case_export;
+mod case_orders;
 mod command;
 mod complaints;
 pub mod config;

@@ -115,12 +115,13 @@ fn claim(bundle: &Bundle) -> Result<Claim, ReplayError> {
     let c = &bundle.claim;
     let kind = ComplaintKind::parse(&c.kind)
         .ok_or_else(|| ReplayError::Claim(format!("unknown kind {:?}", c.kind)))?;
-    let subject = match (&c.tid, &c.guarantee_id) {
-        (Some(t), None) => ClaimSubject::Tid(t.clone()),
-        (None, Some(g)) => ClaimSubject::Guarantee(g.clone()),
+    let subject = match (&c.tid, &c.guarantee_id, &c.order_digest) {
+        (Some(t), None, None) => ClaimSubject::Tid(t.clone()),
+        (None, Some(g), None) => ClaimSubject::Guarantee(g.clone()),
+        (None, None, Some(d)) => ClaimSubject::Order(order_item(bundle, d)),
         _ => {
             return Err(ReplayError::Claim(
-                "not exactly one of tid and guarantee_id".into(),
+                "not exactly one of tid, guarantee_id and order_digest".into(),
             ))
         }
     };
@@ -300,9 +301,19 @@ fn terms(
     claim: &Claim,
     reports: &[ItemReport],
 ) -> Result<(Agreement, Policy), ReplayError> {
-    if let ClaimSubject::Guarantee(gid) = &claim.subject {
-        let agreement_id = guarantee_agreement(bundle, report, gid)
-            .ok_or_else(|| ReplayError::Policy(format!("no verified guarantee {gid}")))?;
+    let agreement_id = match (&claim.subject, &bundle.claim.order_digest) {
+        (ClaimSubject::Guarantee(gid), _) => Some(
+            guarantee_agreement(bundle, report, gid)
+                .ok_or_else(|| ReplayError::Policy(format!("no verified guarantee {gid}")))?,
+        ),
+        (ClaimSubject::Order(_), Some(d)) => {
+            Some(order_agreement(bundle, report, d).ok_or_else(|| {
+                ReplayError::Policy(format!("no verified guarantee or refusal of order {d}"))
+            })?)
+        }
+        _ => None,
+    };
+    if let Some(agreement_id) = agreement_id {
         let agreement = agreement(&bundle.registry, reports, &agreement_id).ok_or_else(|| {
             ReplayError::Policy(format!("no verified entry of agreement {agreement_id}"))
         })?;
@@ -330,6 +341,32 @@ fn guarantee_agreement(bundle: &Bundle, report: &Report, gid: &str) -> Option<St
         .collect();
     found.sort();
     found.into_iter().next()
+}
+
+/// The item id of the order with `order_digest` (the smallest, as the join picks it); the
+/// digest itself when the bundle holds no such order (the rules then find no order).
+fn order_item(bundle: &Bundle, order_digest: &str) -> String {
+    let ids = bundle.items.iter().filter_map(|i| match i {
+        BundleItem::PartyEnvelope { id, envelope }
+            if envelope.kind == "order"
+                && text(&envelope.payload, "order_digest").as_deref() == Some(order_digest) =>
+        {
+            Some(id.clone())
+        }
+        _ => None,
+    });
+    ids.min().unwrap_or_else(|| order_digest.to_string())
+}
+
+/// The agreement under which the notary answered the order with `order_digest`: that of its
+/// verified guarantees and refusals (the smallest id if they differ).
+fn order_agreement(bundle: &Bundle, report: &Report, order_digest: &str) -> Option<String> {
+    let answers = verified_items(bundle, report, "guarantee")
+        .chain(verified_items(bundle, report, "refusal"));
+    answers
+        .filter(|p| text(p, "order_digest").as_deref() == Some(order_digest))
+        .filter_map(|p| text(p, "agreement_id"))
+        .min()
 }
 
 fn receipt_policy(bundle: &Bundle, report: &Report) -> Option<PolicyRef> {

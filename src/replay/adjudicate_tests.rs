@@ -43,6 +43,7 @@ fn bundle() -> Bundle {
             respondent: "p-bob".into(),
             tid: Some(tid),
             guarantee_id: None,
+            order_digest: None,
             amount: serde_json::from_value(json!({"minor": 12000, "currency": "EUR"}))
                 .expect("money"),
             filed_at: "2026-03-20T09:00:00.000Z".into(),

@@ -63,6 +63,10 @@ pub struct Claim {
     /// The guarantee concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+    /// The order concerned, by its `order_digest` (a complaint about an order without a
+    /// guarantee). Exactly one of `tid`, `guarantee_id` and `order_digest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_digest: Option<String>,
     /// Amount claimed.
     pub amount: Money,
     /// When the notary received the complaint (RFC 3339 ms).

@@ -83,6 +83,7 @@ fn bundle() -> Bundle {
             respondent: "p-bob".into(),
             tid: None,
             guarantee_id: Some("g1".into()),
+            order_digest: None,
             amount: serde_json::from_value(json!({"minor": 100, "currency": "EUR"}))
                 .expect("money"),
             filed_at: "2026-03-01T09:00:02.000Z".into(),

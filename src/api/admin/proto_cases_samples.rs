@@ -128,6 +128,7 @@ pub fn bundle() -> crate::replay::Bundle {
             respondent: "p2".into(),
             tid: Some("ab".repeat(32)),
             guarantee_id: None,
+            order_digest: None,
             amount: eur(12_000),
             filed_at: T.into(),
         },

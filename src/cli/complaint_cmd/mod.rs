@@ -18,8 +18,8 @@ use crate::model::complaint::ComplaintKind;
 /// `notar complaint`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "A party files a complaint about an exchange (--tid) or a guarantee \
-(--guarantee) and gets the notary's signed receipt, which sets the respondent's deadline. The \
+    after_help = "A party files a complaint about an exchange (--tid), a guarantee \
+(--guarantee) or an order the notary answered (--order-digest, e.g. one it refused) and gets the notary's signed receipt, which sets the respondent's deadline. The \
 respondent reads the case with `show` and answers with `respond` before the deadline; after it the \
 notary records the respondent as silent. Arbitrators work the queue with `list`, `take` and \
 `note` on the admin socket of --data."
@@ -110,13 +110,18 @@ pub struct FileArgs {
     /// The exchange concerned (its tid).
     #[arg(
         long,
-        required_unless_present = "guarantee",
-        conflicts_with = "guarantee"
+        required_unless_present_any = ["guarantee", "order_digest"],
+        conflicts_with_all = ["guarantee", "order_digest"]
     )]
     pub tid: Option<String>,
     /// The guarantee concerned (its id); the parties must be its buyer and seller.
-    #[arg(long, value_name = "GUARANTEE_ID")]
+    #[arg(long, value_name = "GUARANTEE_ID", conflicts_with = "order_digest")]
     pub guarantee: Option<String>,
+    /// The order concerned, by its `order_digest` (as the notary's guarantee or refusal names
+    /// it): for an order without a guarantee. The notary must have answered a guarantee
+    /// request for it; the parties must be that order's seller and its agreement's buyer.
+    #[arg(long, value_name = "HEX")]
+    pub order_digest: Option<String>,
     /// Amount claimed, a decimal (e.g. `120.00`).
     #[arg(long)]
     pub amount: String,

@@ -200,10 +200,15 @@ pub(super) async fn file(a: FileArgs, json: bool) -> Result<(), Failure> {
         "notary_key_id": notary_kid,
         "created_at": now_text(),
     });
-    match (&a.tid, &a.guarantee) {
-        (Some(tid), _) => payload["tid"] = json!(tid),
-        (None, Some(g)) => payload["guarantee_id"] = json!(g),
-        (None, None) => return Err(Failure::Usage(anyhow!("give --tid or --guarantee"))),
+    match (&a.tid, &a.guarantee, &a.order_digest) {
+        (Some(tid), _, _) => payload["tid"] = json!(tid),
+        (None, Some(g), _) => payload["guarantee_id"] = json!(g),
+        (None, None, Some(d)) => payload["order_digest"] = json!(d),
+        (None, None, None) => {
+            return Err(Failure::Usage(anyhow!(
+                "give --tid, --guarantee or --order-digest"
+            )))
+        }
     }
     Complaint::<Envelope>::parse("complaint", &payload)
         .map_err(|e| Refusal::input(e.code(), e.to_string()))?;
@@ -282,9 +287,10 @@ fn print_case(c: &Value) {
     let amount = serde_json::from_value::<Money>(c["amount"].clone())
         .map(|m| m.to_string())
         .unwrap_or_default();
-    let about = match c.get("tid") {
-        Some(t) => format!("exchange {}", text(t)),
-        None => format!("guarantee {}", text(&c["guarantee_id"])),
+    let about = match (c.get("tid"), c.get("order_digest")) {
+        (Some(t), _) => format!("exchange {}", text(t)),
+        (None, Some(d)) => format!("order {}", text(d)),
+        (None, None) => format!("guarantee {}", text(&c["guarantee_id"])),
     };
     let claim = &c["complaint"]["payload"];
     let mut fields = vec![

@@ -146,6 +146,24 @@ fn a_complaint_about_a_guarantee_names_no_tid() {
     );
 }
 
+#[test]
+fn a_complaint_about_an_order_names_its_digest_only() {
+    let digest = "ece993e999d79e7f2345161a5a98ff209e1eea031bcfc566602a9546443aeee1";
+    let mut v = complaint();
+    let obj = v.as_object_mut().expect("object");
+    obj.remove("tid");
+    obj.insert("order_digest".into(), json!(digest));
+    let c = parse(&v).expect("valid");
+    let want = Sha256Hex::try_from(digest.to_string()).expect("hex");
+    assert_eq!(c.subject(), &ComplaintSubject::Order(want));
+    v["guarantee_id"] = json!("g-1");
+    assert_eq!(code(&v), ErrorCode::MalformedComplaint, "two subjects");
+    let mut upper = complaint();
+    upper.as_object_mut().expect("object").remove("tid");
+    upper["order_digest"] = json!(digest.to_uppercase());
+    assert_eq!(code(&upper), ErrorCode::MalformedComplaint, "not a digest");
+}
+
 /// Complaints that break one rule of the format each, with what they break.
 fn malformed_complaints() -> Vec<(&'static str, Change)> {
     vec![

@@ -79,12 +79,16 @@ pub struct ComplaintPayload<E> {
     pub claimant: String,
     /// Party id of the party complained about.
     pub respondent: String,
-    /// The exchange concerned (exactly one of `tid` and `guarantee_id`).
+    /// The exchange concerned (exactly one of `tid`, `guarantee_id` and `order_digest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tid: Option<Tid>,
     /// The guarantee concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+    /// The order concerned, by its `order_digest` as the notary's guarantee or refusal names it:
+    /// for an order the notary refused (there is no guarantee id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_digest: Option<Sha256Hex>,
     /// Amount claimed.
     pub amount: Money,
     /// The claimant's account of it.
@@ -98,13 +102,15 @@ pub struct ComplaintPayload<E> {
     pub created_at: WireTime,
 }
 
-/// What a complaint is about: an exchange or a guarantee.
+/// What a complaint is about: an exchange, a guarantee or an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ComplaintSubject {
     /// A fair exchange, by tid.
     Exchange(Tid),
     /// A guarantee, by id.
     Guarantee(String),
+    /// An order the notary answered (granted or refused), by its `order_digest`.
+    Order(Sha256Hex),
 }
 
 /// A counter-claim the respondent files with its answer: ruled on together with the claim.
@@ -175,7 +181,7 @@ impl<E: EvidenceEnvelope> Complaint<E> {
 
     /// Checks a received envelope's `kind` and `payload`, first failure wins: the kind, the
     /// evidence count and item sizes, the canonical shape, the parties (two different, well-formed
-    /// ids), exactly one of tid and guarantee_id, the amount, the statement, each evidence item,
+    /// ids), exactly one of tid, guarantee_id and order_digest, the amount, the statement, each evidence item,
     /// and for a complaint about an exchange every m1 among the evidence (its tid and parties).
     pub fn parse(kind: &str, payload: &Value) -> Result<Complaint<E>, ComplaintError> {
         expect_kind(kind, Self::KIND)?;
@@ -355,14 +361,15 @@ fn check_id(field: &str, id: &str) -> Result<(), ComplaintError> {
 }
 
 fn subject_of<E>(p: &ComplaintPayload<E>) -> Result<ComplaintSubject, ComplaintError> {
-    match (&p.tid, &p.guarantee_id) {
-        (Some(tid), None) => Ok(ComplaintSubject::Exchange(tid.clone())),
-        (None, Some(gid)) => {
+    match (&p.tid, &p.guarantee_id, &p.order_digest) {
+        (Some(tid), None, None) => Ok(ComplaintSubject::Exchange(tid.clone())),
+        (None, Some(gid), None) => {
             check_id("guarantee_id", gid)?;
             Ok(ComplaintSubject::Guarantee(gid.clone()))
         }
+        (None, None, Some(d)) => Ok(ComplaintSubject::Order(d.clone())),
         _ => Err(malformed(
-            "a complaint names exactly one of tid (an exchange) and guarantee_id",
+            "a complaint names exactly one of tid (an exchange), guarantee_id and order_digest",
         )),
     }
 }

@@ -6,8 +6,9 @@
 //! `evidence_too_large`, `bad_amount`), `wrong_notary`, the claimant's signature
 //! (`bad_signature`, `unknown_key`: by a registered key of the claimant), then on the sequencer:
 //! a refiled complaint gets its receipt back; `key_revoked`, `unknown_party` (the respondent),
-//! and for a guarantee `unknown_guarantee` and `not_a_party` (the two parties are not its buyer
-//! and seller). A complaint about a stuck exchange whose evidence lets the notary decide it is
+//! for a guarantee `unknown_guarantee` and `not_a_party` (the two parties are not its buyer
+//! and seller), for an order `unknown_order` (the notary answered no guarantee request for an
+//! order with that digest) and `not_a_party`. A complaint about a stuck exchange whose evidence lets the notary decide it is
 //! then settled at once (`settle`).
 
 use std::sync::Arc;
@@ -136,6 +137,10 @@ fn policy_for<'a>(
     let gid = match complaint.subject() {
         ComplaintSubject::Exchange(_) => return exchange_policy(shared, st),
         ComplaintSubject::Guarantee(gid) => gid,
+        ComplaintSubject::Order(digest) => {
+            let agreement_id = order_agreement(shared, st, digest.as_str(), complaint)?;
+            return agreement_policy(st, &agreement_id);
+        }
     };
     let g = guarantee(shared, st, gid)?;
     let p = complaint.payload();
@@ -146,14 +151,63 @@ fn policy_for<'a>(
             message: format!("the claimant and the respondent are not the buyer and the seller of guarantee {gid}"),
         });
     }
+    agreement_policy(st, &g.agreement_id)
+}
+
+/// The policy agreement `id` recorded.
+fn agreement_policy<'a>(st: &'a State, id: &str) -> Result<&'a Policy, NotaryError> {
     let ag = st
         .agreements
-        .get(&g.agreement_id)
-        .ok_or_else(|| NotaryError::Corrupt(format!("guarantee {gid} names no agreement")))?;
+        .get(id)
+        .ok_or_else(|| NotaryError::Corrupt(format!("no agreement {id}")))?;
     // Every stored agreement's policy is checked at start and policies are never dropped.
     st.policies
         .get(&ag.policy)
         .ok_or_else(|| NotaryError::Bug(format!("policy of agreement {} not loaded", ag.id)))
+}
+
+/// The agreement of the order a complaint is about: the notary must have answered a guarantee
+/// request for an order with that `order_digest` (`unknown_order`), from a seller who is one of
+/// the two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
+/// answers (the seller asked again): the first by seller and request id.
+fn order_agreement(
+    shared: &Shared,
+    st: &State,
+    digest: &str,
+    complaint: &Complaint<Envelope>,
+) -> Result<String, NotaryError> {
+    let answers = crate::notary::guarantees::order_answers(shared, digest)?;
+    if answers.is_empty() {
+        return Err(NotaryError::unknown(
+            ErrorCode::UnknownOrder,
+            "order",
+            digest,
+        ));
+    }
+    let p = complaint.payload();
+    let pair = |a: &str, b: &str| {
+        (a == p.claimant && b == p.respondent) || (a == p.respondent && b == p.claimant)
+    };
+    let field = |e: &Envelope, f: &str| {
+        e.payload
+            .get(f)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    answers
+        .iter()
+        .find_map(|a| {
+            let seller = field(&a.answer, "seller_id")?;
+            let agreement = field(&a.answer, "agreement_id")?;
+            let buyer = &st.agreements.get(&agreement)?.buyer_id;
+            pair(&seller, buyer).then_some(agreement)
+        })
+        .ok_or_else(|| NotaryError::Denied {
+            code: ErrorCode::NotAParty,
+            message: format!(
+                "the claimant and the respondent are not the buyer and the seller of order {digest}"
+            ),
+        })
 }
 
 /// The guarantee `gid`, staged or stored.
@@ -178,9 +232,10 @@ fn sign_receipt(
     let p = c.complaint.payload();
     let id = uuid::Uuid::now_v7().to_string();
     let deadline = response_deadline(ctx.now, policy);
-    let (tid, guarantee_id) = match c.complaint.subject() {
-        ComplaintSubject::Exchange(tid) => (Some(tid.as_str().to_string()), None),
-        ComplaintSubject::Guarantee(g) => (None, Some(g.clone())),
+    let (tid, guarantee_id, order_digest) = match c.complaint.subject() {
+        ComplaintSubject::Exchange(tid) => (Some(tid.as_str().to_string()), None, None),
+        ComplaintSubject::Guarantee(g) => (None, Some(g.clone()), None),
+        ComplaintSubject::Order(d) => (None, None, Some(d.as_str().to_string())),
     };
     let mut payload = json!({
         "complaint_id": id,
@@ -196,9 +251,10 @@ fn sign_receipt(
         "policy_version": policy.version,
         "policy_digest": policy.digest,
     });
-    match (&tid, &guarantee_id) {
-        (Some(t), _) => payload["tid"] = json!(t),
-        (_, Some(g)) => payload["guarantee_id"] = json!(g),
+    match (&tid, &guarantee_id, &order_digest) {
+        (Some(t), _, _) => payload["tid"] = json!(t),
+        (_, Some(g), _) => payload["guarantee_id"] = json!(g),
+        (_, _, Some(d)) => payload["order_digest"] = json!(d),
         _ => {}
     }
     let key = &shared.notary_key;
@@ -211,6 +267,7 @@ fn sign_receipt(
         respondent: p.respondent.clone(),
         tid,
         guarantee_id,
+        order_digest,
         amount: p.amount,
         filed_at: ctx.now,
         response_deadline: deadline,

@@ -78,6 +78,9 @@ pub struct ComplaintRecord {
     /// The guarantee concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+    /// The order concerned (its `order_digest`), for a complaint about an order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_digest: Option<String>,
     /// Amount claimed.
     pub amount: Money,
     /// When the notary received it.
@@ -219,6 +222,9 @@ pub struct CaseView {
     /// The guarantee concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+    /// The order concerned (its `order_digest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_digest: Option<String>,
     /// Amount claimed.
     pub amount: Money,
     /// When the notary received it (RFC 3339 ms).
@@ -269,6 +275,7 @@ impl CaseView {
             respondent: r.respondent,
             tid: r.tid,
             guarantee_id: r.guarantee_id,
+            order_digest: r.order_digest,
             amount: r.amount,
             filed_at: rfc3339_ms(r.filed_at),
             response_deadline: rfc3339_ms(r.response_deadline),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde_json::json;
 
+use super::answers::answer_record;
 use super::{GuaranteeAnswer, GuaranteeRequest, OrderPayload};
 use crate::model::canonical::to_canonical_json;
 use crate::model::entry::EntryKind;
@@ -173,6 +174,7 @@ fn sign_grant(
     let records = vec![
         (Cf::Guarantees, gid.as_bytes().to_vec(), to_json(&record)?),
         (Cf::Orders, order_key.clone(), gid.into_bytes()),
+        answer_record(c, &env)?,
     ];
     Ok(SignedAnswer {
         entry,
@@ -206,7 +208,7 @@ fn sign_refusal(
         entry,
         status: 200,
         body: body_of(&json!({"decision": "refused", "reason": reason.code(), "refusal": env}))?,
-        records: Vec::new(),
+        records: vec![answer_record(c, &env)?],
         grant: None,
     })
 }

@@ -1,0 +1,163 @@
+//! What a guarantee or order case's bundle needs beyond the certificate (docs/design.md
+//! "Disputes", the case export): the order itself and the notary's answer to it, the exchange
+//! the order names by `tid` (m1 and the notary's decision), and, for the headroom rule (Q4), the
+//! agreement's guarantees that may have been outstanding when the order was signed, with their
+//! closings.
+//!
+//! The headroom set is bounded: the guarantees of the order's agreement issued at or before the
+//! notary's answer to the order (the order's latest possible signing time) and not closed before
+//! the order's earliest possible signing time (the `issued_at` of a notary nonce the order
+//! embeds, see `fresh`; without one every closed guarantee counts), the newest
+//! [`HEADROOM_GUARANTEES_MAX`] of them. Past the bound the oldest are left out: a replay then
+//! sees less exposure than there was, so the headroom it computes can only be too large.
+
+use chrono::{DateTime, Utc};
+
+use super::case_export::{Draft, Gathered};
+use super::complaints::ComplaintRecord;
+use super::guarantees::{order_answer, order_answers, stored_guarantee, OrderAnswer};
+use super::state::GuaranteeRecord;
+use super::{Notary, NotaryError};
+use crate::crypto::envelope::Envelope;
+use crate::model::exchange::WireTime;
+use crate::store::Cf;
+
+/// Most guarantees of the agreement a bundle carries for the headroom rule.
+pub const HEADROOM_GUARANTEES_MAX: usize = 64;
+
+fn text<'a>(env: &'a Envelope, field: &str) -> Option<&'a str> {
+    env.payload.get(field).and_then(|v| v.as_str())
+}
+
+fn time(env: &Envelope, field: &str) -> Option<DateTime<Utc>> {
+    let t = text(env, field)?.to_string();
+    WireTime::try_from(t).ok().map(WireTime::at)
+}
+
+impl Notary {
+    /// The order records of a guarantee or order case: each order with the notary's answer, its
+    /// exchange, and the agreement's guarantees for the headroom rule.
+    pub(super) fn gather_orders(
+        &self,
+        r: &ComplaintRecord,
+        g: &mut Gathered,
+    ) -> Result<(), NotaryError> {
+        for a in self.case_orders(r)? {
+            g.items.push(Draft::Party(a.order.clone()));
+            self.push_signed(&a.answer, g);
+            if let Some(gid) =
+                text(&a.answer, "guarantee_id").filter(|_| a.answer.kind == "guarantee")
+            {
+                if let Some(c) = stored_guarantee(&self.shared, gid)?.closing {
+                    self.push_signed(&c, g);
+                }
+            }
+            if let Some(agreement) = text(&a.answer, "agreement_id") {
+                if let Some(ag) = self.shared.state.lock().agreements.get(agreement) {
+                    g.registry.insert(ag.log_index);
+                }
+                let latest = time(&a.answer, "issued_at");
+                let earliest = self.fresh_since(&a.order)?;
+                for h in self.headroom_guarantees(agreement, latest, earliest)? {
+                    self.push_signed(&h.guarantee, g);
+                    if let Some(c) = &h.closing {
+                        self.push_signed(c, g);
+                    }
+                }
+            }
+            if let Some(tid) = text(&a.order, "tid") {
+                self.gather_exchange(tid, g)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The orders a case is about, each with the notary's answer: the guarantee's order, or
+    /// every answered order with the complaint's `order_digest` between its two parties.
+    fn case_orders(&self, r: &ComplaintRecord) -> Result<Vec<OrderAnswer>, NotaryError> {
+        if let Some(gid) = &r.guarantee_id {
+            let gr = stored_guarantee(&self.shared, gid)?;
+            let found = order_answer(
+                &self.shared,
+                &gr.order_digest,
+                &gr.seller_id,
+                &gr.request_id,
+            )?;
+            return Ok(found.into_iter().collect());
+        }
+        let Some(digest) = &r.order_digest else {
+            return Ok(Vec::new());
+        };
+        let parties = [r.claimant.as_str(), r.respondent.as_str()];
+        let st = self.shared.state.lock();
+        let ours = |a: &OrderAnswer| {
+            let seller = text(&a.answer, "seller_id").unwrap_or_default();
+            let buyer = text(&a.answer, "agreement_id")
+                .and_then(|id| st.agreements.get(id))
+                .map_or("", |ag| ag.buyer_id.as_str());
+            seller != buyer && parties.contains(&seller) && parties.contains(&buyer)
+        };
+        Ok(order_answers(&self.shared, digest)?
+            .into_iter()
+            .filter(ours)
+            .collect())
+    }
+
+    /// m1 of exchange `tid` and the notary's decision on it, when the notary knows it.
+    pub(super) fn gather_exchange(&self, tid: &str, g: &mut Gathered) -> Result<(), NotaryError> {
+        if let Some(x) = super::exchanges::stored_exchange(&self.shared.store, tid)? {
+            g.items.push(Draft::Party(x.m1.clone()));
+            if let Some(d) = &x.decision {
+                self.push_signed(&d.token, g);
+            }
+        }
+        Ok(())
+    }
+
+    /// The earliest time `order` can have been signed by what the notary knows: the
+    /// `issued_at` of the notary nonce it embeds (`fresh`), if any.
+    fn fresh_since(&self, _order: &Envelope) -> Result<Option<DateTime<Utc>>, NotaryError> {
+        Ok(None)
+    }
+
+    /// The guarantees of `agreement` issued at or before `latest` and not closed before
+    /// `earliest`, newest first, at most [`HEADROOM_GUARANTEES_MAX`].
+    fn headroom_guarantees(
+        &self,
+        agreement: &str,
+        latest: Option<DateTime<Utc>>,
+        earliest: Option<DateTime<Utc>>,
+    ) -> Result<Vec<GuaranteeRecord>, NotaryError> {
+        let Some(latest) = latest else {
+            return Ok(Vec::new());
+        };
+        let mut prefix = agreement.as_bytes().to_vec();
+        prefix.push(0);
+        let store = &self.shared.store;
+        let gids: Vec<Vec<u8>> = store
+            .with_prefix(Cf::Orders, &prefix, usize::MAX)?
+            .into_iter()
+            .map(|(_, gid)| gid)
+            .collect();
+        let mut found: Vec<(DateTime<Utc>, GuaranteeRecord)> = Vec::new();
+        for raw in store
+            .multi_get(Cf::Guarantees, &gids)?
+            .into_iter()
+            .flatten()
+        {
+            let g: GuaranteeRecord = serde_json::from_slice(&raw)
+                .map_err(|e| NotaryError::Corrupt(format!("guarantee record: {e}")))?;
+            let Some(issued) = time(&g.guarantee, "issued_at") else {
+                continue;
+            };
+            let closed = g.closing.as_ref().and_then(|c| time(c, "closed_at"));
+            let ended_before = matches!((closed, earliest), (Some(c), Some(e)) if c < e);
+            if issued <= latest && !ended_before {
+                found.push((issued, g));
+            }
+        }
+        found.sort_by(|a, b| (b.0, &b.1.guarantee_id).cmp(&(a.0, &a.1.guarantee_id)));
+        found.truncate(HEADROOM_GUARANTEES_MAX);
+        Ok(found.into_iter().map(|(_, g)| g).collect())
+    }
+}
