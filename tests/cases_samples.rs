@@ -24,7 +24,17 @@ use util::*;
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cases");
 
 /// The rows in samples/cases, each `ROW.bundle.json`.
-const ROWS: &[&str] = &["D1", "D7", "D9", "D10", "D11"];
+const ROWS: &[&str] = &[
+    "D1",
+    "D4-capped",
+    "D4-strict",
+    "D5-capped",
+    "D5-strict",
+    "D7",
+    "D9",
+    "D10",
+    "D11",
+];
 
 /// `notar replay --json FILE`, which must exit 0; the ruling.
 fn replay(file: &Path) -> Value {
@@ -109,11 +119,18 @@ fn money(v: &Value) -> String {
     format!("{}.{:02} {}", minor / 100, minor % 100, s(&v["currency"]))
 }
 
+/// A time bound: when, by which rule, proved by which item. Among items that embed this one
+/// and bound it at the same time the engine picks by id, which changes with every generation:
+/// a `T.embedded_by` bound names no item.
 fn bound(n: &Names, b: &Value) -> String {
     if b.is_null() {
         return "-".into();
     }
-    format!("{} {} {}", s(&b["at"]), s(&b["rule_id"]), n.name(s(&b["by"])))
+    let by = match s(&b["rule_id"]) {
+        "T.embedded_by" => "(an item embedding it)",
+        _ => n.name(s(&b["by"])),
+    };
+    format!("{} {} {by}", s(&b["at"]), s(&b["rule_id"]))
 }
 
 /// The ruling of `bundle`, one line per part, every id named (see the module doc). Items are
@@ -255,6 +272,10 @@ fn an_unknown_row_is_refused() {
 fn expected(row: &str) -> &'static str {
     match row {
         "D1" => D1,
+        "D4-capped" => D4_CAPPED,
+        "D4-strict" => D4_STRICT,
+        "D5-capped" => D5_CAPPED,
+        "D5-strict" => D5_STRICT,
         "D7" => D7,
         "D9" => D9,
         "D10" => D10,
@@ -271,7 +292,7 @@ const D1: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob guarantee g300 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by #complaint_receipt
+item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item guarantee admitted A0.notary_logged | 2026-03-01T10:00:05.000Z T.notary_time #guarantee | 2026-03-01T10:00:05.000Z T.notary_time #guarantee
 item order admitted A0.admitted | - | 2026-03-01T10:00:01.000Z T.timestamp #timestamp
 item timestamp admitted A0.notary_logged | 2026-03-01T09:59:59.000Z T.notary_time #timestamp | 2026-03-01T10:00:01.000Z T.notary_time #timestamp
@@ -288,6 +309,106 @@ buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer
 no actions
 "#;
 
+/// D4 `capped`: an order of 800.00 above the per-transaction cap, the guarantee refused
+/// (`per_transaction_cap_exceeded`), nothing outstanding, delivered → buyer_pays 500.00,
+/// seller_bears 300.00. Beyond the row: the claim is about the order (by its digest); the
+/// order is valid and signed before the revocation (Q1, Q2).
+const D4_CAPPED: &str = r#"
+notar-rules/1 semper-consumer v1 agreement ag-bob
+claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
+item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
+item timestamp admitted A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time #timestamp | 2026-03-02T10:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 800.00 EUR signed by bob with key kb1
+Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.refused [#refusal] the notary refused a guarantee: per_transaction_cap_exceeded
+Q4 Q4.over_per_tx_cap [#order,#timestamp] uncovered_rule capped: at 2026-03-02T10:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order binds 500.00 EUR
+Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-31T10:00:01.000Z
+buyer_pays 500.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR
+no actions
+"#;
+
+/// D4 `strict` (`semper-business`, the same caps): → buyer_pays 0, seller_bears 800.00. Beyond
+/// the row: semper-business's dispute window is 60 days (Q8).
+const D4_STRICT: &str = r#"
+notar-rules/1 semper-business v1 agreement ag-bob
+claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
+item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
+item timestamp admitted A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time #timestamp | 2026-03-02T10:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-business version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 800.00 EUR signed by bob with key kb1
+Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.refused [#refusal] the notary refused a guarantee: per_transaction_cap_exceeded
+Q4 Q4.strict [#order] uncovered_rule strict: an order without a guarantee does not bind
+Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-01T10:00:01.000Z
+buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 800.00 EUR refund_to_buyer 0.00 EUR
+no actions
+"#;
+
+/// D5 `capped`: guarantees of 500.00 and 400.00 outstanding, an order of 300.00 refused
+/// (`total_cap_exceeded`), delivered: the headroom at the order's time is 100.00 → buyer_pays
+/// 100.00, seller_bears 200.00. Beyond the row: both guarantees are items (the export gathers
+/// the agreement's guarantees), and the headroom is taken at the latest time the order can
+/// have been signed (its timestamp).
+const D5_CAPPED: &str = r#"
+notar-rules/1 semper-consumer v1 agreement ag-bob
+claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
+item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
+item order admitted A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp #timestamp
+item refusal admitted A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time #refusal | 2026-03-05T10:00:03.000Z T.notary_time #refusal
+item timestamp admitted A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time #timestamp | 2026-03-05T10:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
+Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.refused [#refusal] the notary refused a guarantee: total_cap_exceeded
+Q4 Q4.over_headroom [#order,#timestamp] uncovered_rule capped: at 2026-03-05T10:00:01.000Z the headroom was 100.00 EUR and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR
+Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-03T10:00:01.000Z
+buyer_pays 100.00 EUR notary_pays 0.00 EUR seller_bears 200.00 EUR refund_to_buyer 0.00 EUR
+no actions
+"#;
+
+/// D5 `strict`: → buyer_pays 0, seller_bears 300.00.
+const D5_STRICT: &str = r#"
+notar-rules/1 semper-business v1 agreement ag-bob
+claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
+item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
+item order admitted A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp #timestamp
+item refusal admitted A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time #refusal | 2026-03-05T10:00:03.000Z T.notary_time #refusal
+item timestamp admitted A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time #timestamp | 2026-03-05T10:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-business version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
+Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.refused [#refusal] the notary refused a guarantee: total_cap_exceeded
+Q4 Q4.strict [#order] uncovered_rule strict: an order without a guarantee does not bind
+Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-04T10:00:01.000Z
+buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR
+no actions
+"#;
+
 /// D7: paid by the delivery affidavit of the payment-for-receipt exchange → nothing owed.
 /// Beyond the row: an exchange case applies the notary's `[exchanges]` policy with no agreement
 /// (`none`), and Q5 finds no delivery (the claim is about payment).
@@ -296,9 +417,9 @@ notar-rules/1 semper-consumer v1 agreement none
 claim non_payment sally->bob tid tid 120.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item delivery_affidavit admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #delivery_affidavit | 2026-03-12T10:00:00.000Z T.notary_time #delivery_affidavit
-item exchange_receipt admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by #delivery_affidavit
-item item_escrow admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by #delivery_affidavit
-item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by #exchange_receipt
+item exchange_receipt admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
+item item_escrow admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
+item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 P P.recorded [] semper-consumer version 1, as agreement none recorded
 Q1 Q1.no_order [] no admissible order
 Q2 Q2.not_applicable [] no valid order
@@ -322,7 +443,7 @@ claim non_payment sally->bob guarantee g180 180.00 EUR filed 2026-03-20T09:00:00
 item abort_token admitted A0.notary_logged | 2026-03-07T10:00:00.000Z T.notary_time #abort_token | 2026-03-07T10:00:00.000Z T.notary_time #abort_token
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item guarantee admitted A0.notary_logged | 2026-03-06T10:00:02.000Z T.notary_time #guarantee | 2026-03-06T10:00:02.000Z T.notary_time #guarantee
-item offer admitted A0.admitted | - | 2026-03-07T10:00:00.000Z T.embedded_by #abort_token
+item offer admitted A0.admitted | - | 2026-03-07T10:00:00.000Z T.embedded_by (an item embedding it)
 item order admitted A0.admitted | - | 2026-03-06T10:00:01.000Z T.timestamp #timestamp
 item timestamp admitted A0.notary_logged | 2026-03-06T09:59:59.000Z T.notary_time #timestamp | 2026-03-06T10:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
@@ -346,9 +467,9 @@ const D10: &str = r#"
 notar-rules/1 semper-consumer v1 agreement none
 claim contract_validity bob->sally tid tid 250.00 EUR filed 2026-03-20T09:00:00.000Z
 item abort_token admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #abort_token | 2026-03-12T10:00:00.000Z T.notary_time #abort_token
-item acceptance admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by #complaint_receipt
+item acceptance admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by #abort_token
+item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 P P.recorded [] semper-consumer version 1, as agreement none recorded
 Q1 Q1.no_order [] no admissible order
 Q2 Q2.not_applicable [] no valid order
@@ -368,9 +489,9 @@ no actions
 const D11: &str = r#"
 notar-rules/1 semper-consumer v1 agreement none
 claim contract_validity sally->bob tid tid 250.00 EUR filed 2026-03-20T09:00:00.000Z
-item abort_request admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by #complaint_receipt
+item abort_request admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by #replacement_contract
+item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item replacement_contract admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract
 P P.recorded [] semper-consumer version 1, as agreement none recorded
 Q1 Q1.no_order [] no admissible order
