@@ -64,10 +64,14 @@ impl Names {
                 "party" => {
                     names.insert(s(&p["party_id"]).to_string(), s(&p["name"]).to_string());
                 }
-                "key_registration" => keys
-                    .entry(s(&p["party_id"]).to_string())
-                    .or_default()
-                    .push((p["log_index"].as_u64().expect("index"), s(&p["key_id"]).into())),
+                "key_registration" => {
+                    keys.entry(s(&p["party_id"]).to_string())
+                        .or_default()
+                        .push((
+                            p["log_index"].as_u64().expect("index"),
+                            s(&p["key_id"]).into(),
+                        ))
+                }
                 "agreement" => {
                     names.insert(s(&p["agreement_id"]).to_string(), "ag-bob".into());
                 }
@@ -92,7 +96,10 @@ impl Names {
         if let Some(tid) = bundle["claim"]["tid"].as_str() {
             names.insert(tid.into(), "tid".into());
         }
-        names.insert(s(&bundle["claim"]["complaint_id"]).into(), "complaint".into());
+        names.insert(
+            s(&bundle["claim"]["complaint_id"]).into(),
+            "complaint".into(),
+        );
         names.remove("");
         for item in ruling["items"].as_array().expect("items") {
             names.insert(s(&item["id"]).into(), format!("#{}", s(&item["what"])));
@@ -162,9 +169,17 @@ fn normalise(bundle: &Value, r: &Value) -> String {
         .expect("items")
         .iter()
         .map(|i| {
-            let ok = if i["admissible"] == true { "admitted" } else { "INADMISSIBLE" };
+            let ok = if i["admissible"] == true {
+                "admitted"
+            } else {
+                "INADMISSIBLE"
+            };
             let (e, l) = (bound(&n, &i["earliest"]), bound(&n, &i["latest"]));
-            format!("item {} {ok} {} | {e} | {l}", s(&i["what"]), s(&i["rule_id"]))
+            format!(
+                "item {} {ok} {} | {e} | {l}",
+                s(&i["what"]),
+                s(&i["rule_id"])
+            )
         })
         .collect();
     items.sort();
