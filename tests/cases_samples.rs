@@ -248,6 +248,20 @@ fn every_committed_bundle_verifies_and_replays_to_its_rows_whole_ruling() {
     assert!(failed.is_empty(), "\n{}", failed.join("\n"));
 }
 
+/// Every bundle in samples/cases is one of [`ROWS`]: none is left out of the comparison.
+#[test]
+fn every_bundle_in_samples_cases_is_a_row_of_this_test() {
+    let mut files: Vec<String> = std::fs::read_dir(CASES)
+        .expect("samples/cases")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".bundle.json").map(str::to_string))
+        .collect();
+    files.sort();
+    let mut rows: Vec<&str> = ROWS.to_vec();
+    rows.sort_unstable();
+    assert_eq!(files, rows);
+}
+
 #[test]
 fn the_generator_makes_bundles_with_the_same_rulings_as_the_committed_ones() {
     let out = tempfile::tempdir().expect("tmp");
