@@ -1,10 +1,14 @@
 //! The buyer's and the seller's dispute evidence made with the real binary: `notar order
-//! receipt` (the buyer's receipt of the goods), checked by `notar verify` as a party-signed
-//! object.
+//! receipt` (the buyer's receipt of the goods), `notar nonce` (`POST /v1/nonce`) and `notar
+//! order sign --fresh`, and a complaint about a refused order (`notar complaint file
+//! --order-digest`) exported and replayed.
 
 mod util;
 
-use util::{ed25519_key, json, notar, p, text};
+use serde_json::{json as j, Value};
+use util::cases::export;
+use util::ledger::{post, Admin};
+use util::{ed25519_key, json, notar, p, text, DataDir, Server};
 
 /// `notar order sign` over a small document; the order's path.
 fn sign_order(dir: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
@@ -98,4 +102,166 @@ fn some_key_b64() -> String {
     use base64::Engine;
     let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key();
     base64::engine::general_purpose::STANDARD.encode(key.to_bytes())
+}
+
+/// A key file's signing key.
+fn signing_key(path: &std::path::Path) -> ed25519_dalek::SigningKey {
+    let pem = std::fs::read_to_string(path).expect("pem");
+    notar::crypto::keys::ed25519_from_pem(&pem).expect("key")
+}
+
+/// `notar ARGS` must succeed; its stdout.
+fn ok(args: &[&str]) -> Vec<u8> {
+    let o = notar(args);
+    assert!(o.status.success(), "notar {args:?}: {}", text(&o));
+    o.stdout
+}
+
+/// bob's order of 800.00 EUR embeds a nonce fetched with `notar nonce`; the notary refuses it
+/// over the per-transaction cap. sally files about the order by its digest with the CLI, with
+/// bob's receipt of the goods; the exported case replays with the nonce as the order's lower
+/// time bound and binds bob up to the cap.
+#[test]
+fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let dir = data.work();
+    let bob = ed25519_key(dir, "bob");
+    let sally = ed25519_key(dir, "sally");
+    let (bob_id, _) = admin.buyer("bob", &signing_key(&bob.key));
+    let (sally_id, token) = admin.seller("sally");
+    let sally_pub = hex::encode(signing_key(&sally.key).verifying_key().to_bytes());
+    admin.ok(
+        "key_add",
+        j!({"party_id": sally_id, "public_key_hex": sally_pub}),
+    );
+    let ag = admin.ok(
+        "agreement_create",
+        j!({"buyer_id": bob_id, "policy_id": "semper-consumer",
+            "total_cap_minor": 100_000, "per_tx_cap_minor": 50_000}),
+    );
+
+    let nonce_file = dir.join("nonce.json");
+    ok(&["nonce", "--notary", &srv.url, "--out", p(&nonce_file)]);
+    let nonce = json(&std::fs::read(&nonce_file).expect("nonce"));
+    assert_eq!(nonce["kind"], "nonce");
+    ok(&["--data", data.arg(), "verify", p(&nonce_file)]);
+    let order_file = sign_order_for(dir, &bob.key, &sally_id, &nonce_file);
+    let order = json(&std::fs::read(&order_file).expect("order"));
+    let nonce_env: notar::crypto::envelope::Envelope =
+        serde_json::from_value(nonce.clone()).expect("envelope");
+    let nonce_id = notar::replay::envelope_id(&nonce_env).expect("id");
+    assert_eq!(order["payload"]["fresh"], j!(nonce_id));
+
+    let body = j!({"request_id": "r-1", "agreement_id": ag["id"], "seller_id": sally_id,
+        "amount": {"minor": 80_000, "currency": "EUR"}, "order": order});
+    let (status, got) = post(
+        &srv.url,
+        "/v1/guarantees",
+        Some(&token),
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&got));
+    assert_eq!(json(&got)["reason"], "per_transaction_cap_exceeded");
+
+    let receipt = ok(&[
+        "order",
+        "receipt",
+        "--key",
+        p(&bob.key),
+        "--buyer",
+        &bob_id,
+        "--order",
+        p(&order_file),
+    ]);
+    let receipt_file = dir.join("receipt.json");
+    std::fs::write(&receipt_file, receipt).expect("receipt");
+    let digest = order["payload"]["order_digest"].as_str().expect("digest");
+    let filed = ok(&[
+        "complaint",
+        "file",
+        "--key",
+        p(&sally.key),
+        "--notary",
+        &srv.url,
+        "--claimant",
+        &sally_id,
+        "--respondent",
+        &bob_id,
+        "--kind",
+        "non_payment",
+        "--order-digest",
+        digest,
+        "--amount",
+        "800.00",
+        "--currency",
+        "EUR",
+        "--statement",
+        "bob never paid for the sofa.",
+        "--evidence",
+        p(&receipt_file),
+        "--json",
+    ]);
+    let filed = json(&filed);
+    assert_eq!(filed["receipt"]["payload"]["order_digest"], j!(digest));
+    let id = filed["complaint_id"].as_str().expect("id");
+
+    let bundle = export(&data, id, "case.json");
+    let ruling: Value = json(&ok(&["replay", p(&bundle), "--json"]));
+    let rules: Vec<&str> = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    for rule in [
+        "Q1.valid",
+        "Q3.refused",
+        "Q4.over_per_tx_cap",
+        "Q5.goods_receipt",
+    ] {
+        assert!(rules.contains(&rule), "{rule} not in {rules:?}");
+    }
+    let items = ruling["items"].as_array().expect("items");
+    let order_item = items.iter().find(|i| i["what"] == "order").expect("order");
+    assert_eq!(
+        order_item["earliest"]["rule_id"], "T.freshness",
+        "{order_item}"
+    );
+    assert_eq!(order_item["earliest"]["at"], nonce["payload"]["issued_at"]);
+    assert_eq!(
+        ruling["allocation"]["buyer_pays"]["minor"], 50_000,
+        "{ruling}"
+    );
+}
+
+/// `notar order sign --fresh NONCE` by bob for 800.00 EUR with `seller`; the order's path.
+fn sign_order_for(
+    dir: &std::path::Path,
+    key: &std::path::Path,
+    seller: &str,
+    nonce: &std::path::Path,
+) -> std::path::PathBuf {
+    let doc = dir.join("sofa.txt");
+    std::fs::write(&doc, b"1 sofa, green").expect("doc");
+    let out = ok(&[
+        "order",
+        "sign",
+        "--key",
+        p(key),
+        "--seller",
+        seller,
+        "--amount",
+        "800.00",
+        "--currency",
+        "EUR",
+        "--document",
+        p(&doc),
+        "--fresh",
+        p(nonce),
+    ]);
+    let path = dir.join("sofa-order.json");
+    std::fs::write(&path, out).expect("order");
+    path
 }

@@ -19,7 +19,7 @@ const PLACEHOLDER_ID: &str = "01900000-0000-7000-8000-000000000000";
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
 /// The routes docs/design.md §8 names. Each one the document lacks must be unknown to the server.
-const DESIGN_ROUTES: [(&str, &str); 20] = [
+const DESIGN_ROUTES: [(&str, &str); 21] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),
     ("post", "/v1/guarantees"),
@@ -38,6 +38,7 @@ const DESIGN_ROUTES: [(&str, &str); 20] = [
     ("get", "/v1/log/proof/consistency"),
     ("get", "/v1/log/entries/{index}"),
     ("get", "/v1/notary"),
+    ("post", "/v1/nonce"),
     ("get", "/healthz"),
     ("get", "/metrics"),
 ];

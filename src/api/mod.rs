@@ -10,6 +10,7 @@ mod error;
 mod exchanges;
 mod guarantees;
 mod log_routes;
+mod nonce;
 mod openapi;
 mod timestamp;
 
@@ -91,6 +92,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::respond))
         .routes(routes!(complaints::read))
         .routes(routes!(notary_identity))
+        .routes(routes!(nonce::issue))
         .routes(routes!(log_routes::checkpoint))
         .routes(routes!(log_routes::inclusion))
         .routes(routes!(log_routes::consistency))

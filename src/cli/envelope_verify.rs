@@ -34,9 +34,9 @@ const NOTARY_KINDS: [&str; 9] = [
     "policy",
 ];
 
-/// Kinds the notary signs for fair exchange, complaints and rulings: every payload field is shown, and
-/// the party-signed objects they embed are summarised.
-const STATEMENT_KINDS: [&str; 8] = [
+/// Kinds the notary signs for fair exchange, complaints, rulings and freshness (`nonce`): every
+/// payload field is shown, and the party-signed objects they embed are summarised.
+const STATEMENT_KINDS: [&str; 9] = [
     "exchange_abort_token",
     "replacement_contract",
     "delivery_affidavit",
@@ -45,6 +45,7 @@ const STATEMENT_KINDS: [&str; 8] = [
     "complaint_response_receipt",
     "complaint_silence",
     "ruling",
+    "nonce",
 ];
 
 /// Kinds a party of a fair exchange signs, and what checks them instead of this command.

@@ -10,6 +10,7 @@ mod complaint_cmd;
 mod envelope_verify;
 mod exchange_cmd;
 mod log_cmd;
+mod nonce_cmd;
 mod order_cmd;
 mod party_cmd;
 mod replay_cmd;
@@ -92,8 +93,11 @@ pub enum Command {
     /// Complaints: a party files, answers and reads them over HTTP (signed with its key);
     /// arbitrators list, take and annotate cases on the admin socket.
     Complaint(complaint_cmd::ComplaintArgs),
-    /// The buyer's side: sign an order for a guarantee request (offline).
+    /// The buyer's side: sign an order for a guarantee request, or a receipt of the goods
+    /// (offline).
     Order(order_cmd::OrderArgs),
+    /// Fetch a fresh notary-signed nonce (`POST /v1/nonce`) for `notar order sign --fresh`.
+    Nonce(nonce_cmd::NonceArgs),
     /// Fair exchange, the parties' side: sign a contract both ways or send an item for a
     /// receipt (offline), and ask the notary to abort or resolve when the other side stalls.
     Exchange(exchange_cmd::ExchangeArgs),
@@ -238,6 +242,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agreement(args) => agreement_cmd::run(&cli.data, args).await,
         Command::Revoke(args) => party_cmd::revoke(&cli.data, args).await,
         Command::Order(args) => order_cmd::run(args),
+        Command::Nonce(args) => nonce_cmd::run(args).await,
         Command::Exchange(args) => exchange_cmd::run(args).await,
         Command::Complaint(args) => complaint_cmd::run(&cli.data, args).await,
         Command::Bundle(args) => bundle_cmd::run_bundle(args),

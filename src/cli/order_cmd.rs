@@ -14,7 +14,8 @@ use crate::api::admin::proto::ErrorCode;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::ed25519_from_pem;
 use crate::model::money::{Currency, Money};
-use crate::notary::fixture::{goods_receipt, signed_order};
+use crate::notary::fixture::{goods_receipt, signed_order_with, OrderExtras};
+use crate::replay::envelope_id;
 
 /// `notar order`.
 #[derive(Debug, Args)]
@@ -45,6 +46,10 @@ pub enum OrderCommand {
         /// The order document; its SHA-256 is what the buyer signs.
         #[arg(long, value_name = "FILE")]
         document: PathBuf,
+        /// A notary nonce (`notar nonce --out FILE`) to embed as `fresh` (its item id): proves
+        /// the order was signed after the nonce's `issued_at`.
+        #[arg(long, value_name = "FILE")]
+        fresh: Option<PathBuf>,
     },
     /// Sign the buyer's receipt of the goods of an order (envelope kind `goods_receipt`); prints
     /// it (JSON) on stdout. It names the order by its `order_digest`, as the notary's guarantee
@@ -75,7 +80,14 @@ pub fn run(args: OrderArgs) -> Result<(), Failure> {
             amount,
             currency,
             document,
-        } => sign(&key, &seller, &amount, &currency, &document),
+            fresh,
+        } => {
+            let extras = OrderExtras {
+                tid: None,
+                fresh: fresh.as_deref().map(nonce_id).transpose()?,
+            };
+            sign(&key, &seller, (&amount, &currency), &document, &extras)
+        }
         OrderCommand::Receipt {
             key,
             buyer,
@@ -103,12 +115,32 @@ fn print(env: &Envelope) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The item id of the notary `nonce` envelope in `path`.
+fn nonce_id(path: &std::path::Path) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()?;
+    let env: Envelope = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an envelope", path.display()))
+        .usage()?;
+    if env.kind != "nonce" {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "{} is a {:?}, not a notary nonce (`notar nonce`)",
+            path.display(),
+            env.kind
+        )));
+    }
+    envelope_id(&env)
+        .with_context(|| format!("{}: the item id", path.display()))
+        .usage()
+}
+
 fn sign(
     key: &std::path::Path,
     seller: &str,
-    amount: &str,
-    currency: &str,
+    (amount, currency): (&str, &str),
     document: &std::path::Path,
+    extras: &OrderExtras,
 ) -> Result<(), Failure> {
     let signing_key = signing_key(key)?;
     let currency = Currency::parse(currency.trim())
@@ -118,7 +150,13 @@ fn sign(
     let doc = std::fs::read(document)
         .with_context(|| format!("reading {}", document.display()))
         .usage()?;
-    print(&signed_order(&signing_key, seller, amount, &doc))
+    print(&signed_order_with(
+        &signing_key,
+        seller,
+        amount,
+        &doc,
+        extras,
+    ))
 }
 
 fn receipt(

@@ -49,6 +49,8 @@ pub enum EntryKind {
     ComplaintSilence,
     /// An arbitrator's ruling on a case, signed by the notary (its actions run in its batch).
     Ruling,
+    /// A fresh random nonce: an object that embeds it was made after its `issued_at`.
+    Nonce,
 }
 
 impl EntryKind {
@@ -74,6 +76,7 @@ impl EntryKind {
             EntryKind::ComplaintResponseReceipt => "complaint_response_receipt",
             EntryKind::ComplaintSilence => "complaint_silence",
             EntryKind::Ruling => "ruling",
+            EntryKind::Nonce => "nonce",
         }
     }
 }

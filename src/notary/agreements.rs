@@ -295,15 +295,8 @@ impl Notary {
             .into_iter()
             .find(|v| v.agreement.id == id)
             .ok_or_else(|| unknown_agreement(id))?;
-        // Each guarantee has one order record keyed by agreement: that is the index.
-        let mut prefix = id.as_bytes().to_vec();
-        prefix.push(0);
         let store = &self.shared.store;
-        let gids: Vec<Vec<u8>> = store
-            .with_prefix(Cf::Orders, &prefix, usize::MAX)?
-            .into_iter()
-            .map(|(_, gid)| gid)
-            .collect();
+        let gids = guarantee_ids(store, id)?;
         let mut gs: Vec<GuaranteeRecord> = store
             .multi_get(Cf::Guarantees, &gids)?
             .into_iter()
@@ -324,4 +317,19 @@ impl Notary {
             gs,
         ))
     }
+}
+
+/// The ids (as stored keys) of every guarantee issued under agreement `id`: each guarantee has
+/// one order record keyed by its agreement, and that is the index.
+pub(super) fn guarantee_ids(
+    store: &crate::store::Store,
+    id: &str,
+) -> Result<Vec<Vec<u8>>, NotaryError> {
+    let mut prefix = id.as_bytes().to_vec();
+    prefix.push(0);
+    Ok(store
+        .with_prefix(Cf::Orders, &prefix, usize::MAX)?
+        .into_iter()
+        .map(|(_, gid)| gid)
+        .collect())
 }

@@ -228,7 +228,7 @@ impl Notary {
     }
 
     /// The envelope a log entry holds.
-    fn logged_envelope(&self, index: u64) -> Result<Envelope, NotaryError> {
+    pub(super) fn logged_envelope(&self, index: u64) -> Result<Envelope, NotaryError> {
         let raw = self.entry(index)?;
         let entry: crate::model::entry::LogEntry = serde_json::from_slice(&raw)
             .map_err(|e| NotaryError::Corrupt(format!("log entry {index}: {e}")))?;

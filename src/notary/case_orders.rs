@@ -57,7 +57,11 @@ impl Notary {
                     g.registry.insert(ag.log_index);
                 }
                 let latest = time(&a.answer, "issued_at");
-                let earliest = self.fresh_since(&a.order)?;
+                let nonce = self.fresh_nonce(&a.order)?;
+                let earliest = nonce.as_ref().and_then(|(n, _)| time(n, "issued_at"));
+                if let Some((env, index)) = nonce {
+                    g.items.push(Draft::Logged(env, index));
+                }
                 for h in self.headroom_guarantees(agreement, latest, earliest)? {
                     self.push_signed(&h.guarantee, g);
                     if let Some(c) = &h.closing {
@@ -114,10 +118,16 @@ impl Notary {
         Ok(())
     }
 
-    /// The earliest time `order` can have been signed by what the notary knows: the
-    /// `issued_at` of the notary nonce it embeds (`fresh`), if any.
-    fn fresh_since(&self, _order: &Envelope) -> Result<Option<DateTime<Utc>>, NotaryError> {
-        Ok(None)
+    /// The notary nonce `order` embeds (`fresh`: its item id) and its log index, when this
+    /// notary issued it: its `issued_at` is the order's earliest possible signing time.
+    fn fresh_nonce(&self, order: &Envelope) -> Result<Option<(Envelope, u64)>, NotaryError> {
+        let Some(id) = text(order, "fresh") else {
+            return Ok(None);
+        };
+        let Some(index) = self.nonce_log_index(id)? else {
+            return Ok(None);
+        };
+        Ok(Some((self.logged_envelope(index)?, index)))
     }
 
     /// The guarantees of `agreement` issued at or before `latest` and not closed before
@@ -131,14 +141,8 @@ impl Notary {
         let Some(latest) = latest else {
             return Ok(Vec::new());
         };
-        let mut prefix = agreement.as_bytes().to_vec();
-        prefix.push(0);
         let store = &self.shared.store;
-        let gids: Vec<Vec<u8>> = store
-            .with_prefix(Cf::Orders, &prefix, usize::MAX)?
-            .into_iter()
-            .map(|(_, gid)| gid)
-            .collect();
+        let gids = super::agreements::guarantee_ids(store, agreement)?;
         let mut found: Vec<(DateTime<Utc>, GuaranteeRecord)> = Vec::new();
         for raw in store
             .multi_get(Cf::Guarantees, &gids)?

@@ -6,7 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
-use super::fixture::{eur, goods_receipt, make_deal, request, ClockedDataDir, Deal};
+use super::fixture::{
+    eur, goods_receipt, make_deal, request, signed_order_with, ClockedDataDir, Deal, OrderExtras,
+};
 use super::{KeyInput, Notary, SequencerThread};
 use crate::crypto::envelope::Envelope;
 use crate::replay::replay;
@@ -62,6 +64,26 @@ impl World {
             eur(minor),
             doc,
         );
+        self.ask(req).await
+    }
+
+    /// Like [`World::order`], the order signed with `extras`.
+    pub async fn order_with(
+        &self,
+        rid: &str,
+        minor: i64,
+        doc: &[u8],
+        extras: &OrderExtras,
+    ) -> (Envelope, Envelope) {
+        let d = &self.deal;
+        let order = signed_order_with(&d.buyer_key, &d.seller_id, eur(minor), doc, extras);
+        let req = super::GuaranteeRequest {
+            request_id: rid.into(),
+            agreement_id: d.agreement_id.clone(),
+            seller_id: d.seller_id.clone(),
+            amount: eur(minor),
+            order,
+        };
         self.ask(req).await
     }
 
@@ -253,7 +275,6 @@ async fn the_export_carries_the_guarantees_outstanding_at_the_orders_time() {
 async fn the_export_carries_the_exchange_the_order_names() {
     use crate::model::exchange::{AbortBody, Sha256Hex, Subject};
     use crate::notary::fixture::exchange::{abort_request, offer, Signer};
-    use crate::notary::fixture::{signed_order_with, OrderExtras};
     let w = world().await;
     let sally = Signer {
         id: &w.deal.seller_id,
@@ -269,20 +290,11 @@ async fn the_export_carries_the_exchange_the_order_names() {
     w.n.abort_exchange(AbortBody { m1, abort })
         .await
         .expect("aborted");
-    let d = &w.deal;
     let extras = OrderExtras {
         tid: Some(o.tid().as_str().to_string()),
         fresh: None,
     };
-    let order = signed_order_with(&d.buyer_key, &d.seller_id, eur(18_000), b"chairs", &extras);
-    let req = super::GuaranteeRequest {
-        request_id: "r-9".into(),
-        agreement_id: d.agreement_id.clone(),
-        seller_id: d.seller_id.clone(),
-        amount: eur(18_000),
-        order,
-    };
-    let (_, g) = w.ask(req).await;
+    let (_, g) = w.order_with("r-9", 18_000, b"chairs", &extras).await;
     assert_eq!(g.kind, "guarantee", "an order with a tid is guaranteed");
     let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
     let id = w.complain(("guarantee_id", &gid), 18_000, &[]).await;
@@ -292,4 +304,54 @@ async fn the_export_carries_the_exchange_the_order_names() {
     }
     assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
     assert_eq!(r.ruling.actions.len(), 1, "{:?}", r.ruling.actions);
+}
+
+/// D2: bob's key kb1 is revoked; later bob signs an order with kb1 that embeds a nonce the
+/// notary issued after the revocation, and the notary refuses it (`key_revoked`). The export
+/// finds the nonce by the order's `fresh`; the replay proves the order signed after the
+/// revocation (T.freshness), so it binds nobody.
+#[tokio::test]
+async fn a_fresh_nonce_proves_an_order_was_signed_after_the_revocation() {
+    use crate::crypto::keys::key_id;
+    let w = world().await;
+    let d = &w.deal;
+    w.advance(Duration::days(9));
+    let kb1 = key_id(&d.buyer_key.verifying_key());
+    w.n.revoke_key(&kb1, "key compromise", None)
+        .await
+        .expect("revoked");
+    let kb2 = SigningKey::from_bytes(&[9; 32]);
+    let raw = KeyInput::Raw(kb2.verifying_key().to_bytes());
+    w.n.add_key(&d.buyer_id, raw, None).await.expect("kb2");
+    w.advance(Duration::hours(21));
+    let nonce = w.n.issue_nonce().await.expect("nonce");
+    w.advance(Duration::minutes(1));
+    let extras = OrderExtras {
+        tid: None,
+        fresh: Some(crate::replay::envelope_id(&nonce).expect("id")),
+    };
+    let (order, refusal) = w.order_with("r-2", 35_000, b"desk", &extras).await;
+    assert_eq!(refusal.payload["reason"], "key_revoked");
+    let receipt = goods_receipt(&kb2, &d.buyer_id, &order, w.w.now()).expect("receipt");
+    let id = w
+        .complain(("order_digest", &digest_of(&order)), 35_000, &[receipt])
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    for rule in ["Q2.after_revocation", "Q3.refused", "Q5.goods_receipt"] {
+        assert!(has(&ids, rule), "{rule} not in {ids:?}");
+    }
+    let order_item = r
+        .ruling
+        .items
+        .iter()
+        .find(|i| i.what == "order")
+        .expect("order");
+    let earliest = order_item.earliest.as_ref().expect("bounded below");
+    assert_eq!(earliest.rule_id, "T.freshness");
+    assert_eq!(
+        String::from(earliest.at),
+        nonce.payload["issued_at"].as_str().expect("t")
+    );
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
+    assert_eq!(r.ruling.allocation.seller_bears, eur(35_000));
 }

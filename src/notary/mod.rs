@@ -13,6 +13,7 @@ mod feed;
 pub mod fixture;
 mod guarantees;
 mod hashes;
+mod nonce;
 mod parties;
 mod policies;
 mod rate;

@@ -21,6 +21,7 @@
 //!   `receipt`) → their ids;
 //! - an `order_digest` in a guarantee, refusal or goods receipt → the order item with that
 //!   `order_digest`;
+//! - an order's `fresh` (the item id of a notary `nonce`) → that nonce;
 //! - a complaint receipt's `complaint_digest` and `evidence_ids` → those items;
 //! - an RFC 3161 token's imprint → the item with that id.
 
@@ -230,6 +231,9 @@ fn envelope_content(
         },
         "complaint_receipt" => return Some(complaint_receipt(p)),
         "goods_receipt" => return Some(goods_receipt(p, report, index)),
+        "nonce" => Content::Nonce {
+            issued_at: at("issued_at"),
+        },
         "complaint_silence" => Content::ComplaintSilence {
             complaint_id: text(p, "complaint_id").unwrap_or_default(),
             at: at("recorded_at"),
@@ -355,6 +359,8 @@ fn ledger_content(
     };
     let embeds = match env.kind.as_str() {
         "guarantee" | "refusal" => order(),
+        // A notary nonce the buyer fetched before signing, by its item id.
+        "order" => text(p, "fresh").into_iter().collect(),
         _ => vec![],
     };
     Some((c, embeds))

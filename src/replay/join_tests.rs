@@ -211,3 +211,24 @@ fn a_goods_receipt_is_the_signers_and_embeds_the_order_it_names() {
     let not_an_order = Envelope::sign("exchange_receipt", json!({}), &key(1)).expect("s");
     assert!(crate::notary::fixture::goods_receipt(&key(1), "p-bob", &not_an_order, at).is_none());
 }
+
+#[test]
+fn an_order_embeds_the_nonce_it_names_as_fresh() {
+    let payload = json!({"nonce": hex64('1'), "issued_at": "2026-03-11T08:59:00.000Z",
+        "log_index": 4});
+    let nonce = Envelope::sign("nonce", payload, &key(3)).expect("s");
+    let nonce = BundleItem::notary(nonce, "p".into()).expect("id");
+    let extras = crate::notary::fixture::OrderExtras {
+        tid: None,
+        fresh: Some(nonce.id().to_string()),
+    };
+    let order =
+        crate::notary::fixture::signed_order_with(&key(1), "p-sal", eur(35_000), b"x", &extras);
+    let items = vec![nonce, party(order)];
+    let ix = index(&items, None);
+    let n = join(&items[0], &report(&items[0], true), &ix).expect("content");
+    assert!(matches!(n.content, Content::Nonce { issued_at }
+        if String::from(issued_at) == "2026-03-11T08:59:00.000Z"));
+    let o = join(&items[1], &report(&items[1], true), &ix).expect("content");
+    assert_eq!(o.embeds, vec![items[0].id().to_string()]);
+}

@@ -14,7 +14,7 @@ mod proof;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};
-pub use format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+pub use format::{envelope_id, Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};
 pub use verify::{
     verify, CheckpointFacts, ClaimFacts, ItemFacts, ItemReport, LogFacts, Report, Section, Signer,
