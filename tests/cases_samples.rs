@@ -26,6 +26,7 @@ const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cases");
 /// The rows in samples/cases, each `ROW.bundle.json`.
 const ROWS: &[&str] = &[
     "D1",
+    "D2",
     "D4-capped",
     "D4-strict",
     "D5-capped",
@@ -301,6 +302,7 @@ fn an_unknown_row_is_refused() {
 fn expected(row: &str) -> &'static str {
     match row {
         "D1" => D1,
+        "D2" => D2,
         "D4-capped" => D4_CAPPED,
         "D4-strict" => D4_STRICT,
         "D5-capped" => D5_CAPPED,
@@ -335,6 +337,33 @@ Q6 Q6.not_shown [] nothing shows a payment by bob
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-30T10:00:01.000Z
 buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
+no actions
+"#;
+
+/// D2: the order embeds a notary nonce logged 2026-03-11T08:59Z, after the revocation at R, so
+/// it was signed after it (Q2.after_revocation, by the nonce); the guarantee was refused
+/// (`key_revoked`); delivered → buyer_pays 0, seller_bears 350.00. Beyond the row: the order's
+/// signature itself is valid (Q1), and Q4 finds it within the caps, which does not matter once
+/// the key is shown revoked; bob's goods receipt (with kb2) is bounded below by the order.
+const D2: &str = r#"
+notar-rules/1 semper-consumer v1 agreement ag-bob
+claim non_payment sally->bob order #order 350.00 EUR filed 2026-03-20T09:00:00.000Z
+item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item goods_receipt admitted A0.admitted | 2026-03-11T08:59:00.000Z T.freshness #order | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item nonce admitted A0.notary_logged | 2026-03-11T08:59:00.000Z T.notary_time #nonce | 2026-03-11T08:59:00.000Z T.notary_time #nonce
+item order admitted A0.admitted | 2026-03-11T08:59:00.000Z T.freshness #nonce | 2026-03-11T09:00:01.000Z T.timestamp #timestamp
+item refusal admitted A0.notary_logged | 2026-03-11T09:00:02.000Z T.notary_time #refusal | 2026-03-11T09:00:02.000Z T.notary_time #refusal
+item timestamp admitted A0.notary_logged | 2026-03-11T08:59:59.000Z T.notary_time #timestamp | 2026-03-11T09:00:01.000Z T.notary_time #timestamp
+P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
+Q1 Q1.valid [#order] order of 350.00 EUR signed by bob with key kb1
+Q2 Q2.after_revocation [#nonce,#order] signed at 2026-03-11T08:59:00.000Z at the earliest, after the revocation registered at 2026-03-10T12:00:00.000Z
+Q3 Q3.refused [#refusal] the notary refused a guarantee: key_revoked
+Q4 Q4.within_caps [#order,#timestamp] uncovered_rule capped: at 2026-03-11T09:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order binds 350.00 EUR
+Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
+Q6 Q6.not_shown [] nothing shows a payment by bob
+Q7 Q7.not_applicable [] no contract exchange
+Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-09T09:00:01.000Z
+buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 350.00 EUR refund_to_buyer 0.00 EUR
 no actions
 "#;
 
