@@ -17,25 +17,13 @@ mod util;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+// The rows in samples/cases, each `ROW.bundle.json`: every row the generator makes.
+use notar::notary::fixture::cases::ROWS;
 use serde_json::Value;
 use util::*;
 
 /// The committed bundles.
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cases");
-
-/// The rows in samples/cases, each `ROW.bundle.json`.
-const ROWS: &[&str] = &[
-    "D1",
-    "D2",
-    "D4-capped",
-    "D4-strict",
-    "D5-capped",
-    "D5-strict",
-    "D7",
-    "D9",
-    "D10",
-    "D11",
-];
 
 /// `notar replay --json FILE`, which must exit 0; the ruling.
 fn replay(file: &Path) -> Value {
