@@ -21,9 +21,10 @@ pub struct SamplesArgs {
 /// Sample data made by a real notary.
 #[derive(Debug, Subcommand)]
 pub enum SamplesCommand {
-    /// Write the evidence bundles of the Disputes rows (D1 … D11; D4 and D5 both `capped` and
-    /// `strict`), each made by its own new notary with real keys: DIR/ROW.bundle.json. The
-    /// notaries live in a temporary directory and are removed afterwards.
+    /// Write the evidence bundles of the scenarios' Disputes rows (D1 D2 D4-capped D4-strict
+    /// D5-capped D5-strict D7 D9 D10 D11), each played by its own new notary with real keys on a
+    /// clock moved to the row's times, then exported as its case: DIR/ROW.bundle.json (see
+    /// samples/cases/README.md). The notaries live in a temporary directory, removed afterwards.
     Cases {
         /// Where to write the bundles (created if missing).
         #[arg(long)]
