@@ -316,9 +316,10 @@ fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
             .map(|i| i["kind"].as_str().unwrap_or("").to_string())
             .collect()
     };
+    // The order comes from the notary's own record of the request it answered.
     assert_eq!(
         kinds("items"),
-        ["complaint", "guarantee", "complaint_receipt"],
+        ["complaint", "guarantee", "complaint_receipt", "order"],
         "{report}"
     );
     let registry = kinds("registry");

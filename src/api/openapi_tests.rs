@@ -9,10 +9,11 @@ use serde_json::Value;
 use super::{render, SELLER_TOKEN};
 
 /// The public routes built so far (docs/design.md §8 names them), and this document's own.
-const ROUTES: [(&str, &str); 21] = [
+const ROUTES: [(&str, &str); 22] = [
     ("post", "/v1/timestamp"),
     ("get", "/v1/timestamp/certchain"),
     ("get", "/v1/notary"),
+    ("post", "/v1/nonce"),
     ("get", "/v1/log/checkpoint"),
     ("get", "/v1/log/proof/inclusion"),
     ("get", "/v1/log/proof/consistency"),

@@ -355,3 +355,42 @@ async fn a_fresh_nonce_proves_an_order_was_signed_after_the_revocation() {
     assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
     assert_eq!(r.ruling.allocation.seller_bears, eur(35_000));
 }
+
+/// The headroom set leaves out the agreement's guarantees closed before the order's earliest
+/// possible signing time (the nonce it embeds), and keeps those outstanding after it.
+#[tokio::test]
+async fn guarantees_closed_before_the_orders_nonce_are_left_out() {
+    use super::guarantees::{Caller, Closing};
+    let w = world().await;
+    let (_, g1) = w.order("r-1", 50_000, b"one").await;
+    let gid1 = g1.payload["guarantee_id"].as_str().expect("id").to_string();
+    w.advance(Duration::days(1));
+    w.n.close_guarantee(&gid1, Caller::Notary, Closing::Release, None, None)
+        .await
+        .expect("released");
+    w.advance(Duration::days(1));
+    let nonce = w.n.issue_nonce().await.expect("nonce");
+    let (_, g2) = w.order("r-2", 40_000, b"two").await;
+    w.advance(Duration::days(1));
+    let extras = OrderExtras {
+        tid: None,
+        fresh: Some(crate::replay::envelope_id(&nonce).expect("id")),
+    };
+    let (_, g3) = w.order_with("r-3", 30_000, b"three", &extras).await;
+    let gid3 = g3.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w.complain(("guarantee_id", &gid3), 30_000, &[]).await;
+    let (_, r) = w.rule_ids(&id).await;
+    let mut got: Vec<&str> = r
+        .registry
+        .guarantees
+        .iter()
+        .map(|g| g.id.as_str())
+        .collect();
+    got.sort();
+    let mut want = vec![
+        g2.payload["guarantee_id"].as_str().expect("id"),
+        gid3.as_str(),
+    ];
+    want.sort();
+    assert_eq!(got, want, "g1 closed before the nonce is left out");
+}

@@ -6,11 +6,12 @@
 //!   TSA certificate's DER); a `KeyRecord` per verified `key_registration` entry, with the
 //!   revocation of every verified `revocation` entry naming it; a `GuaranteeRecord` per verified
 //!   guarantee item, ended by a verified release or settlement of it. Only what the bundle holds.
-//! - **Policy**: the one the agreement recorded (a guarantee case) or the complaint receipt
+//! - **Policy**: the one the agreement recorded (a guarantee or order case) or the complaint receipt
 //!   recorded (an exchange case: the notary's `[exchanges]` policy), read from a verified
 //!   `policy` entry of the registry whose text parses and hashes to the recorded digest.
 //! - **Agreement**: a guarantee case takes the newest verified `agreement` entry of the
-//!   guarantee's agreement. An exchange case has none: it gets the stand-in [`NO_AGREEMENT`]
+//!   guarantee's agreement; an order case (the claim names an `order_digest`) that of the
+//!   agreement of the verified guarantees and refusals naming that digest. An exchange case has none: it gets the stand-in [`NO_AGREEMENT`]
 //!   (no keys, no caps, the receipt's policy), so the rules about orders find nothing to bind.
 
 use chrono::{DateTime, Utc};

@@ -115,9 +115,10 @@ fn stage_silence(
         "receipt_log_index": record.receipt.payload.get("log_index"),
         "recorded_at": rfc3339_ms(ctx.now),
     });
-    match (&record.tid, &record.guarantee_id) {
-        (Some(t), _) => payload["tid"] = json!(t),
-        (_, Some(g)) => payload["guarantee_id"] = json!(g),
+    match (&record.tid, &record.guarantee_id, &record.order_digest) {
+        (Some(t), _, _) => payload["tid"] = json!(t),
+        (_, Some(g), _) => payload["guarantee_id"] = json!(g),
+        (_, _, Some(d)) => payload["order_digest"] = json!(d),
         _ => {}
     }
     let (silence, entry) = sign_entry(
