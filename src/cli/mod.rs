@@ -16,6 +16,7 @@ mod party_cmd;
 mod replay_cmd;
 mod ruling_cmd;
 mod samples;
+mod samples_cases;
 pub mod samples_complaints;
 pub mod samples_exchanges;
 pub mod samples_ledger;
@@ -125,6 +126,8 @@ pub enum Command {
     Replay(replay_cmd::ReplayArgs),
     /// Load generator: guarantees per second and latency on a new notary.
     Bench(bench::BenchArgs),
+    /// Sample data made by a real notary: the evidence bundles of samples/cases/.
+    Samples(samples_cases::SamplesArgs),
 }
 
 /// How a command failed, which decides the exit code.
@@ -246,5 +249,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Case(args) => bundle_cmd::run_case(&cli.data, args).await,
         Command::Replay(args) => replay_cmd::run(args),
         Command::Bench(args) => bench::run(&cli.data, args).await,
+        Command::Samples(args) => samples_cases::run(args).await,
     }
 }

@@ -2,6 +2,7 @@
 //! moves, a buyer's signed order, a guarantee request, and a ready buyer/seller/agreement set on
 //! a running notary. Not used by the service.
 
+pub mod cases;
 pub mod exchange;
 
 use std::path::Path;
@@ -30,12 +31,15 @@ pub struct ClockedDataDir<P> {
 
 impl<P: AsRef<Path>> ClockedDataDir<P> {
     /// Initialises a notary called `name` in `place/data`, its clock at `t0`.
+    /// Its certificates start at `t0` (an hour early), so tokens stamped on this clock verify.
     pub async fn init(place: P, name: &str, t0: DateTime<Utc>) -> Result<Self, NotaryError> {
         let dir = DataDir::new(place.as_ref().join("data"));
-        Notary::init(&dir, name).await?;
+        let now = Arc::new(Mutex::new(t0));
+        let clock = now.clone();
+        Notary::init_with_clock(&dir, name, Arc::new(move || *lock(&clock))).await?;
         Ok(ClockedDataDir {
             dir,
-            now: Arc::new(Mutex::new(t0)),
+            now,
             _place: place,
         })
     }

@@ -288,9 +288,19 @@ fn system_clock() -> Clock {
 impl Notary {
     /// `notar init`: creates the data dir, keys, database and the genesis log entry.
     pub async fn init(dir: &DataDir, name: &str) -> Result<Identity, NotaryError> {
-        let material = dir.create(name, Utc::now())?;
+        Self::init_with_clock(dir, name, system_clock()).await
+    }
+
+    /// As `init`, on a given clock (sample data and tests): the certificates start at its time,
+    /// so tokens it stamps at that time verify.
+    pub async fn init_with_clock(
+        dir: &DataDir,
+        name: &str,
+        clock: Clock,
+    ) -> Result<Identity, NotaryError> {
+        let material = dir.create(name, clock())?;
         Store::create(&dir.db_path())?;
-        let (notary, thread, new_policies) = Self::start(dir, material, system_clock())?;
+        let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
         let identity = notary.identity().clone();
         let body = serde_json::to_value(&identity).map_err(|e| NotaryError::Bug(e.to_string()))?;
         notary
