@@ -11,6 +11,7 @@ mod adjudicate;
 mod format;
 mod join;
 mod proof;
+mod sigs;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};

@@ -8,12 +8,15 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 use super::proof::TlogProof;
-use crate::crypto::envelope::Envelope;
+use super::sigs::{par_map, verdicts, Job};
+use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
+use crate::model::canonical::CanonicalError;
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
 use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
@@ -184,6 +187,11 @@ impl Report {
 /// Checks a bundle offline. `Err` only when the bytes are not a bundle; every failing check of
 /// an item is in the [`Report`].
 pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
+    check(bytes).map(|(_, report)| report)
+}
+
+/// [`verify`], also giving the bundle it parsed, so that replay reads the file once.
+pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
     if bytes.len() > BUNDLE_LEN_MAX {
         return Err(Unreadable::TooLarge(bytes.len()));
     }
@@ -192,16 +200,26 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
     if bundle.format != FORMAT {
         return Err(Unreadable::Format(bundle.format.chars().take(64).collect()));
     }
-    let mut ctx = Ctx::new(&bundle)?;
+    let report = verify_bundle(&bundle)?;
+    Ok((bundle, report))
+}
+
+/// The checks of [`verify`] on a parsed bundle. Each item's id, signing input and JSON are made
+/// once ([`Prepared`]); every signature equation is decided up front in batches
+/// ([`super::sigs`]); the per-item checks run on every core, their results in bundle order.
+fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
+    let mut ctx = Ctx::new(bundle)?;
+    let all: Vec<&Item> = bundle.registry.iter().chain(&bundle.items).collect();
+    let mut prepared = par_map(&all, |i| Prepared::new(i));
+    ctx.decide_signatures(&all, &mut prepared, &bundle.registry);
+    let (in_registry, in_items) = prepared.split_at(bundle.registry.len());
     let checkpoint = ctx.checkpoint_facts();
-    let registry: Vec<ItemReport> = bundle
-        .registry
-        .iter()
-        .map(|i| ctx.registry_item(i))
-        .collect();
+    let pairs: Vec<(&Item, &Prepared)> = bundle.registry.iter().zip(in_registry).collect();
+    let registry: Vec<ItemReport> = par_map(&pairs, |(i, p)| ctx.registry_item(i, p));
     ctx.learn_keys(&bundle.registry, &registry);
-    let mut items: Vec<ItemReport> = bundle.items.iter().map(|i| ctx.item(i)).collect();
-    let claim = check_claim(&bundle, &items);
+    let pairs: Vec<(&Item, &Prepared)> = bundle.items.iter().zip(in_items).collect();
+    let mut items: Vec<ItemReport> = par_map(&pairs, |(i, p)| ctx.item(i, p));
+    let claim = check_claim(bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
@@ -211,6 +229,45 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
         claim,
         items,
     })
+}
+
+/// What is made once per item before its checks: the result of [`check_id`], and for an
+/// envelope its signing input, its JSON (a notary envelope's, compared with its log entry) and
+/// the verdicts of the signature equations decided for it in the batch.
+struct Prepared {
+    id: Result<(), String>,
+    msg: Option<Result<Vec<u8>, CanonicalError>>,
+    body: Option<Result<Value, String>>,
+    verdicts: Vec<([u8; 32], Signature, bool)>,
+}
+
+impl Prepared {
+    fn new(item: &Item) -> Prepared {
+        let (msg, body) = match item {
+            Item::PartyEnvelope { envelope, .. } => (Some(envelope), None),
+            Item::NotaryEnvelope { envelope, .. } => (
+                Some(envelope),
+                Some(serde_json::to_value(envelope).map_err(|e| e.to_string())),
+            ),
+            _ => (None, None),
+        };
+        Prepared {
+            id: check_id(item),
+            msg: msg.map(|e| signing_input(&e.kind, &e.payload)),
+            body,
+            verdicts: Vec::new(),
+        }
+    }
+}
+
+/// The envelope of an envelope item.
+fn envelope_of(item: &Item) -> Option<&Envelope> {
+    match item {
+        Item::PartyEnvelope { envelope, .. } | Item::NotaryEnvelope { envelope, .. } => {
+            Some(envelope)
+        }
+        _ => None,
+    }
 }
 
 /// What the checks share: the notary's keys, the opened checkpoint, the registered keys.
@@ -269,6 +326,71 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Decides up front every signature equation the checks can ask about: by the notary's key
+    /// and by any key a `key_registration` of the registry states (verified or not: a superset
+    /// of the keys [`Ctx::learn_keys`] will trust), for each envelope that names the key.
+    fn decide_signatures(&self, all: &[&Item], prepared: &mut [Prepared], registry: &[Item]) {
+        let mut candidates = vec![(self.notary_kid.clone(), self.notary_key)];
+        for env in registry.iter().filter_map(envelope_of) {
+            if env.kind == "key_registration" {
+                if let Some((kid, _, key)) = registered_key(env) {
+                    candidates.push((kid, key));
+                }
+            }
+        }
+        candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        candidates.dedup_by(|a, b| a.0 == b.0);
+        let decided: Vec<(usize, [u8; 32], Signature, bool)> = {
+            let mut jobs = Vec::new();
+            let mut slots = Vec::new();
+            for (slot, (item, p)) in all.iter().zip(prepared.iter()).enumerate() {
+                let (Some(env), Some(Ok(msg))) = (envelope_of(item), &p.msg) else {
+                    continue;
+                };
+                for (kid, key) in &candidates {
+                    if !env.signer_key_ids().any(|k| k == kid) {
+                        continue;
+                    }
+                    if let Ok(sig) = env.signature_by(kid) {
+                        jobs.push(Job { key: *key, msg, sig });
+                        slots.push(slot);
+                    }
+                }
+            }
+            let v = verdicts(&jobs);
+            let jobs = jobs.iter().zip(v).zip(slots);
+            jobs.map(|((j, ok), slot)| (slot, j.key.to_bytes(), j.sig, ok))
+                .collect()
+        };
+        for (slot, key, sig, ok) in decided {
+            prepared[slot].verdicts.push((key, sig, ok));
+        }
+    }
+
+    /// [`Envelope::verify_by`]`(key)` (`kid` is the key's id), its Ed25519 equation answered
+    /// from the verdicts decided up front (decided here when it was not).
+    fn signed(
+        &self,
+        env: &Envelope,
+        p: &Prepared,
+        key: &VerifyingKey,
+        kid: &str,
+    ) -> Result<(), EnvelopeError> {
+        let sig = env.signature_by(kid)?;
+        let msg = match &p.msg {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return Err(EnvelopeError::Canonical(e.clone())),
+            None => return env.verify_by(key),
+        };
+        let decided = p.verdicts.iter().find(|v| &v.0 == key.as_bytes() && v.1 == sig);
+        let ok = decided.map_or_else(|| key.verify(msg, &sig).is_ok(), |v| v.2);
+        if ok {
+            Ok(())
+        } else {
+            Err(EnvelopeError::BadSignature(kid.to_string()))
+        }
+    }
+
     /// The keys registered by the registry's verified `key_registration` envelopes.
     fn learn_keys(&mut self, registry: &[Item], reports: &[ItemReport]) {
         for (item, report) in registry.iter().zip(reports) {
@@ -284,8 +406,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn registry_item(&self, item: &Item) -> ItemReport {
-        let mut r = self.item(item);
+    fn registry_item(&self, item: &Item, p: &Prepared) -> ItemReport {
+        let mut r = self.item(item, p);
         r.section = Section::Registry;
         if r.ok && !matches!(item, Item::NotaryEnvelope { .. }) {
             r.ok = false;
@@ -295,13 +417,13 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn item(&self, item: &Item) -> ItemReport {
+    fn item(&self, item: &Item, p: &Prepared) -> ItemReport {
         let mut facts = ItemFacts::default();
-        let result = check_id(item).and_then(|()| match item {
-            Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, &mut facts),
+        let result = p.id.clone().and_then(|()| match item {
+            Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
-            } => self.notary_envelope(envelope, proof, &mut facts),
+            } => self.notary_envelope(envelope, p, proof, &mut facts),
             Item::Rfc3161Token { token, imprint, .. } => self.token(token, imprint, &mut facts),
             Item::Document {
                 sha256, content, ..
@@ -317,13 +439,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn party_envelope(&self, env: &Envelope, facts: &mut ItemFacts) -> Result<(), String> {
+    fn party_envelope(
+        &self,
+        env: &Envelope,
+        p: &Prepared,
+        facts: &mut ItemFacts,
+    ) -> Result<(), String> {
         let mut first_err = None;
         for kid in env.signer_key_ids() {
             let Some((party, key)) = self.keys.get(kid) else {
                 continue;
             };
-            match env.verify_by(key) {
+            match self.signed(env, p, key, kid) {
                 Ok(()) => {
                     facts.signature_ok = Some(true);
                     facts.signer = Some(Signer {
@@ -336,7 +463,9 @@ impl<'a> Ctx<'a> {
             }
         }
         if env.signer_key_ids().any(|k| k == self.notary_kid)
-            && env.verify_by(&self.notary_key).is_ok()
+            && self
+                .signed(env, p, &self.notary_key, &self.notary_kid)
+                .is_ok()
         {
             facts.signature_ok = Some(true);
             facts.signer = Some(Signer {
@@ -358,10 +487,11 @@ impl<'a> Ctx<'a> {
     fn notary_envelope(
         &self,
         env: &Envelope,
+        p: &Prepared,
         proof: &str,
         facts: &mut ItemFacts,
     ) -> Result<(), String> {
-        let signed = env.verify_by(&self.notary_key);
+        let signed = self.signed(env, p, &self.notary_key, &self.notary_kid);
         facts.signature_ok = Some(signed.is_ok());
         if signed.is_ok() {
             facts.signer = Some(Signer {
@@ -369,7 +499,7 @@ impl<'a> Ctx<'a> {
                 party_id: None,
             });
         }
-        let in_log = self.included(env, proof);
+        let in_log = self.included(env, p, proof);
         match &in_log {
             Ok(l) => facts.in_log = Some(l.clone()),
             Err(_) => facts.log_contradicts = self.contradicted(env, proof),
@@ -401,7 +531,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
-    fn included(&self, env: &Envelope, proof: &str) -> Result<LogFacts, String> {
+    fn included(&self, env: &Envelope, prep: &Prepared, proof: &str) -> Result<LogFacts, String> {
         let p = TlogProof::parse(proof).map_err(|e| e.to_string())?;
         if p.checkpoint != self.checkpoint_text {
             return Err("the proof is against another checkpoint than the bundle's".into());
@@ -416,8 +546,11 @@ impl<'a> Ctx<'a> {
             .ok_or("the proof has no extra line with the log entry")?;
         let entry: LogEntry = serde_json::from_slice(leaf)
             .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-        let body = serde_json::to_value(env).map_err(|e| e.to_string())?;
-        if entry.kind.as_str() != env.kind || entry.body != body {
+        let body = match &prep.body {
+            Some(body) => body.as_ref().map_err(Clone::clone)?,
+            None => &serde_json::to_value(env).map_err(|e| e.to_string())?,
+        };
+        if entry.kind.as_str() != env.kind || &entry.body != body {
             return Err("the proof's log entry does not hold this envelope".into());
         }
         if let Some(i) = env.payload.get("log_index") {
