@@ -139,18 +139,25 @@ async fn make_large_case(notary: &Notary) -> Case {
     let bob_key = SigningKey::from_bytes(&[3; 32]);
     let (bob, agreement) = buyer_with_agreement(
         notary,
-        "bob",
+        "carol",
         &bob_key,
         "semper-business",
         Some((1_000_000_000, 1_000_000)),
     )
     .await
     .expect("buyer");
-    let sally = party(notary, "sally", Role::Seller, 4).await;
+    let sally = party(notary, "dave", Role::Seller, 4).await;
     let mut guarantees = Vec::new();
     for i in 0..LARGE_GUARANTEES {
         let doc = format!("order {i}: 12.34 EUR of parts");
-        let r = request(&format!("r-{i}"), &agreement, &sally.0, &bob_key, eur(1234), doc.as_bytes());
+        let r = request(
+            &format!("r-{i}"),
+            &agreement,
+            &sally.0,
+            &bob_key,
+            eur(1234),
+            doc.as_bytes(),
+        );
         let order = r.order.clone();
         let answer = notary.request_guarantee(r, &sally.0).await.expect("answer");
         assert!(answer.granted(), "{}", answer.body);
@@ -164,8 +171,16 @@ async fn make_large_case(notary: &Notary) -> Case {
     });
     let filed = Envelope::sign("complaint", claim, &sally.1).expect("sign");
     let filed = notary.file_complaint(filed).await.expect("filed");
-    let mut bundle = notary.case_bundle(&filed.complaint_id).await.expect("bundle");
-    let size: u64 = bundle.checkpoint.lines().nth(1).and_then(|l| l.parse().ok()).expect("size");
+    let mut bundle = notary
+        .case_bundle(&filed.complaint_id)
+        .await
+        .expect("bundle");
+    let size: u64 = bundle
+        .checkpoint
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .expect("size");
     for (g, order) in guarantees {
         let index = g.payload["log_index"].as_u64().expect("log_index");
         let proof = TlogProof {
@@ -251,7 +266,10 @@ fn replay(c: &mut Criterion) {
 /// The large case, and raw single and batch verification, in the same run.
 fn replay_large(c: &mut Criterion, case: &Case) {
     let replayed = notar::replay::replay(&case.bytes).expect("replay");
-    assert!(replayed.report.ok(), "every item of the large bundle verifies");
+    assert!(
+        replayed.report.ok(),
+        "every item of the large bundle verifies"
+    );
     eprintln!(
         "large bundle: {} bytes, {} items, {} engine items",
         case.bytes.len(),
@@ -282,7 +300,7 @@ fn replay_large(c: &mut Criterion, case: &Case) {
     });
     g.bench_function("ed25519_r_torsion_check", |b| {
         b.iter(|| {
-            ed25519_dalek::VerifyingKey::from_bytes(black_box(&sigs[0].r_bytes()))
+            ed25519_dalek::VerifyingKey::from_bytes(black_box(sigs[0].r_bytes()))
                 .is_ok_and(|r| r.to_edwards().is_torsion_free())
         })
     });

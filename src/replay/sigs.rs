@@ -88,7 +88,10 @@ pub(super) fn verdicts(jobs: &[Job<'_>]) -> Vec<bool> {
     });
     let indexed: Vec<(usize, bool)> = batchable.into_iter().enumerate().collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = indexed.len().div_ceil(threads.clamp(1, THREADS_MAX)).max(PAR_MIN);
+    let part = indexed
+        .len()
+        .div_ceil(threads.clamp(1, THREADS_MAX))
+        .max(PAR_MIN);
     let parts: Vec<&[(usize, bool)]> = indexed.chunks(part.max(1)).collect();
     par_map(&parts, |p| decide(jobs, p))
         .into_iter()

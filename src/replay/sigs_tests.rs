@@ -10,7 +10,9 @@ fn key() -> SigningKey {
 }
 
 fn msgs(n: usize) -> Vec<Vec<u8>> {
-    (0..n).map(|i| format!("message {i}").into_bytes()).collect()
+    (0..n)
+        .map(|i| format!("message {i}").into_bytes())
+        .collect()
 }
 
 fn jobs<'a>(msgs: &'a [Vec<u8>], sigs: &[Signature]) -> Vec<Job<'a>> {
@@ -27,7 +29,12 @@ fn jobs<'a>(msgs: &'a [Vec<u8>], sigs: &[Signature]) -> Vec<Job<'a>> {
 
 /// A signature by `key()` over `msg` whose R is `[r]B + extra` (encoded as `r_bytes` when
 /// given): valid for the cofactored equation only when `extra` is torsion.
-fn crafted(msg: &[u8], r: u64, extra: curve25519_dalek::EdwardsPoint, r_bytes: Option<[u8; 32]>) -> Signature {
+fn crafted(
+    msg: &[u8],
+    r: u64,
+    extra: curve25519_dalek::EdwardsPoint,
+    r_bytes: Option<[u8; 32]>,
+) -> Signature {
     let seed = Sha512::digest([5u8; 32]);
     let mut lower = [0u8; 32];
     lower.copy_from_slice(&seed[..32]);
@@ -103,5 +110,8 @@ fn a_non_canonical_r_is_refused() {
 #[test]
 fn par_map_keeps_the_order() {
     let xs: Vec<u32> = (0..1000).collect();
-    assert_eq!(par_map(&xs, |x| x * 2), xs.iter().map(|x| x * 2).collect::<Vec<_>>());
+    assert_eq!(
+        par_map(&xs, |x| x * 2),
+        xs.iter().map(|x| x * 2).collect::<Vec<_>>()
+    );
 }

@@ -16,10 +16,10 @@ use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LE
 use super::proof::TlogProof;
 use super::sigs::{par_map, verdicts, Job};
 use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
-use crate::model::canonical::CanonicalError;
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
 use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
+use crate::model::canonical::CanonicalError;
 use crate::model::entry::LogEntry;
 use crate::model::time::rfc3339_ms;
 
@@ -352,7 +352,11 @@ impl<'a> Ctx<'a> {
                         continue;
                     }
                     if let Ok(sig) = env.signature_by(kid) {
-                        jobs.push(Job { key: *key, msg, sig });
+                        jobs.push(Job {
+                            key: *key,
+                            msg,
+                            sig,
+                        });
                         slots.push(slot);
                     }
                 }
@@ -382,7 +386,10 @@ impl<'a> Ctx<'a> {
             Some(Err(e)) => return Err(EnvelopeError::Canonical(e.clone())),
             None => return env.verify_by(key),
         };
-        let decided = p.verdicts.iter().find(|v| &v.0 == key.as_bytes() && v.1 == sig);
+        let decided = p
+            .verdicts
+            .iter()
+            .find(|v| &v.0 == key.as_bytes() && v.1 == sig);
         let ok = decided.map_or_else(|| key.verify(msg, &sig).is_ok(), |v| v.2);
         if ok {
             Ok(())

@@ -312,3 +312,46 @@ fn a_notary_envelope_the_log_contradicts_is_named_with_the_entry_there() {
     assert_eq!(f.facts.log_contradicts.as_ref().map(|l| l.index), Some(2));
     assert_eq!(r.items[1].facts.log_contradicts, None);
 }
+
+/// `bundle()` with `n` more of ann's orders; the one at `broken` (if any) carries the signature
+/// of another payload, its id made anew so that only the signature is wrong.
+fn many_orders(n: usize, broken: Option<usize>) -> Bundle {
+    let mut b = bundle();
+    for i in 0..n {
+        let mut order = Envelope::sign("order", json!({"amount": 100 + i}), &ann()).expect("s");
+        if broken == Some(i) {
+            let other = Envelope::sign("order", json!({"amount": 1}), &ann()).expect("sign");
+            order.signatures = other.signatures;
+        }
+        b.items.push(Item::party(order).expect("item"));
+    }
+    b
+}
+
+#[test]
+fn a_bundle_of_many_items_all_verify_through_the_batch() {
+    let b = many_orders(120, None);
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(r.ok(), "{:?}", failing(&r));
+    assert_eq!(r.items.len(), 125);
+    assert!(r.items.iter().all(|i| i.facts.signature_ok != Some(false)));
+}
+
+#[test]
+fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
+    let b = many_orders(120, Some(77));
+    let r = verify(&bytes(&b)).expect("readable");
+    let broken = &b.items[3 + 77];
+    let Item::PartyEnvelope { envelope, .. } = broken else {
+        unreachable!("an order item")
+    };
+    let single = envelope
+        .verify_by(&ann().verifying_key())
+        .expect_err("broken");
+    assert_eq!(
+        failing(&r),
+        vec![(broken.id().to_string(), single.to_string())]
+    );
+    assert_eq!(r.items[3 + 77].facts.signature_ok, Some(false));
+    assert_eq!(r.items.iter().filter(|i| i.ok).count(), 124);
+}
