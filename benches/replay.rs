@@ -12,8 +12,9 @@
 //! its `Notary::case_bundle` and, added to it with their inclusion proofs against the bundle's
 //! checkpoint, the notary's other guarantees of that agreement and the buyer's orders they rest
 //! on (what a dispute about the agreement's caps reads). Next to it, in the same run: one Ed25519
-//! verification (one core), `verify_batch` of [`BATCH`] signatures, and the per-signature
-//! torsion check replay adds to the batch (src/replay/sigs.rs).
+//! verification (one core), `verify_batch` of [`BATCH`] signatures, and the torsion check of
+//! one signature's `R` that a batch needs to decide as a single verification does (why replay
+//! does not batch: docs/design.md, "Replay throughput").
 //!
 //! Run: `cargo bench --bench replay`. The bundles are made before the timed part by an in-process
 //! notary on a temporary data dir. The small one in the shape of D7: bob pays sally by an
@@ -283,6 +284,20 @@ fn replay_large(c: &mut Criterion, case: &Case) {
     g.throughput(Throughput::Elements(case.items));
     g.bench_function("bundle_replay", |b| {
         b.iter(|| notar::replay::replay(black_box(&case.bytes)).map(|r| r.ruling))
+    });
+    g.bench_function("bundle_verify", |b| {
+        b.iter(|| notar::replay::verify(black_box(&case.bytes)).map(|r| r.ok()))
+    });
+    g.bench_function("model_dispute_adjudicate", |b| {
+        b.iter(|| {
+            adjudicate(
+                black_box(&replayed.claim),
+                black_box(&replayed.items),
+                &replayed.registry,
+                &replayed.agreement,
+                &replayed.policy,
+            )
+        })
     });
     g.bench_function("bundle_parse", |b| {
         b.iter(|| serde_json::from_slice::<notar::replay::Bundle>(black_box(&case.bytes)).is_ok())

@@ -10,8 +10,8 @@
 mod adjudicate;
 mod format;
 mod join;
+mod par;
 mod proof;
-mod sigs;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};

@@ -8,13 +8,13 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use super::par::par_map;
 use super::proof::TlogProof;
-use super::sigs::{par_map, verdicts, Job};
 use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
@@ -204,21 +204,17 @@ pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
     Ok((bundle, report))
 }
 
-/// The checks of [`verify`] on a parsed bundle. Each item's id, signing input and JSON are made
-/// once ([`Prepared`]); every signature equation is decided up front in batches
-/// ([`super::sigs`]); the per-item checks run on every core, their results in bundle order.
+/// The checks of [`verify`] on a parsed bundle: the registry first (its key registrations say
+/// which party keys count), then the items; each item's id, signing input and JSON made once
+/// ([`Prepared`]); the items checked on every core ([`par_map`]), their results in bundle order.
 fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     let mut ctx = Ctx::new(bundle)?;
-    let all: Vec<&Item> = bundle.registry.iter().chain(&bundle.items).collect();
-    let mut prepared = par_map(&all, |i| Prepared::new(i));
-    ctx.decide_signatures(&all, &mut prepared, &bundle.registry);
-    let (in_registry, in_items) = prepared.split_at(bundle.registry.len());
     let checkpoint = ctx.checkpoint_facts();
-    let pairs: Vec<(&Item, &Prepared)> = bundle.registry.iter().zip(in_registry).collect();
-    let registry: Vec<ItemReport> = par_map(&pairs, |(i, p)| ctx.registry_item(i, p));
+    let registry: Vec<ItemReport> = par_map(&bundle.registry, |i| {
+        ctx.registry_item(i, &Prepared::new(i))
+    });
     ctx.learn_keys(&bundle.registry, &registry);
-    let pairs: Vec<(&Item, &Prepared)> = bundle.items.iter().zip(in_items).collect();
-    let mut items: Vec<ItemReport> = par_map(&pairs, |(i, p)| ctx.item(i, p));
+    let mut items: Vec<ItemReport> = par_map(&bundle.items, |i| ctx.item(i, &Prepared::new(i)));
     let claim = check_claim(bundle, &items);
     items.extend(registry);
     Ok(Report {
@@ -232,13 +228,12 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
 }
 
 /// What is made once per item before its checks: the result of [`check_id`], and for an
-/// envelope its signing input, its JSON (a notary envelope's, compared with its log entry) and
-/// the verdicts of the signature equations decided for it in the batch.
+/// envelope its signing input (checked against every candidate key) and, for a notary
+/// envelope, its JSON (compared with its log entry).
 struct Prepared {
     id: Result<(), String>,
     msg: Option<Result<Vec<u8>, CanonicalError>>,
     body: Option<Result<Value, String>>,
-    verdicts: Vec<([u8; 32], Signature, bool)>,
 }
 
 impl Prepared {
@@ -255,18 +250,7 @@ impl Prepared {
             id: check_id(item),
             msg: msg.map(|e| signing_input(&e.kind, &e.payload)),
             body,
-            verdicts: Vec::new(),
         }
-    }
-}
-
-/// The envelope of an envelope item.
-fn envelope_of(item: &Item) -> Option<&Envelope> {
-    match item {
-        Item::PartyEnvelope { envelope, .. } | Item::NotaryEnvelope { envelope, .. } => {
-            Some(envelope)
-        }
-        _ => None,
     }
 }
 
@@ -326,53 +310,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Decides up front every signature equation the checks can ask about: by the notary's key
-    /// and by any key a `key_registration` of the registry states (verified or not: a superset
-    /// of the keys [`Ctx::learn_keys`] will trust), for each envelope that names the key.
-    fn decide_signatures(&self, all: &[&Item], prepared: &mut [Prepared], registry: &[Item]) {
-        let mut candidates = vec![(self.notary_kid.clone(), self.notary_key)];
-        for env in registry.iter().filter_map(envelope_of) {
-            if env.kind == "key_registration" {
-                if let Some((kid, _, key)) = registered_key(env) {
-                    candidates.push((kid, key));
-                }
-            }
-        }
-        candidates.sort_by(|a, b| a.0.cmp(&b.0));
-        candidates.dedup_by(|a, b| a.0 == b.0);
-        let decided: Vec<(usize, [u8; 32], Signature, bool)> = {
-            let mut jobs = Vec::new();
-            let mut slots = Vec::new();
-            for (slot, (item, p)) in all.iter().zip(prepared.iter()).enumerate() {
-                let (Some(env), Some(Ok(msg))) = (envelope_of(item), &p.msg) else {
-                    continue;
-                };
-                for (kid, key) in &candidates {
-                    if !env.signer_key_ids().any(|k| k == kid) {
-                        continue;
-                    }
-                    if let Ok(sig) = env.signature_by(kid) {
-                        jobs.push(Job {
-                            key: *key,
-                            msg,
-                            sig,
-                        });
-                        slots.push(slot);
-                    }
-                }
-            }
-            let v = verdicts(&jobs);
-            let jobs = jobs.iter().zip(v).zip(slots);
-            jobs.map(|((j, ok), slot)| (slot, j.key.to_bytes(), j.sig, ok))
-                .collect()
-        };
-        for (slot, key, sig, ok) in decided {
-            prepared[slot].verdicts.push((key, sig, ok));
-        }
-    }
-
-    /// [`Envelope::verify_by`]`(key)` (`kid` is the key's id), its Ed25519 equation answered
-    /// from the verdicts decided up front (decided here when it was not).
+    /// [`Envelope::verify_by`]`(key)` (`kid` is the key's id) with the item's signing input
+    /// made once.
     fn signed(
         &self,
         env: &Envelope,
@@ -386,16 +325,8 @@ impl<'a> Ctx<'a> {
             Some(Err(e)) => return Err(EnvelopeError::Canonical(e.clone())),
             None => return env.verify_by(key),
         };
-        let decided = p
-            .verdicts
-            .iter()
-            .find(|v| &v.0 == key.as_bytes() && v.1 == sig);
-        let ok = decided.map_or_else(|| key.verify(msg, &sig).is_ok(), |v| v.2);
-        if ok {
-            Ok(())
-        } else {
-            Err(EnvelopeError::BadSignature(kid.to_string()))
-        }
+        key.verify(msg, &sig)
+            .map_err(|_| EnvelopeError::BadSignature(kid.to_string()))
     }
 
     /// The keys registered by the registry's verified `key_registration` envelopes.
