@@ -6,10 +6,20 @@
 //! - `ed25519_verify`: one verification of the case's m1 signing input;
 //! - `model_dispute_adjudicate`: the rules alone on the inputs `replay` joined.
 //!
-//! Run: `cargo bench --bench replay`. The bundle is made before the timed part by an in-process
-//! notary on a temporary data dir, in the shape of D7: bob pays sally by an item-for-receipt
-//! exchange the notary resolves (delivery affidavit); sally claims non-payment with m1; bob
-//! answers with his escrow statement and sally's receipt; `Notary::case_bundle`.
+//!
+//! And on a large guarantee case (group `replay_large`), where the rate shows: a buyer's
+//! [`LARGE_GUARANTEES`] guarantees under one agreement, the seller's complaint about the first,
+//! its `Notary::case_bundle` and, added to it with their inclusion proofs against the bundle's
+//! checkpoint, the notary's other guarantees of that agreement and the buyer's orders they rest
+//! on (what a dispute about the agreement's caps reads). Next to it, in the same run: one Ed25519
+//! verification (one core), `verify_batch` of [`BATCH`] signatures, and the torsion check of
+//! one signature's `R` that a batch needs to decide as a single verification does (why replay
+//! does not batch: docs/design.md, "Replay throughput").
+//!
+//! Run: `cargo bench --bench replay`. The bundles are made before the timed part by an in-process
+//! notary on a temporary data dir. The small one in the shape of D7: bob pays sally by an
+//! item-for-receipt exchange the notary resolves (delivery affidavit); sally claims non-payment
+//! with m1; bob answers with his escrow statement and sally's receipt; `Notary::case_bundle`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -23,8 +33,16 @@ use notar::model::exchange::ResolveBody;
 use notar::model::registry::Role;
 use notar::notary::datadir::DataDir;
 use notar::notary::fixture::exchange::{item_exchange, Signer};
+use notar::notary::fixture::{buyer_with_agreement, eur, request};
 use notar::notary::{KeyInput, Notary};
+use notar::replay::{Item, TlogProof};
 use serde_json::{json, Value};
+
+/// Guarantees in the large case.
+const LARGE_GUARANTEES: usize = 400;
+
+/// Signatures per `verify_batch` in the raw line.
+const BATCH: usize = 64;
 
 /// A case bundle's file bytes, its item count (items + registry entries) and its m1.
 struct Case {
@@ -111,8 +129,83 @@ async fn make_case(notary: &Notary) -> Case {
     }
 }
 
-/// Makes the case on a temporary notary, which is closed before anything is timed.
-fn case() -> Case {
+/// The guarantee envelope in a granted answer.
+fn granted(body: &str) -> Envelope {
+    let v: Value = serde_json::from_str(body).expect("answer JSON");
+    serde_json::from_value(v["guarantee"].clone()).expect("a granted answer holds its guarantee")
+}
+
+/// The large guarantee case on `notary` (see the module doc).
+async fn make_large_case(notary: &Notary) -> Case {
+    let bob_key = SigningKey::from_bytes(&[3; 32]);
+    let (bob, agreement) = buyer_with_agreement(
+        notary,
+        "carol",
+        &bob_key,
+        "semper-business",
+        Some((1_000_000_000, 1_000_000)),
+    )
+    .await
+    .expect("buyer");
+    let sally = party(notary, "dave", Role::Seller, 4).await;
+    let mut guarantees = Vec::new();
+    for i in 0..LARGE_GUARANTEES {
+        let doc = format!("order {i}: 12.34 EUR of parts");
+        let r = request(
+            &format!("r-{i}"),
+            &agreement,
+            &sally.0,
+            &bob_key,
+            eur(1234),
+            doc.as_bytes(),
+        );
+        let order = r.order.clone();
+        let answer = notary.request_guarantee(r, &sally.0).await.expect("answer");
+        assert!(answer.granted(), "{}", answer.body);
+        guarantees.push((granted(&answer.body), order));
+    }
+    let gid = guarantees[0].0.payload["guarantee_id"].clone();
+    let claim = json!({
+        "kind": "non_payment", "claimant": sally.0, "respondent": bob, "guarantee_id": gid,
+        "amount": eur(1234), "statement": "bob never paid order 0.", "evidence": [],
+        "notary_key_id": notary.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = Envelope::sign("complaint", claim, &sally.1).expect("sign");
+    let filed = notary.file_complaint(filed).await.expect("filed");
+    let mut bundle = notary
+        .case_bundle(&filed.complaint_id)
+        .await
+        .expect("bundle");
+    let size: u64 = bundle
+        .checkpoint
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .expect("size");
+    for (g, order) in guarantees {
+        let index = g.payload["log_index"].as_u64().expect("log_index");
+        let proof = TlogProof {
+            extra: Some(notary.entry(index).expect("entry")),
+            index,
+            hashes: notary.inclusion_proof(index, size).expect("proof"),
+            checkpoint: bundle.checkpoint.clone(),
+        };
+        for item in [Item::notary(g, proof.to_text()), Item::party(order)] {
+            let item = item.expect("item");
+            if !bundle.items.iter().any(|i| i.id() == item.id()) {
+                bundle.items.push(item);
+            }
+        }
+    }
+    Case {
+        bytes: bundle.to_file_bytes().expect("bytes"),
+        items: (bundle.items.len() + bundle.registry.len()) as u64,
+        m1: Envelope::sign("order", json!({}), &bob_key).expect("sign"),
+    }
+}
+
+/// Makes both cases on a temporary notary, which is closed before anything is timed.
+fn cases() -> (Case, Case) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -122,13 +215,14 @@ fn case() -> Case {
     rt.block_on(Notary::init(&dir, "bench")).expect("init");
     let (notary, thread) = Notary::open(&dir).expect("open");
     let case = rt.block_on(make_case(&notary));
+    let large = rt.block_on(make_large_case(&notary));
     drop(notary);
     thread.join();
-    case
+    (case, large)
 }
 
 fn replay(c: &mut Criterion) {
-    let case = case();
+    let (case, large) = cases();
     let replayed = notar::replay::replay(&case.bytes).expect("replay");
     assert!(replayed.report.ok(), "every item of the bundle verifies");
     eprintln!(
@@ -165,6 +259,69 @@ fn replay(c: &mut Criterion) {
     let (vk, sig) = (key.verifying_key(), key.sign(&msg));
     g.bench_function("ed25519_verify", |b| {
         b.iter(|| vk.verify(black_box(&msg), &sig).is_ok())
+    });
+    g.finish();
+    replay_large(c, &large);
+}
+
+/// The large case, and raw single and batch verification, in the same run.
+fn replay_large(c: &mut Criterion, case: &Case) {
+    let replayed = notar::replay::replay(&case.bytes).expect("replay");
+    assert!(
+        replayed.report.ok(),
+        "every item of the large bundle verifies"
+    );
+    eprintln!(
+        "large bundle: {} bytes, {} items, {} engine items",
+        case.bytes.len(),
+        case.items,
+        replayed.items.len()
+    );
+    let mut g = c.benchmark_group("replay_large");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Elements(case.items));
+    g.bench_function("bundle_replay", |b| {
+        b.iter(|| notar::replay::replay(black_box(&case.bytes)).map(|r| r.ruling))
+    });
+    g.bench_function("bundle_verify", |b| {
+        b.iter(|| notar::replay::verify(black_box(&case.bytes)).map(|r| r.ok()))
+    });
+    g.bench_function("model_dispute_adjudicate", |b| {
+        b.iter(|| {
+            adjudicate(
+                black_box(&replayed.claim),
+                black_box(&replayed.items),
+                &replayed.registry,
+                &replayed.agreement,
+                &replayed.policy,
+            )
+        })
+    });
+    g.bench_function("bundle_parse", |b| {
+        b.iter(|| serde_json::from_slice::<notar::replay::Bundle>(black_box(&case.bytes)).is_ok())
+    });
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let msgs: Vec<Vec<u8>> = (0..BATCH)
+        .map(|i| signing_input("order", &json!({"n": i, "seller_id": "s"})).expect("input"))
+        .collect();
+    let sigs: Vec<ed25519_dalek::Signature> = msgs.iter().map(|m| key.sign(m)).collect();
+    let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+    let keys = vec![key.verifying_key(); BATCH];
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("ed25519_verify", |b| {
+        b.iter(|| keys[0].verify(black_box(&msgs[0]), &sigs[0]).is_ok())
+    });
+    g.bench_function("ed25519_r_torsion_check", |b| {
+        b.iter(|| {
+            ed25519_dalek::VerifyingKey::from_bytes(black_box(sigs[0].r_bytes()))
+                .is_ok_and(|r| r.to_edwards().is_torsion_free())
+        })
+    });
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("ed25519_verify_batch", |b| {
+        b.iter(|| ed25519_dalek::verify_batch(black_box(&refs), &sigs, &keys).is_ok())
     });
     g.finish();
 }

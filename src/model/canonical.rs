@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Why a value has no canonical form.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CanonicalError {
     /// Floats are not allowed in signed payloads: money is integer minor units.
     #[error("floating-point number in a signed payload")]

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
 use super::join::{join, money, text, time, Index, PaymentClaim};
-use super::verify::{verify, ItemReport, Report, Unreadable};
+use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
     adjudicate, Claim, ClaimSubject, Content, GuaranteeRecord, Item, Registry, Ruling,
@@ -68,9 +68,7 @@ pub struct Replay {
 /// as facts (the rules make them inadmissible); only an unreadable bundle, a claim the rules
 /// cannot state or a missing policy is an error.
 pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
-    let report = verify(bytes)?;
-    let bundle: Bundle =
-        serde_json::from_slice(bytes).map_err(|e| Unreadable::Shape(e.to_string()))?;
+    let (bundle, report) = check(bytes)?;
     let claim = claim(&bundle)?;
     let registry_reports = &report.items[bundle.items.len()..];
     let item_reports = &report.items[..bundle.items.len()];

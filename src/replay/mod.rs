@@ -10,6 +10,7 @@
 mod adjudicate;
 mod format;
 mod join;
+mod par;
 mod proof;
 mod verify;
 

@@ -8,15 +8,18 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use super::par::par_map;
 use super::proof::TlogProof;
-use crate::crypto::envelope::Envelope;
+use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
 use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
+use crate::model::canonical::CanonicalError;
 use crate::model::entry::LogEntry;
 use crate::model::time::rfc3339_ms;
 
@@ -184,6 +187,11 @@ impl Report {
 /// Checks a bundle offline. `Err` only when the bytes are not a bundle; every failing check of
 /// an item is in the [`Report`].
 pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
+    check(bytes).map(|(_, report)| report)
+}
+
+/// [`verify`], also giving the bundle it parsed, so that replay reads the file once.
+pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
     if bytes.len() > BUNDLE_LEN_MAX {
         return Err(Unreadable::TooLarge(bytes.len()));
     }
@@ -192,16 +200,22 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
     if bundle.format != FORMAT {
         return Err(Unreadable::Format(bundle.format.chars().take(64).collect()));
     }
-    let mut ctx = Ctx::new(&bundle)?;
+    let report = verify_bundle(&bundle)?;
+    Ok((bundle, report))
+}
+
+/// The checks of [`verify`] on a parsed bundle: the registry first (its key registrations say
+/// which party keys count), then the items; each item's id, signing input and JSON made once
+/// ([`Prepared`]); the items checked on every core ([`par_map`]), their results in bundle order.
+fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
+    let mut ctx = Ctx::new(bundle)?;
     let checkpoint = ctx.checkpoint_facts();
-    let registry: Vec<ItemReport> = bundle
-        .registry
-        .iter()
-        .map(|i| ctx.registry_item(i))
-        .collect();
+    let registry: Vec<ItemReport> = par_map(&bundle.registry, |i| {
+        ctx.registry_item(i, &Prepared::new(i))
+    });
     ctx.learn_keys(&bundle.registry, &registry);
-    let mut items: Vec<ItemReport> = bundle.items.iter().map(|i| ctx.item(i)).collect();
-    let claim = check_claim(&bundle, &items);
+    let mut items: Vec<ItemReport> = par_map(&bundle.items, |i| ctx.item(i, &Prepared::new(i)));
+    let claim = check_claim(bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
@@ -211,6 +225,33 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
         claim,
         items,
     })
+}
+
+/// What is made once per item before its checks: the result of [`check_id`], and for an
+/// envelope its signing input (checked against every candidate key) and, for a notary
+/// envelope, its JSON (compared with its log entry).
+struct Prepared {
+    id: Result<(), String>,
+    msg: Option<Result<Vec<u8>, CanonicalError>>,
+    body: Option<Result<Value, String>>,
+}
+
+impl Prepared {
+    fn new(item: &Item) -> Prepared {
+        let (msg, body) = match item {
+            Item::PartyEnvelope { envelope, .. } => (Some(envelope), None),
+            Item::NotaryEnvelope { envelope, .. } => (
+                Some(envelope),
+                Some(serde_json::to_value(envelope).map_err(|e| e.to_string())),
+            ),
+            _ => (None, None),
+        };
+        Prepared {
+            id: check_id(item),
+            msg: msg.map(|e| signing_input(&e.kind, &e.payload)),
+            body,
+        }
+    }
 }
 
 /// What the checks share: the notary's keys, the opened checkpoint, the registered keys.
@@ -269,6 +310,25 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// [`Envelope::verify_by`]`(key)` (`kid` is the key's id) with the item's signing input
+    /// made once.
+    fn signed(
+        &self,
+        env: &Envelope,
+        p: &Prepared,
+        key: &VerifyingKey,
+        kid: &str,
+    ) -> Result<(), EnvelopeError> {
+        let sig = env.signature_by(kid)?;
+        let msg = match &p.msg {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return Err(EnvelopeError::Canonical(e.clone())),
+            None => return env.verify_by(key),
+        };
+        key.verify(msg, &sig)
+            .map_err(|_| EnvelopeError::BadSignature(kid.to_string()))
+    }
+
     /// The keys registered by the registry's verified `key_registration` envelopes.
     fn learn_keys(&mut self, registry: &[Item], reports: &[ItemReport]) {
         for (item, report) in registry.iter().zip(reports) {
@@ -284,8 +344,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn registry_item(&self, item: &Item) -> ItemReport {
-        let mut r = self.item(item);
+    fn registry_item(&self, item: &Item, p: &Prepared) -> ItemReport {
+        let mut r = self.item(item, p);
         r.section = Section::Registry;
         if r.ok && !matches!(item, Item::NotaryEnvelope { .. }) {
             r.ok = false;
@@ -295,13 +355,13 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn item(&self, item: &Item) -> ItemReport {
+    fn item(&self, item: &Item, p: &Prepared) -> ItemReport {
         let mut facts = ItemFacts::default();
-        let result = check_id(item).and_then(|()| match item {
-            Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, &mut facts),
+        let result = p.id.clone().and_then(|()| match item {
+            Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
-            } => self.notary_envelope(envelope, proof, &mut facts),
+            } => self.notary_envelope(envelope, p, proof, &mut facts),
             Item::Rfc3161Token { token, imprint, .. } => self.token(token, imprint, &mut facts),
             Item::Document {
                 sha256, content, ..
@@ -317,13 +377,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn party_envelope(&self, env: &Envelope, facts: &mut ItemFacts) -> Result<(), String> {
+    fn party_envelope(
+        &self,
+        env: &Envelope,
+        p: &Prepared,
+        facts: &mut ItemFacts,
+    ) -> Result<(), String> {
         let mut first_err = None;
         for kid in env.signer_key_ids() {
             let Some((party, key)) = self.keys.get(kid) else {
                 continue;
             };
-            match env.verify_by(key) {
+            match self.signed(env, p, key, kid) {
                 Ok(()) => {
                     facts.signature_ok = Some(true);
                     facts.signer = Some(Signer {
@@ -336,7 +401,9 @@ impl<'a> Ctx<'a> {
             }
         }
         if env.signer_key_ids().any(|k| k == self.notary_kid)
-            && env.verify_by(&self.notary_key).is_ok()
+            && self
+                .signed(env, p, &self.notary_key, &self.notary_kid)
+                .is_ok()
         {
             facts.signature_ok = Some(true);
             facts.signer = Some(Signer {
@@ -358,10 +425,11 @@ impl<'a> Ctx<'a> {
     fn notary_envelope(
         &self,
         env: &Envelope,
+        p: &Prepared,
         proof: &str,
         facts: &mut ItemFacts,
     ) -> Result<(), String> {
-        let signed = env.verify_by(&self.notary_key);
+        let signed = self.signed(env, p, &self.notary_key, &self.notary_kid);
         facts.signature_ok = Some(signed.is_ok());
         if signed.is_ok() {
             facts.signer = Some(Signer {
@@ -369,7 +437,7 @@ impl<'a> Ctx<'a> {
                 party_id: None,
             });
         }
-        let in_log = self.included(env, proof);
+        let in_log = self.included(env, p, proof);
         match &in_log {
             Ok(l) => facts.in_log = Some(l.clone()),
             Err(_) => facts.log_contradicts = self.contradicted(env, proof),
@@ -401,7 +469,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
-    fn included(&self, env: &Envelope, proof: &str) -> Result<LogFacts, String> {
+    fn included(&self, env: &Envelope, prep: &Prepared, proof: &str) -> Result<LogFacts, String> {
         let p = TlogProof::parse(proof).map_err(|e| e.to_string())?;
         if p.checkpoint != self.checkpoint_text {
             return Err("the proof is against another checkpoint than the bundle's".into());
@@ -416,8 +484,11 @@ impl<'a> Ctx<'a> {
             .ok_or("the proof has no extra line with the log entry")?;
         let entry: LogEntry = serde_json::from_slice(leaf)
             .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-        let body = serde_json::to_value(env).map_err(|e| e.to_string())?;
-        if entry.kind.as_str() != env.kind || entry.body != body {
+        let body = match &prep.body {
+            Some(body) => body.as_ref().map_err(Clone::clone)?,
+            None => &serde_json::to_value(env).map_err(|e| e.to_string())?,
+        };
+        if entry.kind.as_str() != env.kind || &entry.body != body {
             return Err("the proof's log entry does not hold this envelope".into());
         }
         if let Some(i) = env.payload.get("log_index") {

@@ -1,7 +1,11 @@
 use base64::Engine;
-use ed25519_dalek::SigningKey;
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+use curve25519_dalek::scalar::{clamp_integer, Scalar};
+use curve25519_dalek::EdwardsPoint;
+use ed25519_dalek::{Signature, SigningKey, Verifier as _};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha512};
 
 use super::*;
 use crate::log::{prove_inclusion, sign_checkpoint, tree_hash, vkey, MemoryHashStore};
@@ -312,4 +316,144 @@ fn a_notary_envelope_the_log_contradicts_is_named_with_the_entry_there() {
     assert_eq!(f.facts.in_log, None);
     assert_eq!(f.facts.log_contradicts.as_ref().map(|l| l.index), Some(2));
     assert_eq!(r.items[1].facts.log_contradicts, None);
+}
+
+/// `bundle()` with `n` more of ann's orders; the one at `broken` (if any) carries the signature
+/// of another payload, its id made anew so that only the signature is wrong.
+fn many_orders(n: usize, broken: Option<usize>) -> Bundle {
+    let mut b = bundle();
+    for i in 0..n {
+        let mut order = Envelope::sign("order", json!({"amount": 100 + i}), &ann()).expect("s");
+        if broken == Some(i) {
+            let other = Envelope::sign("order", json!({"amount": 1}), &ann()).expect("sign");
+            order.signatures = other.signatures;
+        }
+        b.items.push(Item::party(order).expect("item"));
+    }
+    b
+}
+
+#[test]
+fn a_bundle_of_many_items_all_verify_through_the_batch() {
+    let b = many_orders(120, None);
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(r.ok(), "{:?}", failing(&r));
+    assert_eq!(r.items.len(), 125);
+    assert!(r.items.iter().all(|i| i.facts.signature_ok != Some(false)));
+}
+
+#[test]
+fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
+    let b = many_orders(120, Some(77));
+    let r = verify(&bytes(&b)).expect("readable");
+    let broken = &b.items[3 + 77];
+    let Item::PartyEnvelope { envelope, .. } = broken else {
+        unreachable!("an order item")
+    };
+    let single = envelope
+        .verify_by(&ann().verifying_key())
+        .expect_err("broken");
+    assert_eq!(
+        failing(&r),
+        vec![(broken.id().to_string(), single.to_string())]
+    );
+    assert_eq!(r.items[3 + 77].facts.signature_ok, Some(false));
+    assert_eq!(r.items.iter().filter(|i| i.ok).count(), 124);
+}
+
+/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: it
+/// satisfies the batch equation whenever `extra` is torsion, never the single one.
+fn crafted(msg: &[u8], r: u64, extra: EdwardsPoint, r_bytes: Option<[u8; 32]>) -> Signature {
+    let seed = Sha512::digest(ann().to_bytes());
+    let mut lower = [0u8; 32];
+    lower.copy_from_slice(&seed[..32]);
+    let a = Scalar::from_bytes_mod_order(clamp_integer(lower));
+    let r = Scalar::from(r);
+    let r_bytes = r_bytes.unwrap_or((r * ED25519_BASEPOINT_POINT + extra).compress().to_bytes());
+    let mut h = Sha512::new();
+    h.update(r_bytes);
+    h.update(ann().verifying_key().as_bytes());
+    h.update(msg);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let mut raw = [0u8; 64];
+    raw[..32].copy_from_slice(&r_bytes);
+    raw[32..].copy_from_slice((r + k * a).as_bytes());
+    Signature::from_bytes(&raw)
+}
+
+/// `many_orders(n)` with order `at` signed by `sig(signing input)` instead; whether a bare
+/// `verify_batch` of every order's signature accepts.
+fn with_crafted(n: usize, at: usize, sig: impl Fn(&[u8]) -> Signature) -> (Bundle, bool) {
+    let mut b = many_orders(n, None);
+    let (mut msgs, mut sigs) = (Vec::new(), Vec::new());
+    for item in b.items.iter_mut().skip(3).take(n) {
+        let Item::PartyEnvelope { envelope, .. } = item else {
+            unreachable!("an order item")
+        };
+        let msg = signing_input(&envelope.kind, &envelope.payload).expect("input");
+        let s = envelope
+            .signature_by(&key_id(&ann().verifying_key()))
+            .expect("sig");
+        msgs.push(msg);
+        sigs.push(s);
+    }
+    sigs[at] = sig(&msgs[at]);
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    if let Item::PartyEnvelope { envelope, .. } = &b.items[3 + at] {
+        let mut env = envelope.clone();
+        env.signatures[0].sig = b64.encode(sigs[at].to_bytes());
+        b.items[3 + at] = Item::party(env).expect("item");
+    }
+    let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+    let keys = vec![ann().verifying_key(); n];
+    (b, ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok())
+}
+
+/// (id, reason) of failing items.
+type Failures = Vec<(String, String)>;
+
+/// The reason a single verification gives for the order at `at`, and the report's failures.
+fn single_and_report(b: &Bundle, at: usize) -> (Failures, Failures) {
+    let Item::PartyEnvelope { envelope, .. } = &b.items[3 + at] else {
+        unreachable!("an order item")
+    };
+    let single = envelope
+        .verify_by(&ann().verifying_key())
+        .expect_err("refused");
+    let want = vec![(b.items[3 + at].id().to_string(), single.to_string())];
+    (want, failing(&verify(&bytes(b)).expect("readable")))
+}
+
+#[test]
+fn torsion_in_r_that_a_bare_batch_accepts_is_refused_as_a_single_verify_does() {
+    // An order-2 point in R: a bare batch accepts when its weight is even, which the signer
+    // finds by trying nonces.
+    let mut fooled = 0;
+    for r in 1..12u64 {
+        let (b, batch_ok) = with_crafted(40, 7, |m| crafted(m, r, EIGHT_TORSION[4], None));
+        fooled += usize::from(batch_ok);
+        let (want, got) = single_and_report(&b, 7);
+        assert_eq!(got, want);
+    }
+    assert!(fooled > 0, "some nonce makes the bare batch accept");
+}
+
+#[test]
+fn a_non_canonical_r_that_a_bare_batch_accepts_is_refused() {
+    // R the identity, encoded as y = p + 1; s = k·a satisfies the equation.
+    let mut y = [0xffu8; 32];
+    y[0] = 0xee;
+    y[31] = 0x7f;
+    let (b, batch_ok) = with_crafted(20, 3, |m| crafted(m, 0, EdwardsPoint::default(), Some(y)));
+    assert!(batch_ok);
+    let (want, got) = single_and_report(&b, 3);
+    assert_eq!(got, want);
+    let Item::PartyEnvelope { envelope, .. } = &b.items[6] else {
+        unreachable!("an order item")
+    };
+    let sig = envelope
+        .signature_by(&key_id(&ann().verifying_key()))
+        .expect("sig");
+    let msg = signing_input(&envelope.kind, &envelope.payload).expect("input");
+    assert!(ann().verifying_key().verify(&msg, &sig).is_err());
 }
