@@ -290,5 +290,6 @@ pub fn ruling() -> crate::model::dispute::Ruling {
                 item: "d4".repeat(32),
             },
         ],
+        counter_claim: None,
     }
 }
