@@ -98,22 +98,42 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
     ];
     out.extend(r.items.iter().map(item_line));
     out.push(String::new());
-    out.push(format!("findings ({}):", r.findings.len()));
+    out.extend(decision_lines(r, ""));
+    if let Some(cc) = &r.counter_claim {
+        let c = &cc.claim;
+        out.push(format!(
+            "counter-claim {}: {} against {}, {}, filed {}",
+            c.kind.as_str(),
+            s(&c.claimant, 64),
+            s(&c.respondent, 64),
+            c.amount,
+            String::from(c.filed_at)
+        ));
+        out.push(String::new());
+        out.extend(decision_lines(cc, "counter-claim "));
+    }
+    out.join("\n")
+}
+
+/// Findings, allocation and actions of one part of a ruling (the claim's, or with `prefix`
+/// `counter-claim ` the counter-claim's), ending with an empty line.
+fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
+    let mut out = vec![format!("{prefix}findings ({}):", r.findings.len())];
     out.extend(r.findings.iter().map(finding_line));
     out.push(String::new());
     let a = &r.allocation;
     out.push(format!(
-        "allocation: buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
+        "{prefix}allocation: buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
         a.buyer_pays, a.notary_pays, a.seller_bears, a.refund_to_buyer
     ));
     if r.actions.is_empty() {
-        out.push("actions: none".into());
+        out.push(format!("{prefix}actions: none"));
     } else {
-        out.push("actions:".into());
+        out.push(format!("{prefix}actions:"));
         out.extend(r.actions.iter().map(action_line));
     }
     out.push(String::new());
-    out.join("\n")
+    out
 }
 
 /// The bundle items the rules have no content for (the complaint, the response, its receipt),

@@ -8,12 +8,14 @@
 //! state and does no I/O); the notary builds bundles with it and the CLI verifies them.
 
 mod adjudicate;
+mod counter;
 mod format;
 mod join;
 mod proof;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};
+pub use counter::CounterClaim;
 pub use format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};
 pub use verify::{

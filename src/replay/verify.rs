@@ -165,6 +165,10 @@ pub struct Report {
     pub checkpoint: CheckpointFacts,
     /// The claim.
     pub claim: ClaimFacts,
+    /// The counter-claim, checked against the response receipt and the response, when the
+    /// bundle states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_claim: Option<ClaimFacts>,
     /// Every item: `items` in order, then `registry` in order.
     pub items: Vec<ItemReport>,
 }
@@ -172,7 +176,10 @@ pub struct Report {
 impl Report {
     /// The checkpoint, the claim and every item passed.
     pub fn ok(&self) -> bool {
-        self.checkpoint.ok && self.claim.ok && self.items.iter().all(|i| i.ok)
+        self.checkpoint.ok
+            && self.claim.ok
+            && self.counter_claim.as_ref().is_none_or(|c| c.ok)
+            && self.items.iter().all(|i| i.ok)
     }
 
     /// The items that failed.
@@ -202,6 +209,7 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
     ctx.learn_keys(&bundle.registry, &registry);
     let mut items: Vec<ItemReport> = bundle.items.iter().map(|i| ctx.item(i)).collect();
     let claim = check_claim(&bundle, &items);
+    let counter_claim = super::counter::check_counter_claim(&bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
@@ -209,6 +217,7 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
         notary_key_id: ctx.notary_kid.clone(),
         checkpoint,
         claim,
+        counter_claim,
         items,
     })
 }

@@ -191,6 +191,29 @@ fn answer_body(
     token: &crate::crypto::envelope::Envelope,
     req: &Request,
 ) -> Result<String, NotaryError> {
+    let mut key = None;
+    if verdict.releases_key() {
+        if let Request::Resolve {
+            evidence: CheckedEvidence::Item(parts),
+            ..
+        } = req
+        {
+            if let Opening::Opened(k) = &parts.opening {
+                key = Some(base64::engine::general_purpose::STANDARD.encode(k.as_slice()));
+            }
+        }
+    }
+    answer_of(tid, verdict, token, key)
+}
+
+/// The answer body `{"tid","status","outcome","token","key"?}` (canonical JSON); `key` (base64)
+/// only with a verdict that releases it.
+pub(super) fn answer_of(
+    tid: &str,
+    verdict: Verdict,
+    token: &crate::crypto::envelope::Envelope,
+    key: Option<String>,
+) -> Result<String, NotaryError> {
     let mut a = Map::new();
     a.insert("tid".into(), json!(tid));
     let status = if verdict.is_abort() {
@@ -204,17 +227,8 @@ fn answer_body(
         "token".into(),
         serde_json::to_value(token).map_err(|e| NotaryError::Bug(e.to_string()))?,
     );
-    if verdict.releases_key() {
-        if let Request::Resolve {
-            evidence: CheckedEvidence::Item(parts),
-            ..
-        } = req
-        {
-            if let Opening::Opened(k) = &parts.opening {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(k.as_slice());
-                a.insert("key".into(), json!(b64));
-            }
-        }
+    if let Some(k) = key.filter(|_| verdict.releases_key()) {
+        a.insert("key".into(), json!(k));
     }
     let bytes = to_canonical_json(&Value::Object(a))?;
     String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))
