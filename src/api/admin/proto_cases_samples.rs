@@ -130,6 +130,7 @@ pub fn bundle() -> crate::replay::Bundle {
             guarantee_id: None,
             amount: eur(12_000),
             filed_at: T.into(),
+            counter_claim: None,
         },
         items: vec![
             Item::PartyEnvelope {

@@ -514,3 +514,7 @@ fn ruled_exchanges(ruling: &Ruling, bundle: &Bundle) -> Vec<RuledExchange> {
 #[cfg(test)]
 #[path = "rulings_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "ruled_tests.rs"]
+mod ruled_tests;
