@@ -180,6 +180,9 @@ fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Fai
     if !report.claim.ok {
         what.push_str("the claim fails; ");
     }
+    if report.counter_claim.as_ref().is_some_and(|c| !c.ok) {
+        what.push_str("the counter-claim fails; ");
+    }
     Err(Failure::Refused(anyhow!(
         "{what}{} item(s) fail: {}",
         failed.len(),
@@ -219,6 +222,13 @@ fn report_text(r: &Report) -> String {
             false => format!("claim FAIL: {}", fail(&r.claim.reason)),
         },
     ];
+    out.extend(r.counter_claim.as_ref().map(|c| match c.ok {
+        true => format!(
+            "counter-claim ok: as the notary's response receipt {} and the response state it",
+            short(c.receipt.as_deref().unwrap_or(""))
+        ),
+        false => format!("counter-claim FAIL: {}", fail(&c.reason)),
+    }));
     out.extend(r.items.iter().map(line));
     out.push(format!(
         "{} items, {} fail\n",
