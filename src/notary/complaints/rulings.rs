@@ -371,6 +371,10 @@ fn release_all(
     Ok(())
 }
 
+/// What running a ruling's actions will do: the results it records, the guarantees it
+/// releases, the exchange decisions it signs.
+type Planned = (Vec<Value>, Vec<GuaranteeRecord>, Vec<RuledDecision>);
+
 /// What each of the ruling's actions does (the claim's, then the counter-claim's not already
 /// among them), as recorded in the ruling; the outstanding guarantees it releases; the exchange
 /// decisions it signs, their tokens at the indexes after the ruling's.
@@ -379,7 +383,7 @@ fn plan_actions(
     st: &State,
     ctx: &StageCtx,
     s: &Signing,
-) -> Result<(Vec<Value>, Vec<GuaranteeRecord>, Vec<RuledDecision>), NotaryError> {
+) -> Result<Planned, NotaryError> {
     let mut results = Vec::new();
     let mut releases = Vec::new();
     let mut decided: Vec<RuledDecision> = Vec::new();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::record::{stored, DecisionRecord, ExchangeRecord};
+use super::record::{stored, ExchangeRecord};
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
@@ -117,16 +117,7 @@ pub(crate) fn plan_ruled(
     let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
     let answer = answer_of(&x.tid, verdict, &token, None)?;
     let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
-    let record = ExchangeRecord {
-        decision: Some(DecisionRecord {
-            verdict,
-            decided_at: ctx.now,
-            log_index: ctx.index,
-            token,
-            answer,
-        }),
-        ..record
-    };
+    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer);
     let result = json!({"action": x.action(), "tid": x.tid, "result": "done",
         "outcome": verdict.outcome(), "log_index": ctx.index});
     Ok((

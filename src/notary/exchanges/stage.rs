@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{stored, DecisionRecord, ExchangeRecord};
+use super::record::{stored, ExchangeRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
 use crate::model::canonical::to_canonical_json;
@@ -152,16 +152,7 @@ fn sign_and_record(
     let body = payload(verdict, &req, ctx.now);
     let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
     let answer = answer_body(&record.tid, verdict, &token, &req)?;
-    let record = ExchangeRecord {
-        decision: Some(DecisionRecord {
-            verdict,
-            decided_at: ctx.now,
-            log_index: ctx.index,
-            token,
-            answer: answer.clone(),
-        }),
-        ..record
-    };
+    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer.clone());
     let records = vec![(
         Cf::Exchanges,
         record.tid.as_bytes().to_vec(),
