@@ -73,8 +73,10 @@ pub enum CaseCommand {
     ///
     /// The notary builds the case's evidence bundle, replays it and signs the ruling, naming
     /// you (your Unix user and its [arbitrators] name) and the bundle's SHA-256. The ruling is
-    /// logged and its actions run at once (a released guarantee frees its exposure). When the
-    /// policy sets `second_arbitrator_above` and the claim is above it, the ruling is only
+    /// logged and its actions run at once (a released guarantee frees its exposure; an exchange
+    /// left undecided is resolved or aborted by a token logged right after the ruling). A
+    /// respondent's counter-claim is decided in the same ruling. When the policy sets
+    /// `second_arbitrator_above` and the claim (or counter-claim) is above it, the ruling is only
     /// proposed: another arbitrator confirms it with `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
     /// `already_ruled`); refusals exit 1.
