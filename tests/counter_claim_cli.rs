@@ -163,3 +163,71 @@ fn without_a_counter_claim_neither_the_bundle_nor_the_ruling_names_one() {
     let o = run(&["replay", p(&file)]);
     assert!(!text(&o).contains("counter-claim"), "{}", text(&o));
 }
+
+/// bob paid sally 120.00 EUR by an item-for-receipt exchange (delivery affidavit); sally claims
+/// non-payment anyway; bob answers with the payment and counter-claims non-delivery of the
+/// goods. The claim: paid, nothing owed. The counter-claim: the same payment, no delivery shown:
+/// refunded.
+#[test]
+fn a_payment_the_claim_names_counts_for_the_counter_claim() {
+    use util::exchange::{escrow_key, exchange_post, item_exchange};
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
+    let kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
+    let x = item_exchange(
+        &bob,
+        &sally,
+        &kid,
+        &escrow_key(&srv.url),
+        b"payment token: 120.00 EUR to sally",
+        false,
+    );
+    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
+    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
+    let claim = json!({
+        "kind": "non_payment", "claimant": sally.id, "respondent": bob.id, "tid": x.m1.tid,
+        "amount": eur(12_000), "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
+        "notary_key_id": kid, "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &sally.key);
+    let id = filed["complaint_id"].as_str().expect("id").to_string();
+    let answer = json!({
+        "complaint_id": id,
+        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.id,
+        "statement": "Paid, and the chairs never came.",
+        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
+                     {"type": "envelope", "envelope": x.receipt}],
+        "counter_claim": {"kind": "non_delivery", "amount": eur(12_000),
+                          "statement": "Refund my payment."},
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let path = format!("/v1/complaints/{id}/response");
+    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
+    let file = export(&data, &id, "paid.json");
+    let o = run(&["replay", p(&file), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ruling = json(&o.stdout);
+    let rule = |r: &Value, q: &str| {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["question"] == q)
+            .map(|f| f["rule_id"].clone())
+    };
+    assert_eq!(rule(&ruling, "Q6"), Some(json!("Q6.paid_by_affidavit")));
+    assert_eq!(ruling["allocation"]["buyer_pays"], json!(eur(0)));
+    let cc = &ruling["counter_claim"];
+    assert_eq!(rule(cc, "Q5"), Some(json!("Q5.not_shown")), "{cc}");
+    assert_eq!(rule(cc, "Q6"), Some(json!("Q6.paid_by_affidavit")), "{cc}");
+    assert_eq!(
+        cc["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(12_000)}),
+        "{cc}"
+    );
+}

@@ -81,11 +81,15 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .and_then(|c| base64_decode(c))
         .map(|der| hex_sha256(&der))
         .unwrap_or_default();
-    let items = joined(&bundle, item_reports, &claim, &tsa_key_id);
+    let items = joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id);
     let counter = counter_claim(&bundle, &claim)?;
-    let counter_items = counter
-        .as_ref()
-        .map(|c| joined(&bundle, item_reports, c, &tsa_key_id));
+    // The payment the claim names is a fact of the case for the counter-claim too (bob's
+    // non-delivery counter-claim to sally's non-payment claim rests on the payment he made,
+    // which is not a delivery of goods).
+    let counter_items = counter.as_ref().map(|c| {
+        let payment = payment_claim(c).or_else(|| payment_claim(&claim));
+        joined(&bundle, item_reports, payment, &tsa_key_id)
+    });
     let registry = Registry {
         notary_keys: vec![bundle.notary.key_id.clone(), tsa_key_id],
         keys: keys(&bundle.registry, registry_reports),
@@ -105,9 +109,15 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     })
 }
 
-/// The engine's items of the bundle, joined for `claim` (whether an m1 moved its payment).
-fn joined(bundle: &Bundle, reports: &[ItemReport], claim: &Claim, tsa_key_id: &str) -> Vec<Item> {
-    let index = Index::new(&bundle.items, payment_claim(claim), tsa_key_id.to_string());
+/// The engine's items of the bundle, joined with `payment` (the exchange whose m1 moved a
+/// payment, if a claim names one).
+fn joined(
+    bundle: &Bundle,
+    reports: &[ItemReport],
+    payment: Option<PaymentClaim>,
+    tsa_key_id: &str,
+) -> Vec<Item> {
+    let index = Index::new(&bundle.items, payment, tsa_key_id.to_string());
     let mut items: Vec<Item> = bundle
         .items
         .iter()
