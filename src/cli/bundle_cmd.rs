@@ -73,8 +73,10 @@ pub enum CaseCommand {
     ///
     /// The notary builds the case's evidence bundle, replays it and signs the ruling, naming
     /// you (your Unix user and its [arbitrators] name) and the bundle's SHA-256. The ruling is
-    /// logged and its actions run at once (a released guarantee frees its exposure). When the
-    /// policy sets `second_arbitrator_above` and the claim is above it, the ruling is only
+    /// logged and its actions run at once (a released guarantee frees its exposure; an exchange
+    /// left undecided is resolved or aborted by a token logged right after the ruling). A
+    /// respondent's counter-claim is decided in the same ruling. When the policy sets
+    /// `second_arbitrator_above` and the claim (or counter-claim) is above it, the ruling is only
     /// proposed: another arbitrator confirms it with `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
     /// `already_ruled`); refusals exit 1.
@@ -180,6 +182,9 @@ fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Fai
     if !report.claim.ok {
         what.push_str("the claim fails; ");
     }
+    if report.counter_claim.as_ref().is_some_and(|c| !c.ok) {
+        what.push_str("the counter-claim fails; ");
+    }
     Err(Failure::Refused(anyhow!(
         "{what}{} item(s) fail: {}",
         failed.len(),
@@ -219,6 +224,13 @@ fn report_text(r: &Report) -> String {
             false => format!("claim FAIL: {}", fail(&r.claim.reason)),
         },
     ];
+    out.extend(r.counter_claim.as_ref().map(|c| match c.ok {
+        true => format!(
+            "counter-claim ok: as the notary's response receipt {} and the response state it",
+            short(c.receipt.as_deref().unwrap_or(""))
+        ),
+        false => format!("counter-claim FAIL: {}", fail(&c.reason)),
+    }));
     out.extend(r.items.iter().map(line));
     out.push(format!(
         "{} items, {} fail\n",

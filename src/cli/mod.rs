@@ -117,7 +117,10 @@ pub enum Command {
     /// Prints the timeline (each item: what it is, admitted or not and by which rule, its
     /// earliest and latest signing time and what proves them), the findings in order (P, A0,
     /// Q1 … Q8, each with its rule id and the ids of the items it rests on), the allocation and
-    /// the actions. With --json: the ruling's canonical JSON (docs/formats.md "Ruling").
+    /// the actions. When the respondent's answer carried a counter-claim (`claim.counter_claim`),
+    /// it is decided next on the same evidence, the parties swapped, and printed after the
+    /// claim's part: its own findings, allocation and actions (lines prefixed `counter-claim`).
+    /// With --json: the ruling's canonical JSON (docs/formats.md "Ruling").
     /// The same bundle gives the same bytes on any machine, whatever the order of its items and
     /// however often one repeats.
     ///

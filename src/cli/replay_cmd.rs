@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::{Classify, Failure};
 use crate::console::sanitize::sanitize_prefix;
-use crate::model::dispute::{Action, Bound, ClaimSubject, Finding, ItemRecord, Ruling};
+use crate::model::dispute::{Action, Bound, Claim, ClaimSubject, Finding, ItemRecord, Ruling};
 use crate::replay::{replay, Replay, Section, BUNDLE_LEN_MAX};
 
 /// `notar replay`.
@@ -67,11 +67,6 @@ fn s(text: &str, max: usize) -> String {
 /// The ruling for people: header, claim, timeline, findings, allocation, actions.
 fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
     let c = &r.claim;
-    let subject = match &c.subject {
-        ClaimSubject::Tid(t) => format!("exchange {}", s(t, 64)),
-        ClaimSubject::Guarantee(g) => format!("guarantee {}", s(g, 64)),
-        ClaimSubject::Order(o) => format!("order {}", s(o, 64)),
-    };
     let mut out = vec![
         format!(
             "ruling under {} (notary key {})",
@@ -85,35 +80,58 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
             s(&r.policy.digest, 64),
             s(&r.agreement, 64)
         ),
-        format!(
-            "claim {}: {} against {}, {subject}, {}, filed {}",
-            c.kind.as_str(),
-            s(&c.claimant, 64),
-            s(&c.respondent, 64),
-            c.amount,
-            String::from(c.filed_at)
-        ),
+        claim_line("claim", c),
         String::new(),
         format!("items ({}, by time):", r.items.len()),
     ];
     out.extend(r.items.iter().map(item_line));
     out.push(String::new());
-    out.push(format!("findings ({}):", r.findings.len()));
+    out.extend(decision_lines(r, ""));
+    if let Some(cc) = &r.counter_claim {
+        out.push(claim_line("counter-claim", &cc.claim));
+        out.push(String::new());
+        out.extend(decision_lines(cc, "counter-claim "));
+    }
+    out.join("\n")
+}
+
+/// `claim non_payment: sally against bob, guarantee g1, 120.00 EUR, filed …` (`label` is
+/// `claim` or `counter-claim`).
+fn claim_line(label: &str, c: &Claim) -> String {
+    let subject = match &c.subject {
+        ClaimSubject::Tid(t) => format!("exchange {}", s(t, 64)),
+        ClaimSubject::Guarantee(g) => format!("guarantee {}", s(g, 64)),
+        ClaimSubject::Order(o) => format!("order {}", s(o, 64)),
+    };
+    format!(
+        "{label} {}: {} against {}, {subject}, {}, filed {}",
+        c.kind.as_str(),
+        s(&c.claimant, 64),
+        s(&c.respondent, 64),
+        c.amount,
+        String::from(c.filed_at)
+    )
+}
+
+/// Findings, allocation and actions of one part of a ruling (the claim's, or with `prefix`
+/// `counter-claim ` the counter-claim's), ending with an empty line.
+fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
+    let mut out = vec![format!("{prefix}findings ({}):", r.findings.len())];
     out.extend(r.findings.iter().map(finding_line));
     out.push(String::new());
     let a = &r.allocation;
     out.push(format!(
-        "allocation: buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
+        "{prefix}allocation: buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
         a.buyer_pays, a.notary_pays, a.seller_bears, a.refund_to_buyer
     ));
     if r.actions.is_empty() {
-        out.push("actions: none".into());
+        out.push(format!("{prefix}actions: none"));
     } else {
-        out.push("actions:".into());
+        out.push(format!("{prefix}actions:"));
         out.extend(r.actions.iter().map(action_line));
     }
     out.push(String::new());
-    out.join("\n")
+    out
 }
 
 /// The bundle items the rules have no content for (the complaint, the response, its receipt),

@@ -35,7 +35,14 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
             for a in r.payload["actions"].as_array().into_iter().flatten() {
                 let what = a["action"].as_str().unwrap_or("?");
                 let result = a["result"].as_str().unwrap_or("?");
-                println!("  {}: {}", clean(what), clean(result));
+                let mut line = format!("  {}: {}", clean(what), clean(result));
+                if let Some(reason) = a["reason"].as_str().filter(|_| result == "not_run") {
+                    line.push_str(&format!(" ({})", clean(reason)));
+                }
+                if let Some(token) = a["log_index"].as_u64() {
+                    line.push_str(&format!(", exchange token at log index {token}"));
+                }
+                println!("{line}");
             }
         }
         None => println!(

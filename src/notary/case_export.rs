@@ -15,7 +15,7 @@ use crate::crypto::pki::cert_der_from_pem;
 use crate::crypto::tsa::token_imprint;
 use crate::model::complaint::Evidence;
 use crate::model::time::rfc3339_ms;
-use crate::replay::{Bundle, Claim, Item, NotaryKeys, TlogProof, FORMAT};
+use crate::replay::{Bundle, Claim, CounterClaim, Item, NotaryKeys, TlogProof, FORMAT};
 
 /// How long an export waits for a checkpoint that covers the case's newest entry.
 const CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
@@ -283,5 +283,17 @@ fn claim(r: &ComplaintRecord) -> Claim {
         order_digest: r.order_digest.clone(),
         amount: r.amount,
         filed_at: rfc3339_ms(r.filed_at),
+        counter_claim: counter_claim(r),
     }
+}
+
+/// The counter-claim, as the notary's response receipt states it (kind, amount, received_at).
+fn counter_claim(r: &ComplaintRecord) -> Option<CounterClaim> {
+    let p = &r.response_receipt.as_ref()?.payload;
+    let c = p.get("counter_claim")?;
+    Some(CounterClaim {
+        kind: c.get("kind")?.as_str()?.to_string(),
+        amount: serde_json::from_value(c.get("amount")?.clone()).ok()?,
+        filed_at: p.get("received_at")?.as_str()?.to_string(),
+    })
 }

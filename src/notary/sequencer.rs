@@ -61,6 +61,21 @@ pub(crate) struct StagedEntry {
     pub index: u64,
     /// The leaf.
     pub entry: LogEntry,
+    /// Entries the same command logs right after this one, at the next indexes, in the same
+    /// batch (a ruling and the exchange tokens its actions sign). Empty for most commands.
+    pub then: Vec<StagedEntry>,
+}
+
+impl StagedEntry {
+    /// How many leaves it appends.
+    fn count(&self) -> u64 {
+        1 + self.then.len() as u64
+    }
+
+    /// Itself, then the entries that follow it.
+    fn leaves(&self) -> impl Iterator<Item = &StagedEntry> {
+        std::iter::once(self).chain(&self.then)
+    }
 }
 
 /// What a command needs to stage itself.
@@ -87,6 +102,15 @@ impl StageCtx {
                 operator,
                 body,
             },
+            then: Vec::new(),
+        }
+    }
+
+    /// The context of the `k`-th entry after this command's own: the same time, `k` indexes on.
+    pub fn after(&self, k: u64) -> StageCtx {
+        StageCtx {
+            index: self.index + k,
+            now: self.now,
         }
     }
 }
@@ -228,7 +252,7 @@ impl Core {
                 now: self.now(),
             };
             if let Some(s) = job(&ctx) {
-                entries += u64::from(s.entry.is_some());
+                entries += s.entry.as_ref().map_or(0, StagedEntry::count);
                 staged.push(s);
             }
         }
@@ -282,7 +306,7 @@ impl Core {
         let mut kinds = Vec::with_capacity(staged.len());
         for s in staged {
             finishes.push(s.finish);
-            if let Some(staged) = &s.entry {
+            for staged in s.entry.iter().flat_map(StagedEntry::leaves) {
                 kinds.push(staged.entry.kind);
                 let bytes = staged.entry.to_bytes()?;
                 let index = tree.append(leaf_hash(&bytes))?;

@@ -22,7 +22,8 @@ use super::join::{join, money, text, time, Index, PaymentClaim};
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
-    adjudicate, Claim, ClaimSubject, Content, GuaranteeRecord, Item, Registry, Ruling,
+    adjudicate_with_counter, counter_claim_of, Claim, ClaimSubject, Content, GuaranteeRecord, Item,
+    Registry, Ruling,
 };
 use crate::model::exchange::WireTime;
 use crate::model::policy::{parse_policy, Policy, PolicyRef};
@@ -79,21 +80,23 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .and_then(|c| base64_decode(c))
         .map(|der| hex_sha256(&der))
         .unwrap_or_default();
-    let index = Index::new(&bundle.items, payment_claim(&claim), tsa_key_id.clone());
-    let mut items: Vec<Item> = bundle
-        .items
-        .iter()
-        .zip(item_reports)
-        .filter_map(|(i, r)| join(i, r, &index))
-        .collect();
-    fill_order_agreements(&mut items);
+    let items = joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id);
+    let counter = counter_claim(&bundle, &claim)?;
+    // The payment the claim names is a fact of the case for the counter-claim too (bob's
+    // non-delivery counter-claim to sally's non-payment claim rests on the payment he made,
+    // which is not a delivery of goods).
+    let counter_items = counter.as_ref().map(|c| {
+        let payment = payment_claim(c).or_else(|| payment_claim(&claim));
+        joined(&bundle, item_reports, payment, &tsa_key_id)
+    });
     let registry = Registry {
         notary_keys: vec![bundle.notary.key_id.clone(), tsa_key_id],
         keys: keys(&bundle.registry, registry_reports),
         guarantees: guarantees(&items),
     };
     let (agreement, policy) = terms(&bundle, &report, &claim, registry_reports)?;
-    let ruling = adjudicate(&claim, &items, &registry, &agreement, &policy);
+    let counter = counter.as_ref().zip(counter_items.as_deref());
+    let ruling = adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy);
     Ok(Replay {
         report,
         items,
@@ -103,6 +106,38 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         policy,
         ruling,
     })
+}
+
+/// The engine's items of the bundle, joined with `payment` (the exchange whose m1 moved a
+/// payment, if a claim names one).
+fn joined(
+    bundle: &Bundle,
+    reports: &[ItemReport],
+    payment: Option<PaymentClaim>,
+    tsa_key_id: &str,
+) -> Vec<Item> {
+    let index = Index::new(&bundle.items, payment, tsa_key_id.to_string());
+    let mut items: Vec<Item> = bundle
+        .items
+        .iter()
+        .zip(reports)
+        .filter_map(|(i, r)| join(i, r, &index))
+        .collect();
+    fill_order_agreements(&mut items);
+    items
+}
+
+/// The bundle's counter-claim as a claim of the respondent against the claimant.
+fn counter_claim(bundle: &Bundle, claim: &Claim) -> Result<Option<Claim>, ReplayError> {
+    let Some(c) = &bundle.claim.counter_claim else {
+        return Ok(None);
+    };
+    let kind = ComplaintKind::parse(&c.kind).ok_or_else(|| {
+        ReplayError::Claim(format!("the counter-claim's kind {:?} is unknown", c.kind))
+    })?;
+    let filed_at = WireTime::try_from(c.filed_at.clone())
+        .map_err(|e| ReplayError::Claim(format!("the counter-claim's filed_at: {e}")))?;
+    Ok(Some(counter_claim_of(claim, kind, c.amount, filed_at)))
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {

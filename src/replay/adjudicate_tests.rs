@@ -47,6 +47,7 @@ fn bundle() -> Bundle {
             amount: serde_json::from_value(json!({"minor": 12000, "currency": "EUR"}))
                 .expect("money"),
             filed_at: "2026-03-20T09:00:00.000Z".into(),
+            counter_claim: None,
         },
         items: vec![
             BundleItem::party(m1).expect("id"),

@@ -71,6 +71,9 @@ pub struct Claim {
     pub amount: Money,
     /// When the notary received the complaint (RFC 3339 ms).
     pub filed_at: String,
+    /// The respondent's counter-claim, when its answer carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_claim: Option<super::counter::CounterClaim>,
 }
 
 /// One evidence item. Its `id` is the lowercase hex SHA-256 of its canonical bytes: an envelope's

@@ -168,6 +168,10 @@ pub struct Report {
     pub checkpoint: CheckpointFacts,
     /// The claim.
     pub claim: ClaimFacts,
+    /// The counter-claim, checked against the response receipt and the response, when the
+    /// bundle states one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_claim: Option<ClaimFacts>,
     /// Every item: `items` in order, then `registry` in order.
     pub items: Vec<ItemReport>,
 }
@@ -175,7 +179,10 @@ pub struct Report {
 impl Report {
     /// The checkpoint, the claim and every item passed.
     pub fn ok(&self) -> bool {
-        self.checkpoint.ok && self.claim.ok && self.items.iter().all(|i| i.ok)
+        self.checkpoint.ok
+            && self.claim.ok
+            && self.counter_claim.as_ref().is_none_or(|c| c.ok)
+            && self.items.iter().all(|i| i.ok)
     }
 
     /// The items that failed.
@@ -216,6 +223,7 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     ctx.learn_keys(&bundle.registry, &registry);
     let mut items: Vec<ItemReport> = par_map(&bundle.items, |i| ctx.item(i, &Prepared::new(i)));
     let claim = check_claim(bundle, &items);
+    let counter_claim = super::counter::check_counter_claim(bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
@@ -223,6 +231,7 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
         notary_key_id: ctx.notary_kid.clone(),
         checkpoint,
         claim,
+        counter_claim,
         items,
     })
 }

@@ -91,6 +91,7 @@ fn bundle() -> Bundle {
             amount: serde_json::from_value(json!({"minor": 100, "currency": "EUR"}))
                 .expect("money"),
             filed_at: "2026-03-01T09:00:02.000Z".into(),
+            counter_claim: None,
         },
         items: vec![
             Item::party(order).expect("item"),

@@ -131,6 +131,7 @@ pub fn bundle() -> crate::replay::Bundle {
             order_digest: None,
             amount: eur(12_000),
             filed_at: T.into(),
+            counter_claim: None,
         },
         items: vec![
             Item::PartyEnvelope {
@@ -291,5 +292,6 @@ pub fn ruling() -> crate::model::dispute::Ruling {
                 item: "d4".repeat(32),
             },
         ],
+        counter_claim: None,
     }
 }

@@ -177,3 +177,48 @@ fn hostile_text_in_a_ruling_stays_inert() {
         }
     }
 }
+
+/// The sample ruling with bob's counter-claim decided after it: non-delivery of 120.00 EUR,
+/// nothing to refund, its own findings and the shared release.
+fn with_counter_claim() -> crate::model::dispute::Ruling {
+    let mut r = ruling();
+    let mut c = ruling();
+    c.claim.kind = crate::model::complaint::ComplaintKind::NotAsDescribed;
+    c.claim.claimant = "p2".into();
+    c.claim.respondent = "p1".into();
+    c.claim.amount.minor = 4_000;
+    c.findings.truncate(2);
+    c.findings[1].rule_id = "Q5.goods_receipt".into();
+    c.findings[1].answer = "p2 signed a receipt of the goods".into();
+    c.allocation.refund_to_buyer.minor = 0;
+    c.actions.truncate(1);
+    r.counter_claim = Some(Box::new(c));
+    r
+}
+
+#[test]
+fn snapshot_findings_with_a_counter_claim() {
+    for (w, h) in SIZES {
+        let mut a = replayed_with(w, h, with_counter_claim());
+        for _ in 0..5 {
+            press(&mut a, KeyCode::Char('n'));
+        }
+        press(&mut a, KeyCode::End);
+        let bottom = draw(&a, w, h);
+        for text in [
+            "Counter-claim: not_as_described of 40.00 EUR by p2 against p1",
+            "Q5.goods_receipt",
+            "release guarantee g1",
+        ] {
+            assert!(bottom.contains(text), "{text}:\n{bottom}");
+        }
+        insta::assert_snapshot!(format!("cases_findings_counter_{w}x{h}"), bottom);
+        press(&mut a, KeyCode::Char('s'));
+        let dialog = draw(&a, w, h);
+        assert!(
+            dialog.contains("not_as_described of 40.00 EUR by p2"),
+            "{dialog}"
+        );
+        insta::assert_snapshot!(format!("cases_sign_counter_{w}x{h}"), dialog);
+    }
+}

@@ -12,6 +12,7 @@ mod admit;
 mod allocate;
 mod bounds;
 mod case;
+mod counter;
 mod q_exchange;
 mod q_order;
 mod ruling;
@@ -31,6 +32,7 @@ use admit::{admit, Admission};
 use allocate::{actions, allocate, Answers};
 use bounds::{bounds, Bounds};
 use case::{finding, Case};
+pub use counter::{adjudicate_with_counter, counter_claim_of};
 
 /// Decides `claim` on `items` under the agreement and the policy version it recorded.
 pub fn adjudicate(
@@ -90,6 +92,7 @@ pub fn adjudicate(
         findings,
         allocation,
         actions,
+        counter_claim: None,
     }
 }
 
@@ -190,6 +193,8 @@ fn timeline(
     out
 }
 
+#[cfg(test)]
+mod counter_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]

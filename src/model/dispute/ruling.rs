@@ -143,9 +143,26 @@ pub struct Ruling {
     pub allocation: Allocation,
     /// What the notary must do, sorted.
     pub actions: Vec<Action>,
+    /// The respondent's counter-claim, decided in the same ruling on the same evidence: its own
+    /// claim (the parties swapped), findings, allocation and actions. Absent when there is none,
+    /// so a ruling without one has the bytes it always had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_claim: Option<Box<Ruling>>,
 }
 
 impl Ruling {
+    /// The actions of the claim, then those of the counter-claim not already among them: what
+    /// signing the ruling runs, each once.
+    pub fn all_actions(&self) -> Vec<&Action> {
+        let mut out: Vec<&Action> = self.actions.iter().collect();
+        for a in self.counter_claim.iter().flat_map(|c| &c.actions) {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        out
+    }
+
     /// The ruling's bytes: canonical JSON (RFC 8785), the same on every machine.
     pub fn to_canonical_json(&self) -> Vec<u8> {
         to_canonical_json(self)

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::decide::{
-    decide_abort, decide_resolve, AbortFacts, Context, Pending, ResolveFacts, Verdict,
+    decide_abort, decide_resolve, decide_ruled, AbortFacts, Context, Pending, ResolveFacts, Ruled,
+    Verdict,
 };
 use super::wire::{Offer, Tid};
 use super::ExchangeRefusal;
@@ -173,6 +174,11 @@ impl Exchanges {
     /// [`decide_resolve`] on the exchange's current state.
     pub fn decide_resolve(&self, f: &ResolveFacts<'_>) -> Result<Decision, ExchangeRefusal> {
         decide_resolve(self.current(f.m1.payload, &f.ctx), f)
+    }
+
+    /// [`decide_ruled`] on the exchange's current state.
+    pub fn decide_ruled(&self, offer: &Offer, ctx: &Context<'_>, ruled: Ruled) -> Decision {
+        decide_ruled(self.current(offer, ctx), ruled, ctx.now)
     }
 
     /// Stores a new decision and its token; returns what is now stored.

@@ -149,6 +149,8 @@ pub enum AbortCause {
     Requested,
     /// A resolve came after the deadline.
     Expired,
+    /// A signed ruling decided it (the arbitrator found no acceptance of m1).
+    Ruled,
 }
 
 /// How an exchange was resolved.
@@ -175,9 +177,10 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Aborted(AbortCause::Requested),
         Verdict::Aborted(AbortCause::Expired),
+        Verdict::Aborted(AbortCause::Ruled),
         Verdict::Resolved(Resolution::Replaced),
         Verdict::Resolved(Resolution::Delivered),
         Verdict::Resolved(Resolution::EscrowFailed(EscrowFault::DoesNotOpen)),
@@ -192,7 +195,7 @@ impl Verdict {
     /// The outcome, as parties and the console name it.
     pub fn outcome(self) -> Outcome {
         match self {
-            Verdict::Aborted(AbortCause::Requested) => Outcome::Aborted,
+            Verdict::Aborted(AbortCause::Requested | AbortCause::Ruled) => Outcome::Aborted,
             Verdict::Aborted(AbortCause::Expired) => Outcome::Expired,
             Verdict::Resolved(Resolution::Replaced) => Outcome::Resolved,
             Verdict::Resolved(Resolution::Delivered) => Outcome::Delivered,
@@ -231,7 +234,7 @@ impl Verdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Aborted at the originator's request.
+    /// Aborted at the originator's request, or by a ruling (the token's `cause` says which).
     Aborted,
     /// Aborted because a resolve came after the deadline.
     Expired,
@@ -429,4 +432,29 @@ fn resolve_verdict(u: &Undecided, now: DateTime<Utc>, evidence: &Evidence<'_>) -
             ..
         } => Verdict::Resolved(Resolution::EscrowFailed(*fault)),
     }
+}
+
+/// What a signed ruling asks of an exchange (docs/design.md §6.5): the arbitrator's decision,
+/// for an exchange the parties left undecided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ruled {
+    /// The ruling found m1 and m2: the notary resolves it with a replacement contract.
+    Resolve,
+    /// The ruling found m1 without an acceptance: the notary aborts it (cause `ruled`).
+    Abort,
+}
+
+/// Decides the contract exchange in `state` as a ruling asks, at `now`. A decided exchange keeps
+/// its decision (the first decision is final, whoever asks). On an undecided one an abort
+/// aborts it with cause `ruled`; a resolve replaces the contract, unless the deadline has
+/// passed: then it aborts it (`expired`), as any resolve would, so the originator can still rely
+/// on m1's deadline. The ruling rests on signatures it already admitted, so no key is checked
+/// here.
+pub fn decide_ruled(state: ExchangeState, ruled: Ruled, now: DateTime<Utc>) -> Decision {
+    let tid = state.tid().clone();
+    decide_on(state, &tid, |u| match ruled {
+        Ruled::Abort => Verdict::Aborted(AbortCause::Ruled),
+        Ruled::Resolve if now > u.deadline() => Verdict::Aborted(AbortCause::Expired),
+        Ruled::Resolve => Verdict::Resolved(Resolution::Replaced),
+    })
 }

@@ -14,8 +14,9 @@ mod wire;
 
 pub use book::{Decided, Decision, ExchangeBookError, ExchangeState, Exchanges, Token, Undecided};
 pub use decide::{
-    decide_abort, decide_resolve, AbortCause, AbortFacts, Context, EscrowFault, EscrowOpening,
-    Evidence, Outcome, Pending, Resolution, ResolveFacts, SignatureCheck, Signed, Verdict,
+    decide_abort, decide_resolve, decide_ruled, AbortCause, AbortFacts, Context, EscrowFault,
+    EscrowOpening, Evidence, Outcome, Pending, Resolution, ResolveFacts, Ruled, SignatureCheck,
+    Signed, Verdict,
 };
 pub use wire::{
     signing_bytes, AbortBody, AbortRequest, ContractAcceptance, ContractOffer, EscrowBinding,

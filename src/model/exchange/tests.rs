@@ -695,3 +695,31 @@ fn the_tid_of_the_example_in_docs_formats() {
         "f5f19584a638640659dffd7829862d14c575e8eb81edc1c6f4088728e0a3787b"
     );
 }
+
+#[test]
+fn a_ruling_aborts_or_resolves_an_undecided_exchange_and_never_decides_twice() {
+    let n = notary();
+    let deadline = t0() + Duration::hours(1);
+    let mut book = Exchanges::new();
+    let offer = contract(Some(deadline));
+    let c = ctx(t0(), &n);
+    let d = book.decide_ruled(&offer, &c, Ruled::Abort);
+    let aborted = settle(&mut book, d);
+    assert_eq!(aborted.verdict(), Verdict::Aborted(AbortCause::Ruled));
+    assert_eq!(aborted.verdict().outcome(), Outcome::Aborted);
+    // Decided: a ruling's resolve gets the stored decision back, as any request does.
+    let again = book.decide_ruled(&offer, &c, Ruled::Resolve);
+    assert_eq!(again, Decision::Stored(aborted.clone()));
+    assert_eq!(resolve(&mut book, &offer, "nb", t0()), Ok(aborted));
+
+    let other = contract(Some(deadline - Duration::milliseconds(1)));
+    let d = book.decide_ruled(&other, &c, Ruled::Resolve);
+    let resolved = settle(&mut book, d);
+    assert_eq!(resolved.verdict(), Verdict::Resolved(Resolution::Replaced));
+    let late = contract(None);
+    let past = ctx(t0() + Duration::hours(DEFAULT_DEADLINE_S / 3_600 + 1), &n);
+    book.open(&late, &c);
+    let d = book.decide_ruled(&late, &past, Ruled::Resolve);
+    let expired = settle(&mut book, d);
+    assert_eq!(expired.verdict(), Verdict::Aborted(AbortCause::Expired));
+}

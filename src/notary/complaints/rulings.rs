@@ -21,13 +21,15 @@ use crate::model::complaint::{ComplaintStatus, HistoryWhat};
 use crate::model::dispute::{Action, Ruling};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
+use crate::model::exchange::{Offer, Ruled};
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::exchanges::{plan_ruled, record_ruled, RuledDecision, RuledExchange};
 use crate::notary::guarantees::apply_closing;
 use crate::notary::sequencer::{Records, StageCtx};
 use crate::notary::state::{GuaranteeRecord, GuaranteeState, State};
 use crate::notary::{Notary, NotaryError, Shared};
-use crate::replay::replay;
+use crate::replay::{replay, Bundle, Item as BundleItem};
 
 /// An arbitrator acting on the admin socket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -62,6 +64,8 @@ struct Signing {
     confirmed_by: Option<Arbitrator>,
     /// The proposal this confirms (it must still be the case's).
     confirms: Option<RulingProposal>,
+    /// The exchanges its actions decide, with the case's envelopes they rest on.
+    exchanges: Vec<RuledExchange>,
 }
 
 fn already_ruled(id: &str) -> NotaryError {
@@ -104,6 +108,15 @@ impl Notary {
     /// bundle's digest (hex SHA-256 of its file bytes), exactly what signing it would sign.
     /// Nothing changes; a ruled case replays too.
     pub async fn case_replay(&self, complaint_id: &str) -> Result<(Ruling, String), NotaryError> {
+        let (ruling, digest, _) = self.replay_case(complaint_id).await?;
+        Ok((ruling, digest))
+    }
+
+    /// [`Notary::case_replay`], with the bundle replayed.
+    async fn replay_case(
+        &self,
+        complaint_id: &str,
+    ) -> Result<(Ruling, String, Bundle), NotaryError> {
         let bundle = self.case_bundle(complaint_id).await?;
         let bytes = bundle.to_file_bytes().map_err(bug)?;
         let bundle_digest = hex::encode(Sha256::digest(&bytes));
@@ -115,7 +128,7 @@ impl Notary {
                 )
             })?
             .ruling;
-        Ok((ruling, bundle_digest))
+        Ok((ruling, bundle_digest, bundle))
     }
 
     /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
@@ -129,10 +142,11 @@ impl Notary {
         if record.proposal.is_some() {
             return Err(awaiting(complaint_id));
         }
-        let (ruling, bundle_digest) = self.case_replay(complaint_id).await?;
+        let (ruling, bundle_digest, bundle) = self.replay_case(complaint_id).await?;
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
             bundle_digest,
+            exchanges: ruled_exchanges(&ruling, &bundle),
             ruling,
             arbitrator,
             confirmed_by: None,
@@ -169,7 +183,18 @@ impl Notary {
         }
         let ruling: Ruling = serde_json::from_str(&p.ruling)
             .map_err(|e| NotaryError::Corrupt(format!("proposal of {complaint_id}: {e}")))?;
+        // The envelopes an exchange action rests on are the case's; its evidence only grows.
+        let exchanges = if ruling
+            .all_actions()
+            .iter()
+            .any(|a| exchange_action(a).is_some())
+        {
+            ruled_exchanges(&ruling, &self.case_bundle(complaint_id).await?)
+        } else {
+            Vec::new()
+        };
         let signing = Signing {
+            exchanges,
             complaint_id: complaint_id.to_string(),
             bundle_digest: p.bundle_digest.clone(),
             ruling,
@@ -192,7 +217,10 @@ impl Notary {
             .or_else(|| st.policies.get(&record.policy));
         policy
             .and_then(|p| p.second_arbitrator_above)
-            .is_some_and(|above| record.amount.minor > above)
+            .is_some_and(|above| {
+                let counter = ruling.counter_claim.as_ref().map(|c| c.claim.amount.minor);
+                record.amount.minor.max(counter.unwrap_or(0)) > above
+            })
     }
 
     async fn propose(&self, s: Signing) -> Result<RulingOutcome, NotaryError> {
@@ -267,7 +295,7 @@ fn stage_ruling(
     let mut st = shared.state.lock();
     let (mut record, _) = current(shared, &st, &s.complaint_id)?;
     check_unruled(&record, s.confirms.as_ref())?;
-    let (results, releases) = plan_actions(shared, &st, &s.ruling)?;
+    let (results, releases, decided) = plan_actions(shared, &st, ctx, &s)?;
     let ruling: Value = serde_json::from_slice(&s.ruling.to_canonical_json()).map_err(bug)?;
     let mut payload = json!({
         "complaint_id": s.complaint_id,
@@ -284,7 +312,7 @@ fn stage_ruling(
     }
     let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
     let operator = Some(by.user.clone());
-    let (env, entry) = sign_entry(
+    let (env, mut entry) = sign_entry(
         &shared.notary_key,
         ctx,
         EntryKind::Ruling,
@@ -309,6 +337,12 @@ fn stage_ruling(
     };
     let mut afters: Vec<AfterCommit> = after.into_iter().collect();
     release_all(shared, &mut st, releases, &env, &mut records, &mut afters)?;
+    for d in decided {
+        let (token, r, after) = record_ruled(shared, &mut st, d)?;
+        entry.then.push(token);
+        records.extend(r);
+        afters.push(after);
+    }
     let after: AfterCommit = Box::new(move || afters.into_iter().for_each(|f| f()));
     Ok(Decision::Write {
         entry: Some(entry),
@@ -337,17 +371,25 @@ fn release_all(
     Ok(())
 }
 
-/// What each of the ruling's actions does, as recorded in the ruling, and the outstanding
-/// guarantees it releases.
+/// What running a ruling's actions will do: the results it records, the guarantees it
+/// releases, the exchange decisions it signs.
+type Planned = (Vec<Value>, Vec<GuaranteeRecord>, Vec<RuledDecision>);
+
+/// What each of the ruling's actions does (the claim's, then the counter-claim's not already
+/// among them), as recorded in the ruling; the outstanding guarantees it releases; the exchange
+/// decisions it signs, their tokens at the indexes after the ruling's.
 fn plan_actions(
     shared: &Shared,
     st: &State,
-    ruling: &Ruling,
-) -> Result<(Vec<Value>, Vec<GuaranteeRecord>), NotaryError> {
+    ctx: &StageCtx,
+    s: &Signing,
+) -> Result<Planned, NotaryError> {
     let mut results = Vec::new();
     let mut releases = Vec::new();
+    let mut decided: Vec<RuledDecision> = Vec::new();
     let mut seen = BTreeSet::new();
-    for a in &ruling.actions {
+    let mut tids = BTreeSet::new();
+    for a in s.ruling.all_actions() {
         match a {
             Action::ReleaseGuarantee { guarantee_id } => {
                 let g = match st.pending.guarantees.get(guarantee_id) {
@@ -370,19 +412,11 @@ fn plan_actions(
                 }
             }
             Action::ResolveExchange { tid } | Action::AbortExchange { tid } => {
-                let name = match a {
-                    Action::ResolveExchange { .. } => "resolve_exchange",
-                    _ => "abort_exchange",
-                };
-                let decided = st.pending.exchanges.contains(tid)
-                    || crate::notary::exchanges::stored_exchange(&shared.store, tid)?
-                        .is_some_and(|x| x.decision.is_some());
-                let result = if decided {
-                    "already_decided"
-                } else {
-                    "not_run"
-                };
-                results.push(json!({"action": name, "tid": tid, "result": result}));
+                let first = tids.insert(tid.clone());
+                let at = ctx.after(1 + decided.len() as u64);
+                let (result, decision) = plan_exchange(shared, st, (ctx.index, &at), s, a, first)?;
+                results.push(result);
+                decided.extend(decision);
             }
             Action::FlagNotaryFault { item } => {
                 results.push(json!({"action": "flag_notary_fault", "item": item,
@@ -390,9 +424,101 @@ fn plan_actions(
             }
         }
     }
-    Ok((results, releases))
+    Ok((results, releases, decided))
+}
+
+/// Plans one exchange action of the ruling logged at `ruling_index` (its token at `at`);
+/// `first`: no earlier action of this ruling is about the same exchange (abort or resolve,
+/// never both: only the first one runs).
+fn plan_exchange(
+    shared: &Shared,
+    st: &State,
+    (ruling_index, at): (u64, &StageCtx),
+    s: &Signing,
+    a: &Action,
+    first: bool,
+) -> Result<(Value, Option<RuledDecision>), NotaryError> {
+    let (Some(ruled), Action::ResolveExchange { tid } | Action::AbortExchange { tid }) =
+        (exchange_action(a), a)
+    else {
+        return Err(bug("not an exchange action"));
+    };
+    let x = s
+        .exchanges
+        .iter()
+        .find(|x| &x.tid == tid && x.ruled == ruled);
+    let name = if ruled == Ruled::Resolve {
+        "resolve_exchange"
+    } else {
+        "abort_exchange"
+    };
+    let reason = match x {
+        _ if !first => "decided_by_this_ruling",
+        None => "no_offer",
+        Some(x) => {
+            let ruling = json!({"complaint_id": s.complaint_id, "log_index": ruling_index});
+            return plan_ruled(shared, st, at, x, &ruling);
+        }
+    };
+    let result = json!({"action": name, "tid": tid, "result": "not_run", "reason": reason});
+    Ok((result, None))
+}
+
+/// What an exchange action asks.
+fn exchange_action(a: &Action) -> Option<Ruled> {
+    match a {
+        Action::ResolveExchange { .. } => Some(Ruled::Resolve),
+        Action::AbortExchange { .. } => Some(Ruled::Abort),
+        _ => None,
+    }
+}
+
+/// The exchanges the ruling's actions decide, each with m1 from the bundle (by tid) and, for a
+/// resolve, an m2 of that tid that the ruling's findings cite.
+fn ruled_exchanges(ruling: &Ruling, bundle: &Bundle) -> Vec<RuledExchange> {
+    let parts = std::iter::once(ruling).chain(ruling.counter_claim.as_deref());
+    let cited: BTreeSet<&str> = parts
+        .flat_map(|r| &r.findings)
+        .flat_map(|f| &f.evidence_ids)
+        .map(String::as_str)
+        .collect();
+    let envelopes = || {
+        bundle.items.iter().filter_map(|i| match i {
+            BundleItem::PartyEnvelope { id, envelope } => Some((id.as_str(), envelope)),
+            _ => None,
+        })
+    };
+    let mut out = Vec::new();
+    for a in ruling.all_actions() {
+        let (Some(ruled), Action::ResolveExchange { tid } | Action::AbortExchange { tid }) =
+            (exchange_action(a), a)
+        else {
+            continue;
+        };
+        let of_tid = |e: &Envelope| e.payload.get("tid").and_then(Value::as_str) == Some(tid);
+        let m1 = envelopes()
+            .find(|(_, e)| {
+                e.kind == "exchange_offer"
+                    && Offer::from_payload(&e.payload).is_ok_and(|o| o.tid().as_str() == tid)
+            })
+            .map(|(_, e)| e.clone());
+        let m2 = envelopes()
+            .find(|(id, e)| e.kind == "exchange_acceptance" && of_tid(e) && cited.contains(id))
+            .map(|(_, e)| e.clone());
+        out.push(RuledExchange {
+            tid: tid.clone(),
+            ruled,
+            m1,
+            m2,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
 #[path = "rulings_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "ruled_tests.rs"]
+mod ruled_tests;

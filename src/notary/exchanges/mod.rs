@@ -8,7 +8,9 @@
 
 mod check;
 mod record;
+mod ruled;
 pub(crate) use record::stored as stored_exchange;
+pub(crate) use ruled::{plan_ruled, record_ruled, RuledDecision, RuledExchange};
 mod stage;
 mod token;
 

@@ -51,6 +51,29 @@ pub struct DecisionRecord {
     pub answer: String,
 }
 
+impl ExchangeRecord {
+    /// The record with `decision`: the token signed at `log_index` and `decided_at`, and the
+    /// answer every later request gets.
+    pub(crate) fn decided(
+        self,
+        verdict: Verdict,
+        (decided_at, log_index): (DateTime<Utc>, u64),
+        token: Envelope,
+        answer: String,
+    ) -> ExchangeRecord {
+        ExchangeRecord {
+            decision: Some(DecisionRecord {
+                verdict,
+                decided_at,
+                log_index,
+                token,
+                answer,
+            }),
+            ..self
+        }
+    }
+}
+
 fn parse_tid(tid: &str) -> Result<Tid, NotaryError> {
     Sha256Hex::try_from(tid.to_string())
         .map(Tid::from)

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{stored, DecisionRecord, ExchangeRecord};
+use super::record::{stored, ExchangeRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
 use crate::model::canonical::to_canonical_json;
@@ -152,16 +152,7 @@ fn sign_and_record(
     let body = payload(verdict, &req, ctx.now);
     let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
     let answer = answer_body(&record.tid, verdict, &token, &req)?;
-    let record = ExchangeRecord {
-        decision: Some(DecisionRecord {
-            verdict,
-            decided_at: ctx.now,
-            log_index: ctx.index,
-            token,
-            answer: answer.clone(),
-        }),
-        ..record
-    };
+    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer.clone());
     let records = vec![(
         Cf::Exchanges,
         record.tid.as_bytes().to_vec(),
@@ -191,6 +182,29 @@ fn answer_body(
     token: &crate::crypto::envelope::Envelope,
     req: &Request,
 ) -> Result<String, NotaryError> {
+    let mut key = None;
+    if verdict.releases_key() {
+        if let Request::Resolve {
+            evidence: CheckedEvidence::Item(parts),
+            ..
+        } = req
+        {
+            if let Opening::Opened(k) = &parts.opening {
+                key = Some(base64::engine::general_purpose::STANDARD.encode(k.as_slice()));
+            }
+        }
+    }
+    answer_of(tid, verdict, token, key)
+}
+
+/// The answer body `{"tid","status","outcome","token","key"?}` (canonical JSON); `key` (base64)
+/// only with a verdict that releases it.
+pub(super) fn answer_of(
+    tid: &str,
+    verdict: Verdict,
+    token: &crate::crypto::envelope::Envelope,
+    key: Option<String>,
+) -> Result<String, NotaryError> {
     let mut a = Map::new();
     a.insert("tid".into(), json!(tid));
     let status = if verdict.is_abort() {
@@ -204,17 +218,8 @@ fn answer_body(
         "token".into(),
         serde_json::to_value(token).map_err(|e| NotaryError::Bug(e.to_string()))?,
     );
-    if verdict.releases_key() {
-        if let Request::Resolve {
-            evidence: CheckedEvidence::Item(parts),
-            ..
-        } = req
-        {
-            if let Opening::Opened(k) = &parts.opening {
-                let b64 = base64::engine::general_purpose::STANDARD.encode(k.as_slice());
-                a.insert("key".into(), json!(b64));
-            }
-        }
+    if let Some(k) = key.filter(|_| verdict.releases_key()) {
+        a.insert("key".into(), json!(k));
     }
     let bytes = to_canonical_json(&Value::Object(a))?;
     String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))

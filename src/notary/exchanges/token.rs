@@ -71,10 +71,11 @@ pub(super) fn payload(verdict: Verdict, req: &Request, decided_at: DateTime<Utc>
     Value::Object(p)
 }
 
-fn cause_name(c: AbortCause) -> &'static str {
+pub(super) fn cause_name(c: AbortCause) -> &'static str {
     match c {
         AbortCause::Requested => "requested",
         AbortCause::Expired => "expired",
+        AbortCause::Ruled => "ruled",
     }
 }
 

@@ -72,6 +72,12 @@ impl Replayed {
         ruling.items.truncate(REPLAY_ITEMS_MAX);
         ruling.findings.truncate(REPLAY_ITEMS_MAX);
         ruling.actions.truncate(REPLAY_ITEMS_MAX);
+        if let Some(c) = ruling.counter_claim.as_mut() {
+            c.items.clear();
+            c.findings.truncate(REPLAY_ITEMS_MAX);
+            c.actions.truncate(REPLAY_ITEMS_MAX);
+            c.counter_claim = None;
+        }
         self.ruling = Some((Box::new(ruling), bundle_digest));
         self.error = None;
         self.step = 0;

@@ -82,10 +82,22 @@ impl Signable for RulingPlan {
             f("Seller loss", &a.seller_bears.to_string()),
             f("Refund", &a.refund_to_buyer.to_string()),
         ];
-        if r.actions.is_empty() {
+        if let Some(cc) = &r.counter_claim {
+            let (k, ca) = (&cc.claim, &cc.allocation);
+            let what = format!("{} of {} by {}", k.kind.as_str(), k.amount, k.claimant);
+            fields.push(f("Counter", &what));
+            let alloc = format!(
+                "buyer pays {}, notary pays {}, seller loss {}, refund {}",
+                ca.buyer_pays, ca.notary_pays, ca.seller_bears, ca.refund_to_buyer
+            );
+            fields.push(f("Counter to", &alloc));
+        }
+        // Every action signing runs: the claim's, then the counter-claim's not among them.
+        let actions = r.all_actions();
+        if actions.is_empty() {
             fields.push(f("Actions", "none"));
         }
-        fields.extend(r.actions.iter().map(|x| f("Action", &action_text(x))));
+        fields.extend(actions.iter().map(|x| f("Action", &action_text(x))));
         let policy = format!(
             "{} v{} ({})",
             r.policy.id, r.policy.version, r.rules_version

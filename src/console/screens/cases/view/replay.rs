@@ -275,6 +275,26 @@ fn findings(t: &Theme, ruling: &Ruling, width: usize) -> Vec<Line<'static>> {
         let text = sanitize(&action_text(action));
         lines.extend(kv_lines("  •", &text, 4, width, t.label, plain));
     }
+    if let Some(counter) = &ruling.counter_claim {
+        lines.extend(counter_claim(t, counter, width));
+    }
+    lines
+}
+
+/// The counter-claim's part after the claim's: what it claims, then its own findings,
+/// allocation and actions.
+fn counter_claim(t: &Theme, counter: &Ruling, width: usize) -> Vec<Line<'static>> {
+    let c = &counter.claim;
+    let head = format!(
+        "Counter-claim: {} of {} by {} against {}",
+        c.kind.as_str(),
+        c.amount,
+        sanitize_prefix(&c.claimant, 64),
+        sanitize_prefix(&c.respondent, 64)
+    );
+    let mut lines = vec![Line::from("")];
+    lines.extend(kv_lines("", &head, 0, width, t.header, t.header));
+    lines.extend(findings(t, counter, width));
     lines
 }
 

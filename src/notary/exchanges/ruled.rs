@@ -1,0 +1,224 @@
+//! An exchange decided by a signed ruling (docs/design.md §6.5): the ruling's `resolve_exchange`
+//! or `abort_exchange` action, run on the sequencer in the ruling's own command. The model
+//! decides ([`crate::model::exchange::decide_ruled`]: the first decision is final; a resolve past
+//! the deadline aborts, `expired`), the notary signs the token as it signs any exchange token,
+//! naming the ruling, stores it with the exact answer every later abort or resolve gets, and the
+//! ruling's action result cites the token's log index.
+//!
+//! Two steps, so nothing changes in memory before everything is signed: [`plan_ruled`] decides
+//! and signs (reads only), [`record_ruled`] records the decision.
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use super::record::{stored, ExchangeRecord};
+use super::stage::answer_of;
+use super::token::{cause_name, entry_kind};
+use crate::crypto::envelope::Envelope;
+use crate::model::exchange::{
+    Context, Decision as ModelDecision, ExchangeState, Offer, Pending, Protocol, Ruled, Subject,
+    Token, Verdict,
+};
+use crate::model::time::rfc3339_ms;
+use crate::notary::command::{sign_entry, AfterCommit};
+use crate::notary::policies::exchange_policy;
+use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
+use crate::notary::state::{to_json, State};
+use crate::notary::{NotaryError, Shared};
+use crate::store::Cf;
+
+/// An exchange a ruling's action decides: what the ruling asks, and the case's envelopes it
+/// rests on (m1 of the tid, and for a resolve the m2 the ruling's findings cite).
+#[derive(Clone, Debug)]
+pub(crate) struct RuledExchange {
+    /// The tid.
+    pub tid: String,
+    /// Resolve or abort.
+    pub ruled: Ruled,
+    /// m1, if the case's evidence holds it.
+    pub m1: Option<Envelope>,
+    /// m2, if the case's evidence holds one the ruling cites.
+    pub m2: Option<Envelope>,
+}
+
+impl RuledExchange {
+    /// The action's wire name.
+    pub fn action(&self) -> &'static str {
+        match self.ruled {
+            Ruled::Resolve => "resolve_exchange",
+            Ruled::Abort => "abort_exchange",
+        }
+    }
+}
+
+/// A decision signed for a ruling, not yet recorded.
+pub(crate) struct RuledDecision {
+    pending: Pending,
+    record: ExchangeRecord,
+    /// The token's log entry, at the index its payload names.
+    pub entry: StagedEntry,
+}
+
+/// The action's result when it does not run, and why.
+fn not_run(x: &RuledExchange, reason: &str, detail: Value) -> Value {
+    let mut r = json!({"action": x.action(), "tid": x.tid, "result": "not_run", "reason": reason});
+    if let (Some(obj), Value::Object(more)) = (r.as_object_mut(), detail) {
+        obj.extend(more);
+    }
+    r
+}
+
+/// Decides and signs `x` for the ruling `ruling` (`{complaint_id, log_index}`), the token at
+/// `ctx.index`. The action's result, and the decision to record when one was made. Reads only.
+pub(crate) fn plan_ruled(
+    shared: &Shared,
+    st: &State,
+    ctx: &StageCtx,
+    x: &RuledExchange,
+    ruling: &Value,
+) -> Result<(Value, Option<RuledDecision>), NotaryError> {
+    let offer =
+        x.m1.as_ref()
+            .and_then(|e| Some((e, Offer::from_payload(&e.payload).ok()?)));
+    let Some((m1, offer)) = offer.filter(|(_, o)| o.tid().as_str() == x.tid) else {
+        return Ok((not_run(x, "no_offer", json!({})), None));
+    };
+    if offer.payload().notary_key_id.as_str() != shared.identity.key_id {
+        return Ok((not_run(x, "wrong_notary", json!({})), None));
+    }
+    if offer.protocol() != Protocol::Contract {
+        return Ok((not_run(x, "not_a_contract_exchange", json!({})), None));
+    }
+    let m2 =
+        x.m2.as_ref()
+            .filter(|m2| m2.payload.get("tid").and_then(Value::as_str) == Some(x.tid.as_str()));
+    if x.ruled == Ruled::Resolve && m2.is_none() {
+        return Ok((not_run(x, "no_acceptance", json!({})), None));
+    }
+    let policy = exchange_policy(shared, st)?;
+    let c = Context {
+        notary_key_id: &shared.identity.key_id,
+        now: ctx.now,
+        default_deadline_s: policy.exchange_default_deadline_s,
+    };
+    let pending = match st.exchanges.decide_ruled(&offer, &c, x.ruled) {
+        ModelDecision::Stored(d) => {
+            let answer: Value = serde_json::from_slice(d.token().as_bytes())
+                .map_err(|e| NotaryError::Corrupt(format!("exchange answer {}: {e}", x.tid)))?;
+            let detail = json!({"outcome": answer["outcome"],
+                "log_index": answer["token"]["payload"]["log_index"]});
+            return Ok((not_run(x, "already_decided", detail), None));
+        }
+        ModelDecision::New(p) => p,
+    };
+    let verdict = pending.verdict();
+    let body = token_payload(verdict, &offer, m1, m2, ruling, ctx);
+    let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
+    let answer = answer_of(&x.tid, verdict, &token, None)?;
+    let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
+    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer);
+    let result = json!({"action": x.action(), "tid": x.tid, "result": "done",
+        "outcome": verdict.outcome(), "log_index": ctx.index});
+    Ok((
+        result,
+        Some(RuledDecision {
+            pending,
+            record,
+            entry,
+        }),
+    ))
+}
+
+/// The stored record of the exchange, or a new one (m1, its deadline, first seen now, the
+/// `[exchanges]` policy) for an exchange the notary had not seen.
+fn exchange_record(
+    shared: &Shared,
+    st: &State,
+    c: &Context<'_>,
+    offer: &Offer,
+    m1: &Envelope,
+    policy: &crate::model::policy::Policy,
+) -> Result<ExchangeRecord, NotaryError> {
+    let tid = offer.tid().as_str();
+    if let Some(r) = stored(&shared.store, tid)? {
+        return Ok(r);
+    }
+    let ExchangeState::Undecided(u) = st.exchanges.current(offer, c) else {
+        return Err(NotaryError::Bug(format!(
+            "exchange {tid} decided but not stored"
+        )));
+    };
+    Ok(ExchangeRecord {
+        tid: tid.to_string(),
+        protocol: offer.protocol(),
+        originator: offer.payload().originator.clone(),
+        responder: offer.payload().responder.clone(),
+        m1: m1.clone(),
+        deadline: u.deadline(),
+        first_seen: c.now,
+        policy: policy.reference(),
+        decision: None,
+    })
+}
+
+/// The token's payload: what any token of the verdict holds, and the ruling that decided it.
+fn token_payload(
+    verdict: Verdict,
+    offer: &Offer,
+    m1: &Envelope,
+    m2: Option<&Envelope>,
+    ruling: &Value,
+    ctx: &StageCtx,
+) -> Value {
+    let o = offer.payload();
+    let mut p = Map::new();
+    p.insert("tid".into(), json!(offer.tid().as_str()));
+    p.insert("decided_at".into(), json!(rfc3339_ms(ctx.now)));
+    p.insert("m1".into(), json!(m1));
+    p.insert("originator".into(), json!(o.originator));
+    p.insert("responder".into(), json!(o.responder));
+    match (verdict, &o.subject, m2) {
+        (Verdict::Aborted(cause), _, _) => {
+            p.insert("cause".into(), json!(cause_name(cause)));
+        }
+        (_, Subject::Contract { contract_digest }, Some(m2)) => {
+            p.insert("contract_digest".into(), json!(contract_digest.as_str()));
+            p.insert("m2".into(), json!(m2));
+        }
+        // plan_ruled resolves only contract exchanges with an m2.
+        _ => {}
+    }
+    p.insert("ruling".into(), ruling.clone());
+    Value::Object(p)
+}
+
+/// Records a decision [`plan_ruled`] made: in the book (so every later request gets its answer),
+/// as staged until the batch is durable, and the record to write.
+pub(crate) fn record_ruled(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    d: RuledDecision,
+) -> Result<(StagedEntry, Records, AfterCommit), NotaryError> {
+    let answer = d
+        .record
+        .decision
+        .as_ref()
+        .map(|x| x.answer.clone())
+        .ok_or_else(|| NotaryError::Bug("a ruled exchange without its decision".into()))?;
+    let records = vec![(
+        Cf::Exchanges,
+        d.record.tid.as_bytes().to_vec(),
+        to_json(&d.record)?,
+    )];
+    st.exchanges
+        .record(d.pending, Token::new(answer.into_bytes()));
+    st.pending.exchanges.insert(d.record.tid.clone());
+    let cleanup = shared.clone();
+    let tid = d.record.tid;
+    let after: AfterCommit = Box::new(move || {
+        cleanup.state.lock().pending.exchanges.remove(&tid);
+        cleanup.exchange_rate.record(1);
+    });
+    Ok((d.entry, records, after))
+}

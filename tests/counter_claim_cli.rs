@@ -1,0 +1,233 @@
+//! A counter-claim against the real binary: sally claims non-payment on bob's guaranteed 120.00
+//! EUR order (no delivery shown); bob answers that nothing was delivered and counter-claims
+//! non-delivery for 120.00 EUR → `notar case export` states it (`claim.counter_claim`) →
+//! `notar bundle verify` checks it against the response receipt and the response (a changed
+//! amount fails) → `notar replay` decides it after the claim, with its own findings, allocation
+//! and actions → `notar case rule` signs the same ruling, the release shared by both parts run
+//! once. Without a counter-claim, neither the bundle nor the ruling mentions one.
+
+mod util;
+
+use serde_json::{json, Value};
+use util::cases::{buyer_answers, export, guarantee_case, post_signed, read, write, GuaranteeCase};
+use util::ledger::*;
+use util::*;
+
+/// bob answers the case with a non-delivery counter-claim of 120.00 EUR.
+fn counter_claims(url: &str, c: &GuaranteeCase) -> Value {
+    let answer = json!({
+        "complaint_id": c.complaint_id,
+        "complaint_digest": c.receipt["payload"]["complaint_digest"],
+        "respondent": c.deal.buyer_id,
+        "statement": "Nothing was delivered.",
+        "evidence": [],
+        "counter_claim": {"kind": "non_delivery", "amount": eur(12_000),
+                          "statement": "I want my order cancelled and nothing to pay."},
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let path = format!("/v1/complaints/{}/response", c.complaint_id);
+    post_signed(url, &path, "complaint_response", answer, &c.deal.buyer_key)
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    notar(args)
+}
+
+#[test]
+fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let c = guarantee_case(&srv.url, &mut admin, "semper-consumer");
+    let answered = counter_claims(&srv.url, &c);
+    let received_at = answered["receipt"]["payload"]["received_at"].clone();
+    let file = export(&data, &c.complaint_id, "case.json");
+    let bundle = read(&file);
+    assert_eq!(
+        bundle["claim"]["counter_claim"],
+        json!({"kind": "non_delivery", "amount": eur(12_000), "filed_at": received_at}),
+        "{}",
+        bundle["claim"]
+    );
+    let o = run(&["bundle", "verify", p(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("counter-claim ok"), "{}", text(&o));
+
+    let o = run(&["replay", p(&file), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ruling = json(&o.stdout);
+    let cc = &ruling["counter_claim"];
+    assert_eq!(cc["claim"]["kind"], "non_delivery", "{ruling}");
+    assert_eq!(cc["claim"]["claimant"], c.deal.buyer_id.as_str());
+    assert_eq!(cc["claim"]["respondent"], c.deal.seller_id.as_str());
+    assert_eq!(cc["claim"]["filed_at"], received_at);
+    assert_eq!(cc["claim"]["subject"], ruling["claim"]["subject"]);
+    let rules: Vec<&str> = cc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule"))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "P.recorded",
+            "Q1.valid",
+            "Q2.not_revoked",
+            "Q3.valid",
+            "Q4.covered",
+            "Q5.not_shown",
+            "Q6.not_shown",
+            "Q7.not_applicable",
+            "Q8.within_window"
+        ],
+        "{cc}"
+    );
+    let zero = json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+                      "refund_to_buyer": eur(0)});
+    assert_eq!(cc["allocation"], zero, "nothing paid, nothing to refund");
+    let release = json!([{"action": "release_guarantee", "guarantee_id": c.guarantee_id}]);
+    assert_eq!(ruling["actions"], release);
+    assert_eq!(cc["actions"], release);
+    assert!(cc.get("counter_claim").is_none());
+
+    let o = run(&["replay", p(&file)]);
+    let people = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{people}");
+    let claim_part = people
+        .find("\nfindings (9):")
+        .expect("the claim's findings");
+    let counter_part = people
+        .find("counter-claim non_delivery: ")
+        .expect("the counter-claim after the claim");
+    assert!(claim_part < counter_part, "{people}");
+    for line in [
+        "counter-claim findings (9):",
+        "counter-claim allocation: buyer pays 0.00 EUR",
+        "counter-claim actions:",
+    ] {
+        assert!(people.contains(line), "{line} in\n{people}");
+    }
+
+    // A counter-claim the response receipt does not state fails verification.
+    let mut v = bundle.clone();
+    v["claim"]["counter_claim"]["amount"] = json!(eur(99_900));
+    let changed = data.work().join("changed.json");
+    write(&changed, &v);
+    let o = run(&["bundle", "verify", p(&changed)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("counter-claim FAIL: the counter-claim's amount differ"),
+        "{}",
+        text(&o)
+    );
+
+    // Signed: the same ruling, both parts; the shared release runs once.
+    let o = run(&[
+        "--data",
+        data.arg(),
+        "case",
+        "rule",
+        &c.complaint_id,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let signed = verified(&json(&o.stdout)["ruling"], &notary_key(&srv.url));
+    assert_eq!(
+        signed.payload["ruling"], ruling,
+        "the replayed ruling is the signed one"
+    );
+    assert_eq!(
+        signed.payload["actions"],
+        json!([{"action": "release_guarantee", "guarantee_id": c.guarantee_id,
+            "amount": eur(12_000), "reason": "ruled", "result": "released"}])
+    );
+    assert_eq!(admin.exposure(&c.deal.agreement_id), 0);
+}
+
+#[test]
+fn without_a_counter_claim_neither_the_bundle_nor_the_ruling_names_one() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let c = guarantee_case(&srv.url, &mut admin, "semper-consumer");
+    buyer_answers(&srv.url, &c);
+    let file = export(&data, &c.complaint_id, "case.json");
+    let raw = String::from_utf8(std::fs::read(&file).expect("read")).expect("utf-8");
+    assert!(!raw.contains("counter_claim"), "{raw}");
+    let o = run(&["replay", p(&file), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("counter_claim"), "{}", text(&o));
+    let o = run(&["bundle", "verify", p(&file)]);
+    assert!(!text(&o).contains("counter-claim"), "{}", text(&o));
+    let o = run(&["replay", p(&file)]);
+    assert!(!text(&o).contains("counter-claim"), "{}", text(&o));
+}
+
+/// bob paid sally 120.00 EUR by an item-for-receipt exchange (delivery affidavit); sally claims
+/// non-payment anyway; bob answers with the payment and counter-claims non-delivery of the
+/// goods. The claim: paid, nothing owed. The counter-claim: the same payment, no delivery shown:
+/// refunded.
+#[test]
+fn a_payment_the_claim_names_counts_for_the_counter_claim() {
+    use util::exchange::{escrow_key, exchange_post, item_exchange};
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
+    let kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
+    let x = item_exchange(
+        &bob,
+        &sally,
+        &kid,
+        &escrow_key(&srv.url),
+        b"payment token: 120.00 EUR to sally",
+        false,
+    );
+    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
+    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
+    let claim = json!({
+        "kind": "non_payment", "claimant": sally.id, "respondent": bob.id, "tid": x.m1.tid,
+        "amount": eur(12_000), "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
+        "notary_key_id": kid, "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &sally.key);
+    let id = filed["complaint_id"].as_str().expect("id").to_string();
+    let answer = json!({
+        "complaint_id": id,
+        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
+        "respondent": bob.id,
+        "statement": "Paid, and the chairs never came.",
+        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
+                     {"type": "envelope", "envelope": x.receipt}],
+        "counter_claim": {"kind": "non_delivery", "amount": eur(12_000),
+                          "statement": "Refund my payment."},
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let path = format!("/v1/complaints/{id}/response");
+    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
+    let file = export(&data, &id, "paid.json");
+    let o = run(&["replay", p(&file), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ruling = json(&o.stdout);
+    let rule = |r: &Value, q: &str| {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["question"] == q)
+            .map(|f| f["rule_id"].clone())
+    };
+    assert_eq!(rule(&ruling, "Q6"), Some(json!("Q6.paid_by_affidavit")));
+    assert_eq!(ruling["allocation"]["buyer_pays"], json!(eur(0)));
+    let cc = &ruling["counter_claim"];
+    assert_eq!(rule(cc, "Q5"), Some(json!("Q5.not_shown")), "{cc}");
+    assert_eq!(rule(cc, "Q6"), Some(json!("Q6.paid_by_affidavit")), "{cc}");
+    assert_eq!(
+        cc["allocation"],
+        json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
+               "refund_to_buyer": eur(12_000)}),
+        "{cc}"
+    );
+}
