@@ -206,6 +206,15 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
     let filed = json(&filed);
     assert_eq!(filed["receipt"]["payload"]["order_digest"], j!(digest));
     let id = filed["complaint_id"].as_str().expect("id");
+    // The arbitrators' queue (the console's) names the order the case is about.
+    let queue = admin.ok("complaints", j!({"limit": 10}));
+    let line = queue["items"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["complaint_id"] == id))
+        .cloned()
+        .expect("the case is queued");
+    assert_eq!(line["order_digest"], j!(digest), "{line}");
+    assert!(line.get("guarantee_id").is_none(), "{line}");
 
     let bundle = export(&data, id, "case.json");
     let ruling: Value = json(&ok(&["replay", p(&bundle), "--json"]));

@@ -64,6 +64,7 @@ fn line_item(notary: &Notary, l: &ComplaintLine, overdue: bool) -> ComplaintItem
         respondent_name: notary.party_name(&l.respondent),
         tid: l.tid.clone(),
         guarantee_id: l.guarantee_id.clone(),
+        order_digest: l.order_digest.clone(),
         amount: l.amount,
         filed_at: rfc3339_ms(l.filed_at),
         response_deadline: rfc3339_ms(l.response_deadline),

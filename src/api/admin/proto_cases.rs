@@ -72,6 +72,9 @@ pub struct ComplaintItem {
     /// The guarantee concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee_id: Option<String>,
+    /// The order concerned (its `order_digest`), for an order the notary did not guarantee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_digest: Option<String>,
     /// Amount claimed.
     pub amount: Money,
     /// When the notary received it (RFC 3339 ms).

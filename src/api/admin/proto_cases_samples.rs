@@ -61,6 +61,7 @@ pub fn complaint(status: ComplaintStatus) -> ComplaintItem {
         respondent_name: "Shop".into(),
         tid: (status != ComplaintStatus::Open).then(|| "ab".repeat(32)),
         guarantee_id: (status == ComplaintStatus::Open).then(|| "g1".into()),
+        order_digest: None,
         amount: eur(1_200),
         filed_at: T.into(),
         response_deadline: T.into(),

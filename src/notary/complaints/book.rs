@@ -28,6 +28,8 @@ pub struct ComplaintLine {
     pub tid: Option<String>,
     /// The guarantee concerned.
     pub guarantee_id: Option<String>,
+    /// The order concerned (its `order_digest`), for an order without a guarantee.
+    pub order_digest: Option<String>,
     /// Amount claimed.
     pub amount: Money,
     /// When the notary received it.
@@ -55,6 +57,7 @@ impl ComplaintLine {
             respondent: r.respondent.clone(),
             tid: r.tid.clone(),
             guarantee_id: r.guarantee_id.clone(),
+            order_digest: r.order_digest.clone(),
             amount: r.amount,
             filed_at: r.filed_at,
             response_deadline: r.response_deadline,

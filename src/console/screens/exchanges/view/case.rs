@@ -183,6 +183,9 @@ impl<'t> Lines<'t> {
         if let Some(g) = &c.guarantee_id {
             self.kv("Guarantee", g, plain);
         }
+        if let Some(d) = &c.order_digest {
+            self.kv("Order", d, plain);
+        }
         self.kv("Filed", &c.filed_at, plain);
         self.kv("Deadline", &c.response_deadline, plain);
         self.kv(
