@@ -227,7 +227,7 @@ fn dashboard_counts_since_start_and_tab_reaches_exchanges_and_complaints() {
     for _ in 0..4 {
         tmux.keys(&["Tab"]);
     }
-    let s = tmux.wait_for("Complaints (3)");
+    let s = tmux.wait_for("Complaints (4)");
     assert!(s.contains("5 Exchanges"), "{s}");
     assert!(s.contains("by deadline"), "{s}");
     assert!(s.contains("Exchanges (6)"), "{s}");
@@ -351,11 +351,11 @@ fn tab_reaches_cases_steps_through_the_sample_replay_and_signs_its_ruling() {
     let data = tmp.path().join("data");
     let tmux = Tmux::start("notar-e2e-replay", &up_command(&data));
     tmux.wait_for("Dashboard");
-    // Five Tabs: screen 6, the one sample case ready for a ruling (the answered one).
+    // Five Tabs: screen 6, the two sample cases ready for a ruling (the answered ones).
     for _ in 0..5 {
         tmux.keys(&["Tab"]);
     }
-    let s = tmux.wait_for("Cases (1)");
+    let s = tmux.wait_for("Cases (2)");
     assert!(s.contains("6 Cases") && s.contains("answered"), "{s}");
     // Enter: the notary replays the case's bundle; the stepper starts at the first item.
     tmux.keys(&["Enter"]);

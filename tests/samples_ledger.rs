@@ -270,7 +270,8 @@ fn the_tokens_file_holds_a_working_token_per_seller(notary: &Notary, dir: &DataD
 }
 
 /// The sample fair exchanges of `notar up`: one of each outcome, stored and listed with their
-/// parties and tokens in the log; and the sample complaints: open, answered, settled at once.
+/// parties and tokens in the log; and the sample complaints: open, two answered (both replay),
+/// settled at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn samples_play_one_exchange_of_each_outcome() {
     use notar::cli::samples_exchanges;
@@ -299,11 +300,22 @@ async fn samples_play_one_exchange_of_each_outcome() {
         [
             ComplaintStatus::Open,
             ComplaintStatus::Answered,
+            ComplaintStatus::Answered,
             ComplaintStatus::Settled
         ]
     );
     let (queue, _) = notary.complaints(100);
-    assert_eq!(queue.len(), 3);
+    assert_eq!(queue.len(), 4);
+    // The two answered cases replay (the console's Cases screen): the second finds the print
+    // files delivered by the notary's affidavit, so the buyer's non-delivery claim gets nothing.
+    let (_, answered) = &loaded.complaints[1];
+    notary.case_replay(answered).await.expect("replays");
+    let (_, delivered) = &loaded.complaints[2];
+    let (ruling, _) = notary.case_replay(delivered).await.expect("replays");
+    let rules: Vec<&str> = ruling.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(rules.contains(&"Q5.delivery_affidavit"), "{rules:?}");
+    assert_eq!(ruling.allocation.refund_to_buyer.minor, 0, "{rules:?}");
+    assert_eq!(ruling.allocation.notary_pays.minor, 0, "{rules:?}");
     for (outcome, tid) in &loaded.decided {
         let view = notary.exchange(tid).expect("stored");
         assert_eq!(view.outcome.map(|o| o.name()), Some(*outcome));

@@ -1,6 +1,7 @@
 //! Complaint sample data for `notar up`, after the sample exchanges: one complaint waiting for
-//! its respondent, one answered with a counter-claim, and one about a stuck contract exchange
-//! that the notary settles at once — so the console's complaint queue and case view have cases.
+//! its respondent, one answered with a counter-claim, one answered with the notary's delivery
+//! affidavit, and one about a stuck contract exchange that the notary settles at once — so the
+//! console's complaint queue and case view have cases, and its Cases screen two to replay.
 
 use anyhow::{anyhow, Context};
 use ed25519_dalek::SigningKey;
@@ -85,6 +86,9 @@ pub async fn load(
     // Answered, with a counter-claim.
     let a = answered(notary, loaded, b, s).await?;
     filed.push((a.status, a.complaint_id));
+    // Answered with the delivery affidavit: a replay finds the files delivered.
+    let a = answered_delivered(notary, loaded, b, s).await?;
+    filed.push((a.status, a.complaint_id));
     // A stuck contract: the seller signed m2 but kept nb; m1 and m2 let the notary resolve it.
     let subject = Subject::Contract {
         contract_digest: Sha256Hex::of(b"sample contract: reprint rights, 2027 edition"),
@@ -139,6 +143,52 @@ async fn answered(
         .respond_to_complaint(
             &filed.complaint_id,
             sign("complaint_response", response, b.key)?,
+        )
+        .await
+        .map_err(|e| anyhow!("answering a sample complaint: {e}"))
+}
+
+/// The buyer's claim that the print files never came, and the seller's answer with the notary's
+/// delivery affidavit and the buyer's own receipt it carries.
+async fn answered_delivered(
+    notary: &Notary,
+    loaded: &ExchangesLoaded,
+    b: &Signer<'_>,
+    s: &Signer<'_>,
+) -> anyhow::Result<ComplaintAnswer> {
+    let tid = loaded.tid("delivered")?;
+    let c = claim(
+        notary,
+        (b.id, s.id),
+        ("non_delivery", &tid, 2_000),
+        "The print files of the new edition never arrived.",
+        vec![m1_of(notary, loaded, "delivered")?],
+    );
+    let filed = file(notary, sign("complaint", c, b.key)?).await?;
+    let receipt = filed.receipt().context("a complaint receipt")?;
+    let record = notary
+        .exchanges(100)?
+        .into_iter()
+        .find(|r| r.tid == tid)
+        .ok_or_else(|| anyhow!("sample exchange delivered not stored"))?;
+    let affidavit = record
+        .decision
+        .map(|d| d.token)
+        .ok_or_else(|| anyhow!("sample exchange delivered not decided"))?;
+    let buyers_receipt = affidavit.payload["receipt"].clone();
+    let response = json!({
+        "complaint_id": filed.complaint_id,
+        "complaint_digest": receipt.payload["complaint_digest"],
+        "respondent": s.id,
+        "statement": "The notary released the key to the buyer: here is its affidavit and the buyer's receipt.",
+        "evidence": [{"type": "envelope", "envelope": affidavit},
+                     {"type": "envelope", "envelope": buyers_receipt}],
+        "created_at": "2026-11-05T08:00:00.000Z",
+    });
+    notary
+        .respond_to_complaint(
+            &filed.complaint_id,
+            sign("complaint_response", response, s.key)?,
         )
         .await
         .map_err(|e| anyhow!("answering a sample complaint: {e}"))
