@@ -157,7 +157,7 @@ impl Model {
 struct Sim {
     w: ClockedDataDir<tempfile::TempDir>,
     n: Notary,
-    _seq: SequencerThread,
+    seq: SequencerThread,
     keys: [SigningKey; 2],
     key_ids: Vec<String>,
     sid: String,
@@ -174,7 +174,7 @@ impl Sim {
             .expect("t0");
         let tmp = tempfile::tempdir().expect("tempdir");
         let w = ClockedDataDir::init(tmp, "sim", t0).await.expect("init");
-        let (n, _seq) = w.open().expect("open");
+        let (n, seq) = w.open().expect("open");
         let keys = [
             SigningKey::from_bytes(&[1; 32]),
             SigningKey::from_bytes(&[2; 32]),
@@ -215,7 +215,7 @@ impl Sim {
         Sim {
             w,
             n,
-            _seq,
+            seq,
             keys,
             key_ids,
             sid: seller.party.id,
@@ -373,8 +373,23 @@ impl Sim {
     }
 }
 
+/// Plays `ops` on a fresh notary, then stops it: the sequencer thread is joined (so RocksDB is
+/// closed) before the data dir is removed, whatever the outcome. A thread left running would
+/// close the store while the test binary exits (RocksDB then aborts: "pthread lock: Invalid
+/// argument").
 async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut sim = Sim::start().await;
+    let outcome = play(&mut sim, ops).await;
+    let Sim { w, n, seq, .. } = sim;
+    drop(n);
+    tokio::task::spawn_blocking(move || seq.join())
+        .await
+        .expect("the sequencer thread ends");
+    drop(w);
+    outcome
+}
+
+async fn play(sim: &mut Sim, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut model = Model::default();
     for (step, o) in ops.iter().enumerate() {
         match *o {
