@@ -9,7 +9,10 @@
 mod util;
 
 use serde_json::{json, Value};
-use util::cases::{buyer_answers, export, guarantee_case, post_signed, read, write, GuaranteeCase};
+use util::cases::{
+    buyer_answers, export, guarantee_case, paid_answer, paid_then_claimed, post_signed, read,
+    write, GuaranteeCase,
+};
 use util::ledger::*;
 use util::*;
 
@@ -170,43 +173,19 @@ fn without_a_counter_claim_neither_the_bundle_nor_the_ruling_names_one() {
 /// refunded.
 #[test]
 fn a_payment_the_claim_names_counts_for_the_counter_claim() {
-    use util::exchange::{escrow_key, exchange_post, item_exchange};
     let data = DataDir::init();
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
-    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
-    let kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
-    let x = item_exchange(
-        &bob,
-        &sally,
-        &kid,
-        &escrow_key(&srv.url),
-        b"payment token: 120.00 EUR to sally",
-        false,
+    let c = paid_then_claimed(&srv.url, &mut admin);
+    let counter = json!({"kind": "non_delivery", "amount": eur(12_000),
+                         "statement": "Refund my payment."});
+    paid_answer(
+        &srv.url,
+        &c,
+        "Paid, and the chairs never came.",
+        Some(counter),
     );
-    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
-    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
-    let claim = json!({
-        "kind": "non_payment", "claimant": sally.id, "respondent": bob.id, "tid": x.m1.tid,
-        "amount": eur(12_000), "statement": "bob never paid.",
-        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
-        "notary_key_id": kid, "created_at": "2026-03-01T09:00:00.000Z",
-    });
-    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &sally.key);
-    let id = filed["complaint_id"].as_str().expect("id").to_string();
-    let answer = json!({
-        "complaint_id": id,
-        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
-        "respondent": bob.id,
-        "statement": "Paid, and the chairs never came.",
-        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
-                     {"type": "envelope", "envelope": x.receipt}],
-        "counter_claim": {"kind": "non_delivery", "amount": eur(12_000),
-                          "statement": "Refund my payment."},
-        "created_at": "2026-03-01T11:00:00.000Z",
-    });
-    let path = format!("/v1/complaints/{id}/response");
-    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
+    let id = c.complaint_id.clone();
     let file = export(&data, &id, "paid.json");
     let o = run(&["replay", p(&file), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -15,7 +15,7 @@ mod util;
 use ed25519_dalek::SigningKey;
 use notar::crypto::envelope::Envelope;
 use serde_json::{json, Value};
-use util::cases::{export, post_signed};
+use util::cases::{export, granted, post_signed};
 use util::exchange::*;
 use util::ledger::*;
 use util::*;
@@ -61,18 +61,7 @@ fn make_case(url: &str, admin: &mut Admin) -> Made {
     )
     .expect("sign order");
     let body = request_with(&deal, "r-chairs", eur(18_000), &order);
-    let (status, got) = post(
-        url,
-        "/v1/guarantees",
-        Some(&deal.token),
-        &serde_json::to_vec(&body).expect("json"),
-    );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
-    let guarantee = json(&got)["guarantee"].clone();
-    let guarantee_id = guarantee["payload"]["guarantee_id"]
-        .as_str()
-        .expect("guarantee id")
-        .to_string();
+    let (guarantee, guarantee_id) = granted(url, &deal, &body);
     assert_eq!(admin.exposure(&deal.agreement_id), 18_000);
 
     let abort = abort_request(&sally, &tid);

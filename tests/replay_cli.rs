@@ -9,8 +9,8 @@ mod util;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use util::cases::{export, guarantee_case, post_signed, read, write};
-use util::exchange::{escrow_key, exchange_post, item_exchange, sha256_hex};
+use util::cases::{export, guarantee_case, paid_answer, paid_then_claimed, read, write};
+use util::exchange::sha256_hex;
 use util::ledger::*;
 use util::*;
 
@@ -28,47 +28,13 @@ fn d7_case() -> Case {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
-    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
-    let notary_kid = notar::crypto::keys::key_id(&notary_key(&srv.url));
-    let x = item_exchange(
-        &bob,
-        &sally,
-        &notary_kid,
-        &escrow_key(&srv.url),
-        b"payment token: 120.00 EUR to sally",
-        false,
-    );
-    let resolved = exchange_post(&srv.url, "resolve", &x.resolve_body());
-    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
-    assert_eq!(json(&resolved.1)["outcome"], "delivered");
-    let claim = json!({
-        "kind": "non_payment",
-        "claimant": sally.id,
-        "respondent": bob.id,
-        "tid": x.m1.tid,
-        "amount": {"minor": 12000, "currency": "EUR"},
-        "statement": "bob never paid.",
-        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
-        "notary_key_id": notary_kid,
-        "created_at": "2026-03-01T09:00:00.000Z",
-    });
-    let filed = post_signed(&srv.url, "/v1/complaints", "complaint", claim, &sally.key);
-    let complaint_id = filed["complaint_id"].as_str().expect("id").to_string();
-    let answer = json!({
-        "complaint_id": complaint_id,
-        "complaint_digest": filed["receipt"]["payload"]["complaint_digest"],
-        "respondent": bob.id,
-        "statement": "Paid: sally signed her receipt and the notary released the key.",
-        "evidence": [{"type": "envelope", "envelope": x.item_escrow},
-                     {"type": "envelope", "envelope": x.receipt}],
-        "created_at": "2026-03-01T11:00:00.000Z",
-    });
-    let path = format!("/v1/complaints/{complaint_id}/response");
-    post_signed(&srv.url, &path, "complaint_response", answer, &bob.key);
+    let c = paid_then_claimed(&srv.url, &mut admin);
+    let statement = "Paid: sally signed her receipt and the notary released the key.";
+    paid_answer(&srv.url, &c, statement, None);
     Case {
-        complaint_id,
-        m1_id: sha256_hex(&x.m1.env.to_bytes().expect("bytes")),
-        tid: x.m1.tid.clone(),
+        complaint_id: c.complaint_id,
+        m1_id: sha256_hex(&c.x.m1.env.to_bytes().expect("bytes")),
+        tid: c.x.m1.tid.clone(),
         data,
         _srv: srv,
     }

@@ -6,6 +6,7 @@ use ed25519_dalek::SigningKey;
 use notar::crypto::envelope::Envelope;
 use serde_json::Value;
 
+use super::exchange::{escrow_key, exchange_post, item_exchange, ItemExchange, Party};
 use super::ledger::{eur, make_deal_under, notary_key, post, request, Admin, Deal};
 use super::{json, notar, p, text, DataDir};
 
@@ -55,18 +56,7 @@ pub fn guarantee_case(url: &str, admin: &mut Admin, policy_id: &str) -> Guarante
     let deal = make_deal_under(admin, policy_id, 100_000, 50_000);
     let body = request(&deal, "r-1", 12_000, "chairs");
     let order = body["order"].clone();
-    let (status, got) = post(
-        url,
-        "/v1/guarantees",
-        Some(&deal.token),
-        &serde_json::to_vec(&body).expect("json"),
-    );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
-    let g = json(&got)["guarantee"].clone();
-    let gid = g["payload"]["guarantee_id"]
-        .as_str()
-        .expect("gid")
-        .to_string();
+    let (g, gid) = granted(url, &deal, &body);
     let claim = serde_json::json!({
         "kind": "non_payment",
         "claimant": deal.seller_id,
@@ -97,6 +87,24 @@ pub fn guarantee_case(url: &str, admin: &mut Admin, policy_id: &str) -> Guarante
     }
 }
 
+/// POSTs the guarantee request `body` as `deal`'s seller; it must be granted (201). The
+/// guarantee envelope and its id.
+pub fn granted(url: &str, deal: &Deal, body: &Value) -> (Value, String) {
+    let (status, got) = post(
+        url,
+        "/v1/guarantees",
+        Some(&deal.token),
+        &serde_json::to_vec(body).expect("json"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&got));
+    let g = json(&got)["guarantee"].clone();
+    let gid = g["payload"]["guarantee_id"]
+        .as_str()
+        .expect("guarantee id")
+        .to_string();
+    (g, gid)
+}
+
 /// bob (the buyer, the respondent) answers the case: "not delivered yet", no evidence.
 pub fn buyer_answers(url: &str, c: &GuaranteeCase) {
     let answer = serde_json::json!({
@@ -118,4 +126,74 @@ pub fn post_signed(url: &str, path: &str, kind: &str, payload: Value, key: &Sign
     let got = post(url, path, None, &serde_json::to_vec(&env).expect("json"));
     assert_eq!(got.0, 201, "{}", String::from_utf8_lossy(&got.1));
     json(&got.1)
+}
+
+/// D7's shape over HTTP: bob pays sally 120.00 EUR by an item-for-receipt exchange the notary
+/// resolves (delivery affidavit), then sally files `non_payment` with m1 as evidence.
+pub struct PaidCase {
+    /// The payer (buyer).
+    pub bob: Party,
+    /// The payee (seller), the claimant.
+    pub sally: Party,
+    /// The exchange of the payment token.
+    pub x: ItemExchange,
+    /// The complaint id.
+    pub complaint_id: String,
+    /// The notary's complaint receipt.
+    pub receipt: Value,
+}
+
+/// Plays D7's exchange and files sally's claim (see [`PaidCase`]).
+pub fn paid_then_claimed(url: &str, admin: &mut Admin) -> PaidCase {
+    let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
+    let notary_kid = notar::crypto::keys::key_id(&notary_key(url));
+    let x = item_exchange(
+        &bob,
+        &sally,
+        &notary_kid,
+        &escrow_key(url),
+        b"payment token: 120.00 EUR to sally",
+        false,
+    );
+    let resolved = exchange_post(url, "resolve", &x.resolve_body());
+    assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
+    assert_eq!(json(&resolved.1)["outcome"], "delivered");
+    let claim = serde_json::json!({
+        "kind": "non_payment",
+        "claimant": sally.id,
+        "respondent": bob.id,
+        "tid": x.m1.tid,
+        "amount": eur(12_000),
+        "statement": "bob never paid.",
+        "evidence": [{"type": "envelope", "envelope": x.m1.env}],
+        "notary_key_id": notary_kid,
+        "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let filed = post_signed(url, "/v1/complaints", "complaint", claim, &sally.key);
+    PaidCase {
+        complaint_id: filed["complaint_id"].as_str().expect("id").to_string(),
+        receipt: filed["receipt"].clone(),
+        bob,
+        sally,
+        x,
+    }
+}
+
+/// bob answers a [`PaidCase`] with his escrow statement and sally's receipt, saying
+/// `statement`, with `counter_claim` when given.
+pub fn paid_answer(url: &str, c: &PaidCase, statement: &str, counter_claim: Option<Value>) {
+    let mut answer = serde_json::json!({
+        "complaint_id": c.complaint_id,
+        "complaint_digest": c.receipt["payload"]["complaint_digest"],
+        "respondent": c.bob.id,
+        "statement": statement,
+        "evidence": [{"type": "envelope", "envelope": c.x.item_escrow},
+                     {"type": "envelope", "envelope": c.x.receipt}],
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    if let Some(cc) = counter_claim {
+        answer["counter_claim"] = cc;
+    }
+    let path = format!("/v1/complaints/{}/response", c.complaint_id);
+    post_signed(url, &path, "complaint_response", answer, &c.bob.key);
 }
