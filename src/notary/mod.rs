@@ -235,6 +235,16 @@ struct Shared {
     escrow_key: crate::crypto::escrow::EscrowSecretKey,
     state: state::StateCell,
     clock: Clock,
+    ended: sequencer::Ended,
+}
+
+impl Drop for Shared {
+    /// The last handle on the notary is going: its sender is already dropped (a `Notary` drops
+    /// its sender before its shared state), so the sequencer ends; wait for it, so that the
+    /// store closes here and now (see [`sequencer::Ended`]).
+    fn drop(&mut self) {
+        self.ended.wait(std::time::Duration::from_secs(10));
+    }
 }
 
 /// A handle on the running notary; cheap to clone.
@@ -404,8 +414,10 @@ impl Notary {
         )?;
         let published = core.published();
         let (tx, rx) = mpsc::channel(QUEUE_LEN_MAX);
-        let thread = sequencer::spawn(core, rx).map_err(|e| NotaryError::Tsa(e.to_string()))?;
+        let (thread, ended) =
+            sequencer::spawn(core, rx).map_err(|e| NotaryError::Tsa(e.to_string()))?;
         let shared = Shared {
+            ended,
             store,
             published,
             identity,

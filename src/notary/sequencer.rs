@@ -356,30 +356,66 @@ fn check_appended_at(staged: u64, appended: u64) -> Result<(), NotaryError> {
     }
 }
 
+/// Lets the last owner of the notary's shared state wait until the sequencer thread has ended
+/// (its `Core`, with its handle on the store, dropped): the store is then closed by that owner,
+/// on its own thread, before it goes on. Without the wait, a process that drops its notary and
+/// exits (a test binary, a CLI command) can exit while the sequencer thread is still closing
+/// RocksDB, which then aborts the process ("pthread lock: Invalid argument").
+pub(crate) struct Ended {
+    done: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    thread: std::thread::ThreadId,
+}
+
+impl Ended {
+    /// Waits at most `limit` for the sequencer thread to end. Returns at once on the sequencer
+    /// thread itself (a job holding the last handle, dropped there, must not wait for itself).
+    pub(crate) fn wait(&self, limit: std::time::Duration) {
+        if std::thread::current().id() == self.thread {
+            return;
+        }
+        let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = done.recv_timeout(limit);
+    }
+}
+
 /// Runs the sequencer on its own thread until every sender is dropped.
 pub(crate) fn spawn(
-    mut core: Core,
-    mut rx: mpsc::Receiver<Job>,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
+    core: Core,
+    rx: mpsc::Receiver<Job>,
+) -> std::io::Result<(std::thread::JoinHandle<()>, Ended)> {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
         .name("notar-sequencer".into())
         .spawn(move || {
-            while let Some(first) = rx.blocking_recv() {
-                let mut jobs = vec![first];
-                while jobs.len() < BATCH_SIZE_MAX {
-                    match rx.try_recv() {
-                        Ok(j) => jobs.push(j),
-                        Err(_) => break,
-                    }
-                }
-                if core.published.failed() {
-                    // Dropping a job drops its reply channel: its caller gets `Unavailable`.
-                    drop(jobs);
-                    continue;
-                }
-                core.run_batch_or_stop(jobs);
+            run(core, rx);
+            // `core` and `rx` are gone (moved into `run`): say so to whoever waits.
+            let _ = done_tx.send(());
+        })?;
+    let thread = handle.thread().id();
+    let ended = Ended {
+        done: std::sync::Mutex::new(done_rx),
+        thread,
+    };
+    Ok((handle, ended))
+}
+
+/// The sequencer's loop: batches of jobs until every sender is dropped.
+fn run(mut core: Core, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH_SIZE_MAX {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
             }
-        })
+        }
+        if core.published.failed() {
+            // Dropping a job drops its reply channel: its caller gets `Unavailable`.
+            drop(jobs);
+            continue;
+        }
+        core.run_batch_or_stop(jobs);
+    }
 }
 
 /// Answers a oneshot, ignoring a caller who stopped waiting.

@@ -79,7 +79,7 @@ fn a_check_failing_while_staging_stops_the_notary_without_answering() {
     let (core, store) = core(&dir);
     let published = core.published();
     let (tx, rx) = mpsc::channel::<Job>(8);
-    let thread = spawn(core, rx).expect("spawn");
+    let (thread, _ended) = spawn(core, rx).expect("spawn");
     let outcome = Arc::new(Mutex::new(Vec::new()));
     let failing: Job = Box::new(|_| panic!("exposure outside 0..=cap (broken on purpose)"));
     tx.blocking_send(failing).expect("send");
@@ -98,4 +98,27 @@ fn a_check_failing_while_staging_stops_the_notary_without_answering() {
         .get(Cf::LogLeaves, &u64_key(0))
         .expect("get")
         .is_none());
+}
+
+/// Dropping the last `Notary` closes the store before the drop returns (the sequencer thread is
+/// waited for), so the data dir opens again at once, even without joining the thread: a process
+/// that drops its notary and exits never leaves RocksDB closing on another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_last_notary_closes_the_store_before_it_returns() {
+    let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
+    let w =
+        crate::notary::fixture::ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
+            .await
+            .expect("init");
+    for round in 0..20 {
+        let (n, _detached) = w.open().expect("open");
+        n.issue_nonce()
+            .await
+            .expect("a write through the sequencer");
+        drop(n);
+        assert!(
+            w.open().is_ok(),
+            "round {round}: the store is still held by the ended notary's thread"
+        );
+    }
 }
