@@ -44,9 +44,28 @@ pub struct Cli {
         env = "NOTAR_DATA"
     )]
     pub data: PathBuf,
+    /// Log lines as `text` (colours only when stderr is a terminal) or `json` (one object per
+    /// line, for log collectors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = LogFormat::Text,
+        env = "NOTAR_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How service logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Subcommands.
@@ -203,17 +222,15 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 /// Logs go to stderr, except when a console owns the terminal: then `notar up` logs to
-/// `DATA/notar.log` and `notar console` keeps quiet.
+/// `DATA/notar.log` and `notar console` keeps quiet. Colour codes only reach a terminal: a log
+/// redirected to a file or a collector gets plain text (or JSON with `--log-format json`).
 fn init_tracing(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NOTAR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match cli.command {
+    use std::io::IsTerminal;
+    let writer: tracing_subscriber::fmt::writer::BoxMakeWriter = match cli.command {
         Command::Up { .. } => {
             let path = cli.data.join("notar.log");
-            builder
-                .with_ansi(false)
-                .with_writer(move || -> Box<dyn std::io::Write> {
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(
+                move || -> Box<dyn std::io::Write> {
                     match std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
@@ -222,11 +239,22 @@ fn init_tracing(cli: &Cli) {
                         Ok(f) => Box::new(f),
                         Err(_) => Box::new(std::io::sink()),
                     }
-                })
-                .init();
+                },
+            )
         }
-        Command::Console => builder.with_writer(std::io::sink).init(),
-        _ => builder.with_writer(std::io::stderr).init(),
+        Command::Console => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::sink),
+        _ => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr),
+    };
+    let to_terminal = !matches!(cli.command, Command::Up { .. } | Command::Console)
+        && std::io::stderr().is_terminal();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NOTAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    match cli.log_format {
+        LogFormat::Text => builder.with_ansi(to_terminal).init(),
+        LogFormat::Json => builder.json().with_ansi(false).init(),
     }
 }
 
