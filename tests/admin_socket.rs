@@ -181,3 +181,19 @@ fn status_counts_since_start_and_the_feed_names_the_seller() {
         assert_eq!(e["seller_name"], "sally", "{e}");
     }
 }
+
+/// `notar console` with no notary running: one line saying why, exit 1 (the console prints its
+/// own error; the command line does not print it a second time).
+#[test]
+fn a_console_that_cannot_connect_says_why_once() {
+    let data = DataDir::init();
+    let o = notar(&["console", "--data", data.arg()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(
+        err.matches("cannot connect to the admin socket").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

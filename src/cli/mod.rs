@@ -193,12 +193,10 @@ pub fn main(cli: Cli) -> ExitCode {
     if let Command::Console = cli.command {
         // The console owns the terminal and its own runtime.
         let socket = crate::notary::datadir::DataDir::new(&cli.data).admin_socket_path();
+        // The console has printed its error itself, once, after restoring the terminal.
         return match crate::console::run(&socket) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
+            Err(_) => ExitCode::from(1),
         };
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
