@@ -197,3 +197,51 @@ fn a_console_that_cannot_connect_says_why_once() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// `notar serve` where something other than a socket sits at `DATA/admin.sock`: what it is;
+/// `None` when the server started anyway (it is then killed).
+fn serve_refuses(data: &DataDir) -> Option<String> {
+    let mut child = std::process::Command::new(notar_bin())
+        .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            let o = child.wait_with_output().expect("output");
+            return Some(String::from_utf8_lossy(&o.stderr).to_string());
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A symlink or a regular file at the socket's path is neither followed nor removed: the start
+/// stops and says what is there (only a stale socket is replaced).
+#[test]
+fn a_symlink_or_file_at_the_socket_path_is_left_alone_and_stops_the_start() {
+    let data = DataDir::init();
+    let sock = data.path.join("admin.sock");
+    let target = data.work().join("precious.txt");
+    std::fs::write(&target, b"keep me").expect("target");
+    std::os::unix::fs::symlink(&target, &sock).expect("symlink");
+    let err = serve_refuses(&data).expect("the start stops");
+    assert!(err.contains("symbolic link, not a socket"), "{err}");
+    assert!(std::fs::symlink_metadata(&sock)
+        .expect("still there")
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&target).expect("target"), b"keep me");
+
+    std::fs::remove_file(&sock).expect("rm");
+    std::fs::write(&sock, b"not a socket").expect("file");
+    let err = serve_refuses(&data).expect("the start stops");
+    assert!(err.contains("regular file, not a socket"), "{err}");
+    assert_eq!(std::fs::read(&sock).expect("kept"), b"not a socket");
+}

@@ -14,7 +14,7 @@ mod ops_rulings;
 pub mod proto;
 mod proto_cases;
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -29,6 +29,9 @@ pub enum AdminError {
     /// Another notar already serves this data dir.
     #[error("{0} is in use: another notar serves this data dir")]
     InUse(PathBuf),
+    /// Something other than a socket is at the socket's path: it is left alone.
+    #[error("{0} is a {1}, not a socket: notar neither follows nor removes it; move it away")]
+    NotASocket(PathBuf, &'static str),
     /// Binding or setting the socket's mode failed.
     #[error("admin socket {path}: {source}")]
     Io {
@@ -45,11 +48,23 @@ pub async fn bind(path: &Path) -> Result<UnixListener, AdminError> {
         path: path.to_path_buf(),
         source,
     };
-    if path.exists() {
-        if UnixStream::connect(path).await.is_ok() {
-            return Err(AdminError::InUse(path.to_path_buf()));
+    // lstat: a symlink is never followed, and only a socket is ever removed (a stale one left
+    // by a crashed process); anything else at the path stops the start.
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => {
+            if UnixStream::connect(path).await.is_ok() {
+                return Err(AdminError::InUse(path.to_path_buf()));
+            }
+            std::fs::remove_file(path).map_err(io)?;
         }
-        std::fs::remove_file(path).map_err(io)?;
+        Ok(meta) => {
+            return Err(AdminError::NotASocket(
+                path.to_path_buf(),
+                file_kind(&meta.file_type()),
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
     }
     let listener = UnixListener::bind(path).map_err(io)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(io)?;
@@ -59,6 +74,19 @@ pub async fn bind(path: &Path) -> Result<UnixListener, AdminError> {
         std::os::unix::fs::chown(path, None, Some(gid)).map_err(io)?;
     }
     Ok(listener)
+}
+
+/// What a non-socket file is, in words.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    if t.is_symlink() {
+        "symbolic link"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
 }
 
 /// Accepts connections until the task is dropped.
