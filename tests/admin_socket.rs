@@ -100,29 +100,9 @@ fn a_user_not_listed_as_arbitrator_is_refused() {
         return;
     }
     let data = DataDir::init();
-    // Give the group `nogroup` search on the data dir (0710), as docs/operating.md describes.
-    let st = std::process::Command::new("chgrp")
-        .args(["nogroup", data.arg()])
-        .status()
-        .expect("chgrp");
-    assert!(st.success());
-    std::fs::set_permissions(&data.path, std::fs::Permissions::from_mode(0o710)).expect("chmod");
+    let bin = nobody_can_reach(&data);
     let _srv = Server::start(&data);
-    // A copy of the binary that `nobody` may execute.
-    let bin_dir = tempfile::tempdir().expect("tmp");
-    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    let bin = bin_dir.path().join("notar");
-    std::fs::copy(notar_bin(), &bin).expect("copy");
-    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::set_permissions(data.tmp.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    let o = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-        .arg(&bin)
-        .args(["console", "--data", data.arg()])
-        .output()
-        .expect("setpriv");
+    let o = console_as_nobody(&data, &bin);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("'nobody' is not an arbitrator"), "{t}");
@@ -244,4 +224,74 @@ fn a_symlink_or_file_at_the_socket_path_is_left_alone_and_stops_the_start() {
     let err = serve_refuses(&data).expect("the start stops");
     assert!(err.contains("regular file, not a socket"), "{err}");
     assert_eq!(std::fs::read(&sock).expect("kept"), b"not a socket");
+}
+
+/// Lets `nobody` reach the data dir's socket as docs/operating.md describes (group `nogroup`,
+/// search on the 0710 data dir) and gives it a copy of the binary it may execute; its path
+/// (inside a directory kept with `data`).
+fn nobody_can_reach(data: &DataDir) -> std::path::PathBuf {
+    let st = std::process::Command::new("chgrp")
+        .args(["nogroup", data.arg()])
+        .status()
+        .expect("chgrp");
+    assert!(st.success());
+    std::fs::set_permissions(&data.path, std::fs::Permissions::from_mode(0o710)).expect("chmod");
+    std::fs::set_permissions(data.tmp.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let bin_dir = data.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin dir");
+    std::fs::set_permissions(&bin_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = bin_dir.join("notar");
+    std::fs::copy(notar_bin(), &bin).expect("copy");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+/// `notar console` as the Unix user `nobody`, with the binary `bin` it may execute.
+fn console_as_nobody(data: &DataDir, bin: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(bin)
+        .args(["console", "--data", data.arg()])
+        .output()
+        .expect("setpriv")
+}
+
+/// A non-arbitrator connecting in a loop cannot flood the service log: 30 refused consoles,
+/// at most one warning line (which counts what it stands for).
+#[test]
+fn refused_connections_are_logged_at_most_once_per_interval() {
+    if me() != "root" {
+        eprintln!("skipped: needs root to run the console as another user");
+        return;
+    }
+    let data = DataDir::init();
+    let bin = nobody_can_reach(&data);
+    let log = data.work().join("serve.log");
+    let mut child = std::process::Command::new(notar_bin())
+        .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
+        .env("NOTAR_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("spawn");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("listening line");
+    assert!(line.starts_with("listening on"), "{line}");
+    let started = std::time::Instant::now();
+    for _ in 0..30 {
+        let o = console_as_nobody(&data, &bin);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines = text.matches("refused admin connection").count();
+    // One line per started 10 s (a slow machine may take longer than one interval).
+    let allowed = 1 + started.elapsed().as_secs() / 10;
+    assert!(
+        lines >= 1 && lines as u64 <= allowed,
+        "{lines} warning lines, {allowed} allowed:\n{text}"
+    );
 }

@@ -13,6 +13,7 @@ mod ops_ledger;
 mod ops_rulings;
 pub mod proto;
 mod proto_cases;
+mod refusals;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -150,7 +151,13 @@ fn operator_of(user: Result<String, String>, notary: &Notary) -> Result<ops::Ope
                 "Unix user '{name}' is not an arbitrator of this notary; \
                  a notary administrator must add it under [arbitrators] in notar.toml"
             );
-            tracing::warn!("refused admin connection: {msg}");
+            if let Some(unlogged) = refusals::REFUSALS.note(std::time::Instant::now()) {
+                tracing::warn!(
+                    unlogged_since_last = unlogged,
+                    "refused admin connection: {msg} (refusals are logged at most once per {} s)",
+                    refusals::WARN_EVERY.as_secs()
+                );
+            }
             Err(msg)
         }
     }
