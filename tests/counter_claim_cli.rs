@@ -11,7 +11,7 @@ mod util;
 use serde_json::{json, Value};
 use util::cases::{
     buyer_answers, export, guarantee_case, paid_answer, paid_then_claimed, post_signed, read,
-    write, GuaranteeCase,
+    rule_ids, write, GuaranteeCase,
 };
 use util::ledger::*;
 use util::*;
@@ -65,14 +65,8 @@ fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling()
     assert_eq!(cc["claim"]["respondent"], c.deal.seller_id.as_str());
     assert_eq!(cc["claim"]["filed_at"], received_at);
     assert_eq!(cc["claim"]["subject"], ruling["claim"]["subject"]);
-    let rules: Vec<&str> = cc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["rule_id"].as_str().expect("rule"))
-        .collect();
     assert_eq!(
-        rules,
+        rule_ids(cc),
         [
             "P.recorded",
             "Q1.valid",

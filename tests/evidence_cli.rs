@@ -6,7 +6,7 @@
 mod util;
 
 use serde_json::{json as j, Value};
-use util::cases::export;
+use util::cases::{export, rule_ids};
 use util::ledger::{post, Admin};
 use util::{ed25519_key, json, notar, p, text, DataDir, Server};
 
@@ -218,19 +218,14 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
 
     let bundle = export(&data, id, "case.json");
     let ruling: Value = json(&ok(&["replay", p(&bundle), "--json"]));
-    let rules: Vec<&str> = ruling["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["rule_id"].as_str())
-        .collect();
+    let rules = rule_ids(&ruling);
     for rule in [
         "Q1.valid",
         "Q3.refused",
         "Q4.over_per_tx_cap",
         "Q5.goods_receipt",
     ] {
-        assert!(rules.contains(&rule), "{rule} not in {rules:?}");
+        assert!(rules.iter().any(|r| r == rule), "{rule} not in {rules:?}");
     }
     let items = ruling["items"].as_array().expect("items");
     let order_item = items.iter().find(|i| i["what"] == "order").expect("order");

@@ -9,7 +9,7 @@ mod util;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use util::cases::{export, guarantee_case, paid_answer, paid_then_claimed, read, write};
+use util::cases::{export, guarantee_case, paid_answer, paid_then_claimed, read, rule_ids, write};
 use util::exchange::sha256_hex;
 use util::ledger::*;
 use util::*;
@@ -49,15 +49,6 @@ fn replay(file: &Path, json_out: bool) -> Vec<u8> {
     let o = notar(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     o.stdout
-}
-
-fn rule_ids(ruling: &Value) -> Vec<String> {
-    ruling["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["rule_id"].as_str().expect("rule id").to_string())
-        .collect()
 }
 
 fn finding<'a>(ruling: &'a Value, rule_id: &str) -> &'a Value {

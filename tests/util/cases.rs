@@ -197,3 +197,13 @@ pub fn paid_answer(url: &str, c: &PaidCase, statement: &str, counter_claim: Opti
     let path = format!("/v1/complaints/{}/response", c.complaint_id);
     post_signed(url, &path, "complaint_response", answer, &c.bob.key);
 }
+
+/// The rule ids of a ruling's findings (JSON, as `notar replay --json` prints it), in order.
+pub fn rule_ids(ruling: &Value) -> Vec<String> {
+    ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule id").to_string())
+        .collect()
+}
