@@ -275,10 +275,7 @@ fn refused_connections_are_logged_at_most_once_per_interval() {
         .stderr(std::fs::File::create(&log).expect("log"))
         .spawn()
         .expect("spawn");
-    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).expect("listening line");
-    assert!(line.starts_with("listening on"), "{line}");
+    listening_url(&mut child);
     let started = std::time::Instant::now();
     for _ in 0..30 {
         let o = console_as_nobody(&data, &bin);

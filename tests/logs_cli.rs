@@ -3,9 +3,7 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use util::*;
 
@@ -25,18 +23,7 @@ fn serve_log(extra: &[&str]) -> String {
         .stderr(Stdio::from(file))
         .spawn()
         .expect("spawn notar serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("listening on ") {
-                let _ = tx.send(url.to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server printed its address");
+    let url = listening_url(&mut child);
     let (status, _) = curl(&["-s", &format!("{url}/healthz")]);
     assert_eq!(status, 200);
     let _ = Command::new("kill")

@@ -118,6 +118,22 @@ pub struct Server {
     pub url: String,
 }
 
+/// The URL a starting `notar serve` prints on its stdout (piped), waited for up to a minute; its
+/// stdout is read on to its end by a thread, so the server never blocks on it.
+pub fn listening_url(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("listening on ") {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("server printed its address")
+}
+
 impl Server {
     pub fn start(data: &DataDir) -> Server {
         let mut child = Command::new(notar_bin())
@@ -127,18 +143,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn notar serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("server printed its address");
+        let url = listening_url(&mut child);
         Server { child, url }
     }
 
