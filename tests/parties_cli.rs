@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::{json, Value};
+use util::x509::{gencrl, issue, make_ca, Ca};
 use util::*;
 
 /// `notar ARGS --data DIR`.
@@ -312,109 +313,6 @@ fn without_a_running_notary_the_cli_says_what_to_start() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("notar serve --data"), "{stderr}");
-}
-
-/// An openssl CA (Ed25519) with an `openssl ca` database, under `dir/name`.
-struct Ca {
-    dir: PathBuf,
-    cert: PathBuf,
-    config: PathBuf,
-}
-
-fn make_ca(parent: &Path, name: &str, subject: &str) -> Ca {
-    let dir = parent.join(name);
-    std::fs::create_dir_all(dir.join("newcerts")).expect("mkdir");
-    std::fs::write(dir.join("index.txt"), "").expect("index");
-    std::fs::write(dir.join("serial"), "1000\n").expect("serial");
-    std::fs::write(dir.join("crlnumber"), "01\n").expect("crlnumber");
-    let key = dir.join("ca.key");
-    let cert = dir.join("ca.crt");
-    openssl(&dir, &["genpkey", "-algorithm", "ed25519", "-out", p(&key)]);
-    openssl(
-        &dir,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            p(&key),
-            "-subj",
-            subject,
-            "-days",
-            "3650",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-            "-out",
-            p(&cert),
-        ],
-    );
-    let config = dir.join("openssl.cnf");
-    let cnf = format!(
-        "[ ca ]\ndefault_ca = CA_default\n\
-         [ CA_default ]\ndir = {}\ndatabase = $dir/index.txt\nnew_certs_dir = $dir/newcerts\n\
-         certificate = $dir/ca.crt\nprivate_key = $dir/ca.key\nserial = $dir/serial\n\
-         crlnumber = $dir/crlnumber\ndefault_md = default\ndefault_days = 365\n\
-         default_crl_days = 30\npolicy = policy_any\nunique_subject = no\n\
-         x509_extensions = usr_cert\n\
-         [ policy_any ]\ncommonName = supplied\norganizationName = optional\n\
-         [ usr_cert ]\nbasicConstraints = critical,CA:FALSE\n\
-         keyUsage = critical,digitalSignature,nonRepudiation\n",
-        p(&dir)
-    );
-    std::fs::write(&config, cnf).expect("openssl.cnf");
-    Ca { dir, cert, config }
-}
-
-/// `openssl ca` issues a certificate for a new Ed25519 key; `dates` = (start, end) as
-/// `YYYYMMDDHHMMSSZ`.
-fn issue(ca: &Ca, name: &str, subject: &str, dates: Option<(&str, &str)>) -> PathBuf {
-    let key = ca.dir.join(format!("{name}.key"));
-    let csr = ca.dir.join(format!("{name}.csr"));
-    let cert = ca.dir.join(format!("{name}.crt"));
-    openssl(
-        &ca.dir,
-        &["genpkey", "-algorithm", "ed25519", "-out", p(&key)],
-    );
-    openssl(
-        &ca.dir,
-        &[
-            "req",
-            "-new",
-            "-key",
-            p(&key),
-            "-subj",
-            subject,
-            "-out",
-            p(&csr),
-        ],
-    );
-    let mut args = vec![
-        "ca",
-        "-batch",
-        "-notext",
-        "-config",
-        p(&ca.config),
-        "-in",
-        p(&csr),
-        "-out",
-        p(&cert),
-    ];
-    if let Some((start, end)) = dates {
-        args.extend(["-startdate", start, "-enddate", end]);
-    }
-    openssl(&ca.dir, &args);
-    cert
-}
-
-fn gencrl(ca: &Ca) -> PathBuf {
-    let crl = ca.dir.join("crl.pem");
-    openssl(
-        &ca.dir,
-        &["ca", "-config", p(&ca.config), "-gencrl", "-out", p(&crl)],
-    );
-    crl
 }
 
 #[test]

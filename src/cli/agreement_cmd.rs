@@ -7,7 +7,8 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 
 use super::admin_client::{AdminClient, Refusal};
-use super::party_cmd::{money_text, print_fields, print_json, print_table};
+use super::out::{print_fields, print_json, print_table};
+use super::party_cmd::money_text;
 use super::Failure;
 use crate::api::admin::proto::{
     AgreementItem, AgreementStatus, ErrorCode, GuaranteeItem, KeyItem, Op, Reply,

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context};
 use clap::{Args, Subcommand};
 
 use super::admin_client::AdminClient;
-use super::party_cmd::print_json;
+use super::out::print_json;
 use super::{Classify, Failure};
 use crate::api::admin::proto::{Op, Reply};
 use crate::console::sanitize::sanitize_prefix;

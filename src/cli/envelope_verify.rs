@@ -14,7 +14,7 @@ use base64::Engine;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
-use super::party_cmd::print_fields;
+use super::out::print_fields;
 use super::{Classify, Failure};
 use crate::crypto::envelope::{Envelope, EnvelopeError};
 use crate::crypto::keys::{ed25519_from_pem, key_id};

@@ -76,8 +76,12 @@ async fn checkpoint(data: &Path, remote: &Remote, out: Option<&Path>) -> Result<
             .with_context(|| format!("writing {}", out.display()))
             .usage()?;
     }
-    print!("{note}");
-    eprintln!("checkpoint OK: size {} signed by {}", cp.size, key.name);
+    print!("{}", crate::model::text::sanitize_lines(&note));
+    eprintln!(
+        "checkpoint OK: size {} signed by {}",
+        cp.size,
+        crate::model::text::sanitize(&key.name)
+    );
     Ok(())
 }
 
@@ -112,7 +116,7 @@ async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> 
         cp.size,
         b64(&cp.root)
     );
-    println!("{}", String::from_utf8_lossy(&entry));
+    super::out::print_json_text(&String::from_utf8_lossy(&entry));
     Ok(())
 }
 

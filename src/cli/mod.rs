@@ -12,6 +12,7 @@ mod exchange_cmd;
 mod log_cmd;
 mod nonce_cmd;
 mod order_cmd;
+mod out;
 mod party_cmd;
 mod replay_cmd;
 mod ruling_cmd;
@@ -213,7 +214,11 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let (Failure::Refused(e) | Failure::Usage(e)) = &f;
-            eprintln!("error: {e:#}");
+            // An error may quote a name, a subject or an answer from others.
+            eprintln!(
+                "error: {}",
+                crate::model::text::sanitize_lines(&format!("{e:#}"))
+            );
             ExitCode::from(f.code())
         }
     }

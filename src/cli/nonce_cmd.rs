@@ -48,7 +48,7 @@ pub async fn run(args: NonceArgs) -> Result<(), Failure> {
         Some(path) => std::fs::write(path, format!("{text}\n"))
             .with_context(|| format!("writing {}", path.display()))
             .usage()?,
-        None => println!("{text}"),
+        None => super::out::print_json_text(&text),
     }
     let id = envelope_id(&nonce)
         .context("the nonce's item id")

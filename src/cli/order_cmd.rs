@@ -111,7 +111,7 @@ fn print(env: &Envelope) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(env)
         .context("encoding the envelope")
         .refused()?;
-    println!("{text}");
+    super::out::print_json_text(&text);
     Ok(())
 }
 

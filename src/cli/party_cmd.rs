@@ -10,6 +10,7 @@ use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::VerifyingKey;
 
 use super::admin_client::{AdminClient, Refusal};
+use super::out::{print_fields, print_json, print_table};
 use super::{Classify, Failure};
 use crate::api::admin::proto::{ErrorCode, KeyItem, Op, PartyItem, Reply, Role};
 use crate::model::money::{Currency, Money};
@@ -172,56 +173,11 @@ fn read_key(args: &KeyArgs) -> Result<Option<KeyToAdd>, Failure> {
     Ok(None)
 }
 
-/// Prints `value` as pretty JSON on stdout.
-pub(super) fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Refused(anyhow!("cannot print the reply: {e}")))?;
-    println!("{text}");
-    Ok(())
-}
-
 /// `120.00 EUR` from minor units and a currency code (the raw figures if the code is odd).
 pub(super) fn money_text(minor: i64, currency: &str) -> String {
     match Currency::parse(currency) {
         Ok(c) => Money { minor, currency: c }.to_string(),
         Err(_) => format!("{minor} (minor units) {currency}"),
-    }
-}
-
-/// Prints rows under a header, columns padded to their widest cell (the last one is not).
-pub(super) fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let last = cells.len().saturating_sub(1);
-        let text: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == last {
-                    c.to_string()
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
-            .collect();
-        println!("{}", text.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
-}
-
-/// Prints `label value` pairs with the labels aligned.
-pub(super) fn print_fields(fields: &[(&str, String)]) {
-    let w = fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-    for (label, value) in fields {
-        println!("{label:<w$}  {value}");
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::anyhow;
 
 use super::admin_client::AdminClient;
-use super::party_cmd::print_json;
+use super::out::print_json;
 use super::Failure;
 use crate::api::admin::proto::{Op, Reply};
 use crate::console::sanitize::sanitize_prefix;

@@ -155,7 +155,7 @@ pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
                     "imprint": hex::encode(&t.imprint),
                     "policy": t.policy.to_string(),
                 });
-                println!("{v}");
+                super::out::print_json_text(&v.to_string());
             } else {
                 println!("Verification: OK");
                 println!("serial (log index) {}", serial_text(&t));

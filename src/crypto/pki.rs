@@ -54,7 +54,8 @@ const ORGANIZATION: &str = "notar";
 /// Errors while generating or loading the TSA certificate chain.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
-    /// The subject prefix is empty, too long or holds control characters.
+    /// The subject prefix is empty, too long or holds control, invisible or bidi formatting
+    /// characters.
     #[error("invalid subject prefix: {0}")]
     InvalidSubject(String),
     /// The requested validity is zero, too long, or `now` cannot be written in a certificate.
@@ -219,8 +220,10 @@ fn check_subject_prefix(prefix: &str) -> Result<(), PkiError> {
             "longer than {SUBJECT_PREFIX_LEN_MAX} characters"
         )));
     }
-    if prefix.chars().any(char::is_control) {
-        return Err(PkiError::InvalidSubject("control characters".into()));
+    if prefix.chars().any(crate::model::text::is_hazardous) {
+        return Err(PkiError::InvalidSubject(
+            "control, invisible or bidi formatting characters".into(),
+        ));
     }
     Ok(())
 }

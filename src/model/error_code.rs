@@ -19,7 +19,7 @@ pub enum ErrorCode {
     BadAmount,
     /// A public key is malformed or not acceptable here.
     BadKey,
-    /// A display name is empty, too long or holds control characters.
+    /// A display name is empty, too long or holds control, invisible or bidi formatting characters.
     BadName,
     /// A reason is missing or not one of the accepted ones.
     BadReason,

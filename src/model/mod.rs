@@ -10,4 +10,5 @@ pub mod ledger;
 pub mod money;
 pub mod policy;
 pub mod registry;
+pub mod text;
 pub mod time;

@@ -286,18 +286,23 @@ pub fn check_caps(total_cap_minor: i64, per_tx_cap_minor: i64) -> Result<(), Str
 pub const REASON_LEN_MAX: usize = 256;
 
 /// A reason an arbitrator gives for a revocation or a status change: trimmed, 1..=256 bytes,
-/// printable. Returns the trimmed text that will be signed.
+/// printable (no control, invisible or bidi formatting characters). Returns the trimmed text
+/// that will be signed.
 pub fn check_reason(reason: &str) -> Result<String, String> {
     let reason = reason.trim();
-    if reason.is_empty() || reason.len() > REASON_LEN_MAX || reason.chars().any(char::is_control) {
+    if reason.is_empty() || reason.len() > REASON_LEN_MAX {
         return Err(format!(
             "give a reason of 1 to {REASON_LEN_MAX} printable bytes"
         ));
     }
+    if let Some(refusal) = hazard_refusal("reason", reason) {
+        return Err(refusal);
+    }
     Ok(reason.to_string())
 }
 
-/// A name a human typed: 1..=128 bytes, no control characters, not only spaces.
+/// A name a human typed: 1..=128 bytes, not only spaces, no control, invisible or bidi
+/// formatting characters (`model::text::is_hazardous`).
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
         return Err("name is empty".into());
@@ -305,10 +310,21 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.len() > NAME_LEN_MAX {
         return Err(format!("name is longer than {NAME_LEN_MAX} bytes"));
     }
-    if name.chars().any(char::is_control) {
-        return Err("name contains control characters".into());
+    if let Some(refusal) = hazard_refusal("name", name) {
+        return Err(refusal);
     }
     Ok(())
+}
+
+/// Why `text` is refused when it holds a control, invisible or bidi formatting character
+/// (`model::text::is_hazardous`): such a name would show differently from what is signed.
+fn hazard_refusal(what: &str, text: &str) -> Option<String> {
+    let (at, c) = super::text::first_hazard(text)?;
+    Some(format!(
+        "{what} contains U+{:04X} at byte {at}: control, invisible and bidi formatting characters \
+         are refused (they can hide or reorder what a reader sees)",
+        c as u32
+    ))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use anyhow::anyhow;
 
 use crate::api::admin::proto::{ComplaintDetail, ComplaintItem, Op, Reply};
 use crate::cli::admin_client::AdminClient;
-use crate::cli::party_cmd::{print_fields, print_json, print_table};
+use crate::cli::out::{print_fields, print_json, print_table};
 use crate::cli::Failure;
 use crate::console::sanitize::{sanitize, sanitize_prefix};
 

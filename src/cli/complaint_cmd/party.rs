@@ -15,7 +15,7 @@ use super::{evidence, FileArgs, RespondArgs, ShowArgs, StatementArgs};
 use crate::api::admin::proto::ErrorCode;
 use crate::cli::admin_client::Refusal;
 use crate::cli::client::Client;
-use crate::cli::party_cmd::{print_fields, print_json};
+use crate::cli::out::{print_fields, print_json};
 use crate::cli::{Classify, Failure};
 use crate::console::sanitize::sanitize;
 use crate::crypto::envelope::Envelope;
@@ -155,7 +155,7 @@ async fn post_signed(
         .verify_by(notary)
         .map_err(|e| Failure::Refused(anyhow!("the receipt's signature: {e}")))?;
     if json {
-        println!("{}", String::from_utf8_lossy(&answer));
+        crate::cli::out::print_json_text(&String::from_utf8_lossy(&answer));
         return Ok(());
     }
     let p = &receipt.payload;

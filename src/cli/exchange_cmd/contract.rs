@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::files;
 use super::offer::check_tid;
-use crate::cli::party_cmd::print_fields;
+use crate::cli::out::print_fields;
 use crate::cli::Failure;
 use crate::crypto::keys::key_id;
 use crate::model::exchange::{ContractAcceptance, ExchangePayload, Sha256Hex, Subject};
@@ -62,7 +62,7 @@ pub fn check(args: CheckContractArgs) -> Result<(), Failure> {
                 for (name, value) in &fields {
                     v[name.replace(' ', "_")] = json!(value);
                 }
-                println!("{v}");
+                crate::cli::out::print_json_text(&v.to_string());
             } else {
                 print_fields(&fields);
                 println!("standard contract OK: both parties are bound");

@@ -304,7 +304,7 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .context("encoding the request")
         .usage()?;
-    println!("{text}");
+    crate::cli::out::print_json_text(&text);
     Ok(())
 }
 
@@ -316,7 +316,7 @@ fn answer(bytes: &[u8], out: Option<&Path>) -> Result<Value, Failure> {
     let text = serde_json::to_string_pretty(&v)
         .context("encoding the answer")
         .refused()?;
-    println!("{text}");
+    crate::cli::out::print_json_text(&text);
     if let Some(path) = out {
         let token = v
             .get("token")

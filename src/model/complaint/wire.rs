@@ -447,9 +447,11 @@ fn evidence_id<E: EvidenceEnvelope>(
 
 fn check_document(index: usize, name: &str, media_type: &str) -> Result<(), ComplaintError> {
     let bad = |what: String| malformed(format!("evidence item {index}: {what}"));
-    if name.is_empty() || name.len() > DOCUMENT_NAME_LEN_MAX || name.chars().any(char::is_control) {
+    let hazard = crate::model::text::first_hazard(name);
+    if name.is_empty() || name.len() > DOCUMENT_NAME_LEN_MAX || hazard.is_some() {
         return Err(bad(format!(
-            "a document's name is 1 to {DOCUMENT_NAME_LEN_MAX} bytes without control characters"
+            "a document's name is 1 to {DOCUMENT_NAME_LEN_MAX} bytes without control, invisible \
+             or bidi formatting characters"
         )));
     }
     let token = |s: &str| {

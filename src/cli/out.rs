@@ -1,0 +1,68 @@
+//! What the CLI prints: one place that makes text from others safe for a terminal.
+//!
+//! Names, subjects, reasons and answers come from parties, certificates and the server; a
+//! control, invisible or bidi formatting character in them must not reach the reader's terminal
+//! as itself (`model::text`). Human-readable output escapes them visibly (`\u{202e}`); JSON
+//! output writes them as JSON `\u` escapes, which leaves the JSON value unchanged.
+
+use anyhow::anyhow;
+
+use super::Failure;
+use crate::model::text::{escape_json_hazards, sanitize};
+
+/// Prints `value` as pretty JSON on stdout (hazardous characters as `\u` escapes).
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::Refused(anyhow!("cannot print the reply: {e}")))?;
+    print_json_text(&text);
+    Ok(())
+}
+
+/// Prints JSON text (an answer, a log entry) on stdout with hazardous characters as `\u`
+/// escapes: the same JSON value, but nothing that can restyle or reorder the terminal.
+pub fn print_json_text(text: &str) {
+    println!("{}", escape_json_hazards(text));
+}
+
+/// Prints rows under a header, columns padded to their widest cell (the last one is not).
+/// Cells are sanitised.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize(c)).collect())
+        .collect();
+    let rows = &rows;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let text: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        println!("{}", text.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Prints `label value` pairs with the labels aligned; values are sanitised.
+pub fn print_fields(fields: &[(&str, String)]) {
+    let w = fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    for (label, value) in fields {
+        println!("{label:<w$}  {}", sanitize(value));
+    }
+}
