@@ -181,7 +181,10 @@ mod tests {
         let v = serde_json::json!({"name": "a\u{202e}b\u{e0041}\u{1b}c", "plain": "Zoë"});
         let text = serde_json::to_string_pretty(&v).expect("json");
         let safe = escape_json_hazards(&text);
-        assert!(safe.chars().all(|c| c == '\n' || !is_hazardous(c)), "{safe}");
+        assert!(
+            safe.chars().all(|c| c == '\n' || !is_hazardous(c)),
+            "{safe}"
+        );
         assert!(
             safe.contains("\\u202e") && safe.contains("\\udb40\\udc41"),
             "{safe}"

@@ -298,6 +298,18 @@ pub fn http(
     token: Option<&str>,
     body: &[u8],
 ) -> Option<(u16, Vec<u8>)> {
+    http_typed(url, method, path, token, "application/json", body)
+}
+
+/// [`http`] with another media type for the body (an RFC 3161 query, say).
+pub fn http_typed(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> Option<(u16, Vec<u8>)> {
     let addr = url.strip_prefix("http://")?;
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
@@ -306,7 +318,7 @@ pub fn http(
         head.push_str(&format!("Authorization: Bearer {t}\r\n"));
     }
     head.push_str(&format!(
-        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     ));
     s.write_all(head.as_bytes()).ok()?;

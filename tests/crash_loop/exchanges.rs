@@ -1,27 +1,24 @@
-//! `kill -9` during concurrent exchange traffic (docs/design.md §10 invariants 2, 3, 5): client
-//! threads fire aborts and resolves (contract and item for receipt, each with fresh m2s and
-//! receipts) at a shared set of exchanges until the server is killed with SIGKILL; a new server
-//! on the same data dir must agree with everything a client was told. No tid ever shows two
-//! different decisions, every answer is byte-identical on re-request, and every token a client
-//! saw is in the log at its index. Three kill/restart cycles.
-
-mod util;
+//! Exchange traffic for the crash loop (docs/design.md §10 invariants 2, 3, 5): client threads
+//! fire aborts and resolves (contract and item for receipt, each with fresh m2s and receipts) at
+//! a shared set of exchanges until the server is killed; the restarted server must agree with
+//! everything a client was told. No tid ever shows two different decisions, every answer is
+//! byte-identical on re-request, and every token a client saw is in the log at its index.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::thread::JoinHandle;
 
 use notar::crypto::escrow::EscrowPublicKey;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use util::exchange::*;
-use util::ledger::*;
-use util::*;
+
+use crate::util::exchange::*;
+use crate::util::ledger::*;
+use crate::util::DataDir;
 
 const EXCHANGES: usize = 24;
-const CLIENTS: usize = 6;
-const CYCLES: usize = 3;
+const CLIENTS: usize = 3;
 
 /// The exchanges every client works on: contract m1s, and item exchanges (every third one's
 /// escrow bound elsewhere, so it fails).
@@ -127,61 +124,78 @@ fn verify(url: &str, sent: &mut [Sent]) {
     }
 }
 
-#[test]
-fn kill_9_during_exchange_traffic_loses_and_doubles_nothing() {
-    let data = DataDir::init();
-    let mut srv = Server::start(&data);
-    let mut admin = Admin::connect(&data);
-    let notary_key_id = notar::crypto::keys::key_id(&notary_key(&srv.url));
-    let ek: EscrowPublicKey = escrow_key(&srv.url);
-    let o = admin.party("olga", "buyer");
-    let r = admin.party("rita", "seller");
-    drop(admin);
-    let contracts = (0..EXCHANGES)
-        .map(|_| contract_m1(&o, &r, &notary_key_id, None))
-        .collect();
-    let items = (0..EXCHANGES / 2)
-        .map(|i| item_exchange(&o, &r, &notary_key_id, &ek, b"goods", i % 3 == 0))
-        .collect();
-    let shared = Arc::new(Shared {
-        o,
-        r,
-        contracts,
-        items,
-    });
-    let mut sent = Vec::new();
-    for cycle in 0..CYCLES {
-        let stop = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let threads: Vec<_> = (0..CLIENTS)
+/// The exchange side of the loop: the shared exchanges and everything sent about them.
+pub struct Load {
+    shared: Arc<Shared>,
+    sent: Vec<Sent>,
+    log: Arc<Mutex<Vec<Sent>>>,
+}
+
+impl Load {
+    /// Two parties and the exchanges between them (contract, and item for receipt).
+    pub fn new(data: &DataDir, url: &str) -> Load {
+        let mut admin = Admin::connect(data);
+        let notary_key_id = notar::crypto::keys::key_id(&notary_key(url));
+        let ek: EscrowPublicKey = escrow_key(url);
+        let o = admin.party("olga", "buyer");
+        let r = admin.party("rita", "seller");
+        let contracts = (0..EXCHANGES)
+            .map(|_| contract_m1(&o, &r, &notary_key_id, None))
+            .collect();
+        let items = (0..EXCHANGES / 2)
+            .map(|i| item_exchange(&o, &r, &notary_key_id, &ek, b"goods", i % 3 == 0))
+            .collect();
+        let shared = Arc::new(Shared {
+            o,
+            r,
+            contracts,
+            items,
+        });
+        Load {
+            shared,
+            sent: Vec::new(),
+            log: Arc::default(),
+        }
+    }
+
+    /// Starts the cycle's client threads against `url`.
+    pub fn start(
+        &mut self,
+        url: &str,
+        cycle: usize,
+        stop: &Arc<AtomicBool>,
+    ) -> Vec<JoinHandle<()>> {
+        (0..CLIENTS)
             .map(|c| {
-                let (url, s, stop, log) =
-                    (srv.url.clone(), shared.clone(), stop.clone(), log.clone());
-                let seed = (cycle * CLIENTS + c) as u64;
+                let (url, s, stop, log) = (
+                    url.to_string(),
+                    self.shared.clone(),
+                    stop.clone(),
+                    self.log.clone(),
+                );
+                let seed = (1_000 + cycle * CLIENTS + c) as u64;
                 std::thread::spawn(move || client(url, s, seed, stop, log))
             })
-            .collect();
-        std::thread::sleep(Duration::from_millis(300 + 200 * cycle as u64));
-        srv.kill9();
-        stop.store(true, Ordering::SeqCst);
-        for t in threads {
-            t.join().expect("client");
-        }
-        sent.extend(std::mem::take(&mut *log.lock().expect("log")));
-        srv = Server::start(&data);
-        verify(&srv.url, &mut sent);
+            .collect()
     }
-    assert!(
-        sent.len() >= CLIENTS * CYCLES,
-        "only {} requests sent",
-        sent.len()
-    );
-    let decided = sent
-        .iter()
-        .map(|s| &s.tid)
-        .collect::<std::collections::BTreeSet<_>>();
-    assert!(
-        decided.len() > EXCHANGES / 2,
-        "the clients reached many exchanges"
-    );
+
+    /// After the restart: everything sent so far is answered the same, once per tid.
+    pub fn check(&mut self, url: &str) {
+        self.sent
+            .extend(std::mem::take(&mut *self.log.lock().expect("log")));
+        verify(url, &mut self.sent);
+    }
+
+    /// Requests sent over all cycles, and the distinct exchanges they reached.
+    pub fn reach(&self) -> (usize, usize) {
+        let tids = self
+            .sent
+            .iter()
+            .map(|s| &s.tid)
+            .collect::<std::collections::BTreeSet<_>>();
+        (self.sent.len(), tids.len())
+    }
 }
+
+/// How many exchanges there are to decide.
+pub const EXCHANGE_COUNT: usize = EXCHANGES + EXCHANGES / 2;

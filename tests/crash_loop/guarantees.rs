@@ -1,28 +1,26 @@
-//! `kill -9` under load (docs/design.md §10 invariants 1, 2, 5): several client threads of a seller
-//! fire guarantee requests, settlements and releases at a real `notar serve` until it is killed
-//! with SIGKILL; a new server on the same data dir must then keep every answer a client received:
-//! each granted guarantee is there with the same signed bytes, each answered request gets the
-//! same bytes again, every signature a client saw is in the log, and the exposure is exactly the
-//! sum of the outstanding guarantees and within the cap. Three kill/restart cycles.
-
-mod util;
+//! Guarantee traffic for the crash loop: several client threads of a seller fire guarantee
+//! requests, settlements and releases at a real `notar serve` until it is killed; the restarted
+//! server must keep every answer a client received (docs/design.md §10 invariants 1, 2, 5): each
+//! granted guarantee is there with the same signed bytes, each answered request gets the same
+//! bytes again, every signature a client saw is in the log, and the exposure is exactly the sum
+//! of the outstanding guarantees and within the cap.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::thread::JoinHandle;
 
 use ed25519_dalek::VerifyingKey;
 use notar::crypto::envelope::Envelope;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use util::ledger::*;
-use util::*;
 
-const TOTAL_CAP: i64 = 100_000;
+use crate::util::ledger::*;
+use crate::util::*;
+
+pub const TOTAL_CAP: i64 = 100_000;
 const PER_TX_CAP: i64 = 5_000;
 const CLIENTS: usize = 6;
-const CYCLES: usize = 3;
 
 /// A request a client sent, and what came back (None: no complete answer before the kill).
 #[derive(Clone)]
@@ -138,21 +136,39 @@ fn guarantee_now(url: &str, deal: &Deal, gid: &str) -> (u16, Vec<u8>) {
     http(url, "GET", &path, Some(&deal.token), b"").expect("answer")
 }
 
-/// Checks the restarted server against everything the clients were told.
-fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal: &mut Journal) {
+/// What is known of the guarantees granted so far: each one's envelope and amount, and the ones
+/// seen closed (settled or released is final, so they need no further look).
+#[derive(Default)]
+struct Kept {
+    granted: BTreeMap<String, (Envelope, i64)>,
+    closed: std::collections::BTreeSet<String>,
+}
+
+/// Checks the restarted server against everything the clients were told since `from` (the
+/// journal's lengths when the cycle started; earlier answers were checked after their cycle),
+/// and the exposure against every guarantee still open.
+fn verify(
+    url: &str,
+    data: &DataDir,
+    deal: &Deal,
+    notary: &VerifyingKey,
+    (journal, from): (&mut Journal, (usize, usize)),
+    kept: &mut Kept,
+) {
     // Requests the kill cut off: retry them now so that every grant is known (a retry either
     // finds the answer that was committed before the kill, or is decided afresh).
-    for s in journal
-        .requests
-        .iter_mut()
-        .chain(journal.closings.iter_mut())
-    {
+    let (requests, closings) = (
+        &mut journal.requests[from.0..],
+        &mut journal.closings[from.1..],
+    );
+    for s in requests.iter_mut().chain(closings.iter_mut()) {
         if s.answer.is_none() {
             s.answer = Some(send(url, &deal.token, s));
         }
     }
+    let sent: Vec<&Sent> = requests.iter().chain(closings.iter()).collect();
     // Invariant 5: every answered request gets the same bytes again.
-    for s in journal.requests.iter().chain(journal.closings.iter()) {
+    for s in &sent {
         let first = s.answer.as_ref().expect("answered");
         let again = send(url, &deal.token, s);
         assert_eq!(
@@ -165,10 +181,11 @@ fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal
             String::from_utf8_lossy(&first.1),
         );
     }
-    let granted = every_signature_is_in_the_log(url, notary, journal);
-    let (outstanding, outstanding_minor) = every_guarantee_is_kept(url, deal, notary, &granted);
+    kept.granted
+        .extend(every_signature_is_in_the_log(url, notary, &sent));
+    let (outstanding, outstanding_minor) = every_guarantee_is_kept(url, deal, notary, kept);
     // A closing a client was told about stuck.
-    for s in &journal.closings {
+    for s in closings.iter() {
         let (_, body) = s.answer.as_ref().expect("answered");
         let v: Value = serde_json::from_slice(body).expect("json");
         let gid = v["guarantee_id"].as_str().expect("id");
@@ -196,11 +213,11 @@ fn verify(url: &str, data: &DataDir, deal: &Deal, notary: &VerifyingKey, journal
 fn every_signature_is_in_the_log(
     url: &str,
     notary: &VerifyingKey,
-    journal: &Journal,
+    sent: &[&Sent],
 ) -> BTreeMap<String, (Envelope, i64)> {
     let mut log_indexes = BTreeMap::new();
     let mut granted = BTreeMap::new();
-    for s in journal.requests.iter().chain(journal.closings.iter()) {
+    for s in sent {
         let (status, body) = s.answer.as_ref().expect("answered");
         assert!(
             [200, 201].contains(status),
@@ -239,17 +256,20 @@ fn every_signature_is_in_the_log(
     granted
 }
 
-/// Every guarantee a client got is still there, with the same signed bytes, and a closed one
-/// carries a signed closing. How many are outstanding, and their sum.
+/// Every guarantee a client got and not yet seen closed is still there, with the same signed
+/// bytes, and a closed one carries a signed closing. How many are outstanding, and their sum.
 fn every_guarantee_is_kept(
     url: &str,
     deal: &Deal,
     notary: &VerifyingKey,
-    granted: &BTreeMap<String, (Envelope, i64)>,
+    kept: &mut Kept,
 ) -> (usize, i64) {
     let mut outstanding_minor = 0;
     let mut outstanding = 0;
-    for (gid, (env, minor)) in granted {
+    for (gid, (env, minor)) in &kept.granted {
+        if kept.closed.contains(gid) {
+            continue;
+        }
         let (status, body) = guarantee_now(url, deal, gid);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let v: Value = serde_json::from_slice(&body).expect("json");
@@ -267,6 +287,7 @@ fn every_guarantee_is_kept(
             Some("settled") | Some("released") => {
                 let c: Envelope = serde_json::from_value(v["closing"].clone()).expect("closing");
                 c.verify_by(notary).expect("closing signature");
+                kept.closed.insert(gid.clone());
             }
             other => panic!("guarantee {gid} in state {other:?}"),
         }
@@ -319,51 +340,64 @@ fn the_cycle_had_load(j: &Journal, cycle: usize, before: usize, closings_before:
     assert!(granted >= 10, "headroom never came back: {granted} granted");
 }
 
-#[test]
-fn kill_9_under_load_loses_no_answer_and_keeps_exposure_within_the_cap() {
-    let data = DataDir::init();
-    let mut srv = Server::start(&data);
-    let deal = {
-        let mut admin = Admin::connect(&data);
-        Arc::new(make_deal(&mut admin, TOTAL_CAP, PER_TX_CAP))
-    };
-    let notary = notary_key(&srv.url);
-    let journal = Arc::new(Mutex::new(Journal::default()));
-    let pool: Pool = Arc::default();
-    for cycle in 0..CYCLES {
-        let (before, closings_before) = {
-            let j = journal.lock().expect("journal");
-            (j.requests.len(), j.closings.len())
-        };
-        let stop = Arc::new(AtomicBool::new(false));
-        let clients = start_clients(&srv.url, &deal, cycle, &stop, &pool, &journal);
-        // Let the cap fill up and closings happen, then pull the plug mid-stream: after a
-        // number of answers rather than a fixed time, so a slow machine gets the same test.
-        let target = before + 200 + 100 * cycle;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while journal.lock().expect("journal").requests.len() < target {
-            assert!(Instant::now() < deadline, "the clients made no progress");
-            std::thread::sleep(Duration::from_millis(10));
+/// The guarantee side of the loop: one deal, its clients' journal and the open guarantees.
+pub struct Load {
+    deal: Arc<Deal>,
+    journal: Arc<Mutex<Journal>>,
+    pool: Pool,
+    /// Requests and closings in the journal when the current cycle started.
+    before: (usize, usize),
+    kept: Kept,
+}
+
+impl Load {
+    /// A buyer, a seller and their agreement with the crash loop's caps.
+    pub fn new(data: &DataDir) -> Load {
+        let mut admin = Admin::connect(data);
+        Load {
+            deal: Arc::new(make_deal(&mut admin, TOTAL_CAP, PER_TX_CAP)),
+            journal: Arc::default(),
+            pool: Arc::default(),
+            before: (0, 0),
+            kept: Kept::default(),
         }
-        srv.kill9();
-        stop.store(true, Ordering::SeqCst);
-        for c in clients {
-            c.join().expect("client");
-        }
-        srv = Server::start(&data);
-        let mut j = journal.lock().expect("journal");
-        the_cycle_had_load(&j, cycle, before, closings_before);
-        verify(&srv.url, &data, &deal, &notary, &mut j);
     }
-    // The cap was reached at some point: refusals for total_cap_exceeded were given.
-    let j = journal.lock().expect("journal");
-    let capped = j
-        .requests
-        .iter()
-        .filter_map(|s| s.answer.as_ref())
-        .filter(|(_, b)| {
-            serde_json::from_slice::<Value>(b).is_ok_and(|v| v["reason"] == "total_cap_exceeded")
-        })
-        .count();
-    assert!(capped > 0, "the load never reached the cap");
+
+    /// Starts the cycle's client threads against `url`.
+    pub fn start(
+        &mut self,
+        url: &str,
+        cycle: usize,
+        stop: &Arc<AtomicBool>,
+    ) -> Vec<JoinHandle<()>> {
+        let j = self.journal.lock().expect("journal");
+        self.before = (j.requests.len(), j.closings.len());
+        drop(j);
+        start_clients(url, &self.deal, cycle, stop, &self.pool, &self.journal)
+    }
+
+    /// Guarantee requests sent in this cycle so far.
+    pub fn sent_this_cycle(&self) -> usize {
+        self.journal.lock().expect("journal").requests.len() - self.before.0
+    }
+
+    /// After the restart: the cycle had load, and the new server keeps everything it was told.
+    pub fn check(&mut self, url: &str, data: &DataDir, notary: &VerifyingKey, cycle: usize) {
+        let mut j = self.journal.lock().expect("journal");
+        the_cycle_had_load(&j, cycle, self.before.0, self.before.1);
+        let journal = (&mut *j, self.before);
+        verify(url, data, &self.deal, notary, journal, &mut self.kept);
+    }
+
+    /// Whether some request was refused for `total_cap_exceeded` (the cap was reached).
+    pub fn reached_the_cap(&self) -> bool {
+        let j = self.journal.lock().expect("journal");
+        j.requests
+            .iter()
+            .filter_map(|s| s.answer.as_ref())
+            .any(|(_, b)| {
+                serde_json::from_slice::<Value>(b)
+                    .is_ok_and(|v| v["reason"] == "total_cap_exceeded")
+            })
+    }
 }
