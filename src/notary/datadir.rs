@@ -44,7 +44,7 @@ pub enum DataDirError {
         mode: u32,
     },
     /// A file the notary trusts belongs to another user, who could change it.
-    #[error("{path} is owned by uid {owner}, neither the user notar runs as (uid {me}) nor root: that user could change what the notary trusts (run `chown {me} {path}`)")]
+    #[error("{path} is owned by uid {owner}: notar trusts only files of the user it runs as (uid {me}) or of root, as another user could change them (run `chown {me} {path}`)")]
     ForeignOwner {
         /// The offending file or directory.
         path: PathBuf,
@@ -441,4 +441,33 @@ fn read(path: &Path) -> Result<String, DataDirError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_new_never_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.pem");
+        // A temp file left by a crashed write is no obstacle.
+        fs::write(dir.path().join(".k.pem.tmp"), b"half").expect("stale temp");
+        write_new(&path, b"first", 0o600).expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"first");
+        assert_eq!(
+            fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            write_new(&path, b"second", 0o600).is_err(),
+            "never replaces"
+        );
+        assert_eq!(fs::read(&path).expect("read"), b"first");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("k.pem")]);
+    }
 }
