@@ -309,7 +309,7 @@ impl Core {
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| self.run_batch(jobs)));
         if let Err(panic) = run {
             let why = panic_text(panic.as_ref());
-            self.stop(&format!("a check failed while staging: {why}"));
+            self.stop(&format!("a check failed (panic) while staging: {why}"));
         }
     }
 
