@@ -98,7 +98,7 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
                 if let Some(why) = &s.failed_reason {
                     service.push(Line::from(Span::styled(
                         format!(
-                            "why: {}; restart the service",
+                            "restart it; why: {}",
                             crate::console::sanitize::sanitize(why)
                         ),
                         t.error,
