@@ -126,14 +126,23 @@ async fn notary_identity(State(s): State<AppState>) -> Json<Identity> {
 struct Health {
     /// Entries in the notary log.
     log_size: u64,
-    /// `ok`, or `failed` once a write failed and the notary stopped signing.
+    /// `ok`, or `failed` once a failure (a failed write, a failed check, a panic while signing)
+    /// stopped the notary signing.
     #[schema(example = "ok")]
     status: &'static str,
+    /// Why it stopped (only when `failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// The error every signing request now gets (only when `failed`): code `unavailable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorDetail>,
 }
 
 /// Liveness and log size
 ///
-/// 503 once a write to the store failed: the notary then signs nothing more until restarted.
+/// 503 once a failure stopped signing (a failed write to the store, a failed check or a panic
+/// while signing): the notary then signs nothing more until restarted, while reads go on. The
+/// body says why, in `reason` and in the usual `error` object.
 #[utoipa::path(
     get,
     path = "/healthz",
@@ -141,21 +150,37 @@ struct Health {
     tag = "service",
     responses(
         (status = 200, description = "Serving", body = Health),
-        (status = 503, description = "Stopped signing after a failed write", body = Health),
+        (status = 503, description = "Stopped signing after a failure; restart it", body = Health),
     ),
 )]
 async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
-    let failed = s.notary.is_failed();
-    let status = if failed {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
+    let log_size = s.notary.log_size();
+    if !s.notary.is_failed() {
+        let body = Health {
+            log_size,
+            status: "ok",
+            reason: None,
+            error: None,
+        };
+        return (StatusCode::OK, Json(body));
+    }
+    let reason = s
+        .notary
+        .failed_reason()
+        .unwrap_or_else(|| "unknown".to_string());
+    let error = ErrorDetail {
+        code: crate::model::error_code::ErrorCode::Unavailable.into(),
+        message: format!(
+            "the notary stopped signing ({reason}); reads still work, signing needs a restart"
+        ),
     };
     let body = Health {
-        log_size: s.notary.log_size(),
-        status: if failed { "failed" } else { "ok" },
+        log_size,
+        status: "failed",
+        reason: Some(reason),
+        error: Some(error),
     };
-    (status, Json(body))
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body))
 }
 
 /// Prometheus metrics

@@ -229,14 +229,17 @@ pub fn main(cli: Cli) -> ExitCode {
 /// redirected to a file or a collector gets plain text (or JSON with `--log-format json`).
 fn init_tracing(cli: &Cli) {
     use std::io::IsTerminal;
+    use std::os::unix::fs::OpenOptionsExt;
     let writer: tracing_subscriber::fmt::writer::BoxMakeWriter = match cli.command {
         Command::Up { .. } => {
             let path = cli.data.join("notar.log");
             tracing_subscriber::fmt::writer::BoxMakeWriter::new(
                 move || -> Box<dyn std::io::Write> {
+                    // 0600: the data dir may grant its group search (0710), not the log.
                     match std::fs::OpenOptions::new()
                         .create(true)
                         .append(true)
+                        .mode(0o600)
                         .open(&path)
                     {
                         Ok(f) => Box::new(f),

@@ -150,6 +150,10 @@ fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHand
                 _ = tick.tick() => {}
                 _ = stopped.wait_for(|s| *s) => break,
             }
+            if notary.is_failed() {
+                // Fail-stop: nothing to sweep until a restart (/healthz says why, once).
+                continue;
+            }
             match notary.release_expired().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("released {n} expired guarantees"),

@@ -134,7 +134,8 @@ pub enum ErrorCode {
     Corrupt,
     /// The notary is busy; retry shortly.
     Overloaded,
-    /// The notary is not signing (stopping, or stopped after a storage failure).
+    /// The notary is not signing (stopping, or stopped after a failure: a failed write, a failed
+    /// check or a panic while signing).
     Unavailable,
     /// The configuration cannot be used.
     Setup,

@@ -3,7 +3,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -34,6 +34,24 @@ pub enum DataDirError {
         mode: u32,
         /// The mode to set.
         want: u32,
+    },
+    /// A file the notary trusts (notar.toml, a policy, a CA root) can be changed by others.
+    #[error("{path} has mode {mode:o}: group or others can write it, and the notary trusts what it says (run `chmod go-w {path}`)")]
+    Writable {
+        /// The offending file or directory.
+        path: PathBuf,
+        /// Its mode bits.
+        mode: u32,
+    },
+    /// A file the notary trusts belongs to another user, who could change it.
+    #[error("{path} is owned by uid {owner}: notar trusts only files of the user it runs as (uid {me}) or of root, as another user could change them (run `chown {me} {path}`)")]
+    ForeignOwner {
+        /// The offending file or directory.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The user notar runs as.
+        me: u32,
     },
     /// A file is missing or unreadable.
     #[error("{path}: {source}")]
@@ -172,13 +190,12 @@ impl DataDir {
     /// Creates the directory, config and keys. The database is created by the notary (so the
     /// genesis log entry goes through the one write path).
     pub fn create(&self, name: &str, now: DateTime<Utc>) -> Result<Material, DataDirError> {
-        if let Ok(mut entries) = fs::read_dir(&self.root) {
-            if entries.next().is_some() {
-                return Err(DataDirError::NotEmpty(self.root.clone()));
-            }
-        }
+        self.check_new()?;
         make_private_dir(&self.root)?;
         make_private_dir(&self.keys_dir())?;
+        // RocksDB creates its files with the umask's mode; a 0700 db/ keeps them from the group
+        // the data dir may grant search to (0710).
+        make_private_dir(&self.db_path())?;
         let mut config = Config::new_default(name, DEFAULT_POLICY_OID.into());
         // Whoever creates the notary is its first arbitrator; more are added in notar.toml.
         if let Ok(Some(me)) = nix::unistd::User::from_uid(nix::unistd::getuid()) {
@@ -217,6 +234,41 @@ impl DataDir {
         })
     }
 
+    /// Refuses to `init` over a directory that holds something.
+    pub fn check_new(&self) -> Result<(), DataDirError> {
+        if let Ok(mut entries) = fs::read_dir(&self.root) {
+            if entries.next().is_some() {
+                return Err(DataDirError::NotEmpty(self.root.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes a failed `init`: removes everything it made, so that a data dir is either complete
+    /// or absent. `existed`: the directory was there (empty) before, and stays (empty).
+    pub fn remove_partial(&self, existed: bool) {
+        let removed = if existed {
+            fs::read_dir(&self.root).and_then(|entries| {
+                entries.filter_map(Result::ok).try_for_each(|e| {
+                    let path = e.path();
+                    if e.file_type()?.is_dir() {
+                        fs::remove_dir_all(path)
+                    } else {
+                        fs::remove_file(path)
+                    }
+                })
+            })
+        } else {
+            fs::remove_dir_all(&self.root)
+        };
+        if let Err(e) = removed {
+            tracing::error!(
+                "{}: could not remove what a failed init made ({e}); remove it before the next init",
+                self.root.display()
+            );
+        }
+    }
+
     /// Checks permissions and reads config and keys. A data dir made before fair exchange has no
     /// escrow key: it gains one here (logged once, as a warning).
     pub fn load(&self) -> Result<Material, DataDirError> {
@@ -227,6 +279,7 @@ impl DataDir {
             path: self.config_path(),
             source,
         })?;
+        self.check_trusted(&config)?;
         let notary_key =
             keys::ed25519_from_pem(&read(&self.notary_key_path())?).map_err(|source| {
                 DataDirError::Key {
@@ -264,26 +317,81 @@ impl DataDir {
     /// exception: the data dir may grant its group search (`0710`), so that arbitrators in that
     /// group can reach `admin.sock` without being able to list or read anything. The escrow key
     /// is checked when it exists (a data dir from before fair exchange gains it at load).
+    /// `db/` must not be readable by that group either (it holds every record), and `notar.toml`
+    /// (it names the arbitrators) must not be writable by anyone else. Each of them is owned by
+    /// the user notar runs as, or by root.
     pub fn check_permissions(&self) -> Result<(), DataDirError> {
         let escrow = self.escrow_key_path();
         let escrow = escrow.exists().then_some((escrow, 0o077, 0o600));
+        let db = self.db_path();
+        let db = db.exists().then_some((db, 0o077, 0o700));
         let fixed = [
             (self.root.clone(), 0o067, 0o710),
             (self.keys_dir(), 0o077, 0o700),
             (self.notary_key_path(), 0o077, 0o600),
             (self.tsa_key_path(), 0o077, 0o600),
+            (self.config_path(), 0o022, 0o644),
         ];
-        for (path, forbidden, want) in fixed.into_iter().chain(escrow) {
-            let meta = fs::metadata(&path).map_err(|source| DataDirError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & forbidden != 0 {
-                return Err(DataDirError::LoosePermissions { path, mode, want });
+        for (path, forbidden, want) in fixed.into_iter().chain(escrow).chain(db) {
+            check_path(&path, forbidden, want)?;
+        }
+        Ok(())
+    }
+
+    /// What `notar.toml` points at and the notary trusts: the policy dir and its policy files,
+    /// and the CA roots. None may be writable by group or others or owned by another user. A
+    /// missing policy dir or root is reported by the code that reads it.
+    pub fn check_trusted(&self, config: &Config) -> Result<(), DataDirError> {
+        let pdir = self.resolve(&config.agreements.policy_dir);
+        if let Ok(entries) = fs::read_dir(&pdir) {
+            check_path(&pdir, 0o022, 0o700)?;
+            for e in entries.filter_map(Result::ok).take(1024) {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "toml") {
+                    check_path(&path, 0o022, 0o644)?;
+                }
+            }
+        }
+        for root in &config.agreements.ca_roots {
+            let path = self.resolve(root);
+            if path.exists() {
+                check_path(&path, 0o022, 0o644)?;
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses `path` when group or others hold a permission in `forbidden`, or when it is owned by
+/// neither the user notar runs as nor root (root can change anything anyway). `want` is the
+/// mode suggested for a secret; a file that is only trusted, not secret, gets `chmod go-w`.
+fn check_path(path: &Path, forbidden: u32, want: u32) -> Result<(), DataDirError> {
+    let meta = fs::metadata(path).map_err(|source| DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(DataDirError::ForeignOwner {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            me,
+        });
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & forbidden == 0 {
+        Ok(())
+    } else if forbidden & 0o044 != 0 {
+        Err(DataDirError::LoosePermissions {
+            path: path.to_path_buf(),
+            mode,
+            want,
+        })
+    } else {
+        Err(DataDirError::Writable {
+            path: path.to_path_buf(),
+            mode,
+        })
     }
 }
 
@@ -296,20 +404,36 @@ fn make_private_dir(path: &Path) -> Result<(), DataDirError> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io)
 }
 
-/// Writes a new file with `mode`; never replaces an existing one.
+/// Writes a new file with `mode`; never replaces an existing one. The bytes go to a temp name
+/// beside it, are synced, then linked to `path` and the temp name removed (a rename that fails
+/// when `path` exists), and the directory is synced: after a crash `path` is either absent or
+/// complete, never a truncated key.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), DataDirError> {
     let io = |source| DataDirError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    // A temp file left by a crashed write is incomplete by definition.
+    let _ = fs::remove_file(&tmp);
+    let written = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::hard_link(&tmp, path)
+    })();
+    let _ = fs::remove_file(&tmp);
+    written.map_err(io)?;
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)
 }
 
 fn read(path: &Path) -> Result<String, DataDirError> {
@@ -317,4 +441,33 @@ fn read(path: &Path) -> Result<String, DataDirError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_new_never_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.pem");
+        // A temp file left by a crashed write is no obstacle.
+        fs::write(dir.path().join(".k.pem.tmp"), b"half").expect("stale temp");
+        write_new(&path, b"first", 0o600).expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"first");
+        assert_eq!(
+            fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            write_new(&path, b"second", 0o600).is_err(),
+            "never replaces"
+        );
+        assert_eq!(fs::read(&path).expect("read"), b"first");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("k.pem")]);
+    }
 }

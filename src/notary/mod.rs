@@ -9,6 +9,7 @@ mod complaints;
 pub mod config;
 pub mod datadir;
 mod exchanges;
+mod faults;
 mod feed;
 pub mod fixture;
 mod guarantees;
@@ -93,8 +94,8 @@ pub enum NotaryError {
     /// The queue is full.
     #[error("the notary is busy; retry shortly")]
     Overloaded,
-    /// The sequencer stopped (shutdown or an earlier failed write).
-    #[error("the notary is not signing (stopping, or stopped after a storage failure)")]
+    /// The sequencer stopped (shutdown, or an earlier failed write, failed check or panic).
+    #[error("the notary is not signing (stopping, or stopped after a failure: GET /healthz says why; it signs again once restarted)")]
     Unavailable,
     /// The batch holding this command was not made durable.
     #[error("could not make the record durable: {0}")]
@@ -302,12 +303,24 @@ impl Notary {
     }
 
     /// As `init`, on a given clock (sample data and tests): the certificates start at its time,
-    /// so tokens it stamps at that time verify.
+    /// so tokens it stamps at that time verify. All or nothing: on any failure, what it made is
+    /// removed (the store closed first), so no half-made data dir is left to start on.
     pub async fn init_with_clock(
         dir: &DataDir,
         name: &str,
         clock: Clock,
     ) -> Result<Identity, NotaryError> {
+        dir.check_new()?;
+        let existed = dir.root().exists();
+        let made = Self::init_steps(dir, name, clock).await;
+        if made.is_err() {
+            dir.remove_partial(existed);
+        }
+        made
+    }
+
+    /// The steps of `init`: every one may fail, and then `init_with_clock` undoes them all.
+    async fn init_steps(dir: &DataDir, name: &str, clock: Clock) -> Result<Identity, NotaryError> {
         let material = dir.create(name, clock())?;
         Store::create(&dir.db_path())?;
         let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
@@ -318,10 +331,20 @@ impl Notary {
             .await?;
         // Entry 0 is the identity; the shipped policies follow it.
         notary.log_policies(new_policies)?;
+        let published = notary.shared.published.clone();
         drop(notary);
         tokio::task::spawn_blocking(move || thread.join())
             .await
             .map_err(|e| NotaryError::Bug(e.to_string()))?;
+        if let Some(why) = published.failed_reason() {
+            return Err(NotaryError::CommitFailed(why));
+        }
+        if faults::init_fails() {
+            return Err(NotaryError::Setup(format!(
+                "init failed on purpose ({})",
+                faults::FAIL_INIT
+            )));
+        }
         Ok(identity)
     }
 

@@ -382,11 +382,15 @@ impl Notary {
         crl_bytes: Vec<u8>,
         operator: Option<String>,
     ) -> Result<CrlImport, NotaryError> {
+        // Parsed and its signature checked against the CA roots here, before the job is queued:
+        // the sequencer (and the state lock) is not held up by untrusted input. The roots never
+        // change after start; they are copied out under a short lock.
+        let roots = self.shared.state.lock().ca_roots.clone();
+        let crl = parse_crl(&crl_bytes, &roots)
+            .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
         let shared = self.shared.clone();
         self.command(move |ctx| {
             let mut st = shared.state.lock();
-            let crl = parse_crl(&crl_bytes, &st.ca_roots)
-                .map_err(|e| NotaryError::invalid(e.code(), e.to_string()))?;
             let (listed, already_revoked) = listed_keys(&st, &crl);
             let summary = |revoked: Vec<String>, log_index| CrlImport {
                 issuer: crl.issuer.clone(),

@@ -68,9 +68,14 @@ impl Notary {
         self.shared.published.log_size()
     }
 
-    /// True once a storage failure stopped the sequencer.
+    /// True once a failure (a failed write, a failed check, a panic) stopped the sequencer.
     pub fn is_failed(&self) -> bool {
         self.shared.published.failed()
+    }
+
+    /// Why the sequencer stopped, once it has.
+    pub fn failed_reason(&self) -> Option<String> {
+        self.shared.published.failed_reason()
     }
 
     /// Latest signed checkpoint (C2SP signed note) with its size.

@@ -9,7 +9,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::hashes::StoreHashes;
 use super::rate::{SignedCounts, SignedTotals};
 use super::NotaryError;
-use crate::log::checkpoint::{sign_checkpoint, Checkpoint};
+use crate::log::checkpoint::{try_sign_checkpoint, Checkpoint};
 use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
 use crate::model::entry::{EntryKind, LogEntry};
 use crate::model::time::rfc3339_ms;
@@ -136,6 +136,8 @@ pub struct Published {
     log_size: AtomicU64,
     checkpoint: RwLock<Option<Arc<PublishedCheckpoint>>>,
     failed: AtomicBool,
+    /// Why the notary stopped signing (the first reason only).
+    failed_reason: Mutex<Option<String>>,
     signed: SignedCounts,
 }
 
@@ -151,6 +153,26 @@ impl Published {
     /// True once a write failed: the notary stops signing until restarted.
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::Acquire)
+    }
+    /// Why the notary stopped signing, once it has: the first failure, for `/healthz` and the
+    /// console.
+    pub fn failed_reason(&self) -> Option<String> {
+        self.failed_reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+    /// Fail-stop: after a failed write, a failed check or a panic, memory or disk may not be
+    /// what the next batch assumes; only a restart, which rebuilds everything from disk and
+    /// checks it, can continue safely. Until then every command is refused as `Unavailable`.
+    /// The reason is recorded before the flag is raised, so whoever sees the flag sees a reason.
+    pub(crate) fn stop(&self, why: &str) {
+        self.failed_reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(|| why.to_string());
+        self.failed.store(true, Ordering::Release);
+        tracing::error!("notary stops signing: {why}");
     }
     /// What was signed since this process started, by kind (the dashboard's counts).
     pub fn signed_since_start(&self) -> SignedTotals {
@@ -252,6 +274,9 @@ impl Core {
                 now: self.now(),
             };
             if let Some(s) = job(&ctx) {
+                if s.entry.is_some() {
+                    super::faults::panic_if_staging_at(ctx.index);
+                }
                 entries += s.entry.as_ref().map_or(0, StagedEntry::count);
                 staged.push(s);
             }
@@ -272,12 +297,9 @@ impl Core {
         }
     }
 
-    /// Fail-stop: after a failed write or a failed check, memory or disk may not be what the
-    /// next batch assumes; only a restart, which rebuilds everything from disk and checks it, can
-    /// continue safely. Until then every command is refused as `Unavailable`.
+    /// Fail-stop (see [`Published::stop`]).
     fn stop(&self, why: &str) {
-        self.published.failed.store(true, Ordering::Release);
-        tracing::error!("notary stops signing: {why}");
+        self.published.stop(why);
     }
 
     /// Runs a batch; a panic while staging (a failed assertion, such as the ledger's
@@ -286,12 +308,8 @@ impl Core {
     fn run_batch_or_stop(&mut self, jobs: Vec<Job>) {
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| self.run_batch(jobs)));
         if let Err(panic) = run {
-            let why = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("a check panicked");
-            self.stop(&format!("a check failed while staging: {why}"));
+            let why = panic_text(panic.as_ref());
+            self.stop(&format!("a check failed (panic) while staging: {why}"));
         }
     }
 
@@ -328,7 +346,9 @@ impl Core {
             size,
             root,
         };
-        let note = sign_checkpoint(&cp, &self.key_name, &self.notary_key);
+        // Never `sign_checkpoint`, which returns "" on a bad origin or key name: an empty note
+        // must fail the batch (and stop the notary), not be written into it.
+        let note = try_sign_checkpoint(&cp, &self.key_name, &self.notary_key)?;
         self.store
             .put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
         self.store
@@ -354,6 +374,15 @@ fn check_appended_at(staged: u64, appended: u64) -> Result<(), NotaryError> {
             "entry staged at log index {staged} was appended at {appended}"
         )))
     }
+}
+
+/// The message of a caught panic (a `&str` or `String` payload, as `panic!` makes).
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a check panicked")
 }
 
 /// Lets the last owner of the notary's shared state wait until the sequencer thread has ended
@@ -384,10 +413,19 @@ pub(crate) fn spawn(
     rx: mpsc::Receiver<Job>,
 ) -> std::io::Result<(std::thread::JoinHandle<()>, Ended)> {
     let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let published = core.published();
     let handle = std::thread::Builder::new()
         .name("notar-sequencer".into())
         .spawn(move || {
-            run(core, rx);
+            // Each batch catches its own panics; one outside them (in the loop itself) ends the
+            // thread: the notary must then say it stopped, not look healthy with nobody signing.
+            let ran = std::panic::catch_unwind(AssertUnwindSafe(|| run(core, rx)));
+            if let Err(panic) = ran {
+                published.stop(&format!(
+                    "the sequencer thread died: {}",
+                    panic_text(panic.as_ref())
+                ));
+            }
             // `core` and `rx` are gone (moved into `run`): say so to whoever waits.
             let _ = done_tx.send(());
         })?;

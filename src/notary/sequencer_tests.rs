@@ -10,11 +10,16 @@ use super::*;
 const ORIGIN: &str = "test.notar/log";
 
 fn core(dir: &tempfile::TempDir) -> (Core, Arc<Store>) {
+    core_named(dir, ORIGIN)
+}
+
+/// A core whose checkpoints are signed under `key_name`.
+fn core_named(dir: &tempfile::TempDir, key_name: &str) -> (Core, Arc<Store>) {
     let store = Arc::new(Store::create(&dir.path().join("db")).expect("create store"));
     let core = Core::load(
         store.clone(),
         SigningKey::from_bytes(&[7; 32]),
-        ORIGIN.into(),
+        key_name.into(),
         ORIGIN.into(),
         Arc::new(Utc::now),
     )
@@ -98,6 +103,37 @@ fn a_check_failing_while_staging_stops_the_notary_without_answering() {
         .get(Cf::LogLeaves, &u64_key(0))
         .expect("get")
         .is_none());
+}
+
+#[test]
+fn a_checkpoint_that_cannot_be_signed_fails_the_batch_instead_of_writing_an_empty_note() {
+    // A key name with a space cannot sign a note: `sign_checkpoint` would give "".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut core, store) = core_named(&dir, "bad name");
+    let outcome = Arc::new(Mutex::new(Vec::new()));
+    core.run_batch(vec![job(0, outcome.clone())]);
+    assert_eq!(*outcome.lock().expect("outcome"), vec![false]);
+    let published = core.published();
+    assert!(published.failed(), "an unsignable checkpoint is fail-stop");
+    let reason = published.failed_reason().expect("a reason");
+    assert!(reason.contains("commit failed"), "{reason}");
+    assert!(store.last(Cf::Checkpoints, 1).expect("scan").is_empty());
+    assert!(store
+        .get(Cf::LogLeaves, &u64_key(0))
+        .expect("get")
+        .is_none());
+}
+
+#[test]
+fn the_first_failure_is_the_reason_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (core, _store) = core(&dir);
+    let published = core.published();
+    assert_eq!(published.failed_reason(), None);
+    published.stop("first");
+    published.stop("second");
+    assert!(published.failed());
+    assert_eq!(published.failed_reason().as_deref(), Some("first"));
 }
 
 /// Dropping the last `Notary` closes the store before the drop returns (the sequencer thread is

@@ -137,9 +137,15 @@ pub fn listening_url(child: &mut Child) -> String {
 
 impl Server {
     pub fn start(data: &DataDir) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// As `start`, with more environment variables (the `NOTAR_TEST_*` faults).
+    pub fn start_with(data: &DataDir, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(notar_bin())
             .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
             .env("NOTAR_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

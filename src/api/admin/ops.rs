@@ -149,6 +149,7 @@ fn status(notary: &Notary) -> Reply {
         exchanges_decided: signed.exchange_decisions,
         activity: s.activity,
         failed: notary.is_failed(),
+        failed_reason: notary.failed_reason(),
     })
 }
 

@@ -639,8 +639,11 @@ pub struct Status {
     pub exchanges_decided: u64,
     /// Per-second counts of the last minutes, for the dashboard's chart.
     pub activity: Activity,
-    /// True when a storage failure stopped signing.
+    /// True when a failure (a failed write, a failed check, a panic) stopped signing.
     pub failed: bool,
+    /// Why it stopped, when it has (absent from older servers' answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_reason: Option<String>,
 }
 
 /// Guarantee events signed since the notary process started.

@@ -302,6 +302,7 @@ fn status() -> Status {
             exchanges: vec![0, 0, 3],
         },
         failed: false,
+        failed_reason: None,
     }
 }
 

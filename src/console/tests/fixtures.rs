@@ -56,6 +56,7 @@ pub fn status() -> Status {
         exchanges_decided: 17,
         activity: activity(),
         failed: false,
+        failed_reason: None,
     }
 }
 

@@ -173,6 +173,17 @@ fn snapshot_dashboard_failed_and_disconnected() {
 }
 
 #[test]
+fn snapshot_dashboard_failed_with_its_reason() {
+    use crate::api::admin::proto::Op;
+    let mut a = sized(80, 24);
+    let mut s = fixtures::status();
+    s.failed = true;
+    s.failed_reason = Some("commit failed: storage failure: IO error: No space left\x1b[2J".into());
+    deliver(&mut a, Pending::Status, Op::Status, Reply::Status(s));
+    insta::assert_snapshot!("dashboard_failed_reason_80x24", draw(&a, 80, 24));
+}
+
+#[test]
 fn snapshot_timestamps() {
     for (w, h) in SIZES {
         insta::assert_snapshot!(

@@ -95,6 +95,15 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
                     " FAILED: a storage failure stopped signing; see the notary's log ",
                     t.error.add_modifier(ratatui::style::Modifier::REVERSED),
                 )));
+                if let Some(why) = &s.failed_reason {
+                    service.push(Line::from(Span::styled(
+                        format!(
+                            "restart it; why: {}",
+                            crate::console::sanitize::sanitize(why)
+                        ),
+                        t.error,
+                    )));
+                }
             }
             service.extend(figures(s, kv));
         }
