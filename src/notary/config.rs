@@ -205,15 +205,15 @@ fn default_max_connections() -> u32 {
 }
 
 fn default_max_connections_per_address() -> u32 {
-    64
+    256
 }
 
 fn default_anonymous_rate_per_s() -> u32 {
-    50
+    100
 }
 
 fn default_anonymous_burst() -> u32 {
-    100
+    1000
 }
 
 impl HttpSection {
