@@ -292,3 +292,105 @@ fn refused_connections_are_logged_at_most_once_per_interval() {
         "{lines} warning lines, {allowed} allowed:\n{text}"
     );
 }
+
+/// Reads one JSON line from a fresh admin connection; `None` at end of stream.
+fn read_reply(r: &mut BufReader<UnixStream>) -> Option<serde_json::Value> {
+    let mut line = String::new();
+    match r
+        .read_line(&mut line)
+        .expect("read within the test's timeout")
+    {
+        0 => None,
+        _ => Some(serde_json::from_str(&line).expect("json line")),
+    }
+}
+
+fn admin_stream(sock: &std::path::Path) -> (UnixStream, BufReader<UnixStream>) {
+    let s = UnixStream::connect(sock).expect("connect admin.sock");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("timeout");
+    let r = BufReader::new(s.try_clone().expect("clone"));
+    (s, r)
+}
+
+fn hello(w: &mut UnixStream, r: &mut BufReader<UnixStream>, id: u64) -> serde_json::Value {
+    w.write_all(format!("{{\"id\":{id},\"op\":\"hello\"}}\n").as_bytes())
+        .expect("write");
+    read_reply(r).expect("an answer")
+}
+
+/// `[admin] max_connections`: one connection past the cap is answered `overloaded` and closed;
+/// when a connection ends, its place is free again.
+#[test]
+fn admin_connections_past_the_cap_are_answered_overloaded() {
+    let data = DataDir::init();
+    configure(&data, &[("admin", "max_connections", 2)]);
+    let _srv = Server::start(&data);
+    let sock = data.path.join("admin.sock");
+    let (mut w1, mut r1) = admin_stream(&sock);
+    let (mut w2, mut r2) = admin_stream(&sock);
+    assert!(hello(&mut w1, &mut r1, 1).get("ok").is_some());
+    assert!(hello(&mut w2, &mut r2, 1).get("ok").is_some());
+    let (_w3, mut r3) = admin_stream(&sock);
+    let refusal = read_reply(&mut r3).expect("a refusal");
+    assert_eq!(refusal["error"]["code"], "overloaded", "{refusal}");
+    assert!(read_reply(&mut r3).is_none(), "closed after the refusal");
+    drop((w1, r1));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (mut w, mut r) = admin_stream(&sock);
+        let answer = hello(&mut w, &mut r, 1);
+        if answer.get("ok").is_some() {
+            break;
+        }
+        assert_eq!(answer["error"]["code"], "overloaded", "{answer}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place never came back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `[admin] idle_timeout_s`: a connection that keeps asking (as the console does, every second)
+/// stays open past the timeout; one that falls silent is closed.
+#[test]
+fn an_idle_admin_connection_is_closed_and_a_polling_one_is_not() {
+    let data = DataDir::init();
+    configure(&data, &[("admin", "idle_timeout_s", 2)]);
+    let _srv = Server::start(&data);
+    let (mut w, mut r) = admin_stream(&data.path.join("admin.sock"));
+    assert!(hello(&mut w, &mut r, 1).get("ok").is_some());
+    for id in 2..7 {
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        w.write_all(format!("{{\"id\":{id},\"op\":\"status\"}}\n").as_bytes())
+            .expect("write");
+        let answer = read_reply(&mut r).expect("still open");
+        assert!(answer.get("ok").is_some(), "{answer}");
+    }
+    assert!(read_reply(&mut r).is_none(), "closed once silent");
+}
+
+/// An `[arbitrators]` entry that pins a uid refuses the user name under any other uid (a user
+/// renamed, or re-created under the name, is not the configured arbitrator).
+#[test]
+fn an_arbitrator_under_another_uid_is_refused() {
+    if me() != "root" {
+        eprintln!("skipped: needs root to run the console as another user");
+        return;
+    }
+    let data = DataDir::init();
+    let bin = nobody_can_reach(&data);
+    let toml_path = data.path.join("notar.toml");
+    let mut config = std::fs::read_to_string(&toml_path).expect("notar.toml");
+    config.push_str("nobody = { name = \"Nobody\", uid = 4242 }\n");
+    std::fs::write(&toml_path, config).expect("write");
+    let _srv = Server::start(&data);
+    let o = console_as_nobody(&data, &bin);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("bound to uid 4242"), "{out}");
+    // The creator, bound at start to the uid it has, still gets in.
+    let r = call(&data.path.join("admin.sock"), &[r#"{"id":1,"op":"hello"}"#]);
+    assert!(r[0].get("ok").is_some(), "{}", r[0]);
+}

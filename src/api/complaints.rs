@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
+use super::error::RateLimitedErrors;
 use super::guarantees::json_body_limited;
 use super::{ApiError, AppState, ErrorBody};
 use crate::crypto::envelope::Envelope;
@@ -97,6 +98,7 @@ fn created(a: ComplaintAnswer) -> Response {
         ),
         (status = 404, description = "`unknown_party`, `unknown_guarantee`, `unknown_order`", body = ErrorBody),
         ComplaintBodyErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn file(State(s): State<AppState>, body: Body) -> Result<Response, ApiError> {
@@ -141,6 +143,7 @@ pub async fn file(State(s): State<AppState>, body: Body) -> Result<Response, Api
             body = ErrorBody,
         ),
         ComplaintBodyErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn respond(

@@ -26,6 +26,11 @@ pub enum ApiCode {
 pub enum HttpCode {
     /// The body is over the route's size limit.
     BodyTooLarge,
+    /// The body did not arrive in time (`[http] body_timeout_s` between pieces).
+    BodyTimeout,
+    /// Too many requests from the client's address on the anonymous routes: retry after the
+    /// `Retry-After` header's seconds.
+    RateLimited,
     /// The route exists, but not with this method.
     MethodNotAllowed,
     /// The body's Content-Type is not the one the route reads.
@@ -73,6 +78,27 @@ impl ApiError {
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+
+    /// 413 `body_too_large` past `len_max`, or 408 `body_timeout` when the body stopped
+    /// arriving (`what` names the body in the message: "timestamp queries").
+    pub fn body_unread(e: axum::Error, what: &str, len_max: usize) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if err.is::<tower_http::timeout::TimeoutError>() {
+                return Self::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    HttpCode::BodyTimeout,
+                    "the request body stopped arriving; the connection is closed",
+                );
+            }
+            source = err.source();
+        }
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            HttpCode::BodyTooLarge,
+            format!("{what} are at most {len_max} bytes"),
+        )
     }
 
     /// 500 `internal`: a fault inside the server.
@@ -156,6 +182,19 @@ pub enum SigningErrors {
     /// `overloaded` or `unavailable`: retry later
     #[response(status = 503)]
     Busy(ErrorBody),
+}
+
+/// What an anonymous write route answers past its per-address rate (`[http]
+/// anonymous_rate_per_s`, `anonymous_burst`).
+#[derive(IntoResponses)]
+#[expect(dead_code, reason = "describes answers; handlers answer with ApiError")]
+pub enum RateLimitedErrors {
+    /// `rate_limited`: too many requests from this address; retry after `Retry-After` seconds
+    #[response(
+        status = 429,
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
+    )]
+    RateLimited(ErrorBody),
 }
 
 /// What a route about one guarantee answers when the seller may not see it.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::SigningErrors;
+use super::error::{RateLimitedErrors, SigningErrors};
 use super::guarantees::json_body;
 use super::{ApiError, AppState, ErrorBody};
 use crate::crypto::envelope::Envelope;
@@ -114,6 +114,7 @@ fn answer(a: ExchangeAnswer) -> Response {
         ),
         (status = 403, description = "`not_originator`", body = ErrorBody),
         SigningErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn abort(State(s): State<AppState>, body: Body) -> Result<Response, ApiError> {
@@ -142,6 +143,7 @@ pub async fn abort(State(s): State<AppState>, body: Body) -> Result<Response, Ap
             body = ErrorBody,
         ),
         SigningErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn resolve(State(s): State<AppState>, body: Body) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{GuaranteeLookupErrors, SellerAuthErrors, SigningErrors};
-use super::{ApiError, AppState, ErrorBody, HttpCode, BODY_LEN_MAX};
+use super::{ApiError, AppState, ErrorBody, BODY_LEN_MAX};
 use crate::crypto::envelope::Envelope;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::Refusal;
@@ -46,13 +46,9 @@ pub(super) async fn json_body(body: Body) -> Result<Value, ApiError> {
 
 /// A JSON body of at most `len_max` bytes (`body_too_large` past it); an empty body is `null`.
 pub(super) async fn json_body_limited(body: Body, len_max: usize) -> Result<Value, ApiError> {
-    let bytes = to_bytes(body, len_max).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            HttpCode::BodyTooLarge,
-            format!("request bodies are at most {len_max} bytes"),
-        )
-    })?;
+    let bytes = to_bytes(body, len_max)
+        .await
+        .map_err(|e| ApiError::body_unread(e, "request bodies", len_max))?;
     if bytes.is_empty() {
         return Ok(Value::Null);
     }

@@ -12,10 +12,13 @@ mod guarantees;
 mod log_routes;
 mod nonce;
 mod openapi;
+mod rate_limit;
+pub mod server;
 mod timestamp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -23,6 +26,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Json, Router};
 use serde::Serialize;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,6 +35,7 @@ pub use complaints::{ComplaintReceiptAnswer, COMPLAINT_BODY_LEN_MAX};
 pub use error::{ApiCode, ApiError, ErrorBody, ErrorDetail, HttpCode};
 pub use guarantees::GuaranteeDecision;
 
+use self::rate_limit::RateLimiter;
 use crate::notary::{Identity, Notary};
 
 /// Largest request body accepted by any route.
@@ -55,9 +60,13 @@ pub struct AppState {
     openapi_json: Bytes,
 }
 
-/// The router for the public API.
+/// The router for the public API, with the limits of notar.toml `[http]`: the body timeout on
+/// every route, the per-address rate on the anonymous write routes.
 pub fn router(notary: Notary) -> Router {
-    let (routes, doc) = documented_routes().split_for_parts();
+    let http = &notary.config().http;
+    let limiter = RateLimiter::new(http.anonymous_rate_per_s, http.anonymous_burst);
+    let body_timeout = Duration::from_secs(u64::from(http.body_timeout_s));
+    let (routes, doc) = documented_routes(Arc::new(limiter)).split_for_parts();
     let state = AppState {
         notary,
         metrics: Arc::new(Metrics::default()),
@@ -67,32 +76,40 @@ pub fn router(notary: Notary) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
 }
 
 /// The OpenAPI 3.1 document of the public API, as `GET /v1/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    documented_routes(Arc::new(RateLimiter::new(0, 1))).into_openapi()
 }
 
 /// Every public route, each registered with the description on its handler. Add a route here,
-/// and nowhere else: a handler without `#[utoipa::path]` does not compile in this list.
-fn documented_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base())
+/// and nowhere else: a handler without `#[utoipa::path]` does not compile in this list. The
+/// anonymous write routes are rate-limited by `limiter` per client address.
+fn documented_routes(limiter: Arc<RateLimiter>) -> OpenApiRouter<AppState> {
+    let anonymous_writes = OpenApiRouter::new()
         .routes(routes!(timestamp::stamp))
+        .routes(routes!(nonce::issue))
+        .routes(routes!(complaints::file))
+        .routes(routes!(complaints::respond))
+        .routes(routes!(exchanges::abort))
+        .routes(routes!(exchanges::resolve))
+        .route_layer(axum::middleware::from_fn_with_state(
+            limiter,
+            rate_limit::limit,
+        ));
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(anonymous_writes)
         .routes(routes!(timestamp::certchain))
         .routes(routes!(guarantees::create))
         .routes(routes!(guarantees::get_one))
         .routes(routes!(guarantees::settle))
         .routes(routes!(guarantees::release))
         .routes(routes!(guarantees::check))
-        .routes(routes!(exchanges::abort))
-        .routes(routes!(exchanges::resolve))
         .routes(routes!(exchanges::get_one))
-        .routes(routes!(complaints::file))
-        .routes(routes!(complaints::respond))
         .routes(routes!(complaints::read))
         .routes(routes!(notary_identity))
-        .routes(routes!(nonce::issue))
         .routes(routes!(log_routes::checkpoint))
         .routes(routes!(log_routes::inclusion))
         .routes(routes!(log_routes::consistency))

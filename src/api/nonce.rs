@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 
-use super::error::SigningErrors;
+use super::error::{RateLimitedErrors, SigningErrors};
 use super::{ApiError, AppState};
 use crate::crypto::envelope::Envelope;
 
@@ -21,6 +21,7 @@ use crate::crypto::envelope::Envelope;
     responses(
         (status = 200, description = "The signed, logged `nonce` envelope", body = Envelope),
         SigningErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn issue(State(s): State<AppState>) -> Result<Json<Envelope>, ApiError> {

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::error::SigningErrors;
+use super::error::{RateLimitedErrors, SigningErrors};
 use super::{ApiError, AppState, ErrorBody, HttpCode, BODY_LEN_MAX};
 use crate::notary::StampOutcome;
 
@@ -42,6 +42,7 @@ const REPLY_TYPE: &str = "application/timestamp-reply";
             body = ErrorBody,
         ),
         SigningErrors,
+        RateLimitedErrors,
     ),
 )]
 pub async fn stamp(
@@ -62,13 +63,9 @@ pub async fn stamp(
             format!("Content-Type must be {QUERY_TYPE}, got {ctype:?}"),
         ));
     }
-    let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|_| {
+    let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|e| {
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            HttpCode::BodyTooLarge,
-            format!("timestamp queries are at most {BODY_LEN_MAX} bytes"),
-        )
+        ApiError::body_unread(e, "timestamp queries", BODY_LEN_MAX)
     })?;
     let outcome = s.notary.stamp(&bytes).await.inspect_err(|_| {
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);

@@ -22,6 +22,7 @@ pub mod samples_complaints;
 pub mod samples_exchanges;
 pub mod samples_ledger;
 mod serve;
+mod serve_limits;
 mod stamp;
 
 use std::path::PathBuf;
@@ -79,6 +80,11 @@ pub enum Command {
         name: String,
     },
     /// Run the notary service (HTTP API) on a data dir.
+    ///
+    /// Its limits are set in the data dir's notar.toml: `[http]` header_read_timeout_s,
+    /// body_timeout_s, max_connections, max_connections_per_address, anonymous_rate_per_s,
+    /// anonymous_burst; `[admin]` max_connections, idle_timeout_s (docs/operating.md, "Limits").
+    /// At start the soft open-file limit is raised to the hard one and the limits are logged.
     Serve {
         /// ADDR:PORT to listen on (port 0 picks a free port); default from notar.toml.
         #[arg(long)]

@@ -74,7 +74,10 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
             data.display()
         )));
     }
+    // Before the store opens its files: RocksDB needs descriptors too.
+    let nofile = super::serve_limits::raise_nofile();
     let (notary, sequencer) = Notary::open(&dir).map_err(classify)?;
+    let limits = super::serve_limits::conn_limits(notary.config(), nofile);
     let listen = listen.unwrap_or_else(|| notary.config().http.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -85,7 +88,7 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
     let admin = crate::api::admin::bind(&socket).await.usage()?;
     let (stop, stopped) = watch::channel(false);
     let tasks = vec![
-        serve_http(listener, notary.clone(), stopped.clone()),
+        serve_http(listener, notary.clone(), limits, stopped.clone()),
         serve_admin(admin, notary.clone(), stopped.clone()),
         sweep_expired(notary.clone(), stopped),
     ];
@@ -108,20 +111,11 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
 fn serve_http(
     listener: tokio::net::TcpListener,
     notary: Notary,
-    mut stopped: watch::Receiver<bool>,
+    limits: crate::api::server::ConnLimits,
+    stopped: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let router = crate::api::router(notary);
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!("HTTP server failed: {e}");
-        }
-    })
+    tokio::spawn(crate::api::server::serve(listener, router, limits, stopped))
 }
 
 /// The admin socket, until `stopped` turns true.

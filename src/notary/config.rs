@@ -21,9 +21,76 @@ pub struct Config {
     /// Fair exchanges and complaints not tied to an agreement: which policy governs them.
     #[serde(default)]
     pub exchanges: ExchangesSection,
-    /// Unix user name -> arbitrator display name: who may use the admin socket.
+    /// The admin socket (console, CLI): connection cap and idle timeout.
     #[serde(default)]
-    pub arbitrators: BTreeMap<String, String>,
+    pub admin: AdminSection,
+    /// Unix user name -> arbitrator: who may use the admin socket. The name is matched together
+    /// with a uid: the one pinned in the entry, else the one the name has when the service starts.
+    #[serde(default)]
+    pub arbitrators: BTreeMap<String, Arbitrator>,
+}
+
+/// An `[arbitrators]` entry: `alice = "Alice Martin"` (the uid is the one `alice` has when the
+/// service starts), or `alice = { name = "Alice Martin", uid = 1001 }` (pinned).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Arbitrator {
+    /// The display name only.
+    Named(String),
+    /// The display name and the Unix uid the user name must have.
+    Pinned {
+        /// The display name.
+        name: String,
+        /// The Unix uid.
+        uid: u32,
+    },
+}
+
+impl Arbitrator {
+    /// The display name, as recorded in what the arbitrator makes the notary sign.
+    pub fn name(&self) -> &str {
+        match self {
+            Arbitrator::Named(name) | Arbitrator::Pinned { name, .. } => name,
+        }
+    }
+
+    /// The pinned uid, if the entry has one.
+    pub fn uid(&self) -> Option<u32> {
+        match self {
+            Arbitrator::Named(_) => None,
+            Arbitrator::Pinned { uid, .. } => Some(*uid),
+        }
+    }
+}
+
+/// `[admin]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSection {
+    /// Admin connections served at once; one more is answered `overloaded` and closed.
+    #[serde(default = "default_admin_max_connections")]
+    pub max_connections: u32,
+    /// An admin connection that sends no complete request line for this many seconds is closed
+    /// (the console asks for the status every second, so an open console is never idle).
+    #[serde(default = "default_admin_idle_timeout_s")]
+    pub idle_timeout_s: u32,
+}
+
+fn default_admin_max_connections() -> u32 {
+    32
+}
+
+fn default_admin_idle_timeout_s() -> u32 {
+    600
+}
+
+impl Default for AdminSection {
+    fn default() -> Self {
+        AdminSection {
+            max_connections: default_admin_max_connections(),
+            idle_timeout_s: default_admin_idle_timeout_s(),
+        }
+    }
 }
 
 /// `[agreements]`
@@ -99,6 +166,69 @@ pub struct NotarySection {
 pub struct HttpSection {
     /// `ADDR:PORT` to listen on; `--listen` overrides it.
     pub listen: String,
+    /// Seconds a connection has to send a request's headers, counted from when it starts
+    /// waiting for a request (accepted, or the previous answer sent): it bounds slow headers
+    /// and idle keep-alive connections alike.
+    #[serde(default = "default_header_read_timeout_s")]
+    pub header_read_timeout_s: u32,
+    /// Seconds the server waits for the next piece of a request body before answering
+    /// `408 body_timeout` and closing the connection.
+    #[serde(default = "default_body_timeout_s")]
+    pub body_timeout_s: u32,
+    /// Connections served at once; more wait in the kernel's queue. Lowered at start to leave
+    /// descriptors for the store and the admin socket under the process's file limit.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+    /// Connections one client address may hold at once (IPv6: per /64); one more is closed.
+    #[serde(default = "default_max_connections_per_address")]
+    pub max_connections_per_address: u32,
+    /// Requests per second one client address may make on the anonymous write routes
+    /// (`POST /v1/timestamp`, `/v1/nonce`, `/v1/complaints...`, `/v1/exchanges/...`), on
+    /// average; past it they are answered `429 rate_limited`. 0: no limit.
+    #[serde(default = "default_anonymous_rate_per_s")]
+    pub anonymous_rate_per_s: u32,
+    /// How many such requests a client address may make at once before the rate applies.
+    #[serde(default = "default_anonymous_burst")]
+    pub anonymous_burst: u32,
+}
+
+fn default_header_read_timeout_s() -> u32 {
+    10
+}
+
+fn default_body_timeout_s() -> u32 {
+    10
+}
+
+fn default_max_connections() -> u32 {
+    4096
+}
+
+fn default_max_connections_per_address() -> u32 {
+    256
+}
+
+fn default_anonymous_rate_per_s() -> u32 {
+    100
+}
+
+fn default_anonymous_burst() -> u32 {
+    1000
+}
+
+impl HttpSection {
+    /// The defaults, listening on `listen`.
+    pub fn new(listen: impl Into<String>) -> Self {
+        HttpSection {
+            listen: listen.into(),
+            header_read_timeout_s: default_header_read_timeout_s(),
+            body_timeout_s: default_body_timeout_s(),
+            max_connections: default_max_connections(),
+            max_connections_per_address: default_max_connections_per_address(),
+            anonymous_rate_per_s: default_anonymous_rate_per_s(),
+            anonymous_burst: default_anonymous_burst(),
+        }
+    }
 }
 
 /// `[timestamp]`
@@ -135,15 +265,14 @@ impl Config {
                 name: name.to_string(),
                 log_origin: format!("{name}.notar/log"),
             },
-            http: HttpSection {
-                listen: "127.0.0.1:8080".into(),
-            },
+            http: HttpSection::new("127.0.0.1:8080"),
             timestamp: TimestampSection {
                 policy_oid,
                 accuracy_ms: 1000,
             },
             agreements: AgreementsSection::default(),
             exchanges: ExchangesSection::default(),
+            admin: AdminSection::default(),
             arbitrators: BTreeMap::new(),
         }
     }
@@ -160,7 +289,9 @@ impl Config {
         let body = toml::to_string_pretty(self).unwrap_or_default();
         format!(
             "# notar configuration. Edit with the service stopped.\n\
-             # [arbitrators] maps Unix user names to arbitrator names: who may open the console.\n\n{body}"
+             # [arbitrators] maps Unix user names to arbitrator names: who may open the console;\n\
+             # `alice = {{ name = \"Alice\", uid = 1001 }}` also pins the uid (docs/operating.md).\n\
+             # [http] and [admin] hold the limits (docs/operating.md, \"Limits\").\n\n{body}"
         )
     }
 
@@ -224,7 +355,35 @@ impl Config {
                 reason: "must be between 1 and 60000".into(),
             });
         }
-        Ok(())
+        self.validate_limits()
+    }
+
+    /// Limits are positive (a rate of 0 turns the rate limit off) and timeouts at most a day.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let (h, a) = (&self.http, &self.admin);
+        let day = 1..=86_400;
+        let checks: [(&'static str, bool); 7] = [
+            (
+                "http.header_read_timeout_s",
+                day.contains(&h.header_read_timeout_s),
+            ),
+            ("http.body_timeout_s", day.contains(&h.body_timeout_s)),
+            ("http.max_connections", h.max_connections >= 1),
+            (
+                "http.max_connections_per_address",
+                h.max_connections_per_address >= 1,
+            ),
+            ("http.anonymous_burst", h.anonymous_burst >= 1),
+            ("admin.max_connections", a.max_connections >= 1),
+            ("admin.idle_timeout_s", day.contains(&a.idle_timeout_s)),
+        ];
+        match checks.into_iter().find(|(_, ok)| !ok) {
+            Some((field, _)) => Err(ConfigError::Invalid {
+                field,
+                reason: "must be at least 1 (timeouts: 1 to 86400 seconds)".into(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -257,5 +416,27 @@ mod tests {
         c.timestamp.accuracy_ms = 1000;
         c.http.listen = "localhost".into();
         assert!(Config::parse(&c.to_toml()).is_err());
+        c.http.listen = "127.0.0.1:0".into();
+        c.http.header_read_timeout_s = 0;
+        let err = Config::parse(&c.to_toml()).expect_err("0 s timeout");
+        assert!(
+            err.to_string().contains("http.header_read_timeout_s"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_default_when_absent_and_arbitrators_may_pin_a_uid() {
+        let text = "[notary]\nname = \"n\"\nlog_origin = \"n.notar/log\"\n\
+                    [http]\nlisten = \"127.0.0.1:8080\"\n\
+                    [timestamp]\npolicy_oid = \"2.25.1\"\naccuracy_ms = 1000\n\
+                    [arbitrators]\nalice = \"Alice\"\nbob = { name = \"Bob\", uid = 1001 }\n";
+        let c = Config::parse(text).expect("parse");
+        assert_eq!(c.http, HttpSection::new("127.0.0.1:8080"));
+        assert_eq!(c.admin, AdminSection::default());
+        assert_eq!(c.arbitrators["alice"], Arbitrator::Named("Alice".into()));
+        assert_eq!(c.arbitrators["bob"].uid(), Some(1001));
+        assert_eq!(c.arbitrators["bob"].name(), "Bob");
+        assert_eq!(Config::parse(&c.to_toml()).expect("round trip"), c);
     }
 }

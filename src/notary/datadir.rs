@@ -199,7 +199,9 @@ impl DataDir {
         let mut config = Config::new_default(name, DEFAULT_POLICY_OID.into());
         // Whoever creates the notary is its first arbitrator; more are added in notar.toml.
         if let Ok(Some(me)) = nix::unistd::User::from_uid(nix::unistd::getuid()) {
-            config.arbitrators.insert(me.name.clone(), me.name);
+            config
+                .arbitrators
+                .insert(me.name.clone(), super::config::Arbitrator::Named(me.name));
         }
         let notary_key = keys::generate_ed25519();
         let notary_pem = keys::ed25519_to_pem(&notary_key).map_err(|source| DataDirError::Key {

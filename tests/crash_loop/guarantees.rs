@@ -154,7 +154,7 @@ fn verify(
     notary: &VerifyingKey,
     (journal, from): (&mut Journal, (usize, usize)),
     kept: &mut Kept,
-) {
+) -> Vec<String> {
     // Requests the kill cut off: retry them now so that every grant is known (a retry either
     // finds the answer that was committed before the kill, or is decided afresh).
     let (requests, closings) = (
@@ -183,7 +183,9 @@ fn verify(
     }
     kept.granted
         .extend(every_signature_is_in_the_log(url, notary, &sent));
-    let (outstanding, outstanding_minor) = every_guarantee_is_kept(url, deal, notary, kept);
+    let open = every_guarantee_is_kept(url, deal, notary, kept);
+    let outstanding = open.len();
+    let outstanding_minor: i64 = open.iter().map(|gid| kept.granted[gid].1).sum();
     // A closing a client was told about stuck.
     for s in closings.iter() {
         let (_, body) = s.answer.as_ref().expect("answered");
@@ -206,6 +208,7 @@ fn verify(
     );
     assert_eq!(a["outstanding"], outstanding, "{a}");
     assert!(exposure <= TOTAL_CAP, "invariant 1 broken: {a}");
+    open
 }
 
 /// Invariant 2: every notary signature a client saw is in the log, at its index. The granted
@@ -257,16 +260,15 @@ fn every_signature_is_in_the_log(
 }
 
 /// Every guarantee a client got and not yet seen closed is still there, with the same signed
-/// bytes, and a closed one carries a signed closing. How many are outstanding, and their sum.
+/// bytes, and a closed one carries a signed closing. The ids of those outstanding.
 fn every_guarantee_is_kept(
     url: &str,
     deal: &Deal,
     notary: &VerifyingKey,
     kept: &mut Kept,
-) -> (usize, i64) {
-    let mut outstanding_minor = 0;
-    let mut outstanding = 0;
-    for (gid, (env, minor)) in &kept.granted {
+) -> Vec<String> {
+    let mut open = Vec::new();
+    for (gid, (env, _)) in &kept.granted {
         if kept.closed.contains(gid) {
             continue;
         }
@@ -281,8 +283,7 @@ fn every_guarantee_is_kept(
         match v["state"].as_str() {
             Some("outstanding") => {
                 assert!(v["closing"].is_null());
-                outstanding += 1;
-                outstanding_minor += minor;
+                open.push(gid.clone());
             }
             Some("settled") | Some("released") => {
                 let c: Envelope = serde_json::from_value(v["closing"].clone()).expect("closing");
@@ -292,7 +293,7 @@ fn every_guarantee_is_kept(
             other => panic!("guarantee {gid} in state {other:?}"),
         }
     }
-    (outstanding, outstanding_minor)
+    open
 }
 
 /// `CLIENTS` client threads of cycle `cycle`, sending to `url` until `stop`.
@@ -386,7 +387,11 @@ impl Load {
         let mut j = self.journal.lock().expect("journal");
         the_cycle_had_load(&j, cycle, self.before.0, self.before.1);
         let journal = (&mut *j, self.before);
-        verify(url, data, &self.deal, notary, journal, &mut self.kept);
+        let open = verify(url, data, &self.deal, notary, journal, &mut self.kept);
+        // The next cycle's clients may close any guarantee still open, including those granted
+        // by a retry above (a grant cut off by the kill): otherwise they would hold the cap for
+        // ever and headroom would stop coming back after enough cycles.
+        *self.pool.lock().expect("pool") = open;
     }
 
     /// Whether some request was refused for `total_cap_exceeded` (the cap was reached).

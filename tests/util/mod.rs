@@ -113,6 +113,23 @@ impl DataDir {
     }
 }
 
+/// Sets `[section] key = value` in the data dir's notar.toml (the server is not running).
+pub fn configure(data: &DataDir, settings: &[(&str, &str, i64)]) {
+    let path = data.path.join("notar.toml");
+    let text = std::fs::read_to_string(&path).expect("notar.toml");
+    let mut doc: toml::Table = toml::from_str(&text).expect("toml");
+    for (section, key, value) in settings {
+        let table = doc
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table
+            .as_table_mut()
+            .expect("a section")
+            .insert(key.to_string(), toml::Value::Integer(*value));
+    }
+    std::fs::write(&path, toml::to_string(&doc).expect("toml")).expect("write notar.toml");
+}
+
 /// A running `notar serve`.
 pub struct Server {
     child: Child,
@@ -137,17 +154,29 @@ pub fn listening_url(child: &mut Child) -> String {
 
 impl Server {
     pub fn start(data: &DataDir) -> Server {
-        Self::start_with(data, &[])
+        Server::spawn(Server::command(data))
     }
 
     /// As `start`, with more environment variables (the `NOTAR_TEST_*` faults).
     pub fn start_with(data: &DataDir, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(notar_bin())
-            .args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
+        let mut cmd = Server::command(data);
+        cmd.envs(env.iter().copied());
+        Server::spawn(cmd)
+    }
+
+    /// The command `start` runs, to adjust before `spawn` (limits, environment).
+    pub fn command(data: &DataDir) -> Command {
+        let mut cmd = Command::new(notar_bin());
+        cmd.args(["serve", "--data", data.arg(), "--listen", "127.0.0.1:0"])
             .env("NOTAR_LOG", "warn")
-            .envs(env.iter().copied())
+            .stderr(Stdio::inherit());
+        cmd
+    }
+
+    /// Spawns a `notar serve` command and waits for its URL.
+    pub fn spawn(mut cmd: Command) -> Server {
+        let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn notar serve");
         let url = listening_url(&mut child);

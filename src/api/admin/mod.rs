@@ -1,9 +1,12 @@
 //! The admin API on a Unix socket (`DATA/admin.sock`, mode 0660) for the console and the CLI.
 //!
 //! Who is calling is not claimed, it is read from the socket's peer credentials: the Unix user
-//! is the operator, and must be listed under `[arbitrators]` in notar.toml. Everything an operator
-//! makes the notary sign names them in the log entry.
+//! is the operator, and must be listed under `[arbitrators]` in notar.toml, with the uid bound
+//! there (see [`arbitrators`]). Everything an operator makes the notary sign names them in the
+//! log entry. notar.toml `[admin]` caps the connections served at once and closes a connection
+//! idle for `idle_timeout_s`.
 
+pub mod arbitrators;
 mod ops;
 mod ops_case_export;
 mod ops_case_replay;
@@ -13,15 +16,20 @@ mod ops_ledger;
 mod ops_rulings;
 pub mod proto;
 mod proto_cases;
-mod refusals;
+pub(crate) mod refusals;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::Semaphore;
 
+use self::arbitrators::Arbitrators;
 use self::proto::{ErrorBody, ErrorCode, Request, Response, LINE_LEN_MAX};
+use self::refusals::RefusalLog;
 use crate::notary::Notary;
 
 /// Why the admin socket could not be served.
@@ -90,36 +98,74 @@ fn file_kind(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Accepts connections until the task is dropped.
+/// What every admin connection shares: the notary, the bound arbitrators, the idle timeout.
+struct Shared {
+    notary: Notary,
+    arbitrators: Arbitrators,
+    idle: Duration,
+}
+
+/// Accepts connections until the task is dropped. The arbitrators are bound to their uids here,
+/// once; past `[admin] max_connections` a connection is answered `overloaded` and closed.
 pub async fn serve(listener: UnixListener, notary: Notary) {
+    let admin = notary.config().admin.clone();
+    let shared = Arc::new(Shared {
+        arbitrators: Arbitrators::bind_system(&notary.config().arbitrators),
+        idle: Duration::from_secs(u64::from(admin.idle_timeout_s)),
+        notary,
+    });
+    let slots = Arc::new(Semaphore::new(admin.max_connections as usize));
+    let failures = RefusalLog::default();
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                let notary = notary.clone();
+                let shared = shared.clone();
+                let permit = slots.clone().try_acquire_owned();
                 tokio::spawn(async move {
-                    if let Err(e) = connection(stream, notary).await {
+                    let outcome = match permit {
+                        Ok(_permit) => connection(stream, &shared).await,
+                        Err(_) => over_cap(stream, admin.max_connections).await,
+                    };
+                    if let Err(e) = outcome {
                         tracing::debug!("admin connection ended: {e}");
                     }
                 });
             }
             Err(e) => {
-                tracing::warn!("admin socket accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if let Some(unlogged) = failures.note(Instant::now()) {
+                    tracing::warn!(
+                        unlogged_since_last = unlogged,
+                        "admin socket accept failed: {e}"
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
     }
 }
 
-/// The Unix user name behind a connection.
-fn peer_user(stream: &UnixStream) -> Result<String, String> {
+/// Answers a connection past the cap with `overloaded`, and closes it.
+async fn over_cap(mut stream: UnixStream, max: u32) -> std::io::Result<()> {
+    let message = format!(
+        "the notary serves {max} admin connections already ([admin] max_connections); retry later"
+    );
+    let refusal = error(0, ErrorCode::Overloaded, message);
+    tokio::time::timeout(Duration::from_secs(5), write_line(&mut stream, &refusal))
+        .await
+        .unwrap_or(Ok(()))
+}
+
+/// The peer's uid and its Unix user name now.
+fn peer_user(stream: &UnixStream) -> Result<(u32, Option<String>), String> {
     let cred = stream
         .peer_cred()
         .map_err(|e| format!("cannot read peer credentials: {e}"))?;
     let uid = cred.uid();
-    match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
-        Ok(Some(user)) => Ok(user.name),
-        _ => Err(format!("Unix user id {uid} has no name")),
-    }
+    let name = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name);
+    Ok((uid, name))
 }
 
 async fn write_line(
@@ -138,20 +184,14 @@ fn error(id: u64, code: ErrorCode, message: impl Into<String>) -> Response {
     }
 }
 
-/// The arbitrator behind a connection, or why there is none.
-fn operator_of(user: Result<String, String>, notary: &Notary) -> Result<ops::Operator, String> {
-    let name = user?;
-    match notary.config().arbitrators.get(&name) {
-        Some(arbitrator) => Ok(ops::Operator {
-            user: name,
-            arbitrator: arbitrator.clone(),
-        }),
-        None => {
-            let msg = format!(
-                "Unix user '{name}' is not an arbitrator of this notary; \
-                 a notary administrator must add it under [arbitrators] in notar.toml"
-            );
-            if let Some(unlogged) = refusals::REFUSALS.note(std::time::Instant::now()) {
+/// The arbitrator behind a connection, or why there is none (a refusal is logged at most once
+/// per [`refusals::WARN_EVERY`]).
+fn operator_of(stream: &UnixStream, arbitrators: &Arbitrators) -> Result<ops::Operator, String> {
+    let checked = peer_user(stream).and_then(|(uid, name)| arbitrators.check(uid, name));
+    match checked {
+        Ok((user, arbitrator)) => Ok(ops::Operator { user, arbitrator }),
+        Err(msg) => {
+            if let Some(unlogged) = refusals::REFUSALS.note(Instant::now()) {
                 tracing::warn!(
                     unlogged_since_last = unlogged,
                     "refused admin connection: {msg} (refusals are logged at most once per {} s)",
@@ -179,10 +219,12 @@ async fn answer(notary: &Notary, operator: &ops::Operator, line: &[u8]) -> Respo
     }
 }
 
-async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
-    let user = peer_user(&stream);
+/// Serves one connection: request lines in, answer lines out, until the peer closes or sends no
+/// complete line for the idle timeout.
+async fn connection(stream: UnixStream, shared: &Shared) -> std::io::Result<()> {
+    let operator = operator_of(&stream, &shared.arbitrators);
     let (read, mut write) = stream.into_split();
-    let operator = match operator_of(user, &notary) {
+    let operator = match operator {
         Ok(operator) => operator,
         Err(msg) => {
             let refusal = error(0, ErrorCode::NotAnArbitrator, msg);
@@ -193,18 +235,23 @@ async fn connection(stream: UnixStream, notary: Notary) -> std::io::Result<()> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = (&mut lines)
-            .take(LINE_LEN_MAX as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .await?;
-        if n == 0 {
+        let mut capped = (&mut lines).take(LINE_LEN_MAX as u64 + 1);
+        let line = capped.read_until(b'\n', &mut buf);
+        let Ok(n) = tokio::time::timeout(shared.idle, line).await else {
+            tracing::debug!(
+                "admin connection idle for {} s: closed",
+                shared.idle.as_secs()
+            );
+            return Ok(());
+        };
+        if n? == 0 {
             return Ok(());
         }
         if buf.last() != Some(&b'\n') {
             let message = format!("request line longer than {LINE_LEN_MAX} bytes");
             return write_line(&mut write, &error(0, ErrorCode::BadRequest, message)).await;
         }
-        let resp = answer(&notary, &operator, &buf).await;
+        let resp = answer(&shared.notary, &operator, &buf).await;
         write_line(&mut write, &resp).await?;
     }
 }
