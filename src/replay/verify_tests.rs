@@ -55,27 +55,7 @@ fn bundle() -> Bundle {
         logged(EntryKind::KeyRegistration, reg, 1),
         logged(EntryKind::ComplaintReceipt, receipt_payload(), 2),
     ];
-    let mut store = MemoryHashStore::new();
-    for (_, leaf) in &logged_items {
-        store.append(leaf).expect("append");
-    }
-    let size = store.size();
-    let cp = Checkpoint {
-        origin: ORIGIN.into(),
-        size,
-        root: tree_hash(size, &store).expect("root"),
-    };
-    let note = sign_checkpoint(&cp, ORIGIN, &notary());
-    let prove = |i: usize| {
-        let (env, leaf) = logged_items[i].clone();
-        let proof = TlogProof {
-            extra: Some(leaf),
-            index: i as u64,
-            hashes: prove_inclusion(i as u64, size, &store).expect("proof"),
-            checkpoint: note.clone(),
-        };
-        Item::notary(env, proof.to_text()).expect("item")
-    };
+    let (registry, receipt, note) = prove_all(&logged_items);
     let order = Envelope::sign("order", json!({"amount": 100}), &ann()).expect("sign");
     let doc = b"%PDF invoice";
     let b64 = &base64::engine::general_purpose::STANDARD;
@@ -96,7 +76,7 @@ fn bundle() -> Bundle {
         },
         items: vec![
             Item::party(order).expect("item"),
-            prove(2),
+            receipt,
             Item::Document {
                 id: hex_sha256(doc),
                 sha256: hex_sha256(doc),
@@ -105,7 +85,7 @@ fn bundle() -> Bundle {
                 content: Some(b64.encode(doc)),
             },
         ],
-        registry: vec![prove(0), prove(1)],
+        registry,
         notary: notary_keys(),
         checkpoint: note,
     }
@@ -363,8 +343,9 @@ fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
     assert_eq!(r.items.iter().filter(|i| i.ok).count(), 124);
 }
 
-/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: it
-/// satisfies the batch equation whenever `extra` is torsion, never the single one.
+/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: whenever
+/// `extra` is torsion it satisfies ZIP-215's cofactored equation (and a bare dalek batch when
+/// its weight cancels `extra`), never the cofactorless one of dalek's `verify`.
 fn crafted(msg: &[u8], r: u64, extra: EdwardsPoint, r_bytes: Option<[u8; 32]>) -> Signature {
     let seed = Sha512::digest(ann().to_bytes());
     let mut lower = [0u8; 32];
@@ -543,8 +524,8 @@ fn with_small_order_key(orders: usize) -> (Bundle, String) {
     (b, id)
 }
 
-/// Registry items (all but the last of `logged`, the receipt) and the receipt item, proven
-/// against one new checkpoint, and its note.
+/// The registry items (every one of `logged` but the receipt, the third) and the receipt item,
+/// each proven against one checkpoint of a tree of all of them, and that checkpoint's note.
 fn prove_all(logged: &[(Envelope, Vec<u8>)]) -> (Vec<Item>, Item, String) {
     let mut store = MemoryHashStore::new();
     for (_, leaf) in logged {
