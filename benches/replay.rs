@@ -11,10 +11,14 @@
 //! [`LARGE_GUARANTEES`] guarantees under one agreement, the seller's complaint about the first,
 //! its `Notary::case_bundle` and, added to it with their inclusion proofs against the bundle's
 //! checkpoint, the notary's other guarantees of that agreement and the buyer's orders they rest
-//! on (what a dispute about the agreement's caps reads). Next to it, in the same run: one Ed25519
-//! verification (one core), `verify_batch` of [`BATCH`] signatures, and the torsion check of
-//! one signature's `R` that a batch needs to decide as a single verification does (why replay
-//! does not batch: docs/design.md, "Replay throughput").
+//! on (what a dispute about the agreement's caps reads). Next to it, in the same run, on one
+//! core: one Ed25519 verification (dalek's cofactorless `verify`, and ed25519-zebra's ZIP-215
+//! one, replay's rule), dalek's `verify_batch` and zebra's ZIP-215 batch of [`BATCH`]
+//! signatures (one key, as replay's mostly are, and [`BATCH`] keys).
+//!
+//! Last, a summary line (`replay summary:`) measured in the same run with a plain clock: the
+//! single-verify rate of one core and the full replay rates of both bundles, in items per
+//! second, and their ratio, the figure of the goal (docs/design.md, "Replay throughput").
 //!
 //! Run: `cargo bench --bench replay`. The bundles are made before the timed part by an in-process
 //! notary on a temporary data dir. The small one in the shape of D7: bob pays sally by an
@@ -22,7 +26,7 @@
 //! with m1; bob answers with his escrow statement and sally's receipt; `Notary::case_bundle`.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::{Signer as _, SigningKey, Verifier};
@@ -262,6 +266,7 @@ fn replay(c: &mut Criterion) {
     });
     g.finish();
     replay_large(c, &large);
+    summary(&case, &large);
 }
 
 /// The large case, and raw single and batch verification, in the same run.
@@ -302,28 +307,99 @@ fn replay_large(c: &mut Criterion, case: &Case) {
     g.bench_function("bundle_parse", |b| {
         b.iter(|| serde_json::from_slice::<notar::replay::Bundle>(black_box(&case.bytes)).is_ok())
     });
-    let key = SigningKey::from_bytes(&[42; 32]);
-    let msgs: Vec<Vec<u8>> = (0..BATCH)
-        .map(|i| signing_input("order", &json!({"n": i, "seller_id": "s"})).expect("input"))
-        .collect();
-    let sigs: Vec<ed25519_dalek::Signature> = msgs.iter().map(|m| key.sign(m)).collect();
-    let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
-    let keys = vec![key.verifying_key(); BATCH];
+    raw_verify(&mut g);
+    g.finish();
+}
+
+/// `BATCH` order signing inputs and their signatures by `BATCH` keys (or one, `seed` 42).
+fn signed_batch(distinct: bool) -> Vec<(SigningKey, Vec<u8>, ed25519_dalek::Signature)> {
+    (0..BATCH)
+        .map(|i| {
+            let key = SigningKey::from_bytes(&[if distinct { i as u8 } else { 42 }; 32]);
+            let msg = signing_input("order", &json!({"n": i, "seller_id": "s"})).expect("input");
+            let sig = key.sign(&msg);
+            (key, msg, sig)
+        })
+        .collect()
+}
+
+/// Raw single and batch verification on one core, dalek's and ZIP-215's.
+fn raw_verify(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    let one = signed_batch(false);
+    let (key, msg, sig) = &one[0];
+    let vk = key.verifying_key();
+    let zk = ed25519_zebra::VerificationKey::try_from(vk.to_bytes()).expect("key");
     g.throughput(Throughput::Elements(1));
     g.bench_function("ed25519_verify", |b| {
-        b.iter(|| keys[0].verify(black_box(&msgs[0]), &sigs[0]).is_ok())
+        b.iter(|| vk.verify(black_box(msg), sig).is_ok())
     });
-    g.bench_function("ed25519_r_torsion_check", |b| {
-        b.iter(|| {
-            ed25519_dalek::VerifyingKey::from_bytes(black_box(sigs[0].r_bytes()))
-                .is_ok_and(|r| r.to_edwards().is_torsion_free())
-        })
+    g.bench_function("zip215_verify", |b| {
+        b.iter(|| zk.verify(sig, black_box(msg)).is_ok())
     });
     g.throughput(Throughput::Elements(BATCH as u64));
+    let refs: Vec<&[u8]> = one.iter().map(|(_, m, _)| m.as_slice()).collect();
+    let sigs: Vec<_> = one.iter().map(|(_, _, s)| *s).collect();
+    let keys: Vec<_> = one.iter().map(|(k, _, _)| k.verifying_key()).collect();
     g.bench_function("ed25519_verify_batch", |b| {
         b.iter(|| ed25519_dalek::verify_batch(black_box(&refs), &sigs, &keys).is_ok())
     });
-    g.finish();
+    for (name, batch) in [
+        ("zip215_verify_batch_one_key", one),
+        ("zip215_verify_batch_distinct_keys", signed_batch(true)),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut v = ed25519_zebra::batch::Verifier::new();
+                for (k, m, s) in &batch {
+                    let vk =
+                        ed25519_zebra::VerificationKeyBytes::from(k.verifying_key().to_bytes());
+                    v.queue((vk, *s, black_box(m.as_slice())));
+                }
+                v.verify(rand::thread_rng()).is_ok()
+            })
+        });
+    }
+}
+
+/// Calls per second of `f`: the median of 15 samples of `n` calls.
+fn rate(n: u32, mut f: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            f64::from(n) / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// The goal's figures, measured one after the other in this run (see the module doc).
+fn summary(small: &Case, large: &Case) {
+    let one = signed_batch(false);
+    let (key, msg, sig) = &one[0];
+    let vk = key.verifying_key();
+    let zk = ed25519_zebra::VerificationKey::try_from(vk.to_bytes()).expect("key");
+    let dalek = rate(2000, || assert!(vk.verify(black_box(msg), sig).is_ok()));
+    let zebra = rate(2000, || assert!(zk.verify(sig, black_box(msg)).is_ok()));
+    let replay = |c: &Case, n| {
+        rate(n, || {
+            assert!(notar::replay::replay(black_box(&c.bytes)).is_ok());
+        }) * c.items as f64
+    };
+    let (d7, big) = (replay(small, 200), replay(large, 5));
+    eprintln!(
+        "replay summary: single verify on one core {:.1} k/s (dalek), {:.1} k/s (ZIP-215); \
+         replay D7 {:.1} k items/s ({:.2}x), large {:.1} k items/s ({:.2}x) of dalek's single rate",
+        dalek / 1e3,
+        zebra / 1e3,
+        d7 / 1e3,
+        d7 / dalek,
+        big / 1e3,
+        big / dalek
+    );
 }
 
 criterion_group!(benches, replay);

@@ -34,6 +34,12 @@ pub fn to_canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalEr
     serde_json::to_vec(&v).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
+/// [`to_canonical_json`] of a JSON value, without first copying it: the same bytes.
+pub fn canonical_value(value: &Value) -> Result<Vec<u8>, CanonicalError> {
+    check(value)?;
+    serde_json::to_vec(value).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
 /// The bytes a signature over `payload` of `kind` covers: `"notar/v1/" + kind + "\n" + JCS(payload)`
 /// (docs/design.md §4). One definition: envelopes are signed over it and a fair exchange's tid
 /// is the SHA-256 of its offer's.

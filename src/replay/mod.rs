@@ -13,6 +13,7 @@ mod format;
 mod join;
 mod par;
 mod proof;
+mod sig;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};

@@ -8,20 +8,20 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use ed25519_dalek::{Verifier, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::format::{envelope_id, hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
-use super::par::par_map;
+use super::format::{hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use super::par::par_chunks;
 use super::proof::TlogProof;
-use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
+use super::sig::Key;
+use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
 use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
-use crate::model::canonical::CanonicalError;
 use crate::model::entry::LogEntry;
 use crate::model::time::rfc3339_ms;
+use prep::Prepared;
 
 /// Why a file is not a bundle at all (as opposed to a bundle with failing items).
 #[derive(Debug, thiserror::Error)]
@@ -213,15 +213,26 @@ pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
 
 /// The checks of [`verify`] on a parsed bundle: the registry first (its key registrations say
 /// which party keys count), then the items; each item's id, signing input and JSON made once
-/// ([`Prepared`]); the items checked on every core ([`par_map`]), their results in bundle order.
+/// ([`Prepared`]); the items checked on every core ([`par_chunks`]), each core's signatures in
+/// one batch ([`Ctx::signatures`]), the results in bundle order.
 fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     let mut ctx = Ctx::new(bundle)?;
     let checkpoint = ctx.checkpoint_facts();
-    let registry: Vec<ItemReport> = par_map(&bundle.registry, |i| {
-        ctx.registry_item(i, &Prepared::new(i))
+    let registry: Vec<ItemReport> = par_chunks(&bundle.registry, |part| {
+        let prepared = ctx.prepare(part);
+        part.iter()
+            .zip(&prepared)
+            .map(|(i, p)| ctx.registry_item(i, p))
+            .collect()
     });
     ctx.learn_keys(&bundle.registry, &registry);
-    let mut items: Vec<ItemReport> = par_map(&bundle.items, |i| ctx.item(i, &Prepared::new(i)));
+    let mut items: Vec<ItemReport> = par_chunks(&bundle.items, |part| {
+        let prepared = ctx.prepare(part);
+        part.iter()
+            .zip(&prepared)
+            .map(|(i, p)| ctx.item(i, p))
+            .collect()
+    });
     let claim = check_claim(bundle, &items);
     let counter_claim = super::counter::check_counter_claim(bundle, &items);
     items.extend(registry);
@@ -236,41 +247,14 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     })
 }
 
-/// What is made once per item before its checks: the result of [`check_id`], and for an
-/// envelope its signing input (checked against every candidate key) and, for a notary
-/// envelope, its JSON (compared with its log entry).
-struct Prepared {
-    id: Result<(), String>,
-    msg: Option<Result<Vec<u8>, CanonicalError>>,
-    body: Option<Result<Value, String>>,
-}
-
-impl Prepared {
-    fn new(item: &Item) -> Prepared {
-        let (msg, body) = match item {
-            Item::PartyEnvelope { envelope, .. } => (Some(envelope), None),
-            Item::NotaryEnvelope { envelope, .. } => (
-                Some(envelope),
-                Some(serde_json::to_value(envelope).map_err(|e| e.to_string())),
-            ),
-            _ => (None, None),
-        };
-        Prepared {
-            id: check_id(item),
-            msg: msg.map(|e| signing_input(&e.kind, &e.payload)),
-            body,
-        }
-    }
-}
-
 /// What the checks share: the notary's keys, the opened checkpoint, the registered keys.
 struct Ctx<'a> {
-    notary_key: VerifyingKey,
+    notary_key: Key,
     notary_kid: String,
     checkpoint_text: &'a str,
     checkpoint: Result<Checkpoint, String>,
     tsa: Result<(Vec<u8>, Vec<u8>), String>,
-    keys: HashMap<String, (String, VerifyingKey)>,
+    keys: HashMap<String, (String, Key)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -291,7 +275,7 @@ impl<'a> Ctx<'a> {
             ));
         }
         Ok(Ctx {
-            notary_key,
+            notary_key: Key::new(raw),
             notary_kid,
             checkpoint_text: &bundle.checkpoint,
             checkpoint: open_bundle_checkpoint(n, &bundle.checkpoint),
@@ -319,25 +303,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// [`Envelope::verify_by`]`(key)` (`kid` is the key's id) with the item's signing input
-    /// made once.
-    fn signed(
-        &self,
-        env: &Envelope,
-        p: &Prepared,
-        key: &VerifyingKey,
-        kid: &str,
-    ) -> Result<(), EnvelopeError> {
-        let sig = env.signature_by(kid)?;
-        let msg = match &p.msg {
-            Some(Ok(msg)) => msg,
-            Some(Err(e)) => return Err(EnvelopeError::Canonical(e.clone())),
-            None => return env.verify_by(key),
-        };
-        key.verify(msg, &sig)
-            .map_err(|_| EnvelopeError::BadSignature(kid.to_string()))
-    }
-
     /// The keys registered by the registry's verified `key_registration` envelopes.
     fn learn_keys(&mut self, registry: &[Item], reports: &[ItemReport]) {
         for (item, report) in registry.iter().zip(reports) {
@@ -348,7 +313,7 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if let Some((kid, party, key)) = registered_key(envelope) {
-                self.keys.insert(kid, (party, key));
+                self.keys.insert(kid, (party, Key::new(key.to_bytes())));
             }
         }
     }
@@ -366,7 +331,7 @@ impl<'a> Ctx<'a> {
 
     fn item(&self, item: &Item, p: &Prepared) -> ItemReport {
         let mut facts = ItemFacts::default();
-        let result = p.id.clone().and_then(|()| match item {
+        let result = p.id().and_then(|()| match item {
             Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
@@ -394,10 +359,10 @@ impl<'a> Ctx<'a> {
     ) -> Result<(), String> {
         let mut first_err = None;
         for kid in env.signer_key_ids() {
-            let Some((party, key)) = self.keys.get(kid) else {
+            let Some((party, _)) = self.keys.get(kid) else {
                 continue;
             };
-            match self.signed(env, p, key, kid) {
+            match p.signed(kid) {
                 Ok(()) => {
                     facts.signature_ok = Some(true);
                     facts.signer = Some(Signer {
@@ -406,13 +371,10 @@ impl<'a> Ctx<'a> {
                     });
                     return Ok(());
                 }
-                Err(e) => first_err = first_err.or(Some(e.to_string())),
+                Err(e) => first_err = first_err.or(Some(e)),
             }
         }
-        if env.signer_key_ids().any(|k| k == self.notary_kid)
-            && self
-                .signed(env, p, &self.notary_key, &self.notary_kid)
-                .is_ok()
+        if env.signer_key_ids().any(|k| k == self.notary_kid) && p.signed(&self.notary_kid).is_ok()
         {
             facts.signature_ok = Some(true);
             facts.signer = Some(Signer {
@@ -438,7 +400,7 @@ impl<'a> Ctx<'a> {
         proof: &str,
         facts: &mut ItemFacts,
     ) -> Result<(), String> {
-        let signed = self.signed(env, p, &self.notary_key, &self.notary_kid);
+        let signed = p.signed(&self.notary_kid);
         facts.signature_ok = Some(signed.is_ok());
         if signed.is_ok() {
             facts.signer = Some(Signer {
@@ -491,15 +453,7 @@ impl<'a> Ctx<'a> {
             .extra
             .as_deref()
             .ok_or("the proof has no extra line with the log entry")?;
-        let entry: LogEntry = serde_json::from_slice(leaf)
-            .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-        let body = match &prep.body {
-            Some(body) => body.as_ref().map_err(Clone::clone)?,
-            None => &serde_json::to_value(env).map_err(|e| e.to_string())?,
-        };
-        if entry.kind.as_str() != env.kind || &entry.body != body {
-            return Err("the proof's log entry does not hold this envelope".into());
-        }
+        let logged_at = prep.leaf_holds(leaf, env)?;
         if let Some(i) = env.payload.get("log_index") {
             if i.as_u64() != Some(p.index) {
                 return Err(format!(
@@ -512,7 +466,7 @@ impl<'a> Ctx<'a> {
             .map_err(|e| format!("inclusion proof of entry {}: {e}", p.index))?;
         Ok(LogFacts {
             index: p.index,
-            logged_at: entry.logged_at,
+            logged_at,
         })
     }
 
@@ -632,29 +586,6 @@ fn registered_key(env: &Envelope) -> Option<(String, String, VerifyingKey)> {
     (key_id(&key) == kid).then(|| (kid.to_string(), party.to_string(), key))
 }
 
-/// The item's id is the hash of its bytes.
-fn check_id(item: &Item) -> Result<(), String> {
-    let computed = match item {
-        Item::PartyEnvelope { envelope, .. } | Item::NotaryEnvelope { envelope, .. } => {
-            envelope_id(envelope).map_err(|e| format!("envelope: {e}"))?
-        }
-        Item::Rfc3161Token { token, .. } => hex_sha256(
-            &base64::engine::general_purpose::STANDARD
-                .decode(token)
-                .map_err(|_| "token is not base64")?,
-        ),
-        Item::Document { sha256, .. } => sha256.clone(),
-    };
-    if computed == item.id() {
-        Ok(())
-    } else {
-        Err(format!(
-            "its id is not the SHA-256 of its bytes ({})",
-            short(&computed)
-        ))
-    }
-}
-
 fn document(sha256: &str, content: Option<&str>, facts: &mut ItemFacts) -> Result<(), String> {
     let well_formed = sha256.len() == 64
         && sha256
@@ -679,9 +610,12 @@ fn document(sha256: &str, content: Option<&str>, facts: &mut ItemFacts) -> Resul
 }
 
 /// The first 16 characters of an id, for messages.
-fn short(id: &str) -> String {
+pub(super) fn short(id: &str) -> String {
     id.chars().take(16).collect()
 }
+
+#[path = "verify_prep.rs"]
+mod prep;
 
 #[cfg(test)]
 #[path = "verify_tests.rs"]

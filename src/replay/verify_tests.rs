@@ -2,12 +2,13 @@ use base64::Engine;
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::scalar::{clamp_integer, Scalar};
 use curve25519_dalek::EdwardsPoint;
-use ed25519_dalek::{Signature, SigningKey, Verifier as _};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
 use super::*;
+use crate::crypto::envelope::{signing_input, EnvelopeError};
 use crate::log::{prove_inclusion, sign_checkpoint, tree_hash, vkey, MemoryHashStore};
 use crate::model::entry::{EntryKind, LogEntry};
 use crate::replay::{Claim, TlogProof};
@@ -54,27 +55,7 @@ fn bundle() -> Bundle {
         logged(EntryKind::KeyRegistration, reg, 1),
         logged(EntryKind::ComplaintReceipt, receipt_payload(), 2),
     ];
-    let mut store = MemoryHashStore::new();
-    for (_, leaf) in &logged_items {
-        store.append(leaf).expect("append");
-    }
-    let size = store.size();
-    let cp = Checkpoint {
-        origin: ORIGIN.into(),
-        size,
-        root: tree_hash(size, &store).expect("root"),
-    };
-    let note = sign_checkpoint(&cp, ORIGIN, &notary());
-    let prove = |i: usize| {
-        let (env, leaf) = logged_items[i].clone();
-        let proof = TlogProof {
-            extra: Some(leaf),
-            index: i as u64,
-            hashes: prove_inclusion(i as u64, size, &store).expect("proof"),
-            checkpoint: note.clone(),
-        };
-        Item::notary(env, proof.to_text()).expect("item")
-    };
+    let (registry, receipt, note) = prove_all(&logged_items);
     let order = Envelope::sign("order", json!({"amount": 100}), &ann()).expect("sign");
     let doc = b"%PDF invoice";
     let b64 = &base64::engine::general_purpose::STANDARD;
@@ -95,7 +76,7 @@ fn bundle() -> Bundle {
         },
         items: vec![
             Item::party(order).expect("item"),
-            prove(2),
+            receipt,
             Item::Document {
                 id: hex_sha256(doc),
                 sha256: hex_sha256(doc),
@@ -104,7 +85,7 @@ fn bundle() -> Bundle {
                 content: Some(b64.encode(doc)),
             },
         ],
-        registry: vec![prove(0), prove(1)],
+        registry,
         notary: notary_keys(),
         checkpoint: note,
     }
@@ -362,8 +343,9 @@ fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
     assert_eq!(r.items.iter().filter(|i| i.ok).count(), 124);
 }
 
-/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: it
-/// satisfies the batch equation whenever `extra` is torsion, never the single one.
+/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: whenever
+/// `extra` is torsion it satisfies ZIP-215's cofactored equation (and a bare dalek batch when
+/// its weight cancels `extra`), never the cofactorless one of dalek's `verify`.
 fn crafted(msg: &[u8], r: u64, extra: EdwardsPoint, r_bytes: Option<[u8; 32]>) -> Signature {
     let seed = Sha512::digest(ann().to_bytes());
     let mut lower = [0u8; 32];
@@ -413,6 +395,182 @@ fn with_crafted(n: usize, at: usize, sig: impl Fn(&[u8]) -> Signature) -> (Bundl
 /// (id, reason) of failing items.
 type Failures = Vec<(String, String)>;
 
+/// The torsion signature of [`crafted`]: `R = [r]B + T`, `T` of order 2.
+fn torsion_r(m: &[u8]) -> Signature {
+    crafted(m, 5, EIGHT_TORSION[4], None)
+}
+
+/// `sig` with `s + L` for `s`: the same equation, a non-canonical scalar.
+fn s_plus_l(sig: Signature) -> Signature {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut raw = sig.to_bytes();
+    let mut carry = 0u16;
+    for (i, l) in L.iter().enumerate() {
+        let sum = u16::from(raw[32 + i]) + u16::from(*l) + carry;
+        raw[32 + i] = sum as u8;
+        carry = sum >> 8;
+    }
+    Signature::from_bytes(&raw)
+}
+
+/// `(ok, reason)` of each item of the report, by id.
+fn verdicts(r: &Report) -> std::collections::BTreeMap<String, (bool, Option<String>)> {
+    r.items
+        .iter()
+        .map(|i| (i.id.clone(), (i.ok, i.reason.clone())))
+        .collect()
+}
+
+#[test]
+fn torsion_in_r_is_admissible_alone_first_last_and_among_many() {
+    // An order-2 point in R: cofactorless verification (dalek `verify`) refuses it, ZIP-215
+    // admits it, and only ann could make it.
+    let (b, _) = with_crafted(1, 0, torsion_r);
+    let Item::PartyEnvelope { envelope, .. } = &b.items[3] else {
+        unreachable!("an order item")
+    };
+    assert!(envelope.verify_by(&ann().verifying_key()).is_err());
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(r.ok(), "alone: {:?}", failing(&r));
+    for (n, at) in [(40, 0), (40, 39), (40, 17), (150, 120), (150, 0)] {
+        let (b, _) = with_crafted(n, at, torsion_r);
+        let r = verify(&bytes(&b)).expect("readable");
+        assert!(r.ok(), "{at} of {n}: {:?}", failing(&r));
+        assert_eq!(r.items[3 + at].facts.signature_ok, Some(true));
+    }
+}
+
+#[test]
+fn a_non_canonical_r_is_refused_though_a_bare_batch_accepts_it() {
+    // R the identity, encoded as y = p + 1; s = k·a satisfies the equation.
+    let mut y = [0xffu8; 32];
+    y[0] = 0xee;
+    y[31] = 0x7f;
+    let (b, batch_ok) = with_crafted(20, 3, |m| crafted(m, 0, EdwardsPoint::default(), Some(y)));
+    assert!(batch_ok, "dalek's bare verify_batch accepts it");
+    let (want, got) = single_and_report(&b, 3);
+    assert_eq!(got, want);
+    // And among many, in a core's batch: named alone, the others admissible.
+    let (b, _) = with_crafted(100, 61, |m| crafted(m, 0, EdwardsPoint::default(), Some(y)));
+    let (want, got) = single_and_report(&b, 61);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_non_canonical_s_is_refused_alone_and_among_many() {
+    for (n, at) in [(1, 0), (100, 40)] {
+        let (b, _) = with_crafted(n, at, |m| s_plus_l(ann().sign(m)));
+        let (want, got) = single_and_report(&b, at);
+        assert_eq!(got, want, "{at} of {n}");
+    }
+}
+
+#[test]
+fn bad_signatures_mixed_with_a_torsion_one_are_each_named() {
+    let (mut b, _) = with_crafted(90, 10, torsion_r);
+    let (other, _) = with_crafted(90, 70, |m| s_plus_l(ann().sign(m)));
+    b.items[3 + 70] = other.items[3 + 70].clone();
+    let broken = many_orders(90, Some(33));
+    b.items[3 + 33] = broken.items[3 + 33].clone();
+    let r = verify(&bytes(&b)).expect("readable");
+    let ids: Vec<String> = failing(&r).into_iter().map(|f| f.0).collect();
+    assert_eq!(ids, vec![b.items[3 + 33].id(), b.items[3 + 70].id()]);
+    assert!(r.items[3 + 10].ok);
+}
+
+/// [`bundle`] with bob's small-order key registered (index 3), and an order "signed" by it:
+/// `R = [r]B`, `s = r` satisfies the cofactorless equation whatever the message.
+fn with_small_order_key(orders: usize) -> (Bundle, String) {
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak = VerifyingKey::from_bytes(&identity).expect("the identity decodes");
+    let reg = json!({"key_id": key_id(&weak), "party_id": "p-bob",
+        "public_key": hex::encode(identity), "alg": "ed25519"});
+    let mut b = many_orders(orders, None);
+    let mut items: Vec<(Envelope, Vec<u8>)> = b
+        .registry
+        .iter()
+        .chain(std::iter::once(&b.items[1]))
+        .map(|i| match i {
+            Item::NotaryEnvelope {
+                envelope, proof, ..
+            } => {
+                let p = TlogProof::parse(proof).expect("proof");
+                (envelope.clone(), p.extra.expect("leaf"))
+            }
+            _ => unreachable!("notary items"),
+        })
+        .collect();
+    items.push(logged(EntryKind::KeyRegistration, reg, 3));
+    let (registry, receipt, note) = prove_all(&items);
+    b.registry = registry;
+    b.items[1] = receipt;
+    b.checkpoint = note;
+    let r = Scalar::from(11u64);
+    let mut raw = [0u8; 64];
+    raw[..32].copy_from_slice((r * ED25519_BASEPOINT_POINT).compress().as_bytes());
+    raw[32..].copy_from_slice(r.as_bytes());
+    let mut order = Envelope::sign("order", json!({"amount": 7}), &ann()).expect("sign");
+    order.signatures[0].key_id = key_id(&weak);
+    order.signatures[0].sig = base64::engine::general_purpose::STANDARD.encode(raw);
+    let msg = signing_input(&order.kind, &order.payload).expect("input");
+    assert!(weak.verify(&msg, &Signature::from_bytes(&raw)).is_ok());
+    let item = Item::party(order).expect("item");
+    let id = item.id().to_string();
+    b.items.insert(2, item);
+    (b, id)
+}
+
+/// The registry items (every one of `logged` but the receipt, the third) and the receipt item,
+/// each proven against one checkpoint of a tree of all of them, and that checkpoint's note.
+fn prove_all(logged: &[(Envelope, Vec<u8>)]) -> (Vec<Item>, Item, String) {
+    let mut store = MemoryHashStore::new();
+    for (_, leaf) in logged {
+        store.append(leaf).expect("append");
+    }
+    let size = store.size();
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: tree_hash(size, &store).expect("root"),
+    };
+    let note = sign_checkpoint(&cp, ORIGIN, &notary());
+    let mut items: Vec<Item> = logged
+        .iter()
+        .map(|(env, leaf)| {
+            let index = env.payload["log_index"].as_u64().expect("log_index");
+            let proof = TlogProof {
+                extra: Some(leaf.clone()),
+                index,
+                hashes: prove_inclusion(index, size, &store).expect("proof"),
+                checkpoint: note.clone(),
+            };
+            Item::notary(env.clone(), proof.to_text()).expect("item")
+        })
+        .collect();
+    let receipt = items.remove(2);
+    (items, receipt, note)
+}
+
+#[test]
+fn a_small_order_key_signs_nothing_admissible_alone_or_among_many() {
+    for orders in [0, 100] {
+        let (b, id) = with_small_order_key(orders);
+        let r = verify(&bytes(&b)).expect("readable");
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let kid = key_id(&VerifyingKey::from_bytes(&identity).expect("key"));
+        assert_eq!(
+            failing(&r),
+            vec![(id.clone(), format!("{}", EnvelopeError::BadSignature(kid)))],
+            "with {orders} orders"
+        );
+    }
+}
+
 /// The reason a single verification gives for the order at `at`, and the report's failures.
 fn single_and_report(b: &Bundle, at: usize) -> (Failures, Failures) {
     let Item::PartyEnvelope { envelope, .. } = &b.items[3 + at] else {
@@ -425,36 +583,31 @@ fn single_and_report(b: &Bundle, at: usize) -> (Failures, Failures) {
     (want, failing(&verify(&bytes(b)).expect("readable")))
 }
 
-#[test]
-fn torsion_in_r_that_a_bare_batch_accepts_is_refused_as_a_single_verify_does() {
-    // An order-2 point in R: a bare batch accepts when its weight is even, which the signer
-    // finds by trying nonces.
-    let mut fooled = 0;
-    for r in 1..12u64 {
-        let (b, batch_ok) = with_crafted(40, 7, |m| crafted(m, r, EIGHT_TORSION[4], None));
-        fooled += usize::from(batch_ok);
-        let (want, got) = single_and_report(&b, 7);
-        assert_eq!(got, want);
-    }
-    assert!(fooled > 0, "some nonce makes the bare batch accept");
+/// A bundle with 60 orders: a torsion `R` at 5, a wrong signature at 20, `s + L` at 41.
+fn mixed() -> Bundle {
+    let (mut b, _) = with_crafted(60, 5, torsion_r);
+    let broken = many_orders(60, Some(20));
+    b.items[3 + 20] = broken.items[3 + 20].clone();
+    let (other, _) = with_crafted(60, 41, |m| s_plus_l(ann().sign(m)));
+    b.items[3 + 41] = other.items[3 + 41].clone();
+    b
 }
 
-#[test]
-fn a_non_canonical_r_that_a_bare_batch_accepts_is_refused() {
-    // R the identity, encoded as y = p + 1; s = k·a satisfies the equation.
-    let mut y = [0xffu8; 32];
-    y[0] = 0xee;
-    y[31] = 0x7f;
-    let (b, batch_ok) = with_crafted(20, 3, |m| crafted(m, 0, EdwardsPoint::default(), Some(y)));
-    assert!(batch_ok);
-    let (want, got) = single_and_report(&b, 3);
-    assert_eq!(got, want);
-    let Item::PartyEnvelope { envelope, .. } = &b.items[6] else {
-        unreachable!("an order item")
-    };
-    let sig = envelope
-        .signature_by(&key_id(&ann().verifying_key()))
-        .expect("sig");
-    let msg = signing_input(&envelope.kind, &envelope.payload).expect("input");
-    assert!(ann().verifying_key().verify(&msg, &sig).is_err());
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn shuffling_items_never_changes_a_verdict(
+        order in Just((0..63usize).collect::<Vec<_>>()).prop_shuffle(),
+        take in 1usize..63,
+    ) {
+        let b = mixed();
+        let want = verdicts(&verify(&bytes(&b)).expect("readable"));
+        let mut shuffled = b.clone();
+        shuffled.items = order.iter().take(take).map(|&i| b.items[i].clone()).collect();
+        let got = verdicts(&verify(&bytes(&shuffled)).expect("readable"));
+        for (id, v) in &got {
+            prop_assert_eq!(Some(v), want.get(id), "{}", id);
+        }
+    }
 }
