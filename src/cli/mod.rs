@@ -22,6 +22,7 @@ pub mod samples_exchanges;
 pub mod samples_ledger;
 mod serve;
 mod stamp;
+mod token_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
