@@ -134,6 +134,8 @@ pub enum ErrorCode {
     Corrupt,
     /// The notary is busy; retry shortly.
     Overloaded,
+    /// Too many requests from this caller: retry after the time `Retry-After` says.
+    RateLimited,
     /// The notary is not signing (stopping, or stopped after a storage failure).
     Unavailable,
     /// The configuration cannot be used.
@@ -187,7 +189,7 @@ impl ErrorCode {
             | NoProposal | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked
             | AlreadySettled | AlreadyReleased | NotDue | PartyExists | KeyExists
             | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure
-            | Corrupt | Overloaded | Unavailable | Setup | Internal => false,
+            | Corrupt | Overloaded | RateLimited | Unavailable | Setup | Internal => false,
         }
     }
 }
