@@ -1,5 +1,5 @@
 //! What the notary signs for the registry and ledger actions (register a party, create an
-//! agreement, revoke a key, change an agreement's status): each plan lists, for the trusted
+//! agreement, revoke a key, change an agreement's status, change a seller's token): each plan lists, for the trusted
 //! confirmation dialog, every field of the signed record in the order the notary writes it,
 //! builds the one request it authorises, and checks the answer against what was confirmed.
 //! Values the notary picks itself (ids, its clock) are named as such, never guessed.
@@ -12,6 +12,7 @@ use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFA
 use crate::console::components::confirm::{Field, Signable};
 use crate::console::sanitize::sanitize;
 use crate::console::screens::agreements::money;
+use crate::console::screens::agreements::token_plan::TokenPlan;
 
 const NOTARY_CLOCK: &str = "the notary's clock when it signs";
 
@@ -74,6 +75,8 @@ pub enum LedgerPlan {
     Revoke(RevokePlan),
     /// An `agreement` entry (change `status`).
     Status(StatusPlan),
+    /// A `seller_token` entry (rotated or revoked).
+    Token(TokenPlan),
 }
 
 impl Signable for LedgerPlan {
@@ -93,6 +96,7 @@ impl Signable for LedgerPlan {
                 AgreementStatus::Suspended => "The notary will sign: agreement suspended",
                 AgreementStatus::Ended => "The notary will sign: agreement ended (final)",
             },
+            LedgerPlan::Token(p) => p.headline(),
         }
     }
 
@@ -104,6 +108,7 @@ impl Signable for LedgerPlan {
             LedgerPlan::Agreement(p) => agreement_fields(p, &mut f),
             LedgerPlan::Revoke(p) => revoke_fields(p, &mut f),
             LedgerPlan::Status(p) => status_fields(p, &mut f),
+            LedgerPlan::Token(p) => p.fields(&mut f),
         }
         f.add(
             "Operator",
@@ -138,6 +143,7 @@ impl Signable for LedgerPlan {
                 status: p.to,
                 reason: p.reason.clone(),
             },
+            LedgerPlan::Token(p) => p.op(),
         }
     }
 }
@@ -155,6 +161,7 @@ impl LedgerPlan {
             (LedgerPlan::Agreement(p), Reply::Agreement(a)) => agreement_outcome(p, a),
             (LedgerPlan::Revoke(p), Reply::Key(k)) => revoke_outcome(p, k),
             (LedgerPlan::Status(p), Reply::Agreement(a)) => status_outcome(p, a),
+            (LedgerPlan::Token(p), Reply::SellerToken(t)) => p.outcome(t),
             _ => mismatch("the notary sent an answer of another kind"),
         }
     }
@@ -162,10 +169,10 @@ impl LedgerPlan {
 
 /// Labelled values, each sanitised as it is added.
 #[derive(Default)]
-struct Fields(Vec<Field>);
+pub(super) struct Fields(Vec<Field>);
 
 impl Fields {
-    fn add(&mut self, label: &'static str, value: &str) {
+    pub(super) fn add(&mut self, label: &'static str, value: &str) {
         self.0.push(Field {
             label,
             value: sanitize(value),
@@ -179,12 +186,12 @@ impl Fields {
         }
     }
 
-    /// Signed as confirmed, with these fields.
-    fn done(self, title: &'static str, secret: Option<String>) -> ActionOutcome {
+    /// Signed as confirmed, with these fields and a secret to show once (sanitised here).
+    pub(super) fn done(self, title: &'static str, secret: Option<&str>) -> ActionOutcome {
         ActionOutcome::Done {
             title,
             fields: self.0,
-            secret,
+            secret: secret.map(sanitize),
         }
     }
 }
@@ -215,7 +222,7 @@ fn party_outcome(p: &PartyPlan, party: &PartyItem, api_token: Option<&str>) -> A
     if p.role == Role::Seller && api_token.is_none() {
         return mismatch("the seller was registered but no API token came back");
     }
-    fields.done("Party registered", api_token.map(sanitize))
+    fields.done("Party registered", api_token)
 }
 
 fn agreement_fields(p: &AgreementPlan, f: &mut Fields) {
