@@ -11,9 +11,8 @@ use crate::console::app::{App, Overlay, Pending, Screen, SignPlan};
 use crate::console::components::confirm::ConfirmDialog;
 use crate::console::sanitize::is_hazardous;
 use crate::console::screens::agreements::plans::{
-    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
+    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan, TokenPlan,
 };
-use crate::console::screens::agreements::token_plan::TokenPlan;
 use crate::console::screens::agreements::{AgreementDetail, Detail, Pane, PartyDetail};
 use crate::console::tests::fixtures::{
     self, agreement, agreement_detail, feed, key, party, policies,

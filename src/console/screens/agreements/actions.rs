@@ -14,10 +14,9 @@ use crate::console::app::{App, Overlay, Pending, PromptPurpose, SignPlan};
 use crate::console::command::Command;
 use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
 use crate::console::screens::agreements::plans::{
-    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
+    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan, TokenPlan,
 };
 use crate::console::screens::agreements::poll::{poll, ready};
-use crate::console::screens::agreements::token_plan::TokenPlan;
 use crate::console::screens::agreements::{
     amount, AgreementsView, Detail, Draft, Pane, PartyDetail,
 };

@@ -7,7 +7,6 @@
 pub mod actions;
 pub mod plans;
 pub mod poll;
-pub mod token_plan;
 pub mod update;
 pub mod view;
 
