@@ -389,7 +389,7 @@ pub struct CheckAnswer {
 /// Would this amount be covered?
 ///
 /// `amount` in minor units, or a decimal such as `120.00`. Says yes or no (with the reason
-/// code); reserves nothing.
+/// code); reserves nothing. Limited per seller (`agreements.check_per_minute`, 429 past it).
 #[utoipa::path(
     get,
     path = "/v1/agreements/{id}/check",
@@ -402,6 +402,12 @@ pub struct CheckAnswer {
         (status = 400, description = "`bad_request`, `bad_amount`", body = ErrorBody),
         SellerAuthErrors,
         (status = 404, description = "`unknown_agreement`", body = ErrorBody),
+        (
+            status = 429,
+            description = "`rate_limited`: over the seller's `agreements.check_per_minute`; \
+                           `Retry-After` says when to call again",
+            body = ErrorBody,
+        ),
     ),
 )]
 pub async fn check(
@@ -409,8 +415,33 @@ pub async fn check(
     headers: HeaderMap,
     Path(id): Path<String>,
     q: Result<Query<CheckQuery>, QueryRejection>,
+) -> Response {
+    let seller_id = match seller(&s, &headers) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(wait) = s
+        .check_limiter
+        .take(seller_id.clone(), std::time::Instant::now())
+    {
+        s.metrics
+            .checks_rate_limited
+            .fetch_add(1, Ordering::Relaxed);
+        return super::rate_limit::too_many(wait, "too many coverage checks");
+    }
+    s.metrics.checks_answered.fetch_add(1, Ordering::Relaxed);
+    match coverage(&s, id, q) {
+        Ok(answer) => answer.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The answer of a coverage check the limit let through.
+fn coverage(
+    s: &AppState,
+    id: String,
+    q: Result<Query<CheckQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    seller(&s, &headers)?;
     let Query(q) = q.map_err(|_| {
         ApiError::bad_request("give ?amount=<minor units or decimal>[&currency=XXX]")
     })?;

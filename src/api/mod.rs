@@ -49,6 +49,9 @@ pub struct Metrics {
     guarantees_granted: AtomicU64,
     guarantees_refused: AtomicU64,
     errors: AtomicU64,
+    /// Coverage checks answered, and refused by the per-seller limit.
+    checks_answered: AtomicU64,
+    checks_rate_limited: AtomicU64,
 }
 
 /// What every handler sees.
@@ -58,6 +61,8 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     /// The OpenAPI document, rendered once at start.
     openapi_json: Bytes,
+    /// The per-seller limit of the coverage check.
+    check_limiter: Arc<rate_limit::SellerLimiter>,
 }
 
 /// The router for the public API, with the limits of notar.toml `[http]`: the body timeout on
@@ -67,7 +72,9 @@ pub fn router(notary: Notary) -> Router {
     let limiter = RateLimiter::new(http.anonymous_rate_per_s, http.anonymous_burst);
     let body_timeout = Duration::from_secs(u64::from(http.body_timeout_s));
     let (routes, doc) = documented_routes(Arc::new(limiter)).split_for_parts();
+    let per_minute = notary.config().agreements.check_per_minute;
     let state = AppState {
+        check_limiter: Arc::new(rate_limit::SellerLimiter::per_minute(per_minute)),
         notary,
         metrics: Arc::new(Metrics::default()),
         openapi_json: openapi::render(&doc),
@@ -202,7 +209,8 @@ async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
 
 /// Prometheus metrics
 ///
-/// Log size, timestamp and guarantee answers by outcome, error answers, uptime.
+/// Log size, timestamp and guarantee answers by outcome, error answers, coverage checks by
+/// outcome, uptime.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -227,6 +235,8 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
          # HELP notar_guarantees_total Guarantee requests answered, by decision (replays included).\n# TYPE notar_guarantees_total counter\n\
          notar_guarantees_total{{decision=\"granted\"}} {}\nnotar_guarantees_total{{decision=\"refused\"}} {}\n\
          # HELP notar_http_errors_total Error answers.\n# TYPE notar_http_errors_total counter\nnotar_http_errors_total {}\n\
+         # HELP notar_agreement_checks_total Coverage checks by outcome (rate_limited: over the per-seller limit).\n# TYPE notar_agreement_checks_total counter\n\
+         notar_agreement_checks_total{{outcome=\"answered\"}} {}\nnotar_agreement_checks_total{{outcome=\"rate_limited\"}} {}\n\
          # HELP notar_uptime_seconds Seconds since start.\n# TYPE notar_uptime_seconds gauge\nnotar_uptime_seconds {}\n",
         s.notary.log_size(),
         m.timestamps_granted.load(Ordering::Relaxed),
@@ -234,6 +244,8 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
         m.guarantees_granted.load(Ordering::Relaxed),
         m.guarantees_refused.load(Ordering::Relaxed),
         m.errors.load(Ordering::Relaxed),
+        m.checks_answered.load(Ordering::Relaxed),
+        m.checks_rate_limited.load(Ordering::Relaxed),
         uptime,
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)

@@ -22,7 +22,7 @@ use crate::model::money::Money;
 use crate::notary::datadir::DataDir;
 
 /// Kinds of objects the notary signs (docs/design.md §4, the log's entry kinds that are envelopes).
-const NOTARY_KINDS: [&str; 9] = [
+const NOTARY_KINDS: [&str; 10] = [
     "guarantee",
     "refusal",
     "settlement",
@@ -32,6 +32,7 @@ const NOTARY_KINDS: [&str; 9] = [
     "key_registration",
     "party",
     "policy",
+    "seller_token",
 ];
 
 /// Kinds the notary signs for fair exchange, complaints, rulings and freshness (`nonce`): every

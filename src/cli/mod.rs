@@ -24,6 +24,7 @@ pub mod samples_ledger;
 mod serve;
 mod serve_limits;
 mod stamp;
+mod token_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

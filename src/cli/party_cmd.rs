@@ -1,4 +1,4 @@
-//! `notar party add|key-add|list|show` and `notar revoke`: the registry of buyers, sellers and
+//! `notar party add|key-add|list|show|token` and `notar revoke`: the registry of buyers, sellers and
 //! their keys, driven over the admin socket (the caller is the operator recorded in the log).
 
 use std::path::{Path, PathBuf};
@@ -59,6 +59,14 @@ pub enum PartyCommand {
     Show {
         /// The party.
         party_id: String,
+    },
+    /// A seller's API token: rotate (a new one, printed once; the old one stops working at
+    /// once) or revoke (the seller API refuses it from now on). Signed and logged, never the
+    /// token itself.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: super::token_cmd::TokenAction,
     },
 }
 
@@ -181,7 +189,7 @@ pub(super) fn money_text(minor: i64, currency: &str) -> String {
     }
 }
 
-fn unexpected(reply: &Reply) -> Failure {
+pub(super) fn unexpected(reply: &Reply) -> Failure {
     Failure::Refused(anyhow!("unexpected answer from the notary: {reply:?}"))
 }
 
@@ -250,6 +258,7 @@ pub async fn run(data: &Path, args: PartyArgs) -> Result<(), Failure> {
     let json = args.json;
     match args.command {
         PartyCommand::Add { name, role, key } => add(data, &name, &role, &key, json).await,
+        PartyCommand::Token { action } => super::token_cmd::run(data, action, json).await,
         PartyCommand::KeyAdd { party_id, key } => {
             let Some(key) = read_key(&key)? else {
                 return Err(Failure::Usage(anyhow!(

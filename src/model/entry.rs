@@ -51,6 +51,8 @@ pub enum EntryKind {
     Ruling,
     /// A fresh random nonce: an object that embeds it was made after its `issued_at`.
     Nonce,
+    /// A seller's API token rotated or revoked (never the token or its hash).
+    SellerToken,
 }
 
 impl EntryKind {
@@ -77,6 +79,7 @@ impl EntryKind {
             EntryKind::ComplaintSilence => "complaint_silence",
             EntryKind::Ruling => "ruling",
             EntryKind::Nonce => "nonce",
+            EntryKind::SellerToken => "seller_token",
         }
     }
 }

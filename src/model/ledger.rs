@@ -40,7 +40,7 @@ pub enum Refusal {
     PerTransactionCapExceeded,
     /// The amount is above what is left of the total cap.
     TotalCapExceeded,
-    /// This order already has a guarantee under this agreement.
+    /// This order already has a guarantee, under this or another agreement of the same buyer.
     DuplicateTransaction,
 }
 
@@ -138,7 +138,7 @@ pub struct RequestFacts<'a> {
     pub order_amount: Money,
     /// Outstanding exposure of the agreement, minor units.
     pub exposure_minor: i64,
-    /// Whether this order already has a guarantee under the agreement.
+    /// Whether this order already has a guarantee under any agreement of the buyer.
     pub duplicate: bool,
 }
 

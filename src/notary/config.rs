@@ -107,6 +107,14 @@ pub struct AgreementsSection {
     /// How often the notary looks for expired guarantees to release, in seconds.
     #[serde(default = "default_expiry_scan_s")]
     pub expiry_scan_s: u32,
+    /// Most `GET /v1/agreements/{id}/check` calls one seller makes per minute (a burst of this
+    /// many, then this rate); past it, `429 rate_limited` with `Retry-After`.
+    #[serde(default = "default_check_per_minute")]
+    pub check_per_minute: u32,
+}
+
+fn default_check_per_minute() -> u32 {
+    600
 }
 
 fn default_policy_dir() -> String {
@@ -123,6 +131,7 @@ impl Default for AgreementsSection {
             policy_dir: default_policy_dir(),
             ca_roots: Vec::new(),
             expiry_scan_s: default_expiry_scan_s(),
+            check_per_minute: default_check_per_minute(),
         }
     }
 }
@@ -347,6 +356,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "agreements.expiry_scan_s",
                 reason: "must be between 1 and 3600".into(),
+            });
+        }
+        if !(1..=1_000_000).contains(&self.agreements.check_per_minute) {
+            return Err(ConfigError::Invalid {
+                field: "agreements.check_per_minute",
+                reason: "must be between 1 and 1000000".into(),
             });
         }
         if !(1..=60_000).contains(&self.timestamp.accuracy_ms) {

@@ -272,7 +272,8 @@ impl Notary {
     }
 
     /// Settles or releases a guarantee. A release's `reason` is one of
-    /// [`ReleaseReason::CHOSEN`] by its wire name (default `cancelled`); a settlement has none.
+    /// [`ReleaseReason::CHOSEN`] by its wire name (default `cancelled`; `ruled` not for a seller);
+    /// a settlement has none.
     /// Closing it again the same way returns the same signed object; closing it the other way is
     /// a conflict.
     pub async fn close_guarantee(
@@ -285,7 +286,7 @@ impl Notary {
     ) -> Result<GuaranteeView, NotaryError> {
         let close = CloseRequest {
             id: id.to_string(),
-            reason: closing_reason(how, reason)?,
+            reason: closing_reason(how, reason, &caller)?,
             caller,
             how,
             operator,

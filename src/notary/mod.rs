@@ -22,6 +22,7 @@ mod reads;
 pub mod sequencer;
 mod stamp;
 mod state;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub use reads::{Activity, Stats, TimestampRecord};
 pub use sequencer::PublishedCheckpoint;
 pub use stamp::{StampOutcome, StampReceipt};
 pub use state::{GuaranteeRecord, GuaranteeState};
+pub use tokens::{TokenChange, TokenReceipt};
 
 use self::config::Config;
 use self::datadir::{DataDir, DataDirError, Material};

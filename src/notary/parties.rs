@@ -9,7 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::command::{sign_entry, Decision};
-use super::sequencer::{Records, StageCtx};
+use super::sequencer::{Records, StageCtx, StagedEntry};
 use super::state::{to_json, State};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::keys::key_id;
@@ -110,7 +110,7 @@ fn resolve_key(
 }
 
 /// Signs a key change (`signed`: kind, payload, operator) and records the key as changed: the
-/// one write path of registrations and revocations.
+/// write path of revocations.
 fn write_key(
     shared: &Shared,
     st: &mut State,
@@ -191,6 +191,95 @@ pub(crate) fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// A party registration staged at `ctx`: the party, its signed entry and its record. Memory is
+/// not changed yet; a name already registered with the same role is refused.
+fn stage_party(
+    shared: &Shared,
+    st: &State,
+    ctx: &StageCtx,
+    (name, role): (&str, Role),
+    operator: Option<String>,
+) -> Result<(Party, StagedEntry, Records), NotaryError> {
+    if st
+        .parties
+        .values()
+        .any(|p| p.name == name && p.role == role)
+    {
+        return Err(NotaryError::Conflict {
+            code: ErrorCode::PartyExists,
+            message: format!("a {} named {name:?} is already registered", role.as_str()),
+        });
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let party = Party {
+        id: id.clone(),
+        name: name.to_string(),
+        role,
+        registered_at: ctx.now,
+        log_index: ctx.index,
+    };
+    let payload = json!({
+        "party_id": id,
+        "name": name,
+        "role": role.as_str(),
+        "registered_at": rfc3339_ms(ctx.now),
+    });
+    let (_, entry) = sign_entry(&shared.notary_key, ctx, EntryKind::Party, payload, operator)?;
+    let records = vec![(Cf::Parties, id.as_bytes().to_vec(), to_json(&party)?)];
+    Ok((party, entry, records))
+}
+
+/// A key registration for `party_id` staged at `ctx`: the key checked (see [`resolve_key`]), its
+/// signed entry and its record. Memory is not changed yet.
+fn stage_key(
+    shared: &Shared,
+    st: &State,
+    ctx: &StageCtx,
+    party_id: &str,
+    input: &KeyInput,
+    operator: Option<String>,
+) -> Result<(KeyRecord, StagedEntry, Records), NotaryError> {
+    let ResolvedKey {
+        raw,
+        kid,
+        source,
+        cert_der,
+    } = resolve_key(st, input, ctx.now)?;
+    let record = KeyRecord {
+        key_id: kid.clone(),
+        party_id: party_id.to_string(),
+        public_key: hex::encode(raw),
+        source: source.clone(),
+        registered_at: ctx.now,
+        log_index: ctx.index,
+        revocation: None,
+    };
+    let mut payload = json!({
+        "key_id": kid,
+        "party_id": party_id,
+        "public_key": hex::encode(raw),
+        "alg": "ed25519",
+        "source": source,
+        "registered_at": rfc3339_ms(ctx.now),
+    });
+    if let (Some(der), Some(obj)) = (&cert_der, payload.as_object_mut()) {
+        obj.insert(
+            "certificate".into(),
+            base64::engine::general_purpose::STANDARD.encode(der).into(),
+        );
+    }
+    let kind = EntryKind::KeyRegistration;
+    let (_, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
+    let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&record)?)];
+    Ok((record, entry, records))
+}
+
+/// A fresh seller API token: `nts_` and 32 random bytes in hex.
+pub(crate) fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("nts_{}", hex::encode(bytes))
+}
+
 impl Notary {
     /// Registers a buyer or seller. Sellers get an API token.
     pub async fn register_party(
@@ -199,63 +288,15 @@ impl Notary {
         role: Role,
         operator: Option<String>,
     ) -> Result<PartyReceipt, NotaryError> {
-        check_name(name).map_err(|m| NotaryError::invalid(ErrorCode::BadName, m))?;
-        let name = name.to_string();
-        let token = (role == Role::Seller).then(|| {
-            let bytes: [u8; 32] = rand::random();
-            format!("nts_{}", hex::encode(bytes))
-        });
-        let shared = self.shared.clone();
-        self.command(move |ctx| {
-            let mut st = shared.state.lock();
-            if st
-                .parties
-                .values()
-                .any(|p| p.name == name && p.role == role)
-            {
-                return Err(NotaryError::Conflict {
-                    code: ErrorCode::PartyExists,
-                    message: format!("a {} named {name:?} is already registered", role.as_str()),
-                });
-            }
-            let id = uuid::Uuid::now_v7().to_string();
-            let party = Party {
-                id: id.clone(),
-                name: name.clone(),
-                role,
-                registered_at: ctx.now,
-                log_index: ctx.index,
-            };
-            let payload = json!({
-                "party_id": id,
-                "name": name,
-                "role": role.as_str(),
-                "registered_at": rfc3339_ms(ctx.now),
-            });
-            let (_, entry) =
-                sign_entry(&shared.notary_key, ctx, EntryKind::Party, payload, operator)?;
-            let mut records = vec![(Cf::Parties, id.as_bytes().to_vec(), to_json(&party)?)];
-            if let Some(t) = &token {
-                let h = token_hash(t);
-                records.push((Cf::SellerTokens, h.to_vec(), id.as_bytes().to_vec()));
-                st.tokens.insert(h, id.clone());
-            }
-            st.parties.insert(id, party.clone());
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records,
-                value: PartyReceipt {
-                    party,
-                    api_token: token,
-                },
-                after: None,
-            })
-        })
-        .await
+        let (receipt, _) = self
+            .register_party_with_key(name, role, None, operator)
+            .await?;
+        Ok(receipt)
     }
 
-    /// Registers a party and, if given, its first key. The key is checked first, so a key the
-    /// notary would refuse (bad certificate, already registered) registers nothing.
+    /// Registers a party and, if given, its first key, as one change: the party's entry and the
+    /// key's right after it, written in one batch. A key the notary refuses (bad certificate,
+    /// already registered) registers nothing.
     pub async fn register_party_with_key(
         &self,
         name: &str,
@@ -263,16 +304,40 @@ impl Notary {
         key: Option<KeyInput>,
         operator: Option<String>,
     ) -> Result<(PartyReceipt, Option<KeyRecord>), NotaryError> {
-        if let Some(k) = &key {
-            let now = (self.shared.clock)();
-            resolve_key(&self.shared.state.lock(), k, now)?;
-        }
-        let receipt = self.register_party(name, role, operator.clone()).await?;
-        let key = match key {
-            Some(k) => Some(self.add_key(&receipt.party.id, k, operator).await?),
-            None => None,
-        };
-        Ok((receipt, key))
+        check_name(name).map_err(|m| NotaryError::invalid(ErrorCode::BadName, m))?;
+        let name = name.to_string();
+        let token = (role == Role::Seller).then(new_token);
+        let shared = self.shared.clone();
+        self.command(move |ctx| {
+            let mut st = shared.state.lock();
+            let (party, mut entry, mut records) =
+                stage_party(&shared, &st, ctx, (&name, role), operator.clone())?;
+            let key = match &key {
+                None => None,
+                Some(k) => {
+                    let (record, e, r) =
+                        stage_key(&shared, &st, &ctx.after(1), &party.id, k, operator)?;
+                    entry.then.push(e);
+                    records.extend(r);
+                    Some(record)
+                }
+            };
+            if let Some(t) = &token {
+                let h = token_hash(t);
+                records.push((Cf::SellerTokens, h.to_vec(), party.id.as_bytes().to_vec()));
+                st.tokens.insert(h, party.id.clone());
+            }
+            if let Some(k) = &key {
+                st.keys.insert(k.key_id.clone(), k.clone());
+            }
+            st.parties.insert(party.id.clone(), party.clone());
+            let receipt = PartyReceipt {
+                party,
+                api_token: token,
+            };
+            Ok(Decision::signed(entry, records, (receipt, key)))
+        })
+        .await
     }
 
     /// Registers a public key for a party.
@@ -289,37 +354,10 @@ impl Notary {
             if !st.parties.contains_key(&party_id) {
                 return Err(unknown_party(&party_id));
             }
-            let ResolvedKey {
-                raw,
-                kid,
-                source,
-                cert_der,
-            } = resolve_key(&st, &input, ctx.now)?;
-            let record = KeyRecord {
-                key_id: kid.clone(),
-                party_id: party_id.clone(),
-                public_key: hex::encode(raw),
-                source: source.clone(),
-                registered_at: ctx.now,
-                log_index: ctx.index,
-                revocation: None,
-            };
-            let mut payload = json!({
-                "key_id": kid,
-                "party_id": party_id,
-                "public_key": hex::encode(raw),
-                "alg": "ed25519",
-                "source": source,
-                "registered_at": rfc3339_ms(ctx.now),
-            });
-            if let (Some(der), Some(obj)) = (&cert_der, payload.as_object_mut()) {
-                obj.insert(
-                    "certificate".into(),
-                    base64::engine::general_purpose::STANDARD.encode(der).into(),
-                );
-            }
-            let signed = (EntryKind::KeyRegistration, payload, operator);
-            write_key(&shared, &mut st, ctx, signed, record)
+            let (record, entry, records) =
+                stage_key(&shared, &st, ctx, &party_id, &input, operator)?;
+            st.keys.insert(record.key_id.clone(), record.clone());
+            Ok(Decision::signed(entry, records, record))
         })
         .await
     }

@@ -103,7 +103,7 @@ pub(crate) struct State {
     pub parties: HashMap<String, Party>,
     pub keys: HashMap<String, KeyRecord>,
     pub agreements: HashMap<String, Agreement>,
-    /// SHA-256 of a seller token -> seller id.
+    /// SHA-256 of a live seller token -> seller id (rotated and revoked ones are not here).
     pub tokens: HashMap<[u8; 32], String>,
     pub ledger: Ledger,
     /// Every complaint's queue line, the open ones by deadline, and staged records.
@@ -181,6 +181,10 @@ impl State {
             st.keys.insert(k.key_id.clone(), k);
         }
         for (k, v) in store.scan_all(Cf::SellerTokens)? {
+            // An empty value is a token rotated away or revoked: it opens nothing.
+            if v.is_empty() {
+                continue;
+            }
             let hash: [u8; 32] = k
                 .as_slice()
                 .try_into()

@@ -38,7 +38,7 @@ pub enum Cf {
     Keys,
     /// Agreement id -> agreement record (JSON).
     Agreements,
-    /// SHA-256 of a seller API token -> seller party id.
+    /// SHA-256 of a seller API token -> seller party id (empty once rotated away or revoked).
     SellerTokens,
     /// Guarantee id -> guarantee record (JSON: state, signed objects).
     Guarantees,

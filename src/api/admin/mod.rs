@@ -14,6 +14,7 @@ mod ops_cases;
 mod ops_exchanges;
 mod ops_ledger;
 mod ops_rulings;
+mod ops_tokens;
 pub mod proto;
 mod proto_cases;
 pub(crate) mod refusals;

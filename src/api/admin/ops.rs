@@ -3,7 +3,7 @@
 //! the reply: those on the log and timestamps are here, the registry and ledger ones in
 //! `ops_ledger`, the exchange ones in `ops_exchanges`, the complaint ones in `ops_cases`,
 //! the case export in `ops_case_export`, the case replay in `ops_case_replay`, the rulings in
-//! `ops_rulings`.
+//! `ops_rulings`, the sellers' tokens in `ops_tokens`.
 
 use base64::Engine;
 
@@ -13,6 +13,7 @@ use super::ops_cases as cases;
 use super::ops_exchanges as exchanges;
 use super::ops_ledger as ledger;
 use super::ops_rulings as rulings;
+use super::ops_tokens as tokens;
 use super::proto::{
     CheckpointItem, EntryItem, ErrorBody, ErrorCode, GuaranteeCounts, HashAlg, Hello, Op,
     ProofItem, Reply, Status, TimestampItem,
@@ -67,16 +68,16 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::PartyShow { party_id } => ledger::party(notary, &party_id),
         Op::KeyAdd {
             party_id,
-            public_key_hex,
-            certificate_b64,
-        } => {
-            let key = ledger::key_input(public_key_hex, certificate_b64)?;
-            ledger::add_key(notary, operator, &party_id, key).await
-        }
+            public_key_hex: hex,
+            certificate_b64: cert,
+        } => ledger::add_key(notary, operator, &party_id, (hex, cert)).await,
         Op::KeyRevoke { key_id, reason } => {
             ledger::revoke_key(notary, operator, &key_id, &reason).await
         }
         Op::CrlImport { crl_b64 } => ledger::import_crl(notary, operator, &crl_b64).await,
+        Op::SellerToken { party_id, change } => {
+            tokens::change(notary, operator, &party_id, change).await
+        }
         Op::AgreementCreate {
             buyer_id,
             policy_id,

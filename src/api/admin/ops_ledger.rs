@@ -195,13 +195,14 @@ pub(super) fn party(notary: &Notary, party_id: &str) -> OpResult {
     })
 }
 
+/// Registers the key given on the wire as (public_key_hex, certificate_b64): exactly one.
 pub(super) async fn add_key(
     notary: &Notary,
     operator: &Operator,
     party_id: &str,
-    key: Option<KeyInput>,
+    (public_key_hex, certificate_b64): (Option<String>, Option<String>),
 ) -> OpResult {
-    let key = key.ok_or_else(exactly_one_key)?;
+    let key = key_input(public_key_hex, certificate_b64)?.ok_or_else(exactly_one_key)?;
     let k = notary.add_key(party_id, key, operator.logged()).await?;
     Ok(Reply::Key(key_item(&k, Utc::now())))
 }

@@ -26,6 +26,7 @@ pub use crate::notary::GuaranteeState;
 use crate::notary::NotaryError;
 /// One timestamp: the record the notary keeps is what the protocol sends.
 pub use crate::notary::TimestampRecord as TimestampItem;
+pub use crate::notary::TokenChange;
 
 /// Longest request line accepted (bytes).
 pub const LINE_LEN_MAX: usize = 256 * 1024;
@@ -128,6 +129,14 @@ pub enum Op {
     CrlImport {
         /// CRL bytes, base64.
         crl_b64: String,
+    },
+    /// Change a seller's API token: `rotated` gives it a new one (in the reply, once) and ends
+    /// every older one; `revoked` ends it (the seller API refuses it from now on).
+    SellerToken {
+        /// The seller.
+        party_id: String,
+        /// `rotated` or `revoked`.
+        change: TokenChange,
     },
     /// Create an agreement; absent limits take the policy's defaults.
     AgreementCreate {
@@ -378,6 +387,8 @@ pub enum Reply {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log_index: Option<u64>,
     },
+    /// Answer to `SellerToken`.
+    SellerToken(SellerTokenItem),
     /// Answer to `AgreementCreate` and `AgreementStatus`.
     Agreement(AgreementItem),
     /// Answer to `Agreements`.
@@ -469,6 +480,22 @@ pub struct KeyItem {
     pub revocation_reason: Option<String>,
     /// When registered.
     pub registered_at: String,
+}
+
+/// A seller's token changed: what changed and where it is logged (never the old token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerTokenItem {
+    /// The seller.
+    pub party_id: String,
+    /// `rotated` or `revoked`.
+    pub change: TokenChange,
+    /// The new API token (rotation only), shown this once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_token: Option<String>,
+    /// Index of the signed `seller_token` entry.
+    pub log_index: u64,
+    /// When the notary made the change, RFC 3339 ms.
+    pub changed_at: String,
 }
 
 /// An agreement with its exposure.

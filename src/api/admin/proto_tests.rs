@@ -40,9 +40,10 @@ fn op_index(op: &Op) -> usize {
         Op::RulingSign { .. } => 26,
         Op::RulingConfirm { .. } => 27,
         Op::CaseReplay { .. } => 28,
+        Op::SellerToken { .. } => 29,
     }
 }
-const OPS: usize = 29;
+const OPS: usize = 30;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -76,6 +77,10 @@ fn ops() -> Vec<Op> {
             reason: s("lost"),
         },
         Op::CrlImport { crl_b64: s("Y3Js") },
+        Op::SellerToken {
+            party_id: s("p2"),
+            change: TokenChange::Revoked,
+        },
         Op::AgreementCreate {
             buyer_id: s("p1"),
             policy_id: s("semper-consumer"),
@@ -158,9 +163,10 @@ fn reply_index(r: &Reply) -> usize {
         Reply::CaseBundle { .. } => 20,
         Reply::Ruling(_) => 21,
         Reply::CaseReplay { .. } => 22,
+        Reply::SellerToken(_) => 23,
     }
 }
-const REPLIES: usize = 23;
+const REPLIES: usize = 24;
 
 fn hello() -> Hello {
     Hello {
@@ -383,6 +389,13 @@ fn replies() -> Vec<Reply> {
         },
         Reply::Key(key(KeySourceKind::X509, KeyStanding::Good)),
         crl_imported(),
+        Reply::SellerToken(SellerTokenItem {
+            party_id: "p2".into(),
+            change: TokenChange::Rotated,
+            api_token: Some("nts_y".into()),
+            log_index: 12,
+            changed_at: "2026-03-10T12:00:00.000Z".into(),
+        }),
         Reply::Agreement(agreement(AgreementStatus::Active)),
         Reply::Agreements {
             items: vec![

@@ -643,3 +643,46 @@ fn admin_errors_go_to_the_status_line() {
         .as_ref()
         .is_some_and(|n| n.text.contains("unexpected answer")));
 }
+
+#[test]
+fn rotate_and_revoke_a_sellers_token_through_the_dialog() {
+    use crate::api::admin::proto::{SellerTokenItem, TokenChange};
+    let mut a = parties_screen();
+    // Party 0 is a buyer: no token to change, nothing opens.
+    assert!(press(&mut a, KeyCode::Char('t')).is_empty());
+    assert_eq!(a.overlay, Overlay::None);
+    assert_eq!(a.notice.as_ref().map(|n| n.level), Some(NoticeLevel::Error));
+    press(&mut a, KeyCode::Char('j'));
+    let seller = party(1);
+    for (key, change) in [('t', TokenChange::Rotated), ('T', TokenChange::Revoked)] {
+        assert!(press(&mut a, KeyCode::Char(key)).is_empty());
+        assert!(matches!(plan_of(&a), Some(LedgerPlan::Token(p)) if p.change == change));
+        update(&mut a, Action::Rendered);
+        let cmds = press(&mut a, KeyCode::Char('y'));
+        let expected = Op::SellerToken {
+            party_id: seller.id.clone(),
+            change,
+        };
+        assert_eq!(sent_ops(&cmds), vec![&expected]);
+        let token = (change == TokenChange::Rotated).then(|| format!("nts_{}", "9".repeat(64)));
+        let reply = Reply::SellerToken(SellerTokenItem {
+            party_id: seller.id.clone(),
+            change,
+            api_token: token.clone(),
+            log_index: 9,
+            changed_at: "2025-03-02T08:00:00.000Z".into(),
+        });
+        answer_with(&mut a, &cmds[0], reply);
+        match &a.overlay {
+            Overlay::ActionResult(ActionOutcome::Done { secret, .. }) => {
+                assert_eq!(
+                    secret, &token,
+                    "the new token is shown once, and only for a rotation"
+                )
+            }
+            other => panic!("not signed: {other:?}"),
+        }
+        press(&mut a, KeyCode::Enter);
+        assert_eq!(a.overlay, Overlay::None);
+    }
+}

@@ -2,7 +2,7 @@
 //! the live feed), the dashboard's ledger counts, and every ledger confirmation dialog, at
 //! 80×24 and 120×40. Accept new ones with `INSTA_UPDATE=always cargo test --lib console`.
 
-use crate::api::admin::proto::{Op, Reply};
+use crate::api::admin::proto::{Op, Reply, SellerTokenItem, TokenChange};
 use crate::model::registry::{AgreementStatus, Role};
 
 use super::snapshot_tests::{deliver, draw, sized};
@@ -11,7 +11,7 @@ use crate::console::app::{App, Overlay, Pending, Screen, SignPlan};
 use crate::console::components::confirm::ConfirmDialog;
 use crate::console::sanitize::is_hazardous;
 use crate::console::screens::agreements::plans::{
-    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
+    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan, TokenPlan,
 };
 use crate::console::screens::agreements::{AgreementDetail, Detail, Pane, PartyDetail};
 use crate::console::tests::fixtures::{
@@ -356,4 +356,68 @@ fn hostile_names_stay_inert_in_lists_details_and_feed() {
         secret: Some(crate::console::sanitize::sanitize(HOSTILE)),
     });
     assert_inert(&draw(&a, 120, 40));
+}
+
+/// Screen 4 with seller `party(1)` open (it has no keys).
+fn seller_detail_screen(width: u16, height: u16) -> App {
+    let mut a = parties_screen(width, height);
+    let p = party(1);
+    a.agreements.detail = Some(Detail::Party(PartyDetail::new(p.clone(), false)));
+    deliver(
+        &mut a,
+        Pending::PartyShow { id: p.id.clone() },
+        Op::PartyShow { party_id: p.id },
+        Reply::Party {
+            party: party(1),
+            keys: Vec::new(),
+        },
+    );
+    a
+}
+
+fn token_plan(change: TokenChange) -> LedgerPlan {
+    LedgerPlan::Token(TokenPlan {
+        party: party(1),
+        change,
+    })
+}
+
+#[test]
+fn snapshot_seller_detail_and_its_token_dialogs() {
+    let screen = draw(&seller_detail_screen(80, 24), 80, 24);
+    assert!(
+        screen.contains("t rotate token · T revoke token"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("seller_detail_80x24", screen);
+    for (w, h) in SIZES {
+        let a = with_dialog(seller_detail_screen(w, h), token_plan(TokenChange::Rotated));
+        let screen = draw(&a, w, h);
+        assert!(screen.contains("seller API token rotated"), "{screen}");
+        assert!(screen.contains("never the token or its hash"), "{screen}");
+        insta::assert_snapshot!(format!("confirm_token_rotate_{w}x{h}"), screen);
+    }
+    let a = with_dialog(
+        seller_detail_screen(80, 24),
+        token_plan(TokenChange::Revoked),
+    );
+    let screen = draw(&a, 80, 24);
+    assert!(screen.contains("seller API token revoked"), "{screen}");
+    insta::assert_snapshot!("confirm_token_revoke_80x24", screen);
+}
+
+#[test]
+fn snapshot_rotated_token_shown_once() {
+    let mut a = seller_detail_screen(80, 24);
+    let reply = Reply::SellerToken(SellerTokenItem {
+        party_id: party(1).id,
+        change: TokenChange::Rotated,
+        api_token: Some(format!("nts_{}", "7e".repeat(32))),
+        log_index: 42,
+        changed_at: "2025-03-02T08:00:00.000Z".into(),
+    });
+    a.overlay = Overlay::ActionResult(token_plan(TokenChange::Rotated).outcome(&reply));
+    let screen = draw(&a, 80, 24);
+    assert!(screen.contains("shown ONCE") && screen.contains(&"7e".repeat(20)));
+    insta::assert_snapshot!("token_rotated_80x24", screen);
 }

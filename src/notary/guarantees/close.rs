@@ -45,15 +45,24 @@ impl Closing {
 }
 
 /// The reason a closing records: none for a settlement, `cancelled` by default for a release,
-/// else one the caller may choose (`expired` is the notary's own: see `release_expired`).
+/// else one the caller may choose (`expired` is the notary's own: see `release_expired`; `ruled`
+/// is a ruling's, which a seller cannot claim).
 pub(super) fn closing_reason(
     how: Closing,
     reason: Option<&str>,
+    caller: &Caller,
 ) -> Result<Option<ReleaseReason>, NotaryError> {
     match (how, reason) {
         (Closing::Settle, _) => Ok(None),
         (Closing::Release, None) => Ok(Some(ReleaseReason::Cancelled)),
         (Closing::Release, Some(text)) => match ReleaseReason::chosen(text) {
+            Some(ReleaseReason::Ruled) if matches!(caller, Caller::Seller(_)) => {
+                Err(NotaryError::invalid(
+                    ErrorCode::BadReason,
+                    "release reason `ruled` is for a ruling alone: a seller releases with \
+                     `cancelled` or `aborted`",
+                ))
+            }
             Some(r) => Ok(Some(r)),
             None => Err(NotaryError::invalid(
                 ErrorCode::BadReason,

@@ -85,6 +85,31 @@ fn earlier_answer(
     Ok(Some(Decision::earlier(value, staged)))
 }
 
+/// Whether an order with this digest was guaranteed already under any agreement of `buyer_id`
+/// (staged in this batch or stored): one signed order is guaranteed once, whichever agreement
+/// a seller names. The stored order records, keyed by agreement, are the index.
+fn order_guaranteed(
+    shared: &Shared,
+    st: &State,
+    buyer_id: &str,
+    order_digest: &str,
+) -> Result<bool, NotaryError> {
+    let keys: Vec<Vec<u8>> = st
+        .agreements
+        .values()
+        .filter(|a| a.buyer_id == buyer_id)
+        .map(|a| order_key(&a.id, order_digest))
+        .collect();
+    if keys.iter().any(|k| st.pending.orders.contains_key(k)) {
+        return Ok(true);
+    }
+    Ok(shared
+        .store
+        .multi_get(Cf::Orders, &keys)?
+        .iter()
+        .any(Option::is_some))
+}
+
 /// On the sequencer, under the state lock: replays an earlier answer, or decides the request
 /// against the agreement and the ledger, signs the guarantee or refusal, and reserves.
 pub(super) fn stage_request(
@@ -107,8 +132,7 @@ pub(super) fn stage_request(
         .get(&ag.policy)
         .ok_or_else(|| NotaryError::Bug(format!("policy of agreement {} not loaded", ag.id)))?;
     let order_key = order_key(&ag.id, &c.order.order_digest);
-    let duplicate = st.pending.orders.contains_key(&order_key)
-        || shared.store.get(Cf::Orders, &order_key)?.is_some();
+    let duplicate = order_guaranteed(shared, &st, &ag.buyer_id, &c.order.order_digest)?;
     let facts = RequestFacts {
         agreement: ag,
         now: ctx.now,

@@ -1,9 +1,10 @@
 //! The registry and ledger actions of screen 4, question by question, without I/O: register a
 //! party (name, role), create an agreement for a buyer (policy, total cap, per-transaction
-//! cap, as money), revoke a key (reason), suspend, resume or end an agreement (reason). Each
-//! ends in the trusted confirmation dialog; only its `y` sends the request.
+//! cap, as money), revoke a key (reason), suspend, resume or end an agreement (reason), rotate
+//! or revoke a seller's API token. Each ends in the trusted confirmation dialog; only its `y`
+//! sends the request.
 
-use crate::api::admin::proto::{Op, PartyItem, PolicyItem};
+use crate::api::admin::proto::{Op, PartyItem, PolicyItem, TokenChange};
 use crate::model::money::{Currency, Money};
 use crate::model::registry::{
     check_caps, check_name, check_reason, AgreementStatus, KeyStanding, Role,
@@ -13,7 +14,7 @@ use crate::console::app::{App, Overlay, Pending, PromptPurpose, SignPlan};
 use crate::console::command::Command;
 use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
 use crate::console::screens::agreements::plans::{
-    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan,
+    ActionOutcome, AgreementPlan, LedgerPlan, PartyPlan, RevokePlan, StatusPlan, TokenPlan,
 };
 use crate::console::screens::agreements::poll::{poll, ready};
 use crate::console::screens::agreements::{
@@ -161,6 +162,30 @@ pub(crate) fn set_status(app: &mut App, to: AgreementStatus) {
     }
     app.agreements.draft = Some(Draft::Status { agreement, to });
     app.open_prompt(PromptPurpose::StatusReason, String::new());
+}
+
+/// `t` / `T`: rotate or revoke the API token of the open seller, or the seller selected in the
+/// parties list; straight to the confirmation dialog (there is nothing to ask).
+pub(crate) fn seller_token(app: &mut App, change: TokenChange) {
+    if !ready(app) || busy(app) {
+        return;
+    }
+    let v = &app.agreements;
+    let party = match (&v.detail, v.pane) {
+        (Some(Detail::Party(d)), _) => d.party.clone(),
+        (None, Pane::Parties) => match v.parties.selected_item() {
+            Some(p) => p.clone(),
+            None => return app.error("No party selected"),
+        },
+        _ => return app.error("Select a seller in the parties list (p) to change its token"),
+    };
+    if party.role != Role::Seller {
+        return app.error(format!(
+            "{} is a buyer: only sellers have API tokens",
+            party.name
+        ));
+    }
+    confirm(app, LedgerPlan::Token(TokenPlan { party, change }));
 }
 
 /// What an answer leads to.

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::api::admin::proto::{
     AgreementItem, EntryKind, FeedItem, GuaranteeItem, KeyItem, KeyStanding, PartyItem, PolicyItem,
+    TokenChange,
 };
 use crate::model::money::{Currency, Money};
 use crate::model::registry::AgreementStatus;
@@ -74,6 +75,8 @@ pub enum AgreementsAction {
     RevokeKey,
     /// `s` / `u` / `e`: suspend, resume or end the selected agreement (asks why, then confirms).
     SetAgreementStatus(AgreementStatus),
+    /// `t` / `T`: rotate or revoke the API token of the open or selected seller (confirms).
+    SellerToken(TokenChange),
 }
 
 /// An open agreement: its figures (from the list until the detail arrives), keys and

@@ -1,11 +1,12 @@
 //! What the notary signs for the registry and ledger actions (register a party, create an
-//! agreement, revoke a key, change an agreement's status): each plan lists, for the trusted
+//! agreement, revoke a key, change an agreement's status, change a seller's token): each plan lists, for the trusted
 //! confirmation dialog, every field of the signed record in the order the notary writes it,
 //! builds the one request it authorises, and checks the answer against what was confirmed.
 //! Values the notary picks itself (ids, its clock) are named as such, never guessed.
 
 use crate::api::admin::proto::{
     AgreementItem, Hello, KeyItem, KeySourceKind, KeyStanding, Op, PartyItem, PolicyItem, Reply,
+    SellerTokenItem, TokenChange,
 };
 use crate::model::registry::{AgreementStatus, Role, AGREEMENT_VALIDITY_DAYS_DEFAULT};
 
@@ -74,6 +75,8 @@ pub enum LedgerPlan {
     Revoke(RevokePlan),
     /// An `agreement` entry (change `status`).
     Status(StatusPlan),
+    /// A `seller_token` entry (rotated or revoked).
+    Token(TokenPlan),
 }
 
 impl Signable for LedgerPlan {
@@ -93,6 +96,7 @@ impl Signable for LedgerPlan {
                 AgreementStatus::Suspended => "The notary will sign: agreement suspended",
                 AgreementStatus::Ended => "The notary will sign: agreement ended (final)",
             },
+            LedgerPlan::Token(p) => p.headline(),
         }
     }
 
@@ -104,6 +108,7 @@ impl Signable for LedgerPlan {
             LedgerPlan::Agreement(p) => agreement_fields(p, &mut f),
             LedgerPlan::Revoke(p) => revoke_fields(p, &mut f),
             LedgerPlan::Status(p) => status_fields(p, &mut f),
+            LedgerPlan::Token(p) => p.fields(&mut f),
         }
         f.add(
             "Operator",
@@ -138,6 +143,7 @@ impl Signable for LedgerPlan {
                 status: p.to,
                 reason: p.reason.clone(),
             },
+            LedgerPlan::Token(p) => p.op(),
         }
     }
 }
@@ -155,6 +161,7 @@ impl LedgerPlan {
             (LedgerPlan::Agreement(p), Reply::Agreement(a)) => agreement_outcome(p, a),
             (LedgerPlan::Revoke(p), Reply::Key(k)) => revoke_outcome(p, k),
             (LedgerPlan::Status(p), Reply::Agreement(a)) => status_outcome(p, a),
+            (LedgerPlan::Token(p), Reply::SellerToken(t)) => p.outcome(t),
             _ => mismatch("the notary sent an answer of another kind"),
         }
     }
@@ -179,12 +186,12 @@ impl Fields {
         }
     }
 
-    /// Signed as confirmed, with these fields.
-    fn done(self, title: &'static str, secret: Option<String>) -> ActionOutcome {
+    /// Signed as confirmed, with these fields and a secret to show once (sanitised here).
+    fn done(self, title: &'static str, secret: Option<&str>) -> ActionOutcome {
         ActionOutcome::Done {
             title,
             fields: self.0,
-            secret,
+            secret: secret.map(sanitize),
         }
     }
 }
@@ -215,7 +222,7 @@ fn party_outcome(p: &PartyPlan, party: &PartyItem, api_token: Option<&str>) -> A
     if p.role == Role::Seller && api_token.is_none() {
         return mismatch("the seller was registered but no API token came back");
     }
-    fields.done("Party registered", api_token.map(sanitize))
+    fields.done("Party registered", api_token)
 }
 
 fn agreement_fields(p: &AgreementPlan, f: &mut Fields) {
@@ -375,6 +382,82 @@ pub enum ActionOutcome {
     Mismatch(String),
     /// The connection ended before the answer: the outcome is unknown.
     Unknown(String),
+}
+
+// ---- Rotate or revoke a seller's API token (`t` / `T`): the `seller_token` entry says only
+// that the token changed; a rotation's new token comes back in the answer and is shown once.
+/// Rotate or revoke a seller's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPlan {
+    /// The seller, as listed.
+    pub party: PartyItem,
+    /// Rotate or revoke.
+    pub change: TokenChange,
+}
+
+impl TokenPlan {
+    /// The fixed sentence naming the record.
+    fn headline(&self) -> &'static str {
+        match self.change {
+            TokenChange::Rotated => "The notary will sign: seller API token rotated",
+            TokenChange::Revoked => "The notary will sign: seller API token revoked",
+        }
+    }
+
+    /// The fields of the `seller_token` entry, in the order the notary signs them.
+    fn fields(&self, f: &mut Fields) {
+        f.add("Party id", &self.party.id);
+        f.add("Seller", &self.party.name);
+        f.add("Change", self.change.as_str());
+        f.add("Changed at", "the notary's clock when it signs");
+        f.add(
+            "Logged",
+            "that the token changed, never the token or its hash",
+        );
+        f.add(
+            "Effect",
+            match self.change {
+                TokenChange::Rotated => {
+                    "the current token stops working at once; the new one is shown once"
+                }
+                TokenChange::Revoked => {
+                    "the current token stops working at once (401); t gives a new one"
+                }
+            },
+        );
+    }
+
+    /// The request this plan authorises.
+    fn op(&self) -> Op {
+        Op::SellerToken {
+            party_id: self.party.id.clone(),
+            change: self.change,
+        }
+    }
+
+    /// Signed as confirmed (a rotation with its new token, shown once), or not.
+    fn outcome(&self, t: &SellerTokenItem) -> ActionOutcome {
+        let token_as_asked = match self.change {
+            TokenChange::Rotated => t.api_token.is_some(),
+            TokenChange::Revoked => t.api_token.is_none(),
+        };
+        if t.party_id != self.party.id || t.change != self.change || !token_as_asked {
+            return ActionOutcome::Mismatch(
+                "the notary's answer is not the token change you confirmed".into(),
+            );
+        }
+        let mut fields = Fields::default();
+        fields.add("Seller", &self.party.name);
+        fields.add("Party id", &t.party_id);
+        fields.add("Change", t.change.as_str());
+        fields.add("Changed at", &t.changed_at);
+        fields.add("Log index", &t.log_index.to_string());
+        let title = match t.change {
+            TokenChange::Rotated => "Seller token rotated",
+            TokenChange::Revoked => "Seller token revoked",
+        };
+        fields.done(title, t.api_token.as_deref())
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::api::admin::proto::{AgreementItem, GuaranteeItem, KeyItem, PartyItem, Reply};
+use crate::api::admin::proto::{
+    AgreementItem, GuaranteeItem, KeyItem, PartyItem, Reply, TokenChange,
+};
 use crate::model::registry::AgreementStatus;
 
 use crate::console::action::{Action, Move};
@@ -45,6 +47,8 @@ pub fn key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => AgreementsAction::SetAgreementStatus(AgreementStatus::Suspended),
         KeyCode::Char('u') => AgreementsAction::SetAgreementStatus(AgreementStatus::Active),
         KeyCode::Char('e') => AgreementsAction::SetAgreementStatus(AgreementStatus::Ended),
+        KeyCode::Char('t') => AgreementsAction::SellerToken(TokenChange::Rotated),
+        KeyCode::Char('T') => AgreementsAction::SellerToken(TokenChange::Revoked),
         _ => return None,
     };
     Some(Action::Screen(ScreenAction::Agreements(action)))
@@ -60,6 +64,7 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
             AgreementsAction::NewAgreement => actions::new_agreement(app, out),
             AgreementsAction::RevokeKey => actions::revoke_key(app),
             AgreementsAction::SetAgreementStatus(to) => actions::set_status(app, to),
+            AgreementsAction::SellerToken(change) => actions::seller_token(app, change),
         },
         Action::OpenSearch => open_search(app),
         Action::Move(m) => move_selection(app, m),

@@ -27,6 +27,7 @@ use crate::console::screens::agreements::{
     AgreementsView, Detail, Pane,
 };
 use crate::console::theme::Theme;
+use crate::model::registry::Role;
 
 /// Agreement ids get their own column from this width on.
 const WIDE: u16 = 100;
@@ -47,6 +48,9 @@ pub fn list_rows(size: (u16, u16)) -> usize {
 pub fn hint(app: &App) -> &'static str {
     match (&app.agreements.detail, app.agreements.pane) {
         (Some(Detail::Agreement(_)), _) => "↑↓ key · x revoke key · s u e status · Esc back",
+        (Some(Detail::Party(d)), _) if d.party.role == Role::Seller => {
+            "↑↓ key · x revoke key · t T rotate/revoke token · Esc back"
+        }
         (Some(Detail::Party(_)), _) => "↑↓ key · x revoke key · c agreement · Esc back",
         (None, Pane::Agreements) => "Enter open · s u e status · p parties · / search",
         (None, Pane::Parties) => "Enter open · n register · c agreement · p agreements",

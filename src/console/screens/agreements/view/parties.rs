@@ -60,7 +60,7 @@ pub fn render_detail(app: &App, d: &PartyDetail, frame: &mut Frame, area: Rect) 
     let hint = if p.role == Role::Buyer {
         " c new agreement · Esc back "
     } else {
-        " Esc back "
+        " t rotate token · T revoke token · Esc back "
     };
     let width = usize::from(area.width.saturating_sub(2));
     let kv = |label: &str, value: &str| {
