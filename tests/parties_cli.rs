@@ -255,6 +255,10 @@ fn refused_commands(buyer_id: &str, keys: &BuyerKeys) -> Vec<(String, i32, &'sta
     vec![
         (format!("{bob} zz"), 2, "bad_key"),
         (format!("{bob} {short}"), 2, "bad_key"),
+        // Small-order points (the identity, a point of order 4): anyone can make signatures that
+        // verify under them, so such a key could never bind its holder to an order.
+        (format!("{bob} 01{}", "00".repeat(31)), 2, "bad_key"),
+        (format!("{bob} {}", "00".repeat(32)), 2, "bad_key"),
         (
             "party add --name Alice --role buyer".into(),
             1,

@@ -91,6 +91,14 @@ fn resolve_key(
     };
     let vk = VerifyingKey::from_bytes(&raw)
         .map_err(|_| NotaryError::invalid(ErrorCode::BadKey, "not a valid Ed25519 public key"))?;
+    if vk.is_weak() {
+        // Signatures that verify under a small-order key can be made without any secret: such a
+        // key would let its holder disown every order "signed" with it.
+        return Err(NotaryError::invalid(
+            ErrorCode::BadKey,
+            "a small-order Ed25519 public key: anyone can make signatures that verify under it",
+        ));
+    }
     let kid = key_id(&vk);
     if let Some(existing) = st.keys.get(&kid) {
         return Err(NotaryError::Conflict {
