@@ -8,8 +8,8 @@
 //! (fail-stop): it signs nothing more until restarted, and the batch is not answered.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
@@ -135,9 +135,8 @@ pub struct PublishedCheckpoint {
 pub struct Published {
     log_size: AtomicU64,
     checkpoint: RwLock<Option<Arc<PublishedCheckpoint>>>,
-    failed: AtomicBool,
-    /// Why the notary stopped signing (the first reason only).
-    failed_reason: Mutex<Option<String>>,
+    /// Why the notary stopped signing (the first reason only); set once, never cleared.
+    failed_reason: OnceLock<String>,
     signed: SignedCounts,
 }
 
@@ -152,26 +151,19 @@ impl Published {
     }
     /// True once a write failed: the notary stops signing until restarted.
     pub fn failed(&self) -> bool {
-        self.failed.load(Ordering::Acquire)
+        self.failed_reason.get().is_some()
     }
     /// Why the notary stopped signing, once it has: the first failure, for `/healthz` and the
     /// console.
     pub fn failed_reason(&self) -> Option<String> {
-        self.failed_reason
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.failed_reason.get().cloned()
     }
     /// Fail-stop: after a failed write, a failed check or a panic, memory or disk may not be
     /// what the next batch assumes; only a restart, which rebuilds everything from disk and
     /// checks it, can continue safely. Until then every command is refused as `Unavailable`.
-    /// The reason is recorded before the flag is raised, so whoever sees the flag sees a reason.
+    /// The reason is the flag: whoever sees the notary stopped sees why.
     pub(crate) fn stop(&self, why: &str) {
-        self.failed_reason
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_or_insert_with(|| why.to_string());
-        self.failed.store(true, Ordering::Release);
+        let _ = self.failed_reason.set(why.to_string());
         tracing::error!("notary stops signing: {why}");
     }
     /// What was signed since this process started, by kind (the dashboard's counts).

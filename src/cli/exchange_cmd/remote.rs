@@ -151,7 +151,7 @@ pub async fn abort(args: AbortArgs) -> Result<(), Failure> {
     )?;
     let body = AbortBody { m1, abort };
     if args.body.print_body {
-        return print_json(&body);
+        return crate::cli::out::print_json(&body);
     }
     post(&args.notary.url, "/v1/exchanges/abort", &body, &args.answer)
         .await
@@ -213,7 +213,7 @@ pub async fn resolve(args: ResolveArgs) -> Result<(), Failure> {
         Protocol::Item => item_body(&args, m1)?,
     };
     if args.body.print_body {
-        return print_json(&body);
+        return crate::cli::out::print_json(&body);
     }
     let answer = post(
         &args.notary.url,
@@ -298,14 +298,6 @@ async fn post<T: serde::Serialize>(
         .await
         .refused()?;
     answer(&bytes, out.out.as_deref())
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
-        .context("encoding the request")
-        .usage()?;
-    crate::cli::out::print_json_text(&text);
-    Ok(())
 }
 
 /// Prints the answer JSON and writes its token to `out`.
