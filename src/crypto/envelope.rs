@@ -9,9 +9,10 @@ use base64::Engine;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::ops::Range;
 
 use super::keys::key_id;
-use crate::model::canonical::{signing_bytes, to_canonical_json, CanonicalError};
+use crate::model::canonical::{signing_bytes, write_canonical_value, CanonicalError};
 
 /// Most signatures one envelope may carry: bounds the work of checking one.
 pub const SIGNATURES_MAX: usize = 8;
@@ -141,8 +142,43 @@ impl Envelope {
 
     /// Canonical JSON of the whole envelope: the bytes stored and returned.
     pub fn to_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
-        to_canonical_json(self)
+        self.to_bytes_and_payload().map(|(bytes, _)| bytes)
     }
+
+    /// [`Envelope::to_bytes`], and where in them the payload's canonical JSON is (what
+    /// [`signing_input`] puts after its prefix): one serialisation gives the envelope's id and
+    /// its signing input. Written member by member in JCS order (`kind`, `payload`,
+    /// `signatures`; in a signature `alg`, `key_id`, `sig`) instead of through a copy of the
+    /// whole as a JSON tree; the same bytes as `to_canonical_json(self)` (tested).
+    pub fn to_bytes_and_payload(&self) -> Result<(Vec<u8>, Range<usize>), CanonicalError> {
+        let mut out = Vec::with_capacity(1024);
+        out.extend_from_slice(b"{\"kind\":");
+        write_str(&mut out, &self.kind)?;
+        out.extend_from_slice(b",\"payload\":");
+        let start = out.len();
+        write_canonical_value(&mut out, &self.payload)?;
+        let payload = start..out.len();
+        out.extend_from_slice(b",\"signatures\":[");
+        for (i, s) in self.signatures.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"alg\":");
+            write_str(&mut out, &s.alg)?;
+            out.extend_from_slice(b",\"key_id\":");
+            write_str(&mut out, &s.key_id)?;
+            out.extend_from_slice(b",\"sig\":");
+            write_str(&mut out, &s.sig)?;
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+        Ok((out, payload))
+    }
+}
+
+/// A JSON string as JCS writes it (serde_json's escapes are JCS's).
+fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
+    serde_json::to_writer(out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
 #[cfg(test)]
@@ -187,6 +223,38 @@ mod tests {
         let mut garbage = env.clone();
         garbage.signatures[0].sig = "!!".into();
         assert!(garbage.verify_by(&k.verifying_key()).is_err());
+    }
+
+    #[test]
+    fn bytes_written_member_by_member_are_the_canonical_json() {
+        use crate::model::canonical::to_canonical_json;
+        let payloads = [
+            json!({}),
+            json!({"z": [1, -2, {"b": null, "a": true}], "a": "\u{1}\"\\/é\u{2028}😀", "m": {}}),
+            json!({"amount": {"currency": "EUR", "minor": 1234}, "log_index": u64::MAX}),
+        ];
+        for (i, payload) in payloads.into_iter().enumerate() {
+            let mut env = Envelope::sign("order\n\"x", payload, &key(1)).expect("sign");
+            for extra in 0..i {
+                env.signatures.push(EnvelopeSignature {
+                    key_id: format!("k{extra}\u{7f}"),
+                    alg: "ed25519".into(),
+                    sig: "c2ln".into(),
+                });
+            }
+            let (bytes, range) = env.to_bytes_and_payload().expect("bytes");
+            assert_eq!(bytes, to_canonical_json(&env).expect("canonical"), "{i}");
+            assert_eq!(
+                bytes[range].to_vec(),
+                to_canonical_json(&env.payload).expect("payload")
+            );
+        }
+        let float = Envelope {
+            kind: "order".into(),
+            payload: json!({"a": [1.5]}),
+            signatures: Vec::new(),
+        };
+        assert_eq!(float.to_bytes(), Err(CanonicalError::Float));
     }
 
     #[test]

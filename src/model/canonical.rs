@@ -40,6 +40,13 @@ pub fn canonical_value(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     serde_json::to_vec(value).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
+/// Appends [`canonical_value`] of `value` to `out`: for writers that put canonical parts
+/// together without building a tree of the whole (an envelope, `crypto::envelope`).
+pub fn write_canonical_value(out: &mut Vec<u8>, value: &Value) -> Result<(), CanonicalError> {
+    check(value)?;
+    serde_json::to_writer(out, value).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
 /// The bytes a signature over `payload` of `kind` covers: `"notar/v1/" + kind + "\n" + JCS(payload)`
 /// (docs/design.md §4). One definition: envelopes are signed over it and a fair exchange's tid
 /// is the SHA-256 of its offer's.
@@ -49,21 +56,21 @@ pub fn signing_bytes<T: Serialize>(kind: &str, payload: &T) -> Result<Vec<u8>, C
     Ok(out)
 }
 
-/// Refuses floats and excessive depth, walking the tree with an explicit stack.
+/// Refuses floats and excessive depth. Recursive: the depth is bounded by [`DEPTH_MAX`] before
+/// each step down, so the stack is too.
 fn check(root: &Value) -> Result<(), CanonicalError> {
-    let mut stack = vec![(root, 0usize)];
-    while let Some((v, depth)) = stack.pop() {
+    fn walk(v: &Value, depth: usize) -> Result<(), CanonicalError> {
         if depth > DEPTH_MAX {
             return Err(CanonicalError::TooDeep(DEPTH_MAX));
         }
         match v {
-            Value::Number(n) if !(n.is_i64() || n.is_u64()) => return Err(CanonicalError::Float),
-            Value::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
-            _ => {}
+            Value::Number(n) if !(n.is_i64() || n.is_u64()) => Err(CanonicalError::Float),
+            Value::Array(items) => items.iter().try_for_each(|i| walk(i, depth + 1)),
+            Value::Object(map) => map.values().try_for_each(|i| walk(i, depth + 1)),
+            _ => Ok(()),
         }
     }
-    Ok(())
+    walk(root, 0)
 }
 
 #[cfg(test)]

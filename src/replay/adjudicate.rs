@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
 use super::join::{join, money, text, time, Index, PaymentClaim};
+use super::par::{drop_on_every_core, par_chunks};
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
@@ -97,6 +98,7 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     let (agreement, policy) = terms(&bundle, &report, &claim, registry_reports)?;
     let counter = counter.as_ref().zip(counter_items.as_deref());
     let ruling = adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy);
+    drop_on_every_core(bundle.items);
     Ok(Replay {
         report,
         items,
@@ -117,12 +119,11 @@ fn joined(
     tsa_key_id: &str,
 ) -> Vec<Item> {
     let index = Index::new(&bundle.items, payment, tsa_key_id.to_string());
-    let mut items: Vec<Item> = bundle
-        .items
-        .iter()
-        .zip(reports)
-        .filter_map(|(i, r)| join(i, r, &index))
-        .collect();
+    let pairs: Vec<(&BundleItem, &ItemReport)> = bundle.items.iter().zip(reports).collect();
+    let joined = par_chunks(&pairs, |part| {
+        part.iter().map(|(i, r)| join(i, r, &index)).collect()
+    });
+    let mut items: Vec<Item> = joined.into_iter().flatten().collect();
     fill_order_agreements(&mut items);
     items
 }

@@ -28,6 +28,7 @@
 use std::collections::BTreeMap;
 
 use chrono::DateTime;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::format::{envelope_id, Item as BundleItem};
@@ -117,7 +118,7 @@ pub(super) fn time(v: &Value, field: &str) -> Option<WireTime> {
 }
 
 pub(super) fn money(v: &Value, field: &str) -> Option<Money> {
-    serde_json::from_value(v.get(field)?.clone()).ok()
+    Money::deserialize(v.get(field)?).ok()
 }
 
 /// The engine's item for one bundle item, `None` for kinds the rules have no content for.
@@ -249,7 +250,7 @@ fn envelope_content(
 fn carried_envelopes(p: &Value) -> Vec<String> {
     ["m1", "m2", "abort", "item_escrow", "receipt"]
         .iter()
-        .filter_map(|f| serde_json::from_value::<Envelope>(p.get(*f)?.clone()).ok())
+        .filter_map(|f| Envelope::deserialize(p.get(*f)?).ok())
         .filter_map(|e| envelope_id(&e).ok())
         .collect()
 }

@@ -10,8 +10,10 @@
 mod adjudicate;
 mod counter;
 mod format;
+mod format_wire;
 mod join;
 mod par;
+mod parse;
 mod proof;
 mod sig;
 mod verify;

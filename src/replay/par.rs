@@ -10,12 +10,21 @@ const PAR_MIN: usize = 32;
 /// Most threads [`par_chunks`] uses.
 const THREADS_MAX: usize = 8;
 
+/// The threads to use: the cores this process may run on, at most [`THREADS_MAX`]. Asked once:
+/// the standard library reads the cgroup's CPU quota from files on each call.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(THREADS_MAX)
+    })
+}
+
 /// `f` of contiguous parts of `xs`, one per core (all of `xs` at once on one core or for few
 /// elements), the results concatenated in order. `f` returns one result per element.
 pub(super) fn par_chunks<T: Sync, R: Send>(xs: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(THREADS_MAX);
+    let threads = cores();
     if threads < 2 || xs.len() < PAR_MIN {
         return f(xs);
     }
@@ -32,6 +41,19 @@ pub(super) fn par_chunks<T: Sync, R: Send>(xs: &[T], f: impl Fn(&[T]) -> Vec<R> 
         }
         out
     })
+}
+
+/// Drops `xs`, its halves on two threads when it is long: freeing a large bundle's items is
+/// work of its own (each envelope's JSON is many small allocations).
+pub(super) fn drop_on_every_core<T: Send>(mut xs: Vec<T>) {
+    if cores() < 2 || xs.len() < PAR_MIN {
+        return;
+    }
+    let second = xs.split_off(xs.len() / 2);
+    std::thread::scope(|s| {
+        s.spawn(move || drop(second));
+        drop(xs);
+    });
 }
 
 #[cfg(test)]

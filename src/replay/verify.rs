@@ -199,14 +199,7 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
 
 /// [`verify`], also giving the bundle it parsed, so that replay reads the file once.
 pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
-    if bytes.len() > BUNDLE_LEN_MAX {
-        return Err(Unreadable::TooLarge(bytes.len()));
-    }
-    let bundle: Bundle =
-        serde_json::from_slice(bytes).map_err(|e| Unreadable::Shape(e.to_string()))?;
-    if bundle.format != FORMAT {
-        return Err(Unreadable::Format(bundle.format.chars().take(64).collect()));
-    }
+    let bundle = super::parse::parse(bytes)?;
     let report = verify_bundle(&bundle)?;
     Ok((bundle, report))
 }

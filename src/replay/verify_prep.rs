@@ -5,11 +5,10 @@
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use super::{short, Ctx, Item};
-use crate::crypto::envelope::{signing_input, Envelope, EnvelopeError};
-use crate::model::canonical::{canonical_value, CanonicalError};
+use crate::crypto::envelope::{Envelope, EnvelopeError};
+use crate::model::canonical::CanonicalError;
 use crate::model::entry::{EntryKind, LogEntry};
 use crate::replay::format::{envelope_id, hex_sha256};
 use crate::replay::sig::{verify_all, Check, Key};
@@ -21,7 +20,7 @@ use crate::replay::sig::{verify_all, Check, Key};
 pub(super) struct Prepared {
     id: Result<(), String>,
     msg: Option<Result<Vec<u8>, CanonicalError>>,
-    body: Option<Result<(Value, Vec<u8>), String>>,
+    bytes: Option<Result<Vec<u8>, CanonicalError>>,
     sigs: Vec<(String, Result<(), String>)>,
 }
 
@@ -31,30 +30,26 @@ impl Prepared {
             return Prepared {
                 id: check_id(item, None),
                 msg: None,
-                body: None,
+                bytes: None,
                 sigs: Vec::new(),
             };
         };
-        // `to_canonical_json(env)` and `signing_input(kind, payload)`, from one JSON copy.
-        let value = serde_json::to_value(env).map_err(|e| e.to_string());
-        let bytes = match &value {
-            Ok(v) => canonical_value(v),
-            Err(e) => Err(CanonicalError::Serialise(e.clone())),
-        };
-        let msg = match &value {
-            Ok(v) => canonical_value(&v["payload"]).map(|p| {
+        // `to_canonical_json(env)` and `signing_input(kind, payload)`, from one serialisation.
+        let parts = env.to_bytes_and_payload();
+        let msg = parts
+            .as_ref()
+            .map_err(Clone::clone)
+            .map(|(bytes, payload)| {
                 let mut msg = format!("notar/v1/{}\n", env.kind).into_bytes();
-                msg.extend_from_slice(&p);
+                msg.extend_from_slice(&bytes[payload.clone()]);
                 msg
-            }),
-            Err(_) => signing_input(&env.kind, &env.payload),
-        };
+            });
+        let bytes = parts.map(|(bytes, _)| bytes);
         let id = check_id(item, Some(&bytes));
-        let body = Some(value.and_then(|v| bytes.map(|b| (v, b)).map_err(|e| e.to_string())));
         Prepared {
             id,
             msg: Some(msg),
-            body,
+            bytes: Some(bytes),
             sigs: Vec::new(),
         }
     }
@@ -68,13 +63,13 @@ impl Prepared {
     /// envelope's. The body is compared as JSON; when it is the envelope's canonical bytes (as
     /// the notary logs it) that settles it without building the JSON again.
     pub(super) fn leaf_holds(&self, leaf: &[u8], env: &Envelope) -> Result<String, String> {
-        let (body, bytes) = match &self.body {
-            Some(Ok((v, b))) => (v, b.as_slice()),
+        let bytes = match &self.bytes {
+            Some(Ok(b)) => b.as_slice(),
             Some(Err(e)) => {
                 // The order of the checks: a leaf that does not parse is named first.
                 serde_json::from_slice::<LogEntry>(leaf)
                     .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-                return Err(e.clone());
+                return Err(e.to_string());
             }
             None => return Err("the proof's log entry does not hold this envelope".into()),
         };
@@ -84,7 +79,7 @@ impl Prepared {
             _ => {
                 let entry: LogEntry = serde_json::from_slice(leaf)
                     .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-                let same = &entry.body == body;
+                let same = serde_json::to_value(env).is_ok_and(|body| entry.body == body);
                 (entry.kind, entry.logged_at, same)
             }
         };

@@ -127,15 +127,21 @@ fn questions<'a>(
 }
 
 /// Every item once, sorted by id. Copies under one id that differ (which real bytes cannot)
-/// keep the one with the smallest canonical form, so the choice does not depend on order.
+/// keep the one with the smallest canonical form, so the choice does not depend on order; the
+/// canonical forms are made only for such copies.
 fn distinct(items: &[Item]) -> Vec<&Item> {
-    let mut keyed: Vec<(&str, Vec<u8>, &Item)> = items
-        .iter()
-        .map(|i| (i.id.as_str(), to_canonical_json(i).unwrap_or_default(), i))
-        .collect();
-    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    keyed.dedup_by(|later, first| later.0 == first.0);
-    keyed.into_iter().map(|(_, _, i)| i).collect()
+    let mut sorted: Vec<&Item> = items.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    sorted
+        .chunk_by(|a, b| a.id == b.id)
+        .filter_map(|copies| match copies {
+            [one] => Some(*one),
+            _ => copies
+                .iter()
+                .min_by_key(|i| to_canonical_json(**i).unwrap_or_default())
+                .copied(),
+        })
+        .collect()
 }
 
 fn policy_finding(policy: &Policy, agreement: &Agreement, ok: bool) -> Finding {
