@@ -455,6 +455,28 @@ mod tests {
         assert!(err.to_string().contains("newer"));
     }
 
+    /// The test hook: the armed write fails and writes nothing; the ones before and after it
+    /// land.
+    #[test]
+    fn an_injected_failure_fails_exactly_the_nth_write_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(&dir.path().join("db")).expect("create");
+        store.fail_write_in(2);
+        let put = |n: u64| {
+            let mut b = Batch::new();
+            store.put(&mut b, Cf::LogLeaves, &u64_key(n), b"x");
+            store.write(b)
+        };
+        put(1).expect("the first write lands");
+        assert!(matches!(put(2), Err(StoreError::Injected)));
+        put(3).expect("the hook disarmed itself");
+        let got = |n: u64| store.get(Cf::LogLeaves, &u64_key(n)).expect("get");
+        assert_eq!(
+            (got(1).is_some(), got(2), got(3).is_some()),
+            (true, None, true)
+        );
+    }
+
     #[test]
     fn prefix_scan_stops_at_the_prefix_end() {
         let dir = tempfile::tempdir().expect("tempdir");
