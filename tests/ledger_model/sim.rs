@@ -22,6 +22,9 @@ pub struct Seen {
     pub concurrent_grants: u64,
     /// Injected write failures that fired, each followed by a restart.
     pub failures: u64,
+    /// Failures after which the stopped notary's reads (exposure, from memory) showed what the
+    /// failed batch had staged: not acknowledged, not durable, gone after the restart.
+    pub stale_reads: u64,
 }
 
 pub struct Sim {
@@ -145,6 +148,9 @@ impl Sim {
         *model = next;
         if failed {
             seen.failures += 1;
+            if exposure(self.c()) != model.exposure() {
+                seen.stale_reads += 1;
+            }
             self.after_failure(model).await?;
         }
         Ok(())
