@@ -624,8 +624,17 @@ fn simulate<M: Machine + Default>(cases: u32, lemmas: Lemmas) -> Result<BTreeSet
     }
 }
 
+/// Cases of the property: `PROPTEST_CASES` when set (as proptest's default config reads it), else
+/// 1,000 (what CI runs: the book is pure, a case costs well under a millisecond).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// The book against the plain model, all lemmas, fresh seeds every run.
     #[test]

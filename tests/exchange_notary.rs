@@ -11,6 +11,14 @@
 //! Non-vacuity: across the runs every outcome (aborted, expired, resolved, delivered,
 //! escrow_failed) is reached, and the checker rejects a run broken on purpose (two decisions for
 //! one tid).
+//!
+//! At depth: `PROPTEST_CASES` runs (default 1,000) on a data dir on tmpfs; a quarter of the runs
+//! arm an injected store failure ("the Nth synced write from now fails"). Then the notary must
+//! stop (writes refused as `unavailable`), the answers of the failed batch are not
+//! acknowledged, and a new notary over the same data dir must hold every acknowledged decision,
+//! the same bytes, and no decision nobody was answered; the run goes on with it.
+
+mod util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -22,14 +30,13 @@ use notar::model::exchange::{AbortBody, ResolveBody, Sha256Hex, Subject, WireTim
 use notar::model::registry::Role;
 use notar::notary::datadir::DataDir;
 use notar::notary::fixture::exchange::{abort_request, acceptance, item_exchange, offer, Signer};
-use notar::notary::{KeyInput, Notary, NotaryError};
+use notar::notary::{KeyInput, Notary, NotaryError, SequencerThread};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
 const EXCHANGES: usize = 6;
 const OPS: usize = 24;
-const CASES: u32 = 24;
 
 /// One exchange of a run.
 #[derive(Clone, Copy, Debug)]
@@ -63,8 +70,9 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 struct World {
-    _tmp: tempfile::TempDir,
-    notary: Notary,
+    dir: DataDir,
+    /// The notary and its sequencer thread (None only while restarting or stopped).
+    running: Option<(Notary, SequencerThread)>,
     o: (String, SigningKey),
     r: (String, SigningKey),
     key_id: String,
@@ -81,17 +89,16 @@ async fn party(notary: &Notary, name: &str) -> (String, SigningKey) {
     (p.party.id, key)
 }
 
-async fn world() -> World {
-    let tmp = tempfile::tempdir().expect("tempdir");
+async fn world(tmp: &tempfile::TempDir) -> World {
     let dir = DataDir::new(tmp.path().join("data"));
     Notary::init(&dir, "t").await.expect("init");
-    let (notary, _thread) = Notary::open(&dir).expect("open");
+    let (notary, thread) = Notary::open(&dir).expect("open");
     let o = party(&notary, "olga").await;
     let r = party(&notary, "rita").await;
     let id = notary.identity().clone();
     World {
-        _tmp: tmp,
-        notary,
+        dir,
+        running: Some((notary, thread)),
         o,
         r,
         key_id: id.key_id,
@@ -111,6 +118,28 @@ struct Run {
 }
 
 impl World {
+    fn notary(&self) -> &Notary {
+        &self.running.as_ref().expect("a running notary").0
+    }
+
+    /// Drops the notary, waits for its sequencer (RocksDB closed), opens a new one on the same
+    /// data dir: a restart.
+    async fn restart(&mut self) {
+        self.stop().await;
+        self.running = Some(Notary::open(&self.dir).expect("reopen"));
+    }
+
+    /// Drops the notary and waits for its sequencer to end, so the store is closed before the
+    /// data dir goes (or is opened again).
+    async fn stop(&mut self) {
+        if let Some((notary, thread)) = self.running.take() {
+            drop(notary);
+            tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .expect("the sequencer thread ends");
+        }
+    }
+
     fn signers(&self) -> (Signer<'_>, Signer<'_>) {
         let (o, r) = (&self.o, &self.r);
         (
@@ -336,6 +365,112 @@ fn check(run: &Run, ops: &[Op], answers: &[Answer]) -> Result<BTreeSet<String>, 
     Ok(reached)
 }
 
+/// The answer reached nobody as an acknowledgement: its batch failed, or never ran.
+fn unacknowledged(a: &Answer) -> bool {
+    matches!(a, Err(code) if code == "unavailable" || code == "storage_failure")
+}
+
+/// The ops and answers that were acknowledged.
+fn acknowledged(ops: &[Op], answers: &[Answer]) -> (Vec<Op>, Vec<Answer>) {
+    ops.iter()
+        .zip(answers)
+        .filter(|(_, a)| !unacknowledged(a))
+        .map(|(&o, a)| (o, a.clone()))
+        .unzip()
+}
+
+/// After an injected write failure: the notary stopped (a valid abort is refused as
+/// `unavailable`, nothing is logged); a restart keeps the log as it was; an exchange is decided
+/// after it exactly when a decision about it was acknowledged.
+async fn after_failure(
+    w: &mut World,
+    run: &Run,
+    ops: &[Op],
+    answers: &[Answer],
+) -> Result<(), String> {
+    if !w.notary().is_failed() {
+        return Err("a write failed and the notary did not stop".into());
+    }
+    let size = w.notary().log_size();
+    let probe = Op::Abort {
+        x: 0,
+        by_responder: false,
+    };
+    let got = send(w.notary(), run, probe).await;
+    if got != Err("unavailable".into()) || w.notary().log_size() != size {
+        return Err(format!("a stopped notary answered {got:?}"));
+    }
+    w.restart().await;
+    if w.notary().log_size() != size {
+        return Err(format!(
+            "log size {size} before the restart, {} after",
+            w.notary().log_size()
+        ));
+    }
+    for (x, tid) in run.tid.iter().enumerate() {
+        let acked = ops
+            .iter()
+            .zip(answers)
+            .any(|(&o, a)| x_of(o) == x && a.is_ok());
+        let status = w.notary().exchange(tid).map(|v| v.status);
+        let decided = matches!(&status, Ok(s) if s != "undecided");
+        if decided != acked {
+            return Err(format!(
+                "exchange {x}: {status:?} after the restart, acknowledged: {acked}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a run of the property reached: outcomes, and how many injected failures fired.
+#[derive(Default)]
+struct Reached {
+    outcomes: BTreeSet<String>,
+    failures: u64,
+}
+
+/// One run: every op at once (an injected failure armed first, maybe); the lemmas over the
+/// acknowledged answers; after a failure, a restart; then every op again: the acknowledged
+/// answers come back byte for byte and the lemmas hold over the second round.
+fn one_run(
+    rt: &tokio::runtime::Runtime,
+    w: &mut World,
+    (specs, ops, fail_at): (Vec<Spec>, Vec<Op>, Option<u64>),
+    reached: &mut Reached,
+) -> Result<(), String> {
+    let run = Arc::new(w.run(specs));
+    if let Some(nth) = fail_at {
+        w.notary().fail_store_write_in(nth);
+    }
+    let answers = rt.block_on(concurrently(w.notary(), &run, &ops));
+    // Disarmed if it did not fire.
+    w.notary().fail_store_write_in(0);
+    let (acked_ops, acked) = acknowledged(&ops, &answers);
+    reached.outcomes.extend(check(&run, &acked_ops, &acked)?);
+    if acked.len() < answers.len() {
+        reached.failures += 1;
+        rt.block_on(after_failure(w, &run, &ops, &answers))?;
+    }
+    // Idempotence: every request again gets the same answer.
+    let again = rt.block_on(concurrently(w.notary(), &run, &ops));
+    for (i, a) in answers.iter().enumerate() {
+        if !unacknowledged(a) && &again[i] != a {
+            return Err(format!("{:?}: {a:?}, then {:?}", ops[i], again[i]));
+        }
+    }
+    reached.outcomes.extend(check(&run, &ops, &again)?);
+    Ok(())
+}
+
+/// The seed: `NOTAR_SIM_SEED` when set, else a fixed one (CI runs the same cases every time).
+fn seed() -> u64 {
+    std::env::var("NOTAR_SIM_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(7)
+}
+
 #[test]
 fn concurrent_clients_keep_the_lemmas() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -343,31 +478,41 @@ fn concurrent_clients_keep_the_lemmas() {
         .enable_all()
         .build()
         .expect("runtime");
-    let w = rt.block_on(world());
+    let tmp = util::sim::scratch_dir();
+    let w = std::cell::RefCell::new(rt.block_on(world(&tmp)));
+    let (cases, seed) = (util::sim::cases(util::sim::DEFAULT_CASES), seed());
+    eprintln!("exchange notary: {cases} cases, NOTAR_SIM_SEED={seed}");
     let config = Config {
-        cases: CASES,
+        cases,
         failure_persistence: None,
         ..Config::default()
     };
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
-    let mut runner = TestRunner::new_with_rng(config, rng);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let fail_at = prop_oneof![3 => Just(None), 1 => (1u64..6).prop_map(Some)];
     let strategy = (
         prop::collection::vec(spec(), EXCHANGES),
         prop::collection::vec(op(), OPS),
+        fail_at,
     );
-    let reached = std::cell::RefCell::new(BTreeSet::new());
-    let result = runner.run(&strategy, |(specs, ops)| {
-        let run = Arc::new(w.run(specs));
-        let answers = rt.block_on(concurrently(&w.notary, &run, &ops));
-        let got = check(&run, &ops, &answers).map_err(TestCaseError::fail)?;
-        // Idempotence: every request again gets the same answer.
-        let again = rt.block_on(concurrently(&w.notary, &run, &ops));
-        prop_assert_eq!(&again, &answers);
-        reached.borrow_mut().extend(got);
-        Ok(())
+    let reached = std::cell::RefCell::new(Reached::default());
+    let result = runner.run(&strategy, |case| {
+        one_run(&rt, &mut w.borrow_mut(), case, &mut reached.borrow_mut())
+            .map_err(TestCaseError::fail)
     });
+    rt.block_on(w.borrow_mut().stop());
     if let Err(e) = result {
-        panic!("{e}");
+        panic!("NOTAR_SIM_SEED={seed}: {e}");
+    }
+    let reached = reached.into_inner();
+    eprintln!(
+        "exchange notary: {} injected failures fired",
+        reached.failures
+    );
+    if cases >= 100 {
+        assert!(reached.failures > 0, "no injected failure fired");
     }
     let all: BTreeSet<String> = [
         "aborted",
@@ -379,8 +524,7 @@ fn concurrent_clients_keep_the_lemmas() {
     .map(String::from)
     .into();
     assert_eq!(
-        reached.into_inner(),
-        all,
+        reached.outcomes, all,
         "every outcome is reached in the generated runs"
     );
 }
@@ -390,7 +534,8 @@ fn concurrent_clients_keep_the_lemmas() {
 #[test]
 fn the_checker_rejects_two_decisions() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let w = rt.block_on(world());
+    let tmp = util::sim::scratch_dir();
+    let mut w = rt.block_on(world(&tmp));
     let run = w.run(vec![Spec::Contract { expired: false }]);
     let ops = [
         Op::Abort {
@@ -402,12 +547,13 @@ fn the_checker_rejects_two_decisions() {
             m2_for_other: false,
         },
     ];
-    let aborted = rt.block_on(send(&w.notary, &run, ops[0])).expect("abort");
+    let aborted = rt.block_on(send(w.notary(), &run, ops[0])).expect("abort");
     let forged = aborted.replace("\"outcome\":\"aborted\"", "\"outcome\":\"resolved\"");
     let answers = vec![Ok(aborted.clone()), Ok(forged)];
     let err = check(&run, &ops, &answers).expect_err("two decisions must be rejected");
     assert!(err.contains("two decisions"), "{err}");
     // And the real notary gives the stored abort to the resolve.
-    let resolved = rt.block_on(send(&w.notary, &run, ops[1]));
+    let resolved = rt.block_on(send(w.notary(), &run, ops[1]));
     assert_eq!(resolved, Ok(aborted));
+    rt.block_on(w.stop());
 }

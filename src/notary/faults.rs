@@ -5,6 +5,10 @@
 //! profiles, which `cargo test` builds the binary with). A release build compiles every hook
 //! here to nothing, so no environment, however set, can make a production notary panic or fail
 //! on purpose. The variables are named `NOTAR_TEST_*` so nobody sets them by accident.
+//!
+//! In-process tests can also make a synced store write fail (`Notary::fail_store_write_in`):
+//! armed by a call, never by the environment, and compiled only with `debug_assertions` or the
+//! `sim-faults` feature (for long simulation runs in release; never build a service with it).
 
 /// Panics while staging the log entry at this index (after its job changed memory, before the
 /// batch is durable).
@@ -40,4 +44,17 @@ pub(crate) fn init_fails() -> bool {
 #[inline(always)]
 pub(crate) fn init_fails() -> bool {
     false
+}
+
+/// Injected store failures, for the simulation tests (tests/ledger_model.rs,
+/// tests/exchange_notary.rs): compiled only with `debug_assertions` or the `sim-faults` feature,
+/// armed only by code in the same process; a release service has no way to reach them.
+#[cfg(any(debug_assertions, feature = "sim-faults"))]
+impl super::Notary {
+    /// Makes the `nth` synced batch write from now (1 = the next) fail as a disk error would,
+    /// writing nothing: the notary must then fail-stop and answer none of that batch's commands.
+    /// A notary opened anew on the same data dir starts disarmed. 0 disarms.
+    pub fn fail_store_write_in(&self, nth: u64) {
+        self.shared.store.fail_write_in(nth);
+    }
 }

@@ -118,6 +118,9 @@ pub enum StoreError {
     /// Another process has the database open.
     #[error("the database at {0} is in use by another notar process")]
     Locked(PathBuf),
+    /// A test armed this write to fail ([`Store::fail_write_in`]); never in a release service.
+    #[error("injected write failure (a test)")]
+    Injected,
     /// RocksDB itself failed (disk full, I/O error, corruption).
     #[error("storage failure: {0}")]
     Rocks(#[from] rocksdb::Error),
@@ -126,6 +129,40 @@ pub enum StoreError {
 /// An open database.
 pub struct Store {
     db: DB,
+    faults: WriteFaults,
+}
+
+/// The test hook on the write path: "fail the Nth synced batch write from now". It exists only
+/// in builds with `debug_assertions` (what `cargo test` builds) or the `sim-faults` feature (long
+/// simulation runs in release); elsewhere it is an empty struct and the check compiles to
+/// nothing. It is armed only in-process, through [`Store::fail_write_in`] (by
+/// `Notary::fail_store_write_in`), never from the environment, a file or the network, so no
+/// running service can be made to fail by anyone but code linked into it.
+#[derive(Default)]
+struct WriteFaults {
+    /// Writes still to succeed plus one; 0 when disarmed.
+    #[cfg(any(debug_assertions, feature = "sim-faults"))]
+    countdown: std::sync::atomic::AtomicU64,
+}
+
+impl WriteFaults {
+    /// True when this write is the armed one (which disarms the hook).
+    #[cfg(any(debug_assertions, feature = "sim-faults"))]
+    fn fails_now(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let step = |n: u64| n.checked_sub(1);
+        matches!(
+            self.countdown
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, step),
+            Ok(1)
+        )
+    }
+
+    #[cfg(not(any(debug_assertions, feature = "sim-faults")))]
+    #[inline(always)]
+    fn fails_now(&self) -> bool {
+        false
+    }
 }
 
 /// A group of writes that lands atomically.
@@ -175,7 +212,10 @@ impl Store {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         let db = DB::open_cf_descriptors(&opts, path, descriptors(&[]))?;
-        let store = Store { db };
+        let store = Store {
+            db,
+            faults: WriteFaults::default(),
+        };
         let mut batch = Batch::new();
         batch.put_raw(&store, Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
         store.write(batch)?;
@@ -201,7 +241,10 @@ impl Store {
                 StoreError::Rocks(e)
             }
         })?;
-        let store = Store { db };
+        let store = Store {
+            db,
+            faults: WriteFaults::default(),
+        };
         let raw = store
             .get(Cf::Meta, SCHEMA_KEY)?
             .ok_or_else(|| StoreError::BadSchema("missing".into()))?;
@@ -240,10 +283,24 @@ impl Store {
 
     /// Writes `batch` atomically and waits until it is synced to disk.
     pub fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        if self.faults.fails_now() {
+            // As a failed RocksDB write: nothing of the batch lands.
+            return Err(StoreError::Injected);
+        }
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch.inner, &wo)?;
         Ok(())
+    }
+
+    /// Test hook (debug builds and the `sim-faults` feature only, see [`WriteFaults`]): the
+    /// `nth` synced batch write from now (1 = the next) fails with [`StoreError::Injected`] and
+    /// writes nothing; the writes before it and after it are untouched. 0 disarms.
+    #[cfg(any(debug_assertions, feature = "sim-faults"))]
+    pub fn fail_write_in(&self, nth: u64) {
+        self.faults
+            .countdown
+            .store(nth, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// One value.
@@ -396,6 +453,28 @@ mod tests {
             matches!(err, StoreError::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1)
         );
         assert!(err.to_string().contains("newer"));
+    }
+
+    /// The test hook: the armed write fails and writes nothing; the ones before and after it
+    /// land.
+    #[test]
+    fn an_injected_failure_fails_exactly_the_nth_write_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(&dir.path().join("db")).expect("create");
+        store.fail_write_in(2);
+        let put = |n: u64| {
+            let mut b = Batch::new();
+            store.put(&mut b, Cf::LogLeaves, &u64_key(n), b"x");
+            store.write(b)
+        };
+        put(1).expect("the first write lands");
+        assert!(matches!(put(2), Err(StoreError::Injected)));
+        put(3).expect("the hook disarmed itself");
+        let got = |n: u64| store.get(Cf::LogLeaves, &u64_key(n)).expect("get");
+        assert_eq!(
+            (got(1).is_some(), got(2), got(3).is_some()),
+            (true, None, true)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod exchange;
 pub mod ledger;
+pub mod sim;
 pub mod x509;
 
 use std::io::{BufRead, BufReader};

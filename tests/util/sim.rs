@@ -1,0 +1,71 @@
+//! What the simulation tests (tests/ledger_model.rs, tests/exchange_notary.rs) share: cheap
+//! throwaway data dirs on tmpfs, one initialised template copied per case, and the case count.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use notar::notary::fixture::ClockedDataDir;
+
+/// Cases per property when `PROPTEST_CASES` is not set: what CI runs.
+pub const DEFAULT_CASES: u32 = 1_000;
+
+/// The number of cases to run: `PROPTEST_CASES` when set (as proptest's own default config
+/// reads it), else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// A temporary directory for a throwaway notary, on tmpfs (`/dev/shm`) when the machine has
+/// one (a synced write there costs no disk flush), else in the system's temp dir.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(t) = tempfile::Builder::new()
+            .prefix("notar-sim-")
+            .tempdir_in(shm)
+        {
+            return t;
+        }
+    }
+    tempfile::Builder::new()
+        .prefix("notar-sim-")
+        .tempdir()
+        .expect("a temp dir")
+}
+
+/// A template data dir, made once per test (init and whatever setup every case shares) and
+/// copied for every case; `S` is what the setup learnt (ids, keys). Removed when dropped.
+pub struct Template<S> {
+    data: PathBuf,
+    /// What the setup made.
+    pub setup: S,
+    _place: tempfile::TempDir,
+}
+
+impl<S> Template<S> {
+    /// Initialises a data dir on the clock `t0` and runs `make` on it (on `rt`); `make` must
+    /// have closed every notary it opened (sequencer joined) when it returns.
+    pub fn new<F>(rt: &tokio::runtime::Runtime, t0: DateTime<Utc>, make: F) -> Template<S>
+    where
+        F: AsyncFnOnce(&ClockedDataDir<PathBuf>) -> S,
+    {
+        let place = scratch_dir();
+        let w = rt
+            .block_on(ClockedDataDir::init(place.path().to_path_buf(), "sim", t0))
+            .expect("init");
+        let setup = rt.block_on(make(&w));
+        Template {
+            data: w.dir.root().to_path_buf(),
+            setup,
+            _place: place,
+        }
+    }
+
+    /// A fresh copy for one case, its clock at `t0`.
+    pub fn copy(&self, t0: DateTime<Utc>) -> ClockedDataDir<tempfile::TempDir> {
+        ClockedDataDir::copy_of(&self.data, scratch_dir(), t0).expect("copy of the template")
+    }
+}
