@@ -428,6 +428,9 @@ mod tests {
         assert!(matches!(cert_der_from_pem(pem), Err(PkiError::Pem(_))));
         let der = cert_der_from_pem(&generate_tsa_pki("x", now(), 1).unwrap().root_cert_pem);
         let trailing = format!("{}trailing", cert_pem_from_der(&der.unwrap()).unwrap());
-        assert!(matches!(cert_der_from_pem(&trailing), Err(PkiError::Pem(_))));
+        assert!(matches!(
+            cert_der_from_pem(&trailing),
+            Err(PkiError::Pem(_))
+        ));
     }
 }
