@@ -13,3 +13,6 @@ pub mod model;
 pub mod notary;
 pub mod replay;
 pub mod store;
+
+#[cfg(test)]
+mod fuzz_seeds_tests;

@@ -20,7 +20,7 @@ use const_oid::db::rfc5912::ECDSA_WITH_SHA_256;
 use der::asn1::{SetOfVec, Utf8StringRef};
 use der::pem::LineEnding;
 use der::AnyRef;
-use der::{Any, DecodePem, Encode, EncodePem};
+use der::{Any, Decode, Encode, EncodePem};
 use p256::ecdsa::signature::{Keypair, Signer};
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::DecodePrivateKey;
@@ -166,8 +166,17 @@ pub fn generate_tsa_pki(
 
 /// Decodes one PEM `CERTIFICATE` block into its DER bytes, checking that they parse as an
 /// X.509 certificate. Anything else around or after the block is an error.
+///
+/// The block is decoded whole before the DER is parsed: `der`'s streaming PEM reader
+/// (`Certificate::from_pem`) loops for ever on a block whose DER length runs past its end
+/// (found by the `pki` fuzz target: `fuzz_pki_truncated_pem_length`).
 pub fn cert_der_from_pem(pem: &str) -> Result<Vec<u8>, PkiError> {
-    let cert = Certificate::from_pem(pem.trim()).map_err(|e| PkiError::Pem(e.to_string()))?;
+    let (label, der) =
+        der::pem::decode_vec(pem.trim().as_bytes()).map_err(|e| PkiError::Pem(e.to_string()))?;
+    if label != "CERTIFICATE" {
+        return Err(PkiError::Pem(format!("a {label} block, not a CERTIFICATE")));
+    }
+    let cert = Certificate::from_der(&der).map_err(|e| PkiError::Pem(e.to_string()))?;
     cert.to_der().map_err(|e| PkiError::Pem(e.to_string()))
 }
 
@@ -407,6 +416,20 @@ mod tests {
         assert!(matches!(cert_der_from_pem("hello"), Err(PkiError::Pem(_))));
         assert!(matches!(
             cert_der_from_pem(&pki.tsa_key_pem),
+            Err(PkiError::Pem(_))
+        ));
+    }
+
+    /// Found by the `pki` fuzz target: a block whose DER (30 82: a SEQUENCE with a two-byte
+    /// length) ends before its length does made `Certificate::from_pem` loop for ever.
+    #[test]
+    fn fuzz_pki_truncated_pem_length() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMII=\n-----END CERTIFICATE-----\n";
+        assert!(matches!(cert_der_from_pem(pem), Err(PkiError::Pem(_))));
+        let der = cert_der_from_pem(&generate_tsa_pki("x", now(), 1).unwrap().root_cert_pem);
+        let trailing = format!("{}trailing", cert_pem_from_der(&der.unwrap()).unwrap());
+        assert!(matches!(
+            cert_der_from_pem(&trailing),
             Err(PkiError::Pem(_))
         ));
     }

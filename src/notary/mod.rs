@@ -269,8 +269,13 @@ impl SequencerThread {
 
 /// The subject of a PEM certificate, RFC 4514 form.
 fn subject_of_pem(pem: &str) -> Result<String, NotaryError> {
-    use der::DecodePem;
-    let cert = x509_cert::Certificate::from_pem(pem)
+    use der::Decode;
+    // Not `Certificate::from_pem`: see `cert_der_from_pem` (it can loop on a truncated block).
+    let cert = crate::crypto::pki::cert_der_from_pem(pem)
+        .and_then(|der| {
+            x509_cert::Certificate::from_der(&der)
+                .map_err(|e| crate::crypto::pki::PkiError::Pem(e.to_string()))
+        })
         .map_err(|e| NotaryError::Tsa(format!("TSA certificate: {e}")))?;
     Ok(cert.tbs_certificate.subject.to_string())
 }

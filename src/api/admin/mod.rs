@@ -204,20 +204,28 @@ fn operator_of(stream: &UnixStream, arbitrators: &Arbitrators) -> Result<ops::Op
     }
 }
 
-/// Reads one request line and runs it. A line that is not a request is answered with its `id`
-/// when it has one, so a pipelining client can still match the error to what it sent.
+/// Reads one request line and runs it.
 async fn answer(notary: &Notary, operator: &ops::Operator, line: &[u8]) -> Response {
-    match serde_json::from_slice::<Request>(line) {
+    match parse_request(line) {
         Ok(req) => Response::new(req.id, ops::handle(notary, operator, req.op).await),
-        Err(e) => {
-            #[derive(serde::Deserialize)]
-            struct IdOnly {
-                id: u64,
-            }
-            let id = serde_json::from_slice::<IdOnly>(line).map_or(0, |r| r.id);
-            error(id, ErrorCode::BadRequest, format!("not a request: {e}"))
-        }
+        Err((id, error)) => Response::Err { id, error },
     }
+}
+
+/// What the server does with a request line before it dispatches it: the [`Request`], or the
+/// id to answer with and the `bad_request` error. A line that is not a request is answered with
+/// its `id` when it has one (0 otherwise), so a pipelining client can still match the error to
+/// what it sent. Public so that the fuzz target `admin_line` (fuzz/) runs exactly this step.
+pub fn parse_request(line: &[u8]) -> Result<Request, (u64, ErrorBody)> {
+    serde_json::from_slice::<Request>(line).map_err(|e| {
+        #[derive(serde::Deserialize)]
+        struct IdOnly {
+            id: u64,
+        }
+        let id = serde_json::from_slice::<IdOnly>(line).map_or(0, |r| r.id);
+        let message = format!("not a request: {e}");
+        (id, ErrorBody::new(ErrorCode::BadRequest, message))
+    })
 }
 
 /// Serves one connection: request lines in, answer lines out, until the peer closes or sends no
