@@ -32,7 +32,6 @@ use notar::notary::datadir::DataDir;
 use notar::notary::fixture::exchange::{abort_request, acceptance, item_exchange, offer, Signer};
 use notar::notary::{KeyInput, Notary, NotaryError, SequencerThread};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
 const EXCHANGES: usize = 6;
@@ -482,15 +481,7 @@ fn concurrent_clients_keep_the_lemmas() {
     let w = std::cell::RefCell::new(rt.block_on(world(&tmp)));
     let (cases, seed) = (util::sim::cases(util::sim::DEFAULT_CASES), seed());
     eprintln!("exchange notary: {cases} cases, NOTAR_SIM_SEED={seed}");
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let mut runner = util::sim::seeded_runner(cases, seed);
     let fail_at = prop_oneof![3 => Just(None), 1 => (1u64..6).prop_map(Some)];
     let strategy = (
         prop::collection::vec(spec(), EXCHANGES),

@@ -34,7 +34,7 @@ use notar::model::registry::Role;
 use notar::notary::fixture::ClockedDataDir;
 use notar::notary::{KeyInput, NewAgreement, Notary};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+use proptest::test_runner::TestError;
 
 use client::Parties;
 use model::{Model, Op, PER_TX_CAP, TOTAL_CAP};
@@ -130,17 +130,6 @@ fn seed() -> u64 {
         .unwrap_or_else(rand::random)
 }
 
-fn runner(cases: u32, seed: u64) -> TestRunner {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
-}
-
 #[test]
 fn notary_ledger_matches_the_model() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -155,7 +144,7 @@ fn notary_ledger_matches_the_model() {
     let started = std::time::Instant::now();
     let ops = proptest::collection::vec(model::op(), 1..STEPS);
     let done = std::cell::Cell::new(0u64);
-    let result = runner(cases, seed).run(&ops, |ops| {
+    let result = util::sim::seeded_runner(cases, seed).run(&ops, |ops| {
         done.set(done.get() + 1);
         if done.get().is_multiple_of(5_000) {
             // Long runs say how far they got (a run cut short still records something).

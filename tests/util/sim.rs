@@ -69,3 +69,17 @@ impl<S> Template<S> {
         ClockedDataDir::copy_of(&self.data, scratch_dir(), t0).expect("copy of the template")
     }
 }
+
+/// A proptest runner of `cases` cases whose random choices all come from `seed`, so a printed
+/// seed replays the same cases (`NOTAR_SIM_SEED`); no failure files are written.
+pub fn seeded_runner(cases: u32, seed: u64) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
