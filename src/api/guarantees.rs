@@ -408,6 +408,12 @@ pub struct CheckAnswer {
                            `Retry-After` says when to call again",
             body = ErrorBody,
         ),
+        (
+            status = 503,
+            description = "`unavailable`: the notary stopped signing (fail-stop, see /healthz); \
+                           its ledger in memory may hold changes that are not durable",
+            body = ErrorBody,
+        ),
     ),
 )]
 pub async fn check(

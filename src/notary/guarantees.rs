@@ -333,7 +333,13 @@ impl Notary {
     /// Answers whether the agreement could take on `amount` now, without reserving anything.
     /// Runs the same rules as a request, with an order assumed valid and signed by a key of the
     /// agreement in good standing.
+    ///
+    /// A stopped notary (fail-stop) answers `Unavailable`: its ledger memory may hold the changes
+    /// of the batch that failed, which are not durable, and a seller must not rely on them.
     pub fn check(&self, agreement_id: &str, amount: Money) -> Result<Option<Refusal>, NotaryError> {
+        if self.shared.published.failed() {
+            return Err(NotaryError::Unavailable);
+        }
         let now = (self.shared.clock)();
         let st = self.shared.state.lock();
         let ag = st

@@ -262,6 +262,16 @@ impl Sim {
         if got != Outcome::Error("unavailable".into()) || self.c().n.log_size() != size {
             return Err(format!("a stopped notary answered {got:?}"));
         }
+        // Its memory may hold the failed batch's changes: a liability check must not answer
+        // from it (stale_reads counts how often it differs from what is durable).
+        let c = self.c();
+        match c
+            .n
+            .check(&c.parties.agreement_id, notar::notary::fixture::eur(1))
+        {
+            Err(notar::notary::NotaryError::Unavailable) => {}
+            other => return Err(format!("a stopped notary answered a check: {other:?}")),
+        }
         self.restart().await;
         if self.c().n.log_size() != size {
             let now = self.c().n.log_size();
