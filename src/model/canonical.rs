@@ -51,9 +51,15 @@ pub fn write_canonical_value(out: &mut Vec<u8>, value: &Value) -> Result<(), Can
 /// (docs/design.md §4). One definition: envelopes are signed over it and a fair exchange's tid
 /// is the SHA-256 of its offer's.
 pub fn signing_bytes<T: Serialize>(kind: &str, payload: &T) -> Result<Vec<u8>, CanonicalError> {
+    Ok(signing_bytes_of(kind, &to_canonical_json(payload)?))
+}
+
+/// [`signing_bytes`] from a payload's canonical bytes already made (replay slices them out of
+/// the envelope's own canonical bytes).
+pub fn signing_bytes_of(kind: &str, canonical_payload: &[u8]) -> Vec<u8> {
     let mut out = format!("notar/v1/{kind}\n").into_bytes();
-    out.extend_from_slice(&to_canonical_json(payload)?);
-    Ok(out)
+    out.extend_from_slice(canonical_payload);
+    out
 }
 
 /// Refuses floats and excessive depth. Recursive: the depth is bounded by [`DEPTH_MAX`] before

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::{short, Ctx, Item};
 use crate::crypto::envelope::{Envelope, EnvelopeError};
-use crate::model::canonical::CanonicalError;
+use crate::model::canonical::{signing_bytes_of, CanonicalError};
 use crate::model::entry::{EntryKind, LogEntry};
 use crate::replay::format::{envelope_id, hex_sha256};
 use crate::replay::sig::{verify_all, Check, Key};
@@ -39,11 +39,7 @@ impl Prepared {
         let msg = parts
             .as_ref()
             .map_err(Clone::clone)
-            .map(|(bytes, payload)| {
-                let mut msg = format!("notar/v1/{}\n", env.kind).into_bytes();
-                msg.extend_from_slice(&bytes[payload.clone()]);
-                msg
-            });
+            .map(|(bytes, payload)| signing_bytes_of(&env.kind, &bytes[payload.clone()]));
         let bytes = parts.map(|(bytes, _)| bytes);
         let id = check_id(item, Some(&bytes));
         Prepared {
