@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::ops::Range;
 
 use super::keys::key_id;
-use crate::model::canonical::{signing_bytes, write_canonical_value, CanonicalError};
+use crate::model::canonical::{
+    canonical_value, signing_bytes_of, write_canonical_value, CanonicalError,
+};
 
 /// Most signatures one envelope may carry: bounds the work of checking one.
 pub const SIGNATURES_MAX: usize = 8;
@@ -68,23 +70,44 @@ pub enum EnvelopeError {
 
 /// The bytes a signature covers.
 pub fn signing_input(kind: &str, payload: &Value) -> Result<Vec<u8>, CanonicalError> {
-    signing_bytes(kind, payload)
+    Ok(signing_bytes_of(kind, &canonical_value(payload)?))
 }
 
 impl Envelope {
     /// Signs `payload` as `kind` with `key`.
     pub fn sign(kind: &str, payload: Value, key: &SigningKey) -> Result<Envelope, EnvelopeError> {
-        let msg = signing_input(kind, &payload)?;
-        let sig = key.sign(&msg);
-        Ok(Envelope {
+        Self::sign_to_bytes(kind, payload, key).map(|(env, _)| env)
+    }
+
+    /// [`Envelope::sign`], and the envelope's canonical bytes ([`Envelope::to_bytes`]) from the
+    /// same serialisation of the payload: the notary signs, logs, stores and answers with these
+    /// bytes without writing the envelope again.
+    pub fn sign_to_bytes(
+        kind: &str,
+        payload: Value,
+        key: &SigningKey,
+    ) -> Result<(Envelope, Vec<u8>), EnvelopeError> {
+        let mut out = Vec::with_capacity(1024);
+        out.extend_from_slice(b"{\"kind\":");
+        write_str(&mut out, kind)?;
+        out.extend_from_slice(b",\"payload\":");
+        let start = out.len();
+        write_canonical_value(&mut out, &payload)?;
+        let sig = key.sign(&signing_bytes_of(kind, &out[start..]));
+        let signature = EnvelopeSignature {
+            key_id: key_id(&key.verifying_key()),
+            alg: "ed25519".into(),
+            sig: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
+        };
+        out.extend_from_slice(b",\"signatures\":[");
+        write_signature(&mut out, &signature)?;
+        out.extend_from_slice(b"]}");
+        let env = Envelope {
             kind: kind.to_string(),
             payload,
-            signatures: vec![EnvelopeSignature {
-                key_id: key_id(&key.verifying_key()),
-                alg: "ed25519".into(),
-                sig: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
-            }],
-        })
+            signatures: vec![signature],
+        };
+        Ok((env, out))
     }
 
     /// Checks the kind.
@@ -163,17 +186,23 @@ impl Envelope {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(b"{\"alg\":");
-            write_str(&mut out, &s.alg)?;
-            out.extend_from_slice(b",\"key_id\":");
-            write_str(&mut out, &s.key_id)?;
-            out.extend_from_slice(b",\"sig\":");
-            write_str(&mut out, &s.sig)?;
-            out.push(b'}');
+            write_signature(&mut out, s)?;
         }
         out.extend_from_slice(b"]}");
         Ok((out, payload))
     }
+}
+
+/// One signature object in JCS order (`alg`, `key_id`, `sig`).
+fn write_signature(out: &mut Vec<u8>, s: &EnvelopeSignature) -> Result<(), CanonicalError> {
+    out.extend_from_slice(b"{\"alg\":");
+    write_str(out, &s.alg)?;
+    out.extend_from_slice(b",\"key_id\":");
+    write_str(out, &s.key_id)?;
+    out.extend_from_slice(b",\"sig\":");
+    write_str(out, &s.sig)?;
+    out.push(b'}');
+    Ok(())
 }
 
 /// A JSON string as JCS writes it (serde_json's escapes are JCS's).
@@ -184,6 +213,7 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::canonical::to_canonical_json;
     use serde_json::json;
 
     fn key(b: u8) -> SigningKey {
@@ -201,6 +231,17 @@ mod tests {
             signing_input("order", &env.payload).expect("input"),
             b"notar/v1/order\n{\"a\":\"x\",\"b\":1}"
         );
+    }
+
+    #[test]
+    fn signed_bytes_are_the_envelope_bytes() {
+        let k = key(2);
+        let payload = json!({"z": [1, {"y": "\u{202e}\"q"}], "a": -3, "log_index": 7});
+        let (env, bytes) = Envelope::sign_to_bytes("guarantee", payload, &k).expect("sign");
+        assert_eq!(bytes, env.to_bytes().expect("bytes"));
+        assert_eq!(bytes, to_canonical_json(&env).expect("canonical"));
+        env.verify_by(&k.verifying_key()).expect("verifies");
+        assert!(Envelope::sign_to_bytes("guarantee", json!({"f": 1.5}), &k).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::canonical::{to_canonical_json, CanonicalError};
+use serde_json::Value;
 
 /// The kinds of log entry. New kinds are added as the notary learns to sign new things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,37 @@ impl LogEntry {
     }
 }
 
+/// The leaf bytes of an entry whose body's canonical JSON is already made (the notary signs an
+/// envelope and writes its bytes once): the same bytes as [`LogEntry::to_bytes`] (tested),
+/// written member by member in JCS order (`body`, `kind`, `logged_at`, `operator`).
+pub fn leaf_bytes(
+    kind: EntryKind,
+    logged_at: &str,
+    operator: Option<&str>,
+    canonical_body: &[u8],
+) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = Vec::with_capacity(canonical_body.len() + 96);
+    out.extend_from_slice(b"{\"body\":");
+    out.extend_from_slice(canonical_body);
+    out.extend_from_slice(b",\"kind\":\"");
+    // Kind names are snake_case ASCII: nothing to escape.
+    out.extend_from_slice(kind.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"logged_at\":");
+    write_str(&mut out, logged_at)?;
+    if let Some(op) = operator {
+        out.extend_from_slice(b",\"operator\":");
+        write_str(&mut out, op)?;
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
+/// A JSON string as JCS writes it (serde_json's string escapes are JCS's).
+fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
+    serde_json::to_writer(out, &Value::from(s))
+        .map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +158,21 @@ mod tests {
         );
         let back: LogEntry = serde_json::from_slice(&bytes).expect("parse");
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn leaf_bytes_are_the_entry_bytes() {
+        let body = json!({"payload": {"n": 1, "s": "a\"\u{1}\u{202e}é"}, "kind": "guarantee"});
+        for operator in [None, Some("ann \"the\" arbitrator\u{7}")] {
+            let e = LogEntry {
+                kind: EntryKind::Guarantee,
+                logged_at: "2026-03-10T12:00:00.000Z".into(),
+                operator: operator.map(str::to_string),
+                body: body.clone(),
+            };
+            let canonical_body = crate::model::canonical::canonical_value(&body).expect("body");
+            let leaf = leaf_bytes(e.kind, &e.logged_at, operator, &canonical_body).expect("leaf");
+            assert_eq!(leaf, e.to_bytes().expect("bytes"));
+        }
     }
 }

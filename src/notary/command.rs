@@ -6,13 +6,19 @@ use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::sequencer::{reply, Job, Records, StageCtx, Staged, StagedEntry};
+use std::sync::{Arc, Mutex};
+
+use super::sequencer::{reply, Deferred, Finish, Job, Records, StageCtx, Staged, StagedEntry};
 use super::{Notary, NotaryError};
 use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
 
 /// Run after the batch is durable, before answering (e.g. drop `pending` entries).
 pub(crate) type AfterCommit = Box<dyn FnOnce() + Send>;
+
+/// The deferred work of a command: its entry, records and answer.
+pub(crate) type DeferredRun<T> =
+    Box<dyn FnOnce() -> Result<(StagedEntry, Records, T), NotaryError> + Send>;
 
 /// What a command decided.
 pub(crate) enum Decision<T> {
@@ -29,6 +35,19 @@ pub(crate) enum Decision<T> {
         /// Cleanup once durable.
         after: Option<AfterCommit>,
     },
+    /// Signing and serialising left to the worker pool ([`super::sequencer::Deferred`]):
+    /// `run` makes the entry (`count` leaves), its records and the answer.
+    Deferred {
+        /// Leaves it logs.
+        count: u64,
+        /// The deferred work.
+        run: DeferredRun<T>,
+        /// Cleanup once durable.
+        after: Option<AfterCommit>,
+    },
+    /// Answer, once the batch is durable, what `answer` reads then: an earlier command of the
+    /// same batch whose deferred work makes the answer (a retry of it).
+    Same(Box<dyn FnOnce() -> Option<T> + Send>),
 }
 
 impl<T> Decision<T> {
@@ -74,10 +93,30 @@ pub(crate) fn sign_entry(
         )));
     };
     obj.insert("log_index".into(), Value::from(ctx.index));
-    let env = Envelope::sign(kind.as_str(), payload, key)
+    let (env, bytes) = Envelope::sign_to_bytes(kind.as_str(), payload, key)
         .map_err(|e| NotaryError::Signing(format!("{}: {e}", kind.as_str())))?;
-    let body = serde_json::to_value(&env).map_err(|e| NotaryError::Bug(e.to_string()))?;
-    Ok((env, ctx.entry(kind, operator, body)))
+    let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &bytes)?;
+    Ok((env, entry))
+}
+
+/// Answers a command once its batch is durable (or failed): runs `after`, then sends what
+/// `value` gives (an answer made by deferred work is there only once the batch is done).
+fn finish<T: Send + 'static>(
+    tx: oneshot::Sender<Result<T, NotaryError>>,
+    after: Option<AfterCommit>,
+    value: impl FnOnce() -> Option<T> + Send + 'static,
+) -> Finish {
+    Box::new(move |r| {
+        if let Some(after) = after {
+            after();
+        }
+        let answer = r
+            .map_err(|e| NotaryError::CommitFailed(e.0))
+            .and_then(|()| {
+                value().ok_or_else(|| NotaryError::Bug("a committed command has no answer".into()))
+            });
+        reply(tx, answer)
+    })
 }
 
 impl Notary {
@@ -105,15 +144,31 @@ impl Notary {
             }) => Some(Staged {
                 entry,
                 records,
-                finish: Box::new(move |r| {
-                    if let Some(after) = after {
-                        after();
-                    }
-                    reply(
-                        tx,
-                        r.map(|_| value).map_err(|e| NotaryError::CommitFailed(e.0)),
-                    )
-                }),
+                deferred: None,
+                finish: finish(tx, after, move || Some(value)),
+            }),
+            Ok(Decision::Deferred { count, run, after }) => {
+                let made = Arc::new(Mutex::new(None));
+                let slot = made.clone();
+                let run = Box::new(move || {
+                    let (entry, records, value) = run()?;
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+                    Ok((entry, records))
+                });
+                Some(Staged {
+                    entry: None,
+                    records: Vec::new(),
+                    deferred: Some(Deferred { count, run }),
+                    finish: finish(tx, after, move || {
+                        made.lock().unwrap_or_else(|e| e.into_inner()).take()
+                    }),
+                })
+            }
+            Ok(Decision::Same(answer)) => Some(Staged {
+                entry: None,
+                records: Vec::new(),
+                deferred: None,
+                finish: finish(tx, None, answer),
             }),
         });
         self.submit(job)?;

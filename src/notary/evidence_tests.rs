@@ -55,16 +55,20 @@ pub(super) async fn world() -> World {
 impl World {
     /// Asks for a guarantee of `minor` cents for a fresh order over `doc`; (order, answer).
     pub async fn order(&self, rid: &str, minor: i64, doc: &[u8]) -> (Envelope, Envelope) {
+        self.ask(self.request(rid, minor, doc)).await
+    }
+
+    /// sally's request `rid` for a guarantee of `minor` cents for bob's order over `doc`.
+    pub fn request(&self, rid: &str, minor: i64, doc: &[u8]) -> super::GuaranteeRequest {
         let d = &self.deal;
-        let req = request(
+        request(
             rid,
             &d.agreement_id,
             &d.seller_id,
             &d.buyer_key,
             eur(minor),
             doc,
-        );
-        self.ask(req).await
+        )
     }
 
     /// Like [`World::order`], the order signed with `extras`.

@@ -20,6 +20,7 @@ mod policies;
 mod rate;
 mod reads;
 pub mod sequencer;
+mod sign_cell;
 mod stamp;
 mod state;
 mod tokens;
@@ -392,9 +393,20 @@ impl Notary {
         let body =
             serde_json::to_value(self.identity()).map_err(|e| NotaryError::Bug(e.to_string()))?;
         let job: Job = Box::new(move |ctx| {
+            let entry = match (!in_genesis)
+                .then(|| ctx.entry(EntryKind::NotaryIdentity, None, body))
+                .transpose()
+            {
+                Ok(entry) => entry,
+                Err(e) => {
+                    tracing::error!("the notary's identity cannot be logged: {e}");
+                    return None;
+                }
+            };
             Some(sequencer::Staged {
-                entry: (!in_genesis).then(|| ctx.entry(EntryKind::NotaryIdentity, None, body)),
+                entry,
                 records: record,
+                deferred: None,
                 finish: Box::new(|_| {}),
             })
         });
@@ -506,9 +518,17 @@ impl Notary {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |ctx| {
             let index = ctx.index;
+            let entry = match ctx.entry(kind, operator, body) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    sequencer::reply(tx, Err(e));
+                    return None;
+                }
+            };
             Some(sequencer::Staged {
-                entry: Some(ctx.entry(kind, operator, body)),
+                entry: Some(entry),
                 records: Vec::new(),
+                deferred: None,
                 finish: Box::new(move |r| {
                     sequencer::reply(
                         tx,
@@ -522,6 +542,8 @@ impl Notary {
     }
 }
 
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 #[path = "error_tests.rs"]
 mod error_tests;

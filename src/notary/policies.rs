@@ -129,6 +129,7 @@ pub(crate) fn log_policy_job(notary: &Notary, p: Policy) -> Job {
         let (_, entry) = sign_entry(&key, ctx, EntryKind::Policy, payload, None).ok()?;
         Some(Staged {
             entry: Some(entry),
+            deferred: None,
             records: vec![
                 (
                     Cf::Policies,

@@ -20,7 +20,8 @@ use super::rate::{SignedCounts, SignedTotals};
 use super::NotaryError;
 use crate::log::checkpoint::{try_sign_checkpoint, Checkpoint};
 use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
-use crate::model::entry::{EntryKind, LogEntry};
+use crate::model::canonical::canonical_value;
+use crate::model::entry::{leaf_bytes, EntryKind};
 use crate::model::time::rfc3339_ms;
 use crate::store::{u64_key, Batch, Cf, Store};
 
@@ -32,16 +33,33 @@ const LOG_SIZE_KEY: &[u8] = b"log_size";
 /// Where time comes from; tests substitute a fixed clock.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// A command's work once decided and signed, waiting for the batch to be durable.
+/// A command's work once decided (and signed, or left to sign), waiting for the batch to be
+/// durable.
 pub(crate) struct Staged {
     /// The log entry and its index. `None` for a command that signs nothing but must still
     /// answer only after this batch is durable (a retry that found its first answer staged in
-    /// the same batch).
+    /// the same batch), or that left its signing to `deferred`.
     pub entry: Option<StagedEntry>,
     /// Records to write beside the leaf.
     pub records: Records,
+    /// Signing and serialising the command left to the worker pool.
+    pub deferred: Option<Deferred>,
     /// Called once with the commit's outcome: answers the caller.
     pub finish: Finish,
+}
+
+/// The part of a decided command that needs no state: its signature and the serialising of
+/// what it writes. The sequencer only orders (DESIGN §2): once every command of a batch is
+/// decided under the state lock, the batch's deferred work runs on the worker pool in parallel,
+/// and the batch is written when all of it is done. It must log exactly `count` leaves, from
+/// the index the command was staged at. Memory already changed when it runs, so a failure
+/// fails the batch and stops the notary (fail-stop): only work that cannot fail on a caller's
+/// input may be deferred.
+pub(crate) struct Deferred {
+    /// Leaves it logs.
+    pub count: u64,
+    /// Signs and serialises: the entry (with `count - 1` entries in `then`) and its records.
+    pub run: Box<dyn FnOnce() -> Result<(StagedEntry, Records), NotaryError> + Send>,
 }
 
 /// Records a command writes beside its log leaf: (column family, key, value).
@@ -59,8 +77,10 @@ pub struct CommitFailed(pub String);
 pub(crate) struct StagedEntry {
     /// Index promised when staging.
     pub index: u64,
-    /// The leaf.
-    pub entry: LogEntry,
+    /// What the entry holds.
+    pub kind: EntryKind,
+    /// The leaf: the entry's canonical bytes ([`LogEntry::to_bytes`]), made once when staged.
+    pub leaf: Vec<u8>,
     /// Entries the same command logs right after this one, at the next indexes, in the same
     /// batch (a ruling and the exchange tokens its actions sign). Empty for most commands.
     pub then: Vec<StagedEntry>,
@@ -79,6 +99,7 @@ impl StagedEntry {
 }
 
 /// What a command needs to stage itself.
+#[derive(Clone, Copy)]
 pub(crate) struct StageCtx {
     /// The log index its entry will get.
     pub index: u64,
@@ -93,17 +114,26 @@ impl StageCtx {
         kind: EntryKind,
         operator: Option<String>,
         body: serde_json::Value,
-    ) -> StagedEntry {
-        StagedEntry {
+    ) -> Result<StagedEntry, NotaryError> {
+        let body = canonical_value(&body).map_err(|e| NotaryError::Bug(e.to_string()))?;
+        self.entry_of_bytes(kind, operator.as_deref(), &body)
+    }
+
+    /// [`StageCtx::entry`] of a body whose canonical bytes are made (a signed envelope's).
+    pub fn entry_of_bytes(
+        &self,
+        kind: EntryKind,
+        operator: Option<&str>,
+        canonical_body: &[u8],
+    ) -> Result<StagedEntry, NotaryError> {
+        let leaf = leaf_bytes(kind, &rfc3339_ms(self.now), operator, canonical_body)
+            .map_err(|e| NotaryError::Bug(e.to_string()))?;
+        Ok(StagedEntry {
             index: self.index,
-            entry: LogEntry {
-                kind,
-                logged_at: rfc3339_ms(self.now),
-                operator,
-                body,
-            },
+            kind,
+            leaf,
             then: Vec::new(),
-        }
+        })
     }
 
     /// The context of the `k`-th entry after this command's own: the same time, `k` indexes on.
@@ -192,6 +222,7 @@ pub(crate) struct Core {
     last_time: DateTime<Utc>,
     clock: Clock,
     published: Arc<Published>,
+    pool: SignPool,
 }
 
 impl Core {
@@ -242,6 +273,7 @@ impl Core {
             last_time: DateTime::<Utc>::MIN_UTC,
             clock,
             published,
+            pool: SignPool::new()?,
         })
     }
 
@@ -266,10 +298,12 @@ impl Core {
                 now: self.now(),
             };
             if let Some(s) = job(&ctx) {
-                if s.entry.is_some() {
+                let count = s.entry.as_ref().map_or(0, StagedEntry::count)
+                    + s.deferred.as_ref().map_or(0, |d| d.count);
+                if count > 0 {
                     super::faults::panic_if_staging_at(ctx.index);
                 }
-                entries += s.entry.as_ref().map_or(0, StagedEntry::count);
+                entries += count;
                 staged.push(s);
             }
         }
@@ -307,9 +341,10 @@ impl Core {
 
     fn commit(
         &mut self,
-        staged: Vec<Staged>,
+        mut staged: Vec<Staged>,
         finishes: &mut Vec<Finish>,
     ) -> Result<(), NotaryError> {
+        self.pool.run_deferred(&mut staged)?;
         let mut batch = Batch::new();
         let base = StoreHashes(&self.store);
         let mut tree = PendingHashes::new(&base, self.log_size);
@@ -317,12 +352,11 @@ impl Core {
         for s in staged {
             finishes.push(s.finish);
             for staged in s.entry.iter().flat_map(StagedEntry::leaves) {
-                kinds.push(staged.entry.kind);
-                let bytes = staged.entry.to_bytes()?;
-                let index = tree.append(leaf_hash(&bytes))?;
+                kinds.push(staged.kind);
+                let index = tree.append(leaf_hash(&staged.leaf))?;
                 check_appended_at(staged.index, index)?;
                 self.store
-                    .put(&mut batch, Cf::LogLeaves, &u64_key(index), &bytes);
+                    .put(&mut batch, Cf::LogLeaves, &u64_key(index), &staged.leaf);
             }
             for (cf, k, v) in &s.records {
                 self.store.put(&mut batch, *cf, k, v);
@@ -353,6 +387,67 @@ impl Core {
             self.published.signed.count(kind);
         }
         Ok(())
+    }
+}
+
+/// The worker pool that runs a batch's deferred work: one thread per core.
+struct SignPool(rayon::ThreadPool);
+
+impl SignPool {
+    fn new() -> Result<Self, NotaryError> {
+        let threads = std::thread::available_parallelism().map_or(2, usize::from);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("notar-signer-{i}"))
+            .build()
+            .map(SignPool)
+            .map_err(|e| NotaryError::Bug(format!("signer threads: {e}")))
+    }
+
+    /// Runs every staged command's deferred work (on the pool when there are several; one
+    /// alone runs here, as a hop to another thread would only add latency) and puts what each
+    /// made in its place. A panic there reaches the caller, which stops the notary.
+    fn run_deferred(&self, staged: &mut [Staged]) -> Result<(), NotaryError> {
+        let work: Vec<(usize, Deferred)> = staged
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.deferred.take().map(|d| (i, d)))
+            .collect();
+        let run = |(i, d): (usize, Deferred)| {
+            let made = (d.run)()?;
+            check_count(made.0.count(), d.count)?;
+            Ok::<_, NotaryError>((i, made))
+        };
+        let done: Vec<Result<_, NotaryError>> = if work.len() < 2 {
+            work.into_iter().map(run).collect()
+        } else {
+            use rayon::prelude::*;
+            self.0.install(|| work.into_par_iter().map(run).collect())
+        };
+        for made in done {
+            let (i, (entry, records)) = made?;
+            let s = &mut staged[i];
+            if s.entry.is_some() {
+                return Err(NotaryError::Bug(
+                    "a command staged an entry and deferred another".into(),
+                ));
+            }
+            s.entry = Some(entry);
+            s.records.extend(records);
+        }
+        Ok(())
+    }
+}
+
+/// The pair of [`Deferred::count`]: the deferred work logged as many leaves as the indexes the
+/// sequencer gave the command.
+fn check_count(made: u64, promised: u64) -> Result<(), NotaryError> {
+    if made == promised {
+        Ok(())
+    } else {
+        Err(NotaryError::Bug(format!(
+            "deferred work promised {promised} log entries and made {made}"
+        )))
     }
 }
 

@@ -31,11 +31,14 @@ fn core_named(dir: &tempfile::TempDir, key_name: &str) -> (Core, Arc<Store>) {
 /// `shift` is not 0) and records whether its batch committed.
 fn job(shift: u64, outcome: Arc<Mutex<Vec<bool>>>) -> Job {
     Box::new(move |ctx| {
-        let mut entry = ctx.entry(EntryKind::Policy, None, json!({"n": ctx.index}));
+        let mut entry = ctx
+            .entry(EntryKind::Policy, None, json!({"n": ctx.index}))
+            .expect("entry");
         entry.index += shift;
         Some(Staged {
             entry: Some(entry),
             records: Vec::new(),
+            deferred: None,
             finish: Box::new(move |r| outcome.lock().expect("outcome").push(r.is_ok())),
         })
     })

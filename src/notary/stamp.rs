@@ -7,7 +7,9 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::reads::TimestampRecord;
-use super::sequencer::{reply, Job, Records, StageCtx, Staged, StagedEntry};
+use std::sync::{Arc, OnceLock};
+
+use super::sequencer::{reply, Deferred, Job, Records, StageCtx, Staged, StagedEntry};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::tsa::{self, TimestampQuery, TokenParams};
 use crate::model::entry::EntryKind;
@@ -60,25 +62,33 @@ impl Notary {
         let (tx, rx) = oneshot::channel();
         let shared = self.shared.clone();
         let job: Job = Box::new(move |ctx| {
-            let (entry, records, receipt) = match stage_stamp(&shared, ctx, &query, operator) {
-                Ok(staged) => staged,
-                Err(e) => {
-                    reply(tx, Err(e));
-                    return None;
-                }
-            };
+            // The token's signature and everything made from it are the deferred work: it
+            // needs no state, only its serial (the index) and time. The receipt comes back
+            // through `made`, read once the batch is durable.
+            let made = Arc::new(OnceLock::new());
+            let ctx = *ctx;
+            let (signer, slot) = (shared.clone(), made.clone());
+            let run = Box::new(move || {
+                let (entry, records, receipt) = stage_stamp(&signer, &ctx, &query, operator)?;
+                let _ = slot.set(receipt);
+                Ok((entry, records))
+            });
             Some(Staged {
-                entry: Some(entry),
-                records,
+                entry: None,
+                records: Vec::new(),
+                deferred: Some(Deferred { count: 1, run }),
                 finish: Box::new(move |r| {
-                    if r.is_ok() {
+                    let answer = r
+                        .map_err(|e| NotaryError::CommitFailed(e.0))
+                        .and_then(|()| {
+                            made.get().cloned().ok_or_else(|| {
+                                NotaryError::Bug("a committed timestamp has no receipt".into())
+                            })
+                        });
+                    if answer.is_ok() {
                         shared.stamp_rate.record(1);
                     }
-                    reply(
-                        tx,
-                        r.map(|_| receipt)
-                            .map_err(|e| NotaryError::CommitFailed(e.0)),
-                    )
+                    reply(tx, answer)
                 }),
             })
         });
@@ -127,7 +137,7 @@ fn stage_stamp(
         gen_time: ctx.now,
     };
     Ok((
-        ctx.entry(EntryKind::Timestamp, operator, body),
+        ctx.entry(EntryKind::Timestamp, operator, body)?,
         records,
         receipt,
     ))

@@ -8,12 +8,15 @@
 //! same batch sees it; each command's finish removes its own entries once the batch is on disk.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
 use super::complaints::ComplaintBook;
 use super::exchanges::load_book;
+use super::guarantees::GuaranteeAnswer;
+use super::sign_cell::SignCell;
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::x509::CaRoot;
@@ -86,12 +89,50 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
+/// A guarantee request answered in the batch being built: its answer is made by the batch's
+/// deferred work (signed on the worker pool), so a retry in the same batch reads it from
+/// `answer` once the batch is durable.
+pub(crate) struct PendingAnswer {
+    /// Hex SHA-256 of the canonical request.
+    pub request_digest: String,
+    /// Filled when the answer is signed.
+    pub answer: Arc<OnceLock<GuaranteeAnswer>>,
+}
+
+/// A guarantee changed in the batch being built.
+pub(crate) enum PendingGuarantee {
+    /// Closed: the record as it will be written.
+    Record(GuaranteeRecord),
+    /// Granted, its certificate signed by the batch's deferred work: the record with an empty
+    /// placeholder where the certificate goes, and the certificate's cell.
+    Granted {
+        /// Every field but `guarantee`.
+        record: GuaranteeRecord,
+        /// The certificate.
+        cell: Arc<SignCell>,
+    },
+}
+
+impl PendingGuarantee {
+    /// The whole record; a granted one's certificate is signed now with `key` if the deferred
+    /// work has not signed it yet.
+    pub fn record(&self, key: &SigningKey) -> Result<GuaranteeRecord, NotaryError> {
+        match self {
+            PendingGuarantee::Record(r) => Ok(r.clone()),
+            PendingGuarantee::Granted { record, cell } => Ok(GuaranteeRecord {
+                guarantee: cell.get(key)?.env.clone(),
+                ..record.clone()
+            }),
+        }
+    }
+}
+
 /// Writes of staged commands not yet on disk.
 #[derive(Default)]
 pub(crate) struct Pending {
-    pub requests: HashMap<Vec<u8>, StoredAnswer>,
+    pub requests: HashMap<Vec<u8>, PendingAnswer>,
     pub orders: HashMap<Vec<u8>, String>,
-    pub guarantees: HashMap<String, GuaranteeRecord>,
+    pub guarantees: HashMap<String, PendingGuarantee>,
     /// Tids whose decision is staged, not yet durable: a repeat waits for the batch.
     pub exchanges: HashSet<String>,
 }

@@ -213,7 +213,7 @@ fn order_agreement(
 /// The guarantee `gid`, staged or stored.
 fn guarantee(shared: &Shared, st: &State, gid: &str) -> Result<GuaranteeRecord, NotaryError> {
     if let Some(g) = st.pending.guarantees.get(gid) {
-        return Ok(g.clone());
+        return g.record(&shared.notary_key);
     }
     let raw = shared
         .store

@@ -393,7 +393,7 @@ fn plan_actions(
         match a {
             Action::ReleaseGuarantee { guarantee_id } => {
                 let g = match st.pending.guarantees.get(guarantee_id) {
-                    Some(g) => g.clone(),
+                    Some(g) => g.record(&shared.notary_key)?,
                     None => crate::notary::guarantees::stored_guarantee(shared, guarantee_id)?,
                 };
                 let result = if g.state != GuaranteeState::Outstanding {

@@ -6,6 +6,7 @@
 //! parties' evidence.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::request::CheckedRequest;
 use crate::crypto::envelope::Envelope;
@@ -39,15 +40,21 @@ pub(crate) fn answer_key(order_digest: &str, seller_id: &str, request_id: &str) 
     k
 }
 
-/// The record that keeps `answer` with the request's order.
+/// The record that keeps `answer` (the envelope's canonical bytes) with the request's order: an
+/// [`OrderAnswer`] as stored.
 pub(super) fn answer_record(
     c: &CheckedRequest,
-    answer: &Envelope,
+    answer: &RawValue,
 ) -> Result<(Cf, Vec<u8>, Vec<u8>), NotaryError> {
+    #[derive(Serialize)]
+    struct Stored<'a> {
+        order: &'a Envelope,
+        answer: &'a RawValue,
+    }
     let key = answer_key(&c.order.order_digest, &c.req.seller_id, &c.req.request_id);
-    let value = OrderAnswer {
-        order: c.req.order.clone(),
-        answer: answer.clone(),
+    let value = Stored {
+        order: &c.req.order,
+        answer,
     };
     Ok((Cf::Meta, key, to_json(&value)?))
 }

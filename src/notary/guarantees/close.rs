@@ -13,7 +13,7 @@ use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx};
-use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState, State};
+use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
@@ -108,7 +108,7 @@ pub(super) fn stage_close(
 ) -> Result<Decision<GuaranteeView>, NotaryError> {
     let mut st = shared.state.lock();
     let (record, staged) = match st.pending.guarantees.get(&c.id) {
-        Some(r) => (r.clone(), true),
+        Some(r) => (r.record(&shared.notary_key)?, true),
         None => (stored_guarantee(shared, &c.id)?, false),
     };
     check_owner(&c.caller, &record)?;
@@ -168,7 +168,9 @@ pub(crate) fn apply_closing(
         )));
     }
     let value = view(&record);
-    st.pending.guarantees.insert(id.clone(), record);
+    st.pending
+        .guarantees
+        .insert(id.clone(), PendingGuarantee::Record(record));
     let cleanup = shared.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.guarantees.remove(&id);

@@ -2,14 +2,16 @@
 //! reserve. Everything that can fail (signing, serialising) happens before memory changes, so a
 //! failed request leaves the ledger as it was.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
+use serde::Serialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::answers::answer_record;
 use super::{GuaranteeAnswer, GuaranteeRequest, OrderPayload};
-use crate::model::canonical::to_canonical_json;
+use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, RequestFacts, Reservation};
@@ -17,10 +19,12 @@ use crate::model::policy::Policy;
 use crate::model::registry::{Agreement, KeyStanding};
 use crate::model::time::rfc3339_ms;
 use crate::notary::agreements::unknown_agreement;
-use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::command::{AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
+use crate::notary::sign_cell::SignCell;
 use crate::notary::state::{
-    order_key, request_key, to_json, GuaranteeRecord, GuaranteeState, State, StoredAnswer,
+    order_key, request_key, to_json, GuaranteeRecord, GuaranteeState, PendingAnswer,
+    PendingGuarantee, State, StoredAnswer,
 };
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
@@ -36,53 +40,57 @@ pub(super) struct CheckedRequest {
     pub signed_by: Option<String>,
 }
 
-/// A granted guarantee, signed, not yet reserved.
-struct Grant {
-    record: GuaranteeRecord,
-    order_key: Vec<u8>,
-}
-
-/// The signed answer to a new request, before anything in memory changes.
-struct SignedAnswer {
-    entry: StagedEntry,
-    status: u16,
-    body: String,
-    records: Records,
-    grant: Option<Grant>,
+/// The guarantee or refusal decided for a new request: what it signs (left to the worker
+/// pool) and, for a grant, the record to keep.
+struct Planned {
+    cell: Arc<SignCell>,
+    /// A grant: its record (with a placeholder for the certificate) and order key.
+    grant: Option<(GuaranteeRecord, Vec<u8>)>,
+    /// A refusal: its reason code.
+    refused: Option<&'static str>,
 }
 
 /// The answer stored for an earlier request with this key: the same answer again for a retry
-/// (waiting for its batch if that is still being built), a conflict for a reused request id.
+/// (once its batch is durable if that is still being built), a conflict for a reused request id.
 fn earlier_answer(
     shared: &Shared,
     st: &State,
     rkey: &[u8],
     request_digest: &str,
 ) -> Result<Option<Decision<GuaranteeAnswer>>, NotaryError> {
-    let earlier = match st.pending.requests.get(rkey) {
-        Some(a) => Some((a.clone(), true)),
-        None => shared
-            .store
-            .get(Cf::Requests, rkey)?
-            .map(|raw| serde_json::from_slice::<StoredAnswer>(&raw))
-            .transpose()
-            .map_err(|e| NotaryError::Corrupt(e.to_string()))?
-            .map(|a| (a, false)),
-    };
-    let Some((a, staged)) = earlier else {
+    if let Some(p) = st.pending.requests.get(rkey) {
+        check_same_request(&p.request_digest, request_digest)?;
+        let answer = p.answer.clone();
+        return Ok(Some(Decision::Same(Box::new(move || {
+            answer.get().cloned()
+        }))));
+    }
+    let stored = shared
+        .store
+        .get(Cf::Requests, rkey)?
+        .map(|raw| serde_json::from_slice::<StoredAnswer>(&raw))
+        .transpose()
+        .map_err(|e| NotaryError::Corrupt(e.to_string()))?;
+    let Some(a) = stored else {
         return Ok(None);
     };
-    if a.request_digest != request_digest {
-        return Err(NotaryError::Conflict {
-            code: ErrorCode::RequestIdReused,
-            message: "this request_id was used for a different request".into(),
-        });
-    }
-    let value = GuaranteeAnswer {
+    check_same_request(&a.request_digest, request_digest)?;
+    Ok(Some(Decision::Now(GuaranteeAnswer {
         status: a.status,
         body: a.body,
-    };
-    Ok(Some(Decision::earlier(value, staged)))
+    })))
+}
+
+/// A request id seen before must carry the same request.
+fn check_same_request(earlier: &str, now: &str) -> Result<(), NotaryError> {
+    if earlier == now {
+        Ok(())
+    } else {
+        Err(NotaryError::Conflict {
+            code: ErrorCode::RequestIdReused,
+            message: "this request_id was used for a different request".into(),
+        })
+    }
 }
 
 /// Whether an order with this digest was guaranteed already under any agreement of `buyer_id`
@@ -111,7 +119,8 @@ fn order_guaranteed(
 }
 
 /// On the sequencer, under the state lock: replays an earlier answer, or decides the request
-/// against the agreement and the ledger, signs the guarantee or refusal, and reserves.
+/// against the agreement and the ledger and reserves; the guarantee or refusal is signed by the
+/// batch's deferred work, on the worker pool.
 pub(super) fn stage_request(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -147,41 +156,23 @@ pub(super) fn stage_request(
         exposure_minor: st.ledger.exposure(&ag.id),
         duplicate,
     };
-    let answer = match decide(&facts) {
-        Ok(()) => sign_grant(shared, ctx, &c, ag, policy, order_key)?,
-        Err(reason) => sign_refusal(shared, ctx, &c, ag, reason)?,
+    let planned = match decide(&facts) {
+        Ok(()) => plan_grant(ctx, &c, ag, policy, order_key),
+        Err(reason) => plan_refusal(ctx, &c, ag, reason),
     };
-    apply_answer(shared, &mut st, rkey, c.request_digest, answer)
+    apply(shared, &mut st, ctx, rkey, c, planned)
 }
 
-/// Signs a guarantee for a granted request and builds its record; reserves nothing yet.
-fn sign_grant(
-    shared: &Shared,
+/// The guarantee for a granted request, to sign, and its record; reserves nothing yet.
+fn plan_grant(
     ctx: &StageCtx,
     c: &CheckedRequest,
     ag: &Agreement,
     policy: &Policy,
     order_key: Vec<u8>,
-) -> Result<SignedAnswer, NotaryError> {
+) -> Planned {
     let gid = uuid::Uuid::now_v7().to_string();
     let expires_at = ctx.now + Duration::seconds(policy.guarantee_validity_s);
-    let payload = json!({
-        "guarantee_id": gid,
-        "request_id": c.req.request_id,
-        "agreement_id": ag.id,
-        "buyer": ag.buyer_id,
-        "seller_id": c.req.seller_id,
-        "amount": c.req.amount,
-        "order_digest": c.order.order_digest,
-        "key_id": c.signed_by,
-        "key_status": "not_revoked",
-        "issued_at": rfc3339_ms(ctx.now),
-        "expires_at": rfc3339_ms(expires_at),
-        "policy_id": policy.id,
-        "policy_version": policy.version,
-        "policy_digest": policy.digest,
-    });
-    let (env, entry) = sign_entry(&shared.notary_key, ctx, EntryKind::Guarantee, payload, None)?;
     let record = GuaranteeRecord {
         guarantee_id: gid.clone(),
         agreement_id: ag.id.clone(),
@@ -192,31 +183,40 @@ fn sign_grant(
         order_digest: c.order.order_digest.clone(),
         release_at: expires_at + Duration::seconds(policy.release_grace_s),
         state: GuaranteeState::Outstanding,
-        guarantee: env.clone(),
+        guarantee: placeholder(),
         closing: None,
     };
-    let records = vec![
-        (Cf::Guarantees, gid.as_bytes().to_vec(), to_json(&record)?),
-        (Cf::Orders, order_key.clone(), gid.into_bytes()),
-        answer_record(c, &env)?,
-    ];
-    Ok(SignedAnswer {
-        entry,
-        status: 201,
-        body: body_of(&json!({"decision": "granted", "guarantee": env}))?,
-        records,
-        grant: Some(Grant { record, order_key }),
-    })
+    let (r, key_id, index, now) = (record.clone(), c.signed_by.clone(), ctx.index, ctx.now);
+    let (policy_id, policy_version, policy_digest) =
+        (policy.id.clone(), policy.version, policy.digest.clone());
+    let make = Box::new(move || {
+        json!({
+            "guarantee_id": r.guarantee_id,
+            "request_id": r.request_id,
+            "agreement_id": r.agreement_id,
+            "buyer": r.buyer_id,
+            "seller_id": r.seller_id,
+            "amount": r.amount,
+            "order_digest": r.order_digest,
+            "key_id": key_id,
+            "key_status": "not_revoked",
+            "issued_at": rfc3339_ms(now),
+            "expires_at": rfc3339_ms(expires_at),
+            "policy_id": policy_id,
+            "policy_version": policy_version,
+            "policy_digest": policy_digest,
+            "log_index": index,
+        })
+    });
+    Planned {
+        cell: Arc::new(SignCell::new(EntryKind::Guarantee, make)),
+        grant: Some((record, order_key)),
+        refused: None,
+    }
 }
 
-/// Signs the refusal of a request for `reason`.
-fn sign_refusal(
-    shared: &Shared,
-    ctx: &StageCtx,
-    c: &CheckedRequest,
-    ag: &Agreement,
-    reason: Refusal,
-) -> Result<SignedAnswer, NotaryError> {
+/// The refusal of a request for `reason`, to sign.
+fn plan_refusal(ctx: &StageCtx, c: &CheckedRequest, ag: &Agreement, reason: Refusal) -> Planned {
     let payload = json!({
         "refusal_id": uuid::Uuid::now_v7().to_string(),
         "request_id": c.req.request_id,
@@ -226,41 +226,39 @@ fn sign_refusal(
         "order_digest": c.order.order_digest,
         "reason": reason.code(),
         "issued_at": rfc3339_ms(ctx.now),
+        "log_index": ctx.index,
     });
-    let (env, entry) = sign_entry(&shared.notary_key, ctx, EntryKind::Refusal, payload, None)?;
-    Ok(SignedAnswer {
-        entry,
-        status: 200,
-        body: body_of(&json!({"decision": "refused", "reason": reason.code(), "refusal": env}))?,
-        records: vec![answer_record(c, &env)?],
+    Planned {
+        cell: Arc::new(SignCell::new(EntryKind::Refusal, Box::new(move || payload))),
         grant: None,
-    })
+        refused: Some(reason.code()),
+    }
 }
 
-/// Changes memory once everything is signed and serialised: the reservation of a grant, and the
-/// pending records later commands of this batch must see, dropped once the batch is durable.
-fn apply_answer(
+/// The empty envelope a granted record holds until its certificate is signed
+/// ([`PendingGuarantee::Granted`]); never written.
+fn placeholder() -> Envelope {
+    Envelope {
+        kind: EntryKind::Guarantee.as_str().into(),
+        payload: serde_json::Value::Null,
+        signatures: Vec::new(),
+    }
+}
+
+/// Changes memory for a decided request (the reservation of a grant, and the pending entries
+/// later commands of this batch must see, dropped once the batch is durable) and leaves the
+/// signing and the records to the deferred work.
+fn apply(
     shared: &Arc<Shared>,
     st: &mut State,
+    ctx: &StageCtx,
     rkey: Vec<u8>,
-    request_digest: String,
-    a: SignedAnswer,
+    c: CheckedRequest,
+    planned: Planned,
 ) -> Result<Decision<GuaranteeAnswer>, NotaryError> {
-    let SignedAnswer {
-        entry,
-        status,
-        body,
-        mut records,
-        grant,
-    } = a;
-    let answer = StoredAnswer {
-        request_digest,
-        status,
-        body: body.clone(),
-    };
-    records.push((Cf::Requests, rkey.clone(), to_json(&answer)?));
+    let answer = Arc::new(OnceLock::new());
     let mut granted = None;
-    if let Some(Grant { record, order_key }) = grant {
+    if let Some((record, order_key)) = &planned.grant {
         let gid = record.guarantee_id.clone();
         let reservation = Reservation {
             agreement_id: record.agreement_id.clone(),
@@ -272,30 +270,152 @@ fn apply_answer(
             .reserve(&gid, reservation)
             .map_err(|e| NotaryError::Bug(format!("ledger: {e}")))?;
         st.pending.orders.insert(order_key.clone(), gid.clone());
-        st.pending.guarantees.insert(gid.clone(), record);
+        let pending = PendingGuarantee::Granted {
+            record: record.clone(),
+            cell: planned.cell.clone(),
+        };
+        st.pending.guarantees.insert(gid.clone(), pending);
         shared.guarantee_rate.record(1);
-        granted = Some((gid, order_key));
+        granted = Some((gid, order_key.clone()));
     }
-    st.pending.requests.insert(rkey.clone(), answer);
+    let pending = PendingAnswer {
+        request_digest: c.request_digest.clone(),
+        answer: answer.clone(),
+    };
+    st.pending.requests.insert(rkey.clone(), pending);
     let cleanup = shared.clone();
+    let cleanup_key = rkey.clone();
     let after: AfterCommit = Box::new(move || {
         let mut st = cleanup.state.lock();
-        st.pending.requests.remove(&rkey);
+        st.pending.requests.remove(&cleanup_key);
         if let Some((gid, order_key)) = granted {
             st.pending.orders.remove(&order_key);
             st.pending.guarantees.remove(&gid);
         }
     });
-    Ok(Decision::Write {
-        entry: Some(entry),
-        records,
-        value: GuaranteeAnswer { status, body },
+    let (shared, ctx) = (shared.clone(), *ctx);
+    let run = Box::new(move || {
+        let made = sign_and_write(&shared, &ctx, &c, rkey, planned)?;
+        let _ = answer.set(made.2.clone());
+        Ok(made)
+    });
+    Ok(Decision::Deferred {
+        count: 1,
+        run,
         after: Some(after),
     })
 }
 
-/// The exact body of an answer: canonical JSON, stored and replayed byte for byte.
-fn body_of(value: &serde_json::Value) -> Result<String, NotaryError> {
-    let bytes = to_canonical_json(value).map_err(|e| NotaryError::Bug(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))
+/// The deferred work of a decided request, on the worker pool: signs the guarantee or refusal
+/// and writes its entry, records and answer, each from the envelope's bytes made once.
+fn sign_and_write(
+    shared: &Shared,
+    ctx: &StageCtx,
+    c: &CheckedRequest,
+    rkey: Vec<u8>,
+    planned: Planned,
+) -> Result<(StagedEntry, Records, GuaranteeAnswer), NotaryError> {
+    let signed = planned.cell.get(&shared.notary_key)?;
+    let env = raw(&signed.bytes)?;
+    let entry = ctx.entry_of_bytes(planned.cell.kind(), None, &signed.bytes)?;
+    let mut records = Vec::with_capacity(4);
+    let (status, body) = match (&planned.grant, planned.refused) {
+        (Some((record, order_key)), _) => {
+            let gid = record.guarantee_id.as_bytes().to_vec();
+            records.push((Cf::Guarantees, gid.clone(), granted_record(record, env)?));
+            records.push((Cf::Orders, order_key.clone(), gid));
+            (
+                201,
+                body_of(&GrantedBody {
+                    decision: "granted",
+                    guarantee: env,
+                })?,
+            )
+        }
+        (None, reason) => {
+            let reason = reason.unwrap_or_default();
+            (
+                200,
+                body_of(&RefusedBody {
+                    decision: "refused",
+                    reason,
+                    refusal: env,
+                })?,
+            )
+        }
+    };
+    records.push(answer_record(c, env)?);
+    let answer = StoredAnswer {
+        request_digest: c.request_digest.clone(),
+        status,
+        body,
+    };
+    records.push((Cf::Requests, rkey, to_json(&answer)?));
+    let value = GuaranteeAnswer {
+        status,
+        body: answer.body,
+    };
+    Ok((entry, records, value))
+}
+
+/// The body of a grant, in JCS member order.
+#[derive(Serialize)]
+struct GrantedBody<'a> {
+    decision: &'static str,
+    guarantee: &'a RawValue,
+}
+
+/// The body of a refusal, in JCS member order.
+#[derive(Serialize)]
+struct RefusedBody<'a> {
+    decision: &'static str,
+    reason: &'static str,
+    refusal: &'a RawValue,
+}
+
+/// A guarantee record as stored: [`GuaranteeRecord`]'s JSON with the certificate's bytes as
+/// signed (tested to read back as the record).
+fn granted_record(
+    record: &GuaranteeRecord,
+    certificate: &RawValue,
+) -> Result<Vec<u8>, NotaryError> {
+    #[derive(Serialize)]
+    struct Stored<'a> {
+        guarantee_id: &'a str,
+        agreement_id: &'a str,
+        buyer_id: &'a str,
+        seller_id: &'a str,
+        request_id: &'a str,
+        amount: &'a crate::model::money::Money,
+        order_digest: &'a str,
+        release_at: &'a chrono::DateTime<chrono::Utc>,
+        state: GuaranteeState,
+        guarantee: &'a RawValue,
+        closing: Option<()>,
+    }
+    to_json(&Stored {
+        guarantee_id: &record.guarantee_id,
+        agreement_id: &record.agreement_id,
+        buyer_id: &record.buyer_id,
+        seller_id: &record.seller_id,
+        request_id: &record.request_id,
+        amount: &record.amount,
+        order_digest: &record.order_digest,
+        release_at: &record.release_at,
+        state: record.state,
+        guarantee: certificate,
+        closing: None,
+    })
+}
+
+/// Canonical JSON bytes already made, to embed without parsing or writing them again.
+fn raw(bytes: &[u8]) -> Result<&RawValue, NotaryError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))?;
+    serde_json::from_str(text).map_err(|e| NotaryError::Bug(e.to_string()))
+}
+
+/// The exact body of an answer: canonical JSON (members in JCS order, the envelope's canonical
+/// bytes embedded), stored and replayed byte for byte.
+fn body_of<T: Serialize>(value: &T) -> Result<String, NotaryError> {
+    serde_json::to_string(value).map_err(|e| NotaryError::Bug(e.to_string()))
 }
