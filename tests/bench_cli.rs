@@ -43,6 +43,31 @@ fn a_short_http_run_grants_and_reports_figures() {
 }
 
 #[test]
+fn timestamps_over_http_and_in_process_are_granted_and_logged() {
+    for transport in [None, Some("--in-process")] {
+        let mut args = vec!["bench", "--kind", "timestamp", "--seconds", "1", "--json"];
+        args.extend(transport);
+        let out = notar(&args);
+        assert!(out.status.success(), "bench failed: {}", text(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        assert_eq!(r["kind"], "timestamp", "{r}");
+        let requests = r["requests"].as_u64().expect("requests");
+        assert!(requests > 0, "{r}");
+        // Over HTTP too: the load comes from one address, past the anonymous rate limit's
+        // burst, and none of it is refused.
+        assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
+        assert_eq!(r["errors"], serde_json::json!({}), "{r}");
+        let (before, after) = (
+            r["log_size"][0].as_u64().expect("size"),
+            r["log_size"][1].as_u64().expect("size"),
+        );
+        assert_eq!(after - before, requests, "one log entry per token");
+        let p256 = r["raw_p256_sign_us"].as_f64().expect("raw P-256 figure");
+        assert!(p256.is_finite() && p256 > 0.0, "{r}");
+    }
+}
+
+#[test]
 fn it_never_touches_a_data_dir_that_holds_anything() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let used = tmp.path().join("used");

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::{BenchArgs, Prepared, Setup};
+use super::{BenchArgs, Kind, Prepared, Setup};
 use crate::cli::serve::Running;
-use crate::notary::Notary;
+use crate::notary::{Notary, StampOutcome};
 
 /// Most requests in flight in open-loop mode; past it a due request is counted as skipped.
 const OPEN_LOOP_IN_FLIGHT_MAX: usize = 8192;
@@ -45,9 +45,13 @@ impl Sender {
                 .pool_max_idle_per_host(args.concurrency.max(64) * 2)
                 .build()
                 .context("HTTP client")?;
+            let route = match args.kind {
+                Kind::Guarantee => "guarantees",
+                Kind::Timestamp => "timestamp",
+            };
             Some((
                 client,
-                format!("http://{}/v1/guarantees", running.addr),
+                format!("http://{}/v1/{route}", running.addr),
                 format!("Bearer {}", setup.token),
             ))
         };
@@ -68,22 +72,31 @@ impl Sender {
                     .body(body)
                     .send()
                     .await;
-                match resp {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        // Read the whole answer: a client would.
-                        let body = r.bytes().await;
-                        match (status, body) {
-                            (_, Err(_)) => Outcome::Error("body".into()),
-                            (201, Ok(_)) => Outcome::Granted,
-                            (200, Ok(_)) => Outcome::Refused,
-                            (s, Ok(_)) => Outcome::Error(format!("http_{s}")),
-                        }
-                    }
-                    Err(e) if e.is_timeout() => Outcome::Error("timeout".into()),
-                    Err(_) => Outcome::Error("transport".into()),
-                }
+                answered(resp, |status| match status {
+                    201 => Outcome::Granted,
+                    200 => Outcome::Refused,
+                    s => Outcome::Error(format!("http_{s}")),
+                })
+                .await
             }
+            (Prepared::Stamp(der), Some((client, url, _))) => {
+                let resp = client
+                    .post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
+                    .body(der)
+                    .send()
+                    .await;
+                answered(resp, |status| match status {
+                    200 => Outcome::Granted,
+                    s => Outcome::Error(format!("http_{s}")),
+                })
+                .await
+            }
+            (Prepared::Stamp(der), None) => match self.notary.stamp(&der).await {
+                Ok(StampOutcome::Granted(_)) => Outcome::Granted,
+                Ok(StampOutcome::Rejected { .. }) => Outcome::Refused,
+                Err(e) => Outcome::Error(e.code().to_string()),
+            },
             (Prepared::InProcess(req), _) => {
                 match self.notary.request_guarantee(*req, &self.seller_id).await {
                     Ok(a) if a.granted() => Outcome::Granted,
@@ -93,6 +106,25 @@ impl Sender {
             }
             (Prepared::Http(_), None) => Outcome::Error("no_client".into()),
         }
+    }
+}
+
+/// What an HTTP answer counts as: `by_status` of its status once the whole body is read (a
+/// client would read it), or the transport's failure.
+async fn answered(
+    resp: reqwest::Result<reqwest::Response>,
+    by_status: impl FnOnce(u16) -> Outcome,
+) -> Outcome {
+    match resp {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            match r.bytes().await {
+                Err(_) => Outcome::Error("body".into()),
+                Ok(_) => by_status(status),
+            }
+        }
+        Err(e) if e.is_timeout() => Outcome::Error("timeout".into()),
+        Err(_) => Outcome::Error("transport".into()),
     }
 }
 

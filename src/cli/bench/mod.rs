@@ -22,6 +22,7 @@ use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 use super::{Classify, Failure};
+use crate::crypto::tsa::{HashAlg, TimestampQuery};
 use crate::model::money::{Currency, Money, MINOR_MAX};
 use crate::model::registry::Role;
 use crate::notary::datadir::DataDir;
@@ -66,6 +67,20 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// What to ask for: guarantees (`POST /v1/guarantees`, pre-signed orders) or RFC 3161
+    /// timestamps (`POST /v1/timestamp`, pre-made SHA-256 queries with a nonce).
+    #[arg(long, value_enum, default_value_t = Kind::Guarantee)]
+    pub kind: Kind,
+}
+
+/// The write service a run loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Guarantees: an order verified, a guarantee signed and logged.
+    Guarantee,
+    /// RFC 3161 timestamps: a token signed (P-256) and logged.
+    Timestamp,
 }
 
 /// `notar bench`.
@@ -95,10 +110,30 @@ async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
     Notary::init(dir, "bench")
         .await
         .map_err(|e| Failure::Refused(e.into()))?;
+    if args.kind == Kind::Timestamp && !args.in_process {
+        // The load comes from one address: lift the per-address limit of anonymous routes.
+        no_anonymous_rate_limit(dir).refused()?;
+    }
     let running = super::serve::start(dir.root(), Some(args.listen.clone())).await?;
     let result = drive(&running, dir, args, raw).await;
     running.stop().await?;
     result.refused()
+}
+
+/// Sets `[http] anonymous_rate_per_s = 0` in the benchmark notary's `notar.toml`.
+fn no_anonymous_rate_limit(dir: &DataDir) -> anyhow::Result<()> {
+    let path = dir.config_path();
+    let text = std::fs::read_to_string(&path)?;
+    let mut config: toml::Table = text.parse()?;
+    let http = config
+        .entry("http")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let http = http
+        .as_table_mut()
+        .ok_or_else(|| anyhow!("[http] in {} is not a table", path.display()))?;
+    http.insert("anonymous_rate_per_s".into(), toml::Value::Integer(0));
+    std::fs::write(&path, toml::to_string(&config)?)?;
+    Ok(())
 }
 
 /// Registers the parties, warms up, pre-signs the orders and measures one run.
@@ -129,7 +164,8 @@ async fn warm_up(
     length: Duration,
 ) -> anyhow::Result<Vec<Prepared>> {
     let http = !args.in_process;
-    let warm = presign(setup, 0, WARM_UP_ORDERS, http).await?;
+    let kind = args.kind;
+    let warm = presign(setup, kind, 0, WARM_UP_ORDERS, http).await?;
     let (w, w_took) = closed_loop(sender, warm, args.concurrency, Duration::from_secs(1)).await?;
     let peak = w.answered() as f64 / w_took.as_secs_f64().max(1e-3);
     let n = match (args.orders, args.rate) {
@@ -138,7 +174,7 @@ async fn warm_up(
         (None, None) => ((peak * length.as_secs_f64() * 1.5) as usize).max(WARM_UP_ORDERS),
     };
     tracing::info!(warmup_per_s = peak as u64, orders = n, "bench: pre-signing");
-    presign(setup, WARM_UP_ORDERS, n, http).await
+    presign(setup, kind, WARM_UP_ORDERS, n, http).await
 }
 
 /// The measured run, open or closed loop, with the log growth and CPU use around it.
@@ -246,11 +282,21 @@ async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
 enum Prepared {
     Http(Vec<u8>),
     InProcess(Box<GuaranteeRequest>),
+    /// A DER `TimeStampReq`, for either transport.
+    Stamp(Vec<u8>),
 }
 
-/// Signs orders `from..from + n` on every core.
+/// The timestamp query for document `i` (SHA-256, a nonce, the certificate asked for).
+fn stamp_query(i: usize) -> anyhow::Result<Prepared> {
+    let doc = format!("bench document {i}");
+    let query = TimestampQuery::for_data(HashAlg::Sha256, doc.as_bytes(), true);
+    Ok(Prepared::Stamp(query.to_der()?))
+}
+
+/// Signs orders (or makes timestamp queries) `from..from + n` on every core.
 async fn presign(
     setup: &Arc<Setup>,
+    kind: Kind,
     from: usize,
     n: usize,
     http: bool,
@@ -273,6 +319,9 @@ async fn presign(
                         let hi = (lo + per).min(from + n);
                         (lo..hi)
                             .map(|i| {
+                                if kind == Kind::Timestamp {
+                                    return stamp_query(i);
+                                }
                                 let (ag, key) = &setup.agreements[i % setup.agreements.len()];
                                 let req = request(
                                     &format!("bench-{i}"),
@@ -283,12 +332,12 @@ async fn presign(
                                     format!("bench order {i}").as_bytes(),
                                 );
                                 if http {
-                                    serde_json::to_vec(&req).map(Prepared::Http)
+                                    Ok(Prepared::Http(serde_json::to_vec(&req)?))
                                 } else {
                                     Ok(Prepared::InProcess(Box::new(req)))
                                 }
                             })
-                            .collect::<Result<Vec<_>, _>>()
+                            .collect::<anyhow::Result<Vec<_>>>()
                     })
                 })
                 .collect();

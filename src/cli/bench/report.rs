@@ -9,7 +9,7 @@ use ed25519_dalek::{Signer as _, SigningKey, Verifier as _};
 use serde::Serialize;
 
 use super::loops::Tally;
-use super::BenchArgs;
+use super::{BenchArgs, Kind};
 use crate::notary::datadir::DataDir;
 
 /// Iterations of the raw signature loop.
@@ -20,6 +20,8 @@ const TICKS_PER_S: f64 = 100.0;
 /// The figures of one run.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// What was asked for.
+    pub kind: Kind,
     /// `http` or `in_process`.
     pub transport: &'static str,
     /// `closed` or `open`.
@@ -60,6 +62,9 @@ pub struct Report {
     pub db_bytes: u64,
     /// Raw Ed25519 on one core, same run.
     pub raw: RawEd25519,
+    /// Timestamp runs: microseconds of one raw P-256 signature (ring, what a token's signature
+    /// costs) on one core, same run, and its rate.
+    pub raw_p256_sign_us: Option<f64>,
     /// The data dir used.
     pub data_dir: String,
 }
@@ -115,6 +120,22 @@ pub fn raw_ed25519() -> RawEd25519 {
     }
 }
 
+/// Microseconds of one ECDSA P-256 SHA-256 signature with ring (the token signer's primitive)
+/// over a token-sized message, on one core; `None` if ring cannot make a key here.
+pub fn raw_p256_sign_us() -> Option<f64> {
+    use ring::rand::SystemRandom;
+    use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING as ALG};
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ALG, &rng).ok()?;
+    let key = EcdsaKeyPair::from_pkcs8(&ALG, pkcs8.as_ref(), &rng).ok()?;
+    let msg = [0x5a_u8; 320];
+    let t = Instant::now();
+    for _ in 0..RAW_ITERATIONS {
+        key.sign(&rng, std::hint::black_box(&msg)).ok()?;
+    }
+    Some(t.elapsed().as_secs_f64() / f64::from(RAW_ITERATIONS) * 1e6)
+}
+
 /// What the measured run produced.
 pub(super) struct Measured {
     pub(super) tally: Tally,
@@ -134,6 +155,7 @@ pub(super) fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd2
     let mut lat = tally.latencies_us;
     lat.sort_unstable();
     Report {
+        kind: args.kind,
         transport: if args.in_process {
             "in_process"
         } else {
@@ -171,6 +193,9 @@ pub(super) fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd2
         log_size: run.log_size,
         db_bytes: dir_bytes(&dir.db_path()),
         raw,
+        raw_p256_sign_us: (args.kind == Kind::Timestamp)
+            .then(raw_p256_sign_us)
+            .flatten(),
         data_dir: dir.root().display().to_string(),
     }
 }
@@ -252,7 +277,14 @@ pub(super) fn print_report(r: &Report) {
         Some(rate) => format!("open loop at {rate}/s"),
         None => format!("closed loop, {} in flight", r.concurrency),
     };
-    println!("notar bench: {}, {how}, {:.2} s", r.transport, r.seconds);
+    let kind = match r.kind {
+        Kind::Guarantee => "guarantees",
+        Kind::Timestamp => "timestamps",
+    };
+    println!(
+        "notar bench: {kind}, {}, {how}, {:.2} s",
+        r.transport, r.seconds
+    );
     println!(
         "requests      {} = {:.0}/s (granted {}, refused {}, errors {}{})",
         r.requests,
@@ -297,8 +329,19 @@ pub(super) fn print_report(r: &Report) {
         r.log_size.1,
         r.db_bytes as f64 / (1024.0 * 1024.0)
     );
-    println!(
-        "raw verify+sign per second (one core): {:.0} (sign {:.1} us, verify {:.1} us)",
-        r.raw.verify_plus_sign_per_s, r.raw.sign_us, r.raw.verify_us
-    );
+    match (r.kind, r.raw_p256_sign_us) {
+        (Kind::Timestamp, Some(us)) => println!(
+            "raw P-256 signatures per second (one core): {:.0} ({us:.1} us); ratio {:.2}",
+            1e6 / us,
+            r.requests_per_s * us / 1e6
+        ),
+        _ => println!(
+            "raw verify+sign per second (one core): {:.0} (sign {:.1} us, verify {:.1} us); \
+             ratio {:.2}",
+            r.raw.verify_plus_sign_per_s,
+            r.raw.sign_us,
+            r.raw.verify_us,
+            r.requests_per_s / r.raw.verify_plus_sign_per_s
+        ),
+    }
 }
