@@ -21,6 +21,7 @@ mod rate;
 mod reads;
 pub mod sequencer;
 mod sign_cell;
+mod sign_pool;
 mod stamp;
 mod state;
 mod tokens;

@@ -88,7 +88,7 @@ pub(crate) struct StagedEntry {
 
 impl StagedEntry {
     /// How many leaves it appends.
-    fn count(&self) -> u64 {
+    pub(super) fn count(&self) -> u64 {
         1 + self.then.len() as u64
     }
 
@@ -222,7 +222,7 @@ pub(crate) struct Core {
     last_time: DateTime<Utc>,
     clock: Clock,
     published: Arc<Published>,
-    pool: SignPool,
+    pool: super::sign_pool::SignPool,
 }
 
 impl Core {
@@ -273,7 +273,7 @@ impl Core {
             last_time: DateTime::<Utc>::MIN_UTC,
             clock,
             published,
-            pool: SignPool::new()?,
+            pool: super::sign_pool::SignPool::new()?,
         })
     }
 
@@ -292,18 +292,23 @@ impl Core {
     pub fn run_batch(&mut self, jobs: Vec<Job>) {
         let mut staged: Vec<Staged> = Vec::with_capacity(jobs.len());
         let mut entries = 0u64;
+        let mut deferred = self.pool.dispatch();
         for job in jobs {
             let ctx = StageCtx {
                 index: self.log_size + entries,
                 now: self.now(),
             };
-            if let Some(s) = job(&ctx) {
+            if let Some(mut s) = job(&ctx) {
                 let count = s.entry.as_ref().map_or(0, StagedEntry::count)
                     + s.deferred.as_ref().map_or(0, |d| d.count);
                 if count > 0 {
                     super::faults::panic_if_staging_at(ctx.index);
                 }
                 entries += count;
+                if let Some(work) = s.deferred.take() {
+                    // Signed on the pool while the sequencer decides the rest of the batch.
+                    deferred.start(staged.len(), work);
+                }
                 staged.push(s);
             }
         }
@@ -312,7 +317,7 @@ impl Core {
         }
         let mut finishes = Vec::with_capacity(staged.len());
         let result = self
-            .commit(staged, &mut finishes)
+            .commit(staged, deferred, &mut finishes)
             .map_err(|e| CommitFailed(e.to_string()));
         if let Err(CommitFailed(e)) = &result {
             // The disk may or may not hold the batch.
@@ -342,9 +347,15 @@ impl Core {
     fn commit(
         &mut self,
         mut staged: Vec<Staged>,
+        deferred: super::sign_pool::Dispatch,
         finishes: &mut Vec<Finish>,
     ) -> Result<(), NotaryError> {
-        self.pool.run_deferred(&mut staged)?;
+        let made = deferred.finish(&mut staged);
+        if let Err(e) = made {
+            // Unanswered commands must still be answered (with the failure).
+            finishes.extend(staged.into_iter().map(|s| s.finish));
+            return Err(e);
+        }
         let mut batch = Batch::new();
         let base = StoreHashes(&self.store);
         let mut tree = PendingHashes::new(&base, self.log_size);
@@ -390,67 +401,6 @@ impl Core {
     }
 }
 
-/// The worker pool that runs a batch's deferred work: one thread per core.
-struct SignPool(rayon::ThreadPool);
-
-impl SignPool {
-    fn new() -> Result<Self, NotaryError> {
-        let threads = std::thread::available_parallelism().map_or(2, usize::from);
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("notar-signer-{i}"))
-            .build()
-            .map(SignPool)
-            .map_err(|e| NotaryError::Bug(format!("signer threads: {e}")))
-    }
-
-    /// Runs every staged command's deferred work (on the pool when there are several; one
-    /// alone runs here, as a hop to another thread would only add latency) and puts what each
-    /// made in its place. A panic there reaches the caller, which stops the notary.
-    fn run_deferred(&self, staged: &mut [Staged]) -> Result<(), NotaryError> {
-        let work: Vec<(usize, Deferred)> = staged
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, s)| s.deferred.take().map(|d| (i, d)))
-            .collect();
-        let run = |(i, d): (usize, Deferred)| {
-            let made = (d.run)()?;
-            check_count(made.0.count(), d.count)?;
-            Ok::<_, NotaryError>((i, made))
-        };
-        let done: Vec<Result<_, NotaryError>> = if work.len() < 2 {
-            work.into_iter().map(run).collect()
-        } else {
-            use rayon::prelude::*;
-            self.0.install(|| work.into_par_iter().map(run).collect())
-        };
-        for made in done {
-            let (i, (entry, records)) = made?;
-            let s = &mut staged[i];
-            if s.entry.is_some() {
-                return Err(NotaryError::Bug(
-                    "a command staged an entry and deferred another".into(),
-                ));
-            }
-            s.entry = Some(entry);
-            s.records.extend(records);
-        }
-        Ok(())
-    }
-}
-
-/// The pair of [`Deferred::count`]: the deferred work logged as many leaves as the indexes the
-/// sequencer gave the command.
-fn check_count(made: u64, promised: u64) -> Result<(), NotaryError> {
-    if made == promised {
-        Ok(())
-    } else {
-        Err(NotaryError::Bug(format!(
-            "deferred work promised {promised} log entries and made {made}"
-        )))
-    }
-}
-
 /// The pair of `StageCtx::index`: the tree put the entry at the index its signed content
 /// promises. Checked in every build; a mismatch fails the commit before anything is written.
 fn check_appended_at(staged: u64, appended: u64) -> Result<(), NotaryError> {
@@ -464,7 +414,7 @@ fn check_appended_at(staged: u64, appended: u64) -> Result<(), NotaryError> {
 }
 
 /// The message of a caught panic (a `&str` or `String` payload, as `panic!` makes).
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+pub(super) fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
         .downcast_ref::<String>()
         .map(String::as_str)
