@@ -329,6 +329,12 @@ pub(super) fn print_report(r: &Report) {
         r.log_size.1,
         r.db_bytes as f64 / (1024.0 * 1024.0)
     );
+    print_raw(r);
+}
+
+/// The raw crypto line: the primitive a request of this kind needs, on one core, and the ratio
+/// of the measured rate to it.
+fn print_raw(r: &Report) {
     match (r.kind, r.raw_p256_sign_us) {
         (Kind::Timestamp, Some(us)) => println!(
             "raw P-256 signatures per second (one core): {:.0} ({us:.1} us); ratio {:.2}",
