@@ -2,11 +2,11 @@
 //! (under the state lock), signs, and says what to write; the caller's answer is sent only once
 //! the batch holding it is durable.
 
+use std::sync::{Arc, Mutex};
+
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use tokio::sync::oneshot;
-
-use std::sync::{Arc, Mutex};
 
 use super::sequencer::{reply, Deferred, Finish, Job, Records, StageCtx, Staged, StagedEntry};
 use super::{Notary, NotaryError};

@@ -4,12 +4,10 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use tokio::sync::oneshot;
 
+use super::command::Decision;
 use super::reads::TimestampRecord;
-use std::sync::{Arc, OnceLock};
-
-use super::sequencer::{reply, Deferred, Job, Records, StageCtx, Staged, StagedEntry};
+use super::sequencer::{Records, StageCtx, StagedEntry};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::tsa::{self, TimestampQuery, TokenParams};
 use crate::model::entry::EntryKind;
@@ -59,41 +57,22 @@ impl Notary {
         query: TimestampQuery,
         operator: Option<String>,
     ) -> Result<StampReceipt, NotaryError> {
-        let (tx, rx) = oneshot::channel();
         let shared = self.shared.clone();
-        let job: Job = Box::new(move |ctx| {
-            // The token's signature and everything made from it are the deferred work: it
-            // needs no state, only its serial (the index) and time. The receipt comes back
-            // through `made`, read once the batch is durable.
-            let made = Arc::new(OnceLock::new());
-            let ctx = *ctx;
-            let (signer, slot) = (shared.clone(), made.clone());
-            let run = Box::new(move || {
-                let (entry, records, receipt) = stage_stamp(&signer, &ctx, &query, operator)?;
-                let _ = slot.set(receipt);
-                Ok((entry, records))
-            });
-            Some(Staged {
-                entry: None,
-                records: Vec::new(),
-                deferred: Some(Deferred { count: 1, run }),
-                finish: Box::new(move |r| {
-                    let answer = r
-                        .map_err(|e| NotaryError::CommitFailed(e.0))
-                        .and_then(|()| {
-                            made.get().cloned().ok_or_else(|| {
-                                NotaryError::Bug("a committed timestamp has no receipt".into())
-                            })
-                        });
-                    if answer.is_ok() {
-                        shared.stamp_rate.record(1);
-                    }
-                    reply(tx, answer)
-                }),
+        let receipt = self
+            .command(move |ctx| {
+                // The token needs no state, only its serial (the index) and time: its
+                // signature and everything made from it are deferred work, on the pool.
+                let ctx = *ctx;
+                let run = Box::new(move || stage_stamp(&shared, &ctx, &query, operator));
+                Ok(Decision::Deferred {
+                    count: 1,
+                    run,
+                    after: None,
+                })
             })
-        });
-        self.submit(job)?;
-        rx.await.map_err(|_| NotaryError::Unavailable)?
+            .await?;
+        self.shared.stamp_rate.record(1);
+        Ok(receipt)
     }
 }
 
