@@ -44,10 +44,18 @@ pub(super) struct CheckedRequest {
 /// pool) and, for a grant, the record to keep.
 struct Planned {
     cell: Arc<SignCell>,
+    outcome: Outcome,
+}
+
+/// What was decided.
+enum Outcome {
     /// A grant: its record (with a placeholder for the certificate) and order key.
-    grant: Option<(GuaranteeRecord, Vec<u8>)>,
+    Grant {
+        record: Box<GuaranteeRecord>,
+        order_key: Vec<u8>,
+    },
     /// A refusal: its reason code.
-    refused: Option<&'static str>,
+    Refusal { reason: &'static str },
 }
 
 /// The answer stored for an earlier request with this key: the same answer again for a retry
@@ -210,8 +218,10 @@ fn plan_grant(
     });
     Planned {
         cell: Arc::new(SignCell::new(EntryKind::Guarantee, make)),
-        grant: Some((record, order_key)),
-        refused: None,
+        outcome: Outcome::Grant {
+            record: Box::new(record),
+            order_key,
+        },
     }
 }
 
@@ -230,8 +240,9 @@ fn plan_refusal(ctx: &StageCtx, c: &CheckedRequest, ag: &Agreement, reason: Refu
     });
     Planned {
         cell: Arc::new(SignCell::new(EntryKind::Refusal, Box::new(move || payload))),
-        grant: None,
-        refused: Some(reason.code()),
+        outcome: Outcome::Refusal {
+            reason: reason.code(),
+        },
     }
 }
 
@@ -258,7 +269,7 @@ fn apply(
 ) -> Result<Decision<GuaranteeAnswer>, NotaryError> {
     let answer = Arc::new(OnceLock::new());
     let mut granted = None;
-    if let Some((record, order_key)) = &planned.grant {
+    if let Outcome::Grant { record, order_key } = &planned.outcome {
         let gid = record.guarantee_id.clone();
         let reservation = Reservation {
             agreement_id: record.agreement_id.clone(),
@@ -271,7 +282,7 @@ fn apply(
             .map_err(|e| NotaryError::Bug(format!("ledger: {e}")))?;
         st.pending.orders.insert(order_key.clone(), gid.clone());
         let pending = PendingGuarantee::Granted {
-            record: record.clone(),
+            record: GuaranteeRecord::clone(record),
             cell: planned.cell.clone(),
         };
         st.pending.guarantees.insert(gid.clone(), pending);
@@ -319,8 +330,8 @@ fn sign_and_write(
     let env = raw(&signed.bytes)?;
     let entry = ctx.entry_of_bytes(planned.cell.kind(), None, &signed.bytes)?;
     let mut records = Vec::with_capacity(4);
-    let (status, body) = match (&planned.grant, planned.refused) {
-        (Some((record, order_key)), _) => {
+    let (status, body) = match &planned.outcome {
+        Outcome::Grant { record, order_key } => {
             let gid = record.guarantee_id.as_bytes().to_vec();
             records.push((Cf::Guarantees, gid.clone(), granted_record(record, env)?));
             records.push((Cf::Orders, order_key.clone(), gid));
@@ -332,8 +343,8 @@ fn sign_and_write(
                 })?,
             )
         }
-        (None, reason) => {
-            let reason = reason.unwrap_or_default();
+        Outcome::Refusal { reason } => {
+            let reason = *reason;
             (
                 200,
                 body_of(&RefusedBody {
