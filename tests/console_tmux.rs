@@ -8,16 +8,22 @@ use std::time::{Duration, Instant};
 
 use util::*;
 
+/// One tmux session on its own tmux server (`-L`): tests run in parallel, and on a shared server
+/// one test's last `kill-session` makes the server exit under another test's `new-session`.
 struct Tmux {
     name: String,
+    socket: String,
 }
 
 impl Tmux {
     fn start(name: &str, cmd: &str) -> Tmux {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", name])
-            .output();
-        let st = Command::new("tmux")
+        let tmux = Tmux {
+            name: name.to_string(),
+            socket: format!("{name}-{}", std::process::id()),
+        };
+        let _ = tmux.cmd().args(["kill-server"]).output();
+        let st = tmux
+            .cmd()
             .args([
                 "new-session",
                 "-d",
@@ -33,13 +39,19 @@ impl Tmux {
             .status()
             .expect("tmux");
         assert!(st.success(), "tmux new-session failed");
-        Tmux {
-            name: name.to_string(),
-        }
+        tmux
+    }
+
+    /// A tmux command addressed to this test's own server.
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
     }
 
     fn screen(&self) -> String {
-        let o = Command::new("tmux")
+        let o = self
+            .cmd()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .expect("capture");
@@ -68,7 +80,8 @@ impl Tmux {
     }
 
     fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
+        let st = self
+            .cmd()
             .args(["send-keys", "-t", &self.name])
             .args(keys)
             .status()
@@ -78,7 +91,8 @@ impl Tmux {
     }
 
     fn literal(&self, text: &str) {
-        let st = Command::new("tmux")
+        let st = self
+            .cmd()
             .args(["send-keys", "-l", "-t", &self.name, text])
             .status()
             .expect("send-keys");
@@ -86,7 +100,7 @@ impl Tmux {
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux")
+        self.cmd()
             .args(["has-session", "-t", &self.name])
             .status()
             .map(|s| s.success())
@@ -96,9 +110,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .output();
+        let _ = self.cmd().args(["kill-server"]).output();
     }
 }
 
@@ -273,7 +285,8 @@ fn hangup_ends_the_console_and_the_service() {
     // Killing the session hangs up the terminal (SIGHUP), as a dropped SSH connection does.
     // Anchored at the binary: the tmux server keeps the `new-session` command line as its own.
     let pattern = format!("^{} up --data {}", notar_bin(), data.display());
-    let st = Command::new("tmux")
+    let st = tmux
+        .cmd()
         .args(["kill-session", "-t", "notar-e2e-hup"])
         .status()
         .expect("kill");
