@@ -377,20 +377,26 @@ impl Notary {
     /// A data dir made before fair exchange gains its escrow key at a start (datadir.rs), after
     /// log entry 0 recorded the identity without it: the identity is then logged again, once,
     /// so the log says which key escrows are sealed to. `Cf::Meta` remembers the key logged.
+    /// Returns once that is durable, and with it the policy versions queued before it: a notary
+    /// that has opened serves a log that already says what it starts with.
     fn log_new_escrow_key(&self) -> Result<(), NotaryError> {
         const LOGGED: &[u8] = b"escrow_key_logged";
         let key = self.identity().escrow_public_key.clone();
         let store = &self.shared.store;
-        if store.get(Cf::Meta, LOGGED)?.as_deref() == Some(key.as_bytes()) {
-            return Ok(());
-        }
+        // Already logged: the job logs nothing and only waits its turn behind the policies.
+        let logged = store.get(Cf::Meta, LOGGED)?.as_deref() == Some(key.as_bytes());
         let genesis: serde_json::Value = match store.get(Cf::LogLeaves, &u64_key(0))? {
             Some(raw) => serde_json::from_slice(&raw)
                 .map_err(|e| NotaryError::Corrupt(format!("log entry 0: {e}")))?,
             None => serde_json::Value::Null,
         };
-        let record = vec![(Cf::Meta, LOGGED.to_vec(), key.clone().into_bytes())];
-        let in_genesis = genesis["body"]["escrow_public_key"] == key.as_str();
+        let record = if logged {
+            Vec::new()
+        } else {
+            vec![(Cf::Meta, LOGGED.to_vec(), key.clone().into_bytes())]
+        };
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let in_genesis = logged || genesis["body"]["escrow_public_key"] == key.as_str();
         let body =
             serde_json::to_value(self.identity()).map_err(|e| NotaryError::Bug(e.to_string()))?;
         let job: Job = Box::new(move |ctx| {
@@ -408,10 +414,18 @@ impl Notary {
                 entry,
                 records: record,
                 deferred: None,
-                finish: Box::new(|_| {}),
+                finish: Box::new(move |outcome| {
+                    let _ = done_tx.send(outcome);
+                }),
             })
         });
-        self.submit(job)
+        self.submit(job)?;
+        // A job dropped unrun (the sequencer stopped) drops the sender: no wait forever.
+        match done_rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(sequencer::CommitFailed(why))) => Err(NotaryError::CommitFailed(why)),
+            Err(_) => Err(NotaryError::Unavailable),
+        }
     }
 
     /// Queues the logging of policy versions not yet in the log; being first in the queue, they
