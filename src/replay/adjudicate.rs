@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
 use super::join::{join, money, text, time, Index, PaymentClaim};
-use super::par::{drop_on_every_core, par_chunks};
+use super::par::{beside, drop_beside, par_chunks, PAR_MIN};
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
@@ -81,7 +81,12 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .and_then(|c| base64_decode(c))
         .map(|der| hex_sha256(&der))
         .unwrap_or_default();
-    let items = joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id);
+    // The terms (reading the policy text is most of it) beside the join, on a large bundle.
+    let (terms, items) = beside(
+        bundle.items.len() >= PAR_MIN,
+        || terms(&bundle, &report, &claim, registry_reports),
+        || joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id),
+    );
     let counter = counter_claim(&bundle, &claim)?;
     // The payment the claim names is a fact of the case for the counter-claim too (bob's
     // non-delivery counter-claim to sally's non-payment claim rests on the payment he made,
@@ -95,10 +100,11 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         keys: keys(&bundle.registry, registry_reports),
         guarantees: guarantees(&items),
     };
-    let (agreement, policy) = terms(&bundle, &report, &claim, registry_reports)?;
+    let (agreement, policy) = terms?;
     let counter = counter.as_ref().zip(counter_items.as_deref());
-    let ruling = adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy);
-    drop_on_every_core(bundle.items);
+    let ruling = drop_beside(bundle.items, || {
+        adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy)
+    });
     Ok(Replay {
         report,
         items,

@@ -5,7 +5,7 @@
 
 /// Below this many inputs, [`par_chunks`] stays on the calling thread (a spawn costs more than
 /// checking a few items).
-const PAR_MIN: usize = 32;
+pub(super) const PAR_MIN: usize = 32;
 
 /// Most threads [`par_chunks`] uses.
 const THREADS_MAX: usize = 8;
@@ -43,17 +43,31 @@ pub(super) fn par_chunks<T: Sync, R: Send>(xs: &[T], f: impl Fn(&[T]) -> Vec<R> 
     })
 }
 
-/// Drops `xs`, its halves on two threads when it is long: freeing a large bundle's items is
-/// work of its own (each envelope's JSON is many small allocations).
-pub(super) fn drop_on_every_core<T: Send>(mut xs: Vec<T>) {
-    if cores() < 2 || xs.len() < PAR_MIN {
-        return;
+/// `(a(), b())`, `a` on another thread meanwhile when `big` (and there are cores for it).
+pub(super) fn beside<A: Send, B>(
+    big: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B,
+) -> (A, B) {
+    if cores() < 2 || !big {
+        return (a(), b());
     }
-    let second = xs.split_off(xs.len() / 2);
     std::thread::scope(|s| {
-        s.spawn(move || drop(second));
-        drop(xs);
-    });
+        let a = s.spawn(a);
+        let b = b();
+        match a.join() {
+            Ok(a) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// `f()`, with `xs` dropped on another thread meanwhile when it is long: freeing a large
+/// bundle's items is work of its own (each envelope's JSON is many small allocations), and the
+/// rules that `f` runs use one core.
+pub(super) fn drop_beside<T: Send, R>(xs: Vec<T>, f: impl FnOnce() -> R) -> R {
+    let big = xs.len() >= PAR_MIN;
+    beside(big, move || drop(xs), f).1
 }
 
 #[cfg(test)]

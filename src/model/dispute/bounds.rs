@@ -7,7 +7,7 @@
 //! the latest of the earliest times of the items it embeds: embedding a notary-logged nonce or
 //! checkpoint root proves "signed after". A party's own claimed time proves nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::TimeDelta;
 
@@ -33,12 +33,17 @@ fn rank(rule_id: &str) -> u8 {
     }
 }
 
-fn bound(at: WireTime, rule_id: &str, by: &str) -> Bound {
-    Bound {
-        at,
-        rule_id: rule_id.to_string(),
-        by: by.to_string(),
-    }
+/// A bound at `at` by `rule_id`, proven by the item `by`, not yet made: [`improve`] makes it
+/// only when it wins (a pass of [`relax`] mostly finds nothing better).
+#[derive(Clone, Copy)]
+struct Cand<'a> {
+    at: WireTime,
+    rule_id: &'a str,
+    by: &'a str,
+}
+
+fn bound<'a>(at: WireTime, rule_id: &'static str, by: &'a str) -> Cand<'a> {
+    Cand { at, rule_id, by }
 }
 
 /// `t` moved by `ms` milliseconds, if it stays in range.
@@ -51,50 +56,71 @@ fn shift(t: WireTime, ms: i64) -> Option<WireTime> {
 
 /// Replaces `slot` by `cand` if `cand` is earlier (`later` false) or later (`later` true); ties
 /// go to the stronger rule, then the smaller item id. Returns whether it changed.
-fn improve(slot: &mut Option<Bound>, cand: Bound, later: bool) -> bool {
+fn improve(slot: &mut Option<Bound>, cand: Cand<'_>, later: bool) -> bool {
     let better = match slot {
         None => true,
         Some(cur) => {
-            let key = |b: &Bound| (rank(&b.rule_id), b.by.clone());
             if cand.at == cur.at {
-                key(&cand) < key(cur)
+                (rank(cand.rule_id), cand.by) < (rank(&cur.rule_id), cur.by.as_str())
             } else {
                 (cand.at > cur.at) == later
             }
         }
     };
     if better {
-        *slot = Some(cand);
+        *slot = Some(Bound {
+            at: cand.at,
+            rule_id: cand.rule_id.to_string(),
+            by: cand.by.to_string(),
+        });
     }
     better
 }
 
-/// The bounds of every admitted item (`admitted` sorted by id, distinct).
+/// The bounds of every admitted item (`admitted` distinct by id). Items are addressed by their
+/// position and each embedding resolved once, so the passes of [`relax`] look nothing up by id.
 pub(super) fn bounds(admitted: &[&Item]) -> BTreeMap<String, Bounds> {
-    let mut out: BTreeMap<String, Bounds> = admitted
+    let at: HashMap<&str, usize> = admitted
         .iter()
-        .map(|i| (i.id.clone(), Bounds::default()))
+        .enumerate()
+        .map(|(n, i)| (i.id.as_str(), n))
         .collect();
-    for item in admitted {
-        seed(item, &mut out);
+    let mut out = vec![Bounds::default(); admitted.len()];
+    for (n, item) in admitted.iter().enumerate() {
+        seed(n, item, &at, &mut out);
     }
+    // (embedder, embedded), in the order of the items and of their embeddings.
+    let edges: Vec<(usize, usize)> = admitted
+        .iter()
+        .enumerate()
+        .flat_map(|(w, item)| {
+            let at = &at;
+            item.embeds
+                .iter()
+                .filter(move |x| **x != item.id)
+                .filter_map(move |x| at.get(x.as_str()).map(|&x| (w, x)))
+        })
+        .collect();
     // Each pass carries bounds one embedding further; a chain is at most as long as the items.
     for _ in 0..=admitted.len() {
-        if !relax(admitted, &mut out) {
+        if !relax(admitted, &edges, &mut out) {
             break;
         }
     }
-    out
+    admitted
+        .iter()
+        .zip(out)
+        .map(|(i, b)| (i.id.clone(), b))
+        .collect()
 }
 
-/// The bounds an item proves by itself: the notary's time, a timestamp's window.
-fn seed(item: &Item, out: &mut BTreeMap<String, Bounds>) {
+/// The bounds item `n` proves by itself: the notary's time, a timestamp's window.
+fn seed(n: usize, item: &Item, at: &HashMap<&str, usize>, out: &mut [Bounds]) {
     let id = item.id.as_str();
     if let Some(t) = item.content.notary_time() {
-        if let Some(b) = out.get_mut(id) {
-            improve(&mut b.earliest, bound(t, "T.notary_time", id), true);
-            improve(&mut b.latest, bound(t, "T.notary_time", id), false);
-        }
+        let b = &mut out[n];
+        improve(&mut b.earliest, bound(t, "T.notary_time", id), true);
+        improve(&mut b.latest, bound(t, "T.notary_time", id), false);
     }
     if let Content::Timestamp {
         digest,
@@ -103,39 +129,33 @@ fn seed(item: &Item, out: &mut BTreeMap<String, Bounds>) {
     } = &item.content
     {
         let acc = (*accuracy_ms).max(0);
-        if let Some(b) = out.get_mut(id) {
-            if let Some(e) = shift(*gen_time, -acc) {
-                improve(&mut b.earliest, bound(e, "T.notary_time", id), true);
-            }
-            if let Some(l) = shift(*gen_time, acc) {
-                improve(&mut b.latest, bound(l, "T.notary_time", id), false);
-            }
+        let b = &mut out[n];
+        if let Some(e) = shift(*gen_time, -acc) {
+            improve(&mut b.earliest, bound(e, "T.notary_time", id), true);
         }
-        if let (Some(covered), Some(l)) = (out.get_mut(digest.as_str()), shift(*gen_time, acc)) {
+        if let Some(l) = shift(*gen_time, acc) {
+            improve(&mut b.latest, bound(l, "T.notary_time", id), false);
+        }
+        if let (Some(&covered), Some(l)) = (at.get(digest.as_str()), shift(*gen_time, acc)) {
             if digest != id {
-                improve(&mut covered.latest, bound(l, "T.timestamp", id), false);
+                improve(&mut out[covered].latest, bound(l, "T.timestamp", id), false);
             }
         }
     }
 }
 
-/// One pass: an embedder's latest bounds what it embeds; an embedded item's earliest bounds its
-/// embedder. Returns whether anything changed.
-fn relax(admitted: &[&Item], out: &mut BTreeMap<String, Bounds>) -> bool {
+/// One pass over the embeddings `(w, x)`: an embedder's latest bounds what it embeds; an
+/// embedded item's earliest bounds its embedder. Returns whether anything changed.
+fn relax(admitted: &[&Item], edges: &[(usize, usize)], out: &mut [Bounds]) -> bool {
     let mut changed = false;
-    for w in admitted {
-        for x in &w.embeds {
-            if *x == w.id || !out.contains_key(x.as_str()) {
-                continue;
-            }
-            let w_latest = out.get(&w.id).and_then(|b| b.latest.clone());
-            if let (Some(l), Some(bx)) = (w_latest, out.get_mut(x.as_str())) {
-                changed |= improve(&mut bx.latest, bound(l.at, "T.embedded_by", &w.id), false);
-            }
-            let x_earliest = out.get(x.as_str()).and_then(|b| b.earliest.clone());
-            if let (Some(e), Some(bw)) = (x_earliest, out.get_mut(&w.id)) {
-                changed |= improve(&mut bw.earliest, bound(e.at, "T.freshness", x), true);
-            }
+    for &(w, x) in edges {
+        if let Some(at) = out[w].latest.as_ref().map(|l| l.at) {
+            let by = &admitted[w].id;
+            changed |= improve(&mut out[x].latest, bound(at, "T.embedded_by", by), false);
+        }
+        if let Some(at) = out[x].earliest.as_ref().map(|e| e.at) {
+            let by = &admitted[x].id;
+            changed |= improve(&mut out[w].earliest, bound(at, "T.freshness", by), true);
         }
     }
     changed

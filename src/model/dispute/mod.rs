@@ -191,11 +191,12 @@ fn timeline(
             }
         })
         .collect();
+    // Keys borrowed, not made per comparison (a sort compares each record about log n times).
     let key = |r: &ItemRecord| {
         let at = r.latest.as_ref().or(r.earliest.as_ref()).map(|b| b.at);
-        (at.is_none(), at, r.id.clone())
+        (at.is_none(), at)
     };
-    out.sort_by_key(key);
+    out.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
     out
 }
 
