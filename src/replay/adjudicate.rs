@@ -14,6 +14,8 @@
 //!   agreement of the verified guarantees and refusals naming that digest. An exchange case has none: it gets the stand-in [`NO_AGREEMENT`]
 //!   (no keys, no caps, the receipt's policy), so the rules about orders find nothing to bind.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -190,29 +192,29 @@ fn payment_claim(claim: &Claim) -> Option<PaymentClaim> {
 }
 
 /// An order that names no agreement is under the agreement of the guarantee or refusal that
-/// embeds it (the notary checked it there).
+/// embeds it (the notary checked it there); of several, the smallest id.
 fn fill_order_agreements(items: &mut [Item]) {
-    let named: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|i| match &i.content {
-            Content::Guarantee { agreement, .. } | Content::Refusal { agreement, .. } => {
-                Some(i.embeds.iter().map(|e| (e.clone(), agreement.clone())))
+    let mut named: HashMap<String, String> = HashMap::new();
+    for i in items.iter() {
+        if let Content::Guarantee { agreement, .. } | Content::Refusal { agreement, .. } =
+            &i.content
+        {
+            for e in &i.embeds {
+                match named.get_mut(e) {
+                    Some(a) if agreement < a => a.clone_from(agreement),
+                    Some(_) => {}
+                    None => {
+                        named.insert(e.clone(), agreement.clone());
+                    }
+                }
             }
-            _ => None,
-        })
-        .flatten()
-        .collect();
+        }
+    }
     for item in items.iter_mut() {
         if let Content::Order { agreement, .. } = &mut item.content {
             if agreement.is_empty() {
-                let mut found: Vec<&String> = named
-                    .iter()
-                    .filter(|(o, _)| *o == item.id)
-                    .map(|(_, a)| a)
-                    .collect();
-                found.sort();
-                if let Some(a) = found.first() {
-                    *agreement = (*a).clone();
+                if let Some(a) = named.get(&item.id) {
+                    agreement.clone_from(a);
                 }
             }
         }
@@ -317,20 +319,25 @@ fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
             _ => None,
         })
         .collect();
+    // The earliest release or settlement of each guarantee.
+    let mut ended: HashMap<&str, DateTime<Utc>> = HashMap::new();
     for i in items.iter().filter(|i| i.facts.signature_valid) {
         if let Content::Release { guarantee_id, at } | Content::Settlement { guarantee_id, at } =
             &i.content
         {
-            for g in out.iter_mut().filter(|g| &g.id == guarantee_id) {
-                g.ended_at = Some(g.ended_at.map_or(at.at(), |e| e.min(at.at())));
-            }
+            let e = ended.entry(guarantee_id.as_str()).or_insert(at.at());
+            *e = (*e).min(at.at());
         }
     }
-    let key = |g: &GuaranteeRecord| {
+    for g in &mut out {
+        g.ended_at = ended.get(g.id.as_str()).copied();
+    }
+    // Keys borrowed, not made per comparison.
+    fn key(g: &GuaranteeRecord) -> (&str, impl Ord, &str) {
         let at = (g.issued_at, g.valid_until, g.amount.minor);
-        (g.id.clone(), at, g.agreement.clone())
-    };
-    out.sort_by_key(key);
+        (g.id.as_str(), at, g.agreement.as_str())
+    }
+    out.sort_by(|a, b| key(a).cmp(&key(b)));
     out.dedup_by(|later, first| later.id == first.id);
     out
 }

@@ -39,13 +39,13 @@ use crate::model::exchange::{Offer, Protocol, WireTime};
 use crate::model::money::Money;
 
 /// What the join knows about the whole bundle while it maps one item.
-pub(super) struct Index {
+pub(super) struct Index<'a> {
     /// The tid of every m1 in the bundle → its item id.
     pub m1_by_tid: BTreeMap<String, String>,
     /// The `order_digest` of every order → its item id.
     pub order_by_digest: BTreeMap<String, String>,
     /// Every item id in the bundle.
-    pub ids: std::collections::BTreeSet<String>,
+    pub ids: std::collections::HashSet<&'a str>,
     /// The claim, to decide whether an item-for-receipt m1 moved a payment.
     pub payment: Option<PaymentClaim>,
     /// The key id standing for the notary's TSA.
@@ -61,13 +61,17 @@ pub(super) struct PaymentClaim {
     pub amount: Money,
 }
 
-impl Index {
+impl<'a> Index<'a> {
     /// Indexes the items (not the registry) of a bundle.
-    pub fn new(items: &[BundleItem], payment: Option<PaymentClaim>, tsa_key_id: String) -> Index {
+    pub fn new(
+        items: &'a [BundleItem],
+        payment: Option<PaymentClaim>,
+        tsa_key_id: String,
+    ) -> Index<'a> {
         let mut index = Index {
             m1_by_tid: BTreeMap::new(),
             order_by_digest: BTreeMap::new(),
-            ids: items.iter().map(|i| i.id().to_string()).collect(),
+            ids: items.iter().map(|i| i.id()).collect(),
             payment,
             tsa_key_id,
         };
@@ -122,7 +126,7 @@ pub(super) fn money(v: &Value, field: &str) -> Option<Money> {
 }
 
 /// The engine's item for one bundle item, `None` for kinds the rules have no content for.
-pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index) -> Option<Item> {
+pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Option<Item> {
     let (content, embeds) = match item {
         BundleItem::PartyEnvelope { envelope, .. }
         | BundleItem::NotaryEnvelope { envelope, .. } => envelope_content(envelope, report, index)?,
@@ -133,7 +137,7 @@ pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index) -> Opt
     };
     let mut embeds: Vec<String> = embeds
         .into_iter()
-        .filter(|e| e != item.id() && index.ids.contains(e))
+        .filter(|e| e != item.id() && index.ids.contains(e.as_str()))
         .collect();
     embeds.sort();
     embeds.dedup();
@@ -145,7 +149,7 @@ pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index) -> Opt
     })
 }
 
-fn facts(item: &BundleItem, report: &ItemReport, index: &Index) -> Facts {
+fn facts(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Facts {
     let verified = report.facts.signer.as_ref().map(|s| s.key_id.clone());
     let signer = match item {
         BundleItem::Rfc3161Token { .. } => Some(index.tsa_key_id.clone()),
@@ -193,7 +197,7 @@ pub(super) fn epoch() -> WireTime {
 fn envelope_content(
     env: &Envelope,
     report: &ItemReport,
-    index: &Index,
+    index: &Index<'_>,
 ) -> Option<(Content, Vec<String>)> {
     let p = &env.payload;
     let tid_m1 = || {
@@ -255,7 +259,7 @@ fn carried_envelopes(p: &Value) -> Vec<String> {
         .collect()
 }
 
-fn offer(p: &Value, index: &Index) -> Option<(Content, Vec<String>)> {
+fn offer(p: &Value, index: &Index<'_>) -> Option<(Content, Vec<String>)> {
     let o = Offer::from_payload(p).ok()?;
     let tid = o.tid().as_str().to_string();
     let (originator, responder) = (
@@ -281,7 +285,7 @@ fn offer(p: &Value, index: &Index) -> Option<(Content, Vec<String>)> {
 
 /// The buyer's receipt of the goods: signed by the verified signer's party, embedding the order
 /// its `order_digest` names.
-fn goods_receipt(p: &Value, report: &ItemReport, index: &Index) -> (Content, Vec<String>) {
+fn goods_receipt(p: &Value, report: &ItemReport, index: &Index<'_>) -> (Content, Vec<String>) {
     let content = Content::GoodsReceipt {
         buyer: signer_party(report),
     };
@@ -315,7 +319,7 @@ fn complaint_receipt(p: &Value) -> (Content, Vec<String>) {
 fn ledger_content(
     env: &Envelope,
     report: &ItemReport,
-    index: &Index,
+    index: &Index<'_>,
 ) -> Option<(Content, Vec<String>)> {
     let p = &env.payload;
     let s = |f: &str| text(p, f).unwrap_or_default();

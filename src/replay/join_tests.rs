@@ -76,7 +76,7 @@ fn exchange() -> Vec<BundleItem> {
     ]
 }
 
-fn index(items: &[BundleItem], payment: Option<PaymentClaim>) -> Index {
+fn index(items: &[BundleItem], payment: Option<PaymentClaim>) -> Index<'_> {
     Index::new(items, payment, "tsa".into())
 }
 
