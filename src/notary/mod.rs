@@ -385,18 +385,14 @@ impl Notary {
         let store = &self.shared.store;
         // Already logged: the job logs nothing and only waits its turn behind the policies.
         let logged = store.get(Cf::Meta, LOGGED)?.as_deref() == Some(key.as_bytes());
-        let genesis: serde_json::Value = match store.get(Cf::LogLeaves, &u64_key(0))? {
-            Some(raw) => serde_json::from_slice(&raw)
-                .map_err(|e| NotaryError::Corrupt(format!("log entry 0: {e}")))?,
-            None => serde_json::Value::Null,
-        };
+        // Entry 0 is read only when the key is not known to be logged.
+        let in_genesis = logged || Self::genesis_holds_escrow_key(store, &key)?;
         let record = if logged {
             Vec::new()
         } else {
             vec![(Cf::Meta, LOGGED.to_vec(), key.clone().into_bytes())]
         };
         let (done_tx, done_rx) = std::sync::mpsc::channel();
-        let in_genesis = logged || genesis["body"]["escrow_public_key"] == key.as_str();
         let body =
             serde_json::to_value(self.identity()).map_err(|e| NotaryError::Bug(e.to_string()))?;
         let job: Job = Box::new(move |ctx| {
@@ -426,6 +422,16 @@ impl Notary {
             Ok(Err(sequencer::CommitFailed(why))) => Err(NotaryError::CommitFailed(why)),
             Err(_) => Err(NotaryError::Unavailable),
         }
+    }
+
+    /// Whether log entry 0 (the identity `init` logged) already names `key` as the escrow key.
+    fn genesis_holds_escrow_key(store: &Store, key: &str) -> Result<bool, NotaryError> {
+        let genesis: serde_json::Value = match store.get(Cf::LogLeaves, &u64_key(0))? {
+            Some(raw) => serde_json::from_slice(&raw)
+                .map_err(|e| NotaryError::Corrupt(format!("log entry 0: {e}")))?,
+            None => serde_json::Value::Null,
+        };
+        Ok(genesis["body"]["escrow_public_key"] == key)
     }
 
     /// Queues the logging of policy versions not yet in the log; being first in the queue, they

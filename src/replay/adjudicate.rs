@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
 use super::join::{join, money, text, time, Index, PaymentClaim};
-use super::par::{beside, drop_beside, par_chunks, PAR_MIN};
+use super::par::{beside, drop_beside, par_chunks};
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
@@ -85,7 +85,7 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .unwrap_or_default();
     // The terms (reading the policy text is most of it) beside the join, on a large bundle.
     let (terms, items) = beside(
-        bundle.items.len() >= PAR_MIN,
+        bundle.items.len(),
         || terms(&bundle, &report, &claim, registry_reports),
         || joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id),
     );

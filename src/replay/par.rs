@@ -5,7 +5,7 @@
 
 /// Below this many inputs, [`par_chunks`] stays on the calling thread (a spawn costs more than
 /// checking a few items).
-pub(super) const PAR_MIN: usize = 32;
+const PAR_MIN: usize = 32;
 
 /// Most threads [`par_chunks`] uses.
 const THREADS_MAX: usize = 8;
@@ -43,13 +43,14 @@ pub(super) fn par_chunks<T: Sync, R: Send>(xs: &[T], f: impl Fn(&[T]) -> Vec<R> 
     })
 }
 
-/// `(a(), b())`, `a` on another thread meanwhile when `big` (and there are cores for it).
+/// `(a(), b())`, `a` on another thread meanwhile when the work is about `n` items, at least
+/// [`PAR_MIN`] (and there are cores for it).
 pub(super) fn beside<A: Send, B>(
-    big: bool,
+    n: usize,
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B,
 ) -> (A, B) {
-    if cores() < 2 || !big {
+    if cores() < 2 || n < PAR_MIN {
         return (a(), b());
     }
     std::thread::scope(|s| {
@@ -66,8 +67,7 @@ pub(super) fn beside<A: Send, B>(
 /// bundle's items is work of its own (each envelope's JSON is many small allocations), and the
 /// rules that `f` runs use one core.
 pub(super) fn drop_beside<T: Send, R>(xs: Vec<T>, f: impl FnOnce() -> R) -> R {
-    let big = xs.len() >= PAR_MIN;
-    beside(big, move || drop(xs), f).1
+    beside(xs.len(), move || drop(xs), f).1
 }
 
 #[cfg(test)]
