@@ -36,6 +36,8 @@ use serde_json::Value;
 
 const EXCHANGES: usize = 6;
 const OPS: usize = 24;
+/// Cases run on one world (data dir) before the next gets a new one.
+const WORLD_CASES: u64 = 500;
 
 /// One exchange of a run.
 #[derive(Clone, Copy, Debug)]
@@ -88,8 +90,9 @@ async fn party(notary: &Notary, name: &str) -> (String, SigningKey) {
     (p.party.id, key)
 }
 
-async fn world(tmp: &tempfile::TempDir) -> World {
-    let dir = DataDir::new(tmp.path().join("data"));
+/// A new world in `tmp`: a fresh data dir (`data-N`), its notary open, two parties.
+async fn world(tmp: &tempfile::TempDir, n: u64) -> World {
+    let dir = DataDir::new(tmp.path().join(format!("data-{n}")));
     Notary::init(&dir, "t").await.expect("init");
     let (notary, thread) = Notary::open(&dir).expect("open");
     let o = party(&notary, "olga").await;
@@ -478,7 +481,7 @@ fn concurrent_clients_keep_the_lemmas() {
         .build()
         .expect("runtime");
     let tmp = util::sim::scratch_dir();
-    let w = std::cell::RefCell::new(rt.block_on(world(&tmp)));
+    let w = std::cell::RefCell::new(rt.block_on(world(&tmp, 0)));
     let (cases, seed) = (util::sim::cases(util::sim::DEFAULT_CASES), seed());
     eprintln!("exchange notary: {cases} cases, NOTAR_SIM_SEED={seed}");
     let mut runner = util::sim::seeded_runner(cases, seed);
@@ -489,9 +492,29 @@ fn concurrent_clients_keep_the_lemmas() {
         fail_at,
     );
     let reached = std::cell::RefCell::new(Reached::default());
+    let (started, done) = (std::time::Instant::now(), std::cell::Cell::new(0u64));
     let result = runner.run(&strategy, |case| {
-        one_run(&rt, &mut w.borrow_mut(), case, &mut reached.borrow_mut())
-            .map_err(TestCaseError::fail)
+        done.set(done.get() + 1);
+        let mut w = w.borrow_mut();
+        if done.get().is_multiple_of(WORLD_CASES) {
+            // A new world now and then: a restart reads the whole store, so one world for a
+            // deep run would make each case slower than the one before.
+            rt.block_on(w.stop());
+            let old = w.dir.root().to_path_buf();
+            *w = rt.block_on(world(&tmp, done.get()));
+            std::fs::remove_dir_all(old).expect("the old world's data dir goes");
+        }
+        if done.get().is_multiple_of(5_000) {
+            // Long runs say how far they got (a run cut short still records something).
+            let r = reached.borrow();
+            eprintln!(
+                "exchange notary: {} cases in {:?}, {} injected failures fired",
+                done.get(),
+                started.elapsed(),
+                r.failures
+            );
+        }
+        one_run(&rt, &mut w, case, &mut reached.borrow_mut()).map_err(TestCaseError::fail)
     });
     rt.block_on(w.borrow_mut().stop());
     if let Err(e) = result {
@@ -526,7 +549,7 @@ fn concurrent_clients_keep_the_lemmas() {
 fn the_checker_rejects_two_decisions() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let tmp = util::sim::scratch_dir();
-    let mut w = rt.block_on(world(&tmp));
+    let mut w = rt.block_on(world(&tmp, 0));
     let run = w.run(vec![Spec::Contract { expired: false }]);
     let ops = [
         Op::Abort {
