@@ -492,27 +492,20 @@ fn concurrent_clients_keep_the_lemmas() {
         fail_at,
     );
     let reached = std::cell::RefCell::new(Reached::default());
-    let (started, done) = (std::time::Instant::now(), std::cell::Cell::new(0u64));
+    let progress = util::sim::Progress::new("exchange notary");
     let result = runner.run(&strategy, |case| {
-        done.set(done.get() + 1);
+        let done = progress.tick(|| {
+            let fired = reached.borrow().failures;
+            format!(", {fired} injected failures fired")
+        });
         let mut w = w.borrow_mut();
-        if done.get().is_multiple_of(WORLD_CASES) {
+        if done.is_multiple_of(WORLD_CASES) {
             // A new world now and then: a restart reads the whole store, so one world for a
             // deep run would make each case slower than the one before.
             rt.block_on(w.stop());
             let old = w.dir.root().to_path_buf();
-            *w = rt.block_on(world(&tmp, done.get()));
+            *w = rt.block_on(world(&tmp, done));
             std::fs::remove_dir_all(old).expect("the old world's data dir goes");
-        }
-        if done.get().is_multiple_of(5_000) {
-            // Long runs say how far they got (a run cut short still records something).
-            let r = reached.borrow();
-            eprintln!(
-                "exchange notary: {} cases in {:?}, {} injected failures fired",
-                done.get(),
-                started.elapsed(),
-                r.failures
-            );
         }
         one_run(&rt, &mut w, case, &mut reached.borrow_mut()).map_err(TestCaseError::fail)
     });

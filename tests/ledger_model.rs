@@ -141,25 +141,16 @@ fn notary_ledger_matches_the_model() {
     let (cases, seed) = (cases(DEFAULT_CASES), seed());
     eprintln!("ledger model: {cases} cases, NOTAR_SIM_SEED={seed}");
     let seen = RefCell::new(Seen::default());
-    let started = std::time::Instant::now();
+    let progress = util::sim::Progress::new("ledger model");
     let ops = proptest::collection::vec(model::op(), 1..STEPS);
-    let done = std::cell::Cell::new(0u64);
     let result = util::sim::seeded_runner(cases, seed).run(&ops, |ops| {
-        done.set(done.get() + 1);
-        if done.get().is_multiple_of(5_000) {
-            // Long runs say how far they got (a run cut short still records something).
-            eprintln!(
-                "ledger model: {} cases in {:?}",
-                done.get(),
-                started.elapsed()
-            );
-        }
+        progress.tick(String::new);
         let mut s = seen.borrow_mut();
         rt.block_on(run(&template, &ops, &mut s))
             .map_err(TestCaseError::fail)
     });
     let seen = seen.into_inner();
-    eprintln!("ledger model: {seen:?} in {:?}", started.elapsed());
+    eprintln!("ledger model: {seen:?} in {:?}", progress.elapsed());
     match result {
         Ok(()) => {}
         Err(TestError::Fail(why, ops)) => {

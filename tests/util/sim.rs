@@ -83,3 +83,41 @@ pub fn seeded_runner(cases: u32, seed: u64) -> proptest::test_runner::TestRunner
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
+
+/// Counts the cases of a long run and says every [`Progress::EVERY`] cases how far it got, so a
+/// run cut short still records something.
+pub struct Progress {
+    name: &'static str,
+    started: std::time::Instant,
+    done: std::cell::Cell<u64>,
+}
+
+impl Progress {
+    /// Cases between two progress lines.
+    pub const EVERY: u64 = 5_000;
+
+    /// A count from now, its lines starting with `name`.
+    pub fn new(name: &'static str) -> Progress {
+        Progress {
+            name,
+            started: std::time::Instant::now(),
+            done: std::cell::Cell::new(0),
+        }
+    }
+
+    /// One more case; prints `NAME: N cases in T` and `more()` when N is a multiple of
+    /// [`Progress::EVERY`]. Returns N.
+    pub fn tick(&self, more: impl FnOnce() -> String) -> u64 {
+        let n = self.done.get() + 1;
+        self.done.set(n);
+        if n.is_multiple_of(Self::EVERY) {
+            eprintln!("{}: {n} cases in {:?}{}", self.name, self.elapsed(), more());
+        }
+        n
+    }
+
+    /// Time since [`Progress::new`].
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+}
