@@ -11,6 +11,7 @@
 //! Ed25519, ECDSA P-256/P-384 and RSA (PKCS#1 v1.5, PSS) signing CAs are supported.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use der::Decode;
 use sha2::{Digest, Sha256};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::error::X509Error as ParserError;
@@ -300,6 +301,8 @@ pub fn parse_buyer_certificate(
 pub fn parse_crl(bytes: &[u8], roots: &[CaRoot]) -> Result<Crl, X509Error> {
     let der = decode_input(bytes, CRL_MAX_BYTES, &["X509 CRL"], "CRL")
         .map_err(X509Error::CrlUnparsable)?;
+    x509_cert::crl::CertificateList::from_der(&der)
+        .map_err(|e| X509Error::CrlUnparsable(format!("not a DER-encoded X.509 CRL: {e}")))?;
     let crl = match CertificateRevocationList::from_der(&der) {
         Ok(([], crl)) => crl,
         Ok((rest, _)) => {
@@ -369,8 +372,14 @@ fn decode_input(bytes: &[u8], max: usize, labels: &[&str], what: &str) -> Result
     }
 }
 
-/// Parses a whole DER certificate; trailing bytes are refused.
+/// Parses a whole DER certificate; trailing bytes are refused, and so is any encoding that is
+/// not DER. `x509-parser` reads the unsigned outer parts leniently (a wrong outer tag, a long
+/// length form), which would let one signed certificate arrive as many byte strings; the
+/// strict `x509-cert` decoder refuses those first.
 fn parse_cert_der(der: &[u8]) -> Result<X509Certificate<'_>, X509Error> {
+    x509_cert::Certificate::from_der(der).map_err(|e| {
+        X509Error::CertificateUnparsable(format!("not a DER-encoded X.509 certificate: {e}"))
+    })?;
     match X509Certificate::from_der(der) {
         Ok(([], cert)) => Ok(cert),
         Ok((rest, _)) => Err(X509Error::CertificateUnparsable(format!(
@@ -537,3 +546,7 @@ pub(crate) mod openssl_fixtures;
 #[cfg(test)]
 #[path = "x509_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "x509_strict_tests.rs"]
+mod strict_tests;
