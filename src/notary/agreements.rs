@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::command::{sign_entry, Decision};
+use super::guarantees::read_many;
 use super::sequencer::StageCtx;
 use super::state::{to_json, GuaranteeRecord, GuaranteeState, State};
 use super::{Notary, NotaryError, Shared};
@@ -295,14 +296,8 @@ impl Notary {
             .into_iter()
             .find(|v| v.agreement.id == id)
             .ok_or_else(|| unknown_agreement(id))?;
-        let store = &self.shared.store;
-        let gids = guarantee_ids(store, id)?;
-        let mut gs: Vec<GuaranteeRecord> = store
-            .multi_get(Cf::Guarantees, &gids)?
-            .into_iter()
-            .flatten()
-            .filter_map(|v| serde_json::from_slice::<GuaranteeRecord>(&v).ok())
-            .collect();
+        let gids = guarantee_ids(&self.shared.store, id)?;
+        let mut gs = read_many(&self.shared, &gids)?;
         gs.sort_by(|a, b| b.guarantee_id.cmp(&a.guarantee_id));
         let outstanding = gs
             .iter()

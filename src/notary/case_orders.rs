@@ -15,12 +15,11 @@ use chrono::{DateTime, Utc};
 
 use super::case_export::{Draft, Gathered};
 use super::complaints::ComplaintRecord;
-use super::guarantees::{order_answer, order_answers, stored_guarantee, OrderAnswer};
+use super::guarantees::{order_answer, order_answers, read_many, stored_guarantee, OrderAnswer};
 use super::state::GuaranteeRecord;
 use super::{Notary, NotaryError};
 use crate::crypto::envelope::Envelope;
 use crate::model::exchange::WireTime;
-use crate::store::Cf;
 
 /// Most guarantees of the agreement a bundle carries for the headroom rule.
 pub const HEADROOM_GUARANTEES_MAX: usize = 64;
@@ -141,16 +140,9 @@ impl Notary {
         let Some(latest) = latest else {
             return Ok(Vec::new());
         };
-        let store = &self.shared.store;
-        let gids = super::agreements::guarantee_ids(store, agreement)?;
+        let gids = super::agreements::guarantee_ids(&self.shared.store, agreement)?;
         let mut found: Vec<(DateTime<Utc>, GuaranteeRecord)> = Vec::new();
-        for raw in store
-            .multi_get(Cf::Guarantees, &gids)?
-            .into_iter()
-            .flatten()
-        {
-            let g: GuaranteeRecord = serde_json::from_slice(&raw)
-                .map_err(|e| NotaryError::Corrupt(format!("guarantee record: {e}")))?;
+        for g in read_many(&self.shared, &gids)? {
             let Some(issued) = time(&g.guarantee, "issued_at") else {
                 continue;
             };

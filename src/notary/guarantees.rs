@@ -8,15 +8,19 @@
 mod answers;
 mod close;
 mod request;
+mod stored;
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+#[cfg(test)]
+pub(crate) use self::answers::answer_key;
 pub(crate) use self::answers::{order_answer, order_answers, OrderAnswer};
 pub(crate) use self::close::apply_closing;
 use self::close::{closing_reason, stage_close, CloseRequest};
 use self::request::{stage_request, CheckedRequest};
+pub(crate) use self::stored::{read_many, read_record};
 use super::agreements::unknown_agreement;
 use super::command::Decision;
 use super::state::{GuaranteeRecord, GuaranteeState};
@@ -27,7 +31,6 @@ use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, ReleaseReason, RequestFacts};
 use crate::model::money::Money;
 use crate::model::registry::KeyStanding;
-use crate::store::Cf;
 
 /// Longest request id, in bytes.
 pub const REQUEST_ID_LEN_MAX: usize = 128;
@@ -193,11 +196,7 @@ fn check_owner(caller: &Caller, record: &GuaranteeRecord) -> Result<(), NotaryEr
 
 /// A guarantee as stored on disk.
 pub(crate) fn stored_guarantee(shared: &Shared, id: &str) -> Result<GuaranteeRecord, NotaryError> {
-    let raw = shared
-        .store
-        .get(Cf::Guarantees, id.as_bytes())?
-        .ok_or_else(|| unknown_guarantee(id))?;
-    serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(e.to_string()))
+    read_record(shared, id)?.ok_or_else(|| unknown_guarantee(id))
 }
 
 impl Notary {

@@ -2,6 +2,7 @@
 //! sends every signing command through the sequencer and answers reads from the store.
 
 mod agreements;
+mod by_index;
 mod case_export;
 mod case_orders;
 mod command;
@@ -570,3 +571,5 @@ mod batch_tests;
 mod error_tests;
 #[cfg(test)]
 mod evidence_tests;
+#[cfg(test)]
+mod stored_tests;

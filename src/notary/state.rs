@@ -50,9 +50,10 @@ impl GuaranteeState {
     }
 }
 
-/// A guarantee as stored (CF guarantees).
+/// A guarantee: in memory with its envelopes (`E` = [`Envelope`]); in CF guarantees with them
+/// named by log index (`E` = `by_index::Signed`, see `guarantees::stored`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct GuaranteeRecord {
+pub struct GuaranteeRecord<E = Envelope> {
     /// UUIDv7.
     pub guarantee_id: String,
     /// Agreement it counts against.
@@ -72,10 +73,33 @@ pub struct GuaranteeRecord {
     /// Current state.
     pub state: GuaranteeState,
     /// The signed guarantee.
-    pub guarantee: Envelope,
+    pub guarantee: E,
     /// The signed settlement or release, once closed.
-    #[serde(default)]
-    pub closing: Option<Envelope>,
+    #[serde(default = "none")]
+    pub closing: Option<E>,
+}
+
+fn none<E>() -> Option<E> {
+    None
+}
+
+impl<E> GuaranteeRecord<E> {
+    /// The same record with `guarantee` and `closing` in place of its envelopes.
+    pub(crate) fn with_signed<F>(self, guarantee: F, closing: Option<F>) -> GuaranteeRecord<F> {
+        GuaranteeRecord {
+            guarantee_id: self.guarantee_id,
+            agreement_id: self.agreement_id,
+            buyer_id: self.buyer_id,
+            seller_id: self.seller_id,
+            request_id: self.request_id,
+            amount: self.amount,
+            order_digest: self.order_digest,
+            release_at: self.release_at,
+            state: self.state,
+            guarantee,
+            closing,
+        }
+    }
 }
 
 /// A stored answer to a guarantee request: replayed byte for byte for the same request id.
@@ -85,8 +109,16 @@ pub struct StoredAnswer {
     pub request_digest: String,
     /// HTTP status of the answer.
     pub status: u16,
-    /// The exact response body (canonical JSON).
-    pub body: String,
+    /// The exact response body (canonical JSON), in answers stored before 2026-12-01. Since
+    /// then the body is made again from the signed envelope at `at`, byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The log index of the guarantee or refusal the answer carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
+    /// A refusal's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A guarantee request answered in the batch being built: its answer is made by the batch's
@@ -248,7 +280,8 @@ impl State {
             st.agreements.insert(a.id.clone(), a);
         }
         for (_, v) in store.scan_all(Cf::Guarantees)? {
-            let g: GuaranteeRecord = json("guarantee", &v)?;
+            // The ledger needs no envelope: they are skipped, not parsed.
+            let g: GuaranteeRecord<serde::de::IgnoredAny> = json("guarantee", &v)?;
             if g.state == GuaranteeState::Outstanding {
                 st.ledger
                     .reserve(

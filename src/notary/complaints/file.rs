@@ -31,7 +31,6 @@ use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::state::{GuaranteeRecord, State};
 use crate::notary::{Notary, NotaryError, Shared};
-use crate::store::Cf;
 
 /// A complaint that passed the checks needing no state but the key registry.
 pub(super) struct CheckedFiling {
@@ -215,11 +214,8 @@ fn guarantee(shared: &Shared, st: &State, gid: &str) -> Result<GuaranteeRecord, 
     if let Some(g) = st.pending.guarantees.get(gid) {
         return g.record(&shared.notary_key);
     }
-    let raw = shared
-        .store
-        .get(Cf::Guarantees, gid.as_bytes())?
-        .ok_or_else(|| NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", gid))?;
-    serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(format!("guarantee {gid}: {e}")))
+    crate::notary::guarantees::read_record(shared, gid)?
+        .ok_or_else(|| NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", gid))
 }
 
 /// Signs the `complaint_receipt` and builds the new case's record; changes nothing.

@@ -6,10 +6,10 @@
 //! parties' evidence.
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use super::request::CheckedRequest;
 use crate::crypto::envelope::Envelope;
+use crate::notary::by_index::{resolve, Signed};
 use crate::notary::state::to_json;
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
@@ -40,27 +40,44 @@ pub(crate) fn answer_key(order_digest: &str, seller_id: &str, request_id: &str) 
     k
 }
 
-/// The record that keeps `answer` (the envelope's canonical bytes) with the request's order: an
-/// [`OrderAnswer`] as stored.
+/// The record that keeps the answer signed at log index `at` with the request's order: an
+/// [`OrderAnswer`] as stored, the answer named by its index (its leaf holds its bytes).
 pub(super) fn answer_record(
     c: &CheckedRequest,
-    answer: &RawValue,
+    at: u64,
 ) -> Result<(Cf, Vec<u8>, Vec<u8>), NotaryError> {
-    #[derive(Serialize)]
-    struct Stored<'a> {
-        order: &'a Envelope,
-        answer: &'a RawValue,
-    }
     let key = answer_key(&c.order.order_digest, &c.req.seller_id, &c.req.request_id);
     let value = Stored {
         order: &c.req.order,
-        answer,
+        answer: Signed::<&Envelope>::At { at },
     };
     Ok((Cf::Meta, key, to_json(&value)?))
 }
 
-fn parse(raw: &[u8]) -> Result<OrderAnswer, NotaryError> {
-    serde_json::from_slice(raw).map_err(|e| NotaryError::Corrupt(format!("order answer: {e}")))
+/// An [`OrderAnswer`] on disk (answers stored before 2026-12-01 hold the envelope inline).
+#[derive(Serialize, Deserialize)]
+struct Stored<O, E> {
+    order: O,
+    answer: Signed<E>,
+}
+
+/// Stored answers (`raw`, in order), their envelopes read from the log.
+fn parse(shared: &Shared, raw: Vec<Vec<u8>>) -> Result<Vec<OrderAnswer>, NotaryError> {
+    let stored: Vec<Stored<Envelope, Envelope>> = raw
+        .iter()
+        .map(|v| {
+            serde_json::from_slice(v)
+                .map_err(|e| NotaryError::Corrupt(format!("order answer: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let (orders, signed): (Vec<Envelope>, Vec<Signed>) =
+        stored.into_iter().map(|s| (s.order, s.answer)).unzip();
+    let answers = resolve(&shared.store, signed)?;
+    Ok(orders
+        .into_iter()
+        .zip(answers)
+        .map(|(order, answer)| OrderAnswer { order, answer })
+        .collect())
 }
 
 /// The durable answers to orders with `order_digest`, in key order (at most
@@ -72,7 +89,7 @@ pub(crate) fn order_answers(
     let found = shared
         .store
         .with_prefix(Cf::Meta, &prefix(order_digest), ANSWERS_PER_ORDER_MAX)?;
-    found.iter().map(|(_, v)| parse(v)).collect()
+    parse(shared, found.into_iter().map(|(_, v)| v).collect())
 }
 
 /// The answer to one request, if the index has it.
@@ -83,9 +100,8 @@ pub(crate) fn order_answer(
     request_id: &str,
 ) -> Result<Option<OrderAnswer>, NotaryError> {
     let key = answer_key(order_digest, seller_id, request_id);
-    shared
-        .store
-        .get(Cf::Meta, &key)?
-        .map(|v| parse(&v))
-        .transpose()
+    match shared.store.get(Cf::Meta, &key)? {
+        Some(v) => Ok(parse(shared, vec![v])?.pop()),
+        None => Ok(None),
+    }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::stored::record_bytes;
 use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView};
 use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
@@ -13,7 +14,7 @@ use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx};
-use crate::notary::state::{to_json, GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
+use crate::notary::state::{GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
@@ -159,7 +160,11 @@ pub(crate) fn apply_closing(
         closing: Some(closing),
         ..record
     };
-    let records = vec![(Cf::Guarantees, id.as_bytes().to_vec(), to_json(&record)?)];
+    let records = vec![(
+        Cf::Guarantees,
+        id.as_bytes().to_vec(),
+        record_bytes(&record)?,
+    )];
     // Memory is rebuilt from disk at start and changed only here: an outstanding record always
     // has its reservation.
     if st.ledger.close(&id).is_none() {

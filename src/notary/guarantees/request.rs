@@ -10,6 +10,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::answers::answer_record;
+use super::stored::granted_bytes;
 use super::{GuaranteeAnswer, GuaranteeRequest, OrderPayload};
 use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
@@ -19,6 +20,7 @@ use crate::model::policy::Policy;
 use crate::model::registry::{Agreement, KeyStanding};
 use crate::model::time::rfc3339_ms;
 use crate::notary::agreements::unknown_agreement;
+use crate::notary::by_index::envelope_texts;
 use crate::notary::command::{AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
 use crate::notary::sign_cell::SignCell;
@@ -83,9 +85,23 @@ fn earlier_answer(
         return Ok(None);
     };
     check_same_request(&a.request_digest, request_digest)?;
+    let body = match (a.body, a.at) {
+        (Some(body), _) => body,
+        (None, Some(at)) => {
+            let text = envelope_texts(&shared.store, &[at])?
+                .pop()
+                .ok_or_else(|| NotaryError::Bug("envelope_texts".into()))?;
+            answer_body(a.reason.as_deref(), raw(text.as_bytes())?)?
+        }
+        (None, None) => {
+            return Err(NotaryError::Corrupt(
+                "stored answer with neither a body nor a log index".into(),
+            ))
+        }
+    };
     Ok(Some(Decision::Now(GuaranteeAnswer {
         status: a.status,
-        body: a.body,
+        body,
     })))
 }
 
@@ -330,43 +346,46 @@ fn sign_and_write(
     let env = raw(&signed.bytes)?;
     let entry = ctx.entry_of_bytes(planned.cell.kind(), None, &signed.bytes)?;
     let mut records = Vec::with_capacity(4);
-    let (status, body) = match &planned.outcome {
+    // The records name the certificate or refusal by its log index: the leaf holds its bytes.
+    let (status, reason) = match &planned.outcome {
         Outcome::Grant { record, order_key } => {
             let gid = record.guarantee_id.as_bytes().to_vec();
-            records.push((Cf::Guarantees, gid.clone(), granted_record(record, env)?));
+            let bytes = granted_bytes(record, entry.index)?;
+            records.push((Cf::Guarantees, gid.clone(), bytes));
             records.push((Cf::Orders, order_key.clone(), gid));
-            (
-                201,
-                body_of(&GrantedBody {
-                    decision: "granted",
-                    guarantee: env,
-                })?,
-            )
+            (201, None)
         }
-        Outcome::Refusal { reason } => {
-            let reason = *reason;
-            (
-                200,
-                body_of(&RefusedBody {
-                    decision: "refused",
-                    reason,
-                    refusal: env,
-                })?,
-            )
-        }
+        Outcome::Refusal { reason } => (200, Some(*reason)),
     };
-    records.push(answer_record(c, env)?);
+    records.push(answer_record(c, entry.index)?);
     let answer = StoredAnswer {
         request_digest: c.request_digest.clone(),
         status,
-        body,
+        body: None,
+        at: Some(entry.index),
+        reason: reason.map(str::to_string),
     };
     records.push((Cf::Requests, rkey, to_json(&answer)?));
     let value = GuaranteeAnswer {
         status,
-        body: answer.body,
+        body: answer_body(reason, env)?,
     };
     Ok((entry, records, value))
+}
+
+/// The exact body of the answer carrying `env`: a grant, or a refusal for `reason`.
+fn answer_body(reason: Option<&str>, env: &RawValue) -> Result<String, NotaryError> {
+    match reason {
+        None => body_of(&GrantedBody {
+            decision: "granted",
+            guarantee: env,
+        }),
+        Some(reason) => body_of(&RefusedBody {
+            decision: "refused",
+            reason,
+            refusal: env,
+        }),
+    }
 }
 
 /// The body of a grant, in JCS member order.
@@ -380,43 +399,8 @@ struct GrantedBody<'a> {
 #[derive(Serialize)]
 struct RefusedBody<'a> {
     decision: &'static str,
-    reason: &'static str,
+    reason: &'a str,
     refusal: &'a RawValue,
-}
-
-/// A guarantee record as stored: [`GuaranteeRecord`]'s JSON with the certificate's bytes as
-/// signed (tested to read back as the record).
-fn granted_record(
-    record: &GuaranteeRecord,
-    certificate: &RawValue,
-) -> Result<Vec<u8>, NotaryError> {
-    #[derive(Serialize)]
-    struct Stored<'a> {
-        guarantee_id: &'a str,
-        agreement_id: &'a str,
-        buyer_id: &'a str,
-        seller_id: &'a str,
-        request_id: &'a str,
-        amount: &'a crate::model::money::Money,
-        order_digest: &'a str,
-        release_at: &'a chrono::DateTime<chrono::Utc>,
-        state: GuaranteeState,
-        guarantee: &'a RawValue,
-        closing: Option<()>,
-    }
-    to_json(&Stored {
-        guarantee_id: &record.guarantee_id,
-        agreement_id: &record.agreement_id,
-        buyer_id: &record.buyer_id,
-        seller_id: &record.seller_id,
-        request_id: &record.request_id,
-        amount: &record.amount,
-        order_digest: &record.order_digest,
-        release_at: &record.release_at,
-        state: record.state,
-        guarantee: certificate,
-        closing: None,
-    })
 }
 
 /// Canonical JSON bytes already made, to embed without parsing or writing them again.
