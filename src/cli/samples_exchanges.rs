@@ -58,14 +58,7 @@ impl ExchangesLoaded {
 pub async fn load(notary: &Notary) -> anyhow::Result<ExchangesLoaded> {
     let seller = party(notary, "Nordlicht Verlag", Role::Seller).await?;
     let buyer = party(notary, "Cara Mendes", Role::Buyer).await?;
-    let s = Signer {
-        id: &seller.0,
-        key: &seller.1,
-    };
-    let b = Signer {
-        id: &buyer.0,
-        key: &buyer.1,
-    };
+    let (s, b) = (Signer::of(&seller), Signer::of(&buyer));
     let id = notary.identity().clone();
     let escrow = EscrowPublicKey::from_base64(&id.escrow_public_key)?;
     let plays = plays(&b, &s, &id.key_id, &escrow)?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::{BenchArgs, Kind, Prepared, Setup};
+use super::{BenchArgs, Prepared, Setup};
 use crate::cli::serve::Running;
 use crate::notary::{Notary, StampOutcome};
 
@@ -23,6 +23,7 @@ enum Outcome {
 
 #[derive(Clone)]
 pub(super) struct Sender {
+    /// The client, the service's base URL (`http://ADDR`) and the seller's `Authorization`.
     http: Option<(reqwest::Client, String, String)>,
     notary: Notary,
     seller_id: String,
@@ -45,13 +46,9 @@ impl Sender {
                 .pool_max_idle_per_host(args.concurrency.max(64) * 2)
                 .build()
                 .context("HTTP client")?;
-            let route = match args.kind {
-                Kind::Guarantee => "guarantees",
-                Kind::Timestamp => "timestamp",
-            };
             Some((
                 client,
-                format!("http://{}/v1/{route}", running.addr),
+                format!("http://{}", running.addr),
                 format!("Bearer {}", setup.token),
             ))
         };
@@ -63,64 +60,93 @@ impl Sender {
     }
 
     async fn send(&self, p: Prepared) -> Outcome {
-        match (p, &self.http) {
-            (Prepared::Http(body), Some((client, url, auth))) => {
-                let resp = client
-                    .post(url)
-                    .header(reqwest::header::AUTHORIZATION, auth)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                answered(resp, |status| match status {
-                    201 => Outcome::Granted,
-                    200 => Outcome::Refused,
-                    s => Outcome::Error(format!("http_{s}")),
-                })
-                .await
-            }
-            (Prepared::Stamp(der), Some((client, url, _))) => {
-                let resp = client
-                    .post(url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
-                    .body(der)
-                    .send()
-                    .await;
-                answered(resp, |status| match status {
-                    200 => Outcome::Granted,
-                    s => Outcome::Error(format!("http_{s}")),
-                })
-                .await
-            }
-            (Prepared::Stamp(der), None) => match self.notary.stamp(&der).await {
+        match &self.http {
+            Some((client, base, auth)) => post(client, base, auth, p).await,
+            None => self.call(p).await,
+        }
+    }
+
+    /// `p` straight to the notary.
+    async fn call(&self, p: Prepared) -> Outcome {
+        match p {
+            Prepared::Stamp(der) => match self.notary.stamp(&der).await {
                 Ok(StampOutcome::Granted(_)) => Outcome::Granted,
                 Ok(StampOutcome::Rejected { .. }) => Outcome::Refused,
                 Err(e) => Outcome::Error(e.code().to_string()),
             },
-            (Prepared::InProcess(req), _) => {
+            Prepared::Guarantee(req) => {
                 match self.notary.request_guarantee(*req, &self.seller_id).await {
                     Ok(a) if a.granted() => Outcome::Granted,
                     Ok(_) => Outcome::Refused,
                     Err(e) => Outcome::Error(e.code().to_string()),
                 }
             }
-            (Prepared::Http(_), None) => Outcome::Error("no_client".into()),
+            Prepared::Resolve(body) => match self.notary.resolve_exchange(*body).await {
+                Ok(a) if a.body.contains(RESOLVED) => Outcome::Granted,
+                Ok(_) => Outcome::Refused,
+                Err(e) => Outcome::Error(e.code().to_string()),
+            },
+            Prepared::GuaranteeHttp(_) | Prepared::ResolveHttp(_) | Prepared::Healthz => {
+                Outcome::Error("no_client".into())
+            }
         }
     }
 }
 
-/// What an HTTP answer counts as: `by_status` of its status once the whole body is read (a
-/// client would read it), or the transport's failure.
+/// What a resolve's answer says when the notary resolved the exchange.
+const RESOLVED: &str = "\"status\":\"resolved\"";
+
+/// `p` over HTTP to the service at `base`.
+async fn post(client: &reqwest::Client, base: &str, auth: &str, p: Prepared) -> Outcome {
+    let (route, body, content_type) = match p {
+        Prepared::GuaranteeHttp(body) => ("guarantees", body, "application/json"),
+        Prepared::Stamp(der) => ("timestamp", der, "application/timestamp-query"),
+        Prepared::ResolveHttp(body) => ("exchanges/resolve", body, "application/json"),
+        Prepared::Healthz => {
+            let resp = client.get(format!("{base}/healthz")).send().await;
+            return answered(resp, |status, _| match status {
+                200 => Outcome::Granted,
+                s => Outcome::Error(format!("http_{s}")),
+            })
+            .await;
+        }
+        Prepared::Guarantee(_) | Prepared::Resolve(_) => {
+            return Outcome::Error("in_process_only".into())
+        }
+    };
+    let resp = client
+        .post(format!("{base}/v1/{route}"))
+        .header(reqwest::header::AUTHORIZATION, auth)
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await;
+    answered(resp, |status, body| match (route, status) {
+        ("guarantees", 201) | ("timestamp", 200) => Outcome::Granted,
+        ("guarantees", 200) => Outcome::Refused,
+        ("exchanges/resolve", 200) if contains(body, RESOLVED) => Outcome::Granted,
+        ("exchanges/resolve", 200) => Outcome::Refused,
+        (_, s) => Outcome::Error(format!("http_{s}")),
+    })
+    .await
+}
+
+fn contains(body: &[u8], text: &str) -> bool {
+    body.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+/// What an HTTP answer counts as: `by_status` of its status and body once the whole body is
+/// read (a client would read it), or the transport's failure.
 async fn answered(
     resp: reqwest::Result<reqwest::Response>,
-    by_status: impl FnOnce(u16) -> Outcome,
+    by_status: impl FnOnce(u16, &[u8]) -> Outcome,
 ) -> Outcome {
     match resp {
         Ok(r) => {
             let status = r.status().as_u16();
             match r.bytes().await {
                 Err(_) => Outcome::Error("body".into()),
-                Ok(_) => by_status(status),
+                Ok(body) => by_status(status, &body),
             }
         }
         Err(e) if e.is_timeout() => Outcome::Error("timeout".into()),

@@ -12,6 +12,7 @@
 
 mod loops;
 mod report;
+mod work;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,16 +23,16 @@ use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 use super::{Classify, Failure};
-use crate::crypto::tsa::{HashAlg, TimestampQuery};
-use crate::model::money::{Currency, Money, MINOR_MAX};
+use crate::model::money::MINOR_MAX;
 use crate::model::registry::Role;
 use crate::notary::datadir::DataDir;
-use crate::notary::fixture::{buyer_with_agreement, request};
-use crate::notary::{GuaranteeRequest, Notary};
+use crate::notary::fixture::buyer_with_agreement;
+use crate::notary::{KeyInput, Notary};
 use loops::{closed_loop, open_loop, Sender};
 use report::{
     cpu_by_name, print_report, raw_ed25519, report, thread_ticks, Measured, RawEd25519, Report,
 };
+use work::{presign, Prepared};
 
 /// The global `--data` default: taken to mean "no data dir given".
 const DATA_DEFAULT: &str = "./notar-data";
@@ -67,8 +68,10 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
-    /// What to ask for: guarantees (`POST /v1/guarantees`, pre-signed orders) or RFC 3161
-    /// timestamps (`POST /v1/timestamp`, pre-made SHA-256 queries with a nonce).
+    /// What to ask for: guarantees (`POST /v1/guarantees`, pre-signed orders), RFC 3161
+    /// timestamps (`POST /v1/timestamp`, pre-made SHA-256 queries with a nonce), fair-exchange
+    /// resolves (`POST /v1/exchanges/resolve`, contract signing, m1 and m2 pre-signed), or all
+    /// three in turn (mixed).
     #[arg(long, value_enum, default_value_t = Kind::Guarantee)]
     pub kind: Kind,
 }
@@ -81,6 +84,11 @@ pub enum Kind {
     Guarantee,
     /// RFC 3161 timestamps: a token signed (P-256) and logged.
     Timestamp,
+    /// Fair-exchange resolves (contract signing): m1 and m2 verified, a replacement contract
+    /// signed and logged, for a new exchange each time.
+    Exchange,
+    /// Guarantees, timestamps and exchange resolves in turn, one third each.
+    Mixed,
 }
 
 /// `notar bench`.
@@ -110,8 +118,9 @@ async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
     Notary::init(dir, "bench")
         .await
         .map_err(|e| Failure::Refused(e.into()))?;
-    if args.kind == Kind::Timestamp && !args.in_process {
-        // The load comes from one address: lift the per-address limit of anonymous routes.
+    if args.kind != Kind::Guarantee && !args.in_process {
+        // The load comes from one address: lift the per-address limit of anonymous routes
+        // (timestamps and exchange resolves carry no API token).
         no_anonymous_rate_limit(dir).refused()?;
     }
     let running = super::serve::start(dir.root(), Some(args.listen.clone())).await?;
@@ -152,7 +161,31 @@ async fn drive(
     let length = Duration::from_secs(args.seconds);
     let orders = warm_up(&sender, &setup, args, length).await?;
     let run = measure(&sender, &running.notary, orders, args, length).await?;
-    Ok(report(args, run, dir, raw))
+    let ceiling = match args.in_process {
+        true => None,
+        false => Some(noop_ceiling(&sender, args).await?),
+    };
+    Ok(report(args, run, dir, raw, ceiling))
+}
+
+/// Seconds of the no-op ceiling's run.
+const CEILING_SECONDS: u64 = 2;
+
+/// The same client and concurrency against `GET /healthz` (the server answering without
+/// signing or writing), closed loop for [`CEILING_SECONDS`]: what the HTTP stack alone allows
+/// on this machine, to set the measured rate against.
+async fn noop_ceiling(sender: &Sender, args: &BenchArgs) -> anyhow::Result<f64> {
+    let length = Duration::from_secs(CEILING_SECONDS);
+    // More than this machine answers: the loop stops at the deadline.
+    let requests = vec![Prepared::Healthz; 400_000 * CEILING_SECONDS as usize];
+    let (tally, took) = closed_loop(sender, requests, args.concurrency, length).await?;
+    if tally.granted != tally.answered() {
+        return Err(anyhow!(
+            "GET /healthz failed during the no-op ceiling: {:?}",
+            tally.errors
+        ));
+    }
+    Ok(tally.answered() as f64 / took.as_secs_f64().max(1e-9))
 }
 
 /// Warm-up: one second of closed loop, which opens the connections and shows the peak rate; then
@@ -245,11 +278,13 @@ fn choose_dir(data: &Path) -> Result<Place, Failure> {
     })
 }
 
-/// The seller, the buyers' agreements and keys.
+/// The seller, the buyers' agreements and keys, the two exchange parties and the notary's key id.
 struct Setup {
     seller_id: String,
     token: String,
     agreements: Vec<(String, SigningKey)>,
+    exchange: ((String, SigningKey), (String, SigningKey)),
+    notary_key_id: String,
 }
 
 async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
@@ -270,86 +305,23 @@ async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
         .await?;
         agreements.push((agreement_id, key));
     }
+    let mut exchange = Vec::with_capacity(2);
+    for (name, seed) in [("Bench Originator", "o"), ("Bench Responder", "r")] {
+        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-exchange-{seed}")).into();
+        let key = SigningKey::from_bytes(&secret);
+        let raw = KeyInput::Raw(key.verifying_key().to_bytes());
+        let (p, _) = notary
+            .register_party_with_key(name, Role::Seller, Some(raw), None)
+            .await?;
+        exchange.push((p.party.id, key));
+    }
+    let r = exchange.pop().ok_or_else(|| anyhow!("no responder"))?;
+    let o = exchange.pop().ok_or_else(|| anyhow!("no originator"))?;
     Ok(Setup {
         seller_id: seller.party.id,
         token: seller.api_token.unwrap_or_default(),
         agreements,
+        exchange: (o, r),
+        notary_key_id: notary.identity().key_id.clone(),
     })
-}
-
-/// A pre-signed request, in the form the transport sends.
-#[derive(Clone)]
-enum Prepared {
-    Http(Vec<u8>),
-    InProcess(Box<GuaranteeRequest>),
-    /// A DER `TimeStampReq`, for either transport.
-    Stamp(Vec<u8>),
-}
-
-/// The timestamp query for document `i` (SHA-256, a nonce, the certificate asked for).
-fn stamp_query(i: usize) -> anyhow::Result<Prepared> {
-    let doc = format!("bench document {i}");
-    let query = TimestampQuery::for_data(HashAlg::Sha256, doc.as_bytes(), true);
-    Ok(Prepared::Stamp(query.to_der()?))
-}
-
-/// Signs orders (or makes timestamp queries) `from..from + n` on every core.
-async fn presign(
-    setup: &Arc<Setup>,
-    kind: Kind,
-    from: usize,
-    n: usize,
-    http: bool,
-) -> anyhow::Result<Vec<Prepared>> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let setup = setup.clone();
-    tokio::task::spawn_blocking(move || {
-        let eur = Currency::parse("EUR").map_err(|e| anyhow!("{e}"))?;
-        let amount = Money {
-            minor: AMOUNT_MINOR,
-            currency: eur,
-        };
-        let per = n.div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = (0..threads)
-                .map(|t| {
-                    let setup = &setup;
-                    s.spawn(move || {
-                        let lo = from + t * per;
-                        let hi = (lo + per).min(from + n);
-                        (lo..hi)
-                            .map(|i| {
-                                if kind == Kind::Timestamp {
-                                    return stamp_query(i);
-                                }
-                                let (ag, key) = &setup.agreements[i % setup.agreements.len()];
-                                let req = request(
-                                    &format!("bench-{i}"),
-                                    ag,
-                                    &setup.seller_id,
-                                    key,
-                                    amount,
-                                    format!("bench order {i}").as_bytes(),
-                                );
-                                if http {
-                                    Ok(Prepared::Http(serde_json::to_vec(&req)?))
-                                } else {
-                                    Ok(Prepared::InProcess(Box::new(req)))
-                                }
-                            })
-                            .collect::<anyhow::Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            let mut all = Vec::with_capacity(n);
-            for p in parts {
-                let part = p
-                    .join()
-                    .map_err(|_| anyhow!("a signing thread panicked"))??;
-                all.extend(part);
-            }
-            Ok(all)
-        })
-    })
-    .await?
 }

@@ -65,6 +65,17 @@ pub struct Report {
     /// Timestamp runs: microseconds of one raw P-256 signature (ring, what a token's signature
     /// costs) on one core, same run, and its rate.
     pub raw_p256_sign_us: Option<f64>,
+    /// What one request of this kind needs of raw crypto (mixed: the mean of the three kinds).
+    pub raw_request_needs: String,
+    /// One core's rate of that raw crypto, same run.
+    pub raw_request_per_s: f64,
+    /// `requests_per_s` / `raw_request_per_s`.
+    pub ratio_to_raw: f64,
+    /// Over HTTP: `GET /healthz` per second with the same client and concurrency right after
+    /// the run (the server answering without signing or writing), and the ratio to it.
+    pub noop_ceiling_per_s: Option<f64>,
+    /// `requests_per_s` / `noop_ceiling_per_s`.
+    pub ratio_to_ceiling: Option<f64>,
     /// The data dir used.
     pub data_dir: String,
 }
@@ -147,13 +158,24 @@ pub(super) struct Measured {
 }
 
 /// The figures of a measured run.
-pub(super) fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd25519) -> Report {
+pub(super) fn report(
+    args: &BenchArgs,
+    run: Measured,
+    dir: &DataDir,
+    raw: RawEd25519,
+    ceiling: Option<f64>,
+) -> Report {
     let secs = run.took.as_secs_f64();
     let tally = run.tally;
     let requests = tally.answered();
     let (size0, size1) = run.log_size;
     let mut lat = tally.latencies_us;
     lat.sort_unstable();
+    let p256 = matches!(args.kind, Kind::Timestamp | Kind::Mixed)
+        .then(raw_p256_sign_us)
+        .flatten();
+    let (raw_request_needs, raw_request_per_s) = raw_per_request(args.kind, &raw, p256);
+    let per_s = requests as f64 / secs.max(1e-9);
     Report {
         kind: args.kind,
         transport: if args.in_process {
@@ -170,7 +192,7 @@ pub(super) fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd2
         rate_target: args.rate,
         seconds: secs,
         requests,
-        requests_per_s: requests as f64 / secs.max(1e-9),
+        requests_per_s: per_s,
         granted: tally.granted,
         refused: tally.refused,
         errors: tally.errors,
@@ -193,11 +215,33 @@ pub(super) fn report(args: &BenchArgs, run: Measured, dir: &DataDir, raw: RawEd2
         log_size: run.log_size,
         db_bytes: dir_bytes(&dir.db_path()),
         raw,
-        raw_p256_sign_us: (args.kind == Kind::Timestamp)
-            .then(raw_p256_sign_us)
-            .flatten(),
+        raw_p256_sign_us: p256,
+        raw_request_needs,
+        raw_request_per_s,
+        ratio_to_raw: per_s / raw_request_per_s.max(1e-9),
+        noop_ceiling_per_s: ceiling,
+        ratio_to_ceiling: ceiling.map(|c| per_s / c.max(1e-9)),
         data_dir: dir.root().display().to_string(),
     }
+}
+
+/// What one request of `kind` needs of raw crypto, and one core's rate of it: a guarantee
+/// verifies the order and signs (1 verify + 1 sign), a timestamp signs with P-256, a contract
+/// resolve verifies m1 and m2 and signs the replacement contract (2 verify + 1 sign); mixed is
+/// the mean of the three. Without a P-256 figure a timestamp counts as one Ed25519 signature.
+fn raw_per_request(kind: Kind, raw: &RawEd25519, p256_us: Option<f64>) -> (String, f64) {
+    let (s, v) = (raw.sign_us, raw.verify_us);
+    let t = p256_us.unwrap_or(s);
+    let (needs, us) = match kind {
+        Kind::Guarantee => ("1 Ed25519 verify + 1 sign", s + v),
+        Kind::Timestamp => ("1 P-256 signature", t),
+        Kind::Exchange => ("2 Ed25519 verify + 1 sign", s + 2.0 * v),
+        Kind::Mixed => (
+            "the mean of a guarantee's, a timestamp's and a resolve's",
+            ((s + v) + t + (s + 2.0 * v)) / 3.0,
+        ),
+    };
+    (needs.to_string(), 1e6 / us.max(1e-9))
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -280,6 +324,8 @@ pub(super) fn print_report(r: &Report) {
     let kind = match r.kind {
         Kind::Guarantee => "guarantees",
         Kind::Timestamp => "timestamps",
+        Kind::Exchange => "exchange resolves",
+        Kind::Mixed => "guarantees, timestamps and exchange resolves in turn",
     };
     println!(
         "notar bench: {kind}, {}, {how}, {:.2} s",
@@ -332,22 +378,23 @@ pub(super) fn print_report(r: &Report) {
     print_raw(r);
 }
 
-/// The raw crypto line: the primitive a request of this kind needs, on one core, and the ratio
-/// of the measured rate to it.
+/// The raw crypto line (what a request of this kind needs, on one core, and the ratio of the
+/// measured rate to it) and, over HTTP, the no-op ceiling's.
 fn print_raw(r: &Report) {
-    match (r.kind, r.raw_p256_sign_us) {
-        (Kind::Timestamp, Some(us)) => println!(
-            "raw P-256 signatures per second (one core): {:.0} ({us:.1} us); ratio {:.2}",
-            1e6 / us,
-            r.requests_per_s * us / 1e6
-        ),
-        _ => println!(
-            "raw verify+sign per second (one core): {:.0} (sign {:.1} us, verify {:.1} us); \
-             ratio {:.2}",
-            r.raw.verify_plus_sign_per_s,
-            r.raw.sign_us,
-            r.raw.verify_us,
-            r.requests_per_s / r.raw.verify_plus_sign_per_s
-        ),
+    println!(
+        "raw crypto    {}: {:.0}/s on one core (sign {:.1} us, verify {:.1} us{}); ratio {:.2}",
+        r.raw_request_needs,
+        r.raw_request_per_s,
+        r.raw.sign_us,
+        r.raw.verify_us,
+        r.raw_p256_sign_us
+            .map(|us| format!(", P-256 sign {us:.1} us"))
+            .unwrap_or_default(),
+        r.ratio_to_raw
+    );
+    if let (Some(c), Some(ratio)) = (r.noop_ceiling_per_s, r.ratio_to_ceiling) {
+        println!(
+            "no-op ceiling GET /healthz, same client and concurrency: {c:.0}/s; ratio {ratio:.2}"
+        );
     }
 }

@@ -1,0 +1,128 @@
+//! The requests a run sends, made before the timed part on every core: signed guarantee
+//! requests, RFC 3161 queries, contract-signing resolves (m1 and m2 signed by the two bench
+//! parties), or all three in turn (`--kind mixed`).
+
+use std::sync::Arc;
+
+use anyhow::anyhow;
+
+use super::{Kind, Setup, AMOUNT_MINOR};
+use crate::crypto::envelope::Envelope;
+use crate::crypto::tsa::{HashAlg, TimestampQuery};
+use crate::model::exchange::{ResolveBody, Sha256Hex, Subject};
+use crate::model::money::{Currency, Money};
+use crate::notary::fixture::exchange::{acceptance, offer, Signer};
+use crate::notary::fixture::request;
+use crate::notary::GuaranteeRequest;
+
+/// A pre-made request, in the form the transport sends.
+#[derive(Clone)]
+pub(super) enum Prepared {
+    /// `POST /v1/guarantees` body.
+    GuaranteeHttp(Vec<u8>),
+    /// A guarantee request for the notary in-process.
+    Guarantee(Box<GuaranteeRequest>),
+    /// A DER `TimeStampReq`, for either transport.
+    Stamp(Vec<u8>),
+    /// `POST /v1/exchanges/resolve` body.
+    ResolveHttp(Vec<u8>),
+    /// A resolve for the notary in-process.
+    Resolve(Box<ResolveBody<Envelope>>),
+    /// `GET /healthz`: the no-op ceiling.
+    Healthz,
+}
+
+/// Request `i` of a run of `kind` (mixed: guarantee, timestamp, exchange in turn).
+fn prepare(setup: &Setup, kind: Kind, i: usize, http: bool) -> anyhow::Result<Prepared> {
+    let kind = match kind {
+        Kind::Mixed => [Kind::Guarantee, Kind::Timestamp, Kind::Exchange][i % 3],
+        k => k,
+    };
+    match kind {
+        Kind::Timestamp => {
+            let doc = format!("bench document {i}");
+            let query = TimestampQuery::for_data(HashAlg::Sha256, doc.as_bytes(), true);
+            Ok(Prepared::Stamp(query.to_der()?))
+        }
+        Kind::Exchange | Kind::Mixed => {
+            let body = resolve(setup, i)?;
+            Ok(if http {
+                Prepared::ResolveHttp(serde_json::to_vec(&body)?)
+            } else {
+                Prepared::Resolve(Box::new(body))
+            })
+        }
+        Kind::Guarantee => {
+            let eur = Currency::parse("EUR").map_err(|e| anyhow!("{e}"))?;
+            let amount = Money {
+                minor: AMOUNT_MINOR,
+                currency: eur,
+            };
+            let (ag, key) = &setup.agreements[i % setup.agreements.len()];
+            let req = request(
+                &format!("bench-{i}"),
+                ag,
+                &setup.seller_id,
+                key,
+                amount,
+                format!("bench order {i}").as_bytes(),
+            );
+            Ok(if http {
+                Prepared::GuaranteeHttp(serde_json::to_vec(&req)?)
+            } else {
+                Prepared::Guarantee(Box::new(req))
+            })
+        }
+    }
+}
+
+/// A contract-signing resolve of a new exchange `i`: m1 by the originator, m2 by the responder.
+fn resolve(setup: &Setup, i: usize) -> anyhow::Result<ResolveBody<Envelope>> {
+    let (o, r) = (Signer::of(&setup.exchange.0), Signer::of(&setup.exchange.1));
+    let subject = Subject::Contract {
+        contract_digest: Sha256Hex::of(format!("bench contract {i}").as_bytes()),
+    };
+    let na = format!("bench na {i}");
+    let (m1, off) = offer(&o, r.id, &setup.notary_key_id, subject, na.as_bytes(), None)
+        .ok_or_else(|| anyhow!("the bench offer does not form"))?;
+    let m2 = acceptance(&r, &off, format!("bench nb {i}").as_bytes());
+    Ok(ResolveBody::Contract { m1, m2 })
+}
+
+/// Requests `from..from + n` of `kind`, made on every core.
+pub(super) async fn presign(
+    setup: &Arc<Setup>,
+    kind: Kind,
+    from: usize,
+    n: usize,
+    http: bool,
+) -> anyhow::Result<Vec<Prepared>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let setup = setup.clone();
+    tokio::task::spawn_blocking(move || {
+        let per = n.div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = (0..threads)
+                .map(|t| {
+                    let setup = &setup;
+                    s.spawn(move || {
+                        let lo = from + t * per;
+                        let hi = (lo + per).min(from + n);
+                        (lo..hi)
+                            .map(|i| prepare(setup, kind, i, http))
+                            .collect::<anyhow::Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            let mut all = Vec::with_capacity(n);
+            for p in parts {
+                let part = p
+                    .join()
+                    .map_err(|_| anyhow!("a signing thread panicked"))??;
+                all.extend(part);
+            }
+            Ok(all)
+        })
+    })
+    .await?
+}
