@@ -7,7 +7,7 @@
 //! `pending` holds what staged-but-not-yet-durable commands wrote, so that a later command in the
 //! same batch sees it; each command's finish removes its own entries once the batch is on disk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ed25519_dalek::SigningKey;
@@ -165,8 +165,9 @@ pub(crate) struct Pending {
     pub requests: HashMap<Vec<u8>, PendingAnswer>,
     pub orders: HashMap<Vec<u8>, String>,
     pub guarantees: HashMap<String, PendingGuarantee>,
-    /// Tids whose decision is staged, not yet durable: a repeat waits for the batch.
-    pub exchanges: HashSet<String>,
+    /// Exchanges whose decision is staged, not yet durable, with its answer: a repeat gets it
+    /// once the batch is durable. (Durable answers are read from the exchange's record.)
+    pub exchanges: HashMap<String, String>,
 }
 
 /// Everything the sequencer decides with.

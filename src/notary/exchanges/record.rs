@@ -1,6 +1,8 @@
 //! An exchange as the notary stores it (`Cf::Exchanges`, by tid), and the book rebuilt from
 //! those records at start.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -95,11 +97,37 @@ pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
         let tid = parse_tid(&r.tid)?;
         let restored = match r.decision {
             None => book.restore(ExchangeState::Undecided(Undecided::new(tid, r.deadline))),
-            Some(d) => book.restore_decided(tid, d.verdict, Token::new(d.answer.into_bytes())),
+            Some(d) => book.restore_decided(tid, d.verdict, token_ref(d.log_index)),
         };
         restored.map_err(|e| NotaryError::Corrupt(e.to_string()))?;
     }
     Ok(book)
+}
+
+/// What the book keeps of a decision's answer: the log index of its token (8 bytes). The answer
+/// itself (about 1.6 KB) stays in the exchange's record, read when a repeat asks
+/// ([`decided_answer`]): memory does not grow by an answer per exchange ever decided.
+pub(crate) fn token_ref(log_index: u64) -> Token {
+    Token::new(log_index.to_be_bytes().to_vec())
+}
+
+/// The answer to a repeat of the decided exchange `tid`, and whether its batch is still being
+/// built (then it is answered once durable).
+pub(crate) fn decided_answer(
+    store: &Store,
+    pending: &HashMap<String, String>,
+    tid: &str,
+) -> Result<(String, bool), NotaryError> {
+    if let Some(answer) = pending.get(tid) {
+        return Ok((answer.clone(), true));
+    }
+    let decision = stored(store, tid)?.and_then(|r| r.decision);
+    let d = decision.ok_or_else(|| {
+        NotaryError::Corrupt(format!(
+            "exchange {tid} is decided but no decision is stored"
+        ))
+    })?;
+    Ok((d.answer, false))
 }
 
 /// The stored record of `tid`, if any.
@@ -111,4 +139,24 @@ pub(crate) fn stored(store: &Store, tid: &str) -> Result<Option<ExchangeRecord>,
                 .map_err(|e| NotaryError::Corrupt(format!("exchange record {tid}: {e}")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeat_reads_the_staged_answer_then_the_stored_one() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::create(&tmp.path().join("db")).expect("store");
+        let mut pending = HashMap::new();
+        // Decided in memory, nothing staged or stored: the data dir is damaged, and says so.
+        let err = decided_answer(&store, &pending, "t1").unwrap_err();
+        assert!(matches!(err, NotaryError::Corrupt(_)), "{err}");
+        pending.insert("t1".to_string(), "{\"staged\":true}".to_string());
+        let (answer, staged) = decided_answer(&store, &pending, "t1").expect("staged");
+        assert_eq!((answer.as_str(), staged), ("{\"staged\":true}", true));
+        // The book keeps the token's log index, not the answer.
+        assert_eq!(token_ref(7).as_bytes(), &7u64.to_be_bytes());
+    }
 }

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::record::{stored, ExchangeRecord};
+use super::record::{decided_answer, stored, token_ref, ExchangeRecord};
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
 use crate::model::exchange::{
     Context, Decision as ModelDecision, ExchangeState, Offer, Pending, Protocol, Ruled, Subject,
-    Token, Verdict,
+    Verdict,
 };
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit};
@@ -104,7 +104,9 @@ pub(crate) fn plan_ruled(
     };
     let pending = match st.exchanges.decide_ruled(&offer, &c, x.ruled) {
         ModelDecision::Stored(d) => {
-            let answer: Value = serde_json::from_slice(d.token().as_bytes())
+            let tid = d.tid().as_str();
+            let (answer, _) = decided_answer(&shared.store, &st.pending.exchanges, tid)?;
+            let answer: Value = serde_json::from_str(&answer)
                 .map_err(|e| NotaryError::Corrupt(format!("exchange answer {}: {e}", x.tid)))?;
             let detail = json!({"outcome": answer["outcome"],
                 "log_index": answer["token"]["payload"]["log_index"]});
@@ -200,20 +202,19 @@ pub(crate) fn record_ruled(
     st: &mut State,
     d: RuledDecision,
 ) -> Result<(StagedEntry, Records, AfterCommit), NotaryError> {
-    let answer = d
+    let (answer, log_index) = d
         .record
         .decision
         .as_ref()
-        .map(|x| x.answer.clone())
+        .map(|x| (x.answer.clone(), x.log_index))
         .ok_or_else(|| NotaryError::Bug("a ruled exchange without its decision".into()))?;
     let records = vec![(
         Cf::Exchanges,
         d.record.tid.as_bytes().to_vec(),
         to_json(&d.record)?,
     )];
-    st.exchanges
-        .record(d.pending, Token::new(answer.into_bytes()));
-    st.pending.exchanges.insert(d.record.tid.clone());
+    st.exchanges.record(d.pending, token_ref(log_index));
+    st.pending.exchanges.insert(d.record.tid.clone(), answer);
     let cleanup = shared.clone();
     let tid = d.record.tid;
     let after: AfterCommit = Box::new(move || {

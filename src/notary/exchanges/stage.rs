@@ -9,13 +9,13 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{stored, ExchangeRecord};
+use super::record::{decided_answer, stored, token_ref, ExchangeRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
 use crate::model::canonical::to_canonical_json;
 use crate::model::exchange::{
     AbortFacts, Context, Decision as ModelDecision, EscrowOpening, Evidence, ExchangeState,
-    Pending, ResolveFacts, Signed, Token, Verdict,
+    Pending, ResolveFacts, Signed, Verdict,
 };
 use crate::model::policy::Policy;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
@@ -41,9 +41,8 @@ pub(super) fn stage(
     let decision = decide(&st, c, &req).map_err(|r| refused(r, ""))?;
     let pending = match decision {
         ModelDecision::Stored(d) => {
-            let staged = st.pending.exchanges.contains(d.tid().as_str());
-            let body = String::from_utf8(d.token().as_bytes().to_vec())
-                .map_err(|_| NotaryError::Corrupt("stored exchange answer is not UTF-8".into()))?;
+            let tid = d.tid().as_str();
+            let (body, staged) = decided_answer(&shared.store, &st.pending.exchanges, tid)?;
             return Ok(Decision::earlier(ExchangeAnswer { body }, staged));
         }
         ModelDecision::New(p) => p,
@@ -158,9 +157,10 @@ fn sign_and_record(
         record.tid.as_bytes().to_vec(),
         to_json(&record)?,
     )];
-    st.exchanges
-        .record(pending, Token::new(answer.clone().into_bytes()));
-    st.pending.exchanges.insert(record.tid.clone());
+    st.exchanges.record(pending, token_ref(ctx.index));
+    st.pending
+        .exchanges
+        .insert(record.tid.clone(), answer.clone());
     let cleanup = shared.clone();
     let tid = record.tid;
     let after: AfterCommit = Box::new(move || {
