@@ -159,15 +159,19 @@ impl PendingGuarantee {
     }
 }
 
+/// The answer to an exchange decided in the batch being built, set when its token is signed.
+pub(crate) type StagedAnswer = Arc<OnceLock<String>>;
+
 /// Writes of staged commands not yet on disk.
 #[derive(Default)]
 pub(crate) struct Pending {
     pub requests: HashMap<Vec<u8>, PendingAnswer>,
     pub orders: HashMap<Vec<u8>, String>,
     pub guarantees: HashMap<String, PendingGuarantee>,
-    /// Exchanges whose decision is staged, not yet durable, with its answer: a repeat gets it
-    /// once the batch is durable. (Durable answers are read from the exchange's record.)
-    pub exchanges: HashMap<String, String>,
+    /// Exchanges whose decision is staged, not yet durable, with its answer (made by the
+    /// batch's deferred work): a repeat gets it once the batch is durable. (Durable answers are
+    /// read from the exchange's record.)
+    pub exchanges: HashMap<String, StagedAnswer>,
 }
 
 /// Everything the sequencer decides with.

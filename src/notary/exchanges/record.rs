@@ -11,6 +11,7 @@ use crate::model::exchange::{
     ExchangeState, Exchanges, Protocol, Sha256Hex, Tid, Token, Undecided, Verdict,
 };
 use crate::model::policy::PolicyRef;
+use crate::notary::state::StagedAnswer;
 use crate::notary::NotaryError;
 use crate::store::{Cf, Store};
 
@@ -111,15 +112,29 @@ pub(crate) fn token_ref(log_index: u64) -> Token {
     Token::new(log_index.to_be_bytes().to_vec())
 }
 
-/// The answer to a repeat of the decided exchange `tid`, and whether its batch is still being
-/// built (then it is answered once durable).
+/// The log index of the token a book's decision names ([`token_ref`]).
+pub(crate) fn token_index(token: &Token) -> Result<u64, NotaryError> {
+    <[u8; 8]>::try_from(token.as_bytes())
+        .map(u64::from_be_bytes)
+        .map_err(|_| NotaryError::Bug("an exchange token reference is not 8 bytes".into()))
+}
+
+/// Where the answer to a repeat of a decided exchange is.
+pub(crate) enum Earlier {
+    /// In the batch being built: answered once it is durable.
+    Staged(StagedAnswer),
+    /// In the exchange's record.
+    Durable(String),
+}
+
+/// The answer to a repeat of the decided exchange `tid`.
 pub(crate) fn decided_answer(
     store: &Store,
-    pending: &HashMap<String, String>,
+    pending: &HashMap<String, StagedAnswer>,
     tid: &str,
-) -> Result<(String, bool), NotaryError> {
+) -> Result<Earlier, NotaryError> {
     if let Some(answer) = pending.get(tid) {
-        return Ok((answer.clone(), true));
+        return Ok(Earlier::Staged(answer.clone()));
     }
     let decision = stored(store, tid)?.and_then(|r| r.decision);
     let d = decision.ok_or_else(|| {
@@ -127,7 +142,7 @@ pub(crate) fn decided_answer(
             "exchange {tid} is decided but no decision is stored"
         ))
     })?;
-    Ok((d.answer, false))
+    Ok(Earlier::Durable(d.answer))
 }
 
 /// The stored record of `tid`, if any.
@@ -151,12 +166,18 @@ mod tests {
         let store = Store::create(&tmp.path().join("db")).expect("store");
         let mut pending = HashMap::new();
         // Decided in memory, nothing staged or stored: the data dir is damaged, and says so.
-        let err = decided_answer(&store, &pending, "t1").unwrap_err();
+        let Err(err) = decided_answer(&store, &pending, "t1") else {
+            panic!("found an answer")
+        };
         assert!(matches!(err, NotaryError::Corrupt(_)), "{err}");
-        pending.insert("t1".to_string(), "{\"staged\":true}".to_string());
-        let (answer, staged) = decided_answer(&store, &pending, "t1").expect("staged");
-        assert_eq!((answer.as_str(), staged), ("{\"staged\":true}", true));
+        let cell = StagedAnswer::default();
+        pending.insert("t1".to_string(), cell.clone());
+        let Ok(Earlier::Staged(found)) = decided_answer(&store, &pending, "t1") else {
+            panic!("not the staged answer")
+        };
+        assert!(std::sync::Arc::ptr_eq(&found, &cell));
         // The book keeps the token's log index, not the answer.
         assert_eq!(token_ref(7).as_bytes(), &7u64.to_be_bytes());
+        assert_eq!(token_index(&token_ref(7)).expect("index"), 7);
     }
 }

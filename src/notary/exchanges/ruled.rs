@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::record::{decided_answer, stored, token_ref, ExchangeRecord};
+use super::record::{stored, token_index, token_ref, ExchangeRecord};
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
@@ -24,7 +24,7 @@ use crate::model::time::rfc3339_ms;
 use crate::notary::command::{sign_entry, AfterCommit};
 use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
-use crate::notary::state::{to_json, State};
+use crate::notary::state::{to_json, StagedAnswer, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
@@ -104,12 +104,9 @@ pub(crate) fn plan_ruled(
     };
     let pending = match st.exchanges.decide_ruled(&offer, &c, x.ruled) {
         ModelDecision::Stored(d) => {
-            let tid = d.tid().as_str();
-            let (answer, _) = decided_answer(&shared.store, &st.pending.exchanges, tid)?;
-            let answer: Value = serde_json::from_str(&answer)
-                .map_err(|e| NotaryError::Corrupt(format!("exchange answer {}: {e}", x.tid)))?;
-            let detail = json!({"outcome": answer["outcome"],
-                "log_index": answer["token"]["payload"]["log_index"]});
+            // The book names the decision's token by its log index; its outcome is the verdict's.
+            let detail = json!({"outcome": d.verdict().outcome(),
+                "log_index": token_index(d.token())?});
             return Ok((not_run(x, "already_decided", detail), None));
         }
         ModelDecision::New(p) => p,
@@ -214,6 +211,7 @@ pub(crate) fn record_ruled(
         to_json(&d.record)?,
     )];
     st.exchanges.record(d.pending, token_ref(log_index));
+    let answer: StagedAnswer = Arc::new(std::sync::OnceLock::from(answer));
     st.pending.exchanges.insert(d.record.tid.clone(), answer);
     let cleanup = shared.clone();
     let tid = d.record.tid;

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{decided_answer, stored, token_ref, ExchangeRecord};
+use super::record::{decided_answer, stored, token_ref, Earlier, ExchangeRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
 use crate::model::canonical::to_canonical_json;
@@ -21,7 +21,7 @@ use crate::model::policy::Policy;
 use crate::notary::command::{sign_entry, AfterCommit, Decision};
 use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
-use crate::notary::state::{to_json, State};
+use crate::notary::state::{to_json, StagedAnswer, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
@@ -42,8 +42,15 @@ pub(super) fn stage(
     let pending = match decision {
         ModelDecision::Stored(d) => {
             let tid = d.tid().as_str();
-            let (body, staged) = decided_answer(&shared.store, &st.pending.exchanges, tid)?;
-            return Ok(Decision::earlier(ExchangeAnswer { body }, staged));
+            return Ok(
+                match decided_answer(&shared.store, &st.pending.exchanges, tid)? {
+                    Earlier::Durable(body) => Decision::Now(ExchangeAnswer { body }),
+                    // Answered once the batch that signs it is durable.
+                    Earlier::Staged(cell) => Decision::Same(Box::new(move || {
+                        cell.get().map(|body| ExchangeAnswer { body: body.clone() })
+                    })),
+                },
+            );
         }
         ModelDecision::New(p) => p,
     };
@@ -137,8 +144,11 @@ fn new_record(
     })
 }
 
-/// Signs the token of `pending`, builds the answer, then (nothing can fail past here) records
-/// the decision in memory.
+/// Records the decision of `pending` in memory and leaves signing its token, making the answer
+/// and serialising the record to the batch's deferred work on the worker pool (the sequencer
+/// only orders). That work cannot fail on the caller's input: the token embeds the parties'
+/// envelopes, whose payloads were accepted only in their exact canonical shape (strings, a
+/// fixed depth), so the token always has a canonical form.
 fn sign_and_record(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -148,29 +158,35 @@ fn sign_and_record(
     record: ExchangeRecord,
 ) -> Result<Decision<ExchangeAnswer>, NotaryError> {
     let verdict = pending.verdict();
-    let body = payload(verdict, &req, ctx.now);
-    let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
-    let answer = answer_body(&record.tid, verdict, &token, &req)?;
-    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer.clone());
-    let records = vec![(
-        Cf::Exchanges,
-        record.tid.as_bytes().to_vec(),
-        to_json(&record)?,
-    )];
     st.exchanges.record(pending, token_ref(ctx.index));
+    let answer = StagedAnswer::default();
     st.pending
         .exchanges
         .insert(record.tid.clone(), answer.clone());
     let cleanup = shared.clone();
-    let tid = record.tid;
+    let tid = record.tid.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.exchanges.remove(&tid);
         cleanup.exchange_rate.record(1);
     });
-    Ok(Decision::Write {
-        entry: Some(entry),
-        records,
-        value: ExchangeAnswer { body: answer },
+    let (shared, ctx) = (shared.clone(), *ctx);
+    let run = Box::new(move || {
+        let body = payload(verdict, &req, ctx.now);
+        let kind = entry_kind(verdict);
+        let (token, entry) = sign_entry(&shared.notary_key, &ctx, kind, body, None)?;
+        let text = answer_body(&record.tid, verdict, &token, &req)?;
+        let record = record.decided(verdict, (ctx.now, ctx.index), token, text.clone());
+        let records = vec![(
+            Cf::Exchanges,
+            record.tid.as_bytes().to_vec(),
+            to_json(&record)?,
+        )];
+        let _ = answer.set(text.clone());
+        Ok((entry, records, ExchangeAnswer { body: text }))
+    });
+    Ok(Decision::Deferred {
+        count: 1,
+        run,
         after: Some(after),
     })
 }
