@@ -14,7 +14,7 @@ mod faults;
 mod feed;
 pub mod fixture;
 mod guarantees;
-mod hashes;
+pub mod hashes;
 mod nonce;
 mod parties;
 mod policies;
