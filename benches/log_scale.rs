@@ -66,10 +66,12 @@ fn main() {
             );
             next_progress += leaves / 100;
         }
-        if size == next_power || size == leaves {
+        if size >= next_power || size == leaves {
             let rate = (size - since.0) as f64 / since.1.elapsed().as_secs_f64();
             measure(&store, size, rate);
-            next_power *= 10;
+            while next_power <= size {
+                next_power *= 10;
+            }
             since = (size, Instant::now());
         }
     }
