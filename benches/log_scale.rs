@@ -23,10 +23,10 @@ use notar::store::{u64_key, Batch, Cf, Store};
 const PROOFS: u64 = 1000;
 
 fn main() {
-    // `cargo bench` passes `--bench`; the rest are ours.
+    // `cargo bench` passes `--bench` (and `cargo test` may pass libtest flags); the rest are ours.
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--bench")
+        .filter(|a| !a.starts_with("--"))
         .collect();
     if args.is_empty() {
         // A plain `cargo bench` runs every bench: this one only when asked, it takes long.
