@@ -44,9 +44,13 @@ struct LeafBody<'a> {
     body: &'a RawValue,
 }
 
-/// The canonical bytes of the envelopes at `indexes` (the bodies of their log leaves), in order;
-/// each is checked to carry its own index.
-pub(crate) fn envelope_texts(store: &Store, indexes: &[u64]) -> Result<Vec<String>, NotaryError> {
+/// What `parse` makes of the envelopes at `indexes` (the bodies of their log leaves), in
+/// order; `parse` also gives each one's `payload.log_index`, which must be its own index.
+fn from_leaves<T>(
+    store: &Store,
+    indexes: &[u64],
+    parse: impl Fn(&str) -> Result<(T, Option<u64>), serde_json::Error>,
+) -> Result<Vec<T>, NotaryError> {
     if indexes.is_empty() {
         return Ok(Vec::new());
     }
@@ -60,15 +64,22 @@ pub(crate) fn envelope_texts(store: &Store, indexes: &[u64]) -> Result<Vec<Strin
             let leaf = leaf.ok_or_else(|| corrupt("missing, but a record names it".into()))?;
             let body: LeafBody<'_> =
                 serde_json::from_slice(&leaf).map_err(|e| corrupt(e.to_string()))?;
-            let text = body.body.get();
-            let env: IndexOnly =
-                serde_json::from_str(text).map_err(|e| corrupt(format!("body: {e}")))?;
-            if env.payload.log_index != Some(*at) {
+            let (made, index) =
+                parse(body.body.get()).map_err(|e| corrupt(format!("body: {e}")))?;
+            if index != Some(*at) {
                 return Err(corrupt("its body is not the envelope signed at it".into()));
             }
-            Ok(text.to_string())
+            Ok(made)
         })
         .collect()
+}
+
+/// The canonical bytes of the envelopes at `indexes`, in order.
+pub(crate) fn envelope_texts(store: &Store, indexes: &[u64]) -> Result<Vec<String>, NotaryError> {
+    from_leaves(store, indexes, |text| {
+        let env: IndexOnly = serde_json::from_str(text)?;
+        Ok((text.to_string(), env.payload.log_index))
+    })
 }
 
 /// An envelope's `payload.log_index`, the rest skipped.
@@ -91,18 +102,19 @@ pub(crate) fn resolve(store: &Store, signed: Vec<Signed>) -> Result<Vec<Envelope
             Signed::Inline(_) => None,
         })
         .collect();
-    let mut texts = envelope_texts(store, &at)?.into_iter();
+    let mut found = from_leaves(store, &at, |text| {
+        let env: Envelope = serde_json::from_str(text)?;
+        let index = env.payload.get("log_index").and_then(|i| i.as_u64());
+        Ok((env, index))
+    })?
+    .into_iter();
     signed
         .into_iter()
         .map(|s| match s {
             Signed::Inline(env) => Ok(env),
-            Signed::At { at } => {
-                let text = texts
-                    .next()
-                    .ok_or_else(|| NotaryError::Bug("resolve".into()))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| NotaryError::Corrupt(format!("log entry {at}: body: {e}")))
-            }
+            Signed::At { .. } => found
+                .next()
+                .ok_or_else(|| NotaryError::Bug("resolve".into())),
         })
         .collect()
 }
@@ -136,5 +148,33 @@ mod tests {
         let back: Signed = serde_json::from_str(r#"{"at":12}"#).unwrap();
         assert_eq!(back, Signed::At { at: 12 });
         assert!(serde_json::from_str::<Signed>(r#"{"at":-1}"#).is_err());
+    }
+
+    #[test]
+    fn a_leaf_that_does_not_hold_its_envelope_is_corruption() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::create(&tmp.path().join("db")).expect("store");
+        let mut batch = crate::store::Batch::new();
+        for (i, logged) in [(3u64, 3u64), (4, 9)] {
+            let body = format!(
+                r#"{{"kind":"guarantee","payload":{{"log_index":{logged}}},"signatures":[]}}"#
+            );
+            let leaf = format!(r#"{{"body":{body},"kind":"guarantee","logged_at":"t"}}"#);
+            store.put(&mut batch, Cf::LogLeaves, &u64_key(i), leaf.as_bytes());
+        }
+        store.write(batch).expect("write");
+        let texts = envelope_texts(&store, &[3]).expect("leaf 3 holds it");
+        assert_eq!(
+            texts[0],
+            r#"{"kind":"guarantee","payload":{"log_index":3},"signatures":[]}"#
+        );
+        let got = resolve(&store, vec![Signed::At { at: 3 }]).expect("resolves");
+        assert_eq!(got[0].payload["log_index"], 3);
+        for at in [4, 5] {
+            // Leaf 4 holds the envelope of index 9; there is no leaf 5.
+            let err = resolve(&store, vec![Signed::At { at }]).unwrap_err();
+            assert!(matches!(err, NotaryError::Corrupt(_)), "{err}");
+            assert!(envelope_texts(&store, &[at]).is_err());
+        }
     }
 }
