@@ -284,22 +284,23 @@ impl State {
             st.ledger.open_account(&a.id, a.total_cap_minor);
             st.agreements.insert(a.id.clone(), a);
         }
-        for (_, v) in store.scan_all(Cf::Guarantees)? {
+        store.for_each(Cf::Guarantees, |_, v| {
             // The ledger needs no envelope: they are skipped, not parsed.
-            let g: GuaranteeRecord<serde::de::IgnoredAny> = json("guarantee", &v)?;
+            let g: GuaranteeRecord<serde::de::IgnoredAny> = json("guarantee", v)?;
             if g.state == GuaranteeState::Outstanding {
                 st.ledger
                     .reserve(
                         &g.guarantee_id,
                         Reservation {
-                            agreement_id: g.agreement_id.clone(),
+                            agreement_id: g.agreement_id,
                             amount_minor: g.amount.minor,
                             release_at: g.release_at,
                         },
                     )
                     .map_err(|e| NotaryError::Corrupt(format!("ledger on disk: {e}")))?;
             }
-        }
+            Ok::<(), NotaryError>(())
+        })?;
         st.ledger.check_invariants().map_err(NotaryError::Corrupt)?;
         Ok(st)
     }

@@ -330,6 +330,21 @@ impl Store {
         )
     }
 
+    /// `f` of every record of a column family, in key order, one at a time: rebuilding memory at
+    /// start from a column family that grows with every transaction (guarantees, exchanges)
+    /// without holding all of it at once. Stops at the first error `f` returns.
+    pub fn for_each<E: From<StoreError>>(
+        &self,
+        cf: Cf,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
+            let (k, v) = item.map_err(StoreError::from)?;
+            f(&k, &v)?;
+        }
+        Ok(())
+    }
+
     /// Up to `limit` records with the greatest keys, greatest first.
     pub fn last(&self, cf: Cf, limit: usize) -> Result<Vec<Record>, StoreError> {
         self.collect(
@@ -409,6 +424,40 @@ fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_each_visits_every_record_in_key_order_and_stops_at_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(&dir.path().join("db")).expect("create");
+        let mut b = Batch::new();
+        for i in [3u64, 1, 2] {
+            store.put(
+                &mut b,
+                Cf::Guarantees,
+                &u64_key(i),
+                format!("v{i}").as_bytes(),
+            );
+        }
+        store.write(b).expect("write");
+        let mut seen = Vec::new();
+        store
+            .for_each(Cf::Guarantees, |_, v| {
+                seen.push(String::from_utf8_lossy(v).into_owned());
+                Ok::<(), StoreError>(())
+            })
+            .expect("scan");
+        assert_eq!(seen, ["v1", "v2", "v3"]);
+        let mut visited = 0;
+        let stopped = store.for_each(Cf::Guarantees, |k, _| {
+            visited += 1;
+            match k == u64_key(2) {
+                true => Err(StoreError::BadSchema("stop".into())),
+                false => Ok(()),
+            }
+        });
+        assert!(stopped.is_err());
+        assert_eq!(visited, 2);
+    }
 
     #[test]
     fn create_then_open_round_trips_a_batch() {

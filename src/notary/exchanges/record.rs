@@ -86,8 +86,8 @@ fn parse_tid(tid: &str) -> Result<Tid, NotaryError> {
 /// Rebuilds the book of exchanges from the store; a tid stored twice is corruption.
 pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
     let mut book = Exchanges::new();
-    for (key, raw) in store.scan_all(Cf::Exchanges)? {
-        let r: ExchangeRecord = serde_json::from_slice(&raw)
+    store.for_each(Cf::Exchanges, |key, raw| {
+        let r: ExchangeRecord = serde_json::from_slice(raw)
             .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))?;
         if key != r.tid.as_bytes() {
             return Err(NotaryError::Corrupt(format!(
@@ -100,8 +100,8 @@ pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
             None => book.restore(ExchangeState::Undecided(Undecided::new(tid, r.deadline))),
             Some(d) => book.restore_decided(tid, d.verdict, token_ref(d.log_index)),
         };
-        restored.map_err(|e| NotaryError::Corrupt(e.to_string()))?;
-    }
+        restored.map_err(|e| NotaryError::Corrupt(e.to_string()))
+    })?;
     Ok(book)
 }
 
