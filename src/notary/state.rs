@@ -284,24 +284,27 @@ impl State {
             st.ledger.open_account(&a.id, a.total_cap_minor);
             st.agreements.insert(a.id.clone(), a);
         }
-        store.for_each(Cf::Guarantees, |_, v| {
-            // The ledger needs no envelope: they are skipped, not parsed.
-            let g: GuaranteeRecord<serde::de::IgnoredAny> = json("guarantee", v)?;
-            if g.state == GuaranteeState::Outstanding {
-                st.ledger
-                    .reserve(
-                        &g.guarantee_id,
-                        Reservation {
-                            agreement_id: g.agreement_id,
-                            amount_minor: g.amount.minor,
-                            release_at: g.release_at,
-                        },
-                    )
-                    .map_err(|e| NotaryError::Corrupt(format!("ledger on disk: {e}")))?;
-            }
-            Ok::<(), NotaryError>(())
-        })?;
+        reserve_outstanding(store, &mut st.ledger)?;
         st.ledger.check_invariants().map_err(NotaryError::Corrupt)?;
         Ok(st)
     }
+}
+
+/// Reserves each outstanding guarantee stored, read one record at a time.
+fn reserve_outstanding(store: &Store, ledger: &mut Ledger) -> Result<(), NotaryError> {
+    store.for_each(Cf::Guarantees, |_, v| {
+        // The ledger needs no envelope: they are skipped, not parsed.
+        let g: GuaranteeRecord<serde::de::IgnoredAny> = json("guarantee", v)?;
+        if g.state == GuaranteeState::Outstanding {
+            let reservation = Reservation {
+                agreement_id: g.agreement_id,
+                amount_minor: g.amount.minor,
+                release_at: g.release_at,
+            };
+            ledger
+                .reserve(&g.guarantee_id, reservation)
+                .map_err(|e| NotaryError::Corrupt(format!("ledger on disk: {e}")))?;
+        }
+        Ok(())
+    })
 }
