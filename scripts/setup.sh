@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test notar: a C/C++ toolchain and
-# libclang (the RocksDB bindings), openssl, curl and tmux (the tests use them as real peers).
+# libclang (the RocksDB bindings), openssl, curl and tmux (the tests use them as real peers), and
+# PostgreSQL 15 (the PostgreSQL store's tests start a throwaway cluster: scripts/pg-cluster.sh).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client-15)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}" >&2

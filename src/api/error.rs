@@ -119,10 +119,13 @@ impl From<NotaryError> for ApiError {
             NotaryError::Conflict { .. } => StatusCode::CONFLICT,
             NotaryError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             NotaryError::Forbidden(_) | NotaryError::Denied { .. } => StatusCode::FORBIDDEN,
-            NotaryError::Overloaded | NotaryError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            NotaryError::Overloaded | NotaryError::Unavailable | NotaryError::NotWriter(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
+        // A standby refusing to sign is its normal work, not a fault.
+        if status.is_server_error() && !matches!(e, NotaryError::NotWriter(_)) {
             tracing::error!("{e}");
         }
         ApiError::new(status, e.code(), e.to_string())

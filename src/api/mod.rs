@@ -36,6 +36,7 @@ pub use error::{ApiCode, ApiError, ErrorBody, ErrorDetail, HttpCode};
 pub use guarantees::GuaranteeDecision;
 
 use self::rate_limit::RateLimiter;
+use crate::model::error_code::ErrorCode;
 use crate::notary::{Identity, Notary};
 
 /// Largest request body accepted by any route.
@@ -148,25 +149,34 @@ async fn notary_identity(State(s): State<AppState>) -> Json<Identity> {
 /// Answer of `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 struct Health {
-    /// Entries in the notary log.
+    /// Entries in the notary log (as this process knows it).
     log_size: u64,
-    /// `ok`, or `failed` once a failure (a failed write, a failed check, a panic while signing)
-    /// stopped the notary signing.
+    /// `ok`; `standby` while this process waits to take over the writer's lease (PostgreSQL);
+    /// `failed` once a failure (a failed write, a failed check, a panic while signing, another
+    /// process taking over) stopped the notary signing.
     #[schema(example = "ok")]
     status: &'static str,
+    /// What this process may do with its database: `single` (RocksDB, the only process),
+    /// `active` (PostgreSQL, holds the writer's lease), `standby`, `fenced` (another process took
+    /// the lease over), `replica` (reads only, from a hot standby database).
+    #[schema(example = "single")]
+    role: &'static str,
     /// Why it stopped (only when `failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
-    /// The error every signing request now gets (only when `failed`): code `unavailable`.
+    /// The error every signing request now gets (only when not `ok`): code `unavailable`, or
+    /// `standby`.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorDetail>,
 }
 
-/// Liveness and log size
+/// Liveness, role and log size
 ///
 /// 503 once a failure stopped signing (a failed write to the store, a failed check or a panic
-/// while signing): the notary then signs nothing more until restarted, while reads go on. The
-/// body says why, in `reason` and in the usual `error` object.
+/// while signing, or, on PostgreSQL, another notar taking the writer's lease over): the notary
+/// then signs nothing more until restarted, while reads go on. The body says why, in `reason`
+/// and in the usual `error` object. A standby (PostgreSQL) answers 503 `standby` too, so a load
+/// balancer's health check sends signing requests only to the active notar.
 #[utoipa::path(
     get,
     path = "/healthz",
@@ -174,35 +184,44 @@ struct Health {
     tag = "service",
     responses(
         (status = 200, description = "Serving", body = Health),
-        (status = 503, description = "Stopped signing after a failure; restart it", body = Health),
+        (status = 503, description = "Stopped signing after a failure (restart it), or a standby", body = Health),
     ),
 )]
 async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     let log_size = s.notary.log_size();
-    if !s.notary.is_failed() {
+    let role = s.notary.role();
+    let failed = s.notary.is_failed() || role == crate::store::Role::Fenced;
+    let (status, code, message, reason) = if failed {
+        let reason = s
+            .notary
+            .failed_reason()
+            .unwrap_or_else(|| "another notar took the writer's lease over (fenced)".to_string());
+        let message = format!(
+            "the notary stopped signing ({reason}); reads still work, signing needs a restart"
+        );
+        ("failed", ErrorCode::Unavailable, message, Some(reason))
+    } else if role == crate::store::Role::Standby {
+        let message = "this notar is a standby: it signs once the active one's lease lapses";
+        ("standby", ErrorCode::Standby, message.to_string(), None)
+    } else {
         let body = Health {
             log_size,
             status: "ok",
+            role: role.as_str(),
             reason: None,
             error: None,
         };
         return (StatusCode::OK, Json(body));
-    }
-    let reason = s
-        .notary
-        .failed_reason()
-        .unwrap_or_else(|| "unknown".to_string());
-    let error = ErrorDetail {
-        code: crate::model::error_code::ErrorCode::Unavailable.into(),
-        message: format!(
-            "the notary stopped signing ({reason}); reads still work, signing needs a restart"
-        ),
     };
     let body = Health {
         log_size,
-        status: "failed",
-        reason: Some(reason),
-        error: Some(error),
+        status,
+        role: role.as_str(),
+        reason,
+        error: Some(ErrorDetail {
+            code: code.into(),
+            message,
+        }),
     };
     (StatusCode::SERVICE_UNAVAILABLE, Json(body))
 }

@@ -79,6 +79,12 @@ pub enum Command {
         /// The notary's short name (checkpoint key name).
         #[arg(long, default_value = "notar")]
         name: String,
+        /// Keep the database in PostgreSQL instead of RocksDB in the data dir:
+        /// postgres://user[:password]@host[:port]/dbname, an empty database (written to
+        /// notar.toml `[store] url`; keys stay in the data dir). See docs/operating.md,
+        /// "Running on PostgreSQL".
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Run the notary service (HTTP API) on a data dir.
     ///
@@ -273,7 +279,7 @@ fn init_tracing(cli: &Cli) {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Init { name } => serve::init(&cli.data, &name).await,
+        Command::Init { name, store } => serve::init(&cli.data, &name, store).await,
         Command::Serve { listen } => serve::serve(&cli.data, listen).await,
         Command::Up { listen } => serve::up(&cli.data, listen).await,
         Command::Console => Err(Failure::Usage(anyhow::anyhow!(

@@ -22,10 +22,10 @@ fn classify(e: NotaryError) -> Failure {
     }
 }
 
-/// `notar init`.
-pub async fn init(data: &Path, name: &str) -> Result<(), Failure> {
+/// `notar init` (`store`: a PostgreSQL URL, else RocksDB in the data dir).
+pub async fn init(data: &Path, name: &str, store: Option<String>) -> Result<(), Failure> {
     let dir = DataDir::new(data);
-    let id = Notary::init(&dir, name).await.map_err(classify)?;
+    let id = Notary::init_on(&dir, name, store).await.map_err(classify)?;
     println!("initialised {}", data.display());
     println!("notary key id   {}", id.key_id);
     println!("checkpoint key  {}", id.checkpoint_vkey);
@@ -144,8 +144,9 @@ fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHand
                 _ = tick.tick() => {}
                 _ = stopped.wait_for(|s| *s) => break,
             }
-            if notary.is_failed() {
-                // Fail-stop: nothing to sweep until a restart (/healthz says why, once).
+            if notary.is_failed() || !notary.role().writes() {
+                // Fail-stop: nothing to sweep until a restart (/healthz says why, once); a
+                // standby or replica leaves it to the writer.
                 continue;
             }
             match notary.release_expired().await {
@@ -162,15 +163,70 @@ fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHand
     })
 }
 
-/// `notar serve`: serve until SIGINT/SIGTERM.
+/// `notar serve`: serve until SIGINT/SIGTERM. On PostgreSQL, a standby reloads from the
+/// database and takes over once the writer's lease lapses, and a writer that stopped (another
+/// process took over, or a COMMIT of unknown outcome) reloads as a standby: same address.
 pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
-    let running = start(data, listen).await?;
-    println!("listening on http://{}", running.addr);
-    let _ = std::io::stdout().flush();
-    shutdown_signal().await;
-    running.stop().await?;
-    tracing::info!("stopped");
-    Ok(())
+    let mut listen = listen;
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut reloading = false;
+    loop {
+        let running = match start(data, listen.clone()).await {
+            Ok(running) => running,
+            // A reload that cannot open the database (it is being promoted, or unreachable)
+            // tries again; only the first start reports the failure and exits.
+            Err(Failure::Refused(e) | Failure::Usage(e)) if reloading => {
+                tracing::warn!("cannot reload from the database yet: {e:#}");
+                tokio::select! {
+                    _ = &mut shutdown => return Ok(()),
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        reloading = true;
+        println!("listening on http://{}", running.addr);
+        let _ = std::io::stdout().flush();
+        tracing::info!(role = running.notary.role().as_str(), "serving");
+        listen = Some(running.addr.to_string());
+        tokio::select! {
+            _ = &mut shutdown => {
+                running.stop().await?;
+                tracing::info!("stopped");
+                return Ok(());
+            }
+            why = must_reload(&running.notary) => {
+                tracing::warn!("{why}: reloading from the database");
+                running.stop().await?;
+            }
+        }
+    }
+}
+
+/// Resolves when this process must rebuild itself from its PostgreSQL database: as a standby,
+/// once the writer's lease has lapsed (it may take over); as the writer, once it stopped
+/// signing (deposed, or a failed COMMIT). Never on RocksDB or for a replica.
+async fn must_reload(notary: &Notary) -> String {
+    use crate::store::Role;
+    let every = Duration::from_millis(u64::from(notary.config().store.lease_ms) / 4);
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match notary.role() {
+            Role::Single | Role::Replica => std::future::pending::<()>().await,
+            Role::Fenced => return "another notar took the writer's lease over".into(),
+            Role::Active if notary.is_failed() => {
+                let why = notary.failed_reason().unwrap_or_default();
+                return format!("stopped signing ({why})");
+            }
+            Role::Active => {}
+            Role::Standby => match notary.lease_lapsed() {
+                Ok(true) => return "the writer's lease lapsed".into(),
+                Ok(false) => {}
+                Err(e) => tracing::warn!("standby: {e}"),
+            },
+        }
+    }
 }
 
 /// `notar up`: init and load the samples when there is no data dir, serve, and run the console
@@ -178,7 +234,7 @@ pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
 pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     let fresh = !DataDir::new(data).exists();
     if fresh {
-        init(data, "notar").await?;
+        init(data, "notar", None).await?;
     }
     let running = start(data, listen).await?;
     if fresh {

@@ -137,6 +137,9 @@ pub enum ErrorCode {
     /// The notary is not signing (stopping, or stopped after a failure: a failed write, a failed
     /// check or a panic while signing).
     Unavailable,
+    /// This process is not the writer (PostgreSQL store): a standby waiting to take over, a
+    /// read replica, or a writer another process took over from. Send writes to the active one.
+    Standby,
     /// The configuration cannot be used.
     Setup,
     /// A fault inside the notary (log, encoding, signing).
@@ -188,7 +191,7 @@ impl ErrorCode {
             | NoProposal | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked
             | AlreadySettled | AlreadyReleased | NotDue | PartyExists | KeyExists
             | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure
-            | Corrupt | Overloaded | Unavailable | Setup | Internal => false,
+            | Corrupt | Overloaded | Unavailable | Standby | Setup | Internal => false,
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Config {
     /// The admin socket (console, CLI): connection cap and idle timeout.
     #[serde(default)]
     pub admin: AdminSection,
+    /// Where the database is: RocksDB in the data dir (the default) or PostgreSQL.
+    #[serde(default, skip_serializing_if = "StoreSection::is_default")]
+    pub store: StoreSection,
     /// Unix user name -> arbitrator: who may use the admin socket. The name is matched together
     /// with a uid: the one pinned in the entry, else the one the name has when the service starts.
     #[serde(default)]
@@ -60,6 +63,66 @@ impl Arbitrator {
             Arbitrator::Named(_) => None,
             Arbitrator::Pinned { uid, .. } => Some(*uid),
         }
+    }
+}
+
+/// `[store]`: absent, the database is RocksDB in the data dir's `db/`. With `url`, it is
+/// PostgreSQL (docs/operating.md, "Running on PostgreSQL"); keys stay in the data dir.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// `postgres://user[:password]@host[:port]/dbname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How long the writer's lease lasts without renewal: a standby takes over this long after
+    /// the writer stops renewing it (milliseconds; 200 to 600000).
+    #[serde(default = "default_lease_ms")]
+    pub lease_ms: u32,
+    /// Serve reads only, from a read-only hot standby of the database: never write, never take
+    /// over.
+    #[serde(default)]
+    pub replica: bool,
+}
+
+fn default_lease_ms() -> u32 {
+    3000
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            url: None,
+            lease_ms: default_lease_ms(),
+            replica: false,
+        }
+    }
+}
+
+impl StoreSection {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, reason: &str| ConfigError::Invalid {
+            field,
+            reason: reason.into(),
+        };
+        if let Some(url) = &self.url {
+            let scheme = url.starts_with("postgres://") || url.starts_with("postgresql://");
+            if !scheme || url.parse::<postgres::Config>().is_err() {
+                return Err(invalid(
+                    "store.url",
+                    "not a postgres://user@host:port/dbname URL",
+                ));
+            }
+        } else if self.replica {
+            return Err(invalid("store.replica", "needs store.url (PostgreSQL)"));
+        }
+        if !(200..=600_000).contains(&self.lease_ms) {
+            return Err(invalid("store.lease_ms", "must be 200 to 600000"));
+        }
+        Ok(())
     }
 }
 
@@ -282,6 +345,7 @@ impl Config {
             agreements: AgreementsSection::default(),
             exchanges: ExchangesSection::default(),
             admin: AdminSection::default(),
+            store: StoreSection::default(),
             arbitrators: BTreeMap::new(),
         }
     }
@@ -304,7 +368,13 @@ impl Config {
         )
     }
 
+    /// Checks `[store]` alone (`notar init --store` before the file is written).
+    pub fn validate_store(&self) -> Result<(), ConfigError> {
+        self.store.validate()
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
+        self.store.validate()?;
         let name = &self.notary.name;
         if name.is_empty()
             || !name

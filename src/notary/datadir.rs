@@ -167,6 +167,18 @@ impl DataDir {
     pub fn db_path(&self) -> PathBuf {
         self.root.join("db")
     }
+    /// Where the database is, as `config` (`[store]`) says: PostgreSQL when it names a URL,
+    /// else RocksDB in `db/`.
+    pub fn store_location(&self, config: &Config) -> crate::store::Location {
+        match &config.store.url {
+            Some(url) => crate::store::Location::Postgres {
+                url: url.clone(),
+                lease: std::time::Duration::from_millis(u64::from(config.store.lease_ms)),
+                replica: config.store.replica,
+            },
+            None => crate::store::Location::Rocks(self.db_path()),
+        }
+    }
     /// `admin.sock`.
     pub fn admin_socket_path(&self) -> PathBuf {
         self.root.join("admin.sock")
@@ -190,13 +202,32 @@ impl DataDir {
     /// Creates the directory, config and keys. The database is created by the notary (so the
     /// genesis log entry goes through the one write path).
     pub fn create(&self, name: &str, now: DateTime<Utc>) -> Result<Material, DataDirError> {
+        self.create_with_store(name, now, None)
+    }
+
+    /// As `create`, with the database in PostgreSQL at `store_url` when given (`[store] url`).
+    pub fn create_with_store(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        store_url: Option<String>,
+    ) -> Result<Material, DataDirError> {
         self.check_new()?;
+        let mut config = Config::new_default(name, DEFAULT_POLICY_OID.into());
+        config.store.url = store_url;
+        config
+            .validate_store()
+            .map_err(|source| DataDirError::Config {
+                path: self.config_path(),
+                source,
+            })?;
         make_private_dir(&self.root)?;
         make_private_dir(&self.keys_dir())?;
-        // RocksDB creates its files with the umask's mode; a 0700 db/ keeps them from the group
-        // the data dir may grant search to (0710).
-        make_private_dir(&self.db_path())?;
-        let mut config = Config::new_default(name, DEFAULT_POLICY_OID.into());
+        if config.store.url.is_none() {
+            // RocksDB creates its files with the umask's mode; a 0700 db/ keeps them from the
+            // group the data dir may grant search to (0710).
+            make_private_dir(&self.db_path())?;
+        }
         // Whoever creates the notary is its first arbitrator; more are added in notar.toml.
         if let Ok(Some(me)) = nix::unistd::User::from_uid(nix::unistd::getuid()) {
             config

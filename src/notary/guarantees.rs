@@ -336,9 +336,7 @@ impl Notary {
     /// A stopped notary (fail-stop) answers `Unavailable`: its ledger memory may hold the changes
     /// of the batch that failed, which are not durable, and a seller must not rely on them.
     pub fn check(&self, agreement_id: &str, amount: Money) -> Result<Option<Refusal>, NotaryError> {
-        if self.shared.published.failed() {
-            return Err(NotaryError::Unavailable);
-        }
+        self.check_writer()?;
         let now = (self.shared.clock)();
         let st = self.shared.state.lock();
         let ag = st

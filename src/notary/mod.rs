@@ -102,6 +102,10 @@ pub enum NotaryError {
     /// The sequencer stopped (shutdown, or an earlier failed write, failed check or panic).
     #[error("the notary is not signing (stopping, or stopped after a failure: GET /healthz says why; it signs again once restarted)")]
     Unavailable,
+    /// This process may not write: a standby or replica of a PostgreSQL store, or a writer
+    /// another process took over from (`/healthz` says which).
+    #[error("this notar does not sign now: {0}; send writes to the active notary")]
+    NotWriter(String),
     /// The batch holding this command was not made durable.
     #[error("could not make the record durable: {0}")]
     CommitFailed(String),
@@ -184,6 +188,7 @@ impl NotaryError {
             NotaryError::Corrupt(_) => ErrorCode::Corrupt,
             NotaryError::Overloaded => ErrorCode::Overloaded,
             NotaryError::Unavailable => ErrorCode::Unavailable,
+            NotaryError::NotWriter(_) => ErrorCode::Standby,
             NotaryError::NotFound(_) => ErrorCode::NotFound,
             NotaryError::BadRequest(_) => ErrorCode::BadRequest,
             NotaryError::Invalid { code, .. }
@@ -312,6 +317,16 @@ impl Notary {
         Self::init_with_clock(dir, name, system_clock()).await
     }
 
+    /// As `init`, with the database in PostgreSQL at `store_url` when given (`notar init
+    /// --store`).
+    pub async fn init_on(
+        dir: &DataDir,
+        name: &str,
+        store_url: Option<String>,
+    ) -> Result<Identity, NotaryError> {
+        Self::init_with_store(dir, name, system_clock(), store_url).await
+    }
+
     /// As `init`, on a given clock (sample data and tests): the certificates start at its time,
     /// so tokens it stamps at that time verify. All or nothing: on any failure, what it made is
     /// removed (the store closed first), so no half-made data dir is left to start on.
@@ -320,9 +335,20 @@ impl Notary {
         name: &str,
         clock: Clock,
     ) -> Result<Identity, NotaryError> {
+        Self::init_with_store(dir, name, clock, None).await
+    }
+
+    /// As `init_with_clock`, with the database in PostgreSQL at `store_url` when given
+    /// (`notar init --store`): the database must hold no notary yet.
+    pub async fn init_with_store(
+        dir: &DataDir,
+        name: &str,
+        clock: Clock,
+        store_url: Option<String>,
+    ) -> Result<Identity, NotaryError> {
         dir.check_new()?;
         let existed = dir.root().exists();
-        let made = Self::init_steps(dir, name, clock).await;
+        let made = Self::init_steps(dir, name, clock, store_url).await;
         if made.is_err() {
             dir.remove_partial(existed);
         }
@@ -330,9 +356,14 @@ impl Notary {
     }
 
     /// The steps of `init`: every one may fail, and then `init_with_clock` undoes them all.
-    async fn init_steps(dir: &DataDir, name: &str, clock: Clock) -> Result<Identity, NotaryError> {
-        let material = dir.create(name, clock())?;
-        Store::create(&dir.db_path())?;
+    async fn init_steps(
+        dir: &DataDir,
+        name: &str,
+        clock: Clock,
+        store_url: Option<String>,
+    ) -> Result<Identity, NotaryError> {
+        let material = dir.create_with_store(name, clock(), store_url)?;
+        drop(Store::create_at(&dir.store_location(&material.config))?);
         let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
         let identity = notary.identity().clone();
         let body = serde_json::to_value(&identity).map_err(|e| NotaryError::Bug(e.to_string()))?;
@@ -370,8 +401,12 @@ impl Notary {
     ) -> Result<(Notary, SequencerThread), NotaryError> {
         let material = dir.load()?;
         let (notary, thread, new_policies) = Self::start(dir, material, clock)?;
-        notary.log_policies(new_policies)?;
-        notary.log_new_escrow_key()?;
+        // A standby or replica writes nothing: the writer logs these (and so does this process
+        // once it takes over, when it opens again).
+        if notary.role().writes() {
+            notary.log_policies(new_policies)?;
+            notary.log_new_escrow_key()?;
+        }
         Ok((notary, thread))
     }
 
@@ -449,7 +484,7 @@ impl Notary {
         m: Material,
         clock: Clock,
     ) -> Result<(Notary, SequencerThread, Vec<crate::model::policy::Policy>), NotaryError> {
-        let store = Arc::new(Store::open(&dir.db_path())?);
+        let store = Arc::new(Store::open_at(&dir.store_location(&m.config))?);
         let tsa = TsaSigner::from_pem(&m.tsa_key_pem, &m.tsa_cert_pem)
             .map_err(|e| NotaryError::Tsa(e.to_string()))?;
         let policy = m
@@ -476,6 +511,8 @@ impl Notary {
             m.config.notary.log_origin.clone(),
             clock.clone(),
         )?;
+        // A standby or replica read all of that in one snapshot (the writer goes on writing).
+        store.loaded();
         let published = core.published();
         let (tx, rx) = mpsc::channel(QUEUE_LEN_MAX);
         let (thread, ended) =
@@ -520,13 +557,27 @@ impl Notary {
     }
 
     fn submit(&self, job: Job) -> Result<(), NotaryError> {
-        if self.shared.published.failed() {
-            return Err(NotaryError::Unavailable);
-        }
+        self.check_writer()?;
         self.tx.try_send(job).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => NotaryError::Overloaded,
             mpsc::error::TrySendError::Closed(_) => NotaryError::Unavailable,
         })
+    }
+
+    /// Refuses a write when this process cannot sign: stopped (fail-stop), or not the writer of
+    /// a PostgreSQL store.
+    pub(crate) fn check_writer(&self) -> Result<(), NotaryError> {
+        if self.shared.published.failed() {
+            return Err(NotaryError::Unavailable);
+        }
+        use crate::store::Role;
+        let why = match self.shared.store.role() {
+            Role::Single | Role::Active => return Ok(()),
+            Role::Standby => "it is a standby; it signs once the active notar's lease lapses",
+            Role::Replica => "it serves reads from a database replica",
+            Role::Fenced => "another notar took the writer's lease over",
+        };
+        Err(NotaryError::NotWriter(why.to_string()))
     }
 
     /// Logs an entry that carries no signature of its own beyond the checkpoint (the genesis

@@ -73,6 +73,17 @@ impl Notary {
         self.shared.published.failed()
     }
 
+    /// What this process may do with its database: `single` (RocksDB), or on PostgreSQL
+    /// `active`, `standby`, `fenced` (another notar took over) or `replica`.
+    pub fn role(&self) -> crate::store::Role {
+        self.shared.store.role()
+    }
+
+    /// Whether the writer's lease has lapsed (PostgreSQL): a standby may take over now.
+    pub fn lease_lapsed(&self) -> Result<bool, NotaryError> {
+        Ok(self.shared.store.lease_lapsed()?)
+    }
+
     /// Why the sequencer stopped, once it has.
     pub fn failed_reason(&self) -> Option<String> {
         self.shared.published.failed_reason()

@@ -390,6 +390,7 @@ impl Core {
             .put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
         self.store
             .put(&mut batch, Cf::Meta, LOG_SIZE_KEY, &size.to_be_bytes());
+        batch.set_log_size(size);
         self.store.write(batch)?;
         self.log_size = size;
         let now = self.last_time;

@@ -1,15 +1,20 @@
-//! Durable storage: one RocksDB database, one column family per kind of record, a schema version,
-//! and atomic synced write batches. The store knows bytes and keys, not rules: the notary decides
-//! what to write, the store makes sure a batch lands whole or not at all.
+//! Durable storage: one database, one keyspace per kind of record, a schema version, and atomic
+//! synced write batches. The store knows bytes and keys, not rules: the notary decides what to
+//! write, the store makes sure a batch lands whole or not at all.
 //!
-//! Trusted for: keeping every committed batch across crashes (`sync` on every write). Not trusted
+//! Two engines behind one interface ([`Backend`]): embedded RocksDB in the data dir (the default,
+//! one machine; `rocks.rs`) and PostgreSQL (`pg.rs`: replicas, a fenced single writer and standby
+//! takeover, docs/operating.md "Running on PostgreSQL").
+//!
+//! Trusted for: keeping every committed batch across crashes (synced on every write). Not trusted
 //! for: deciding anything; reading back hashes is re-checked by the log's proofs.
 
-use std::path::{Path, PathBuf};
+mod pg;
+mod pg_lease;
+mod rocks;
 
-use rocksdb::{
-    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
-};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The schema this build writes and understands. 4: guarantee records, stored answers and order
 /// answers name the notary's envelopes by log index (`notary::by_index`); this build still reads
@@ -17,41 +22,43 @@ use rocksdb::{
 pub const SCHEMA_VERSION: u32 = 4;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
-/// A kind of record, one RocksDB column family each.
+/// A kind of record: one RocksDB column family each, one `cf` code each in PostgreSQL (the codes
+/// are stored: never renumber, only append).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i16)]
 pub enum Cf {
     /// Singletons: schema version, log size.
-    Meta,
+    Meta = 0,
     /// Log leaf index (u64 BE) -> entry bytes.
-    LogLeaves,
+    LogLeaves = 1,
     /// Stored Merkle hash index (u64 BE) -> 32-byte hash.
-    LogHashes,
+    LogHashes = 2,
     /// Tree size (u64 BE) -> signed checkpoint note.
-    Checkpoints,
+    Checkpoints = 3,
     /// Timestamp serial (u64 BE) -> timestamp record (JSON).
-    Timestamps,
+    Timestamps = 4,
     /// Message imprint || serial (u64 BE) -> empty: find timestamps by digest.
-    TimestampsByDigest,
+    TimestampsByDigest = 5,
     /// Policy digest (hex) -> policy file text: every version ever used stays known.
-    Policies,
+    Policies = 6,
     /// Party id -> party record (JSON).
-    Parties,
+    Parties = 7,
     /// Key id (hex) -> key record (JSON).
-    Keys,
+    Keys = 8,
     /// Agreement id -> agreement record (JSON).
-    Agreements,
+    Agreements = 9,
     /// SHA-256 of a seller API token -> seller party id (empty once rotated away or revoked).
-    SellerTokens,
+    SellerTokens = 10,
     /// Guarantee id -> guarantee record (JSON: state, signed objects).
-    Guarantees,
+    Guarantees = 11,
     /// seller id, 0, request id -> stored answer (JSON): replayed byte for byte.
-    Requests,
+    Requests = 12,
     /// agreement id, 0, order digest -> guarantee id: one guarantee per order.
-    Orders,
+    Orders = 13,
     /// Exchange tid (hex) -> exchange record (JSON: m1, deadline, the decision and its answer).
-    Exchanges,
+    Exchanges = 14,
     /// Complaint id -> complaint record (JSON: claim, response, history).
-    Complaints,
+    Complaints = 15,
 }
 
 impl Cf {
@@ -95,6 +102,11 @@ impl Cf {
             Cf::Complaints => "complaints",
         }
     }
+
+    /// The stored code (PostgreSQL's `cf` column).
+    fn code(self) -> i16 {
+        self as i16
+    }
 }
 
 /// Why the store could not do what was asked.
@@ -126,11 +138,165 @@ pub enum StoreError {
     /// RocksDB itself failed (disk full, I/O error, corruption).
     #[error("storage failure: {0}")]
     Rocks(#[from] rocksdb::Error),
+    /// PostgreSQL failed or could not be reached. A failed COMMIT may or may not have landed:
+    /// the notary treats it as failed-unknown (stops, then reloads from the database).
+    #[error("PostgreSQL ({db}): {message}")]
+    Postgres {
+        /// Where (the URL without its password).
+        db: String,
+        /// What the server or the client said.
+        message: String,
+    },
+    /// This process does not hold the writer's lease: another notar took over (its epoch is
+    /// higher), or this one waits as a standby or serves reads from a replica. Nothing was
+    /// written; a deposed writer stops signing (fail-stop) and reloads.
+    #[error("not the writer: {0}")]
+    NotWriter(String),
+}
+
+/// What this process may do with the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// RocksDB: the only process (its lock file keeps others out).
+    Single,
+    /// PostgreSQL: holds the writer's lease (epoch) and signs.
+    Active,
+    /// PostgreSQL: waits for the writer's lease to lapse; serves reads, refuses writes.
+    Standby,
+    /// PostgreSQL: lost the lease (another process raised the epoch): signs nothing more.
+    Fenced,
+    /// PostgreSQL hot standby (read-only replica): serves reads only, never takes over.
+    Replica,
+}
+
+impl Role {
+    /// The word `/healthz` and the console show.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Single => "single",
+            Role::Active => "active",
+            Role::Standby => "standby",
+            Role::Fenced => "fenced",
+            Role::Replica => "replica",
+        }
+    }
+
+    /// Whether this role may write (sign) at all.
+    pub fn writes(self) -> bool {
+        matches!(self, Role::Single | Role::Active)
+    }
+}
+
+/// Where the database is: from the data dir and notar.toml's `[store]`.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// RocksDB in this directory (the data dir's `db/`).
+    Rocks(PathBuf),
+    /// PostgreSQL.
+    Postgres {
+        /// `postgres://user[:password]@host[:port]/dbname`.
+        url: String,
+        /// How long the writer's lease lasts without renewal (a standby takes over after it).
+        lease: Duration,
+        /// A read-only replica: never writes, never takes the lease.
+        replica: bool,
+    },
+}
+
+/// A group of writes that lands atomically: puts in order (a later put of the same key wins),
+/// and the log size the batch brings the log to, if it appends.
+#[derive(Default)]
+pub struct Batch {
+    bytes: Vec<u8>,
+    puts: Vec<(Cf, u32, u32)>,
+    log_size: Option<u64>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of puts queued.
+    pub fn len(&self) -> usize {
+        self.puts.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.puts.is_empty()
+    }
+
+    /// Records that this batch brings the log to `size` leaves. PostgreSQL makes it the fence:
+    /// the batch commits only if the stored size is still the one this writer last committed.
+    pub fn set_log_size(&mut self, size: u64) {
+        self.log_size = Some(size);
+    }
+
+    fn put_raw(&mut self, cf: Cf, key: &[u8], value: &[u8]) {
+        // Keys and values are small (at most a few KB): u32 lengths never truncate.
+        self.bytes.extend_from_slice(key);
+        self.bytes.extend_from_slice(value);
+        self.puts.push((cf, key.len() as u32, value.len() as u32));
+    }
+
+    /// The puts in order.
+    fn iter(&self) -> impl Iterator<Item = (Cf, &[u8], &[u8])> + '_ {
+        let mut at = 0usize;
+        self.puts.iter().map(move |&(cf, k, v)| {
+            let (k, v) = (k as usize, v as usize);
+            let key = &self.bytes[at..at + k];
+            let value = &self.bytes[at + k..at + k + v];
+            at += k + v;
+            (cf, key, value)
+        })
+    }
+}
+
+/// A key and its value, as scans return them.
+pub type Record = (Vec<u8>, Vec<u8>);
+
+/// Big-endian key for a u64, so keys sort numerically.
+pub fn u64_key(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// Which records a scan visits, and in which order.
+#[derive(Clone, Copy)]
+enum Range<'a> {
+    /// All, in key order.
+    Forward,
+    /// All, greatest key first.
+    Reverse,
+    /// Those whose key starts with this, in key order.
+    Prefix(&'a [u8]),
+}
+
+/// `f` gets each record; `Ok(false)` stops the scan.
+type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError> + 'a;
+
+/// One storage engine. Every method is blocking and may be called from any thread.
+trait Backend: Send + Sync {
+    /// Writes `batch` atomically and durably, or nothing of it.
+    fn write(&self, batch: Batch) -> Result<(), StoreError>;
+    /// One value.
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Several values of one kind, in the order of `keys`.
+    fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
+    /// Visits the records of `cf` in `range` until `f` says stop.
+    fn scan(&self, cf: Cf, range: Range<'_>, f: &mut Visit<'_>) -> Result<(), StoreError>;
+    /// What this process may do with the database.
+    fn role(&self) -> Role;
+    /// Whether the writer's lease has lapsed (a standby may take over now).
+    fn lease_lapsed(&self) -> Result<bool, StoreError>;
+    /// The caller has rebuilt its memory: reads need no longer come from one snapshot.
+    fn loaded(&self) {}
 }
 
 /// An open database.
 pub struct Store {
-    db: DB,
+    backend: Box<dyn Backend>,
     faults: WriteFaults,
 }
 
@@ -167,85 +333,48 @@ impl WriteFaults {
     }
 }
 
-/// A group of writes that lands atomically.
-#[derive(Default)]
-pub struct Batch {
-    inner: WriteBatch,
-    len: usize,
-}
-
-impl Batch {
-    /// An empty batch.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Number of puts queued.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True when nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn put_raw(&mut self, store: &Store, cf: Cf, key: &[u8], value: &[u8]) {
-        self.inner.put_cf(store.cf(cf), key, value);
-        self.len += 1;
-    }
-}
-
-/// A key and its value, as scans return them.
-pub type Record = (Vec<u8>, Vec<u8>);
-
-/// Big-endian key for a u64, so keys sort numerically.
-pub fn u64_key(n: u64) -> [u8; 8] {
-    n.to_be_bytes()
-}
-
 impl Store {
-    /// Creates a new database at `path`; fails if one is there.
+    /// Creates a new RocksDB database at `path`; fails if one is there.
     pub fn create(path: &Path) -> Result<Self, StoreError> {
-        if path.join("CURRENT").exists() {
-            return Err(StoreError::AlreadyExists(path.to_path_buf()));
-        }
-        let mut opts = base_options();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        let db = DB::open_cf_descriptors(&opts, path, descriptors(&[]))?;
+        Self::create_at(&Location::Rocks(path.to_path_buf()))
+    }
+
+    /// Opens an existing RocksDB database and checks its schema version.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_at(&Location::Rocks(path.to_path_buf()))
+    }
+
+    /// Creates a new database at `at`; fails if one is there. A new PostgreSQL database makes
+    /// this process its writer (epoch 1).
+    pub fn create_at(at: &Location) -> Result<Self, StoreError> {
+        let backend: Box<dyn Backend> = match at {
+            Location::Rocks(path) => Box::new(rocks::RocksBackend::create(path)?),
+            Location::Postgres { url, lease, .. } => Box::new(pg::PgBackend::create(url, *lease)?),
+        };
         let store = Store {
-            db,
+            backend,
             faults: WriteFaults::default(),
         };
         let mut batch = Batch::new();
-        batch.put_raw(&store, Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
+        batch.put_raw(Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
         store.write(batch)?;
         Ok(store)
     }
 
-    /// Opens an existing database and checks its schema version.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if !path.join("CURRENT").exists() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let mut opts = base_options();
-        // Schema 1 -> 2 -> 3 only added column families: creating the missing ones is the upgrade;
-        // 3 -> 4 changed new records only (older ones read as before).
-        opts.create_missing_column_families(true);
-        // Open every column family on disk, also ones a newer schema added, so the version check
-        // below (not RocksDB's "unknown column family") is what reports a newer database.
-        let existing = DB::list_cf(&opts, path)?;
-        let db = DB::open_cf_descriptors(&opts, path, descriptors(&existing)).map_err(|e| {
-            // RocksDB reports its LOCK file held by another process only as an I/O message.
-            if e.as_ref().contains("lock file") {
-                StoreError::Locked(path.to_path_buf())
-            } else {
-                StoreError::Rocks(e)
-            }
-        })?;
+    /// Opens an existing database at `at` and checks its schema version. PostgreSQL: this
+    /// process becomes the writer if the lease is free, else a standby (or a replica, if
+    /// configured so); see [`Store::role`].
+    pub fn open_at(at: &Location) -> Result<Self, StoreError> {
+        let backend: Box<dyn Backend> = match at {
+            Location::Rocks(path) => Box::new(rocks::RocksBackend::open(path)?),
+            Location::Postgres {
+                url,
+                lease,
+                replica,
+            } => Box::new(pg::PgBackend::open(url, *lease, *replica)?),
+        };
         let store = Store {
-            db,
+            backend,
             faults: WriteFaults::default(),
         };
         let raw = store
@@ -263,37 +392,30 @@ impl Store {
         if found == 0 {
             return Err(StoreError::BadSchema("version 0".into()));
         }
-        if found < SCHEMA_VERSION {
-            // Additive upgrade (see above): record the new version.
+        if found < SCHEMA_VERSION && store.role().writes() {
+            // Schema 1 -> 2 -> 3 only added column families (RocksDB creates the missing ones
+            // at open); 3 -> 4 changed new records only (older ones read as before). So the
+            // upgrade is recording the new version.
             let mut batch = Batch::new();
-            batch.put_raw(&store, Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
+            batch.put_raw(Cf::Meta, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes());
             store.write(batch)?;
         }
         Ok(store)
     }
 
-    fn cf(&self, cf: Cf) -> &rocksdb::ColumnFamily {
-        // Every Cf is created in `create` and opened in `open`, so the handle exists.
-        self.db
-            .cf_handle(cf.name())
-            .expect("column family opened at start")
-    }
-
     /// Queues a put into `batch`.
     pub fn put(&self, batch: &mut Batch, cf: Cf, key: &[u8], value: &[u8]) {
-        batch.put_raw(self, cf, key, value);
+        batch.put_raw(cf, key, value);
     }
 
-    /// Writes `batch` atomically and waits until it is synced to disk.
+    /// Writes `batch` atomically and waits until it is durable (synced to disk; on PostgreSQL,
+    /// committed as configured, e.g. on a synchronous standby too).
     pub fn write(&self, batch: Batch) -> Result<(), StoreError> {
         if self.faults.fails_now() {
-            // As a failed RocksDB write: nothing of the batch lands.
+            // As a failed write: nothing of the batch lands.
             return Err(StoreError::Injected);
         }
-        let mut wo = WriteOptions::default();
-        wo.set_sync(true);
-        self.db.write_opt(batch.inner, &wo)?;
-        Ok(())
+        self.backend.write(batch)
     }
 
     /// Test hook (debug builds and the `sim-faults` feature only, see [`WriteFaults`]): the
@@ -306,28 +428,38 @@ impl Store {
             .store(nth, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// What this process may do with the database (writer, standby, ...).
+    pub fn role(&self) -> Role {
+        self.backend.role()
+    }
+
+    /// Whether the writer's lease has lapsed, so a standby may take over (always false on
+    /// RocksDB, which has no lease).
+    pub fn lease_lapsed(&self) -> Result<bool, StoreError> {
+        self.backend.lease_lapsed()
+    }
+
+    /// Says the notary has rebuilt its memory from the store. Until then, a process that is not
+    /// the writer (a PostgreSQL standby or replica) reads from one snapshot, so what it loads
+    /// is one consistent state although the writer goes on committing; after, reads see the
+    /// latest commits.
+    pub fn loaded(&self) {
+        self.backend.loaded();
+    }
+
     /// One value.
     pub fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get_cf(self.cf(cf), key)?)
+        self.backend.get(cf, key)
     }
 
     /// Several values of one column family, in the order of `keys`.
     pub fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let handle = self.cf(cf);
-        self.db
-            .multi_get_cf(keys.iter().map(|k| (handle, k.as_slice())))
-            .into_iter()
-            .map(|r| r.map_err(StoreError::from))
-            .collect()
+        self.backend.multi_get(cf, keys)
     }
 
     /// Every record of a column family, in key order (for rebuilding in-memory state at start).
     pub fn scan_all(&self, cf: Cf) -> Result<Vec<Record>, StoreError> {
-        self.collect(
-            self.db.iterator_cf(self.cf(cf), IteratorMode::Start),
-            usize::MAX,
-            |_| true,
-        )
+        self.collect(cf, Range::Forward, usize::MAX)
     }
 
     /// `f` of every record of a column family, in key order, one at a time: rebuilding memory at
@@ -338,20 +470,21 @@ impl Store {
         cf: Cf,
         mut f: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
-            let (k, v) = item.map_err(StoreError::from)?;
-            f(&k, &v)?;
-        }
-        Ok(())
+        let mut failed = None;
+        self.backend
+            .scan(cf, Range::Forward, &mut |k, v| match f(k, v) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    failed = Some(e);
+                    Ok(false)
+                }
+            })?;
+        failed.map_or(Ok(()), Err)
     }
 
     /// Up to `limit` records with the greatest keys, greatest first.
     pub fn last(&self, cf: Cf, limit: usize) -> Result<Vec<Record>, StoreError> {
-        self.collect(
-            self.db.iterator_cf(self.cf(cf), IteratorMode::End),
-            limit,
-            |_| true,
-        )
+        self.collect(cf, Range::Reverse, limit)
     }
 
     /// Up to `limit` records whose key starts with `prefix`, in key order.
@@ -361,64 +494,20 @@ impl Store {
         prefix: &[u8],
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let it = self
-            .db
-            .iterator_cf(self.cf(cf), IteratorMode::From(prefix, Direction::Forward));
-        self.collect(it, limit, |k| k.starts_with(prefix))
+        self.collect(cf, Range::Prefix(prefix), limit)
     }
 
-    fn collect<'a>(
-        &self,
-        it: impl Iterator<Item = Result<(Box<[u8]>, Box<[u8]>), rocksdb::Error>> + 'a,
-        limit: usize,
-        keep: impl Fn(&[u8]) -> bool,
-    ) -> Result<Vec<Record>, StoreError> {
+    fn collect(&self, cf: Cf, range: Range<'_>, limit: usize) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
-        for item in it {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = item?;
-            if !keep(&k) {
-                break;
-            }
-            out.push((k.into_vec(), v.into_vec()));
+        if limit == 0 {
+            return Ok(out);
         }
+        self.backend.scan(cf, range, &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(out.len() < limit)
+        })?;
         Ok(out)
     }
-}
-
-/// Most bytes of write-ahead log kept before RocksDB flushes the column families that pin the
-/// oldest log file. A log file can be deleted only once every column family with data in it has
-/// flushed, and column families written rarely (parties, agreements, policies) flush rarely: without
-/// a cap, one registration pinned every later log file and the logs grew without bound until a
-/// restart (measured: 2.6 GB of logs beside 1.2 GB of tables after 10^7 log leaves,
-/// benches/log_scale.rs; BENCHMARKS.md "RocksDB settings").
-const WAL_MAX_BYTES: u64 = 256 << 20;
-
-/// Most bytes of memtables across all column families before the largest is flushed: one bound
-/// for the whole database instead of 64 MB for each of its column families.
-const MEMTABLES_MAX_BYTES: usize = 256 << 20;
-
-fn base_options() -> Options {
-    let mut opts = Options::default();
-    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-    opts.set_max_total_wal_size(WAL_MAX_BYTES);
-    opts.set_db_write_buffer_size(MEMTABLES_MAX_BYTES);
-    opts
-}
-
-fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
-    let mut names: Vec<String> = Cf::ALL.iter().map(|c| c.name().to_string()).collect();
-    for name in existing {
-        if name != "default" && !names.contains(name) {
-            names.push(name.clone());
-        }
-    }
-    names
-        .into_iter()
-        .map(|n| ColumnFamilyDescriptor::new(n, base_options()))
-        .collect()
 }
 
 #[cfg(test)]

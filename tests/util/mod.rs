@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod exchange;
 pub mod ledger;
+pub mod pg;
 pub mod sim;
 pub mod x509;
 
@@ -182,6 +183,11 @@ impl Server {
             .expect("spawn notar serve");
         let url = listening_url(&mut child);
         Server { child, url }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL, no chance to clean up.

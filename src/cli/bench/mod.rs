@@ -74,6 +74,10 @@ pub struct BenchArgs {
     /// three in turn (mixed).
     #[arg(long, value_enum, default_value_t = Kind::Guarantee)]
     pub kind: Kind,
+    /// Keep the benchmark notary's database in PostgreSQL (an empty database:
+    /// postgres://user@host:port/dbname) instead of RocksDB, as `notar init --store` does.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// The write service a run loads.
@@ -115,7 +119,7 @@ pub async fn run(data: &Path, args: BenchArgs) -> Result<(), Failure> {
 
 async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
     let raw = raw_ed25519();
-    Notary::init(dir, "bench")
+    Notary::init_on(dir, "bench", args.store.clone())
         .await
         .map_err(|e| Failure::Refused(e.into()))?;
     if args.kind != Kind::Guarantee && !args.in_process {

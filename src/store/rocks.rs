@@ -1,0 +1,140 @@
+//! The RocksDB engine: one column family per [`Cf`], synced write batches, a lock file that keeps
+//! a second process out. The default store (`notar up`, one machine).
+
+use std::path::Path;
+
+use rocksdb::{
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+};
+
+use super::{Backend, Batch, Cf, Range, Role, StoreError, Visit};
+
+/// An open RocksDB database.
+pub(super) struct RocksBackend {
+    db: DB,
+}
+
+impl RocksBackend {
+    /// Creates the database at `path` with every column family; fails if one is there.
+    pub(super) fn create(path: &Path) -> Result<Self, StoreError> {
+        if path.join("CURRENT").exists() {
+            return Err(StoreError::AlreadyExists(path.to_path_buf()));
+        }
+        let mut opts = base_options();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let db = DB::open_cf_descriptors(&opts, path, descriptors(&[]))?;
+        Ok(RocksBackend { db })
+    }
+
+    /// Opens the database at `path` (the caller checks its schema version).
+    pub(super) fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.join("CURRENT").exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let mut opts = base_options();
+        // Older schemas lack column families a newer one added: creating them is the upgrade.
+        opts.create_missing_column_families(true);
+        // Open every column family on disk, also ones a newer schema added, so the version check
+        // (not RocksDB's "unknown column family") is what reports a newer database.
+        let existing = DB::list_cf(&opts, path)?;
+        let db = DB::open_cf_descriptors(&opts, path, descriptors(&existing)).map_err(|e| {
+            // RocksDB reports its LOCK file held by another process only as an I/O message.
+            if e.as_ref().contains("lock file") {
+                StoreError::Locked(path.to_path_buf())
+            } else {
+                StoreError::Rocks(e)
+            }
+        })?;
+        Ok(RocksBackend { db })
+    }
+
+    fn cf(&self, cf: Cf) -> &rocksdb::ColumnFamily {
+        // Every Cf is created in `create` and opened in `open`, so the handle exists.
+        self.db
+            .cf_handle(cf.name())
+            .expect("column family opened at start")
+    }
+}
+
+impl Backend for RocksBackend {
+    fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        let mut wb = WriteBatch::default();
+        for (cf, k, v) in batch.iter() {
+            wb.put_cf(self.cf(cf), k, v);
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(wb, &wo)?;
+        Ok(())
+    }
+
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(cf), key)?)
+    }
+
+    fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let handle = self.cf(cf);
+        self.db
+            .multi_get_cf(keys.iter().map(|k| (handle, k.as_slice())))
+            .into_iter()
+            .map(|r| r.map_err(StoreError::from))
+            .collect()
+    }
+
+    fn scan(&self, cf: Cf, range: Range<'_>, f: &mut Visit<'_>) -> Result<(), StoreError> {
+        let (mode, prefix) = match range {
+            Range::Forward => (IteratorMode::Start, None),
+            Range::Reverse => (IteratorMode::End, None),
+            Range::Prefix(p) => (IteratorMode::From(p, Direction::Forward), Some(p)),
+        };
+        for item in self.db.iterator_cf(self.cf(cf), mode) {
+            let (k, v) = item?;
+            if prefix.is_some_and(|p| !k.starts_with(p)) || !f(&k, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn role(&self) -> Role {
+        Role::Single
+    }
+
+    fn lease_lapsed(&self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+}
+
+/// Most bytes of write-ahead log kept before RocksDB flushes the column families that pin the
+/// oldest log file. A log file can be deleted only once every column family with data in it has
+/// flushed, and column families written rarely (parties, agreements, policies) flush rarely: without
+/// a cap, one registration pinned every later log file and the logs grew without bound until a
+/// restart (measured: 2.6 GB of logs beside 1.2 GB of tables after 10^7 log leaves,
+/// benches/log_scale.rs; BENCHMARKS.md "RocksDB settings").
+const WAL_MAX_BYTES: u64 = 256 << 20;
+
+/// Most bytes of memtables across all column families before the largest is flushed: one bound
+/// for the whole database instead of 64 MB for each of its column families.
+const MEMTABLES_MAX_BYTES: usize = 256 << 20;
+
+fn base_options() -> Options {
+    let mut opts = Options::default();
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_max_total_wal_size(WAL_MAX_BYTES);
+    opts.set_db_write_buffer_size(MEMTABLES_MAX_BYTES);
+    opts
+}
+
+fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
+    let mut names: Vec<String> = Cf::ALL.iter().map(|c| c.name().to_string()).collect();
+    for name in existing {
+        if name != "default" && !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| ColumnFamilyDescriptor::new(n, base_options()))
+        .collect()
+}

@@ -1,0 +1,323 @@
+//! The PostgreSQL store (issue 13) against real PostgreSQL: a primary and a synchronous streaming
+//! replica (scripts/pg-cluster.sh), two `notar serve` processes on it (active + standby), under
+//! concurrent timestamp load, and each fault in turn: `kill -9` of the active notar; SIGSTOP of
+//! the active one for three lease periods, then SIGCONT (its next batch must fail, not sign);
+//! immediate stop of the primary and promotion of the replica. After them: every acknowledged
+//! answer is in the log at the index it was given, with its bytes; indices are exactly 0..N-1 and
+//! the recomputed root is the signed one; no index was ever answered with two different tokens;
+//! every checkpoint a client saw is consistency-provable to the last.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use util::pg::{copy_of, init_on, role, signal, wait_role, Cluster};
+use util::{curl, json, notar, p, run_in, text, DataDir, Server};
+
+const LEASE_MS: i64 = 1000;
+const LOAD_THREADS: usize = 4;
+
+/// What the load saw acknowledged: log index -> the timestamp reply (DER).
+type Acks = Arc<Mutex<BTreeMap<u64, Vec<u8>>>>;
+
+/// A timestamp query file per load thread (openssl makes them; each carries its own nonce).
+fn queries(dir: &Path) -> Vec<std::path::PathBuf> {
+    (0..LOAD_THREADS)
+        .map(|i| {
+            let name = format!("doc{i}");
+            std::fs::write(dir.join(&name), &name).expect("write");
+            let tsq = format!("{name}.tsq");
+            let q = run_in(
+                dir,
+                "openssl",
+                &["ts", "-query", "-data", &name, "-out", &tsq],
+            );
+            assert!(q.status.success(), "{}", text(&q));
+            dir.join(tsq)
+        })
+        .collect()
+}
+
+/// Posts a timestamp query; on 200, (log index, reply).
+fn stamp(url: &str, tsq: &Path) -> Option<(u64, Vec<u8>)> {
+    let body = tempfile::NamedTempFile::new().expect("tmp");
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "-o", p(body.path()), "--max-time", "10"])
+        .args(["-H", "Content-Type: application/timestamp-query"])
+        .arg("--data-binary")
+        .arg(format!("@{}", tsq.display()))
+        .arg(format!("{url}/v1/timestamp"))
+        .output()
+        .expect("curl");
+    let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    if !head.starts_with("http/1.1 200") {
+        return None;
+    }
+    let index = head
+        .lines()
+        .find_map(|l| l.strip_prefix("notar-log-index:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a granted token names its log index");
+    Some((index, std::fs::read(body.path()).expect("body")))
+}
+
+/// Load threads: each sends to whichever server takes it, until `stop`.
+fn start_load(
+    urls: Arc<Mutex<Vec<String>>>,
+    tsqs: Vec<std::path::PathBuf>,
+    acks: Acks,
+    stop: Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    tsqs.into_iter()
+        .enumerate()
+        .map(|(i, tsq)| {
+            let (urls, acks, stop) = (urls.clone(), acks.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut turn = i;
+                while !stop.load(Ordering::Relaxed) {
+                    let url = {
+                        let urls = urls.lock().expect("urls");
+                        urls[turn % urls.len()].clone()
+                    };
+                    match stamp(&url, &tsq) {
+                        Some((index, reply)) => {
+                            let mut acks = acks.lock().expect("acks");
+                            if let Some(earlier) = acks.insert(index, reply.clone()) {
+                                assert_eq!(earlier, reply, "index {index} answered twice");
+                            }
+                        }
+                        None => {
+                            turn += 1;
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Saves the checkpoint the server at `url` serves now (a client's view), checked against the
+/// notary key in `data`.
+fn save_checkpoint(data: &DataDir, url: &str, n: usize) -> std::path::PathBuf {
+    let file = data.work().join(format!("cp{n}.txt"));
+    let out = notar(&[
+        "log",
+        "checkpoint",
+        "--server",
+        url,
+        "--data",
+        data.arg(),
+        "--out",
+        p(&file),
+    ]);
+    assert!(out.status.success(), "notar log checkpoint: {}", text(&out));
+    file
+}
+
+fn leaf_hash(entry: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(entry);
+    h.finalize().into()
+}
+
+/// RFC 6962 Merkle tree hash of `leaves`.
+fn root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    match leaves.len() {
+        0 => Sha256::digest([]).into(),
+        1 => leaves[0],
+        n => {
+            // The largest power of two below n.
+            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+            let mut h = Sha256::new();
+            h.update([1u8]);
+            h.update(root(&leaves[..k]));
+            h.update(root(&leaves[k..]));
+            h.finalize().into()
+        }
+    }
+}
+
+fn active_of(servers: &[&Server]) -> String {
+    for s in servers {
+        if role(&s.url).1 == "active" {
+            return s.url.clone();
+        }
+    }
+    panic!("no active notar");
+}
+
+/// The checks after the faults, against the active server.
+fn check_log(
+    data: &DataDir,
+    url: &str,
+    acks: &BTreeMap<u64, Vec<u8>>,
+    seen: &[std::path::PathBuf],
+) {
+    let (code, body) = curl(&[&format!("{url}/v1/log/checkpoint")]);
+    assert_eq!(code, 200);
+    let note = String::from_utf8(body).expect("utf8");
+    let mut lines = note.lines();
+    let _origin = lines.next();
+    let size: u64 = lines.next().and_then(|l| l.parse().ok()).expect("size");
+    let signed_root = lines.next().expect("root").to_string();
+    let mut hashes = Vec::new();
+    for i in 0..size {
+        let (code, entry) = curl(&[&format!("{url}/v1/log/entries/{i}")]);
+        assert_eq!(code, 200, "entry {i} of {size}");
+        hashes.push(leaf_hash(&entry));
+        if let Some(reply) = acks.get(&i) {
+            let logged = json(&entry)["body"]["response"].as_str().map(base64_decode);
+            assert_eq!(
+                logged.as_ref(),
+                Some(reply),
+                "the reply acknowledged at index {i} is the logged one, byte for byte"
+            );
+        }
+    }
+    let (code, _) = curl(&[&format!("{url}/v1/log/entries/{size}")]);
+    assert_eq!(code, 404, "no entry past the checkpoint");
+    assert!(
+        acks.keys().all(|&i| i < size),
+        "an acknowledged index is missing"
+    );
+    let got = base64_encode(&root(&hashes));
+    assert_eq!(got, signed_root, "recomputed root");
+    for cp in seen {
+        let out = notar(&[
+            "log",
+            "verify",
+            "--server",
+            url,
+            "--data",
+            data.arg(),
+            "--checkpoint",
+            p(cp),
+        ]);
+        assert!(out.status.success(), "{}: {}", cp.display(), text(&out));
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("base64")
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+#[test]
+fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_forking_the_log() {
+    let cluster = Cluster::up();
+    let a = init_on(&cluster.url, LEASE_MS);
+    let b = copy_of(&a);
+    let lease = Duration::from_millis(LEASE_MS as u64);
+
+    let sa = Server::start(&a);
+    wait_role(&sa.url, "active", lease * 5);
+    let sb = Server::start(&b);
+    let (code, r) = role(&sb.url);
+    assert_eq!(
+        (code, r.as_str()),
+        (503, "standby"),
+        "the second notar waits"
+    );
+    let tsqs = queries(a.work());
+    let (code, body) = curl(&[
+        "-H",
+        "Content-Type: application/timestamp-query",
+        "--data-binary",
+        &format!("@{}", tsqs[0].display()),
+        &format!("{}/v1/timestamp", sb.url),
+    ]);
+    assert_eq!(code, 503, "a standby refuses to sign");
+    assert_eq!(json(&body)["error"]["code"], "standby");
+
+    let urls = Arc::new(Mutex::new(vec![sa.url.clone(), sb.url.clone()]));
+    let acks: Acks = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = start_load(urls.clone(), tsqs, acks.clone(), stop.clone());
+    let mut seen = Vec::new();
+    let mut watch = |url: &str| {
+        std::thread::sleep(Duration::from_millis(700));
+        seen.push(save_checkpoint(&a, url, seen.len()));
+    };
+
+    // 1. kill -9 of the active notar: the standby takes over.
+    watch(&sa.url);
+    sa.kill9();
+    wait_role(&sb.url, "active", lease * 6);
+    watch(&sb.url);
+    let sa2 = Server::start(&a);
+    wait_role(&sa2.url, "standby", lease * 5);
+    urls.lock().expect("urls")[0] = sa2.url.clone();
+    watch(&sb.url);
+
+    // 2. SIGSTOP of the active one for three lease periods: the other takes over; after SIGCONT
+    // the paused one's next batch fails (fenced) and it reloads as a standby.
+    let before = acks.lock().expect("acks").len();
+    signal(&sb, "STOP");
+    std::thread::sleep(lease * 3);
+    wait_role(&sa2.url, "active", lease * 4);
+    signal(&sb, "CONT");
+    wait_role(&sb.url, "standby", lease * 8);
+    watch(&sa2.url);
+    assert!(acks.lock().expect("acks").len() > before, "load went on");
+
+    // 3. The primary stops at once; the replica is promoted: the writer's connection breaks, it
+    // reloads, and a notar takes the lease on the new primary.
+    cluster.stop_primary();
+    cluster.promote();
+    let deadline = std::time::Instant::now() + lease * 30;
+    let after_promotion = loop {
+        let n = acks.lock().expect("acks").len();
+        if [&sa2, &sb].iter().any(|s| role(&s.url).1 == "active") {
+            break n;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notar took over after promotion"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let active = active_of(&[&sa2, &sb]);
+    watch(&active);
+    std::thread::sleep(lease * 2);
+    assert!(
+        acks.lock().expect("acks").len() > after_promotion,
+        "signing resumed on the promoted replica"
+    );
+
+    stop.store(true, Ordering::Relaxed);
+    for t in load {
+        t.join().expect("load thread");
+    }
+    let active = active_of(&[&sa2, &sb]);
+    let acks = acks.lock().expect("acks").clone();
+    assert!(
+        acks.len() > 20,
+        "the load was acknowledged ({} answers)",
+        acks.len()
+    );
+    check_log(&a, &active, &acks, &seen);
+    let state = cluster.psql(
+        &cluster.replica_url,
+        "SELECT epoch, tree_size FROM notar_log_state",
+    );
+    eprintln!(
+        "postgres failover: {} acknowledged timestamps, {} checkpoints checked, state row {state}",
+        acks.len(),
+        seen.len()
+    );
+}
