@@ -16,12 +16,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use util::ledger::{make_deal, post, request, Admin, Deal};
 use util::pg::{copy_of, init_on, role, signal, wait_role, Cluster};
 use util::{curl, json, notar, p, run_in, text, DataDir, Server};
 
-const LEASE_MS: i64 = 1000;
+const LEASE_MS: i64 = 1500;
 const LOAD_THREADS: usize = 4;
+/// Each guarantee asks for this much (minor units) against `TOTAL_CAP`: the cap binds mid-run.
+const AMOUNT: i64 = 100;
+const TOTAL_CAP: i64 = 15_000;
+
+/// Granted guarantees: log index -> the guarantee envelope.
+type Granted = Arc<Mutex<BTreeMap<u64, Value>>>;
 
 /// What the load saw acknowledged: log index -> the timestamp reply (DER).
 type Acks = Arc<Mutex<BTreeMap<u64, Vec<u8>>>>;
@@ -103,6 +111,54 @@ fn start_load(
         .collect()
 }
 
+/// Guarantee load from one seller: request `r{n}` is sent, and sent again to the other server
+/// after a failure or a 503, until one answers it (a request id always gets the same answer).
+fn start_guarantees(
+    urls: Arc<Mutex<Vec<String>>>,
+    deal: Arc<Deal>,
+    granted: Granted,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let mut turn = 0;
+        let mut refused = 0;
+        for n in 0.. {
+            let body = request(&deal, &format!("r{n}"), AMOUNT, &format!("order {n}"));
+            let body = serde_json::to_vec(&body).expect("json");
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    return refused;
+                }
+                let url = {
+                    let urls = urls.lock().expect("urls");
+                    urls[turn % urls.len()].clone()
+                };
+                match post(&url, "/v1/guarantees", Some(&deal.token), &body) {
+                    (201, answer) => {
+                        let g = json(&answer)["guarantee"].clone();
+                        let index = g["payload"]["log_index"].as_u64().expect("log_index");
+                        let mut granted = granted.lock().expect("granted");
+                        if let Some(earlier) = granted.insert(index, g.clone()) {
+                            assert_eq!(earlier, g, "index {index} answered twice");
+                        }
+                        break;
+                    }
+                    (200, answer) => {
+                        assert_eq!(json(&answer)["reason"], "total_cap_exceeded");
+                        refused += 1;
+                        break;
+                    }
+                    _ => {
+                        turn += 1;
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            }
+        }
+        refused
+    })
+}
+
 /// Saves the checkpoint the server at `url` serves now (a client's view), checked against the
 /// notary key in `data`.
 fn save_checkpoint(data: &DataDir, url: &str, n: usize) -> std::path::PathBuf {
@@ -145,13 +201,33 @@ fn root(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
-fn active_of(servers: &[&Server]) -> String {
-    for s in servers {
-        if role(&s.url).1 == "active" {
-            return s.url.clone();
-        }
+/// The position of the active server in `servers`.
+fn active_of(servers: &[&Server]) -> usize {
+    servers
+        .iter()
+        .position(|s| role(&s.url).1 == "active")
+        .expect("an active notar")
+}
+
+/// Every granted guarantee is the log's entry at its index, and the agreement's exposure is
+/// their sum (none was released), within the cap.
+fn check_guarantees(url: &str, admin: &mut Admin, deal: &Deal, granted: &BTreeMap<u64, Value>) {
+    for (index, g) in granted {
+        let (code, entry) = curl(&[&format!("{url}/v1/log/entries/{index}")]);
+        assert_eq!(code, 200);
+        assert_eq!(
+            &json(&entry)["body"],
+            g,
+            "log entry {index} holds another object"
+        );
     }
-    panic!("no active notar");
+    let exposure = admin.exposure(&deal.agreement_id);
+    assert_eq!(
+        exposure,
+        granted.len() as i64 * AMOUNT,
+        "exposure = the outstanding guarantees"
+    );
+    assert!(exposure <= TOTAL_CAP, "exposure {exposure} over the cap");
 }
 
 /// The checks after the faults, against the active server.
@@ -244,10 +320,13 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     assert_eq!(code, 503, "a standby refuses to sign");
     assert_eq!(json(&body)["error"]["code"], "standby");
 
+    let deal = Arc::new(make_deal(&mut Admin::connect(&a), TOTAL_CAP, 1_000));
     let urls = Arc::new(Mutex::new(vec![sa.url.clone(), sb.url.clone()]));
     let acks: Acks = Arc::default();
+    let granted: Granted = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let load = start_load(urls.clone(), tsqs, acks.clone(), stop.clone());
+    let guarantees = start_guarantees(urls.clone(), deal.clone(), granted.clone(), stop.clone());
     let mut seen = Vec::new();
     let mut watch = |url: &str| {
         std::thread::sleep(Duration::from_millis(700));
@@ -291,8 +370,7 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    let active = active_of(&[&sa2, &sb]);
-    watch(&active);
+    watch(&[&sa2, &sb][active_of(&[&sa2, &sb])].url);
     std::thread::sleep(lease * 2);
     assert!(
         acks.lock().expect("acks").len() > after_promotion,
@@ -303,21 +381,31 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     for t in load {
         t.join().expect("load thread");
     }
-    let active = active_of(&[&sa2, &sb]);
+    let refused = guarantees.join().expect("guarantee thread");
+    let at = active_of(&[&sa2, &sb]);
+    let (active, active_data) = ([&sa2, &sb][at].url.clone(), [&a, &b][at]);
     let acks = acks.lock().expect("acks").clone();
+    let granted = granted.lock().expect("granted").clone();
     assert!(
         acks.len() > 20,
         "the load was acknowledged ({} answers)",
         acks.len()
     );
+    assert!(
+        acks.keys().all(|i| !granted.contains_key(i)),
+        "an index answered both as a timestamp and as a guarantee"
+    );
     check_log(&a, &active, &acks, &seen);
+    check_guarantees(&active, &mut Admin::connect(active_data), &deal, &granted);
     let state = cluster.psql(
         &cluster.replica_url,
         "SELECT epoch, tree_size FROM notar_log_state",
     );
     eprintln!(
-        "postgres failover: {} acknowledged timestamps, {} checkpoints checked, state row {state}",
+        "postgres failover: {} acknowledged timestamps, {} guarantees granted and {refused} \
+         refused at the cap, {} checkpoints checked, state row (epoch|tree size) {state}",
         acks.len(),
+        granted.len(),
         seen.len()
     );
 }
