@@ -409,3 +409,68 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
         seen.len()
     );
 }
+
+/// Reads from a replica (issue 13, item 4): a notar with `[store] replica = true` on the hot
+/// standby serves the log as far as the writer has committed it (its checkpoints, entries and
+/// proofs, checked by `notar log prove`), says `replica`, and refuses to sign.
+#[test]
+fn a_replica_serves_the_committed_log_and_refuses_to_sign() {
+    let cluster = Cluster::up();
+    let a = init_on(&cluster.url, LEASE_MS);
+    let sa = Server::start(&a);
+    wait_role(&sa.url, "active", Duration::from_secs(10));
+    let r = copy_of(&a);
+    util::pg::set_store(&r, &cluster.replica_url, true);
+    let sr = Server::start(&r);
+    assert_eq!(role(&sr.url), (200, "replica".to_string()));
+
+    let tsqs = queries(a.work());
+    let mut last = 0;
+    for tsq in &tsqs {
+        let (index, reply) = stamp(&sa.url, tsq).expect("the writer signs");
+        last = index;
+        // The replica follows within a few of its ticks (a quarter of the lease each).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (code, entry) = curl(&[&format!("{}/v1/log/entries/{index}", sr.url)]);
+            let (_, health) = curl(&[&format!("{}/healthz", sr.url)]);
+            if code == 200 && json(&health)["log_size"].as_u64() > Some(index) {
+                let logged = json(&entry)["body"]["response"].as_str().map(base64_decode);
+                assert_eq!(logged, Some(reply), "the replica serves the writer's entry");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the replica did not follow to {index}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let out = notar(&[
+        "log",
+        "prove",
+        "--server",
+        &sr.url,
+        "--data",
+        a.arg(),
+        "--index",
+        &last.to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "inclusion proof from the replica: {}",
+        text(&out)
+    );
+    assert!(stamp(&sr.url, &tsqs[0]).is_none(), "a replica never signs");
+    let (code, body) = curl(&[
+        "-H",
+        "Content-Type: application/timestamp-query",
+        "--data-binary",
+        &format!("@{}", tsqs[0].display()),
+        &format!("{}/v1/timestamp", sr.url),
+    ]);
+    assert_eq!(
+        (code, json(&body)["error"]["code"].clone()),
+        (503, "standby".into())
+    );
+}

@@ -205,15 +205,20 @@ pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
 
 /// Resolves when this process must rebuild itself from its PostgreSQL database: as a standby,
 /// once the writer's lease has lapsed (it may take over); as the writer, once it stopped
-/// signing (deposed, or a failed COMMIT). Never on RocksDB or for a replica.
+/// signing (deposed, or a failed COMMIT). Never on RocksDB or for a replica. Meanwhile a
+/// standby or replica serves the log as far as the writer has committed it.
 async fn must_reload(notary: &Notary) -> String {
     use crate::store::Role;
     let every = Duration::from_millis(u64::from(notary.config().store.lease_ms) / 4);
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
+        if let Err(e) = notary.follow_log() {
+            tracing::warn!("following the log: {e}");
+        }
         match notary.role() {
-            Role::Single | Role::Replica => std::future::pending::<()>().await,
+            Role::Single => std::future::pending::<()>().await,
+            Role::Replica => {}
             Role::Fenced => return "another notar took the writer's lease over".into(),
             Role::Active if notary.is_failed() => {
                 let why = notary.failed_reason().unwrap_or_default();

@@ -84,6 +84,30 @@ impl Notary {
         Ok(self.shared.store.lease_lapsed()?)
     }
 
+    /// A standby or replica (PostgreSQL): serves the log as far as the writer has committed it,
+    /// by publishing the latest checkpoint in the database once its signature checks. Returns
+    /// the log size served. Does nothing for a writer, whose sequencer publishes.
+    pub fn follow_log(&self) -> Result<u64, NotaryError> {
+        if self.role().writes() {
+            return Ok(self.log_size());
+        }
+        let last = self.shared.store.last(Cf::Checkpoints, 1)?;
+        if let Some((_, note)) = last.into_iter().next() {
+            let note =
+                String::from_utf8(note).map_err(|_| NotaryError::Corrupt("checkpoint".into()))?;
+            let origin = &self.shared.config.notary.log_origin;
+            let key = self.shared.notary_key.verifying_key();
+            let cp = crate::log::checkpoint::open_checkpoint(&note, origin, &key)?;
+            if cp.origin != *origin {
+                return Err(NotaryError::Corrupt("checkpoint of another log".into()));
+            }
+            self.shared
+                .published
+                .follow(cp.size, note, (self.shared.clock)());
+        }
+        Ok(self.log_size())
+    }
+
     /// Why the sequencer stopped, once it has.
     pub fn failed_reason(&self) -> Option<String> {
         self.shared.published.failed_reason()

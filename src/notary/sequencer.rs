@@ -200,6 +200,13 @@ impl Published {
     pub fn signed_since_start(&self) -> SignedTotals {
         self.signed.totals()
     }
+    /// A standby or replica: serves the log up to `size`, a checkpoint the writer committed
+    /// (never back: a smaller one is ignored).
+    pub(crate) fn follow(&self, size: u64, note: String, signed_at: DateTime<Utc>) {
+        if size > self.log_size() {
+            self.publish(size, note, signed_at);
+        }
+    }
     fn publish(&self, size: u64, note: String, signed_at: DateTime<Utc>) {
         if let Ok(mut c) = self.checkpoint.write() {
             *c = Some(Arc::new(PublishedCheckpoint {

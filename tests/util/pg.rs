@@ -162,3 +162,18 @@ pub fn signal(server: &Server, sig: &str) {
         .expect("kill");
     assert!(st.success(), "kill -{sig}");
 }
+
+/// Points a data dir at another database URL, as a read-only replica when `replica`.
+pub fn set_store(data: &DataDir, url: &str, replica: bool) {
+    let path = data.path.join("notar.toml");
+    let text = std::fs::read_to_string(&path).expect("notar.toml");
+    let mut doc: toml::Table = toml::from_str(&text).expect("toml");
+    let store = doc
+        .entry("store")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        .as_table_mut()
+        .expect("[store]");
+    store.insert("url".into(), toml::Value::String(url.into()));
+    store.insert("replica".into(), toml::Value::Boolean(replica));
+    std::fs::write(&path, toml::to_string(&doc).expect("toml")).expect("write notar.toml");
+}

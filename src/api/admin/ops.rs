@@ -151,6 +151,7 @@ fn status(notary: &Notary) -> Reply {
         activity: s.activity,
         failed: notary.is_failed(),
         failed_reason: notary.failed_reason(),
+        role: Some(notary.role().as_str().to_string()),
     })
 }
 

@@ -671,6 +671,10 @@ pub struct Status {
     /// Why it stopped, when it has (absent from older servers' answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<String>,
+    /// This process's role on its database: `single` (RocksDB), or on PostgreSQL `active`,
+    /// `standby`, `fenced` or `replica` (absent from older servers' answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Guarantee events signed since the notary process started.

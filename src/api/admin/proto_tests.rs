@@ -309,6 +309,7 @@ fn status() -> Status {
         },
         failed: false,
         failed_reason: None,
+        role: Some("standby".into()),
     }
 }
 

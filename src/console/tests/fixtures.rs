@@ -57,6 +57,7 @@ pub fn status() -> Status {
         activity: activity(),
         failed: false,
         failed_reason: None,
+        role: None,
     }
 }
 

@@ -172,6 +172,17 @@ fn snapshot_dashboard_failed_and_disconnected() {
     insta::assert_snapshot!("dashboard_failed_80x24", draw(&a, 80, 24));
 }
 
+/// A standby of a PostgreSQL database says so (RocksDB's `single` shows nothing).
+#[test]
+fn snapshot_dashboard_standby() {
+    use crate::api::admin::proto::Op;
+    let mut a = sized(80, 24);
+    let mut s = fixtures::status();
+    s.role = Some("standby".into());
+    deliver(&mut a, Pending::Status, Op::Status, Reply::Status(s));
+    insta::assert_snapshot!("dashboard_standby_80x24", draw(&a, 80, 24));
+}
+
 #[test]
 fn snapshot_dashboard_failed_with_its_reason() {
     use crate::api::admin::proto::Op;

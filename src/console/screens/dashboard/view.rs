@@ -105,6 +105,7 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
                     )));
                 }
             }
+            service.extend(role_line(s, kv));
             service.extend(figures(s, kv));
         }
     }
@@ -115,6 +116,19 @@ fn service_lines(app: &App, kv: &Kv) -> Vec<Line<'static>> {
         )));
     }
     service
+}
+
+/// The process's role on a PostgreSQL database (nothing on RocksDB, where it is the only one).
+fn role_line(s: &Status, kv: &Kv) -> Vec<Line<'static>> {
+    let text = match s.role.as_deref() {
+        None | Some("single") => return Vec::new(),
+        Some("active") => "active: holds the writer's lease".to_string(),
+        Some("standby") => "standby: signs once the active notar's lease lapses".to_string(),
+        Some("fenced") => "fenced: another notar took over; reloading".to_string(),
+        Some("replica") => "replica: reads only".to_string(),
+        Some(other) => crate::console::sanitize::sanitize(other),
+    };
+    kv("Role", &text)
 }
 
 /// The status figures: rates, and the counts since the notary started.
