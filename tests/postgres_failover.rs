@@ -397,6 +397,15 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     );
     check_log(&a, &active, &acks, &seen);
     check_guarantees(&active, &mut Admin::connect(active_data), &deal, &granted);
+    let checked = cluster.psql(
+        &cluster.replica_url,
+        "SELECT exposure || '/' || total_cap FROM notar_exposure_checks",
+    );
+    assert_eq!(
+        checked,
+        format!("{}/{TOTAL_CAP}", granted.len() as i64 * AMOUNT),
+        "the database's exposure check saw every grant"
+    );
     let state = cluster.psql(
         &cluster.replica_url,
         "SELECT epoch, tree_size FROM notar_log_state",

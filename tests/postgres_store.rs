@@ -7,7 +7,9 @@ mod util;
 
 use std::time::Duration;
 
-use notar::store::{u64_key, Batch, Cf, Location, Role, Store, StoreError, SCHEMA_VERSION};
+use notar::store::{
+    exposure_check, u64_key, Batch, Cf, Location, Role, Store, StoreError, SCHEMA_VERSION,
+};
 use util::pg::Cluster;
 
 fn at(url: &str, replica: bool) -> Location {
@@ -146,6 +148,31 @@ fn reads_and_batches_behave_as_on_rocksdb() {
         Some(b"one".to_vec())
     );
     assert_eq!(store.get(Cf::Guarantees, b"g3").expect("get"), None);
+
+    // The second guard: an exposure past the total cap cannot commit, nor anything with it.
+    let within = exposure_check(900, 1000);
+    put(&store, &[(Cf::ExposureCheck, b"ag1", &within)], None).expect("within the cap");
+    let over = exposure_check(1001, 1000);
+    let past = put(
+        &store,
+        &[
+            (Cf::ExposureCheck, b"ag1", &over),
+            (Cf::Guarantees, b"g4", b"x"),
+        ],
+        None,
+    );
+    match &past {
+        Err(StoreError::Postgres { message, .. }) => {
+            assert!(message.contains("check constraint"), "{message}")
+        }
+        other => panic!("an exposure past the cap committed: {other:?}"),
+    }
+    assert_eq!(store.get(Cf::Guarantees, b"g4").expect("get"), None);
+    let row = cluster.psql(
+        &cluster.url,
+        "SELECT exposure || '/' || total_cap FROM notar_exposure_checks",
+    );
+    assert_eq!(row, "900/1000");
 
     // A database that holds a notary is not made again.
     drop(store);

@@ -237,6 +237,11 @@ impl Ledger {
         self.exposure.get(agreement_id).map_or(0, |e| e.0)
     }
 
+    /// An agreement's account: (outstanding exposure, total cap), minor units.
+    pub fn account(&self, agreement_id: &str) -> Option<(i64, i64)> {
+        self.exposure.get(agreement_id).copied()
+    }
+
     /// Reserves `r.amount_minor` for guarantee `id`. Refuses anything that would break
     /// exposure <= total_cap, and asserts the account still holds it afterwards: the write-side
     /// half of the invariant (the read side is `check_invariants`, run when the ledger is rebuilt

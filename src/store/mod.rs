@@ -59,10 +59,15 @@ pub enum Cf {
     Exchanges = 14,
     /// Complaint id -> complaint record (JSON: claim, response, history).
     Complaints = 15,
+    /// Agreement id -> its exposure right after a grant and its total cap (i64 BE each): not
+    /// stored by RocksDB, never read. PostgreSQL keeps it in `notar_exposure_checks` under
+    /// `CHECK (exposure <= total_cap)`, a second guard beside the ledger's own: a grant past the
+    /// cap cannot commit.
+    ExposureCheck = 16,
 }
 
 impl Cf {
-    /// Every column family this schema has.
+    /// Every column family this schema has (RocksDB; [`Cf::ExposureCheck`] is not one).
     pub const ALL: [Cf; 16] = [
         Cf::Meta,
         Cf::LogLeaves,
@@ -100,6 +105,7 @@ impl Cf {
             Cf::Orders => "orders",
             Cf::Exchanges => "exchanges",
             Cf::Complaints => "complaints",
+            Cf::ExposureCheck => "exposure_checks",
         }
     }
 
@@ -256,6 +262,14 @@ impl Batch {
 
 /// A key and its value, as scans return them.
 pub type Record = (Vec<u8>, Vec<u8>);
+
+/// The value of a [`Cf::ExposureCheck`] record: exposure and total cap, i64 big-endian each.
+pub fn exposure_check(exposure_minor: i64, total_cap_minor: i64) -> [u8; 16] {
+    let mut v = [0u8; 16];
+    v[..8].copy_from_slice(&exposure_minor.to_be_bytes());
+    v[8..].copy_from_slice(&total_cap_minor.to_be_bytes());
+    v
+}
 
 /// Big-endian key for a u64, so keys sort numerically.
 pub fn u64_key(n: u64) -> [u8; 8] {

@@ -221,8 +221,11 @@ fn write_batch(c: &mut Client, db: &str, lease: &Lease, batch: &Batch) -> Result
     let mut leaves: (Vec<i64>, Vec<&[u8]>) = (Vec::new(), Vec::new());
     // A later put of the same key wins, as in RocksDB (one INSERT may not touch a row twice).
     let mut records: BTreeMap<(i16, &[u8]), &[u8]> = BTreeMap::new();
+    let mut checks: BTreeMap<&[u8], (i64, i64)> = BTreeMap::new();
     for (cf, k, v) in batch.iter() {
-        if cf == Cf::LogLeaves {
+        if cf == Cf::ExposureCheck {
+            checks.insert(k, exposure_of(db, v)?);
+        } else if cf == Cf::LogLeaves {
             let idx = leaf_index(k).ok_or_else(|| StoreError::Postgres {
                 db: db.to_string(),
                 message: format!("log leaf key of {} bytes", k.len()),
@@ -258,6 +261,19 @@ fn write_batch(c: &mut Client, db: &str, lease: &Lease, batch: &Batch) -> Result
         )
         .map_err(e)?;
     }
+    if !checks.is_empty() {
+        let ids: Vec<&[u8]> = checks.keys().copied().collect();
+        let exposure: Vec<i64> = checks.values().map(|c| c.0).collect();
+        let cap: Vec<i64> = checks.values().map(|c| c.1).collect();
+        tx.execute(
+            "INSERT INTO notar_exposure_checks (agreement_id, exposure, total_cap) \
+             SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) \
+             ON CONFLICT (agreement_id) DO UPDATE \
+             SET exposure = excluded.exposure, total_cap = excluded.total_cap",
+            &[&ids, &exposure, &cap],
+        )
+        .map_err(e)?;
+    }
     if let Err(err) = tx.commit() {
         // Failed-unknown: it may have landed. This writer must not go on from memory.
         lease.lose(epoch);
@@ -265,6 +281,20 @@ fn write_batch(c: &mut Client, db: &str, lease: &Lease, batch: &Batch) -> Result
     }
     lease.committed(new);
     Ok(())
+}
+
+/// The (exposure, total cap) of a [`Cf::ExposureCheck`] value.
+fn exposure_of(db: &str, v: &[u8]) -> Result<(i64, i64), StoreError> {
+    match (v.get(..8), v.get(8..)) {
+        (Some(e), Some(c)) if v.len() == 16 => {
+            let n = |b: &[u8]| <[u8; 8]>::try_from(b).map(i64::from_be_bytes).unwrap_or(0);
+            Ok((n(e), n(c)))
+        }
+        _ => Err(StoreError::Postgres {
+            db: db.to_string(),
+            message: format!("exposure check of {} bytes", v.len()),
+        }),
+    }
 }
 
 /// One round trip of a scan: up to `SCAN_CHUNK` records after `after` (or from `from`).

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS notar_leaves (
     idx bigint PRIMARY KEY CHECK (idx >= 0),
     entry bytea NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notar_exposure_checks (
+    agreement_id bytea PRIMARY KEY,
+    exposure bigint NOT NULL,
+    total_cap bigint NOT NULL,
+    CHECK (exposure >= 0 AND exposure <= total_cap)
+);
 CREATE TABLE IF NOT EXISTS notar_records (
     cf smallint NOT NULL,
     k bytea NOT NULL,

@@ -60,7 +60,8 @@ impl RocksBackend {
 impl Backend for RocksBackend {
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
         let mut wb = WriteBatch::default();
-        for (cf, k, v) in batch.iter() {
+        // The exposure check is PostgreSQL's second guard; RocksDB has the ledger's alone.
+        for (cf, k, v) in batch.iter().filter(|(cf, ..)| *cf != Cf::ExposureCheck) {
             wb.put_cf(self.cf(cf), k, v);
         }
         let mut wo = WriteOptions::default();

@@ -29,7 +29,7 @@ use crate::notary::state::{
     PendingGuarantee, State, StoredAnswer,
 };
 use crate::notary::{NotaryError, Shared};
-use crate::store::Cf;
+use crate::store::{exposure_check, Cf};
 
 /// A request that passed the checks needing no ledger state: what the sequencer decides on.
 pub(super) struct CheckedRequest {
@@ -285,6 +285,7 @@ fn apply(
 ) -> Result<Decision<GuaranteeAnswer>, NotaryError> {
     let answer = Arc::new(OnceLock::new());
     let mut granted = None;
+    let mut check = None;
     if let Outcome::Grant { record, order_key } = &planned.outcome {
         let gid = record.guarantee_id.clone();
         let reservation = Reservation {
@@ -296,6 +297,18 @@ fn apply(
         st.ledger
             .reserve(&gid, reservation)
             .map_err(|e| NotaryError::Bug(format!("ledger: {e}")))?;
+        // The database's second guard on exposure <= total_cap (PostgreSQL's CHECK).
+        check = st
+            .ledger
+            .account(&record.agreement_id)
+            .map(|(exposure, cap)| {
+                let key = record.agreement_id.as_bytes().to_vec();
+                (
+                    Cf::ExposureCheck,
+                    key,
+                    exposure_check(exposure, cap).to_vec(),
+                )
+            });
         st.pending.orders.insert(order_key.clone(), gid.clone());
         let pending = PendingGuarantee::Granted {
             record: GuaranteeRecord::clone(record),
@@ -322,7 +335,8 @@ fn apply(
     });
     let (shared, ctx) = (shared.clone(), *ctx);
     let run = Box::new(move || {
-        let made = sign_and_write(&shared, &ctx, &c, rkey, planned)?;
+        let mut made = sign_and_write(&shared, &ctx, &c, rkey, planned)?;
+        made.1.extend(check);
         let _ = answer.set(made.2.clone());
         Ok(made)
     });
