@@ -297,18 +297,7 @@ fn apply(
         st.ledger
             .reserve(&gid, reservation)
             .map_err(|e| NotaryError::Bug(format!("ledger: {e}")))?;
-        // The database's second guard on exposure <= total_cap (PostgreSQL's CHECK).
-        check = st
-            .ledger
-            .account(&record.agreement_id)
-            .map(|(exposure, cap)| {
-                let key = record.agreement_id.as_bytes().to_vec();
-                (
-                    Cf::ExposureCheck,
-                    key,
-                    exposure_check(exposure, cap).to_vec(),
-                )
-            });
+        check = exposure_check_record(st, &record.agreement_id);
         st.pending.orders.insert(order_key.clone(), gid.clone());
         let pending = PendingGuarantee::Granted {
             record: GuaranteeRecord::clone(record),
@@ -345,6 +334,18 @@ fn apply(
         run,
         after: Some(after),
     })
+}
+
+/// The agreement's exposure after a grant, for the database's second guard on exposure <=
+/// total_cap (PostgreSQL's CHECK; RocksDB does not store it).
+fn exposure_check_record(st: &State, agreement_id: &str) -> Option<(Cf, Vec<u8>, Vec<u8>)> {
+    let (exposure, cap) = st.ledger.account(agreement_id)?;
+    let key = agreement_id.as_bytes().to_vec();
+    Some((
+        Cf::ExposureCheck,
+        key,
+        exposure_check(exposure, cap).to_vec(),
+    ))
 }
 
 /// The deferred work of a decided request, on the worker pool: signs the guarantee or refusal
