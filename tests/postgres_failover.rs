@@ -483,3 +483,49 @@ fn a_replica_serves_the_committed_log_and_refuses_to_sign() {
         (503, "standby".into())
     );
 }
+
+/// Both at once: `kill -9` of the active notar, the primary stopped and the replica promoted.
+/// The standby reconnects to the new primary, takes the lease once it lapses, and signs; nothing
+/// acknowledged before is lost or forked.
+#[test]
+fn the_standby_takes_over_when_the_active_notar_and_the_primary_die_together() {
+    let cluster = Cluster::up();
+    let a = init_on(&cluster.url, LEASE_MS);
+    let b = copy_of(&a);
+    let lease = Duration::from_millis(LEASE_MS as u64);
+    let sa = Server::start(&a);
+    wait_role(&sa.url, "active", lease * 5);
+    let sb = Server::start(&b);
+    wait_role(&sb.url, "standby", lease * 5);
+
+    let deal = Arc::new(make_deal(&mut Admin::connect(&a), TOTAL_CAP, 1_000));
+    let urls = Arc::new(Mutex::new(vec![sa.url.clone(), sb.url.clone()]));
+    let (acks, granted): (Acks, Granted) = (Arc::default(), Arc::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = start_load(urls.clone(), queries(a.work()), acks.clone(), stop.clone());
+    let guarantees = start_guarantees(urls, deal.clone(), granted.clone(), stop.clone());
+    std::thread::sleep(lease);
+    let seen = vec![save_checkpoint(&a, &sa.url, 0)];
+    std::thread::sleep(lease / 2);
+
+    sa.kill9();
+    cluster.stop_primary();
+    cluster.promote();
+    wait_role(&sb.url, "active", lease * 30);
+    let took_over = acks.lock().expect("acks").len();
+    std::thread::sleep(lease * 2);
+    assert!(
+        acks.lock().expect("acks").len() > took_over,
+        "the standby signs"
+    );
+
+    stop.store(true, Ordering::Relaxed);
+    for t in load {
+        t.join().expect("load thread");
+    }
+    guarantees.join().expect("guarantee thread");
+    let acks = acks.lock().expect("acks").clone();
+    let granted = granted.lock().expect("granted").clone();
+    check_log(&a, &sb.url, &acks, &seen);
+    check_guarantees(&sb.url, &mut Admin::connect(&b), &deal, &granted);
+}
