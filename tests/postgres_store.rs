@@ -280,3 +280,39 @@ fn a_database_that_is_not_there_or_not_reachable_is_a_clear_error() {
         "the password is never shown: {text}"
     );
 }
+
+/// `notar init --store`: a URL with a password keeps notar.toml private; a database that holds a
+/// notary is refused (nothing made); a URL that is not PostgreSQL's is a usage error.
+#[test]
+fn init_on_postgres_from_the_command_line() {
+    let cluster = Cluster::up();
+    let url = cluster.url.replace("notar@", "notar:pw@");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let first = tmp.path().join("first");
+    let out = util::notar(&["init", "--data", util::p(&first), "--store", &url]);
+    assert!(out.status.success(), "{}", util::text(&out));
+    assert_eq!(util::mode(&first.join("notar.toml")), 0o600);
+    assert!(!first.join("db").exists(), "no RocksDB beside PostgreSQL");
+
+    let second = tmp.path().join("second");
+    let out = util::notar(&["init", "--data", util::p(&second), "--store", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", util::text(&out));
+    assert!(
+        util::text(&out).contains("already exists"),
+        "{}",
+        util::text(&out)
+    );
+    assert!(
+        !util::text(&out).contains(":pw@"),
+        "the password is never shown"
+    );
+    assert!(!second.exists(), "a refused init leaves nothing");
+
+    let out = util::notar(&["init", "--data", util::p(&second), "--store", "mysql://x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", util::text(&out));
+    assert!(
+        util::text(&out).contains("store.url"),
+        "{}",
+        util::text(&out)
+    );
+}

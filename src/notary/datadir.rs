@@ -250,7 +250,15 @@ impl DataDir {
         write_new(&self.tsa_key_path(), pki.tsa_key_pem.as_bytes(), 0o600)?;
         write_new(&self.tsa_cert_path(), pki.tsa_cert_pem.as_bytes(), 0o644)?;
         write_new(&self.root_cert_path(), pki.root_cert_pem.as_bytes(), 0o644)?;
-        write_new(&self.config_path(), config.to_toml().as_bytes(), 0o644)?;
+        // A database password in the store URL keeps notar.toml from other users.
+        let with_password = config
+            .store
+            .url
+            .as_deref()
+            .and_then(|u| u.parse::<postgres::Config>().ok())
+            .is_some_and(|c| c.get_password().is_some());
+        let mode = if with_password { 0o600 } else { 0o644 };
+        write_new(&self.config_path(), config.to_toml().as_bytes(), mode)?;
         // The shipped SEMPER policies, so agreements can be made at once.
         let policy_dir = self.resolve(&config.agreements.policy_dir);
         make_private_dir(&policy_dir)?;
