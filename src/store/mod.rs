@@ -10,6 +10,7 @@
 //! for: deciding anything; reading back hashes is re-checked by the log's proofs.
 
 mod pg;
+mod pg_cache;
 mod pg_lease;
 mod rocks;
 

@@ -9,7 +9,7 @@
 //! writer, a few readers, the lease's heartbeat), since the store is called from plain threads
 //! and runtime workers alike and that client must not run inside a runtime.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use postgres::Client;
 
+use super::pg_cache::HashCache;
 use super::pg_lease::{self, Lease};
 use super::{Backend, Batch, Cf, Range, Role, StoreError, Visit};
 
@@ -34,6 +35,7 @@ pub(super) struct PgBackend {
     /// transaction, so the state it loads is one commit's, not a mix.
     snapshot: Mutex<Option<Arc<Conns>>>,
     lease: Arc<Lease>,
+    hashes: Arc<HashCache>,
     _heartbeat: Option<pg_lease::Heartbeat>,
 }
 
@@ -103,6 +105,7 @@ impl PgBackend {
             readers,
             snapshot: Mutex::new(snapshot),
             lease,
+            hashes: Arc::default(),
             _heartbeat: heartbeat,
         })
     }
@@ -143,30 +146,30 @@ impl Backend for PgBackend {
     }
 
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let keys = keys.to_vec();
-        let db = self.db.clone();
-        self.reader().call(move |c| {
-            let rows = if cf == Cf::LogLeaves {
-                let idx: Vec<i64> = keys.iter().filter_map(|k| leaf_index(k)).collect();
-                c.query(
-                    "SELECT idx, entry FROM notar_leaves WHERE idx = ANY($1)",
-                    &[&idx],
-                )
-            } else {
-                c.query(
-                    "SELECT k, v FROM notar_records WHERE cf = $1 AND k = ANY($2)",
-                    &[&cf.code(), &keys],
-                )
+        if cf != Cf::LogHashes {
+            return self.fetch(cf, keys.to_vec());
+        }
+        let mut got = self.hashes.lookup(keys);
+        let missing: Vec<Vec<u8>> = keys
+            .iter()
+            .zip(&got)
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(got);
+        }
+        let mut fetched = self.fetch(cf, missing.clone())?.into_iter();
+        for (k, slot) in keys.iter().zip(got.iter_mut()) {
+            if slot.is_none() {
+                *slot = fetched.next().flatten();
+                if let Some(v) = slot {
+                    self.hashes.insert(k, v);
+                }
             }
-            .map_err(|e| pg_error(&db, &e))?;
-            let mut found: BTreeMap<Vec<u8>, Vec<u8>> = rows
-                .into_iter()
-                .map(|r| (row_key(cf, &r), r.get::<_, Vec<u8>>(1)))
-                .collect();
-            Ok(keys.iter().map(|k| found.remove(k)).collect())
-        })
+        }
+        Ok(got)
     }
-
     fn scan(&self, cf: Cf, range: Range<'_>, f: &mut Visit<'_>) -> Result<(), StoreError> {
         let reverse = matches!(range, Range::Reverse);
         let prefix = match range {
@@ -213,66 +216,112 @@ impl Backend for PgBackend {
     }
 }
 
-/// One transaction: the fence, the leaves, the records, COMMIT. Any failure leaves nothing
-/// written, except a failed COMMIT, whose outcome is unknown (the notary stops and reloads).
-fn write_batch(c: &mut Client, db: &str, lease: &Lease, batch: &Batch) -> Result<(), StoreError> {
-    let (epoch, old) = lease.writer()?;
-    let new = batch.log_size.map_or(old, |s| s as i64);
-    let mut leaves: (Vec<i64>, Vec<&[u8]>) = (Vec::new(), Vec::new());
-    // A later put of the same key wins, as in RocksDB (one INSERT may not touch a row twice).
-    let mut records: BTreeMap<(i16, &[u8]), &[u8]> = BTreeMap::new();
-    let mut checks: BTreeMap<&[u8], (i64, i64)> = BTreeMap::new();
+impl PgBackend {
+    /// Reads `keys` of `cf` from the database, in the order of `keys`.
+    fn fetch(&self, cf: Cf, keys: Vec<Vec<u8>>) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let db = self.db.clone();
+        self.reader().call(move |c| {
+            let pe = |e: postgres::Error| pg_error(&db, &e);
+            let rows = if cf == Cf::LogLeaves {
+                let idx: Vec<i64> = keys.iter().filter_map(|k| leaf_index(k)).collect();
+                let stmt = c
+                    .prepared("SELECT idx, entry FROM notar_leaves WHERE idx = ANY($1)")
+                    .map_err(pe)?;
+                c.query(&stmt, &[&idx])
+            } else {
+                let stmt = c
+                    .prepared("SELECT k, v FROM notar_records WHERE cf = $1 AND k = ANY($2)")
+                    .map_err(pe)?;
+                c.query(&stmt, &[&cf.code(), &keys])
+            }
+            .map_err(|e| pg_error(&db, &e))?;
+            let mut found: BTreeMap<Vec<u8>, Vec<u8>> = rows
+                .into_iter()
+                .map(|r| (row_key(cf, &r), r.get::<_, Vec<u8>>(1)))
+                .collect();
+            Ok(keys.iter().map(|k| found.remove(k)).collect())
+        })
+    }
+}
+
+/// A batch split by table: leaves by index, records (a later put of the same key wins, as in
+/// RocksDB: one INSERT may not touch a row twice), exposure checks.
+#[derive(Default)]
+struct Split<'a> {
+    leaves: (Vec<i64>, Vec<&'a [u8]>),
+    records: BTreeMap<(i16, &'a [u8]), &'a [u8]>,
+    checks: BTreeMap<&'a [u8], (i64, i64)>,
+}
+
+fn split<'a>(db: &str, batch: &'a Batch) -> Result<Split<'a>, StoreError> {
+    let mut out = Split::default();
     for (cf, k, v) in batch.iter() {
         if cf == Cf::ExposureCheck {
-            checks.insert(k, exposure_of(db, v)?);
+            out.checks.insert(k, exposure_of(db, v)?);
         } else if cf == Cf::LogLeaves {
             let idx = leaf_index(k).ok_or_else(|| StoreError::Postgres {
                 db: db.to_string(),
                 message: format!("log leaf key of {} bytes", k.len()),
             })?;
-            leaves.0.push(idx);
-            leaves.1.push(v);
+            out.leaves.0.push(idx);
+            out.leaves.1.push(v);
         } else {
-            records.insert((cf.code(), k), v);
+            out.records.insert((cf.code(), k), v);
         }
     }
+    Ok(out)
+}
+
+const INSERT_LEAVES: &str =
+    "INSERT INTO notar_leaves (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])";
+const UPSERT_RECORDS: &str = "INSERT INTO notar_records (cf, k, v) \
+     SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::bytea[]) \
+     ON CONFLICT (cf, k) DO UPDATE SET v = excluded.v";
+const UPSERT_CHECKS: &str =
+    "INSERT INTO notar_exposure_checks (agreement_id, exposure, total_cap) \
+     SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) \
+     ON CONFLICT (agreement_id) DO UPDATE \
+     SET exposure = excluded.exposure, total_cap = excluded.total_cap";
+
+/// One transaction: the fence, the leaves, the records, the exposure checks, COMMIT. Any failure
+/// leaves nothing written, except a failed COMMIT, whose outcome is unknown (the notary stops
+/// and reloads).
+fn write_batch(c: &mut Conn, db: &str, lease: &Lease, batch: &Batch) -> Result<(), StoreError> {
+    let (epoch, old) = lease.writer()?;
+    let new = batch.log_size.map_or(old, |s| s as i64);
+    let parts = split(db, batch)?;
     let e = |e: postgres::Error| pg_error(db, &e);
-    let mut tx = c.transaction().map_err(e)?;
-    if !pg_lease::fence(&mut tx, lease, epoch, old, new).map_err(e)? {
+    // Prepared once per connection: each statement is then one round trip, not two.
+    let fence = c.prepared(pg_lease::FENCE).map_err(e)?;
+    let (leaves, records) = (
+        c.prepared(INSERT_LEAVES).map_err(e)?,
+        c.prepared(UPSERT_RECORDS).map_err(e)?,
+    );
+    let checks = c.prepared(UPSERT_CHECKS).map_err(e)?;
+    let mut tx = c.client.transaction().map_err(e)?;
+    if tx
+        .execute(&fence, &[&new, &lease.ms(), &epoch, &old])
+        .map_err(e)?
+        != 1
+    {
         drop(tx);
         return Err(lease.fenced(epoch));
     }
-    if !leaves.0.is_empty() {
-        tx.execute(
-            "INSERT INTO notar_leaves (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-            &[&leaves.0, &leaves.1],
-        )
-        .map_err(e)?;
+    if !parts.leaves.0.is_empty() {
+        tx.execute(&leaves, &[&parts.leaves.0, &parts.leaves.1])
+            .map_err(e)?;
     }
-    if !records.is_empty() {
-        let cfs: Vec<i16> = records.keys().map(|(cf, _)| *cf).collect();
-        let keys: Vec<&[u8]> = records.keys().map(|(_, k)| *k).collect();
-        let values: Vec<&[u8]> = records.values().copied().collect();
-        tx.execute(
-            "INSERT INTO notar_records (cf, k, v) \
-             SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::bytea[]) \
-             ON CONFLICT (cf, k) DO UPDATE SET v = excluded.v",
-            &[&cfs, &keys, &values],
-        )
-        .map_err(e)?;
+    if !parts.records.is_empty() {
+        let cfs: Vec<i16> = parts.records.keys().map(|(cf, _)| *cf).collect();
+        let keys: Vec<&[u8]> = parts.records.keys().map(|(_, k)| *k).collect();
+        let values: Vec<&[u8]> = parts.records.values().copied().collect();
+        tx.execute(&records, &[&cfs, &keys, &values]).map_err(e)?;
     }
-    if !checks.is_empty() {
-        let ids: Vec<&[u8]> = checks.keys().copied().collect();
-        let exposure: Vec<i64> = checks.values().map(|c| c.0).collect();
-        let cap: Vec<i64> = checks.values().map(|c| c.1).collect();
-        tx.execute(
-            "INSERT INTO notar_exposure_checks (agreement_id, exposure, total_cap) \
-             SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) \
-             ON CONFLICT (agreement_id) DO UPDATE \
-             SET exposure = excluded.exposure, total_cap = excluded.total_cap",
-            &[&ids, &exposure, &cap],
-        )
-        .map_err(e)?;
+    if !parts.checks.is_empty() {
+        let ids: Vec<&[u8]> = parts.checks.keys().copied().collect();
+        let exposure: Vec<i64> = parts.checks.values().map(|c| c.0).collect();
+        let cap: Vec<i64> = parts.checks.values().map(|c| c.1).collect();
+        tx.execute(&checks, &[&ids, &exposure, &cap]).map_err(e)?;
     }
     if let Err(err) = tx.commit() {
         // Failed-unknown: it may have landed. This writer must not go on from memory.
@@ -299,7 +348,7 @@ fn exposure_of(db: &str, v: &[u8]) -> Result<(i64, i64), StoreError> {
 
 /// One round trip of a scan: up to `SCAN_CHUNK` records after `after` (or from `from`).
 fn scan_chunk(
-    c: &mut Client,
+    c: &mut Conn,
     db: &str,
     cf: Cf,
     reverse: bool,
@@ -319,13 +368,15 @@ fn scan_chunk(
         let sql = format!(
             "SELECT idx, entry FROM notar_leaves WHERE idx {cmp} $1 ORDER BY idx {order} LIMIT $2"
         );
-        c.query(&sql, &[&bound, &SCAN_CHUNK])
+        let stmt = c.prepared(&sql).map_err(|e| pg_error(db, &e))?;
+        c.query(&stmt, &[&bound, &SCAN_CHUNK])
     } else {
         let bound = after.or(from).unwrap_or_default();
         let sql = format!(
             "SELECT k, v FROM notar_records WHERE cf = $1 AND k {cmp} $2 ORDER BY k {order} LIMIT $3"
         );
-        c.query(&sql, &[&cf.code(), &bound, &SCAN_CHUNK])
+        let stmt = c.prepared(&sql).map_err(|e| pg_error(db, &e))?;
+        c.query(&stmt, &[&cf.code(), &bound, &SCAN_CHUNK])
     }
     .map_err(|e| pg_error(db, &e))?;
     Ok(rows
@@ -393,8 +444,39 @@ pub(super) fn pg_error(db: &str, e: &postgres::Error) -> StoreError {
     }
 }
 
+/// A connection and the statements prepared on it.
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl Conn {
+    /// `sql` prepared on this connection (once: later calls reuse it).
+    fn prepared(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
 /// A call on a connection; returns true when it failed (the thread then checks the connection).
-type Job = Box<dyn FnOnce(Result<&mut Client, String>) -> bool + Send>;
+type Job = Box<dyn FnOnce(Result<&mut Conn, String>) -> bool + Send>;
 
 /// Connections on threads of their own, sharing one queue of calls.
 pub(super) struct Conns {
@@ -443,7 +525,7 @@ impl Conns {
     /// Runs `f` on one of the connections and waits for its answer.
     pub(super) fn call<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = mpsc::sync_channel(1);
         let db = self.db.clone();
@@ -478,10 +560,14 @@ fn serve_calls(
     jobs: &Mutex<mpsc::Receiver<Job>>,
     ready: &mpsc::SyncSender<Result<(), String>>,
 ) {
+    let conn = |c| Conn {
+        client: c,
+        statements: HashMap::new(),
+    };
     let mut client = match connect(url, setup) {
         Ok(c) => {
             let _ = ready.send(Ok(()));
-            Some(c)
+            Some(conn(c))
         }
         Err(message) => {
             let _ = ready.send(Err(message));
@@ -496,8 +582,8 @@ fn serve_calls(
             },
             Err(_) => return,
         };
-        if client.as_ref().is_none_or(Client::is_closed) {
-            client = connect(url, setup).ok();
+        if client.as_ref().is_none_or(|c| c.is_closed()) {
+            client = connect(url, setup).ok().map(conn);
         }
         let failed = match client.as_mut() {
             Some(c) => job(Ok(c)),

@@ -14,7 +14,7 @@
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use postgres::{Client, Transaction};
+use postgres::Client;
 
 use super::pg::{connect, pg_error};
 use super::{Role, StoreError};
@@ -80,7 +80,7 @@ impl Lease {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn ms(&self) -> f64 {
+    pub(super) fn ms(&self) -> f64 {
         self.ttl.as_secs_f64() * 1000.0
     }
 
@@ -197,22 +197,11 @@ fn acquire(c: &mut Client, lease: &Lease) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The fence, the first statement of every batch: true when it touched the one state row.
-pub(super) fn fence(
-    tx: &mut Transaction<'_>,
-    lease: &Lease,
-    epoch: i64,
-    old: i64,
-    new: i64,
-) -> Result<bool, postgres::Error> {
-    let n = tx.execute(
-        "UPDATE notar_log_state SET tree_size = $1, \
-         lease_until = now() + $2::float8 * interval '1 millisecond' \
-         WHERE id = 1 AND epoch = $3 AND tree_size = $4",
-        &[&new, &lease.ms(), &epoch, &old],
-    )?;
-    Ok(n == 1)
-}
+/// The fence, the first statement of every batch: it must touch the one state row (params:
+/// new tree size, lease ms, epoch, old tree size).
+pub(super) const FENCE: &str = "UPDATE notar_log_state SET tree_size = $1, \
+     lease_until = now() + $2::float8 * interval '1 millisecond' \
+     WHERE id = 1 AND epoch = $3 AND tree_size = $4";
 
 /// Gives the lease of `epoch` back (it lapses now); this process writes nothing more.
 pub(super) fn release(
