@@ -46,8 +46,8 @@ impl PgBackend {
         let lease = Arc::new(Lease::new(ttl));
         let writer = Conns::start(url, &db, 1, &pg_lease::writer_setup(ttl))?;
         let created = {
-            let lease = lease.clone();
-            writer.call(move |c| pg_lease::create(c, &lease))?
+            let (lease, db) = (lease.clone(), db.clone());
+            writer.call(move |c| pg_lease::create(c, &db, &lease))?
         };
         if !created {
             return Err(StoreError::AlreadyExists(PathBuf::from(&*db)));
@@ -62,8 +62,8 @@ impl PgBackend {
         let lease = Arc::new(Lease::new(ttl));
         let writer = Conns::start(url, &db, 1, &pg_lease::writer_setup(ttl))?;
         let made = {
-            let lease = lease.clone();
-            writer.call(move |c| pg_lease::open(c, &lease, replica))?
+            let (lease, db) = (lease.clone(), db.clone());
+            writer.call(move |c| pg_lease::open(c, &db, &lease, replica))?
         };
         if !made {
             return Err(StoreError::Missing(PathBuf::from(&*db)));

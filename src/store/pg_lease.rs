@@ -141,8 +141,7 @@ pub(super) fn writer_setup(ttl: Duration) -> String {
 
 /// Makes the tables and the state row (epoch 1, this process the writer). False when the state
 /// row was already there: the database already holds a notary.
-pub(super) fn create(c: &mut Client, lease: &Lease) -> Result<bool, StoreError> {
-    let db = "create";
+pub(super) fn create(c: &mut Client, db: &str, lease: &Lease) -> Result<bool, StoreError> {
     let e = |e: postgres::Error| pg_error(db, &e);
     c.batch_execute(DDL).map_err(e)?;
     let n = c
@@ -161,8 +160,13 @@ pub(super) fn create(c: &mut Client, lease: &Lease) -> Result<bool, StoreError> 
 
 /// Opens a database `create` made (false when it did not): migrates the tables and takes the
 /// lease if it has lapsed, else this process is a standby; a replica only reads.
-pub(super) fn open(c: &mut Client, lease: &Lease, replica: bool) -> Result<bool, StoreError> {
-    let e = |e: postgres::Error| pg_error("open", &e);
+pub(super) fn open(
+    c: &mut Client,
+    db: &str,
+    lease: &Lease,
+    replica: bool,
+) -> Result<bool, StoreError> {
+    let e = |e: postgres::Error| pg_error(db, &e);
     let made: bool = c
         .query_one("SELECT to_regclass('notar_log_state') IS NOT NULL", &[])
         .map_err(e)?
@@ -175,12 +179,12 @@ pub(super) fn open(c: &mut Client, lease: &Lease, replica: bool) -> Result<bool,
         return Ok(true);
     }
     c.batch_execute(DDL).map_err(e)?;
-    acquire(c, lease)?;
+    acquire(c, db, lease)?;
     Ok(true)
 }
 
 /// Takes the lease if it has lapsed (raising the epoch); otherwise leaves this a standby.
-fn acquire(c: &mut Client, lease: &Lease) -> Result<(), StoreError> {
+fn acquire(c: &mut Client, db: &str, lease: &Lease) -> Result<(), StoreError> {
     let row = c
         .query_opt(
             "UPDATE notar_log_state SET epoch = epoch + 1, \
@@ -188,7 +192,7 @@ fn acquire(c: &mut Client, lease: &Lease) -> Result<(), StoreError> {
              WHERE id = 1 AND lease_until < now() RETURNING epoch, tree_size",
             &[&lease.ms(), &lease.holder],
         )
-        .map_err(|e| pg_error("takeover", &e))?;
+        .map_err(|e| pg_error(db, &e))?;
     if let Some(row) = row {
         let (epoch, size): (i64, i64) = (row.get(0), row.get(1));
         tracing::info!(epoch, tree_size = size, "took the writer's lease");
