@@ -15,6 +15,7 @@ command -v python3 >/dev/null || { echo "scripts/bench-postgres.sh needs python3
 cargo build --release --bin notar >&2
 bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/notar"
 work="$(mktemp -d /tmp/notar-bench-pg.XXXXXX)"
+chmod 755 "$work" # PostgreSQL runs as its own user (scripts/pg-cluster.sh)
 port=$((20000 + RANDOM % 20000))
 trap 'scripts/pg-cluster.sh down "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 scripts/pg-cluster.sh up "$work/pg" "$port" >&2

@@ -57,8 +57,12 @@ up() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     [ "$(id -u)" -ne 0 ] || chown postgres "$dir"
+    if ! as_pg test -w "$dir"; then
+        echo "pg-cluster: the postgres user cannot write in $dir (its parent directories must be searchable: chmod o+x)" >&2
+        exit 2
+    fi
     as_pg "$BIN/initdb" -D "$dir/primary" -U "$USER_NAME" --auth=trust -E UTF8 --no-locale \
-        >"$dir/initdb.log" 2>&1
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     cat >>"$dir/primary/postgresql.conf" <<EOF
 port = $port
 listen_addresses = '127.0.0.1'
@@ -70,7 +74,7 @@ synchronous_commit = on
 EOF
     as_pg "$BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w start >/dev/null
     as_pg "$BIN/pg_basebackup" -h 127.0.0.1 -p "$port" -U "$USER_NAME" -D "$dir/replica" -R \
-        -X stream >"$dir/basebackup.log" 2>&1
+        -X stream >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
     cat >>"$dir/replica/postgresql.conf" <<EOF
 port = $((port + 1))
 cluster_name = 'replica1'

@@ -23,7 +23,7 @@ use self::request::{stage_request, CheckedRequest};
 pub(crate) use self::stored::{read_many, read_record};
 use super::agreements::unknown_agreement;
 use super::command::Decision;
-use super::state::{GuaranteeRecord, GuaranteeState};
+use super::state::{order_key, request_key, GuaranteeRecord, GuaranteeState};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::to_canonical_json;
@@ -31,6 +31,7 @@ use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, ReleaseReason, RequestFacts};
 use crate::model::money::Money;
 use crate::model::registry::KeyStanding;
+use crate::store::Cf;
 
 /// Longest request id, in bytes.
 pub const REQUEST_ID_LEN_MAX: usize = 128;
@@ -207,6 +208,11 @@ impl Notary {
         caller: &str,
     ) -> Result<GuaranteeAnswer, NotaryError> {
         let checked = self.check_request(req, caller)?;
+        // What staging will read: on PostgreSQL, read with the batch's others in one round trip.
+        let (r, store) = (&checked.req, &self.shared.store);
+        store.want(Cf::Requests, &request_key(&r.seller_id, &r.request_id));
+        let order = order_key(&r.agreement_id, &checked.order.order_digest);
+        store.want(Cf::Orders, &order);
         let shared = self.shared.clone();
         self.command(move |ctx| stage_request(&shared, ctx, checked))
             .await

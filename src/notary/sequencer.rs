@@ -297,6 +297,10 @@ impl Core {
 
     /// Stages and commits `jobs` as one batch.
     pub fn run_batch(&mut self, jobs: Vec<Job>) {
+        // The batch's reads in one round trip each (PostgreSQL); a failure only loses the hint.
+        if let Err(e) = self.store.prefetch() {
+            tracing::warn!("prefetching the batch's reads: {e}");
+        }
         let mut staged: Vec<Staged> = Vec::with_capacity(jobs.len());
         let mut entries = 0u64;
         let mut deferred = self.pool.dispatch();

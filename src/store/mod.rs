@@ -25,7 +25,7 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// A kind of record: one RocksDB column family each, one `cf` code each in PostgreSQL (the codes
 /// are stored: never renumber, only append).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i16)]
 pub enum Cf {
     /// Singletons: schema version, log size.
@@ -307,6 +307,12 @@ trait Backend: Send + Sync {
     fn lease_lapsed(&self) -> Result<bool, StoreError>;
     /// The caller has rebuilt its memory: reads need no longer come from one snapshot.
     fn loaded(&self) {}
+    /// Notes a key the next batch will read (see [`Store::want`]).
+    fn want(&self, _cf: Cf, _key: &[u8]) {}
+    /// Reads the wanted keys at once (see [`Store::prefetch`]).
+    fn prefetch(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// An open database.
@@ -460,6 +466,23 @@ impl Store {
     /// latest commits.
     pub fn loaded(&self) {
         self.backend.loaded();
+    }
+
+    /// Notes that a command about to be queued for the sequencer will read `key` while it is
+    /// staged (a request id's stored answer, an order's guarantee). On PostgreSQL, where each
+    /// read is a round trip, the sequencer then reads every wanted key of a batch in one
+    /// ([`Store::prefetch`]) instead of one by one under its lock. A hint only: a key not
+    /// prefetched is read as usual. RocksDB ignores it.
+    pub fn want(&self, cf: Cf, key: &[u8]) {
+        self.backend.want(cf, key);
+    }
+
+    /// The sequencer, before staging a batch: reads the wanted keys in one round trip per kind
+    /// and answers reads of them from memory until the next write (which forgets them before it
+    /// commits). Exact, because the sequencer is the only writer and the previous batch is
+    /// committed. A failure is only a lost hint: the keys are then read one by one.
+    pub fn prefetch(&self) -> Result<(), StoreError> {
+        self.backend.prefetch()
     }
 
     /// One value.

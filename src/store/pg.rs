@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use super::pg_cache::HashCache;
+use super::pg_cache::{HashCache, Prefetched};
 use super::pg_lease::{self, Lease};
 use super::{Backend, Batch, Cf, Range, Role, StoreError, Visit};
 
@@ -36,6 +36,7 @@ pub(super) struct PgBackend {
     snapshot: Mutex<Option<Arc<Conns>>>,
     lease: Arc<Lease>,
     hashes: Arc<HashCache>,
+    prefetched: Prefetched,
     _heartbeat: Option<pg_lease::Heartbeat>,
 }
 
@@ -106,6 +107,7 @@ impl PgBackend {
             snapshot: Mutex::new(snapshot),
             lease,
             hashes: Arc::default(),
+            prefetched: Prefetched::default(),
             _heartbeat: heartbeat,
         })
     }
@@ -135,6 +137,8 @@ impl Drop for PgBackend {
 
 impl Backend for PgBackend {
     fn write(&self, batch: Batch) -> Result<(), StoreError> {
+        // Before the commit can land: no read may be answered from before it afterwards.
+        self.prefetched.forget();
         let lease = self.lease.clone();
         let db = self.db.clone();
         self.writer
@@ -147,7 +151,12 @@ impl Backend for PgBackend {
 
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         if cf != Cf::LogHashes {
-            return self.fetch(cf, keys.to_vec());
+            let known: Option<Vec<_>> =
+                keys.iter().map(|k| self.prefetched.lookup(cf, k)).collect();
+            return match known {
+                Some(values) => Ok(values),
+                None => self.fetch(cf, keys.to_vec()),
+            };
         }
         let mut got = self.hashes.lookup(keys);
         let missing: Vec<Vec<u8>> = keys
@@ -205,6 +214,18 @@ impl Backend for PgBackend {
     fn lease_lapsed(&self) -> Result<bool, StoreError> {
         let db = self.db.clone();
         self.readers.call(move |c| pg_lease::lapsed(c, &db))
+    }
+
+    fn want(&self, cf: Cf, key: &[u8]) {
+        self.prefetched.want(cf, key);
+    }
+
+    fn prefetch(&self) -> Result<(), StoreError> {
+        for (cf, keys) in self.prefetched.take_wanted() {
+            let values = self.fetch(cf, keys.clone())?;
+            self.prefetched.keep(cf, keys, values);
+        }
+        Ok(())
     }
 
     fn loaded(&self) {

@@ -44,6 +44,55 @@ impl HashCache {
     }
 }
 
+/// Keys wanted by commands on their way to the sequencer, and what the last prefetch read for
+/// them (forgotten at every write). Bounded: beyond `WANTED_MAX` queued keys, more are dropped
+/// (they are read one by one).
+#[derive(Default)]
+pub(super) struct Prefetched {
+    wanted: Mutex<Vec<(super::Cf, Vec<u8>)>>,
+    read: Mutex<HashMap<(i16, Vec<u8>), Option<Vec<u8>>>>,
+}
+
+const WANTED_MAX: usize = 1 << 16;
+
+impl Prefetched {
+    pub(super) fn want(&self, cf: super::Cf, key: &[u8]) {
+        let mut w = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
+        if w.len() < WANTED_MAX {
+            w.push((cf, key.to_vec()));
+        }
+    }
+
+    /// The keys wanted so far, by kind (the queue is emptied).
+    pub(super) fn take_wanted(&self) -> HashMap<super::Cf, Vec<Vec<u8>>> {
+        let wanted = std::mem::take(&mut *self.wanted.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut by_cf: HashMap<super::Cf, Vec<Vec<u8>>> = HashMap::new();
+        for (cf, k) in wanted {
+            by_cf.entry(cf).or_default().push(k);
+        }
+        by_cf
+    }
+
+    /// Keeps what a prefetch read.
+    pub(super) fn keep(&self, cf: super::Cf, keys: Vec<Vec<u8>>, values: Vec<Option<Vec<u8>>>) {
+        let mut read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, v) in keys.into_iter().zip(values) {
+            read.insert((cf.code(), k), v);
+        }
+    }
+
+    /// What the last prefetch read for `key` (None: not prefetched).
+    pub(super) fn lookup(&self, cf: super::Cf, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        read.get(&(cf.code(), key.to_vec())).cloned()
+    }
+
+    /// Forgets every value read: a write is about to change them.
+    pub(super) fn forget(&self) {
+        self.read.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
