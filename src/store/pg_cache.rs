@@ -50,10 +50,13 @@ impl HashCache {
 #[derive(Default)]
 pub(super) struct Prefetched {
     wanted: Mutex<Vec<(super::Cf, Vec<u8>)>>,
-    read: Mutex<HashMap<(i16, Vec<u8>), Option<Vec<u8>>>>,
+    read: Mutex<HashMap<(i16, Vec<u8>), Value>>,
 }
 
 const WANTED_MAX: usize = 1 << 16;
+
+/// A value as read: None when the key is absent.
+type Value = Option<Vec<u8>>;
 
 impl Prefetched {
     pub(super) fn want(&self, cf: super::Cf, key: &[u8]) {
