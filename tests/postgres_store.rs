@@ -178,6 +178,8 @@ fn reads_and_batches_behave_as_on_rocksdb() {
     // write, which forgets them: no read after a commit is answered from before it.
     store.want(Cf::Requests, b"req1");
     store.want(Cf::Requests, b"req2");
+    store.want(Cf::Requests, b"req2"); // wanted twice: a retried request
+    store.want(Cf::Orders, b"req2"); // the same key under another kind is another record
     put(&store, &[(Cf::Requests, b"req2", b"old")], None).expect("write");
     store.prefetch().expect("prefetch");
     assert_eq!(store.get(Cf::Requests, b"req1").expect("get"), None);

@@ -221,8 +221,38 @@ impl Backend for PgBackend {
     }
 
     fn prefetch(&self) -> Result<(), StoreError> {
-        for (cf, keys) in self.prefetched.take_wanted() {
-            let values = self.fetch(cf, keys.clone())?;
+        // Every kind in one statement: one round trip per batch.
+        let wanted: Vec<(Cf, Vec<Vec<u8>>)> = self.prefetched.take_wanted().into_iter().collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let cfs: Vec<i16> = wanted
+            .iter()
+            .flat_map(|(cf, keys)| keys.iter().map(|_| cf.code()))
+            .collect();
+        let keys: Vec<Vec<u8>> = wanted.iter().flat_map(|(_, k)| k.iter().cloned()).collect();
+        let db = self.db.clone();
+        let rows = self.reader().call(move |c| {
+            let stmt = c
+                .prepared(
+                    "SELECT cf, k, v FROM notar_records \
+                     WHERE (cf, k) IN (SELECT * FROM unnest($1::smallint[], $2::bytea[]))",
+                )
+                .map_err(|e| pg_error(&db, &e))?;
+            let rows = c
+                .query(&stmt, &[&cfs, &keys])
+                .map_err(|e| pg_error(&db, &e))?;
+            Ok(rows
+                .into_iter()
+                .map(|r| ((r.get::<_, i16>(0), r.get::<_, Vec<u8>>(1)), r.get(2)))
+                .collect::<HashMap<(i16, Vec<u8>), Vec<u8>>>())
+        })?;
+        for (cf, keys) in wanted {
+            // `get`, not `remove`: the same key may be wanted twice (a retried request).
+            let values = keys
+                .iter()
+                .map(|k| rows.get(&(cf.code(), k.clone())).cloned())
+                .collect();
             self.prefetched.keep(cf, keys, values);
         }
         Ok(())
@@ -293,61 +323,72 @@ fn split<'a>(db: &str, batch: &'a Batch) -> Result<Split<'a>, StoreError> {
     Ok(out)
 }
 
-const INSERT_LEAVES: &str =
-    "INSERT INTO notar_leaves (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])";
-const UPSERT_RECORDS: &str = "INSERT INTO notar_records (cf, k, v) \
-     SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::bytea[]) \
-     ON CONFLICT (cf, k) DO UPDATE SET v = excluded.v";
-const UPSERT_CHECKS: &str =
-    "INSERT INTO notar_exposure_checks (agreement_id, exposure, total_cap) \
-     SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) \
-     ON CONFLICT (agreement_id) DO UPDATE \
-     SET exposure = excluded.exposure, total_cap = excluded.total_cap";
+/// The whole batch in one statement, so one round trip (autocommit: a statement is its own
+/// transaction, all or nothing). The fence comes first; every insert depends on its row, so if
+/// it touches none (another writer's epoch, or another tree size) nothing is written and the
+/// statement returns 0. Params: $1..$4 the fence's (new tree size, lease ms, epoch, old tree
+/// size), then the leaves, the records (a later put of a key wins: deduplicated before) and the
+/// exposure checks as arrays.
+const WRITE_BATCH: &str = "WITH fence AS (\
+       UPDATE notar_log_state SET tree_size = $1, \
+       lease_until = now() + $2::float8 * interval '1 millisecond' \
+       WHERE id = 1 AND epoch = $3 AND tree_size = $4 RETURNING 1), \
+     leaves AS (INSERT INTO notar_leaves (idx, entry) \
+       SELECT * FROM unnest($5::bigint[], $6::bytea[]) WHERE EXISTS (SELECT 1 FROM fence)), \
+     records AS (INSERT INTO notar_records (cf, k, v) \
+       SELECT * FROM unnest($7::smallint[], $8::bytea[], $9::bytea[]) \
+       WHERE EXISTS (SELECT 1 FROM fence) \
+       ON CONFLICT (cf, k) DO UPDATE SET v = excluded.v), \
+     checks AS (INSERT INTO notar_exposure_checks (agreement_id, exposure, total_cap) \
+       SELECT * FROM unnest($10::bytea[], $11::bigint[], $12::bigint[]) \
+       WHERE EXISTS (SELECT 1 FROM fence) \
+       ON CONFLICT (agreement_id) DO UPDATE \
+       SET exposure = excluded.exposure, total_cap = excluded.total_cap) \
+     SELECT count(*) FROM fence";
 
-/// One transaction: the fence, the leaves, the records, the exposure checks, COMMIT. Any failure
-/// leaves nothing written, except a failed COMMIT, whose outcome is unknown (the notary stops
-/// and reloads).
+/// One batch, one statement: the fence, the leaves, the records, the exposure checks. Any
+/// failure leaves nothing written, except a connection lost before the answer, whose outcome is
+/// unknown (the notary stops and reloads).
 fn write_batch(c: &mut Conn, db: &str, lease: &Lease, batch: &Batch) -> Result<(), StoreError> {
     let (epoch, old) = lease.writer()?;
     let new = batch.log_size.map_or(old, |s| s as i64);
-    let parts = split(db, batch)?;
+    let p = split(db, batch)?;
     let e = |e: postgres::Error| pg_error(db, &e);
-    // Prepared once per connection: each statement is then one round trip, not two.
-    let fence = c.prepared(pg_lease::FENCE).map_err(e)?;
-    let (leaves, records) = (
-        c.prepared(INSERT_LEAVES).map_err(e)?,
-        c.prepared(UPSERT_RECORDS).map_err(e)?,
-    );
-    let checks = c.prepared(UPSERT_CHECKS).map_err(e)?;
-    let mut tx = c.client.transaction().map_err(e)?;
-    if tx
-        .execute(&fence, &[&new, &lease.ms(), &epoch, &old])
-        .map_err(e)?
-        != 1
-    {
-        drop(tx);
+    // Prepared once per connection.
+    let stmt = c.prepared(WRITE_BATCH).map_err(e)?;
+    let cfs: Vec<i16> = p.records.keys().map(|(cf, _)| *cf).collect();
+    let keys: Vec<&[u8]> = p.records.keys().map(|(_, k)| *k).collect();
+    let values: Vec<&[u8]> = p.records.values().copied().collect();
+    let ids: Vec<&[u8]> = p.checks.keys().copied().collect();
+    let exposure: Vec<i64> = p.checks.values().map(|c| c.0).collect();
+    let cap: Vec<i64> = p.checks.values().map(|c| c.1).collect();
+    let ms = lease.ms();
+    let params: [&(dyn postgres::types::ToSql + Sync); 12] = [
+        &new,
+        &ms,
+        &epoch,
+        &old,
+        &p.leaves.0,
+        &p.leaves.1,
+        &cfs,
+        &keys,
+        &values,
+        &ids,
+        &exposure,
+        &cap,
+    ];
+    let fenced = match c.query_one(&stmt, &params) {
+        Ok(row) => row.get::<_, i64>(0) != 1,
+        Err(err) if err.as_db_error().is_some() => return Err(e(err)),
+        Err(err) => {
+            // No answer from the server: the statement may have committed. This writer must
+            // not go on from memory.
+            lease.lose(epoch);
+            return Err(e(err));
+        }
+    };
+    if fenced {
         return Err(lease.fenced(epoch));
-    }
-    if !parts.leaves.0.is_empty() {
-        tx.execute(&leaves, &[&parts.leaves.0, &parts.leaves.1])
-            .map_err(e)?;
-    }
-    if !parts.records.is_empty() {
-        let cfs: Vec<i16> = parts.records.keys().map(|(cf, _)| *cf).collect();
-        let keys: Vec<&[u8]> = parts.records.keys().map(|(_, k)| *k).collect();
-        let values: Vec<&[u8]> = parts.records.values().copied().collect();
-        tx.execute(&records, &[&cfs, &keys, &values]).map_err(e)?;
-    }
-    if !parts.checks.is_empty() {
-        let ids: Vec<&[u8]> = parts.checks.keys().copied().collect();
-        let exposure: Vec<i64> = parts.checks.values().map(|c| c.0).collect();
-        let cap: Vec<i64> = parts.checks.values().map(|c| c.1).collect();
-        tx.execute(&checks, &[&ids, &exposure, &cap]).map_err(e)?;
-    }
-    if let Err(err) = tx.commit() {
-        // Failed-unknown: it may have landed. This writer must not go on from memory.
-        lease.lose(epoch);
-        return Err(pg_error(db, &err));
     }
     lease.committed(new);
     Ok(())

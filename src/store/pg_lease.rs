@@ -201,12 +201,6 @@ fn acquire(c: &mut Client, db: &str, lease: &Lease) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The fence, the first statement of every batch: it must touch the one state row (params:
-/// new tree size, lease ms, epoch, old tree size).
-pub(super) const FENCE: &str = "UPDATE notar_log_state SET tree_size = $1, \
-     lease_until = now() + $2::float8 * interval '1 millisecond' \
-     WHERE id = 1 AND epoch = $3 AND tree_size = $4";
-
 /// Gives the lease of `epoch` back (it lapses now); this process writes nothing more.
 pub(super) fn release(
     c: &mut Client,
