@@ -1,11 +1,13 @@
 //! The PostgreSQL engine (docs/operating.md, "Running on PostgreSQL"). Tables:
 //! `notar_leaves` (the log, its index the primary key: a second leaf at an index cannot commit),
-//! `notar_records` (every other kind, `(cf, k)` the primary key), `notar_log_state` (one row:
-//! the writer's epoch and lease and the committed tree size; see `pg_lease.rs`).
+//! `notar_records` (every other kind, `(cf, k)` the primary key), `notar_exposure_checks` (each
+//! agreement's exposure after its last grant, under `CHECK (exposure <= total_cap)`),
+//! `notar_log_state` (one row: the writer's epoch and lease and the committed tree size; see
+//! `pg_lease.rs`).
 //!
-//! One batch is one transaction, and its first statement is the fence: the state row must still
-//! carry this writer's epoch and the tree size it last committed, or nothing is written and this
-//! process signs nothing more. The blocking `postgres` client runs on threads of its own (a
+//! One batch is one statement, hence one transaction and one round trip, led by the fence: the
+//! state row must still carry this writer's epoch and the tree size it last committed, or
+//! nothing is written and this process signs nothing more. The blocking `postgres` client runs on threads of its own (a
 //! writer, a few readers, the lease's heartbeat), since the store is called from plain threads
 //! and runtime workers alike and that client must not run inside a runtime.
 
@@ -179,6 +181,7 @@ impl Backend for PgBackend {
         }
         Ok(got)
     }
+
     fn scan(&self, cf: Cf, range: Range<'_>, f: &mut Visit<'_>) -> Result<(), StoreError> {
         let reverse = matches!(range, Range::Reverse);
         let prefix = match range {

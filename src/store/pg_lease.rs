@@ -4,12 +4,14 @@
 //! - A writer takes the lease only once it has lapsed, by raising the epoch in one conditional
 //!   UPDATE; then it rebuilds its memory from the database (the notary loads after the store
 //!   opens) before it signs anything.
-//! - Every batch's transaction starts with the fence: `UPDATE … WHERE epoch = mine AND
-//!   tree_size = old`, which must touch exactly one row. A deposed or paused writer's next batch
-//!   touches none: nothing is written and it signs nothing more, whatever it still believes.
+//! - Every batch is one statement led by the fence: `UPDATE … WHERE epoch = mine AND tree_size =
+//!   old` (`pg.rs`, `WRITE_BATCH`), which must touch exactly one row, and every insert of the
+//!   batch depends on that row. A deposed or paused writer's next batch touches none: nothing is
+//!   written and it signs nothing more, whatever it still believes.
 //! - A heartbeat renews the lease every third of its length while the writer is idle.
-//! - The writer's sessions end a transaction left idle longer than the lease, so a writer paused
-//!   inside one cannot hold the state row's lock against the standby taking over.
+//! - The writer's sessions end a transaction left idle longer than the lease (there are none
+//!   today: a batch is one statement; this guards the state row's lock against a future change)
+//!   and give up waiting for a lock after the lease, so a takeover never hangs.
 
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
