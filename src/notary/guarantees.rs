@@ -210,9 +210,11 @@ impl Notary {
         let checked = self.check_request(req, caller)?;
         // What staging will read: on PostgreSQL, read with the batch's others in one round trip.
         let (r, store) = (&checked.req, &self.shared.store);
-        store.want(Cf::Requests, &request_key(&r.seller_id, &r.request_id));
-        let order = order_key(&r.agreement_id, &checked.order.order_digest);
-        store.want(Cf::Orders, &order);
+        if store.remote() {
+            store.want(Cf::Requests, &request_key(&r.seller_id, &r.request_id));
+            let order = order_key(&r.agreement_id, &checked.order.order_digest);
+            store.want(Cf::Orders, &order);
+        }
         let shared = self.shared.clone();
         self.command(move |ctx| stage_request(&shared, ctx, checked))
             .await

@@ -307,6 +307,11 @@ trait Backend: Send + Sync {
     fn lease_lapsed(&self) -> Result<bool, StoreError>;
     /// The caller has rebuilt its memory: reads need no longer come from one snapshot.
     fn loaded(&self) {}
+    /// Whether reads are round trips worth prefetching and the exposure check is kept
+    /// (PostgreSQL): callers skip preparing either for RocksDB.
+    fn remote(&self) -> bool {
+        false
+    }
     /// Notes a key the next batch will read (see [`Store::want`]).
     fn want(&self, _cf: Cf, _key: &[u8]) {}
     /// Reads the wanted keys at once (see [`Store::prefetch`]).
@@ -466,6 +471,13 @@ impl Store {
     /// latest commits.
     pub fn loaded(&self) {
         self.backend.loaded();
+    }
+
+    /// Whether the database is a server (PostgreSQL): each read is a round trip, so callers
+    /// name what a batch will read ([`Store::want`]), and grants write the database's exposure
+    /// check ([`Cf::ExposureCheck`]). False for RocksDB, where callers skip both.
+    pub fn remote(&self) -> bool {
+        self.backend.remote()
     }
 
     /// Notes that a command about to be queued for the sequencer will read `key` while it is

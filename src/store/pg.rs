@@ -219,6 +219,10 @@ impl Backend for PgBackend {
         self.readers.call(move |c| pg_lease::lapsed(c, &db))
     }
 
+    fn remote(&self) -> bool {
+        true
+    }
+
     fn want(&self, cf: Cf, key: &[u8]) {
         self.prefetched.want(cf, key);
     }

@@ -297,7 +297,9 @@ fn apply(
         st.ledger
             .reserve(&gid, reservation)
             .map_err(|e| NotaryError::Bug(format!("ledger: {e}")))?;
-        check = exposure_check_record(st, &record.agreement_id);
+        if shared.store.remote() {
+            check = exposure_check_record(st, &record.agreement_id);
+        }
         st.pending.orders.insert(order_key.clone(), gid.clone());
         let pending = PendingGuarantee::Granted {
             record: GuaranteeRecord::clone(record),
