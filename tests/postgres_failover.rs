@@ -293,16 +293,80 @@ fn base64_encode(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-#[test]
-fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_forking_the_log() {
-    let cluster = Cluster::up();
+/// Two notar processes on `cluster` from copies of one data dir: the first active, the
+/// second a standby.
+fn active_and_standby(cluster: &Cluster) -> (DataDir, DataDir, Server, Server) {
+    let lease = Duration::from_millis(LEASE_MS as u64);
     let a = init_on(&cluster.url, LEASE_MS);
     let b = copy_of(&a);
-    let lease = Duration::from_millis(LEASE_MS as u64);
-
     let sa = Server::start(&a);
     wait_role(&sa.url, "active", lease * 5);
     let sb = Server::start(&b);
+    wait_role(&sb.url, "standby", lease * 5);
+    (a, b, sa, sb)
+}
+
+/// The load of a test: timestamps from `LOAD_THREADS` threads and one seller's guarantees,
+/// each sent to whichever of `urls` takes it.
+struct Load {
+    urls: Arc<Mutex<Vec<String>>>,
+    acks: Acks,
+    granted: Granted,
+    deal: Arc<Deal>,
+    stop: Arc<AtomicBool>,
+    stamps: Vec<std::thread::JoinHandle<()>>,
+    guarantees: std::thread::JoinHandle<usize>,
+}
+
+impl Load {
+    /// Makes a deal through `data`'s admin socket and starts the load on `urls`.
+    fn start(data: &DataDir, urls: Vec<String>) -> Load {
+        let deal = Arc::new(make_deal(&mut Admin::connect(data), TOTAL_CAP, 1_000));
+        let urls = Arc::new(Mutex::new(urls));
+        let (acks, granted): (Acks, Granted) = (Arc::default(), Arc::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stamps = start_load(
+            urls.clone(),
+            queries(data.work()),
+            acks.clone(),
+            stop.clone(),
+        );
+        let guarantees =
+            start_guarantees(urls.clone(), deal.clone(), granted.clone(), stop.clone());
+        Load {
+            urls,
+            acks,
+            granted,
+            deal,
+            stop,
+            stamps,
+            guarantees,
+        }
+    }
+
+    /// Timestamps acknowledged so far.
+    fn acked(&self) -> usize {
+        self.acks.lock().expect("acks").len()
+    }
+
+    /// Stops the load: (acknowledged timestamps, granted guarantees, refusals at the cap).
+    fn finish(self) -> (BTreeMap<u64, Vec<u8>>, BTreeMap<u64, Value>, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.stamps {
+            t.join().expect("load thread");
+        }
+        let refused = self.guarantees.join().expect("guarantee thread");
+        let acks = self.acks.lock().expect("acks").clone();
+        let granted = self.granted.lock().expect("granted").clone();
+        (acks, granted, refused)
+    }
+}
+
+#[test]
+fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_forking_the_log() {
+    let cluster = Cluster::up();
+    let (a, b, sa, sb) = active_and_standby(&cluster);
+    let lease = Duration::from_millis(LEASE_MS as u64);
     let (code, r) = role(&sb.url);
     assert_eq!(
         (code, r.as_str()),
@@ -320,13 +384,7 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     assert_eq!(code, 503, "a standby refuses to sign");
     assert_eq!(json(&body)["error"]["code"], "standby");
 
-    let deal = Arc::new(make_deal(&mut Admin::connect(&a), TOTAL_CAP, 1_000));
-    let urls = Arc::new(Mutex::new(vec![sa.url.clone(), sb.url.clone()]));
-    let acks: Acks = Arc::default();
-    let granted: Granted = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = start_load(urls.clone(), tsqs, acks.clone(), stop.clone());
-    let guarantees = start_guarantees(urls.clone(), deal.clone(), granted.clone(), stop.clone());
+    let load = Load::start(&a, vec![sa.url.clone(), sb.url.clone()]);
     let mut seen = Vec::new();
     let mut watch = |url: &str| {
         std::thread::sleep(Duration::from_millis(700));
@@ -340,19 +398,19 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     watch(&sb.url);
     let sa2 = Server::start(&a);
     wait_role(&sa2.url, "standby", lease * 5);
-    urls.lock().expect("urls")[0] = sa2.url.clone();
+    load.urls.lock().expect("urls")[0] = sa2.url.clone();
     watch(&sb.url);
 
     // 2. SIGSTOP of the active one for three lease periods: the other takes over; after SIGCONT
     // the paused one's next batch fails (fenced) and it reloads as a standby.
-    let before = acks.lock().expect("acks").len();
+    let before = load.acked();
     signal(&sb, "STOP");
     std::thread::sleep(lease * 3);
     wait_role(&sa2.url, "active", lease * 4);
     signal(&sb, "CONT");
     wait_role(&sb.url, "standby", lease * 8);
     watch(&sa2.url);
-    assert!(acks.lock().expect("acks").len() > before, "load went on");
+    assert!(load.acked() > before, "load went on");
 
     // 3. The primary stops at once; the replica is promoted: the writer's connection breaks, it
     // reloads, and a notar takes the lease on the new primary.
@@ -360,7 +418,7 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     cluster.promote();
     let deadline = std::time::Instant::now() + lease * 30;
     let after_promotion = loop {
-        let n = acks.lock().expect("acks").len();
+        let n = load.acked();
         if [&sa2, &sb].iter().any(|s| role(&s.url).1 == "active") {
             break n;
         }
@@ -373,19 +431,14 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
     watch(&[&sa2, &sb][active_of(&[&sa2, &sb])].url);
     std::thread::sleep(lease * 2);
     assert!(
-        acks.lock().expect("acks").len() > after_promotion,
+        load.acked() > after_promotion,
         "signing resumed on the promoted replica"
     );
 
-    stop.store(true, Ordering::Relaxed);
-    for t in load {
-        t.join().expect("load thread");
-    }
-    let refused = guarantees.join().expect("guarantee thread");
+    let deal = load.deal.clone();
+    let (acks, granted, refused) = load.finish();
     let at = active_of(&[&sa2, &sb]);
     let (active, active_data) = ([&sa2, &sb][at].url.clone(), [&a, &b][at]);
-    let acks = acks.lock().expect("acks").clone();
-    let granted = granted.lock().expect("granted").clone();
     assert!(
         acks.len() > 20,
         "the load was acknowledged ({} answers)",
@@ -490,20 +543,9 @@ fn a_replica_serves_the_committed_log_and_refuses_to_sign() {
 #[test]
 fn the_standby_takes_over_when_the_active_notar_and_the_primary_die_together() {
     let cluster = Cluster::up();
-    let a = init_on(&cluster.url, LEASE_MS);
-    let b = copy_of(&a);
+    let (a, b, sa, sb) = active_and_standby(&cluster);
     let lease = Duration::from_millis(LEASE_MS as u64);
-    let sa = Server::start(&a);
-    wait_role(&sa.url, "active", lease * 5);
-    let sb = Server::start(&b);
-    wait_role(&sb.url, "standby", lease * 5);
-
-    let deal = Arc::new(make_deal(&mut Admin::connect(&a), TOTAL_CAP, 1_000));
-    let urls = Arc::new(Mutex::new(vec![sa.url.clone(), sb.url.clone()]));
-    let (acks, granted): (Acks, Granted) = (Arc::default(), Arc::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = start_load(urls.clone(), queries(a.work()), acks.clone(), stop.clone());
-    let guarantees = start_guarantees(urls, deal.clone(), granted.clone(), stop.clone());
+    let load = Load::start(&a, vec![sa.url.clone(), sb.url.clone()]);
     std::thread::sleep(lease);
     let seen = vec![save_checkpoint(&a, &sa.url, 0)];
     std::thread::sleep(lease / 2);
@@ -512,20 +554,12 @@ fn the_standby_takes_over_when_the_active_notar_and_the_primary_die_together() {
     cluster.stop_primary();
     cluster.promote();
     wait_role(&sb.url, "active", lease * 30);
-    let took_over = acks.lock().expect("acks").len();
+    let took_over = load.acked();
     std::thread::sleep(lease * 2);
-    assert!(
-        acks.lock().expect("acks").len() > took_over,
-        "the standby signs"
-    );
+    assert!(load.acked() > took_over, "the standby signs");
 
-    stop.store(true, Ordering::Relaxed);
-    for t in load {
-        t.join().expect("load thread");
-    }
-    guarantees.join().expect("guarantee thread");
-    let acks = acks.lock().expect("acks").clone();
-    let granted = granted.lock().expect("granted").clone();
+    let deal = load.deal.clone();
+    let (acks, granted, _) = load.finish();
     check_log(&a, &sb.url, &acks, &seen);
     check_guarantees(&sb.url, &mut Admin::connect(&b), &deal, &granted);
 }
