@@ -83,6 +83,13 @@ EOF
     as_pg "$BIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w start >/dev/null
     wait_sync "$port"
     as_pg "$BIN/createdb" -h 127.0.0.1 -p "$port" -U "$USER_NAME" notar
+    # A synchronous commit waits for the replica's disk, not for it to replay: wait until the
+    # replica has the database too, so a client may connect to either at once.
+    for _ in $(seq 1 100); do
+        as_pg "$BIN/psql" -h 127.0.0.1 -p "$((port + 1))" -U "$USER_NAME" -d notar -Atc "SELECT 1" \
+            >/dev/null 2>&1 && break
+        sleep 0.1
+    done
     echo "primary postgres://$USER_NAME@127.0.0.1:$port/notar"
     echo "replica postgres://$USER_NAME@127.0.0.1:$((port + 1))/notar"
 }

@@ -483,6 +483,7 @@ fn a_replica_serves_the_committed_log_and_refuses_to_sign() {
     wait_role(&sa.url, "active", Duration::from_secs(10));
     let r = copy_of(&a);
     util::pg::set_store(&r, &cluster.replica_url, true);
+    cluster.wait_replayed();
     let sr = Server::start(&r);
     assert_eq!(role(&sr.url), (200, "replica".to_string()));
 

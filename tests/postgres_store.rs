@@ -220,8 +220,23 @@ fn one_writer_standby_and_replica_refuse_and_a_deposed_writer_is_fenced() {
         Some(b"zero".to_vec())
     );
 
+    cluster.wait_replayed();
     let replica = Store::open_at(&at(&cluster.replica_url, true)).expect("open replica");
     assert_eq!(replica.role(), Role::Replica);
+    // The replica replays the commit a moment after the primary acknowledged it (synchronous
+    // commit waits for its disk, not its replay).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while replica
+        .get(Cf::LogLeaves, &u64_key(0))
+        .expect("read")
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never replayed leaf 0"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(
         replica.get(Cf::LogLeaves, &u64_key(0)).expect("read"),
         Some(b"zero".to_vec())

@@ -84,6 +84,22 @@ impl Cluster {
         cluster_cmd(&["promote", p(&self.pg())]);
     }
 
+    /// Waits until the replica has replayed everything the primary holds now (a synchronous
+    /// commit waits for the replica's disk, not for its replay).
+    pub fn wait_replayed(&self) {
+        let sql = "SELECT pg_current_wal_lsn()";
+        let target = self.psql(&self.url, sql);
+        let caught_up = format!("SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.psql(&self.replica_url, &caught_up) != "t" {
+            assert!(
+                Instant::now() < deadline,
+                "the replica did not replay up to {target}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// `psql -Atc SQL` against the server at `url`; its output.
     pub fn psql(&self, url: &str, sql: &str) -> String {
         let out = Command::new("psql")
