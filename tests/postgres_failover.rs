@@ -75,6 +75,18 @@ fn stamp(url: &str, tsq: &Path) -> Option<(u64, Vec<u8>)> {
     Some((index, std::fs::read(body.path()).expect("body")))
 }
 
+/// Posts a timestamp query that must be refused: (status, the error's code).
+fn refused_stamp(url: &str, tsq: &Path) -> (u16, Value) {
+    let (code, body) = curl(&[
+        "-H",
+        "Content-Type: application/timestamp-query",
+        "--data-binary",
+        &format!("@{}", tsq.display()),
+        &format!("{url}/v1/timestamp"),
+    ]);
+    (code, json(&body)["error"]["code"].clone())
+}
+
 /// Load threads: each sends to whichever server takes it, until `stop`.
 fn start_load(
     urls: Arc<Mutex<Vec<String>>>,
@@ -374,15 +386,9 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
         "the second notar waits"
     );
     let tsqs = queries(a.work());
-    let (code, body) = curl(&[
-        "-H",
-        "Content-Type: application/timestamp-query",
-        "--data-binary",
-        &format!("@{}", tsqs[0].display()),
-        &format!("{}/v1/timestamp", sb.url),
-    ]);
+    let (code, error) = refused_stamp(&sb.url, &tsqs[0]);
     assert_eq!(code, 503, "a standby refuses to sign");
-    assert_eq!(json(&body)["error"]["code"], "standby");
+    assert_eq!(error, "standby");
 
     let load = Load::start(&a, vec![sa.url.clone(), sb.url.clone()]);
     let mut seen = Vec::new();
@@ -525,16 +531,9 @@ fn a_replica_serves_the_committed_log_and_refuses_to_sign() {
         text(&out)
     );
     assert!(stamp(&sr.url, &tsqs[0]).is_none(), "a replica never signs");
-    let (code, body) = curl(&[
-        "-H",
-        "Content-Type: application/timestamp-query",
-        "--data-binary",
-        &format!("@{}", tsqs[0].display()),
-        &format!("{}/v1/timestamp", sr.url),
-    ]);
     assert_eq!(
-        (code, json(&body)["error"]["code"].clone()),
-        (503, "standby".into())
+        refused_stamp(&sr.url, &tsqs[0]),
+        (503, Value::from("standby"))
     );
 }
 
