@@ -339,7 +339,10 @@ fn admin_connections_past_the_cap_are_answered_overloaded() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let (mut w, mut r) = admin_stream(&sock);
-        let answer = hello(&mut w, &mut r, 1);
+        // A connection still past the cap is answered and closed at once, possibly before the
+        // hello is written (a broken pipe): its answer is read either way.
+        let _ = w.write_all(b"{\"id\":1,\"op\":\"hello\"}\n");
+        let answer = read_reply(&mut r).expect("an answer");
         if answer.get("ok").is_some() {
             break;
         }
