@@ -8,6 +8,7 @@ pub mod keys;
 pub mod pki;
 pub mod tsa;
 pub mod x509;
+pub(crate) mod zip215;
 
 /// `zeroize` (the version already in the tree, through `der`): secrets handed out by this module
 /// are wrapped in [`zeroize::Zeroizing`] so they are wiped when dropped.

@@ -10,7 +10,6 @@ mod close;
 mod request;
 mod stored;
 
-use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -24,8 +23,8 @@ pub(crate) use self::stored::{read_many, read_record};
 use super::agreements::unknown_agreement;
 use super::command::Decision;
 use super::state::{order_key, request_key, GuaranteeRecord, GuaranteeState};
-use super::{Notary, NotaryError, Shared};
-use crate::crypto::envelope::Envelope;
+use super::{order_sigs, Notary, NotaryError, Shared};
+use crate::crypto::envelope::{signing_input, Envelope};
 use crate::model::canonical::to_canonical_json;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, ReleaseReason, RequestFacts};
@@ -207,7 +206,10 @@ impl Notary {
         req: GuaranteeRequest,
         caller: &str,
     ) -> Result<GuaranteeAnswer, NotaryError> {
-        let checked = self.check_request(req, caller)?;
+        let mut checked = self.check_request(req, caller)?;
+        if checked.order.seller_id == checked.req.seller_id {
+            checked.signed_by = self.verify_order_signature(&checked.req.order).await;
+        }
         // What staging will read: on PostgreSQL, read with the batch's others in one round trip.
         let (r, store) = (&checked.req, &self.shared.store);
         if store.remote() {
@@ -221,7 +223,8 @@ impl Notary {
     }
 
     /// The checks of a request that need no ledger state (who asks, the request id, the order's
-    /// form and signature), done on the caller's task, off the sequencer thread.
+    /// form), done on the caller's task, off the sequencer thread. The order's signature is
+    /// checked after them ([`Notary::verify_order_signature`]).
     fn check_request(
         &self,
         req: GuaranteeRequest,
@@ -238,21 +241,18 @@ impl Notary {
             hex::encode(Sha256::digest(to_canonical_json(&req).map_err(|e| {
                 NotaryError::invalid(ErrorCode::BadRequest, e.to_string())
             })?));
-        let signed_by = if order.seller_id == req.seller_id {
-            self.verify_order_signature(&req.order)
-        } else {
-            None
-        };
         Ok(CheckedRequest {
             req,
             order,
             request_digest,
-            signed_by,
+            signed_by: None,
         })
     }
 
-    /// The key id of the first signature on `order` that verifies with a registered key.
-    fn verify_order_signature(&self, order: &Envelope) -> Option<String> {
+    /// The key id of the first signature on `order` that is admissible under the batchable
+    /// rule ([`order_sigs`]) with a registered key, verified with the orders of the requests
+    /// that arrive meanwhile.
+    async fn verify_order_signature(&self, order: &Envelope) -> Option<String> {
         let candidates: Vec<(String, String)> = {
             let st = self.shared.state.lock();
             order
@@ -264,11 +264,27 @@ impl Notary {
                 })
                 .collect()
         };
-        candidates.into_iter().find_map(|(kid, pk_hex)| {
-            let raw: [u8; 32] = hex::decode(pk_hex).ok()?.try_into().ok()?;
-            let vk = VerifyingKey::from_bytes(&raw).ok()?;
-            order.verify_by(&vk).ok().map(|_| kid)
-        })
+        if candidates.is_empty() {
+            return None;
+        }
+        let msg = signing_input(&order.kind, &order.payload).ok()?;
+        for (kid, pk_hex) in candidates {
+            let Some(key) = hex::decode(pk_hex).ok().and_then(|k| k.try_into().ok()) else {
+                continue;
+            };
+            let Ok(sig) = order.signature_by(&kid) else {
+                continue;
+            };
+            let check = order_sigs::SigCheck {
+                key,
+                sig,
+                msg: msg.clone(),
+            };
+            if self.shared.order_sigs.verify(check).await {
+                return Some(kid);
+            }
+        }
+        None
     }
 
     /// A guarantee, for its seller (or the notary).

@@ -16,6 +16,7 @@ pub mod fixture;
 mod guarantees;
 pub mod hashes;
 mod nonce;
+mod order_sigs;
 mod parties;
 mod policies;
 mod rate;
@@ -247,6 +248,8 @@ struct Shared {
     state: state::StateCell,
     clock: Clock,
     ended: sequencer::Ended,
+    /// Order signatures at guarantee intake, verified in batches.
+    order_sigs: Arc<order_sigs::OrderSigs>,
 }
 
 impl Drop for Shared {
@@ -533,6 +536,7 @@ impl Notary {
             escrow_key: m.escrow_key,
             state: state::StateCell::new(st),
             clock,
+            order_sigs: Arc::default(),
         };
         let notary = Notary {
             tx,

@@ -15,7 +15,6 @@ mod join;
 mod par;
 mod parse;
 mod proof;
-mod sig;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};

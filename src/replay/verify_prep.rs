@@ -8,10 +8,10 @@ use serde_json::value::RawValue;
 
 use super::{short, Ctx, Item};
 use crate::crypto::envelope::{Envelope, EnvelopeError};
+use crate::crypto::zip215::{verify_all, Check, Key};
 use crate::model::canonical::{signing_bytes_of, CanonicalError};
 use crate::model::entry::{EntryKind, LogEntry};
 use crate::replay::format::{envelope_id, hex_sha256};
-use crate::replay::sig::{verify_all, Check, Key};
 
 /// What is made once per item before its checks: the result of [`check_id`], and for an
 /// envelope its JSON and canonical bytes (one copy of the payload for the id, the signing input

@@ -1,5 +1,6 @@
-//! Replay's signature rule (docs/formats.md, "Verifying a bundle"; docs/design.md, "Replay
-//! throughput"): an Ed25519 signature is admissible when
+//! The batchable Ed25519 rule of replay and of order intake (docs/formats.md, "Verifying a
+//! bundle"; docs/design.md, "Replay throughput" and "Order signatures in batches"): a signature
+//! is admissible when
 //!
 //! - the key is a canonical encoding of a point that is not of small order (checked once per
 //!   key, [`Key::new`]);
@@ -21,14 +22,14 @@ use ed25519_zebra::VerificationKeyBytes;
 
 /// A public key as replay uses it: its bytes and whether signatures by it can be admissible.
 #[derive(Clone, Debug)]
-pub(super) struct Key {
+pub(crate) struct Key {
     bytes: [u8; 32],
     usable: bool,
 }
 
 impl Key {
     /// The key of `bytes`; usable when they canonically encode a point not of small order.
-    pub(super) fn new(bytes: [u8; 32]) -> Key {
+    pub(crate) fn new(bytes: [u8; 32]) -> Key {
         let c = CompressedEdwardsY(bytes);
         let usable = c
             .decompress()
@@ -38,7 +39,7 @@ impl Key {
 }
 
 /// One signature to check: by `key`, over `msg`.
-pub(super) struct Check<'a> {
+pub(crate) struct Check<'a> {
     /// The signer's key.
     pub key: &'a Key,
     /// The signature.
@@ -48,7 +49,7 @@ pub(super) struct Check<'a> {
 }
 
 /// The checks of the rule that need no curve arithmetic: a usable key, `R` canonical, `s < L`.
-pub(super) fn precheck(key: &Key, sig: &Signature) -> bool {
+pub(crate) fn precheck(key: &Key, sig: &Signature) -> bool {
     key.usable
         && r_canonical(sig.r_bytes())
         && bool::from(Scalar::from_canonical_bytes(*sig.s_bytes()).is_some())
@@ -70,7 +71,7 @@ fn r_canonical(r: &[u8; 32]) -> bool {
 
 /// The verdict of every check, in order: one ZIP-215 batch for the whole list, and when it fails
 /// each check alone. A check failing [`precheck`] is refused and kept out of the batch.
-pub(super) fn verify_all(checks: &[Check]) -> Vec<bool> {
+pub(crate) fn verify_all(checks: &[Check]) -> Vec<bool> {
     let ok: Vec<bool> = checks.iter().map(|c| precheck(c.key, &c.sig)).collect();
     let items: Vec<(usize, batch::Item)> = checks
         .iter()
