@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use rocksdb::{
-    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+    BlockBasedIndexType, BlockBasedOptions, Cache, ColumnFamilyDescriptor, Direction, IteratorMode,
+    Options, WriteBatch, WriteOptions, DB,
 };
 
 use super::{Backend, Batch, Cf, Range, Role, StoreError, Visit};
@@ -20,10 +21,11 @@ impl RocksBackend {
         if path.join("CURRENT").exists() {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
-        let mut opts = base_options();
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        let mut opts = base_options(&cache);
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let db = DB::open_cf_descriptors(&opts, path, descriptors(&[]))?;
+        let db = DB::open_cf_descriptors(&opts, path, descriptors(&[], &cache))?;
         Ok(RocksBackend { db })
     }
 
@@ -32,20 +34,22 @@ impl RocksBackend {
         if !path.join("CURRENT").exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let mut opts = base_options();
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        let mut opts = base_options(&cache);
         // Older schemas lack column families a newer one added: creating them is the upgrade.
         opts.create_missing_column_families(true);
         // Open every column family on disk, also ones a newer schema added, so the version check
         // (not RocksDB's "unknown column family") is what reports a newer database.
         let existing = DB::list_cf(&opts, path)?;
-        let db = DB::open_cf_descriptors(&opts, path, descriptors(&existing)).map_err(|e| {
-            // RocksDB reports its LOCK file held by another process only as an I/O message.
-            if e.as_ref().contains("lock file") {
-                StoreError::Locked(path.to_path_buf())
-            } else {
-                StoreError::Rocks(e)
-            }
-        })?;
+        let db =
+            DB::open_cf_descriptors(&opts, path, descriptors(&existing, &cache)).map_err(|e| {
+                // RocksDB reports its LOCK file held by another process only as an I/O message.
+                if e.as_ref().contains("lock file") {
+                    StoreError::Locked(path.to_path_buf())
+                } else {
+                    StoreError::Rocks(e)
+                }
+            })?;
         Ok(RocksBackend { db })
     }
 
@@ -119,15 +123,44 @@ const WAL_MAX_BYTES: u64 = 256 << 20;
 /// for the whole database instead of 64 MB for each of its column families.
 const MEMTABLES_MAX_BYTES: usize = 256 << 20;
 
-fn base_options() -> Options {
+/// Bytes of the one block cache all column families share. It holds data blocks and, below,
+/// the index and filter blocks too, so it bounds what reading costs in memory whatever the size
+/// of the database. Left to RocksDB, each column family had a 32 MB cache of its own and every
+/// table's index stayed in memory outside any cache, growing with the data (measured:
+/// BENCHMARKS.md, "RocksDB memory").
+const BLOCK_CACHE_BYTES: usize = 64 << 20;
+
+fn base_options(cache: &Cache) -> Options {
     let mut opts = Options::default();
     opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
     opts.set_max_total_wal_size(WAL_MAX_BYTES);
     opts.set_db_write_buffer_size(MEMTABLES_MAX_BYTES);
+    opts.set_block_based_table_factory(&table_options(cache));
     opts
 }
 
-fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
+/// How tables are read: through `cache`, index and filter blocks included.
+fn table_options(cache: &Cache) -> BlockBasedOptions {
+    let mut t = BlockBasedOptions::default();
+    t.set_block_cache(cache);
+    // Index and filter blocks in the cache (bounded) instead of beside it (one per table, kept
+    // for as long as the table is open, so growing with the data).
+    t.set_cache_index_and_filter_blocks(true);
+    // Partitioned: a table's index and filter are read a partition at a time, so a large
+    // table's does not take the cache at once; only the small top level stays pinned.
+    t.set_index_type(BlockBasedIndexType::TwoLevelIndexSearch);
+    t.set_partition_filters(true);
+    t.set_pin_top_level_index_and_filter(true);
+    // The newest tables, read on nearly every lookup, keep theirs in the cache.
+    t.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    // A Bloom filter per table (10 bits a key, about 1 % false positives): lookups of keys that
+    // are not there (a new request id, a new order digest: every guarantee checks both) skip
+    // the tables instead of reading a block of each.
+    t.set_bloom_filter(10.0, false);
+    t
+}
+
+fn descriptors(existing: &[String], cache: &Cache) -> Vec<ColumnFamilyDescriptor> {
     let mut names: Vec<String> = Cf::ALL.iter().map(|c| c.name().to_string()).collect();
     for name in existing {
         if name != "default" && !names.contains(name) {
@@ -136,6 +169,6 @@ fn descriptors(existing: &[String]) -> Vec<ColumnFamilyDescriptor> {
     }
     names
         .into_iter()
-        .map(|n| ColumnFamilyDescriptor::new(n, base_options()))
+        .map(|n| ColumnFamilyDescriptor::new(n, base_options(cache)))
         .collect()
 }
