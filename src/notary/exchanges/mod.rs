@@ -7,6 +7,7 @@
 //! stored).
 
 mod check;
+mod list;
 mod record;
 mod ruled;
 pub(crate) use record::stored as stored_exchange;
@@ -156,21 +157,18 @@ impl Notary {
     /// Stored exchanges: undecided first (by deadline), then decided, newest first; at most
     /// `limit` (capped at [`EXCHANGE_LIST_MAX`]).
     pub fn exchanges(&self, limit: usize) -> Result<Vec<ExchangeRecord>, NotaryError> {
-        let mut all: Vec<ExchangeRecord> = self
-            .shared
-            .store
-            .scan_all(Cf::Exchanges)?
-            .into_iter()
-            .map(|(_, raw)| {
-                serde_json::from_slice(&raw)
-                    .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))
-            })
-            .collect::<Result<_, _>>()?;
-        all.sort_by_key(|r| match &r.decision {
-            None => (0, r.deadline.timestamp_millis()),
-            Some(d) => (1, -d.decided_at.timestamp_millis()),
-        });
-        all.truncate(limit.min(EXCHANGE_LIST_MAX));
-        Ok(all)
+        // Read one at a time, keeping only the `limit` that make the list so far.
+        let mut first = list::FirstBy::new(limit.min(EXCHANGE_LIST_MAX));
+        self.shared.store.for_each(Cf::Exchanges, |_, raw| {
+            let r: ExchangeRecord = serde_json::from_slice(raw)
+                .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))?;
+            let rank = match &r.decision {
+                None => (0, r.deadline.timestamp_millis()),
+                Some(d) => (1, -d.decided_at.timestamp_millis()),
+            };
+            first.offer(rank, r);
+            Ok::<(), NotaryError>(())
+        })?;
+        Ok(first.into_vec())
     }
 }
