@@ -7,11 +7,11 @@
 //! request's verdict never depends on the requests it was verified with, and what the notary
 //! accepts here is exactly what a replay of the same order admits.
 //!
-//! No thread of its own and no waiting for a batch to fill: the first request to arrive while
-//! none is being verified verifies at once on its own task (a lone request pays nothing more
-//! than a single verification); requests that arrive meanwhile queue, and that task then
-//! verifies everything queued in one batch, again until nothing is left, and hands each
-//! waiting request its verdict.
+//! No waiting for a batch to fill: the first request to arrive while none is being verified
+//! verifies at once on its own task, with whatever has queued (a lone request pays a single
+//! verification and no hop to another thread); requests that arrive meanwhile queue. When that
+//! task is done and more have queued, a blocking task verifies them, a batch of up to
+//! [`BATCH_MAX`] at a time, until nothing is left, and hands each waiting request its verdict.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
