@@ -1,4 +1,4 @@
-//! The batchable Ed25519 rule of replay and of order intake (docs/formats.md, "Verifying a
+//! The batchable Ed25519 rule of replay and of order intake (docs/formats.md, "Evidence
 //! bundle"; docs/design.md, "Replay throughput" and "Order signatures in batches"): a signature
 //! is admissible when
 //!

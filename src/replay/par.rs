@@ -1,7 +1,7 @@
 //! [`par_chunks`]: replay's per-item checks on every core, the results in input
 //! order, so a report and a ruling are the same bytes on one core or eight. Each core checks the
-//! signatures of its part in one ZIP-215 batch (`crate::crypto::zip215`): the verdicts do not depend on how
-//! the items are split.
+//! signatures of its part in one ZIP-215 batch (`crate::crypto::zip215`): the verdicts do not
+//! depend on how the items are split.
 
 /// Below this many inputs, [`par_chunks`] stays on the calling thread (a spawn costs more than
 /// checking a few items).
