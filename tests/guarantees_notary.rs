@@ -454,46 +454,6 @@ async fn a_party_with_a_key_the_notary_refuses_is_not_registered() {
     assert_eq!(n.log_size(), log_before + 2);
 }
 
-/// `key`'s signature over `msg` with `R = [r]B + extra`; with `s_plus_l`, `s + L` in place of
-/// `s` (the same equation, a non-canonical scalar).
-fn crafted_sig(
-    key: &SigningKey,
-    msg: &[u8],
-    extra: curve25519_dalek::EdwardsPoint,
-    s_plus_l: bool,
-) -> ed25519_dalek::Signature {
-    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-    use curve25519_dalek::scalar::{clamp_integer, Scalar};
-    use sha2::{Digest, Sha512};
-    let seed = Sha512::digest(key.to_bytes());
-    let mut lower = [0u8; 32];
-    lower.copy_from_slice(&seed[..32]);
-    let a = Scalar::from_bytes_mod_order(clamp_integer(lower));
-    let r = Scalar::from(5u64);
-    let r_bytes = (r * ED25519_BASEPOINT_POINT + extra).compress().to_bytes();
-    let mut h = Sha512::new();
-    h.update(r_bytes);
-    h.update(key.verifying_key().as_bytes());
-    h.update(msg);
-    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-    let mut raw = [0u8; 64];
-    raw[..32].copy_from_slice(&r_bytes);
-    raw[32..].copy_from_slice((r + k * a).as_bytes());
-    if s_plus_l {
-        const L: [u8; 32] = [
-            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
-            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-        ];
-        let mut carry = 0u16;
-        for (i, l) in L.iter().enumerate() {
-            let sum = u16::from(raw[32 + i]) + u16::from(*l) + carry;
-            raw[32 + i] = sum as u8;
-            carry = sum >> 8;
-        }
-    }
-    ed25519_dalek::Signature::from_bytes(&raw)
-}
-
 /// `d`'s request `rid` for `minor`, its order's signature replaced by `sig(signing input)`.
 fn request_signed_by(
     d: &Deal,
@@ -527,6 +487,7 @@ fn refusal_reason(a: &notar::notary::GuaranteeAnswer) -> Option<String> {
 async fn order_signatures_at_intake_follow_replays_rule() {
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::EdwardsPoint;
+    use notar::notary::fixture::signatures::{crafted, s_plus_l};
     let w = world().await;
     let (n, _t) = w.open().expect("open");
     let n = &n;
@@ -535,7 +496,7 @@ async fn order_signatures_at_intake_follow_replays_rule() {
     // R with an order-2 component: cofactorless verification refuses it; under ZIP-215, replay's
     // rule, it is admissible (only the key's holder can make it).
     let torsion = request_signed_by(&d, "r-torsion", 100, |m| {
-        crafted_sig(&key, m, EIGHT_TORSION[4], false)
+        crafted(&key, m, 5, EIGHT_TORSION[4], None)
     });
     let a = n
         .request_guarantee(torsion, &d.seller_id)
@@ -544,7 +505,7 @@ async fn order_signatures_at_intake_follow_replays_rule() {
     assert_eq!(refusal_reason(&a), None, "{}", a.body);
     // A non-canonical s: refused, as replay refuses it.
     let s_plus_l = request_signed_by(&d, "r-s-plus-l", 100, |m| {
-        crafted_sig(&key, m, EdwardsPoint::default(), true)
+        s_plus_l(crafted(&key, m, 5, EdwardsPoint::default(), None))
     });
     let a = n
         .request_guarantee(s_plus_l, &d.seller_id)
@@ -553,7 +514,7 @@ async fn order_signatures_at_intake_follow_replays_rule() {
     assert_eq!(refusal_reason(&a).as_deref(), Some("bad_order_signature"));
     // The plain signature the crafting makes verifies (the refusal above is the scalar's).
     let plain = request_signed_by(&d, "r-plain", 100, |m| {
-        crafted_sig(&key, m, EdwardsPoint::default(), false)
+        crafted(&key, m, 5, EdwardsPoint::default(), None)
     });
     let a = n
         .request_guarantee(plain, &d.seller_id)

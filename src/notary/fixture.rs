@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod exchange;
+pub mod signatures;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

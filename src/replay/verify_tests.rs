@@ -1,16 +1,16 @@
 use base64::Engine;
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
-use curve25519_dalek::scalar::{clamp_integer, Scalar};
+use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::EdwardsPoint;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha512};
 
 use super::*;
 use crate::crypto::envelope::{signing_input, EnvelopeError};
 use crate::log::{prove_inclusion, sign_checkpoint, tree_hash, vkey, MemoryHashStore};
 use crate::model::entry::{EntryKind, LogEntry};
+use crate::notary::fixture::signatures::{self, s_plus_l};
 use crate::replay::{Claim, TlogProof};
 
 const ORIGIN: &str = "notar.test/log";
@@ -343,25 +343,9 @@ fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
     assert_eq!(r.items.iter().filter(|i| i.ok).count(), 124);
 }
 
-/// ann's signature over `msg` with `R = [r]B + extra`, encoded as `r_bytes` when given: whenever
-/// `extra` is torsion it satisfies ZIP-215's cofactored equation (and a bare dalek batch when
-/// its weight cancels `extra`), never the cofactorless one of dalek's `verify`.
+/// ann's signature over `msg` with `R = [r]B + extra` (see [`signatures::crafted`]).
 fn crafted(msg: &[u8], r: u64, extra: EdwardsPoint, r_bytes: Option<[u8; 32]>) -> Signature {
-    let seed = Sha512::digest(ann().to_bytes());
-    let mut lower = [0u8; 32];
-    lower.copy_from_slice(&seed[..32]);
-    let a = Scalar::from_bytes_mod_order(clamp_integer(lower));
-    let r = Scalar::from(r);
-    let r_bytes = r_bytes.unwrap_or((r * ED25519_BASEPOINT_POINT + extra).compress().to_bytes());
-    let mut h = Sha512::new();
-    h.update(r_bytes);
-    h.update(ann().verifying_key().as_bytes());
-    h.update(msg);
-    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-    let mut raw = [0u8; 64];
-    raw[..32].copy_from_slice(&r_bytes);
-    raw[32..].copy_from_slice((r + k * a).as_bytes());
-    Signature::from_bytes(&raw)
+    signatures::crafted(&ann(), msg, r, extra, r_bytes)
 }
 
 /// `many_orders(n)` with order `at` signed by `sig(signing input)` instead; whether a bare
@@ -398,22 +382,6 @@ type Failures = Vec<(String, String)>;
 /// The torsion signature of [`crafted`]: `R = [r]B + T`, `T` of order 2.
 fn torsion_r(m: &[u8]) -> Signature {
     crafted(m, 5, EIGHT_TORSION[4], None)
-}
-
-/// `sig` with `s + L` for `s`: the same equation, a non-canonical scalar.
-fn s_plus_l(sig: Signature) -> Signature {
-    const L: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-    ];
-    let mut raw = sig.to_bytes();
-    let mut carry = 0u16;
-    for (i, l) in L.iter().enumerate() {
-        let sum = u16::from(raw[32 + i]) + u16::from(*l) + carry;
-        raw[32 + i] = sum as u8;
-        carry = sum >> 8;
-    }
-    Signature::from_bytes(&raw)
 }
 
 /// `(ok, reason)` of each item of the report, by id.
