@@ -5,6 +5,12 @@ mod util;
 
 use util::{notar, text};
 
+/// The log's size before and after the measured run, from a JSON report.
+fn log_size(r: &serde_json::Value) -> (u64, u64) {
+    let at = |i: usize| r["log_size"][i].as_u64().expect("log size");
+    (at(0), at(1))
+}
+
 #[test]
 fn a_short_http_run_grants_and_reports_figures() {
     let out = notar(&[
@@ -26,10 +32,7 @@ fn a_short_http_run_grants_and_reports_figures() {
     assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
     assert_eq!(r["errors"], serde_json::json!({}), "{r}");
     assert!(r["commits"].as_u64().expect("commits") > 0);
-    let (before, after) = (
-        r["log_size"][0].as_u64().expect("size"),
-        r["log_size"][1].as_u64().expect("size"),
-    );
+    let (before, after) = log_size(&r);
     assert_eq!(
         after - before,
         requests,
@@ -64,10 +67,7 @@ fn every_kind_over_http_and_in_process_is_granted_and_logged() {
         // burst, and none of it is refused.
         assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
         assert_eq!(r["errors"], serde_json::json!({}), "{r}");
-        let (before, after) = (
-            r["log_size"][0].as_u64().expect("size"),
-            r["log_size"][1].as_u64().expect("size"),
-        );
+        let (before, after) = log_size(&r);
         assert_eq!(
             after - before,
             requests,
@@ -130,4 +130,58 @@ fn it_never_touches_a_data_dir_that_holds_anything() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("requests"), "{}", text(&out));
     assert!(fresh.join("notar.toml").exists());
+}
+
+#[test]
+fn grow_adds_new_requests_only_to_a_dir_bench_made() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("grown");
+    let dir_s = dir.to_str().expect("utf8");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["bench", "--data", dir_s, "--seconds", "1", "--json"];
+        args.extend(["--in-process", "--concurrency", "4", "--buyers", "1"]);
+        args.extend(extra);
+        notar(&args)
+    };
+    // --grow on a dir that does not exist, or that bench did not make: refused, left as it was.
+    let out = run(&["--grow"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--grow adds only"), "{}", text(&out));
+    assert!(!dir.exists());
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("notar.toml"), "precious").expect("write");
+    let out = notar(&["bench", "--data", other.to_str().expect("utf8"), "--grow"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(other.join("notar.toml")).expect("read"),
+        "precious"
+    );
+
+    // A first run makes the dir; a second with --grow adds to it, every request new (granted
+    // and logged, not a retry of the first run's), of another kind too.
+    let mut last = 0;
+    for extra in [
+        &[][..],
+        &["--grow"][..],
+        &["--grow", "--kind", "timestamp"][..],
+    ] {
+        let out = run(extra);
+        assert!(out.status.success(), "{extra:?}: {}", text(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let requests = r["requests"].as_u64().expect("requests");
+        assert!(requests > 0, "{r}");
+        assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
+        let (before, after) = log_size(&r);
+        assert_eq!(
+            after - before,
+            requests,
+            "{extra:?}: every request logged anew"
+        );
+        assert!(
+            before > last,
+            "{extra:?}: the run starts where the last one ended"
+        );
+        last = after;
+    }
 }

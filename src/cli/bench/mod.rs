@@ -1,6 +1,6 @@
 //! `notar bench`: a load generator for guarantees (docs/design.md §8). It starts a notary on a fresh
-//! data dir (a temporary one unless `--data` names an empty or missing directory; it never
-//! touches a data dir that holds anything), registers one seller and a few buyers with very large
+//! data dir (a temporary one unless `--data` names an empty or missing directory; it touches a
+//! data dir that holds anything only with `--grow`, and then only one an earlier run made), registers one seller and a few buyers with very large
 //! caps, pre-signs the orders, and then drives `POST /v1/guarantees` over real HTTP on 127.0.0.1
 //! (or calls the notary in-process with `--in-process`), closed loop with `--concurrency`
 //! workers or open loop at `--rate` requests per second. It reports throughput, latency
@@ -78,6 +78,11 @@ pub struct BenchArgs {
     /// postgres://user@host:port/dbname) instead of RocksDB, as `notar init --store` does.
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
+    /// Add to a data dir an earlier `notar bench --data DIR` made (bench marks the dirs it
+    /// makes), to grow it for measurements at scale: new buyers, parties and requests, the same
+    /// notary. Without it, bench refuses a data dir that holds anything.
+    #[arg(long)]
+    pub grow: bool,
 }
 
 /// The write service a run loads.
@@ -102,8 +107,8 @@ pub async fn run(data: &Path, args: BenchArgs) -> Result<(), Failure> {
             "--seconds, --concurrency and --rate must be positive"
         )));
     }
-    let place = choose_dir(data)?;
-    let outcome = bench(&place.dir, &args).await;
+    let place = choose_dir(data, args.grow)?;
+    let outcome = bench(&place, &args).await;
     if let Some(tmp) = &place.remove {
         let _ = std::fs::remove_dir_all(tmp);
     }
@@ -117,11 +122,15 @@ pub async fn run(data: &Path, args: BenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn bench(dir: &DataDir, args: &BenchArgs) -> Result<Report, Failure> {
+async fn bench(place: &Place, args: &BenchArgs) -> Result<Report, Failure> {
     let raw = raw_ed25519();
-    Notary::init_on(dir, "bench", args.store.clone())
-        .await
-        .map_err(|e| Failure::Refused(e.into()))?;
+    let dir = &place.dir;
+    if !place.grow {
+        Notary::init_on(dir, "bench", args.store.clone())
+            .await
+            .map_err(|e| Failure::Refused(e.into()))?;
+        std::fs::write(dir.root().join(BENCH_MARK), "made by notar bench\n").refused()?;
+    }
     if args.kind != Kind::Guarantee && !args.in_process {
         // The load comes from one address: lift the per-address limit of anonymous routes
         // (timestamps and exchange resolves carry no API token).
@@ -156,8 +165,13 @@ async fn drive(
     args: &BenchArgs,
     raw: RawEd25519,
 ) -> anyhow::Result<Report> {
+    // A grown dir already holds the first run's buyers and requests: this run's are new.
+    let tag = match args.grow {
+        true => format!("g{}-", running.notary.log_size()),
+        false => String::new(),
+    };
     let setup = Arc::new(
-        setup(&running.notary, args.buyers)
+        setup(&running.notary, args.buyers, &tag)
             .await
             .context("bench setup")?,
     );
@@ -248,14 +262,33 @@ async fn measure(
     })
 }
 
-/// Where the benchmark's notary lives, and whether to remove it afterwards.
+/// Where the benchmark's notary lives, whether to remove it afterwards, and whether it is an
+/// earlier run's dir to grow.
 struct Place {
     dir: DataDir,
     remove: Option<PathBuf>,
+    grow: bool,
 }
 
-fn choose_dir(data: &Path) -> Result<Place, Failure> {
+/// The file bench leaves in the data dirs it makes, so that `--grow` adds only to those.
+const BENCH_MARK: &str = "notar-bench";
+
+fn choose_dir(data: &Path, grow: bool) -> Result<Place, Failure> {
     let given = data != Path::new(DATA_DEFAULT) || std::env::var_os("NOTAR_DATA").is_some();
+    if grow {
+        if !given || !data.join(BENCH_MARK).is_file() {
+            return Err(Failure::Usage(anyhow!(
+                "--grow adds only to a data dir an earlier `notar bench --data DIR` made: \
+                 {} is not one",
+                data.display()
+            )));
+        }
+        return Ok(Place {
+            dir: DataDir::new(data),
+            remove: None,
+            grow: true,
+        });
+    }
     if given {
         if let Ok(mut entries) = std::fs::read_dir(data) {
             if entries.next().is_some() {
@@ -269,6 +302,7 @@ fn choose_dir(data: &Path) -> Result<Place, Failure> {
         return Ok(Place {
             dir: DataDir::new(data),
             remove: None,
+            grow: false,
         });
     }
     let nanos = std::time::SystemTime::now()
@@ -279,11 +313,14 @@ fn choose_dir(data: &Path) -> Result<Place, Failure> {
     Ok(Place {
         dir: DataDir::new(tmp.join("data")),
         remove: Some(tmp),
+        grow: false,
     })
 }
 
-/// The seller, the buyers' agreements and keys, the two exchange parties and the notary's key id.
+/// The seller, the buyers' agreements and keys, the two exchange parties, the notary's key id
+/// and the run's tag (empty, or what makes a grown dir's new requests differ from the old).
 struct Setup {
+    tag: String,
     seller_id: String,
     token: String,
     agreements: Vec<(String, SigningKey)>,
@@ -291,17 +328,17 @@ struct Setup {
     notary_key_id: String,
 }
 
-async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
+async fn setup(notary: &Notary, buyers: usize, tag: &str) -> anyhow::Result<Setup> {
     let seller = notary
-        .register_party("Bench Seller", Role::Seller, None)
+        .register_party(&format!("{tag}Bench Seller"), Role::Seller, None)
         .await?;
     let mut agreements = Vec::with_capacity(buyers);
     for i in 0..buyers.max(1) {
-        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-buyer-{i}")).into();
+        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-buyer-{tag}{i}")).into();
         let key = SigningKey::from_bytes(&secret);
         let (_, agreement_id) = buyer_with_agreement(
             notary,
-            &format!("Bench Buyer {i}"),
+            &format!("{tag}Bench Buyer {i}"),
             &key,
             "semper-business",
             Some((MINOR_MAX, 1_000_000)),
@@ -311,17 +348,18 @@ async fn setup(notary: &Notary, buyers: usize) -> anyhow::Result<Setup> {
     }
     let mut exchange = Vec::with_capacity(2);
     for (name, seed) in [("Bench Originator", "o"), ("Bench Responder", "r")] {
-        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-exchange-{seed}")).into();
+        let secret: [u8; 32] = Sha256::digest(format!("notar-bench-exchange-{tag}{seed}")).into();
         let key = SigningKey::from_bytes(&secret);
         let raw = KeyInput::Raw(key.verifying_key().to_bytes());
         let (p, _) = notary
-            .register_party_with_key(name, Role::Seller, Some(raw), None)
+            .register_party_with_key(&format!("{tag}{name}"), Role::Seller, Some(raw), None)
             .await?;
         exchange.push((p.party.id, key));
     }
     let r = exchange.pop().ok_or_else(|| anyhow!("no responder"))?;
     let o = exchange.pop().ok_or_else(|| anyhow!("no originator"))?;
     Ok(Setup {
+        tag: tag.to_string(),
         seller_id: seller.party.id,
         token: seller.api_token.unwrap_or_default(),
         agreements,

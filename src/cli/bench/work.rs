@@ -40,7 +40,7 @@ fn prepare(setup: &Setup, kind: Kind, i: usize, http: bool) -> anyhow::Result<Pr
     };
     match kind {
         Kind::Timestamp => {
-            let doc = format!("bench document {i}");
+            let doc = format!("bench document {}{i}", setup.tag);
             let query = TimestampQuery::for_data(HashAlg::Sha256, doc.as_bytes(), true);
             Ok(Prepared::Stamp(query.to_der()?))
         }
@@ -60,7 +60,7 @@ fn prepare(setup: &Setup, kind: Kind, i: usize, http: bool) -> anyhow::Result<Pr
             };
             let (ag, key) = &setup.agreements[i % setup.agreements.len()];
             let req = request(
-                &format!("bench-{i}"),
+                &format!("bench-{}{i}", setup.tag),
                 ag,
                 &setup.seller_id,
                 key,
@@ -80,7 +80,7 @@ fn prepare(setup: &Setup, kind: Kind, i: usize, http: bool) -> anyhow::Result<Pr
 fn resolve(setup: &Setup, i: usize) -> anyhow::Result<ResolveBody<Envelope>> {
     let (o, r) = (Signer::of(&setup.exchange.0), Signer::of(&setup.exchange.1));
     let subject = Subject::Contract {
-        contract_digest: Sha256Hex::of(format!("bench contract {i}").as_bytes()),
+        contract_digest: Sha256Hex::of(format!("bench contract {}{i}", setup.tag).as_bytes()),
     };
     let na = format!("bench na {i}");
     let (m1, off) = offer(&o, r.id, &setup.notary_key_id, subject, na.as_bytes(), None)
