@@ -16,3 +16,6 @@ step ./scripts/setup.sh
 step cargo fmt --all -- --check
 step cargo clippy --all-targets -- -D warnings
 step cargo test --all-targets
+# The allocation counting of `notar bench` exists only in a build with the alloc-count feature.
+step cargo test --features alloc-count --lib alloc_count
+step cargo test --features alloc-count --test bench_cli a_short_http_run

@@ -43,6 +43,18 @@ fn a_short_http_run_grants_and_reports_figures() {
     let raw = r["raw"]["verify_plus_sign_per_s"].as_f64().expect("raw");
     assert!(raw.is_finite() && raw > 0.0, "{r}");
     eprintln!("raw verify+sign per second: {raw:.0}");
+    // Allocation per request: counted by a build with the alloc-count feature (scripts/test.sh
+    // runs this test both ways), null otherwise.
+    let allocations = &r["allocations_per_request"];
+    if cfg!(feature = "alloc-count") {
+        let calls = allocations["calls"].as_f64().expect("calls");
+        let bytes = allocations["bytes"].as_f64().expect("bytes");
+        // A guarantee's answer alone is a few hundred bytes in a few allocations.
+        assert!(calls >= 1.0 && bytes >= 100.0, "{r}");
+        eprintln!("per guarantee: {calls:.1} allocations, {bytes:.0} bytes");
+    } else {
+        assert!(allocations.is_null(), "{r}");
+    }
 }
 
 #[test]

@@ -87,27 +87,38 @@ impl Envelope {
         payload: Value,
         key: &SigningKey,
     ) -> Result<(Envelope, Vec<u8>), EnvelopeError> {
-        let mut out = Vec::with_capacity(1024);
-        out.extend_from_slice(b"{\"kind\":");
-        write_str(&mut out, kind)?;
-        out.extend_from_slice(b",\"payload\":");
-        let start = out.len();
+        let (mut out, start) = head(kind)?;
         write_canonical_value(&mut out, &payload)?;
-        let sig = key.sign(&signing_bytes_of(kind, &out[start..]));
-        let signature = EnvelopeSignature {
-            key_id: key_id(&key.verifying_key()),
-            alg: "ed25519".into(),
-            sig: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
-        };
-        out.extend_from_slice(b",\"signatures\":[");
-        write_signature(&mut out, &signature)?;
-        out.extend_from_slice(b"]}");
+        let signature = finish(&mut out, kind, start, key)?;
         let env = Envelope {
             kind: kind.to_string(),
             payload,
             signatures: vec![signature],
         };
         Ok((env, out))
+    }
+
+    /// The canonical bytes of the envelope signing, as `kind` with `key`, a payload given as
+    /// its canonical JSON bytes (RFC 8785, made by the caller without a JSON tree: a
+    /// guarantee's payload, `notary::guarantees`). The bytes are copied as they are: the caller
+    /// answers for their canonical form, which debug builds check.
+    pub fn sign_canonical(
+        kind: &str,
+        canonical_payload: &[u8],
+        key: &SigningKey,
+    ) -> Result<Vec<u8>, EnvelopeError> {
+        debug_assert!(
+            serde_json::from_slice::<Value>(canonical_payload)
+                .ok()
+                .and_then(|v| canonical_value(&v).ok())
+                .is_some_and(|c| c == canonical_payload),
+            "payload not in canonical form: {}",
+            String::from_utf8_lossy(canonical_payload)
+        );
+        let (mut out, start) = head(kind)?;
+        out.extend_from_slice(canonical_payload);
+        finish(&mut out, kind, start, key)?;
+        Ok(out)
     }
 
     /// Checks the kind.
@@ -205,6 +216,35 @@ fn write_signature(out: &mut Vec<u8>, s: &EnvelopeSignature) -> Result<(), Canon
     Ok(())
 }
 
+/// An envelope's bytes up to its payload, and where the payload starts.
+fn head(kind: &str) -> Result<(Vec<u8>, usize), CanonicalError> {
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(b"{\"kind\":");
+    write_str(&mut out, kind)?;
+    out.extend_from_slice(b",\"payload\":");
+    let start = out.len();
+    Ok((out, start))
+}
+
+/// Signs the payload `out[start..]` as `kind` and closes the envelope with the signature.
+fn finish(
+    out: &mut Vec<u8>,
+    kind: &str,
+    start: usize,
+    key: &SigningKey,
+) -> Result<EnvelopeSignature, CanonicalError> {
+    let sig = key.sign(&signing_bytes_of(kind, &out[start..]));
+    let signature = EnvelopeSignature {
+        key_id: key_id(&key.verifying_key()),
+        alg: "ed25519".into(),
+        sig: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
+    };
+    out.extend_from_slice(b",\"signatures\":[");
+    write_signature(out, &signature)?;
+    out.extend_from_slice(b"]}");
+    Ok(signature)
+}
+
 /// A JSON string as JCS writes it (serde_json's escapes are JCS's).
 fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
     serde_json::to_writer(out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
@@ -242,6 +282,10 @@ mod tests {
         assert_eq!(bytes, to_canonical_json(&env).expect("canonical"));
         env.verify_by(&k.verifying_key()).expect("verifies");
         assert!(Envelope::sign_to_bytes("guarantee", json!({"f": 1.5}), &k).is_err());
+        // The same payload given as its canonical bytes: the same envelope, byte for byte.
+        let canonical = canonical_value(&env.payload).expect("canonical");
+        let given = Envelope::sign_canonical("guarantee", &canonical, &k).expect("sign");
+        assert_eq!(given, bytes);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod answers;
 mod close;
+mod payload;
 mod request;
 mod stored;
 

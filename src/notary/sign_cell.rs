@@ -6,21 +6,26 @@
 use std::sync::{Mutex, OnceLock};
 
 use ed25519_dalek::SigningKey;
-use serde_json::Value;
 
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
 
-/// Makes the payload to sign (`log_index` included): built where it is signed.
-pub(crate) type MakePayload = Box<dyn FnOnce() -> Value + Send>;
+/// Makes the canonical JSON bytes of the payload to sign (`log_index` included), or says why it
+/// cannot: built where it is signed.
+pub(crate) type MakePayload = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
-/// A signed envelope and its canonical bytes (the leaf body, the stored and answered bytes).
+/// A signed envelope as its canonical bytes (the leaf body, the stored and answered bytes).
 pub(crate) struct SignedEnvelope {
-    /// The envelope.
-    pub env: Envelope,
-    /// [`Envelope::to_bytes`] of it.
+    /// [`Envelope::to_bytes`] of the envelope.
     pub bytes: Vec<u8>,
+}
+
+impl SignedEnvelope {
+    /// The envelope read back from its bytes (for the rare reader that needs the structure).
+    pub fn envelope(&self) -> Result<Envelope, NotaryError> {
+        serde_json::from_slice(&self.bytes).map_err(|e| NotaryError::Bug(e.to_string()))
+    }
 }
 
 /// One envelope, signed at most once.
@@ -51,9 +56,13 @@ impl SignCell {
         {
             let mut todo = self.todo.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(make) = todo.take() {
-                let signed = Envelope::sign_to_bytes(self.kind.as_str(), make(), key)
-                    .map(|(env, bytes)| SignedEnvelope { env, bytes })
-                    .map_err(|e| format!("{}: {e}", self.kind.as_str()));
+                let kind = self.kind.as_str();
+                let signed = make()
+                    .and_then(|p| {
+                        Envelope::sign_canonical(kind, &p, key).map_err(|e| e.to_string())
+                    })
+                    .map(|bytes| SignedEnvelope { bytes })
+                    .map_err(|e| format!("{kind}: {e}"));
                 let _ = self.done.set(signed);
             }
         }
@@ -72,6 +81,7 @@ impl SignCell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::canonical::canonical_value;
     use serde_json::json;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
@@ -85,7 +95,8 @@ mod tests {
             EntryKind::Guarantee,
             Box::new(move || {
                 counter.fetch_add(1, Ordering::SeqCst);
-                json!({"guarantee_id": "g", "log_index": 3})
+                canonical_value(&json!({"guarantee_id": "g", "log_index": 3}))
+                    .map_err(|e| e.to_string())
             }),
         ));
         let threads: Vec<_> = (0..4)
@@ -101,17 +112,16 @@ mod tests {
         assert_eq!(made.load(Ordering::SeqCst), 1);
         assert!(bytes.windows(2).all(|w| w[0] == w[1]));
         let signed = cell.get(&key).expect("signed");
-        assert_eq!(signed.bytes, signed.env.to_bytes().expect("bytes"));
-        signed
-            .env
-            .verify_by(&key.verifying_key())
-            .expect("verifies");
+        let env = signed.envelope().expect("envelope");
+        assert_eq!(signed.bytes, env.to_bytes().expect("bytes"));
+        env.verify_by(&key.verifying_key()).expect("verifies");
     }
 
     #[test]
     fn a_payload_that_cannot_be_signed_is_an_error_every_time() {
         let key = SigningKey::from_bytes(&[7; 32]);
-        let cell = SignCell::new(EntryKind::Refusal, Box::new(|| json!({"f": 0.5})));
+        let make = || canonical_value(&json!({"f": 0.5})).map_err(|e| e.to_string());
+        let cell = SignCell::new(EntryKind::Refusal, Box::new(make));
         assert!(matches!(cell.get(&key), Err(NotaryError::Signing(_))));
         assert!(matches!(cell.get(&key), Err(NotaryError::Signing(_))));
     }

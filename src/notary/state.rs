@@ -138,8 +138,8 @@ pub(crate) enum PendingGuarantee {
     /// Granted, its certificate signed by the batch's deferred work: the record with an empty
     /// placeholder where the certificate goes, and the certificate's cell.
     Granted {
-        /// Every field but `guarantee`.
-        record: GuaranteeRecord,
+        /// Every field but `guarantee` (shared with the signing of the certificate).
+        record: Arc<GuaranteeRecord>,
         /// The certificate.
         cell: Arc<SignCell>,
     },
@@ -152,8 +152,8 @@ impl PendingGuarantee {
         match self {
             PendingGuarantee::Record(r) => Ok(r.clone()),
             PendingGuarantee::Granted { record, cell } => Ok(GuaranteeRecord {
-                guarantee: cell.get(key)?.env.clone(),
-                ..record.clone()
+                guarantee: cell.get(key)?.envelope()?,
+                ..GuaranteeRecord::clone(record)
             }),
         }
     }

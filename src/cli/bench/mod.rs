@@ -238,11 +238,13 @@ async fn measure(
 ) -> anyhow::Result<Measured> {
     let size0 = notary.log_size();
     let cpu0 = thread_ticks();
+    let alloc0 = crate::alloc_count::totals();
     let (tally, took) = match args.rate {
         Some(r) => open_loop(sender, orders, r, length).await?,
         None => closed_loop(sender, orders, args.concurrency, length).await?,
     };
     let cpu1 = thread_ticks();
+    let alloc1 = crate::alloc_count::totals();
     // Let the last batch land before reading sizes.
     let size1 = notary.log_size();
     let mut commits = 0u64;
@@ -259,6 +261,7 @@ async fn measure(
         commits,
         cpu_cores,
         cpu_by_thread,
+        allocations: alloc0.zip(alloc1),
     })
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::loops::Tally;
 use super::{BenchArgs, Kind};
+use crate::alloc_count::Totals;
 use crate::notary::datadir::DataDir;
 
 /// Iterations of the raw signature loop.
@@ -78,6 +79,18 @@ pub struct Report {
     pub ratio_to_ceiling: Option<f64>,
     /// The data dir used.
     pub data_dir: String,
+    /// Built with the `alloc-count` feature only (else null): allocation calls and bytes
+    /// allocated during the measured run, client and server together, per answered request.
+    pub allocations_per_request: Option<Allocations>,
+}
+
+/// Allocation per request in a measured run (see [`Report::allocations_per_request`]).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Allocations {
+    /// `alloc`, `alloc_zeroed` and `realloc` calls per request.
+    pub calls: f64,
+    /// Bytes asked for per request.
+    pub bytes: f64,
 }
 
 /// Latency percentiles in milliseconds.
@@ -155,6 +168,8 @@ pub(super) struct Measured {
     pub(super) commits: u64,
     pub(super) cpu_cores: f64,
     pub(super) cpu_by_thread: Vec<(String, f64)>,
+    /// Allocation totals before and after the run (an `alloc-count` build only).
+    pub(super) allocations: Option<(Totals, Totals)>,
 }
 
 /// The figures of a measured run.
@@ -222,6 +237,13 @@ pub(super) fn report(
         noop_ceiling_per_s: ceiling,
         ratio_to_ceiling: ceiling.map(|c| per_s / c.max(1e-9)),
         data_dir: dir.root().display().to_string(),
+        allocations_per_request: run.allocations.map(|(a, b)| {
+            let n = requests.max(1) as f64;
+            Allocations {
+                calls: b.calls.saturating_sub(a.calls) as f64 / n,
+                bytes: b.bytes.saturating_sub(a.bytes) as f64 / n,
+            }
+        }),
     }
 }
 
@@ -375,6 +397,12 @@ pub(super) fn print_report(r: &Report) {
         r.log_size.1,
         r.db_bytes as f64 / (1024.0 * 1024.0)
     );
+    if let Some(a) = r.allocations_per_request {
+        println!(
+            "allocations   {:.1} calls, {:.0} bytes per request (client and server)",
+            a.calls, a.bytes
+        );
+    }
     print_raw(r);
 }
 

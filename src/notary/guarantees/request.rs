@@ -10,9 +10,11 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::answers::answer_record;
+use super::payload::GuaranteePayload;
 use super::stored::granted_bytes;
 use super::{GuaranteeAnswer, GuaranteeRequest, OrderPayload};
 use crate::crypto::envelope::Envelope;
+use crate::model::canonical::canonical_value;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, RequestFacts, Reservation};
@@ -53,7 +55,7 @@ struct Planned {
 enum Outcome {
     /// A grant: its record (with a placeholder for the certificate) and order key.
     Grant {
-        record: Box<GuaranteeRecord>,
+        record: Arc<GuaranteeRecord>,
         order_key: Vec<u8>,
     },
     /// A refusal: its reason code.
@@ -210,34 +212,34 @@ fn plan_grant(
         guarantee: placeholder(),
         closing: None,
     };
+    let record = Arc::new(record);
     let (r, key_id, index, now) = (record.clone(), c.signed_by.clone(), ctx.index, ctx.now);
     let (policy_id, policy_version, policy_digest) =
         (policy.id.clone(), policy.version, policy.digest.clone());
     let make = Box::new(move || {
-        json!({
-            "guarantee_id": r.guarantee_id,
-            "request_id": r.request_id,
-            "agreement_id": r.agreement_id,
-            "buyer": r.buyer_id,
-            "seller_id": r.seller_id,
-            "amount": r.amount,
-            "order_digest": r.order_digest,
-            "key_id": key_id,
-            "key_status": "not_revoked",
-            "issued_at": rfc3339_ms(now),
-            "expires_at": rfc3339_ms(expires_at),
-            "policy_id": policy_id,
-            "policy_version": policy_version,
-            "policy_digest": policy_digest,
-            "log_index": index,
-        })
+        let (issued_at, expires_at) = (rfc3339_ms(now), rfc3339_ms(expires_at));
+        GuaranteePayload {
+            agreement_id: &r.agreement_id,
+            amount: r.amount.into(),
+            buyer: &r.buyer_id,
+            expires_at: &expires_at,
+            guarantee_id: &r.guarantee_id,
+            issued_at: &issued_at,
+            key_id: key_id.as_deref(),
+            key_status: "not_revoked",
+            log_index: index,
+            order_digest: &r.order_digest,
+            policy_digest: &policy_digest,
+            policy_id: &policy_id,
+            policy_version,
+            request_id: &r.request_id,
+            seller_id: &r.seller_id,
+        }
+        .to_canonical()
     });
     Planned {
         cell: Arc::new(SignCell::new(EntryKind::Guarantee, make)),
-        outcome: Outcome::Grant {
-            record: Box::new(record),
-            order_key,
-        },
+        outcome: Outcome::Grant { record, order_key },
     }
 }
 
@@ -255,7 +257,10 @@ fn plan_refusal(ctx: &StageCtx, c: &CheckedRequest, ag: &Agreement, reason: Refu
         "log_index": ctx.index,
     });
     Planned {
-        cell: Arc::new(SignCell::new(EntryKind::Refusal, Box::new(move || payload))),
+        cell: Arc::new(SignCell::new(
+            EntryKind::Refusal,
+            Box::new(move || canonical_value(&payload).map_err(|e| e.to_string())),
+        )),
         outcome: Outcome::Refusal {
             reason: reason.code(),
         },
@@ -302,7 +307,7 @@ fn apply(
         }
         st.pending.orders.insert(order_key.clone(), gid.clone());
         let pending = PendingGuarantee::Granted {
-            record: GuaranteeRecord::clone(record),
+            record: record.clone(),
             cell: planned.cell.clone(),
         };
         st.pending.guarantees.insert(gid.clone(), pending);
