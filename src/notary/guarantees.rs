@@ -19,14 +19,15 @@ pub(crate) use self::answers::answer_key;
 pub(crate) use self::answers::{order_answer, order_answers, OrderAnswer};
 pub(crate) use self::close::apply_closing;
 use self::close::{closing_reason, stage_close, CloseRequest};
+use self::payload::canonical_request;
 use self::request::{stage_request, CheckedRequest};
 pub(crate) use self::stored::{read_many, read_record};
 use super::agreements::unknown_agreement;
 use super::command::Decision;
 use super::state::{order_key, request_key, GuaranteeRecord, GuaranteeState};
 use super::{order_sigs, Notary, NotaryError, Shared};
-use crate::crypto::envelope::{signing_input, Envelope};
-use crate::model::canonical::to_canonical_json;
+use crate::crypto::envelope::Envelope;
+use crate::model::canonical::signing_bytes_of;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::{decide, Refusal, ReleaseReason, RequestFacts};
 use crate::model::money::Money;
@@ -207,9 +208,11 @@ impl Notary {
         req: GuaranteeRequest,
         caller: &str,
     ) -> Result<GuaranteeAnswer, NotaryError> {
-        let mut checked = self.check_request(req, caller)?;
+        let (mut checked, order_msg) = self.check_request(req, caller)?;
         if checked.order.seller_id == checked.req.seller_id {
-            checked.signed_by = self.verify_order_signature(&checked.req.order).await;
+            checked.signed_by = self
+                .verify_order_signature(&checked.req.order, order_msg)
+                .await;
         }
         // What staging will read: on PostgreSQL, read with the batch's others in one round trip.
         let (r, store) = (&checked.req, &self.shared.store);
@@ -224,13 +227,14 @@ impl Notary {
     }
 
     /// The checks of a request that need no ledger state (who asks, the request id, the order's
-    /// form), done on the caller's task, off the sequencer thread. The order's signature is
-    /// checked after them ([`Notary::verify_order_signature`]).
+    /// form), done on the caller's task, off the sequencer thread; and the bytes the order's
+    /// signature covers, checked after them ([`Notary::verify_order_signature`]). The order is
+    /// serialised once for both the request's digest and its signature.
     fn check_request(
         &self,
         req: GuaranteeRequest,
         caller: &str,
-    ) -> Result<CheckedRequest, NotaryError> {
+    ) -> Result<(CheckedRequest, Vec<u8>), NotaryError> {
         if req.seller_id != caller {
             return Err(NotaryError::Forbidden(
                 "seller_id is not the seller this API token belongs to".into(),
@@ -238,22 +242,27 @@ impl Notary {
         }
         check_request_id(&req.request_id)?;
         let order = parse_order(&req.order)?;
-        let request_digest =
-            hex::encode(Sha256::digest(to_canonical_json(&req).map_err(|e| {
-                NotaryError::invalid(ErrorCode::BadRequest, e.to_string())
-            })?));
-        Ok(CheckedRequest {
+        let bad = |e: String| NotaryError::invalid(ErrorCode::BadRequest, e);
+        let (order_bytes, payload) = req
+            .order
+            .to_bytes_and_payload()
+            .map_err(|e| bad(e.to_string()))?;
+        let canonical = canonical_request(&req, &order_bytes).map_err(|e| bad(e.to_string()))?;
+        let request_digest = hex::encode(Sha256::digest(canonical));
+        let order_msg = signing_bytes_of(&req.order.kind, &order_bytes[payload]);
+        let checked = CheckedRequest {
             req,
             order,
             request_digest,
             signed_by: None,
-        })
+        };
+        Ok((checked, order_msg))
     }
 
-    /// The key id of the first signature on `order` that is admissible under the batchable
-    /// rule ([`order_sigs`]) with a registered key, verified with the orders of the requests
-    /// that arrive meanwhile.
-    async fn verify_order_signature(&self, order: &Envelope) -> Option<String> {
+    /// The key id of the first signature on `order` (over `msg`, its signing input) that is
+    /// admissible under the batchable rule ([`order_sigs`]) with a registered key, verified
+    /// with the orders of the requests that arrive meanwhile.
+    async fn verify_order_signature(&self, order: &Envelope, msg: Vec<u8>) -> Option<String> {
         let candidates: Vec<(String, String)> = {
             let st = self.shared.state.lock();
             order
@@ -268,7 +277,6 @@ impl Notary {
         if candidates.is_empty() {
             return None;
         }
-        let msg = signing_input(&order.kind, &order.payload).ok()?;
         for (kid, pk_hex) in candidates {
             let Some(key) = hex::decode(pk_hex).ok().and_then(|k| k.try_into().ok()) else {
                 continue;

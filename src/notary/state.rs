@@ -134,7 +134,7 @@ pub(crate) struct PendingAnswer {
 /// A guarantee changed in the batch being built.
 pub(crate) enum PendingGuarantee {
     /// Closed: the record as it will be written.
-    Record(GuaranteeRecord),
+    Record(Box<GuaranteeRecord>),
     /// Granted, its certificate signed by the batch's deferred work: the record with an empty
     /// placeholder where the certificate goes, and the certificate's cell.
     Granted {
@@ -150,7 +150,7 @@ impl PendingGuarantee {
     /// work has not signed it yet.
     pub fn record(&self, key: &SigningKey) -> Result<GuaranteeRecord, NotaryError> {
         match self {
-            PendingGuarantee::Record(r) => Ok(r.clone()),
+            PendingGuarantee::Record(r) => Ok(GuaranteeRecord::clone(r)),
             PendingGuarantee::Granted { record, cell } => Ok(GuaranteeRecord {
                 guarantee: cell.get(key)?.envelope()?,
                 ..GuaranteeRecord::clone(record)

@@ -175,7 +175,7 @@ pub(crate) fn apply_closing(
     let value = view(&record);
     st.pending
         .guarantees
-        .insert(id.clone(), PendingGuarantee::Record(record));
+        .insert(id.clone(), PendingGuarantee::Record(Box::new(record)));
     let cleanup = shared.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.guarantees.remove(&id);

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::GuaranteeRequest;
 use crate::model::money::{Currency, Money};
 
 /// The payload of a `guarantee` envelope (docs/formats.md). Members in JCS order: the struct's
@@ -50,10 +51,34 @@ impl GuaranteePayload<'_> {
     }
 }
 
+/// The canonical JSON of a guarantee request (RFC 8785; what its digest is taken over) around
+/// its order envelope's canonical bytes `order` ([`crate::crypto::envelope::Envelope::to_bytes`]),
+/// written member by member: the same bytes as `to_canonical_json(req)` (tested) without a JSON
+/// tree of the whole request, and the order serialised once for the digest and its signature.
+pub(super) fn canonical_request(
+    req: &GuaranteeRequest,
+    order: &[u8],
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(order.len() + 256);
+    out.extend_from_slice(b"{\"agreement_id\":");
+    serde_json::to_writer(&mut out, &req.agreement_id)?;
+    out.extend_from_slice(b",\"amount\":");
+    serde_json::to_writer(&mut out, &CanonicalMoney::from(req.amount))?;
+    out.extend_from_slice(b",\"order\":");
+    out.extend_from_slice(order);
+    out.extend_from_slice(b",\"request_id\":");
+    serde_json::to_writer(&mut out, &req.request_id)?;
+    out.extend_from_slice(b",\"seller_id\":");
+    serde_json::to_writer(&mut out, &req.seller_id)?;
+    out.push(b'}');
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::canonical::canonical_value;
+    use crate::crypto::envelope::{Envelope, EnvelopeSignature};
+    use crate::model::canonical::{canonical_value, to_canonical_json};
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -107,6 +132,38 @@ mod tests {
                 seller_id: "s\u{7f}\"\\\n\u{1}\u{2028}é",
             };
             prop_assert_eq!(p.to_canonical().expect("bytes"), by_tree(&p, amount));
+        }
+
+        #[test]
+        fn a_requests_bytes_are_its_canonical_form(
+            s in proptest::collection::vec(any::<String>(), 6),
+            fields in proptest::collection::btree_map(any::<String>(), any::<i64>(), 0..5),
+            nested in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..4),
+            sigs in proptest::collection::vec(any::<(String, String)>(), 0..3),
+            minor in any::<i64>(),
+        ) {
+            let mut payload = serde_json::to_value(&fields).expect("value");
+            payload[s[4].as_str()] = serde_json::to_value(&nested).expect("value");
+            let order = Envelope {
+                kind: s[3].clone(),
+                payload,
+                signatures: sigs
+                    .into_iter()
+                    .map(|(key_id, sig)| EnvelopeSignature { key_id, alg: s[5].clone(), sig })
+                    .collect(),
+            };
+            let req = GuaranteeRequest {
+                request_id: s[0].clone(),
+                agreement_id: s[1].clone(),
+                seller_id: s[2].clone(),
+                amount: Money { minor, currency: Currency::parse("EUR").expect("EUR") },
+                order,
+            };
+            let bytes = req.order.to_bytes().expect("order bytes");
+            prop_assert_eq!(
+                canonical_request(&req, &bytes).expect("bytes"),
+                to_canonical_json(&req).expect("canonical")
+            );
         }
     }
 }
