@@ -1,6 +1,6 @@
 //! A guarantee certificate's payload written straight to its canonical bytes (RFC 8785): the
 //! members of a struct declared in JCS order, serialised once, without a JSON tree of strings
-//! made and dropped per guarantee (docs/design.md, "One serialisation per object").
+//! made and dropped per guarantee (docs/design.md §2, "One serialisation per object").
 
 use serde::Serialize;
 
