@@ -237,13 +237,16 @@ pub(super) fn report(
         noop_ceiling_per_s: ceiling,
         ratio_to_ceiling: ceiling.map(|c| per_s / c.max(1e-9)),
         data_dir: dir.root().display().to_string(),
-        allocations_per_request: run.allocations.map(|(a, b)| {
-            let n = requests.max(1) as f64;
-            Allocations {
-                calls: b.calls.saturating_sub(a.calls) as f64 / n,
-                bytes: b.bytes.saturating_sub(a.bytes) as f64 / n,
-            }
-        }),
+        allocations_per_request: run.allocations.map(|t| per_request(t, requests)),
+    }
+}
+
+/// Allocation per request between the totals `before` and `after` a run of `requests`.
+fn per_request((before, after): (Totals, Totals), requests: u64) -> Allocations {
+    let n = requests.max(1) as f64;
+    Allocations {
+        calls: after.calls.saturating_sub(before.calls) as f64 / n,
+        bytes: after.bytes.saturating_sub(before.bytes) as f64 / n,
     }
 }
 
