@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use base64::Engine as _;
 use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use notar::model::error_code::ErrorCode;
@@ -549,4 +550,74 @@ async fn concurrent_requests_verified_together_each_get_their_own_verdict() {
     }
     // 85 granted at 1.00 EUR each.
     assert_eq!(exposure(&n, &d), 8_500);
+}
+
+#[tokio::test]
+async fn concurrent_closes_of_a_guarantee_close_it_once_with_one_signed_closing() {
+    let w = world().await;
+    let (n, _t) = w.open().expect("open");
+    let d = Arc::new(deal(&n).await);
+    let mut gids: Vec<Arc<str>> = Vec::new();
+    for i in 0..6 {
+        let a = ask(&n, &d, &format!("cc-{i}"), 10_000, &format!("order cc {i}")).await;
+        let g = a.envelope().expect("guarantee");
+        gids.push(g.payload["guarantee_id"].as_str().expect("id").into());
+    }
+    let before = n.log_size();
+    // Settles and releases of six guarantees at once: they land in a few batches, most
+    // closings signed by the worker pool, those read again by a later command of the same
+    // batch signed by the sequencer through the same cell.
+    let mut tasks = Vec::new();
+    for i in 0..96 {
+        let (n, d, gid) = (n.clone(), d.clone(), gids[i % 6].clone());
+        let how = [Closing::Release, Closing::Settle][(i / 6) % 2];
+        tasks.push(tokio::spawn(async move {
+            (gid.clone(), how, close(&n, &gid, &d.seller_id, how).await)
+        }));
+    }
+    let mut closed: std::collections::HashMap<Arc<str>, Vec<_>> = Default::default();
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            (gid, how, Ok(v)) => closed.entry(gid).or_default().push((how, v)),
+            (_, _, Err(NotaryError::Conflict { code, .. })) => {
+                assert!(matches!(
+                    code,
+                    ErrorCode::AlreadyReleased | ErrorCode::AlreadySettled
+                ));
+                conflicts += 1;
+            }
+            (_, _, Err(e)) => panic!("unexpected: {e}"),
+        }
+    }
+    // For each guarantee one way wins: its eight requests get the one closing, the other eight
+    // a conflict.
+    assert_eq!(conflicts, 48);
+    let pk = base64::engine::general_purpose::STANDARD
+        .decode(&n.identity().public_key)
+        .expect("base64");
+    let pk: [u8; 32] = pk.try_into().expect("32 bytes");
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk).expect("key");
+    let mut indexes = Vec::new();
+    for gid in &gids {
+        let answers = &closed[gid];
+        assert_eq!(answers.len(), 8, "{gid}");
+        let (how, first) = &answers[0];
+        assert!(answers
+            .iter()
+            .all(|(h, v)| h == how && v.closing == first.closing));
+        let closing = first.closing.as_ref().expect("closing");
+        closing.verify_by(&vk).expect("signed by the notary");
+        assert_eq!(closing.payload["guarantee_id"].as_str(), Some(&**gid));
+        indexes.push(closing.payload["log_index"].as_u64().expect("index"));
+        let stored = n
+            .guarantee(gid, &Caller::Seller(d.seller_id.clone()))
+            .expect("stored");
+        assert_eq!(stored.closing, first.closing);
+    }
+    // Each logged once, at the index it names; the headroom returned once each.
+    indexes.sort_unstable();
+    assert_eq!(indexes, (before..before + 6).collect::<Vec<_>>());
+    assert_eq!(n.log_size(), before + 6);
+    assert_eq!(exposure(&n, &d), 0);
 }

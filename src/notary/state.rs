@@ -143,16 +143,28 @@ pub(crate) enum PendingGuarantee {
         /// The certificate.
         cell: Arc<SignCell>,
     },
+    /// Settled or released, its closing signed by the batch's deferred work: the record with
+    /// no closing yet, and the closing's cell.
+    Closed {
+        /// Every field but `closing`.
+        record: Box<GuaranteeRecord>,
+        /// The settlement or release.
+        cell: Arc<SignCell>,
+    },
 }
 
 impl PendingGuarantee {
-    /// The whole record; a granted one's certificate is signed now with `key` if the deferred
-    /// work has not signed it yet.
+    /// The whole record; a granted one's certificate, or a closed one's closing, is signed now
+    /// with `key` if the deferred work has not signed it yet.
     pub fn record(&self, key: &SigningKey) -> Result<GuaranteeRecord, NotaryError> {
         match self {
             PendingGuarantee::Record(r) => Ok(GuaranteeRecord::clone(r)),
             PendingGuarantee::Granted { record, cell } => Ok(GuaranteeRecord {
                 guarantee: cell.get(key)?.envelope()?,
+                ..GuaranteeRecord::clone(record)
+            }),
+            PendingGuarantee::Closed { record, cell } => Ok(GuaranteeRecord {
+                closing: Some(cell.get(key)?.envelope()?),
                 ..GuaranteeRecord::clone(record)
             }),
         }

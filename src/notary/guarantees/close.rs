@@ -1,5 +1,6 @@
-//! Staging a settlement or release on the sequencer: close an outstanding guarantee (signed, its
-//! reservation returned to headroom), or answer as it was closed before.
+//! Staging a settlement or release on the sequencer: close an outstanding guarantee (its
+//! reservation returned to headroom, its closing signed on the worker pool), or answer as it was
+//! closed before.
 
 use std::sync::Arc;
 
@@ -8,12 +9,14 @@ use serde_json::json;
 use super::stored::record_bytes;
 use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView};
 use crate::crypto::envelope::Envelope;
+use crate::model::canonical::canonical_value;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::command::{AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx};
+use crate::notary::sign_cell::SignCell;
 use crate::notary::state::{GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
@@ -132,14 +135,73 @@ pub(super) fn stage_close(
         "outcome": outcome,
         "reason": c.reason,
         "closed_at": rfc3339_ms(ctx.now),
+        "log_index": ctx.index,
     });
-    let (env, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, c.operator)?;
-    let (value, records, after) = apply_closing(shared, &mut st, record, target, env)?;
-    Ok(Decision::Write {
-        entry: Some(entry),
-        records,
-        value,
+    let make = Box::new(move || canonical_value(&payload).map_err(|e| e.to_string()));
+    let cell = Arc::new(SignCell::new(kind, make));
+    let after = close_in_memory(shared, &mut st, &record, target, cell.clone())?;
+    // The closing is signed on the worker pool (the sequencer only orders); the record and the
+    // answer are made from its bytes there.
+    let (shared, ctx, operator) = (shared.clone(), *ctx, c.operator);
+    let run = Box::new(move || {
+        let signed = cell.get(&shared.notary_key)?;
+        let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &signed.bytes)?;
+        let record = GuaranteeRecord {
+            state: target,
+            closing: Some(signed.envelope()?),
+            ..record
+        };
+        let key = record.guarantee_id.as_bytes().to_vec();
+        let records = vec![(Cf::Guarantees, key, record_bytes(&record)?)];
+        Ok((entry, records, view(&record)))
+    });
+    Ok(Decision::Deferred {
+        count: 1,
+        run,
         after: Some(after),
+    })
+}
+
+/// Closes `record` in memory, its closing still to be signed by `cell`: its reservation returned
+/// to headroom, and the closed record pending (a later command of the batch that reads it signs
+/// the closing itself through the cell). Returns the cleanup once durable.
+fn close_in_memory(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    record: &GuaranteeRecord,
+    target: GuaranteeState,
+    cell: Arc<SignCell>,
+) -> Result<AfterCommit, NotaryError> {
+    let id = record.guarantee_id.clone();
+    return_reservation(st, &id)?;
+    let closed = GuaranteeRecord {
+        state: target,
+        ..record.clone()
+    };
+    let pending = PendingGuarantee::Closed {
+        record: Box::new(closed),
+        cell,
+    };
+    st.pending.guarantees.insert(id.clone(), pending);
+    Ok(cleanup(shared, id))
+}
+
+/// Returns the reservation of outstanding guarantee `id` to headroom. Memory is rebuilt from
+/// disk at start and changed only on closing: an outstanding record always has its reservation.
+fn return_reservation(st: &mut State, id: &str) -> Result<(), NotaryError> {
+    match st.ledger.close(id) {
+        Some(_) => Ok(()),
+        None => Err(NotaryError::Bug(format!(
+            "guarantee {id} is outstanding but not in the ledger"
+        ))),
+    }
+}
+
+/// Drops the pending record of guarantee `id` once its batch is durable.
+fn cleanup(shared: &Arc<Shared>, id: String) -> AfterCommit {
+    let shared = shared.clone();
+    Box::new(move || {
+        shared.state.lock().pending.guarantees.remove(&id);
     })
 }
 
@@ -165,20 +227,10 @@ pub(crate) fn apply_closing(
         id.as_bytes().to_vec(),
         record_bytes(&record)?,
     )];
-    // Memory is rebuilt from disk at start and changed only here: an outstanding record always
-    // has its reservation.
-    if st.ledger.close(&id).is_none() {
-        return Err(NotaryError::Bug(format!(
-            "guarantee {id} is outstanding but not in the ledger"
-        )));
-    }
+    return_reservation(st, &id)?;
     let value = view(&record);
     st.pending
         .guarantees
         .insert(id.clone(), PendingGuarantee::Record(Box::new(record)));
-    let cleanup = shared.clone();
-    let after: AfterCommit = Box::new(move || {
-        cleanup.state.lock().pending.guarantees.remove(&id);
-    });
-    Ok((value, records, after))
+    Ok((value, records, cleanup(shared, id)))
 }
