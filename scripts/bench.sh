@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh [SECONDS]: the `notar bench` table of BENCHMARKS.md, measured again on this
 # machine. Builds the release binary, then runs every kind (guarantee, timestamp, exchange,
-# mixed) in-process (256 in flight) and over HTTP (64 in flight), SECONDS each (default 6),
+# settle, mixed) in-process (256 in flight) and over HTTP (64 in flight), SECONDS each (default 6),
 # one after the other, and prints a Markdown table: the rate, latency, CPU, the raw crypto rate
 # of one core for what a request needs and, over HTTP, the no-op ceiling (GET /healthz with
 # the same client), each ratio from the same run. The load generator shares the machine with
@@ -19,11 +19,12 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 n=0
-for kind in guarantee timestamp exchange mixed; do
+kinds=(guarantee timestamp exchange settle mixed)
+for kind in "${kinds[@]}"; do
     for transport in in-process http; do
         if [ "$transport" = in-process ]; then flags=(--in-process --concurrency 256); else flags=(--concurrency 64); fi
         n=$((n + 1))
-        echo "== $n/8: $kind, $transport, ${seconds} s" >&2
+        echo "== $n/$((2 * ${#kinds[@]})): $kind, $transport, ${seconds} s" >&2
         "$bin" bench --kind "$kind" --seconds "$seconds" --json "${flags[@]}" > "$out/$n.json"
     done
 done

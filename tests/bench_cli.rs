@@ -64,6 +64,8 @@ fn every_kind_over_http_and_in_process_is_granted_and_logged() {
         ("timestamp", Some("--in-process")),
         ("exchange", None),
         ("exchange", Some("--in-process")),
+        ("settle", None),
+        ("settle", Some("--in-process")),
         ("mixed", None),
     ];
     for (kind, transport) in runs {
@@ -83,9 +85,9 @@ fn every_kind_over_http_and_in_process_is_granted_and_logged() {
         assert_eq!(
             after - before,
             requests,
-            "one log entry per token or resolve"
+            "one log entry per token, resolve or settlement"
         );
-        if kind != "exchange" {
+        if matches!(kind, "timestamp" | "mixed") {
             let p256 = r["raw_p256_sign_us"].as_f64().expect("raw P-256 figure");
             assert!(p256.is_finite() && p256 > 0.0, "{r}");
         }

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use super::{BenchArgs, Prepared, Setup};
 use crate::cli::serve::Running;
-use crate::notary::{Notary, StampOutcome};
+use crate::notary::{Caller, Closing, Notary, StampOutcome};
 
 /// Most requests in flight in open-loop mode; past it a due request is counted as skipped.
 const OPEN_LOOP_IN_FLIGHT_MAX: usize = 8192;
@@ -59,6 +59,11 @@ impl Sender {
         })
     }
 
+    /// The notary the run loads.
+    pub(super) fn notary(&self) -> &Notary {
+        &self.notary
+    }
+
     async fn send(&self, p: Prepared) -> Outcome {
         match &self.http {
             Some((client, base, auth)) => post(client, base, auth, p).await,
@@ -81,6 +86,17 @@ impl Sender {
                     Err(e) => Outcome::Error(e.code().to_string()),
                 }
             }
+            Prepared::Settle(id) => {
+                let seller = Caller::Seller(self.seller_id.clone());
+                match self
+                    .notary
+                    .close_guarantee(&id, seller, Closing::Settle, None, None)
+                    .await
+                {
+                    Ok(_) => Outcome::Granted,
+                    Err(e) => Outcome::Error(e.code().to_string()),
+                }
+            }
             Prepared::Resolve(body) => match self.notary.resolve_exchange(*body).await {
                 Ok(a) if a.body.contains(RESOLVED) => Outcome::Granted,
                 Ok(_) => Outcome::Refused,
@@ -99,9 +115,14 @@ const RESOLVED: &str = "\"status\":\"resolved\"";
 /// `p` over HTTP to the service at `base`.
 async fn post(client: &reqwest::Client, base: &str, auth: &str, p: Prepared) -> Outcome {
     let (route, body, content_type) = match p {
-        Prepared::GuaranteeHttp(body) => ("guarantees", body, "application/json"),
-        Prepared::Stamp(der) => ("timestamp", der, "application/timestamp-query"),
-        Prepared::ResolveHttp(body) => ("exchanges/resolve", body, "application/json"),
+        Prepared::Settle(id) => (
+            format!("guarantees/{id}/settle"),
+            Vec::new(),
+            "application/json",
+        ),
+        Prepared::GuaranteeHttp(body) => ("guarantees".into(), body, "application/json"),
+        Prepared::Stamp(der) => ("timestamp".into(), der, "application/timestamp-query"),
+        Prepared::ResolveHttp(body) => ("exchanges/resolve".into(), body, "application/json"),
         Prepared::Healthz => {
             let resp = client.get(format!("{base}/healthz")).send().await;
             return answered(resp, |status, _| match status {
@@ -121,7 +142,9 @@ async fn post(client: &reqwest::Client, base: &str, auth: &str, p: Prepared) -> 
         .body(body)
         .send()
         .await;
-    answered(resp, |status, body| match (route, status) {
+    let settle = route.ends_with("/settle");
+    answered(resp, |status, body| match (route.as_str(), status) {
+        (_, 200) if settle => Outcome::Granted,
         ("guarantees", 201) | ("timestamp", 200) => Outcome::Granted,
         ("guarantees", 200) => Outcome::Refused,
         ("exchanges/resolve", 200) if contains(body, RESOLVED) => Outcome::Granted,

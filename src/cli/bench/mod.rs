@@ -1,11 +1,13 @@
-//! `notar bench`: a load generator for guarantees (docs/design.md §8). It starts a notary on a fresh
-//! data dir (a temporary one unless `--data` names an empty or missing directory; it touches a
-//! data dir that holds anything only with `--grow`, and then only one an earlier run made), registers one seller and a few buyers with very large
-//! caps, pre-signs the orders, and then drives `POST /v1/guarantees` over real HTTP on 127.0.0.1
-//! (or calls the notary in-process with `--in-process`), closed loop with `--concurrency`
-//! workers or open loop at `--rate` requests per second. It reports throughput, latency
-//! percentiles, errors, synced batches, CPU use per thread and the log size, next to the raw cost
-//! of one Ed25519 signature and verification measured in the same run.
+//! `notar bench`: a load generator for every write service (docs/design.md §8). It starts a
+//! notary on a fresh data dir (a temporary one unless `--data` names an empty or missing
+//! directory; it touches a data dir that holds anything only with `--grow`, and then only one an
+//! earlier run made), registers one seller and a few buyers with very large caps, makes the
+//! requests of `--kind` beforehand (signed orders, RFC 3161 queries, exchange messages, or
+//! guarantees granted to be settled), and then drives them over real HTTP on 127.0.0.1 (or calls
+//! the notary in-process with `--in-process`), closed loop with `--concurrency` workers or open
+//! loop at `--rate` requests per second. It reports throughput, latency percentiles, errors,
+//! synced batches, CPU use per thread and the log size, next to the raw cost of the crypto a
+//! request needs, measured in the same run (and over HTTP a no-op ceiling).
 //!
 //! Client and server share this process and its cores: the figures are for the whole loop.
 //! Here the run's steps; `loops` sends the load, `report` holds the figures.
@@ -70,8 +72,9 @@ pub struct BenchArgs {
     pub json: bool,
     /// What to ask for: guarantees (`POST /v1/guarantees`, pre-signed orders), RFC 3161
     /// timestamps (`POST /v1/timestamp`, pre-made SHA-256 queries with a nonce), fair-exchange
-    /// resolves (`POST /v1/exchanges/resolve`, contract signing, m1 and m2 pre-signed), or all
-    /// three in turn (mixed).
+    /// resolves (`POST /v1/exchanges/resolve`, contract signing, m1 and m2 pre-signed),
+    /// settlements (`POST /v1/guarantees/{id}/settle` of guarantees granted before the timed
+    /// part), or guarantees, timestamps and resolves in turn (mixed).
     #[arg(long, value_enum, default_value_t = Kind::Guarantee)]
     pub kind: Kind,
     /// Keep the benchmark notary's database in PostgreSQL (an empty database:
@@ -96,6 +99,9 @@ pub enum Kind {
     /// Fair-exchange resolves (contract signing): m1 and m2 verified, a replacement contract
     /// signed and logged, for a new exchange each time.
     Exchange,
+    /// Settlements: a guarantee granted before the timed part settled, a settlement signed and
+    /// logged.
+    Settle,
     /// Guarantees, timestamps and exchange resolves in turn, one third each.
     Mixed,
 }
@@ -216,7 +222,8 @@ async fn warm_up(
 ) -> anyhow::Result<Vec<Prepared>> {
     let http = !args.in_process;
     let kind = args.kind;
-    let warm = presign(setup, kind, 0, WARM_UP_ORDERS, http).await?;
+    let notary = sender.notary();
+    let warm = presign(notary, setup, kind, (0, WARM_UP_ORDERS), http).await?;
     let (w, w_took) = closed_loop(sender, warm, args.concurrency, Duration::from_secs(1)).await?;
     let peak = w.answered() as f64 / w_took.as_secs_f64().max(1e-3);
     let n = match (args.orders, args.rate) {
@@ -225,7 +232,7 @@ async fn warm_up(
         (None, None) => ((peak * length.as_secs_f64() * 1.5) as usize).max(WARM_UP_ORDERS),
     };
     tracing::info!(warmup_per_s = peak as u64, orders = n, "bench: pre-signing");
-    presign(setup, kind, WARM_UP_ORDERS, n, http).await
+    presign(notary, setup, kind, (WARM_UP_ORDERS, n), http).await
 }
 
 /// The measured run, open or closed loop, with the log growth and CPU use around it.

@@ -261,6 +261,7 @@ fn raw_per_request(kind: Kind, raw: &RawEd25519, p256_us: Option<f64>) -> (Strin
         Kind::Guarantee => ("1 Ed25519 verify + 1 sign", s + v),
         Kind::Timestamp => ("1 P-256 signature", t),
         Kind::Exchange => ("2 Ed25519 verify + 1 sign", s + 2.0 * v),
+        Kind::Settle => ("1 Ed25519 sign", s),
         Kind::Mixed => (
             "the mean of a guarantee's, a timestamp's and a resolve's",
             ((s + v) + t + (s + 2.0 * v)) / 3.0,
@@ -350,6 +351,7 @@ pub(super) fn print_report(r: &Report) {
         Kind::Guarantee => "guarantees",
         Kind::Timestamp => "timestamps",
         Kind::Exchange => "exchange resolves",
+        Kind::Settle => "settlements",
         Kind::Mixed => "guarantees, timestamps and exchange resolves in turn",
     };
     println!(

@@ -2,7 +2,7 @@
 //! requests, RFC 3161 queries, contract-signing resolves (m1 and m2 signed by the two bench
 //! parties), or all three in turn (`--kind mixed`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::anyhow;
 
@@ -13,7 +13,7 @@ use crate::model::exchange::{ResolveBody, Sha256Hex, Subject};
 use crate::model::money::{Currency, Money};
 use crate::notary::fixture::exchange::{acceptance, offer, Signer};
 use crate::notary::fixture::request;
-use crate::notary::GuaranteeRequest;
+use crate::notary::{GuaranteeRequest, Notary};
 
 /// A pre-made request, in the form the transport sends.
 #[derive(Clone)]
@@ -26,6 +26,8 @@ pub(super) enum Prepared {
     Stamp(Vec<u8>),
     /// `POST /v1/exchanges/resolve` body.
     ResolveHttp(Vec<u8>),
+    /// The id of a granted guarantee to settle, for either transport.
+    Settle(String),
     /// A resolve for the notary in-process.
     Resolve(Box<ResolveBody<Envelope>>),
     /// `GET /healthz`: the no-op ceiling.
@@ -39,6 +41,7 @@ fn prepare(setup: &Setup, kind: Kind, i: usize, http: bool) -> anyhow::Result<Pr
         k => k,
     };
     match kind {
+        Kind::Settle => Err(anyhow!("settlements are made from granted guarantees")),
         Kind::Timestamp => {
             let doc = format!("bench document {}{i}", setup.tag);
             let query = TimestampQuery::for_data(HashAlg::Sha256, doc.as_bytes(), true);
@@ -89,8 +92,60 @@ fn resolve(setup: &Setup, i: usize) -> anyhow::Result<ResolveBody<Envelope>> {
     Ok(ResolveBody::Contract { m1, m2 })
 }
 
-/// Requests `from..from + n` of `kind`, made on every core.
+/// Requests `from..from + n` of `kind`, made on every core (settlements: their guarantees
+/// requested of `notary` first, in-process).
 pub(super) async fn presign(
+    notary: &Notary,
+    setup: &Arc<Setup>,
+    kind: Kind,
+    (from, n): (usize, usize),
+    http: bool,
+) -> anyhow::Result<Vec<Prepared>> {
+    match kind {
+        Kind::Settle => {
+            let requests = made_on_every_core(setup, Kind::Guarantee, from, n, false).await?;
+            granted(notary, &setup.seller_id, requests).await
+        }
+        _ => made_on_every_core(setup, kind, from, n, http).await,
+    }
+}
+
+/// Guarantees granted to `seller` for `requests`, 256 in flight: a settle request for each.
+async fn granted(
+    notary: &Notary,
+    seller: &str,
+    requests: Vec<Prepared>,
+) -> anyhow::Result<Vec<Prepared>> {
+    let queue = Arc::new(Mutex::new(requests.into_iter()));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..256 {
+        let (queue, notary, seller) = (queue.clone(), notary.clone(), seller.to_string());
+        workers.spawn(async move {
+            let mut ids = Vec::new();
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some(Prepared::Guarantee(req)) = next else {
+                    return Ok::<_, anyhow::Error>(ids);
+                };
+                let answer = notary.request_guarantee(*req, &seller).await?;
+                let id = answer
+                    .envelope()
+                    .filter(|_| answer.granted())
+                    .and_then(|g| g.payload["guarantee_id"].as_str().map(str::to_string))
+                    .ok_or_else(|| anyhow!("a guarantee to settle was refused: {}", answer.body))?;
+                ids.push(Prepared::Settle(id));
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(part) = workers.join_next().await {
+        all.extend(part??);
+    }
+    Ok(all)
+}
+
+/// Requests `from..from + n` of `kind` (not settlements), made on every core.
+async fn made_on_every_core(
     setup: &Arc<Setup>,
     kind: Kind,
     from: usize,
