@@ -326,10 +326,12 @@ impl Notary {
         self.close(close).await
     }
 
-    /// Stages a closing on the sequencer.
+    /// Stages a closing on the sequencer, the stored record read here first (off the
+    /// sequencer): staging uses it if it is still current.
     async fn close(&self, close: CloseRequest) -> Result<GuaranteeView, NotaryError> {
+        let read = stored_guarantee(&self.shared, &close.id).ok();
         let shared = self.shared.clone();
-        self.command(move |ctx| stage_close(&shared, ctx, close))
+        self.command(move |ctx| stage_close(&shared, ctx, close, read))
             .await
     }
 

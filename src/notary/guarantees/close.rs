@@ -104,16 +104,21 @@ fn closed_before(
 }
 
 /// On the sequencer, under the state lock: closes an outstanding guarantee (signed, and its
-/// reservation returned to headroom), or answers as it was closed before.
+/// reservation returned to headroom), or answers as it was closed before. `read` is the stored
+/// record as the caller read it before staging, used when still current.
 pub(super) fn stage_close(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
     c: CloseRequest,
+    read: Option<GuaranteeRecord>,
 ) -> Result<Decision<GuaranteeView>, NotaryError> {
     let mut st = shared.state.lock();
     let (record, staged) = match st.pending.guarantees.get(&c.id) {
         Some(r) => (r.record(&shared.notary_key)?, true),
-        None => (stored_guarantee(shared, &c.id)?, false),
+        None => match read.filter(|r| still_current(&st, r)) {
+            Some(r) => (r, false),
+            None => (stored_guarantee(shared, &c.id)?, false),
+        },
     };
     check_owner(&c.caller, &record)?;
     let target = c.how.target();
@@ -160,6 +165,14 @@ pub(super) fn stage_close(
         run,
         after: Some(after),
     })
+}
+
+/// Whether `r`, read from the store before staging (and not pending), is what the store still
+/// holds: a closed record never changes again, and an outstanding one is closed only in a
+/// staging that also takes its reservation from the ledger (and keeps it pending until durable),
+/// so an outstanding record whose reservation is still there is current.
+fn still_current(st: &State, r: &GuaranteeRecord) -> bool {
+    r.state != GuaranteeState::Outstanding || st.ledger.outstanding(&r.guarantee_id).is_some()
 }
 
 /// Closes `record` in memory, its closing still to be signed by `cell`: its reservation returned
