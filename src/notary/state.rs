@@ -146,8 +146,8 @@ pub(crate) enum PendingGuarantee {
     /// Settled or released, its closing signed by the batch's deferred work: the record with
     /// no closing yet, and the closing's cell.
     Closed {
-        /// Every field but `closing`.
-        record: Box<GuaranteeRecord>,
+        /// Every field but `closing` (shared with the signing of the closing).
+        record: Arc<GuaranteeRecord>,
         /// The settlement or release.
         cell: Arc<SignCell>,
     },

@@ -144,7 +144,12 @@ pub(super) fn stage_close(
     });
     let make = Box::new(move || canonical_value(&payload).map_err(|e| e.to_string()));
     let cell = Arc::new(SignCell::new(kind, make));
-    let after = close_in_memory(shared, &mut st, &record, target, cell.clone())?;
+    // Shared with the pending map, not copied on the sequencer.
+    let closed = Arc::new(GuaranteeRecord {
+        state: target,
+        ..record
+    });
+    let after = close_in_memory(shared, &mut st, closed.clone(), cell.clone())?;
     // The closing is signed on the worker pool (the sequencer only orders); the record and the
     // answer are made from its bytes there.
     let (shared, ctx, operator) = (shared.clone(), *ctx, c.operator);
@@ -152,9 +157,8 @@ pub(super) fn stage_close(
         let signed = cell.get(&shared.notary_key)?;
         let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &signed.bytes)?;
         let record = GuaranteeRecord {
-            state: target,
             closing: Some(signed.envelope()?),
-            ..record
+            ..GuaranteeRecord::clone(&closed)
         };
         let key = record.guarantee_id.as_bytes().to_vec();
         let records = vec![(Cf::Guarantees, key, record_bytes(&record)?)];
@@ -175,24 +179,20 @@ fn still_current(st: &State, r: &GuaranteeRecord) -> bool {
     r.state != GuaranteeState::Outstanding || st.ledger.outstanding(&r.guarantee_id).is_some()
 }
 
-/// Closes `record` in memory, its closing still to be signed by `cell`: its reservation returned
-/// to headroom, and the closed record pending (a later command of the batch that reads it signs
-/// the closing itself through the cell). Returns the cleanup once durable.
+/// Closes a guarantee in memory as `closed` (its new state, its closing still to be signed by
+/// `cell`): its reservation returned to headroom, and the closed record pending (a later command
+/// of the batch that reads it signs the closing itself through the cell). Returns the cleanup
+/// once durable.
 fn close_in_memory(
     shared: &Arc<Shared>,
     st: &mut State,
-    record: &GuaranteeRecord,
-    target: GuaranteeState,
+    closed: Arc<GuaranteeRecord>,
     cell: Arc<SignCell>,
 ) -> Result<AfterCommit, NotaryError> {
-    let id = record.guarantee_id.clone();
+    let id = closed.guarantee_id.clone();
     return_reservation(st, &id)?;
-    let closed = GuaranteeRecord {
-        state: target,
-        ..record.clone()
-    };
     let pending = PendingGuarantee::Closed {
-        record: Box::new(closed),
+        record: closed,
         cell,
     };
     st.pending.guarantees.insert(id.clone(), pending);
