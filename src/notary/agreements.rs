@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::command::{sign_entry, Decision};
+use super::command::{Decision, ToSign};
 use super::guarantees::read_many;
 use super::sequencer::StageCtx;
 use super::state::{to_json, GuaranteeRecord, GuaranteeState, State};
@@ -136,7 +136,7 @@ fn agreement_keys(
     Ok(keys)
 }
 
-/// Signs an agreement change (`change`: the agreement as changed, what changed, the reason) and
+/// Signs (on the worker pool) an agreement change (`change`: the agreement as changed, what changed, the reason) and
 /// records the agreement: the one write path of creation and status changes.
 fn write_agreement(
     shared: &Shared,
@@ -147,16 +147,10 @@ fn write_agreement(
 ) -> Result<Decision<Agreement>, NotaryError> {
     let (a, what, reason) = change;
     let payload = agreement_payload(&a, what, reason);
-    let (_, entry) = sign_entry(
-        &shared.notary_key,
-        ctx,
-        EntryKind::Agreement,
-        payload,
-        operator,
-    )?;
+    let entry = ToSign::new(ctx, EntryKind::Agreement, payload, operator);
     let records = vec![(Cf::Agreements, a.id.as_bytes().to_vec(), to_json(&a)?)];
     st.agreements.insert(a.id.clone(), a.clone());
-    Ok(Decision::signed(entry, records, a))
+    Ok(Decision::sign_later(&shared.notary_key, entry, records, a))
 }
 
 impl Notary {

@@ -89,3 +89,102 @@ fn check_stored(w: &World, answer: &GuaranteeAnswer) {
         serde_json::from_slice(&leaf.expect("read").expect("leaf")).expect("leaf json");
     assert_eq!(leaf["body"], serde_json::to_value(&env).expect("env"));
 }
+
+/// Registry commands (a party with its key, a key, a revocation, a token rotation, a nonce, an
+/// agreement change) sent while the sequencer is held meet in one batch; each is signed on the
+/// worker pool, and the leaves land at the indexes their signed payloads name, each verifying
+/// under the notary's key, with the records pointing at them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_commands_of_one_batch_are_signed_at_the_indexes_they_name() {
+    use crate::crypto::keys::key_id;
+    use crate::model::entry::LogEntry;
+    use crate::model::registry::{AgreementStatus, Role};
+    use crate::notary::KeyInput;
+    use ed25519_dalek::SigningKey;
+
+    let w = world().await;
+    let d = &w.deal;
+    let size0 = w.n.log_size();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let blocker: super::sequencer::Job = Box::new(move |_| {
+        let _ = wait.recv_timeout(Duration::from_secs(20));
+        None
+    });
+    w.n.submit(blocker).expect("blocker queued");
+    let carol = SigningKey::from_bytes(&[9; 32]).verifying_key();
+    let extra = SigningKey::from_bytes(&[10; 32]).verifying_key();
+    let sally = key_id(&w.sally_key.verifying_key());
+    let n = w.n.clone();
+    let (buyer, seller) = (d.buyer_id.clone(), d.seller_id.clone());
+    let (agreement, sally2) = (d.agreement_id.clone(), sally.clone());
+    let all = tokio::spawn(async move {
+        let raw = |k: ed25519_dalek::VerifyingKey| KeyInput::Raw(k.to_bytes());
+        let carol = n.register_party_with_key("carol", Role::Buyer, Some(raw(carol)), None);
+        let key = n.add_key(&buyer, raw(extra), None);
+        let revoked = n.revoke_key(&sally2, "lost", None);
+        let token = n.rotate_token(&seller, None);
+        let nonce = n.issue_nonce();
+        let paused = n.set_agreement_status(&agreement, AgreementStatus::Suspended, "audit", None);
+        tokio::join!(carol, key, revoked, token, nonce, paused)
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(w.n.log_size(), size0, "held: nothing logged yet");
+    go.send(()).expect("sequencer waits");
+    let (carol, key, revoked, token, nonce, paused) = all.await.expect("join");
+    let (party, carol_key) = carol.expect("carol");
+    let carol_key = carol_key.expect("carol's key");
+    let key = key.expect("key");
+    let revoked = revoked.expect("revoked");
+    let token = token.expect("token");
+    let nonce = nonce.expect("nonce");
+    let paused = paused.expect("paused");
+
+    // Seven leaves: the party's key right after the party.
+    assert_eq!(w.n.log_size(), size0 + 7);
+    assert_eq!(carol_key.log_index, party.party.log_index + 1);
+    let vk = w.n.shared.notary_key.verifying_key();
+    let mut kinds = Vec::new();
+    for i in size0..size0 + 7 {
+        let leaf: LogEntry = serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
+        let env: crate::crypto::envelope::Envelope =
+            serde_json::from_value(leaf.body).expect("an envelope");
+        env.verify_by(&vk).expect("signed by the notary");
+        assert_eq!(env.payload["log_index"], i, "leaf {i} names its index");
+        kinds.push(env.kind.clone());
+    }
+    kinds.sort();
+    let want = [
+        "agreement",
+        "key_registration",
+        "key_registration",
+        "nonce",
+        "party",
+        "revocation",
+        "seller_token",
+    ];
+    assert_eq!(kinds, want);
+    // Each answer names the leaf that holds it.
+    let at = |i: u64| -> serde_json::Value {
+        let leaf: LogEntry = serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
+        leaf.body["payload"].clone()
+    };
+    assert_eq!(at(party.party.log_index)["name"], "carol");
+    assert_eq!(at(carol_key.log_index)["key_id"], carol_key.key_id.as_str());
+    assert_eq!(at(key.log_index)["key_id"], key.key_id.as_str());
+    let revocation = revoked.revocation.expect("revocation");
+    assert_eq!(
+        at(revocation.log_index)["revoked"][0]["key_id"],
+        sally.as_str()
+    );
+    assert_eq!(at(token.log_index)["party_id"], d.seller_id.as_str());
+    assert_eq!(
+        at(nonce.payload["log_index"].as_u64().expect("index")),
+        nonce.payload
+    );
+    assert_eq!(
+        at(paused.log_index)["agreement_id"],
+        d.agreement_id.as_str()
+    );
+    // The registry holds the key as answered.
+    assert_eq!(w.n.key(&carol_key.key_id), Some(carol_key));
+}

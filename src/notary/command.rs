@@ -51,16 +51,6 @@ pub(crate) enum Decision<T> {
 }
 
 impl<T> Decision<T> {
-    /// Write a signed entry and its records, then answer `value`.
-    pub fn signed(entry: StagedEntry, records: Records, value: T) -> Self {
-        Decision::Write {
-            entry: Some(entry),
-            records,
-            value,
-            after: None,
-        }
-    }
-
     /// Answer with an earlier command's result. If that command is still `staged` (in the batch
     /// being built), the answer waits for the batch to be durable: no signature leaves early.
     pub fn earlier(value: T, staged: bool) -> Self {
@@ -73,6 +63,32 @@ impl<T> Decision<T> {
             }
         } else {
             Decision::Now(value)
+        }
+    }
+}
+
+impl<T: Send + 'static> Decision<T> {
+    /// Write `entry`, signed on the worker pool with `key`, and `records`, then answer `value`.
+    pub fn sign_later(key: &SigningKey, entry: ToSign, records: Records, value: T) -> Self {
+        Self::sign_later_with(key, entry, move |_| Ok((records, value)))
+    }
+
+    /// [`Decision::sign_later`] of records and an answer that need the signed envelope: `make`
+    /// runs on the worker pool once it is signed.
+    pub fn sign_later_with(
+        key: &SigningKey,
+        entry: ToSign,
+        make: impl FnOnce(Envelope) -> Result<(Records, T), NotaryError> + Send + 'static,
+    ) -> Self {
+        let key = key.clone();
+        Decision::Deferred {
+            count: entry.count(),
+            run: Box::new(move || {
+                let (env, entry) = entry.sign(&key)?;
+                let (records, value) = make(env)?;
+                Ok((entry, records, value))
+            }),
+            after: None,
         }
     }
 }
@@ -97,6 +113,63 @@ pub(crate) fn sign_entry(
         .map_err(|e| NotaryError::Signing(format!("{}: {e}", kind.as_str())))?;
     let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &bytes)?;
     Ok((env, entry))
+}
+
+/// A notary entry decided on the sequencer and signed on the worker pool (DESIGN §2: the
+/// sequencer only orders): what [`sign_entry`] takes, kept until the batch's deferred work runs.
+/// Its payload must be built from values already checked, so that signing it cannot fail on a
+/// caller's input (a deferred failure stops the notary).
+pub(crate) struct ToSign {
+    ctx: StageCtx,
+    kind: EntryKind,
+    payload: Value,
+    operator: Option<String>,
+    /// Entries the same command logs right after this one, at the next indexes.
+    then: Vec<ToSign>,
+}
+
+impl ToSign {
+    /// An entry of `kind` holding `payload` (an object; `log_index` is added), at `ctx.index`.
+    pub fn new(ctx: &StageCtx, kind: EntryKind, payload: Value, operator: Option<String>) -> Self {
+        ToSign {
+            ctx: *ctx,
+            kind,
+            payload,
+            operator,
+            then: Vec::new(),
+        }
+    }
+
+    /// Logs `next` right after this entry (and the entries already after it).
+    pub fn then(&mut self, next: ToSign) {
+        self.then.push(next);
+    }
+
+    /// How many leaves it appends.
+    fn count(&self) -> u64 {
+        1 + self.then.iter().map(ToSign::count).sum::<u64>()
+    }
+
+    /// The batch's deferred work that signs it with `key` and writes `records` beside it.
+    pub fn deferred(self, key: &SigningKey, records: Records) -> Deferred {
+        let key = key.clone();
+        Deferred {
+            count: self.count(),
+            run: Box::new(move || Ok((self.sign(&key)?.1, records))),
+        }
+    }
+
+    /// Signs it (and the entries after it) as the staged entry the log appends.
+    fn sign(self, key: &SigningKey) -> Result<(Envelope, StagedEntry), NotaryError> {
+        let (env, mut entry) = sign_entry(key, &self.ctx, self.kind, self.payload, self.operator)?;
+        for next in self.then {
+            let (_, mut e) = next.sign(key)?;
+            let after = std::mem::take(&mut e.then);
+            entry.then.push(e);
+            entry.then.extend(after);
+        }
+        Ok((env, entry))
+    }
 }
 
 /// Answers a command once its batch is durable (or failed): runs `after`, then sends what

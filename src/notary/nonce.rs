@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::command::{sign_entry, Decision};
+use super::command::{Decision, ToSign};
 use super::{Notary, NotaryError};
 use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
@@ -29,16 +29,16 @@ impl Notary {
                 "nonce": hex::encode(nonce),
                 "issued_at": rfc3339_ms(ctx.now),
             });
-            let (env, entry) =
-                sign_entry(&shared.notary_key, ctx, EntryKind::Nonce, payload, None)?;
-            let id = envelope_id(&env).map_err(|e| NotaryError::Bug(e.to_string()))?;
+            let entry = ToSign::new(ctx, EntryKind::Nonce, payload, None);
             let index = u64_key(ctx.index).to_vec();
-            Ok(Decision::Write {
-                entry: Some(entry),
-                records: vec![(Cf::Meta, nonce_key(&id), index)],
-                value: env,
-                after: None,
-            })
+            Ok(Decision::sign_later_with(
+                &shared.notary_key,
+                entry,
+                |env| {
+                    let id = envelope_id(&env).map_err(|e| NotaryError::Bug(e.to_string()))?;
+                    Ok((vec![(Cf::Meta, nonce_key(&id), index)], env))
+                },
+            ))
         })
         .await
     }

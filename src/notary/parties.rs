@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::command::{sign_entry, Decision};
-use super::sequencer::{Records, StageCtx, StagedEntry};
+use super::command::{Decision, ToSign};
+use super::sequencer::{Records, StageCtx};
 use super::state::{to_json, State};
 use super::{Notary, NotaryError, Shared};
 use crate::crypto::keys::key_id;
@@ -117,7 +117,7 @@ fn resolve_key(
     })
 }
 
-/// Signs a key change (`signed`: kind, payload, operator) and records the key as changed: the
+/// Signs (on the worker pool) a key change (`signed`: kind, payload, operator) and records the key as changed: the
 /// write path of revocations.
 fn write_key(
     shared: &Shared,
@@ -127,10 +127,15 @@ fn write_key(
     key: KeyRecord,
 ) -> Result<Decision<KeyRecord>, NotaryError> {
     let (kind, payload, operator) = signed;
-    let (_, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
+    let entry = ToSign::new(ctx, kind, payload, operator);
     let records = vec![(Cf::Keys, key.key_id.as_bytes().to_vec(), to_json(&key)?)];
     st.keys.insert(key.key_id.clone(), key.clone());
-    Ok(Decision::signed(entry, records, key))
+    Ok(Decision::sign_later(
+        &shared.notary_key,
+        entry,
+        records,
+        key,
+    ))
 }
 
 /// The registered certificate keys of the CRL's CA that it lists and that are not revoked yet,
@@ -199,15 +204,14 @@ pub(crate) fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// A party registration staged at `ctx`: the party, its signed entry and its record. Memory is
+/// A party registration staged at `ctx`: the party, its entry to sign and its record. Memory is
 /// not changed yet; a name already registered with the same role is refused.
 fn stage_party(
-    shared: &Shared,
     st: &State,
     ctx: &StageCtx,
     (name, role): (&str, Role),
     operator: Option<String>,
-) -> Result<(Party, StagedEntry, Records), NotaryError> {
+) -> Result<(Party, ToSign, Records), NotaryError> {
     if st
         .parties
         .values()
@@ -232,21 +236,20 @@ fn stage_party(
         "role": role.as_str(),
         "registered_at": rfc3339_ms(ctx.now),
     });
-    let (_, entry) = sign_entry(&shared.notary_key, ctx, EntryKind::Party, payload, operator)?;
+    let entry = ToSign::new(ctx, EntryKind::Party, payload, operator);
     let records = vec![(Cf::Parties, id.as_bytes().to_vec(), to_json(&party)?)];
     Ok((party, entry, records))
 }
 
 /// A key registration for `party_id` staged at `ctx`: the key checked (see [`resolve_key`]), its
-/// signed entry and its record. Memory is not changed yet.
+/// entry to sign and its record. Memory is not changed yet.
 fn stage_key(
-    shared: &Shared,
     st: &State,
     ctx: &StageCtx,
     party_id: &str,
     input: &KeyInput,
     operator: Option<String>,
-) -> Result<(KeyRecord, StagedEntry, Records), NotaryError> {
+) -> Result<(KeyRecord, ToSign, Records), NotaryError> {
     let ResolvedKey {
         raw,
         kid,
@@ -277,7 +280,7 @@ fn stage_key(
         );
     }
     let kind = EntryKind::KeyRegistration;
-    let (_, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
+    let entry = ToSign::new(ctx, kind, payload, operator);
     let records = vec![(Cf::Keys, kid.as_bytes().to_vec(), to_json(&record)?)];
     Ok((record, entry, records))
 }
@@ -319,13 +322,12 @@ impl Notary {
         self.command(move |ctx| {
             let mut st = shared.state.lock();
             let (party, mut entry, mut records) =
-                stage_party(&shared, &st, ctx, (&name, role), operator.clone())?;
+                stage_party(&st, ctx, (&name, role), operator.clone())?;
             let key = match &key {
                 None => None,
                 Some(k) => {
-                    let (record, e, r) =
-                        stage_key(&shared, &st, &ctx.after(1), &party.id, k, operator)?;
-                    entry.then.push(e);
+                    let (record, e, r) = stage_key(&st, &ctx.after(1), &party.id, k, operator)?;
+                    entry.then(e);
                     records.extend(r);
                     Some(record)
                 }
@@ -343,7 +345,8 @@ impl Notary {
                 party,
                 api_token: token,
             };
-            Ok(Decision::signed(entry, records, (receipt, key)))
+            let key_of = &shared.notary_key;
+            Ok(Decision::sign_later(key_of, entry, records, (receipt, key)))
         })
         .await
     }
@@ -362,10 +365,14 @@ impl Notary {
             if !st.parties.contains_key(&party_id) {
                 return Err(unknown_party(&party_id));
             }
-            let (record, entry, records) =
-                stage_key(&shared, &st, ctx, &party_id, &input, operator)?;
+            let (record, entry, records) = stage_key(&st, ctx, &party_id, &input, operator)?;
             st.keys.insert(record.key_id.clone(), record.clone());
-            Ok(Decision::signed(entry, records, record))
+            Ok(Decision::sign_later(
+                &shared.notary_key,
+                entry,
+                records,
+                record,
+            ))
         })
         .await
     }
@@ -457,13 +464,7 @@ impl Notary {
                 "revoked": items,
                 "registered_at": rfc3339_ms(ctx.now),
             });
-            let (_, entry) = sign_entry(
-                &shared.notary_key,
-                ctx,
-                EntryKind::Revocation,
-                payload,
-                operator,
-            )?;
+            let entry = ToSign::new(ctx, EntryKind::Revocation, payload, operator);
             let records = keys
                 .iter()
                 .map(|k| Ok((Cf::Keys, k.key_id.as_bytes().to_vec(), to_json(k)?)))
@@ -471,10 +472,12 @@ impl Notary {
             let revoked = keys.iter().map(|k| k.key_id.clone()).collect();
             st.keys
                 .extend(keys.into_iter().map(|k| (k.key_id.clone(), k)));
-            Ok(Decision::signed(
+            let summary = summary(revoked, Some(ctx.index));
+            Ok(Decision::sign_later(
+                &shared.notary_key,
                 entry,
                 records,
-                summary(revoked, Some(ctx.index)),
+                summary,
             ))
         })
         .await

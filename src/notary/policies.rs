@@ -7,7 +7,7 @@ use std::fs;
 
 use serde_json::json;
 
-use super::command::sign_entry;
+use super::command::ToSign;
 use super::config::Config;
 use super::datadir::DataDir;
 use super::sequencer::{Job, Staged};
@@ -126,22 +126,23 @@ pub(crate) fn log_policy_job(notary: &Notary, p: Policy) -> Job {
             "digest": p.digest,
             "text": p.source,
         });
-        let (_, entry) = sign_entry(&key, ctx, EntryKind::Policy, payload, None).ok()?;
+        let entry = ToSign::new(ctx, EntryKind::Policy, payload, None);
+        let records = vec![
+            (
+                Cf::Policies,
+                p.digest.as_bytes().to_vec(),
+                p.source.as_bytes().to_vec(),
+            ),
+            (
+                Cf::Meta,
+                policy_log_key(&p.digest),
+                ctx.index.to_be_bytes().to_vec(),
+            ),
+        ];
         Some(Staged {
-            entry: Some(entry),
-            deferred: None,
-            records: vec![
-                (
-                    Cf::Policies,
-                    p.digest.as_bytes().to_vec(),
-                    p.source.as_bytes().to_vec(),
-                ),
-                (
-                    Cf::Meta,
-                    policy_log_key(&p.digest),
-                    ctx.index.to_be_bytes().to_vec(),
-                ),
-            ],
+            entry: None,
+            deferred: Some(entry.deferred(&key, records)),
+            records: Vec::new(),
             finish: Box::new(|r| {
                 if let Err(e) = r {
                     tracing::error!("logging a policy failed: {}", e.0);

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::command::{sign_entry, Decision};
+use super::command::{Decision, ToSign};
 use super::parties::{new_token, token_hash};
 use super::sequencer::{Records, StageCtx};
 use super::{Notary, NotaryError, Shared};
@@ -94,7 +94,7 @@ fn stage_change(
         "changed_at": rfc3339_ms(ctx.now),
     });
     let kind = EntryKind::SellerToken;
-    let (_, entry) = sign_entry(&shared.notary_key, ctx, kind, payload, operator)?;
+    let entry = ToSign::new(ctx, kind, payload, operator);
     let mut records: Records = old
         .iter()
         .map(|h| (Cf::SellerTokens, h.to_vec(), Vec::new()))
@@ -114,7 +114,12 @@ fn stage_change(
         log_index: ctx.index,
         changed_at: ctx.now,
     };
-    Ok(Decision::signed(entry, records, receipt))
+    Ok(Decision::sign_later(
+        &shared.notary_key,
+        entry,
+        records,
+        receipt,
+    ))
 }
 
 impl Notary {
