@@ -21,14 +21,7 @@ async fn a_retry_in_the_same_batch_gets_the_same_signed_answer() {
         let (n, seller) = (w.n.clone(), d.seller_id.clone());
         tokio::spawn(async move { n.request_guarantee(r, &seller).await })
     };
-    // A job that holds the sequencer until told: everything sent meanwhile queues up to form
-    // the next batch together.
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    let blocker: super::sequencer::Job = Box::new(move |_| {
-        let _ = wait.recv_timeout(Duration::from_secs(20));
-        None
-    });
-    w.n.submit(blocker).expect("blocker queued");
+    let go = hold(&w.n);
     let first = ask(req("r1", 2_000, b"doc"));
     tokio::time::sleep(Duration::from_millis(50)).await;
     let retry = ask(req("r1", 2_000, b"doc"));
@@ -97,7 +90,6 @@ fn check_stored(w: &World, answer: &GuaranteeAnswer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_commands_of_one_batch_are_signed_at_the_indexes_they_name() {
     use crate::crypto::keys::key_id;
-    use crate::model::entry::LogEntry;
     use crate::model::registry::{AgreementStatus, Role};
     use crate::notary::KeyInput;
     use ed25519_dalek::SigningKey;
@@ -105,12 +97,7 @@ async fn registry_commands_of_one_batch_are_signed_at_the_indexes_they_name() {
     let w = world().await;
     let d = &w.deal;
     let size0 = w.n.log_size();
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    let blocker: super::sequencer::Job = Box::new(move |_| {
-        let _ = wait.recv_timeout(Duration::from_secs(20));
-        None
-    });
-    w.n.submit(blocker).expect("blocker queued");
+    let go = hold(&w.n);
     let carol = SigningKey::from_bytes(&[9; 32]).verifying_key();
     let extra = SigningKey::from_bytes(&[10; 32]).verifying_key();
     let sally = key_id(&w.sally_key.verifying_key());
@@ -142,32 +129,11 @@ async fn registry_commands_of_one_batch_are_signed_at_the_indexes_they_name() {
     // Seven leaves: the party's key right after the party.
     assert_eq!(w.n.log_size(), size0 + 7);
     assert_eq!(carol_key.log_index, party.party.log_index + 1);
-    let vk = w.n.shared.notary_key.verifying_key();
-    let mut kinds = Vec::new();
-    for i in size0..size0 + 7 {
-        let leaf: LogEntry = serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
-        let env: crate::crypto::envelope::Envelope =
-            serde_json::from_value(leaf.body).expect("an envelope");
-        env.verify_by(&vk).expect("signed by the notary");
-        assert_eq!(env.payload["log_index"], i, "leaf {i} names its index");
-        kinds.push(env.kind.clone());
-    }
-    kinds.sort();
-    let want = [
-        "agreement",
-        "key_registration",
-        "key_registration",
-        "nonce",
-        "party",
-        "revocation",
-        "seller_token",
-    ];
-    assert_eq!(kinds, want);
+    let kinds = notary_leaves(&w, size0..size0 + 7);
+    let want = "agreement key_registration key_registration nonce party revocation seller_token";
+    assert_eq!(kinds.join(" "), want);
     // Each answer names the leaf that holds it.
-    let at = |i: u64| -> serde_json::Value {
-        let leaf: LogEntry = serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
-        leaf.body["payload"].clone()
-    };
+    let at = |i: u64| payload_at(&w, i);
     assert_eq!(at(party.party.log_index)["name"], "carol");
     assert_eq!(at(carol_key.log_index)["key_id"], carol_key.key_id.as_str());
     assert_eq!(at(key.log_index)["key_id"], key.key_id.as_str());
@@ -187,4 +153,41 @@ async fn registry_commands_of_one_batch_are_signed_at_the_indexes_they_name() {
     );
     // The registry holds the key as answered.
     assert_eq!(w.n.key(&carol_key.key_id), Some(carol_key));
+}
+
+/// Holds the sequencer until the returned sender is used (or 20 s pass): everything sent
+/// meanwhile queues up to form the next batch together.
+pub(super) fn hold(n: &super::Notary) -> std::sync::mpsc::Sender<()> {
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let blocker: super::sequencer::Job = Box::new(move |_| {
+        let _ = wait.recv_timeout(Duration::from_secs(20));
+        None
+    });
+    n.submit(blocker).expect("blocker queued");
+    go
+}
+
+/// The payload of the notary envelope in leaf `i`.
+fn payload_at(w: &World, i: u64) -> serde_json::Value {
+    let leaf: crate::model::entry::LogEntry =
+        serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
+    leaf.body["payload"].clone()
+}
+
+/// The kinds of the leaves at `range`, sorted, each checked to be a notary envelope naming its
+/// own log index.
+fn notary_leaves(w: &World, range: std::ops::Range<u64>) -> Vec<String> {
+    let vk = w.n.shared.notary_key.verifying_key();
+    let mut kinds = Vec::new();
+    for i in range {
+        let leaf: crate::model::entry::LogEntry =
+            serde_json::from_slice(&w.n.entry(i).expect("leaf")).expect("json");
+        let env: crate::crypto::envelope::Envelope =
+            serde_json::from_value(leaf.body).expect("an envelope");
+        env.verify_by(&vk).expect("signed by the notary");
+        assert_eq!(env.payload["log_index"], i, "leaf {i} names its index");
+        kinds.push(env.kind.clone());
+    }
+    kinds.sort();
+    kinds
 }

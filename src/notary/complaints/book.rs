@@ -4,9 +4,11 @@
 //! every record checked there; changed only by sequencer jobs, once everything is signed.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::later::Later;
 use super::ComplaintRecord;
 use crate::model::complaint::{ComplaintKind, ComplaintStatus};
 use crate::model::money::Money;
@@ -74,7 +76,8 @@ pub(crate) struct ComplaintBook {
     by_digest: HashMap<String, String>,
     lines: HashMap<String, ComplaintLine>,
     open: BTreeSet<(DateTime<Utc>, String)>,
-    pending: HashMap<String, ComplaintRecord>,
+    /// Staged records, with the envelope the batch's deferred work signs, if any.
+    pending: HashMap<String, (ComplaintRecord, Option<Arc<Later>>)>,
 }
 
 impl ComplaintBook {
@@ -107,22 +110,29 @@ impl ComplaintBook {
         self.by_digest.get(digest).map(String::as_str)
     }
 
-    /// The record staged for `id` in the batch being built.
-    pub fn pending(&self, id: &str) -> Option<&ComplaintRecord> {
-        self.pending.get(id)
+    /// The record staged for `id` in the batch being built, and its envelope still to sign
+    /// (held unsigned in the record until then), if any.
+    pub fn pending(&self, id: &str) -> Option<(&ComplaintRecord, Option<&Arc<Later>>)> {
+        self.pending.get(id).map(|(r, later)| (r, later.as_ref()))
     }
 
     /// Keeps a new or changed record, staged: its line, its place among the open cases, and the
-    /// record itself until [`ComplaintBook::committed`]. Refuses (a bug) a record whose status
-    /// and envelopes disagree, changing nothing.
-    pub fn put(&mut self, record: ComplaintRecord) -> Result<(), NotaryError> {
+    /// record itself (with `later`, its envelope still to sign) until
+    /// [`ComplaintBook::committed`]. Refuses (a bug) a record whose status and envelopes
+    /// disagree, changing nothing.
+    pub fn put(
+        &mut self,
+        record: ComplaintRecord,
+        later: Option<Arc<Later>>,
+    ) -> Result<(), NotaryError> {
         record.check().map_err(NotaryError::Bug)?;
         if let Some(old) = self.lines.get(&record.complaint_id) {
             self.open
                 .remove(&(old.response_deadline, old.complaint_id.clone()));
         }
         self.index(&record);
-        self.pending.insert(record.complaint_id.clone(), record);
+        self.pending
+            .insert(record.complaint_id.clone(), (record, later));
         Ok(())
     }
 

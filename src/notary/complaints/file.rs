@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::later::{Later, Slot};
 use super::settle::settling;
 use super::signer::{check_signature_count, find_signer, Signer};
-use super::{current, keep, ComplaintAnswer, ComplaintRecord};
+use super::{current, keep_later, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
 use crate::model::complaint::{
     response_deadline, Complaint, ComplaintStatus, ComplaintSubject, HistoryWhat,
@@ -26,7 +27,7 @@ use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::policy::Policy;
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, Decision};
+use crate::notary::command::Decision;
 use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::state::{GuaranteeRecord, State};
@@ -99,7 +100,7 @@ fn earlier_filing(
 }
 
 /// On the sequencer: replays an earlier filing, or checks the parties and the subject against
-/// the state, signs the receipt and keeps the new case.
+/// the state, keeps the new case; its receipt is signed by the batch's deferred work.
 fn stage_filing(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -121,9 +122,10 @@ fn stage_filing(
         }
     }
     let policy = policy_for(shared, &st, &c.complaint)?.clone();
-    let (record, entry) = sign_receipt(shared, ctx, &c, &policy)?;
-    let answer = ComplaintAnswer::of(&record, &record.receipt)?;
-    keep(shared, &mut st, record, Some(entry), answer)
+    let (record, receipt) = receipt_later(ctx, &c, &policy);
+    keep_later(shared, &mut st, (ctx, receipt), record, |r| {
+        ComplaintAnswer::of(r, &r.receipt)
+    })
 }
 
 /// The policy whose `complaint_response_time` applies: a guarantee's agreement recorded one;
@@ -218,13 +220,9 @@ fn guarantee(shared: &Shared, st: &State, gid: &str) -> Result<GuaranteeRecord, 
         .ok_or_else(|| NotaryError::unknown(ErrorCode::UnknownGuarantee, "guarantee", gid))
 }
 
-/// Signs the `complaint_receipt` and builds the new case's record; changes nothing.
-fn sign_receipt(
-    shared: &Shared,
-    ctx: &StageCtx,
-    c: &CheckedFiling,
-    policy: &Policy,
-) -> Result<(ComplaintRecord, crate::notary::sequencer::StagedEntry), NotaryError> {
+/// The new case's record and its `complaint_receipt`, to be signed by the batch's deferred work
+/// (the record holds it unsigned until then); changes nothing.
+fn receipt_later(ctx: &StageCtx, c: &CheckedFiling, policy: &Policy) -> (ComplaintRecord, Later) {
     let p = c.complaint.payload();
     let id = uuid::Uuid::now_v7().to_string();
     let deadline = response_deadline(ctx.now, policy);
@@ -253,8 +251,8 @@ fn sign_receipt(
         (_, _, Some(d)) => payload["order_digest"] = json!(d),
         _ => {}
     }
-    let key = &shared.notary_key;
-    let (receipt, entry) = sign_entry(key, ctx, EntryKind::ComplaintReceipt, payload, None)?;
+    payload["log_index"] = json!(ctx.index);
+    let receipt = Later::new(Slot::Receipt, EntryKind::ComplaintReceipt, payload);
     let mut record = ComplaintRecord {
         complaint_id: id,
         complaint_digest: c.complaint.digest().as_str().to_string(),
@@ -270,7 +268,7 @@ fn sign_receipt(
         policy: policy.reference(),
         status: ComplaintStatus::Open,
         complaint: c.envelope.clone(),
-        receipt,
+        receipt: receipt.unsigned(),
         response: None,
         response_digest: None,
         response_receipt: None,
@@ -286,5 +284,5 @@ fn sign_receipt(
         Some(p.claimant.clone()),
         Some(ctx.index),
     );
-    Ok((record, entry))
+    (record, receipt)
 }

@@ -14,6 +14,7 @@
 mod book;
 mod desk;
 mod file;
+mod later;
 mod respond;
 mod rulings;
 mod settle;
@@ -32,7 +33,7 @@ pub use rulings::{Arbitrator, RulingOutcome};
 pub use signer::SignedRead;
 
 use super::command::{AfterCommit, Decision};
-use super::sequencer::StagedEntry;
+use super::sequencer::{StageCtx, StagedEntry};
 use super::state::{to_json, State};
 use super::{NotaryError, Shared};
 use crate::crypto::envelope::Envelope;
@@ -331,14 +332,50 @@ fn keep<T>(
         to_json(&record)?,
     )];
     let id = record.complaint_id.clone();
-    st.complaints.put(record)?;
-    let cleanup = shared.clone();
-    let after: AfterCommit = Box::new(move || cleanup.state.lock().complaints.committed(&id));
+    st.complaints.put(record, None)?;
     Ok(Decision::Write {
         entry,
         records,
         value,
-        after: Some(after),
+        after: Some(committed(shared, id)),
+    })
+}
+
+/// Drops case `id`'s staged record once its batch is durable.
+fn committed(shared: &Arc<Shared>, id: String) -> AfterCommit {
+    let cleanup = shared.clone();
+    Box::new(move || cleanup.state.lock().complaints.committed(&id))
+}
+
+/// Keeps a new or changed case whose new envelope (`later`, held unsigned in `record`) is signed
+/// by the batch's deferred work, which then logs it at `ctx.index`, writes the record and makes
+/// the answer with `answer` from the record as written. That work cannot fail on a caller's
+/// input: the payload is made of values the notary checked or made itself.
+fn keep_later<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    (ctx, later): (&StageCtx, later::Later),
+    mut record: ComplaintRecord,
+    answer: impl FnOnce(&ComplaintRecord) -> Result<T, NotaryError> + Send + 'static,
+) -> Result<Decision<T>, NotaryError> {
+    let later = Arc::new(later);
+    let id = record.complaint_id.clone();
+    st.complaints.put(record.clone(), Some(later.clone()))?;
+    let (key, ctx) = (shared.notary_key.clone(), *ctx);
+    let run = Box::new(move || {
+        later.fill(&mut record, &key)?;
+        let entry = ctx.entry_of_bytes(later.kind(), None, &later.signed(&key)?.1)?;
+        let records = vec![(
+            Cf::Complaints,
+            record.complaint_id.as_bytes().to_vec(),
+            to_json(&record)?,
+        )];
+        Ok((entry, records, answer(&record)?))
+    });
+    Ok(Decision::Deferred {
+        count: 1,
+        run,
+        after: Some(committed(shared, id)),
     })
 }
 
@@ -351,10 +388,17 @@ pub(crate) fn stored(shared: &Shared, id: &str) -> Result<ComplaintRecord, Notar
     serde_json::from_slice(&raw).map_err(|e| NotaryError::Corrupt(format!("complaint {id}: {e}")))
 }
 
-/// The complaint `id` as the sequencer sees it: staged in this batch (`true`), or stored.
+/// The complaint `id` as the sequencer sees it: staged in this batch (`true`; its envelope
+/// still to sign is signed now, so the record is as it will be written), or stored.
 fn current(shared: &Shared, st: &State, id: &str) -> Result<(ComplaintRecord, bool), NotaryError> {
     match st.complaints.pending(id) {
-        Some(r) => Ok((r.clone(), true)),
+        Some((r, later)) => {
+            let mut r = r.clone();
+            if let Some(later) = later {
+                later.fill(&mut r, &shared.notary_key)?;
+            }
+            Ok((r, true))
+        }
         None => stored(shared, id).map(|r| (r, false)),
     }
 }

@@ -13,14 +13,15 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::later::{Later, Slot};
 use super::signer::{check_signature_count, find_signer, Signer};
-use super::{current, keep, ComplaintAnswer, ComplaintRecord};
+use super::{current, keep_later, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
 use crate::model::complaint::{transition, CaseEvent, HistoryWhat, Response};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, Decision};
+use crate::notary::command::Decision;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::{Notary, NotaryError, Shared};
 
@@ -72,8 +73,8 @@ fn not_respondent(record: &ComplaintRecord) -> NotaryError {
     }
 }
 
-/// On the sequencer: checks the response against the case, then signs the receipt and records
-/// the answer.
+/// On the sequencer: checks the response against the case, records the answer; its receipt is
+/// signed by the batch's deferred work.
 fn stage_response(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -113,23 +114,24 @@ fn stage_response(
         code: e.code(),
         message: format!("complaint {}: {e}", record.complaint_id),
     })?;
-    let (record, entry) = sign_answer(shared, ctx, &c, record, status)?;
-    let receipt = record
-        .response_receipt
-        .clone()
-        .ok_or_else(|| NotaryError::Bug("answered without a receipt".into()))?;
-    let answer = ComplaintAnswer::of(&record, &receipt)?;
-    keep(shared, &mut st, record, Some(entry), answer)
+    let (record, receipt) = answered(ctx, &c, record, status);
+    keep_later(shared, &mut st, (ctx, receipt), record, |r| {
+        let receipt = r
+            .response_receipt
+            .as_ref()
+            .ok_or_else(|| NotaryError::Bug("answered without a receipt".into()))?;
+        ComplaintAnswer::of(r, receipt)
+    })
 }
 
-/// Signs the `complaint_response_receipt` and returns the case as answered; changes nothing.
-fn sign_answer(
-    shared: &Shared,
+/// The case as answered, with its `complaint_response_receipt` to be signed by the batch's
+/// deferred work (held unsigned in the record until then); changes nothing.
+fn answered(
     ctx: &StageCtx,
     c: &CheckedResponse,
     mut record: ComplaintRecord,
     status: crate::model::complaint::ComplaintStatus,
-) -> Result<(ComplaintRecord, crate::notary::sequencer::StagedEntry), NotaryError> {
+) -> (ComplaintRecord, Later) {
     let p = c.response.payload();
     let mut payload = json!({
         "complaint_id": record.complaint_id,
@@ -144,17 +146,13 @@ fn sign_answer(
     if let Some(counter) = &p.counter_claim {
         payload["counter_claim"] = json!({"kind": counter.kind, "amount": counter.amount});
     }
-    let (receipt, entry) = sign_entry(
-        &shared.notary_key,
-        ctx,
-        EntryKind::ComplaintResponseReceipt,
-        payload,
-        None,
-    )?;
+    payload["log_index"] = json!(ctx.index);
+    let kind = EntryKind::ComplaintResponseReceipt;
+    let receipt = Later::new(Slot::ResponseReceipt, kind, payload);
     record.status = status;
     record.response = Some(c.envelope.clone());
     record.response_digest = Some(c.response.digest().as_str().to_string());
-    record.response_receipt = Some(receipt);
+    record.response_receipt = Some(receipt.unsigned());
     let counter_claim = p.counter_claim.is_some();
     let by = Some(record.respondent.clone());
     record.push(
@@ -163,5 +161,5 @@ fn sign_answer(
         by,
         Some(ctx.index),
     );
-    Ok((record, entry))
+    (record, receipt)
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{current, keep, CaseView, ComplaintRecord, SILENCE_BATCH_MAX};
+use super::later::{Later, Slot};
+use super::{current, keep, keep_later, CaseView, ComplaintRecord, SILENCE_BATCH_MAX};
 use crate::model::complaint::{transition, CaseEvent, ComplaintStatus, HistoryWhat};
 use crate::model::entry::EntryKind;
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, Decision};
+use crate::notary::command::Decision;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::{Notary, NotaryError, Shared};
 
@@ -88,7 +89,8 @@ impl Notary {
     }
 }
 
-/// On the sequencer: if the case is still open and its deadline passed, signs the silence.
+/// On the sequencer: if the case is still open and its deadline passed, records it silent; the
+/// silence is signed by the batch's deferred work.
 fn stage_silence(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -121,15 +123,10 @@ fn stage_silence(
         (_, _, Some(d)) => payload["order_digest"] = json!(d),
         _ => {}
     }
-    let (silence, entry) = sign_entry(
-        &shared.notary_key,
-        ctx,
-        EntryKind::ComplaintSilence,
-        payload,
-        None,
-    )?;
+    payload["log_index"] = json!(ctx.index);
+    let silence = Later::new(Slot::Silence, EntryKind::ComplaintSilence, payload);
     record.status = status;
-    record.silence = Some(silence);
+    record.silence = Some(silence.unsigned());
     record.push(ctx.now, HistoryWhat::Silent, None, Some(ctx.index));
-    keep(shared, &mut st, record, Some(entry), ())
+    keep_later(shared, &mut st, (ctx, silence), record, |_| Ok(()))
 }

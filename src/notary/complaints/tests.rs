@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::model::complaint::ReadRequest;
 use crate::model::registry::Role;
+use crate::notary::batch_tests::hold;
 use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir};
 use crate::notary::{KeyInput, Notary, SequencerThread};
 
@@ -596,4 +597,56 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
     assert!(!lines[1].counter_claim);
     w.advance(Duration::days(4));
     assert_eq!(n.mark_silent_complaints().await.expect("sweep"), 1);
+}
+
+/// A case's receipts are signed by the batch's deferred work; commands of the same batch that
+/// read the case see it signed: a refiling gets the same bytes, and an arbitrator who takes the
+/// case just answered writes it with the response receipt signed. Every receipt is logged at the
+/// index it names and verifies under the notary's key, in the answers and in the stored record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_of_one_batch_see_a_case_signed_by_the_deferred_work() {
+    let Setup { n, t: _t, a, b, .. } = setup().await;
+    let vk = n.shared.notary_key.verifying_key();
+    let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
+    let go = hold(&n);
+    let (first, again) = {
+        let (n1, n2, e1, e2) = (n.clone(), n.clone(), env.clone(), env.clone());
+        let first = tokio::spawn(async move { n1.file_complaint(e1).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let again = tokio::spawn(async move { n2.file_complaint(e2).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        go.send(()).expect("held");
+        (first.await.expect("join"), again.await.expect("join"))
+    };
+    let (first, again) = (first.expect("filed"), again.expect("refiled"));
+    assert_eq!(first.body, again.body, "the same receipt, byte for byte");
+    let receipt = first.receipt().expect("receipt");
+    receipt.verify_by(&vk).expect("signed");
+    let at = receipt.payload["log_index"].as_u64().expect("index");
+    let leaf: Value = serde_json::from_slice(&n.entry(at).expect("leaf")).expect("json");
+    assert_eq!(leaf["body"], serde_json::to_value(&receipt).expect("env"));
+
+    let case = n
+        .complaint(&first.complaint_id, &Reader::Arbitrator)
+        .expect("read");
+    let go = hold(&n);
+    let (n1, n2, answer) = (n.clone(), n.clone(), response(&case, &b, "delivered"));
+    let id = first.complaint_id.clone();
+    let to = id.clone();
+    let answered = tokio::spawn(async move { n1.respond_to_complaint(&to, answer).await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let taken = tokio::spawn(async move { n2.take_complaint(&id, "alice").await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    go.send(()).expect("held");
+    let answered = answered.await.expect("join").expect("answered");
+    taken.await.expect("join").expect("taken");
+    let stored = stored(&n.shared, &first.complaint_id).expect("stored");
+    assert_eq!(stored.taken_by.as_deref(), Some("alice"));
+    let response_receipt = stored.response_receipt.expect("response receipt");
+    response_receipt.verify_by(&vk).expect("stored signed");
+    assert_eq!(Some(response_receipt), answered.receipt());
+    stored
+        .receipt
+        .verify_by(&vk)
+        .expect("stored receipt signed");
 }
