@@ -109,3 +109,38 @@ async fn a_stored_answer_is_made_again_byte_for_byte() {
         assert_eq!(retry.expect("retry").body, first.body);
     }
 }
+
+/// The exchange list takes its order from the book in memory and reads only the records it
+/// lists: a damaged record of an older exchange does not stop a shorter list (reading every
+/// record, as the list did before, failed on it), and is reported when listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exchange_list_reads_only_the_records_it_lists() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = super::datadir::DataDir::new(tmp.path().join("data"));
+    super::Notary::init(&dir, "t").await.expect("init");
+    let (n, _t) = super::Notary::open(&dir).expect("open");
+    crate::cli::samples_exchanges::load(&n)
+        .await
+        .expect("samples");
+    let all = n.exchanges(100).expect("list");
+    assert!(all.len() >= 3, "{} exchanges", all.len());
+    let index = |r: &super::ExchangeRecord| r.decision.as_ref().expect("decided").log_index;
+    assert!(
+        all.windows(2).all(|p| index(&p[0]) > index(&p[1])),
+        "the latest decision first"
+    );
+    let oldest = all.last().expect("oldest").tid.clone();
+    let store = &n.shared.store;
+    let mut batch = Batch::new();
+    store.put(&mut batch, Cf::Exchanges, oldest.as_bytes(), b"not json");
+    store.write(batch).expect("write");
+    let newer = n
+        .exchanges(all.len() - 1)
+        .expect("the newer ones still list");
+    let tids = |v: &[super::ExchangeRecord]| v.iter().map(|r| r.tid.clone()).collect::<Vec<_>>();
+    assert_eq!(tids(&newer), tids(&all[..all.len() - 1]));
+    assert!(matches!(
+        n.exchanges(100),
+        Err(super::NotaryError::Corrupt(_))
+    ));
+}

@@ -5,8 +5,11 @@
 //! sequencer before a second token is signed. On read, [`Exchanges::restore`] refuses a tid that
 //! the stored data holds twice. A decided state has no setter: the stored token is the one every
 //! later request gets back.
+//!
+//! The book also keeps the exchange list's order, so that listing reads only what it lists: the
+//! undecided exchanges by deadline, and the latest [`RECENT_DECISIONS`] decisions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -19,7 +22,7 @@ use super::ExchangeRefusal;
 
 /// The bytes the notary answers with for a decision (its signed token, as stored). Opaque to the
 /// model, which only keeps them and hands them back unchanged.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Token(Vec<u8>);
 
 impl Token {
@@ -119,10 +122,18 @@ pub enum ExchangeBookError {
     Duplicate(String),
 }
 
+/// How many of the latest decisions the book keeps in order (the longest exchange list).
+pub const RECENT_DECISIONS: usize = 500;
+
 /// Every exchange the notary has seen, by tid.
 #[derive(Clone, Debug, Default)]
 pub struct Exchanges {
     states: HashMap<Tid, ExchangeState>,
+    /// The undecided ones, by deadline.
+    undecided: BTreeSet<(DateTime<Utc>, Tid)>,
+    /// The latest decisions (at most [`RECENT_DECISIONS`]), by token: the notary's tokens sort
+    /// in the order it decided (their log index, big-endian).
+    recent: BTreeSet<(Token, Tid)>,
 }
 
 impl Exchanges {
@@ -163,7 +174,33 @@ impl Exchanges {
     /// exchange): from then on its deadline is fixed. Changes nothing for a known tid.
     pub fn open(&mut self, offer: &Offer, ctx: &Context<'_>) -> &ExchangeState {
         let state = self.current(offer, ctx);
+        if !self.states.contains_key(offer.tid()) {
+            self.listed(&state);
+        }
         self.states.entry(offer.tid().clone()).or_insert(state)
+    }
+
+    /// The exchange list: the undecided exchanges by deadline, then the latest decisions,
+    /// newest first; at most `limit` (and past [`RECENT_DECISIONS`] decisions, no older ones).
+    pub fn listing(&self, limit: usize) -> impl Iterator<Item = &Tid> {
+        let undecided = self.undecided.iter().map(|(_, tid)| tid);
+        let decided = self.recent.iter().rev().map(|(_, tid)| tid);
+        undecided.chain(decided).take(limit)
+    }
+
+    /// Puts a state newly held into the list's order.
+    fn listed(&mut self, state: &ExchangeState) {
+        match state {
+            ExchangeState::Undecided(u) => {
+                self.undecided.insert((u.deadline, u.tid.clone()));
+            }
+            ExchangeState::Decided(d) => {
+                self.recent.insert((d.token.clone(), d.tid.clone()));
+                if self.recent.len() > RECENT_DECISIONS {
+                    self.recent.pop_first();
+                }
+            }
+        }
     }
 
     /// [`decide_abort`] on the exchange's current state.
@@ -200,8 +237,11 @@ impl Exchanges {
             verdict,
             token,
         };
-        self.states
-            .insert(tid, ExchangeState::Decided(decided.clone()));
+        let state = ExchangeState::Decided(decided.clone());
+        self.listed(&state);
+        if let Some(ExchangeState::Undecided(u)) = self.states.insert(tid, state) {
+            self.undecided.remove(&(u.deadline, u.tid));
+        }
         decided
     }
 
@@ -226,6 +266,7 @@ impl Exchanges {
         if self.states.contains_key(&tid) {
             return Err(ExchangeBookError::Duplicate(tid.as_str().to_string()));
         }
+        self.listed(&state);
         self.states.insert(tid, state);
         Ok(())
     }

@@ -12,7 +12,10 @@ mod book;
 mod decide;
 mod wire;
 
-pub use book::{Decided, Decision, ExchangeBookError, ExchangeState, Exchanges, Token, Undecided};
+pub use book::{
+    Decided, Decision, ExchangeBookError, ExchangeState, Exchanges, Token, Undecided,
+    RECENT_DECISIONS,
+};
 pub use decide::{
     decide_abort, decide_resolve, decide_ruled, AbortCause, AbortFacts, Context, EscrowFault,
     EscrowOpening, Evidence, Outcome, Pending, Resolution, ResolveFacts, Ruled, SignatureCheck,

@@ -723,3 +723,50 @@ fn a_ruling_aborts_or_resolves_an_undecided_exchange_and_never_decides_twice() {
     let expired = settle(&mut book, d);
     assert_eq!(expired.verdict(), Verdict::Aborted(AbortCause::Expired));
 }
+
+/// The list's order kept by the book: the undecided by deadline, then the latest decisions by
+/// token (the notary's tokens sort in the order it decided), whatever order the book was
+/// restored in; a decided exchange leaves the undecided; past RECENT_DECISIONS the oldest
+/// decisions drop out of the list (not out of the book).
+#[test]
+fn the_list_holds_the_undecided_by_deadline_then_the_latest_decisions() {
+    let tid = |n: u64| Tid::from(Sha256Hex::try_from(format!("{n:064x}")).expect("hex"));
+    let token = |i: u64| Token::new(i.to_be_bytes().to_vec());
+    let mut book = Exchanges::new();
+    let n = RECENT_DECISIONS as u64 + 10;
+    // As a store returns them, by tid: the lower the tid, the later its decision here.
+    for k in 0..n {
+        let aborted = Verdict::Aborted(AbortCause::Requested);
+        book.restore_decided(tid(k), aborted, token(2 * (n - k)))
+            .expect("restored");
+    }
+    let (late, soon) = (tid(n + 1), tid(n + 2));
+    for (t, at) in [
+        (&late, t0() + Duration::hours(2)),
+        (&soon, t0() + Duration::hours(1)),
+    ] {
+        let undecided = ExchangeState::Undecided(Undecided::new(t.clone(), at));
+        book.restore(undecided).expect("restored");
+    }
+    let first: Vec<&Tid> = book.listing(3).collect();
+    assert_eq!(first, [&soon, &late, &tid(0)]);
+    let pending = Pending {
+        tid: soon.clone(),
+        verdict: Verdict::Aborted(AbortCause::Requested),
+    };
+    book.record(pending, token(10 * n));
+    let first: Vec<&Tid> = book.listing(3).collect();
+    assert_eq!(
+        first,
+        [&late, &soon, &tid(0)],
+        "decided: the latest decision"
+    );
+    let all: Vec<&Tid> = book.listing(usize::MAX).collect();
+    assert_eq!(all.len(), 1 + RECENT_DECISIONS);
+    assert_eq!(all.last(), Some(&&tid(RECENT_DECISIONS as u64 - 2)));
+    assert_eq!(
+        book.len() as u64,
+        n + 2,
+        "the book itself keeps every exchange"
+    );
+}

@@ -7,7 +7,6 @@
 //! stored).
 
 mod check;
-mod list;
 mod record;
 mod ruled;
 pub(crate) use record::stored as stored_exchange;
@@ -89,7 +88,7 @@ impl ExchangeView {
 }
 
 /// Most exchanges one listing returns.
-pub const EXCHANGE_LIST_MAX: usize = 500;
+pub const EXCHANGE_LIST_MAX: usize = crate::model::exchange::RECENT_DECISIONS;
 
 impl Notary {
     /// The originator's abort: `{m1, abort}`. Refusals change nothing.
@@ -154,21 +153,25 @@ impl Notary {
         Ok(ExchangeView::of(&r))
     }
 
-    /// Stored exchanges: undecided first (by deadline), then decided, newest first; at most
-    /// `limit` (capped at [`EXCHANGE_LIST_MAX`]).
+    /// Stored exchanges: undecided first (by deadline), then decided, the latest decision
+    /// first; at most `limit` (capped at [`EXCHANGE_LIST_MAX`]). The order comes from the book
+    /// in memory and only the records listed are read, however many are stored.
     pub fn exchanges(&self, limit: usize) -> Result<Vec<ExchangeRecord>, NotaryError> {
-        // Read one at a time, keeping only the `limit` that make the list so far.
-        let mut first = list::FirstBy::new(limit.min(EXCHANGE_LIST_MAX));
-        self.shared.store.for_each(Cf::Exchanges, |_, raw| {
-            let r: ExchangeRecord = serde_json::from_slice(raw)
-                .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))?;
-            let rank = match &r.decision {
-                None => (0, r.deadline.timestamp_millis()),
-                Some(d) => (1, -d.decided_at.timestamp_millis()),
-            };
-            first.offer(rank, r);
-            Ok::<(), NotaryError>(())
-        })?;
-        Ok(first.into_vec())
+        let keys: Vec<Vec<u8>> = {
+            let st = self.shared.state.lock();
+            st.exchanges
+                .listing(limit.min(EXCHANGE_LIST_MAX))
+                .map(|tid| tid.as_str().as_bytes().to_vec())
+                .collect()
+        };
+        let raws = self.shared.store.multi_get(Cf::Exchanges, &keys)?;
+        // A decision staged but not yet durable has no record yet: not listed.
+        raws.into_iter()
+            .flatten()
+            .map(|raw| {
+                serde_json::from_slice(&raw)
+                    .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))
+            })
+            .collect()
     }
 }
