@@ -364,7 +364,7 @@ fn keep_later<T: Send + 'static>(
     let (key, ctx) = (shared.notary_key.clone(), *ctx);
     let run = Box::new(move || {
         later.fill(&mut record, &key)?;
-        let entry = ctx.entry_of_bytes(later.kind(), None, &later.signed(&key)?.1)?;
+        let entry = ctx.entry_of_bytes(later.kind(), None, &later.signed(&key)?.bytes)?;
         let records = vec![(
             Cf::Complaints,
             record.complaint_id.as_bytes().to_vec(),
