@@ -326,11 +326,7 @@ fn keep<T>(
     entry: Option<StagedEntry>,
     value: T,
 ) -> Result<Decision<T>, NotaryError> {
-    let records = vec![(
-        Cf::Complaints,
-        record.complaint_id.as_bytes().to_vec(),
-        to_json(&record)?,
-    )];
+    let records = written(&record)?;
     let id = record.complaint_id.clone();
     st.complaints.put(record, None)?;
     Ok(Decision::Write {
@@ -339,6 +335,12 @@ fn keep<T>(
         value,
         after: Some(committed(shared, id)),
     })
+}
+
+/// The write of a case's record (CF complaints, by id).
+fn written(record: &ComplaintRecord) -> Result<super::sequencer::Records, NotaryError> {
+    let key = record.complaint_id.as_bytes().to_vec();
+    Ok(vec![(Cf::Complaints, key, to_json(record)?)])
 }
 
 /// Drops case `id`'s staged record once its batch is durable.
@@ -365,11 +367,7 @@ fn keep_later<T: Send + 'static>(
     let run = Box::new(move || {
         later.fill(&mut record, &key)?;
         let entry = ctx.entry_of_bytes(later.kind(), None, &later.signed(&key)?.bytes)?;
-        let records = vec![(
-            Cf::Complaints,
-            record.complaint_id.as_bytes().to_vec(),
-            to_json(&record)?,
-        )];
+        let records = written(&record)?;
         Ok((entry, records, answer(&record)?))
     });
     Ok(Decision::Deferred {
