@@ -3,7 +3,6 @@
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::command::Decision;
 use super::reads::TimestampRecord;
@@ -99,10 +98,7 @@ fn stage_stamp(
         imprint: hex::encode(&query.imprint),
         operator: operator.clone(),
     };
-    let body = json!({
-        "record": record,
-        "response": base64::engine::general_purpose::STANDARD.encode(&response_der),
-    });
+    let body = logged_body(&record, &response_der)?;
     let record_json = serde_json::to_vec(&record).map_err(|e| NotaryError::Bug(e.to_string()))?;
     let mut by_digest = query.imprint.clone();
     by_digest.extend_from_slice(&u64_key(ctx.index));
@@ -116,8 +112,75 @@ fn stage_stamp(
         gen_time: ctx.now,
     };
     Ok((
-        ctx.entry(EntryKind::Timestamp, operator, body)?,
+        ctx.entry_of_bytes(EntryKind::Timestamp, operator.as_deref(), &body)?,
         records,
         receipt,
     ))
+}
+
+/// The canonical bytes of a timestamp's log entry body, `{"record": …, "response": base64}`,
+/// written in one pass (no JSON tree built and walked): members in JCS order, as
+/// [`crate::model::canonical`] would sort them; a test holds the two to the same bytes.
+fn logged_body(record: &TimestampRecord, response_der: &[u8]) -> Result<Vec<u8>, NotaryError> {
+    /// The record's members in sorted order.
+    #[derive(serde::Serialize)]
+    struct Sorted<'a> {
+        gen_time: &'a str,
+        hash_alg: crate::crypto::tsa::HashAlg,
+        imprint: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        operator: Option<&'a str>,
+        serial: u64,
+    }
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        record: Sorted<'a>,
+        response: &'a str,
+    }
+    let response = base64::engine::general_purpose::STANDARD.encode(response_der);
+    let body = Body {
+        record: Sorted {
+            gen_time: &record.gen_time,
+            hash_alg: record.hash_alg,
+            imprint: &record.imprint,
+            operator: record.operator.as_deref(),
+            serial: record.serial,
+        },
+        response: &response,
+    };
+    let mut out = Vec::with_capacity(response.len() + 256);
+    serde_json::to_writer(&mut out, &body).map_err(|e| NotaryError::Bug(e.to_string()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::tsa::HashAlg;
+    use crate::model::canonical::canonical_value;
+    use serde_json::json;
+
+    #[test]
+    fn the_logged_body_is_the_canonical_form_of_the_record_and_response() {
+        let operators = [None, Some("ana"), Some("\"ž\u{1}\n\u{202e}x")];
+        for (serial, operator) in [0u64, 7, u64::MAX].into_iter().zip(operators) {
+            let record = TimestampRecord {
+                serial,
+                gen_time: "2026-12-01T20:00:00.123Z".into(),
+                hash_alg: HashAlg::Sha384,
+                imprint: "ab".repeat(48),
+                operator: operator.map(str::to_string),
+            };
+            let der = [0x30u8, 0x82, 0xff, 0x00, 0x7f];
+            let tree = json!({
+                "record": record,
+                "response": base64::engine::general_purpose::STANDARD.encode(der),
+            });
+            assert_eq!(
+                logged_body(&record, &der).expect("body"),
+                canonical_value(&tree).expect("canonical"),
+                "operator {operator:?}"
+            );
+        }
+    }
 }
