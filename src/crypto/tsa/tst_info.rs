@@ -23,29 +23,36 @@ impl GenTime {
     /// Longest form accepted when decoding: 14 digits, `.`, 9 fraction digits, `Z`.
     const LEN_MAX: usize = 25;
 
-    pub(super) fn ascii(&self) -> der::Result<String> {
+    /// `YYYYMMDDHHMMSS[.fff]Z` (RFC 3161 §2.4.2: no trailing zeros in the fraction), written
+    /// digit by digit into a fixed buffer: the encoder asks for it several times per token (for
+    /// each enclosing length and for the bytes), so no formatting machinery and no allocation.
+    pub(super) fn ascii(&self) -> der::Result<Ascii> {
         let t = self.0;
-        if !(0..=9999).contains(&t.year()) {
-            return Err(Tag::GeneralizedTime.value_error());
+        let year = u32::try_from(t.year())
+            .ok()
+            .filter(|y| *y <= 9999)
+            .ok_or_else(|| Tag::GeneralizedTime.value_error())?;
+        let mut out = Ascii {
+            bytes: [0; 19],
+            len: 0,
+        };
+        out.digits(year, 4);
+        for part in [t.month(), t.day(), t.hour(), t.minute(), t.second()] {
+            out.digits(part, 2);
         }
         // Leap seconds show as nanosecond >= 1e9 in chrono: clamp into the last millisecond.
-        let ms = (t.nanosecond() / 1_000_000).min(999);
-        let mut s = format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
+        let mut ms = (t.nanosecond() / 1_000_000).min(999);
         if ms != 0 {
-            let frac = format!("{ms:03}");
-            s.push('.');
-            s.push_str(frac.trim_end_matches('0'));
+            let mut width = 3;
+            while ms.is_multiple_of(10) {
+                ms /= 10;
+                width -= 1;
+            }
+            out.push(b'.');
+            out.digits(ms, width);
         }
-        s.push('Z');
-        Ok(s)
+        out.push(b'Z');
+        Ok(out)
     }
 
     pub(super) fn parse(bytes: &[u8]) -> Option<DateTime<Utc>> {
@@ -76,13 +83,38 @@ impl GenTime {
     }
 }
 
+/// A generalized time's characters: at most 14 digits, `.`, 3 digits and `Z`.
+pub(super) struct Ascii {
+    bytes: [u8; 19],
+    len: usize,
+}
+
+impl Ascii {
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    /// `n` in exactly `width` decimal digits (the caller keeps `n` below `10^width`).
+    fn digits(&mut self, n: u32, width: u32) {
+        for k in (0..width).rev() {
+            // `% 10` keeps the digit below 10: the cast cannot truncate.
+            self.push(b'0' + (n / 10u32.pow(k) % 10) as u8);
+        }
+    }
+
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
 impl FixedTag for GenTime {
     const TAG: Tag = Tag::GeneralizedTime;
 }
 
 impl EncodeValue for GenTime {
     fn value_len(&self) -> der::Result<Length> {
-        Length::try_from(self.ascii()?.len())
+        Length::try_from(self.ascii()?.as_bytes().len())
     }
 
     fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
