@@ -69,6 +69,31 @@ impl Made {
     }
 }
 
+/// A started work's one result to put. Dropped without being kept (its closure dropped unrun),
+/// it puts a failure: the batch fails and the notary stops, rather than the sequencer waiting
+/// for ever.
+struct Promise {
+    made: Option<Arc<Made>>,
+    i: usize,
+}
+
+impl Promise {
+    fn keep(mut self, result: Result<(StagedEntry, Records), NotaryError>) {
+        if let Some(made) = self.made.take() {
+            made.put((self.i, result));
+        }
+    }
+}
+
+impl Drop for Promise {
+    fn drop(&mut self) {
+        if let Some(made) = self.made.take() {
+            let lost = NotaryError::Bug("a signer thread ended without its work".into());
+            made.put((self.i, Err(lost)));
+        }
+    }
+}
+
 /// One batch's deferred work under way.
 pub(super) struct Dispatch {
     pool: Arc<rayon::ThreadPool>,
@@ -93,9 +118,13 @@ impl Dispatch {
     }
 
     fn spawn(&mut self, (i, work): (usize, Deferred)) {
-        let made = self.made.clone();
-        // `run` catches a panic of the work: every started work puts exactly one result.
-        self.pool.spawn(move || made.put((i, run(work))));
+        let promise = Promise {
+            made: Some(self.made.clone()),
+            i,
+        };
+        // `run` catches a panic of the work, and a promise dropped unkept puts an error: every
+        // started work puts exactly one result, so the wait always ends.
+        self.pool.spawn(move || promise.keep(run(work)));
         self.sent += 1;
     }
 
@@ -222,6 +251,29 @@ mod tests {
                 .map(|s| s.entry.as_ref().expect("placed").index)
                 .collect();
             assert_eq!(indexes, (100..108).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_work_dropped_unrun_fails_the_batch_instead_of_hanging_it() {
+        let made = Arc::new(Made::default());
+        let kept = Promise {
+            made: Some(made.clone()),
+            i: 0,
+        };
+        let dropped = Promise {
+            made: Some(made.clone()),
+            i: 1,
+        };
+        let w = work(5, 1, false);
+        kept.keep(run(w));
+        drop(dropped);
+        let mut results = made.wait(2);
+        results.sort_by_key(|r| r.0);
+        assert!(results[0].1.is_ok());
+        match &results[1].1 {
+            Err(e) => assert!(e.to_string().contains("without its work"), "{e}"),
+            Ok(_) => panic!("lost work must be a failure"),
         }
     }
 
