@@ -12,9 +12,7 @@ pub fn rfc3339_ms(t: DateTime<Utc>) -> String {
     };
     let mut out = String::with_capacity(24);
     let mut digits = |n: u32, width: u32, then: Option<char>| {
-        for k in (0..width).rev() {
-            out.push(char::from(b'0' + (n / 10u32.pow(k) % 10) as u8));
-        }
+        out.extend(decimal_digits(n, width).map(char::from));
         out.extend(then);
     };
     digits(year, 4, Some('-'));
@@ -25,6 +23,15 @@ pub fn rfc3339_ms(t: DateTime<Utc>) -> String {
     digits(t.second(), 2, Some('.'));
     digits(t.nanosecond() / 1_000_000, 3, Some('Z'));
     out
+}
+
+/// The last `width` decimal digits of `n`, leading zeros included: the digits of a time field,
+/// for writers that build a time's text without a formatter (here and the RFC 3161 genTime).
+pub fn decimal_digits(n: u32, width: u32) -> impl Iterator<Item = u8> {
+    // `% 10` keeps each digit below 10: the cast cannot truncate.
+    (0..width)
+        .rev()
+        .map(move |k| b'0' + (n / 10u32.pow(k) % 10) as u8)
 }
 
 /// `t` truncated to whole milliseconds, the precision everything signed carries.

@@ -97,9 +97,8 @@ impl Ascii {
 
     /// `n` in exactly `width` decimal digits (the caller keeps `n` below `10^width`).
     fn digits(&mut self, n: u32, width: u32) {
-        for k in (0..width).rev() {
-            // `% 10` keeps the digit below 10: the cast cannot truncate.
-            self.push(b'0' + (n / 10u32.pow(k) % 10) as u8);
+        for d in crate::model::time::decimal_digits(n, width) {
+            self.push(d);
         }
     }
 
