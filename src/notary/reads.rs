@@ -14,11 +14,11 @@ use crate::store::{u64_key, Cf};
 /// Most records one listing returns.
 pub const LIST_LEN_MAX: usize = 1000;
 
-/// What is kept about each timestamp besides its log entry.
+/// What is kept about each timestamp besides its log entry. Its members are declared in JCS
+/// order, so its JSON is its canonical form: the same bytes are the stored record and the
+/// `record` of the log entry's body (`notary::stamp`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimestampRecord {
-    /// Serial = log index.
-    pub serial: u64,
     /// genTime, RFC 3339 ms.
     pub gen_time: String,
     /// `sha256`, `sha384` or `sha512`.
@@ -28,6 +28,8 @@ pub struct TimestampRecord {
     /// Arbitrator who asked for it through the console, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
+    /// Serial = log index.
+    pub serial: u64,
 }
 
 /// Dashboard figures.

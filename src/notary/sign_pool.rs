@@ -29,7 +29,7 @@ impl SignPool {
             pool: self.0.clone(),
             held: None,
             sent: 0,
-            made: Arc::new(Made::default()),
+            made: Arc::new(Results::default()),
         }
     }
 }
@@ -38,19 +38,19 @@ impl SignPool {
 /// that completes the batch, not once per command: a wake-up per timestamp cost the sequencer
 /// a quarter of its CPU (BENCHMARKS "One wake-up per batch").
 #[derive(Default)]
-struct Made {
+struct Results {
     /// What was made so far, and how many the batch waits for (`None` until it waits).
-    done: Mutex<(Vec<Made1>, Option<usize>)>,
+    done: Mutex<(Vec<Made>, Option<usize>)>,
     all: Condvar,
 }
 
 /// What one command's deferred work made: the index of the command in its batch, and its entry
 /// and records.
-type Made1 = (usize, Result<(StagedEntry, Records), NotaryError>);
+type Made = (usize, Result<(StagedEntry, Records), NotaryError>);
 
-impl Made {
+impl Results {
     /// Puts one work's result; wakes the sequencer if it waits and this was the last.
-    fn put(&self, made: Made1) {
+    fn put(&self, made: Made) {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         done.0.push(made);
         if done.1 == Some(done.0.len()) {
@@ -59,7 +59,7 @@ impl Made {
     }
 
     /// Waits until `sent` results are in, and takes them.
-    fn wait(&self, sent: usize) -> Vec<Made1> {
+    fn wait(&self, sent: usize) -> Vec<Made> {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         done.1 = Some(sent);
         while done.0.len() < sent {
@@ -73,7 +73,7 @@ impl Made {
 /// it puts a failure: the batch fails and the notary stops, rather than the sequencer waiting
 /// for ever.
 struct Promise {
-    made: Option<Arc<Made>>,
+    made: Option<Arc<Results>>,
     i: usize,
 }
 
@@ -101,7 +101,7 @@ pub(super) struct Dispatch {
     /// as a hop to another thread would only add latency to a lone request.
     held: Option<(usize, Deferred)>,
     sent: usize,
-    made: Arc<Made>,
+    made: Arc<Results>,
 }
 
 impl Dispatch {
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn a_work_dropped_unrun_fails_the_batch_instead_of_hanging_it() {
-        let made = Arc::new(Made::default());
+        let made = Arc::new(Results::default());
         let kept = Promise {
             made: Some(made.clone()),
             i: 0,

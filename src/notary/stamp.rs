@@ -98,8 +98,8 @@ fn stage_stamp(
         imprint: hex::encode(&query.imprint),
         operator: operator.clone(),
     };
-    let body = logged_body(&record, &response_der)?;
     let record_json = serde_json::to_vec(&record).map_err(|e| NotaryError::Bug(e.to_string()))?;
+    let body = logged_body(&record_json, &response_der);
     let mut by_digest = query.imprint.clone();
     by_digest.extend_from_slice(&u64_key(ctx.index));
     let records = vec![
@@ -119,38 +119,18 @@ fn stage_stamp(
 }
 
 /// The canonical bytes of a timestamp's log entry body, `{"record": …, "response": base64}`,
-/// written in one pass (no JSON tree built and walked): members in JCS order, as
-/// [`crate::model::canonical`] would sort them; a test holds the two to the same bytes.
-fn logged_body(record: &TimestampRecord, response_der: &[u8]) -> Result<Vec<u8>, NotaryError> {
-    /// The record's members in sorted order.
-    #[derive(serde::Serialize)]
-    struct Sorted<'a> {
-        gen_time: &'a str,
-        hash_alg: crate::crypto::tsa::HashAlg,
-        imprint: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        operator: Option<&'a str>,
-        serial: u64,
-    }
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        record: Sorted<'a>,
-        response: &'a str,
-    }
+/// written in one pass around the record's bytes (canonical: [`TimestampRecord`] declares its
+/// members in JCS order), with no JSON tree built and walked; a test holds the two to the same
+/// bytes. Base64 has nothing to escape.
+fn logged_body(record_json: &[u8], response_der: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(record_json.len() + response_der.len() * 4 / 3 + 32);
+    out.extend_from_slice(b"{\"record\":");
+    out.extend_from_slice(record_json);
+    out.extend_from_slice(b",\"response\":\"");
     let response = base64::engine::general_purpose::STANDARD.encode(response_der);
-    let body = Body {
-        record: Sorted {
-            gen_time: &record.gen_time,
-            hash_alg: record.hash_alg,
-            imprint: &record.imprint,
-            operator: record.operator.as_deref(),
-            serial: record.serial,
-        },
-        response: &response,
-    };
-    let mut out = Vec::with_capacity(response.len() + 256);
-    serde_json::to_writer(&mut out, &body).map_err(|e| NotaryError::Bug(e.to_string()))?;
-    Ok(out)
+    out.extend_from_slice(response.as_bytes());
+    out.extend_from_slice(b"\"}");
+    out
 }
 
 #[cfg(test)]
@@ -176,8 +156,9 @@ mod tests {
                 "record": record,
                 "response": base64::engine::general_purpose::STANDARD.encode(der),
             });
+            let record_json = serde_json::to_vec(&record).expect("record");
             assert_eq!(
-                logged_body(&record, &der).expect("body"),
+                logged_body(&record_json, &der),
                 canonical_value(&tree).expect("canonical"),
                 "operator {operator:?}"
             );
