@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::keys::key_id;
 use crate::model::canonical::{
-    canonical_value, signing_bytes_of, write_canonical_value, CanonicalError,
+    canonical_value, signing_bytes_of, write_canonical_value, write_str, CanonicalError,
 };
 
 /// Most signatures one envelope may carry: bounds the work of checking one.
@@ -41,6 +41,29 @@ pub struct Envelope {
     pub payload: Value,
     /// Signatures over `signing_input(kind, payload)`.
     pub signatures: Vec<EnvelopeSignature>,
+}
+
+impl From<Envelope> for Value {
+    /// The envelope as a JSON value, its strings and payload moved in, not copied: what
+    /// `serde_json::to_value` gives (tested), without serialising every string again.
+    fn from(e: Envelope) -> Value {
+        let signatures = e
+            .signatures
+            .into_iter()
+            .map(|s| {
+                let mut m = serde_json::Map::new();
+                m.insert("key_id".into(), Value::String(s.key_id));
+                m.insert("alg".into(), Value::String(s.alg));
+                m.insert("sig".into(), Value::String(s.sig));
+                Value::Object(m)
+            })
+            .collect();
+        let mut m = serde_json::Map::new();
+        m.insert("kind".into(), Value::String(e.kind));
+        m.insert("payload".into(), e.payload);
+        m.insert("signatures".into(), Value::Array(signatures));
+        Value::Object(m)
+    }
 }
 
 /// Why an envelope could not be made or does not verify.
@@ -245,11 +268,6 @@ fn finish(
     Ok(signature)
 }
 
-/// A JSON string as JCS writes it (serde_json's escapes are JCS's).
-fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
-    serde_json::to_writer(out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +276,19 @@ mod tests {
 
     fn key(b: u8) -> SigningKey {
         SigningKey::from_bytes(&[b; 32])
+    }
+
+    #[test]
+    fn an_envelope_moved_into_a_value_is_what_serde_makes_of_it() {
+        let mut env = Envelope::sign("order", json!({"a": [1, {"b": "c"}], "z": null}), &key(1))
+            .expect("signed");
+        env.signatures.push(EnvelopeSignature {
+            key_id: "k2".into(),
+            alg: "ed25519".into(),
+            sig: "c2ln".into(),
+        });
+        let by_serde = serde_json::to_value(&env).expect("value");
+        assert_eq!(Value::from(env), by_serde);
     }
 
     #[test]

@@ -62,6 +62,12 @@ pub fn signing_bytes_of(kind: &str, canonical_payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Appends `s` as a JSON string as JCS writes it (serde_json's string escapes are JCS's): for
+/// writers that put an object's canonical bytes together member by member.
+pub fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
+    serde_json::to_writer(out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
 /// Refuses floats and excessive depth. Recursive: the depth is bounded by [`DEPTH_MAX`] before
 /// each step down, so the stack is too.
 fn check(root: &Value) -> Result<(), CanonicalError> {

@@ -5,8 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::canonical::{to_canonical_json, CanonicalError};
-use serde_json::Value;
+use super::canonical::{to_canonical_json, write_str, CanonicalError};
 
 /// The kinds of log entry. New kinds are added as the notary learns to sign new things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,12 +129,6 @@ pub fn leaf_bytes(
     }
     out.push(b'}');
     Ok(out)
-}
-
-/// A JSON string as JCS writes it (serde_json's string escapes are JCS's).
-fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
-    serde_json::to_writer(out, &Value::from(s))
-        .map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
 #[cfg(test)]

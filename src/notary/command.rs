@@ -99,9 +99,21 @@ pub(crate) fn sign_entry(
     key: &SigningKey,
     ctx: &StageCtx,
     kind: EntryKind,
-    mut payload: Value,
+    payload: Value,
     operator: Option<String>,
 ) -> Result<(Envelope, StagedEntry), NotaryError> {
+    sign_entry_to_bytes(key, ctx, kind, payload, operator).map(|(env, _, entry)| (env, entry))
+}
+
+/// [`sign_entry`], and the envelope's canonical bytes (what the entry logs): an answer that
+/// embeds the envelope is written around them, not from the envelope again.
+pub(crate) fn sign_entry_to_bytes(
+    key: &SigningKey,
+    ctx: &StageCtx,
+    kind: EntryKind,
+    mut payload: Value,
+    operator: Option<String>,
+) -> Result<(Envelope, Vec<u8>, StagedEntry), NotaryError> {
     let Some(obj) = payload.as_object_mut() else {
         return Err(NotaryError::Bug(format!(
             "{} payload is not an object",
@@ -112,7 +124,7 @@ pub(crate) fn sign_entry(
     let (env, bytes) = Envelope::sign_to_bytes(kind.as_str(), payload, key)
         .map_err(|e| NotaryError::Signing(format!("{}: {e}", kind.as_str())))?;
     let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &bytes)?;
-    Ok((env, entry))
+    Ok((env, bytes, entry))
 }
 
 /// A notary entry decided on the sequencer and signed on the worker pool (DESIGN §2: the

@@ -584,6 +584,14 @@ fn a_received_offer_parses_to_the_same_tid() {
     let value = serde_json::to_value(offer.payload()).expect("json");
     assert_eq!(value["protocol"], "item");
     assert_eq!(Offer::from_payload(&value), Ok(offer));
+    // The tid of a received offer is taken from the received JSON; the same as from the offer.
+    let late = t0() + Duration::milliseconds(1_250);
+    for offer in [item(), contract(None), contract(Some(late))] {
+        let value = serde_json::to_value(offer.payload()).expect("json");
+        let received = Offer::received(offer.payload().clone(), &value).expect("received");
+        assert_eq!(received.tid(), offer.tid());
+        assert_eq!(received, offer);
+    }
 }
 
 /// m1 with one field changed.

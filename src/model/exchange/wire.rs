@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::ExchangeRefusal;
-use crate::model::canonical::CanonicalError;
+use crate::model::canonical::{canonical_value, signing_bytes_of, CanonicalError};
 use crate::model::time::rfc3339_ms;
 
 /// Longest party id accepted in an exchange payload, in bytes.
@@ -316,7 +316,20 @@ impl Offer {
 
     /// An offer from a received m1 payload (see [`ExchangePayload::from_payload`]).
     pub fn from_payload(value: &Value) -> Result<Offer, ExchangeRefusal> {
-        Offer::new(ContractOffer::from_payload(value)?)
+        Offer::received(ContractOffer::from_payload(value)?, value)
+    }
+
+    /// An offer from `payload`, which [`ExchangePayload::from_payload`] parsed from `value`:
+    /// that check proved the two the same JSON, so the tid is taken from `value`'s canonical
+    /// bytes, without serialising the offer again (the same tid as [`Offer::new`]; tested).
+    pub fn received(payload: ContractOffer, value: &Value) -> Result<Offer, ExchangeRefusal> {
+        payload.check()?;
+        let canonical = canonical_value(value).map_err(|_| ExchangeRefusal::MalformedExchange)?;
+        let signed = signing_bytes_of(ContractOffer::KIND, &canonical);
+        Ok(Offer {
+            payload,
+            tid: Tid(Sha256Hex::of(&signed)),
+        })
     }
 
     /// The payload as signed.

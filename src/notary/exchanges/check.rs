@@ -110,11 +110,11 @@ pub(super) fn refused(r: ExchangeRefusal, detail: &str) -> NotaryError {
     }
 }
 
-/// Parses `env` as a payload of kind `T::KIND` and verifies its signatures.
+/// Parses `env` as a payload of kind `T::KIND` and verifies its signatures; keeps `env`.
 pub(super) fn parse<T: ExchangePayload>(
     state: &StateCell,
     what: &str,
-    env: &Envelope,
+    env: Envelope,
 ) -> Result<Parsed<T>, NotaryError> {
     let malformed = |d: String| refused(ExchangeRefusal::MalformedExchange, &d);
     if env.kind != T::KIND {
@@ -127,18 +127,19 @@ pub(super) fn parse<T: ExchangePayload>(
     }
     let payload = T::from_payload(&env.payload)
         .map_err(|r| refused(r, &format!("{what} payload is not in its canonical form")))?;
+    let seen = verify(state, &env);
     Ok(Parsed {
         payload,
-        envelope: env.clone(),
-        seen: verify(state, env),
+        envelope: env,
+        seen,
     })
 }
 
 /// Parses m1.
-pub(super) fn parse_offer(state: &StateCell, env: &Envelope) -> Result<Parsed<Offer>, NotaryError> {
+pub(super) fn parse_offer(state: &StateCell, env: Envelope) -> Result<Parsed<Offer>, NotaryError> {
     let p = parse::<crate::model::exchange::ContractOffer>(state, "m1", env)?;
-    let offer =
-        Offer::new(p.payload).map_err(|r| refused(r, "m1 payload is not in its canonical form"))?;
+    let offer = Offer::received(p.payload, &p.envelope.payload)
+        .map_err(|r| refused(r, "m1 payload is not in its canonical form"))?;
     Ok(Parsed {
         payload: offer,
         envelope: p.envelope,
@@ -198,8 +199,8 @@ pub(super) fn open_escrow(
 /// Parses the abort's two envelopes.
 pub(super) fn parse_abort(
     state: &StateCell,
-    m1: &Envelope,
-    abort: &Envelope,
+    m1: Envelope,
+    abort: Envelope,
 ) -> Result<(Parsed<Offer>, Parsed<AbortRequest>), NotaryError> {
     Ok((parse_offer(state, m1)?, parse(state, "abort", abort)?))
 }

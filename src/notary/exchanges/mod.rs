@@ -96,7 +96,7 @@ impl Notary {
         &self,
         body: AbortBody<Envelope>,
     ) -> Result<ExchangeAnswer, NotaryError> {
-        let (m1, abort) = parse_abort(&self.shared.state, &body.m1, &body.abort)?;
+        let (m1, abort) = parse_abort(&self.shared.state, body.m1, body.abort)?;
         self.decide_exchange(Request::Abort { m1, abort }).await
     }
 
@@ -109,9 +109,9 @@ impl Notary {
         let st = &self.shared.state;
         let req = match body {
             ResolveBody::Contract { m1, m2 } => Request::Resolve {
-                m1: parse_offer(st, &m1)?,
+                m1: parse_offer(st, m1)?,
                 evidence: CheckedEvidence::Contract {
-                    m2: parse(st, "m2", &m2)?,
+                    m2: parse(st, "m2", m2)?,
                 },
             },
             ResolveBody::Item {
@@ -120,12 +120,12 @@ impl Notary {
                 receipt,
                 escrow,
             } => {
-                let m1 = parse_offer(st, &m1)?;
+                let m1 = parse_offer(st, m1)?;
                 let (escrow_digest, opening) =
                     open_escrow(&self.shared.escrow_key, &m1.payload, &escrow)?;
                 let parts = ItemParts {
-                    item_escrow: parse(st, "item_escrow", &item_escrow)?,
-                    receipt: parse(st, "receipt", &receipt)?,
+                    item_escrow: parse(st, "item_escrow", item_escrow)?,
+                    receipt: parse(st, "receipt", receipt)?,
                     escrow_digest,
                     opening,
                 };

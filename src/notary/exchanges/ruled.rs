@@ -21,7 +21,7 @@ use crate::model::exchange::{
     Verdict,
 };
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, AfterCommit};
+use crate::notary::command::{sign_entry_to_bytes, AfterCommit};
 use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
 use crate::notary::state::{to_json, StagedAnswer, State};
@@ -113,8 +113,9 @@ pub(crate) fn plan_ruled(
     };
     let verdict = pending.verdict();
     let body = token_payload(verdict, &offer, m1, m2, ruling, ctx);
-    let (token, entry) = sign_entry(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
-    let answer = answer_of(&x.tid, verdict, &token, None)?;
+    let (token, token_bytes, entry) =
+        sign_entry_to_bytes(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
+    let answer = answer_of(&x.tid, verdict, &token_bytes, None)?;
     let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
     let record = record.decided(verdict, (ctx.now, ctx.index), token, answer);
     let result = json!({"action": x.action(), "tid": x.tid, "result": "done",

@@ -6,19 +6,19 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use chrono::{DateTime, Utc};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{decided_answer, stored, token_ref, Earlier, ExchangeRecord};
+use super::record::{decided_answer, token_ref, Earlier, ExchangeRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
-use crate::model::canonical::to_canonical_json;
+use crate::model::canonical::write_str;
 use crate::model::exchange::{
     AbortFacts, Context, Decision as ModelDecision, EscrowOpening, Evidence, ExchangeState,
     Pending, ResolveFacts, Signed, Verdict,
 };
-use crate::model::policy::Policy;
-use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::model::policy::{Policy, PolicyRef};
+use crate::notary::command::{sign_entry_to_bytes, AfterCommit, Decision};
 use crate::notary::policies::exchange_policy;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::state::{to_json, StagedAnswer, State};
@@ -55,8 +55,8 @@ pub(super) fn stage(
         ModelDecision::New(p) => p,
     };
     let state = st.exchanges.current(&req.m1().payload, &c);
-    let record = new_record(shared, ctx, &req, &state, policy)?;
-    sign_and_record(shared, ctx, &mut st, req, pending, record)
+    let new = NewRecord::of(req.m1().payload.tid().as_str(), &state, policy)?;
+    sign_and_record(shared, ctx, &mut st, req, pending, new)
 }
 
 /// The model's decision on `req`, with each signature's key standing as of now.
@@ -112,36 +112,46 @@ fn decide(
     }
 }
 
-/// The record of the exchange before the decision: m1, the deadline, when first seen.
-fn new_record(
-    shared: &Shared,
-    ctx: &StageCtx,
-    req: &Request,
-    state: &ExchangeState,
-    policy: &Policy,
-) -> Result<ExchangeRecord, NotaryError> {
-    let m1 = req.m1();
-    let tid = m1.payload.tid().as_str();
-    if let Some(r) = stored(&shared.store, tid)? {
-        return Ok(r);
+/// What only the sequencer knows of the record of an exchange about to be decided: its deadline
+/// and the policy that set it. The rest (m1, the parties) is copied from the request in the
+/// deferred work, off the sequencer. No stored record is read: a record is only ever written
+/// with its decision, and every decided exchange is in the book (restored from the store at
+/// start), so an exchange the book has undecided has none.
+struct NewRecord {
+    deadline: DateTime<Utc>,
+    policy: PolicyRef,
+}
+
+impl NewRecord {
+    /// What only the sequencer knows, for an exchange the book has undecided.
+    fn of(tid: &str, state: &ExchangeState, policy: &Policy) -> Result<NewRecord, NotaryError> {
+        let ExchangeState::Undecided(u) = state else {
+            return Err(NotaryError::Bug(format!(
+                "exchange {tid} decided but decided again"
+            )));
+        };
+        Ok(NewRecord {
+            deadline: u.deadline(),
+            policy: policy.reference(),
+        })
     }
-    let ExchangeState::Undecided(u) = state else {
-        return Err(NotaryError::Bug(format!(
-            "exchange {tid} decided but not stored"
-        )));
-    };
-    let o = m1.payload.payload();
-    Ok(ExchangeRecord {
-        tid: tid.to_string(),
-        protocol: m1.payload.protocol(),
-        originator: o.originator.clone(),
-        responder: o.responder.clone(),
-        m1: m1.envelope.clone(),
-        deadline: u.deadline(),
-        first_seen: ctx.now,
-        policy: policy.reference(),
-        decision: None,
-    })
+
+    /// The record before the decision, first seen at `now`.
+    fn record(self, req: &Request, now: DateTime<Utc>) -> ExchangeRecord {
+        let m1 = req.m1();
+        let o = m1.payload.payload();
+        ExchangeRecord {
+            tid: m1.payload.tid().as_str().to_string(),
+            protocol: m1.payload.protocol(),
+            originator: o.originator.clone(),
+            responder: o.responder.clone(),
+            m1: m1.envelope.clone(),
+            deadline: self.deadline,
+            first_seen: now,
+            policy: self.policy,
+            decision: None,
+        }
+    }
 }
 
 /// Records the decision of `pending` in memory and leaves signing its token, making the answer
@@ -155,26 +165,27 @@ fn sign_and_record(
     st: &mut State,
     req: Request,
     pending: Pending,
-    record: ExchangeRecord,
+    new: NewRecord,
 ) -> Result<Decision<ExchangeAnswer>, NotaryError> {
     let verdict = pending.verdict();
     st.exchanges.record(pending, token_ref(ctx.index));
     let answer = StagedAnswer::default();
-    st.pending
-        .exchanges
-        .insert(record.tid.clone(), answer.clone());
+    let tid = req.m1().payload.tid().as_str().to_string();
+    st.pending.exchanges.insert(tid.clone(), answer.clone());
     let cleanup = shared.clone();
-    let tid = record.tid.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.exchanges.remove(&tid);
         cleanup.exchange_rate.record(1);
     });
     let (shared, ctx) = (shared.clone(), *ctx);
     let run = Box::new(move || {
-        let body = payload(verdict, &req, ctx.now);
+        let record = new.record(&req, ctx.now);
+        let key = released_key(verdict, &req);
+        let body = payload(verdict, req, ctx.now);
         let kind = entry_kind(verdict);
-        let (token, entry) = sign_entry(&shared.notary_key, &ctx, kind, body, None)?;
-        let text = answer_body(&record.tid, verdict, &token, &req)?;
+        let (token, token_bytes, entry) =
+            sign_entry_to_bytes(&shared.notary_key, &ctx, kind, body, None)?;
+        let text = answer_of(&record.tid, verdict, &token_bytes, key)?;
         let record = record.decided(verdict, (ctx.now, ctx.index), token, text.clone());
         let records = vec![(
             Cf::Exchanges,
@@ -191,52 +202,95 @@ fn sign_and_record(
     })
 }
 
-/// The answer every abort or resolve of this exchange gets from now on (canonical JSON).
-fn answer_body(
-    tid: &str,
-    verdict: Verdict,
-    token: &crate::crypto::envelope::Envelope,
-    req: &Request,
-) -> Result<String, NotaryError> {
-    let mut key = None;
-    if verdict.releases_key() {
-        if let Request::Resolve {
+/// The escrowed key the answer releases (base64), for a verdict that releases it.
+fn released_key(verdict: Verdict, req: &Request) -> Option<String> {
+    if !verdict.releases_key() {
+        return None;
+    }
+    match req {
+        Request::Resolve {
             evidence: CheckedEvidence::Item(parts),
             ..
-        } = req
-        {
-            if let Opening::Opened(k) = &parts.opening {
-                key = Some(base64::engine::general_purpose::STANDARD.encode(k.as_slice()));
+        } => match &parts.opening {
+            Opening::Opened(k) => {
+                Some(base64::engine::general_purpose::STANDARD.encode(k.as_slice()))
             }
-        }
+            Opening::Failed(_) => None,
+        },
+        _ => None,
     }
-    answer_of(tid, verdict, token, key)
 }
 
-/// The answer body `{"tid","status","outcome","token","key"?}` (canonical JSON); `key` (base64)
-/// only with a verdict that releases it.
+/// The answer body `{"key"?,"outcome","status","tid","token"}` (canonical JSON), written
+/// member by member in JCS order around the token's canonical bytes (as signed and logged), with
+/// no JSON tree; `key` (base64) only with a verdict that releases it.
 pub(super) fn answer_of(
     tid: &str,
     verdict: Verdict,
-    token: &crate::crypto::envelope::Envelope,
+    token: &[u8],
     key: Option<String>,
 ) -> Result<String, NotaryError> {
-    let mut a = Map::new();
-    a.insert("tid".into(), json!(tid));
     let status = if verdict.is_abort() {
         "aborted"
     } else {
         "resolved"
     };
-    a.insert("status".into(), json!(status));
-    a.insert("outcome".into(), json!(verdict.outcome()));
-    a.insert(
-        "token".into(),
-        serde_json::to_value(token).map_err(|e| NotaryError::Bug(e.to_string()))?,
-    );
+    let mut out = Vec::with_capacity(token.len() + 192);
+    out.push(b'{');
     if let Some(k) = key.filter(|_| verdict.releases_key()) {
-        a.insert("key".into(), json!(k));
+        out.extend_from_slice(b"\"key\":");
+        write_str(&mut out, &k)?;
+        out.push(b',');
     }
-    let bytes = to_canonical_json(&Value::Object(a))?;
-    String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))
+    out.extend_from_slice(b"\"outcome\":");
+    write_str(&mut out, verdict.outcome().name())?;
+    out.extend_from_slice(b",\"status\":");
+    write_str(&mut out, status)?;
+    out.extend_from_slice(b",\"tid\":");
+    write_str(&mut out, tid)?;
+    out.extend_from_slice(b",\"token\":");
+    out.extend_from_slice(token);
+    out.push(b'}');
+    String::from_utf8(out).map_err(|e| NotaryError::Bug(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::envelope::Envelope;
+    use crate::model::canonical::to_canonical_json;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    /// The answer as it was made before, through a JSON tree: the reference the writer must
+    /// match byte for byte.
+    fn through_a_tree(tid: &str, v: Verdict, token: &Envelope, key: Option<&str>) -> String {
+        let status = if v.is_abort() { "aborted" } else { "resolved" };
+        let mut a = json!({"tid": tid, "status": status, "outcome": v.outcome(), "token": token});
+        if let Some(k) = key.filter(|_| v.releases_key()) {
+            a["key"] = json!(k);
+        }
+        String::from_utf8(to_canonical_json(&a).expect("canonical")).expect("utf-8")
+    }
+
+    #[test]
+    fn the_answer_is_the_canonical_form_of_its_members_for_every_verdict() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let payload = json!({"tid": "ab".repeat(32), "m1": {"kind": "exchange_offer",
+            "payload": {"note": "quote \" backslash \\ control \u{1} bidi \u{202e} é"}},
+            "log_index": 12});
+        let (token, bytes) =
+            Envelope::sign_to_bytes("delivery_affidavit", payload, &key).expect("signed");
+        let tid = "0f".repeat(32);
+        for v in Verdict::ALL {
+            for k in [None, Some("a2V5/+==")] {
+                let written = answer_of(&tid, v, &bytes, k.map(str::to_owned)).expect("answer");
+                assert_eq!(
+                    written,
+                    through_a_tree(&tid, v, &token, k),
+                    "{v:?} key {k:?}"
+                );
+            }
+        }
+    }
 }

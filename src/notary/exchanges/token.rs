@@ -6,10 +6,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::check::{CheckedEvidence, Opening, Parsed};
-use crate::crypto::envelope::Envelope;
 use crate::model::entry::EntryKind;
 use crate::model::exchange::{
-    AbortCause, AbortRequest, Offer, Resolution, Sha256Hex, Subject, Verdict,
+    AbortCause, AbortRequest, ContractOffer, Offer, Resolution, Sha256Hex, Subject, Verdict,
 };
 use crate::model::time::rfc3339_ms;
 
@@ -44,30 +43,33 @@ pub(super) fn entry_kind(v: Verdict) -> EntryKind {
     }
 }
 
-/// An envelope as a JSON value: strings and an already-JSON payload, so it always converts.
-fn env(e: &Envelope) -> Value {
-    serde_json::to_value(e).unwrap_or_else(|_| unreachable!("an envelope is plain JSON"))
-}
-
-/// The payload of the token for `verdict` on `req` (`log_index` is added when signed).
-pub(super) fn payload(verdict: Verdict, req: &Request, decided_at: DateTime<Utc>) -> Value {
-    let m1 = req.m1();
+/// The payload of the token for `verdict` on `req` (`log_index` is added when signed). Takes
+/// the request: the parties' envelopes it embeds are moved into the payload, not copied.
+pub(super) fn payload(verdict: Verdict, req: Request, decided_at: DateTime<Utc>) -> Value {
+    let (m1, evidence, abort) = match req {
+        Request::Abort { m1, abort } => (m1, None, Some(abort)),
+        Request::Resolve { m1, evidence } => (m1, Some(evidence), None),
+    };
     let o = m1.payload.payload();
     let mut p = Map::new();
     p.insert("tid".into(), json!(m1.payload.tid().as_str()));
     p.insert("decided_at".into(), json!(rfc3339_ms(decided_at)));
-    p.insert("m1".into(), env(&m1.envelope));
     match verdict {
         Verdict::Aborted(cause) => {
             p.insert("originator".into(), json!(o.originator));
             p.insert("responder".into(), json!(o.responder));
             p.insert("cause".into(), json!(cause_name(cause)));
-            if let Request::Abort { abort, .. } = req {
-                p.insert("abort".into(), env(&abort.envelope));
+            if let Some(abort) = abort {
+                p.insert("abort".into(), abort.envelope.into());
             }
         }
-        Verdict::Resolved(resolution) => resolved(&mut p, resolution, req),
+        Verdict::Resolved(resolution) => {
+            if let Some(evidence) = evidence {
+                resolved(&mut p, resolution, o, evidence);
+            }
+        }
     }
+    p.insert("m1".into(), m1.envelope.into());
     Value::Object(p)
 }
 
@@ -79,18 +81,19 @@ pub(super) fn cause_name(c: AbortCause) -> &'static str {
     }
 }
 
-/// The fields of a resolution's token.
-fn resolved(p: &mut Map<String, Value>, resolution: Resolution, req: &Request) {
-    let Request::Resolve { m1, evidence } = req else {
-        return;
-    };
-    let o = m1.payload.payload();
-    match (evidence, &o.subject) {
+/// The fields of a resolution's token, for the offer `o` and the evidence (moved in).
+fn resolved(
+    p: &mut Map<String, Value>,
+    resolution: Resolution,
+    o: &ContractOffer,
+    e: CheckedEvidence,
+) {
+    match (e, &o.subject) {
         (CheckedEvidence::Contract { m2 }, Subject::Contract { contract_digest }) => {
             p.insert("originator".into(), json!(o.originator));
             p.insert("responder".into(), json!(o.responder));
             p.insert("contract_digest".into(), json!(contract_digest.as_str()));
-            p.insert("m2".into(), env(&m2.envelope));
+            p.insert("m2".into(), m2.envelope.into());
         }
         (
             CheckedEvidence::Item(parts),
@@ -99,6 +102,7 @@ fn resolved(p: &mut Map<String, Value>, resolution: Resolution, req: &Request) {
                 item_digest,
             },
         ) => {
+            let parts = *parts;
             p.insert("sender".into(), json!(o.originator));
             p.insert("recipient".into(), json!(o.responder));
             p.insert(
@@ -106,8 +110,6 @@ fn resolved(p: &mut Map<String, Value>, resolution: Resolution, req: &Request) {
                 json!(ciphertext_digest.as_str()),
             );
             p.insert("escrow_digest".into(), json!(parts.escrow_digest.as_str()));
-            p.insert("item_escrow".into(), env(&parts.item_escrow.envelope));
-            p.insert("receipt".into(), env(&parts.receipt.envelope));
             match (resolution, &parts.opening) {
                 (Resolution::EscrowFailed(fault), _) => {
                     p.insert("fault".into(), json!(fault));
@@ -118,6 +120,8 @@ fn resolved(p: &mut Map<String, Value>, resolution: Resolution, req: &Request) {
                 }
                 (_, Opening::Failed(_)) => {}
             }
+            p.insert("item_escrow".into(), parts.item_escrow.envelope.into());
+            p.insert("receipt".into(), parts.receipt.envelope.into());
         }
         // The model refuses a resolve whose evidence is for the other protocol.
         _ => {}
