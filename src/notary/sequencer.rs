@@ -19,7 +19,7 @@ use super::hashes::StoreHashes;
 use super::rate::{SignedCounts, SignedTotals};
 use super::NotaryError;
 use crate::log::checkpoint::{try_sign_checkpoint, Checkpoint};
-use crate::log::merkle::{leaf_hash, tree_hash, PendingHashes};
+use crate::log::merkle::{leaf_hash, tree_hash, Hash, PendingHashes};
 use crate::model::canonical::canonical_value;
 use crate::model::entry::{leaf_bytes, EntryKind};
 use crate::model::time::rfc3339_ms;
@@ -81,6 +81,9 @@ pub(crate) struct StagedEntry {
     pub kind: EntryKind,
     /// The leaf: the entry's canonical bytes ([`LogEntry::to_bytes`]), made once when staged.
     pub leaf: Vec<u8>,
+    /// The leaf's Merkle hash, taken where the leaf is made (for deferred work, on the worker
+    /// pool), so the sequencer only appends it.
+    pub leaf_hash: Hash,
     /// Entries the same command logs right after this one, at the next indexes, in the same
     /// batch (a ruling and the exchange tokens its actions sign). Empty for most commands.
     pub then: Vec<StagedEntry>,
@@ -131,6 +134,7 @@ impl StageCtx {
         Ok(StagedEntry {
             index: self.index,
             kind,
+            leaf_hash: leaf_hash(&leaf),
             leaf,
             then: Vec::new(),
         })
@@ -222,8 +226,9 @@ impl Published {
 /// The sequencer's state: the log frontier and what it needs to sign.
 pub(crate) struct Core {
     store: Arc<Store>,
-    notary_key: SigningKey,
-    key_name: String,
+    /// The key checkpoints are signed with and its name in the note, shared with the signer
+    /// thread that signs them.
+    note_key: Arc<(SigningKey, String)>,
     origin: String,
     log_size: u64,
     last_time: DateTime<Utc>,
@@ -273,8 +278,7 @@ impl Core {
         }
         Ok(Core {
             store,
-            notary_key,
-            key_name,
+            note_key: Arc::new((notary_key, key_name)),
             origin,
             log_size,
             last_time: DateTime::<Utc>::MIN_UTC,
@@ -344,6 +348,22 @@ impl Core {
         self.published.stop(why);
     }
 
+    /// Signs the batch's checkpoint: on a signer thread while the sequencer puts the batch's
+    /// writes together (DESIGN §2: signatures off the sequencer), or here for a batch of fewer
+    /// than [`CHECKPOINT_ON_POOL_MIN`] entries, where the hop would add more latency than it
+    /// overlaps (a lone request stays as fast as before).
+    fn sign_checkpoint(&self, cp: Checkpoint, entries: usize) -> Note {
+        let key = self.note_key.clone();
+        // Never `sign_checkpoint`, which returns "" on a bad origin or key name: an empty note
+        // must fail the batch (and stop the notary), not be written into it.
+        let sign = move || try_sign_checkpoint(&cp, &key.1, &key.0).map_err(NotaryError::from);
+        if entries < CHECKPOINT_ON_POOL_MIN {
+            Note::Signed(sign())
+        } else {
+            Note::Later(self.pool.later(sign))
+        }
+    }
+
     /// Runs a batch; a panic while staging (a failed assertion, such as the ledger's
     /// exposure <= total_cap) stops the notary. The batch's callers are not answered: dropping
     /// their reply channels gives them `Unavailable`.
@@ -367,36 +387,42 @@ impl Core {
             finishes.extend(staged.into_iter().map(|s| s.finish));
             return Err(e);
         }
-        let mut batch = Batch::new();
         let base = StoreHashes(&self.store);
         let mut tree = PendingHashes::new(&base, self.log_size);
-        let mut kinds = Vec::with_capacity(staged.len());
-        for s in staged {
-            finishes.push(s.finish);
-            for staged in s.entry.iter().flat_map(StagedEntry::leaves) {
-                kinds.push(staged.kind);
-                let index = tree.append(leaf_hash(&staged.leaf))?;
-                check_appended_at(staged.index, index)?;
-                self.store
-                    .put(&mut batch, Cf::LogLeaves, &u64_key(index), &staged.leaf);
+        let kinds = match append_leaves(&mut tree, &staged) {
+            Ok(kinds) => kinds,
+            Err(e) => {
+                finishes.extend(staged.into_iter().map(|s| s.finish));
+                return Err(e);
             }
-            for (cf, k, v) in &s.records {
-                self.store.put(&mut batch, *cf, k, v);
-            }
-        }
+        };
         let size = tree.size();
         let root = tree_hash(size, &tree)?;
-        for (i, h) in (tree.start_index()..).zip(tree.pending()) {
-            self.store.put(&mut batch, Cf::LogHashes, &u64_key(i), h);
-        }
         let cp = Checkpoint {
             origin: self.origin.clone(),
             size,
             root,
         };
-        // Never `sign_checkpoint`, which returns "" on a bad origin or key name: an empty note
-        // must fail the batch (and stop the notary), not be written into it.
-        let note = try_sign_checkpoint(&cp, &self.key_name, &self.notary_key)?;
+        let note = self.sign_checkpoint(cp, kinds.len());
+        let mut batch = Batch::new();
+        for s in staged {
+            finishes.push(s.finish);
+            for staged in s.entry.iter().flat_map(StagedEntry::leaves) {
+                self.store.put(
+                    &mut batch,
+                    Cf::LogLeaves,
+                    &u64_key(staged.index),
+                    &staged.leaf,
+                );
+            }
+            for (cf, k, v) in &s.records {
+                self.store.put(&mut batch, *cf, k, v);
+            }
+        }
+        for (i, h) in (tree.start_index()..).zip(tree.pending()) {
+            self.store.put(&mut batch, Cf::LogHashes, &u64_key(i), h);
+        }
+        let note = note.wait()?;
         self.store
             .put(&mut batch, Cf::Checkpoints, &u64_key(size), note.as_bytes());
         self.store
@@ -411,6 +437,44 @@ impl Core {
         }
         Ok(())
     }
+}
+
+/// Batches of at least this many entries have their checkpoint signed on the pool.
+const CHECKPOINT_ON_POOL_MIN: usize = 4;
+
+/// A batch's checkpoint note, signed or being signed.
+enum Note {
+    Signed(Result<String, NotaryError>),
+    Later(super::sign_pool::Later<Result<String, NotaryError>>),
+}
+
+impl Note {
+    /// The note, once signed.
+    fn wait(self) -> Result<String, NotaryError> {
+        match self {
+            Note::Signed(note) => note,
+            Note::Later(later) => later.wait()?,
+        }
+    }
+}
+
+/// Appends the batch's leaves to `tree` in order, checking each lands at the index its signed
+/// content promises; the kinds, for the signed counts.
+fn append_leaves(
+    tree: &mut PendingHashes<'_, StoreHashes<'_>>,
+    staged: &[Staged],
+) -> Result<Vec<EntryKind>, NotaryError> {
+    let mut kinds = Vec::with_capacity(staged.len());
+    for staged in staged
+        .iter()
+        .flat_map(|s| s.entry.iter())
+        .flat_map(StagedEntry::leaves)
+    {
+        kinds.push(staged.kind);
+        let index = tree.append(staged.leaf_hash)?;
+        check_appended_at(staged.index, index)?;
+    }
+    Ok(kinds)
 }
 
 /// The pair of `StageCtx::index`: the tree put the entry at the index its signed content

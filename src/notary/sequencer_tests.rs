@@ -110,21 +110,48 @@ fn a_check_failing_while_staging_stops_the_notary_without_answering() {
 
 #[test]
 fn a_checkpoint_that_cannot_be_signed_fails_the_batch_instead_of_writing_an_empty_note() {
-    // A key name with a space cannot sign a note: `sign_checkpoint` would give "".
+    // A key name with a space cannot sign a note: `sign_checkpoint` would give "". Signed on
+    // the sequencer (a small batch) or on the pool (a larger one), the batch fails the same.
+    for n in [1, CHECKPOINT_ON_POOL_MIN + 1] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut core, store) = core_named(&dir, "bad name");
+        let outcome = Arc::new(Mutex::new(Vec::new()));
+        core.run_batch((0..n).map(|_| job(0, outcome.clone())).collect());
+        assert_eq!(*outcome.lock().expect("outcome"), vec![false; n]);
+        let published = core.published();
+        assert!(published.failed(), "an unsignable checkpoint is fail-stop");
+        let reason = published.failed_reason().expect("a reason");
+        assert!(reason.contains("commit failed"), "{reason}");
+        assert!(store.last(Cf::Checkpoints, 1).expect("scan").is_empty());
+        assert!(store
+            .get(Cf::LogLeaves, &u64_key(0))
+            .expect("get")
+            .is_none());
+    }
+}
+
+#[test]
+fn every_batch_writes_a_checkpoint_of_its_tree_signed_by_the_notary() {
+    // Batch sizes on both sides of the pool's threshold: signed on the sequencer or the pool.
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut core, store) = core_named(&dir, "bad name");
+    let (mut core, store) = core(&dir);
     let outcome = Arc::new(Mutex::new(Vec::new()));
-    core.run_batch(vec![job(0, outcome.clone())]);
-    assert_eq!(*outcome.lock().expect("outcome"), vec![false]);
-    let published = core.published();
-    assert!(published.failed(), "an unsignable checkpoint is fail-stop");
-    let reason = published.failed_reason().expect("a reason");
-    assert!(reason.contains("commit failed"), "{reason}");
-    assert!(store.last(Cf::Checkpoints, 1).expect("scan").is_empty());
-    assert!(store
-        .get(Cf::LogLeaves, &u64_key(0))
-        .expect("get")
-        .is_none());
+    let mut size = 0u64;
+    for n in [1, CHECKPOINT_ON_POOL_MIN - 1, CHECKPOINT_ON_POOL_MIN, 9] {
+        core.run_batch((0..n).map(|_| job(0, outcome.clone())).collect());
+        size += n as u64;
+        let (_, note) = store.last(Cf::Checkpoints, 1).expect("scan").remove(0);
+        let note = String::from_utf8(note).expect("utf-8");
+        let key = SigningKey::from_bytes(&[7; 32]).verifying_key();
+        let cp = crate::log::checkpoint::open_checkpoint(&note, ORIGIN, &key).expect("opens");
+        assert_eq!(cp.size, size);
+        assert_eq!(
+            cp.root,
+            tree_hash(size, &StoreHashes(&store)).expect("root")
+        );
+        assert_eq!(core.published().log_size(), size);
+    }
+    assert!(outcome.lock().expect("outcome").iter().all(|ok| *ok));
 }
 
 #[test]

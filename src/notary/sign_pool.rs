@@ -23,6 +23,16 @@ impl SignPool {
             .map_err(|e| NotaryError::Bug(format!("signer threads: {e}")))
     }
 
+    /// Runs `f` on a signer thread; [`Later::wait`] gives what it returned.
+    pub fn later<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Later<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.0.spawn(move || {
+            // The receiver may have gone (its batch failed): nothing to tell then.
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(f)));
+        });
+        Later(rx)
+    }
+
     /// A batch's deferred work, to start command by command.
     pub fn dispatch(&self) -> Dispatch {
         Dispatch {
@@ -90,6 +100,26 @@ impl Drop for Promise {
         if let Some(made) = self.made.take() {
             let lost = NotaryError::Bug("a signer thread ended without its work".into());
             made.put((self.i, Err(lost)));
+        }
+    }
+}
+
+/// One job started by [`SignPool::later`].
+pub(super) struct Later<T>(std::sync::mpsc::Receiver<std::thread::Result<T>>);
+
+impl<T> Later<T> {
+    /// Waits for the job; its panic, or its loss (the pool ending without running it), is an
+    /// error of the batch.
+    pub fn wait(self) -> Result<T, NotaryError> {
+        match self.0.recv() {
+            Ok(Ok(made)) => Ok(made),
+            Ok(Err(panic)) => Err(NotaryError::Bug(format!(
+                "work on a signer thread panicked: {}",
+                panic_text(panic.as_ref())
+            ))),
+            Err(_) => Err(NotaryError::Bug(
+                "a signer thread ended without its work".into(),
+            )),
         }
     }
 }
@@ -251,6 +281,21 @@ mod tests {
                 .map(|s| s.entry.as_ref().expect("placed").index)
                 .collect();
             assert_eq!(indexes, (100..108).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn later_gives_what_the_job_made_or_its_panic_as_an_error() {
+        let pool = SignPool::new().expect("pool");
+        let on = pool.later(|| std::thread::current().name().map(str::to_owned));
+        let name = on.wait().expect("made").expect("named thread");
+        assert!(name.starts_with("notar-signer-"), "{name}");
+        let failed = pool
+            .later(|| -> u8 { panic!("checkpoint key gone") })
+            .wait();
+        match failed {
+            Err(e) => assert!(e.to_string().contains("checkpoint key gone"), "{e}"),
+            Ok(_) => panic!("a panic must be an error"),
         }
     }
 
