@@ -9,6 +9,7 @@ mod command;
 mod complaints;
 pub mod config;
 pub mod datadir;
+mod decoded_keys;
 mod exchanges;
 mod faults;
 mod feed;
@@ -250,6 +251,8 @@ struct Shared {
     ended: sequencer::Ended,
     /// Order signatures at guarantee intake, verified in batches.
     order_sigs: Arc<order_sigs::OrderSigs>,
+    /// Registered keys decoded once, for the envelopes of fair-exchange requests.
+    decoded_keys: decoded_keys::DecodedKeys,
 }
 
 impl Drop for Shared {
@@ -537,6 +540,7 @@ impl Notary {
             state: state::StateCell::new(st),
             clock,
             order_sigs: Arc::default(),
+            decoded_keys: decoded_keys::DecodedKeys::default(),
         };
         let notary = Notary {
             tx,

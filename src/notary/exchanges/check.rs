@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use crate::crypto::zeroize::Zeroizing;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::VerifyingKey;
 
 use crate::crypto::envelope::{Envelope, SIGNATURES_MAX};
 use crate::crypto::escrow::EscrowSecretKey;
@@ -18,8 +17,7 @@ use crate::model::exchange::{
     Offer, Receipt, Sha256Hex, SignatureCheck,
 };
 use crate::model::registry::KeyRecord;
-use crate::notary::state::StateCell;
-use crate::notary::NotaryError;
+use crate::notary::{NotaryError, Shared};
 
 /// What verifying an envelope's signatures found, before the key's standing is known.
 #[derive(Clone, Debug)]
@@ -112,7 +110,7 @@ pub(super) fn refused(r: ExchangeRefusal, detail: &str) -> NotaryError {
 
 /// Parses `env` as a payload of kind `T::KIND` and verifies its signatures; keeps `env`.
 pub(super) fn parse<T: ExchangePayload>(
-    state: &StateCell,
+    shared: &Shared,
     what: &str,
     env: Envelope,
 ) -> Result<Parsed<T>, NotaryError> {
@@ -127,7 +125,7 @@ pub(super) fn parse<T: ExchangePayload>(
     }
     let payload = T::from_payload(&env.payload)
         .map_err(|r| refused(r, &format!("{what} payload is not in its canonical form")))?;
-    let seen = verify(state, &env);
+    let seen = verify(shared, &env);
     Ok(Parsed {
         payload,
         envelope: env,
@@ -136,8 +134,8 @@ pub(super) fn parse<T: ExchangePayload>(
 }
 
 /// Parses m1.
-pub(super) fn parse_offer(state: &StateCell, env: Envelope) -> Result<Parsed<Offer>, NotaryError> {
-    let p = parse::<crate::model::exchange::ContractOffer>(state, "m1", env)?;
+pub(super) fn parse_offer(shared: &Shared, env: Envelope) -> Result<Parsed<Offer>, NotaryError> {
+    let p = parse::<crate::model::exchange::ContractOffer>(shared, "m1", env)?;
     let offer = Offer::received(p.payload, &p.envelope.payload)
         .map_err(|r| refused(r, "m1 payload is not in its canonical form"))?;
     Ok(Parsed {
@@ -147,13 +145,18 @@ pub(super) fn parse_offer(state: &StateCell, env: Envelope) -> Result<Parsed<Off
     })
 }
 
-/// The first signature on `env` by a registered key that verifies.
-fn verify(state: &StateCell, env: &Envelope) -> Seen {
-    let candidates: Vec<(String, String, String)> = {
-        let st = state.lock();
+/// The first signature on `env` by a registered key that verifies (keys decoded once,
+/// [`DecodedKeys`](crate::notary::decoded_keys::DecodedKeys)).
+fn verify(shared: &Shared, env: &Envelope) -> Seen {
+    let candidates: Vec<(String, String, [u8; 32])> = {
+        let st = shared.state.lock();
         env.signer_key_ids()
             .filter_map(|kid| st.keys.get(kid))
-            .map(|k| (k.key_id.clone(), k.party_id.clone(), k.public_key.clone()))
+            .filter_map(|k| {
+                let mut raw = [0u8; 32];
+                hex::decode_to_slice(&k.public_key, &mut raw).ok()?;
+                Some((k.key_id.clone(), k.party_id.clone(), raw))
+            })
             .collect()
     };
     if candidates.is_empty() {
@@ -161,9 +164,8 @@ fn verify(state: &StateCell, env: &Envelope) -> Seen {
     }
     candidates
         .into_iter()
-        .find_map(|(key_id, party_id, pk_hex)| {
-            let raw: [u8; 32] = hex::decode(pk_hex).ok()?.try_into().ok()?;
-            let vk = VerifyingKey::from_bytes(&raw).ok()?;
+        .find_map(|(key_id, party_id, raw)| {
+            let vk = shared.decoded_keys.get(&raw)?;
             env.verify_by(&vk)
                 .ok()
                 .map(|_| Seen::Verified { party_id, key_id })
@@ -198,9 +200,9 @@ pub(super) fn open_escrow(
 
 /// Parses the abort's two envelopes.
 pub(super) fn parse_abort(
-    state: &StateCell,
+    shared: &Shared,
     m1: Envelope,
     abort: Envelope,
 ) -> Result<(Parsed<Offer>, Parsed<AbortRequest>), NotaryError> {
-    Ok((parse_offer(state, m1)?, parse(state, "abort", abort)?))
+    Ok((parse_offer(shared, m1)?, parse(shared, "abort", abort)?))
 }

@@ -96,7 +96,7 @@ impl Notary {
         &self,
         body: AbortBody<Envelope>,
     ) -> Result<ExchangeAnswer, NotaryError> {
-        let (m1, abort) = parse_abort(&self.shared.state, body.m1, body.abort)?;
+        let (m1, abort) = parse_abort(&self.shared, body.m1, body.abort)?;
         self.decide_exchange(Request::Abort { m1, abort }).await
     }
 
@@ -106,7 +106,7 @@ impl Notary {
         &self,
         body: ResolveBody<Envelope>,
     ) -> Result<ExchangeAnswer, NotaryError> {
-        let st = &self.shared.state;
+        let st = &*self.shared;
         let req = match body {
             ResolveBody::Contract { m1, m2 } => Request::Resolve {
                 m1: parse_offer(st, m1)?,
