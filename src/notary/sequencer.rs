@@ -389,15 +389,17 @@ impl Core {
         }
         let base = StoreHashes(&self.store);
         let mut tree = PendingHashes::new(&base, self.log_size);
-        let kinds = match append_leaves(&mut tree, &staged) {
-            Ok(kinds) => kinds,
+        let appended = append_leaves(&mut tree, &staged)
+            .and_then(|kinds| Ok((kinds, tree_hash(tree.size(), &tree)?)));
+        let (kinds, root) = match appended {
+            Ok(appended) => appended,
             Err(e) => {
+                // Unanswered commands must still be answered (with the failure).
                 finishes.extend(staged.into_iter().map(|s| s.finish));
                 return Err(e);
             }
         };
         let size = tree.size();
-        let root = tree_hash(size, &tree)?;
         let cp = Checkpoint {
             origin: self.origin.clone(),
             size,
