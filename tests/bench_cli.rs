@@ -103,6 +103,33 @@ fn every_kind_over_http_and_in_process_is_granted_and_logged() {
 }
 
 #[test]
+fn more_workers_than_the_per_address_connection_cap_are_all_served() {
+    // One load generator, one address: past the default cap of 256 connections per address
+    // the server closed the extra connections and the run failed on transport errors.
+    let out = notar(&[
+        "bench",
+        "--kind",
+        "timestamp",
+        "--seconds",
+        "1",
+        "--concurrency",
+        "300",
+        "--json",
+    ]);
+    assert!(out.status.success(), "bench failed: {}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(r["concurrency"].as_u64(), Some(300), "{r}");
+    let requests = r["requests"].as_u64().expect("requests");
+    assert!(requests > 0, "{r}");
+    assert_eq!(r["granted"].as_u64(), Some(requests), "{r}");
+    assert_eq!(r["errors"], serde_json::json!({}), "{r}");
+    assert!(
+        r["noop_ceiling_per_s"].as_f64().is_some_and(|c| c > 0.0),
+        "{r}"
+    );
+}
+
+#[test]
 fn it_never_touches_a_data_dir_that_holds_anything() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let used = tmp.path().join("used");

@@ -137,10 +137,8 @@ async fn bench(place: &Place, args: &BenchArgs) -> Result<Report, Failure> {
             .map_err(|e| Failure::Refused(e.into()))?;
         std::fs::write(dir.root().join(BENCH_MARK), "made by notar bench\n").refused()?;
     }
-    if args.kind != Kind::Guarantee && !args.in_process {
-        // The load comes from one address: lift the per-address limit of anonymous routes
-        // (timestamps and exchange resolves carry no API token).
-        no_anonymous_rate_limit(dir).refused()?;
+    if !args.in_process {
+        bench_http_limits(dir, args).refused()?;
     }
     let running = super::serve::start(dir.root(), Some(args.listen.clone())).await?;
     let result = drive(&running, dir, args, raw).await;
@@ -148,8 +146,14 @@ async fn bench(place: &Place, args: &BenchArgs) -> Result<Report, Failure> {
     result.refused()
 }
 
-/// Sets `[http] anonymous_rate_per_s = 0` in the benchmark notary's `notar.toml`.
-fn no_anonymous_rate_limit(dir: &DataDir) -> anyhow::Result<()> {
+/// Connections the load generator may open beyond `--concurrency` (its pool's spares).
+const SPARE_CONNECTIONS: usize = 16;
+
+/// Fits the benchmark notary's `[http]` limits to a load that comes from one address: the
+/// per-address connection cap raised to the concurrency (with spares) when it is lower, and for
+/// timestamps and exchange resolves (anonymous routes: no API token) `anonymous_rate_per_s = 0`.
+/// Only the notary `notar bench` made is changed (`choose_dir`).
+fn bench_http_limits(dir: &DataDir, args: &BenchArgs) -> anyhow::Result<()> {
     let path = dir.config_path();
     let text = std::fs::read_to_string(&path)?;
     let mut config: toml::Table = text.parse()?;
@@ -159,7 +163,27 @@ fn no_anonymous_rate_limit(dir: &DataDir) -> anyhow::Result<()> {
     let http = http
         .as_table_mut()
         .ok_or_else(|| anyhow!("[http] in {} is not a table", path.display()))?;
-    http.insert("anonymous_rate_per_s".into(), toml::Value::Integer(0));
+    if args.kind != Kind::Guarantee {
+        http.insert("anonymous_rate_per_s".into(), toml::Value::Integer(0));
+    }
+    let needed = i64::try_from(args.concurrency.saturating_add(SPARE_CONNECTIONS))?;
+    let defaults = crate::notary::config::HttpSection::new("");
+    for (key, default) in [
+        (
+            "max_connections_per_address",
+            defaults.max_connections_per_address,
+        ),
+        ("max_connections", defaults.max_connections),
+    ] {
+        let default = i64::from(default);
+        let now = http
+            .get(key)
+            .and_then(toml::Value::as_integer)
+            .unwrap_or(default);
+        if now < needed {
+            http.insert(key.into(), toml::Value::Integer(needed));
+        }
+    }
     std::fs::write(&path, toml::to_string(&config)?)?;
     Ok(())
 }
