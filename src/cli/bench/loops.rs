@@ -43,7 +43,7 @@ impl Sender {
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .tcp_nodelay(true)
-                .pool_max_idle_per_host(args.concurrency.max(64) * 2)
+                .pool_max_idle_per_host(args.concurrency.max(64))
                 .build()
                 .context("HTTP client")?;
             Some((

@@ -52,7 +52,8 @@ pub struct BenchArgs {
     /// How long to measure, after a one-second warm-up.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
-    /// Closed loop: requests in flight at once (workers).
+    /// Closed loop: requests in flight at once (workers). Over HTTP the benchmark notary lets
+    /// one address hold twice this plus 16 connections (the load generator's pool).
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
     /// Open loop: send this many requests per second, whatever the answers take.
@@ -146,11 +147,18 @@ async fn bench(place: &Place, args: &BenchArgs) -> Result<Report, Failure> {
     result.refused()
 }
 
-/// Connections the load generator may open beyond `--concurrency` (its pool's spares).
-const SPARE_CONNECTIONS: usize = 16;
+/// Connections the load generator may hold at most for `concurrency` workers: one busy per
+/// worker, as many idle in its pool (`Sender::new` caps them there) and spares for connects
+/// still under way. Its pool opens a new connection whenever a request finds none idle, even if
+/// one is about to come back, so under load it holds somewhat more than `concurrency`; a cap of
+/// exactly that made runs fail on connections the server closed (CI, 300 workers: 106 of 2,992).
+pub(super) fn generator_connections_max(concurrency: usize) -> usize {
+    concurrency.saturating_mul(2).saturating_add(16)
+}
 
 /// Fits the benchmark notary's `[http]` limits to a load that comes from one address: the
-/// per-address connection cap raised to the concurrency (with spares) when it is lower, and for
+/// per-address connection cap raised to what the load generator may hold
+/// ([`generator_connections_max`]) when it is lower, and for
 /// timestamps and exchange resolves (anonymous routes: no API token) `anonymous_rate_per_s = 0`.
 /// Only the notary `notar bench` made is changed (`choose_dir`).
 fn bench_http_limits(dir: &DataDir, args: &BenchArgs) -> anyhow::Result<()> {
@@ -166,7 +174,7 @@ fn bench_http_limits(dir: &DataDir, args: &BenchArgs) -> anyhow::Result<()> {
     if args.kind != Kind::Guarantee {
         http.insert("anonymous_rate_per_s".into(), toml::Value::Integer(0));
     }
-    let needed = i64::try_from(args.concurrency.saturating_add(SPARE_CONNECTIONS))?;
+    let needed = i64::try_from(generator_connections_max(args.concurrency))?;
     let defaults = crate::notary::config::HttpSection::new("");
     for (key, default) in [
         (
