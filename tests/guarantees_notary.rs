@@ -76,7 +76,8 @@ async fn close(
     how: Closing,
 ) -> Result<notar::notary::GuaranteeView, NotaryError> {
     n.close_guarantee(gid, Caller::Seller(seller_id.into()), how, None, None)
-        .await
+        .await?
+        .view()
 }
 
 #[tokio::test]

@@ -273,10 +273,10 @@ async fn close(
     id: String,
     body: Body,
     how: Closing,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let seller_id = seller(&s, &headers)?;
     let req = CloseRequest::from_json(&json_body(body).await?)?;
-    let view = s
+    let closed = s
         .notary
         .close_guarantee(
             &id,
@@ -286,7 +286,16 @@ async fn close(
             None,
         )
         .await?;
-    view_json(view)
+    // The view's JSON (as `view_json` serves it), the envelopes written as read and signed.
+    let body = closed
+        .to_json()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Settle a guarantee
@@ -320,7 +329,7 @@ pub async fn settle(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     close(s, headers, id, body, Closing::Settle).await
 }
 
@@ -358,7 +367,7 @@ pub async fn release(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     close(s, headers, id, body, Closing::Release).await
 }
 

@@ -10,6 +10,7 @@ mod close;
 mod payload;
 mod request;
 mod stored;
+mod text;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -22,6 +23,8 @@ use self::close::{closing_reason, stage_close, CloseRequest};
 use self::payload::canonical_request;
 use self::request::{stage_request, CheckedRequest};
 pub(crate) use self::stored::{read_many, read_record};
+pub use self::text::GuaranteeText;
+pub(crate) use self::text::TextRecord;
 use super::agreements::unknown_agreement;
 use super::command::Decision;
 use super::state::{order_key, request_key, GuaranteeRecord, GuaranteeState};
@@ -187,7 +190,7 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
 }
 
 /// Only the seller a guarantee was issued to may read or close it (the notary may too).
-fn check_owner(caller: &Caller, record: &GuaranteeRecord) -> Result<(), NotaryError> {
+fn check_owner<E>(caller: &Caller, record: &GuaranteeRecord<E>) -> Result<(), NotaryError> {
     match caller {
         Caller::Seller(s) if *s != record.seller_id => Err(NotaryError::Forbidden(
             "this guarantee was issued to another seller".into(),
@@ -307,7 +310,8 @@ impl Notary {
     /// [`ReleaseReason::CHOSEN`] by its wire name (default `cancelled`; `ruled` not for a seller);
     /// a settlement has none.
     /// Closing it again the same way returns the same signed object; closing it the other way is
-    /// a conflict.
+    /// a conflict. The answer holds the envelopes as their canonical JSON
+    /// ([`GuaranteeText::view`] parses them).
     pub async fn close_guarantee(
         &self,
         id: &str,
@@ -315,7 +319,7 @@ impl Notary {
         how: Closing,
         reason: Option<&str>,
         operator: Option<String>,
-    ) -> Result<GuaranteeView, NotaryError> {
+    ) -> Result<GuaranteeText, NotaryError> {
         let close = CloseRequest {
             id: id.to_string(),
             reason: closing_reason(how, reason, &caller)?,
@@ -328,8 +332,10 @@ impl Notary {
 
     /// Stages a closing on the sequencer, the stored record read here first (off the
     /// sequencer): staging uses it if it is still current.
-    async fn close(&self, close: CloseRequest) -> Result<GuaranteeView, NotaryError> {
-        let read = stored_guarantee(&self.shared, &close.id).ok();
+    async fn close(&self, close: CloseRequest) -> Result<GuaranteeText, NotaryError> {
+        let read = text::read_text_record(&self.shared, &close.id)
+            .ok()
+            .flatten();
         let shared = self.shared.clone();
         self.command(move |ctx| stage_close(&shared, ctx, close, read))
             .await

@@ -46,7 +46,7 @@ pub use exchanges::{
 };
 pub use feed::FeedEvent;
 pub use guarantees::{
-    Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeView, OrderPayload,
+    Caller, Closing, GuaranteeAnswer, GuaranteeRequest, GuaranteeText, GuaranteeView, OrderPayload,
 };
 pub use parties::{CrlImport, KeyInput, PartyReceipt};
 pub use rate::{SignedTotals, HISTORY_SECS};
@@ -625,6 +625,8 @@ impl Notary {
 
 #[cfg(test)]
 mod batch_tests;
+#[cfg(test)]
+mod close_tests;
 #[cfg(test)]
 #[path = "error_tests.rs"]
 mod error_tests;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::complaints::ComplaintBook;
 use super::exchanges::load_book;
-use super::guarantees::GuaranteeAnswer;
+use super::guarantees::{GuaranteeAnswer, TextRecord};
 use super::sign_cell::SignCell;
 use super::NotaryError;
 use crate::crypto::envelope::Envelope;
@@ -143,11 +143,11 @@ pub(crate) enum PendingGuarantee {
         /// The certificate.
         cell: Arc<SignCell>,
     },
-    /// Settled or released, its closing signed by the batch's deferred work: the record with
-    /// no closing yet, and the closing's cell.
+    /// Settled or released, its closing signed by the batch's deferred work: the record in its
+    /// new state, its closing named by index but its text not yet there, and the closing's cell.
     Closed {
-        /// Every field but `closing` (shared with the signing of the closing).
-        record: Arc<GuaranteeRecord>,
+        /// Every field but the closing's text (shared with the signing of the closing).
+        record: Arc<TextRecord>,
         /// The settlement or release.
         cell: Arc<SignCell>,
     },
@@ -163,10 +163,22 @@ impl PendingGuarantee {
                 guarantee: cell.get(key)?.envelope()?,
                 ..GuaranteeRecord::clone(record)
             }),
-            PendingGuarantee::Closed { record, cell } => Ok(GuaranteeRecord {
-                closing: Some(cell.get(key)?.envelope()?),
-                ..GuaranteeRecord::clone(record)
-            }),
+            PendingGuarantee::Closed { .. } => self.text_record(key)?.parsed(),
+        }
+    }
+
+    /// [`PendingGuarantee::record`] with its envelopes as texts.
+    pub fn text_record(&self, key: &SigningKey) -> Result<TextRecord, NotaryError> {
+        match self {
+            PendingGuarantee::Closed { record, cell } => {
+                let closing = String::from_utf8(cell.get(key)?.bytes.clone())
+                    .map_err(|e| NotaryError::Bug(e.to_string()))?;
+                Ok(TextRecord {
+                    closing: Some(closing),
+                    ..TextRecord::clone(record)
+                })
+            }
+            other => TextRecord::of(other.record(key)?),
         }
     }
 }

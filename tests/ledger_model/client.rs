@@ -91,7 +91,8 @@ impl Client {
                 let got = self
                     .n
                     .close_guarantee(&self.gids[idx], seller, how, None, None)
-                    .await;
+                    .await
+                    .and_then(|t| t.view());
                 match got {
                     Ok(v) => Answer {
                         log_index: v.closing.as_ref().and_then(|c| log_index(&c.payload)),

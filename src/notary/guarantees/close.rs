@@ -7,13 +7,15 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::stored::record_bytes;
-use super::{check_owner, stored_guarantee, view, Caller, Closing, GuaranteeView};
+use super::text::{read_text_record, TextRecord};
+use super::{check_owner, unknown_guarantee, view, Caller, Closing, GuaranteeText, GuaranteeView};
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::canonical_value;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
+use crate::notary::by_index::Signed;
 use crate::notary::command::{AfterCommit, Decision};
 use crate::notary::sequencer::{Records, StageCtx};
 use crate::notary::sign_cell::SignCell;
@@ -82,25 +84,26 @@ pub(super) fn closing_reason(
 /// A guarantee already closed: the same signed object again if closed the same way (waiting for
 /// its batch if still staged), a conflict otherwise.
 fn closed_before(
-    record: &GuaranteeRecord,
+    record: &TextRecord,
     target: GuaranteeState,
     staged: bool,
-) -> Result<Decision<GuaranteeView>, NotaryError> {
-    if record.state != target {
+) -> Result<Decision<GuaranteeText>, NotaryError> {
+    let state = record.record.state;
+    if state != target {
         return Err(NotaryError::Conflict {
-            code: if record.state == GuaranteeState::Settled {
+            code: if state == GuaranteeState::Settled {
                 ErrorCode::AlreadySettled
             } else {
                 ErrorCode::AlreadyReleased
             },
             message: format!(
                 "guarantee {} is already {}",
-                record.guarantee_id,
-                record.state.as_str()
+                record.record.guarantee_id,
+                state.as_str()
             ),
         });
     }
-    Ok(Decision::earlier(view(record), staged))
+    Ok(Decision::earlier(record.answer(), staged))
 }
 
 /// On the sequencer, under the state lock: closes an outstanding guarantee (signed, and its
@@ -110,33 +113,34 @@ pub(super) fn stage_close(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
     c: CloseRequest,
-    read: Option<GuaranteeRecord>,
-) -> Result<Decision<GuaranteeView>, NotaryError> {
+    read: Option<TextRecord>,
+) -> Result<Decision<GuaranteeText>, NotaryError> {
     let mut st = shared.state.lock();
     let (record, staged) = match st.pending.guarantees.get(&c.id) {
-        Some(r) => (r.record(&shared.notary_key)?, true),
-        None => match read.filter(|r| still_current(&st, r)) {
+        Some(r) => (r.text_record(&shared.notary_key)?, true),
+        None => match read.filter(|r| still_current(&st, &r.record)) {
             Some(r) => (r, false),
-            None => (stored_guarantee(shared, &c.id)?, false),
+            None => (stored_text_record(shared, &c.id)?, false),
         },
     };
-    check_owner(&c.caller, &record)?;
+    check_owner(&c.caller, &record.record)?;
     let target = c.how.target();
-    if record.state != GuaranteeState::Outstanding {
+    if record.record.state != GuaranteeState::Outstanding {
         return closed_before(&record, target, staged);
     }
-    if c.reason == Some(ReleaseReason::Expired) && record.release_at > ctx.now {
+    if c.reason == Some(ReleaseReason::Expired) && record.record.release_at > ctx.now {
         return Err(NotaryError::Conflict {
             code: ErrorCode::NotDue,
             message: format!("guarantee {} is not due for release", c.id),
         });
     }
     let (kind, outcome) = c.how.signed_as();
+    let r = &record.record;
     let payload = json!({
         "guarantee_id": c.id,
-        "agreement_id": record.agreement_id,
-        "seller_id": record.seller_id,
-        "amount": record.amount,
+        "agreement_id": r.agreement_id,
+        "seller_id": r.seller_id,
+        "amount": r.amount,
         "outcome": outcome,
         "reason": c.reason,
         "closed_at": rfc3339_ms(ctx.now),
@@ -144,25 +148,28 @@ pub(super) fn stage_close(
     });
     let make = Box::new(move || canonical_value(&payload).map_err(|e| e.to_string()));
     let cell = Arc::new(SignCell::new(kind, make));
-    // Shared with the pending map, not copied on the sequencer.
-    let closed = Arc::new(GuaranteeRecord {
-        state: target,
-        ..record
-    });
+    // Shared with the pending map, not copied on the sequencer; the closing (signed at this
+    // index) is named by it at once, its text added once signed.
+    let mut closed = record;
+    closed.record.state = target;
+    closed.record.closing = Some(Signed::At { at: ctx.index });
+    let closed = Arc::new(closed);
     let after = close_in_memory(shared, &mut st, closed.clone(), cell.clone())?;
     // The closing is signed on the worker pool (the sequencer only orders); the record and the
-    // answer are made from its bytes there.
+    // answer are made there, the certificate's text copied as it was read.
     let (shared, ctx, operator) = (shared.clone(), *ctx, c.operator);
     let run = Box::new(move || {
         let signed = cell.get(&shared.notary_key)?;
         let entry = ctx.entry_of_bytes(kind, operator.as_deref(), &signed.bytes)?;
-        let record = GuaranteeRecord {
-            closing: Some(signed.envelope()?),
-            ..GuaranteeRecord::clone(&closed)
+        let key = closed.record.guarantee_id.as_bytes().to_vec();
+        let records = vec![(Cf::Guarantees, key, closed.stored_bytes()?)];
+        let closing =
+            String::from_utf8(signed.bytes.clone()).map_err(|e| NotaryError::Bug(e.to_string()))?;
+        let answer = GuaranteeText {
+            closing: Some(closing),
+            ..closed.answer()
         };
-        let key = record.guarantee_id.as_bytes().to_vec();
-        let records = vec![(Cf::Guarantees, key, record_bytes(&record)?)];
-        Ok((entry, records, view(&record)))
+        Ok((entry, records, answer))
     });
     Ok(Decision::Deferred {
         count: 1,
@@ -171,11 +178,16 @@ pub(super) fn stage_close(
     })
 }
 
+/// The stored record of guarantee `id` with its envelopes' texts, or `unknown_guarantee`.
+fn stored_text_record(shared: &Shared, id: &str) -> Result<TextRecord, NotaryError> {
+    read_text_record(shared, id)?.ok_or_else(|| unknown_guarantee(id))
+}
+
 /// Whether `r`, read from the store before staging (and not pending), is what the store still
 /// holds: a closed record never changes again, and an outstanding one is closed only in a
 /// staging that also takes its reservation from the ledger (and keeps it pending until durable),
 /// so an outstanding record whose reservation is still there is current.
-fn still_current(st: &State, r: &GuaranteeRecord) -> bool {
+fn still_current<E>(st: &State, r: &GuaranteeRecord<E>) -> bool {
     r.state != GuaranteeState::Outstanding || st.ledger.outstanding(&r.guarantee_id).is_some()
 }
 
@@ -186,10 +198,10 @@ fn still_current(st: &State, r: &GuaranteeRecord) -> bool {
 fn close_in_memory(
     shared: &Arc<Shared>,
     st: &mut State,
-    closed: Arc<GuaranteeRecord>,
+    closed: Arc<TextRecord>,
     cell: Arc<SignCell>,
 ) -> Result<AfterCommit, NotaryError> {
-    let id = closed.guarantee_id.clone();
+    let id = closed.record.guarantee_id.clone();
     return_reservation(st, &id)?;
     let pending = PendingGuarantee::Closed {
         record: closed,
