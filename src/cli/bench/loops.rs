@@ -11,8 +11,37 @@ use super::{BenchArgs, Prepared, Setup};
 use crate::cli::serve::Running;
 use crate::notary::{Caller, Closing, Notary, StampOutcome};
 
-/// Most requests in flight in open-loop mode; past it a due request is counted as skipped.
+/// Most requests in flight in open-loop mode in-process; past it a due request is counted as
+/// skipped.
 const OPEN_LOOP_IN_FLIGHT_MAX: usize = 8192;
+
+/// Most requests in flight in open-loop mode over HTTP (or `--concurrency`, if more), unless the
+/// descriptor limit allows fewer: each holds a connection, and the server lets one address hold
+/// only so many (`bench_http_limits` raises the benchmark notary's cap to fit); past it a due
+/// request is counted as skipped. With 8,192 an overloaded run got thousands of connections
+/// closed by the server, reported as transport errors.
+const OPEN_LOOP_HTTP_IN_FLIGHT_MAX: usize = 1024;
+
+/// The most requests `args` keep in flight over HTTP: the connections the load generator needs.
+pub(super) fn http_in_flight_max(args: &BenchArgs) -> usize {
+    match args.rate {
+        Some(_) => args
+            .concurrency
+            .max(open_loop_http_cap(crate::cli::serve_limits::raise_nofile())),
+        None => args.concurrency,
+    }
+}
+
+/// [`OPEN_LOOP_HTTP_IN_FLIGHT_MAX`], or what the descriptor limit `nofile` leaves: this process
+/// holds both ends of every connection, the generator up to two connections per request in
+/// flight (`generator_connections_max`), and the server keeps descriptors for its store.
+fn open_loop_http_cap(nofile: Option<u64>) -> usize {
+    let kept = crate::cli::serve_limits::RESERVED_FDS + 64;
+    let room = nofile.map_or(u64::MAX, |n| n.saturating_sub(kept) / 4);
+    OPEN_LOOP_HTTP_IN_FLIGHT_MAX
+        .min(usize::try_from(room).unwrap_or(usize::MAX))
+        .max(16)
+}
 
 /// What one request came back with.
 enum Outcome {
@@ -265,11 +294,15 @@ pub(super) async fn closed_loop(
 pub(super) async fn open_loop(
     sender: &Sender,
     orders: Vec<Prepared>,
-    rate: u64,
+    args: &BenchArgs,
     length: Duration,
 ) -> anyhow::Result<(Tally, Duration)> {
-    let rate = rate.max(1) as f64;
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(OPEN_LOOP_IN_FLIGHT_MAX));
+    let rate = args.rate.unwrap_or(1).max(1) as f64;
+    let most = match args.in_process {
+        true => OPEN_LOOP_IN_FLIGHT_MAX,
+        false => http_in_flight_max(args),
+    };
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(most));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outcome, Duration)>();
     let start = tokio::time::Instant::now();
     let mut skipped = 0u64;
@@ -301,4 +334,21 @@ pub(super) async fn open_loop(
     t.skipped = skipped;
     t.ran_out = ran_out;
     Ok((t, start.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_loop_over_http_fits_the_descriptor_limit() {
+        assert_eq!(open_loop_http_cap(None), OPEN_LOOP_HTTP_IN_FLIGHT_MAX);
+        assert_eq!(
+            open_loop_http_cap(Some(20_000)),
+            OPEN_LOOP_HTTP_IN_FLIGHT_MAX
+        );
+        // 1,024 descriptors: 176 in flight, up to 368 connections, 736 descriptors for both ends.
+        assert_eq!(open_loop_http_cap(Some(1024)), 176);
+        assert_eq!(open_loop_http_cap(Some(100)), 16);
+    }
 }

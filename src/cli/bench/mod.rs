@@ -30,7 +30,7 @@ use crate::model::registry::Role;
 use crate::notary::datadir::DataDir;
 use crate::notary::fixture::buyer_with_agreement;
 use crate::notary::{KeyInput, Notary};
-use loops::{closed_loop, open_loop, Sender};
+use loops::{closed_loop, http_in_flight_max, open_loop, Sender};
 use report::{
     cpu_by_name, print_report, raw_ed25519, report, thread_ticks, Measured, RawEd25519, Report,
 };
@@ -56,7 +56,9 @@ pub struct BenchArgs {
     /// one address hold twice this plus 16 connections (the load generator's pool).
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// Open loop: send this many requests per second, whatever the answers take.
+    /// Open loop: send this many requests per second, whatever the answers take. At most 8,192
+    /// in flight in-process, over HTTP 1,024 (fewer under a low open-file limit; or
+    /// --concurrency if more): a request due past that is counted as skipped.
     #[arg(long)]
     pub rate: Option<u64>,
     /// Call the notary directly instead of over HTTP.
@@ -147,9 +149,9 @@ async fn bench(place: &Place, args: &BenchArgs) -> Result<Report, Failure> {
     result.refused()
 }
 
-/// Connections the load generator may hold at most for `concurrency` workers: one busy per
-/// worker, as many idle in its pool (`Sender::new` caps them there) and spares for connects
-/// still under way. Its pool opens a new connection whenever a request finds none idle, even if
+/// Connections the load generator may hold at most with `concurrency` requests in flight
+/// (workers, or the open loop's cap): one busy per request, as many idle in its pool
+/// (`Sender::new` caps them there) and spares for connects still under way. Its pool opens a new connection whenever a request finds none idle, even if
 /// one is about to come back, so under load it holds somewhat more than `concurrency`; a cap of
 /// exactly that made runs fail on connections the server closed (CI, 300 workers: 106 of 2,992).
 pub(super) fn generator_connections_max(concurrency: usize) -> usize {
@@ -174,7 +176,7 @@ fn bench_http_limits(dir: &DataDir, args: &BenchArgs) -> anyhow::Result<()> {
     if args.kind != Kind::Guarantee {
         http.insert("anonymous_rate_per_s".into(), toml::Value::Integer(0));
     }
-    let needed = i64::try_from(generator_connections_max(args.concurrency))?;
+    let needed = i64::try_from(generator_connections_max(http_in_flight_max(args)))?;
     let defaults = crate::notary::config::HttpSection::new("");
     for (key, default) in [
         (
@@ -279,7 +281,7 @@ async fn measure(
     let cpu0 = thread_ticks();
     let alloc0 = crate::alloc_count::totals();
     let (tally, took) = match args.rate {
-        Some(r) => open_loop(sender, orders, r, length).await?,
+        Some(_) => open_loop(sender, orders, args, length).await?,
         None => closed_loop(sender, orders, args.concurrency, length).await?,
     };
     let cpu1 = thread_ticks();
