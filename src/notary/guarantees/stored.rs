@@ -29,6 +29,20 @@ pub(super) fn granted_bytes(record: &GuaranteeRecord, at: u64) -> Result<Vec<u8>
     )
 }
 
+/// A record as stored: its envelopes named by log index (or inline, if written before).
+fn parse_stored(raw: &[u8]) -> Result<GuaranteeRecord<Signed>, NotaryError> {
+    serde_json::from_slice(raw).map_err(|e| NotaryError::Corrupt(format!("guarantee record: {e}")))
+}
+
+/// The record of guarantee `id` as stored, if there is one, its envelopes not read.
+pub(super) fn stored_signed(
+    shared: &Shared,
+    id: &str,
+) -> Result<Option<GuaranteeRecord<Signed>>, NotaryError> {
+    let raw = shared.store.get(Cf::Guarantees, id.as_bytes())?;
+    raw.map(|v| parse_stored(&v)).transpose()
+}
+
 /// Stored records as read (`raw`, in order), their envelopes read from the log.
 pub(crate) fn read_records(
     shared: &Shared,
@@ -36,10 +50,7 @@ pub(crate) fn read_records(
 ) -> Result<Vec<GuaranteeRecord>, NotaryError> {
     let stored: Vec<GuaranteeRecord<Signed>> = raw
         .into_iter()
-        .map(|v| {
-            serde_json::from_slice(&v)
-                .map_err(|e| NotaryError::Corrupt(format!("guarantee record: {e}")))
-        })
+        .map(|v| parse_stored(&v))
         .collect::<Result<_, _>>()?;
     let mut signed = Vec::with_capacity(stored.len() * 2);
     for r in &stored {
