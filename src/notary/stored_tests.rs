@@ -1,5 +1,6 @@
 //! Guarantee records, stored answers and order answers name the notary's envelopes by log index
 //! (`by_index`); those written before 2026-12-01 hold the envelopes inline. Both read the same.
+//! So do exchange records, whose tokens are named by index since 2026-12-02.
 
 use super::evidence_tests::world;
 use super::guarantees::{order_answer, read_record};
@@ -143,4 +144,105 @@ async fn the_exchange_list_reads_only_the_records_it_lists() {
         n.exchanges(100),
         Err(super::NotaryError::Corrupt(_))
     ));
+}
+
+/// A decided exchange's record names its token by log index and keeps the released key: a
+/// repeat gets the first answer byte for byte (key included), the view shows the leaf's token.
+/// A record as written before 2026-12-02 (token inline, the whole answer) reads the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_record_names_its_token_by_index() {
+    use crate::crypto::escrow::EscrowPublicKey;
+    use crate::model::registry::Role;
+    use crate::notary::fixture::exchange::{item_exchange, Signer};
+    use crate::notary::KeyInput;
+    use ed25519_dalek::SigningKey;
+    use serde_json::{json, Value};
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = super::datadir::DataDir::new(tmp.path().join("data"));
+    super::Notary::init(&dir, "t").await.expect("init");
+    let (n, t) = super::Notary::open(&dir).expect("open");
+    let mut parties = Vec::new();
+    for (name, role, seed) in [("sam", Role::Seller, 1u8), ("bea", Role::Buyer, 2)] {
+        let k = SigningKey::from_bytes(&[seed; 32]);
+        let raw = KeyInput::Raw(k.verifying_key().to_bytes());
+        let (p, _) = n
+            .register_party_with_key(name, role, Some(raw), None)
+            .await
+            .expect("party");
+        parties.push((p.party.id, k));
+    }
+    let id = n.identity().clone();
+    let escrow = EscrowPublicKey::from_base64(&id.escrow_public_key).expect("escrow key");
+    let (s, b) = (Signer::of(&parties[0]), Signer::of(&parties[1]));
+    let x = item_exchange(&s, &b, &id.key_id, &escrow, b"the item", [7; 32]).expect("exchange");
+    let tid = x.offer.tid().as_str().to_string();
+    let first = n
+        .resolve_exchange(x.resolve.clone())
+        .await
+        .expect("resolve");
+    let answer: Value = serde_json::from_str(&first.body).expect("json");
+    assert!(answer["key"].is_string(), "a delivery releases the key");
+    let index = answer["token"]["payload"]["log_index"]
+        .as_u64()
+        .expect("index");
+
+    let raw = |n: &super::Notary| {
+        let bytes = n.shared.store.get(Cf::Exchanges, tid.as_bytes());
+        serde_json::from_slice::<Value>(&bytes.expect("get").expect("stored")).expect("json")
+    };
+    let record = raw(&n);
+    let decision = &record["decision"];
+    assert_eq!(decision["token"], json!({"at": index}), "{record}");
+    assert_eq!(decision["key"], answer["key"]);
+    assert!(decision.get("answer").is_none(), "{record}");
+    let text = serde_json::to_string(&record).expect("json");
+    let sig = answer["token"]["signatures"][0]["sig"]
+        .as_str()
+        .expect("sig");
+    assert!(!text.contains(sig), "the token is not copied: {text}");
+    let m1_len = serde_json::to_vec(&record["m1"]).expect("json").len();
+    assert!(
+        text.len() < m1_len + 1000,
+        "the record is m1 and a few fields: {} bytes, m1 {m1_len}",
+        text.len()
+    );
+
+    let again = n.resolve_exchange(x.resolve.clone()).await.expect("repeat");
+    assert_eq!(again.body, first.body, "the repeat gets the same bytes");
+    let view = n.exchange(&tid).expect("view");
+    assert_eq!(
+        serde_json::to_value(view.token.expect("token")).expect("json"),
+        answer["token"]
+    );
+    let listed = n.exchanges(10).expect("list");
+    let token = &listed[0].decision.as_ref().expect("decided").token;
+    assert_eq!(serde_json::to_value(token).expect("json"), answer["token"]);
+
+    // As written before: the token inline and the whole answer (its key only in the answer).
+    let mut old = record.clone();
+    old["decision"]["token"] = answer["token"].clone();
+    old["decision"]["answer"] = json!(first.body);
+    old["decision"]
+        .as_object_mut()
+        .expect("object")
+        .remove("key");
+    let store = &n.shared.store;
+    let mut batch = Batch::new();
+    let old_bytes = serde_json::to_vec(&old).expect("json");
+    store.put(&mut batch, Cf::Exchanges, tid.as_bytes(), &old_bytes);
+    store.write(batch).expect("write");
+    let again = n.resolve_exchange(x.resolve.clone()).await.expect("repeat");
+    assert_eq!(again.body, first.body, "an old record's answer, as stored");
+    let view = n.exchange(&tid).expect("view");
+    assert_eq!(
+        serde_json::to_value(view.token.expect("token")).expect("json"),
+        answer["token"]
+    );
+    drop(n);
+    t.join();
+    // And the book is rebuilt from either form at start.
+    let (n, _t) = super::Notary::open(&dir).expect("reopen");
+    let again = n.resolve_exchange(x.resolve).await.expect("repeat");
+    assert_eq!(again.body, first.body);
 }

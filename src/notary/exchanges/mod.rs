@@ -166,12 +166,11 @@ impl Notary {
         };
         let raws = self.shared.store.multi_get(Cf::Exchanges, &keys)?;
         // A decision staged but not yet durable has no record yet: not listed.
-        raws.into_iter()
+        let records = raws
+            .into_iter()
             .flatten()
-            .map(|raw| {
-                serde_json::from_slice(&raw)
-                    .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))
-            })
-            .collect()
+            .map(|raw| record::parse_record(&raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        record::resolve_records(&self.shared.store, records)
     }
 }

@@ -1,23 +1,32 @@
 //! An exchange as the notary stores it (`Cf::Exchanges`, by tid), and the book rebuilt from
 //! those records at start.
+//!
+//! A decision's token is the body of its log leaf, byte for byte, so the record names it by
+//! its log index (`{"at": N}`, [`Signed`]) and keeps only what the leaf does not hold: the
+//! escrowed key a resolve released. The answer every repeat gets is made again from the leaf
+//! and that key ([`decided_answer`]), the same bytes. Records written before 2026-12-02 carry
+//! the token inline and the answer whole, and read as before.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::stage::answer_of;
 use crate::crypto::envelope::Envelope;
 use crate::model::exchange::{
     ExchangeState, Exchanges, Protocol, Sha256Hex, Tid, Token, Undecided, Verdict,
 };
 use crate::model::policy::PolicyRef;
+use crate::notary::by_index::{envelope_texts, resolve, Signed};
 use crate::notary::state::StagedAnswer;
 use crate::notary::NotaryError;
 use crate::store::{Cf, Store};
 
-/// One exchange the notary has seen: m1, its deadline, and once decided, the decision.
+/// One exchange the notary has seen: m1, its deadline, and once decided, the decision. `D` is
+/// [`DecisionRecord`] (the token read back) or, as stored, [`StoredDecision`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ExchangeRecord {
+pub struct ExchangeRecord<D = DecisionRecord> {
     /// Transaction id.
     pub tid: String,
     /// Contract signing or item for receipt.
@@ -35,12 +44,12 @@ pub struct ExchangeRecord {
     /// The policy whose default deadline applied (the `[exchanges] policy` then).
     pub policy: PolicyRef,
     /// The decision, once made.
-    #[serde(default)]
-    pub decision: Option<DecisionRecord>,
+    #[serde(default = "Option::default")]
+    pub decision: Option<D>,
 }
 
 /// A decision on an exchange: terminal.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct DecisionRecord {
     /// Aborted or resolved, and how.
     pub verdict: Verdict,
@@ -50,29 +59,50 @@ pub struct DecisionRecord {
     pub log_index: u64,
     /// The signed token.
     pub token: Envelope,
-    /// The exact answer every abort or resolve of this exchange gets (canonical JSON).
-    pub answer: String,
 }
 
-impl ExchangeRecord {
-    /// The record with `decision`: the token signed at `log_index` and `decided_at`, and the
-    /// answer every later request gets.
+/// A decision as the record stores it: the token by its log index.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StoredDecision {
+    verdict: Verdict,
+    decided_at: DateTime<Utc>,
+    log_index: u64,
+    /// `{"at": log_index}`; inline in records written before.
+    token: Signed,
+    /// The escrowed key the answer released (base64), when it released one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    /// The whole answer, in records written before (their key is in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answer: Option<String>,
+}
+
+impl<D> ExchangeRecord<D> {
+    /// The record with `decision`: the token signed at `log_index` and `decided_at`, the key
+    /// its answer released (if any), as stored.
     pub(crate) fn decided(
         self,
         verdict: Verdict,
         (decided_at, log_index): (DateTime<Utc>, u64),
-        token: Envelope,
-        answer: String,
-    ) -> ExchangeRecord {
+        key: Option<String>,
+    ) -> ExchangeRecord<StoredDecision> {
         ExchangeRecord {
-            decision: Some(DecisionRecord {
+            decision: Some(StoredDecision {
                 verdict,
                 decided_at,
                 log_index,
-                token,
-                answer,
+                token: Signed::At { at: log_index },
+                key: key.filter(|_| verdict.releases_key()),
+                answer: None,
             }),
-            ..self
+            tid: self.tid,
+            protocol: self.protocol,
+            originator: self.originator,
+            responder: self.responder,
+            m1: self.m1,
+            deadline: self.deadline,
+            first_seen: self.first_seen,
+            policy: self.policy,
         }
     }
 }
@@ -87,7 +117,7 @@ fn parse_tid(tid: &str) -> Result<Tid, NotaryError> {
 pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
     let mut book = Exchanges::new();
     store.for_each(Cf::Exchanges, |key, raw| {
-        let r: ExchangeRecord = serde_json::from_slice(raw)
+        let r: ExchangeRecord<StoredDecision> = serde_json::from_slice(raw)
             .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))?;
         if key != r.tid.as_bytes() {
             return Err(NotaryError::Corrupt(format!(
@@ -106,8 +136,8 @@ pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
 }
 
 /// What the book keeps of a decision's answer: the log index of its token (8 bytes). The answer
-/// itself (about 1.6 KB) stays in the exchange's record, read when a repeat asks
-/// ([`decided_answer`]): memory does not grow by an answer per exchange ever decided.
+/// itself (about 1.6 KB) is made again from the token's leaf and the exchange's record when a
+/// repeat asks ([`decided_answer`]): memory does not grow by an answer per exchange ever decided.
 pub(crate) fn token_ref(log_index: u64) -> Token {
     Token::new(log_index.to_be_bytes().to_vec())
 }
@@ -127,7 +157,9 @@ pub(crate) enum Earlier {
     Durable(String),
 }
 
-/// The answer to a repeat of the decided exchange `tid`.
+/// The answer to a repeat of the decided exchange `tid`: the one its batch makes, if that is
+/// not durable yet; else the stored answer of a record written before, or the answer made again
+/// around the token's leaf bytes and the released key (what [`answer_of`] made the first time).
 pub(crate) fn decided_answer(
     store: &Store,
     pending: &HashMap<String, StagedAnswer>,
@@ -136,24 +168,88 @@ pub(crate) fn decided_answer(
     if let Some(answer) = pending.get(tid) {
         return Ok(Earlier::Staged(answer.clone()));
     }
-    let decision = stored(store, tid)?.and_then(|r| r.decision);
+    let decision = stored_raw(store, tid)?.and_then(|r| r.decision);
     let d = decision.ok_or_else(|| {
         NotaryError::Corrupt(format!(
             "exchange {tid} is decided but no decision is stored"
         ))
     })?;
-    Ok(Earlier::Durable(d.answer))
+    if let Some(answer) = d.answer {
+        return Ok(Earlier::Durable(answer));
+    }
+    let token = match d.token {
+        Signed::At { at } => envelope_texts(store, &[at])?.remove(0),
+        Signed::Inline(env) => {
+            let bytes = env
+                .to_bytes()
+                .map_err(|e| NotaryError::Corrupt(format!("exchange {tid}'s stored token: {e}")))?;
+            String::from_utf8(bytes).map_err(|e| NotaryError::Bug(e.to_string()))?
+        }
+    };
+    answer_of(tid, d.verdict, token.as_bytes(), d.key).map(Earlier::Durable)
 }
 
-/// The stored record of `tid`, if any.
-pub(crate) fn stored(store: &Store, tid: &str) -> Result<Option<ExchangeRecord>, NotaryError> {
+/// The stored record of `tid` as written, if any (its token not read).
+pub(crate) fn stored_raw(
+    store: &Store,
+    tid: &str,
+) -> Result<Option<ExchangeRecord<StoredDecision>>, NotaryError> {
     store
         .get(Cf::Exchanges, tid.as_bytes())?
-        .map(|raw| {
-            serde_json::from_slice(&raw)
-                .map_err(|e| NotaryError::Corrupt(format!("exchange record {tid}: {e}")))
-        })
+        .map(|raw| parse_record(&raw))
         .transpose()
+}
+
+/// The stored record of `tid`, if any, its token read from the log.
+pub(crate) fn stored(store: &Store, tid: &str) -> Result<Option<ExchangeRecord>, NotaryError> {
+    let Some(r) = stored_raw(store, tid)? else {
+        return Ok(None);
+    };
+    Ok(resolve_records(store, vec![r])?.pop())
+}
+
+/// A stored record's bytes, parsed.
+pub(crate) fn parse_record(raw: &[u8]) -> Result<ExchangeRecord<StoredDecision>, NotaryError> {
+    serde_json::from_slice(raw).map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))
+}
+
+/// Stored records with their tokens read from the log (one multi-get for all of them).
+pub(crate) fn resolve_records(
+    store: &Store,
+    records: Vec<ExchangeRecord<StoredDecision>>,
+) -> Result<Vec<ExchangeRecord>, NotaryError> {
+    let tokens: Vec<Signed> = records
+        .iter()
+        .filter_map(|r| r.decision.as_ref().map(|d| d.token.clone()))
+        .collect();
+    let mut tokens = resolve(store, tokens)?.into_iter();
+    records
+        .into_iter()
+        .map(|r| {
+            let decision = match r.decision {
+                None => None,
+                Some(d) => Some(DecisionRecord {
+                    verdict: d.verdict,
+                    decided_at: d.decided_at,
+                    log_index: d.log_index,
+                    token: tokens
+                        .next()
+                        .ok_or_else(|| NotaryError::Bug("resolve_records".into()))?,
+                }),
+            };
+            Ok(ExchangeRecord {
+                tid: r.tid,
+                protocol: r.protocol,
+                originator: r.originator,
+                responder: r.responder,
+                m1: r.m1,
+                deadline: r.deadline,
+                first_seen: r.first_seen,
+                policy: r.policy,
+                decision,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

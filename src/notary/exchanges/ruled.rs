@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::record::{stored, token_index, token_ref, ExchangeRecord};
+use super::record::{stored_raw, token_index, token_ref, ExchangeRecord, StoredDecision};
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
@@ -55,7 +55,11 @@ impl RuledExchange {
 /// A decision signed for a ruling, not yet recorded.
 pub(crate) struct RuledDecision {
     pending: Pending,
-    record: ExchangeRecord,
+    record: ExchangeRecord<StoredDecision>,
+    /// The answer every request on the exchange gets.
+    answer: String,
+    /// The token's log index.
+    log_index: u64,
     /// The token's log entry, at the index its payload names.
     pub entry: StagedEntry,
 }
@@ -113,11 +117,11 @@ pub(crate) fn plan_ruled(
     };
     let verdict = pending.verdict();
     let body = token_payload(verdict, &offer, m1, m2, ruling, ctx);
-    let (token, token_bytes, entry) =
+    let (_, token_bytes, entry) =
         sign_entry_to_bytes(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
     let answer = answer_of(&x.tid, verdict, &token_bytes, None)?;
     let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
-    let record = record.decided(verdict, (ctx.now, ctx.index), token, answer);
+    let record = record.decided(verdict, (ctx.now, ctx.index), None);
     let result = json!({"action": x.action(), "tid": x.tid, "result": "done",
         "outcome": verdict.outcome(), "log_index": ctx.index});
     Ok((
@@ -125,6 +129,8 @@ pub(crate) fn plan_ruled(
         Some(RuledDecision {
             pending,
             record,
+            answer,
+            log_index: ctx.index,
             entry,
         }),
     ))
@@ -139,9 +145,9 @@ fn exchange_record(
     offer: &Offer,
     m1: &Envelope,
     policy: &crate::model::policy::Policy,
-) -> Result<ExchangeRecord, NotaryError> {
+) -> Result<ExchangeRecord<StoredDecision>, NotaryError> {
     let tid = offer.tid().as_str();
-    if let Some(r) = stored(&shared.store, tid)? {
+    if let Some(r) = stored_raw(&shared.store, tid)? {
         return Ok(r);
     }
     let ExchangeState::Undecided(u) = st.exchanges.current(offer, c) else {
@@ -200,12 +206,7 @@ pub(crate) fn record_ruled(
     st: &mut State,
     d: RuledDecision,
 ) -> Result<(StagedEntry, Records, AfterCommit), NotaryError> {
-    let (answer, log_index) = d
-        .record
-        .decision
-        .as_ref()
-        .map(|x| (x.answer.clone(), x.log_index))
-        .ok_or_else(|| NotaryError::Bug("a ruled exchange without its decision".into()))?;
+    let (answer, log_index) = (d.answer, d.log_index);
     let records = vec![(
         Cf::Exchanges,
         d.record.tid.as_bytes().to_vec(),

@@ -183,10 +183,11 @@ fn sign_and_record(
         let key = released_key(verdict, &req);
         let body = payload(verdict, req, ctx.now);
         let kind = entry_kind(verdict);
-        let (token, token_bytes, entry) =
+        let (_, token_bytes, entry) =
             sign_entry_to_bytes(&shared.notary_key, &ctx, kind, body, None)?;
-        let text = answer_of(&record.tid, verdict, &token_bytes, key)?;
-        let record = record.decided(verdict, (ctx.now, ctx.index), token, text.clone());
+        let text = answer_of(&record.tid, verdict, &token_bytes, key.clone())?;
+        // The token is the leaf's body: the record names it by index and keeps the key.
+        let record = record.decided(verdict, (ctx.now, ctx.index), key);
         let records = vec![(
             Cf::Exchanges,
             record.tid.as_bytes().to_vec(),
