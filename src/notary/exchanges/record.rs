@@ -78,23 +78,9 @@ pub(crate) struct StoredDecision {
 }
 
 impl<D> ExchangeRecord<D> {
-    /// The record with `decision`: the token signed at `log_index` and `decided_at`, the key
-    /// its answer released (if any), as stored.
-    pub(crate) fn decided(
-        self,
-        verdict: Verdict,
-        (decided_at, log_index): (DateTime<Utc>, u64),
-        key: Option<String>,
-    ) -> ExchangeRecord<StoredDecision> {
+    /// The same record with `decision` in place of its own.
+    fn with_decision<E>(self, decision: Option<E>) -> ExchangeRecord<E> {
         ExchangeRecord {
-            decision: Some(StoredDecision {
-                verdict,
-                decided_at,
-                log_index,
-                token: Signed::At { at: log_index },
-                key: key.filter(|_| verdict.releases_key()),
-                answer: None,
-            }),
             tid: self.tid,
             protocol: self.protocol,
             originator: self.originator,
@@ -103,7 +89,26 @@ impl<D> ExchangeRecord<D> {
             deadline: self.deadline,
             first_seen: self.first_seen,
             policy: self.policy,
+            decision,
         }
+    }
+
+    /// The record with `decision`: the token signed at `log_index` and `decided_at`, the key
+    /// its answer released (if any), as stored.
+    pub(crate) fn decided(
+        self,
+        verdict: Verdict,
+        (decided_at, log_index): (DateTime<Utc>, u64),
+        key: Option<String>,
+    ) -> ExchangeRecord<StoredDecision> {
+        self.with_decision(Some(StoredDecision {
+            verdict,
+            decided_at,
+            log_index,
+            token: Signed::At { at: log_index },
+            key: key.filter(|_| verdict.releases_key()),
+            answer: None,
+        }))
     }
 }
 
@@ -117,8 +122,7 @@ fn parse_tid(tid: &str) -> Result<Tid, NotaryError> {
 pub(crate) fn load_book(store: &Store) -> Result<Exchanges, NotaryError> {
     let mut book = Exchanges::new();
     store.for_each(Cf::Exchanges, |key, raw| {
-        let r: ExchangeRecord<StoredDecision> = serde_json::from_slice(raw)
-            .map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))?;
+        let r = parse_record(raw)?;
         if key != r.tid.as_bytes() {
             return Err(NotaryError::Corrupt(format!(
                 "exchange record {} stored under another key",
@@ -225,8 +229,8 @@ pub(crate) fn resolve_records(
     let mut tokens = resolve(store, tokens)?.into_iter();
     records
         .into_iter()
-        .map(|r| {
-            let decision = match r.decision {
+        .map(|mut r| {
+            let decision = match r.decision.take() {
                 None => None,
                 Some(d) => Some(DecisionRecord {
                     verdict: d.verdict,
@@ -237,17 +241,7 @@ pub(crate) fn resolve_records(
                         .ok_or_else(|| NotaryError::Bug("resolve_records".into()))?,
                 }),
             };
-            Ok(ExchangeRecord {
-                tid: r.tid,
-                protocol: r.protocol,
-                originator: r.originator,
-                responder: r.responder,
-                m1: r.m1,
-                deadline: r.deadline,
-                first_seen: r.first_seen,
-                policy: r.policy,
-                decision,
-            })
+            Ok(r.with_decision(decision))
         })
         .collect()
 }
