@@ -265,7 +265,34 @@ fn finish(
     out.extend_from_slice(b",\"signatures\":[");
     write_signature(out, &signature)?;
     out.extend_from_slice(b"]}");
+    #[cfg(test)]
+    signed_on::note(&signature.sig);
     Ok(signature)
+}
+
+/// Test probe: the thread that made each envelope signature in this process, so a test can
+/// check what the notary's sequencer leaves to its worker pool (DESIGN §2).
+#[cfg(test)]
+pub(crate) mod signed_on {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    static THREADS: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+
+    /// Notes that the current thread made signature `sig` (base64).
+    pub(super) fn note(sig: &str) {
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let mut threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+        threads
+            .get_or_insert_with(HashMap::new)
+            .insert(sig.to_string(), name);
+    }
+
+    /// The name of the thread that made signature `sig` (base64), if this process made it.
+    pub(crate) fn thread_of(sig: &str) -> Option<String> {
+        let threads = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+        threads.as_ref()?.get(sig).cloned()
+    }
 }
 
 #[cfg(test)]

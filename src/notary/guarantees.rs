@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 #[cfg(test)]
 pub(crate) use self::answers::answer_key;
 pub(crate) use self::answers::{order_answer, order_answers, OrderAnswer};
-pub(crate) use self::close::apply_closing;
+pub(crate) use self::close::{close_with, stored_text_record};
 use self::close::{closing_reason, stage_close, CloseRequest};
 use self::payload::canonical_request;
 use self::request::{stage_request, CheckedRequest};

@@ -133,8 +133,6 @@ pub(crate) struct PendingAnswer {
 
 /// A guarantee changed in the batch being built.
 pub(crate) enum PendingGuarantee {
-    /// Closed: the record as it will be written.
-    Record(Box<GuaranteeRecord>),
     /// Granted, its certificate signed by the batch's deferred work: the record with an empty
     /// placeholder where the certificate goes, and the certificate's cell.
     Granted {
@@ -143,7 +141,8 @@ pub(crate) enum PendingGuarantee {
         /// The certificate.
         cell: Arc<SignCell>,
     },
-    /// Settled or released, its closing signed by the batch's deferred work: the record in its
+    /// Settled or released (by its seller, at expiry, or by a ruling, whose envelope is then its
+    /// closing), its closing signed by the batch's deferred work: the record in its
     /// new state, its closing named by index but its text not yet there, and the closing's cell.
     Closed {
         /// Every field but the closing's text (shared with the signing of the closing).
@@ -158,7 +157,6 @@ impl PendingGuarantee {
     /// with `key` if the deferred work has not signed it yet.
     pub fn record(&self, key: &SigningKey) -> Result<GuaranteeRecord, NotaryError> {
         match self {
-            PendingGuarantee::Record(r) => Ok(GuaranteeRecord::clone(r)),
             PendingGuarantee::Granted { record, cell } => Ok(GuaranteeRecord {
                 guarantee: cell.get(key)?.envelope()?,
                 ..GuaranteeRecord::clone(record)

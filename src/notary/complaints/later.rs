@@ -1,9 +1,11 @@
-//! A case's notary envelope (a complaint receipt, a response receipt, a silence) decided on the
+//! A case's notary envelope (a complaint receipt, a response receipt, a silence, a ruling) decided on the
 //! sequencer and signed by the batch's deferred work on the worker pool (DESIGN §2: the
 //! sequencer only orders), through a [`SignCell`]. Until then the case's staged record holds the
 //! envelope unsigned; a later command of the same batch that reads the case (a refiling, a
-//! response, an arbitrator's act, a ruling) signs it itself through the same cell, so it always
+//! response, an arbitrator's act, another ruling act) signs it itself through the same cell, so it always
 //! sees the record as it will be written, and the deferred work then finds it done.
+
+use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
@@ -24,6 +26,8 @@ pub(crate) enum Slot {
     ResponseReceipt,
     /// `silence`.
     Silence,
+    /// `ruling`: the signed ruling (also the closing of each guarantee it releases).
+    Ruling,
 }
 
 /// One envelope of a case, signed at most once.
@@ -31,7 +35,7 @@ pub(crate) struct Later {
     slot: Slot,
     /// The envelope without its signature (the payload holds its `log_index`).
     unsigned: Envelope,
-    cell: SignCell,
+    cell: Arc<SignCell>,
 }
 
 impl Later {
@@ -47,13 +51,19 @@ impl Later {
         Later {
             slot,
             unsigned,
-            cell: SignCell::new(kind, make),
+            cell: Arc::new(SignCell::new(kind, make)),
         }
     }
 
     /// The kind it is logged as.
     pub fn kind(&self) -> EntryKind {
         self.cell.kind()
+    }
+
+    /// Its cell, for another record that holds the same envelope (a guarantee a ruling
+    /// releases): whoever needs it first signs it, once.
+    pub fn cell(&self) -> Arc<SignCell> {
+        self.cell.clone()
     }
 
     /// The envelope unsigned: what the staged record holds until it is signed.
@@ -73,6 +83,7 @@ impl Later {
             Slot::Receipt => record.receipt = env,
             Slot::ResponseReceipt => record.response_receipt = Some(env),
             Slot::Silence => record.silence = Some(env),
+            Slot::Ruling => record.ruling = Some(env),
         }
         Ok(())
     }

@@ -2,14 +2,17 @@
 //! `contract_validity` complaint about it, a ruling that resolves (m2 in the evidence) or aborts
 //! (none) it in its own batch; then the exchange answers every abort, resolve and read with the
 //! ruling's token, also after a restart. And a ruling whose exchange was decided between its
-//! replay and its signing records the action as `not_run`.
+//! replay and its signing records the action as `not_run`. The ruling and its token are signed
+//! on the worker pool, and a request on the exchange in the ruling's batch waits for the token.
 
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::crypto::envelope::signed_on;
 use crate::model::exchange::{AbortBody, Offer, ResolveBody, Subject};
 use crate::model::registry::Role;
+use crate::notary::batch_tests::hold;
 use crate::notary::fixture::exchange::{abort_request, acceptance, offer, Signer};
 use crate::notary::fixture::{eur, ClockedDataDir};
 use crate::notary::{KeyInput, Reader};
@@ -247,4 +250,78 @@ async fn an_exchange_decided_after_the_replay_is_not_decided_again() {
             "reason": "already_decided", "outcome": "aborted", "log_index": index}])
     );
     answers_with(&n, &d, &aborted).await;
+}
+
+/// Waits until `k` commands wait in `n`'s sequencer queue (a command held there cannot be
+/// overtaken by one sent after it).
+pub(super) async fn queued(n: &Notary, k: usize) {
+    for _ in 0..4_000 {
+        if n.tx.max_capacity() - n.tx.capacity() == k {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("{k} commands never queued");
+}
+
+/// DESIGN §2 (the sequencer only orders): the ruling and its exchange's token are signed on the
+/// worker pool (in a batch of more than one command). An abort request staged after the ruling in the same batch finds the exchange
+/// decided, waits for the token and answers with the ruling's resolve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruling_and_its_token_are_signed_on_the_worker_pool() {
+    let w = world(None).await;
+    let (n, _t) = w.open().expect("open");
+    let d = deal(&n).await;
+    let tid = d.offer.tid().as_str().to_string();
+    let id = case(&n, &d, vec![json!({"type": "envelope", "envelope": d.m2})]).await;
+    let go = hold(&n);
+    queued(&n, 0).await;
+    // A lone command's deferred work runs on the sequencer (a hop would only add latency): the
+    // batch starts with another one.
+    let other = {
+        let n = n.clone();
+        tokio::spawn(async move { n.register_party("zed", Role::Buyer, None).await })
+    };
+    queued(&n, 1).await;
+    let ruling = {
+        let (n, id) = (n.clone(), id.clone());
+        tokio::spawn(async move { n.sign_ruling(&id, alice()).await })
+    };
+    queued(&n, 2).await;
+    let abort = AbortBody {
+        m1: d.m1.clone(),
+        abort: d.abort.clone(),
+    };
+    let aborted = {
+        let n = n.clone();
+        tokio::spawn(async move { n.abort_exchange(abort).await })
+    };
+    queued(&n, 3).await;
+    go.send(()).expect("the sequencer waits");
+    other.await.expect("join").expect("registered");
+    let ruling = ruled(ruling.await.expect("join").expect("ruled"));
+    let answer = aborted.await.expect("join").expect("answered").body;
+    let token = n.exchange(&tid).expect("view").token.expect("token");
+    assert_eq!(token.kind, "replacement_contract");
+    assert_eq!(
+        token.payload["ruling"],
+        json!({"complaint_id": id, "log_index": ruling.payload["log_index"]})
+    );
+    let body = json!({"tid": tid, "status": "resolved", "outcome": "resolved", "token": token});
+    let body = String::from_utf8(crate::model::canonical::to_canonical_json(&body).expect("jcs"))
+        .expect("utf-8");
+    assert_eq!(
+        answer, body,
+        "the abort in the ruling's batch gets its resolve"
+    );
+    for env in [&ruling, &token] {
+        let on = signed_on::thread_of(&env.signatures[0].sig).expect("signed here");
+        assert!(
+            on.starts_with("notar-signer-"),
+            "{} signed on {on}",
+            env.kind
+        );
+    }
+    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(&ruling));
 }

@@ -1,8 +1,9 @@
 //! Rulings (docs/design.md §6.5): an arbitrator replays a case's evidence bundle and the notary
 //! signs the model's ruling as a `ruling` envelope (docs/formats.md "Ruling") that names the
-//! arbitrator and cites the bundle's digest. One sequencer command signs it, logs it and runs its
-//! actions in the same batch: a released guarantee returns its amount to headroom in the same
-//! durable write (the guarantee's `closing` is the ruling itself). A case is ruled once.
+//! arbitrator and cites the bundle's digest. One sequencer command decides it and runs its
+//! actions in the same batch, the worker pool signing the ruling and its exchange tokens: a
+//! released guarantee returns its amount to headroom in the same durable write (the guarantee's
+//! `closing` is the ruling itself). A case is ruled once.
 //!
 //! When the policy sets `second_arbitrator_above` and the claim is above it, the first
 //! arbitrator's act only records a proposal (unsigned, unlogged: nothing has taken effect); the
@@ -15,21 +16,24 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{current, keep, stored, ComplaintRecord, RulingProposal};
+use super::later::{Later, Slot};
+use super::{committed, current, keep, stored, written, ComplaintRecord, RulingProposal};
 use crate::crypto::envelope::Envelope;
+use crate::model::canonical::check_canonical;
 use crate::model::complaint::{ComplaintStatus, HistoryWhat};
 use crate::model::dispute::{Action, Ruling};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::exchange::{Offer, Ruled};
 use crate::model::time::rfc3339_ms;
-use crate::notary::command::{sign_entry, AfterCommit, Decision};
+use crate::notary::command::{AfterCommit, Decision};
 use crate::notary::exchanges::{plan_ruled, record_ruled, RuledDecision, RuledExchange};
-use crate::notary::guarantees::apply_closing;
-use crate::notary::sequencer::{Records, StageCtx};
-use crate::notary::state::{GuaranteeRecord, GuaranteeState, State};
+use crate::notary::guarantees::{close_with, stored_text_record, TextRecord};
+use crate::notary::sequencer::StageCtx;
+use crate::notary::state::{GuaranteeState, State};
 use crate::notary::{Notary, NotaryError, Shared};
 use crate::replay::{replay, Bundle, Item as BundleItem};
+use crate::store::Cf;
 
 /// An arbitrator acting on the admin socket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -60,6 +64,8 @@ struct Signing {
     complaint_id: String,
     bundle_digest: String,
     ruling: Ruling,
+    /// `ruling` as the JSON the signed payload holds (made before the sequencer).
+    ruling_json: Value,
     arbitrator: Arbitrator,
     confirmed_by: Option<Arbitrator>,
     /// The proposal this confirms (it must still be the case's).
@@ -101,6 +107,11 @@ fn unruled(shared: &Shared, id: &str) -> Result<ComplaintRecord, NotaryError> {
 
 fn bug(e: impl std::fmt::Display) -> NotaryError {
     NotaryError::Bug(e.to_string())
+}
+
+/// The model's ruling as the JSON its signed payload holds.
+fn ruling_json(ruling: &Ruling) -> Result<Value, NotaryError> {
+    serde_json::from_slice(&ruling.to_canonical_json()).map_err(bug)
 }
 
 impl Notary {
@@ -147,6 +158,7 @@ impl Notary {
             complaint_id: complaint_id.to_string(),
             bundle_digest,
             exchanges: ruled_exchanges(&ruling, &bundle),
+            ruling_json: ruling_json(&ruling)?,
             ruling,
             arbitrator,
             confirmed_by: None,
@@ -197,6 +209,7 @@ impl Notary {
             exchanges,
             complaint_id: complaint_id.to_string(),
             bundle_digest: p.bundle_digest.clone(),
+            ruling_json: ruling_json(&ruling)?,
             ruling,
             arbitrator: Arbitrator {
                 name: p.arbitrator.clone(),
@@ -285,8 +298,11 @@ fn check_unruled(
     }
 }
 
-/// On the sequencer: signs the ruling, runs its actions and records it on the case, all in one
-/// batch.
+/// On the sequencer: decides the ruling's actions and records the ruling on the case, all in
+/// one batch; the ruling and the exchange tokens it makes are signed by the batch's deferred work
+/// on the worker pool (DESIGN §2: the sequencer only orders). Until then the case's staged record
+/// holds the ruling unsigned and each guarantee it releases names it by index; a later command
+/// of the batch that reads either signs the ruling through the same cell.
 fn stage_ruling(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -296,88 +312,83 @@ fn stage_ruling(
     let (mut record, _) = current(shared, &st, &s.complaint_id)?;
     check_unruled(&record, s.confirms.as_ref())?;
     let (results, releases, decided) = plan_actions(shared, &st, ctx, &s)?;
-    let ruling: Value = serde_json::from_slice(&s.ruling.to_canonical_json()).map_err(bug)?;
     let mut payload = json!({
         "complaint_id": s.complaint_id,
         "bundle_digest": s.bundle_digest,
         "rules_version": s.ruling.rules_version,
         "policy": s.ruling.policy,
         "arbitrator": s.arbitrator,
-        "ruling": ruling,
+        "ruling": s.ruling_json,
         "actions": results,
         "decided_at": rfc3339_ms(ctx.now),
+        "log_index": ctx.index,
     });
     if let Some(c) = &s.confirmed_by {
         payload["confirmed_by"] = json!(c);
     }
+    // Everything in it is the notary's own (the model's ruling, the action results), but a
+    // failure on the worker pool would stop the notary: checked here.
+    check_canonical(&payload).map_err(bug)?;
     let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
     let operator = Some(by.user.clone());
-    let (env, mut entry) = sign_entry(
-        &shared.notary_key,
-        ctx,
-        EntryKind::Ruling,
-        payload,
-        operator,
-    )?;
-    record.ruling = Some(env.clone());
+    let later = Arc::new(Later::new(Slot::Ruling, EntryKind::Ruling, payload));
+    record.ruling = Some(later.unsigned());
     record.proposal = None;
     let by = Some(by.name.clone());
     record.push(ctx.now, HistoryWhat::Ruled, by, Some(ctx.index));
-    let value = RulingOutcome::Ruled {
-        ruling: env.clone(),
-    };
-    let Decision::Write {
-        entry: _,
-        mut records,
-        value,
-        after,
-    } = keep(shared, &mut st, record, None, value)?
-    else {
-        return Err(bug("keeping a case always writes"));
-    };
-    let mut afters: Vec<AfterCommit> = after.into_iter().collect();
-    release_all(shared, &mut st, releases, &env, &mut records, &mut afters)?;
-    for d in decided {
-        let (token, r, after) = record_ruled(shared, &mut st, d)?;
-        entry.then.push(token);
-        records.extend(r);
+    let id = record.complaint_id.clone();
+    st.complaints.put(record.clone(), Some(later.clone()))?;
+    let mut afters: Vec<AfterCommit> = vec![committed(shared, id)];
+    let mut closed = Vec::new();
+    for g in releases {
+        let target = GuaranteeState::Released;
+        let (c, after) = close_with(shared, &mut st, g, target, (ctx.index, later.cell()))?;
+        closed.push(c);
         afters.push(after);
     }
+    let mut tokens = Vec::new();
+    for d in decided {
+        let (token, after) = record_ruled(shared, &mut st, d);
+        tokens.push(token);
+        afters.push(after);
+    }
+    let count = 1 + tokens.len() as u64;
+    let (key, ctx) = (shared.notary_key.clone(), *ctx);
+    let run = Box::new(move || {
+        later.fill(&mut record, &key)?;
+        let signed = later.signed(&key)?;
+        let mut entry =
+            ctx.entry_of_bytes(EntryKind::Ruling, operator.as_deref(), &signed.bytes)?;
+        let mut records = written(&record)?;
+        for g in closed {
+            let id = g.record.guarantee_id.as_bytes().to_vec();
+            records.push((Cf::Guarantees, id, g.stored_bytes()?));
+        }
+        for t in tokens {
+            let (e, r) = t.sign(&key)?;
+            entry.then.push(e);
+            records.extend(r);
+        }
+        let value = RulingOutcome::Ruled {
+            ruling: signed.envelope()?,
+        };
+        Ok((entry, records, value))
+    });
     let after: AfterCommit = Box::new(move || afters.into_iter().for_each(|f| f()));
-    Ok(Decision::Write {
-        entry: Some(entry),
-        records,
-        value,
+    Ok(Decision::Deferred {
+        count,
+        run,
         after: Some(after),
     })
 }
 
-/// Closes each guarantee the ruling releases, with the ruling as its closing: the records join
-/// the ruling's batch and the reservations return to headroom now.
-fn release_all(
-    shared: &Arc<Shared>,
-    st: &mut State,
-    releases: Vec<GuaranteeRecord>,
-    ruling: &Envelope,
-    records: &mut Records,
-    afters: &mut Vec<AfterCommit>,
-) -> Result<(), NotaryError> {
-    for g in releases {
-        let released = GuaranteeState::Released;
-        let (_, r, after) = apply_closing(shared, st, g, released, ruling.clone())?;
-        records.extend(r);
-        afters.push(after);
-    }
-    Ok(())
-}
-
 /// What running a ruling's actions will do: the results it records, the guarantees it
-/// releases, the exchange decisions it signs.
-type Planned = (Vec<Value>, Vec<GuaranteeRecord>, Vec<RuledDecision>);
+/// releases, the exchange decisions it makes.
+type Planned = (Vec<Value>, Vec<TextRecord>, Vec<RuledDecision>);
 
 /// What each of the ruling's actions does (the claim's, then the counter-claim's not already
 /// among them), as recorded in the ruling; the outstanding guarantees it releases; the exchange
-/// decisions it signs, their tokens at the indexes after the ruling's.
+/// decisions it makes, their tokens at the indexes after the ruling's.
 fn plan_actions(
     shared: &Shared,
     st: &State,
@@ -393,11 +404,12 @@ fn plan_actions(
         match a {
             Action::ReleaseGuarantee { guarantee_id } => {
                 let g = match st.pending.guarantees.get(guarantee_id) {
-                    Some(g) => g.record(&shared.notary_key)?,
-                    None => crate::notary::guarantees::stored_guarantee(shared, guarantee_id)?,
+                    Some(g) => g.text_record(&shared.notary_key)?,
+                    None => stored_text_record(shared, guarantee_id)?,
                 };
-                let result = if g.state != GuaranteeState::Outstanding {
-                    format!("already_{}", g.state.as_str())
+                let state = g.record.state;
+                let result = if state != GuaranteeState::Outstanding {
+                    format!("already_{}", state.as_str())
                 } else if seen.insert(guarantee_id.clone()) {
                     "released".to_string()
                 } else {
@@ -405,7 +417,7 @@ fn plan_actions(
                 };
                 results.push(
                     json!({"action": "release_guarantee", "guarantee_id": guarantee_id,
-                    "amount": g.amount, "reason": "ruled", "result": result}),
+                    "amount": g.record.amount, "reason": "ruled", "result": result}),
                 );
                 if result == "released" {
                     releases.push(g);

@@ -1,14 +1,16 @@
 //! A ruling that needs two arbitrators, in-process (the admin socket maps one Unix user per
 //! connection, and a test cannot be two users): alice proposes, alice cannot confirm, bob
-//! confirms; the ruling names both, and its release runs only then.
+//! confirms; the ruling names both, and its release runs only then. A release asked for in the
+//! confirmation's batch answers with the ruling as the guarantee's closing.
 
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 
 use super::*;
 use crate::model::complaint::ComplaintStatus;
+use crate::notary::batch_tests::hold;
 use crate::notary::fixture::{eur, make_deal, request, ClockedDataDir, Deal};
-use crate::notary::guarantees::stored_guarantee;
+use crate::notary::guarantees::{stored_guarantee, Caller, Closing};
 use crate::notary::{KeyInput, Reader};
 
 fn who(name: &str) -> Arbitrator {
@@ -258,4 +260,59 @@ async fn it_is_final(n: &Notary, id: &str, agreement: &str) {
         ErrorCode::AlreadyRuled
     );
     assert_eq!(exposure(n, agreement), 0, "the release freed the exposure");
+}
+
+/// The ruling releases the guarantee in memory at once and is signed on the worker pool; a
+/// release staged after it in the same batch reads the guarantee released by it, signs nothing
+/// of its own and answers with the ruling as the closing (signed once, through the cell the case
+/// and the guarantee share). The exposure is freed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_in_the_rulings_batch_answers_with_the_ruling() {
+    let DualCase {
+        n,
+        t: _t,
+        w: _w,
+        id,
+        gid,
+        agreement,
+    } = dual_case().await;
+    alice_proposes(&n, &id, &gid, &agreement).await;
+    let size = n.shared.published.log_size();
+    let go = hold(&n);
+    super::ruled_tests::queued(&n, 0).await;
+    let ruled = {
+        let (n, id) = (n.clone(), id.clone());
+        tokio::spawn(async move { n.confirm_ruling(&id, who("bob")).await })
+    };
+    super::ruled_tests::queued(&n, 1).await;
+    let released = {
+        let (n, gid) = (n.clone(), gid.clone());
+        tokio::spawn(async move {
+            n.close_guarantee(&gid, Caller::Notary, Closing::Release, None, None)
+                .await
+        })
+    };
+    super::ruled_tests::queued(&n, 2).await;
+    go.send(()).expect("the sequencer waits");
+    let RulingOutcome::Ruled { ruling } = ruled.await.expect("join").expect("confirmed") else {
+        panic!("not ruled");
+    };
+    let released = released.await.expect("join").expect("released");
+    let text = String::from_utf8(ruling.to_bytes().expect("bytes")).expect("utf-8");
+    assert_eq!(released.state, GuaranteeState::Released);
+    assert_eq!(released.closing.as_deref(), Some(text.as_str()));
+    assert_eq!(
+        n.shared.published.log_size(),
+        size + 1,
+        "one leaf: the ruling"
+    );
+    assert_eq!(exposure(&n, &agreement), 0);
+    let g = stored_guarantee(&n.shared, &gid).expect("g");
+    assert_eq!(
+        g.closing.as_ref(),
+        Some(&ruling),
+        "the ruling is the closing"
+    );
+    let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
+    assert_eq!(case.ruling.as_ref(), Some(&ruling));
 }

@@ -5,8 +5,11 @@
 //! naming the ruling, stores it with the exact answer every later abort or resolve gets, and the
 //! ruling's action result cites the token's log index.
 //!
-//! Two steps, so nothing changes in memory before everything is signed: [`plan_ruled`] decides
-//! and signs (reads only), [`record_ruled`] records the decision.
+//! Two steps, so nothing changes in memory before every action is planned: [`plan_ruled`]
+//! decides (reads only), [`record_ruled`] records the decision and gives the token to sign. The
+//! token is signed, its answer made and the record serialised by the ruling's deferred work on the
+//! worker pool (DESIGN §2: the sequencer only orders); its payload is checked for a canonical form
+//! while planning, so that work cannot fail on what the case's evidence holds.
 
 use std::sync::Arc;
 
@@ -16,6 +19,8 @@ use super::record::{stored_raw, token_index, token_ref, ExchangeRecord, StoredDe
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
+use crate::model::canonical::check_canonical;
+use crate::model::error_code::ErrorCode;
 use crate::model::exchange::{
     Context, Decision as ModelDecision, ExchangeState, Offer, Pending, Protocol, Ruled, Subject,
     Verdict,
@@ -52,16 +57,46 @@ impl RuledExchange {
     }
 }
 
-/// A decision signed for a ruling, not yet recorded.
+/// A decision planned for a ruling, not yet recorded.
 pub(crate) struct RuledDecision {
     pending: Pending,
     record: ExchangeRecord<StoredDecision>,
-    /// The answer every request on the exchange gets.
-    answer: String,
-    /// The token's log index.
-    log_index: u64,
-    /// The token's log entry, at the index its payload names.
-    pub entry: StagedEntry,
+    verdict: Verdict,
+    /// Where the token is logged (its payload names `ctx.index`) and when it was decided.
+    ctx: StageCtx,
+    /// The token's payload, checked to have a canonical form.
+    body: Value,
+}
+
+/// A ruled decision's token, recorded in memory and still to sign: the ruling's deferred work
+/// signs it ([`RuledToken::sign`]).
+pub(crate) struct RuledToken {
+    record: ExchangeRecord<StoredDecision>,
+    verdict: Verdict,
+    ctx: StageCtx,
+    body: Value,
+    /// Set to the answer once signed: a request on the exchange in the same batch waits for it.
+    answer: StagedAnswer,
+}
+
+impl RuledToken {
+    /// Signs the token with `key`: its log entry (at the index its payload names) and the
+    /// exchange's record; the answer every request on the exchange gets is set.
+    pub fn sign(
+        self,
+        key: &ed25519_dalek::SigningKey,
+    ) -> Result<(StagedEntry, Records), NotaryError> {
+        let kind = entry_kind(self.verdict);
+        let (_, token_bytes, entry) = sign_entry_to_bytes(key, &self.ctx, kind, self.body, None)?;
+        let answer = answer_of(&self.record.tid, self.verdict, &token_bytes, None)?;
+        let records = vec![(
+            Cf::Exchanges,
+            self.record.tid.as_bytes().to_vec(),
+            to_json(&self.record)?,
+        )];
+        let _ = self.answer.set(answer);
+        Ok((entry, records))
+    }
 }
 
 /// The action's result when it does not run, and why.
@@ -73,8 +108,8 @@ fn not_run(x: &RuledExchange, reason: &str, detail: Value) -> Value {
     r
 }
 
-/// Decides and signs `x` for the ruling `ruling` (`{complaint_id, log_index}`), the token at
-/// `ctx.index`. The action's result, and the decision to record when one was made. Reads only.
+/// Decides `x` for the ruling `ruling` (`{complaint_id, log_index}`), the token at `ctx.index`.
+/// The action's result, and the decision to record when one was made. Reads only; signs nothing.
 pub(crate) fn plan_ruled(
     shared: &Shared,
     st: &State,
@@ -117,9 +152,14 @@ pub(crate) fn plan_ruled(
     };
     let verdict = pending.verdict();
     let body = token_payload(verdict, &offer, m1, m2, ruling, ctx);
-    let (_, token_bytes, entry) =
-        sign_entry_to_bytes(&shared.notary_key, ctx, entry_kind(verdict), body, None)?;
-    let answer = answer_of(&x.tid, verdict, &token_bytes, None)?;
+    // Signing happens on the worker pool, where a failure stops the notary: a payload without a
+    // canonical form (the case's m1 or m2 with a float, or too deep) is refused here instead.
+    check_canonical(&body).map_err(|e| {
+        NotaryError::invalid(
+            ErrorCode::BadRequest,
+            format!("exchange {}: its token cannot be signed: {e}", x.tid),
+        )
+    })?;
     let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
     let record = record.decided(verdict, (ctx.now, ctx.index), None);
     let result = json!({"action": x.action(), "tid": x.tid, "result": "done",
@@ -129,9 +169,9 @@ pub(crate) fn plan_ruled(
         Some(RuledDecision {
             pending,
             record,
-            answer,
-            log_index: ctx.index,
-            entry,
+            verdict,
+            ctx: *ctx,
+            body,
         }),
     ))
 }
@@ -199,27 +239,30 @@ fn token_payload(
     Value::Object(p)
 }
 
-/// Records a decision [`plan_ruled`] made: in the book (so every later request gets its answer),
-/// as staged until the batch is durable, and the record to write.
+/// Records a decision [`plan_ruled`] made: in the book (so every later request gets its answer,
+/// once the batch is durable), as staged until then. The token to sign, and the cleanup.
 pub(crate) fn record_ruled(
     shared: &Arc<Shared>,
     st: &mut State,
     d: RuledDecision,
-) -> Result<(StagedEntry, Records, AfterCommit), NotaryError> {
-    let (answer, log_index) = (d.answer, d.log_index);
-    let records = vec![(
-        Cf::Exchanges,
-        d.record.tid.as_bytes().to_vec(),
-        to_json(&d.record)?,
-    )];
-    st.exchanges.record(d.pending, token_ref(log_index));
-    let answer: StagedAnswer = Arc::new(std::sync::OnceLock::from(answer));
-    st.pending.exchanges.insert(d.record.tid.clone(), answer);
+) -> (RuledToken, AfterCommit) {
+    st.exchanges.record(d.pending, token_ref(d.ctx.index));
+    let answer = StagedAnswer::default();
+    st.pending
+        .exchanges
+        .insert(d.record.tid.clone(), answer.clone());
     let cleanup = shared.clone();
-    let tid = d.record.tid;
+    let tid = d.record.tid.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.exchanges.remove(&tid);
         cleanup.exchange_rate.record(1);
     });
-    Ok((d.entry, records, after))
+    let token = RuledToken {
+        record: d.record,
+        verdict: d.verdict,
+        ctx: d.ctx,
+        body: d.body,
+        answer,
+    };
+    (token, after)
 }

@@ -6,10 +6,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::stored::record_bytes;
 use super::text::{read_text_record, TextRecord};
-use super::{check_owner, unknown_guarantee, view, Caller, Closing, GuaranteeText, GuaranteeView};
-use crate::crypto::envelope::Envelope;
+use super::{check_owner, unknown_guarantee, Caller, Closing, GuaranteeText};
 use crate::model::canonical::canonical_value;
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
@@ -17,7 +15,7 @@ use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::by_index::Signed;
 use crate::notary::command::{AfterCommit, Decision};
-use crate::notary::sequencer::{Records, StageCtx};
+use crate::notary::sequencer::StageCtx;
 use crate::notary::sign_cell::SignCell;
 use crate::notary::state::{GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
 use crate::notary::{NotaryError, Shared};
@@ -148,13 +146,7 @@ pub(super) fn stage_close(
     });
     let make = Box::new(move || canonical_value(&payload).map_err(|e| e.to_string()));
     let cell = Arc::new(SignCell::new(kind, make));
-    // Shared with the pending map, not copied on the sequencer; the closing (signed at this
-    // index) is named by it at once, its text added once signed.
-    let mut closed = record;
-    closed.record.state = target;
-    closed.record.closing = Some(Signed::At { at: ctx.index });
-    let closed = Arc::new(closed);
-    let after = close_in_memory(shared, &mut st, closed.clone(), cell.clone())?;
+    let (closed, after) = close_with(shared, &mut st, record, target, (ctx.index, cell.clone()))?;
     // The closing is signed on the worker pool (the sequencer only orders); the record and the
     // answer are made there, the certificate's text copied as it was read.
     let (shared, ctx, operator) = (shared.clone(), *ctx, c.operator);
@@ -179,7 +171,7 @@ pub(super) fn stage_close(
 }
 
 /// The stored record of guarantee `id` with its envelopes' texts, or `unknown_guarantee`.
-fn stored_text_record(shared: &Shared, id: &str) -> Result<TextRecord, NotaryError> {
+pub(crate) fn stored_text_record(shared: &Shared, id: &str) -> Result<TextRecord, NotaryError> {
     read_text_record(shared, id)?.ok_or_else(|| unknown_guarantee(id))
 }
 
@@ -230,32 +222,25 @@ fn cleanup(shared: &Arc<Shared>, id: String) -> AfterCommit {
     })
 }
 
-/// Closes the outstanding guarantee `record` as `target` with the signed `closing` (a release or
-/// settlement, or the ruling that released it): the record to write, its reservation returned to
-/// headroom in the same staging, and the cleanup once durable. The caller holds the state lock
-/// and signs `closing` into the same batch.
-pub(crate) fn apply_closing(
+/// Closes the outstanding guarantee `record` as `target` by the envelope to be signed at log
+/// index `at` through `cell` (its settlement or release, or the ruling that releases it): its
+/// reservation returned to headroom now, and the closed record pending until durable (a later
+/// command of the batch that reads it signs the closing itself through the cell). The closed
+/// record, shared with the pending map rather than copied on the sequencer: it names its closing
+/// by index at once, so [`TextRecord::stored_bytes`] needs no signature; the closing's text is
+/// added once signed. And the cleanup once durable.
+pub(crate) fn close_with(
     shared: &Arc<Shared>,
     st: &mut State,
-    record: GuaranteeRecord,
+    record: TextRecord,
     target: GuaranteeState,
-    closing: Envelope,
-) -> Result<(GuaranteeView, Records, AfterCommit), NotaryError> {
-    let id = record.guarantee_id.clone();
-    let record = GuaranteeRecord {
-        state: target,
-        closing: Some(closing),
-        ..record
-    };
-    let records = vec![(
-        Cf::Guarantees,
-        id.as_bytes().to_vec(),
-        record_bytes(&record)?,
-    )];
-    return_reservation(st, &id)?;
-    let value = view(&record);
-    st.pending
-        .guarantees
-        .insert(id.clone(), PendingGuarantee::Record(Box::new(record)));
-    Ok((value, records, cleanup(shared, id)))
+    (at, cell): (u64, Arc<SignCell>),
+) -> Result<(Arc<TextRecord>, AfterCommit), NotaryError> {
+    let mut closed = record;
+    closed.record.state = target;
+    closed.record.closing = Some(Signed::At { at });
+    closed.closing = None;
+    let closed = Arc::new(closed);
+    let after = close_in_memory(shared, st, closed.clone(), cell)?;
+    Ok((closed, after))
 }

@@ -8,16 +8,6 @@ use crate::notary::state::{to_json, GuaranteeRecord};
 use crate::notary::{NotaryError, Shared};
 use crate::store::Cf;
 
-/// The bytes to store for `record`, its envelopes by the log index they carry.
-pub(crate) fn record_bytes(record: &GuaranteeRecord) -> Result<Vec<u8>, NotaryError> {
-    let closing = record.closing.as_ref().map(Signed::of);
-    to_json(
-        &record
-            .clone()
-            .with_signed(Signed::of(&record.guarantee), closing),
-    )
-}
-
 /// The bytes to store for a granted `record` whose certificate is the body of log leaf `at`
 /// (signed in the same batch; the record's own `guarantee` is a placeholder).
 pub(super) fn granted_bytes(record: &GuaranteeRecord, at: u64) -> Result<Vec<u8>, NotaryError> {

@@ -46,7 +46,7 @@ impl TextRecord {
         }
     }
 
-    /// The bytes stored in CF guarantees: the same as `stored::record_bytes` of the parsed record.
+    /// The bytes stored in CF guarantees: the record, its envelopes named by log index.
     pub fn stored_bytes(&self) -> Result<Vec<u8>, NotaryError> {
         to_json(&self.record)
     }
@@ -87,7 +87,7 @@ pub(crate) fn read_text_record(
     let guarantee = text(&stored.guarantee)?;
     let closing = stored.closing.as_ref().map(&mut text).transpose()?;
     // Records written before 2026-12-01 hold their envelopes inline: named by index once
-    // written again, as `record_bytes` does.
+    // written again.
     let normal = |s: Signed| match s {
         Signed::Inline(env) => owned(Signed::of(&env)),
         at => at,
