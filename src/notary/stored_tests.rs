@@ -146,9 +146,10 @@ async fn the_exchange_list_reads_only_the_records_it_lists() {
     ));
 }
 
-/// A decided exchange's record names its token by log index and keeps the released key: a
-/// repeat gets the first answer byte for byte (key included), the view shows the leaf's token.
-/// A record as written before 2026-12-02 (token inline, the whole answer) reads the same.
+/// A decided exchange's record names its token by log index, keeps the released key and leaves
+/// m1 to the token: a repeat gets the first answer byte for byte (key included), the view shows
+/// the leaf's token, the list m1 as sent. A record as written before (m1, the token inline, the
+/// whole answer) reads the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exchange_record_names_its_token_by_index() {
     use crate::crypto::escrow::EscrowPublicKey;
@@ -201,12 +202,12 @@ async fn an_exchange_record_names_its_token_by_index() {
         .as_str()
         .expect("sig");
     assert!(!text.contains(sig), "the token is not copied: {text}");
-    let m1_len = serde_json::to_vec(&record["m1"]).expect("json").len();
-    assert!(
-        text.len() < m1_len + 1000,
-        "the record is m1 and a few fields: {} bytes, m1 {m1_len}",
-        text.len()
-    );
+    // m1 is left to the token, which embeds it.
+    assert!(record["m1"].is_null(), "{record}");
+    assert!(text.len() < 800, "a few fields: {} bytes", text.len());
+    let crate::model::exchange::ResolveBody::Item { m1: sent_m1, .. } = &x.resolve else {
+        panic!("an item exchange")
+    };
 
     let again = n.resolve_exchange(x.resolve.clone()).await.expect("repeat");
     assert_eq!(again.body, first.body, "the repeat gets the same bytes");
@@ -218,9 +219,11 @@ async fn an_exchange_record_names_its_token_by_index() {
     let listed = n.exchanges(10).expect("list");
     let token = &listed[0].decision.as_ref().expect("decided").token;
     assert_eq!(serde_json::to_value(token).expect("json"), answer["token"]);
+    assert_eq!(&listed[0].m1, sent_m1, "m1 read back from the token");
 
-    // As written before: the token inline and the whole answer (its key only in the answer).
+    // As written before: m1, the token inline and the whole answer (its key only in it).
     let mut old = record.clone();
+    old["m1"] = serde_json::to_value(sent_m1).expect("m1");
     old["decision"]["token"] = answer["token"].clone();
     old["decision"]["answer"] = json!(first.body);
     old["decision"]
@@ -239,6 +242,7 @@ async fn an_exchange_record_names_its_token_by_index() {
         serde_json::to_value(view.token.expect("token")).expect("json"),
         answer["token"]
     );
+    assert_eq!(&n.exchanges(10).expect("list")[0].m1, sent_m1);
     drop(n);
     t.join();
     // And the book is rebuilt from either form at start.

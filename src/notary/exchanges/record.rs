@@ -4,8 +4,10 @@
 //! A decision's token is the body of its log leaf, byte for byte, so the record names it by
 //! its log index (`{"at": N}`, [`Signed`]) and keeps only what the leaf does not hold: the
 //! escrowed key a resolve released. The answer every repeat gets is made again from the leaf
-//! and that key ([`decided_answer`]), the same bytes. Records written before 2026-12-02 carry
-//! the token inline and the answer whole, and read as before.
+//! and that key ([`decided_answer`]), the same bytes. m1 is not stored either (`"m1": null`):
+//! every record is written with its decision, and every token embeds m1, so reading a record
+//! takes m1 from its token. Older records carry m1 (and those written before 2026-12-02 the
+//! token inline and the answer whole); they read as before.
 
 use std::collections::HashMap;
 
@@ -24,9 +26,10 @@ use crate::notary::NotaryError;
 use crate::store::{Cf, Store};
 
 /// One exchange the notary has seen: m1, its deadline, and once decided, the decision. `D` is
-/// [`DecisionRecord`] (the token read back) or, as stored, [`StoredDecision`].
+/// [`DecisionRecord`] (the token read back) or, as stored, [`StoredDecision`]; `M` is m1, or as
+/// stored ([`StoredRecord`]) `None` (its token holds it; `Some` in records written before).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ExchangeRecord<D = DecisionRecord> {
+pub struct ExchangeRecord<D = DecisionRecord, M = Envelope> {
     /// Transaction id.
     pub tid: String,
     /// Contract signing or item for receipt.
@@ -36,7 +39,7 @@ pub struct ExchangeRecord<D = DecisionRecord> {
     /// Party id of the responder (recipient).
     pub responder: String,
     /// The originator's signed m1.
-    pub m1: Envelope,
+    pub m1: M,
     /// After this instant a resolve of the undecided exchange aborts it.
     pub deadline: DateTime<Utc>,
     /// When the notary first saw the exchange.
@@ -77,15 +80,18 @@ pub(crate) struct StoredDecision {
     answer: Option<String>,
 }
 
-impl<D> ExchangeRecord<D> {
-    /// The same record with `decision` in place of its own.
-    fn with_decision<E>(self, decision: Option<E>) -> ExchangeRecord<E> {
+/// An exchange's record as stored: its decision's token named by log index, m1 left to the token.
+pub(crate) type StoredRecord = ExchangeRecord<StoredDecision, Option<Envelope>>;
+
+impl<D, M> ExchangeRecord<D, M> {
+    /// The same record with `decision` and `m1` in place of its own.
+    fn with<E, N>(self, decision: Option<E>, m1: N) -> ExchangeRecord<E, N> {
         ExchangeRecord {
             tid: self.tid,
             protocol: self.protocol,
             originator: self.originator,
             responder: self.responder,
-            m1: self.m1,
+            m1,
             deadline: self.deadline,
             first_seen: self.first_seen,
             policy: self.policy,
@@ -93,22 +99,25 @@ impl<D> ExchangeRecord<D> {
         }
     }
 
-    /// The record with `decision`: the token signed at `log_index` and `decided_at`, the key
-    /// its answer released (if any), as stored.
+    /// The record to store with `decision`: the token signed at `log_index` and `decided_at`
+    /// (it embeds m1, which the record then leaves out), the key its answer released (if any).
     pub(crate) fn decided(
         self,
         verdict: Verdict,
         (decided_at, log_index): (DateTime<Utc>, u64),
         key: Option<String>,
-    ) -> ExchangeRecord<StoredDecision> {
-        self.with_decision(Some(StoredDecision {
-            verdict,
-            decided_at,
-            log_index,
-            token: Signed::At { at: log_index },
-            key: key.filter(|_| verdict.releases_key()),
-            answer: None,
-        }))
+    ) -> StoredRecord {
+        self.with(
+            Some(StoredDecision {
+                verdict,
+                decided_at,
+                log_index,
+                token: Signed::At { at: log_index },
+                key: key.filter(|_| verdict.releases_key()),
+                answer: None,
+            }),
+            None,
+        )
     }
 }
 
@@ -194,10 +203,7 @@ pub(crate) fn decided_answer(
 }
 
 /// The stored record of `tid` as written, if any (its token not read).
-pub(crate) fn stored_raw(
-    store: &Store,
-    tid: &str,
-) -> Result<Option<ExchangeRecord<StoredDecision>>, NotaryError> {
+pub(crate) fn stored_raw(store: &Store, tid: &str) -> Result<Option<StoredRecord>, NotaryError> {
     store
         .get(Cf::Exchanges, tid.as_bytes())?
         .map(|raw| parse_record(&raw))
@@ -213,14 +219,15 @@ pub(crate) fn stored(store: &Store, tid: &str) -> Result<Option<ExchangeRecord>,
 }
 
 /// A stored record's bytes, parsed.
-pub(crate) fn parse_record(raw: &[u8]) -> Result<ExchangeRecord<StoredDecision>, NotaryError> {
+pub(crate) fn parse_record(raw: &[u8]) -> Result<StoredRecord, NotaryError> {
     serde_json::from_slice(raw).map_err(|e| NotaryError::Corrupt(format!("exchange record: {e}")))
 }
 
-/// Stored records with their tokens read from the log (one multi-get for all of them).
+/// Stored records with their tokens read from the log (one multi-get for all of them), and m1
+/// from the token where the record leaves it out.
 pub(crate) fn resolve_records(
     store: &Store,
-    records: Vec<ExchangeRecord<StoredDecision>>,
+    records: Vec<StoredRecord>,
 ) -> Result<Vec<ExchangeRecord>, NotaryError> {
     let tokens: Vec<Signed> = records
         .iter()
@@ -241,9 +248,25 @@ pub(crate) fn resolve_records(
                         .ok_or_else(|| NotaryError::Bug("resolve_records".into()))?,
                 }),
             };
-            Ok(r.with_decision(decision))
+            let m1 = match r.m1.take() {
+                Some(m1) => m1,
+                None => m1_of(&r.tid, decision.as_ref())?,
+            };
+            Ok(r.with(decision, m1))
         })
         .collect()
+}
+
+/// m1 as the decision's token embeds it.
+fn m1_of(tid: &str, decision: Option<&DecisionRecord>) -> Result<Envelope, NotaryError> {
+    let m1 = decision.and_then(|d| d.token.payload.get("m1"));
+    let m1 = m1.ok_or_else(|| {
+        NotaryError::Corrupt(format!(
+            "exchange {tid}: its record holds no m1 and no token that embeds it"
+        ))
+    })?;
+    Envelope::deserialize(m1)
+        .map_err(|e| NotaryError::Corrupt(format!("exchange {tid}: the token's m1: {e}")))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::record::{stored_raw, token_index, token_ref, ExchangeRecord, StoredDecision};
+use super::record::{stored_raw, token_index, token_ref, ExchangeRecord, StoredRecord};
 use super::stage::answer_of;
 use super::token::{cause_name, entry_kind};
 use crate::crypto::envelope::Envelope;
@@ -60,7 +60,7 @@ impl RuledExchange {
 /// A decision planned for a ruling, not yet recorded.
 pub(crate) struct RuledDecision {
     pending: Pending,
-    record: ExchangeRecord<StoredDecision>,
+    record: StoredRecord,
     verdict: Verdict,
     /// Where the token is logged (its payload names `ctx.index`) and when it was decided.
     ctx: StageCtx,
@@ -71,7 +71,7 @@ pub(crate) struct RuledDecision {
 /// A ruled decision's token, recorded in memory and still to sign: the ruling's deferred work
 /// signs it ([`RuledToken::sign`]).
 pub(crate) struct RuledToken {
-    record: ExchangeRecord<StoredDecision>,
+    record: StoredRecord,
     verdict: Verdict,
     ctx: StageCtx,
     body: Value,
@@ -160,7 +160,7 @@ pub(crate) fn plan_ruled(
             format!("exchange {}: its token cannot be signed: {e}", x.tid),
         )
     })?;
-    let record = exchange_record(shared, st, &c, &offer, m1, policy)?;
+    let record = exchange_record(shared, st, &c, &offer, policy)?;
     let record = record.decided(verdict, (ctx.now, ctx.index), None);
     let result = json!({"action": x.action(), "tid": x.tid, "result": "done",
         "outcome": verdict.outcome(), "log_index": ctx.index});
@@ -176,16 +176,15 @@ pub(crate) fn plan_ruled(
     ))
 }
 
-/// The stored record of the exchange, or a new one (m1, its deadline, first seen now, the
-/// `[exchanges]` policy) for an exchange the notary had not seen.
+/// The stored record of the exchange, or a new one (its deadline, first seen now, the
+/// `[exchanges]` policy; m1 left to the token) for an exchange the notary had not seen.
 fn exchange_record(
     shared: &Shared,
     st: &State,
     c: &Context<'_>,
     offer: &Offer,
-    m1: &Envelope,
     policy: &crate::model::policy::Policy,
-) -> Result<ExchangeRecord<StoredDecision>, NotaryError> {
+) -> Result<StoredRecord, NotaryError> {
     let tid = offer.tid().as_str();
     if let Some(r) = stored_raw(&shared.store, tid)? {
         return Ok(r);
@@ -200,7 +199,7 @@ fn exchange_record(
         protocol: offer.protocol(),
         originator: offer.payload().originator.clone(),
         responder: offer.payload().responder.clone(),
-        m1: m1.clone(),
+        m1: None,
         deadline: u.deadline(),
         first_seen: c.now,
         policy: policy.reference(),

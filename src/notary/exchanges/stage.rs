@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::check::{refused, CheckedEvidence, Opening};
-use super::record::{decided_answer, token_ref, Earlier, ExchangeRecord};
+use super::record::{decided_answer, token_ref, Earlier, ExchangeRecord, StoredRecord};
 use super::token::{entry_kind, payload, Request};
 use super::ExchangeAnswer;
 use crate::model::canonical::write_str;
@@ -136,8 +136,8 @@ impl NewRecord {
         })
     }
 
-    /// The record before the decision, first seen at `now`.
-    fn record(self, req: &Request, now: DateTime<Utc>) -> ExchangeRecord {
+    /// The record before the decision, first seen at `now` (m1 left to the token).
+    fn record(self, req: &Request, now: DateTime<Utc>) -> StoredRecord {
         let m1 = req.m1();
         let o = m1.payload.payload();
         ExchangeRecord {
@@ -145,7 +145,7 @@ impl NewRecord {
             protocol: m1.payload.protocol(),
             originator: o.originator.clone(),
             responder: o.responder.clone(),
-            m1: m1.envelope.clone(),
+            m1: None,
             deadline: self.deadline,
             first_seen: now,
             policy: self.policy,
