@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -27,9 +28,11 @@ use crate::model::error_code::ErrorCode;
 use crate::model::exchange::{Offer, Ruled};
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::{AfterCommit, Decision};
-use crate::notary::exchanges::{plan_ruled, record_ruled, RuledDecision, RuledExchange};
+use crate::notary::exchanges::{
+    plan_ruled, record_ruled, RuledDecision, RuledExchange, RuledToken,
+};
 use crate::notary::guarantees::{close_with, stored_text_record, TextRecord};
-use crate::notary::sequencer::StageCtx;
+use crate::notary::sequencer::{Records, StageCtx, StagedEntry};
 use crate::notary::state::{GuaranteeState, State};
 use crate::notary::{Notary, NotaryError, Shared};
 use crate::replay::{replay, Bundle, Item as BundleItem};
@@ -312,6 +315,52 @@ fn stage_ruling(
     let (mut record, _) = current(shared, &st, &s.complaint_id)?;
     check_unruled(&record, s.confirms.as_ref())?;
     let (results, releases, decided) = plan_actions(shared, &st, ctx, &s)?;
+    let payload = ruling_payload(&s, results, ctx)?;
+    let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
+    let operator = Some(by.user.clone());
+    let later = Arc::new(Later::new(Slot::Ruling, EntryKind::Ruling, payload));
+    record.ruling = Some(later.unsigned());
+    record.proposal = None;
+    record.push(
+        ctx.now,
+        HistoryWhat::Ruled,
+        Some(by.name.clone()),
+        Some(ctx.index),
+    );
+    let id = record.complaint_id.clone();
+    st.complaints.put(record.clone(), Some(later.clone()))?;
+    let mut effects = Effects {
+        closed: Vec::new(),
+        tokens: Vec::new(),
+        afters: vec![committed(shared, id)],
+    };
+    for g in releases {
+        let target = GuaranteeState::Released;
+        let (c, after) = close_with(shared, &mut st, g, target, (ctx.index, later.cell()))?;
+        effects.closed.push(c);
+        effects.afters.push(after);
+    }
+    for d in decided {
+        let (token, after) = record_ruled(shared, &mut st, d);
+        effects.tokens.push(token);
+        effects.afters.push(after);
+    }
+    let count = 1 + effects.tokens.len() as u64;
+    let afters = std::mem::take(&mut effects.afters);
+    let after: AfterCommit = Box::new(move || afters.into_iter().for_each(|f| f()));
+    let (key, ctx) = (shared.notary_key.clone(), *ctx);
+    let run = Box::new(move || sign_ruling_batch(&key, (ctx, operator), (&later, record), effects));
+    Ok(Decision::Deferred {
+        count,
+        run,
+        after: Some(after),
+    })
+}
+
+/// The `ruling` envelope's payload (docs/formats.md "Signed ruling"), `log_index` included.
+/// Everything in it is the notary's own (the model's ruling, the action results), but it is
+/// signed on the worker pool, where a failure would stop the notary: checked here.
+fn ruling_payload(s: &Signing, results: Vec<Value>, ctx: &StageCtx) -> Result<Value, NotaryError> {
     let mut payload = json!({
         "complaint_id": s.complaint_id,
         "bundle_digest": s.bundle_digest,
@@ -326,60 +375,45 @@ fn stage_ruling(
     if let Some(c) = &s.confirmed_by {
         payload["confirmed_by"] = json!(c);
     }
-    // Everything in it is the notary's own (the model's ruling, the action results), but a
-    // failure on the worker pool would stop the notary: checked here.
     check_canonical(&payload).map_err(bug)?;
-    let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
-    let operator = Some(by.user.clone());
-    let later = Arc::new(Later::new(Slot::Ruling, EntryKind::Ruling, payload));
-    record.ruling = Some(later.unsigned());
-    record.proposal = None;
-    let by = Some(by.name.clone());
-    record.push(ctx.now, HistoryWhat::Ruled, by, Some(ctx.index));
-    let id = record.complaint_id.clone();
-    st.complaints.put(record.clone(), Some(later.clone()))?;
-    let mut afters: Vec<AfterCommit> = vec![committed(shared, id)];
-    let mut closed = Vec::new();
-    for g in releases {
-        let target = GuaranteeState::Released;
-        let (c, after) = close_with(shared, &mut st, g, target, (ctx.index, later.cell()))?;
-        closed.push(c);
-        afters.push(after);
+    Ok(payload)
+}
+
+/// What a ruling's actions changed in memory, to write once it is signed: the guarantees it
+/// released (each naming the ruling as its closing), the exchange tokens to sign, and the
+/// cleanups once durable.
+struct Effects {
+    closed: Vec<Arc<TextRecord>>,
+    tokens: Vec<RuledToken>,
+    afters: Vec<AfterCommit>,
+}
+
+/// The ruling's deferred work: signs the ruling (unless a later command of its batch did) and
+/// its exchange tokens, and makes the batch's entries (the ruling at its index, the tokens after
+/// it) and records (the case, the released guarantees, the exchanges).
+fn sign_ruling_batch(
+    key: &SigningKey,
+    (ctx, operator): (StageCtx, Option<String>),
+    (later, mut record): (&Later, ComplaintRecord),
+    effects: Effects,
+) -> Result<(StagedEntry, Records, RulingOutcome), NotaryError> {
+    later.fill(&mut record, key)?;
+    let signed = later.signed(key)?;
+    let mut entry = ctx.entry_of_bytes(EntryKind::Ruling, operator.as_deref(), &signed.bytes)?;
+    let mut records = written(&record)?;
+    for g in effects.closed {
+        let id = g.record.guarantee_id.as_bytes().to_vec();
+        records.push((Cf::Guarantees, id, g.stored_bytes()?));
     }
-    let mut tokens = Vec::new();
-    for d in decided {
-        let (token, after) = record_ruled(shared, &mut st, d);
-        tokens.push(token);
-        afters.push(after);
+    for t in effects.tokens {
+        let (e, r) = t.sign(key)?;
+        entry.then.push(e);
+        records.extend(r);
     }
-    let count = 1 + tokens.len() as u64;
-    let (key, ctx) = (shared.notary_key.clone(), *ctx);
-    let run = Box::new(move || {
-        later.fill(&mut record, &key)?;
-        let signed = later.signed(&key)?;
-        let mut entry =
-            ctx.entry_of_bytes(EntryKind::Ruling, operator.as_deref(), &signed.bytes)?;
-        let mut records = written(&record)?;
-        for g in closed {
-            let id = g.record.guarantee_id.as_bytes().to_vec();
-            records.push((Cf::Guarantees, id, g.stored_bytes()?));
-        }
-        for t in tokens {
-            let (e, r) = t.sign(&key)?;
-            entry.then.push(e);
-            records.extend(r);
-        }
-        let value = RulingOutcome::Ruled {
-            ruling: signed.envelope()?,
-        };
-        Ok((entry, records, value))
-    });
-    let after: AfterCommit = Box::new(move || afters.into_iter().for_each(|f| f()));
-    Ok(Decision::Deferred {
-        count,
-        run,
-        after: Some(after),
-    })
+    let value = RulingOutcome::Ruled {
+        ruling: signed.envelope()?,
+    };
+    Ok((entry, records, value))
 }
 
 /// What running a ruling's actions will do: the results it records, the guarantees it

@@ -10,7 +10,7 @@ mod check;
 mod record;
 mod ruled;
 pub(crate) use record::stored as stored_exchange;
-pub(crate) use ruled::{plan_ruled, record_ruled, RuledDecision, RuledExchange};
+pub(crate) use ruled::{plan_ruled, record_ruled, RuledDecision, RuledExchange, RuledToken};
 mod stage;
 mod token;
 

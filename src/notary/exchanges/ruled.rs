@@ -2,8 +2,8 @@
 //! or `abort_exchange` action, run on the sequencer in the ruling's own command. The model
 //! decides ([`crate::model::exchange::decide_ruled`]: the first decision is final; a resolve past
 //! the deadline aborts, `expired`), the notary signs the token as it signs any exchange token,
-//! naming the ruling, stores it with the exact answer every later abort or resolve gets, and the
-//! ruling's action result cites the token's log index.
+//! naming the ruling, and stores the exchange's record, from which every later abort or resolve
+//! gets the same answer; the ruling's action result cites the token's log index.
 //!
 //! Two steps, so nothing changes in memory before every action is planned: [`plan_ruled`]
 //! decides (reads only), [`record_ruled`] records the decision and gives the token to sign. The
@@ -60,6 +60,11 @@ impl RuledExchange {
 /// A decision planned for a ruling, not yet recorded.
 pub(crate) struct RuledDecision {
     pending: Pending,
+    token: Unsigned,
+}
+
+/// A ruled decision's token and record, to make once signed.
+struct Unsigned {
     record: StoredRecord,
     verdict: Verdict,
     /// Where the token is logged (its payload names `ctx.index`) and when it was decided.
@@ -71,10 +76,7 @@ pub(crate) struct RuledDecision {
 /// A ruled decision's token, recorded in memory and still to sign: the ruling's deferred work
 /// signs it ([`RuledToken::sign`]).
 pub(crate) struct RuledToken {
-    record: StoredRecord,
-    verdict: Verdict,
-    ctx: StageCtx,
-    body: Value,
+    token: Unsigned,
     /// Set to the answer once signed: a request on the exchange in the same batch waits for it.
     answer: StagedAnswer,
 }
@@ -86,14 +88,17 @@ impl RuledToken {
         self,
         key: &ed25519_dalek::SigningKey,
     ) -> Result<(StagedEntry, Records), NotaryError> {
-        let kind = entry_kind(self.verdict);
-        let (_, token_bytes, entry) = sign_entry_to_bytes(key, &self.ctx, kind, self.body, None)?;
-        let answer = answer_of(&self.record.tid, self.verdict, &token_bytes, None)?;
-        let records = vec![(
-            Cf::Exchanges,
-            self.record.tid.as_bytes().to_vec(),
-            to_json(&self.record)?,
-        )];
+        let Unsigned {
+            record,
+            verdict,
+            ctx,
+            body,
+        } = self.token;
+        let kind = entry_kind(verdict);
+        let (_, token_bytes, entry) = sign_entry_to_bytes(key, &ctx, kind, body, None)?;
+        let answer = answer_of(&record.tid, verdict, &token_bytes, None)?;
+        let key = record.tid.as_bytes().to_vec();
+        let records = vec![(Cf::Exchanges, key, to_json(&record)?)];
         let _ = self.answer.set(answer);
         Ok((entry, records))
     }
@@ -168,10 +173,12 @@ pub(crate) fn plan_ruled(
         result,
         Some(RuledDecision {
             pending,
-            record,
-            verdict,
-            ctx: *ctx,
-            body,
+            token: Unsigned {
+                record,
+                verdict,
+                ctx: *ctx,
+                body,
+            },
         }),
     ))
 }
@@ -245,22 +252,17 @@ pub(crate) fn record_ruled(
     st: &mut State,
     d: RuledDecision,
 ) -> (RuledToken, AfterCommit) {
-    st.exchanges.record(d.pending, token_ref(d.ctx.index));
+    st.exchanges.record(d.pending, token_ref(d.token.ctx.index));
     let answer = StagedAnswer::default();
-    st.pending
-        .exchanges
-        .insert(d.record.tid.clone(), answer.clone());
+    let tid = d.token.record.tid.clone();
+    st.pending.exchanges.insert(tid.clone(), answer.clone());
     let cleanup = shared.clone();
-    let tid = d.record.tid.clone();
     let after: AfterCommit = Box::new(move || {
         cleanup.state.lock().pending.exchanges.remove(&tid);
         cleanup.exchange_rate.record(1);
     });
     let token = RuledToken {
-        record: d.record,
-        verdict: d.verdict,
-        ctx: d.ctx,
-        body: d.body,
+        token: d.token,
         answer,
     };
     (token, after)
