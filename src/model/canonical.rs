@@ -68,8 +68,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), CanonicalError> {
     serde_json::to_writer(out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
-/// Refuses floats and excessive depth. Recursive: the depth is bounded by [`DEPTH_MAX`] before
-/// each step down, so the stack is too.
 /// Whether `value` has a canonical form, without writing it: what [`canonical_value`] would
 /// refuse (a float, nesting deeper than [`DEPTH_MAX`]). For a caller that must know now and
 /// writes later (the notary decides on its sequencer and signs on its worker pool).
@@ -77,6 +75,8 @@ pub fn check_canonical(value: &Value) -> Result<(), CanonicalError> {
     check(value)
 }
 
+/// Refuses floats and excessive depth. Recursive: the depth is bounded by [`DEPTH_MAX`] before
+/// each step down, so the stack is too.
 fn check(root: &Value) -> Result<(), CanonicalError> {
     fn walk(v: &Value, depth: usize) -> Result<(), CanonicalError> {
         if depth > DEPTH_MAX {

@@ -1,9 +1,10 @@
-//! A case's notary envelope (a complaint receipt, a response receipt, a silence, a ruling) decided on the
-//! sequencer and signed by the batch's deferred work on the worker pool (DESIGN §2: the
-//! sequencer only orders), through a [`SignCell`]. Until then the case's staged record holds the
-//! envelope unsigned; a later command of the same batch that reads the case (a refiling, a
-//! response, an arbitrator's act, another ruling act) signs it itself through the same cell, so it always
-//! sees the record as it will be written, and the deferred work then finds it done.
+//! A case's notary envelope (a complaint receipt, a response receipt, a silence, a ruling)
+//! decided on the sequencer and signed by the batch's deferred work on the worker pool (DESIGN
+//! §2: the sequencer only orders), through a [`SignCell`]. Until then the case's staged record
+//! holds the envelope unsigned; a later command of the same batch that reads the case (a
+//! refiling, a response, an arbitrator's act, another ruling act) signs it itself through the
+//! same cell, so it always sees the record as it will be written, and the deferred work then
+//! finds it done.
 
 use std::sync::Arc;
 
