@@ -101,6 +101,21 @@ fn make_case(url: &str, admin: &mut Admin) -> Made {
         "notary_key_id": notary_key_id,
         "created_at": "2026-03-01T09:00:00.000Z",
     });
+    // The same claim the other way round (bob claiming "non-payment" from sally) would have
+    // a ruling make the claimant pay: refused at filing, nothing logged.
+    let mut reversed = claim.clone();
+    reversed["claimant"] = json!(bob.id);
+    reversed["respondent"] = json!(sally.id);
+    let env = Envelope::sign("complaint", reversed, &kb2).expect("sign");
+    let size = log_size(url);
+    let got = post(
+        url,
+        "/v1/complaints",
+        None,
+        &serde_json::to_vec(&env).expect("json"),
+    );
+    assert_error(&got, 403, "wrong_side");
+    assert_eq!(log_size(url), size, "a refused complaint logs nothing");
     let filed = post_signed(url, "/v1/complaints", "complaint", claim, &sally.key);
     let complaint_id = filed["complaint_id"].as_str().expect("id").to_string();
     let answer = json!({

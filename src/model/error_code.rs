@@ -86,6 +86,9 @@ pub enum ErrorCode {
     /// The party is neither the claimant nor the respondent (of the case, or of the guarantee
     /// the complaint is about).
     NotAParty,
+    /// The claimant is the wrong side of the order for the complaint's kind (non-payment is the
+    /// seller's claim, non-delivery the buyer's).
+    WrongSide,
     /// Only the respondent of a complaint may answer it.
     NotRespondent,
     /// The complaint's response deadline has passed (or its respondent was recorded as silent).
@@ -186,12 +189,14 @@ impl ErrorCode {
             | EvidenceTooLarge
             | NotFound
             | DataDir => true,
-            NotOriginator | NotAParty | NotRespondent | ResponseTooLate | AlreadyAnswered
-            | ComplaintSettled | AlreadyRuled | ResponsePending | AwaitingConfirmation
-            | NoProposal | SameArbitrator | KeyRevoked | BadTransition | AlreadyRevoked
-            | AlreadySettled | AlreadyReleased | NotDue | PartyExists | KeyExists
-            | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure
-            | Corrupt | Overloaded | Unavailable | Standby | Setup | Internal => false,
+            NotOriginator | NotAParty | WrongSide | NotRespondent | ResponseTooLate
+            | AlreadyAnswered | ComplaintSettled | AlreadyRuled | ResponsePending
+            | AwaitingConfirmation | NoProposal | SameArbitrator | KeyRevoked | BadTransition
+            | AlreadyRevoked | AlreadySettled | AlreadyReleased | NotDue | PartyExists
+            | KeyExists | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden
+            | StorageFailure | Corrupt | Overloaded | Unavailable | Standby | Setup | Internal => {
+                false
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 22] = [
+        const CONFLICTS: [&str; 23] = [
             "already_ruled",
             "response_pending",
             "awaiting_confirmation",
@@ -66,6 +66,7 @@ fn exit_classes_are_those_of_the_former_prefix_rule() {
             "same_arbitrator",
             "not_originator",
             "not_a_party",
+            "wrong_side",
             "not_respondent",
             "response_too_late",
             "already_answered",

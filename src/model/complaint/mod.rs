@@ -133,6 +133,54 @@ impl ComplaintKind {
     }
 }
 
+/// The side of an order a party stands on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderSide {
+    /// The buyer, who signed the order and pays.
+    Buyer,
+    /// The seller, who is paid.
+    Seller,
+}
+
+impl OrderSide {
+    /// The word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderSide::Buyer => "buyer",
+            OrderSide::Seller => "seller",
+        }
+    }
+}
+
+impl ComplaintKind {
+    /// The side of the order a claim of this kind is filed by: non-payment by the seller (the
+    /// payee), non-delivery by the buyer (who paid); other kinds by either. Read the other way
+    /// round, a buyer's "non-payment" claim would have the claimant pay.
+    pub fn claimant_side(self) -> Option<OrderSide> {
+        match self {
+            ComplaintKind::NonPayment => Some(OrderSide::Seller),
+            ComplaintKind::NonDelivery => Some(OrderSide::Buyer),
+            _ => None,
+        }
+    }
+
+    /// Why `claimant` may not file this kind about an order between `buyer` and `seller`.
+    pub fn wrong_side(self, claimant: &str, buyer: &str, seller: &str) -> Option<String> {
+        let side = self.claimant_side()?;
+        let party = match side {
+            OrderSide::Buyer => buyer,
+            OrderSide::Seller => seller,
+        };
+        let side = side.as_str();
+        (claimant != party).then(|| {
+            format!(
+                "a {} claim is the order's {side}'s ({party}); {claimant} is not the {side}",
+                self.as_str()
+            )
+        })
+    }
+}
+
 /// Where a complaint stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,6 +11,8 @@ use crate::model::complaint::ComplaintKind;
 pub(super) struct Answers<'a> {
     /// The policy applied is the one the agreement recorded.
     pub policy_ok: bool,
+    /// Q1: the claimant is the wrong side of the order for the claim's kind.
+    pub wrong_side: bool,
     /// Q1: the valid order.
     pub order: Option<&'a Item>,
     /// Q2.
@@ -38,7 +40,7 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
         seller_bears: zero,
         refund_to_buyer: zero,
     };
-    if !a.policy_ok || !a.within {
+    if !a.policy_ok || !a.within || a.wrong_side {
         return out;
     }
     match case.claim.kind {

@@ -128,9 +128,12 @@ fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
 
 /// Q6: what the payer shows paid to the payee: payment tokens delivered by affidavit, and the
 /// settlement of a guarantee over the order. Returns the amount paid (minor units).
-pub(super) fn q6(case: &Case, cover: Option<&Item>) -> (Finding, i64) {
-    let (payer, payee) = match case.claim.kind {
-        ComplaintKind::NonDelivery => (&case.claim.claimant, &case.claim.respondent),
+pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Finding, i64) {
+    // The payer is the order's buyer whoever filed; without an order, the side the claim's kind
+    // names (a non-delivery claimant paid, a non-payment respondent owes).
+    let (payer, payee) = match (order.map(|o| &o.content), case.claim.kind) {
+        (Some(Content::Order { buyer, seller, .. }), _) => (buyer, seller),
+        (_, ComplaintKind::NonDelivery) => (&case.claim.claimant, &case.claim.respondent),
         _ => (&case.claim.respondent, &case.claim.claimant),
     };
     let mut paid = 0i64;

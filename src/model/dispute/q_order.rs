@@ -75,6 +75,8 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
                 "Q1.other_parties",
                 format!("the order is between {buyer} and {seller}, not the parties to the claim"),
             )
+        } else if let Some(answer) = c.kind.wrong_side(&c.claimant, buyer, seller) {
+            ("Q1.wrong_side", answer)
         } else if *agreement != ag.id || *buyer != ag.buyer_id {
             (
                 "Q1.not_under_agreement",

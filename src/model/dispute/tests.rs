@@ -511,3 +511,56 @@ fn arb_claim() -> impl Strategy<Value = Claim> {
             c
         })
 }
+
+/// D1 filed the other way round: the buyer claims "non-payment" from the seller.
+#[test]
+fn a_non_payment_claim_by_the_buyer_allocates_nothing() {
+    let mut row = d1();
+    row.claim = claim(
+        ComplaintKind::NonPayment,
+        ("bob", "sally"),
+        ClaimSubject::Guarantee("g-d1".into()),
+        30_000,
+    );
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q1.wrong_side", &["a1"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    assert!(r.actions.is_empty(), "{:?}", r.actions);
+}
+
+/// A settled guarantee is the buyer's payment to the seller, whichever side files.
+#[test]
+fn a_non_delivery_claim_reads_the_payment_from_the_order() {
+    let settled = |mut row: Row, by: (&str, &str)| {
+        row.claim = claim(
+            ComplaintKind::NonDelivery,
+            by,
+            ClaimSubject::Guarantee("g-d1".into()),
+            30_000,
+        );
+        row.items.retain(|i| i.id != id("e1"));
+        let s = Content::Settlement {
+            guarantee_id: "g-d1".into(),
+            at: wt("2026-03-02T10:00:00.000Z"),
+        };
+        row.items.push(notary("5e", s, &[]));
+        rule(&row, UncoveredRule::Capped)
+    };
+    // The seller's "non-delivery" claim against the buyer: the wrong side, no refund to anyone.
+    let r = settled(d1(), ("sally", "bob"));
+    assert!(has(&r, "Q1.wrong_side", &["a1"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    // The buyer's: bob paid sally through the guarantee, nothing was delivered, refunded.
+    let r = settled(d1(), ("bob", "sally"));
+    let q6 = r
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "Q6.paid_by_guarantee");
+    assert_eq!(
+        q6.map(|f| f.answer.as_str()),
+        Some("bob paid 300.00 EUR to sally"),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [0, 0, 0, 30_000]);
+}

@@ -21,7 +21,7 @@ use super::signer::{check_signature_count, find_signer, Signer};
 use super::{current, keep_later, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
 use crate::model::complaint::{
-    response_deadline, Complaint, ComplaintStatus, ComplaintSubject, HistoryWhat,
+    response_deadline, Complaint, ComplaintPayload, ComplaintStatus, ComplaintSubject, HistoryWhat,
 };
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
@@ -152,7 +152,33 @@ fn policy_for<'a>(
             message: format!("the claimant and the respondent are not the buyer and the seller of guarantee {gid}"),
         });
     }
+    order_sides(p, &g.buyer_id, &g.seller_id)?;
+    if g.amount.currency != p.amount.currency {
+        return Err(NotaryError::invalid(
+            ErrorCode::BadAmount,
+            format!(
+                "guarantee {gid} is in {}, the complaint claims {}",
+                g.amount.currency, p.amount
+            ),
+        ));
+    }
     agreement_policy(st, &g.agreement_id)
+}
+
+/// `wrong_side`: a claim of a kind only one side of the order may file (the rule is
+/// [`ComplaintKind::wrong_side`], the one the rulings apply).
+fn order_sides(
+    p: &ComplaintPayload<Envelope>,
+    buyer: &str,
+    seller: &str,
+) -> Result<(), NotaryError> {
+    match p.kind.wrong_side(&p.claimant, buyer, seller) {
+        Some(message) => Err(NotaryError::Denied {
+            code: ErrorCode::WrongSide,
+            message,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The policy agreement `id` recorded.
@@ -195,20 +221,22 @@ fn order_agreement(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    answers
+    let (agreement, buyer, seller) = answers
         .iter()
         .find_map(|a| {
             let seller = field(&a.answer, "seller_id")?;
             let agreement = field(&a.answer, "agreement_id")?;
-            let buyer = &st.agreements.get(&agreement)?.buyer_id;
-            pair(&seller, buyer).then_some(agreement)
+            let buyer = st.agreements.get(&agreement)?.buyer_id.clone();
+            pair(&seller, &buyer).then_some((agreement, buyer, seller))
         })
         .ok_or_else(|| NotaryError::Denied {
             code: ErrorCode::NotAParty,
             message: format!(
                 "the claimant and the respondent are not the buyer and the seller of order {digest}"
             ),
-        })
+        })?;
+    order_sides(p, &buyer, &seller)?;
+    Ok(agreement)
 }
 
 /// The guarantee `gid`, staged or stored.

@@ -443,12 +443,29 @@ async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
         id: deal.seller_id.clone(),
         key: seller_key,
     };
-    let env = sign(
-        "complaint",
-        payload(&n, &seller, &deal.buyer_id, ("guarantee_id", gid.clone())),
-        &seller.key,
+    let by_seller = |kind: &str, currency: &str| {
+        let mut p = payload(&n, &seller, &deal.buyer_id, ("guarantee_id", gid.clone()));
+        p["kind"] = json!(kind);
+        p["amount"]["currency"] = json!(currency);
+        sign("complaint", p, &seller.key)
+    };
+    // Non-delivery is the buyer's claim: the seller filing it would be refunded nothing but
+    // would make a ruling read the order the other way round.
+    let size = n.log_size();
+    assert_eq!(
+        code(n.file_complaint(by_seller("non_delivery", "EUR")).await),
+        ErrorCode::WrongSide
     );
-    let answer = n.file_complaint(env).await.expect("filed");
+    // The guarantee is in EUR: a claim in USD could only be ruled empty.
+    assert_eq!(
+        code(n.file_complaint(by_seller("non_payment", "USD")).await),
+        ErrorCode::BadAmount
+    );
+    assert_eq!(n.log_size(), size, "a refused filing logs nothing");
+    let answer = n
+        .file_complaint(by_seller("non_payment", "EUR"))
+        .await
+        .expect("filed");
     let p = answer.receipt().expect("receipt").payload;
     assert_eq!(p["guarantee_id"], gid.as_str());
     assert_eq!(p["policy_id"], "semper-business");
