@@ -153,6 +153,28 @@ impl World {
         (ids, r)
     }
 
+    /// bob answers complaint `id` (so an arbitrator may rule on it).
+    pub async fn answer(&self, id: &str) {
+        let case = self
+            .n
+            .complaint(id, &super::Reader::Arbitrator)
+            .expect("case");
+        let answer = json!({
+            "complaint_id": id,
+            "complaint_digest": case.receipt.payload["complaint_digest"],
+            "respondent": self.deal.buyer_id,
+            "statement": "Not delivered.",
+            "evidence": [],
+            "created_at": "2026-03-01T09:30:00.000Z",
+        });
+        let answer =
+            Envelope::sign("complaint_response", answer, &self.deal.buyer_key).expect("sign");
+        self.n
+            .respond_to_complaint(id, answer)
+            .await
+            .expect("answered");
+    }
+
     pub fn advance(&self, by: Duration) {
         self.w.advance(by);
     }
@@ -397,4 +419,45 @@ async fn guarantees_closed_before_the_orders_nonce_are_left_out() {
     ];
     want.sort();
     assert_eq!(got, want, "g1 closed before the nonce is left out");
+}
+
+/// A guarantee an earlier ruling released (the ruling is its closing, no release envelope) no
+/// longer counts against the headroom of a later case, and a re-export of the ruled case asks
+/// for no second release.
+#[tokio::test]
+async fn a_guarantee_a_ruling_released_is_out_of_later_headroom() {
+    let w = world().await;
+    let gid = |g: &Envelope| g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let (oa, ga) = w.order("r-a", 40_000, b"table").await;
+    let (_, gb) = w.order("r-b", 40_000, b"chairs").await;
+    assert_eq!(
+        (ga.kind.as_str(), gb.kind.as_str()),
+        ("guarantee", "guarantee")
+    );
+    let first = w
+        .complain(("guarantee_id", &gid(&ga)), 40_000, &[oa, ga.clone()])
+        .await;
+    w.answer(&first).await;
+    let arbitrator = super::Arbitrator {
+        name: "Alice".into(),
+        user: "alice".into(),
+    };
+    w.n.sign_ruling(&first, arbitrator).await.expect("ruled");
+    let (ids, r) = w.rule_ids(&first).await;
+    assert!(
+        r.ruling.actions.is_empty(),
+        "{:?} {ids:?}",
+        r.ruling.actions
+    );
+    w.advance(Duration::hours(1));
+    // 600.00 over the 500.00 cap, refused; the headroom is 1000.00 - 400.00 (gb) = 600.00.
+    let (order, refusal) = w.order("r-c", 60_000, b"sofa").await;
+    assert_eq!(refusal.payload["reason"], "per_transaction_cap_exceeded");
+    let receipt = w.receipt(&order);
+    let d = digest_of(&order);
+    let second = w.complain(("order_digest", &d), 60_000, &[receipt]).await;
+    let (ids, r) = w.rule_ids(&second).await;
+    assert!(has(&ids, "Q4.over_per_tx_cap"), "{ids:?}");
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(50_000), "{ids:?}");
+    assert_eq!(r.ruling.allocation.seller_bears, eur(10_000), "{ids:?}");
 }

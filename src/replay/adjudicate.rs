@@ -5,7 +5,8 @@
 //! - **Registry**: the notary's key id and the key id standing for its TSA (hex SHA-256 of the
 //!   TSA certificate's DER); a `KeyRecord` per verified `key_registration` entry, with the
 //!   revocation of every verified `revocation` entry naming it; a `GuaranteeRecord` per verified
-//!   guarantee item, ended by a verified release or settlement of it. Only what the bundle holds.
+//!   guarantee item, ended by a verified release or settlement of it, or a verified ruling whose
+//!   actions released it. Only what the bundle holds.
 //! - **Policy**: the one the agreement recorded (a guarantee or order case) or the complaint receipt
 //!   recorded (an exchange case: the notary's `[exchanges]` policy), read from a verified
 //!   `policy` entry of the registry whose text parses and hashes to the recorded digest.
@@ -319,13 +320,21 @@ fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
             _ => None,
         })
         .collect();
-    // The earliest release or settlement of each guarantee.
+    // The earliest release, settlement or releasing ruling of each guarantee.
     let mut ended: HashMap<&str, DateTime<Utc>> = HashMap::new();
     for i in items.iter().filter(|i| i.facts.signature_valid) {
-        if let Content::Release { guarantee_id, at } | Content::Settlement { guarantee_id, at } =
-            &i.content
-        {
-            let e = ended.entry(guarantee_id.as_str()).or_insert(at.at());
+        let (gids, at) = match &i.content {
+            Content::Release { guarantee_id, at } | Content::Settlement { guarantee_id, at } => {
+                (std::slice::from_ref(guarantee_id), at)
+            }
+            Content::Ruling {
+                released,
+                decided_at,
+            } => (released.as_slice(), decided_at),
+            _ => continue,
+        };
+        for gid in gids {
+            let e = ended.entry(gid.as_str()).or_insert(at.at());
             *e = (*e).min(at.at());
         }
     }

@@ -239,6 +239,10 @@ fn envelope_content(
         "nonce" => Content::Nonce {
             issued_at: at("issued_at"),
         },
+        "ruling" => Content::Ruling {
+            released: released_by_ruling(p),
+            decided_at: at("decided_at"),
+        },
         "complaint_silence" => Content::ComplaintSilence {
             complaint_id: text(p, "complaint_id").unwrap_or_default(),
             at: at("recorded_at"),
@@ -248,6 +252,19 @@ fn envelope_content(
     let mut embeds = tid_m1();
     embeds.extend(carried_envelopes(p));
     Some((c, embeds))
+}
+
+/// The guarantees a signed ruling's actions released (`result` `released`; one already
+/// released or settled was not released by it).
+fn released_by_ruling(p: &Value) -> Vec<String> {
+    let actions = p.get("actions").and_then(Value::as_array);
+    actions
+        .into_iter()
+        .flatten()
+        .filter(|a| a.get("action").and_then(Value::as_str) == Some("release_guarantee"))
+        .filter(|a| a.get("result").and_then(Value::as_str) == Some("released"))
+        .filter_map(|a| text(a, "guarantee_id"))
+        .collect()
 }
 
 /// The ids of the envelopes a notary exchange token carries.

@@ -103,15 +103,7 @@ pub(super) fn actions(
             });
         }
         if let Content::Guarantee { guarantee_id, .. } = &item.content {
-            let ended = case.find(|i| match &i.content {
-                Content::Release {
-                    guarantee_id: g, ..
-                }
-                | Content::Settlement {
-                    guarantee_id: g, ..
-                } => g == guarantee_id,
-                _ => false,
-            });
+            let ended = case.find(|i| i.content.ends_guarantee(guarantee_id));
             if a.policy_ok
                 && ended.is_none()
                 && alloc.buyer_pays.minor == 0

@@ -115,6 +115,11 @@ pub enum Content {
     Release { guarantee_id: String, at: WireTime },
     /// The notary's settlement (pay-out) of a guarantee.
     Settlement { guarantee_id: String, at: WireTime },
+    /// A signed ruling of an earlier case; `released`: the guarantees its actions released.
+    Ruling {
+        released: Vec<String>,
+        decided_at: WireTime,
+    },
     /// An RFC 3161 token over the item `digest`.
     Timestamp {
         digest: String,
@@ -193,6 +198,7 @@ impl Content {
             Content::Refusal { .. } => "refusal",
             Content::Release { .. } => "release",
             Content::Settlement { .. } => "settlement",
+            Content::Ruling { .. } => "ruling",
             Content::Timestamp { .. } => "timestamp",
             Content::Nonce { .. } => "nonce",
             Content::Checkpoint { .. } => "checkpoint",
@@ -235,6 +241,7 @@ impl Content {
             | Content::Refusal { at: t, .. }
             | Content::Release { at: t, .. }
             | Content::Settlement { at: t, .. }
+            | Content::Ruling { decided_at: t, .. }
             | Content::Nonce { issued_at: t }
             | Content::Checkpoint { at: t, .. }
             | Content::AbortToken { decided_at: t, .. }
@@ -244,6 +251,17 @@ impl Content {
             | Content::ComplaintReceipt { filed_at: t, .. }
             | Content::ComplaintSilence { at: t, .. } => Some(*t),
             _ => None,
+        }
+    }
+
+    /// Whether it ends guarantee `gid`: its release, its settlement, or a ruling that released it.
+    pub fn ends_guarantee(&self, gid: &str) -> bool {
+        match self {
+            Content::Release { guarantee_id, .. } | Content::Settlement { guarantee_id, .. } => {
+                guarantee_id == gid
+            }
+            Content::Ruling { released, .. } => released.iter().any(|g| g == gid),
+            _ => false,
         }
     }
 
