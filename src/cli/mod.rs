@@ -157,7 +157,14 @@ pub enum Command {
     /// The same bundle gives the same bytes on any machine, whatever the order of its items and
     /// however often one repeats.
     ///
-    /// Exit 0: replayed; 2: the file is not a readable bundle (or names no policy it carries).
+    /// The claim is the one the notary's complaint receipt states: a bundle whose claim a
+    /// verified receipt contradicts, or that lacks evidence the receipts name, is refused;
+    /// without a verified receipt the claim is replayed as the bundle states it, with a warning
+    /// on stderr.
+    ///
+    /// Exit 0: replayed; 2: the file is not a readable bundle, its claim is not the one the
+    /// notary received, or the policy to apply cannot be established from it (the error names
+    /// the failing items).
     #[command(verbatim_doc_comment)]
     Replay(replay_cmd::ReplayArgs),
     /// Load generator: guarantees per second and latency on a new notary.

@@ -30,6 +30,13 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     let replayed = replay(&bytes)
         .with_context(|| format!("{} cannot be replayed", args.bundle.display()))
         .usage()?;
+    if let Some(why) = replayed.report.claim.reason.as_deref() {
+        // Replayed, so no verified receipt stated the claim: it rests on the bundle's word.
+        eprintln!(
+            "warning: the claim is not confirmed by the notary: {}; it is replayed as the bundle states it",
+            s(why, 200)
+        );
+    }
     let out = if args.json {
         let mut b = replayed.ruling.to_canonical_json();
         b.push(b'\n');

@@ -74,6 +74,14 @@ pub struct Replay {
 /// cannot state or a missing policy is an error.
 pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     let (bundle, report) = check(bytes)?;
+    // A verified receipt that the claim contradicts, or whose evidence the bundle lacks: the
+    // claim is not the one the notary received (without a verified receipt the claim goes in
+    // as the bundle states it, and `notar replay` says so).
+    if let (false, Some(receipt), Some(reason)) =
+        (report.claim.ok, &report.claim.receipt, &report.claim.reason)
+    {
+        return Err(ReplayError::Claim(format!("{reason} (receipt {receipt})")));
+    }
     let claim = claim(&bundle)?;
     let registry_reports = &report.items[bundle.items.len()..];
     let item_reports = &report.items[..bundle.items.len()];
@@ -103,7 +111,7 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         keys: keys(&bundle.registry, registry_reports),
         guarantees: guarantees(&items),
     };
-    let (agreement, policy) = terms?;
+    let (agreement, policy) = terms.map_err(|e| name_failures(e, &report))?;
     let counter = counter.as_ref().zip(counter_items.as_deref());
     let ruling = drop_beside(bundle.items, || {
         adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy)
@@ -117,6 +125,32 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         policy,
         ruling,
     })
+}
+
+/// A policy the bundle cannot establish is often an item that failed (the guarantee or
+/// refusal the agreement is found through, the checkpoint every proof rests on): the error
+/// names what failed, as `notar bundle verify` would.
+fn name_failures(e: ReplayError, report: &Report) -> ReplayError {
+    let ReplayError::Policy(message) = e else {
+        return e;
+    };
+    let mut failed: Vec<String> = Vec::new();
+    if !report.checkpoint.ok {
+        let why = report.checkpoint.reason.as_deref().unwrap_or("it fails");
+        failed.push(format!("the checkpoint: {why}"));
+    }
+    let items: Vec<&ItemReport> = report.failures().collect();
+    failed.extend(items.iter().take(3).map(|i| {
+        let why = i.reason.as_deref().unwrap_or("it fails");
+        format!("{} {}: {why}", i.kind, i.id)
+    }));
+    if items.len() > 3 {
+        failed.push(format!("{} more items", items.len() - 3));
+    }
+    if failed.is_empty() {
+        return ReplayError::Policy(message);
+    }
+    ReplayError::Policy(format!("{message}; failing: {}", failed.join("; ")))
 }
 
 /// The engine's items of the bundle, joined with `payment` (the exchange whose m1 moved a

@@ -528,16 +528,71 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
         ("filed_at", s("received_at") != Some(c.filed_at.clone())),
     ];
     let wrong: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
+    let mut reasons = Vec::new();
+    if !wrong.is_empty() {
+        reasons.push(format!(
+            "the claim's {} differ from the notary's receipt",
+            wrong.join(", ")
+        ));
+    }
+    let missing = missing_evidence(bundle, reports, &c.complaint_id);
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
+        let more = missing.len().saturating_sub(shown.len());
+        reasons.push(format!(
+            "the bundle lacks evidence the notary's receipts name: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     ClaimFacts {
-        ok: wrong.is_empty(),
-        reason: (!wrong.is_empty()).then(|| {
-            format!(
-                "the claim's {} differ from the notary's receipt",
-                wrong.join(", ")
-            )
-        }),
+        ok: reasons.is_empty(),
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         receipt: Some(id),
     }
+}
+
+/// The evidence ids the notary's verified receipts of `complaint_id` (the complaint's and the
+/// response's) name that no item of the bundle has: evidence left out of the bundle would
+/// change the ruling unseen. Sorted, without repeats.
+fn missing_evidence(bundle: &Bundle, reports: &[ItemReport], complaint_id: &str) -> Vec<String> {
+    let present: std::collections::HashSet<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+    let mut missing: Vec<String> = bundle
+        .items
+        .iter()
+        .zip(reports)
+        .filter_map(|(item, r)| match item {
+            Item::NotaryEnvelope { envelope, .. }
+                if r.ok
+                    && matches!(
+                        envelope.kind.as_str(),
+                        "complaint_receipt" | "complaint_response_receipt"
+                    )
+                    && envelope
+                        .payload
+                        .get("complaint_id")
+                        .and_then(|v| v.as_str())
+                        == Some(complaint_id) =>
+            {
+                envelope
+                    .payload
+                    .get("evidence_ids")
+                    .and_then(|v| v.as_array())
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .filter(|id| !present.contains(id))
+        .map(str::to_string)
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
 }
 
 fn open_bundle_checkpoint(n: &NotaryKeys, note: &str) -> Result<Checkpoint, String> {

@@ -1,0 +1,120 @@
+//! Tampered bundles against the real binary, made from the sample bundles of samples/cases
+//! (a real notary's): a claim the notary's receipt contradicts, evidence the receipt names left
+//! out, a broken proof of the refusal the agreement is found through. `notar bundle verify`
+//! fails them (exit 1) and `notar replay` refuses them (exit 2), naming what is wrong; none is
+//! ruled on as if nothing happened.
+
+mod util;
+
+use std::path::Path;
+
+use serde_json::Value;
+use util::*;
+
+const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cases");
+
+fn sample(row: &str) -> Value {
+    let bytes = std::fs::read(Path::new(CASES).join(format!("{row}.bundle.json"))).expect("sample");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+/// Writes `bundle` to a temp file; `notar bundle verify` and `notar replay` on it:
+/// (verify's exit code and stdout, replay's exit code and stderr).
+fn verify_and_replay(bundle: &Value) -> (Option<i32>, String, Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("b.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(bundle).expect("json")).expect("write");
+    let f = file.to_str().expect("utf-8");
+    let v = notar(&["bundle", "verify", f]);
+    let r = notar(&["replay", f]);
+    (
+        v.status.code(),
+        String::from_utf8_lossy(&v.stdout).into_owned(),
+        r.status.code(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_untouched_samples_verify_and_replay() {
+    for row in ["D1", "D4-capped", "D5-capped"] {
+        let (v, out, r, err) = verify_and_replay(&sample(row));
+        assert_eq!((v, r), (Some(0), Some(0)), "{row}: {out}\n{err}");
+        assert!(!err.contains("warning"), "{row}: {err}");
+    }
+}
+
+/// Moving the claim's filing time years ahead would put it out of the dispute window; changing
+/// its kind would decide another claim. The receipt in the bundle says otherwise.
+#[test]
+fn a_claim_the_receipt_contradicts_is_refused() {
+    for (field, value) in [
+        ("filed_at", "2030-01-01T00:00:00.000Z"),
+        ("kind", "non_delivery"),
+    ] {
+        let mut b = sample("D4-capped");
+        b["claim"][field] = Value::from(value);
+        let (v, out, r, err) = verify_and_replay(&b);
+        assert_eq!(v, Some(1), "{out}");
+        assert!(out.contains("claim FAIL"), "{out}");
+        assert_eq!(r, Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "the claim's {field} differ from the notary's receipt"
+            )),
+            "{err}"
+        );
+    }
+}
+
+/// D1 without bob's goods receipt would rule "nothing shown delivered" and release the
+/// guarantee; the complaint receipt names the goods receipt among its evidence.
+#[test]
+fn evidence_the_receipt_names_cannot_be_left_out() {
+    let mut b = sample("D1");
+    let items = b["items"].as_array_mut().expect("items");
+    let at = items
+        .iter()
+        .position(|i| i["envelope"]["kind"] == "goods_receipt")
+        .expect("D1 has a goods receipt");
+    let removed = items.remove(at)["id"].as_str().expect("id").to_string();
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!(v, Some(1), "{out}");
+    assert!(
+        out.contains(&removed[..16]) || out.contains(&removed),
+        "{out}"
+    );
+    assert_eq!(r, Some(2), "{err}");
+    assert!(
+        err.contains("lacks evidence the notary's receipts name") && err.contains(&removed),
+        "{err}"
+    );
+}
+
+/// D5's agreement is found through the notary's refusal; with its inclusion proof broken the
+/// policy cannot be established, and the refusal one is named as the cause.
+#[test]
+fn a_broken_proof_the_policy_rests_on_is_named() {
+    let mut b = sample("D5-capped");
+    let refusal = b["items"]
+        .as_array_mut()
+        .expect("items")
+        .iter_mut()
+        .find(|i| i["envelope"]["kind"] == "refusal")
+        .expect("D5 has a refusal");
+    let id = refusal["id"].as_str().expect("id").to_string();
+    let proof = refusal["proof"].as_str().expect("proof").to_string();
+    let mut lines: Vec<String> = proof.lines().map(str::to_string).collect();
+    // The first hash line after the header and the index: flip its first character.
+    let at = (3..lines.len())
+        .find(|&k| lines[k].len() == 44)
+        .expect("a hash line");
+    let first = if lines[at].starts_with('A') { "B" } else { "A" };
+    lines[at].replace_range(0..1, first);
+    refusal["proof"] =
+        Value::from(lines.join("\n") + if proof.ends_with('\n') { "\n" } else { "" });
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!(v, Some(1), "{out}");
+    assert_eq!(r, Some(2), "{err}");
+    assert!(err.contains(&format!("refusal {id}")), "{err}");
+}
