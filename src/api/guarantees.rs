@@ -20,6 +20,7 @@ use crate::crypto::envelope::Envelope;
 use crate::model::error_code::ErrorCode;
 use crate::model::ledger::Refusal;
 use crate::model::money::{Currency, Money};
+use crate::model::unique_keys::check_unique_keys;
 use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 
 /// The seller behind the request's bearer token.
@@ -52,8 +53,11 @@ pub(super) async fn json_body_limited(body: Body, len_max: usize) -> Result<Valu
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))
+    let v = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
+    // Read once more for repeated member names, which the parse above lets the last win.
+    check_unique_keys(&bytes).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
+    Ok(v)
 }
 
 /// Checks an amount object before typed parsing, so an amount that is not a positive integer of
@@ -250,14 +254,30 @@ pub async fn get_one(
 /// Body of settle and release (may be empty).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CloseRequest {
-    /// Release only: `cancelled` (the default), `aborted` or `ruled`. Ignored by settle.
+    /// Release only: `cancelled` (the default) or `aborted` (`ruled` is a ruling's alone).
+    /// Ignored by settle.
     #[schema(example = "cancelled")]
     pub reason: Option<String>,
 }
 
 impl CloseRequest {
-    /// Reads the body leniently, as it always has been: only `reason` is looked at.
+    /// An empty body, `null`, or an object whose only member is `reason`.
     fn from_json(v: &Value) -> Result<CloseRequest, ApiError> {
+        let fields = match v {
+            Value::Null => return Ok(CloseRequest { reason: None }),
+            Value::Object(fields) => fields,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "the body is empty or an object {\"reason\": …}",
+                ))
+            }
+        };
+        if let Some(name) = fields.keys().find(|k| *k != "reason") {
+            let name: String = name.chars().take(64).collect();
+            return Err(ApiError::bad_request(format!(
+                "unknown field {name:?}: the body holds only \"reason\""
+            )));
+        }
         let reason = match v.get("reason") {
             None | Some(Value::Null) => None,
             Some(Value::String(r)) => Some(r.clone()),

@@ -12,3 +12,4 @@ pub mod policy;
 pub mod registry;
 pub mod text;
 pub mod time;
+pub mod unique_keys;

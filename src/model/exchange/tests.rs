@@ -778,3 +778,19 @@ fn the_list_holds_the_undecided_by_deadline_then_the_latest_decisions() {
         "the book itself keeps every exchange"
     );
 }
+
+#[test]
+fn a_wire_time_is_one_spelling_of_a_real_instant() {
+    let parse = |s: &str| WireTime::try_from(s.to_string());
+    assert!(parse("2026-12-02T10:00:59.999Z").is_ok());
+    // A leap second at any minute, other offsets, other precisions: refused.
+    for bad in [
+        "2026-12-02T10:00:60.999Z",
+        "2016-12-31T23:59:60.000Z",
+        "2026-12-02T11:00:00.000+01:00",
+        "2026-12-02T10:00:00Z",
+        "2026-02-30T10:00:00.000Z",
+    ] {
+        assert!(parse(bad).is_err(), "{bad} was accepted");
+    }
+}

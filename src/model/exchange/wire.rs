@@ -96,9 +96,10 @@ pub struct WireTime(DateTime<Utc>);
 impl WireTime {
     /// `t`, which must carry no precision below the millisecond.
     pub fn new(t: DateTime<Utc>) -> Option<WireTime> {
-        t.timestamp_subsec_nanos()
-            .is_multiple_of(1_000_000)
-            .then_some(WireTime(t))
+        let nanos = t.timestamp_subsec_nanos();
+        // chrono holds a leap second (`:60`) as nanoseconds past a whole second: refused, as
+        // it names an instant only at the end of some days and some parsers reject it.
+        (nanos.is_multiple_of(1_000_000) && nanos < 1_000_000_000).then_some(WireTime(t))
     }
 
     /// The instant.
@@ -119,7 +120,7 @@ impl TryFrom<String> for WireTime {
                 "a time is RFC 3339 UTC with milliseconds, e.g. 2026-03-10T12:00:00.000Z".into(),
             );
         }
-        Ok(WireTime(t))
+        WireTime::new(t).ok_or_else(|| format!("{s} is a leap second (:60), not accepted"))
     }
 }
 
