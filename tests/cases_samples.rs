@@ -422,7 +422,7 @@ P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
 Q3 Q3.refused [#refusal] the notary refused a guarantee: total_cap_exceeded
-Q4 Q4.over_headroom [#order,#timestamp] uncovered_rule capped: at 2026-03-05T10:00:01.000Z the headroom was 100.00 EUR and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR
+Q4 Q4.over_headroom [#guarantee,#guarantee,#order,#timestamp] uncovered_rule capped: at 2026-03-05T10:00:01.000Z the headroom was 100.00 EUR and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
 Q6 Q6.not_shown [] nothing shows a payment by bob
 Q7 Q7.not_applicable [] no contract exchange

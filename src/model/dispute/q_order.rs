@@ -3,7 +3,7 @@
 
 use super::case::{finding, Case};
 use super::ruling::{Finding, Question};
-use super::types::{ClaimSubject, Content, Item};
+use super::types::{ClaimSubject, Content, GuaranteeRecord, Item};
 use crate::model::policy::UncoveredRule;
 use crate::model::time::rfc3339_ms;
 
@@ -198,6 +198,15 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
                 format!("guarantee {guarantee_id} covers the order"),
             )
         };
+        if let Some(r) = released_before_filing(case, guarantee_id) {
+            let answer = format!(
+                "guarantee {guarantee_id} was released before the claim was filed: it no longer covers the order"
+            );
+            return (
+                finding(Question::Q3, "Q3.released", answer, &[&g.id, &r.id]),
+                None,
+            );
+        }
         let cover = Cover {
             item: g,
             after_revocation: after,
@@ -225,6 +234,21 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
         ),
         None,
     )
+}
+
+/// The release of guarantee `gid` (by the seller, the notary at expiry, or an earlier ruling)
+/// made at or before the claim was filed: the seller gave the guarantee up before claiming. A
+/// release after the filing (this case's own ruling, say) leaves the question as it was asked.
+fn released_before_filing<'a>(case: &Case<'a>, gid: &str) -> Option<&'a Item> {
+    let filed = case.claim.filed_at.at();
+    case.find(|i| match &i.content {
+        Content::Release { guarantee_id, at } => guarantee_id == gid && at.at() <= filed,
+        Content::Ruling {
+            released,
+            decided_at,
+        } => released.iter().any(|g| g == gid) && decided_at.at() <= filed,
+        _ => false,
+    })
 }
 
 /// Q4: what an unguaranteed order binds under the policy: under `capped` up to the
@@ -257,13 +281,27 @@ pub(super) fn q4(case: &Case, order: Option<&Item>, cover: Option<&Cover>) -> (F
     };
     let at = l.at.at();
     let ag = case.agreement;
-    let outstanding = case
+    // The order's own guarantee (released before the claim, so not its cover) was issued for
+    // this very order: it does not stand against the order's own headroom.
+    let own =
+        case.find(|i| matches!(i.content, Content::Guarantee { .. }) && Case::embeds(i, &o.id));
+    let own_id = own.and_then(|g| match &g.content {
+        Content::Guarantee { guarantee_id, .. } => Some(guarantee_id.as_str()),
+        _ => None,
+    });
+    let counted: Vec<&GuaranteeRecord> = case
         .registry
         .guarantees
         .iter()
         .filter(|g| {
-            g.agreement == ag.id && g.amount.currency == ag.currency && g.outstanding_at(at)
+            g.agreement == ag.id
+                && g.amount.currency == ag.currency
+                && g.outstanding_at(at)
+                && Some(g.id.as_str()) != own_id
         })
+        .collect();
+    let outstanding = counted
+        .iter()
         .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)));
     let headroom = ag.total_cap_minor.saturating_sub(outstanding).max(0);
     let limit = ag.per_tx_cap_minor.min(headroom).max(0);
@@ -280,7 +318,20 @@ pub(super) fn q4(case: &Case, order: Option<&Item>, cover: Option<&Cover>) -> (F
         "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; the order binds {}",
         rfc3339_ms(at), case.money(headroom), case.money(ag.per_tx_cap_minor), case.money(binds)
     );
-    (finding(Question::Q4, rule, answer, &[&o.id, &l.by]), binds)
+    // The headroom rests on the guarantees that stood against it: cited when they decided.
+    let mut evidence = vec![o.id.as_str(), l.by.as_str()];
+    if rule == "Q4.over_headroom" {
+        evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
+    }
+    (finding(Question::Q4, rule, answer, &evidence), binds)
+}
+
+/// The id of the admitted guarantee item of guarantee `gid`.
+fn guarantee_item<'a>(case: &Case<'a>, gid: &str) -> Option<&'a str> {
+    case.find(
+        |i| matches!(&i.content, Content::Guarantee { guarantee_id, .. } if guarantee_id == gid),
+    )
+    .map(|i| i.id.as_str())
 }
 
 /// The amount at stake: the order's amount, at most the amount claimed.

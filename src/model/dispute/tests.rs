@@ -564,3 +564,37 @@ fn a_non_delivery_claim_reads_the_payment_from_the_order() {
     );
     assert_eq!(alloc(&r), [0, 0, 0, 30_000]);
 }
+
+/// D1 where sally released her guarantee before claiming: it no longer covers the order (no
+/// notary liability, no second release), and the order is judged as an uncovered one, its own
+/// released guarantee not standing against its own headroom. Here nothing but the guarantee
+/// bounds the order's time, so that guarantee was outstanding at the very instant the headroom
+/// is taken: counted, the headroom would be 1000 - 600 - 300 = 100.00 instead of 400.00.
+#[test]
+fn a_guarantee_released_before_the_claim_no_longer_covers_the_order() {
+    let release = |at: &str| {
+        let c = Content::Release {
+            guarantee_id: "g-d1".into(),
+            at: wt(at),
+        };
+        notary("5e", c, &[])
+    };
+    let mut row = d1();
+    row.items.retain(|i| i.id != id("c1"));
+    row.items.push(release("2026-03-02T10:00:00.000Z"));
+    row.guarantees
+        .push(ledger_guarantee("g-x", 60_000, "2026-02-20T10:00:00.000Z"));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q3.released", &["5e", "b1"]), "{}", render(&r));
+    assert!(has(&r, "Q4.within_caps", &["a1", "b1"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
+    assert!(r.actions.is_empty(), "{:?}", r.actions);
+    // Under strict an uncovered order binds nothing: the seller, who gave the guarantee up, bears it.
+    let r = rule(&row, UncoveredRule::Strict);
+    assert_eq!(alloc(&r), [0, 0, 30_000, 0], "{}", render(&r));
+    // Released after the claim was filed (by this case's own ruling, say): still the cover.
+    let mut row = d1();
+    row.items.push(release("2026-03-21T10:00:00.000Z"));
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q3.valid", &["b1"]), "{}", render(&r));
+}
