@@ -124,6 +124,9 @@ fn ok(args: &[&str]) -> Vec<u8> {
 #[test]
 fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
     let data = DataDir::init();
+    // A token bounds its item at genTime + accuracy: 1 ms, so that the order's stamp, not the
+    // notary's refusal moments later, is its latest signing time.
+    util::configure(&data, &[("timestamp", "accuracy_ms", 1)]);
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
     let dir = data.work();
@@ -153,6 +156,27 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
         serde_json::from_value(nonce.clone()).expect("envelope");
     let nonce_id = notar::replay::envelope_id(&nonce_env).expect("id");
     assert_eq!(order["payload"]["fresh"], j!(nonce_id));
+    // A timestamp of the order as a bundle knows it: its canonical JSON, whose SHA-256 is its
+    // item id (the file as written is pretty-printed: a token over it would bound nothing).
+    let order_env: notar::crypto::envelope::Envelope =
+        serde_json::from_value(order.clone()).expect("envelope");
+    let order_id = notar::replay::envelope_id(&order_env).expect("id");
+    let stamped = ok(&["stamp", "--server", &srv.url, "--envelope", p(&order_file)]);
+    let stamped = String::from_utf8_lossy(&stamped).into_owned();
+    assert!(
+        stamped.contains(&format!("item id            {order_id}")),
+        "{stamped}"
+    );
+    let tsr = dir.join("sofa-order.json.tsr");
+    let check = |envelope: bool| {
+        let mut args = vec!["--data", data.arg(), "verify", p(&tsr), "--data-file"];
+        args.push(p(&order_file));
+        if envelope {
+            args.push("--envelope");
+        }
+        notar(&args).status.code()
+    };
+    assert_eq!((check(true), check(false)), (Some(0), Some(1)));
 
     let body = j!({"request_id": "r-1", "agreement_id": ag["id"], "seller_id": sally_id,
         "amount": {"minor": 80_000, "currency": "EUR"}, "order": order});
@@ -201,6 +225,8 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
         "bob never paid for the sofa.",
         "--evidence",
         p(&receipt_file),
+        "--evidence",
+        p(&tsr),
         "--json",
     ]);
     let filed = json(&filed);
@@ -234,6 +260,10 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
         "{order_item}"
     );
     assert_eq!(order_item["earliest"]["at"], nonce["payload"]["issued_at"]);
+    assert_eq!(
+        order_item["latest"]["rule_id"], "T.timestamp",
+        "the stamp bounds the order: {order_item}"
+    );
     assert_eq!(
         ruling["allocation"]["buyer_pays"]["minor"], 50_000,
         "{ruling}"

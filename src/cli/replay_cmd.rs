@@ -11,7 +11,9 @@ use clap::Args;
 
 use super::{Classify, Failure};
 use crate::console::sanitize::sanitize_prefix;
-use crate::model::dispute::{Action, Bound, Claim, ClaimSubject, Finding, ItemRecord, Ruling};
+use crate::model::dispute::{
+    Action, Bound, Claim, ClaimSubject, Content, Finding, ItemRecord, Ruling,
+};
 use crate::replay::{replay, Replay, Section, BUNDLE_LEN_MAX};
 
 /// `notar replay`.
@@ -144,6 +146,43 @@ fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
 /// The bundle items the rules have no content for (the complaint, the response, its receipt),
 /// sorted by id and once each, so the output does not depend on the bundle's order.
 fn context_text(r: &Replay) -> String {
+    let mut out = loose_stamps(r);
+    out.push_str(&unused_text(r));
+    out
+}
+
+/// Timestamps whose imprint is no item of the bundle: they bound nothing. A file stamped as
+/// written (`notar stamp order.json`) is one: the order's item id is the SHA-256 of its
+/// canonical JSON (`notar stamp --envelope`).
+fn loose_stamps(r: &Replay) -> String {
+    let ids: BTreeSet<&str> = r.report.items.iter().map(|i| i.id.as_str()).collect();
+    let loose: BTreeSet<(&str, &str)> = r
+        .items
+        .iter()
+        .filter_map(|i| match &i.content {
+            Content::Timestamp { digest, .. } if !ids.contains(digest.as_str()) => {
+                Some((i.id.as_str(), digest.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    if loose.is_empty() {
+        return String::new();
+    }
+    let mut out = vec![format!(
+        "\ntimestamps over no item of the bundle, so bounding nothing ({}; an envelope is stamped by its canonical JSON: notar stamp --envelope):",
+        loose.len()
+    )];
+    out.extend(
+        loose
+            .iter()
+            .map(|(id, digest)| format!("  {} imprint {}", short(id), short(digest))),
+    );
+    out.push(String::new());
+    out.join("\n")
+}
+
+fn unused_text(r: &Replay) -> String {
     let used: BTreeSet<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
     let other: BTreeSet<(String, String)> = r
         .report

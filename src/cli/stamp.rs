@@ -25,6 +25,12 @@ pub struct StampArgs {
     /// Where to write the reply (default FILE.tsr).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// FILE is a signed JSON envelope (an order from `notar order sign`, say): stamp its
+    /// canonical JSON, whose SHA-256 is its item id in evidence bundles, so that a dispute can
+    /// show it was signed before the token's time. Stamping the file as written would cover
+    /// its pretty-printed bytes, which no bundle item has.
+    #[arg(long)]
+    pub envelope: bool,
 }
 
 /// `notar verify`.
@@ -44,6 +50,10 @@ pub struct VerifyArgs {
     /// TSA root certificate (PEM); default: keys/root.crt of --data.
     #[arg(long)]
     pub ca: Option<PathBuf>,
+    /// The --data-file is a signed JSON envelope stamped with `notar stamp --envelope`: check
+    /// the token against its canonical JSON.
+    #[arg(long)]
+    pub envelope: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -67,7 +77,12 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 /// Sends a query for FILE, checks the reply, writes FILE.tsr.
 pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let alg = hash_alg(&args.hash)?;
-    let data = read(&args.file)?;
+    if args.envelope && alg != HashAlg::Sha256 {
+        return Err(Failure::Usage(anyhow!(
+            "--envelope stamps an item id, a SHA-256: --hash must be sha256"
+        )));
+    }
+    let data = stamped_bytes(&args.file, args.envelope)?;
     let query = tsa::TimestampQuery::for_data(alg, &data, true)
         .to_der()
         .usage()?;
@@ -90,6 +105,11 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
         .with_context(|| format!("writing {}", out.display()))
         .usage()?;
     println!("wrote {}", out.display());
+    if args.envelope {
+        // The envelope's item id: the SHA-256 of the bytes stamped.
+        let id = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data));
+        println!("item id            {id}");
+    }
     println!("serial (log index) {}", serial_text(&token));
     println!(
         "time               {}",
@@ -101,6 +121,21 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
         hex::encode(&token.imprint)
     );
     Ok(())
+}
+
+/// The bytes a token covers: the file's, or with `envelope` the canonical JSON of the signed
+/// envelope it holds (its item id is their SHA-256).
+fn stamped_bytes(file: &Path, envelope: bool) -> Result<Vec<u8>, Failure> {
+    let bytes = read(file)?;
+    if !envelope {
+        return Ok(bytes);
+    }
+    let env: crate::crypto::envelope::Envelope = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a signed JSON envelope", file.display()))
+        .usage()?;
+    env.to_bytes()
+        .with_context(|| format!("{}: no canonical form", file.display()))
+        .usage()
 }
 
 fn serial_text(t: &tsa::VerifiedToken) -> String {
@@ -129,7 +164,7 @@ pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
             "a timestamp reply needs --data-file FILE (the file it covers)"
         ))
     })?;
-    let file = read(data_file)?;
+    let file = stamped_bytes(data_file, args.envelope)?;
     let ca_path = args
         .ca
         .unwrap_or_else(|| DataDir::new(data).root_cert_path());
