@@ -2,7 +2,8 @@
 //! rule engine's [`Item`] (docs/formats.md "From a bundle to the rules").
 //!
 //! **Content** comes from the envelope's kind and payload (an RFC 3161 token is a
-//! `Timestamp` over its imprint, a document a `Document`). Kinds the rules have no content for
+//! `Timestamp` over its imprint, a document a `Document`, or a `NonceReveal` when its verified
+//! content is the pre-image of an m1's `na_digest` or an m2's `nb_digest`). Kinds the rules have no content for
 //! (the complaint, the response, the response receipt) are left out of the engine's items.
 //!
 //! **Facts**: `signature_valid` is true only when every check of the item passed (so a flipped
@@ -34,7 +35,7 @@ use serde_json::Value;
 use super::format::{envelope_id, Item as BundleItem};
 use super::verify::ItemReport;
 use crate::crypto::envelope::Envelope;
-use crate::model::dispute::{Content, Facts, Item};
+use crate::model::dispute::{Content, Facts, Item, Role};
 use crate::model::exchange::{Offer, Protocol, WireTime};
 use crate::model::money::Money;
 
@@ -44,6 +45,9 @@ pub(super) struct Index<'a> {
     pub m1_by_tid: BTreeMap<String, String>,
     /// The `order_digest` of every order → its item id.
     pub order_by_digest: BTreeMap<String, String>,
+    /// The nonce digests of every m1 (`na_digest`) and m2 (`nb_digest`) → the exchange's tid
+    /// and whose nonce it is: a document whose verified content hashes to one opens that nonce.
+    pub nonce_digests: BTreeMap<String, (String, Role)>,
     /// Every item id in the bundle.
     pub ids: std::collections::HashSet<&'a str>,
     /// The claim, to decide whether an item-for-receipt m1 moved a payment.
@@ -71,6 +75,7 @@ impl<'a> Index<'a> {
         let mut index = Index {
             m1_by_tid: BTreeMap::new(),
             order_by_digest: BTreeMap::new(),
+            nonce_digests: BTreeMap::new(),
             ids: items.iter().map(|i| i.id()).collect(),
             payment,
             tsa_key_id,
@@ -81,7 +86,21 @@ impl<'a> Index<'a> {
                 "exchange_offer" => {
                     if let Ok(offer) = Offer::from_payload(&env.payload) {
                         let tid = offer.tid().as_str().to_string();
+                        let na = offer.payload().na_digest.as_str().to_string();
+                        index
+                            .nonce_digests
+                            .insert(na, (tid.clone(), Role::Originator));
                         keep_smallest(&mut index.m1_by_tid, tid, item.id());
+                    }
+                }
+                "exchange_acceptance" => {
+                    if let (Some(tid), Some(nb)) =
+                        (text(&env.payload, "tid"), text(&env.payload, "nb_digest"))
+                    {
+                        index
+                            .nonce_digests
+                            .entry(nb)
+                            .or_insert((tid, Role::Responder));
                     }
                 }
                 "order" => {
@@ -133,7 +152,7 @@ pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index<'_>) ->
         BundleItem::Rfc3161Token { imprint, .. } => {
             (timestamp(imprint, report), vec![imprint.clone()])
         }
-        BundleItem::Document { name, .. } => (Content::Document { name: name.clone() }, vec![]),
+        BundleItem::Document { name, .. } => document(item.id(), name, report, index),
     };
     let mut embeds: Vec<String> = embeds
         .into_iter()
@@ -147,6 +166,35 @@ pub(super) fn join(item: &BundleItem, report: &ItemReport, index: &Index<'_>) ->
         embeds,
         facts: facts(item, report, index),
     })
+}
+
+/// A document; one whose content is there, hashes to its id and is the pre-image of an
+/// exchange's nonce digest opens that nonce (it embeds the exchange's m1).
+fn document(
+    id: &str,
+    name: &str,
+    report: &ItemReport,
+    index: &Index<'_>,
+) -> (Content, Vec<String>) {
+    match index.nonce_digests.get(id) {
+        Some((tid, role)) if report.facts.content_ok == Some(true) => {
+            let content = Content::NonceReveal {
+                tid: tid.clone(),
+                role: *role,
+                matches: true,
+            };
+            (
+                content,
+                index.m1_by_tid.get(tid).cloned().into_iter().collect(),
+            )
+        }
+        _ => (
+            Content::Document {
+                name: name.to_string(),
+            },
+            vec![],
+        ),
+    }
 }
 
 fn facts(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Facts {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{Classify, Failure};
 use crate::crypto::envelope::Envelope;
-use crate::model::complaint::EVIDENCE_ITEM_LEN_MAX;
+use crate::model::complaint::{DOCUMENT_CONTENT_LEN_MAX, EVIDENCE_ITEM_LEN_MAX};
 
 /// Largest file read whole to see whether it is an envelope or a token.
 const SNIFF_LEN_MAX: u64 = EVIDENCE_ITEM_LEN_MAX as u64;
@@ -40,6 +40,55 @@ pub(super) fn item(path: &Path) -> Result<Value, Failure> {
         }
     }
     document(path, &ext)
+}
+
+/// `--evidence-content FILE`: a document sent with its content (at most 8 KiB), such as the
+/// escrow of an item exchange, which the notary needs to resolve it at once.
+pub(super) fn with_content(path: &Path) -> Result<Value, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()?;
+    if bytes.len() > DOCUMENT_CONTENT_LEN_MAX {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "{}: {} bytes; a document goes with its content up to {DOCUMENT_CONTENT_LEN_MAX} \
+             (send a larger one with --evidence, by its digest)",
+            path.display(),
+            bytes.len()
+        )));
+    }
+    let ext = extension(path);
+    document_of(path, &bytes, media_type(&ext))
+}
+
+/// `--nonce FILE`: a nonce file of `notar exchange offer|accept --nonce-out` (64 hex digits)
+/// sent as its pre-image, the 32 bytes whose SHA-256 m1 or m2 names: with m1, m2 and both
+/// nonces a dispute can show the standard contract binds both.
+pub(super) fn nonce(path: &Path) -> Result<Value, Failure> {
+    let na = crate::cli::exchange_cmd::files::read_nonce(path)?;
+    document_of(path, &na[..], "application/octet-stream")
+}
+
+fn document_of(path: &Path, bytes: &[u8], media_type: &str) -> Result<Value, Failure> {
+    Ok(json!({
+        "type": "document",
+        "sha256": hex::encode(Sha256::digest(bytes)),
+        "name": file_name(path),
+        "media_type": media_type,
+        "content": base64::engine::general_purpose::STANDARD.encode(bytes),
+    }))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into())
 }
 
 /// A document by digest: SHA-256 of its bytes (read in chunks, whatever its size).

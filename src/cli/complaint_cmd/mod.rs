@@ -131,11 +131,19 @@ pub struct FileArgs {
     /// The statement.
     #[command(flatten)]
     pub statement: StatementArgs,
-    /// Evidence, repeatable (at most 16): a JSON envelope (an order, m1, a guarantee, a
-    /// receipt...), an RFC 3161 reply (`.tsr`), or any other file, sent by its SHA-256, name and
-    /// media type (its content stays with you).
+    /// Evidence, repeatable (at most 16 items in all): a JSON envelope (an order, m1, a
+    /// guarantee, a receipt...), an RFC 3161 reply (`.tsr`), or any other file, sent by its
+    /// SHA-256, name and media type (its content stays with you).
     #[arg(long, value_name = "FILE")]
     pub evidence: Vec<PathBuf>,
+    /// A document sent with its content (at most 8 KiB), repeatable: an item exchange's escrow
+    /// (`escrow.bin`), with which the notary resolves the exchange at once.
+    #[arg(long, value_name = "FILE")]
+    pub evidence_content: Vec<PathBuf>,
+    /// A nonce file (`--nonce-out` of `notar exchange offer|accept`), repeatable: its pre-image
+    /// goes in, so that m1, m2 and both nonces show a standard contract.
+    #[arg(long, value_name = "FILE")]
+    pub nonce: Vec<PathBuf>,
     /// Print the signed complaint instead of sending it.
     #[arg(long)]
     pub sign_only: bool,
@@ -155,6 +163,12 @@ pub struct RespondArgs {
     /// Evidence, repeatable (as for `file`).
     #[arg(long, value_name = "FILE")]
     pub evidence: Vec<PathBuf>,
+    /// A document sent with its content (as for `file`).
+    #[arg(long, value_name = "FILE")]
+    pub evidence_content: Vec<PathBuf>,
+    /// A nonce file sent as its pre-image (as for `file`).
+    #[arg(long, value_name = "FILE")]
+    pub nonce: Vec<PathBuf>,
     /// A counter-claim: what it is about.
     #[arg(long, value_parser = kinds(), requires_all = ["counter_amount", "counter_statement"])]
     pub counter_kind: Option<String>,

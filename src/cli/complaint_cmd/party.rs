@@ -52,8 +52,17 @@ fn money(amount: &str, currency: &str) -> Result<Money, Failure> {
     Money::parse_decimal(amount.trim(), c).map_err(|e| bad(e.to_string()))
 }
 
-fn evidence_items(paths: &[std::path::PathBuf]) -> Result<Vec<Value>, Failure> {
-    paths.iter().map(|p| evidence::item(p)).collect()
+/// `--evidence`, then `--evidence-content`, then `--nonce` files, as evidence items.
+fn evidence_items(
+    paths: &[std::path::PathBuf],
+    with_content: &[std::path::PathBuf],
+    nonces: &[std::path::PathBuf],
+) -> Result<Vec<Value>, Failure> {
+    let items = paths.iter().map(|p| evidence::item(p));
+    let items = items.chain(with_content.iter().map(|p| evidence::with_content(p)));
+    items
+        .chain(nonces.iter().map(|p| evidence::nonce(p)))
+        .collect()
 }
 
 fn now_text() -> String {
@@ -185,7 +194,7 @@ pub(super) async fn file(a: FileArgs, json: bool) -> Result<(), Failure> {
     let key = signing_key(&a.conn.key)?;
     let amount = money(&a.amount, &a.currency)?;
     let statement = statement(&a.statement)?;
-    let evidence = evidence_items(&a.evidence)?;
+    let evidence = evidence_items(&a.evidence, &a.evidence_content, &a.nonce)?;
     let client = Client::new(&a.conn.notary).usage()?;
     let (notary_kid, notary) = notary_key(&client).await?;
     let kind = ComplaintKind::parse(&a.kind)
@@ -223,7 +232,7 @@ pub(super) async fn file(a: FileArgs, json: bool) -> Result<(), Failure> {
 pub(super) async fn respond(a: RespondArgs, json: bool) -> Result<(), Failure> {
     let key = signing_key(&a.conn.key)?;
     let statement = statement(&a.statement)?;
-    let evidence = evidence_items(&a.evidence)?;
+    let evidence = evidence_items(&a.evidence, &a.evidence_content, &a.nonce)?;
     let client = Client::new(&a.conn.notary).usage()?;
     let (_, notary) = notary_key(&client).await?;
     let case = read_case(&client, &a.complaint_id, &key).await?;

@@ -4,7 +4,7 @@
 //! runs from a shell; docs/formats.md states every byte.
 
 mod contract;
-mod files;
+pub(super) mod files;
 mod item;
 mod offer;
 mod remote;

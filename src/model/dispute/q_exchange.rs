@@ -224,7 +224,7 @@ fn contract_status(case: &Case, m1: &Item, tid: &str) -> (Finding, Contract, Vec
     let reveal = |role: Role| {
         case.of_tid(
             tid,
-            |c| matches!(c, Content::NonceReveal { role: r, .. } if *r == role),
+            |c| matches!(c, Content::NonceReveal { role: r, matches: true, .. } if *r == role),
         )
     };
     if let Some(rc) = case.of_tid(tid, |c| matches!(c, Content::ReplacementContract { .. })) {

@@ -3,7 +3,8 @@
 //! m2, or m1 with the escrow statement, the receipt and the escrow (a document with its content)
 //! for a resolve; else m1 with the originator's abort — the notary decides the exchange at once,
 //! and the complaint is settled with that decision. A request the exchange rules refuse (an m2 for
-//! another exchange, a revoked key) leaves the complaint open for an arbitrator.
+//! another exchange, a revoked key), or an exchange already decided the other way (aborted before
+//! the claimant's resolve), leaves the complaint open for an arbitrator.
 
 use base64::Engine;
 use serde_json::Value;
@@ -101,6 +102,10 @@ impl Notary {
         ) {
             return Ok(filed);
         }
+        let asked = match &settling {
+            Settling::Abort(_) => "aborted",
+            Settling::Resolve(_) => "resolved",
+        };
         let decided = match settling {
             Settling::Abort(b) => self.abort_exchange(b).await,
             Settling::Resolve(b) => self.resolve_exchange(b).await,
@@ -113,6 +118,13 @@ impl Notary {
         };
         let decision: Value = serde_json::from_str(&decided.body)
             .map_err(|e| NotaryError::Bug(format!("exchange answer: {e}")))?;
+        // Decided the other way (an abort that stood before the claimant's resolve, or a resolve
+        // before its abort; or a resolve too late): the protocol did not give the claimant what
+        // the evidence asks for, and that is the dispute. A standard contract, say, beats an
+        // abort token (docs/design.md §6.5 Q7): an arbitrator rules on it.
+        if decision["status"].as_str() != Some(asked) {
+            return Ok(filed);
+        }
         if filed.status == ComplaintStatus::Open {
             let index = decision["token"]["payload"]["log_index"]
                 .as_u64()
