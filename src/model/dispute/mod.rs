@@ -107,7 +107,7 @@ fn questions<'a>(
     let wrong_side = f1.rule_id == "Q1.wrong_side";
     let (f2, key_at) = q_order::q2(case, order);
     let (f3, cover) = q_order::q3(case, order);
-    let (f4, binds) = q_order::q4(case, order, cover.as_ref());
+    let (f4, binds) = q_order::q4(case, order, cover.as_ref(), key_at);
     let (f5, delivery) = q_exchange::q5(case, order);
     let (f6, paid) = q_exchange::q6(case, order, cover.as_ref().map(|c| c.item));
     let (f7, contract, contract_faults) = q_exchange::q7(case, order);

@@ -254,7 +254,12 @@ fn released_before_filing<'a>(case: &Case<'a>, gid: &str) -> Option<&'a Item> {
 /// Q4: what an unguaranteed order binds under the policy: under `capped` up to the
 /// per-transaction cap and the headroom left at the order's latest signing time, under
 /// `strict` nothing. Returns the amount it binds (minor units).
-pub(super) fn q4(case: &Case, order: Option<&Item>, cover: Option<&Cover>) -> (Finding, i64) {
+pub(super) fn q4(
+    case: &Case,
+    order: Option<&Item>,
+    cover: Option<&Cover>,
+    key_at: KeyAt,
+) -> (Finding, i64) {
     let (Some(o), None) = (order, cover) else {
         let rule = if cover.is_some() {
             "Q4.covered"
@@ -314,9 +319,17 @@ pub(super) fn q4(case: &Case, order: Option<&Item>, cover: Option<&Cover>) -> (F
         "Q4.over_headroom"
     };
     let binds = amount.min(limit);
+    // Q2 may already have excluded the buyer: say so, so the figure is not read as owed.
+    let binds_text = match key_at {
+        KeyAt::After | KeyAt::Undetermined => format!(
+            "the order would bind {}, but the buyer is not bound by an order Q2 does not show signed before the key's revocation",
+            case.money(binds)
+        ),
+        KeyAt::NotRevoked | KeyAt::Before => format!("the order binds {}", case.money(binds)),
+    };
     let answer = format!(
-        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; the order binds {}",
-        rfc3339_ms(at), case.money(headroom), case.money(ag.per_tx_cap_minor), case.money(binds)
+        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; {binds_text}",
+        rfc3339_ms(at), case.money(headroom), case.money(ag.per_tx_cap_minor)
     );
     // The headroom rests on the guarantees that stood against it: cited when they decided.
     let mut evidence = vec![o.id.as_str(), l.by.as_str()];

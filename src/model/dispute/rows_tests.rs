@@ -277,7 +277,7 @@ P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [a2] order of 350.00 EUR signed by bob with key kb1
 Q2 Q2.after_revocation [12,a2] signed at 2026-03-11T08:59:00.000Z at the earliest, after the revocation registered at 2026-03-10T12:00:00.000Z
 Q3 Q3.refused [f2] the notary refused a guarantee: key_revoked
-Q4 Q4.within_caps [a2,c2] uncovered_rule capped: at 2026-03-11T09:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order binds 350.00 EUR
+Q4 Q4.within_caps [a2,c2] uncovered_rule capped: at 2026-03-11T09:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order would bind 350.00 EUR, but the buyer is not bound by an order Q2 does not show signed before the key's revocation
 Q5 Q5.goods_receipt [e2] bob signed a receipt of the goods
 Q6 Q6.not_shown [] nothing shows a payment by bob
 Q7 Q7.not_applicable [] no contract exchange
