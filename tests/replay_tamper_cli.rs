@@ -118,3 +118,28 @@ fn a_broken_proof_the_policy_rests_on_is_named() {
     assert_eq!(r, Some(2), "{err}");
     assert!(err.contains(&format!("refusal {id}")), "{err}");
 }
+
+/// The notary a bundle must come from: `--notary-key-id` of the one you trust.
+#[test]
+fn a_bundle_of_another_notary_is_not_replayed_when_you_name_yours() {
+    let file = Path::new(CASES).join("D1.bundle.json");
+    let f = file.to_str().expect("utf-8");
+    let named = sample("D1")["notary"]["key_id"]
+        .as_str()
+        .expect("key id")
+        .to_string();
+    let other = "ab".repeat(32);
+    for (verb, args) in [
+        ("replay", vec!["replay", f]),
+        ("verify", vec!["bundle", "verify", f]),
+    ] {
+        let code = |id: &str| {
+            let mut a = args.clone();
+            a.extend(["--notary-key-id", id]);
+            notar(&a).status.code()
+        };
+        assert_eq!(code(&named), Some(0), "{verb}, the bundle's own key");
+        assert_eq!(code(&other), Some(1), "{verb}, another notary's key");
+        assert_eq!(code("zz"), Some(2), "{verb}, not a key id");
+    }
+}

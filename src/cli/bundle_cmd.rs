@@ -40,7 +40,7 @@ pub enum BundleCommand {
         file: PathBuf,
         /// The key id (hex SHA-256 of the Ed25519 key, as `GET /v1/notary` says) of the notary
         /// you trust: a bundle naming another notary key fails (exit 1).
-        #[arg(long)]
+        #[arg(long, value_name = "HEX", value_parser = super::replay_cmd::key_id_arg)]
         notary_key_id: Option<String>,
         /// Print the whole report as JSON (each item's id, result, reason and facts).
         #[arg(long)]

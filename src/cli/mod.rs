@@ -162,9 +162,9 @@ pub enum Command {
     /// without a verified receipt the claim is replayed as the bundle states it, with a warning
     /// on stderr.
     ///
-    /// Exit 0: replayed; 2: the file is not a readable bundle, its claim is not the one the
-    /// notary received, or the policy to apply cannot be established from it (the error names
-    /// the failing items).
+    /// Exit 0: replayed; 1: the bundle names another notary key than --notary-key-id; 2: the
+    /// file is not a readable bundle, its claim is not the one the notary received, or the
+    /// policy to apply cannot be established from it (the error names the failing items).
     #[command(verbatim_doc_comment)]
     Replay(replay_cmd::ReplayArgs),
     /// Load generator: guarantees per second and latency on a new notary.

@@ -24,6 +24,23 @@ pub struct ReplayArgs {
     /// Print the ruling as canonical JSON (RFC 8785): the bytes a signed ruling cites.
     #[arg(long)]
     pub json: bool,
+    /// The key id (hex SHA-256 of the Ed25519 key, as `GET /v1/notary` says) of the notary you
+    /// trust: a bundle naming another notary key is not replayed (exit 1). Without it, compare
+    /// the key id the ruling's first line prints.
+    #[arg(long, value_name = "HEX", value_parser = key_id_arg)]
+    pub notary_key_id: Option<String>,
+}
+
+/// A `--notary-key-id` value: 64 lowercase hex digits (else a usage error, exit 2).
+pub(super) fn key_id_arg(s: &str) -> Result<String, String> {
+    let ok = s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("a key id is 64 lowercase hex digits (key_id of GET /v1/notary)".into())
+    }
 }
 
 /// Runs `notar replay`.
@@ -32,6 +49,12 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     let replayed = replay(&bytes)
         .with_context(|| format!("{} cannot be replayed", args.bundle.display()))
         .usage()?;
+    let named = &replayed.report.notary_key_id;
+    if let Some(trusted) = args.notary_key_id.as_deref().filter(|t| *t != named) {
+        return Err(Failure::Refused(anyhow!(
+            "the bundle is signed by notary key {named}, not {trusted}: not replayed"
+        )));
+    }
     if let Some(why) = replayed.report.claim.reason.as_deref() {
         // Replayed, so no verified receipt stated the claim: it rests on the bundle's word.
         eprintln!(
