@@ -683,6 +683,14 @@ fn requests_with_bad_orders(deal: &Deal, good: &Value) -> Vec<BadRequest> {
         let env = Envelope::sign(kind, payload, &deal.buyer_key).expect("sign");
         with(good, &["order"], serde_json::to_value(env).expect("json"))
     };
+    // A signed order whose optional `field` (an exchange's tid, a nonce's item id) is `value`.
+    let with_field = |field: &str, value: Value| {
+        let mut payload =
+            json!({"seller_id": deal.seller_id, "amount": eur(1_000), "order_digest": digest("o")});
+        payload[field] = value;
+        let env = Envelope::sign("order", payload, &deal.buyer_key).expect("sign");
+        with(good, &["order"], serde_json::to_value(env).expect("json"))
+    };
     vec![
         (
             "unknown agreement",
@@ -711,6 +719,18 @@ fn requests_with_bad_orders(deal: &Deal, good: &Value) -> Vec<BadRequest> {
         (
             "order without signatures",
             with(good, &["order", "signatures"], json!([])),
+            400,
+            "malformed_order",
+        ),
+        (
+            "order whose fresh is no item id",
+            with_field("fresh", json!("not-a-digest")),
+            400,
+            "malformed_order",
+        ),
+        (
+            "order whose tid is a number",
+            with_field("tid", json!(12)),
             400,
             "malformed_order",
         ),

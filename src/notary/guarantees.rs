@@ -167,16 +167,26 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     let p: OrderPayload = serde_json::from_value(order.payload.clone()).map_err(|e| {
         NotaryError::invalid(ErrorCode::MalformedOrder, format!("order payload: {e}"))
     })?;
-    if p.order_digest.len() != 64
-        || !p
-            .order_digest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    let hex64 = |s: &str| {
+        s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if !hex64(&p.order_digest) {
         return Err(NotaryError::invalid(
             ErrorCode::MalformedOrder,
             "order_digest must be 64 lowercase hex characters (SHA-256)",
         ));
+    }
+    // The optional fields with a meaning for disputes: an exchange's tid, a nonce's item id.
+    for field in ["tid", "fresh"] {
+        let value = order.payload.get(field);
+        if value.is_some_and(|v| !v.as_str().is_some_and(hex64)) {
+            return Err(NotaryError::invalid(
+                ErrorCode::MalformedOrder,
+                format!("{field}, when given, must be 64 lowercase hex characters (SHA-256)"),
+            ));
+        }
     }
     if order.signatures.is_empty()
         || order.signatures.len() > crate::crypto::envelope::SIGNATURES_MAX
