@@ -325,3 +325,20 @@ fn every_token_returned_survives_kill_9() {
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("serial (log index) 23"), "{}", text(&o));
 }
+
+/// `notar verify` on a file that is neither a reply nor a signed object says so (exit 2),
+/// instead of asking for the file a timestamp covers.
+#[test]
+fn verify_names_a_file_that_is_neither_kind() {
+    let data = DataDir::init();
+    let plain = data.work().join("notes.txt");
+    std::fs::write(&plain, b"just some text\n").expect("write");
+    let o = notar(&["verify", p(&plain), "--data", data.arg()]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(
+        text(&o)
+            .contains("neither a timestamp reply (DER, e.g. FILE.tsr) nor a signed JSON object"),
+        "{}",
+        text(&o)
+    );
+}

@@ -54,7 +54,8 @@ pub async fn run(args: NonceArgs) -> Result<(), Failure> {
         .context("the nonce's item id")
         .refused()?;
     let issued_at = nonce.payload["issued_at"].as_str().unwrap_or_default();
-    eprintln!("nonce {id} issued_at {issued_at}");
+    // The envelope's item id (what `--fresh` embeds), not its `nonce` field.
+    eprintln!("nonce envelope, item id {id} (what an order's fresh names), issued_at {issued_at}");
     Ok(())
 }
 

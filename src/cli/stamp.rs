@@ -159,6 +159,13 @@ pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
         let key = args.notary_key.as_deref();
         return super::envelope_verify::verify(data, &args.token, &reply, key, args.json);
     }
+    // A DER reply starts with a SEQUENCE tag; anything else is neither kind of file.
+    if reply.first() != Some(&0x30) {
+        return Err(Failure::Usage(anyhow!(
+            "{} is neither a timestamp reply (DER, e.g. FILE.tsr) nor a signed JSON object",
+            args.token.display()
+        )));
+    }
     let data_file = args.data_file.as_deref().ok_or_else(|| {
         Failure::Usage(anyhow!(
             "a timestamp reply needs --data-file FILE (the file it covers)"

@@ -198,8 +198,13 @@ pub fn key_from_base64(text: &str, what: &str) -> Result<Zeroizing<Vec<u8>>, Fai
 
 /// A notary key id given on the command line (64 hex digits, either case).
 pub fn key_id_arg(text: &str, flag: &str) -> Result<Sha256Hex, Failure> {
+    digest_arg(text, flag, "the notary's `key_id` of GET /v1/notary")
+}
+
+/// A SHA-256 given on the command line (64 hex digits, either case); `what` says what it is.
+pub fn digest_arg(text: &str, flag: &str, what: &str) -> Result<Sha256Hex, Failure> {
     Sha256Hex::try_from(text.trim().to_ascii_lowercase())
-        .map_err(|e| anyhow!("{flag}: {e} (the notary's `key_id` of GET /v1/notary)"))
+        .map_err(|e| anyhow!("{flag}: {e} ({what})"))
         .usage()
 }
 

@@ -274,7 +274,11 @@ pub struct ShowArgs {
 
 /// `GET /v1/exchanges/{tid}`.
 pub async fn show(args: ShowArgs) -> Result<(), Failure> {
-    let tid = files::key_id_arg(&args.tid, "TID")?;
+    let tid = files::digest_arg(
+        &args.tid,
+        "TID",
+        "an exchange's tid, as `notar exchange offer` printed it",
+    )?;
     let client = Client::new(&args.notary.url).usage()?;
     let bytes = client
         .get(&format!("/v1/exchanges/{}", tid.as_str()))

@@ -123,8 +123,8 @@ pub(super) fn parse<T: ExchangePayload>(
             "{what} must carry 1 to {SIGNATURES_MAX} signatures"
         )));
     }
-    let payload = T::from_payload(&env.payload)
-        .map_err(|r| refused(r, &format!("{what} payload is not in its canonical form")))?;
+    let payload =
+        T::from_payload(&env.payload).map_err(|r| refused(r, &malformed_payload(what)))?;
     let seen = verify(shared, &env);
     Ok(Parsed {
         payload,
@@ -133,11 +133,19 @@ pub(super) fn parse<T: ExchangePayload>(
     })
 }
 
+/// Why a payload was refused, as far as the model's one refusal code lets us say.
+fn malformed_payload(what: &str) -> String {
+    format!(
+        "{what} payload is malformed: a field missing, unknown or out of its rules (party ids, \
+         the two parties differ, times in RFC 3339 UTC milliseconds), or not in its canonical form"
+    )
+}
+
 /// Parses m1.
 pub(super) fn parse_offer(shared: &Shared, env: Envelope) -> Result<Parsed<Offer>, NotaryError> {
     let p = parse::<crate::model::exchange::ContractOffer>(shared, "m1", env)?;
     let offer = Offer::received(p.payload, &p.envelope.payload)
-        .map_err(|r| refused(r, "m1 payload is not in its canonical form"))?;
+        .map_err(|r| refused(r, &malformed_payload("m1")))?;
     Ok(Parsed {
         payload: offer,
         envelope: p.envelope,
