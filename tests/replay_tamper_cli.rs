@@ -143,3 +143,60 @@ fn a_bundle_of_another_notary_is_not_replayed_when_you_name_yours() {
         assert_eq!(code("zz"), Some(2), "{verb}, not a key id");
     }
 }
+
+/// The ruling's whole `--json` output of `bundle` (which must replay).
+fn replay_json(bundle: &Value) -> Value {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("b.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(bundle).expect("json")).expect("write");
+    let o = notar(&["replay", file.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("ruling")
+}
+
+/// An edited copy of the guaranteed order (its amount cut to a cent, so its signature fails)
+/// added beside it, with an id that sorts first: the guarantee still rests on the genuine order.
+#[test]
+fn an_edited_copy_of_the_order_does_not_stand_for_it() {
+    let mut b = sample("D1");
+    let want = replay_json(&b);
+    let items = b["items"].as_array_mut().expect("items");
+    let order = items
+        .iter()
+        .find(|i| i["envelope"]["kind"] == "order")
+        .cloned()
+        .expect("D1 has an order");
+    let genuine = order["id"].as_str().expect("id").to_string();
+    let copy = (1..500)
+        .map(|cents| {
+            let mut env = order["envelope"].clone();
+            env["payload"]["amount"]["minor"] = Value::from(cents);
+            let e: notar::crypto::envelope::Envelope =
+                serde_json::from_value(env.clone()).expect("envelope");
+            let id = notar::replay::envelope_id(&e).expect("id");
+            serde_json::json!({"type": "party_envelope", "id": id, "envelope": env})
+        })
+        .find(|c| c["id"].as_str().is_some_and(|id| id < genuine.as_str()))
+        .expect("one sorts first");
+    items.push(copy);
+    let got = replay_json(&b);
+    assert_eq!(got["allocation"], want["allocation"], "{got}");
+    assert_eq!(got["actions"], want["actions"], "{got}");
+}
+
+/// The claim's order_digest (a case about an order) is checked against the receipt like its
+/// other fields; a counter-claim no response carried is refused too.
+#[test]
+fn a_claims_order_and_an_invented_counter_claim_are_refused() {
+    let mut b = sample("D4-capped");
+    b["claim"]["order_digest"] = Value::from("ab".repeat(32));
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!((v, r), (Some(1), Some(2)), "{out}\n{err}");
+    assert!(err.contains("order_digest"), "{err}");
+    let mut b = sample("D1");
+    b["claim"]["counter_claim"] = serde_json::json!({"kind": "non_delivery",
+        "amount": {"minor": 30000, "currency": "EUR"}, "filed_at": "2026-03-20T10:00:00.000Z"});
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!((v, r), (Some(1), Some(2)), "{out}\n{err}");
+    assert!(err.contains("the counter-claim"), "{err}");
+}

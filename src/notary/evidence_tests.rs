@@ -155,6 +155,15 @@ impl World {
 
     /// bob answers complaint `id` (so an arbitrator may rule on it).
     pub async fn answer(&self, id: &str) {
+        self.answer_with(id, &[]).await
+    }
+
+    /// bob answers complaint `id` with `evidence` (envelopes).
+    pub async fn answer_with(&self, id: &str, evidence: &[Envelope]) {
+        let evidence: Vec<Value> = evidence
+            .iter()
+            .map(|e| json!({"type": "envelope", "envelope": e}))
+            .collect();
         let case = self
             .n
             .complaint(id, &super::Reader::Arbitrator)
@@ -164,7 +173,7 @@ impl World {
             "complaint_digest": case.receipt.payload["complaint_digest"],
             "respondent": self.deal.buyer_id,
             "statement": "Not delivered.",
-            "evidence": [],
+            "evidence": evidence,
             "created_at": "2026-03-01T09:30:00.000Z",
         });
         let answer =
@@ -460,4 +469,45 @@ async fn a_guarantee_a_ruling_released_is_out_of_later_headroom() {
     assert!(has(&ids, "Q4.over_per_tx_cap"), "{ids:?}");
     assert_eq!(r.ruling.allocation.buyer_pays, eur(50_000), "{ids:?}");
     assert_eq!(r.ruling.allocation.seller_bears, eur(10_000), "{ids:?}");
+}
+
+/// bob answers sally's claim on a 400.00 EUR guarantee with a second order he signs over the
+/// same document for a few cents. The guarantee names its order only by the document's digest:
+/// the replay must still take the order it certified (its seller, its key, its amount), not the
+/// one whose id sorts first, nor an edited copy that fails verification.
+#[tokio::test]
+async fn another_order_over_the_same_document_does_not_replace_the_guaranteed_one() {
+    let w = world().await;
+    let (order, g) = w.order("r-1", 40_000, b"table").await;
+    let genuine = crate::replay::envelope_id(&order).expect("id");
+    // A second order over the same document whose id sorts before the genuine one's.
+    let decoy = (11..200)
+        .map(|cents| {
+            let extras = super::fixture::OrderExtras::default();
+            signed_order_with(
+                &w.deal.buyer_key,
+                &w.deal.seller_id,
+                eur(cents),
+                b"table",
+                &extras,
+            )
+        })
+        .find(|o| crate::replay::envelope_id(o).expect("id") < genuine)
+        .expect("one of them sorts first");
+    let receipt = w.receipt(&order);
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w
+        .complain(("guarantee_id", &gid), 40_000, &[order, g, receipt])
+        .await;
+    w.answer_with(&id, &[decoy]).await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert!(has(&ids, "Q1.valid"), "{ids:?}");
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(40_000), "{ids:?}");
+    let q1 = r
+        .ruling
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "Q1.valid")
+        .expect("Q1");
+    assert_eq!(q1.evidence_ids, vec![genuine], "the guaranteed order");
 }

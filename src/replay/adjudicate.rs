@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
-use super::join::{join, money, text, time, Index, PaymentClaim};
+use super::join::{join, money, text, time, Index, Orders, PaymentClaim};
 use super::par::{beside, drop_beside, par_chunks};
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
@@ -82,7 +82,16 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     {
         return Err(ReplayError::Claim(format!("{reason} (receipt {receipt})")));
     }
-    let claim = claim(&bundle)?;
+    // A counter-claim no verified response receipt and response state is not one the notary
+    // received: the respondent's claim is taken only as the notary recorded it.
+    if let Some(c) = report.counter_claim.as_ref().filter(|c| !c.ok) {
+        let why = c
+            .reason
+            .as_deref()
+            .unwrap_or("it is not the one the notary received");
+        return Err(ReplayError::Claim(format!("the counter-claim: {why}")));
+    }
+    let claim = claim(&bundle, &report.items[..bundle.items.len()])?;
     let registry_reports = &report.items[bundle.items.len()..];
     let item_reports = &report.items[..bundle.items.len()];
     let tsa_key_id = bundle
@@ -161,7 +170,7 @@ fn joined(
     payment: Option<PaymentClaim>,
     tsa_key_id: &str,
 ) -> Vec<Item> {
-    let index = Index::new(&bundle.items, payment, tsa_key_id.to_string());
+    let index = Index::new(&bundle.items, reports, payment, tsa_key_id.to_string());
     let pairs: Vec<(&BundleItem, &ItemReport)> = bundle.items.iter().zip(reports).collect();
     let joined = par_chunks(&pairs, |part| {
         part.iter().map(|(i, r)| join(i, r, &index)).collect()
@@ -189,14 +198,14 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
-fn claim(bundle: &Bundle) -> Result<Claim, ReplayError> {
+fn claim(bundle: &Bundle, reports: &[ItemReport]) -> Result<Claim, ReplayError> {
     let c = &bundle.claim;
     let kind = ComplaintKind::parse(&c.kind)
         .ok_or_else(|| ReplayError::Claim(format!("unknown kind {:?}", c.kind)))?;
     let subject = match (&c.tid, &c.guarantee_id, &c.order_digest) {
         (Some(t), None, None) => ClaimSubject::Tid(t.clone()),
         (None, Some(g), None) => ClaimSubject::Guarantee(g.clone()),
-        (None, None, Some(d)) => ClaimSubject::Order(order_item(bundle, d)),
+        (None, None, Some(d)) => ClaimSubject::Order(order_item(bundle, reports, d)),
         _ => {
             return Err(ReplayError::Claim(
                 "not exactly one of tid, guarantee_id and order_digest".into(),
@@ -436,17 +445,26 @@ fn guarantee_agreement(bundle: &Bundle, report: &Report, gid: &str) -> Option<St
 
 /// The item id of the order with `order_digest` (the smallest, as the join picks it); the
 /// digest itself when the bundle holds no such order (the rules then find no order).
-fn order_item(bundle: &Bundle, order_digest: &str) -> String {
-    let ids = bundle.items.iter().filter_map(|i| match i {
-        BundleItem::PartyEnvelope { id, envelope }
-            if envelope.kind == "order"
-                && text(&envelope.payload, "order_digest").as_deref() == Some(order_digest) =>
-        {
-            Some(id.clone())
-        }
-        _ => None,
-    });
-    ids.min().unwrap_or_else(|| order_digest.to_string())
+fn order_item(bundle: &Bundle, reports: &[ItemReport], order_digest: &str) -> String {
+    let orders = Orders::new(&bundle.items, reports);
+    let answered = bundle
+        .items
+        .iter()
+        .zip(reports)
+        .filter_map(|(i, r)| match i {
+            BundleItem::NotaryEnvelope { envelope, .. }
+                if r.ok
+                    && matches!(envelope.kind.as_str(), "guarantee" | "refusal")
+                    && text(&envelope.payload, "order_digest").as_deref() == Some(order_digest) =>
+            {
+                orders.answered(&envelope.payload, envelope.kind == "guarantee")
+            }
+            _ => None,
+        });
+    answered
+        .min()
+        .or_else(|| orders.verified(order_digest).into_iter().min())
+        .unwrap_or_else(|| order_digest.to_string())
 }
 
 /// The agreement under which the notary answered the order with `order_digest`: that of its

@@ -43,8 +43,8 @@ use crate::model::money::Money;
 pub(super) struct Index<'a> {
     /// The tid of every m1 in the bundle → its item id.
     pub m1_by_tid: BTreeMap<String, String>,
-    /// The `order_digest` of every order → its item id.
-    pub order_by_digest: BTreeMap<String, String>,
+    /// The orders, by `order_digest`, with what verification found about each.
+    pub orders: Orders,
     /// The nonce digests of every m1 (`na_digest`) and m2 (`nb_digest`) → the exchange's tid
     /// and whose nonce it is: a document whose verified content hashes to one opens that nonce.
     pub nonce_digests: BTreeMap<String, (String, Role)>,
@@ -69,18 +69,22 @@ impl<'a> Index<'a> {
     /// Indexes the items (not the registry) of a bundle.
     pub fn new(
         items: &'a [BundleItem],
+        reports: &[ItemReport],
         payment: Option<PaymentClaim>,
         tsa_key_id: String,
     ) -> Index<'a> {
         let mut index = Index {
             m1_by_tid: BTreeMap::new(),
-            order_by_digest: BTreeMap::new(),
+            orders: Orders::new(items, reports),
             nonce_digests: BTreeMap::new(),
             ids: items.iter().map(|i| i.id()).collect(),
             payment,
             tsa_key_id,
         };
-        for item in items {
+        // m1 by tid: a verified copy before one that fails (an edited copy beside the original
+        // must not stand for it), then the smallest id.
+        let mut m1s: BTreeMap<String, (bool, String)> = BTreeMap::new();
+        for (item, report) in items.iter().zip(reports) {
             let Some(env) = envelope(item) else { continue };
             match env.kind.as_str() {
                 "exchange_offer" => {
@@ -90,7 +94,11 @@ impl<'a> Index<'a> {
                         index
                             .nonce_digests
                             .insert(na, (tid.clone(), Role::Originator));
-                        keep_smallest(&mut index.m1_by_tid, tid, item.id());
+                        let candidate = (!report.ok, item.id().to_string());
+                        let slot = m1s.entry(tid).or_insert_with(|| candidate.clone());
+                        if candidate < *slot {
+                            *slot = candidate;
+                        }
                     }
                 }
                 "exchange_acceptance" => {
@@ -103,24 +111,74 @@ impl<'a> Index<'a> {
                             .or_insert((tid, Role::Responder));
                     }
                 }
-                "order" => {
-                    if let Some(d) = text(&env.payload, "order_digest") {
-                        keep_smallest(&mut index.order_by_digest, d, item.id());
-                    }
-                }
                 _ => {}
             }
         }
+        index.m1_by_tid = m1s.into_iter().map(|(tid, (_, id))| (tid, id)).collect();
         index
     }
 }
 
-/// Two items naming the same digest (a copy with a flipped bit beside the original): the
-/// smallest id wins, so the choice does not depend on the bundle's order.
-fn keep_smallest(map: &mut BTreeMap<String, String>, key: String, id: &str) {
-    let slot = map.entry(key).or_insert_with(|| id.to_string());
-    if id < slot.as_str() {
-        *slot = id.to_string();
+/// An order envelope of the bundle, as the join matches it to what names its document.
+struct OrderRef {
+    id: String,
+    /// Every check of it passed (its id, its signature by a registered key).
+    ok: bool,
+    /// The key whose signature verified.
+    key: Option<String>,
+    seller: Option<String>,
+    amount: Option<Money>,
+}
+
+/// The bundle's orders by `order_digest`. A guarantee, a refusal or a goods receipt names an
+/// order only by the digest of its document, and several order envelopes can carry one digest
+/// (another order the buyer signed over the same document, an edited copy): each is matched to
+/// the order it can be about, never to whichever id sorts first.
+pub(super) struct Orders(BTreeMap<String, Vec<OrderRef>>);
+
+impl Orders {
+    /// Indexes the order envelopes of `items` (`reports` in the same order).
+    pub fn new(items: &[BundleItem], reports: &[ItemReport]) -> Orders {
+        let mut by_digest: BTreeMap<String, Vec<OrderRef>> = BTreeMap::new();
+        for (item, report) in items.iter().zip(reports) {
+            let Some(env) = envelope(item).filter(|e| e.kind == "order") else {
+                continue;
+            };
+            let Some(digest) = text(&env.payload, "order_digest") else {
+                continue;
+            };
+            by_digest.entry(digest).or_default().push(OrderRef {
+                id: item.id().to_string(),
+                ok: report.ok,
+                key: report.facts.signer.as_ref().map(|s| s.key_id.clone()),
+                seller: text(&env.payload, "seller_id"),
+                amount: money(&env.payload, "amount"),
+            });
+        }
+        Orders(by_digest)
+    }
+
+    /// The order the notary's guarantee or refusal with payload `p` answered: a verified order
+    /// over its `order_digest`, placed with its `seller_id`, signed with its `key_id` when it
+    /// names one, for its `amount` (a guarantee: only that amount; a refusal, which may be for
+    /// the amount: that one first); the smallest id among equals.
+    pub fn answered(&self, p: &Value, guarantee: bool) -> Option<String> {
+        let candidates = self.0.get(&text(p, "order_digest")?)?;
+        let (seller, key, amount) = (text(p, "seller_id"), text(p, "key_id"), money(p, "amount"));
+        candidates
+            .iter()
+            .filter(|o| o.ok && o.seller == seller)
+            .filter(|o| key.is_none() || o.key == key)
+            .filter(|o| !guarantee || o.amount == amount)
+            .min_by(|a, b| (a.amount != amount, &a.id).cmp(&(b.amount != amount, &b.id)))
+            .map(|o| o.id.clone())
+    }
+
+    /// Every verified order over `digest`: a goods receipt acknowledges the goods of the
+    /// document, whichever order names it.
+    pub fn verified(&self, digest: &str) -> Vec<String> {
+        let all = self.0.get(digest).map(Vec::as_slice).unwrap_or_default();
+        all.iter().filter(|o| o.ok).map(|o| o.id.clone()).collect()
     }
 }
 
@@ -354,8 +412,8 @@ fn goods_receipt(p: &Value, report: &ItemReport, index: &Index<'_>) -> (Content,
     let content = Content::GoodsReceipt {
         buyer: signer_party(report),
     };
-    let order = text(p, "order_digest").and_then(|d| index.order_by_digest.get(&d).cloned());
-    (content, order.into_iter().collect())
+    let orders = text(p, "order_digest").map(|d| index.orders.verified(&d));
+    (content, orders.unwrap_or_default())
 }
 
 /// The party of the key whose signature verified, empty when none did.
@@ -391,8 +449,10 @@ fn ledger_content(
     let at = |f: &str| time(p, f).unwrap_or_else(epoch);
     let amount = money(p, "amount")?;
     let order = || {
-        text(p, "order_digest")
-            .and_then(|d| index.order_by_digest.get(&d).cloned())
+        let guarantee = env.kind == "guarantee";
+        index
+            .orders
+            .answered(p, guarantee)
             .into_iter()
             .collect::<Vec<_>>()
     };

@@ -77,7 +77,8 @@ fn exchange() -> Vec<BundleItem> {
 }
 
 fn index(items: &[BundleItem], payment: Option<PaymentClaim>) -> Index<'_> {
-    Index::new(items, payment, "tsa".into())
+    let reports: Vec<ItemReport> = items.iter().map(|i| report(i, true)).collect();
+    Index::new(items, &reports, payment, "tsa".into())
 }
 
 #[test]

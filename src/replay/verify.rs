@@ -524,6 +524,7 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
         ("respondent", s("respondent") != Some(c.respondent.clone())),
         ("tid", s("tid") != c.tid),
         ("guarantee_id", s("guarantee_id") != c.guarantee_id),
+        ("order_digest", s("order_digest") != c.order_digest),
         ("amount", amount != Some(c.amount)),
         ("filed_at", s("received_at") != Some(c.filed_at.clone())),
     ];
