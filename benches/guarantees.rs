@@ -18,6 +18,7 @@ use notar::model::ledger::{decide, RequestFacts};
 use notar::model::money::{Currency, MINOR_MAX};
 use notar::model::policy::PolicyRef;
 use notar::model::registry::{Agreement, AgreementStatus, KeyStanding, Role};
+use notar::model::unique_keys::check_unique_keys;
 use notar::notary::datadir::DataDir;
 use notar::notary::fixture::{buyer_with_agreement, eur, in_rounds, request};
 use notar::notary::{GuaranteeAnswer, GuaranteeRequest, Notary, NotaryError, SequencerThread};
@@ -136,6 +137,8 @@ fn guarantees(c: &mut Criterion) {
     }
     raw_ed25519(&mut g);
     model_ledger_decide(&mut g);
+    let body = serde_json::to_vec(&world.requests(1)[0]).expect("json");
+    request_body(&mut g, &body);
     g.finish();
     // Let the sequencer finish before the data dir goes.
     let World {
@@ -205,6 +208,17 @@ fn model_ledger_decide(g: &mut BenchmarkGroup<'_, WallTime>) {
             };
             decide(black_box(&f))
         })
+    });
+}
+
+/// Reading a guarantee request's body over HTTP: the parse, and the second walk that refuses a
+/// member name repeated in one object (`model::unique_keys`).
+fn request_body(g: &mut BenchmarkGroup<'_, WallTime>, body: &[u8]) {
+    g.bench_function("body_parse_json", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(body)).is_ok())
+    });
+    g.bench_function("body_unique_keys", |b| {
+        b.iter(|| check_unique_keys(black_box(body)).is_ok())
     });
 }
 
