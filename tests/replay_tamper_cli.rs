@@ -200,3 +200,44 @@ fn a_claims_order_and_an_invented_counter_claim_are_refused() {
     assert_eq!((v, r), (Some(1), Some(2)), "{out}\n{err}");
     assert!(err.contains("the counter-claim"), "{err}");
 }
+
+/// An edited copy under the goods receipt's own id: in its place it is that item with a flipped
+/// bit, inadmissible and named (bundle verify fails it); beside the genuine one it does not
+/// displace it (the same ruling, in either order).
+#[test]
+fn an_edited_copy_under_an_items_id_is_named_and_does_not_displace_it() {
+    let b = sample("D1");
+    let want = replay_json(&b);
+    let at = b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .position(|i| i["envelope"]["kind"] == "goods_receipt")
+        .expect("D1 has a goods receipt");
+    let mut copy = b["items"][at].clone();
+    copy["envelope"]["payload"]["note"] = Value::from("edited");
+    let mut replaced = b.clone();
+    replaced["items"][at] = copy.clone();
+    let (v, out, r, err) = verify_and_replay(&replaced);
+    assert_eq!((v, r), (Some(1), Some(0)), "{out}\n{err}");
+    let ruling = replay_json(&replaced);
+    let id = copy["id"].clone();
+    let named = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["question"] == "A0" && f["evidence_ids"] == serde_json::json!([id]));
+    assert!(named, "the edited receipt is named inadmissible: {ruling}");
+    for first in [true, false] {
+        let mut beside = b.clone();
+        let items = beside["items"].as_array_mut().expect("items");
+        if first {
+            items.insert(0, copy.clone());
+        } else {
+            items.push(copy.clone());
+        }
+        let got = replay_json(&beside);
+        assert_eq!(got["allocation"], want["allocation"], "{got}");
+        assert_eq!(got["actions"], want["actions"], "{got}");
+    }
+}

@@ -561,6 +561,8 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
 /// response's) name that no item of the bundle has: evidence left out of the bundle would
 /// change the ruling unseen. Sorted, without repeats.
 fn missing_evidence(bundle: &Bundle, reports: &[ItemReport], complaint_id: &str) -> Vec<String> {
+    // Present under its id, whatever its checks found: an edited copy in its place is that item
+    // with a flipped bit, which the rules make inadmissible and name (an A0 finding).
     let present: std::collections::HashSet<&str> = reports.iter().map(|r| r.id.as_str()).collect();
     let mut missing: Vec<String> = bundle
         .items

@@ -128,9 +128,10 @@ fn questions<'a>(
     }
 }
 
-/// Every item once, sorted by id. Copies under one id that differ (which real bytes cannot)
-/// keep the one with the smallest canonical form, so the choice does not depend on order; the
-/// canonical forms are made only for such copies.
+/// Every item once, sorted by id. Copies under one id that differ (an edited copy beside the
+/// genuine item: real bytes cannot) keep one whose signature verified first, so a corrupted
+/// copy cannot displace the genuine one, then the smallest canonical form, so the choice does
+/// not depend on order; the canonical forms are made only for such copies.
 fn distinct(items: &[Item]) -> Vec<&Item> {
     let mut sorted: Vec<&Item> = items.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
@@ -140,7 +141,10 @@ fn distinct(items: &[Item]) -> Vec<&Item> {
             [one] => Some(*one),
             _ => copies
                 .iter()
-                .min_by_key(|i| to_canonical_json(**i).unwrap_or_default())
+                .min_by_key(|i| {
+                    let form = to_canonical_json(**i).unwrap_or_default();
+                    (!i.facts.signature_valid, form)
+                })
                 .copied(),
         })
         .collect()
