@@ -266,6 +266,12 @@ async fn a_complaint_about_an_order_the_notary_never_answered_is_refused() {
             .await
             .expect_err("unknown");
     assert_eq!(e.code(), crate::model::error_code::ErrorCode::UnknownOrder);
+    // The order is under an agreement in EUR: a claim in USD could only be ruled empty.
+    let mut usd = claim(&digest_of(&order)).payload;
+    usd["amount"]["currency"] = json!("USD");
+    let usd = Envelope::sign("complaint", usd, &w.sally_key).expect("sign");
+    let e = w.n.file_complaint(usd).await.expect_err("currency");
+    assert_eq!(e.code(), crate::model::error_code::ErrorCode::BadAmount);
     let ok = w.n.file_complaint(claim(&digest_of(&order))).await;
     assert!(ok.is_ok(), "{ok:?}");
 }

@@ -221,13 +221,14 @@ fn order_agreement(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    let (agreement, buyer, seller) = answers
+    let (agreement, buyer, seller, currency) = answers
         .iter()
         .find_map(|a| {
             let seller = field(&a.answer, "seller_id")?;
             let agreement = field(&a.answer, "agreement_id")?;
-            let buyer = st.agreements.get(&agreement)?.buyer_id.clone();
-            pair(&seller, &buyer).then_some((agreement, buyer, seller))
+            let ag = st.agreements.get(&agreement)?;
+            let (buyer, currency) = (ag.buyer_id.clone(), ag.currency);
+            pair(&seller, &buyer).then_some((agreement, buyer, seller, currency))
         })
         .ok_or_else(|| NotaryError::Denied {
             code: ErrorCode::NotAParty,
@@ -236,6 +237,15 @@ fn order_agreement(
             ),
         })?;
     order_sides(p, &buyer, &seller)?;
+    if currency != p.amount.currency {
+        return Err(NotaryError::invalid(
+            ErrorCode::BadAmount,
+            format!(
+                "order {digest} is under an agreement in {currency}, the complaint claims {}",
+                p.amount
+            ),
+        ));
+    }
     Ok(agreement)
 }
 
