@@ -1,6 +1,8 @@
 //! Questions about the order: Q1 a valid order, Q2 the key's status when it was signed, Q3 the
 //! guarantee that covers it, Q4 the caps and headroom at its time.
 
+use chrono::{DateTime, Utc};
+
 use super::case::{finding, Case};
 use super::ruling::{Finding, Question};
 use super::types::{ClaimSubject, Content, GuaranteeRecord, Item};
@@ -286,25 +288,7 @@ pub(super) fn q4(
     };
     let at = l.at.at();
     let ag = case.agreement;
-    // The order's own guarantee (released before the claim, so not its cover) was issued for
-    // this very order: it does not stand against the order's own headroom.
-    let own =
-        case.find(|i| matches!(i.content, Content::Guarantee { .. }) && Case::embeds(i, &o.id));
-    let own_id = own.and_then(|g| match &g.content {
-        Content::Guarantee { guarantee_id, .. } => Some(guarantee_id.as_str()),
-        _ => None,
-    });
-    let counted: Vec<&GuaranteeRecord> = case
-        .registry
-        .guarantees
-        .iter()
-        .filter(|g| {
-            g.agreement == ag.id
-                && g.amount.currency == ag.currency
-                && g.outstanding_at(at)
-                && Some(g.id.as_str()) != own_id
-        })
-        .collect();
+    let counted = standing_against(case, o, at);
     let outstanding = counted
         .iter()
         .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)));
@@ -319,17 +303,12 @@ pub(super) fn q4(
         "Q4.over_headroom"
     };
     let binds = amount.min(limit);
-    // Q2 may already have excluded the buyer: say so, so the figure is not read as owed.
-    let binds_text = match key_at {
-        KeyAt::After | KeyAt::Undetermined => format!(
-            "the order would bind {}, but the buyer is not bound by an order Q2 does not show signed before the key's revocation",
-            case.money(binds)
-        ),
-        KeyAt::NotRevoked | KeyAt::Before => format!("the order binds {}", case.money(binds)),
-    };
     let answer = format!(
-        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; {binds_text}",
-        rfc3339_ms(at), case.money(headroom), case.money(ag.per_tx_cap_minor)
+        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; {}",
+        rfc3339_ms(at),
+        case.money(headroom),
+        case.money(ag.per_tx_cap_minor),
+        binds_text(case, binds, key_at)
     );
     // The headroom rests on the guarantees that stood against it: cited when they decided.
     let mut evidence = vec![o.id.as_str(), l.by.as_str()];
@@ -337,6 +316,41 @@ pub(super) fn q4(
         evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
     }
     (finding(Question::Q4, rule, answer, &evidence), binds)
+}
+
+/// The agreement's guarantees outstanding at `at` that stand against order `o`'s headroom. Its
+/// own guarantee (released before the claim, so not its cover) was issued for this very order:
+/// it does not stand against the order's own headroom.
+fn standing_against<'a>(case: &Case<'a>, o: &Item, at: DateTime<Utc>) -> Vec<&'a GuaranteeRecord> {
+    let ag = case.agreement;
+    let own =
+        case.find(|i| matches!(i.content, Content::Guarantee { .. }) && Case::embeds(i, &o.id));
+    let own_id = own.and_then(|g| match &g.content {
+        Content::Guarantee { guarantee_id, .. } => Some(guarantee_id.as_str()),
+        _ => None,
+    });
+    case.registry
+        .guarantees
+        .iter()
+        .filter(|g| {
+            g.agreement == ag.id
+                && g.amount.currency == ag.currency
+                && g.outstanding_at(at)
+                && Some(g.id.as_str()) != own_id
+        })
+        .collect()
+}
+
+/// What the order binds, in words. Q2 may already have excluded the buyer: then say so, so the
+/// figure is not read as owed.
+fn binds_text(case: &Case, binds: i64, key_at: KeyAt) -> String {
+    match key_at {
+        KeyAt::After | KeyAt::Undetermined => format!(
+            "the order would bind {}, but the buyer is not bound by an order Q2 does not show signed before the key's revocation",
+            case.money(binds)
+        ),
+        KeyAt::NotRevoked | KeyAt::Before => format!("the order binds {}", case.money(binds)),
+    }
 }
 
 /// The id of the admitted guarantee item of guarantee `gid`.

@@ -399,6 +399,25 @@ async fn refusals_change_nothing() {
     assert!(n.complaints(10).0.is_empty());
 }
 
+/// Non-delivery is the buyer's claim: the seller filing it would make a ruling read the order
+/// the other way round. The guarantee is in EUR: a claim in USD could only be ruled empty.
+/// Both refused, nothing logged. `by_seller(kind, currency)`: the seller's signed complaint.
+async fn refuses_the_wrong_side_and_currency(
+    n: &Notary,
+    by_seller: &dyn Fn(&str, &str) -> Envelope,
+) {
+    let size = n.log_size();
+    assert_eq!(
+        code(n.file_complaint(by_seller("non_delivery", "EUR")).await),
+        ErrorCode::WrongSide
+    );
+    assert_eq!(
+        code(n.file_complaint(by_seller("non_payment", "USD")).await),
+        ErrorCode::BadAmount
+    );
+    assert_eq!(n.log_size(), size, "a refused filing logs nothing");
+}
+
 #[tokio::test]
 async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
     let w = world().await;
@@ -449,19 +468,7 @@ async fn a_complaint_about_a_guarantee_is_between_its_buyer_and_seller() {
         p["amount"]["currency"] = json!(currency);
         sign("complaint", p, &seller.key)
     };
-    // Non-delivery is the buyer's claim: the seller filing it would be refunded nothing but
-    // would make a ruling read the order the other way round.
-    let size = n.log_size();
-    assert_eq!(
-        code(n.file_complaint(by_seller("non_delivery", "EUR")).await),
-        ErrorCode::WrongSide
-    );
-    // The guarantee is in EUR: a claim in USD could only be ruled empty.
-    assert_eq!(
-        code(n.file_complaint(by_seller("non_payment", "USD")).await),
-        ErrorCode::BadAmount
-    );
-    assert_eq!(n.log_size(), size, "a refused filing logs nothing");
+    refuses_the_wrong_side_and_currency(&n, &by_seller).await;
     let answer = n
         .file_complaint(by_seller("non_payment", "EUR"))
         .await
