@@ -517,3 +517,48 @@ async fn another_order_over_the_same_document_does_not_replace_the_guaranteed_on
         .expect("Q1");
     assert_eq!(q1.evidence_ids, vec![genuine], "the guaranteed order");
 }
+
+/// bob's counter-claim to sally's claim about a guarantee: non-payment is the seller's claim
+/// (`wrong_side`), and one in another currency than the case's could only be ruled empty
+/// (`bad_amount`); both refused, nothing logged; a non-delivery counter-claim in EUR is taken.
+#[tokio::test]
+async fn a_counter_claim_the_rules_could_only_rule_empty_is_refused() {
+    use crate::model::error_code::ErrorCode;
+    let w = world().await;
+    let (order, g) = w.order("r-1", 40_000, b"table").await;
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w
+        .complain(("guarantee_id", &gid), 40_000, &[order, g])
+        .await;
+    let case =
+        w.n.complaint(&id, &super::Reader::Arbitrator)
+            .expect("case");
+    let response = |kind: &str, currency: &str| {
+        let p = json!({
+            "complaint_id": id,
+            "complaint_digest": case.receipt.payload["complaint_digest"],
+            "respondent": w.deal.buyer_id,
+            "statement": "Nothing came.",
+            "evidence": [],
+            "counter_claim": {"kind": kind, "amount": {"minor": 40_000, "currency": currency},
+                              "statement": "Refund me."},
+            "created_at": "2026-03-01T09:30:00.000Z",
+        });
+        Envelope::sign("complaint_response", p, &w.deal.buyer_key).expect("sign")
+    };
+    let size = w.n.log_size();
+    for (kind, currency, refused) in [
+        ("non_payment", "EUR", ErrorCode::WrongSide),
+        ("non_delivery", "USD", ErrorCode::BadAmount),
+    ] {
+        let e =
+            w.n.respond_to_complaint(&id, response(kind, currency))
+                .await;
+        assert_eq!(e.expect_err("refused").code(), refused, "{kind} {currency}");
+    }
+    assert_eq!(w.n.log_size(), size, "nothing logged");
+    let ok =
+        w.n.respond_to_complaint(&id, response("non_delivery", "EUR"))
+            .await;
+    assert!(ok.is_ok(), "{ok:?}");
+}

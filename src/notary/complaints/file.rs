@@ -250,7 +250,11 @@ fn order_agreement(
 }
 
 /// The guarantee `gid`, staged or stored.
-fn guarantee(shared: &Shared, st: &State, gid: &str) -> Result<GuaranteeRecord, NotaryError> {
+pub(super) fn guarantee(
+    shared: &Shared,
+    st: &State,
+    gid: &str,
+) -> Result<GuaranteeRecord, NotaryError> {
     if let Some(g) = st.pending.guarantees.get(gid) {
         return g.record(&shared.notary_key);
     }

@@ -17,12 +17,13 @@ use super::later::{Later, Slot};
 use super::signer::{check_signature_count, find_signer, Signer};
 use super::{current, keep_later, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
-use crate::model::complaint::{transition, CaseEvent, HistoryWhat, Response};
+use crate::model::complaint::{transition, CaseEvent, CounterClaim, HistoryWhat, Response};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::Decision;
 use crate::notary::sequencer::StageCtx;
+use crate::notary::state::State;
 use crate::notary::{Notary, NotaryError, Shared};
 
 /// A response that passed the checks needing no case.
@@ -75,6 +76,43 @@ fn not_respondent(record: &ComplaintRecord) -> NotaryError {
 
 /// On the sequencer: checks the response against the case, records the answer; its receipt is
 /// signed by the batch's deferred work.
+/// A counter-claim the rules could only rule empty is refused, as a claim is at filing: in
+/// another currency than the case's (`bad_amount`), or, about a guarantee, of a kind the
+/// respondent's side of its order may not claim (`wrong_side`: the buyer claiming non-payment).
+fn check_counter_claim(
+    shared: &Shared,
+    st: &State,
+    record: &ComplaintRecord,
+    counter: Option<&CounterClaim>,
+) -> Result<(), NotaryError> {
+    let Some(counter) = counter else {
+        return Ok(());
+    };
+    if counter.amount.currency != record.amount.currency {
+        return Err(NotaryError::invalid(
+            ErrorCode::BadAmount,
+            format!(
+                "the counter-claim is in {}, the case in {}",
+                counter.amount.currency, record.amount.currency
+            ),
+        ));
+    }
+    let Some(gid) = &record.guarantee_id else {
+        return Ok(());
+    };
+    let g = super::file::guarantee(shared, st, gid)?;
+    match counter
+        .kind
+        .wrong_side(&record.respondent, &g.buyer_id, &g.seller_id)
+    {
+        Some(message) => Err(NotaryError::Denied {
+            code: ErrorCode::WrongSide,
+            message: format!("the counter-claim: {message}"),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn stage_response(
     shared: &Arc<Shared>,
     ctx: &StageCtx,
@@ -104,6 +142,7 @@ fn stage_response(
         ));
     }
     c.signer.in_good_standing(&st, ctx.now)?;
+    check_counter_claim(shared, &st, &record, p.counter_claim.as_ref())?;
     let status = transition(
         record.status,
         record.response_deadline,
