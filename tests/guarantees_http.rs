@@ -676,21 +676,19 @@ fn with(good: &Value, path: &[&str], value: Value) -> Vec<u8> {
 /// An unknown agreement, and orders that are no buyer's order: another kind, a digest that is
 /// not lower-case hex, no signatures.
 fn requests_with_bad_orders(deal: &Deal, good: &Value) -> Vec<BadRequest> {
-    // The request with a buyer-signed object of `kind` over `digest` as its order.
-    let forged = |kind: &str, digest: &str| {
-        let payload =
+    // The request with a buyer-signed object of `kind` over `digest` as its order, with
+    // `extra` fields (an exchange's tid, a nonce's item id).
+    let signed = |kind: &str, digest: &str, extra: &[(&str, Value)]| {
+        let mut payload =
             json!({"seller_id": deal.seller_id, "amount": eur(1_000), "order_digest": digest});
+        for (field, value) in extra {
+            payload[*field] = value.clone();
+        }
         let env = Envelope::sign(kind, payload, &deal.buyer_key).expect("sign");
         with(good, &["order"], serde_json::to_value(env).expect("json"))
     };
-    // A signed order whose optional `field` (an exchange's tid, a nonce's item id) is `value`.
-    let with_field = |field: &str, value: Value| {
-        let mut payload =
-            json!({"seller_id": deal.seller_id, "amount": eur(1_000), "order_digest": digest("o")});
-        payload[field] = value;
-        let env = Envelope::sign("order", payload, &deal.buyer_key).expect("sign");
-        with(good, &["order"], serde_json::to_value(env).expect("json"))
-    };
+    let forged = |kind: &str, digest: &str| signed(kind, digest, &[]);
+    let with_field = |field: &str, value: Value| signed("order", &digest("o"), &[(field, value)]);
     vec![
         (
             "unknown agreement",

@@ -33,14 +33,9 @@ pub struct ReplayArgs {
 
 /// A `--notary-key-id` value: 64 lowercase hex digits (else a usage error, exit 2).
 pub(super) fn key_id_arg(s: &str) -> Result<String, String> {
-    let ok = s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("a key id is 64 lowercase hex digits (key_id of GET /v1/notary)".into())
-    }
+    crate::model::exchange::Sha256Hex::try_from(s.to_string())
+        .map(String::from)
+        .map_err(|e| format!("{e} (a key id: key_id of GET /v1/notary)"))
 }
 
 /// Runs `notar replay`.

@@ -107,8 +107,8 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     println!("wrote {}", out.display());
     if args.envelope {
         // The envelope's item id: the SHA-256 of the bytes stamped.
-        let id = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data));
-        println!("item id            {id}");
+        let id = crate::model::exchange::Sha256Hex::of(&data);
+        println!("item id            {}", id.as_str());
     }
     println!("serial (log index) {}", serial_text(&token));
     println!(

@@ -167,11 +167,7 @@ fn parse_order(order: &Envelope) -> Result<OrderPayload, NotaryError> {
     let p: OrderPayload = serde_json::from_value(order.payload.clone()).map_err(|e| {
         NotaryError::invalid(ErrorCode::MalformedOrder, format!("order payload: {e}"))
     })?;
-    let hex64 = |s: &str| {
-        s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
+    let hex64 = |s: &str| crate::model::exchange::Sha256Hex::try_from(s.to_string()).is_ok();
     if !hex64(&p.order_digest) {
         return Err(NotaryError::invalid(
             ErrorCode::MalformedOrder,

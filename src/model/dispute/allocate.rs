@@ -103,7 +103,7 @@ pub(super) fn actions(
             });
         }
         if let Content::Guarantee { guarantee_id, .. } = &item.content {
-            let ended = case.find(|i| i.content.ends_guarantee(guarantee_id));
+            let ended = case.find(|i| i.content.closing_of(guarantee_id).is_some());
             if a.policy_ok
                 && ended.is_none()
                 && alloc.buyer_pays.minor == 0

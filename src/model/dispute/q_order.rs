@@ -243,13 +243,10 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
 /// release after the filing (this case's own ruling, say) leaves the question as it was asked.
 fn released_before_filing<'a>(case: &Case<'a>, gid: &str) -> Option<&'a Item> {
     let filed = case.claim.filed_at.at();
-    case.find(|i| match &i.content {
-        Content::Release { guarantee_id, at } => guarantee_id == gid && at.at() <= filed,
-        Content::Ruling {
-            released,
-            decided_at,
-        } => released.iter().any(|g| g == gid) && decided_at.at() <= filed,
-        _ => false,
+    case.find(|i| {
+        i.content
+            .closing_of(gid)
+            .is_some_and(|(at, settled)| !settled && at.at() <= filed)
     })
 }
 

@@ -254,14 +254,17 @@ impl Content {
         }
     }
 
-    /// Whether it ends guarantee `gid`: its release, its settlement, or a ruling that released it.
-    pub fn ends_guarantee(&self, gid: &str) -> bool {
+    /// When it closes guarantee `gid`, and whether by a settlement (a pay-out) rather than a
+    /// release: the guarantee's release or settlement, or a ruling that released it.
+    pub fn closing_of(&self, gid: &str) -> Option<(WireTime, bool)> {
         match self {
-            Content::Release { guarantee_id, .. } | Content::Settlement { guarantee_id, .. } => {
-                guarantee_id == gid
-            }
-            Content::Ruling { released, .. } => released.iter().any(|g| g == gid),
-            _ => false,
+            Content::Release { guarantee_id, at } if guarantee_id == gid => Some((*at, false)),
+            Content::Settlement { guarantee_id, at } if guarantee_id == gid => Some((*at, true)),
+            Content::Ruling {
+                released,
+                decided_at,
+            } if released.iter().any(|g| g == gid) => Some((*decided_at, false)),
+            _ => None,
         }
     }
 
