@@ -523,16 +523,31 @@ async fn another_order_over_the_same_document_does_not_replace_the_guaranteed_on
 /// (`bad_amount`); both refused, nothing logged; a non-delivery counter-claim in EUR is taken.
 #[tokio::test]
 async fn a_counter_claim_the_rules_could_only_rule_empty_is_refused() {
-    use crate::model::error_code::ErrorCode;
     let w = world().await;
     let (order, g) = w.order("r-1", 40_000, b"table").await;
     let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
     let id = w
         .complain(("guarantee_id", &gid), 40_000, &[order, g])
         .await;
-    let case =
-        w.n.complaint(&id, &super::Reader::Arbitrator)
-            .expect("case");
+    refuses_counter_claims_ruled_empty(&w, &id).await;
+}
+
+/// The same about an order named by its digest (no guarantee id in the case): the sides come
+/// from the agreement the order's guarantee request was answered under.
+#[tokio::test]
+async fn a_counter_claim_about_an_order_of_the_wrong_side_is_refused() {
+    let w = world().await;
+    let (order, g) = w.order("r-1", 40_000, b"table").await;
+    let d = digest_of(&order);
+    let id = w.complain(("order_digest", &d), 40_000, &[order, g]).await;
+    refuses_counter_claims_ruled_empty(&w, &id).await;
+}
+
+/// bob answers case `id` (sally's claim) with counter-claims: non-payment in EUR and
+/// non-delivery in USD are refused with nothing logged, non-delivery in EUR is taken.
+async fn refuses_counter_claims_ruled_empty(w: &World, id: &str) {
+    use crate::model::error_code::ErrorCode;
+    let case = w.n.complaint(id, &super::Reader::Arbitrator).expect("case");
     let response = |kind: &str, currency: &str| {
         let p = json!({
             "complaint_id": id,
@@ -551,9 +566,7 @@ async fn a_counter_claim_the_rules_could_only_rule_empty_is_refused() {
         ("non_payment", "EUR", ErrorCode::WrongSide),
         ("non_delivery", "USD", ErrorCode::BadAmount),
     ] {
-        let e =
-            w.n.respond_to_complaint(&id, response(kind, currency))
-                .await;
+        let e = w.n.respond_to_complaint(id, response(kind, currency)).await;
         assert_eq!(e.expect_err("refused").code(), refused, "{kind} {currency}");
     }
     assert_eq!(w.n.log_size(), size, "nothing logged");

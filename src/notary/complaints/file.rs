@@ -25,6 +25,7 @@ use crate::model::complaint::{
 };
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
+use crate::model::money::Currency;
 use crate::model::policy::Policy;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::Decision;
@@ -193,16 +194,53 @@ fn agreement_policy<'a>(st: &'a State, id: &str) -> Result<&'a Policy, NotaryErr
         .ok_or_else(|| NotaryError::Bug(format!("policy of agreement {} not loaded", ag.id)))
 }
 
-/// The agreement of the order a complaint is about: the notary must have answered a guarantee
-/// request for an order with that `order_digest` (`unknown_order`), from a seller who is one of
-/// the two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
-/// answers (the seller asked again): the first by seller and request id.
+/// The agreement of the order a complaint is about, after [`order_parties`] found it: the
+/// claim must be one the claimant's side may file (`wrong_side`) and in the agreement's
+/// currency (`bad_amount`).
 fn order_agreement(
     shared: &Shared,
     st: &State,
     digest: &str,
     complaint: &Complaint<Envelope>,
 ) -> Result<String, NotaryError> {
+    let p = complaint.payload();
+    let order = order_parties(shared, st, digest, &p.claimant, &p.respondent)?;
+    order_sides(p, &order.buyer, &order.seller)?;
+    if order.currency != p.amount.currency {
+        return Err(NotaryError::invalid(
+            ErrorCode::BadAmount,
+            format!(
+                "order {digest} is under an agreement in {}, the complaint claims {}",
+                order.currency, p.amount
+            ),
+        ));
+    }
+    Ok(order.agreement)
+}
+
+/// The two sides of an order a complaint is about, and its agreement.
+pub(super) struct OrderParties {
+    /// The agreement the guarantee request was answered under.
+    pub agreement: String,
+    /// The agreement's buyer.
+    pub buyer: String,
+    /// The seller who asked for the guarantee.
+    pub seller: String,
+    /// The agreement's currency.
+    pub currency: Currency,
+}
+
+/// The order with `order_digest` `digest` between `claimant` and `respondent`: the notary must
+/// have answered a guarantee request for it (`unknown_order`), from a seller who is one of the
+/// two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
+/// answers (the seller asked again): the first by seller and request id.
+pub(super) fn order_parties(
+    shared: &Shared,
+    st: &State,
+    digest: &str,
+    claimant: &str,
+    respondent: &str,
+) -> Result<OrderParties, NotaryError> {
     let answers = crate::notary::guarantees::order_answers(shared, digest)?;
     if answers.is_empty() {
         return Err(NotaryError::unknown(
@@ -211,42 +249,33 @@ fn order_agreement(
             digest,
         ));
     }
-    let p = complaint.payload();
-    let pair = |a: &str, b: &str| {
-        (a == p.claimant && b == p.respondent) || (a == p.respondent && b == p.claimant)
-    };
+    let pair =
+        |a: &str, b: &str| (a == claimant && b == respondent) || (a == respondent && b == claimant);
     let field = |e: &Envelope, f: &str| {
         e.payload
             .get(f)
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    let (agreement, buyer, seller, currency) = answers
+    answers
         .iter()
         .find_map(|a| {
             let seller = field(&a.answer, "seller_id")?;
             let agreement = field(&a.answer, "agreement_id")?;
             let ag = st.agreements.get(&agreement)?;
-            let (buyer, currency) = (ag.buyer_id.clone(), ag.currency);
-            pair(&seller, &buyer).then_some((agreement, buyer, seller, currency))
+            pair(&seller, &ag.buyer_id).then(|| OrderParties {
+                buyer: ag.buyer_id.clone(),
+                currency: ag.currency,
+                agreement,
+                seller,
+            })
         })
         .ok_or_else(|| NotaryError::Denied {
             code: ErrorCode::NotAParty,
             message: format!(
                 "the claimant and the respondent are not the buyer and the seller of order {digest}"
             ),
-        })?;
-    order_sides(p, &buyer, &seller)?;
-    if currency != p.amount.currency {
-        return Err(NotaryError::invalid(
-            ErrorCode::BadAmount,
-            format!(
-                "order {digest} is under an agreement in {currency}, the complaint claims {}",
-                p.amount
-            ),
-        ));
-    }
-    Ok(agreement)
+        })
 }
 
 /// The guarantee `gid`, staged or stored.

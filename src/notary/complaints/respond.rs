@@ -77,7 +77,7 @@ fn not_respondent(record: &ComplaintRecord) -> NotaryError {
 /// On the sequencer: checks the response against the case, records the answer; its receipt is
 /// signed by the batch's deferred work.
 /// A counter-claim the rules could only rule empty is refused, as a claim is at filing: in
-/// another currency than the case's (`bad_amount`), or, about a guarantee, of a kind the
+/// another currency than the case's (`bad_amount`), or, about a guarantee or an order, of a kind the
 /// respondent's side of its order may not claim (`wrong_side`: the buyer claiming non-payment).
 fn check_counter_claim(
     shared: &Shared,
@@ -97,14 +97,24 @@ fn check_counter_claim(
             ),
         ));
     }
-    let Some(gid) = &record.guarantee_id else {
-        return Ok(());
+    let (buyer, seller) = match (&record.guarantee_id, &record.order_digest) {
+        (Some(gid), _) => {
+            let g = super::file::guarantee(shared, st, gid)?;
+            (g.buyer_id, g.seller_id)
+        }
+        (None, Some(digest)) => {
+            let order = super::file::order_parties(
+                shared,
+                st,
+                digest,
+                &record.claimant,
+                &record.respondent,
+            )?;
+            (order.buyer, order.seller)
+        }
+        (None, None) => return Ok(()),
     };
-    let g = super::file::guarantee(shared, st, gid)?;
-    match counter
-        .kind
-        .wrong_side(&record.respondent, &g.buyer_id, &g.seller_id)
-    {
+    match counter.kind.wrong_side(&record.respondent, &buyer, &seller) {
         Some(message) => Err(NotaryError::Denied {
             code: ErrorCode::WrongSide,
             message: format!("the counter-claim: {message}"),
