@@ -571,7 +571,7 @@ async fn refuses_counter_claims_ruled_empty(w: &World, id: &str) {
     }
     assert_eq!(w.n.log_size(), size, "nothing logged");
     let ok =
-        w.n.respond_to_complaint(&id, response("non_delivery", "EUR"))
+        w.n.respond_to_complaint(id, response("non_delivery", "EUR"))
             .await;
     assert!(ok.is_ok(), "{ok:?}");
 }
