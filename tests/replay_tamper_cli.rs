@@ -241,3 +241,57 @@ fn an_edited_copy_under_an_items_id_is_named_and_does_not_displace_it() {
         assert_eq!(got["actions"], want["actions"], "{got}");
     }
 }
+
+/// D7 with the respondent's whole answer left out (the response, its receipt and the evidence
+/// the receipt names) still verifies, item by item, and replays: an open case looks the same.
+/// What changes is that both commands now say the bundle shows no answer, which only the
+/// notary's records can settle; an edited response receipt is named as a failed record.
+#[test]
+fn a_bundle_without_the_respondents_answer_says_so() {
+    let mut b = sample("D7");
+    let (_, out, _, err) = verify_and_replay(&b);
+    assert!(
+        out.contains("answer: the notary's response receipt"),
+        "{out}"
+    );
+    assert!(!err.contains("shows no answer"), "{err}");
+    let items = b["items"].as_array_mut().expect("items");
+    let receipt = items
+        .iter()
+        .find(|i| i["envelope"]["kind"] == "complaint_response_receipt")
+        .expect("D7 was answered")
+        .clone();
+    let mut edited = b.clone();
+    let named: Vec<Value> = receipt["envelope"]["payload"]["evidence_ids"]
+        .as_array()
+        .expect("evidence_ids")
+        .clone();
+    let items = b["items"].as_array_mut().expect("items");
+    items.retain(|i| {
+        let kind = &i["envelope"]["kind"];
+        kind != "complaint_response_receipt"
+            && kind != "complaint_response"
+            && !named.contains(&i["id"])
+    });
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!((v, r), (Some(0), Some(0)), "{out}\n{err}");
+    assert!(
+        out.contains("answer: NOTE the bundle shows no answer"),
+        "{out}"
+    );
+    assert!(
+        err.contains("warning: the bundle shows no answer to complaint"),
+        "{err}"
+    );
+    for i in edited["items"].as_array_mut().expect("items") {
+        if i["envelope"]["kind"] == "complaint_response_receipt" {
+            i["envelope"]["payload"]["evidence_ids"] = Value::Array(vec![]);
+        }
+    }
+    let (_, out, _, err) = verify_and_replay(&edited);
+    assert!(
+        out.contains("notary record(s) of the answer fail their checks"),
+        "{out}"
+    );
+    assert!(err.contains("fail their checks"), "{err}");
+}

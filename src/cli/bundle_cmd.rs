@@ -231,6 +231,15 @@ fn report_text(r: &Report) -> String {
         ),
         false => format!("counter-claim FAIL: {}", fail(&c.reason)),
     }));
+    let answer = r.answer.warning(&sanitize_prefix(&r.complaint_id, 64));
+    let shown = short(r.answer.item.as_deref().unwrap_or(""));
+    out.push(match answer {
+        Some(w) => format!("answer: NOTE {w}"),
+        None if r.answer.shown == crate::replay::Answered::Silent => {
+            format!("answer: none in time, the notary's silence record {shown}")
+        }
+        None => format!("answer: the notary's response receipt {shown}"),
+    });
     out.extend(r.items.iter().map(line));
     out.push(format!(
         "{} items, {} fail\n",

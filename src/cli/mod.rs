@@ -160,7 +160,9 @@ pub enum Command {
     /// The claim is the one the notary's complaint receipt states: a bundle whose claim a
     /// verified receipt contradicts, or that lacks evidence the receipts name, is refused;
     /// without a verified receipt the claim is replayed as the bundle states it, with a warning
-    /// on stderr.
+    /// on stderr. A bundle that shows no answer by the respondent (no response receipt, no
+    /// silence record) is replayed with a warning too: the case was open or settled at filing
+    /// when exported, or the answer was left out, which only the notary's records tell.
     ///
     /// Exit 0: replayed; 1: the bundle names another notary key than --notary-key-id; 2: the
     /// file is not a readable bundle, its claim is not the one the notary received, or the

@@ -14,7 +14,7 @@ use crate::console::sanitize::sanitize_prefix;
 use crate::model::dispute::{
     Action, Bound, Claim, ClaimSubject, Content, Finding, ItemRecord, Ruling,
 };
-use crate::replay::{replay, Replay, Section, BUNDLE_LEN_MAX};
+use crate::replay::{replay, Answered, Replay, Section, BUNDLE_LEN_MAX};
 
 /// `notar replay`.
 #[derive(Debug, Args)]
@@ -56,6 +56,13 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
             "warning: the claim is not confirmed by the notary: {}; it is replayed as the bundle states it",
             s(why, 200)
         );
+    }
+    let answer = replayed
+        .report
+        .answer
+        .warning(&s(&replayed.report.complaint_id, 64));
+    if let Some(w) = &answer {
+        eprintln!("warning: {w}");
     }
     let out = if args.json {
         let mut b = replayed.ruling.to_canonical_json();
@@ -164,8 +171,28 @@ fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
 /// The bundle items the rules have no content for (the complaint, the response, its receipt),
 /// sorted by id and once each, so the output does not depend on the bundle's order.
 fn context_text(r: &Replay) -> String {
-    let mut out = loose_stamps(r);
+    let mut out = answer_text(r);
+    out.push_str(&loose_stamps(r));
     out.push_str(&unused_text(r));
+    out
+}
+
+/// How the bundle shows the respondent's answer: the ruling rests on it.
+fn answer_text(r: &Replay) -> String {
+    let a = &r.report.answer;
+    let item = short(a.item.as_deref().unwrap_or(""));
+    let shown = match a.shown {
+        Answered::Answered => format!("answered (response receipt {item})"),
+        Answered::Silent => format!("silent (silence record {item})"),
+        Answered::NotShown => "not shown in this bundle (open or settled at filing when exported, or left out: only the notary's records tell)".into(),
+    };
+    let mut out = format!("\nthe respondent's answer: {shown}\n");
+    for id in &a.failed {
+        out.push_str(&format!(
+            "  a notary record of the answer fails its checks: {}\n",
+            short(id)
+        ));
+    }
     out
 }
 

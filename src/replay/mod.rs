@@ -8,6 +8,7 @@
 //! state and does no I/O); the notary builds bundles with it and the CLI verifies them.
 
 mod adjudicate;
+mod answer;
 mod counter;
 mod format;
 mod format_wire;
@@ -18,6 +19,7 @@ mod proof;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};
+pub use answer::{AnswerFacts, Answered};
 pub use counter::CounterClaim;
 pub use format::{envelope_id, Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};

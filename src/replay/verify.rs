@@ -172,6 +172,9 @@ pub struct Report {
     /// bundle states one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_claim: Option<ClaimFacts>,
+    /// What the bundle shows of the respondent's answer (not a check: an open case shows none).
+    #[serde(default)]
+    pub answer: super::answer::AnswerFacts,
     /// Every item: `items` in order, then `registry` in order.
     pub items: Vec<ItemReport>,
 }
@@ -228,6 +231,7 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     });
     let claim = check_claim(bundle, &items);
     let counter_claim = super::counter::check_counter_claim(bundle, &items);
+    let answer = super::answer::answer_facts(bundle, &items);
     items.extend(registry);
     Ok(Report {
         format: FORMAT.into(),
@@ -236,6 +240,7 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
         checkpoint,
         claim,
         counter_claim,
+        answer,
         items,
     })
 }
