@@ -203,3 +203,27 @@ fn the_coverage_check_is_rate_limited_per_seller_and_counted() {
     assert_eq!(refused, limited);
     assert_eq!(answered, 7 - limited);
 }
+
+/// The Authorization scheme's name is case-insensitive (RFC 9110 §11.1): clients and proxies
+/// that send `bearer` get the same answer as `Bearer`; another scheme is still refused.
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let deal = make_deal(&mut admin, 100_000, 50_000);
+    let target = format!(
+        "{}/v1/agreements/{}/check?amount=10.00",
+        srv.url, deal.agreement_id
+    );
+    for (scheme, want) in [
+        ("Bearer", 200),
+        ("bearer", 200),
+        ("BEARER", 200),
+        ("Basic", 401),
+    ] {
+        let auth = format!("Authorization: {scheme} {}", deal.token);
+        let (status, body) = curl(&["--max-time", "60", "-H", &auth, &target]);
+        assert_eq!(status, want, "{scheme}: {}", String::from_utf8_lossy(&body));
+    }
+}

@@ -32,13 +32,18 @@ fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or_else(|| unauthorized("send Authorization: Bearer <seller API token>"))?
         .to_str()
         .map_err(|_| unauthorized("malformed Authorization header"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| unauthorized("Authorization must use the Bearer scheme"))?
-        .trim();
+    let token = bearer_token(value)
+        .ok_or_else(|| unauthorized("Authorization must use the Bearer scheme"))?;
     s.notary
         .seller_for_token(token)
         .ok_or_else(|| unauthorized("unknown API token"))
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme's name is
+/// case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` count too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 pub(super) async fn json_body(body: Body) -> Result<Value, ApiError> {
@@ -503,4 +508,19 @@ fn coverage(
         covered: refusal.is_none(),
         reason: refusal.map(|r| r.code()),
     })
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_only_bearer_counts() {
+        for v in ["Bearer t-1", "bearer t-1", "BEARER  t-1 ", " Bearer t-1"] {
+            assert_eq!(bearer_token(v), Some("t-1"), "{v:?}");
+        }
+        for v in ["Basic t-1", "Bearert-1", "t-1", ""] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
 }
