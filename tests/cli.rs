@@ -342,3 +342,25 @@ fn verify_names_a_file_that_is_neither_kind() {
         text(&o)
     );
 }
+
+/// A name `notar serve` would refuse in notar.toml is refused by `notar init` first (exit 2,
+/// nothing made): `x/y` used to leave a data dir no serve could start on, `my notary` failed
+/// as if the log could not be made durable (exit 1).
+#[test]
+fn init_refuses_a_name_serve_would_refuse() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for name in ["x/y", "a:b", "my notary", "a+b", "ünï", ""] {
+        let dir = tmp.path().join("d");
+        let o = notar(&["init", "--data", p(&dir), "--name", name]);
+        assert_eq!(code(&o), 2, "{name:?}: {}", text(&o));
+        assert!(
+            text(&o).contains("use letters, digits"),
+            "{name:?}: {}",
+            text(&o)
+        );
+        assert!(!dir.join("notar.toml").exists(), "{name:?}: nothing made");
+    }
+    let dir = tmp.path().join("ok");
+    let o = notar(&["init", "--data", p(&dir), "--name", "notary-1.example_x"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}

@@ -313,6 +313,23 @@ pub struct TimestampSection {
     pub accuracy_ms: u32,
 }
 
+/// The rule for `notary.name`, which `notar init --name` applies before it makes anything (a
+/// name the config would refuse left a data dir that could not be served): ASCII letters,
+/// digits, '-', '.', '_' (it also names the log's origin and note key and the TSA's subject).
+pub fn check_notary_name(name: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+    match ok {
+        true => Ok(()),
+        false => Err(ConfigError::Invalid {
+            field: "notary.name",
+            reason: "use letters, digits, '-', '.', '_'".into(),
+        }),
+    }
+}
+
 /// A configuration file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -375,17 +392,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.store.validate()?;
-        let name = &self.notary.name;
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        {
-            return Err(ConfigError::Invalid {
-                field: "notary.name",
-                reason: "use letters, digits, '-', '.', '_'".into(),
-            });
-        }
+        check_notary_name(&self.notary.name)?;
         let origin = &self.notary.log_origin;
         if origin.is_empty()
             || origin

@@ -352,6 +352,8 @@ impl Notary {
         clock: Clock,
         store_url: Option<String>,
     ) -> Result<Identity, NotaryError> {
+        config::check_notary_name(name)
+            .map_err(|e| NotaryError::Setup(format!("the notary's name {name:?}: {e}")))?;
         dir.check_new()?;
         let existed = dir.root().exists();
         let made = Self::init_steps(dir, name, clock, store_url).await;
