@@ -119,6 +119,25 @@ fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling()
         text(&o)
     );
 
+    // Nor does a bundle leaving out the counter-claim the receipt states: its part of the
+    // ruling would vanish unseen.
+    let mut v = bundle.clone();
+    v["claim"]
+        .as_object_mut()
+        .expect("claim")
+        .remove("counter_claim");
+    let dropped = data.work().join("dropped.json");
+    write(&dropped, &v);
+    let o = run(&["bundle", "verify", p(&dropped)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("states a counter-claim the bundle's claim leaves out"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&["replay", p(&dropped)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
     // Signed: the same ruling, both parts; the shared release runs once.
     let o = run(&[
         "--data",
