@@ -72,6 +72,24 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
     out
 }
 
+/// Whether the ruling frees the guarantee `item` (not yet released or settled): only on a
+/// payment or delivery claim decided on its merits (the policy established, in time, filed by
+/// the side the kind belongs to) that makes neither the buyer nor the notary pay, and never
+/// while the evidence shows the goods delivered and not paid for. "Nobody pays" on a buyer's
+/// claim, or on a claim that gets findings only, says nothing about whether the seller still
+/// needs the guarantee: read as a release, a buyer who took the goods could free himself by
+/// complaining about a small sum.
+fn releases(case: &Case, a: &Answers, item: &Item, alloc: &Allocation) -> bool {
+    let merits = a.policy_ok && a.within && !a.wrong_side;
+    let kind = matches!(
+        case.claim.kind,
+        ComplaintKind::NonPayment | ComplaintKind::NonDelivery
+    );
+    let owed = a.order.map_or(guaranteed(item), |o| order_amount(case, o));
+    let owed_for_goods = a.delivery == Delivery::Delivered && owed > a.paid;
+    merits && kind && !owed_for_goods && alloc.buyer_pays.minor == 0 && alloc.notary_pays.minor == 0
+}
+
 /// The amount of a guarantee item, minor units.
 fn guaranteed(item: &Item) -> i64 {
     match &item.content {
@@ -104,11 +122,7 @@ pub(super) fn actions(
         }
         if let Content::Guarantee { guarantee_id, .. } = &item.content {
             let ended = case.find(|i| i.content.closing_of(guarantee_id).is_some());
-            if a.policy_ok
-                && ended.is_none()
-                && alloc.buyer_pays.minor == 0
-                && alloc.notary_pays.minor == 0
-            {
+            if ended.is_none() && releases(case, a, item, alloc) {
                 out.push(Action::ReleaseGuarantee {
                     guarantee_id: guarantee_id.clone(),
                 });

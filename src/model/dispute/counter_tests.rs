@@ -68,7 +68,8 @@ fn a_counter_claim_is_decided_with_its_own_findings_and_allocation() {
         .replace("buyer_pays 300.00 EUR", "buyer_pays 0.00 EUR");
     assert_eq!(render(c), expected);
     assert!(render(c).contains("Q5 Q5.goods_receipt"));
-    // On its own the counter-claim would free the guarantee; the claim draws on it.
+    // Filed on its own, bob's claim does not free the guarantee either: his receipt shows the
+    // goods delivered and nothing shows them paid for, so sally still needs it.
     let alone = rule_with(
         &Row {
             claim: counter_claim_of(
@@ -81,12 +82,7 @@ fn a_counter_claim_is_decided_with_its_own_findings_and_allocation() {
         },
         None,
     );
-    assert_eq!(
-        alone.actions,
-        vec![Action::ReleaseGuarantee {
-            guarantee_id: "g-d1".into()
-        }]
-    );
+    assert!(alone.actions.is_empty(), "{:?}", alone.actions);
     assert!(c.actions.is_empty(), "{:?}", c.actions);
     assert!(r.all_actions().is_empty());
     let text = String::from_utf8(r.to_canonical_json()).expect("utf-8");

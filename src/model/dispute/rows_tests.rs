@@ -8,6 +8,7 @@ use crate::model::exchange::Protocol;
 use crate::model::policy::UncoveredRule;
 
 /// A scenario: the claim, its items, the ledger's guarantees.
+#[derive(Clone)]
 pub(super) struct Row {
     pub claim: Claim,
     pub items: Vec<Item>,

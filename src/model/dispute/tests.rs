@@ -528,6 +528,48 @@ fn a_non_payment_claim_by_the_buyer_allocates_nothing() {
     assert!(r.actions.is_empty(), "{:?}", r.actions);
 }
 
+/// D1: bob signed a receipt of the goods and nothing shows them paid for. A claim of his, of
+/// any kind and for any sum, leaves sally's guarantee standing (it freed it: a buyer who took
+/// the goods could free himself by complaining about 1.00). Without the receipt his
+/// non-delivery claim frees it (nothing shows delivery); a claim out of time frees nothing.
+#[test]
+fn a_buyers_claim_does_not_free_a_guarantee_the_goods_are_owed_on() {
+    let by_bob = |mut row: Row, kind: ComplaintKind| {
+        row.claim = claim(
+            kind,
+            ("bob", "sally"),
+            ClaimSubject::Guarantee("g-d1".into()),
+            100,
+        );
+        rule(&row, UncoveredRule::Capped)
+    };
+    for kind in [
+        ComplaintKind::NonDelivery,
+        ComplaintKind::NotAsDescribed,
+        ComplaintKind::ContractValidity,
+        ComplaintKind::Other,
+    ] {
+        let r = by_bob(d1(), kind);
+        assert!(r.actions.is_empty(), "{kind:?}: {:?}", r.actions);
+    }
+    let mut no_receipt = d1();
+    no_receipt.items.retain(|i| i.id != id("e1"));
+    let release = vec![Action::ReleaseGuarantee {
+        guarantee_id: "g-d1".into(),
+    }];
+    assert_eq!(
+        by_bob(no_receipt.clone(), ComplaintKind::NonDelivery).actions,
+        release
+    );
+    assert!(by_bob(no_receipt.clone(), ComplaintKind::Other)
+        .actions
+        .is_empty());
+    assert_eq!(rule(&no_receipt, UncoveredRule::Capped).actions, release);
+    no_receipt.claim.filed_at = wt("2026-09-01T00:00:00.000Z");
+    let late = rule(&no_receipt, UncoveredRule::Capped);
+    assert!(late.actions.is_empty(), "{}", render(&late));
+}
+
 /// A settled guarantee is the buyer's payment to the seller, whichever side files.
 #[test]
 fn a_non_delivery_claim_reads_the_payment_from_the_order() {
