@@ -388,6 +388,7 @@ fn tab_reaches_cases_steps_through_the_sample_replay_and_signs_its_ruling() {
     tmux.keys(&["s"]);
     let s = tmux.wait_for("Confirm: the notary will sign");
     assert!(s.contains("Bundle") && s.contains("Refund"), "{s}");
+    assert!(s.contains("if its replay agrees"), "{s}");
     tmux.keys(&["y"]);
     let s = tmux.wait_for_any(&["RULED: signed and logged", "PROPOSED by"]);
     assert!(!s.contains("WARNING"), "{s}");

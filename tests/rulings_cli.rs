@@ -77,7 +77,25 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     assert_eq!(review["bundle_digest"], bundle_digest.as_str(), "{review}");
     assert_eq!(log_size(&srv.url), size, "a replay signs nothing");
 
-    let o = case(&data, "rule", &c.complaint_id);
+    // The arbitrator names the ruling they reviewed (the `decision digest` line of `notar
+    // replay`): another one is not signed, the one reviewed is.
+    let people = notar(&["replay", p(&file)]);
+    let reviewed = text(&people)
+        .lines()
+        .find_map(|l| l.strip_prefix("decision digest "))
+        .and_then(|l| l.split(' ').next())
+        .expect("a decision digest line")
+        .to_string();
+    let rule = |expect: &str| {
+        let args = ["--data", data.arg(), "case", "rule", &c.complaint_id];
+        notar(&[&args[..], &["--expect-ruling", expect, "--json"]].concat())
+    };
+    let other = rule(&"ab".repeat(32));
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    assert!(text(&other).contains("ruling_changed"), "{}", text(&other));
+    assert!(text(&other).contains(&reviewed), "{}", text(&other));
+    assert_eq!(log_size(&srv.url), size, "nothing signed");
+    let o = rule(&reviewed);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let answer = json(&o.stdout);
     assert_eq!(answer["status"], "ruled", "{answer}");

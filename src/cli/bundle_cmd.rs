@@ -80,9 +80,19 @@ pub enum CaseCommand {
     /// proposed: another arbitrator confirms it with `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
     /// `already_ruled`); refusals exit 1.
+    ///
+    /// To sign only the ruling you reviewed: `notar case export ID --out case.json`, read
+    /// `notar replay case.json`, then `notar case rule ID --expect-ruling HEX` with the HEX of
+    /// its `decision digest` line. When the notary's fresh replay gives another ruling (the
+    /// evidence changed: a settlement, an answer, a decided exchange), nothing is signed
+    /// (`ruling_changed`, exit 1): review again.
     Rule {
         /// The complaint.
         complaint_id: String,
+        /// The `decision digest` `notar replay` printed for the ruling you reviewed (hex SHA-256
+        /// of its canonical JSON without the timeline): the notary signs only that decision.
+        #[arg(long, value_name = "HEX", value_parser = super::replay_cmd::digest_arg)]
+        expect_ruling: Option<String>,
         /// Print the answer as JSON (with the signed `ruling` envelope).
         #[arg(long)]
         json: bool,
@@ -115,8 +125,16 @@ pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
 pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     match args.command {
         CaseCommand::Export { complaint_id, out } => export(data, complaint_id, &out).await,
-        CaseCommand::Rule { complaint_id, json } => {
-            super::ruling_cmd::rule(data, Op::RulingSign { complaint_id }, json).await
+        CaseCommand::Rule {
+            complaint_id,
+            expect_ruling,
+            json,
+        } => {
+            let op = Op::RulingSign {
+                complaint_id,
+                expect_ruling,
+            };
+            super::ruling_cmd::rule(data, op, json).await
         }
         CaseCommand::Confirm { complaint_id, json } => {
             super::ruling_cmd::rule(data, Op::RulingConfirm { complaint_id }, json).await

@@ -38,6 +38,13 @@ pub(super) fn key_id_arg(s: &str) -> Result<String, String> {
         .map_err(|e| format!("{e} (a key id: key_id of GET /v1/notary)"))
 }
 
+/// A `--expect-ruling` value: 64 lowercase hex digits (else a usage error, exit 2).
+pub(super) fn digest_arg(s: &str) -> Result<String, String> {
+    crate::model::exchange::Sha256Hex::try_from(s.to_string())
+        .map(String::from)
+        .map_err(|e| format!("{e} (the `decision digest` line of notar replay)"))
+}
+
 /// Runs `notar replay`.
 pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     let bytes = read_bundle(&args.bundle)?;
@@ -115,6 +122,10 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
             s(&r.agreement, 64)
         ),
         claim_line("claim", c),
+        format!(
+            "decision digest {} (notar case rule --expect-ruling signs only this decision)",
+            r.decision_digest()
+        ),
         String::new(),
         format!("items ({}, by time):", r.items.len()),
     ];

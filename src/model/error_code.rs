@@ -107,6 +107,9 @@ pub enum ErrorCode {
     NoProposal,
     /// The arbitrator who proposed a ruling cannot confirm it: a second, different one must.
     SameArbitrator,
+    /// The ruling a fresh replay gives is not the one the arbitrator reviewed (the evidence
+    /// changed in between): nothing is signed; review it again.
+    RulingChanged,
     /// Nothing with that index or id.
     NotFound,
     /// The key is revoked already.
@@ -191,12 +194,11 @@ impl ErrorCode {
             | DataDir => true,
             NotOriginator | NotAParty | WrongSide | NotRespondent | ResponseTooLate
             | AlreadyAnswered | ComplaintSettled | AlreadyRuled | ResponsePending
-            | AwaitingConfirmation | NoProposal | SameArbitrator | KeyRevoked | BadTransition
-            | AlreadyRevoked | AlreadySettled | AlreadyReleased | NotDue | PartyExists
-            | KeyExists | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden
-            | StorageFailure | Corrupt | Overloaded | Unavailable | Standby | Setup | Internal => {
-                false
-            }
+            | AwaitingConfirmation | NoProposal | SameArbitrator | RulingChanged | KeyRevoked
+            | BadTransition | AlreadyRevoked | AlreadySettled | AlreadyReleased | NotDue
+            | PartyExists | KeyExists | RequestIdReused | NotAnArbitrator | Unauthorized
+            | Forbidden | StorageFailure | Corrupt | Overloaded | Unavailable | Standby | Setup
+            | Internal => false,
         }
     }
 }

@@ -110,7 +110,10 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             cases::note(notary, operator, &complaint_id, &text).await
         }
         Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
-        Op::RulingSign { complaint_id: id } => rulings::sign(notary, operator, &id).await,
+        Op::RulingSign {
+            complaint_id: id,
+            expect_ruling,
+        } => rulings::sign(notary, operator, &id, expect_ruling.as_deref()).await,
         Op::RulingConfirm { complaint_id: id } => rulings::confirm(notary, operator, &id).await,
         Op::CaseReplay { complaint_id } => case_replay::replay(notary, &complaint_id).await,
     }

@@ -14,10 +14,16 @@ fn arbitrator(operator: &Operator) -> Arbitrator {
     }
 }
 
-/// Replays and signs (or proposes) case `complaint_id`'s ruling.
-pub(super) async fn sign(notary: &Notary, operator: &Operator, complaint_id: &str) -> OpResult {
+/// Replays and signs (or proposes) case `complaint_id`'s ruling, when given only if it is the
+/// ruling `expect` (hex SHA-256 of its canonical JSON) names.
+pub(super) async fn sign(
+    notary: &Notary,
+    operator: &Operator,
+    complaint_id: &str,
+    expect: Option<&str>,
+) -> OpResult {
     let outcome = notary
-        .sign_ruling(complaint_id, arbitrator(operator))
+        .sign_ruling_reviewed(complaint_id, arbitrator(operator), expect)
         .await?;
     Ok(reply(complaint_id, outcome))
 }

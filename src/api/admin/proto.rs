@@ -224,6 +224,12 @@ pub enum Op {
     RulingSign {
         /// Complaint id.
         complaint_id: String,
+        /// The decision digest (`Ruling::decision_digest`: the ruling without its timeline) of
+        /// the ruling the arbitrator reviewed (a `CaseReplay`, or `notar replay` of an export):
+        /// when the notary's fresh replay decides otherwise, nothing is signed
+        /// (`409 ruling_changed`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect_ruling: Option<String>,
     },
     /// Confirm another arbitrator's proposed ruling: it is signed and takes effect.
     RulingConfirm {

@@ -128,6 +128,7 @@ fn case_ops() -> Vec<Op> {
         },
         Op::RulingSign {
             complaint_id: s("c1"),
+            expect_ruling: Some("ab".repeat(32)),
         },
         Op::RulingConfirm {
             complaint_id: s("c1"),

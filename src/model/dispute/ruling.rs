@@ -168,4 +168,23 @@ impl Ruling {
         to_canonical_json(self)
             .expect("a ruling holds only strings, integers, booleans, arrays and shallow objects")
     }
+
+    /// Hex SHA-256 of the decision: the ruling's canonical JSON without its timeline (`items`,
+    /// here and in the counter-claim's part). What an arbitrator reviewed and names when asking
+    /// for it to be signed: the timeline lists every item of the bundle, which grows with the
+    /// parties' unrelated records while the arbitrator reads (a new guarantee of the same
+    /// buyer); whatever a finding rests on is in the findings, so a change that matters
+    /// changes this digest.
+    pub fn decision_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        fn strip(r: &mut Ruling) {
+            r.items.clear();
+            if let Some(c) = r.counter_claim.as_deref_mut() {
+                strip(c);
+            }
+        }
+        let mut decision = self.clone();
+        strip(&mut decision);
+        hex::encode(Sha256::digest(decision.to_canonical_json()))
+    }
 }

@@ -252,6 +252,44 @@ async fn an_exchange_decided_after_the_replay_is_not_decided_again() {
     answers_with(&n, &d, &aborted).await;
 }
 
+/// An arbitrator reviews the ruling (resolve the exchange), ann aborts it meanwhile: signing
+/// what was reviewed is refused (`ruling_changed`, nothing logged) since a fresh replay gives
+/// another ruling; the ruling reviewed afresh is signed. Without the check the notary signed
+/// the fresh ruling in the arbitrator's name, one they never saw.
+#[tokio::test]
+async fn a_ruling_the_evidence_changed_under_is_not_signed_as_reviewed() {
+    let w = world(None).await;
+    let (n, _t) = w.open().expect("open");
+    let d = deal(&n).await;
+    let id = case(&n, &d, vec![json!({"type": "envelope", "envelope": d.m2})]).await;
+    let (reviewed, _) = n.case_replay(&id).await.expect("replay");
+    let digest = reviewed.decision_digest();
+    let abort = AbortBody {
+        m1: d.m1.clone(),
+        abort: d.abort.clone(),
+    };
+    n.abort_exchange(abort).await.expect("aborted");
+    let size = n.log_size();
+    let refused = n
+        .sign_ruling_reviewed(&id, alice(), Some(&digest))
+        .await
+        .expect_err("changed");
+    assert_eq!(refused.code(), ErrorCode::RulingChanged, "{refused}");
+    assert_eq!(n.log_size(), size, "nothing signed");
+    let (now, _) = n.case_replay(&id).await.expect("replay");
+    assert_ne!(now, reviewed);
+    let fresh = now.decision_digest();
+    let ruling = ruled(
+        n.sign_ruling_reviewed(&id, alice(), Some(&fresh))
+            .await
+            .expect("ruled"),
+    );
+    assert_eq!(
+        ruling.payload["ruling"],
+        serde_json::from_slice::<Value>(&now.to_canonical_json()).expect("json")
+    );
+}
+
 /// Waits until `k` commands wait in `n`'s sequencer queue (a command held there cannot be
 /// overtaken by one sent after it).
 pub(super) async fn queued(n: &Notary, k: usize) {

@@ -152,11 +152,39 @@ impl Notary {
         complaint_id: &str,
         arbitrator: Arbitrator,
     ) -> Result<RulingOutcome, NotaryError> {
+        self.sign_ruling_reviewed(complaint_id, arbitrator, None)
+            .await
+    }
+
+    /// [`Notary::sign_ruling`], but only when the fresh replay gives the ruling the arbitrator
+    /// reviewed: `expect` is its [`Ruling::decision_digest`]. The
+    /// evidence may change between review and signing (a settlement, an answer, an exchange
+    /// decided): then nothing is signed, `409 ruling_changed`, and the arbitrator reviews again.
+    pub async fn sign_ruling_reviewed(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+        expect: Option<&str>,
+    ) -> Result<RulingOutcome, NotaryError> {
         let record = unruled(&self.shared, complaint_id)?;
         if record.proposal.is_some() {
             return Err(awaiting(complaint_id));
         }
         let (ruling, bundle_digest, bundle) = self.replay_case(complaint_id).await?;
+        let now = ruling.decision_digest();
+        if let Some(reviewed) = expect.filter(|e| *e != now) {
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::RulingChanged,
+                message: format!(
+                    "the evidence of case {complaint_id} changed since the ruling was reviewed: a replay now gives ruling {now}, not {}; nothing was signed, review it again",
+                    reviewed
+                        .chars()
+                        .take(64)
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                ),
+            });
+        }
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
             bundle_digest,

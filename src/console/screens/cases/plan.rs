@@ -30,15 +30,20 @@ pub fn action_text(a: &Action) -> String {
 }
 
 impl RulingPlan {
-    /// What went wrong, if the notary's answer is not about this case and this bundle.
+    /// What went wrong, if the notary's answer is not about this case and this ruling. The
+    /// bundle may differ (the notary builds it afresh when it signs, with a newer checkpoint and
+    /// the parties' later records in the timeline); the decision may not (the request names
+    /// its digest, and the notary refuses another).
     pub fn mismatch(&self, answer: &RulingItem) -> Option<&'static str> {
         if answer.complaint_id != self.case.complaint_id {
             return Some("the notary answered about another case");
         }
-        if answer.bundle_digest != self.bundle_digest {
-            return Some("the notary ruled on another bundle than the one replayed here");
+        let signed = answer.ruling.as_ref()?;
+        let signed = serde_json::from_value::<Ruling>(signed.payload["ruling"].clone());
+        match signed {
+            Ok(r) if r.decision_digest() == self.ruling.decision_digest() => None,
+            _ => Some("the notary signed another ruling than the one shown here"),
         }
-        None
     }
 
     /// The status line once the notary answered.
@@ -58,7 +63,7 @@ impl Signable for RulingPlan {
     }
 
     fn headline(&self) -> &'static str {
-        "The notary will sign this ruling in your name and carry out its actions"
+        "The notary signs it in your name and runs its actions, if its replay agrees"
     }
 
     /// Labels fit the dialog's label column (11 characters), so no value is pushed out of it.
@@ -111,9 +116,11 @@ impl Signable for RulingPlan {
         fields
     }
 
+    /// Names the ruling shown: the notary signs it only if its own replay gives the same.
     fn op(&self) -> Op {
         Op::RulingSign {
             complaint_id: self.case.complaint_id.clone(),
+            expect_ruling: Some(self.ruling.decision_digest()),
         }
     }
 }

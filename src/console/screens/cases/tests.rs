@@ -4,6 +4,7 @@
 //! the answer (ruled, or proposed for a second arbitrator) is shown and checked.
 
 use crossterm::event::KeyCode;
+use serde_json::json;
 
 use crate::api::admin::proto::tests::cases::ruling;
 use crate::api::admin::proto::{ErrorBody, ErrorCode, Op, Reply, Response, RulingItem};
@@ -69,13 +70,21 @@ fn sign(a: &mut App) -> Vec<Command> {
     press(a, KeyCode::Char('y'))
 }
 
+/// The notary's answer; a ruled one carries the signed ruling of [`ruling`].
 fn ruled(status: &str, digest: String) -> Reply {
+    let signed = (status == "ruled").then(|| {
+        let shown: serde_json::Value =
+            serde_json::from_slice(&ruling().to_canonical_json()).expect("json");
+        let payload = json!({"ruling": shown, "bundle_digest": digest});
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        crate::crypto::envelope::Envelope::sign("ruling", payload, &key).expect("sign")
+    });
     Reply::Ruling(RulingItem {
         complaint_id: complaints()[2].complaint_id.clone(),
         status: status.into(),
         bundle_digest: digest,
         arbitrator: "Alice".into(),
-        ruling: None,
+        ruling: signed,
     })
 }
 
@@ -156,7 +165,15 @@ fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
     press(&mut a, KeyCode::Char('n'));
     let cmds = sign(&mut a);
     let id = complaints()[2].complaint_id.clone();
-    assert_eq!(sent_ops(&cmds), [&Op::RulingSign { complaint_id: id }]);
+    // The request names the ruling shown: the notary signs only that one.
+    let expect_ruling = Some(ruling().decision_digest());
+    assert_eq!(
+        sent_ops(&cmds),
+        [&Op::RulingSign {
+            complaint_id: id,
+            expect_ruling
+        }]
+    );
     update(
         &mut a,
         Action::Response(answer(&cmds[0], ruled("proposed", DIGEST.repeat(32)))),
@@ -177,8 +194,10 @@ fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
     );
 }
 
+/// The notary builds the bundle afresh when it signs (a newer checkpoint): another bundle
+/// digest with the ruling shown is no warning; another ruling is.
 #[test]
-fn a_ruling_on_another_bundle_is_a_warning() {
+fn another_ruling_signed_is_a_warning_another_bundle_is_not() {
     let mut a = replayed();
     let cmds = sign(&mut a);
     update(
@@ -186,9 +205,19 @@ fn a_ruling_on_another_bundle_is_a_warning() {
         Action::Response(answer(&cmds[0], ruled("ruled", "ee".repeat(32)))),
     );
     let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Info, "{text}");
+    let mut a = replayed();
+    let cmds = sign(&mut a);
+    let mut other = ruled("ruled", DIGEST.repeat(32));
+    if let Reply::Ruling(item) = &mut other {
+        let env = item.ruling.as_mut().expect("signed");
+        env.payload["ruling"]["allocation"]["refund_to_buyer"]["minor"] = json!(1);
+    }
+    update(&mut a, Action::Response(answer(&cmds[0], other)));
+    let (level, text) = notice(&a);
     assert_eq!(level, NoticeLevel::Error);
     assert!(
-        text.contains("WARNING") && text.contains("another bundle"),
+        text.contains("WARNING") && text.contains("another ruling"),
         "{text}"
     );
 }
