@@ -112,6 +112,35 @@ fn bug(e: impl std::fmt::Display) -> NotaryError {
     NotaryError::Bug(e.to_string())
 }
 
+/// The most money a ruling moves, minor units: the amounts claimed (claim and counter-claim),
+/// every amount either part allocates, and the amount of every guarantee it releases. The
+/// claim alone understated it: a 1.00 claim whose ruling released a 500.00 guarantee needed no
+/// second arbitrator, and the buyer, who chooses the claim's amount, could pick that.
+fn moved(shared: &Shared, st: &State, record: &ComplaintRecord, ruling: &Ruling) -> i64 {
+    let parts = std::iter::once(ruling).chain(ruling.counter_claim.as_deref());
+    let mut most = record.amount.minor;
+    for part in parts {
+        let a = &part.allocation;
+        let amounts = [
+            part.claim.amount,
+            a.buyer_pays,
+            a.notary_pays,
+            a.seller_bears,
+            a.refund_to_buyer,
+        ];
+        most = amounts.iter().map(|m| m.minor).fold(most, i64::max);
+    }
+    for action in ruling.all_actions() {
+        if let Action::ReleaseGuarantee { guarantee_id } = action {
+            // One the notary cannot find moves nothing: releasing it will find nothing either.
+            if let Ok(g) = super::file::guarantee(shared, st, guarantee_id) {
+                most = most.max(g.amount.minor);
+            }
+        }
+    }
+    most
+}
+
 /// The model's ruling as the JSON its signed payload holds.
 fn ruling_json(ruling: &Ruling) -> Result<Value, NotaryError> {
     serde_json::from_slice(&ruling.to_canonical_json()).map_err(bug)
@@ -252,7 +281,8 @@ impl Notary {
         self.sign(signing).await
     }
 
-    /// Whether the policy the ruling applied wants a second arbitrator for this claim.
+    /// Whether the policy the ruling applied wants a second arbitrator for this ruling: when
+    /// the most it moves is above `second_arbitrator_above`.
     fn needs_second(&self, record: &ComplaintRecord, ruling: &Ruling) -> bool {
         let st = self.shared.state.lock();
         let policy = st
@@ -261,10 +291,7 @@ impl Notary {
             .or_else(|| st.policies.get(&record.policy));
         policy
             .and_then(|p| p.second_arbitrator_above)
-            .is_some_and(|above| {
-                let counter = ruling.counter_claim.as_ref().map(|c| c.claim.amount.minor);
-                record.amount.minor.max(counter.unwrap_or(0)) > above
-            })
+            .is_some_and(|above| moved(&self.shared, &st, record, ruling) > above)
     }
 
     async fn propose(&self, s: Signing) -> Result<RulingOutcome, NotaryError> {

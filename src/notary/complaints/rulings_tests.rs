@@ -41,6 +41,11 @@ struct DualCase {
 }
 
 async fn dual_case() -> DualCase {
+    dual_case_claiming(12_000).await
+}
+
+/// [`dual_case`] with sally claiming `minor`.
+async fn dual_case_claiming(minor: i64) -> DualCase {
     let t0 = "2026-03-01T10:00:00Z".parse().expect("t0");
     let w = ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
         .await
@@ -60,7 +65,7 @@ async fn dual_case() -> DualCase {
     )
     .await
     .expect("deal");
-    let (id, gid) = sallys_claim(&n, &deal).await;
+    let (id, gid) = sallys_claim(&n, &deal, minor).await;
     assert_eq!(
         code(n.sign_ruling(&id, who("alice")).await),
         ErrorCode::ResponsePending,
@@ -78,9 +83,9 @@ async fn dual_case() -> DualCase {
     }
 }
 
-/// A 120.00 EUR guarantee for bob's order, and sally's non-payment complaint about it (sally
-/// gets a key to sign with); (complaint id, guarantee id).
-async fn sallys_claim(n: &Notary, deal: &Deal) -> (String, String) {
+/// A 120.00 EUR guarantee for bob's order, and sally's non-payment complaint about it for
+/// `minor` (sally gets a key to sign with); (complaint id, guarantee id).
+async fn sallys_claim(n: &Notary, deal: &Deal, minor: i64) -> (String, String) {
     let req = request(
         "r-1",
         &deal.agreement_id,
@@ -106,7 +111,7 @@ async fn sallys_claim(n: &Notary, deal: &Deal) -> (String, String) {
         "claimant": deal.seller_id,
         "respondent": deal.buyer_id,
         "guarantee_id": gid,
-        "amount": eur(12_000),
+        "amount": eur(minor),
         "statement": "bob never paid for the chairs.",
         "evidence": [{"type": "envelope", "envelope": order},
                      {"type": "envelope", "envelope": g}],
@@ -315,4 +320,18 @@ async fn a_release_in_the_rulings_batch_answers_with_the_ruling() {
     );
     let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
     assert_eq!(case.ruling.as_ref(), Some(&ruling));
+}
+
+/// A claim of 1.00 whose ruling releases the 120.00 guarantee moves 120.00: above the policy's
+/// 100.00 it is only proposed. Judged on the claim alone, one arbitrator released it (and the
+/// claimant chooses the claim's amount).
+#[tokio::test]
+async fn what_the_ruling_releases_counts_towards_the_second_arbitrator() {
+    let c = dual_case_claiming(100).await;
+    let proposed = c.n.sign_ruling(&c.id, who("alice")).await.expect("ruled");
+    assert!(
+        matches!(proposed, RulingOutcome::Proposed { .. }),
+        "{proposed:?}"
+    );
+    assert_eq!(exposure(&c.n, &c.agreement), 12_000, "nothing released yet");
 }
