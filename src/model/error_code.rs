@@ -110,6 +110,9 @@ pub enum ErrorCode {
     /// The ruling a fresh replay gives is not the one the arbitrator reviewed (the evidence
     /// changed in between): nothing is signed; review it again.
     RulingChanged,
+    /// The party already claims this kind about this subject in another case (as its claim or
+    /// its counter-claim): a claim is decided once.
+    DuplicateClaim,
     /// Nothing with that index or id.
     NotFound,
     /// The key is revoked already.
@@ -194,11 +197,11 @@ impl ErrorCode {
             | DataDir => true,
             NotOriginator | NotAParty | WrongSide | NotRespondent | ResponseTooLate
             | AlreadyAnswered | ComplaintSettled | AlreadyRuled | ResponsePending
-            | AwaitingConfirmation | NoProposal | SameArbitrator | RulingChanged | KeyRevoked
-            | BadTransition | AlreadyRevoked | AlreadySettled | AlreadyReleased | NotDue
-            | PartyExists | KeyExists | RequestIdReused | NotAnArbitrator | Unauthorized
-            | Forbidden | StorageFailure | Corrupt | Overloaded | Unavailable | Standby | Setup
-            | Internal => false,
+            | AwaitingConfirmation | NoProposal | SameArbitrator | RulingChanged
+            | DuplicateClaim | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
+            | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
+            | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
+            | Overloaded | Unavailable | Standby | Setup | Internal => false,
         }
     }
 }

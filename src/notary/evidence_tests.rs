@@ -575,3 +575,57 @@ async fn refuses_counter_claims_ruled_empty(w: &World, id: &str) {
             .await;
     assert!(ok.is_ok(), "{ok:?}");
 }
+
+/// One claim, one case: sally claiming payment for the same guarantee again (other words,
+/// another amount) is refused, as was found when two cases each ruled "bob pays 250.00" for
+/// one 250.00 order. bob's own non-delivery claim about it is another claim and is taken; his
+/// counter-claim of non-delivery in sally's case would claim it twice and is refused.
+#[tokio::test]
+async fn a_claim_is_filed_once_per_subject_party_and_kind() {
+    use crate::model::error_code::ErrorCode;
+    let w = world().await;
+    let (order, g) = w.order("r-1", 40_000, b"table").await;
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w
+        .complain(("guarantee_id", &gid), 40_000, &[order.clone(), g.clone()])
+        .await;
+    let again = json!({
+        "kind": "non_payment", "claimant": w.deal.seller_id, "respondent": w.deal.buyer_id,
+        "guarantee_id": gid, "amount": eur(30_000), "statement": "Still not paid.",
+        "evidence": [], "notary_key_id": w.n.identity().key_id,
+        "created_at": "2026-03-01T09:10:00.000Z",
+    });
+    let again = Envelope::sign("complaint", again, &w.sally_key).expect("sign");
+    let size = w.n.log_size();
+    let refused = w.n.file_complaint(again).await.expect_err("twice");
+    assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
+    assert!(refused.to_string().contains(&id), "{refused}");
+    assert_eq!(w.n.log_size(), size, "nothing logged");
+    let bobs = json!({
+        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
+        "guarantee_id": gid, "amount": eur(40_000), "statement": "No table came.",
+        "evidence": [], "notary_key_id": w.n.identity().key_id,
+        "created_at": "2026-03-01T09:20:00.000Z",
+    });
+    let bobs = Envelope::sign("complaint", bobs, &w.deal.buyer_key).expect("sign");
+    w.n.file_complaint(bobs).await.expect("bob's own claim");
+    let case =
+        w.n.complaint(&id, &super::Reader::Arbitrator)
+            .expect("case");
+    let answer = json!({
+        "complaint_id": id,
+        "complaint_digest": case.receipt.payload["complaint_digest"],
+        "respondent": w.deal.buyer_id,
+        "statement": "Nothing came.",
+        "evidence": [],
+        "counter_claim": {"kind": "non_delivery", "amount": eur(40_000),
+                          "statement": "Refund me."},
+        "created_at": "2026-03-01T09:30:00.000Z",
+    });
+    let answer = Envelope::sign("complaint_response", answer, &w.deal.buyer_key).expect("sign");
+    let refused =
+        w.n.respond_to_complaint(&id, answer)
+            .await
+            .expect_err("twice");
+    assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
+}

@@ -78,6 +78,33 @@ pub(crate) struct ComplaintBook {
     open: BTreeSet<(DateTime<Utc>, String)>,
     /// Staged records, with the envelope the batch's deferred work signs, if any.
     pending: HashMap<String, (ComplaintRecord, Option<Arc<Later>>)>,
+    /// Every claim by what it is about: (subject, party, kind) → the complaint whose claim or
+    /// counter-claim it is (the first). A claim is decided once.
+    claims: HashMap<ClaimKey, String>,
+}
+
+/// A claim's identity: its subject (`t:` tid, `g:` guarantee id, `o:` order digest), the
+/// claiming party and the kind.
+pub(crate) type ClaimKey = (String, String, ComplaintKind);
+
+/// The subject part of a [`ClaimKey`] for a case about `tid`, `guarantee_id` or `order_digest`.
+pub(crate) fn subject_key(
+    tid: Option<&str>,
+    guarantee_id: Option<&str>,
+    order_digest: Option<&str>,
+) -> String {
+    match (tid, guarantee_id, order_digest) {
+        (Some(t), _, _) => format!("t:{t}"),
+        (_, Some(g), _) => format!("g:{g}"),
+        (_, _, Some(d)) => format!("o:{d}"),
+        _ => String::new(),
+    }
+}
+
+/// The kind of the counter-claim a record's response carries, if any.
+fn counter_kind(r: &ComplaintRecord) -> Option<ComplaintKind> {
+    let c = r.response.as_ref()?.payload.get("counter_claim")?;
+    serde_json::from_value(c.get("kind")?.clone()).ok()
 }
 
 impl ComplaintBook {
@@ -141,9 +168,30 @@ impl ComplaintBook {
         self.pending.remove(id);
     }
 
+    /// The complaint in which `party` already claims `kind` about `subject` (a [`subject_key`]),
+    /// as its claim or its counter-claim.
+    pub fn claimed(&self, subject: &str, party: &str, kind: ComplaintKind) -> Option<&str> {
+        let key = (subject.to_string(), party.to_string(), kind);
+        self.claims.get(&key).map(String::as_str)
+    }
+
     fn index(&mut self, r: &ComplaintRecord) {
         self.by_digest
             .insert(r.complaint_digest.clone(), r.complaint_id.clone());
+        let subject = subject_key(
+            r.tid.as_deref(),
+            r.guarantee_id.as_deref(),
+            r.order_digest.as_deref(),
+        );
+        let claims = [
+            Some((r.claimant.clone(), r.kind)),
+            counter_kind(r).map(|k| (r.respondent.clone(), k)),
+        ];
+        for (party, kind) in claims.into_iter().flatten() {
+            self.claims
+                .entry((subject.clone(), party, kind))
+                .or_insert_with(|| r.complaint_id.clone());
+        }
         if r.status == ComplaintStatus::Open {
             self.open
                 .insert((r.response_deadline, r.complaint_id.clone()));

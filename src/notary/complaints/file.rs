@@ -15,13 +15,15 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::book::subject_key;
 use super::later::{Later, Slot};
 use super::settle::settling;
 use super::signer::{check_signature_count, find_signer, Signer};
 use super::{current, keep_later, ComplaintAnswer, ComplaintRecord};
 use crate::crypto::envelope::Envelope;
 use crate::model::complaint::{
-    response_deadline, Complaint, ComplaintPayload, ComplaintStatus, ComplaintSubject, HistoryWhat,
+    response_deadline, Complaint, ComplaintKind, ComplaintPayload, ComplaintStatus,
+    ComplaintSubject, HistoryWhat,
 };
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
@@ -113,6 +115,18 @@ fn stage_filing(
     }
     let p = c.complaint.payload();
     c.signer.in_good_standing(&st, ctx.now)?;
+    let (tid, gid, digest) = match c.complaint.subject() {
+        ComplaintSubject::Exchange(t) => (Some(t.as_str()), None, None),
+        ComplaintSubject::Guarantee(g) => (None, Some(g.as_str()), None),
+        ComplaintSubject::Order(d) => (None, None, Some(d.as_str())),
+    };
+    check_claimed_once(
+        &st,
+        &subject_key(tid, gid, digest),
+        &p.claimant,
+        p.kind,
+        None,
+    )?;
     for party in [&p.claimant, &p.respondent] {
         if !st.parties.contains_key(party) {
             return Err(NotaryError::unknown(
@@ -127,6 +141,33 @@ fn stage_filing(
     keep_later(shared, &mut st, (ctx, receipt), record, |r| {
         ComplaintAnswer::of(r, &r.receipt)
     })
+}
+
+/// `409 duplicate_claim` when `party` already claims `kind` about `subject` in a case other than
+/// `this` (as a claim or a counter-claim): two cases would rule on one claim twice (a second
+/// "buyer pays" for one order, a second refund for one payment).
+pub(super) fn check_claimed_once(
+    st: &State,
+    subject: &str,
+    party: &str,
+    kind: ComplaintKind,
+    this: Option<&str>,
+) -> Result<(), NotaryError> {
+    match st.complaints.claimed(subject, party, kind) {
+        Some(other) if Some(other) != this => Err(NotaryError::Conflict {
+            code: ErrorCode::DuplicateClaim,
+            message: format!(
+                "{party} already claims {} about this {} in complaint {other}: a claim is decided once, in its case",
+                kind.as_str(),
+                match subject.split(':').next() {
+                    Some("t") => "exchange",
+                    Some("g") => "guarantee",
+                    _ => "order",
+                }
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The policy whose `complaint_response_time` applies: a guarantee's agreement recorded one;

@@ -88,6 +88,18 @@ fn check_counter_claim(
     let Some(counter) = counter else {
         return Ok(());
     };
+    let subject = super::book::subject_key(
+        record.tid.as_deref(),
+        record.guarantee_id.as_deref(),
+        record.order_digest.as_deref(),
+    );
+    super::file::check_claimed_once(
+        st,
+        &subject,
+        &record.respondent,
+        counter.kind,
+        Some(&record.complaint_id),
+    )?;
     if counter.amount.currency != record.amount.currency {
         return Err(NotaryError::invalid(
             ErrorCode::BadAmount,

@@ -586,7 +586,15 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
     let Setup { w, n, t, a, b, .. } = setup().await;
     let env = sign("complaint", payload(&n, &a, &b.id, ("tid", tid())), &a.key);
     let first = n.file_complaint(env.clone()).await.expect("filed");
-    let mut second = payload(&n, &a, &b.id, ("tid", tid()));
+    // The same claim about the same exchange again, in other words: one case rules on it.
+    let mut again = payload(&n, &a, &b.id, ("tid", tid()));
+    again["statement"] = json!("Still nothing.");
+    let again = sign("complaint", again, &a.key);
+    assert_eq!(
+        code(n.file_complaint(again.clone()).await),
+        ErrorCode::DuplicateClaim
+    );
+    let mut second = payload(&n, &a, &b.id, ("tid", "cd".repeat(32)));
     second["created_at"] = json!("2026-03-01T09:30:00.000Z");
     let other = n
         .file_complaint(sign("complaint", second, &a.key))
@@ -604,6 +612,11 @@ async fn after_a_restart_cases_refilings_and_the_sweep_carry_on() {
     assert_eq!(
         n.file_complaint(env).await.expect("refiled").body,
         first.body
+    );
+    assert_eq!(
+        code(n.file_complaint(again).await),
+        ErrorCode::DuplicateClaim,
+        "the claims are known after a restart"
     );
     let (lines, _) = n.complaints(10);
     let statuses: Vec<_> = lines
