@@ -55,6 +55,15 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let c = guarantee_case(&srv.url, &mut admin, "semper-consumer");
     let agreement = c.deal.agreement_id.clone();
     assert_eq!(admin.exposure(&agreement), 12_000);
+    let unruled = data.work().join("unruled.json");
+    let args = ["--data", data.arg(), "case", "export", &c.complaint_id];
+    let none = notar(&[&args[..], &["--out", p(&unruled), "--ruled"]].concat());
+    assert_ne!(none.status.code(), Some(0), "{}", text(&none));
+    assert!(
+        text(&none).contains("no ruling or proposal"),
+        "{}",
+        text(&none)
+    );
     let early = case(&data, "rule", &c.complaint_id);
     assert_eq!(early.status.code(), Some(1), "{}", text(&early));
     assert!(
@@ -140,6 +149,22 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     assert_eq!(last["what"]["event"], "ruled", "{view}");
     assert_eq!(last["log_index"], index, "{view}");
 
+    // The bundle the ruling cites can be had afterwards, byte for byte, and replays offline
+    // to the signed ruling; an export made now is another bundle.
+    let ruled = data.work().join("ruled.json");
+    let o = notar(&[&args[..], &["--out", util::p(&ruled), "--ruled"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let kept = std::fs::read(&ruled).expect("ruled bundle");
+    assert_eq!(
+        sha256_hex(&kept),
+        p["bundle_digest"].as_str().expect("digest")
+    );
+    let again = notar(&["replay", "--json", util::p(&ruled)]);
+    assert_eq!(json(&again.stdout), p["ruling"], "{}", text(&again));
+    let later = export(&data, &c.complaint_id, "later.json");
+    let later_digest = sha256_hex(&std::fs::read(&later).expect("later"));
+    assert_ne!(later_digest, sha256_hex(&kept));
+
     // A case is ruled once.
     let size = log_size(&srv.url);
     let again = case(&data, "rule", &c.complaint_id);
@@ -176,6 +201,13 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     assert!(answer.get("ruling").is_none(), "{answer}");
     assert_eq!(log_size(&srv.url), size, "a proposal signs nothing");
     assert_eq!(admin.exposure(&agreement), 12_000, "nothing took effect");
+    // The second arbitrator can read the very bundle the proposal rests on.
+    let kept = data.work().join("proposed.json");
+    let args = ["--data", data.arg(), "case", "export", &c.complaint_id];
+    let o = notar(&[&args[..], &["--out", p(&kept), "--ruled"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let kept = sha256_hex(&std::fs::read(&kept).expect("kept"));
+    assert_eq!(answer["bundle_digest"], kept.as_str(), "{answer}");
 
     let again = case(&data, "rule", &c.complaint_id);
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));

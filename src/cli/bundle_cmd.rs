@@ -68,6 +68,11 @@ pub enum CaseCommand {
         /// Where to write the bundle.
         #[arg(long)]
         out: PathBuf,
+        /// Write the bundle the case's signed ruling (or pending proposal) cites, exactly as
+        /// the notary replayed it (its SHA-256 is the ruling's bundle_digest), instead of one
+        /// built now: a later export holds a newer checkpoint and the ruling itself.
+        #[arg(long)]
+        ruled: bool,
     },
     /// Arbitrators: replay a case and have the notary sign its ruling (logged, actions run).
     ///
@@ -124,7 +129,11 @@ pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
 /// Runs `notar case ...`.
 pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     match args.command {
-        CaseCommand::Export { complaint_id, out } => export(data, complaint_id, &out).await,
+        CaseCommand::Export {
+            complaint_id,
+            out,
+            ruled,
+        } => export(data, complaint_id, &out, ruled).await,
         CaseCommand::Rule {
             complaint_id,
             expect_ruling,
@@ -142,9 +151,14 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     }
 }
 
-async fn export(data: &Path, complaint_id: String, out: &Path) -> Result<(), Failure> {
+async fn export(data: &Path, complaint_id: String, out: &Path, ruled: bool) -> Result<(), Failure> {
     let mut admin = AdminClient::connect(data).await?;
-    let reply = admin.call(Op::CaseExport { complaint_id }).await?;
+    let reply = admin
+        .call(Op::CaseExport {
+            complaint_id,
+            ruled,
+        })
+        .await?;
     let Reply::CaseBundle { bundle } = reply else {
         return Err(Failure::Refused(anyhow!(
             "unexpected answer from the notary: {reply:?}"

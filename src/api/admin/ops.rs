@@ -109,7 +109,10 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::ComplaintNote { complaint_id, text } => {
             cases::note(notary, operator, &complaint_id, &text).await
         }
-        Op::CaseExport { complaint_id } => case_export::export(notary, &complaint_id).await,
+        Op::CaseExport {
+            complaint_id,
+            ruled,
+        } => case_export::export(notary, &complaint_id, ruled).await,
         Op::RulingSign {
             complaint_id: id,
             expect_ruling,

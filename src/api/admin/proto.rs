@@ -218,6 +218,10 @@ pub enum Op {
     CaseExport {
         /// Complaint id.
         complaint_id: String,
+        /// The bundle the case's ruling (or proposal) cites, exactly as the notary replayed
+        /// it, instead of one built now.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ruled: bool,
     },
     /// Replay the case's bundle and sign its ruling as the calling arbitrator (or propose it,
     /// when the policy wants a second arbitrator for the claim's amount).

@@ -125,6 +125,7 @@ fn case_ops() -> Vec<Op> {
         },
         Op::CaseExport {
             complaint_id: s("c1"),
+            ruled: true,
         },
         Op::RulingSign {
             complaint_id: s("c1"),

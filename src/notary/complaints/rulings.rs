@@ -75,6 +75,14 @@ struct Signing {
     confirms: Option<RulingProposal>,
     /// The exchanges its actions decide, with the case's envelopes they rest on.
     exchanges: Vec<RuledExchange>,
+    /// The bundle's file bytes, kept under its digest with the ruling or the proposal (none
+    /// when confirming: the proposal kept them).
+    bundle_bytes: Option<Vec<u8>>,
+}
+
+/// Where the bytes of a bundle a ruling or a proposal rests on are kept (CF meta, by digest).
+fn bundle_key(digest: &str) -> Vec<u8> {
+    format!("ruled-bundle/{digest}").into_bytes()
 }
 
 fn already_ruled(id: &str) -> NotaryError {
@@ -151,15 +159,42 @@ impl Notary {
     /// bundle's digest (hex SHA-256 of its file bytes), exactly what signing it would sign.
     /// Nothing changes; a ruled case replays too.
     pub async fn case_replay(&self, complaint_id: &str) -> Result<(Ruling, String), NotaryError> {
-        let (ruling, digest, _) = self.replay_case(complaint_id).await?;
+        let (ruling, digest, _, _) = self.replay_case(complaint_id).await?;
         Ok((ruling, digest))
     }
 
-    /// [`Notary::case_replay`], with the bundle replayed.
+    /// The file bytes of the bundle case `complaint_id`'s signed ruling (else its proposal)
+    /// cites by `bundle_digest`, exactly as the notary replayed them: anyone given them can
+    /// check the ruling offline. A later export differs (a newer checkpoint, the ruling itself
+    /// among the items). `not_found` for a case with neither, or ruled before they were kept.
+    pub fn ruled_bundle(&self, complaint_id: &str) -> Result<Vec<u8>, NotaryError> {
+        let record = stored(&self.shared, complaint_id)?;
+        let from_ruling = record.ruling.as_ref().and_then(|r| {
+            r.payload
+                .get("bundle_digest")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let from_proposal = record.proposal.as_ref().map(|p| p.bundle_digest.clone());
+        let not_found = |what: String| NotaryError::invalid(ErrorCode::NotFound, what);
+        let digest = from_ruling.or(from_proposal).ok_or_else(|| {
+            not_found(format!("case {complaint_id} has no ruling or proposal yet"))
+        })?;
+        self.shared
+            .store
+            .get(Cf::Meta, &bundle_key(&digest))?
+            .ok_or_else(|| {
+                not_found(format!(
+                    "the bundle {digest} case {complaint_id}'s ruling cites was not kept (ruled before notar kept them)"
+                ))
+            })
+    }
+
+    /// [`Notary::case_replay`], with the bundle replayed and its file bytes.
     async fn replay_case(
         &self,
         complaint_id: &str,
-    ) -> Result<(Ruling, String, Bundle), NotaryError> {
+    ) -> Result<(Ruling, String, Bundle, Vec<u8>), NotaryError> {
         let bundle = self.case_bundle(complaint_id).await?;
         let bytes = bundle.to_file_bytes().map_err(bug)?;
         let bundle_digest = hex::encode(Sha256::digest(&bytes));
@@ -171,7 +206,7 @@ impl Notary {
                 )
             })?
             .ruling;
-        Ok((ruling, bundle_digest, bundle))
+        Ok((ruling, bundle_digest, bundle, bytes))
     }
 
     /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
@@ -199,7 +234,7 @@ impl Notary {
         if record.proposal.is_some() {
             return Err(awaiting(complaint_id));
         }
-        let (ruling, bundle_digest, bundle) = self.replay_case(complaint_id).await?;
+        let (ruling, bundle_digest, bundle, bytes) = self.replay_case(complaint_id).await?;
         let now = ruling.decision_digest();
         if let Some(reviewed) = expect.filter(|e| *e != now) {
             return Err(NotaryError::Conflict {
@@ -223,6 +258,7 @@ impl Notary {
             arbitrator,
             confirmed_by: None,
             confirms: None,
+            bundle_bytes: Some(bytes),
         };
         if self.needs_second(&record, &signing.ruling) {
             return self.propose(signing).await;
@@ -277,6 +313,7 @@ impl Notary {
             },
             confirmed_by: Some(arbitrator),
             confirms: Some(p),
+            bundle_bytes: None,
         };
         self.sign(signing).await
     }
@@ -311,13 +348,19 @@ impl Notary {
             record.proposal = Some(proposal.clone());
             let by = Some(s.arbitrator.name);
             record.push(ctx.now, HistoryWhat::RulingProposed, by, None);
-            keep(
+            let mut kept = keep(
                 &shared,
                 &mut st,
                 record,
                 None,
-                RulingOutcome::Proposed { proposal },
-            )
+                RulingOutcome::Proposed {
+                    proposal: proposal.clone(),
+                },
+            )?;
+            if let (Decision::Write { records, .. }, Some(b)) = (&mut kept, s.bundle_bytes) {
+                records.push((Cf::Meta, bundle_key(&proposal.bundle_digest), b));
+            }
+            Ok(kept)
         })
         .await
     }
@@ -388,6 +431,9 @@ fn stage_ruling(
         closed: Vec::new(),
         tokens: Vec::new(),
         afters: vec![committed(shared, id)],
+        bundle: s
+            .bundle_bytes
+            .map(|b| (Cf::Meta, bundle_key(&s.bundle_digest), b)),
     };
     for g in releases {
         let target = GuaranteeState::Released;
@@ -441,6 +487,8 @@ struct Effects {
     closed: Vec<Arc<TextRecord>>,
     tokens: Vec<RuledToken>,
     afters: Vec<AfterCommit>,
+    /// The bundle's bytes by digest, so that the bundle the ruling cites can be had later.
+    bundle: Option<(Cf, Vec<u8>, Vec<u8>)>,
 }
 
 /// The ruling's deferred work: signs the ruling (unless a later command of its batch did) and
@@ -456,6 +504,7 @@ fn sign_ruling_batch(
     let signed = later.signed(key)?;
     let mut entry = ctx.entry_of_bytes(EntryKind::Ruling, operator.as_deref(), &signed.bytes)?;
     let mut records = written(&record)?;
+    records.extend(effects.bundle);
     for g in effects.closed {
         let id = g.record.guarantee_id.as_bytes().to_vec();
         records.push((Cf::Guarantees, id, g.stored_bytes()?));
