@@ -205,8 +205,26 @@ fn stamp_then_verify_offline_with_exit_codes() {
     // A missing file: exit 2.
     let o = verify("/nonexistent.tsr", f, &data, &[]);
     assert_eq!(code(&o), 2, "{}", text(&o));
+    // Stamping again does not write over the earlier token (it proves an earlier time), and
+    // asks nothing of the notary; --force does.
+    let first = std::fs::read(&tsr).expect("tsr");
+    let o = notar(&["stamp", f, "--server", &srv.url]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("not written over"), "{}", text(&o));
+    assert_eq!(std::fs::read(&tsr).expect("tsr"), first);
+    let o = notar(&["stamp", f, "--server", &srv.url, "--force"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_ne!(std::fs::read(&tsr).expect("tsr"), first, "a new token");
     // A server that is not there: exit 1, not a panic.
-    let o = notar(&["stamp", f, "--server", "http://127.0.0.1:9"]);
+    let elsewhere = data.work().join("elsewhere.tsr");
+    let o = notar(&[
+        "stamp",
+        f,
+        "--server",
+        "http://127.0.0.1:9",
+        "--out",
+        elsewhere.to_str().expect("p"),
+    ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
 }
 

@@ -22,9 +22,13 @@ pub struct StampArgs {
     /// Hash algorithm of the imprint.
     #[arg(long, value_parser = ["sha256", "sha384", "sha512"], default_value = "sha256")]
     pub hash: String,
-    /// Where to write the reply (default FILE.tsr).
+    /// Where to write the reply (default FILE.tsr). An existing file is not written over (an
+    /// earlier token proves an earlier time): nothing is asked of the notary then.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write over an existing reply file.
+    #[arg(long)]
+    pub force: bool,
     /// FILE is a signed JSON envelope (an order from `notar order sign`, say): stamp its
     /// canonical JSON, whose SHA-256 is its item id in evidence bundles, so that a dispute can
     /// show it was signed before the token's time. Stamping the file as written would cover
@@ -74,12 +78,39 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         .usage()
 }
 
+/// Writes the reply to `out`; without `force` only as a new file (one made meanwhile is kept).
+fn write_reply(out: &std::path::Path, reply: &[u8], force: bool) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    match force {
+        true => options.create(true).truncate(true),
+        false => options.create_new(true),
+    };
+    options
+        .open(out)
+        .and_then(|mut f| f.write_all(reply))
+        .with_context(|| format!("writing {}", out.display()))
+        .usage()
+}
+
 /// Sends a query for FILE, checks the reply, writes FILE.tsr.
 pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let alg = hash_alg(&args.hash)?;
     if args.envelope && alg != HashAlg::Sha256 {
         return Err(Failure::Usage(anyhow!(
             "--envelope stamps an item id, a SHA-256: --hash must be sha256"
+        )));
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".tsr");
+        PathBuf::from(p)
+    });
+    if out.exists() && !args.force {
+        return Err(Failure::Usage(anyhow!(
+            "{} exists: an earlier token proves an earlier time, so it is not written over (--out ANOTHER, or --force)",
+            out.display()
         )));
     }
     let data = stamped_bytes(&args.file, args.envelope)?;
@@ -96,14 +127,7 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let token = tsa::verify_response(&reply, &data, &root, None)
         .map_err(|e| anyhow!("the notary's reply does not verify: {e}"))
         .refused()?;
-    let out = args.out.unwrap_or_else(|| {
-        let mut p = args.file.clone().into_os_string();
-        p.push(".tsr");
-        PathBuf::from(p)
-    });
-    std::fs::write(&out, &reply)
-        .with_context(|| format!("writing {}", out.display()))
-        .usage()?;
+    write_reply(&out, &reply, args.force)?;
     println!("wrote {}", out.display());
     if args.envelope {
         // The envelope's item id: the SHA-256 of the bytes stamped.
