@@ -382,3 +382,28 @@ fn init_refuses_a_name_serve_would_refuse() {
     let o = notar(&["init", "--data", p(&dir), "--name", "notary-1.example_x"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// A reader that goes away (`notar party list | head -1`): the command ends quietly, exit 0,
+/// instead of panicking ("failed printing to stdout: Broken pipe", exit 101).
+#[test]
+fn a_closed_stdout_ends_a_listing_quietly() {
+    let data = DataDir::init();
+    let _srv = Server::start(&data);
+    for args in [
+        vec!["party", "list", "--data", data.arg()],
+        vec!["agreement", "list", "--data", data.arg()],
+    ] {
+        let mut child = std::process::Command::new(notar_bin())
+            .args(&args)
+            .env("NOTAR_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

@@ -253,7 +253,7 @@ fn print_detail(agreement: &AgreementItem, keys: &[KeyItem], guarantees: &[Guara
     let mut fields = agreement_fields(agreement);
     fields.push(("outstanding", agreement.outstanding.to_string()));
     print_fields(&fields);
-    println!();
+    outln!();
     let key_rows: Vec<Vec<String>> = keys
         .iter()
         .map(|k| {
@@ -265,9 +265,9 @@ fn print_detail(agreement: &AgreementItem, keys: &[KeyItem], guarantees: &[Guara
         })
         .collect();
     print_table(&["KEY ID", "SOURCE", "STATUS"], &key_rows);
-    println!();
+    outln!();
     if guarantees.is_empty() {
-        println!("no guarantees");
+        outln!("no guarantees");
         return;
     }
     let rows: Vec<Vec<String>> = guarantees

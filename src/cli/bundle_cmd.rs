@@ -171,7 +171,7 @@ async fn export(data: &Path, complaint_id: String, out: &Path, ruled: bool) -> R
     std::fs::write(out, bytes)
         .with_context(|| format!("writing {}", out.display()))
         .usage()?;
-    println!(
+    outln!(
         "wrote {}: {} items, {} registry entries, checkpoint of {} entries",
         out.display(),
         bundle.items.len(),

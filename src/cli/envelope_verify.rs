@@ -271,7 +271,7 @@ pub fn verify(
     let key = notary_key(data, key_b64)?;
     let fail = |reason: String| {
         if json {
-            println!("{}", serde_json::json!({"ok": false, "reason": reason}));
+            outln!("{}", serde_json::json!({"ok": false, "reason": reason}));
         }
         Err(Failure::Refused(anyhow!("{}: {reason}", file.display())))
     };
@@ -297,7 +297,7 @@ pub fn verify(
             .iter()
             .map(|(_, env)| serde_json::json!({"kind": env.kind, "payload": env.payload}))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"ok": true, "notary_key_id": kid, "objects": objects})
         );
@@ -305,7 +305,7 @@ pub fn verify(
     }
     for (i, (_, env)) in checked.iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
         let mut fields = vec![("kind", env.kind.clone())];
         if STATEMENT_KINDS.contains(&env.kind.as_str()) {
@@ -319,7 +319,7 @@ pub fn verify(
         }
         fields.push(("signed by", format!("{kid} (notary)")));
         print_fields(&fields);
-        println!("signature OK");
+        outln!("signature OK");
     }
     Ok(())
 }

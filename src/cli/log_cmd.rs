@@ -111,7 +111,7 @@ async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> 
     verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
         .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
         .refused()?;
-    println!(
+    outln!(
         "entry {index} is included in the log of size {} (root {})",
         cp.size,
         b64(&cp.root)
@@ -131,9 +131,10 @@ async fn verify(data: &Path, remote: &Remote, saved: &Path) -> Result<(), Failur
         .refused()?;
     let (_, new) = fetch_checkpoint(&client, &key).await?;
     check_append_only(&client, &old, &new).await?;
-    println!(
+    outln!(
         "consistent: size {} -> {} (append-only)",
-        old.size, new.size
+        old.size,
+        new.size
     );
     Ok(())
 }

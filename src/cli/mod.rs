@@ -1,6 +1,17 @@
 //! The command line (docs/design.md §8): clap subcommands, each a thin call into the notary or the
 //! HTTP API. Exit codes: 0 ok, 1 refused or failed check, 2 usage or input error.
 
+/// `println!` for the CLI's output: a closed stdout (`notar agreement list | head -1`) ends the
+/// command quietly instead of a panic ("failed printing to stdout: Broken pipe", exit 101).
+macro_rules! outln {
+    () => {
+        $crate::cli::out::print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::print_line(format_args!($($arg)*))
+    };
+}
+
 mod admin_client;
 mod agreement_cmd;
 mod bench;

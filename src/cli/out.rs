@@ -10,6 +10,18 @@ use anyhow::anyhow;
 use super::Failure;
 use crate::model::text::{escape_json_hazards, sanitize};
 
+/// Prints one line on stdout (the `outln!` macro). When the reader has gone (a closed pipe),
+/// the command ends here, exit 0: what it did is done, and nobody reads the rest.
+pub fn print_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
 /// Prints `value` as pretty JSON on stdout (hazardous characters as `\u` escapes).
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
@@ -21,7 +33,7 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
 /// Prints JSON text (an answer, a log entry) on stdout with hazardous characters as `\u`
 /// escapes: the same JSON value, but nothing that can restyle or reorder the terminal.
 pub fn print_json_text(text: &str) {
-    println!("{}", escape_json_hazards(text));
+    outln!("{}", escape_json_hazards(text));
 }
 
 /// Prints rows under a header, columns padded to their widest cell (the last one is not).
@@ -51,7 +63,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
                 }
             })
             .collect();
-        println!("{}", text.join("  ").trim_end());
+        outln!("{}", text.join("  ").trim_end());
     };
     line(header.to_vec());
     for row in rows {
@@ -63,6 +75,6 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 pub fn print_fields(fields: &[(&str, String)]) {
     let w = fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     for (label, value) in fields {
-        println!("{label:<w$}  {}", sanitize(value));
+        outln!("{label:<w$}  {}", sanitize(value));
     }
 }

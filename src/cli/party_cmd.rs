@@ -314,9 +314,9 @@ pub async fn run(data: &Path, args: PartyArgs) -> Result<(), Failure> {
                 return print_json(&reply);
             }
             print_fields(&party_fields(party));
-            println!();
+            outln!();
             if keys.is_empty() {
-                println!("no keys");
+                outln!("no keys");
             } else {
                 print_keys(keys);
             }
@@ -371,7 +371,7 @@ async fn add(
     }
     print_fields(&fields);
     if api_token.is_some() {
-        println!(
+        outln!(
             "The API token is shown only once: give it to the seller now (the notary keeps only \
              its hash)."
         );
@@ -417,7 +417,7 @@ pub async fn revoke(data: &Path, args: RevokeArgs) -> Result<(), Failure> {
                 ),
             ]);
             for k in revoked {
-                println!("revoked  {k}");
+                outln!("revoked  {k}");
             }
         }
         other => return Err(unexpected(other)),

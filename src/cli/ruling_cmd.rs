@@ -27,7 +27,7 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
     match &item.ruling {
         Some(r) => {
             let index = r.payload["log_index"].as_u64().unwrap_or_default();
-            println!(
+            outln!(
                 "case {} ruled by {}: ruling at log index {index}",
                 clean(&item.complaint_id),
                 clean(&item.arbitrator)
@@ -42,10 +42,10 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
                 if let Some(token) = a["log_index"].as_u64() {
                     line.push_str(&format!(", exchange token at log index {token}"));
                 }
-                println!("{line}");
+                outln!("{line}");
             }
         }
-        None => println!(
+        None => outln!(
             "case {}: ruling proposed by {}; a second arbitrator confirms it with \
              `notar case confirm {}`",
             clean(&item.complaint_id),
@@ -53,6 +53,6 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
             clean(&item.complaint_id)
         ),
     }
-    println!("bundle sha256 {}", clean(&item.bundle_digest));
+    outln!("bundle sha256 {}", clean(&item.bundle_digest));
     Ok(())
 }

@@ -52,7 +52,7 @@ pub async fn run(args: SamplesArgs) -> Result<(), Failure> {
     let written = generate(&rows, &out, &work).await;
     let _ = std::fs::remove_dir_all(&work);
     for path in written.refused()? {
-        println!("{}", path.display());
+        outln!("{}", path.display());
     }
     Ok(())
 }

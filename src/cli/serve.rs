@@ -26,11 +26,11 @@ fn classify(e: NotaryError) -> Failure {
 pub async fn init(data: &Path, name: &str, store: Option<String>) -> Result<(), Failure> {
     let dir = DataDir::new(data);
     let id = Notary::init_on(&dir, name, store).await.map_err(classify)?;
-    println!("initialised {}", data.display());
-    println!("notary key id   {}", id.key_id);
-    println!("checkpoint key  {}", id.checkpoint_vkey);
-    println!("escrow key      {} (X25519)", id.escrow_public_key);
-    println!("TSA root        {}", dir.root_cert_path().display());
+    outln!("initialised {}", data.display());
+    outln!("notary key id   {}", id.key_id);
+    outln!("checkpoint key  {}", id.checkpoint_vkey);
+    outln!("escrow key      {} (X25519)", id.escrow_public_key);
+    outln!("TSA root        {}", dir.root_cert_path().display());
     Ok(())
 }
 
@@ -185,7 +185,7 @@ pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
             Err(e) => return Err(e),
         };
         reloading = true;
-        println!("listening on http://{}", running.addr);
+        outln!("listening on http://{}", running.addr);
         let _ = std::io::stdout().flush();
         tracing::info!(role = running.notary.role().as_str(), "serving");
         listen = Some(running.addr.to_string());
@@ -245,7 +245,7 @@ pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     if fresh {
         super::samples::load(&running.notary, data).await?;
     }
-    println!("listening on http://{}", running.addr);
+    outln!("listening on http://{}", running.addr);
     let _ = std::io::stdout().flush();
     let socket = DataDir::new(data).admin_socket_path();
     // The console builds its own runtime, so it runs on a plain thread, not a runtime worker.

@@ -128,18 +128,18 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
         .map_err(|e| anyhow!("the notary's reply does not verify: {e}"))
         .refused()?;
     write_reply(&out, &reply, args.force)?;
-    println!("wrote {}", out.display());
+    outln!("wrote {}", out.display());
     if args.envelope {
         // The envelope's item id: the SHA-256 of the bytes stamped.
         let id = crate::model::exchange::Sha256Hex::of(&data);
-        println!("item id            {}", id.as_str());
+        outln!("item id            {}", id.as_str());
     }
-    println!("serial (log index) {}", serial_text(&token));
-    println!(
+    outln!("serial (log index) {}", serial_text(&token));
+    outln!(
         "time               {}",
         crate::model::time::rfc3339_ms(token.gen_time)
     );
-    println!(
+    outln!(
         "imprint            {} {}",
         token.hash_alg.name(),
         hex::encode(&token.imprint)
@@ -223,24 +223,24 @@ pub fn verify(data: &Path, args: VerifyArgs) -> Result<(), Failure> {
                 });
                 super::out::print_json_text(&v.to_string());
             } else {
-                println!("Verification: OK");
-                println!("serial (log index) {}", serial_text(&t));
-                println!(
+                outln!("Verification: OK");
+                outln!("serial (log index) {}", serial_text(&t));
+                outln!(
                     "time               {}",
                     crate::model::time::rfc3339_ms(t.gen_time)
                 );
-                println!("policy             {}", t.policy);
+                outln!("policy             {}", t.policy);
             }
             Ok(())
         }
         Err(e) => {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"ok": false, "reason": e.to_string()})
                 );
             } else {
-                println!("Verification: FAILED");
+                outln!("Verification: FAILED");
             }
             Err(Failure::Refused(anyhow!("{}: {e}", args.token.display())))
         }

@@ -58,7 +58,7 @@ pub async fn run(data: &Path, action: TokenAction, json: bool) -> Result<(), Fai
     }
     print_fields(&fields);
     if t.api_token.is_some() {
-        println!(
+        outln!(
             "The new API token is shown only once: give it to the seller now (the notary keeps \
              only its hash). The old token no longer works."
         );

@@ -124,7 +124,7 @@ pub async fn run(data: &Path, args: BenchArgs) -> Result<(), Failure> {
     let report = outcome?;
     if args.json {
         let text = serde_json::to_string_pretty(&report).refused()?;
-        println!("{text}");
+        outln!("{text}");
     } else {
         print_report(&report);
     }

@@ -354,11 +354,12 @@ pub(super) fn print_report(r: &Report) {
         Kind::Settle => "settlements",
         Kind::Mixed => "guarantees, timestamps and exchange resolves in turn",
     };
-    println!(
+    outln!(
         "notar bench: {kind}, {}, {how}, {:.2} s",
-        r.transport, r.seconds
+        r.transport,
+        r.seconds
     );
-    println!(
+    outln!(
         "requests      {} = {:.0}/s (granted {}, refused {}, errors {}{})",
         r.requests,
         r.requests_per_s,
@@ -372,18 +373,22 @@ pub(super) fn print_report(r: &Report) {
         }
     );
     for (code, n) in &r.errors {
-        println!("  error {code}: {n}");
+        outln!("  error {code}: {n}");
     }
     if r.ran_out_of_orders {
-        println!("  (ran out of pre-signed orders before the time was up; use --orders)");
+        outln!("  (ran out of pre-signed orders before the time was up; use --orders)");
     }
-    println!(
+    outln!(
         "latency ms    p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        r.latency_ms.p50, r.latency_ms.p90, r.latency_ms.p99, r.latency_ms.max
+        r.latency_ms.p50,
+        r.latency_ms.p90,
+        r.latency_ms.p99,
+        r.latency_ms.max
     );
-    println!(
+    outln!(
         "commits       {} synced batches, {:.1} log entries per batch",
-        r.commits, r.entries_per_commit
+        r.commits,
+        r.entries_per_commit
     );
     let threads: Vec<String> = r
         .cpu_by_thread
@@ -391,21 +396,22 @@ pub(super) fn print_report(r: &Report) {
         .take(5)
         .map(|(n, c)| format!("{n} {c:.2}"))
         .collect();
-    println!(
+    outln!(
         "cpu           {:.2} cores in all; by thread: {}",
         r.cpu_cores,
         threads.join(", ")
     );
-    println!(
+    outln!(
         "log           {} -> {} entries; db {:.1} MiB",
         r.log_size.0,
         r.log_size.1,
         r.db_bytes as f64 / (1024.0 * 1024.0)
     );
     if let Some(a) = r.allocations_per_request {
-        println!(
+        outln!(
             "allocations   {:.1} calls, {:.0} bytes per request (client and server)",
-            a.calls, a.bytes
+            a.calls,
+            a.bytes
         );
     }
     print_raw(r);
@@ -414,7 +420,7 @@ pub(super) fn print_report(r: &Report) {
 /// The raw crypto line (what a request of this kind needs, on one core, and the ratio of the
 /// measured rate to it) and, over HTTP, the no-op ceiling's.
 fn print_raw(r: &Report) {
-    println!(
+    outln!(
         "raw crypto    {}: {:.0}/s on one core (sign {:.1} us, verify {:.1} us{}); ratio {:.2}",
         r.raw_request_needs,
         r.raw_request_per_s,
@@ -426,7 +432,7 @@ fn print_raw(r: &Report) {
         r.ratio_to_raw
     );
     if let (Some(c), Some(ratio)) = (r.noop_ceiling_per_s, r.ratio_to_ceiling) {
-        println!(
+        outln!(
             "no-op ceiling GET /healthz, same client and concurrency: {c:.0}/s; ratio {ratio:.2}"
         );
     }

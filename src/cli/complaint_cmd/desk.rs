@@ -120,10 +120,10 @@ fn print_detail(d: &ComplaintDetail) {
         fields.push(("response", sanitize(&r.statement)));
     }
     print_fields(&fields);
-    println!("history");
+    outln!("history");
     for h in &d.history {
         let by = h.by.as_deref().map(|b| format!(" [{}]", sanitize(b)));
-        println!(
+        outln!(
             "  {}  {}{}",
             h.at,
             sanitize(&h.what),

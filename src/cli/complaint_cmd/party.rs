@@ -334,12 +334,12 @@ fn print_case(c: &Value) {
         fields.push(("silence", line));
     }
     print_fields(&fields);
-    println!("history");
+    outln!("history");
     for h in c["history"].as_array().into_iter().flatten() {
         let what = text(&h["what"]["event"]);
         let by = h.get("by").map(|b| format!(" by {}", text(b)));
         let log = h.get("log_index").map(|i| format!(" (log index {i})"));
-        println!(
+        outln!(
             "  {}  {what}{}{}",
             text(&h["at"]),
             by.unwrap_or_default(),

@@ -65,12 +65,12 @@ pub fn check(args: CheckContractArgs) -> Result<(), Failure> {
                 crate::cli::out::print_json_text(&v.to_string());
             } else {
                 print_fields(&fields);
-                println!("standard contract OK: both parties are bound");
+                outln!("standard contract OK: both parties are bound");
             }
             Ok(())
         }
         Err(Failure::Refused(e)) if args.json => {
-            println!("{}", json!({"ok": false, "reason": format!("{e:#}")}));
+            outln!("{}", json!({"ok": false, "reason": format!("{e:#}")}));
             Err(Failure::Refused(e))
         }
         Err(other) => Err(other),

@@ -129,7 +129,7 @@ pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
          recipient) and {KEY_FILE} (secret) to {}",
         dir.display()
     );
-    println!("{}", offer.tid().as_str());
+    outln!("{}", offer.tid().as_str());
     Ok(())
 }
 
@@ -211,7 +211,7 @@ pub fn receipt(args: ReceiptArgs) -> Result<(), Failure> {
         &key,
     )?;
     files::write_json(&args.out, &receipt)?;
-    println!("{}", offer.tid().as_str());
+    outln!("{}", offer.tid().as_str());
     Ok(())
 }
 

@@ -74,7 +74,7 @@ pub async fn offer(args: OfferArgs) -> Result<(), Failure> {
     let m1 = files::sign(offer.payload(), &key)?;
     files::write_secret(&args.nonce_out, na_text.as_bytes())?;
     files::write_json(&args.out, &m1)?;
-    println!("{}", offer.tid().as_str());
+    outln!("{}", offer.tid().as_str());
     Ok(())
 }
 
@@ -169,7 +169,7 @@ pub fn accept(args: AcceptArgs) -> Result<(), Failure> {
     )?;
     files::write_secret(&args.nonce_out, nb_text.as_bytes())?;
     files::write_json(&args.out, &m2)?;
-    println!("{}", offer.tid().as_str());
+    outln!("{}", offer.tid().as_str());
     Ok(())
 }
 
