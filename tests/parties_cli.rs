@@ -623,3 +623,29 @@ fn files_that_are_no_signed_object_are_refused(
         text(&o)
     );
 }
+
+/// An agreement past its `valid_until` refuses guarantees (`agreement_inactive`); `agreement
+/// show` and `list` say `expired`, where they said `active`.
+#[test]
+fn an_agreement_past_its_validity_is_shown_expired() {
+    let data = DataDir::init();
+    let _srv = Server::start(&data);
+    let (buyer_id, _) = a_buyer_with_two_keys(&data);
+    let until = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let until = until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let line = format!("agreement create --buyer {buyer_id} --policy semper-consumer");
+    let mut args = words(&line);
+    args.extend(["--valid-until", &until]);
+    let ag = nj(&data, &args);
+    let id = str_of(&ag, "id");
+    let shown = nj(&data, &["agreement", "show", &id]);
+    assert_eq!(shown["agreement"]["standing"], "active", "{shown}");
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let shown = nj(&data, &["agreement", "show", &id]);
+    assert_eq!(shown["agreement"]["standing"], "expired", "{shown}");
+    assert_eq!(shown["agreement"]["status"], "active", "the stored status");
+    let human = text(&n(&data, &["agreement", "show", &id]));
+    assert!(human.contains("expired"), "{human}");
+    let listed = text(&n(&data, &["agreement", "list"]));
+    assert!(listed.contains("expired"), "{listed}");
+}

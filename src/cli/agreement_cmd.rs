@@ -136,10 +136,18 @@ async fn caps_minor(
     Ok((total.transpose()?, per_tx.transpose()?))
 }
 
+/// The status guarantees see now (`expired` past `valid_until`), else the stored one.
+fn standing(a: &AgreementItem) -> String {
+    match (a.status, a.standing.as_str()) {
+        (crate::model::registry::AgreementStatus::Active, s) if !s.is_empty() => s.into(),
+        (status, _) => status.as_str().into(),
+    }
+}
+
 fn agreement_fields(a: &AgreementItem) -> Vec<(&'static str, String)> {
     vec![
         ("agreement", a.id.clone()),
-        ("status", a.status.as_str().into()),
+        ("status", standing(a)),
         ("buyer", format!("{} ({})", a.buyer_name, a.buyer_id)),
         ("policy", format!("{} v{}", a.policy_id, a.policy_version)),
         ("total cap", money_text(a.total_cap_minor, &a.currency)),
@@ -226,7 +234,7 @@ fn print_agreements(items: &[AgreementItem]) {
         .map(|a| {
             vec![
                 a.id.clone(),
-                a.status.as_str().into(),
+                standing(a),
                 a.policy_id.clone(),
                 money_text(a.exposure_minor, &a.currency),
                 money_text(a.total_cap_minor, &a.currency),

@@ -267,6 +267,17 @@ impl Agreement {
     pub fn is_active_at(&self, at: DateTime<Utc>) -> bool {
         self.status == AgreementStatus::Active && self.valid_from <= at && at < self.valid_until
     }
+
+    /// What the agreement is at `at`, as guarantees and `/check` see it: its status, or for an
+    /// active one outside its validity `not_yet_valid` / `expired` (refused `agreement_inactive`
+    /// like a suspended one; listings said `active`).
+    pub fn standing_at(&self, at: DateTime<Utc>) -> &'static str {
+        match self.status {
+            AgreementStatus::Active if at < self.valid_from => "not_yet_valid",
+            AgreementStatus::Active if at >= self.valid_until => "expired",
+            s => s.as_str(),
+        }
+    }
 }
 
 /// The caps of an agreement: each 1..=MINOR_MAX minor units, the per-transaction cap at most the

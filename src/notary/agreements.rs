@@ -51,6 +51,8 @@ pub struct AgreementView {
     pub exposure: Money,
     /// Number of outstanding guarantees.
     pub outstanding: usize,
+    /// [`Agreement::standing_at`] the notary's time of the listing.
+    pub standing: &'static str,
 }
 
 pub(crate) fn unknown_agreement(id: &str) -> NotaryError {
@@ -256,6 +258,7 @@ impl Notary {
 
     /// Every agreement with its exposure, newest first.
     pub fn agreements(&self) -> Vec<AgreementView> {
+        let now = (self.shared.clock)();
         let st = self.shared.state.lock();
         let mut v: Vec<AgreementView> = st
             .agreements
@@ -271,6 +274,7 @@ impl Notary {
                     currency: a.currency,
                 },
                 outstanding: 0,
+                standing: a.standing_at(now),
                 agreement: a.clone(),
             })
             .collect();

@@ -62,6 +62,7 @@ fn agreement_item(v: &AgreementView) -> AgreementItem {
         exposure_minor: v.exposure.minor,
         outstanding: v.outstanding as u64,
         status: a.status,
+        standing: v.standing.to_string(),
         valid_from: rfc3339_ms(a.valid_from),
         valid_until: rfc3339_ms(a.valid_until),
         keys: a.keys.clone(),

@@ -535,6 +535,10 @@ pub struct AgreementItem {
     pub outstanding: u64,
     /// `active`, `suspended`, `ended`.
     pub status: AgreementStatus,
+    /// What guarantees see now: the status, or for an active agreement outside its validity
+    /// `not_yet_valid` / `expired` (empty from an older notary: read `status`).
+    #[serde(default)]
+    pub standing: String,
     /// RFC 3339 ms.
     pub valid_from: String,
     /// RFC 3339 ms.

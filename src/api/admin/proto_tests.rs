@@ -230,6 +230,7 @@ fn agreement(status: AgreementStatus) -> AgreementItem {
         exposure_minor: 1_200,
         outstanding: 1,
         status,
+        standing: status.as_str().into(),
         valid_from: "2025-01-01T00:00:00.000Z".into(),
         valid_until: "2026-01-01T00:00:00.000Z".into(),
         keys: vec!["k1".into()],

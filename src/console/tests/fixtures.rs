@@ -269,6 +269,7 @@ pub fn agreement(n: u64, exposure_minor: i64, total_cap_minor: i64) -> Agreement
         exposure_minor,
         outstanding: 0,
         status: AgreementStatus::Active,
+        standing: "active".into(),
         valid_from: "2025-03-01T10:00:00.000Z".into(),
         valid_until: "2026-03-01T10:00:00.000Z".into(),
         keys: vec![
