@@ -80,7 +80,7 @@ fn detail_screen(width: u16, height: u16) -> App {
         unreachable!("the fixture is a detail")
     };
     let id = agreement.id.clone();
-    a.agreements.detail = Some(Detail::Agreement(AgreementDetail::new(agreement)));
+    a.agreements.detail = Some(Detail::Agreement(Box::new(AgreementDetail::new(agreement))));
     deliver(
         &mut a,
         Pending::AgreementShow { id: id.clone() },

@@ -140,7 +140,7 @@ impl PartyDetail {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Detail {
     /// One agreement.
-    Agreement(AgreementDetail),
+    Agreement(Box<AgreementDetail>),
     /// One party.
     Party(PartyDetail),
 }

@@ -83,7 +83,7 @@ fn open_detail(app: &mut App, out: &mut Vec<Command>) {
         Pane::Agreements => v
             .agreements
             .selected_item()
-            .map(|a| Detail::Agreement(AgreementDetail::new(a.clone()))),
+            .map(|a| Detail::Agreement(Box::new(AgreementDetail::new(a.clone())))),
         Pane::Parties => v
             .parties
             .selected_item()
