@@ -56,22 +56,26 @@ fn failed(reason: &str, receipt: Option<String>) -> ClaimFacts {
     }
 }
 
+/// A bundle stating no counter-claim while a verified response receipt states one: the
+/// counter-claim's part of the ruling would vanish unseen.
+fn left_out(receipts: &[(String, &Value)]) -> Option<ClaimFacts> {
+    let stated = receipts
+        .iter()
+        .find(|(_, p)| p.get("counter_claim").is_some_and(|c| !c.is_null()));
+    stated.map(|(id, _)| {
+        failed(
+            "the notary's response receipt states a counter-claim the bundle's claim leaves out",
+            Some(id.clone()),
+        )
+    })
+}
+
 /// The bundle's counter-claim checked against the response receipt and the response; `None`
 /// when neither the bundle nor a verified response receipt states one.
 pub(super) fn check_counter_claim(bundle: &Bundle, reports: &[ItemReport]) -> Option<ClaimFacts> {
     let receipts = verified(bundle, reports, "complaint_response_receipt", false);
     let Some(cc) = bundle.claim.counter_claim.as_ref() else {
-        // Left out of the claim while the notary's receipt states one: the counter-claim's
-        // part of the ruling would vanish unseen.
-        let stated = receipts
-            .iter()
-            .find(|(_, p)| p.get("counter_claim").is_some_and(|c| !c.is_null()));
-        return stated.map(|(id, _)| {
-            failed(
-                "the notary's response receipt states a counter-claim the bundle's claim leaves out",
-                Some(id.clone()),
-            )
-        });
+        return left_out(&receipts);
     };
     let Some((id, p)) = receipts.into_iter().next() else {
         return Some(failed(
