@@ -10,8 +10,8 @@ mod util;
 
 use serde_json::{json, Value};
 use util::cases::{
-    buyer_answers, export, guarantee_case, paid_answer, paid_then_claimed, post_signed, read,
-    rule_ids, write, GuaranteeCase,
+    buyer_answers, export, guarantee_case, paid_answer, paid_then_bob_claims, paid_then_claimed,
+    post_signed, read, rule_ids, write, GuaranteeCase,
 };
 use util::ledger::*;
 use util::*;
@@ -221,5 +221,33 @@ fn a_payment_the_claim_names_counts_for_the_counter_claim() {
         json!({"buyer_pays": eur(0), "notary_pays": eur(0), "seller_bears": eur(0),
                "refund_to_buyer": eur(12_000)}),
         "{cc}"
+    );
+}
+
+/// The same payment read once, whoever files first: bob's own non-delivery claim about the
+/// exchange he paid through reads it as paid and refunds him (no delivery shown). It read
+/// "nothing shows a payment" while, in the same signed ruling, sally's non-payment
+/// counter-claim read the payment.
+#[test]
+fn a_buyers_non_delivery_claim_reads_the_payment_he_made() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut admin = Admin::connect(&data);
+    let (_, id) = paid_then_bob_claims(&srv.url, &mut admin);
+    let file = export(&data, &id, "bobs.json");
+    let o = run(&["replay", p(&file), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ruling = json(&o.stdout);
+    let q6 = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["question"] == "Q6")
+        .map(|f| f["rule_id"].clone());
+    assert_eq!(q6, Some(json!("Q6.paid_by_affidavit")), "{ruling}");
+    assert_eq!(
+        ruling["allocation"]["refund_to_buyer"],
+        json!(eur(12_000)),
+        "{ruling}"
     );
 }

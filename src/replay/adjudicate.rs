@@ -101,20 +101,20 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .and_then(|c| base64_decode(c))
         .map(|der| hex_sha256(&der))
         .unwrap_or_default();
+    let counter = counter_claim(&bundle, &claim)?;
+    // The payment either part names is a fact of the case for both (bob's non-delivery claim
+    // and sally's non-payment counter-claim rest on the one payment he made, which is not a
+    // delivery of goods): one reading of it, whoever filed first.
+    let payment = || payment_claim(&claim).or_else(|| counter.as_ref().and_then(payment_claim));
     // The terms (reading the policy text is most of it) beside the join, on a large bundle.
     let (terms, items) = beside(
         bundle.items.len(),
         || terms(&bundle, &report, &claim, registry_reports),
-        || joined(&bundle, item_reports, payment_claim(&claim), &tsa_key_id),
+        || joined(&bundle, item_reports, payment(), &tsa_key_id),
     );
-    let counter = counter_claim(&bundle, &claim)?;
-    // The payment the claim names is a fact of the case for the counter-claim too (bob's
-    // non-delivery counter-claim to sally's non-payment claim rests on the payment he made,
-    // which is not a delivery of goods).
-    let counter_items = counter.as_ref().map(|c| {
-        let payment = payment_claim(c).or_else(|| payment_claim(&claim));
-        joined(&bundle, item_reports, payment, &tsa_key_id)
-    });
+    let counter_items = counter
+        .as_ref()
+        .map(|_| joined(&bundle, item_reports, payment(), &tsa_key_id));
     let registry = Registry {
         notary_keys: vec![bundle.notary.key_id.clone(), tsa_key_id],
         keys: keys(&bundle.registry, registry_reports),
@@ -223,12 +223,21 @@ fn claim(bundle: &Bundle, reports: &[ItemReport]) -> Result<Claim, ReplayError> 
     })
 }
 
+/// The payment a claim about an exchange names: a `non_payment` claim says the respondent
+/// paid (or owed) the claimant, a `non_delivery` claim that the claimant paid the respondent;
+/// the item-for-receipt m1 of that tid from the payer to the payee moved it.
 fn payment_claim(claim: &Claim) -> Option<PaymentClaim> {
-    match (&claim.kind, &claim.subject) {
-        (ComplaintKind::NonPayment, ClaimSubject::Tid(tid)) => Some(PaymentClaim {
+    let (payee, payer) = match claim.kind {
+        ComplaintKind::NonPayment => (&claim.claimant, &claim.respondent),
+        // The buyer's claim about the exchange that paid: he paid the respondent.
+        ComplaintKind::NonDelivery => (&claim.respondent, &claim.claimant),
+        _ => return None,
+    };
+    match &claim.subject {
+        ClaimSubject::Tid(tid) => Some(PaymentClaim {
             tid: tid.clone(),
-            payee: claim.claimant.clone(),
-            payer: claim.respondent.clone(),
+            payee: payee.clone(),
+            payer: payer.clone(),
             amount: claim.amount,
         }),
         _ => None,

@@ -179,6 +179,27 @@ pub fn paid_then_claimed(url: &str, admin: &mut Admin) -> PaidCase {
     }
 }
 
+/// D7's exchange, then bob's own `non_delivery` claim about it (he paid, nothing came), with
+/// m1 as evidence; (the case, the complaint id of bob's claim).
+pub fn paid_then_bob_claims(url: &str, admin: &mut Admin) -> (PaidCase, String) {
+    let c = paid_then_claimed(url, admin);
+    let notary_kid = notar::crypto::keys::key_id(&notary_key(url));
+    let claim = serde_json::json!({
+        "kind": "non_delivery",
+        "claimant": c.bob.id,
+        "respondent": c.sally.id,
+        "tid": c.x.m1.tid,
+        "amount": eur(12_000),
+        "statement": "I paid; the chairs never came.",
+        "evidence": [{"type": "envelope", "envelope": c.x.m1.env}],
+        "notary_key_id": notary_kid,
+        "created_at": "2026-03-01T09:05:00.000Z",
+    });
+    let filed = post_signed(url, "/v1/complaints", "complaint", claim, &c.bob.key);
+    let id = filed["complaint_id"].as_str().expect("id").to_string();
+    (c, id)
+}
+
 /// bob answers a [`PaidCase`] with his escrow statement and sally's receipt, saying
 /// `statement`, with `counter_claim` when given.
 pub fn paid_answer(url: &str, c: &PaidCase, statement: &str, counter_claim: Option<Value>) {
