@@ -165,6 +165,17 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let later_digest = sha256_hex(&std::fs::read(&later).expect("later"));
     assert_ne!(later_digest, sha256_hex(&kept));
 
+    // The queue says the case is ruled (its status stays the answer's).
+    let listed = notar(&["complaint", "list", "--data", data.arg(), "--json"]);
+    let item = json(&listed.stdout)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["complaint_id"] == c.complaint_id.as_str())
+        .cloned()
+        .expect("listed");
+    assert_eq!(item["ruling"], "ruled", "{item}");
+
     // A case is ruled once.
     let size = log_size(&srv.url);
     let again = case(&data, "rule", &c.complaint_id);

@@ -72,6 +72,7 @@ fn line_item(notary: &Notary, l: &ComplaintLine, overdue: bool) -> ComplaintItem
         overdue,
         taken_by: l.taken_by.clone(),
         counter_claim: l.counter_claim,
+        ruling: l.ruling.map(str::to_string),
     }
 }
 

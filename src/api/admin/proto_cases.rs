@@ -90,6 +90,9 @@ pub struct ComplaintItem {
     pub taken_by: Option<String>,
     /// The respondent filed a counter-claim with its answer.
     pub counter_claim: bool,
+    /// `ruled` (a signed ruling) or `proposed` (waiting for a second arbitrator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<String>,
 }
 
 /// One evidence item of a claim or response, described for a reader (never trusted for display:

@@ -69,6 +69,7 @@ pub fn complaint(status: ComplaintStatus) -> ComplaintItem {
         overdue: status == ComplaintStatus::Open,
         taken_by: (status == ComplaintStatus::Answered).then(|| "alice".into()),
         counter_claim: status == ComplaintStatus::Answered,
+        ruling: (status == ComplaintStatus::Silent).then(|| "proposed".into()),
     }
 }
 

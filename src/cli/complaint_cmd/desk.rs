@@ -50,6 +50,10 @@ fn row(c: &ComplaintItem) -> Vec<String> {
     if c.counter_claim {
         status.push_str(" +counter");
     }
+    if let Some(r) = &c.ruling {
+        status.push(' ');
+        status.push_str(&sanitize_prefix(r, 12).to_uppercase());
+    }
     vec![
         c.complaint_id.clone(),
         status,

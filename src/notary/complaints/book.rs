@@ -44,6 +44,9 @@ pub struct ComplaintLine {
     pub taken_by: Option<String>,
     /// The respondent filed a counter-claim.
     pub counter_claim: bool,
+    /// `ruled` (a signed ruling) or `proposed` (waiting for a second arbitrator); the status
+    /// stays the answer's.
+    pub ruling: Option<&'static str>,
 }
 
 impl ComplaintLine {
@@ -66,6 +69,11 @@ impl ComplaintLine {
             status: r.status,
             taken_by: r.taken_by.clone(),
             counter_claim,
+            ruling: match (&r.ruling, &r.proposal) {
+                (Some(_), _) => Some("ruled"),
+                (None, Some(_)) => Some("proposed"),
+                (None, None) => None,
+            },
         }
     }
 }

@@ -29,12 +29,15 @@ pub enum CasesAction {
     Sign,
 }
 
-/// A case can be ruled once the respondent answered or let the deadline pass.
+/// A case can be ruled once the respondent answered or let the deadline pass, until it is ruled.
 pub fn rulable(c: &ComplaintItem) -> bool {
-    matches!(
+    let ready = matches!(
         c.status,
         ComplaintStatus::Answered | ComplaintStatus::Silent
-    )
+    );
+    // A ruled case is done: it listed as unruled and offered signing, which the notary then
+    // refused (`already_ruled`). A proposed one stays, for the second arbitrator.
+    ready && c.ruling.as_deref() != Some("ruled")
 }
 
 /// The open case's replay: its list line until the ruling arrives, then the ruling.

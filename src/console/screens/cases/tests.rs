@@ -241,3 +241,15 @@ fn nothing_to_sign_before_the_replay_and_a_refused_replay_is_shown() {
     let why = r.error.as_deref().unwrap_or_default();
     assert!(why.contains("case c1 cannot be replayed"), "{why}");
 }
+
+/// A ruled case is done: not listed for signing (it was, and the notary refused the second
+/// signature); a proposed one stays, for the second arbitrator.
+#[test]
+fn a_ruled_case_is_not_listed_for_signing_a_proposed_one_is() {
+    let mut c = complaints()[2].clone();
+    assert!(rulable(&c));
+    c.ruling = Some("ruled".into());
+    assert!(!rulable(&c));
+    c.ruling = Some("proposed".into());
+    assert!(rulable(&c));
+}
