@@ -397,3 +397,18 @@ fn an_arbitrator_under_another_uid_is_refused() {
     let r = call(&data.path.join("admin.sock"), &[r#"{"id":1,"op":"hello"}"#]);
     assert!(r[0].get("ok").is_some(), "{}", r[0]);
 }
+
+/// A connected console (an open admin connection) does not keep a stopping notary alive:
+/// SIGTERM ends `notar serve` (it waited for the console to quit, or for the idle timeout of
+/// 10 minutes, with the data dir locked), and the connection is closed.
+#[test]
+fn sigterm_stops_the_notary_with_an_admin_connection_open() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let (mut w, mut r) = admin_stream(&data.path.join("admin.sock"));
+    let greeting = hello(&mut w, &mut r, 1);
+    assert_eq!(greeting["ok"]["kind"], "hello", "{greeting}");
+    let status = srv.stop();
+    assert!(status.success(), "{status:?}");
+    assert!(read_reply(&mut r).is_none(), "the connection is closed");
+}

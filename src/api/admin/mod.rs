@@ -106,8 +106,10 @@ struct Shared {
     idle: Duration,
 }
 
-/// Accepts connections until the task is dropped. The arbitrators are bound to their uids here,
-/// once; past `[admin] max_connections` a connection is answered `overloaded` and closed.
+/// Accepts connections until the future is dropped, which ends every open connection too: a
+/// connected console kept a stopping notary (SIGTERM) alive until it quit, the data dir locked.
+/// The arbitrators are bound to their uids here, once; past `[admin] max_connections` a
+/// connection is answered `overloaded` and closed.
 pub async fn serve(listener: UnixListener, notary: Notary) {
     let admin = notary.config().admin.clone();
     let shared = Arc::new(Shared {
@@ -117,12 +119,15 @@ pub async fn serve(listener: UnixListener, notary: Notary) {
     });
     let slots = Arc::new(Semaphore::new(admin.max_connections as usize));
     let failures = RefusalLog::default();
+    // Owned here: dropping the set aborts the connections' tasks.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         match listener.accept().await {
             Ok((stream, _)) => {
                 let shared = shared.clone();
                 let permit = slots.clone().try_acquire_owned();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let outcome = match permit {
                         Ok(_permit) => connection(stream, &shared).await,
                         Err(_) => over_cap(stream, admin.max_connections).await,
