@@ -136,18 +136,10 @@ async fn caps_minor(
     Ok((total.transpose()?, per_tx.transpose()?))
 }
 
-/// The status guarantees see now (`expired` past `valid_until`), else the stored one.
-fn standing(a: &AgreementItem) -> String {
-    match (a.status, a.standing.as_str()) {
-        (crate::model::registry::AgreementStatus::Active, s) if !s.is_empty() => s.into(),
-        (status, _) => status.as_str().into(),
-    }
-}
-
 fn agreement_fields(a: &AgreementItem) -> Vec<(&'static str, String)> {
     vec![
         ("agreement", a.id.clone()),
-        ("status", standing(a)),
+        ("status", a.standing().into()),
         ("buyer", format!("{} ({})", a.buyer_name, a.buyer_id)),
         ("policy", format!("{} v{}", a.policy_id, a.policy_version)),
         ("total cap", money_text(a.total_cap_minor, &a.currency)),
@@ -234,7 +226,7 @@ fn print_agreements(items: &[AgreementItem]) {
         .map(|a| {
             vec![
                 a.id.clone(),
-                standing(a),
+                a.standing().into(),
                 a.policy_id.clone(),
                 money_text(a.exposure_minor, &a.currency),
                 money_text(a.total_cap_minor, &a.currency),

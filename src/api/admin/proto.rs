@@ -547,6 +547,17 @@ pub struct AgreementItem {
     pub keys: Vec<String>,
 }
 
+impl AgreementItem {
+    /// What guarantees see now: `standing` for an active agreement (`expired` past
+    /// `valid_until`), else the stored status (also from an older notary, which sends none).
+    pub fn standing(&self) -> &str {
+        match (self.status, self.standing.as_str()) {
+            (AgreementStatus::Active, s) if !s.is_empty() => s,
+            (status, _) => status.as_str(),
+        }
+    }
+}
+
 /// A guarantee in listings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuaranteeItem {

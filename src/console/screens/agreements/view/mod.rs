@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, LineGauge, Paragraph};
 use ratatui::Frame;
 
-use crate::api::admin::proto::{AgreementItem, AgreementStatus, GuaranteeItem, GuaranteeState};
+use crate::api::admin::proto::{AgreementItem, GuaranteeItem, GuaranteeState};
 use crate::console::app::App;
 use crate::console::components::columns::Columns;
 use crate::console::components::layout;
@@ -108,7 +108,7 @@ fn agreement_cells(a: &AgreementItem, selected: bool) -> [Cell<'static>; 6] {
             sanitize_prefix(&a.policy_id, 32),
             a.policy_version
         )),
-        Cell::from(sanitize_prefix(standing(a), 13)),
+        Cell::from(sanitize_prefix(a.standing(), 13)),
         Cell::from(format!("{:>3}%", exposure_percent(a))),
         Cell::from(exposure_text(a)),
     ]
@@ -185,7 +185,7 @@ fn summary_lines(t: &Theme, d: &AgreementDetail, width: usize) -> Vec<Line<'stat
             money(a.per_tx_cap_minor, &a.currency)
         ),
     ));
-    lines.extend(kv("Status", sanitize_prefix(standing(a), 16)));
+    lines.extend(kv("Status", sanitize_prefix(a.standing(), 16)));
     lines.extend(kv(
         "Valid",
         format!(
@@ -246,12 +246,4 @@ fn guarantee_cells(v: &AgreementsView, g: &GuaranteeItem) -> [Cell<'static>; 6] 
         Cell::from(sanitize_prefix(&g.issued_at, 32)),
         Cell::from(sanitize_prefix(&g.release_at, 32)),
     ]
-}
-
-/// What guarantees see now (`expired` past `valid_until`), else the stored status.
-fn standing(a: &AgreementItem) -> &str {
-    match (a.status, a.standing.as_str()) {
-        (AgreementStatus::Active, s) if !s.is_empty() => s,
-        (status, _) => status.as_str(),
-    }
 }
