@@ -209,6 +209,29 @@ fn a_body_that_never_comes_is_answered_408_and_closed() {
     assert_eq!(json(&body)["error"]["code"], "body_timeout");
 }
 
+/// A head whose Content-Length is past the route's limit is refused at once, `413
+/// body_too_large`, without waiting for the body: it waited for bytes it would refuse and
+/// answered `408 body_timeout` when the client sent only part of them.
+#[test]
+fn a_declared_length_past_the_limit_is_refused_without_waiting_for_the_body() {
+    let data = DataDir::init();
+    configure(&data, &[("http", "body_timeout_s", 30)]);
+    let srv = Server::start(&data);
+    for (route, ctype, first) in [
+        ("/v1/timestamp", "application/timestamp-query", &b"0123"[..]),
+        ("/v1/exchanges/abort", "application/json", &b"{"[..]),
+        ("/v1/complaints", "application/json", &b"{"[..]),
+    ] {
+        let head = format!(
+            "POST {route} HTTP/1.1\r\nHost: notar\r\nContent-Type: {ctype}\r\n\
+             Content-Length: 50000000\r\n\r\n"
+        );
+        let (code, _, body) = exchange(LOCAL, &srv, &head, first);
+        assert_eq!(code, 413, "{route}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(json(&body)["error"]["code"], "body_too_large", "{route}");
+    }
+}
+
 /// A burst of timestamps from one address past `anonymous_burst` is answered `429
 /// rate_limited` with `Retry-After`; other routes, and other addresses, are served meanwhile.
 #[test]

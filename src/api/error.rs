@@ -94,6 +94,11 @@ impl ApiError {
             }
             source = err.source();
         }
+        Self::body_too_large(what, len_max)
+    }
+
+    /// 413 `body_too_large`: `what` are at most `len_max` bytes.
+    pub fn body_too_large(what: &str, len_max: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             HttpCode::BodyTooLarge,

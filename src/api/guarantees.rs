@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, HttpBody};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -50,11 +50,25 @@ pub(super) async fn json_body(body: Body) -> Result<Value, ApiError> {
     json_body_limited(body, BODY_LEN_MAX).await
 }
 
+/// The bytes of a body of at most `len_max` bytes, `what` naming such bodies in the error. One
+/// whose `Content-Length` says it is longer is refused at once (`413 body_too_large`), unread:
+/// waiting for bytes that will be refused kept the client until the body timeout.
+pub(super) async fn read_body(
+    body: Body,
+    len_max: usize,
+    what: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    if HttpBody::size_hint(&body).lower() > len_max as u64 {
+        return Err(ApiError::body_too_large(what, len_max));
+    }
+    to_bytes(body, len_max)
+        .await
+        .map_err(|e| ApiError::body_unread(e, what, len_max))
+}
+
 /// A JSON body of at most `len_max` bytes (`body_too_large` past it); an empty body is `null`.
 pub(super) async fn json_body_limited(body: Body, len_max: usize) -> Result<Value, ApiError> {
-    let bytes = to_bytes(body, len_max)
-        .await
-        .map_err(|e| ApiError::body_unread(e, "request bodies", len_max))?;
+    let bytes = read_body(body, len_max, "request bodies").await?;
     if bytes.is_empty() {
         return Ok(Value::Null);
     }

@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod complaints;
+mod declared_length;
 mod error;
 mod exchanges;
 mod guarantees;
@@ -84,6 +85,8 @@ pub fn router(notary: Notary) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        // Inside the timeout layer, whose body wrapper hides the declared length.
+        .layer(axum::middleware::map_request(declared_length::declare))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -63,9 +63,9 @@ pub async fn stamp(
             format!("Content-Type must be {QUERY_TYPE}, got {ctype:?}"),
         ));
     }
-    let bytes = to_bytes(body, BODY_LEN_MAX).await.map_err(|e| {
+    let read = super::guarantees::read_body(body, BODY_LEN_MAX, "timestamp queries").await;
+    let bytes = read.inspect_err(|_| {
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);
-        ApiError::body_unread(e, "timestamp queries", BODY_LEN_MAX)
     })?;
     let outcome = s.notary.stamp(&bytes).await.inspect_err(|_| {
         s.metrics.errors.fetch_add(1, Ordering::Relaxed);

@@ -14,6 +14,10 @@ pub enum MoneyError {
     /// Not three uppercase ASCII letters.
     #[error("currency must be an ISO 4217 code of three uppercase letters, not {0:?}")]
     BadCurrency(String),
+    /// Three letters, but no ISO 4217 currency of money (unknown, or a unit such as gold or
+    /// `XXX` that has no minor unit).
+    #[error("{0:?} is not an ISO 4217 currency with a minor unit (e.g. EUR, USD, JPY)")]
+    UnknownCurrency(String),
     /// Zero, negative, or above `MINOR_MAX`.
     #[error("amount must be between 1 and {MINOR_MAX} minor units, not {0}")]
     OutOfRange(i64),
@@ -22,7 +26,9 @@ pub enum MoneyError {
     BadDecimal(String, u32),
 }
 
-/// An ISO 4217 currency code (three uppercase ASCII letters).
+/// An ISO 4217 currency code of money: three uppercase ASCII letters that ISO 4217 lists with a
+/// minor unit (the `iso_currency` crate's table). Amounts are minor units of it, so a code
+/// without one (gold `XAU`, `XXX`) or an invented one would make every amount meaningless.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
 #[schema(value_type = String, example = "EUR")]
 pub struct Currency([u8; 3]);
@@ -34,6 +40,9 @@ impl Currency {
         if b.len() != 3 || !b.iter().all(u8::is_ascii_uppercase) {
             return Err(MoneyError::BadCurrency(code.chars().take(16).collect()));
         }
+        if iso_exponent(code).is_none() {
+            return Err(MoneyError::UnknownCurrency(code.to_string()));
+        }
         Ok(Currency([b[0], b[1], b[2]]))
     }
 
@@ -43,14 +52,18 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("???")
     }
 
-    /// Decimal places of the minor unit (ISO 4217); 2 for codes not in the short table.
+    /// Decimal places of the minor unit (ISO 4217): 2 for EUR, 0 for JPY or XOF, 3 for BHD.
     pub fn exponent(&self) -> u32 {
-        match self.as_str() {
-            "JPY" | "KRW" | "ISK" | "CLP" | "VND" => 0,
-            "BHD" | "JOD" | "KWD" | "OMR" | "TND" => 3,
-            _ => 2,
-        }
+        // Invariant: built only from codes that have one; 2 would be the common case.
+        iso_exponent(self.as_str()).unwrap_or(2)
     }
+}
+
+/// ISO 4217's minor unit of `code`: none for a code it does not list, or lists without one.
+fn iso_exponent(code: &str) -> Option<u32> {
+    iso_currency::Currency::from_code(code)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
 }
 
 impl fmt::Display for Currency {
@@ -156,6 +169,37 @@ mod tests {
 
     fn eur() -> Currency {
         Currency::parse("EUR").expect("EUR")
+    }
+
+    /// Three letters are not enough: the code must be an ISO 4217 currency of money, and its
+    /// minor unit is ISO's (XOF has none, CLF four: a short table said two for both).
+    #[test]
+    fn currency_codes_are_iso_4217_currencies_with_their_minor_units() {
+        for bad in ["ZZZ", "ABC", "XAU", "XXX", "XTS"] {
+            assert_eq!(
+                Currency::parse(bad),
+                Err(MoneyError::UnknownCurrency(bad.into())),
+                "{bad}"
+            );
+        }
+        let exponent = |c: &str| Currency::parse(c).expect(c).exponent();
+        let known = [
+            ("EUR", 2),
+            ("USD", 2),
+            ("JPY", 0),
+            ("XOF", 0),
+            ("BHD", 3),
+            ("CLF", 4),
+        ];
+        for (code, e) in known {
+            assert_eq!(exponent(code), e, "{code}");
+        }
+        let xof = Currency::parse("XOF").expect("XOF");
+        assert_eq!(
+            Money::positive(5000, xof).expect("ok").to_string(),
+            "5000 XOF"
+        );
+        assert!(serde_json::from_str::<Money>(r#"{"minor":1,"currency":"ZZZ"}"#).is_err());
     }
 
     #[test]

@@ -274,11 +274,8 @@ fn check_names(src: &Source<'_>, raw: &RawPolicy) -> Result<u32, PolicyError> {
         }
     }
     let currency = raw.currency.get_ref();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(src.at(
-            &raw.currency,
-            format!("currency {currency:?} must be an ISO 4217 code of three uppercase letters, e.g. \"EUR\""),
-        ));
+    if let Err(e) = crate::model::money::Currency::parse(currency) {
+        return Err(src.at(&raw.currency, format!("currency: {e}")));
     }
     Ok(version)
 }
