@@ -576,10 +576,29 @@ async fn refuses_counter_claims_ruled_empty(w: &World, id: &str) {
     assert!(ok.is_ok(), "{ok:?}");
 }
 
+/// A claim of `kind` about `subject` for `minor`, without evidence, signed by its claimant:
+/// sally for non-payment, bob for non-delivery.
+fn claim_by(w: &World, kind: &str, subject: (&str, &str), minor: i64, statement: &str) -> Envelope {
+    let (claimant, respondent, key) = match kind {
+        "non_payment" => (&w.deal.seller_id, &w.deal.buyer_id, &w.sally_key),
+        _ => (&w.deal.buyer_id, &w.deal.seller_id, &w.deal.buyer_key),
+    };
+    let mut claim = json!({
+        "kind": kind, "claimant": claimant, "respondent": respondent,
+        "amount": eur(minor), "statement": statement, "evidence": [],
+        "notary_key_id": w.n.identity().key_id,
+        "created_at": "2026-03-01T09:10:00.000Z",
+    });
+    claim[subject.0] = json!(subject.1);
+    Envelope::sign("complaint", claim, key).expect("sign")
+}
+
 /// One claim, one case: sally claiming payment for the same guarantee again (other words,
 /// another amount) is refused, as was found when two cases each ruled "bob pays 250.00" for
 /// one 250.00 order. bob's own non-delivery claim about it is another claim and is taken; his
-/// counter-claim of non-delivery in sally's case would claim it twice and is refused.
+/// counter-claim of non-delivery in sally's case would claim it twice and is refused. An order
+/// has two names, its guarantee and its digest: claimed through one, it is claimed through the
+/// other (either way round).
 #[tokio::test]
 async fn a_claim_is_filed_once_per_subject_party_and_kind() {
     use crate::model::error_code::ErrorCode;
@@ -589,26 +608,58 @@ async fn a_claim_is_filed_once_per_subject_party_and_kind() {
     let id = w
         .complain(("guarantee_id", &gid), 40_000, &[order.clone(), g.clone()])
         .await;
-    let again = json!({
-        "kind": "non_payment", "claimant": w.deal.seller_id, "respondent": w.deal.buyer_id,
-        "guarantee_id": gid, "amount": eur(30_000), "statement": "Still not paid.",
-        "evidence": [], "notary_key_id": w.n.identity().key_id,
-        "created_at": "2026-03-01T09:10:00.000Z",
-    });
-    let again = Envelope::sign("complaint", again, &w.sally_key).expect("sign");
+    let again = claim_by(
+        &w,
+        "non_payment",
+        ("guarantee_id", &gid),
+        30_000,
+        "Still not paid.",
+    );
     let size = w.n.log_size();
     let refused = w.n.file_complaint(again).await.expect_err("twice");
     assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
     assert!(refused.to_string().contains(&id), "{refused}");
     assert_eq!(w.n.log_size(), size, "nothing logged");
-    let bobs = json!({
-        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
-        "guarantee_id": gid, "amount": eur(40_000), "statement": "No table came.",
-        "evidence": [], "notary_key_id": w.n.identity().key_id,
-        "created_at": "2026-03-01T09:20:00.000Z",
-    });
-    let bobs = Envelope::sign("complaint", bobs, &w.deal.buyer_key).expect("sign");
+    let bobs = claim_by(
+        &w,
+        "non_delivery",
+        ("guarantee_id", &gid),
+        40_000,
+        "No table came.",
+    );
     w.n.file_complaint(bobs).await.expect("bob's own claim");
+    let digest = digest_of(&order);
+    for kind in ["non_payment", "non_delivery"] {
+        let by_order = claim_by(
+            &w,
+            kind,
+            ("order_digest", &digest),
+            40_000,
+            "Through the order.",
+        );
+        let refused = w.n.file_complaint(by_order).await.expect_err(kind);
+        assert_eq!(
+            refused.code(),
+            ErrorCode::DuplicateClaim,
+            "{kind}: {refused}"
+        );
+    }
+    assert_eq!(w.n.log_size(), size + 1, "only bob's own claim logged");
+    let (order2, g2) = w.order("r-2", 20_000, b"lamp").await;
+    let gid2 = g2.payload["guarantee_id"].as_str().expect("id").to_string();
+    let lamp = claim_by(
+        &w,
+        "non_payment",
+        ("order_digest", &digest_of(&order2)),
+        20_000,
+        "Lamp.",
+    );
+    w.n.file_complaint(lamp)
+        .await
+        .expect("the lamp, by its digest");
+    let via_guarantee = claim_by(&w, "non_payment", ("guarantee_id", &gid2), 20_000, "Lamp!");
+    let refused = w.n.file_complaint(via_guarantee).await.expect_err("twice");
+    assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
     let case =
         w.n.complaint(&id, &super::Reader::Arbitrator)
             .expect("case");

@@ -120,13 +120,8 @@ fn stage_filing(
         ComplaintSubject::Guarantee(g) => (None, Some(g.as_str()), None),
         ComplaintSubject::Order(d) => (None, None, Some(d.as_str())),
     };
-    check_claimed_once(
-        &st,
-        &subject_key(tid, gid, digest),
-        &p.claimant,
-        p.kind,
-        None,
-    )?;
+    let subjects = claim_subjects(shared, &st, (tid, gid, digest))?;
+    check_claimed_once(&st, &subjects, &p.claimant, p.kind, None)?;
     for party in [&p.claimant, &p.respondent] {
         if !st.parties.contains_key(party) {
             return Err(NotaryError::unknown(
@@ -146,7 +141,55 @@ fn stage_filing(
 /// `409 duplicate_claim` when `party` already claims `kind` about `subject` in a case other than
 /// `this` (as a claim or a counter-claim): two cases would rule on one claim twice (a second
 /// "buyer pays" for one order, a second refund for one payment).
+///
+/// `subjects` are every name of the subject ([`claim_subjects`]): one order claimed through its
+/// guarantee and again through its order digest is one claim.
 pub(super) fn check_claimed_once(
+    st: &State,
+    subjects: &[String],
+    party: &str,
+    kind: ComplaintKind,
+    this: Option<&str>,
+) -> Result<(), NotaryError> {
+    for subject in subjects {
+        check_subject_once(st, subject, party, kind, this)?;
+    }
+    Ok(())
+}
+
+/// The names a case's subject is claimed under ([`subject_key`]s): an exchange its tid; a
+/// guarantee its id and its order's digest; an order its digest and the id of each guarantee
+/// the notary gave for it. A guarantee the notary cannot find has its id only (filing refuses
+/// it anyway).
+pub(super) fn claim_subjects(
+    shared: &Shared,
+    st: &State,
+    (tid, gid, digest): (Option<&str>, Option<&str>, Option<&str>),
+) -> Result<Vec<String>, NotaryError> {
+    let mut subjects = vec![subject_key(tid, gid, digest)];
+    if tid.is_some() {
+        return Ok(subjects);
+    }
+    if let Some(g) = gid {
+        if let Ok(g) = guarantee(shared, st, g) {
+            subjects.push(subject_key(None, None, Some(&g.order_digest)));
+        }
+    } else if let Some(d) = digest {
+        for a in crate::notary::guarantees::order_answers(shared, d)? {
+            if let Some(g) = a
+                .answer
+                .payload
+                .get("guarantee_id")
+                .and_then(|v| v.as_str())
+            {
+                subjects.push(subject_key(None, Some(g), None));
+            }
+        }
+    }
+    Ok(subjects)
+}
+
+fn check_subject_once(
     st: &State,
     subject: &str,
     party: &str,

@@ -88,14 +88,15 @@ fn check_counter_claim(
     let Some(counter) = counter else {
         return Ok(());
     };
-    let subject = super::book::subject_key(
+    let subject = (
         record.tid.as_deref(),
         record.guarantee_id.as_deref(),
         record.order_digest.as_deref(),
     );
+    let subjects = super::file::claim_subjects(shared, st, subject)?;
     super::file::check_claimed_once(
         st,
-        &subject,
+        &subjects,
         &record.respondent,
         counter.kind,
         Some(&record.complaint_id),
