@@ -57,13 +57,25 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
             return (f, Delivery::Delivered);
         }
     }
-    // Only an item-for-receipt exchange of goods delivers; a payment or a contract does not.
+    // Only an item-for-receipt exchange of goods delivers (a payment or a contract does not),
+    // and only one from the goods' sender to their recipient: an item the buyer sent the
+    // seller, its receipt or its abort, says nothing of the goods.
+    let sides = goods_sides(case, order);
     let tid = case
         .tid(order)
         .filter(|t| match case.offer(t).map(|o| &o.content) {
             Some(Content::Offer {
-                protocol, payment, ..
-            }) => *protocol == Protocol::Item && payment.is_none(),
+                protocol,
+                payment,
+                originator,
+                responder,
+                ..
+            }) => {
+                let along = sides
+                    .as_ref()
+                    .is_none_or(|(from, to)| originator == from && responder == to);
+                *protocol == Protocol::Item && payment.is_none() && along
+            }
             _ => true,
         });
     let Some(tid) = tid else {
@@ -78,6 +90,23 @@ pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
         );
     };
     by_exchange(case, &tid)
+}
+
+/// Who sends the goods and who receives them: the order's seller and buyer; without an order,
+/// the sides the claim's kind names (a non-delivery or not-as-described claimant received, a
+/// non-payment claimant sent); none for a kind that names no direction.
+fn goods_sides(case: &Case, order: Option<&Item>) -> Option<(String, String)> {
+    if let Some(Content::Order { buyer, seller, .. }) = order.map(|o| &o.content) {
+        return Some((seller.clone(), buyer.clone()));
+    }
+    let c = &case.claim;
+    match c.kind {
+        ComplaintKind::NonDelivery | ComplaintKind::NotAsDescribed => {
+            Some((c.respondent.clone(), c.claimant.clone()))
+        }
+        ComplaintKind::NonPayment => Some((c.claimant.clone(), c.respondent.clone())),
+        ComplaintKind::ContractValidity | ComplaintKind::Other => None,
+    }
 }
 
 /// A way an exchange fails to deliver: which token shows it, its rule id and answer.

@@ -297,6 +297,26 @@ fn a_paid_buyer_without_delivery_is_refunded() {
     assert_eq!(alloc(&r), [0, 0, 0, 12_000]);
 }
 
+/// D9 with the aborted exchange running the other way (bob, the buyer, sending sally an item):
+/// its abort says nothing of the goods, so it does not show them undelivered (it showed
+/// `Q5.aborted` and released the guarantee whatever the exchange's direction).
+#[test]
+fn an_exchange_from_the_buyer_to_the_seller_does_not_deliver_the_goods() {
+    let mut row = d9();
+    let reversed = super::fixture::offer("d9", "9", Protocol::Item, ("bob", "sally"), None);
+    let at = row
+        .items
+        .iter()
+        .position(|i| i.id == id("d9"))
+        .expect("offer");
+    row.items[at] = reversed;
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q5.not_shown", &[]), "{}", render(&r));
+    assert!(!has(&r, "Q5.aborted", &["19"]));
+    let d9 = rule(&d9(), UncoveredRule::Capped);
+    assert!(has(&d9, "Q5.aborted", &["19"]), "the seller's own exchange");
+}
+
 /// The ruling's byte form reads back to the same ruling; `--nocapture` prints D9's (the example
 /// in docs/formats.md).
 #[test]
