@@ -389,6 +389,9 @@ fn tab_reaches_cases_steps_through_the_sample_replay_and_signs_its_ruling() {
     let s = tmux.wait_for("Confirm: the notary will sign");
     assert!(s.contains("Bundle") && s.contains("Refund"), "{s}");
     assert!(s.contains("if its replay agrees"), "{s}");
+    // What does not fit 80x24 scrolls; the dialog signs only once its last line was shown.
+    tmux.keys(&["NPage", "NPage", "NPage"]);
+    tmux.wait_for("Arbitrator");
     tmux.keys(&["y"]);
     let s = tmux.wait_for_any(&["RULED: signed and logged", "PROPOSED by"]);
     assert!(!s.contains("WARNING"), "{s}");

@@ -233,4 +233,85 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     assert_eq!(log_size(&srv.url), size);
     assert_eq!(admin.exposure(&agreement), 12_000);
     assert!(party_view(&srv.url, &c).get("ruling").is_none());
+    a_proposal_is_reviewed_and_withdrawn(&data, &mut admin, &c.complaint_id);
+    assert_eq!(log_size(&srv.url), size, "nothing of it signs anything");
+    assert_eq!(admin.exposure(&agreement), 12_000);
+}
+
+/// The proposal as `notar replay` of the kept bundle shows it (its decision digest), the
+/// confirmation's digest checked for form, the admin `case_replay` answering the proposal and
+/// its proposer; `notar case withdraw` takes it back with a reason (none: refused), the history
+/// says so, nothing is left to confirm, and `notar case rule` proposes it afresh.
+fn a_proposal_is_reviewed_and_withdrawn(data: &DataDir, admin: &mut Admin, id: &str) {
+    let kept = data.work().join("proposed.json");
+    let o = notar(&["replay", p(&kept)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let digest = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("decision digest "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no decision digest line: {out}"))
+        .to_string();
+    let review = admin.ok("case_replay", serde_json::json!({"complaint_id": id}));
+    assert!(review["proposed_by"].is_string(), "{review}");
+    let bad = [
+        "--data",
+        data.arg(),
+        "case",
+        "confirm",
+        id,
+        "--expect-ruling",
+        "zz",
+    ];
+    let o = notar(&bad);
+    assert_eq!(o.status.code(), Some(2), "a malformed digest: {}", text(&o));
+    let args = [
+        "--data",
+        data.arg(),
+        "case",
+        "withdraw",
+        id,
+        "--reason",
+        " ",
+    ];
+    let o = notar(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "no reason: bad input, {}",
+        text(&o)
+    );
+    let args = ["--data", data.arg(), "case", "withdraw", id];
+    let o = notar(&[&args[..], &["--reason", "the refund is wrong"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("withdrawn"), "{}", text(&o));
+    let shown = admin.ok("complaint_show", serde_json::json!({"complaint_id": id}));
+    let history = shown.to_string();
+    assert!(
+        history.contains("proposed ruling withdrawn by") && history.contains("the refund is wrong"),
+        "{history}"
+    );
+    let review = admin.ok("case_replay", serde_json::json!({"complaint_id": id}));
+    assert!(
+        review.get("proposed_by").is_none(),
+        "a fresh replay: {review}"
+    );
+    let none = case(data, "confirm", id);
+    assert_eq!(none.status.code(), Some(1), "{}", text(&none));
+    assert!(text(&none).contains("no_proposal"), "{}", text(&none));
+    let again = notar(&["--data", data.arg(), "case", "rule", id]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let said = text(&again);
+    assert!(said.contains("ruling proposed by"), "{said}");
+    assert!(said.contains("--expect-ruling"), "the review steps: {said}");
+    let review = admin.ok("case_replay", serde_json::json!({"complaint_id": id}));
+    let reviewed =
+        serde_json::from_value::<notar::model::dispute::Ruling>(review["ruling"].clone())
+            .expect("ruling");
+    assert_eq!(
+        reviewed.decision_digest(),
+        digest,
+        "the same decision again"
+    );
 }

@@ -106,12 +106,33 @@ pub enum CaseCommand {
     ///
     /// The notary signs it exactly as proposed, naming both arbitrators, and its actions run.
     /// The proposer cannot confirm (`same_arbitrator`); refusals exit 1.
+    ///
+    /// Review the proposal first: `notar case export ID --ruled --out proposal.json` writes the
+    /// bundle it rests on, `notar replay proposal.json` prints its findings, allocation, actions
+    /// and `decision digest`; then `notar case confirm ID --expect-ruling HEX`. To reject it
+    /// instead: `notar case withdraw ID --reason TEXT`.
     Confirm {
         /// The complaint.
         complaint_id: String,
+        /// The `decision digest` `notar replay` printed for the proposal you reviewed: the
+        /// notary confirms only that decision (another one: `ruling_changed`, nothing signed).
+        #[arg(long, value_name = "HEX", value_parser = super::replay_cmd::digest_arg)]
+        expect_ruling: Option<String>,
         /// Print the answer as JSON (with the signed `ruling` envelope).
         #[arg(long)]
         json: bool,
+    },
+    /// Arbitrators: withdraw the ruling proposed on a case (yours, or another arbitrator's
+    /// that you reject).
+    ///
+    /// Nothing had been signed; the reason goes into the case's history, and the case can be
+    /// ruled afresh with `notar case rule`. No proposal: `no_proposal`; refusals exit 1.
+    Withdraw {
+        /// The complaint.
+        complaint_id: String,
+        /// Why (one paragraph, recorded in the case's history).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -145,9 +166,21 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
             };
             super::ruling_cmd::rule(data, op, json).await
         }
-        CaseCommand::Confirm { complaint_id, json } => {
-            super::ruling_cmd::rule(data, Op::RulingConfirm { complaint_id }, json).await
+        CaseCommand::Confirm {
+            complaint_id,
+            expect_ruling,
+            json,
+        } => {
+            let op = Op::RulingConfirm {
+                complaint_id,
+                expect_ruling,
+            };
+            super::ruling_cmd::rule(data, op, json).await
         }
+        CaseCommand::Withdraw {
+            complaint_id,
+            reason,
+        } => super::ruling_cmd::withdraw(data, complaint_id, reason).await,
     }
 }
 

@@ -123,7 +123,7 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
         ),
         claim_line("claim", c),
         format!(
-            "decision digest {} (notar case rule --expect-ruling signs only this decision)",
+            "decision digest {} (notar case rule or confirm --expect-ruling: signs only this decision)",
             r.decision_digest()
         ),
         String::new(),

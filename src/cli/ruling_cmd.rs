@@ -1,5 +1,6 @@
-//! `notar case rule CASE_ID` and `notar case confirm CASE_ID`: an arbitrator has the notary sign
-//! (or propose, or confirm) a case's ruling over the admin socket.
+//! `notar case rule CASE_ID`, `notar case confirm CASE_ID` and `notar case withdraw CASE_ID`: an
+//! arbitrator has the notary sign (or propose, or confirm) a case's ruling over the admin socket,
+//! or withdraws a proposed one.
 
 use std::path::Path;
 
@@ -45,14 +46,40 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
                 outln!("{line}");
             }
         }
-        None => outln!(
-            "case {}: ruling proposed by {}; a second arbitrator confirms it with \
-             `notar case confirm {}`",
-            clean(&item.complaint_id),
-            clean(&item.arbitrator),
-            clean(&item.complaint_id)
-        ),
+        None => {
+            let id = clean(&item.complaint_id);
+            outln!(
+                "case {id}: ruling proposed by {}; nothing is signed until a second arbitrator \
+                 confirms it",
+                clean(&item.arbitrator)
+            );
+            outln!(
+                "  review: notar case export {id} --ruled --out proposal.json && notar replay \
+                 proposal.json"
+            );
+            outln!("  confirm: notar case confirm {id} --expect-ruling HEX (its decision digest)");
+            outln!("  reject: notar case withdraw {id} --reason TEXT");
+        }
     }
     outln!("bundle sha256 {}", clean(&item.bundle_digest));
+    Ok(())
+}
+
+/// `notar case withdraw`: withdraws a case's proposed ruling, saying why.
+pub async fn withdraw(data: &Path, complaint_id: String, reason: String) -> Result<(), Failure> {
+    let mut admin = AdminClient::connect(data).await?;
+    let op = Op::ProposalWithdraw {
+        complaint_id,
+        reason,
+    };
+    let reply = admin.call(op).await?;
+    let Reply::Complaint(detail) = reply else {
+        return Err(Failure::Refused(anyhow!(
+            "unexpected answer from the notary: {reply:?}"
+        )));
+    };
+    let id = sanitize_prefix(&detail.item.complaint_id, 200);
+    outln!("case {id}: proposed ruling withdrawn; nothing was signed");
+    outln!("  rule it afresh: notar case rule {id}");
     Ok(())
 }

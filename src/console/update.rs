@@ -2,12 +2,15 @@
 //! What every screen shares is here (screens, help, prompt, confirmation dialog, polling,
 //! the connection); the rest goes to the visible screen through [`screens`].
 
+use ratatui::layout::Rect;
+
 use crate::api::admin::proto::Op;
 
 use super::action::Action;
 use super::app::{App, Overlay, Pending, Screen, LIST_POLL_MS, PROMPT_LEN_MAX, STATUS_POLL_MS};
 use super::command::Command;
-use super::components::confirm::Focus;
+use super::components::confirm::{self, Focus, NOT_READ};
+use super::components::layout;
 use super::responses::on_response;
 use super::screens;
 
@@ -126,14 +129,20 @@ fn confirm(app: &mut App, action: Action, out: &mut Vec<Command>) {
             Focus::Cancel => cancel_confirm(app),
         },
         Action::ConfirmScroll(delta) => d.scroll_by(delta),
-        Action::Rendered => d.armed = true,
+        Action::Rendered => {
+            d.armed = true;
+            let body = layout::chrome(Rect::new(0, 0, app.size.0, app.size.1))[1];
+            let last = confirm::view::scroll_max(&app.theme, &app.hello, d, body);
+            d.read_all |= d.scroll >= last;
+        }
         _ => {}
     }
 }
 
 fn sign(app: &mut App, out: &mut Vec<Command>) {
     match &app.overlay {
-        Overlay::Confirm(d) if d.armed => {}
+        Overlay::Confirm(d) if d.armed && d.read_all => {}
+        Overlay::Confirm(d) if d.armed => return app.error(NOT_READ),
         _ => return,
     }
     let Overlay::Confirm(d) = std::mem::replace(&mut app.overlay, Overlay::None) else {

@@ -117,7 +117,14 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             complaint_id: id,
             expect_ruling,
         } => rulings::sign(notary, operator, &id, expect_ruling.as_deref()).await,
-        Op::RulingConfirm { complaint_id: id } => rulings::confirm(notary, operator, &id).await,
+        Op::RulingConfirm {
+            complaint_id: id,
+            expect_ruling,
+        } => rulings::confirm(notary, operator, &id, expect_ruling.as_deref()).await,
+        Op::ProposalWithdraw {
+            complaint_id: id,
+            reason,
+        } => rulings::withdraw(notary, operator, &id, &reason).await,
         Op::CaseReplay { complaint_id } => case_replay::replay(notary, &complaint_id).await,
     }
 }

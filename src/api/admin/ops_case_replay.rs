@@ -1,15 +1,18 @@
-//! The admin operation `CaseReplay`: the notary builds a case's evidence bundle and replays it,
-//! so an arbitrator can review the ruling before signing it. Nothing is signed or changed.
+//! The admin operation `CaseReplay`: the notary builds a case's evidence bundle and replays it
+//! (or, when the case has a pending proposal, answers that), so an arbitrator can review the
+//! ruling before signing or confirming it. Nothing is signed or changed.
 
 use super::ops::OpResult;
 use super::proto::Reply;
 use crate::notary::Notary;
 
-/// The ruling a replay of complaint `complaint_id`'s bundle gives, and that bundle's digest.
+/// What to review of complaint `complaint_id`: its pending proposal and who proposed it, else
+/// the ruling a fresh replay of its bundle gives; with the digest of the bundle either rests on.
 pub(super) async fn replay(notary: &Notary, complaint_id: &str) -> OpResult {
-    let (ruling, bundle_digest) = notary.case_replay(complaint_id).await?;
+    let (ruling, bundle_digest, proposed_by) = notary.case_review(complaint_id).await?;
     Ok(Reply::CaseReplay {
         ruling: Box::new(ruling),
         bundle_digest,
+        proposed_by,
     })
 }

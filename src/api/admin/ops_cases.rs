@@ -76,7 +76,7 @@ fn line_item(notary: &Notary, l: &ComplaintLine, overdue: bool) -> ComplaintItem
     }
 }
 
-fn detail(notary: &Notary, v: CaseView) -> ComplaintDetail {
+pub(super) fn detail(notary: &Notary, v: CaseView) -> ComplaintDetail {
     // Both envelopes were parsed when the notary took them; a stored one that no longer
     // parses shows as empty rather than hiding the rest of the case.
     let claim = Complaint::<Envelope>::parse(&v.complaint.kind, &v.complaint.payload).ok();

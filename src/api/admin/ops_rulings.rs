@@ -1,6 +1,6 @@
-//! The admin operations `RulingSign` and `RulingConfirm`: the calling arbitrator (from the
-//! socket's peer credentials and notar.toml `[arbitrators]`) signs a case's ruling, proposes it,
-//! or confirms another arbitrator's proposal.
+//! The admin operations `RulingSign`, `RulingConfirm` and `ProposalWithdraw`: the calling
+//! arbitrator (from the socket's peer credentials and notar.toml `[arbitrators]`) signs a case's
+//! ruling, proposes it, confirms another arbitrator's proposal, or withdraws a proposal.
 
 use super::ops::{OpResult, Operator};
 use super::proto::{Reply, RulingItem};
@@ -28,12 +28,31 @@ pub(super) async fn sign(
     Ok(reply(complaint_id, outcome))
 }
 
-/// Confirms case `complaint_id`'s proposed ruling as a second arbitrator.
-pub(super) async fn confirm(notary: &Notary, operator: &Operator, complaint_id: &str) -> OpResult {
+/// Confirms case `complaint_id`'s proposed ruling as a second arbitrator, when given only if
+/// it is the ruling `expect` (its decision digest) names.
+pub(super) async fn confirm(
+    notary: &Notary,
+    operator: &Operator,
+    complaint_id: &str,
+    expect: Option<&str>,
+) -> OpResult {
     let outcome = notary
-        .confirm_ruling(complaint_id, arbitrator(operator))
+        .confirm_ruling_reviewed(complaint_id, arbitrator(operator), expect)
         .await?;
     Ok(reply(complaint_id, outcome))
+}
+
+/// Withdraws case `complaint_id`'s proposed ruling, for `reason`; answers the case.
+pub(super) async fn withdraw(
+    notary: &Notary,
+    operator: &Operator,
+    complaint_id: &str,
+    reason: &str,
+) -> OpResult {
+    let view = notary
+        .withdraw_proposal(complaint_id, arbitrator(operator), reason)
+        .await?;
+    Ok(Reply::Complaint(super::ops_cases::detail(notary, view)))
 }
 
 fn reply(complaint_id: &str, outcome: RulingOutcome) -> Reply {

@@ -239,8 +239,23 @@ pub enum Op {
     RulingConfirm {
         /// Complaint id.
         complaint_id: String,
+        /// The decision digest of the proposal the arbitrator reviewed (a `CaseReplay` of the
+        /// proposed case, or `notar replay` of `notar case export --ruled`): when the case's
+        /// proposal decides otherwise, nothing is signed (`409 ruling_changed`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect_ruling: Option<String>,
     },
-    /// Replay the case's bundle without signing: the ruling `RulingSign` would sign, for review.
+    /// Withdraw a case's proposed ruling (its proposer taking it back, or another arbitrator
+    /// rejecting it): nothing is signed; the case may be ruled afresh. Answers the case.
+    ProposalWithdraw {
+        /// Complaint id.
+        complaint_id: String,
+        /// Why (one paragraph): recorded in the case's history.
+        reason: String,
+    },
+    /// What to review before acting on a case: its pending proposal, exactly as a confirmation
+    /// would sign it, else a fresh replay of its bundle (the ruling `RulingSign` would sign).
+    /// Nothing is signed.
     CaseReplay {
         /// Complaint id.
         complaint_id: String,
@@ -450,6 +465,10 @@ pub enum Reply {
         ruling: Box<crate::model::dispute::Ruling>,
         /// Hex SHA-256 of the bundle's file bytes.
         bundle_digest: String,
+        /// The arbitrator who proposed this ruling, when it is the case's pending proposal
+        /// (a second arbitrator confirms it with `RulingConfirm`); none for a fresh replay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposed_by: Option<String>,
     },
 }
 

@@ -41,9 +41,10 @@ fn op_index(op: &Op) -> usize {
         Op::RulingConfirm { .. } => 27,
         Op::CaseReplay { .. } => 28,
         Op::SellerToken { .. } => 29,
+        Op::ProposalWithdraw { .. } => 30,
     }
 }
-const OPS: usize = 30;
+const OPS: usize = 31;
 
 fn ops() -> Vec<Op> {
     let s = |t: &str| t.to_string();
@@ -133,9 +134,14 @@ fn case_ops() -> Vec<Op> {
         },
         Op::RulingConfirm {
             complaint_id: s("c1"),
+            expect_ruling: Some("cd".repeat(32)),
         },
         Op::CaseReplay {
             complaint_id: s("c1"),
+        },
+        Op::ProposalWithdraw {
+            complaint_id: s("c1"),
+            reason: s("the refund is wrong"),
         },
     ]
 }
@@ -443,6 +449,7 @@ fn case_replies() -> Vec<Reply> {
         Reply::CaseReplay {
             ruling: Box::new(cases::ruling()),
             bundle_digest: "cd".repeat(32),
+            proposed_by: Some("Alice".into()),
         },
     ]
 }

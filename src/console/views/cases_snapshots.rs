@@ -1,7 +1,8 @@
 //! Snapshots of the cases screen at 80×24 and 120×40: the list (only answered and silent
 //! cases), a step of the replay's timeline (an admitted item with both time bounds, and an
 //! inadmissible one), the findings page with the allocation and actions, and the trusted dialog
-//! for signing the ruling; and hostile text in a ruling kept inert. Accept new ones with
+//! for signing the ruling (and for confirming another arbitrator's proposal); and hostile text in
+//! a ruling kept inert. Accept new ones with
 //! `INSTA_UPDATE=always cargo test --lib console`.
 
 use crossterm::event::KeyCode;
@@ -39,6 +40,16 @@ fn list(width: u16, height: u16) -> App {
 
 /// The selected case's replay arrived, with `r` as its ruling.
 fn replayed_with(width: u16, height: u16, r: crate::model::dispute::Ruling) -> App {
+    replayed_as(width, height, r, None)
+}
+
+/// [`replayed_with`], the ruling being the case's pending proposal by `proposed_by`, if any.
+fn replayed_as(
+    width: u16,
+    height: u16,
+    r: crate::model::dispute::Ruling,
+    proposed_by: Option<&str>,
+) -> App {
     let mut a = list(width, height);
     press(&mut a, KeyCode::Enter);
     let id = a
@@ -56,6 +67,7 @@ fn replayed_with(width: u16, height: u16, r: crate::model::dispute::Ruling) -> A
         Reply::CaseReplay {
             ruling: Box::new(r),
             bundle_digest: DIGEST.repeat(32),
+            proposed_by: proposed_by.map(str::to_string),
         },
     );
     a
@@ -144,6 +156,23 @@ fn snapshot_sign_dialog() {
         assert!(screen.contains("the notary will sign"), "{screen}");
         assert!(screen.contains("release guarantee g1"), "{screen}");
         insta::assert_snapshot!(format!("cases_sign_{w}x{h}"), screen);
+    }
+}
+
+/// A case another arbitrator's ruling is proposed on: the replay's header says so, and the
+/// dialog confirms that proposal, naming its proposer and you.
+#[test]
+fn snapshot_confirming_a_proposal() {
+    for (w, h) in SIZES {
+        let mut a = replayed_as(w, h, ruling(), Some("Bob Arbiter"));
+        let replay = draw(&a, w, h);
+        assert!(replay.contains("PROPOSED by Bob Arbiter"), "{replay}");
+        insta::assert_snapshot!(format!("cases_proposed_{w}x{h}"), replay);
+        press(&mut a, KeyCode::Char('s'));
+        assert!(matches!(a.overlay, Overlay::Confirm(_)));
+        let screen = draw(&a, w, h);
+        assert!(screen.contains("Confirm the proposal"), "{screen}");
+        insta::assert_snapshot!(format!("cases_confirm_{w}x{h}"), screen);
     }
 }
 

@@ -169,8 +169,19 @@ pub enum HistoryWhat {
     /// An arbitrator proposed a ruling that a second arbitrator must confirm (the policy's
     /// `second_arbitrator_above`); nothing is signed yet.
     RulingProposed,
-    /// The ruling was signed: `log_index` is the ruling's.
-    Ruled,
+    /// An arbitrator withdrew the case's proposed ruling (its proposer taking it back, or a
+    /// second arbitrator rejecting it): nothing was signed, and the case may be ruled afresh.
+    ProposalWithdrawn {
+        /// Why.
+        reason: String,
+    },
+    /// The ruling was signed: `log_index` is the ruling's; `by` is the arbitrator who decided
+    /// it (the proposer, when a second arbitrator confirmed it).
+    Ruled {
+        /// The second arbitrator who confirmed the proposal, if the ruling needed one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed_by: Option<String>,
+    },
 }
 
 impl HistoryEvent {
@@ -191,7 +202,13 @@ impl HistoryEvent {
             HistoryWhat::Taken { previous: Some(p) } => format!("taken by {by} (from {p})"),
             HistoryWhat::Note { text } => format!("note: {text}"),
             HistoryWhat::RulingProposed => format!("ruling proposed by {by}"),
-            HistoryWhat::Ruled => format!("ruled by {by}"),
+            HistoryWhat::ProposalWithdrawn { reason } => {
+                format!("proposed ruling withdrawn by {by}: {reason}")
+            }
+            HistoryWhat::Ruled { confirmed_by: None } => format!("ruled by {by}"),
+            HistoryWhat::Ruled {
+                confirmed_by: Some(c),
+            } => format!("ruled by {by}, confirmed by {c}"),
         }
     }
 

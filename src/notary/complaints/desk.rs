@@ -96,7 +96,7 @@ impl Notary {
 
     /// Applies an arbitrator's `act` to case `id` on the sequencer; `act` says whether it changed
     /// anything. A case's history holds at most [`HISTORY_LEN_MAX`] events.
-    async fn desk<F>(&self, id: &str, act: F) -> Result<CaseView, NotaryError>
+    pub(super) async fn desk<F>(&self, id: &str, act: F) -> Result<CaseView, NotaryError>
     where
         F: FnOnce(&mut ComplaintRecord, &StageCtx) -> Result<bool, NotaryError> + Send + 'static,
     {

@@ -163,6 +163,53 @@ impl Notary {
         Ok((ruling, digest))
     }
 
+    /// What an arbitrator reviews before acting on case `complaint_id`: its pending proposal
+    /// (the ruling exactly as it would be confirmed, the bundle digest it cites, and who
+    /// proposed it), else [`Notary::case_replay`]'s fresh replay (no proposer).
+    pub async fn case_review(
+        &self,
+        complaint_id: &str,
+    ) -> Result<(Ruling, String, Option<String>), NotaryError> {
+        let record = stored(&self.shared, complaint_id)?;
+        if let (None, Some(p)) = (&record.ruling, &record.proposal) {
+            let ruling = proposed_ruling(complaint_id, p)?;
+            return Ok((ruling, p.bundle_digest.clone(), Some(p.arbitrator.clone())));
+        }
+        let (ruling, digest) = self.case_replay(complaint_id).await?;
+        Ok((ruling, digest, None))
+    }
+
+    /// Withdraws case `complaint_id`'s proposed ruling: its proposer takes it back, or another
+    /// arbitrator rejects it, saying why. Nothing had been signed; the case may be ruled afresh
+    /// (`notar case rule`), by either. `409 no_proposal` when there is none.
+    pub async fn withdraw_proposal(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+        reason: &str,
+    ) -> Result<super::CaseView, NotaryError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > crate::model::complaint::NOTE_LEN_MAX {
+            return Err(NotaryError::BadRequest(format!(
+                "say why the proposal is withdrawn: 1 to {} bytes of text",
+                crate::model::complaint::NOTE_LEN_MAX
+            )));
+        }
+        let (id, reason) = (complaint_id.to_string(), reason.to_string());
+        self.desk(complaint_id, move |record, ctx| {
+            if record.ruling.is_some() {
+                return Err(already_ruled(&id));
+            }
+            if record.proposal.take().is_none() {
+                return Err(no_proposal(&id));
+            }
+            let what = HistoryWhat::ProposalWithdrawn { reason };
+            record.push(ctx.now, what, Some(arbitrator.name), None);
+            Ok(true)
+        })
+        .await
+    }
+
     /// The file bytes of the bundle case `complaint_id`'s signed ruling (else its proposal)
     /// cites by `bundle_digest`, exactly as the notary replayed them: anyone given them can
     /// check the ruling offline. A later export differs (a newer checkpoint, the ruling itself
@@ -237,17 +284,8 @@ impl Notary {
         let (ruling, bundle_digest, bundle, bytes) = self.replay_case(complaint_id).await?;
         let now = ruling.decision_digest();
         if let Some(reviewed) = expect.filter(|e| *e != now) {
-            return Err(NotaryError::Conflict {
-                code: ErrorCode::RulingChanged,
-                message: format!(
-                    "the evidence of case {complaint_id} changed since the ruling was reviewed: a replay now gives ruling {now}, not {}; nothing was signed, review it again",
-                    reviewed
-                        .chars()
-                        .take(64)
-                        .filter(char::is_ascii_alphanumeric)
-                        .collect::<String>()
-                ),
-            });
+            let why = format!("a replay now gives ruling {now}");
+            return Err(changed(complaint_id, &why, reviewed));
         }
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
@@ -273,12 +311,23 @@ impl Notary {
         complaint_id: &str,
         arbitrator: Arbitrator,
     ) -> Result<RulingOutcome, NotaryError> {
+        self.confirm_ruling_reviewed(complaint_id, arbitrator, None)
+            .await
+    }
+
+    /// [`Notary::confirm_ruling`], but only when the proposal is the ruling the second
+    /// arbitrator reviewed: `expect` is its [`Ruling::decision_digest`] (a `CaseReplay` of the
+    /// proposed case, or `notar replay` of `notar case export --ruled`). A proposal withdrawn
+    /// and proposed again in between decides otherwise: `409 ruling_changed`, nothing signed.
+    pub async fn confirm_ruling_reviewed(
+        &self,
+        complaint_id: &str,
+        arbitrator: Arbitrator,
+        expect: Option<&str>,
+    ) -> Result<RulingOutcome, NotaryError> {
         let record = unruled(&self.shared, complaint_id)?;
         let Some(p) = record.proposal else {
-            return Err(NotaryError::Conflict {
-                code: ErrorCode::NoProposal,
-                message: format!("case {complaint_id} has no proposed ruling to confirm"),
-            });
+            return Err(no_proposal(complaint_id));
         };
         if p.user == arbitrator.user || p.arbitrator == arbitrator.name {
             return Err(NotaryError::Conflict {
@@ -289,8 +338,14 @@ impl Notary {
                 ),
             });
         }
-        let ruling: Ruling = serde_json::from_str(&p.ruling)
-            .map_err(|e| NotaryError::Corrupt(format!("proposal of {complaint_id}: {e}")))?;
+        let ruling = proposed_ruling(complaint_id, &p)?;
+        if let Some(reviewed) = expect.filter(|e| *e != ruling.decision_digest()) {
+            return Err(changed(
+                complaint_id,
+                &format!("the proposed ruling is {}", ruling.decision_digest()),
+                reviewed,
+            ));
+        }
         // The envelopes an exchange action rests on are the case's; its evidence only grows.
         let exchanges = if ruling
             .all_actions()
@@ -371,6 +426,34 @@ impl Notary {
     }
 }
 
+/// `409 ruling_changed`: the ruling that would be signed is not the one reviewed.
+fn changed(id: &str, now: &str, reviewed: &str) -> NotaryError {
+    let reviewed: String = reviewed
+        .chars()
+        .take(64)
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    NotaryError::Conflict {
+        code: ErrorCode::RulingChanged,
+        message: format!(
+            "case {id} changed since the ruling was reviewed: {now}, not {reviewed}; nothing was signed, review it again"
+        ),
+    }
+}
+
+fn no_proposal(id: &str) -> NotaryError {
+    NotaryError::Conflict {
+        code: ErrorCode::NoProposal,
+        message: format!("case {id} has no proposed ruling"),
+    }
+}
+
+/// The ruling proposal `p` of case `id` holds.
+fn proposed_ruling(id: &str, p: &RulingProposal) -> Result<Ruling, NotaryError> {
+    serde_json::from_str(&p.ruling)
+        .map_err(|e| NotaryError::Corrupt(format!("proposal of {id}: {e}")))
+}
+
 fn awaiting(id: &str) -> NotaryError {
     NotaryError::Conflict {
         code: ErrorCode::AwaitingConfirmation,
@@ -414,15 +497,23 @@ fn stage_ruling(
     check_unruled(&record, s.confirms.as_ref())?;
     let (results, releases, decided) = plan_actions(shared, &st, ctx, &s)?;
     let payload = ruling_payload(&s, results, ctx)?;
-    let by = s.confirmed_by.as_ref().unwrap_or(&s.arbitrator);
-    let operator = Some(by.user.clone());
+    // The log entry names the operator who acted (the confirmer, when there is one); the
+    // history names the arbitrator who decided, and who confirmed it.
+    let operator = Some(
+        s.confirmed_by
+            .as_ref()
+            .unwrap_or(&s.arbitrator)
+            .user
+            .clone(),
+    );
     let later = Arc::new(Later::new(Slot::Ruling, EntryKind::Ruling, payload));
     record.ruling = Some(later.unsigned());
     record.proposal = None;
+    let confirmed_by = s.confirmed_by.as_ref().map(|c| c.name.clone());
     record.push(
         ctx.now,
-        HistoryWhat::Ruled,
-        Some(by.name.clone()),
+        HistoryWhat::Ruled { confirmed_by },
+        Some(s.arbitrator.name.clone()),
         Some(ctx.index),
     );
     let id = record.complaint_id.clone();

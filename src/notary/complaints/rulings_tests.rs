@@ -243,14 +243,95 @@ fn the_ruling_takes_effect(
     let events: Vec<_> = case
         .history
         .iter()
-        .map(|h| (&h.what, h.log_index))
+        .map(|h| (&h.what, h.by.as_deref(), h.log_index))
         .collect();
+    let confirmed = HistoryWhat::Ruled {
+        confirmed_by: Some("BOB".into()),
+    };
     assert_eq!(
         events[events.len() - 2..],
         [
-            (&HistoryWhat::RulingProposed, None),
-            (&HistoryWhat::Ruled, Some(size))
-        ]
+            (&HistoryWhat::RulingProposed, Some("ALICE"), None),
+            (&confirmed, Some("ALICE"), Some(size))
+        ],
+        "the history names who decided (alice) and who confirmed (bob)"
+    );
+    assert_eq!(
+        case.history.last().expect("ruled").line(),
+        "ruled by ALICE, confirmed by BOB"
+    );
+}
+
+/// A second arbitrator reviews the proposal (`case_review` answers it, not a fresh replay) and
+/// confirms only the decision reviewed; a proposal can be withdrawn (by its proposer or
+/// rejected by another, with a reason), after which the case is ruled afresh.
+#[tokio::test]
+async fn a_proposal_is_reviewed_confirmed_only_as_reviewed_or_withdrawn() {
+    let DualCase {
+        n,
+        t: _t,
+        w: _w,
+        id,
+        gid,
+        agreement,
+    } = dual_case().await;
+    let size = n.shared.published.log_size();
+    let proposal = alice_proposes(&n, &id, &gid, &agreement).await;
+    let (reviewed, digest, by) = n.case_review(&id).await.expect("review");
+    assert_eq!(by.as_deref(), Some("ALICE"));
+    assert_eq!(digest, proposal.bundle_digest);
+    let proposed: Ruling = serde_json::from_str(&proposal.ruling).expect("ruling");
+    assert_eq!(reviewed, proposed, "the proposal, timeline and all");
+    let other = "ab".repeat(32);
+    assert_eq!(
+        code(
+            n.confirm_ruling_reviewed(&id, who("bob"), Some(&other))
+                .await
+        ),
+        ErrorCode::RulingChanged
+    );
+    assert_eq!(n.shared.published.log_size(), size, "nothing signed");
+    // Withdrawing needs a reason; cy rejects it, and no proposal is left to confirm.
+    assert_eq!(
+        code(n.withdraw_proposal(&id, who("cy"), "  ").await),
+        ErrorCode::BadRequest
+    );
+    let view = n
+        .withdraw_proposal(&id, who("cy"), "the refund is wrong")
+        .await
+        .expect("withdrawn");
+    assert!(view.proposal.is_none());
+    let last = view.history.last().expect("event");
+    assert_eq!(last.by.as_deref(), Some("CY"));
+    assert_eq!(
+        last.line(),
+        "proposed ruling withdrawn by CY: the refund is wrong"
+    );
+    assert_eq!(
+        code(n.confirm_ruling(&id, who("bob")).await),
+        ErrorCode::NoProposal
+    );
+    assert_eq!(
+        code(n.withdraw_proposal(&id, who("cy"), "again").await),
+        ErrorCode::NoProposal
+    );
+    let (fresh, _, by) = n.case_review(&id).await.expect("review");
+    assert_eq!(by, None, "a fresh replay once withdrawn");
+    assert_eq!(fresh.decision_digest(), proposed.decision_digest());
+    assert_eq!(exposure(&n, &agreement), 12_000, "nothing took effect");
+    // bob proposes it afresh; alice, reviewing it, confirms exactly it.
+    let again = n.sign_ruling(&id, who("bob")).await.expect("proposed");
+    assert!(matches!(again, RulingOutcome::Proposed { .. }), "{again:?}");
+    let digest = proposed.decision_digest();
+    let ruled = n
+        .confirm_ruling_reviewed(&id, who("alice"), Some(&digest))
+        .await
+        .expect("confirmed");
+    assert!(matches!(ruled, RulingOutcome::Ruled { .. }), "{ruled:?}");
+    assert_eq!(exposure(&n, &agreement), 0, "released");
+    assert_eq!(
+        code(n.withdraw_proposal(&id, who("cy"), "too late").await),
+        ErrorCode::AlreadyRuled
     );
 }
 

@@ -7,6 +7,10 @@ pub mod view;
 
 use crate::api::admin::proto::{Hello, Op};
 
+/// Why a confirmation was refused: part of what would be signed has not been on screen.
+/// (Short enough for the status line at 80 columns.)
+pub const NOT_READ: &str = "Read to the last line (↓ PgDn) first: nothing signed";
+
 /// Why a confirmed request was not sent: the connection is gone.
 pub const NOT_CONNECTED: &str = "not connected to the notary: nothing was signed";
 
@@ -57,16 +61,20 @@ pub struct ConfirmDialog<P> {
     pub scroll: usize,
     /// True once the dialog has been drawn: keys typed before that do not confirm.
     pub armed: bool,
+    /// True once every line has been on screen (the last one drawn): a dialog taller than the
+    /// terminal does not confirm until the arbitrator has scrolled to its end.
+    pub read_all: bool,
 }
 
 impl<P: Signable> ConfirmDialog<P> {
-    /// A dialog for `plan`, focus on Cancel, not yet armed.
+    /// A dialog for `plan`, focus on Cancel, not yet armed nor read.
     pub fn new(plan: P) -> Self {
         ConfirmDialog {
             plan,
             focus: Focus::Cancel,
             scroll: 0,
             armed: false,
+            read_all: false,
         }
     }
 

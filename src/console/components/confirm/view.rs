@@ -57,6 +57,21 @@ pub fn render<P: Signable>(
     );
 }
 
+/// The most the dialog scrolls when drawn over `area`: 0 when every line fits. The same sums
+/// as [`render`] (the frame's two borders and the footer under the content).
+pub fn scroll_max<P: Signable>(
+    theme: &Theme,
+    hello: &Hello,
+    d: &ConfirmDialog<P>,
+    area: Rect,
+) -> usize {
+    let (_, text_width) = dialog::widths(area);
+    let lines = content(theme, hello, d, text_width).len();
+    let wanted = lines as u16 + FOOTER_HEIGHT + 2;
+    let visible = wanted.min(area.height).saturating_sub(FOOTER_HEIGHT + 2);
+    lines.saturating_sub(usize::from(visible))
+}
+
 /// The headline, then every field of the plan.
 fn content<P: Signable>(
     theme: &Theme,

@@ -47,6 +47,8 @@ pub struct Replayed {
     pub item: ComplaintItem,
     /// The model's ruling and the digest of the bundle it replayed, once they arrived.
     pub ruling: Option<(Box<Ruling>, String)>,
+    /// Who proposed that ruling, when it is the case's pending proposal (`s` confirms it).
+    pub proposed_by: Option<String>,
     /// Why the replay could not be had.
     pub error: Option<String>,
     /// The step shown: a timeline item, or (one past the last item) the ruling's findings.
@@ -63,6 +65,7 @@ impl Replayed {
         Replayed {
             item,
             ruling: None,
+            proposed_by: None,
             error: None,
             step: 0,
             scroll: 0,

@@ -17,6 +17,9 @@ pub struct RulingPlan {
     pub ruling: Box<Ruling>,
     /// Hex SHA-256 of the bundle it was replayed from.
     pub bundle_digest: String,
+    /// The arbitrator who proposed this ruling, when it is the case's pending proposal:
+    /// confirming it as a second arbitrator (`RulingConfirm`) instead of signing afresh.
+    pub proposed_by: Option<String>,
 }
 
 /// An action in words: `release guarantee g1`.
@@ -50,6 +53,9 @@ impl RulingPlan {
     pub fn done_text(&self, answer: &RulingItem) -> String {
         let id = sanitize(&self.case.complaint_id);
         match answer.status.as_str() {
+            "ruled" if self.proposed_by.is_some() => {
+                format!("Case {id} ruled: proposal confirmed, signed and logged")
+            }
             "ruled" => format!("Case {id} ruled: the notary signed and logged the ruling"),
             "proposed" => format!("Case {id}: ruling proposed, awaiting a second arbitrator"),
             other => format!("Case {id}: the notary answered {}", sanitize(other)),
@@ -63,7 +69,11 @@ impl Signable for RulingPlan {
     }
 
     fn headline(&self) -> &'static str {
-        "The notary signs it in your name and runs its actions, if its replay agrees"
+        match self.proposed_by {
+            // Fixed text is not wrapped: it fits the dialog at 80 columns.
+            Some(_) => "Confirm the proposal: the notary signs it as proposed, naming you both",
+            None => "The notary signs it in your name and runs its actions, if its replay agrees",
+        }
     }
 
     /// Labels fit the dialog's label column (11 characters), so no value is pushed out of it.
@@ -109,18 +119,31 @@ impl Signable for RulingPlan {
         );
         fields.push(f("Policy", &policy));
         fields.push(f("Bundle", &self.bundle_digest));
-        fields.push(f(
-            "Arbitrator",
-            &format!("{} (user {})", hello.arbitrator, hello.operator),
-        ));
+        let you = format!("{} (user {})", hello.arbitrator, hello.operator);
+        match &self.proposed_by {
+            Some(by) => {
+                fields.push(f("Proposed by", by));
+                fields.push(f("Confirmer", &you));
+            }
+            None => fields.push(f("Arbitrator", &you)),
+        }
         fields
     }
 
-    /// Names the ruling shown: the notary signs it only if its own replay gives the same.
+    /// Names the ruling shown: the notary signs it only if its own replay (or the case's
+    /// proposal, when confirming one) gives the same.
     fn op(&self) -> Op {
-        Op::RulingSign {
-            complaint_id: self.case.complaint_id.clone(),
-            expect_ruling: Some(self.ruling.decision_digest()),
+        let complaint_id = self.case.complaint_id.clone();
+        let expect_ruling = Some(self.ruling.decision_digest());
+        match self.proposed_by {
+            Some(_) => Op::RulingConfirm {
+                complaint_id,
+                expect_ruling,
+            },
+            None => Op::RulingSign {
+                complaint_id,
+                expect_ruling,
+            },
         }
     }
 }

@@ -35,6 +35,11 @@ fn listed() -> (App, Vec<Command>) {
 
 /// The first case replayed.
 fn replayed() -> App {
+    replayed_proposed_by(None)
+}
+
+/// The first case replayed; with `by`, what arrives is the case's pending proposal by `by`.
+fn replayed_proposed_by(by: Option<&str>) -> App {
     let (mut a, _) = listed();
     let cmds = press(&mut a, KeyCode::Enter);
     let id = a
@@ -49,6 +54,7 @@ fn replayed() -> App {
     let reply = Reply::CaseReplay {
         ruling: Box::new(ruling()),
         bundle_digest: DIGEST.repeat(32),
+        proposed_by: by.map(str::to_string),
     };
     update(&mut a, Action::Response(answer(&cmds[0], reply)));
     a
@@ -63,9 +69,13 @@ fn notice(a: &App) -> (NoticeLevel, String) {
     (n.level, n.text.clone())
 }
 
-/// `s`, the dialog drawn (armed), `y`: the commands sent.
+/// `s`, the dialog drawn (armed) and read to its last line, `y`: the commands sent.
 fn sign(a: &mut App) -> Vec<Command> {
     press(a, KeyCode::Char('s'));
+    update(a, Action::Rendered);
+    for _ in 0..3 {
+        press(a, KeyCode::PageDown);
+    }
     update(a, Action::Rendered);
     press(a, KeyCode::Char('y'))
 }
@@ -252,4 +262,90 @@ fn a_ruled_case_is_not_listed_for_signing_a_proposed_one_is() {
     assert!(!rulable(&c));
     c.ruling = Some("proposed".into());
     assert!(rulable(&c));
+}
+
+/// A case whose ruling another arbitrator proposed: the replay shown is the proposal, the dialog
+/// names its proposer and you as the confirmer, and `y` sends `RulingConfirm` naming the decision
+/// shown. The proposer cannot confirm it from here either.
+#[test]
+fn a_proposal_is_confirmed_by_a_second_arbitrator_through_the_dialog() {
+    let mut a = replayed_proposed_by(Some("Bob Arbiter"));
+    press(&mut a, KeyCode::Char('s'));
+    let Overlay::Confirm(d) = &a.overlay else {
+        panic!("no dialog: {:?}", a.overlay);
+    };
+    let fields = d.fields(&a.hello);
+    let value = |label: &str| fields.iter().find(|f| f.label == label).map(|f| &f.value);
+    assert_eq!(
+        value("Proposed by").map(String::as_str),
+        Some("Bob Arbiter")
+    );
+    assert!(value("Confirmer").is_some_and(|v| v.contains("Alice Arbiter")));
+    assert!(d.headline().contains("proposal"), "{}", d.headline());
+    assert!(
+        d.headline().chars().count() <= 76,
+        "fits 80 columns unwrapped"
+    );
+    press(&mut a, KeyCode::Char('n'));
+    let cmds = sign(&mut a);
+    let expect_ruling = Some(ruling().decision_digest());
+    assert_eq!(
+        sent_ops(&cmds),
+        [&Op::RulingConfirm {
+            complaint_id: complaints()[2].complaint_id.clone(),
+            expect_ruling
+        }]
+    );
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], ruled("ruled", DIGEST.repeat(32)))),
+    );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Info, "{text}");
+    assert!(text.contains("proposal confirmed"), "{text}");
+
+    let mut mine = replayed_proposed_by(Some("Alice Arbiter"));
+    press(&mut mine, KeyCode::Char('s'));
+    assert_eq!(mine.overlay, Overlay::None, "no dialog for the proposer");
+    let (level, text) = notice(&mine);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(text.contains("second, different arbitrator"), "{text}");
+}
+
+/// On a terminal too short for the whole ruling, `y` (or Enter on Sign) confirms nothing until
+/// every line has been on screen: at 80x24 the last lines (the bundle, the arbitrator) could
+/// be signed unseen.
+#[test]
+fn a_dialog_taller_than_the_terminal_signs_only_once_read_to_its_end() {
+    let mut a = replayed();
+    update(
+        &mut a,
+        Action::Resize {
+            width: 80,
+            height: 16,
+        },
+    );
+    press(&mut a, KeyCode::Char('s'));
+    update(&mut a, Action::Rendered);
+    let cmds = press(&mut a, KeyCode::Char('y'));
+    assert!(sent_ops(&cmds).is_empty(), "nothing sent unread");
+    assert!(matches!(a.overlay, Overlay::Confirm(_)), "the dialog stays");
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(text.contains("Read to the last line"), "{text}");
+    press(&mut a, KeyCode::Tab);
+    let cmds = press(&mut a, KeyCode::Enter);
+    assert!(sent_ops(&cmds).is_empty(), "Enter on Sign neither");
+    for _ in 0..3 {
+        press(&mut a, KeyCode::PageDown);
+    }
+    update(&mut a, Action::Rendered);
+    // Scrolling back up after reading the end does not take the reading back.
+    press(&mut a, KeyCode::PageUp);
+    update(&mut a, Action::Rendered);
+    let cmds = press(&mut a, KeyCode::Char('y'));
+    assert!(
+        matches!(sent_ops(&cmds)[..], [Op::RulingSign { .. }]),
+        "{cmds:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Screen 6's keys and transitions, without I/O: polling the cases, replaying one (the admin op
 //! `CaseReplay`: nothing is signed), stepping through its timeline and findings, and signing
-//! its ruling through the confirmation dialog (`RulingSign`), with the notary's answer.
+//! its ruling through the confirmation dialog (`RulingSign`; for a case whose ruling another
+//! arbitrator proposed, confirming it: `RulingConfirm`), with the notary's answer.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -125,7 +126,7 @@ pub fn poll(app: &mut App, out: &mut Vec<Command>) {
     app.ask(Pending::Cases, op, out);
 }
 
-/// `s`: shows the replayed ruling for confirmation.
+/// `s`: shows the replayed ruling (or the case's pending proposal) for confirmation.
 fn sign_ruling(app: &mut App) {
     if app
         .requests
@@ -142,10 +143,14 @@ fn sign_ruling(app: &mut App) {
     if r.answer.is_some() {
         return app.error("The notary has already answered for this ruling");
     }
+    if r.proposed_by.as_deref() == Some(app.hello.arbitrator.as_str()) {
+        return app.error("You proposed this ruling: a second, different arbitrator confirms it");
+    }
     let plan = RulingPlan {
         case: r.item.clone(),
         ruling: ruling.clone(),
         bundle_digest: digest.clone(),
+        proposed_by: r.proposed_by.clone(),
     };
     app.notice = None;
     app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Ruling(Box::new(plan))));
@@ -175,8 +180,9 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply) {
             Reply::CaseReplay {
                 ruling,
                 bundle_digest,
+                proposed_by,
             },
-        ) => on_replay(&mut app.cases, &id, *ruling, bundle_digest),
+        ) => on_replay(&mut app.cases, &id, *ruling, (bundle_digest, proposed_by)),
         (Pending::Ruling(plan), Reply::Ruling(item)) => on_ruled(app, &plan, item),
         (pending, _) => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
@@ -184,11 +190,18 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply) {
     }
 }
 
-/// The open case's replay arrived (a late one for a case since closed is dropped).
-fn on_replay(v: &mut CasesView, id: &str, ruling: Ruling, digest: String) {
+/// The open case's replay (or its pending proposal) arrived; a late one for a case since
+/// closed is dropped.
+fn on_replay(
+    v: &mut CasesView,
+    id: &str,
+    ruling: Ruling,
+    (digest, proposed_by): (String, Option<String>),
+) {
     if let Some(r) = &mut v.open {
         if r.item.complaint_id == id && r.ruling.is_none() {
             r.set_ruling(ruling, digest);
+            r.proposed_by = proposed_by;
         }
     }
 }

@@ -113,10 +113,19 @@ fn render_header(t: &Theme, r: &Replayed, frame: &mut Frame, area: Rect) {
             t.warn,
         ),
         (Some(a), _) => (format!("answer: {}", sanitize(&a.status)), t.warn),
-        (None, Some(_)) => (
-            "Not signed: s signs this ruling (you confirm it first)".into(),
-            t.hint,
-        ),
+        (None, Some(_)) => match &r.proposed_by {
+            Some(by) => (
+                format!(
+                    "PROPOSED by {}, not signed: s confirms it as a second arbitrator",
+                    sanitize(by)
+                ),
+                t.warn,
+            ),
+            None => (
+                "Not signed: s signs this ruling (you confirm it first)".into(),
+                t.hint,
+            ),
+        },
         (None, None) => (String::new(), t.hint),
     };
     let lines = vec![
