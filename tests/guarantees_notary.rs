@@ -390,6 +390,14 @@ async fn old_policy_versions_stay_known_and_a_bad_policy_file_stops_the_start() 
     let err = w.open().err().expect("must refuse");
     assert_eq!(err.code().to_string(), "setup", "{err}");
     assert!(err.to_string().contains("changed"), "{err}");
+    // At the file and the line of its version, to raise (it said `semper-consumer:0:`).
+    let version_at = v2_text
+        .lines()
+        .position(|l| l.starts_with("version ="))
+        .expect("version line")
+        + 1;
+    let at = format!("semper-consumer.toml:{version_at}: ");
+    assert!(err.to_string().contains(&at), "{err}");
 
     // A malformed file: refused with file, line and reason.
     std::fs::write(&path, "id = \"semper-consumer\"\nversion = \"two\"\n").expect("write");

@@ -81,8 +81,9 @@ pub enum CaseCommand {
     /// logged and its actions run at once (a released guarantee frees its exposure; an exchange
     /// left undecided is resolved or aborted by a token logged right after the ruling). A
     /// respondent's counter-claim is decided in the same ruling. When the policy sets
-    /// `second_arbitrator_above` and the claim (or counter-claim) is above it, the ruling is only
-    /// proposed: another arbitrator confirms it with `notar case confirm`. Only an answered or
+    /// `second_arbitrator_above` and the ruling moves more than that (the largest amount claimed or
+    /// allocated, or of a guarantee it releases), the ruling is only proposed: another arbitrator
+    /// confirms it with `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
     /// `already_ruled`); refusals exit 1.
     ///
@@ -130,7 +131,7 @@ pub enum CaseCommand {
     Withdraw {
         /// The complaint.
         complaint_id: String,
-        /// Why (one paragraph, recorded in the case's history).
+        /// Why (1 to 256 printable bytes): recorded in the case's history, which the parties read.
         #[arg(long)]
         reason: String,
     },

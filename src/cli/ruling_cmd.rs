@@ -28,8 +28,12 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
     match &item.ruling {
         Some(r) => {
             let index = r.payload["log_index"].as_u64().unwrap_or_default();
+            let confirmed = r.payload["confirmed_by"]["name"]
+                .as_str()
+                .map(|c| format!(", confirmed by {}", clean(c)))
+                .unwrap_or_default();
             outln!(
-                "case {} ruled by {}: ruling at log index {index}",
+                "case {} ruled by {}{confirmed}: ruling at log index {index}",
                 clean(&item.complaint_id),
                 clean(&item.arbitrator)
             );

@@ -21,9 +21,10 @@ pub enum MoneyError {
     /// Zero, negative, or above `MINOR_MAX`.
     #[error("amount must be between 1 and {MINOR_MAX} minor units, not {0}")]
     OutOfRange(i64),
-    /// A decimal string that is not a plain amount with at most the currency's decimals.
-    #[error("not an amount: {0:?} (expected e.g. 120.00 with at most {1} decimals)")]
-    BadDecimal(String, u32),
+    /// A decimal string that is not a plain amount with at most the currency's decimals; the
+    /// second field is an example amount in that currency (`120.00`, `120`, `120.000`).
+    #[error("not an amount: {0:?} (expected e.g. {1})")]
+    BadDecimal(String, String),
 }
 
 /// An ISO 4217 currency code of money: three uppercase ASCII letters that ISO 4217 lists with a
@@ -114,7 +115,11 @@ impl Money {
     /// Parses a decimal amount such as `1000.00` or `12` in `currency`.
     pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
         let exp = currency.exponent();
-        let bad = || MoneyError::BadDecimal(text.chars().take(32).collect(), exp);
+        let example = match exp {
+            0 => format!("120 (no decimals in {currency})"),
+            e => format!("120.{} with at most {e} decimals", "0".repeat(e as usize)),
+        };
+        let bad = || MoneyError::BadDecimal(text.chars().take(32).collect(), example.clone());
         let (int, frac) = match text.split_once('.') {
             Some((i, f)) => (i, f),
             None => (text, ""),

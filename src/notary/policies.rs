@@ -89,9 +89,23 @@ pub(crate) fn load(dir: &DataDir, config: &Config, store: &Store) -> Result<Load
         if book.by_digest(&p.digest).is_none() {
             unlogged.push(p.clone());
         }
-        book.insert(p).map_err(|e| setup(e.to_string()))?;
+        book.insert(p).map_err(|e| {
+            // The book knows the policy by id; the operator fixes the file, at its version.
+            setup(format!("{name}:{}: {}", version_line(&text), e.reason))
+        })?;
     }
     Ok(Loaded { book, unlogged })
+}
+
+/// The 1-based line of a policy file's `version` key (1 if none is found).
+fn version_line(text: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix("version")
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 1)
 }
 
 /// Reads the CA roots listed in `[agreements] ca_roots`.

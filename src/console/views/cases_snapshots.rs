@@ -90,7 +90,7 @@ fn snapshot_case_list() {
             [ComplaintStatus::Silent, ComplaintStatus::Answered]
         );
         assert!(
-            screen.contains("SILENT") && screen.contains("answered"),
+            screen.contains("PROPOSED") && screen.contains("answered"),
             "{screen}"
         );
         insta::assert_snapshot!(format!("cases_list_{w}x{h}"), screen);

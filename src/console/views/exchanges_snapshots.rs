@@ -86,7 +86,7 @@ fn refuse(app: &mut App, what: Pending, op: Op, message: &str) {
 fn snapshot_queue_and_exchanges() {
     for (w, h) in SIZES {
         let screen = draw(&queue(w, h), w, h);
-        for word in ["OVERDUE", "SILENT", "answered", "settled", "undecided"] {
+        for word in ["OVERDUE", "PROPOSED", "answered", "settled", "undecided"] {
             assert!(screen.contains(word), "{word}:\n{screen}");
         }
         for outcome in [

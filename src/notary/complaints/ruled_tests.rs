@@ -216,8 +216,10 @@ async fn a_ruling_aborts_an_exchange_nobody_accepted() {
     answers_with(&n, &d, &body).await;
 }
 
-/// Proposed (replayed) while undecided; ann aborts by the protocol; the confirmed ruling does
-/// not decide it again.
+/// Proposed (replayed) while undecided; ann aborts by the protocol: the proposal (resolve the
+/// exchange) is no longer what the evidence gives, so its confirmation signs nothing
+/// (`ruling_changed`; it signed it, its action `not_run`); withdrawn and ruled afresh, the
+/// ruling does not decide the exchange again.
 #[tokio::test]
 async fn an_exchange_decided_after_the_replay_is_not_decided_again() {
     let w = world(Some(1_000)).await;
@@ -232,23 +234,30 @@ async fn an_exchange_decided_after_the_replay_is_not_decided_again() {
         abort: d.abort.clone(),
     };
     let aborted = n.abort_exchange(abort).await.expect("aborted").body;
-    let index = n
-        .exchange(&tid)
-        .expect("view")
-        .token
-        .expect("token")
-        .payload["log_index"]
-        .clone();
-    let bob = Arbitrator {
+    let bob = || Arbitrator {
         name: "BOB".into(),
         user: "bob".into(),
     };
-    let ruling = ruled(n.confirm_ruling(&id, bob).await.expect("confirmed"));
-    assert_eq!(
-        ruling.payload["actions"],
-        json!([{"action": "resolve_exchange", "tid": tid, "result": "not_run",
-            "reason": "already_decided", "outcome": "aborted", "log_index": index}])
-    );
+    let size = n.shared.published.log_size();
+    let stale = n.confirm_ruling(&id, bob()).await.expect_err("stale");
+    assert_eq!(stale.code(), ErrorCode::RulingChanged, "{stale}");
+    assert_eq!(n.shared.published.log_size(), size, "nothing signed");
+    n.withdraw_proposal(&id, bob(), "ann aborted it meanwhile")
+        .await
+        .expect("withdrawn");
+    let again = n.sign_ruling(&id, alice()).await.expect("ruled afresh");
+    let ruling = match again {
+        RulingOutcome::Ruled { ruling } => ruling,
+        RulingOutcome::Proposed { .. } => {
+            ruled(n.confirm_ruling(&id, bob()).await.expect("confirmed"))
+        }
+    };
+    let decided = ruling.payload["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|a| a["tid"] == json!(tid) && a["result"] == "done");
+    assert!(!decided, "{}", ruling.payload["actions"]);
     answers_with(&n, &d, &aborted).await;
 }
 

@@ -188,14 +188,10 @@ impl Notary {
         arbitrator: Arbitrator,
         reason: &str,
     ) -> Result<super::CaseView, NotaryError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.len() > crate::model::complaint::NOTE_LEN_MAX {
-            return Err(NotaryError::BadRequest(format!(
-                "say why the proposal is withdrawn: 1 to {} bytes of text",
-                crate::model::complaint::NOTE_LEN_MAX
-            )));
-        }
-        let (id, reason) = (complaint_id.to_string(), reason.to_string());
+        // The parties read it in the case's history: printable text only, as a revocation's.
+        let reason = crate::model::registry::check_reason(reason)
+            .map_err(|m| NotaryError::invalid(ErrorCode::BadReason, m))?;
+        let id = complaint_id.to_string();
         self.desk(complaint_id, move |record, ctx| {
             if record.ruling.is_some() {
                 return Err(already_ruled(&id));
@@ -284,8 +280,7 @@ impl Notary {
         let (ruling, bundle_digest, bundle, bytes) = self.replay_case(complaint_id).await?;
         let now = ruling.decision_digest();
         if let Some(reviewed) = expect.filter(|e| *e != now) {
-            let why = format!("a replay now gives ruling {now}");
-            return Err(changed(complaint_id, &why, reviewed));
+            return Err(changed(complaint_id, &now, reviewed));
         }
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
@@ -339,23 +334,31 @@ impl Notary {
             });
         }
         let ruling = proposed_ruling(complaint_id, &p)?;
-        if let Some(reviewed) = expect.filter(|e| *e != ruling.decision_digest()) {
-            return Err(changed(
-                complaint_id,
-                &format!("the proposed ruling is {}", ruling.decision_digest()),
-                reviewed,
-            ));
+        let proposed = ruling.decision_digest();
+        if let Some(reviewed) = expect.filter(|e| *e != proposed) {
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::RulingChanged,
+                message: format!(
+                    "the proposal of case {complaint_id} is not the ruling you reviewed ({}): nothing was signed; review the proposal itself (notar case export --ruled, notar replay) and confirm with its decision digest",
+                    clean_digest(reviewed)
+                ),
+            });
+        }
+        // The evidence may have changed since the proposal (a settlement, an answer, a decided
+        // exchange): a ruling the notary's own replay no longer gives is not signed, confirmed or
+        // not (as `case rule --expect-ruling` refuses it).
+        let (now, _, bundle, _) = self.replay_case(complaint_id).await?;
+        if now.decision_digest() != proposed {
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::RulingChanged,
+                message: format!(
+                    "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {proposed}; nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
+                    now.decision_digest()
+                ),
+            });
         }
         // The envelopes an exchange action rests on are the case's; its evidence only grows.
-        let exchanges = if ruling
-            .all_actions()
-            .iter()
-            .any(|a| exchange_action(a).is_some())
-        {
-            ruled_exchanges(&ruling, &self.case_bundle(complaint_id).await?)
-        } else {
-            Vec::new()
-        };
+        let exchanges = ruled_exchanges(&ruling, &bundle);
         let signing = Signing {
             exchanges,
             complaint_id: complaint_id.to_string(),
@@ -426,17 +429,21 @@ impl Notary {
     }
 }
 
-/// `409 ruling_changed`: the ruling that would be signed is not the one reviewed.
-fn changed(id: &str, now: &str, reviewed: &str) -> NotaryError {
-    let reviewed: String = reviewed
-        .chars()
+/// A digest a caller sent, safe to repeat in a message.
+fn clean_digest(d: &str) -> String {
+    d.chars()
         .take(64)
         .filter(char::is_ascii_alphanumeric)
-        .collect();
+        .collect()
+}
+
+/// `409 ruling_changed`: the ruling that would be signed is not the one reviewed.
+fn changed(id: &str, now: &str, reviewed: &str) -> NotaryError {
+    let reviewed = clean_digest(reviewed);
     NotaryError::Conflict {
         code: ErrorCode::RulingChanged,
         message: format!(
-            "case {id} changed since the ruling was reviewed: {now}, not {reviewed}; nothing was signed, review it again"
+            "the evidence of case {id} changed since the ruling was reviewed: a replay now gives ruling {now}, not {reviewed}; nothing was signed, review it again"
         ),
     }
 }

@@ -292,10 +292,13 @@ async fn a_proposal_is_reviewed_confirmed_only_as_reviewed_or_withdrawn() {
     );
     assert_eq!(n.shared.published.log_size(), size, "nothing signed");
     // Withdrawing needs a reason; cy rejects it, and no proposal is left to confirm.
-    assert_eq!(
-        code(n.withdraw_proposal(&id, who("cy"), "  ").await),
-        ErrorCode::BadRequest
-    );
+    for bad in ["  ", "see \u{202e}txt.exe", "\u{1b}[2J"] {
+        assert_eq!(
+            code(n.withdraw_proposal(&id, who("cy"), bad).await),
+            ErrorCode::BadReason,
+            "{bad:?}"
+        );
+    }
     let view = n
         .withdraw_proposal(&id, who("cy"), "the refund is wrong")
         .await
@@ -415,4 +418,40 @@ async fn what_the_ruling_releases_counts_towards_the_second_arbitrator() {
         "{proposed:?}"
     );
     assert_eq!(exposure(&c.n, &c.agreement), 12_000, "nothing released yet");
+}
+
+/// The evidence changes between the proposal and its confirmation (the seller settles the
+/// guarantee: paid after all): the notary's replay no longer gives the proposal, and the
+/// confirmation signs nothing (`ruling_changed`), as a single arbitrator's `--expect-ruling`
+/// would not. It signed the stale ruling ("nothing shows a payment", its release
+/// `already_settled`).
+#[tokio::test]
+async fn a_proposal_the_evidence_has_overtaken_is_not_confirmed() {
+    let DualCase {
+        n,
+        t: _t,
+        w: _w,
+        id,
+        gid,
+        agreement,
+    } = dual_case().await;
+    let proposal = alice_proposes(&n, &id, &gid, &agreement).await;
+    n.close_guarantee(&gid, Caller::Notary, Closing::Settle, None, None)
+        .await
+        .expect("settled");
+    let size = n.shared.published.log_size();
+    let proposed: Ruling = serde_json::from_str(&proposal.ruling).expect("ruling");
+    let refused = n
+        .confirm_ruling_reviewed(&id, who("bob"), Some(&proposed.decision_digest()))
+        .await
+        .expect_err("stale");
+    assert_eq!(refused.code(), ErrorCode::RulingChanged, "{refused}");
+    assert!(refused.to_string().contains("withdraw"), "{refused}");
+    assert_eq!(n.shared.published.log_size(), size, "nothing signed");
+    // Withdrawn and ruled again, the ruling is the one the evidence now gives.
+    n.withdraw_proposal(&id, who("bob"), "the buyer has paid")
+        .await
+        .expect("withdrawn");
+    let (fresh, _, _) = n.case_review(&id).await.expect("replay");
+    assert_ne!(fresh.decision_digest(), proposed.decision_digest());
 }

@@ -72,7 +72,7 @@ impl Signable for RulingPlan {
         match self.proposed_by {
             // Fixed text is not wrapped: it fits the dialog at 80 columns.
             Some(_) => "Confirm the proposal: the notary signs it as proposed, naming you both",
-            None => "The notary signs it in your name and runs its actions, if its replay agrees",
+            None => "Signed in your name if its replay agrees; over the policy's limit, proposed",
         }
     }
 

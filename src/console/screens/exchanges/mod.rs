@@ -169,9 +169,15 @@ pub fn queue_order(items: &mut [ComplaintItem]) {
     });
 }
 
-/// The marks of a complaint, in capitals so they read without colour: `OVERDUE` (open and
-/// past its deadline), `SILENT` (the respondent let it pass).
+/// The marks of a complaint, in capitals so they read without colour: `RULED`, `PROPOSED`
+/// (a ruling awaits a second arbitrator), `OVERDUE` (open and past its deadline), `SILENT` (the
+/// respondent let it pass).
 pub fn mark(c: &ComplaintItem) -> &'static str {
+    match c.ruling.as_deref() {
+        Some("ruled") => return "RULED",
+        Some("proposed") => return "PROPOSED",
+        _ => {}
+    }
     match (c.status, c.overdue) {
         (ComplaintStatus::Silent, _) => "SILENT",
         (_, true) => "OVERDUE",

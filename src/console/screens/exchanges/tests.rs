@@ -113,9 +113,14 @@ fn showing_the_screen_asks_for_both_lists_and_orders_the_queue_by_deadline() {
 
 #[test]
 fn marks_say_overdue_and_silent_in_words() {
-    let c = complaints();
+    let mut c = complaints();
     let marks: Vec<&str> = c.iter().map(mark).collect();
-    assert_eq!(marks, ["OVERDUE", "", "SILENT", "", ""]);
+    // The silent one has a proposed ruling: what waits for an arbitrator says so first.
+    assert_eq!(marks, ["OVERDUE", "", "PROPOSED", "", ""]);
+    c[2].ruling = None;
+    assert_eq!(mark(&c[2]), "SILENT");
+    c[2].ruling = Some("ruled".into());
+    assert_eq!(mark(&c[2]), "RULED");
     assert_eq!(minute("2025-03-02T15:30:00.000Z"), "2025-03-02 15:30");
     assert_eq!(minute("soon\x1b[2J"), "soon\\x1b[2J");
 }

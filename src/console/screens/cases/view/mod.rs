@@ -42,7 +42,7 @@ pub fn hint(app: &App) -> &'static str {
 /// Draws the screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match &app.cases.open {
-        Some(r) => replay::render(&app.theme, r, frame, area),
+        Some(r) => replay::render(&app.theme, (r, &app.hello.arbitrator), frame, area),
         None => render_list(&app.theme, &app.cases, frame, area),
     }
 }

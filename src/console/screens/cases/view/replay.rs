@@ -52,9 +52,9 @@ pub fn scroll_max(theme: &Theme, r: &Replayed, size: (u16, u16)) -> usize {
 }
 
 /// Draws the replay into `area`.
-pub fn render(t: &Theme, r: &Replayed, frame: &mut Frame, area: Rect) {
+pub fn render(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area: Rect) {
     let [head, rest] = areas(area);
-    render_header(t, r, frame, head);
+    render_header(t, (r, me), frame, head);
     let Some((ruling, _)) = &r.ruling else {
         let text = match &r.error {
             Some(why) => Span::styled(
@@ -77,7 +77,9 @@ pub fn render(t: &Theme, r: &Replayed, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn render_header(t: &Theme, r: &Replayed, frame: &mut Frame, area: Rect) {
+/// The claim, the policy and bundle, and the state of the ruling (`me`: the arbitrator
+/// looking, whose own proposal waits for someone else).
+fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width.saturating_sub(2));
     let c = &r.item;
     let who = parties(
@@ -114,6 +116,10 @@ fn render_header(t: &Theme, r: &Replayed, frame: &mut Frame, area: Rect) {
         ),
         (Some(a), _) => (format!("answer: {}", sanitize(&a.status)), t.warn),
         (None, Some(_)) => match &r.proposed_by {
+            Some(by) if by == me => (
+                "PROPOSED by you: awaiting a second, different arbitrator".into(),
+                t.warn,
+            ),
             Some(by) => (
                 format!(
                     "PROPOSED by {}, not signed: s confirms it as a second arbitrator",

@@ -137,7 +137,7 @@ fn render_complaints(t: &Theme, v: &ExchangesView, frame: &mut Frame, area: Rect
     }
     let cols = Columns::new(area.width >= WIDE)
         .col("  Deadline (UTC)", Constraint::Length(18))
-        .col("Mark", Constraint::Length(7))
+        .col("Mark", Constraint::Length(8))
         .col("Status", Constraint::Length(8))
         .col("Kind", Constraint::Length(17))
         .col("Claimant → respondent", Constraint::Min(10))
