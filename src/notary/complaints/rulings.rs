@@ -314,6 +314,7 @@ impl Notary {
     /// arbitrator reviewed: `expect` is its [`Ruling::decision_digest`] (a `CaseReplay` of the
     /// proposed case, or `notar replay` of `notar case export --ruled`). A proposal withdrawn
     /// and proposed again in between decides otherwise: `409 ruling_changed`, nothing signed.
+    /// So does a proposal the evidence has overtaken ([`Notary::still_proposed`]).
     pub async fn confirm_ruling_reviewed(
         &self,
         complaint_id: &str,
@@ -344,19 +345,7 @@ impl Notary {
                 ),
             });
         }
-        // The evidence may have changed since the proposal (a settlement, an answer, a decided
-        // exchange): a ruling the notary's own replay no longer gives is not signed, confirmed or
-        // not (as `case rule --expect-ruling` refuses it).
-        let (now, _, bundle, _) = self.replay_case(complaint_id).await?;
-        if now.decision_digest() != proposed {
-            return Err(NotaryError::Conflict {
-                code: ErrorCode::RulingChanged,
-                message: format!(
-                    "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {proposed}; nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
-                    now.decision_digest()
-                ),
-            });
-        }
+        let bundle = self.still_proposed(complaint_id, &proposed).await?;
         // The envelopes an exchange action rests on are the case's; its evidence only grows.
         let exchanges = ruled_exchanges(&ruling, &bundle);
         let signing = Signing {
@@ -374,6 +363,28 @@ impl Notary {
             bundle_bytes: None,
         };
         self.sign(signing).await
+    }
+
+    /// Case `complaint_id`'s bundle now, if its replay still gives the proposed decision
+    /// `proposed`. The evidence may have changed since the proposal (a settlement, an answer, a
+    /// decided exchange): a ruling the notary's own replay no longer gives is not signed,
+    /// confirmed or not (as `case rule --expect-ruling` refuses it), `409 ruling_changed`.
+    async fn still_proposed(
+        &self,
+        complaint_id: &str,
+        proposed: &str,
+    ) -> Result<Bundle, NotaryError> {
+        let (now, _, bundle, _) = self.replay_case(complaint_id).await?;
+        if now.decision_digest() == proposed {
+            return Ok(bundle);
+        }
+        Err(NotaryError::Conflict {
+            code: ErrorCode::RulingChanged,
+            message: format!(
+                "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {proposed}; nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
+                now.decision_digest()
+            ),
+        })
     }
 
     /// Whether the policy the ruling applied wants a second arbitrator for this ruling: when
