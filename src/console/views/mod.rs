@@ -11,7 +11,7 @@ use ratatui::Frame;
 use super::app::{App, NoticeLevel, Overlay, Screen};
 use super::components::{confirm, help, layout, prompt, text};
 use super::keymap;
-use super::sanitize::sanitize_prefix;
+use super::sanitize::{display_width, sanitize_prefix};
 use super::screens;
 
 /// Draws the whole console: header, the visible screen, the status line, then any overlay.
@@ -115,11 +115,47 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         ),
         None => (screens::hint(app).to_string(), t.hint),
     };
-    let msg = text::fit(&format!(" {msg}"), usize::from(left.width));
+    let msg = format!(" {msg}");
+    let (first, rest) = spill(&msg, usize::from(left.width), usize::from(area.width));
+    if let (Some(first), Some(above)) = (first, area.y.checked_sub(1)) {
+        // Too long for the status line: its start takes the row above, the body's bottom
+        // border (every screen's body is a bordered box), so the reason is not cut away.
+        let row = Rect::new(area.x, above, area.width, 1);
+        frame.render_widget(ratatui::widgets::Clear, row);
+        frame.render_widget(Paragraph::new(Span::styled(first, style)), row);
+    }
+    let msg = text::fit(&rest, usize::from(left.width));
     frame.render_widget(Paragraph::new(Span::styled(msg, style)), left);
     let who_style = if app.connected { t.hint } else { t.error };
     let who = text::fit(&who, usize::from(right.width));
     frame.render_widget(Paragraph::new(Span::styled(who, who_style)), right);
+}
+
+/// A status message of `msg` for a status line of `fits` columns and a row of `width` above
+/// it: when it is too long, its first row-full (cut at a space near its end) for the row
+/// above, the rest for the status line.
+fn spill(msg: &str, fits: usize, width: usize) -> (Option<String>, String) {
+    if display_width(msg) <= fits {
+        return (None, msg.to_string());
+    }
+    let (mut used, mut end, mut space) = (0, 0, None);
+    for (i, c) in msg.char_indices() {
+        used += display_width(c.encode_utf8(&mut [0; 4]));
+        if used > width {
+            break;
+        }
+        end = i + c.len_utf8();
+        if c == ' ' && i > 0 {
+            space = Some(i);
+        }
+    }
+    // At a space near the row's end; else the row is filled (a long id is split, not moved).
+    let cut = match space {
+        Some(sp) if end < msg.len() && end - sp <= 12 => sp,
+        _ => end,
+    };
+    let (first, rest) = msg.split_at(cut);
+    (Some(first.to_string()), format!(" {}", rest.trim_start()))
 }
 
 #[cfg(test)]

@@ -311,3 +311,34 @@ fn hostile_server_strings_stay_inert_everywhere() {
         assert!(!hazard, "{screen:?}:\n{text}");
     }
 }
+
+/// A notary refusal longer than the status line is not cut at 80 columns: its start takes the
+/// row above (the body's bottom border), the rest the status line (about 140 characters in
+/// all); it was cut after about 60, its reason lost ("Notary error: case … cha…").
+#[test]
+fn a_long_refusal_is_read_to_its_reason_at_80_columns() {
+    let mut a = sized(80, 24);
+    let why = "ruling_changed: the evidence of case 0195a3b2-000d-7e8f-9a0b-000000000003 \
+               changed; review it again";
+    a.error(format!("The notary refused: {why}"));
+    let screen = draw(&a, 80, 24);
+    let rows: Vec<&str> = screen.lines().rev().take(2).collect();
+    let (status, above) = (rows[0], rows[1]);
+    assert!(
+        status.ends_with("alice · connected"),
+        "the operator stays: {status}"
+    );
+    let status = status.trim_end_matches("alice · connected").trim();
+    let shown = format!("{}{status}", above.trim());
+    let whole = format!("The notary refused: {why}");
+    // Read across the two rows (split at a space, or inside a long id).
+    assert!(
+        shown == whole || shown.replace(' ', "") == whole.replace(' ', ""),
+        "{shown:?}\n{whole:?}\n{screen}"
+    );
+    // A short one stays on the status line, the screen's frame whole.
+    a.error("Cancelled: nothing was signed");
+    let screen = draw(&a, 80, 24);
+    let above = screen.lines().rev().nth(1).unwrap_or_default();
+    assert!(above.starts_with('└'), "{above}");
+}
