@@ -103,6 +103,21 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
         Op::LedgerFeed { limit } => ledger::feed(notary, limit),
         Op::Policies => Ok(ledger::policies(notary)),
         Op::Exchanges { limit } => exchanges::exchanges(notary, limit),
+        op @ (Op::Complaints { .. }
+        | Op::ComplaintShow { .. }
+        | Op::ComplaintTake { .. }
+        | Op::ComplaintNote { .. }
+        | Op::CaseExport { .. }
+        | Op::RulingSign { .. }
+        | Op::RulingConfirm { .. }
+        | Op::ProposalWithdraw { .. }
+        | Op::CaseReplay { .. }) => case_op(notary, operator, op).await,
+    }
+}
+
+/// Runs one of the complaint and case operations (the queue, the desk, rulings).
+async fn case_op(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
+    match op {
         Op::Complaints { limit } => cases::complaints(notary, limit),
         Op::ComplaintShow { complaint_id } => cases::show(notary, &complaint_id),
         Op::ComplaintTake { complaint_id } => cases::take(notary, operator, &complaint_id).await,
@@ -126,6 +141,11 @@ pub async fn handle(notary: &Notary, operator: &Operator, op: Op) -> OpResult {
             reason,
         } => rulings::withdraw(notary, operator, &id, &reason).await,
         Op::CaseReplay { complaint_id } => case_replay::replay(notary, &complaint_id).await,
+        // `handle` sends only the operations above here.
+        other => Err(ErrorBody::new(
+            ErrorCode::Internal,
+            format!("not a case operation: {other:?}"),
+        )),
     }
 }
 
