@@ -234,6 +234,22 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     assert_eq!(admin.exposure(&agreement), 12_000);
     assert!(party_view(&srv.url, &c).get("ruling").is_none());
     a_proposal_is_reviewed_and_withdrawn(&data, &mut admin, &c.complaint_id);
+    // The claimant reads the withdrawal and its reason in the case's history.
+    let pem = data.work().join("sally.pem");
+    let key = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_pem(
+        &c.seller_key,
+        ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF,
+    )
+    .expect("pem");
+    std::fs::write(&pem, key.as_bytes()).expect("write key");
+    let args = ["complaint", "show", &c.complaint_id, "--key", p(&pem)];
+    let o = notar(&[&args[..], &["--notary", &srv.url]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        shown.contains("proposed ruling withdrawn by") && shown.contains("the refund is wrong"),
+        "{shown}"
+    );
     assert_eq!(log_size(&srv.url), size, "nothing of it signs anything");
     assert_eq!(admin.exposure(&agreement), 12_000);
 }

@@ -20,7 +20,9 @@ use crate::cli::{Classify, Failure};
 use crate::console::sanitize::sanitize;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::{ed25519_from_pem, key_id};
-use crate::model::complaint::{Complaint, ComplaintKind, ReadRequest, Response};
+use crate::model::complaint::{
+    Complaint, ComplaintKind, HistoryEvent, HistoryWhat, ReadRequest, Response,
+};
 use crate::model::exchange::WireTime;
 use crate::model::money::{Currency, Money};
 use crate::model::time::{rfc3339_ms, truncate_ms};
@@ -336,15 +338,24 @@ fn print_case(c: &Value) {
     print_fields(&fields);
     outln!("history");
     for h in c["history"].as_array().into_iter().flatten() {
-        let what = text(&h["what"]["event"]);
-        let by = h.get("by").map(|b| format!(" by {}", text(b)));
         let log = h.get("log_index").map(|i| format!(" (log index {i})"));
-        outln!(
-            "  {}  {what}{}{}",
-            text(&h["at"]),
-            by.unwrap_or_default(),
-            log.unwrap_or_default()
-        );
+        // A ruling and a withdrawn proposal in the notary's own words ("ruled by A, confirmed
+        // by B", the withdrawal's reason); other events by name and who did them.
+        let what = match serde_json::from_value::<HistoryEvent>(h.clone()) {
+            Ok(e)
+                if matches!(
+                    e.what,
+                    HistoryWhat::Ruled { .. } | HistoryWhat::ProposalWithdrawn { .. }
+                ) =>
+            {
+                sanitize(&e.line())
+            }
+            _ => {
+                let by = h.get("by").map(|b| format!(" by {}", text(b)));
+                format!("{}{}", text(&h["what"]["event"]), by.unwrap_or_default())
+            }
+        };
+        outln!("  {}  {what}{}", text(&h["at"]), log.unwrap_or_default());
     }
 }
 
