@@ -39,9 +39,10 @@ impl HttpBody for Declared {
     }
 }
 
-/// Middleware (`axum::middleware::map_request`): a request with a well-formed `Content-Length`
-/// gets a body whose size hint is that length; others pass unchanged (hyper has already
-/// refused a malformed one).
+/// Middleware (`axum::middleware::map_request`): a request whose well-formed `Content-Length`
+/// is past the smallest body limit of any route ([`super::BODY_LEN_MAX`]) gets a body whose size
+/// hint is that length; others pass unchanged (no route refuses them on their length, so the
+/// small requests of the hot paths are not wrapped; hyper has already refused a malformed one).
 pub(super) async fn declare(req: Request) -> Request {
     let len = req
         .headers()
@@ -49,7 +50,9 @@ pub(super) async fn declare(req: Request) -> Request {
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse::<u64>().ok());
     match len {
-        Some(len) => req.map(|inner| Body::new(Declared { inner, len })),
-        None => req,
+        Some(len) if len > super::BODY_LEN_MAX as u64 => {
+            req.map(|inner| Body::new(Declared { inner, len }))
+        }
+        _ => req,
     }
 }
