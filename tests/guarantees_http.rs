@@ -771,6 +771,28 @@ fn requests_with_bad_amounts(good: &Value) -> Vec<BadRequest> {
             400,
             "bad_amount",
         ),
+        (
+            "currency in lower case",
+            with(good, &["amount", "currency"], json!("eur")),
+            400,
+            "bad_amount",
+        ),
+        (
+            "currency ISO 4217 does not list",
+            with(good, &["amount", "currency"], json!("ZZZ")),
+            400,
+            "bad_amount",
+        ),
+        (
+            "order currency without a minor unit",
+            with(
+                good,
+                &["order", "payload", "amount", "currency"],
+                json!("XAU"),
+            ),
+            400,
+            "bad_amount",
+        ),
     ]
 }
 
@@ -780,12 +802,6 @@ fn requests_of_a_bad_shape(good: &Value) -> Vec<BadRequest> {
     let mut no_amount = good.clone();
     no_amount.as_object_mut().expect("obj").remove("amount");
     vec![
-        (
-            "currency in lower case",
-            with(good, &["amount", "currency"], json!("eur")),
-            400,
-            "bad_request",
-        ),
         ("no amount", json_bytes(&no_amount), 400, "bad_request"),
         (
             "request_id with spaces",

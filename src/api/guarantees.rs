@@ -80,9 +80,14 @@ pub(super) async fn json_body_limited(body: Body, len_max: usize) -> Result<Valu
 }
 
 /// Checks an amount object before typed parsing, so an amount that is not a positive integer of
-/// minor units gets `bad_amount` (and not a generic parse error).
+/// minor units, or whose currency ISO 4217 does not list, gets `bad_amount` (and not a generic
+/// parse error).
 fn check_amount(v: Option<&Value>, field: &str) -> Result<(), ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
+    if let Some(code) = v.and_then(|a| a.get("currency")).and_then(Value::as_str) {
+        crate::model::money::Currency::parse(code)
+            .map_err(|e| bad(format!("{field}.currency: {e}")))?;
+    }
     let Some(minor) = v.and_then(|a| a.get("minor")) else {
         return Ok(()); // missing: reported by the typed parse
     };

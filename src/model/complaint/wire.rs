@@ -17,7 +17,7 @@ use super::{
 };
 use crate::model::canonical::{signing_bytes, to_canonical_json, CanonicalError};
 use crate::model::exchange::{Offer, Sha256Hex, Tid, WireTime, PARTY_ID_LEN_MAX};
-use crate::model::money::{Money, MINOR_MAX};
+use crate::model::money::{Currency, Money, MINOR_MAX};
 
 /// A signed object given as evidence: what the model needs of crypto's envelope (which it cannot
 /// name). Whether its signature holds is for the ruling to find; the notary only receives it.
@@ -186,6 +186,7 @@ impl<E: EvidenceEnvelope> Complaint<E> {
     pub fn parse(kind: &str, payload: &Value) -> Result<Complaint<E>, ComplaintError> {
         expect_kind(kind, Self::KIND)?;
         check_evidence_bounds(payload)?;
+        check_currency(payload.get("amount"), "amount")?;
         let p: ComplaintPayload<E> = canonical_parse(payload, Self::KIND)?;
         check_party_id("claimant", &p.claimant)?;
         check_party_id("respondent", &p.respondent)?;
@@ -249,6 +250,10 @@ impl<E: EvidenceEnvelope> Response<E> {
     pub fn parse(kind: &str, payload: &Value) -> Result<Response<E>, ComplaintError> {
         expect_kind(kind, Self::KIND)?;
         check_evidence_bounds(payload)?;
+        check_currency(
+            payload.get("counter_claim").and_then(|c| c.get("amount")),
+            "counter_claim.amount",
+        )?;
         let p: ResponsePayload<E> = canonical_parse(payload, Self::KIND)?;
         check_id("complaint_id", &p.complaint_id)?;
         check_party_id("respondent", &p.respondent)?;
@@ -371,6 +376,20 @@ fn subject_of<E>(p: &ComplaintPayload<E>) -> Result<ComplaintSubject, ComplaintE
         _ => Err(malformed(
             "a complaint names exactly one of tid (an exchange), guarantee_id and order_digest",
         )),
+    }
+}
+
+/// An amount's currency, read before the typed parse so that a code ISO 4217 does not list is
+/// `bad_amount`, as on every other route, and not a shape error.
+fn check_currency(amount: Option<&Value>, field: &str) -> Result<(), ComplaintError> {
+    match amount
+        .and_then(|a| a.get("currency"))
+        .and_then(Value::as_str)
+    {
+        Some(code) => Currency::parse(code)
+            .map(|_| ())
+            .map_err(|e| ComplaintError::BadAmount(format!("{field}.currency: {e}"))),
+        None => Ok(()), // missing or not text: the typed parse names it
     }
 }
 
