@@ -398,3 +398,59 @@ fn tab_reaches_cases_steps_through_the_sample_replay_and_signs_its_ruling() {
     tmux.keys(&["q"]);
     wait_gone("the tmux session of notar up", || !tmux.alive(), 20);
 }
+
+/// Under a policy that wants a second arbitrator, `notar case rule` only proposes; the proposer
+/// opens the case in `notar console` (a running `notar serve`), sees "PROPOSED by you", and `w`
+/// takes the proposal back: the reason typed, the withdrawal shown in the trusted frame (nothing
+/// signed), `y` sent; the case is replayed afresh (signable again), the reason in its history
+/// and the log unchanged.
+#[test]
+fn the_proposer_withdraws_a_proposal_from_the_cases_screen() {
+    use util::cases::{buyer_answers, dual_policy, guarantee_case};
+    let data = DataDir::init();
+    dual_policy(&data);
+    let srv = Server::start(&data);
+    let mut admin = util::ledger::Admin::connect(&data);
+    let c = guarantee_case(&srv.url, &mut admin, "dual");
+    buyer_answers(&srv.url, &c);
+    let o = notar(&["--data", data.arg(), "case", "rule", &c.complaint_id]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("proposed"), "{}", text(&o));
+    let size = util::ledger::log_size(&srv.url);
+
+    let cmd = format!("{} --data {} console", notar_bin(), data.arg());
+    let tmux = Tmux::start("notar-e2e-withdraw", &cmd);
+    tmux.wait_for("Dashboard");
+    tmux.keys(&["6"]);
+    tmux.wait_for("Cases (1)");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("PROPOSED by you");
+    assert!(s.contains("w withdraws it"), "{s}");
+    tmux.keys(&["w"]);
+    tmux.wait_for("Why withdraw the proposal");
+    tmux.literal("the refund is wrong");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("withdraw the proposal and record your reason");
+    assert!(
+        s.contains("Proposed by") && s.contains("the refund is wrong"),
+        "{s}"
+    );
+    tmux.keys(&["NPage", "NPage", "NPage"]);
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for_any(&["withdrawn: replayed afresh", "Notary error", "WARNING"]);
+    assert!(s.contains("withdrawn: replayed afresh"), "{s}");
+    // Replayed afresh: a ruling to sign again, no proposal pending.
+    let s = tmux.wait_for("Not signed: s signs this ruling");
+    assert!(!s.contains("PROPOSED"), "{s}");
+    tmux.keys(&["q"]);
+    wait_gone("the console", || !tmux.alive(), 20);
+
+    let shown = admin.ok(
+        "complaint_show",
+        serde_json::json!({"complaint_id": c.complaint_id}),
+    );
+    assert_eq!(shown["item"].get("ruling"), None, "{shown}");
+    let history = shown["history"].to_string();
+    assert!(history.contains("the refund is wrong"), "{history}");
+    assert_eq!(util::ledger::log_size(&srv.url), size, "nothing signed");
+}

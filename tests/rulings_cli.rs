@@ -15,7 +15,7 @@ use ed25519_dalek::Signer;
 use notar::model::complaint::ReadRequest;
 use notar::model::exchange::WireTime;
 use serde_json::Value;
-use util::cases::{buyer_answers, export, guarantee_case, GuaranteeCase};
+use util::cases::{buyer_answers, dual_policy, export, guarantee_case, GuaranteeCase};
 use util::exchange::sha256_hex;
 use util::ledger::*;
 use util::*;
@@ -182,16 +182,6 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
     assert!(text(&again).contains("already_ruled"), "{}", text(&again));
     assert_eq!(log_size(&srv.url), size, "nothing signed");
-}
-
-/// `semper-consumer` as policy `dual`, a ruling on more than 100.00 EUR needing two arbitrators.
-fn dual_policy(data: &DataDir) {
-    let policies = data.path.join("policies");
-    let text = std::fs::read_to_string(policies.join("semper-consumer.toml")).expect("policy");
-    let dual = text.replace("id = \"semper-consumer\"", "id = \"dual\"")
-        + "\n# Rulings on more than 100.00 EUR need a second arbitrator.\n\
-           second_arbitrator_above = 10000\n";
-    std::fs::write(policies.join("dual.toml"), dual).expect("write policy");
 }
 
 #[test]

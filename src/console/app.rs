@@ -13,7 +13,7 @@ use super::components::confirm::{ConfirmDialog, Field, Signable};
 use super::requests::Requests;
 use super::screens::agreements::plans::{ActionOutcome, LedgerPlan};
 use super::screens::agreements::{AgreementsAction, AgreementsView};
-use super::screens::cases::plan::RulingPlan;
+use super::screens::cases::plan::{RulingPlan, WithdrawPlan};
 use super::screens::cases::{CasesAction, CasesView};
 use super::screens::exchanges::plan::CasePlan;
 use super::screens::exchanges::{ExchangesAction, ExchangesView};
@@ -127,6 +127,8 @@ pub enum PromptPurpose {
     StatusReason,
     /// An arbitrator's note for a case.
     CaseNote,
+    /// Why a case's pending proposal is withdrawn.
+    WithdrawReason,
 }
 
 impl PromptPurpose {
@@ -145,6 +147,7 @@ impl PromptPurpose {
             | PromptPurpose::RevokeReason
             | PromptPurpose::StatusReason => Screen::Agreements,
             PromptPurpose::CaseNote => Screen::Exchanges,
+            PromptPurpose::WithdrawReason => Screen::Cases,
         }
     }
 }
@@ -170,6 +173,8 @@ pub enum SignPlan {
     Case(Box<CasePlan>),
     /// A case's replayed ruling; boxed, it holds the whole ruling.
     Ruling(Box<RulingPlan>),
+    /// Withdrawing a case's pending proposal (nothing is signed).
+    Withdraw(Box<WithdrawPlan>),
 }
 
 impl SignPlan {
@@ -180,6 +185,7 @@ impl SignPlan {
             SignPlan::Ledger(p) => p.as_ref(),
             SignPlan::Case(p) => p.as_ref(),
             SignPlan::Ruling(p) => p.as_ref(),
+            SignPlan::Withdraw(p) => p.as_ref(),
         }
     }
 }
@@ -296,6 +302,8 @@ pub enum Pending {
     },
     /// A confirmed ruling signature, kept to check the answer against.
     Ruling(Box<RulingPlan>),
+    /// A confirmed withdrawal of a proposal, kept to check the answer against.
+    Withdraw(Box<WithdrawPlan>),
 }
 
 impl Pending {
@@ -320,7 +328,10 @@ impl Pending {
             | Pending::Complaints
             | Pending::ComplaintShow { .. }
             | Pending::Case(_) => Some(Screen::Exchanges),
-            Pending::Cases | Pending::CaseReplay { .. } | Pending::Ruling(_) => Some(Screen::Cases),
+            Pending::Cases
+            | Pending::CaseReplay { .. }
+            | Pending::Ruling(_)
+            | Pending::Withdraw(_) => Some(Screen::Cases),
         }
     }
 }

@@ -228,3 +228,13 @@ pub fn rule_ids(ruling: &Value) -> Vec<String> {
         .map(|f| f["rule_id"].as_str().expect("rule id").to_string())
         .collect()
 }
+
+/// `semper-consumer` as policy `dual`, a ruling on more than 100.00 EUR needing two arbitrators.
+pub fn dual_policy(data: &DataDir) {
+    let policies = data.path.join("policies");
+    let text = std::fs::read_to_string(policies.join("semper-consumer.toml")).expect("policy");
+    let dual = text.replace("id = \"semper-consumer\"", "id = \"dual\"")
+        + "\n# Rulings on more than 100.00 EUR need a second arbitrator.\n\
+           second_arbitrator_above = 10000\n";
+    std::fs::write(policies.join("dual.toml"), dual).expect("write policy");
+}

@@ -99,7 +99,7 @@ pub fn submit(app: &mut App, purpose: PromptPurpose, input: &str, out: &mut Vec<
         Screen::Log => log::update::submit(app, purpose, input, out),
         Screen::Agreements => agreements::actions::submit(app, purpose, input, out),
         Screen::Exchanges => exchanges::update::submit(app, purpose, input),
-        Screen::Cases => {}
+        Screen::Cases => cases::update::submit(app, purpose, input),
     }
 }
 
@@ -108,14 +108,16 @@ pub fn prompt_closed(app: &mut App, purpose: PromptPurpose) {
     match purpose.screen() {
         Screen::Agreements => agreements::update::prompt_closed(app),
         Screen::Exchanges => exchanges::update::prompt_closed(app),
-        Screen::Dashboard | Screen::Timestamps | Screen::Log | Screen::Cases => {}
+        Screen::Cases => cases::update::prompt_closed(app),
+        Screen::Dashboard | Screen::Timestamps | Screen::Log => {}
     }
 }
 
 /// The title of the prompt for `purpose`, from the screen that asks.
 pub fn prompt_title(app: &App, purpose: PromptPurpose) -> String {
     match purpose.screen() {
-        Screen::Dashboard | Screen::Cases => " Answer ".into(),
+        Screen::Dashboard => " Answer ".into(),
+        Screen::Cases => cases::view::prompt_title(app, purpose),
         Screen::Timestamps => timestamps::view::prompt_title(purpose),
         Screen::Log => log::view::prompt_title(purpose),
         Screen::Agreements => agreements::view::prompt_title(app, purpose),
@@ -130,6 +132,7 @@ pub fn sign(app: &mut App, plan: SignPlan, out: &mut Vec<Command>) {
         SignPlan::Ledger(plan) => agreements::actions::sign(app, *plan, out),
         SignPlan::Case(plan) => exchanges::update::sign(app, *plan, out),
         SignPlan::Ruling(plan) => cases::update::sign(app, *plan, out),
+        SignPlan::Withdraw(plan) => cases::update::withdraw(app, *plan, out),
     }
 }
 
@@ -155,7 +158,7 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Com
         Some(Screen::Log) => log::update::on_reply(app, pending, reply),
         Some(Screen::Agreements) => agreements::update::on_reply(app, pending, reply, out),
         Some(Screen::Exchanges) => exchanges::update::on_reply(app, pending, reply, out),
-        Some(Screen::Cases) => cases::update::on_reply(app, pending, reply),
+        Some(Screen::Cases) => cases::update::on_reply(app, pending, reply, out),
         Some(Screen::Dashboard) | None => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
         )),

@@ -35,7 +35,10 @@ fn plan_of(app: &App) -> Option<&LedgerPlan> {
     match &app.overlay {
         Overlay::Confirm(d) => match &d.plan {
             SignPlan::Ledger(p) => Some(p.as_ref()),
-            SignPlan::Stamp(_) | SignPlan::Case(_) | SignPlan::Ruling(_) => None,
+            SignPlan::Stamp(_)
+            | SignPlan::Case(_)
+            | SignPlan::Ruling(_)
+            | SignPlan::Withdraw(_) => None,
         },
         _ => None,
     }

@@ -173,6 +173,18 @@ fn snapshot_confirming_a_proposal() {
         let screen = draw(&a, w, h);
         assert!(screen.contains("Confirm the proposal"), "{screen}");
         insta::assert_snapshot!(format!("cases_confirm_{w}x{h}"), screen);
+        press(&mut a, KeyCode::Esc);
+        press(&mut a, KeyCode::Char('w'));
+        for c in "the receipt is missing".chars() {
+            press(&mut a, KeyCode::Char(c));
+        }
+        let prompt = draw(&a, w, h);
+        assert!(prompt.contains("Why withdraw the proposal"), "{prompt}");
+        press(&mut a, KeyCode::Enter);
+        let screen = draw(&a, w, h);
+        assert!(screen.contains("withdraw the proposal"), "{screen}");
+        assert!(screen.contains("the receipt is missing"), "{screen}");
+        insta::assert_snapshot!(format!("cases_withdraw_{w}x{h}"), screen);
     }
 }
 

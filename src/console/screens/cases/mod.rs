@@ -27,6 +27,8 @@ pub enum CasesAction {
     Prev,
     /// `s`: sign the replayed ruling, after confirmation.
     Sign,
+    /// `w`: withdraw the case's pending proposal, with a reason, after confirmation.
+    Withdraw,
 }
 
 /// A case can be ruled once the respondent answered or let the deadline pass, until it is ruled.
@@ -99,6 +101,21 @@ impl Replayed {
     pub fn on_findings(&self) -> bool {
         self.ruling.is_some() && self.step >= self.last_step()
     }
+
+    /// Who proposed the case's pending proposal: the one the replay showed, or the one this
+    /// console just made (the notary answered `proposed`).
+    pub fn pending_proposal(&self) -> Option<&str> {
+        match &self.answer {
+            Some(a) if a.status == "proposed" => Some(a.arbitrator.as_str()),
+            Some(_) => None,
+            None => self.proposed_by.as_deref(),
+        }
+    }
+
+    /// Forgets the replay and the answer, so the next poll replays the case afresh.
+    pub fn replay_again(&mut self) {
+        *self = Replayed::new(self.item.clone());
+    }
 }
 
 /// The cases screen.
@@ -108,6 +125,8 @@ pub struct CasesView {
     pub cases: Listed<ComplaintItem>,
     /// The case being replayed, if any.
     pub open: Option<Replayed>,
+    /// The case and proposer whose proposal the open prompt asks a withdrawal reason for.
+    pub withdraw_for: Option<(ComplaintItem, String)>,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! it rests on. The notary replays the same bundle when it signs; the answer is checked against
 //! the case and the digest confirmed.
 
-use crate::api::admin::proto::{ComplaintItem, Hello, Op, RulingItem};
+use crate::api::admin::proto::{ComplaintDetail, ComplaintItem, Hello, Op, RulingItem};
 use crate::console::components::confirm::{Field, Signable};
 use crate::console::sanitize::sanitize;
 use crate::model::dispute::{Action, Ruling};
@@ -144,6 +144,76 @@ impl Signable for RulingPlan {
                 complaint_id,
                 expect_ruling,
             },
+        }
+    }
+}
+
+/// Withdrawing a case's pending proposal (either arbitrator may): nothing is signed; the
+/// notary records the reason in the case's history and the case can be ruled afresh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithdrawPlan {
+    /// The case as listed when it was confirmed.
+    pub case: ComplaintItem,
+    /// The arbitrator who proposed the ruling withdrawn.
+    pub proposed_by: String,
+    /// Why, as typed.
+    pub reason: String,
+}
+
+impl WithdrawPlan {
+    /// What went wrong, if the notary's answer is not this case without its proposal.
+    pub fn mismatch(&self, answer: &ComplaintDetail) -> Option<&'static str> {
+        if answer.item.complaint_id != self.case.complaint_id {
+            return Some("the notary answered about another case");
+        }
+        match answer.item.ruling.as_deref() {
+            Some("proposed") => Some("the case still shows a pending proposal"),
+            Some("ruled") => Some("the case is ruled"),
+            _ => None,
+        }
+    }
+
+    /// The status line once the notary confirmed it.
+    pub fn done_text(&self) -> String {
+        format!(
+            "Proposal on case {} withdrawn: replayed afresh, it can be ruled again",
+            sanitize(&self.case.complaint_id)
+        )
+    }
+}
+
+impl Signable for WithdrawPlan {
+    /// A withdrawal is recorded in the case's history; the notary signs nothing for it.
+    fn signs(&self) -> bool {
+        false
+    }
+
+    fn headline(&self) -> &'static str {
+        "The notary will withdraw the proposal and record your reason in the case"
+    }
+
+    fn fields(&self, hello: &Hello) -> Vec<Field> {
+        let f = |label, value: &str| Field {
+            label,
+            value: sanitize(value),
+        };
+        let c = &self.case;
+        vec![
+            f("Case", &c.complaint_id),
+            f("Claim", &format!("{} of {}", c.kind.as_str(), c.amount)),
+            f("Proposed by", &self.proposed_by),
+            f("Reason", &self.reason),
+            f(
+                "Operator",
+                &format!("{} (arbitrator {})", hello.operator, hello.arbitrator),
+            ),
+        ]
+    }
+
+    fn op(&self) -> Op {
+        Op::ProposalWithdraw {
+            complaint_id: self.case.complaint_id.clone(),
+            reason: self.reason.clone(),
         }
     }
 }

@@ -12,7 +12,9 @@ use crate::console::action::Action;
 use crate::console::app::{App, NoticeLevel, Overlay, Screen, SignPlan};
 use crate::console::command::Command;
 use crate::console::components::confirm::Signable;
-use crate::console::tests::fixtures::{answer, app, complaints, press, sending, sent_ops};
+use crate::console::tests::fixtures::{
+    answer, app, complaints, press, sending, sent_ops, type_text,
+};
 use crate::console::update::update;
 
 use super::*;
@@ -347,5 +349,123 @@ fn a_dialog_taller_than_the_terminal_signs_only_once_read_to_its_end() {
     assert!(
         matches!(sent_ops(&cmds)[..], [Op::RulingSign { .. }]),
         "{cmds:?}"
+    );
+}
+
+/// The dialog open over the screen, drawn and read to its last line, then `y`.
+fn confirm_read(a: &mut App) -> Vec<Command> {
+    update(a, Action::Rendered);
+    for _ in 0..3 {
+        press(a, KeyCode::PageDown);
+    }
+    update(a, Action::Rendered);
+    press(a, KeyCode::Char('y'))
+}
+
+/// `w` on a case whose ruling was proposed asks why, shows the withdrawal in the dialog
+/// (nothing signed), `y` sends `ProposalWithdraw` with the reason as typed; the answer, the
+/// case without its proposal, replays it afresh.
+#[test]
+fn a_pending_proposal_is_withdrawn_with_a_reason_through_the_dialog() {
+    let mut a = replayed_proposed_by(Some("Bob Arbiter"));
+    press(&mut a, KeyCode::Char('w'));
+    let Overlay::Prompt(p) = &a.overlay else {
+        panic!("no prompt: {:?}", a.overlay);
+    };
+    assert_eq!(
+        p.purpose,
+        crate::console::app::PromptPurpose::WithdrawReason
+    );
+    let reason = "the seller's receipt was not in the bundle";
+    type_text(&mut a, reason);
+    assert!(press(&mut a, KeyCode::Enter).is_empty(), "not sent yet");
+    let Overlay::Confirm(d) = &a.overlay else {
+        panic!("no dialog: {:?}", a.overlay);
+    };
+    assert!(!d.plan.signs(), "a withdrawal signs nothing");
+    assert!(d.headline().chars().count() <= 76, "fits 80 columns");
+    let fields = d.fields(&a.hello);
+    let value = |label: &str| fields.iter().find(|f| f.label == label).map(|f| &f.value);
+    assert_eq!(
+        value("Proposed by").map(String::as_str),
+        Some("Bob Arbiter")
+    );
+    assert_eq!(value("Reason").map(String::as_str), Some(reason));
+    let cmds = confirm_read(&mut a);
+    let id = complaints()[2].complaint_id.clone();
+    assert_eq!(
+        sent_ops(&cmds),
+        [&Op::ProposalWithdraw {
+            complaint_id: id.clone(),
+            reason: reason.into()
+        }]
+    );
+    let mut detail = crate::console::tests::fixtures::case_detail();
+    detail.item = complaints()[2].clone();
+    detail.item.ruling = None;
+    let cmds = update(
+        &mut a,
+        Action::Response(answer(&cmds[0], Reply::Complaint(detail.clone()))),
+    );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Info, "{text}");
+    assert!(text.contains("withdrawn"), "{text}");
+    let r = a.cases.open.as_ref().expect("still open");
+    assert!(r.ruling.is_none() && r.proposed_by.is_none(), "{r:?}");
+    assert_eq!(
+        sent_ops(&cmds),
+        [&Op::CaseReplay { complaint_id: id }],
+        "replayed afresh"
+    );
+
+    // An answer that still shows the proposal is a warning.
+    let mut a = replayed_proposed_by(Some("Bob Arbiter"));
+    press(&mut a, KeyCode::Char('w'));
+    type_text(&mut a, "x");
+    press(&mut a, KeyCode::Enter);
+    let cmds = confirm_read(&mut a);
+    detail.item.ruling = Some("proposed".into());
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], Reply::Complaint(detail))),
+    );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(text.contains("still shows a pending proposal"), "{text}");
+}
+
+/// The proposer may withdraw their own proposal, also the one this console just made; a case
+/// without a proposal has nothing to withdraw; an empty reason or Esc sends nothing.
+#[test]
+fn only_a_pending_proposal_is_withdrawn_and_an_empty_reason_sends_nothing() {
+    let mut a = replayed();
+    press(&mut a, KeyCode::Char('w'));
+    assert_eq!(a.overlay, Overlay::None);
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(text.contains("no pending proposal"), "{text}");
+    // Proposed from here: the answer `proposed` makes it withdrawable.
+    let cmds = sign(&mut a);
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], ruled("proposed", DIGEST.repeat(32)))),
+    );
+    press(&mut a, KeyCode::Char('w'));
+    assert!(matches!(a.overlay, Overlay::Prompt(_)), "{:?}", a.overlay);
+    assert!(press(&mut a, KeyCode::Enter).is_empty(), "empty reason");
+    assert_eq!(a.overlay, Overlay::None);
+    assert_eq!(a.cases.withdraw_for, None);
+    assert!(notice(&a).1.contains("Cancelled"), "{:?}", a.notice);
+    press(&mut a, KeyCode::Char('w'));
+    type_text(&mut a, "wrong");
+    assert!(press(&mut a, KeyCode::Esc).is_empty());
+    assert_eq!(a.cases.withdraw_for, None);
+    assert_eq!(a.overlay, Overlay::None);
+
+    let mut mine = replayed_proposed_by(Some("Alice Arbiter"));
+    press(&mut mine, KeyCode::Char('w'));
+    assert!(
+        matches!(mine.overlay, Overlay::Prompt(_)),
+        "the proposer may"
     );
 }

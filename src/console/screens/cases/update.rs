@@ -1,25 +1,26 @@
 //! Screen 6's keys and transitions, without I/O: polling the cases, replaying one (the admin op
 //! `CaseReplay`: nothing is signed), stepping through its timeline and findings, and signing
 //! its ruling through the confirmation dialog (`RulingSign`; for a case whose ruling another
-//! arbitrator proposed, confirming it: `RulingConfirm`), with the notary's answer.
+//! arbitrator proposed, confirming it: `RulingConfirm`), withdrawing a pending proposal with a
+//! reason (`ProposalWithdraw`), with the notary's answers.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::api::admin::proto::{Op, Reply, RulingItem};
+use crate::api::admin::proto::{ComplaintDetail, Op, Reply, RulingItem};
 use crate::console::action::{Action, Move};
-use crate::console::app::{App, Overlay, Pending, ScreenAction, SignPlan};
+use crate::console::app::{App, Overlay, Pending, PromptPurpose, ScreenAction, SignPlan};
 use crate::console::command::Command;
 use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
 use crate::console::screens::exchanges::queue_order;
 use crate::model::dispute::Ruling;
 
-use super::plan::RulingPlan;
+use super::plan::{RulingPlan, WithdrawPlan};
 use super::{rulable, view, CasesAction, CasesView, Replayed, CASES_LIMIT};
 
 /// The keys of this screen, for the help box.
 pub const HELP: &[(&str, &str)] = &[(
-    "Enter ←→ p n s",
-    "replay a case · step through it · sign its ruling (6)",
+    "Enter ←→ s w",
+    "replay · step (p n) · sign · withdraw a proposal (6)",
 )];
 
 /// The action for `key` on this screen, beyond the keys every screen has.
@@ -29,6 +30,7 @@ pub fn key(key: KeyEvent) -> Option<Action> {
         KeyCode::Right | KeyCode::Char('n') => CasesAction::Next,
         KeyCode::Left | KeyCode::Char('p') => CasesAction::Prev,
         KeyCode::Char('s') => CasesAction::Sign,
+        KeyCode::Char('w') => CasesAction::Withdraw,
         _ => return None,
     };
     Some(Action::Screen(ScreenAction::Cases(action)))
@@ -42,6 +44,7 @@ pub fn update(app: &mut App, action: Action, out: &mut Vec<Command>) {
             CasesAction::Next => step(&mut app.cases, 1),
             CasesAction::Prev => step(&mut app.cases, -1),
             CasesAction::Sign => sign_ruling(app),
+            CasesAction::Withdraw => ask_withdraw(app),
         },
         Action::Move(m) => move_selection(app, m),
         Action::Back => close(app, out),
@@ -128,11 +131,8 @@ pub fn poll(app: &mut App, out: &mut Vec<Command>) {
 
 /// `s`: shows the replayed ruling (or the case's pending proposal) for confirmation.
 fn sign_ruling(app: &mut App) {
-    if app
-        .requests
-        .in_flight(app.now_ms, |p| matches!(p, Pending::Ruling(_)))
-    {
-        return app.error("Waiting for the notary's answer to the previous request");
+    if busy(app) {
+        return;
     }
     let Some(r) = &app.cases.open else {
         return app.error("Open a case (Enter) to replay it before signing its ruling");
@@ -156,6 +156,69 @@ fn sign_ruling(app: &mut App) {
     app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Ruling(Box::new(plan))));
 }
 
+/// True (and says so) while a ruling or withdrawal sent from this screen awaits its answer.
+fn busy(app: &mut App) -> bool {
+    let busy = app.requests.in_flight(app.now_ms, |p| {
+        matches!(p, Pending::Ruling(_) | Pending::Withdraw(_))
+    });
+    if busy {
+        app.error("Waiting for the notary's answer to the previous request");
+    }
+    busy
+}
+
+/// `w`: asks why the open case's pending proposal is withdrawn.
+fn ask_withdraw(app: &mut App) {
+    if busy(app) {
+        return;
+    }
+    let Some(r) = &app.cases.open else {
+        return app.error("Open a case (Enter) whose ruling was proposed to withdraw it");
+    };
+    let Some(by) = r.pending_proposal() else {
+        return app.error("This case has no pending proposal to withdraw");
+    };
+    app.cases.withdraw_for = Some((r.item.clone(), by.to_string()));
+    app.open_prompt(PromptPurpose::WithdrawReason, String::new());
+}
+
+/// Enter in the reason prompt: the withdrawal goes to the confirmation dialog; an empty reason
+/// ends it.
+pub fn submit(app: &mut App, purpose: PromptPurpose, input: &str) {
+    let target = app.cases.withdraw_for.take();
+    if purpose != PromptPurpose::WithdrawReason {
+        return;
+    }
+    let Some((case, proposed_by)) = target else {
+        return app.error("That reason belongs to a case that is no longer open");
+    };
+    if input.is_empty() {
+        return app.info("Cancelled: the proposal stands");
+    }
+    let plan = WithdrawPlan {
+        case,
+        proposed_by,
+        reason: input.to_string(),
+    };
+    app.notice = None;
+    app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Withdraw(Box::new(plan))));
+}
+
+/// `Esc` in the reason prompt: nothing is withdrawn.
+pub fn prompt_closed(app: &mut App) {
+    app.cases.withdraw_for = None;
+}
+
+/// Sends the withdrawal a confirmed dialog authorises.
+pub fn withdraw(app: &mut App, plan: WithdrawPlan, out: &mut Vec<Command>) {
+    if !app.connected {
+        return app.error(NOT_CONNECTED);
+    }
+    let op = plan.op();
+    app.send(Pending::Withdraw(Box::new(plan)), op, out);
+    app.info("Sent: waiting for the notary's answer …");
+}
+
 /// Sends the request a confirmed dialog authorises.
 pub fn sign(app: &mut App, plan: RulingPlan, out: &mut Vec<Command>) {
     if !app.connected {
@@ -167,7 +230,7 @@ pub fn sign(app: &mut App, plan: RulingPlan, out: &mut Vec<Command>) {
 }
 
 /// Applies an answer to one of this screen's requests.
-pub fn on_reply(app: &mut App, pending: Pending, reply: Reply) {
+pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Command>) {
     let rows = view::list_rows(app.size);
     match (pending, reply) {
         (Pending::Cases, Reply::Complaints { mut items }) => {
@@ -184,6 +247,9 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply) {
             },
         ) => on_replay(&mut app.cases, &id, *ruling, (bundle_digest, proposed_by)),
         (Pending::Ruling(plan), Reply::Ruling(item)) => on_ruled(app, &plan, item),
+        (Pending::Withdraw(plan), Reply::Complaint(detail)) => {
+            on_withdrawn(app, &plan, detail, out)
+        }
         (pending, _) => app.error(format!(
             "The notary sent an unexpected answer to {pending:?}"
         )),
@@ -217,6 +283,27 @@ fn on_ruled(app: &mut App, plan: &RulingPlan, item: RulingItem) {
             r.answer = Some(item);
         }
     }
+}
+
+/// The notary's answer to a withdrawal: checked, and the open case replayed afresh (its
+/// pending proposal is gone; a fresh replay is what `s` would now sign).
+fn on_withdrawn(
+    app: &mut App,
+    plan: &WithdrawPlan,
+    detail: ComplaintDetail,
+    out: &mut Vec<Command>,
+) {
+    match plan.mismatch(&detail) {
+        Some(why) => app.error(format!("WARNING: {why}")),
+        None => app.info(plan.done_text()),
+    }
+    if let Some(r) = &mut app.cases.open {
+        if r.item.complaint_id == plan.case.complaint_id {
+            r.item = detail.item;
+            r.replay_again();
+        }
+    }
+    poll(app, out);
 }
 
 /// A request of this screen failed with `text`: the list or the replay shows it (true); a

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell};
 use ratatui::Frame;
 
 use crate::api::admin::proto::ComplaintItem;
-use crate::console::app::App;
+use crate::console::app::{App, PromptPurpose};
 use crate::console::components::columns::Columns;
 use crate::console::components::layout;
 use crate::console::components::list::{marker, render_message, LOADING};
@@ -33,9 +33,26 @@ pub fn list_rows(size: (u16, u16)) -> usize {
 /// The status line's hint on this screen.
 pub fn hint(app: &App) -> &'static str {
     match &app.cases.open {
+        Some(r) if r.pending_proposal().is_some() && r.on_findings() => {
+            "s confirm · w withdraw · ← p back to the timeline · ↑↓ scroll"
+        }
+        Some(r) if r.pending_proposal().is_some() => {
+            "→ n next · ← p previous · s confirm · w withdraw · Esc back"
+        }
         Some(r) if r.on_findings() => "s sign the ruling · ← p back to the timeline · ↑↓ scroll",
         Some(_) => "→ n next item · ← p previous · s sign the ruling · Esc back",
         None => "Enter replay the case · ↑↓ move · r refresh",
+    }
+}
+
+/// What this screen's prompt asks.
+pub fn prompt_title(app: &App, purpose: PromptPurpose) -> String {
+    match (purpose, &app.cases.withdraw_for) {
+        (PromptPurpose::WithdrawReason, Some((c, _))) => format!(
+            " Why withdraw the proposal on case {}? (you confirm it next) ",
+            short_id(&c.complaint_id)
+        ),
+        _ => " Answer ".into(),
     }
 }
 

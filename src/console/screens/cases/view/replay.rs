@@ -109,7 +109,7 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
         ),
         (Some(a), _) if a.status == "proposed" => (
             format!(
-                "PROPOSED by {}: awaiting a second arbitrator's confirmation",
+                "PROPOSED by {}: awaiting a second arbitrator · w withdraws it",
                 sanitize(&a.arbitrator)
             ),
             t.warn,
@@ -117,12 +117,12 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
         (Some(a), _) => (format!("answer: {}", sanitize(&a.status)), t.warn),
         (None, Some(_)) => match &r.proposed_by {
             Some(by) if by == me => (
-                "PROPOSED by you: awaiting a second, different arbitrator".into(),
+                "PROPOSED by you: awaiting a second arbitrator · w withdraws it".into(),
                 t.warn,
             ),
             Some(by) => (
                 format!(
-                    "PROPOSED by {}, not signed: s confirms it as a second arbitrator",
+                    "PROPOSED by {}, not signed: s confirms it · w withdraws it",
                     sanitize(by)
                 ),
                 t.warn,
