@@ -36,7 +36,7 @@ use notar::model::dispute::adjudicate;
 use notar::model::exchange::ResolveBody;
 use notar::model::registry::Role;
 use notar::notary::datadir::DataDir;
-use notar::notary::fixture::exchange::{item_exchange, Signer};
+use notar::notary::fixture::exchange::{payment_exchange, Signer};
 use notar::notary::fixture::{buyer_with_agreement, eur, request};
 use notar::notary::{KeyInput, Notary};
 use notar::replay::{Item, TlogProof};
@@ -82,7 +82,8 @@ async fn make_case(notary: &Notary) -> Case {
         },
     );
     let item = b"payment token: 120.00 EUR to sally";
-    let x = item_exchange(&b, &s, &id.key_id, &escrow, item, [9; 32]).expect("exchange");
+    let paid = Some(eur(12_000));
+    let x = payment_exchange(&b, &s, (&id.key_id, &escrow), item, [9; 32], paid).expect("x");
     let ResolveBody::Item {
         m1,
         item_escrow,

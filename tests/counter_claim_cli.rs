@@ -227,13 +227,14 @@ fn a_payment_the_claim_names_counts_for_the_counter_claim() {
 /// The same payment read once, whoever files first: bob's own non-delivery claim about the
 /// exchange he paid through reads it as paid and refunds him (no delivery shown). It read
 /// "nothing shows a payment" while, in the same signed ruling, sally's non-payment
-/// counter-claim read the payment.
+/// counter-claim read the payment. He is refunded what m1 states he paid (120.00), not the
+/// 900.00 he claims: the claim's figure was read as the payment, so a buyer set his own refund.
 #[test]
 fn a_buyers_non_delivery_claim_reads_the_payment_he_made() {
     let data = DataDir::init();
     let srv = Server::start(&data);
     let mut admin = Admin::connect(&data);
-    let (_, id) = paid_then_bob_claims(&srv.url, &mut admin);
+    let (_, id) = paid_then_bob_claims(&srv.url, &mut admin, 90_000);
     let file = export(&data, &id, "bobs.json");
     let o = run(&["replay", p(&file), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

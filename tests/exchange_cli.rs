@@ -331,6 +331,46 @@ fn send_item_writes_a_ciphertext_and_an_escrow_bound_to_the_exchange() {
     let k_file = std::fs::read_to_string(out.join("item.key")).expect("k");
     assert_eq!(b64(&k), k_file.trim());
     assert!(notary_escrow.open(&binding("mallory"), &escrow).is_err());
+    assert!(payload.get("amount").is_none(), "no amount unless stated");
+}
+
+/// A payment token's m1 states what it pays (`--amount --currency`), which a dispute reads as
+/// the payment; a bad amount is refused before anything is written.
+#[test]
+fn send_item_of_a_payment_token_states_its_amount_in_m1() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    let sally = ed25519_key(d, "sally");
+    let (_, escrow_b64) = escrow_key(d);
+    let item = d.join("token.bin");
+    std::fs::write(&item, b"payment token: 120.00 EUR").expect("write");
+    let line = |dir: &str, extra: &str| {
+        format!(
+            "send-item --key {} --sender sally --recipient bob --item {} \
+             --notary-key-id {NOTARY_KEY_ID} --escrow-key {escrow_b64} --out-dir {} {extra}",
+            p(&sally.key),
+            p(&item),
+            p(&d.join(dir))
+        )
+    };
+    let tid = ok(&x(&line("paid", "--amount 120.00 --currency EUR")));
+    let m1 = d.join("paid").join("m1.json");
+    assert_eq!(tid, tid_of(&m1).as_str());
+    assert_eq!(
+        read_json(&m1)["payload"]["amount"],
+        serde_json::json!({"minor": 12_000, "currency": "EUR"})
+    );
+    for (dir, extra, says) in [
+        ("a", "--amount 12.345 --currency EUR", "not an amount"),
+        ("b", "--amount 0 --currency EUR", "between 1 and"),
+        ("c", "--amount 5 --currency ZZZ", "ISO 4217"),
+        ("e", "--amount 5", "--currency"),
+    ] {
+        let o = x(&line(dir, extra));
+        assert!(!o.status.success(), "{extra}: {}", text(&o));
+        assert!(text(&o).contains(says), "{extra}: {}", text(&o));
+        assert!(!d.join(dir).exists(), "{extra}: nothing written");
+    }
 }
 
 /// An item sally sent bob (send-item done, into DIR/out), and bob's commands on it.

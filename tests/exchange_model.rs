@@ -155,6 +155,7 @@ impl World {
                 Subject::Item {
                     ciphertext_digest: digest(&format!("ciphertext {x}")),
                     item_digest: digest(&format!("item {x}")),
+                    amount: None,
                 }
             } else {
                 Subject::Contract {

@@ -324,6 +324,7 @@ async fn the_export_carries_the_exchange_the_order_names() {
     let subject = Subject::Item {
         ciphertext_digest: Sha256Hex::of(b"ciphertext"),
         item_digest: Sha256Hex::of(b"chairs"),
+        amount: None,
     };
     let kid = w.n.identity().key_id.clone();
     let (m1, o) = offer(&sally, &w.deal.buyer_id, &kid, subject, b"na", None).expect("m1");

@@ -238,7 +238,7 @@ fn payment_claim(claim: &Claim) -> Option<PaymentClaim> {
             tid: tid.clone(),
             payee: payee.clone(),
             payer: payer.clone(),
-            amount: claim.amount,
+            currency: claim.amount.currency,
         }),
         _ => None,
     }

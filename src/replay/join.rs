@@ -36,8 +36,8 @@ use super::format::{envelope_id, Item as BundleItem};
 use super::verify::ItemReport;
 use crate::crypto::envelope::Envelope;
 use crate::model::dispute::{Content, Facts, Item, Role};
-use crate::model::exchange::{Offer, Protocol, WireTime};
-use crate::model::money::Money;
+use crate::model::exchange::{Offer, Protocol, Subject, WireTime};
+use crate::model::money::{Currency, Money};
 
 /// What the join knows about the whole bundle while it maps one item.
 pub(super) struct Index<'a> {
@@ -62,7 +62,8 @@ pub(super) struct PaymentClaim {
     pub tid: String,
     pub payee: String,
     pub payer: String,
-    pub amount: Money,
+    /// The claim's currency: a payment m1 that states no amount shows zero in it.
+    pub currency: Currency,
 }
 
 impl<'a> Index<'a> {
@@ -389,12 +390,22 @@ fn offer(p: &Value, index: &Index<'_>) -> Option<(Content, Vec<String>)> {
         o.payload().originator.clone(),
         o.payload().responder.clone(),
     );
+    // What the payment is worth is what m1 states, never the claim: a claimant names any sum.
+    let stated = match &o.payload().subject {
+        Subject::Item { amount, .. } => *amount,
+        Subject::Contract { .. } => None,
+    };
     let payment = index.payment.as_ref().and_then(|c| {
         let paid = o.protocol() == Protocol::Item
             && c.tid == tid
             && c.payee == responder
             && c.payer == originator;
-        paid.then_some(c.amount)
+        paid.then(|| {
+            stated.unwrap_or(Money {
+                minor: 0,
+                currency: c.currency,
+            })
+        })
     });
     let content = Content::Offer {
         tid,

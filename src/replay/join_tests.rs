@@ -15,9 +15,17 @@ fn hex64(c: char) -> String {
 }
 
 fn m1() -> Envelope {
-    let payload = json!({"protocol": "item", "ciphertext_digest": hex64('c'),
+    m1_paying(None)
+}
+
+/// m1 of an item exchange; with `amount`, the payment m1 states.
+fn m1_paying(amount: Option<Money>) -> Envelope {
+    let mut payload = json!({"protocol": "item", "ciphertext_digest": hex64('c'),
         "item_digest": hex64('d'), "originator": "p-bob", "responder": "p-sal",
         "notary_key_id": hex64('e'), "na_digest": hex64('f')});
+    if let Some(a) = amount {
+        payload["amount"] = serde_json::to_value(a).expect("json");
+    }
     Envelope::sign("exchange_offer", payload, &key(1)).expect("sign")
 }
 
@@ -113,29 +121,34 @@ fn tid_of(items: &[BundleItem]) -> String {
     }
 }
 
+/// m1 moved a payment only from the respondent to the claimant, and of the amount m1 states,
+/// never the claim's: without a stated amount the payment shows no sum.
 #[test]
-fn m1_moved_a_payment_only_from_the_respondent_to_the_claimant() {
-    let items = exchange();
-    let t = tid_of(&items);
-    let claim = |payee: &str, payer: &str| PaymentClaim {
-        tid: t.clone(),
-        payee: payee.into(),
-        payer: payer.into(),
-        amount: eur(12_000),
-    };
-    let payment = |c: PaymentClaim| match join(
-        &items[0],
-        &report(&items[0], true),
-        &index(&items, Some(c)),
-    ) {
-        Some(Item {
-            content: Content::Offer { payment, .. },
-            ..
-        }) => payment,
-        other => panic!("{other:?}"),
-    };
-    assert_eq!(payment(claim("p-sal", "p-bob")), Some(eur(12_000)));
-    assert_eq!(payment(claim("p-bob", "p-sal")), None);
+fn m1_moved_a_payment_only_from_the_respondent_to_the_claimant_of_its_stated_amount() {
+    for (stated, expect) in [(None, eur(0)), (Some(eur(100)), eur(100))] {
+        let mut items = exchange();
+        items[0] = party(m1_paying(stated));
+        let t = tid_of(&items);
+        let claim = |payee: &str, payer: &str| PaymentClaim {
+            tid: t.clone(),
+            payee: payee.into(),
+            payer: payer.into(),
+            currency: eur(0).currency,
+        };
+        let payment = |c: PaymentClaim| match join(
+            &items[0],
+            &report(&items[0], true),
+            &index(&items, Some(c)),
+        ) {
+            Some(Item {
+                content: Content::Offer { payment, .. },
+                ..
+            }) => payment,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(payment(claim("p-sal", "p-bob")), Some(expect), "{stated:?}");
+        assert_eq!(payment(claim("p-bob", "p-sal")), None);
+    }
 }
 
 #[test]

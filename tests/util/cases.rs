@@ -6,7 +6,7 @@ use ed25519_dalek::SigningKey;
 use notar::crypto::envelope::Envelope;
 use serde_json::Value;
 
-use super::exchange::{escrow_key, exchange_post, item_exchange, ItemExchange, Party};
+use super::exchange::{escrow_key, exchange_post, paying_exchange, ItemExchange, Party};
 use super::ledger::{eur, make_deal_under, notary_key, post, request, Admin, Deal};
 use super::{json, notar, p, text, DataDir};
 
@@ -147,13 +147,13 @@ pub struct PaidCase {
 pub fn paid_then_claimed(url: &str, admin: &mut Admin) -> PaidCase {
     let (bob, sally) = (admin.party("bob", "buyer"), admin.party("sally", "seller"));
     let notary_kid = notar::crypto::keys::key_id(&notary_key(url));
-    let x = item_exchange(
+    let x = paying_exchange(
         &bob,
         &sally,
-        &notary_kid,
-        &escrow_key(url),
+        (&notary_kid, &escrow_key(url)),
         b"payment token: 120.00 EUR to sally",
         false,
+        Some(serde_json::to_value(eur(12_000)).expect("json")),
     );
     let resolved = exchange_post(url, "resolve", &x.resolve_body());
     assert_eq!(resolved.0, 200, "{}", String::from_utf8_lossy(&resolved.1));
@@ -179,9 +179,10 @@ pub fn paid_then_claimed(url: &str, admin: &mut Admin) -> PaidCase {
     }
 }
 
-/// D7's exchange, then bob's own `non_delivery` claim about it (he paid, nothing came), with
-/// m1 as evidence; (the case, the complaint id of bob's claim).
-pub fn paid_then_bob_claims(url: &str, admin: &mut Admin) -> (PaidCase, String) {
+/// D7's exchange (m1 states 120.00 EUR), then bob's own `non_delivery` claim about it (he paid,
+/// nothing came) of `claimed` minor units of EUR, with m1 as evidence; (the case, the complaint
+/// id of bob's claim).
+pub fn paid_then_bob_claims(url: &str, admin: &mut Admin, claimed: i64) -> (PaidCase, String) {
     let c = paid_then_claimed(url, admin);
     let notary_kid = notar::crypto::keys::key_id(&notary_key(url));
     let claim = serde_json::json!({
@@ -189,7 +190,7 @@ pub fn paid_then_bob_claims(url: &str, admin: &mut Admin) -> (PaidCase, String) 
         "claimant": c.bob.id,
         "respondent": c.sally.id,
         "tid": c.x.m1.tid,
-        "amount": eur(12_000),
+        "amount": eur(claimed),
         "statement": "I paid; the chairs never came.",
         "evidence": [{"type": "envelope", "envelope": c.x.m1.env}],
         "notary_key_id": notary_kid,

@@ -133,20 +133,40 @@ pub fn item_exchange(
     item: &[u8],
     bind_elsewhere: bool,
 ) -> ItemExchange {
+    paying_exchange(
+        sender,
+        recipient,
+        (notary_key_id, escrow_key),
+        item,
+        bind_elsewhere,
+        None,
+    )
+}
+
+/// [`item_exchange`] whose m1 states `amount` (`{"minor", "currency"}`): a payment token.
+pub fn paying_exchange(
+    sender: &Party,
+    recipient: &Party,
+    (notary_key_id, escrow_key): (&str, &EscrowPublicKey),
+    item: &[u8],
+    bind_elsewhere: bool,
+    amount: Option<Value>,
+) -> ItemExchange {
     let k = new_item_key();
     let ciphertext = encrypt_item(&k, item);
-    let m1 = sign_m1(
-        sender,
-        json!({
-            "protocol": "item",
-            "ciphertext_digest": sha256_hex(&ciphertext),
-            "item_digest": sha256_hex(item),
-            "originator": sender.id,
-            "responder": recipient.id,
-            "notary_key_id": notary_key_id,
-            "na_digest": sha256_hex(&random32()),
-        }),
-    );
+    let mut payload = json!({
+        "protocol": "item",
+        "ciphertext_digest": sha256_hex(&ciphertext),
+        "item_digest": sha256_hex(item),
+        "originator": sender.id,
+        "responder": recipient.id,
+        "notary_key_id": notary_key_id,
+        "na_digest": sha256_hex(&random32()),
+    });
+    if let Some(a) = amount {
+        payload["amount"] = a;
+    }
+    let m1 = sign_m1(sender, payload);
     let mut binding: EscrowBinding = m1.offer.escrow_binding().expect("item m1");
     if bind_elsewhere {
         binding.recipient = sender.id.clone();

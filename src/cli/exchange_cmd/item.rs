@@ -12,12 +12,15 @@ use serde_json::Value;
 use super::files;
 use super::offer::{check_named, check_tid, new_offer};
 use super::remote::NotaryChoice;
+use crate::cli::admin_client::Refusal;
 use crate::cli::{Classify, Failure};
 use crate::crypto::escrow::{self, ENC_LEN, TAG_LEN};
 use crate::crypto::item::{decrypt_item, encrypt_item, new_item_key, ItemError, ITEM_KEY_LEN};
+use crate::model::error_code::ErrorCode;
 use crate::model::exchange::{
     ContractOffer, EscrowBinding, ExchangePayload, ItemEscrow, Offer, Receipt, Sha256Hex, Subject,
 };
+use crate::model::money::{Currency, Money};
 
 /// The files `send-item` writes into its `--out-dir`.
 pub const M1_FILE: &str = "m1.json";
@@ -52,6 +55,14 @@ pub struct SendItemArgs {
     /// The item: any file (goods' papers, a document, a payment token).
     #[arg(long, value_name = "FILE")]
     pub item: PathBuf,
+    /// When the item is a payment token: the amount it pays, e.g. 120.00 (with --currency).
+    /// Stated in m1, so the recipient's receipt acknowledges it; a dispute reads the payment as
+    /// this amount and nothing more (without it, a payment by this exchange shows no sum).
+    #[arg(long, value_name = "AMOUNT", requires = "currency")]
+    pub amount: Option<String>,
+    /// The ISO 4217 currency of --amount, e.g. EUR.
+    #[arg(long, value_name = "CODE", requires = "amount")]
+    pub currency: Option<String>,
     #[command(flatten)]
     pub notary: NotaryChoice,
     /// The notary's X25519 escrow key, base64 (`escrow_public_key` of GET /v1/notary).
@@ -68,6 +79,14 @@ pub struct SendItemArgs {
 /// Encrypts, escrows, signs, writes.
 pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
     let key = files::signing_key(&args.key)?;
+    let amount = match (&args.amount, &args.currency) {
+        (Some(a), Some(c)) => Some(
+            Currency::parse(c.trim())
+                .and_then(|c| Money::parse_decimal(a.trim(), c))
+                .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?,
+        ),
+        _ => None,
+    };
     let item = files::read(&args.item)?;
     let deadline = args
         .deadline
@@ -87,6 +106,7 @@ pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
         subject: Subject::Item {
             ciphertext_digest: ciphertext_digest.clone(),
             item_digest: Sha256Hex::of(&item),
+            amount,
         },
         originator: args.sender,
         responder: args.recipient.clone(),
@@ -349,6 +369,7 @@ fn item_digests(
     let Subject::Item {
         ciphertext_digest,
         item_digest,
+        ..
     } = &offer.payload().subject
     else {
         return Err(Failure::Usage(anyhow!(

@@ -155,8 +155,9 @@ fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
     (f, Delivery::NotShown)
 }
 
-/// Q6: what the payer shows paid to the payee: payment tokens delivered by affidavit, and the
-/// settlement of a guarantee over the order. Returns the amount paid (minor units).
+/// Q6: what the payer shows paid to the payee: payment tokens delivered by affidavit, each of
+/// the amount its m1 states (the claim's figure proves nothing), and the settlement of a
+/// guarantee over the order. Returns the amount paid (minor units).
 pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Finding, i64) {
     // The payer is the order's buyer whoever filed; without an order, the side the claim's kind
     // names (a non-delivery claimant paid, a non-payment respondent owes).
@@ -167,6 +168,8 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
     };
     let mut paid = 0i64;
     let mut evidence: Vec<&str> = Vec::new();
+    // Payment tokens delivered whose m1 states no amount in the claim's currency.
+    let mut no_sum: Vec<&str> = Vec::new();
     let mut rule = "Q6.not_shown";
     for offer in &case.items {
         let Content::Offer {
@@ -180,13 +183,15 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
             continue;
         };
         let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
-        if let (true, Some(a)) = (
-            originator == payer && responder == payee && p.currency == case.claim.amount.currency,
-            affidavit,
-        ) {
-            paid = paid.saturating_add(p.minor.max(0));
+        let (true, Some(a)) = (originator == payer && responder == payee, affidavit) else {
+            continue;
+        };
+        if p.currency == case.claim.amount.currency && p.minor > 0 {
+            paid = paid.saturating_add(p.minor);
             evidence.extend([offer.id.as_str(), a.id.as_str()]);
             rule = "Q6.paid_by_affidavit";
+        } else {
+            no_sum.extend([offer.id.as_str(), a.id.as_str()]);
         }
     }
     if let Some(Item {
@@ -213,6 +218,14 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
     }
     let answer = if paid > 0 {
         format!("{payer} paid {} to {payee}", case.money(paid))
+    } else if !no_sum.is_empty() {
+        rule = "Q6.amount_not_stated";
+        evidence = no_sum;
+        format!(
+            "{payer} delivered a payment token to {payee}, but its m1 states no amount in {}: \
+             nothing shown paid",
+            case.claim.amount.currency
+        )
     } else {
         format!("nothing shows a payment by {payer}")
     };

@@ -297,6 +297,74 @@ fn a_paid_buyer_without_delivery_is_refunded() {
     assert_eq!(alloc(&r), [0, 0, 0, 12_000]);
 }
 
+/// D7's exchange with `stated` as m1's payment (`Some(0)`: m1 states none) and `claim_minor` as
+/// what `kind`'s claimant says; the rest of the row unchanged.
+fn d7_paying(stated: Option<i64>, kind: ComplaintKind, claim_minor: i64) -> Row {
+    let mut row = d7();
+    let at = row.items.iter().position(|i| i.id == id("a7")).expect("m1");
+    row.items[at] = super::fixture::offer("a7", "7", Protocol::Item, ("bob", "sally"), stated);
+    let by = match kind {
+        ComplaintKind::NonDelivery => ("bob", "sally"),
+        _ => ("sally", "bob"),
+    };
+    row.claim = claim(kind, by, ClaimSubject::Tid(id("7")), claim_minor);
+    row
+}
+
+/// A payment by exchange is worth what its m1 states, whatever the claim says: a buyer who paid
+/// 1.00 and claims 900.00 back is refunded 1.00; a token whose m1 states no sum shows nothing
+/// paid (`Q6.amount_not_stated`, refund 0); a seller paid 50.00 of 120.00 is still owed the rest.
+#[test]
+fn a_payment_by_exchange_is_worth_what_its_m1_states_not_the_claim() {
+    use ComplaintKind::{NonDelivery, NonPayment};
+    // (m1 states, claim kind, claimed, Q6 rule, answer part, allocation when checked)
+    let rows: [(i64, ComplaintKind, i64, &str, &str, Option<[i64; 4]>); 4] = [
+        (
+            100,
+            NonDelivery,
+            90_000,
+            "Q6.paid_by_affidavit",
+            "bob paid 1.00 EUR",
+            Some([0, 0, 0, 100]),
+        ),
+        (
+            0,
+            NonDelivery,
+            90_000,
+            "Q6.amount_not_stated",
+            "states no amount",
+            Some([0, 0, 0, 0]),
+        ),
+        (
+            5_000,
+            NonPayment,
+            12_000,
+            "Q6.paid_by_affidavit",
+            "bob paid 50.00 EUR",
+            None,
+        ),
+        (
+            0,
+            NonPayment,
+            12_000,
+            "Q6.amount_not_stated",
+            "nothing shown paid",
+            None,
+        ),
+    ];
+    for (stated, kind, claimed, q6, says, allocation) in rows {
+        let r = rule(
+            &d7_paying(Some(stated), kind, claimed),
+            UncoveredRule::Capped,
+        );
+        let text = render(&r);
+        assert!(has(&r, q6, &["a7", "d7"]) && text.contains(says), "{text}");
+        if let Some(a) = allocation {
+            assert_eq!(alloc(&r), a, "{text}");
+        }
+    }
+}
+
 /// D9 with the aborted exchange running the other way (bob, the buyer, sending sally an item):
 /// its abort says nothing of the goods, so it does not show them undelivered (it showed
 /// `Q5.aborted` and released the guarantee whatever the exchange's direction).

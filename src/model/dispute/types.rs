@@ -130,7 +130,9 @@ pub enum Content {
     Nonce { issued_at: WireTime },
     /// A signed checkpoint of the notary's log: embedding its root proves "signed after".
     Checkpoint { size: u64, at: WireTime },
-    /// m1. `payment` is set when the item sent is a payment token of that amount.
+    /// m1. `payment` is set when the item sent is a payment token: the amount m1 states (signed
+    /// by the payer, acknowledged by the payee's receipt through the tid), or zero in the
+    /// claim's currency when m1 states none (a payment of no shown sum).
     Offer {
         tid: String,
         protocol: Protocol,

@@ -60,6 +60,7 @@ fn item() -> Offer {
     let subject = Subject::Item {
         ciphertext_digest: digest("ciphertext"),
         item_digest: digest("item"),
+        amount: None,
     };
     Offer::new(offer_payload(subject, None)).expect("a valid offer")
 }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::ExchangeRefusal;
 use crate::model::canonical::{canonical_value, signing_bytes_of, CanonicalError};
+use crate::model::money::Money;
 use crate::model::time::rfc3339_ms;
 
 /// Longest party id accepted in an exchange payload, in bytes.
@@ -155,6 +156,11 @@ pub enum Subject {
         ciphertext_digest: Sha256Hex,
         /// SHA-256 of the item itself, so anyone holding the key can check what was delivered.
         item_digest: Sha256Hex,
+        /// When the item is a payment token: what it pays, stated by the payer (the sender)
+        /// and, through the tid, acknowledged by the payee's receipt. A dispute reads a payment
+        /// by exchange as this amount and nothing more; a payment m1 without it shows no sum.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount: Option<Money>,
     },
 }
 
@@ -209,6 +215,14 @@ impl ExchangePayload for ContractOffer {
             || self.originator == self.responder
         {
             return Err(ExchangeRefusal::MalformedExchange);
+        }
+        if let Subject::Item {
+            amount: Some(a), ..
+        } = &self.subject
+        {
+            if !a.is_positive_in_range() {
+                return Err(ExchangeRefusal::MalformedExchange);
+            }
         }
         Ok(())
     }

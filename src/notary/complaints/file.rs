@@ -214,14 +214,30 @@ fn check_subject_once(
 }
 
 /// The policy whose `complaint_response_time` applies: a guarantee's agreement recorded one;
-/// a complaint about an exchange takes the latest version of `[exchanges] policy`.
+/// a complaint about an exchange takes the latest version of `[exchanges] policy`, and claims in
+/// its currency (`bad_amount`) between the exchange's parties when the notary knows them.
 fn policy_for<'a>(
     shared: &Shared,
     st: &'a State,
     complaint: &Complaint<Envelope>,
 ) -> Result<&'a Policy, NotaryError> {
     let gid = match complaint.subject() {
-        ComplaintSubject::Exchange(_) => return exchange_policy(shared, st),
+        ComplaintSubject::Exchange(tid) => {
+            exchange_sides(shared, tid.as_str(), complaint)?;
+            let policy = exchange_policy(shared, st)?;
+            let p = complaint.payload();
+            if p.amount.currency.as_str() != policy.currency {
+                return Err(NotaryError::invalid(
+                    ErrorCode::BadAmount,
+                    format!(
+                        "complaints about exchanges are in {}, the currency of policy {}; the \
+                         complaint claims {}",
+                        policy.currency, policy.id, p.amount
+                    ),
+                ));
+            }
+            return Ok(policy);
+        }
         ComplaintSubject::Guarantee(gid) => gid,
         ComplaintSubject::Order(digest) => {
             let agreement_id = order_agreement(shared, st, digest.as_str(), complaint)?;
@@ -248,6 +264,33 @@ fn policy_for<'a>(
         ));
     }
     agreement_policy(st, &g.agreement_id)
+}
+
+/// `not_a_party`: an exchange the notary decided or saw (its stored m1) names the parties who
+/// may complain about it, the claimant and the respondent both. A tid the notary never saw is
+/// left to the evidence (the complaint may be the first it hears of the exchange).
+fn exchange_sides(
+    shared: &Shared,
+    tid: &str,
+    complaint: &Complaint<Envelope>,
+) -> Result<(), NotaryError> {
+    let Some(x) = crate::notary::exchanges::stored_exchange(&shared.store, tid)? else {
+        return Ok(());
+    };
+    let m1 = crate::model::exchange::Offer::from_payload(&x.m1.payload)
+        .map_err(|e| NotaryError::Corrupt(format!("stored m1 of exchange {tid}: {e:?}")))?;
+    let (o, r) = (&m1.payload().originator, &m1.payload().responder);
+    let p = complaint.payload();
+    let ours = |id: &String| id == o || id == r;
+    if ours(&p.claimant) && ours(&p.respondent) {
+        return Ok(());
+    }
+    Err(NotaryError::Denied {
+        code: ErrorCode::NotAParty,
+        message: format!(
+            "exchange {tid} is between {o} and {r}: the claimant and the respondent must be its parties"
+        ),
+    })
 }
 
 /// `wrong_side`: a claim of a kind only one side of the order may file (the rule is

@@ -345,7 +345,11 @@ fn refused_complaints(n: &Notary, a: &Party, b: &Party) -> Vec<(Envelope, ErrorC
         "01900000-0000-7000-8000-000000000000".into(),
     );
     let about_unknown_guarantee = payload(n, a, &b.id, unknown_guarantee);
+    // The exchange policy is in EUR: a claim about an exchange in USD could only be ruled empty.
+    let mut in_usd = good.clone();
+    in_usd["amount"]["currency"] = json!("USD");
     vec![
+        (sign("complaint", in_usd, &a.key), ErrorCode::BadAmount),
         (unsigned, ErrorCode::BadSignature),
         (
             sign("complaint", good.clone(), &b.key),
@@ -686,4 +690,59 @@ async fn commands_of_one_batch_see_a_case_signed_by_the_deferred_work() {
         .receipt
         .verify_by(&vk)
         .expect("stored receipt signed");
+}
+
+/// An exchange the notary decided names its parties: a complaint about it by or against anyone
+/// else is refused (`not_a_party`), as for a guarantee; its own parties may file.
+#[tokio::test]
+async fn a_complaint_about_a_known_exchange_is_between_its_parties() {
+    use crate::crypto::escrow::EscrowPublicKey;
+    use crate::notary::fixture::exchange::{item_exchange, Signer};
+    let Setup {
+        w: _w,
+        n,
+        t: _t,
+        a,
+        b,
+        c,
+    } = setup().await;
+    let escrow = EscrowPublicKey::from_base64(&n.identity().escrow_public_key).expect("escrow");
+    let (sa, sb) = (
+        Signer {
+            id: &a.id,
+            key: &a.key,
+        },
+        Signer {
+            id: &b.id,
+            key: &b.key,
+        },
+    );
+    let kid = n.identity().key_id.clone();
+    let x = item_exchange(&sa, &sb, &kid, &escrow, b"goods", [7; 32]).expect("exchange");
+    let crate::model::exchange::ResolveBody::Item { m1, .. } = &x.resolve else {
+        panic!("an item exchange");
+    };
+    let tid = crate::model::exchange::Offer::from_payload(&m1.payload)
+        .expect("m1")
+        .tid()
+        .as_str()
+        .to_string();
+    n.resolve_exchange(x.resolve.clone())
+        .await
+        .expect("resolved");
+    let size = n.log_size();
+    for (by, against) in [(&c, &b), (&b, &c), (&c, &a)] {
+        let env = sign(
+            "complaint",
+            payload(&n, by, &against.id, ("tid", tid.clone())),
+            &by.key,
+        );
+        assert_eq!(code(n.file_complaint(env).await), ErrorCode::NotAParty);
+    }
+    assert_eq!(n.log_size(), size, "a refused filing logs nothing");
+    let mut theirs = payload(&n, &b, &a.id, ("tid", tid));
+    theirs["kind"] = json!("non_delivery");
+    n.file_complaint(sign("complaint", theirs, &b.key))
+        .await
+        .expect("its recipient may complain");
 }

@@ -100,6 +100,7 @@ fn resolved(
             Subject::Item {
                 ciphertext_digest,
                 item_digest,
+                ..
             },
         ) => {
             let parts = *parts;
