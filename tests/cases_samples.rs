@@ -311,10 +311,11 @@ const D1: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob guarantee g300 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item goods_receipt admitted A0.admitted | - | 2026-03-02T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-01T10:00:05.000Z T.notary_time #guarantee | 2026-03-01T10:00:05.000Z T.notary_time #guarantee
 item order admitted A0.admitted | - | 2026-03-01T10:00:01.000Z T.timestamp #timestamp
 item timestamp admitted A0.notary_logged | 2026-03-01T09:59:59.000Z T.notary_time #timestamp | 2026-03-01T10:00:01.000Z T.notary_time #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-02T14:59:59.000Z T.notary_time #timestamp | 2026-03-02T15:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-01T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -363,10 +364,11 @@ const D4_CAPPED: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item goods_receipt admitted A0.admitted | - | 2026-03-03T15:00:01.000Z T.timestamp #timestamp
 item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
 item timestamp admitted A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time #timestamp | 2026-03-02T10:00:01.000Z T.notary_time #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-03T14:59:59.000Z T.notary_time #timestamp | 2026-03-03T15:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 800.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -386,10 +388,11 @@ const D4_STRICT: &str = r#"
 notar-rules/1 semper-business v1 agreement ag-bob
 claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item goods_receipt admitted A0.admitted | - | 2026-03-03T15:00:01.000Z T.timestamp #timestamp
 item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
 item timestamp admitted A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time #timestamp | 2026-03-02T10:00:01.000Z T.notary_time #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-03T14:59:59.000Z T.notary_time #timestamp | 2026-03-03T15:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-business version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 800.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -412,12 +415,13 @@ const D5_CAPPED: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item goods_receipt admitted A0.admitted | - | 2026-03-06T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
 item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
 item order admitted A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time #refusal | 2026-03-05T10:00:03.000Z T.notary_time #refusal
 item timestamp admitted A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time #timestamp | 2026-03-05T10:00:01.000Z T.notary_time #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-06T14:59:59.000Z T.notary_time #timestamp | 2026-03-06T15:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -436,12 +440,13 @@ const D5_STRICT: &str = r#"
 notar-rules/1 semper-business v1 agreement ag-bob
 claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
-item goods_receipt admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item goods_receipt admitted A0.admitted | - | 2026-03-06T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
 item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
 item order admitted A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time #refusal | 2026-03-05T10:00:03.000Z T.notary_time #refusal
 item timestamp admitted A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time #timestamp | 2026-03-05T10:00:01.000Z T.notary_time #timestamp
+item timestamp admitted A0.notary_logged | 2026-03-06T14:59:59.000Z T.notary_time #timestamp | 2026-03-06T15:00:01.000Z T.notary_time #timestamp
 P P.recorded [] semper-business version 1, as agreement ag-bob recorded
 Q1 Q1.valid [#order] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z

@@ -38,25 +38,66 @@ pub(super) enum Contract {
 
 /// Q5: delivery of the goods the order or the exchange is about.
 pub(super) fn q5(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
+    // A buyer's receipt signed with a key since revoked counts only when shown signed before
+    // the revocation: whoever holds a stolen key could sign one at any time.
+    let mut discounted = None;
     if let Some(o) = order {
         let buyer = match &o.content {
             Content::Order { buyer, .. } => buyer.as_str(),
             _ => "",
         };
-        let receipt = case.find(|i| {
+        let receipts = case.items.iter().filter(|i| {
             matches!(&i.content, Content::GoodsReceipt { buyer: b } if b == buyer)
                 && Case::embeds(i, &o.id)
         });
-        if let Some(r) = receipt {
-            let f = finding(
-                Question::Q5,
-                "Q5.goods_receipt",
-                format!("{buyer} signed a receipt of the goods"),
-                &[&r.id],
-            );
-            return (f, Delivery::Delivered);
+        for r in receipts {
+            match revoked_unless_before(case, r) {
+                None => {
+                    let f = finding(
+                        Question::Q5,
+                        "Q5.goods_receipt",
+                        format!("{buyer} signed a receipt of the goods"),
+                        &[&r.id],
+                    );
+                    return (f, Delivery::Delivered);
+                }
+                Some(revoked) => {
+                    discounted = discounted.or(Some((r.id.as_str(), buyer, revoked)));
+                }
+            }
         }
     }
+    let (f, delivery) = q5_by_exchange(case, order);
+    match (delivery, discounted) {
+        (Delivery::NotShown, Some((id, buyer, revoked))) => {
+            let answer = format!(
+                "{buyer}'s receipt of the goods is not shown signed before the revocation of \
+                 its key registered at {revoked}: it does not show a delivery"
+            );
+            let f = finding(Question::Q5, "Q5.receipt_key_revoked", answer, &[id]);
+            (f, Delivery::NotShown)
+        }
+        _ => (f, delivery),
+    }
+}
+
+/// When `item`'s key was revoked and nothing shows it signed before: the revocation's
+/// registration time (RFC 3339); `None` when the key stands or the item predates it.
+fn revoked_unless_before(case: &Case, item: &Item) -> Option<String> {
+    let key = item
+        .facts
+        .signer
+        .as_deref()
+        .and_then(|k| case.registry.key(k));
+    let r = key.and_then(|k| k.revocation.as_ref())?;
+    let before = case
+        .latest(&item.id)
+        .is_some_and(|l| l.at.at() < r.registered_at);
+    (!before).then(|| rfc3339_ms(r.registered_at))
+}
+
+/// Q5 without a buyer's receipt: through the exchange that delivers the goods.
+fn q5_by_exchange(case: &Case, order: Option<&Item>) -> (Finding, Delivery) {
     // Only an item-for-receipt exchange of goods delivers (a payment or a contract does not),
     // and only one from the goods' sender to their recipient: an item the buyer sent the
     // seller, its receipt or its abort, says nothing of the goods.

@@ -40,6 +40,7 @@ pub(super) fn d1() -> Row {
             stamp("c1", "a1", "2026-03-01T10:00:00.000Z"),
             guarantee("b1", "g-d1", 30_000, "2026-03-01T10:00:05.000Z", "a1"),
             goods_receipt("e1", "a1", "kb1"),
+            stamp("ee1", "e1", "2026-03-02T15:00:00.000Z"),
         ],
         guarantees: vec![ledger_guarantee("g-d1", 30_000, "2026-03-01T10:00:05.000Z")],
     }
@@ -85,6 +86,7 @@ pub(super) fn d4() -> Row {
                 "a4",
             ),
             goods_receipt("e4", "a4", "kb1"),
+            stamp("ee4", "e4", "2026-03-03T10:00:00.000Z"),
         ],
         guarantees: vec![],
     }
@@ -103,6 +105,7 @@ pub(super) fn d5() -> Row {
             stamp("c5", "a5", "2026-03-05T10:00:00.000Z"),
             refusal("f5", "total_cap_exceeded", "2026-03-05T10:00:03.000Z", "a5"),
             goods_receipt("e5", "a5", "kb1"),
+            stamp("ee5", "e5", "2026-03-06T10:00:00.000Z"),
         ],
         guarantees: vec![
             ledger_guarantee("g-a", 50_000, "2026-03-03T10:00:00.000Z"),
@@ -245,7 +248,8 @@ claim non_payment sally->bob Guarantee("g-d1") 300.00 EUR 2026-03-20T09:00:00.00
 item a1 order true A0.admitted | - | 2026-03-01T10:00:01.000Z T.timestamp c1
 item c1 timestamp true A0.notary_logged | 2026-03-01T09:59:59.000Z T.notary_time c1 | 2026-03-01T10:00:01.000Z T.notary_time c1
 item b1 guarantee true A0.notary_logged | 2026-03-01T10:00:05.000Z T.notary_time b1 | 2026-03-01T10:00:05.000Z T.notary_time b1
-item e1 goods_receipt true A0.admitted | - | -
+item e1 goods_receipt true A0.admitted | - | 2026-03-02T15:00:01.000Z T.timestamp ee1
+item ee1 timestamp true A0.notary_logged | 2026-03-02T14:59:59.000Z T.notary_time ee1 | 2026-03-02T15:00:01.000Z T.notary_time ee1
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [a1] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [a1,c1] signed by 2026-03-01T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -300,7 +304,8 @@ claim non_payment sally->bob Order("00000000000000000000000000000000000000000000
 item a4 order true A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp c4
 item c4 timestamp true A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time c4 | 2026-03-02T10:00:01.000Z T.notary_time c4
 item f4 refusal true A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time f4 | 2026-03-02T10:00:03.000Z T.notary_time f4
-item e4 goods_receipt true A0.admitted | - | -
+item e4 goods_receipt true A0.admitted | - | 2026-03-03T10:00:01.000Z T.timestamp ee4
+item ee4 timestamp true A0.notary_logged | 2026-03-03T09:59:59.000Z T.notary_time ee4 | 2026-03-03T10:00:01.000Z T.notary_time ee4
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [a4] order of 800.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [a4,c4] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -327,7 +332,8 @@ claim non_payment sally->bob Order("00000000000000000000000000000000000000000000
 item a5 order true A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp c5
 item c5 timestamp true A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time c5 | 2026-03-05T10:00:01.000Z T.notary_time c5
 item f5 refusal true A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time f5 | 2026-03-05T10:00:03.000Z T.notary_time f5
-item e5 goods_receipt true A0.admitted | - | -
+item e5 goods_receipt true A0.admitted | - | 2026-03-06T10:00:01.000Z T.timestamp ee5
+item ee5 timestamp true A0.notary_logged | 2026-03-06T09:59:59.000Z T.notary_time ee5 | 2026-03-06T10:00:01.000Z T.notary_time ee5
 P P.recorded [] semper-consumer version 1, as agreement ag-bob recorded
 Q1 Q1.valid [a5] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [a5,c5] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -466,7 +472,8 @@ claim non_payment sally->bob Order("00000000000000000000000000000000000000000000
 item a4 order true A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp c4
 item c4 timestamp true A0.notary_logged | 2026-03-02T09:59:59.000Z T.notary_time c4 | 2026-03-02T10:00:01.000Z T.notary_time c4
 item f4 refusal true A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time f4 | 2026-03-02T10:00:03.000Z T.notary_time f4
-item e4 goods_receipt true A0.admitted | - | -
+item e4 goods_receipt true A0.admitted | - | 2026-03-03T10:00:01.000Z T.timestamp ee4
+item ee4 timestamp true A0.notary_logged | 2026-03-03T09:59:59.000Z T.notary_time ee4 | 2026-03-03T10:00:01.000Z T.notary_time ee4
 P P.recorded [] semper-consumer version 2, as agreement ag-bob recorded
 Q1 Q1.valid [a4] order of 800.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [a4,c4] signed by 2026-03-02T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
@@ -493,7 +500,8 @@ claim non_payment sally->bob Order("00000000000000000000000000000000000000000000
 item a5 order true A0.admitted | - | 2026-03-05T10:00:01.000Z T.timestamp c5
 item c5 timestamp true A0.notary_logged | 2026-03-05T09:59:59.000Z T.notary_time c5 | 2026-03-05T10:00:01.000Z T.notary_time c5
 item f5 refusal true A0.notary_logged | 2026-03-05T10:00:03.000Z T.notary_time f5 | 2026-03-05T10:00:03.000Z T.notary_time f5
-item e5 goods_receipt true A0.admitted | - | -
+item e5 goods_receipt true A0.admitted | - | 2026-03-06T10:00:01.000Z T.timestamp ee5
+item ee5 timestamp true A0.notary_logged | 2026-03-06T09:59:59.000Z T.notary_time ee5 | 2026-03-06T10:00:01.000Z T.notary_time ee5
 P P.recorded [] semper-consumer version 2, as agreement ag-bob recorded
 Q1 Q1.valid [a5] order of 300.00 EUR signed by bob with key kb1
 Q2 Q2.before_revocation [a5,c5] signed by 2026-03-05T10:00:01.000Z at the latest, before the revocation registered at 2026-03-10T12:00:00.000Z
