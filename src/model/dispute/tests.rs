@@ -317,42 +317,29 @@ fn d7_paying(stated: Option<i64>, kind: ComplaintKind, claim_minor: i64) -> Row 
 #[test]
 fn a_payment_by_exchange_is_worth_what_its_m1_states_not_the_claim() {
     use ComplaintKind::{NonDelivery, NonPayment};
-    // (m1 states, claim kind, claimed, Q6 rule, answer part, allocation when checked)
-    let rows: [(i64, ComplaintKind, i64, &str, &str, Option<[i64; 4]>); 4] = [
+    // (m1 states, claim kind, claimed), then (Q6 rule, answer part, allocation when checked).
+    type Expect = (&'static str, &'static str, Option<[i64; 4]>);
+    let paid = "Q6.paid_by_affidavit";
+    let no_sum = "Q6.amount_not_stated";
+    let rows: [((i64, ComplaintKind, i64), Expect); 4] = [
         (
-            100,
-            NonDelivery,
-            90_000,
-            "Q6.paid_by_affidavit",
-            "bob paid 1.00 EUR",
-            Some([0, 0, 0, 100]),
+            (100, NonDelivery, 90_000),
+            (paid, "bob paid 1.00 EUR", Some([0, 0, 0, 100])),
         ),
         (
-            0,
-            NonDelivery,
-            90_000,
-            "Q6.amount_not_stated",
-            "states no amount",
-            Some([0, 0, 0, 0]),
+            (0, NonDelivery, 90_000),
+            (no_sum, "states no amount", Some([0; 4])),
         ),
         (
-            5_000,
-            NonPayment,
-            12_000,
-            "Q6.paid_by_affidavit",
-            "bob paid 50.00 EUR",
-            None,
+            (5_000, NonPayment, 12_000),
+            (paid, "bob paid 50.00 EUR", None),
         ),
         (
-            0,
-            NonPayment,
-            12_000,
-            "Q6.amount_not_stated",
-            "nothing shown paid",
-            None,
+            (0, NonPayment, 12_000),
+            (no_sum, "nothing shown paid", None),
         ),
     ];
-    for (stated, kind, claimed, q6, says, allocation) in rows {
+    for ((stated, kind, claimed), (q6, says, allocation)) in rows {
         let r = rule(
             &d7_paying(Some(stated), kind, claimed),
             UncoveredRule::Capped,
