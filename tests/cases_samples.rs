@@ -471,7 +471,7 @@ item delivery_affidavit admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.n
 item exchange_receipt admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item item_escrow admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
-P P.recorded [] semper-consumer version 1, as agreement none recorded
+P P.recorded [] semper-consumer version 1, as the complaint receipt recorded (an exchange case)
 Q1 Q1.no_order [] no admissible order
 Q2 Q2.not_applicable [] no valid order
 Q3 Q3.not_applicable [] no valid order
@@ -521,7 +521,7 @@ item abort_token admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_t
 item acceptance admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
-P P.recorded [] semper-consumer version 1, as agreement none recorded
+P P.recorded [] semper-consumer version 1, as the complaint receipt recorded (an exchange case)
 Q1 Q1.no_order [] no admissible order
 Q2 Q2.not_applicable [] no valid order
 Q3 Q3.not_applicable [] no valid order
@@ -544,7 +544,7 @@ item abort_request admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedde
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item replacement_contract admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract
-P P.recorded [] semper-consumer version 1, as agreement none recorded
+P P.recorded [] semper-consumer version 1, as the complaint receipt recorded (an exchange case)
 Q1 Q1.no_order [] no admissible order
 Q2 Q2.not_applicable [] no valid order
 Q3 Q3.not_applicable [] no valid order

@@ -168,7 +168,11 @@ fn sweep_expired(notary: Notary, mut stopped: watch::Receiver<bool>) -> JoinHand
 /// process took over, or a COMMIT of unknown outcome) reloads as a standby: same address.
 pub async fn serve(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     let mut listen = listen;
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    // Registered before anything listens: a future registers its handler only when first
+    // polled, and a SIGTERM in between would kill the process by the default action (a test
+    // that stopped the notary right after its first answer saw it die by the signal).
+    let signals = Signals::register();
+    let mut shutdown = std::pin::pin!(signals.recv());
     let mut reloading = false;
     loop {
         let running = match start(data, listen.clone()).await {
@@ -267,15 +271,36 @@ pub async fn up(data: &Path, listen: Option<String>) -> Result<(), Failure> {
     }
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGTERM and SIGINT, handled from the moment they are registered.
+struct Signals {
+    term: Option<tokio::signal::unix::Signal>,
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Installs the handlers now (a failure leaves that signal's default action).
+    fn register() -> Signals {
+        use tokio::signal::unix::{signal, SignalKind};
+        Signals {
+            term: signal(SignalKind::terminate()).ok(),
+            int: signal(SignalKind::interrupt()).ok(),
+        }
     }
-    tracing::info!("shutting down");
+
+    /// Resolves at the first SIGTERM or SIGINT.
+    async fn recv(mut self) {
+        async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.term) => {}
+            _ = next(&mut self.int) => {}
+        }
+        tracing::info!("shutting down");
+    }
 }

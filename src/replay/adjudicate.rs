@@ -33,8 +33,7 @@ use crate::model::exchange::WireTime;
 use crate::model::policy::{parse_policy, Policy, PolicyRef};
 use crate::model::registry::{Agreement, AgreementStatus, KeyRecord, KeySource, Revocation};
 
-/// The id of the stand-in agreement of an exchange case.
-pub const NO_AGREEMENT: &str = "none";
+pub use crate::model::dispute::NO_AGREEMENT;
 
 /// Why a bundle cannot be replayed.
 #[derive(Debug, thiserror::Error)]

@@ -104,8 +104,13 @@ pub(super) fn check_counter_claim(bundle: &Bundle, reports: &[ItemReport]) -> Op
     let wrong: Vec<&str> = differs.iter().filter(|d| d.1).map(|d| d.0).collect();
     if !wrong.is_empty() {
         let why = format!(
-            "the counter-claim's {} differ from the notary's response receipt",
-            wrong.join(", ")
+            "the counter-claim's {} {} from the notary's response receipt",
+            wrong.join(", "),
+            if wrong.len() == 1 {
+                "differs"
+            } else {
+                "differ"
+            }
         );
         return Some(failed(&why, Some(id)));
     }

@@ -537,8 +537,13 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
     let mut reasons = Vec::new();
     if !wrong.is_empty() {
         reasons.push(format!(
-            "the claim's {} differ from the notary's receipt",
-            wrong.join(", ")
+            "the claim's {} {} from the notary's receipt",
+            wrong.join(", "),
+            if wrong.len() == 1 {
+                "differs"
+            } else {
+                "differ"
+            }
         ));
     }
     let missing = missing_evidence(bundle, reports, &c.complaint_id);

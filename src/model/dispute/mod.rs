@@ -21,6 +21,10 @@ mod types;
 use std::collections::BTreeMap;
 
 pub use ruling::{Action, Allocation, Bound, Finding, ItemRecord, Question, Ruling, RULES_VERSION};
+
+/// The id of the stand-in agreement of an exchange case: its policy is the one the notary's
+/// complaint receipt recorded (`[exchanges] policy`), no agreement's.
+pub const NO_AGREEMENT: &str = "none";
 pub use types::{
     Claim, ClaimSubject, Content, Facts, GuaranteeRecord, Item, Registry, Role, Signer,
 };
@@ -152,7 +156,10 @@ fn distinct(items: &[Item]) -> Vec<&Item> {
 
 fn policy_finding(policy: &Policy, agreement: &Agreement, ok: bool) -> Finding {
     let applied = format!("{} version {}", policy.id, policy.version);
-    if ok {
+    if ok && agreement.id == NO_AGREEMENT {
+        let answer = format!("{applied}, as the complaint receipt recorded (an exchange case)");
+        finding(Question::P, "P.recorded", answer, &[])
+    } else if ok {
         let answer = format!("{applied}, as agreement {} recorded", agreement.id);
         finding(Question::P, "P.recorded", answer, &[])
     } else {

@@ -448,13 +448,16 @@ fn clean_digest(d: &str) -> String {
         .collect()
 }
 
-/// `409 ruling_changed`: the ruling that would be signed is not the one reviewed.
-fn changed(id: &str, now: &str, reviewed: &str) -> NotaryError {
+/// `409 ruling_changed`: the ruling that would be signed is not the one reviewed. Either the
+/// evidence changed since, or the digest given is not the reviewed ruling's: which, the notary
+/// cannot tell, and it does not print the digest it would sign (pasted back unread, it would
+/// defeat the check).
+fn changed(id: &str, _now: &str, reviewed: &str) -> NotaryError {
     let reviewed = clean_digest(reviewed);
     NotaryError::Conflict {
         code: ErrorCode::RulingChanged,
         message: format!(
-            "the evidence of case {id} changed since the ruling was reviewed: a replay now gives ruling {now}, not {reviewed}; nothing was signed, review it again"
+            "a replay of case {id} now decides otherwise than ruling {reviewed}: the evidence changed since it was reviewed, or that is not the decision digest of the replay reviewed (notar case export, then notar replay); nothing was signed, review it again"
         ),
     }
 }
