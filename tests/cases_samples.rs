@@ -311,6 +311,7 @@ const D1: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob guarantee g300 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | - | 2026-03-02T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-01T10:00:05.000Z T.notary_time #guarantee | 2026-03-01T10:00:05.000Z T.notary_time #guarantee
 item order admitted A0.admitted | - | 2026-03-01T10:00:01.000Z T.timestamp #timestamp
@@ -338,6 +339,7 @@ const D2: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob order #order 350.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | 2026-03-11T08:59:00.000Z T.freshness #order | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item nonce admitted A0.notary_logged | 2026-03-11T08:59:00.000Z T.notary_time #nonce | 2026-03-11T08:59:00.000Z T.notary_time #nonce
 item order admitted A0.admitted | 2026-03-11T08:59:00.000Z T.freshness #nonce | 2026-03-11T09:00:01.000Z T.timestamp #timestamp
@@ -364,6 +366,7 @@ const D4_CAPPED: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | - | 2026-03-03T15:00:01.000Z T.timestamp #timestamp
 item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
@@ -388,6 +391,7 @@ const D4_STRICT: &str = r#"
 notar-rules/1 semper-business v1 agreement ag-bob
 claim non_payment sally->bob order #order 800.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | - | 2026-03-03T15:00:01.000Z T.timestamp #timestamp
 item order admitted A0.admitted | - | 2026-03-02T10:00:01.000Z T.timestamp #timestamp
 item refusal admitted A0.notary_logged | 2026-03-02T10:00:03.000Z T.notary_time #refusal | 2026-03-02T10:00:03.000Z T.notary_time #refusal
@@ -415,6 +419,7 @@ const D5_CAPPED: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | - | 2026-03-06T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
 item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
@@ -440,6 +445,7 @@ const D5_STRICT: &str = r#"
 notar-rules/1 semper-business v1 agreement ag-bob
 claim non_payment sally->bob order #order 300.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item goods_receipt admitted A0.admitted | - | 2026-03-06T15:00:01.000Z T.timestamp #timestamp
 item guarantee admitted A0.notary_logged | 2026-03-03T10:00:00.000Z T.notary_time #guarantee | 2026-03-03T10:00:00.000Z T.notary_time #guarantee
 item guarantee admitted A0.notary_logged | 2026-03-04T10:00:00.000Z T.notary_time #guarantee | 2026-03-04T10:00:00.000Z T.notary_time #guarantee
@@ -467,6 +473,7 @@ const D7: &str = r#"
 notar-rules/1 semper-consumer v1 agreement none
 claim non_payment sally->bob tid tid 120.00 EUR filed 2026-03-20T09:00:00.000Z
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item delivery_affidavit admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #delivery_affidavit | 2026-03-12T10:00:00.000Z T.notary_time #delivery_affidavit
 item exchange_receipt admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item item_escrow admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
@@ -493,6 +500,7 @@ notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob guarantee g180 180.00 EUR filed 2026-03-20T09:00:00.000Z
 item abort_token admitted A0.notary_logged | 2026-03-07T10:00:00.000Z T.notary_time #abort_token | 2026-03-07T10:00:00.000Z T.notary_time #abort_token
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
+item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
 item guarantee admitted A0.notary_logged | 2026-03-06T10:00:02.000Z T.notary_time #guarantee | 2026-03-06T10:00:02.000Z T.notary_time #guarantee
 item offer admitted A0.admitted | - | 2026-03-07T10:00:00.000Z T.embedded_by (an item embedding it)
 item order admitted A0.admitted | - | 2026-03-06T10:00:01.000Z T.timestamp #timestamp

@@ -218,6 +218,7 @@ fn orders_guarantee_revocation_exchange_complaint_to_a_signed_ruling() {
         [
             "abort_token",
             "complaint_receipt",
+            "complaint_response_receipt",
             "guarantee",
             "offer",
             "order"

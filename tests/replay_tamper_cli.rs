@@ -60,7 +60,7 @@ fn a_claim_the_receipt_contradicts_is_refused() {
         assert_eq!(r, Some(2), "{err}");
         assert!(
             err.contains(&format!(
-                "the claim's {field} differ from the notary's receipt"
+                "the claim's {field} differs from the notary's receipt"
             )),
             "{err}"
         );

@@ -4,7 +4,7 @@
 //! **Content** comes from the envelope's kind and payload (an RFC 3161 token is a
 //! `Timestamp` over its imprint, a document a `Document`, or a `NonceReveal` when its verified
 //! content is the pre-image of an m1's `na_digest` or an m2's `nb_digest`). Kinds the rules have no content for
-//! (the complaint, the response, the response receipt) are left out of the engine's items.
+//! (the complaint and the response) are left out of the engine's items.
 //!
 //! **Facts**: `signature_valid` is true only when every check of the item passed (so a flipped
 //! bit anywhere in an item makes it inadmissible); `signer` is the verified key id, else the
@@ -23,7 +23,8 @@
 //! - an `order_digest` in a guarantee, refusal or goods receipt → the order item with that
 //!   `order_digest`;
 //! - an order's `fresh` (the item id of a notary `nonce`) → that nonce;
-//! - a complaint receipt's `complaint_digest` and `evidence_ids` → those items;
+//! - a complaint receipt's `complaint_digest` and `evidence_ids` → those items; a response
+//!   receipt's `evidence_ids` → those items (the answer's evidence, signed by its receipt);
 //! - an RFC 3161 token's imprint → the item with that id.
 
 use std::collections::BTreeMap;
@@ -342,6 +343,7 @@ fn envelope_content(
             decided_at: at("decided_at"),
         },
         "complaint_receipt" => return Some(complaint_receipt(p)),
+        "complaint_response_receipt" => return Some(response_receipt(p)),
         "goods_receipt" => return Some(goods_receipt(p, report, index)),
         "nonce" => Content::Nonce {
             issued_at: at("issued_at"),
@@ -435,6 +437,25 @@ fn signer_party(report: &ItemReport) -> String {
         .as_ref()
         .and_then(|s| s.party_id.clone())
         .unwrap_or_default()
+}
+
+/// The notary's receipt of an answer: the answer's evidence ids are items it embeds (signed by
+/// `received_at` at the latest, as a complaint receipt's evidence is by the filing).
+fn response_receipt(p: &Value) -> (Content, Vec<String>) {
+    let embeds = p
+        .get("evidence_ids")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let content = Content::ResponseReceipt {
+        complaint_id: text(p, "complaint_id").unwrap_or_default(),
+        received_at: time(p, "received_at").unwrap_or_else(epoch),
+    };
+    (content, embeds)
 }
 
 fn complaint_receipt(p: &Value) -> (Content, Vec<String>) {

@@ -246,3 +246,29 @@ fn an_order_embeds_the_nonce_it_names_as_fresh() {
     let o = join(&items[1], &report(&items[1], true), &ix).expect("content");
     assert_eq!(o.embeds, vec![items[0].id().to_string()]);
 }
+
+/// The notary's receipt of an answer embeds the answer's evidence: each was signed by then.
+#[test]
+fn a_response_receipt_embeds_the_answers_evidence_at_its_time() {
+    let mut items = exchange();
+    let (escrow, receipt) = (items[1].id().to_string(), items[2].id().to_string());
+    let env = Envelope::sign(
+        "complaint_response_receipt",
+        json!({"complaint_id": "c-1", "evidence_ids": [escrow, receipt, hex64('a')],
+               "received_at": "2026-03-20T10:00:00.000Z"}),
+        &key(3),
+    )
+    .expect("sign");
+    items.push(BundleItem::notary(env, "p".into()).expect("id"));
+    let last = items.last().expect("receipt");
+    let got = join(last, &report(last, true), &index(&items, None)).expect("content");
+    let mut want = vec![escrow, receipt];
+    want.sort();
+    let mut embeds = got.embeds.clone();
+    embeds.sort();
+    assert_eq!(embeds, want, "the evidence in the bundle");
+    assert_eq!(
+        got.content.notary_time().map(String::from),
+        Some("2026-03-20T10:00:00.000Z".to_string())
+    );
+}

@@ -733,6 +733,15 @@ fn a_receipt_by_a_revoked_key_counts_only_when_shown_signed_before_the_revocatio
     let r = rule(&untimed, UncoveredRule::Capped);
     assert!(has(&r, "Q5.receipt_key_revoked", &["e1"]), "{}", render(&r));
     assert_eq!(alloc(&r), [0, 0, 0, 0], "{}", render(&r));
+    // Sent with an answer the notary received before the revocation: its receipt bounds it.
+    let mut answered = untimed.clone();
+    let receipt = Content::ResponseReceipt {
+        complaint_id: "c".into(),
+        received_at: wt("2026-03-05T10:00:00.000Z"),
+    };
+    answered.items.push(notary("ee9", receipt, &["e1"]));
+    let r = rule(&answered, UncoveredRule::Capped);
+    assert!(has(&r, "Q5.goods_receipt", &["e1"]), "{}", render(&r));
     let mut by_kb2 = untimed.clone();
     let at = by_kb2
         .items

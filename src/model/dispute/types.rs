@@ -172,6 +172,12 @@ pub enum Content {
         complaint_id: String,
         filed_at: WireTime,
     },
+    /// The notary's receipt of the respondent's answer: it names the answer's evidence, so
+    /// each of those items was signed by its `received_at` at the latest.
+    ResponseReceipt {
+        complaint_id: String,
+        received_at: WireTime,
+    },
     /// The notary's record that the respondent stayed silent.
     ComplaintSilence { complaint_id: String, at: WireTime },
     /// The buyer's signed receipt of the goods (embeds the order).
@@ -215,6 +221,7 @@ impl Content {
             Content::DeliveryAffidavit { .. } => "delivery_affidavit",
             Content::EscrowFailure { .. } => "escrow_failure",
             Content::ComplaintReceipt { .. } => "complaint_receipt",
+            Content::ResponseReceipt { .. } => "complaint_response_receipt",
             Content::ComplaintSilence { .. } => "complaint_silence",
             Content::GoodsReceipt { .. } => "goods_receipt",
             Content::Document { .. } => "document",
@@ -251,6 +258,7 @@ impl Content {
             | Content::DeliveryAffidavit { decided_at: t, .. }
             | Content::EscrowFailure { decided_at: t, .. }
             | Content::ComplaintReceipt { filed_at: t, .. }
+            | Content::ResponseReceipt { received_at: t, .. }
             | Content::ComplaintSilence { at: t, .. } => Some(*t),
             _ => None,
         }
