@@ -76,17 +76,21 @@ pub struct SendItemArgs {
     pub out_dir: PathBuf,
 }
 
+/// The payment `--amount` and `--currency` state, if given (clap requires both or neither).
+fn payment_amount(args: &SendItemArgs) -> Result<Option<Money>, Failure> {
+    let (Some(a), Some(c)) = (&args.amount, &args.currency) else {
+        return Ok(None);
+    };
+    let money = Currency::parse(c.trim())
+        .and_then(|c| Money::parse_decimal(a.trim(), c))
+        .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?;
+    Ok(Some(money))
+}
+
 /// Encrypts, escrows, signs, writes.
 pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
     let key = files::signing_key(&args.key)?;
-    let amount = match (&args.amount, &args.currency) {
-        (Some(a), Some(c)) => Some(
-            Currency::parse(c.trim())
-                .and_then(|c| Money::parse_decimal(a.trim(), c))
-                .map_err(|e| Refusal::input(ErrorCode::BadAmount, e.to_string()))?,
-        ),
-        _ => None,
-    };
+    let amount = payment_amount(&args)?;
     let item = files::read(&args.item)?;
     let deadline = args
         .deadline

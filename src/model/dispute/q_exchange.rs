@@ -207,34 +207,16 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
         (_, ComplaintKind::NonDelivery) => (&case.claim.claimant, &case.claim.respondent),
         _ => (&case.claim.respondent, &case.claim.claimant),
     };
-    let mut paid = 0i64;
-    let mut evidence: Vec<&str> = Vec::new();
-    // Payment tokens delivered whose m1 states no amount in the claim's currency.
-    let mut no_sum: Vec<&str> = Vec::new();
-    let mut rule = "Q6.not_shown";
-    for offer in &case.items {
-        let Content::Offer {
-            tid,
-            originator,
-            responder,
-            payment: Some(p),
-            ..
-        } = &offer.content
-        else {
-            continue;
-        };
-        let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
-        let (true, Some(a)) = (originator == payer && responder == payee, affidavit) else {
-            continue;
-        };
-        if p.currency == case.claim.amount.currency && p.minor > 0 {
-            paid = paid.saturating_add(p.minor);
-            evidence.extend([offer.id.as_str(), a.id.as_str()]);
-            rule = "Q6.paid_by_affidavit";
-        } else {
-            no_sum.extend([offer.id.as_str(), a.id.as_str()]);
-        }
-    }
+    let ByExchange {
+        mut paid,
+        mut evidence,
+        no_sum,
+    } = paid_by_exchange(case, payer, payee);
+    let mut rule = if paid > 0 {
+        "Q6.paid_by_affidavit"
+    } else {
+        "Q6.not_shown"
+    };
     if let Some(Item {
         content:
             Content::Guarantee {
@@ -271,6 +253,50 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
         format!("nothing shows a payment by {payer}")
     };
     (finding(Question::Q6, rule, answer, &evidence), paid)
+}
+
+/// What payment tokens delivered by affidavit from the payer to the payee show.
+struct ByExchange<'a> {
+    /// The sum their m1s state in the claim's currency, minor units.
+    paid: i64,
+    /// Each such m1 and its affidavit.
+    evidence: Vec<&'a str>,
+    /// The m1s (and affidavits) of tokens that state no amount in the claim's currency.
+    no_sum: Vec<&'a str>,
+}
+
+/// The payment tokens `payer` delivered to `payee` by exchanges the notary resolved, each worth
+/// the amount its m1 states.
+fn paid_by_exchange<'a>(case: &Case<'a>, payer: &str, payee: &str) -> ByExchange<'a> {
+    let mut out = ByExchange {
+        paid: 0,
+        evidence: Vec::new(),
+        no_sum: Vec::new(),
+    };
+    for offer in &case.items {
+        let Content::Offer {
+            tid,
+            originator,
+            responder,
+            payment: Some(p),
+            ..
+        } = &offer.content
+        else {
+            continue;
+        };
+        let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
+        let (true, Some(a)) = (originator == payer && responder == payee, affidavit) else {
+            continue;
+        };
+        let ids = [offer.id.as_str(), a.id.as_str()];
+        if p.currency == case.claim.amount.currency && p.minor > 0 {
+            out.paid = out.paid.saturating_add(p.minor);
+            out.evidence.extend(ids);
+        } else {
+            out.no_sum.extend(ids);
+        }
+    }
+    out
 }
 
 /// Q7: whether a contract binds. A standard contract (m1, m2 and both nonces opened) or the
