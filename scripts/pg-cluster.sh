@@ -72,7 +72,8 @@ max_wal_senders = 4
 synchronous_standby_names = 'ANY 1 (replica1)'
 synchronous_commit = on
 EOF
-    as_pg "$BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w start >/dev/null
+    as_pg "$BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w start >/dev/null ||
+        { cat "$dir/primary.log" >&2; exit 1; }
     as_pg "$BIN/pg_basebackup" -h 127.0.0.1 -p "$port" -U "$USER_NAME" -D "$dir/replica" -R \
         -X stream >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
     cat >>"$dir/replica/postgresql.conf" <<EOF
@@ -80,7 +81,8 @@ port = $((port + 1))
 cluster_name = 'replica1'
 hot_standby = on
 EOF
-    as_pg "$BIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w start >/dev/null
+    as_pg "$BIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w start >/dev/null ||
+        { cat "$dir/replica.log" >&2; exit 1; }
     wait_sync "$port"
     as_pg "$BIN/createdb" -h 127.0.0.1 -p "$port" -U "$USER_NAME" notar
     # A synchronous commit waits for the replica's disk, not for it to replay: wait until the

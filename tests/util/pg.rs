@@ -10,6 +10,8 @@ use super::{curl, json, notar, p, text, DataDir, Server};
 /// The cluster; removed on drop.
 pub struct Cluster {
     dir: tempfile::TempDir,
+    /// The cluster's directory under `dir` (one per attempt at starting it).
+    pg: PathBuf,
     /// Both servers, primary first, for clients that must follow a promotion
     /// (`target_session_attrs=read-write` picks the one that takes writes).
     pub url: String,
@@ -22,15 +24,22 @@ fn script() -> PathBuf {
 }
 
 fn cluster_cmd(args: &[&str]) {
+    if let Err(why) = cluster_try(args) {
+        panic!("pg-cluster.sh {args:?}: {why}");
+    }
+}
+
+/// `pg-cluster.sh ARGS`; its output when it fails.
+fn cluster_try(args: &[&str]) -> Result<(), String> {
     let out = Command::new(script())
         .args(args)
         .output()
         .expect("pg-cluster.sh");
-    assert!(
-        out.status.success(),
-        "pg-cluster.sh {args:?}: {}",
-        text(&out)
-    );
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(text(&out))
+    }
 }
 
 /// Two free consecutive loopback ports (the script puts the replica on PORT+1).
@@ -57,9 +66,22 @@ impl Cluster {
             .prefix("notar-pg")
             .tempdir_in("/tmp")
             .expect("tempdir");
-        let port = free_port_pair();
-        let pg = dir.path().join("pg");
-        cluster_cmd(&["up", p(&pg), &port.to_string()]);
+        // The ports are free when chosen, but tests run in parallel: another may take one before
+        // PostgreSQL binds it (pg_ctl then "could not start server"). Try afresh a few times.
+        let mut attempt = 0;
+        let (port, pg) = loop {
+            attempt += 1;
+            let port = free_port_pair();
+            let pg = dir.path().join(format!("pg{attempt}"));
+            match cluster_try(&["up", p(&pg), &port.to_string()]) {
+                Ok(()) => break (port, pg),
+                Err(why) if attempt < 3 => {
+                    eprintln!("pg-cluster up on port {port} failed, trying another: {why}");
+                    let _ = cluster_try(&["down", p(&pg)]);
+                }
+                Err(why) => panic!("pg-cluster.sh up: {why}"),
+            }
+        };
         let replica = port + 1;
         Cluster {
             url: format!(
@@ -67,11 +89,12 @@ impl Cluster {
             ),
             replica_url: format!("postgres://notar@127.0.0.1:{replica}/notar"),
             dir,
+            pg,
         }
     }
 
     fn pg(&self) -> PathBuf {
-        self.dir.path().join("pg")
+        self.pg.clone()
     }
 
     /// Stops the primary at once, as a crash.
