@@ -280,7 +280,7 @@ impl Notary {
         let (ruling, bundle_digest, bundle, bytes) = self.replay_case(complaint_id).await?;
         let now = ruling.decision_digest();
         if let Some(reviewed) = expect.filter(|e| *e != now) {
-            return Err(changed(complaint_id, &now, reviewed));
+            return Err(changed(complaint_id, reviewed));
         }
         let signing = Signing {
             complaint_id: complaint_id.to_string(),
@@ -452,7 +452,7 @@ fn clean_digest(d: &str) -> String {
 /// evidence changed since, or the digest given is not the reviewed ruling's: which, the notary
 /// cannot tell, and it does not print the digest it would sign (pasted back unread, it would
 /// defeat the check).
-fn changed(id: &str, _now: &str, reviewed: &str) -> NotaryError {
+fn changed(id: &str, reviewed: &str) -> NotaryError {
     let reviewed = clean_digest(reviewed);
     NotaryError::Conflict {
         code: ErrorCode::RulingChanged,

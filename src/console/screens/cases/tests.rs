@@ -74,12 +74,7 @@ fn notice(a: &App) -> (NoticeLevel, String) {
 /// `s`, the dialog drawn (armed) and read to its last line, `y`: the commands sent.
 fn sign(a: &mut App) -> Vec<Command> {
     press(a, KeyCode::Char('s'));
-    update(a, Action::Rendered);
-    for _ in 0..3 {
-        press(a, KeyCode::PageDown);
-    }
-    update(a, Action::Rendered);
-    press(a, KeyCode::Char('y'))
+    confirm_read(a)
 }
 
 /// The notary's answer; a ruled one carries the signed ruling of [`ruling`].
