@@ -138,6 +138,43 @@ fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling()
     let o = run(&["replay", p(&dropped)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 
+    // A response or response receipt with a flipped bit: the counter-claim is not shown the
+    // respondent's, so it is left undecided (said on stderr) and the claim is still decided.
+    for kind in ["complaint_response", "complaint_response_receipt"] {
+        let mut v = bundle.clone();
+        let item = v["items"]
+            .as_array_mut()
+            .expect("items")
+            .iter_mut()
+            .find(|i| i["envelope"]["kind"] == kind)
+            .expect("the answer is in the bundle");
+        let sig = item["envelope"]["signatures"][0]["sig"]
+            .as_str()
+            .expect("sig")
+            .to_string();
+        let flipped = if sig.starts_with('A') { "B" } else { "A" };
+        item["envelope"]["signatures"][0]["sig"] = json!(format!("{flipped}{}", &sig[1..]));
+        let file = data.work().join(format!("{kind}.json"));
+        write(&file, &v);
+        let o = run(&["bundle", "verify", p(&file)]);
+        assert_eq!(o.status.code(), Some(1), "{kind}: {}", text(&o));
+        let o = run(&["replay", p(&file), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{kind}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(
+                "warning: the counter-claim is not decided: no verified complaint_response"
+            ),
+            "{kind}: {err}"
+        );
+        let undecided = json(&o.stdout);
+        assert!(
+            undecided.get("counter_claim").is_none(),
+            "{kind}: {undecided}"
+        );
+        assert_eq!(undecided["allocation"], ruling["allocation"], "{kind}");
+    }
+
     // Signed: the same ruling, both parts; the shared release runs once.
     let o = run(&[
         "--data",

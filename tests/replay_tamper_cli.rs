@@ -91,17 +91,14 @@ fn evidence_the_receipt_names_cannot_be_left_out() {
     );
 }
 
-/// D5's agreement is found through the notary's refusal; with its inclusion proof broken the
-/// policy cannot be established, and the refusal one is named as the cause.
+/// D5's agreement is found through the notary's refusal. With the refusal's inclusion proof
+/// broken, the refusal is inadmissible, named by id, and the agreement is the buyer's one in
+/// the registry (said on stderr); with that agreement's entry failing too, the terms cannot be
+/// established and the refusal is named as the cause.
 #[test]
 fn a_broken_proof_the_policy_rests_on_is_named() {
     let mut b = sample("D5-capped");
-    let refusal = b["items"]
-        .as_array_mut()
-        .expect("items")
-        .iter_mut()
-        .find(|i| i["envelope"]["kind"] == "refusal")
-        .expect("D5 has a refusal");
+    let refusal = of_kind(&mut b, "items", "refusal");
     let id = refusal["id"].as_str().expect("id").to_string();
     let proof = refusal["proof"].as_str().expect("proof").to_string();
     let mut lines: Vec<String> = proof.lines().map(str::to_string).collect();
@@ -115,8 +112,87 @@ fn a_broken_proof_the_policy_rests_on_is_named() {
         Value::from(lines.join("\n") + if proof.ends_with('\n') { "\n" } else { "" });
     let (v, out, r, err) = verify_and_replay(&b);
     assert_eq!(v, Some(1), "{out}");
+    assert_eq!(r, Some(0), "{err}");
+    assert!(
+        err.contains("the one agreement of the parties' in the bundle's registry"),
+        "{err}"
+    );
+    assert_eq!(inadmissible(&replay_json(&b)), std::slice::from_ref(&id));
+    flip_signature(of_kind(&mut b, "registry", "agreement"));
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!(v, Some(1), "{out}");
     assert_eq!(r, Some(2), "{err}");
     assert!(err.contains(&format!("refusal {id}")), "{err}");
+}
+
+/// The first envelope of `kind` in the bundle's `section` (`items` or `registry`).
+fn of_kind<'a>(b: &'a mut Value, section: &str, kind: &str) -> &'a mut Value {
+    let all = b[section].as_array_mut().expect("a section");
+    let found = all.iter_mut().find(|i| i["envelope"]["kind"] == kind);
+    found.unwrap_or_else(|| panic!("the sample has a {kind} in {section}"))
+}
+
+/// Flips one character of `item`'s first signature (an envelope) or of its token.
+fn flip_signature(item: &mut Value) {
+    let (field, at) = match item.get("envelope") {
+        Some(_) => ("/envelope/signatures/0/sig", 5),
+        None => ("/token", 40),
+    };
+    let s = item.pointer_mut(field).expect("a signed item");
+    let mut text = s.as_str().expect("base64").to_string();
+    let c = if text.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    text.replace_range(at..at + 1, c);
+    *s = Value::from(text);
+}
+
+/// The ids of the items a ruling finds inadmissible (the A0 findings').
+fn inadmissible(ruling: &Value) -> Vec<String> {
+    let findings = ruling["findings"].as_array().expect("findings");
+    let ids = findings
+        .iter()
+        .filter(|f| f["question"] == "A0")
+        .flat_map(|f| f["evidence_ids"].as_array().expect("ids").clone());
+    ids.map(|v| v.as_str().expect("id").to_string()).collect()
+}
+
+/// Every sample, every evidence item in turn with one bit of its signature (or token) flipped:
+/// the case still replays, the item named inadmissible by id, nothing else. A damaged item
+/// (the guarantee or refusal the agreement is found through, the complaint receipt that names
+/// an exchange case's policy) does not block the review of the rest.
+#[test]
+fn a_flipped_bit_in_any_item_makes_that_item_inadmissible() {
+    let rows = std::fs::read_dir(CASES).expect("samples");
+    let mut names: Vec<String> = rows
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".bundle.json").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for row in &names {
+        let b = sample(row);
+        for at in 0..b["items"].as_array().expect("items").len() {
+            let mut t = b.clone();
+            let item = &mut t["items"][at];
+            let kind = item["envelope"]["kind"]
+                .as_str()
+                .unwrap_or("token")
+                .to_string();
+            let id = item["id"].as_str().expect("id").to_string();
+            if item.get("envelope").is_none() && item.get("token").is_none() {
+                continue;
+            }
+            flip_signature(item);
+            let ruling = replay_json(&t);
+            // The complaint and the response have no content for the rules.
+            if kind != "complaint" && kind != "complaint_response" {
+                assert_eq!(inadmissible(&ruling), [id], "{row}, item {at} ({kind})");
+            }
+        }
+    }
 }
 
 /// The notary a bundle must come from: `--notary-key-id` of the one you trust.

@@ -174,10 +174,15 @@ pub enum Command {
     /// on stderr. A bundle that shows no answer by the respondent (no response receipt, no
     /// silence record) is replayed with a warning too: the case was open or settled at filing
     /// when exported, or the answer was left out, which only the notary's records tell.
+    /// A damaged item the terms are found through is also a warning, not a refusal: without a
+    /// verified guarantee or refusal the agreement is the parties' one in the registry, without
+    /// a verified complaint receipt an exchange case's policy is the registry's one version; a
+    /// counter-claim whose response or response receipt fails is left undecided.
     ///
     /// Exit 0: replayed; 1: the bundle names another notary key than --notary-key-id; 2: the
     /// file is not a readable bundle, its claim is not the one the notary received, or the
-    /// policy to apply cannot be established from it (the error names the failing items).
+    /// policy to apply cannot be established from it, e.g. its agreement entry fails (the
+    /// error names the failing items).
     #[command(verbatim_doc_comment)]
     Replay(replay_cmd::ReplayArgs),
     /// Load generator: guarantees per second and latency on a new notary.

@@ -71,6 +71,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     if let Some(w) = &answer {
         eprintln!("warning: {w}");
     }
+    for a in &replayed.assumed {
+        eprintln!("warning: {}", s(a, 400));
+    }
     let out = if args.json {
         let mut b = replayed.ruling.to_canonical_json();
         b.push(b'\n');

@@ -1,19 +1,12 @@
 //! Replaying a bundle: [`replay`] verifies it, joins it to the rule engine's inputs and
 //! adjudicates. The registry side of the join is here (docs/formats.md "From a bundle to the
-//! rules"):
+//! rules"); the agreement and policy are in `terms`:
 //!
 //! - **Registry**: the notary's key id and the key id standing for its TSA (hex SHA-256 of the
 //!   TSA certificate's DER); a `KeyRecord` per verified `key_registration` entry, with the
 //!   revocation of every verified `revocation` entry naming it; a `GuaranteeRecord` per verified
 //!   guarantee item, ended by a verified release or settlement of it, or a verified ruling whose
 //!   actions released it. Only what the bundle holds.
-//! - **Policy**: the one the agreement recorded (a guarantee or order case) or the complaint receipt
-//!   recorded (an exchange case: the notary's `[exchanges]` policy), read from a verified
-//!   `policy` entry of the registry whose text parses and hashes to the recorded digest.
-//! - **Agreement**: a guarantee case takes the newest verified `agreement` entry of the
-//!   guarantee's agreement; an order case (the claim names an `order_digest`) that of the
-//!   agreement of the verified guarantees and refusals naming that digest. An exchange case has none: it gets the stand-in [`NO_AGREEMENT`]
-//!   (no keys, no caps, the receipt's policy), so the rules about orders find nothing to bind.
 
 use std::collections::HashMap;
 
@@ -21,8 +14,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
-use super::join::{join, money, text, time, Index, Orders, PaymentClaim};
+use super::join::{join, text, time, Index, Orders, PaymentClaim};
 use super::par::{beside, drop_beside, par_chunks};
+use super::terms::terms;
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
 use crate::model::dispute::{
@@ -30,8 +24,8 @@ use crate::model::dispute::{
     Registry, Ruling,
 };
 use crate::model::exchange::WireTime;
-use crate::model::policy::{parse_policy, Policy, PolicyRef};
-use crate::model::registry::{Agreement, AgreementStatus, KeyRecord, KeySource, Revocation};
+use crate::model::policy::Policy;
+use crate::model::registry::{Agreement, KeyRecord, KeySource, Revocation};
 
 pub use crate::model::dispute::NO_AGREEMENT;
 
@@ -66,6 +60,11 @@ pub struct Replay {
     pub policy: Policy,
     /// The ruling.
     pub ruling: Ruling,
+    /// What the replay took from the rest of the bundle because the verified item that should
+    /// state it is not there (left out, or failing its checks), each a sentence: the agreement
+    /// or policy found another way, a counter-claim left undecided. `notar replay` prints them
+    /// as warnings; the notary rules only on a bundle of its own records that needs none.
+    pub assumed: Vec<String>,
 }
 
 /// Verifies `bytes` as a bundle and adjudicates its claim. Items that fail verification go in
@@ -82,13 +81,21 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         return Err(ReplayError::Claim(format!("{reason} (receipt {receipt})")));
     }
     // A counter-claim no verified response receipt and response state is not one the notary
-    // received: the respondent's claim is taken only as the notary recorded it.
+    // received: the respondent's claim is taken only as the notary recorded it. One those
+    // records contradict makes the bundle fail; one they are missing for (left out, or failing
+    // their checks) is left undecided, and the claim is still decided.
+    let mut assumed = Vec::new();
+    let mut counter_shown = true;
     if let Some(c) = report.counter_claim.as_ref().filter(|c| !c.ok) {
         let why = c
             .reason
             .as_deref()
             .unwrap_or("it is not the one the notary received");
-        return Err(ReplayError::Claim(format!("the counter-claim: {why}")));
+        if !c.unshown {
+            return Err(ReplayError::Claim(format!("the counter-claim: {why}")));
+        }
+        assumed.push(format!("the counter-claim is not decided: {why}"));
+        counter_shown = false;
     }
     let claim = claim(&bundle, &report.items[..bundle.items.len()])?;
     let registry_reports = &report.items[bundle.items.len()..];
@@ -100,7 +107,10 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         .and_then(|c| base64_decode(c))
         .map(|der| hex_sha256(&der))
         .unwrap_or_default();
-    let counter = counter_claim(&bundle, &claim)?;
+    let counter = match counter_shown {
+        true => counter_claim(&bundle, &claim)?,
+        false => None,
+    };
     // The payment either part names is a fact of the case for both (bob's non-delivery claim
     // and sally's non-payment counter-claim rest on the one payment he made, which is not a
     // delivery of goods): one reading of it, whoever filed first.
@@ -119,7 +129,9 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         keys: keys(&bundle.registry, registry_reports),
         guarantees: guarantees(&items),
     };
-    let (agreement, policy) = terms.map_err(|e| name_failures(e, &report))?;
+    let terms = terms.map_err(|e| name_failures(e, &report))?;
+    assumed.extend(terms.assumed);
+    let (agreement, policy) = (terms.agreement, terms.policy);
     let counter = counter.as_ref().zip(counter_items.as_deref());
     let ruling = drop_beside(bundle.items, || {
         adjudicate_with_counter(&claim, &items, counter, &registry, &agreement, &policy)
@@ -132,6 +144,7 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         agreement,
         policy,
         ruling,
+        assumed,
     })
 }
 
@@ -274,7 +287,7 @@ fn fill_order_agreements(items: &mut [Item]) {
 }
 
 /// Verified registry envelopes of `kind`, in bundle order.
-fn entries<'a>(
+pub(super) fn entries<'a>(
     registry: &'a [BundleItem],
     reports: &'a [ItemReport],
     kind: &'a str,
@@ -290,11 +303,11 @@ fn entries<'a>(
         })
 }
 
-fn log_index(p: &Value) -> u64 {
+pub(super) fn log_index(p: &Value) -> u64 {
     p.get("log_index").and_then(Value::as_u64).unwrap_or(0)
 }
 
-fn at(p: &Value, field: &str) -> Option<DateTime<Utc>> {
+pub(super) fn at(p: &Value, field: &str) -> Option<DateTime<Utc>> {
     time(p, field).map(WireTime::at)
 }
 
@@ -402,53 +415,12 @@ fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
     out
 }
 
-/// The agreement and the policy version it (or the complaint receipt) recorded.
-fn terms(
-    bundle: &Bundle,
-    report: &Report,
-    claim: &Claim,
-    reports: &[ItemReport],
-) -> Result<(Agreement, Policy), ReplayError> {
-    let agreement_id = match (&claim.subject, &bundle.claim.order_digest) {
-        (ClaimSubject::Guarantee(gid), _) => Some(
-            guarantee_agreement(bundle, report, gid)
-                .ok_or_else(|| ReplayError::Policy(format!("no verified guarantee {gid}")))?,
-        ),
-        (ClaimSubject::Order(_), Some(d)) => {
-            Some(order_agreement(bundle, report, d).ok_or_else(|| {
-                ReplayError::Policy(format!("no verified guarantee or refusal of order {d}"))
-            })?)
-        }
-        _ => None,
-    };
-    if let Some(agreement_id) = agreement_id {
-        let agreement = agreement(&bundle.registry, reports, &agreement_id).ok_or_else(|| {
-            ReplayError::Policy(format!("no verified entry of agreement {agreement_id}"))
-        })?;
-        let policy = policy(&bundle.registry, reports, &agreement.policy)?;
-        return Ok((agreement, policy));
-    }
-    let recorded = receipt_policy(bundle, report)
-        .ok_or_else(|| ReplayError::Policy("no verified complaint receipt names one".into()))?;
-    let policy = policy(&bundle.registry, reports, &recorded)?;
-    Ok((no_agreement(claim, &policy), policy))
-}
-
-fn verified_items<'a>(
+pub(super) fn verified_items<'a>(
     bundle: &'a Bundle,
     report: &'a Report,
     kind: &'a str,
 ) -> impl Iterator<Item = &'a Value> + 'a {
     entries(&bundle.items, &report.items[..bundle.items.len()], kind)
-}
-
-fn guarantee_agreement(bundle: &Bundle, report: &Report, gid: &str) -> Option<String> {
-    let mut found: Vec<String> = verified_items(bundle, report, "guarantee")
-        .filter(|p| text(p, "guarantee_id").as_deref() == Some(gid))
-        .filter_map(|p| text(p, "agreement_id"))
-        .collect();
-    found.sort();
-    found.into_iter().next()
 }
 
 /// The item id of the order with `order_digest` (the smallest, as the join picks it); the
@@ -473,100 +445,6 @@ fn order_item(bundle: &Bundle, reports: &[ItemReport], order_digest: &str) -> St
         .min()
         .or_else(|| orders.verified(order_digest).into_iter().min())
         .unwrap_or_else(|| order_digest.to_string())
-}
-
-/// The agreement under which the notary answered the order with `order_digest`: that of its
-/// verified guarantees and refusals (the smallest id if they differ).
-fn order_agreement(bundle: &Bundle, report: &Report, order_digest: &str) -> Option<String> {
-    let answers = verified_items(bundle, report, "guarantee")
-        .chain(verified_items(bundle, report, "refusal"));
-    answers
-        .filter(|p| text(p, "order_digest").as_deref() == Some(order_digest))
-        .filter_map(|p| text(p, "agreement_id"))
-        .min()
-}
-
-fn receipt_policy(bundle: &Bundle, report: &Report) -> Option<PolicyRef> {
-    let cid = &bundle.claim.complaint_id;
-    let mut found: Vec<PolicyRef> = verified_items(bundle, report, "complaint_receipt")
-        .filter(|p| text(p, "complaint_id").as_deref() == Some(cid))
-        .filter_map(|p| {
-            Some(PolicyRef {
-                id: text(p, "policy_id")?,
-                version: u32::try_from(p.get("policy_version")?.as_u64()?).ok()?,
-                digest: text(p, "policy_digest")?,
-            })
-        })
-        .collect();
-    found.sort_by(|a, b| (&a.id, a.version, &a.digest).cmp(&(&b.id, b.version, &b.digest)));
-    found.into_iter().next()
-}
-
-/// The newest verified entry (by log index) of agreement `id`.
-fn agreement(registry: &[BundleItem], reports: &[ItemReport], id: &str) -> Option<Agreement> {
-    let newest = entries(registry, reports, "agreement")
-        .filter(|p| text(p, "agreement_id").as_deref() == Some(id))
-        .max_by_key(|p| log_index(p))?;
-    let p = newest;
-    let cap = |f: &str| money(p, f).map(|m| m.minor);
-    Some(Agreement {
-        id: id.to_string(),
-        buyer_id: text(p, "buyer_id")?,
-        policy: serde_json::from_value(p.get("policy")?.clone()).ok()?,
-        currency: serde_json::from_value(p.get("currency")?.clone()).ok()?,
-        total_cap_minor: cap("total_cap")?,
-        per_tx_cap_minor: cap("per_tx_cap")?,
-        valid_from: at(p, "valid_from")?,
-        valid_until: at(p, "valid_until")?,
-        keys: serde_json::from_value(p.get("keys")?.clone()).ok()?,
-        status: serde_json::from_value(p.get("status")?.clone()).ok()?,
-        created_at: at(p, "created_at")?,
-        log_index: log_index(p),
-    })
-}
-
-/// The stand-in agreement of an exchange case: no keys, no caps, the policy applied.
-fn no_agreement(claim: &Claim, policy: &Policy) -> Agreement {
-    Agreement {
-        id: NO_AGREEMENT.into(),
-        buyer_id: claim.respondent.clone(),
-        policy: policy.reference(),
-        currency: claim.amount.currency,
-        total_cap_minor: 0,
-        per_tx_cap_minor: 0,
-        valid_from: DateTime::UNIX_EPOCH,
-        valid_until: DateTime::UNIX_EPOCH,
-        keys: vec![],
-        status: AgreementStatus::Ended,
-        created_at: DateTime::UNIX_EPOCH,
-        log_index: 0,
-    }
-}
-
-/// The policy `recorded` names, from a verified `policy` entry whose text hashes to its digest.
-fn policy(
-    registry: &[BundleItem],
-    reports: &[ItemReport],
-    recorded: &PolicyRef,
-) -> Result<Policy, ReplayError> {
-    let mut why = format!(
-        "{} version {} (digest {}) is not in the bundle's registry",
-        recorded.id, recorded.version, recorded.digest
-    );
-    for p in entries(registry, reports, "policy") {
-        if text(p, "digest").as_deref() != Some(recorded.digest.as_str()) {
-            continue;
-        }
-        let Some(body) = text(p, "text") else {
-            continue;
-        };
-        match parse_policy(&format!("{}.toml", recorded.id), &body) {
-            Ok(parsed) if parsed.digest == recorded.digest => return Ok(parsed),
-            Ok(_) => why = "the logged policy text does not hash to the recorded digest".into(),
-            Err(e) => why = format!("the logged policy text does not parse: {e}"),
-        }
-    }
-    Err(ReplayError::Policy(why))
 }
 
 #[cfg(test)]

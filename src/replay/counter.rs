@@ -53,6 +53,15 @@ fn failed(reason: &str, receipt: Option<String>) -> ClaimFacts {
         ok: false,
         reason: Some(reason.into()),
         receipt,
+        unshown: false,
+    }
+}
+
+/// Failed for want of a verified record (left out, or failing its checks).
+fn unshown(reason: &str, receipt: Option<String>) -> ClaimFacts {
+    ClaimFacts {
+        unshown: true,
+        ..failed(reason, receipt)
     }
 }
 
@@ -78,7 +87,7 @@ pub(super) fn check_counter_claim(bundle: &Bundle, reports: &[ItemReport]) -> Op
         return left_out(&receipts);
     };
     let Some((id, p)) = receipts.into_iter().next() else {
-        return Some(failed(
+        return Some(unshown(
             "no verified complaint_response_receipt for the claim's complaint",
             None,
         ));
@@ -122,7 +131,7 @@ pub(super) fn check_counter_claim(bundle: &Bundle, reports: &[ItemReport]) -> Op
             d.ok().is_some_and(|d| Some(d) == digest)
         });
     let Some((_, r)) = response else {
-        return Some(failed(
+        return Some(unshown(
             "no verified complaint_response with the receipt's response_digest",
             Some(id),
         ));
@@ -138,5 +147,6 @@ pub(super) fn check_counter_claim(bundle: &Bundle, reports: &[ItemReport]) -> Op
         ok: true,
         reason: None,
         receipt: Some(id),
+        unshown: false,
     })
 }

@@ -16,6 +16,7 @@ mod join;
 mod par;
 mod parse;
 mod proof;
+mod terms;
 mod verify;
 
 pub use adjudicate::{replay, Replay, ReplayError, NO_AGREEMENT};

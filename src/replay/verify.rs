@@ -153,6 +153,10 @@ pub struct ClaimFacts {
     /// The id of the receipt item the claim was checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// It fails for a record the bundle does not show verified (left out, or failing its own
+    /// checks), not for one that contradicts it: a counter-claim so is left undecided.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unshown: bool,
 }
 
 /// What [`verify`] found.
@@ -517,6 +521,7 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
             ok: false,
             reason: Some("no verified complaint_receipt for the claim's complaint".into()),
             receipt: None,
+            unshown: true,
         };
     };
     let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
@@ -564,6 +569,7 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
         ok: reasons.is_empty(),
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         receipt: Some(id),
+        unshown: false,
     }
 }
 

@@ -107,15 +107,15 @@ fn questions<'a>(
     findings: &mut Vec<Finding>,
     faults: &mut Vec<String>,
 ) -> Answers<'a> {
-    let (f1, order) = q_order::q1(case);
+    let (f1, order, deal) = q_order::q1(case);
     let wrong_side = f1.rule_id == "Q1.wrong_side";
     let (f2, key_at) = q_order::q2(case, order);
     let (f3, cover) = q_order::q3(case, order);
     let (f4, binds) = q_order::q4(case, order, cover.as_ref(), key_at);
-    let (f5, delivery) = q_exchange::q5(case, order);
+    let (f5, delivery) = q_exchange::q5(case, deal);
     let (f6, paid) = q_exchange::q6(case, order, cover.as_ref().map(|c| c.item));
     let (f7, contract, contract_faults) = q_exchange::q7(case, order);
-    let (f8, within) = q_exchange::q8(case, order);
+    let (f8, within) = q_exchange::q8(case, deal);
     findings.extend([f1, f2, f3, f4, f5, f6, f7, f8]);
     faults.extend(contract_faults);
     Answers {

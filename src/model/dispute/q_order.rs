@@ -46,13 +46,14 @@ fn subject_order<'a>(case: &Case<'a>) -> Option<&'a Item> {
 }
 
 /// Q1: an admitted order, signed by the agreement's buyer with one of its keys, in the claim's
-/// currency. Returns the valid order.
-pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
+/// currency. Returns the valid order, and the order of the transaction: the valid one, or the
+/// subject order between the claim's parties, on their sides, that fails only as an order
+/// under the agreement (another agreement or key, another currency). It binds nothing, but it
+/// is still the deal whose goods Q5 and whose time Q8 are about: a receipt of its goods shows
+/// them delivered.
+pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>, Option<&'a Item>) {
     let Some(o) = subject_order(case) else {
-        return (
-            finding(Question::Q1, "Q1.no_order", "no admissible order", &[]),
-            None,
-        );
+        return (no_order(case), None, None);
     };
     let Content::Order {
         buyer,
@@ -62,10 +63,7 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
         ..
     } = &o.content
     else {
-        return (
-            finding(Question::Q1, "Q1.no_order", "no admissible order", &[]),
-            None,
-        );
+        return (no_order(case), None, None);
     };
     let key = o.facts.signer.clone().unwrap_or_default();
     let ag = case.agreement;
@@ -101,10 +99,28 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>) {
             )
         };
     let valid = rule == "Q1.valid";
+    let of_parties = !matches!(rule, "Q1.other_parties" | "Q1.wrong_side");
     (
         finding(Question::Q1, rule, answer, &[&o.id]),
         valid.then_some(o),
+        of_parties.then_some(o),
     )
+}
+
+/// Q1 without an admissible subject order; a claim about a guarantee says that none of it
+/// was admissible to name one.
+fn no_order(case: &Case) -> Finding {
+    let answer = match &case.claim.subject {
+        ClaimSubject::Guarantee(gid)
+            if case
+                .find(|i| matches!(&i.content, Content::Guarantee { guarantee_id, .. } if guarantee_id == gid))
+                .is_none() =>
+        {
+            format!("no admissible order: no admissible guarantee {gid} names one")
+        }
+        _ => "no admissible order".to_string(),
+    };
+    finding(Question::Q1, "Q1.no_order", answer, &[])
 }
 
 /// Q2: the key's status at signing, from the order's bounds against the revocation's

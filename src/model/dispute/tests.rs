@@ -142,6 +142,51 @@ fn an_order_between_other_parties_is_not_valid_for_the_claim() {
     row.claim.claimant = "eve".into();
     let r = rule(&row, UncoveredRule::Capped);
     assert!(has(&r, "Q1.other_parties", &["a1"]));
+    // Nor is its buyer's receipt a delivery to the claimant, nor its time the claim's.
+    assert!(has(&r, "Q5.not_shown", &[]));
+    assert!(has(&r, "Q8.undetermined", &[]));
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+}
+
+#[test]
+fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
+    // D4's order in another currency: it binds nothing (Q1), but its buyer signed a receipt
+    // of its goods, and it was stamped: the seller delivered and bears what is unpaid.
+    let usd = crate::model::money::Currency::parse("USD").expect("USD");
+    let row = with(d4(), "a4", |i| {
+        if let Content::Order { amount, .. } = &mut i.content {
+            amount.currency = usd;
+        }
+    });
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q1.currency_mismatch", &["a4"]));
+    assert!(has(&r, "Q5.goods_receipt", &["e4"]), "{}", render(&r));
+    assert!(has(&r, "Q8.within_window", &["a4", "c4"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
+    // An order under another agreement is the same deal, binding nothing.
+    let row = with(d4(), "a4", |i| {
+        if let Content::Order { agreement, .. } = &mut i.content {
+            *agreement = "ag-other".into();
+        }
+    });
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(has(&r, "Q1.not_under_agreement", &["a4"]));
+    assert!(has(&r, "Q5.goods_receipt", &["e4"]));
+    assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
+}
+
+#[test]
+fn an_inadmissible_guarantee_names_no_order() {
+    let r = rule(
+        &with(d1(), "b1", |i| i.facts.signature_valid = false),
+        UncoveredRule::Capped,
+    );
+    assert!(has(&r, "A0.bad_signature", &["b1"]));
+    let q1 = r.findings.iter().find(|f| f.rule_id == "Q1.no_order");
+    assert_eq!(
+        q1.map(|f| f.answer.as_str()),
+        Some("no admissible order: no admissible guarantee g-d1 names one")
+    );
     assert_eq!(alloc(&r), [0, 0, 0, 0]);
 }
 

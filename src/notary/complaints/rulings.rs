@@ -241,15 +241,21 @@ impl Notary {
         let bundle = self.case_bundle(complaint_id).await?;
         let bytes = bundle.to_file_bytes().map_err(bug)?;
         let bundle_digest = hex::encode(Sha256::digest(&bytes));
-        let ruling = replay(&bytes)
-            .map_err(|e| {
-                NotaryError::invalid(
-                    ErrorCode::BadRequest,
-                    format!("case {complaint_id} cannot be replayed: {e}"),
-                )
-            })?
-            .ruling;
-        Ok((ruling, bundle_digest, bundle, bytes))
+        let replayed = replay(&bytes).map_err(|e| {
+            NotaryError::invalid(
+                ErrorCode::BadRequest,
+                format!("case {complaint_id} cannot be replayed: {e}"),
+            )
+        })?;
+        // The notary's own records always name the terms and state the counter-claim: a
+        // bundle of them that needs a stand-in is not ruled on.
+        if let Some(a) = replayed.assumed.first() {
+            return Err(NotaryError::invalid(
+                ErrorCode::BadRequest,
+                format!("case {complaint_id} is not replayed from the notary's records alone: {a}"),
+            ));
+        }
+        Ok((replayed.ruling, bundle_digest, bundle, bytes))
     }
 
     /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
