@@ -105,6 +105,12 @@ fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling()
     ] {
         assert!(people.contains(line), "{line} in\n{people}");
     }
+    // The one release both parts ask for is run once, and the counter-claim's part says so.
+    let once = format!(
+        "counter-claim actions:\n  release guarantee {} (the claim's too: run once)",
+        c.guarantee_id
+    );
+    assert!(people.contains(&once), "{people}");
 
     // A counter-claim the response receipt does not state fails verification.
     let mut v = bundle.clone();

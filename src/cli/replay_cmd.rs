@@ -134,11 +134,11 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
     ];
     out.extend(r.items.iter().map(item_line));
     out.push(String::new());
-    out.extend(decision_lines(r, ""));
+    out.extend(decision_lines(r, "", &[]));
     if let Some(cc) = &r.counter_claim {
         out.push(claim_line("counter-claim", &cc.claim));
         out.push(String::new());
-        out.extend(decision_lines(cc, "counter-claim "));
+        out.extend(decision_lines(cc, "counter-claim ", &r.actions));
     }
     out.join("\n")
 }
@@ -163,7 +163,8 @@ fn claim_line(label: &str, c: &Claim) -> String {
 
 /// Findings, allocation and actions of one part of a ruling (the claim's, or with `prefix`
 /// `counter-claim ` the counter-claim's), ending with an empty line.
-fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
+/// `ran` holds the claim's actions: the counter-claim's among them run once, with the claim's.
+fn decision_lines(r: &Ruling, prefix: &str, ran: &[Action]) -> Vec<String> {
     let mut out = vec![format!("{prefix}findings ({}):", r.findings.len())];
     out.extend(r.findings.iter().map(finding_line));
     out.push(String::new());
@@ -176,7 +177,10 @@ fn decision_lines(r: &Ruling, prefix: &str) -> Vec<String> {
         out.push(format!("{prefix}actions: none"));
     } else {
         out.push(format!("{prefix}actions:"));
-        out.extend(r.actions.iter().map(action_line));
+        out.extend(r.actions.iter().map(|a| match ran.contains(a) {
+            true => format!("{} (the claim's too: run once)", action_line(a)),
+            false => action_line(a),
+        }));
     }
     out.push(String::new());
     out

@@ -173,11 +173,30 @@ pub(super) fn q2(case: &Case, order: Option<&Item>) -> (Finding, KeyAt) {
             KeyAt::After,
         );
     }
-    let answer = format!(
-        "nothing shows whether it was signed before the revocation registered at {revoked}"
-    );
+    // The bounds there are straddle the revocation: cite them, they are why.
+    let (e, l) = (case.earliest(&o.id), case.latest(&o.id));
+    let time = |b: Option<&super::ruling::Bound>| b.map(|b| rfc3339_ms(b.at.at()));
+    let answer = match (time(e), time(l)) {
+        (Some(e), Some(l)) => format!(
+            "signed between {e} and {l}, a span that holds the revocation registered at {revoked}: \
+             nothing shows whether it was signed before it"
+        ),
+        (Some(e), None) => format!(
+            "signed at {e} at the earliest, and nothing bounds it later: nothing shows whether \
+             it was signed before the revocation registered at {revoked}"
+        ),
+        (None, Some(l)) => format!(
+            "signed by {l} at the latest, and nothing bounds it earlier: nothing shows whether \
+             it was signed before the revocation registered at {revoked}"
+        ),
+        (None, None) => format!(
+            "nothing shows whether it was signed before the revocation registered at {revoked}"
+        ),
+    };
+    let mut ids = vec![o.id.as_str()];
+    ids.extend(e.iter().chain(l.iter()).map(|b| b.by.as_str()));
     (
-        finding(Question::Q2, "Q2.undetermined", answer, &[&o.id]),
+        finding(Question::Q2, "Q2.undetermined", answer, &ids),
         KeyAt::Undetermined,
     )
 }
@@ -229,6 +248,17 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
             item: g,
             after_revocation: after,
         };
+        // A release after the filing (by the seller, at expiry, an earlier ruling) is cited: it
+        // leaves the claim as it was filed, but a reader should see it was not overlooked.
+        if let Some(r) = released_after_filing(case, guarantee_id) {
+            let answer = format!(
+                "{answer}; its release after the claim was filed leaves the claim as it was filed"
+            );
+            return (
+                finding(Question::Q3, rule, answer, &[&g.id, &r.id]),
+                Some(cover),
+            );
+        }
         return (finding(Question::Q3, rule, answer, &[&g.id]), Some(cover));
     }
     let refusal =
@@ -263,6 +293,16 @@ fn released_before_filing<'a>(case: &Case<'a>, gid: &str) -> Option<&'a Item> {
         i.content
             .closing_of(gid)
             .is_some_and(|(at, settled)| !settled && at.at() <= filed)
+    })
+}
+
+/// The release of guarantee `gid` made after the claim was filed, if the case holds one.
+fn released_after_filing<'a>(case: &Case<'a>, gid: &str) -> Option<&'a Item> {
+    let filed = case.claim.filed_at.at();
+    case.find(|i| {
+        i.content
+            .closing_of(gid)
+            .is_some_and(|(at, settled)| !settled && at.at() > filed)
     })
 }
 

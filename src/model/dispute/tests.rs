@@ -202,6 +202,22 @@ fn a_party_claimed_time_proves_nothing() {
     let r = rule(&row, UncoveredRule::Capped);
     assert!(has(&r, "Q2.undetermined", &["a2"]));
     assert!(has(&r, "Q4.undetermined", &["a2"]));
+    // With only the nonce's bound before the revocation and the refusal's after it, both
+    // are cited: they are why it is undetermined.
+    let mut row = d2();
+    let early = wt("2026-03-10T08:00:00.000Z");
+    row.items.retain(|i| i.id != id("c2"));
+    for i in row.items.iter_mut() {
+        if let Content::Nonce { issued_at } = &mut i.content {
+            *issued_at = early;
+        }
+    }
+    let r = rule(&row, UncoveredRule::Capped);
+    assert!(
+        has(&r, "Q2.undetermined", &["12", "a2", "f2"]),
+        "{}",
+        render(&r)
+    );
     assert_eq!(alloc(&r), [0, 0, 35_000, 0]);
 }
 
@@ -758,7 +774,16 @@ fn a_guarantee_released_before_the_claim_no_longer_covers_the_order() {
     let mut row = d1();
     row.items.push(release("2026-03-21T10:00:00.000Z"));
     let r = rule(&row, UncoveredRule::Capped);
-    assert!(has(&r, "Q3.valid", &["b1"]), "{}", render(&r));
+    assert!(has(&r, "Q3.valid", &["5e", "b1"]), "{}", render(&r));
+    let q3 = r.findings.iter().find(|f| f.rule_id == "Q3.valid");
+    assert!(
+        q3.is_some_and(|f| f.answer.ends_with(
+            "covers the order; its release after the claim was filed leaves the claim as it was filed"
+        )),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
 }
 
 /// A buyer's receipt signed with a key since revoked shows a delivery only when something shows
