@@ -215,6 +215,18 @@ fn stamp_then_verify_offline_with_exit_codes() {
     let o = notar(&["stamp", f, "--server", &srv.url, "--force"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert_ne!(std::fs::read(&tsr).expect("tsr"), first, "a new token");
+    // `--notary` names the server too, as it does in the exchange and complaint commands.
+    let o = notar(&["stamp", f, "--notary", &srv.url, "--force"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = notar(&[
+        "log",
+        "checkpoint",
+        "--notary",
+        &srv.url,
+        "--data",
+        data.arg(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
     // A server that is not there: exit 1, not a panic.
     let elsewhere = data.work().join("elsewhere.tsr");
     let o = notar(&[

@@ -17,8 +17,8 @@ use crate::notary::datadir::DataDir;
 /// Where to reach the notary and which key to trust.
 #[derive(Debug, Args)]
 pub struct Remote {
-    /// Notary URL.
-    #[arg(long, default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    /// Notary URL (`--notary` works too, as in the exchange and complaint commands).
+    #[arg(long, visible_alias = "notary", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
     pub server: String,
     /// Checkpoint verifier key (`name+keyid+base64`); default: the key in --data, else the one
     /// the server presents (trust on first use, with a warning).

@@ -20,8 +20,8 @@ issued them (envelope kind `nonce`). An order that embeds its item id (`notar or
 FILE`) was signed after `issued_at`: a dispute can prove it (rule T.freshness)."
 )]
 pub struct NonceArgs {
-    /// Notary URL.
-    #[arg(long, alias = "server", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    /// Notary URL (`--server` works too, as in `notar stamp` and `notar log`).
+    #[arg(long, visible_alias = "server", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
     pub notary: String,
     /// Where to write the nonce envelope (JSON); default: stdout.
     #[arg(long, value_name = "FILE")]

@@ -16,8 +16,8 @@ use crate::notary::datadir::DataDir;
 pub struct StampArgs {
     /// The file to timestamp.
     pub file: PathBuf,
-    /// Notary URL.
-    #[arg(long, default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    /// Notary URL (`--notary` works too, as in the exchange and complaint commands).
+    #[arg(long, visible_alias = "notary", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
     pub server: String,
     /// Hash algorithm of the imprint.
     #[arg(long, value_parser = ["sha256", "sha384", "sha512"], default_value = "sha256")]

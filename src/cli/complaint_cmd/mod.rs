@@ -71,8 +71,8 @@ pub struct PartyConn {
     /// writes); its public key must be registered with the notary.
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
-    /// Notary URL.
-    #[arg(long, alias = "server", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    /// Notary URL (`--server` works too, as in `notar stamp` and `notar log`).
+    #[arg(long, visible_alias = "server", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
     pub notary: String,
 }
 

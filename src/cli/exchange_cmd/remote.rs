@@ -20,8 +20,8 @@ use crate::model::exchange::{
 /// `--notary URL`.
 #[derive(Debug, Args)]
 pub struct NotaryUrl {
-    /// The notary's base URL.
-    #[arg(long = "notary", value_name = "URL", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
+    /// The notary's base URL (`--server` works too, as in `notar stamp` and `notar log`).
+    #[arg(long = "notary", visible_alias = "server", value_name = "URL", default_value = DEFAULT_SERVER, env = "NOTAR_SERVER")]
     pub url: String,
 }
 
