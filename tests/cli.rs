@@ -419,3 +419,40 @@ fn a_closed_stdout_ends_a_listing_quietly() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// A log entry as `GET /v1/log/entries/N` gives it is checked like the envelope it holds; an
+/// entry that holds none (the notary's identity, a timestamp token) says what checks it.
+#[test]
+fn verify_takes_a_log_entry() {
+    let data = DataDir::init();
+    let srv = Server::start(&data);
+    let mut checked = Vec::new();
+    for index in 0..8 {
+        let path = format!("/v1/log/entries/{index}");
+        let (status, body) = util::ledger::get(&srv.url, &path, None);
+        if status != 200 {
+            break;
+        }
+        let entry: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let kind = entry["kind"].as_str().expect("kind").to_string();
+        let file = data.work().join(format!("entry{index}.json"));
+        std::fs::write(&file, &body).expect("write");
+        let o = notar(&["verify", p(&file), "--data", data.arg()]);
+        if kind == "notary_identity" || kind == "timestamp" {
+            assert_eq!(code(&o), 2, "{kind}: {}", text(&o));
+            assert!(
+                text(&o).contains(&format!("a log entry of kind {kind}")),
+                "{}",
+                text(&o)
+            );
+        } else {
+            assert_eq!(code(&o), 0, "{kind}: {}", text(&o));
+        }
+        checked.push(kind);
+    }
+    assert!(
+        checked.contains(&"notary_identity".to_string()),
+        "{checked:?}"
+    );
+    assert!(checked.iter().any(|k| k == "policy"), "{checked:?}");
+}

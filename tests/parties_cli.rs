@@ -586,8 +586,9 @@ fn a_refusal_is_signed_and_verifies_too(data: &DataDir, shop: &Shop) {
     assert_eq!(v["objects"][0]["kind"], "refusal");
 }
 
-/// Not JSON, not an envelope, an unknown kind: exit 1 with the reason. Unreadable file, bad key
-/// argument, a .tsr without --data-file: exit 2.
+/// An unknown kind: exit 1 with the reason (a signed object the notary key does not check).
+/// Not JSON, not an envelope (no signed object at all), unreadable file, bad key argument, a
+/// .tsr without --data-file: exit 2, with the reason.
 fn files_that_are_no_signed_object_are_refused(
     data: &DataDir,
     shop: &Shop,
@@ -596,14 +597,14 @@ fn files_that_are_no_signed_object_are_refused(
 ) {
     let mut env = envelope.clone();
     env["kind"] = json!("gift");
-    for (content, reason) in [
-        ("{ not json".to_string(), "not JSON"),
-        (r#"{"hello": 1}"#.to_string(), "not an envelope"),
-        (env.to_string(), "unknown kind"),
+    for (content, reason, exit) in [
+        ("{ not json".to_string(), "not JSON", 2),
+        (r#"{"hello": 1}"#.to_string(), "not an envelope", 2),
+        (env.to_string(), "unknown kind", 1),
     ] {
         let f = save(shop, "bad.json", content);
         let o = n(data, &["verify", p(&f)]);
-        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert_eq!(o.status.code(), Some(exit), "{}", text(&o));
         assert!(
             String::from_utf8_lossy(&o.stderr).contains(reason),
             "{}",

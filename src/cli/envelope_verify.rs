@@ -3,7 +3,8 @@
 //! exchange token, a complaint receipt, ...), the body of a `POST /v1/guarantees` answer
 //! (`{"decision": .., "guarantee"|"refusal": ..}`), of `GET /v1/guarantees/{id}`
 //! (`{"guarantee": .., "closing": ..}`), of an exchange answer (`{"tid", .., "token": ..}`) or
-//! of a complaint or response answer (`{"complaint_id", "receipt": ..}`);
+//! of a complaint or response answer (`{"complaint_id", "receipt": ..}`), or a log entry
+//! (`GET /v1/log/entries/{index}`: `{"kind", "logged_at", "body": ENVELOPE}`);
 //! every envelope in it must carry a valid signature by that key. Party-signed exchange objects
 //! are named, with what checks them.
 
@@ -145,6 +146,19 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
     let Some(obj) = v.as_object() else {
         return Err("not an envelope: the JSON is not an object".into());
     };
+    // A log entry (`GET /v1/log/entries/{index}`): `{"kind", "logged_at", "operator"?, "body"}`,
+    // the envelope as its body; the kinds that are not envelopes say what checks them.
+    if let (Some(body), true) = (obj.get("body"), obj.contains_key("logged_at")) {
+        return match obj.get("kind").and_then(Value::as_str) {
+            Some("timestamp") => Err("a log entry of kind timestamp holds an RFC 3161 token \
+                (base64 DER), not an envelope: check the token with `notar verify FILE.tsr`"
+                .into()),
+            Some("notary_identity") => Err("a log entry of kind notary_identity holds the \
+                notary's keys and certificates, not an envelope: compare them with GET /v1/notary"
+                .into()),
+            _ => Ok(vec![("body", body)]),
+        };
+    }
     if ["kind", "payload", "signatures"]
         .iter()
         .any(|k| obj.contains_key(*k))
@@ -269,19 +283,28 @@ pub fn verify(
     json: bool,
 ) -> Result<(), Failure> {
     let key = notary_key(data, key_b64)?;
-    let fail = |reason: String| {
+    // A signed object that fails its check is exit 1; a file that is no signed object at all
+    // (not JSON, no envelope in it) is the wrong input, exit 2, as a text file or a damaged
+    // .tsr is.
+    let fail_as = |reason: String, input: bool| {
         if json {
             outln!("{}", serde_json::json!({"ok": false, "reason": reason}));
         }
-        Err(Failure::Refused(anyhow!("{}: {reason}", file.display())))
+        let e = anyhow!("{}: {reason}", file.display());
+        Err(if input {
+            Failure::Usage(e)
+        } else {
+            Failure::Refused(e)
+        })
     };
+    let fail = |reason: String| fail_as(reason, false);
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
-        Err(e) => return fail(format!("not JSON: {e}")),
+        Err(e) => return fail_as(format!("not JSON: {e}"), true),
     };
     let found = match find_envelopes(&value) {
         Ok(f) => f,
-        Err(reason) => return fail(reason),
+        Err(reason) => return fail_as(reason, true),
     };
     let mut checked = Vec::new();
     for (place, v) in found {
@@ -354,6 +377,13 @@ mod tests {
         assert_eq!(find_envelopes(&view).expect("view").len(), 1);
         let filed = json!({"complaint_id": "c", "receipt": g});
         assert_eq!(find_envelopes(&filed).expect("receipt")[0].0, "receipt");
+        let entry =
+            json!({"kind": "guarantee", "logged_at": "2026-03-01T10:00:00.000Z", "body": g});
+        assert_eq!(find_envelopes(&entry).expect("log entry")[0], ("body", &g));
+        let token =
+            json!({"kind": "timestamp", "logged_at": "2026-03-01T10:00:00.000Z", "body": "MII="});
+        let why = find_envelopes(&token).expect_err("a token is no envelope");
+        assert!(why.contains("notar verify FILE.tsr"), "{why}");
         assert!(find_envelopes(&json!({"hello": 1})).is_err());
         assert!(find_envelopes(&json!([1])).is_err());
     }

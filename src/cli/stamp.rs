@@ -41,8 +41,8 @@ pub struct StampArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The file to check: a timestamp reply (.tsr), or a notary-signed JSON object (guarantee,
-    /// refusal, settlement, release, an exchange token or affidavit, a complaint receipt, or an
-    /// answer holding one as the HTTP API gives it).
+    /// refusal, settlement, release, an exchange token or affidavit, a complaint receipt, an
+    /// answer holding one as the HTTP API gives it, or a log entry of GET /v1/log/entries/N).
     pub token: PathBuf,
     /// The file the timestamp is claimed to cover (timestamp replies only).
     #[arg(long)]
