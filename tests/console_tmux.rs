@@ -142,6 +142,14 @@ fn up_then_stamp_a_file_through_the_confirmation_dialog() {
     // Dashboard first, with the sample data loaded (identity + 4 sample documents).
     let s = tmux.wait_for("Dashboard");
     assert!(s.contains("notar"), "{s}");
+    // Where the API listens, although `notar up` picked the port (`--listen 127.0.0.1:0`).
+    let s = tmux.wait_for("HTTP API http://127.0.0.1:");
+    let port = s
+        .split("HTTP API http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse::<u16>().ok());
+    assert!(port.is_some_and(|p| p > 0), "a real port on screen:\n{s}");
     tmux.keys(&["2"]);
     let s = tmux.wait_for("Recent timestamps");
     tmux.wait_for("samples");

@@ -84,6 +84,7 @@ pub async fn start(data: &Path, listen: Option<String>) -> Result<Running, Failu
         .map_err(|e| anyhow!("cannot listen on {listen}: {e}"))
         .usage()?;
     let addr = listener.local_addr().refused()?;
+    notary.set_http_url(format!("http://{addr}"));
     let socket = dir.admin_socket_path();
     let admin = crate::api::admin::bind(&socket).await.usage()?;
     let (stop, stopped) = watch::channel(false);

@@ -241,6 +241,8 @@ struct Shared {
     tsa: TsaSigner,
     policy: const_oid::ObjectIdentifier,
     started_at: DateTime<Utc>,
+    /// The HTTP API's address once the process listens (`http://ADDR:PORT`).
+    http_url: std::sync::OnceLock<String>,
     stamp_rate: rate::RateMeter,
     guarantee_rate: rate::RateMeter,
     exchange_rate: rate::RateMeter,
@@ -534,6 +536,7 @@ impl Notary {
             tsa,
             policy,
             started_at: clock(),
+            http_url: std::sync::OnceLock::new(),
             stamp_rate: rate::RateMeter::default(),
             guarantee_rate: rate::RateMeter::default(),
             exchange_rate: rate::RateMeter::default(),
@@ -564,6 +567,17 @@ impl Notary {
     /// When this process started serving.
     pub fn started_at(&self) -> DateTime<Utc> {
         self.shared.started_at
+    }
+
+    /// Records the address the HTTP API listens on (the first call wins), so the console can
+    /// tell an operator where the API is: `notar up` may have picked the port itself.
+    pub fn set_http_url(&self, url: String) {
+        let _ = self.shared.http_url.set(url);
+    }
+
+    /// The HTTP API's address, once [`Notary::set_http_url`] recorded it.
+    pub fn http_url(&self) -> Option<&str> {
+        self.shared.http_url.get().map(String::as_str)
     }
 
     fn submit(&self, job: Job) -> Result<(), NotaryError> {

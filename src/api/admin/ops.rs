@@ -160,6 +160,7 @@ fn hello(notary: &Notary, operator: &Operator) -> Reply {
         tsa_subject: id.tsa_subject.clone(),
         timestamp_policy: id.timestamp_policy.clone(),
         timestamp_accuracy_ms: id.timestamp_accuracy_ms,
+        http_url: notary.http_url().map(str::to_string),
     })
 }
 

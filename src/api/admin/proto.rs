@@ -685,6 +685,9 @@ pub struct Hello {
     pub timestamp_policy: String,
     /// Declared accuracy.
     pub timestamp_accuracy_ms: u32,
+    /// Where the HTTP API listens (`http://ADDR:PORT`; absent from older servers' answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_url: Option<String>,
 }
 
 /// Dashboard figures.

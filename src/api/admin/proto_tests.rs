@@ -186,6 +186,7 @@ fn hello() -> Hello {
         tsa_subject: "CN=T".into(),
         timestamp_policy: "1.2.3".into(),
         timestamp_accuracy_ms: 1000,
+        http_url: Some("http://127.0.0.1:8080".into()),
     }
 }
 

@@ -64,7 +64,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// Who the notary is and who is at the console.
 fn identity_lines(h: &Hello, kv: &Kv) -> Vec<Line<'static>> {
     let mut identity = Vec::new();
-    identity.extend(kv("Notary", &h.notary));
+    // Where its HTTP API listens, on the same line: `notar up` may have picked the port.
+    let notary = match &h.http_url {
+        Some(url) => format!("{} · HTTP API {url}", h.notary),
+        None => h.notary.clone(),
+    };
+    identity.extend(kv("Notary", &notary));
     identity.extend(kv("Key id", &h.key_id));
     identity.extend(kv("Log key", &h.checkpoint_vkey));
     identity.extend(kv("TSA subject", &h.tsa_subject));
