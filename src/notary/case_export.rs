@@ -50,6 +50,7 @@ impl Notary {
         }
         self.gather_registry(&parties, &mut g);
         self.gather_policies(&r, &mut g)?;
+        self.gather_closings(&mut g)?;
         let newest = g.items.iter().filter_map(|d| match d {
             Draft::Logged(_, i) => Some(*i),
             _ => None,
@@ -126,6 +127,31 @@ impl Notary {
             let st = self.shared.state.lock();
             if let Some(a) = st.agreements.get(&gr.agreement_id) {
                 g.registry.insert(a.log_index);
+            }
+        }
+        Ok(())
+    }
+
+    /// The closing (settlement or release) of every guarantee of this notary the bundle holds,
+    /// from its records: a guarantee a party attached as evidence (an old, settled one, say)
+    /// would otherwise count as outstanding for the headroom rule.
+    fn gather_closings(&self, g: &mut Gathered) -> Result<(), NotaryError> {
+        let gids: Vec<String> = g
+            .items
+            .iter()
+            .filter_map(|d| match d {
+                Draft::Logged(env, _) if env.kind == "guarantee" => env
+                    .payload
+                    .get("guarantee_id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        for gid in gids {
+            let record = super::guarantees::read_record(&self.shared, &gid)?;
+            if let Some(c) = record.and_then(|r| r.closing) {
+                self.push_signed(&c, g);
             }
         }
         Ok(())

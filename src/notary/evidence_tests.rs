@@ -435,6 +435,16 @@ async fn guarantees_closed_before_the_orders_nonce_are_left_out() {
     ];
     want.sort();
     assert_eq!(got, want, "g1 closed before the nonce is left out");
+    // bob attaches g1 to his answer: the export adds its release from the notary's records,
+    // so it does not count as outstanding (it made the headroom 0.00 in a signed ruling).
+    w.answer_with(&id, std::slice::from_ref(&g1)).await;
+    let (_, r) = w.rule_ids(&id).await;
+    let g = r.registry.guarantees.iter().find(|g| g.id == gid1);
+    assert!(
+        g.is_some_and(|g| g.ended_at.is_some()),
+        "g1 attached, with its release: {:?}",
+        r.registry.guarantees
+    );
 }
 
 /// A guarantee an earlier ruling released (the ruling is its closing, no release envelope) no
