@@ -29,6 +29,7 @@ fn hello() -> Hello {
         tsa_subject: "CN=Bench TSA".into(),
         timestamp_policy: "1.3.6.1.4.1.57264.2.1".into(),
         timestamp_accuracy_ms: 1000,
+        http_url: Some("http://127.0.0.1:8080".into()),
     }
 }
 
