@@ -91,7 +91,8 @@ pub enum CaseCommand {
     /// `notar replay case.json`, then `notar case rule ID --expect-ruling HEX` with the HEX of
     /// its `decision digest` line. When the notary's fresh replay gives another ruling (the
     /// evidence changed: a settlement, an answer, a decided exchange), nothing is signed
-    /// (`ruling_changed`, exit 1): review again.
+    /// (`ruling_changed`, exit 1): review again. The same when such a change lands while the
+    /// notary signs, with or without --expect-ruling.
     Rule {
         /// The complaint.
         complaint_id: String,

@@ -11,6 +11,7 @@
 //! Files: `book` (the memory side), `signer` (who signed, who reads), `file`, `respond`, `sweep`
 //! (silence, and settlement by the exchange protocol), `desk` (reads and the arbitrators' acts).
 
+mod basis;
 mod book;
 mod desk;
 mod file;

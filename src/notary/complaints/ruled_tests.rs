@@ -372,3 +372,53 @@ async fn a_ruling_and_its_token_are_signed_on_the_worker_pool() {
     let case = n.complaint(&id, &Reader::Arbitrator).expect("case");
     assert_eq!(case.ruling.as_ref(), Some(&ruling));
 }
+
+/// sally settles the guarantee (bob paid) after the arbitrator's replay, before the sequencer
+/// records the ruling: the ruling, made on a bundle showing nothing paid, is not signed
+/// (`ruling_changed`); replayed afresh it sees the settlement. Before, the stale ruling was
+/// signed and final: no refund of what bob paid, and no complaint left to file.
+#[tokio::test]
+async fn a_settlement_landing_while_a_ruling_is_signed_stops_it() {
+    use crate::notary::guarantees::{Caller, Closing};
+    let w = crate::notary::evidence_tests::world().await;
+    let n = w.n.clone();
+    let (_, g) = w.order("r-1", 20_000, b"goods").await;
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w.complain(("guarantee_id", &gid), 20_000, &[]).await;
+    w.answer(&id).await;
+    let go = hold(&n);
+    queued(&n, 0).await;
+    let settled = {
+        let (n, gid, seller) = (n.clone(), gid.clone(), w.deal.seller_id.clone());
+        tokio::spawn(async move {
+            n.close_guarantee(&gid, Caller::Seller(seller), Closing::Settle, None, None)
+                .await
+        })
+    };
+    queued(&n, 1).await;
+    let ruling = {
+        let (n, id) = (n.clone(), id.clone());
+        tokio::spawn(async move { n.sign_ruling(&id, alice()).await })
+    };
+    queued(&n, 2).await;
+    go.send(()).expect("the sequencer waits");
+    settled.await.expect("join").expect("settled");
+    let refused = ruling.await.expect("join").expect_err("stale");
+    assert_eq!(refused.code(), ErrorCode::RulingChanged, "{refused}");
+    assert!(
+        refused.to_string().contains("settled or released"),
+        "{refused}"
+    );
+    let ruling = ruled(n.sign_ruling(&id, alice()).await.expect("ruled afresh"));
+    let q6 = ruling.payload["ruling"]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["question"] == "Q6")
+        .cloned();
+    assert_eq!(
+        q6.as_ref().map(|f| f["rule_id"].clone()),
+        Some(json!("Q6.paid_by_guarantee")),
+        "{q6:?}"
+    );
+}

@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::basis::Basis;
 use super::later::{Later, Slot};
 use super::{committed, current, keep, stored, written, ComplaintRecord, RulingProposal};
 use crate::crypto::envelope::Envelope;
@@ -78,7 +79,13 @@ struct Signing {
     /// The bundle's file bytes, kept under its digest with the ruling or the proposal (none
     /// when confirming: the proposal kept them).
     bundle_bytes: Option<Vec<u8>>,
+    /// What the replay rested on that may change before the sequencer records the ruling.
+    basis: Basis,
 }
+
+/// A case replayed for a ruling: the ruling, the bundle's digest, the bundle, its file bytes
+/// and what it rests on that may still change.
+type Replayed = (Ruling, String, Bundle, Vec<u8>, Basis);
 
 /// Where the bytes of a bundle a ruling or a proposal rests on are kept (CF meta, by digest).
 fn bundle_key(digest: &str) -> Vec<u8> {
@@ -159,7 +166,7 @@ impl Notary {
     /// bundle's digest (hex SHA-256 of its file bytes), exactly what signing it would sign.
     /// Nothing changes; a ruled case replays too.
     pub async fn case_replay(&self, complaint_id: &str) -> Result<(Ruling, String), NotaryError> {
-        let (ruling, digest, _, _) = self.replay_case(complaint_id).await?;
+        let (ruling, digest, ..) = self.replay_case(complaint_id).await?;
         Ok((ruling, digest))
     }
 
@@ -234,10 +241,7 @@ impl Notary {
     }
 
     /// [`Notary::case_replay`], with the bundle replayed and its file bytes.
-    async fn replay_case(
-        &self,
-        complaint_id: &str,
-    ) -> Result<(Ruling, String, Bundle, Vec<u8>), NotaryError> {
+    async fn replay_case(&self, complaint_id: &str) -> Result<Replayed, NotaryError> {
         let bundle = self.case_bundle(complaint_id).await?;
         let bytes = bundle.to_file_bytes().map_err(bug)?;
         let bundle_digest = hex::encode(Sha256::digest(&bytes));
@@ -255,7 +259,8 @@ impl Notary {
                 format!("case {complaint_id} is not replayed from the notary's records alone: {a}"),
             ));
         }
-        Ok((replayed.ruling, bundle_digest, bundle, bytes))
+        let basis = Basis::of(&replayed);
+        Ok((replayed.ruling, bundle_digest, bundle, bytes, basis))
     }
 
     /// Replays case `complaint_id`'s bundle and signs the ruling for `arbitrator` (or records it
@@ -283,7 +288,7 @@ impl Notary {
         if record.proposal.is_some() {
             return Err(awaiting(complaint_id));
         }
-        let (ruling, bundle_digest, bundle, bytes) = self.replay_case(complaint_id).await?;
+        let (ruling, bundle_digest, bundle, bytes, basis) = self.replay_case(complaint_id).await?;
         let now = ruling.decision_digest();
         if let Some(reviewed) = expect.filter(|e| *e != now) {
             return Err(changed(complaint_id, reviewed));
@@ -298,6 +303,7 @@ impl Notary {
             confirmed_by: None,
             confirms: None,
             bundle_bytes: Some(bytes),
+            basis,
         };
         if self.needs_second(&record, &signing.ruling) {
             return self.propose(signing).await;
@@ -351,7 +357,7 @@ impl Notary {
                 ),
             });
         }
-        let bundle = self.still_proposed(complaint_id, &proposed).await?;
+        let (bundle, basis) = self.still_proposed(complaint_id, &proposed).await?;
         // The envelopes an exchange action rests on are the case's; its evidence only grows.
         let exchanges = ruled_exchanges(&ruling, &bundle);
         let signing = Signing {
@@ -367,6 +373,7 @@ impl Notary {
             confirmed_by: Some(arbitrator),
             confirms: Some(p),
             bundle_bytes: None,
+            basis,
         };
         self.sign(signing).await
     }
@@ -379,10 +386,10 @@ impl Notary {
         &self,
         complaint_id: &str,
         proposed: &str,
-    ) -> Result<Bundle, NotaryError> {
-        let (now, _, bundle, _) = self.replay_case(complaint_id).await?;
+    ) -> Result<(Bundle, Basis), NotaryError> {
+        let (now, _, bundle, _, basis) = self.replay_case(complaint_id).await?;
         if now.decision_digest() == proposed {
-            return Ok(bundle);
+            return Ok((bundle, basis));
         }
         Err(NotaryError::Conflict {
             code: ErrorCode::RulingChanged,
@@ -522,6 +529,15 @@ fn stage_ruling(
     let mut st = shared.state.lock();
     let (mut record, _) = current(shared, &st, &s.complaint_id)?;
     check_unruled(&record, s.confirms.as_ref())?;
+    if let Some(why) = s.basis.changed(&st, &record) {
+        return Err(NotaryError::Conflict {
+            code: ErrorCode::RulingChanged,
+            message: format!(
+                "the evidence of case {} changed while the ruling was being signed ({why}): nothing was signed; replay the case again and rule on what it shows now",
+                s.complaint_id
+            ),
+        });
+    }
     let (results, releases, decided) = plan_actions(shared, &st, ctx, &s)?;
     let payload = ruling_payload(&s, results, ctx)?;
     // The log entry names the operator who acted (the confirmer, when there is one); the
