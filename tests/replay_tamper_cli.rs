@@ -189,7 +189,37 @@ fn a_flipped_bit_in_any_item_makes_that_item_inadmissible() {
             let ruling = replay_json(&t);
             // The complaint and the response have no content for the rules.
             if kind != "complaint" && kind != "complaint_response" {
-                assert_eq!(inadmissible(&ruling), [id], "{row}, item {at} ({kind})");
+                assert_eq!(
+                    inadmissible(&ruling),
+                    [id.clone()],
+                    "{row}, item {at} ({kind})"
+                );
+            }
+            // The findings do not say what the damaged item would have: its policy, its answer.
+            let finding = |q: &str| {
+                let all = ruling["findings"].as_array().expect("findings");
+                all.iter()
+                    .find(|f| f["question"] == q)
+                    .cloned()
+                    .expect("a finding")
+            };
+            if kind == "complaint_receipt" && ruling["agreement"] == "none" {
+                let p = finding("P");
+                let said = p["answer"].as_str().expect("answer");
+                assert!(
+                    said.contains("no admissible complaint receipt"),
+                    "{row}: {p}"
+                );
+            }
+            if kind == "refusal" {
+                let q3 = finding("Q3");
+                assert!(
+                    q3["evidence_ids"]
+                        .as_array()
+                        .expect("ids")
+                        .contains(&Value::from(id)),
+                    "{row}: {q3}"
+                );
             }
         }
     }

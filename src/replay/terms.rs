@@ -64,7 +64,7 @@ pub(super) fn terms(
                     ))
                 })?;
                 assumed = Some(format!(
-                    "{why} names the agreement: it is {id}, the one agreement of the parties' in the bundle's registry"
+                    "{why} names the agreement: it is {id}, the one agreement of the parties' in the bundle's registry (a bundle cannot show it holds all of them: compare it with the notary's own export)"
                 ));
                 id
             }

@@ -17,6 +17,8 @@ pub(super) struct Case<'a> {
     pub policy: &'a Policy,
     pub items: Vec<&'a Item>,
     pub bounds: BTreeMap<String, Bounds>,
+    /// The items the rules may not rest on: only named, never relied on.
+    pub refused: Vec<&'a Item>,
 }
 
 impl<'a> Case<'a> {

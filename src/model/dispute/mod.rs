@@ -64,6 +64,11 @@ pub fn adjudicate(
         .filter(|(_, a)| a.admissible && !a.notary_fault)
         .map(|(i, _)| *i)
         .collect();
+    let refused: Vec<&Item> = admissions
+        .iter()
+        .filter(|(_, a)| !a.admissible)
+        .map(|(i, _)| *i)
+        .collect();
     let case = Case {
         claim,
         registry,
@@ -71,9 +76,10 @@ pub fn adjudicate(
         policy,
         bounds: bounds(&timed),
         items: admitted,
+        refused,
     };
     let policy_ok = agreement.policy == policy.reference();
-    let mut findings = vec![policy_finding(policy, agreement, policy_ok)];
+    let mut findings = vec![policy_finding(&case, policy_ok)];
     findings.extend(
         admissions
             .iter()
@@ -154,9 +160,17 @@ fn distinct(items: &[Item]) -> Vec<&Item> {
         .collect()
 }
 
-fn policy_finding(policy: &Policy, agreement: &Agreement, ok: bool) -> Finding {
+fn policy_finding(case: &Case, ok: bool) -> Finding {
+    let (policy, agreement) = (case.policy, case.agreement);
     let applied = format!("{} version {}", policy.id, policy.version);
-    if ok && agreement.id == NO_AGREEMENT {
+    let receipt = case.find(|i| matches!(i.content, Content::ComplaintReceipt { .. }));
+    if ok && agreement.id == NO_AGREEMENT && receipt.is_none() {
+        // The replay took the policy from elsewhere in the bundle (and said so).
+        let answer = format!(
+            "{applied}: no admissible complaint receipt records the policy of this exchange case"
+        );
+        finding(Question::P, "P.recorded", answer, &[])
+    } else if ok && agreement.id == NO_AGREEMENT {
         let answer = format!("{applied}, as the complaint receipt recorded (an exchange case)");
         finding(Question::P, "P.recorded", answer, &[])
     } else if ok {

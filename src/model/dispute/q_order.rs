@@ -273,6 +273,24 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
         let answer = format!("the notary refused a guarantee: {reason}");
         return (finding(Question::Q3, "Q3.refused", answer, &[&r.id]), None);
     }
+    // A guarantee or refusal that is there but inadmissible is named: "none was requested"
+    // would be false.
+    let answered = |i: &&&Item| {
+        matches!(
+            i.content,
+            Content::Guarantee { .. } | Content::Refusal { .. }
+        ) && Case::embeds(i, &o.id)
+    };
+    if let Some(r) = case.refused.iter().find(answered) {
+        let answer = format!(
+            "no admissible guarantee or refusal answers the order: this {} is inadmissible",
+            r.content.what()
+        );
+        return (
+            finding(Question::Q3, "Q3.none", answer, &[&o.id, &r.id]),
+            None,
+        );
+    }
     (
         finding(
             Question::Q3,

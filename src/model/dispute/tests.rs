@@ -176,6 +176,21 @@ fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
 }
 
 #[test]
+fn an_inadmissible_refusal_is_named_not_taken_for_no_request() {
+    let r = rule(
+        &with(d2(), "f2", |i| i.facts.signature_valid = false),
+        UncoveredRule::Capped,
+    );
+    assert!(has(&r, "Q3.none", &["a2", "f2"]), "{}", render(&r));
+    let q3 = r.findings.iter().find(|f| f.rule_id == "Q3.none");
+    assert!(
+        q3.is_some_and(|f| f.answer.ends_with("this refusal is inadmissible")),
+        "{}",
+        render(&r)
+    );
+}
+
+#[test]
 fn an_inadmissible_guarantee_names_no_order() {
     let r = rule(
         &with(d1(), "b1", |i| i.facts.signature_valid = false),
