@@ -191,7 +191,7 @@ fn a_flipped_bit_in_any_item_makes_that_item_inadmissible() {
             if kind != "complaint" && kind != "complaint_response" {
                 assert_eq!(
                     inadmissible(&ruling),
-                    [id.clone()],
+                    std::slice::from_ref(&id),
                     "{row}, item {at} ({kind})"
                 );
             }
