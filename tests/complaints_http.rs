@@ -422,6 +422,15 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         shown.contains("silent") && shown.contains("bob went quiet"),
         "{shown}"
     );
+    // Filing with no subject names all three ways to give one (it said only --tid).
+    let args = "file --claimant a --respondent b --kind non_payment --amount 1.00 --currency EUR --statement s";
+    let out = as_bob(&args.split(' ').collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--tid <TID>|--guarantee <GUARANTEE_ID>|--order-digest <HEX>"),
+        "{}",
+        text(&out)
+    );
     the_arbitrator_takes_and_notes_the_case_unseen_by_the_parties(&w, &id);
 }
 

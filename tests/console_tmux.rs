@@ -150,6 +150,10 @@ fn up_then_stamp_a_file_through_the_confirmation_dialog() {
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|p| p.parse::<u16>().ok());
     assert!(port.is_some_and(|p| p > 0), "a real port on screen:\n{s}");
+    // The sample sellers' curl lines name that address, not the default one.
+    let tokens = std::fs::read_to_string(data.join("samples-tokens.txt")).expect("tokens");
+    let here = format!("http://127.0.0.1:{}/v1/guarantees/", port.unwrap_or(0));
+    assert!(tokens.contains(&here), "{here} in\n{tokens}");
     tmux.keys(&["2"]);
     let s = tmux.wait_for("Recent timestamps");
     tmux.wait_for("samples");

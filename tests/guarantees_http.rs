@@ -293,7 +293,7 @@ fn c1_a_guarantee_within_both_caps_is_signed_logged_and_reserves_its_amount() {
     );
     // The check endpoint sees the reservation: 880.00 left, at most 500.00 at once.
     let reason = |w: &World, amount: &str| {
-        let (s, b) = w.check(&format!("amount={amount}"));
+        let (s, b) = w.check(&format!("minor={amount}"));
         assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
         json(&b)["reason"].clone()
     };
@@ -355,7 +355,7 @@ fn c4_an_order_signed_with_a_revoked_key_is_refused_key_revoked() {
     });
     assert_eq!(w.exposure(), 10_000);
     // The check endpoint knows too: no key of the agreement is in good standing.
-    let (s, b) = w.check("amount=100");
+    let (s, b) = w.check("amount=1.00");
     assert_eq!(s, 200);
     assert_eq!(json(&b)["reason"], "key_revoked");
 }
@@ -446,10 +446,13 @@ fn c6_release_restores_headroom_and_closes_the_guarantee_for_good() {
         assert_error(&w.close(&b, "/release", b""), 409, "already_settled");
         // Only the documented reasons; `expired` is the notary's alone.
         for reason in [r#"{"reason":"expired"}"#, r#"{"reason":"because"}"#] {
-            assert_error(
-                &w.close(&d, "/release", reason.as_bytes()),
-                400,
-                "bad_reason",
+            let got = w.close(&d, "/release", reason.as_bytes());
+            assert_error(&got, 400, "bad_reason");
+            // It offers a seller only what a seller may give (`ruled` is a ruling's).
+            let said = String::from_utf8_lossy(&got.1);
+            assert!(
+                said.contains("cancelled") && !said.contains("ruled"),
+                "{said}"
             );
         }
     });
@@ -568,7 +571,7 @@ fn sellers_need_a_valid_token_and_see_only_their_own_guarantees() {
     let body =
         serde_json::to_vec(&request(&w.deal, "auth-2", 10_000, "order auth 2")).expect("json");
     let one = format!("/v1/guarantees/{}", gid(&g));
-    let check = format!("/v1/agreements/{}/check?amount=100", w.deal.agreement_id);
+    let check = format!("/v1/agreements/{}/check?amount=1.00", w.deal.agreement_id);
     w.unchanged("unauthorised calls", |w| {
         // No token, an unknown token, another scheme: 401 on every route.
         for token in [None, Some("not-a-token"), Some("")] {
@@ -1046,10 +1049,10 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
                 "{q}"
             );
         };
-        answer("amount=10000", 10_000, "EUR", Value::Null);
+        answer("minor=10000", 10_000, "EUR", Value::Null);
         answer("amount=100.00", 10_000, "EUR", Value::Null);
         answer("amount=100.00&currency=EUR", 10_000, "EUR", Value::Null);
-        answer("amount=10001", 10_001, "EUR", json!("total_cap_exceeded"));
+        answer("minor=10001", 10_001, "EUR", json!("total_cap_exceeded"));
         answer(
             "amount=500.01",
             50_001,
@@ -1057,15 +1060,24 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
             json!("per_transaction_cap_exceeded"),
         );
         answer(
-            "amount=10000&currency=USD",
+            "amount=100.00&currency=USD",
             10_000,
             "USD",
             json!("currency_mismatch"),
         );
         // Asking many times reserves nothing: the last 100.00 is still there.
         for _ in 0..5 {
-            answer("amount=10000", 10_000, "EUR", Value::Null);
+            answer("minor=10000", 10_000, "EUR", Value::Null);
         }
+        // A bare integer in EUR could mean 900.00 (as the CLI's --amount reads it) or 9.00
+        // (minor units): refused, saying how to write either.
+        let (s, b) = w.check("amount=900");
+        assert_eq!(s, 400, "{}", String::from_utf8_lossy(&b));
+        let why = String::from_utf8_lossy(&b);
+        assert!(
+            why.contains("bad_amount") && why.contains("900.00") && why.contains("minor="),
+            "{why}"
+        );
         for q in [
             "amount=0",
             "amount=-5",
@@ -1074,14 +1086,18 @@ fn the_check_endpoint_answers_yes_or_no_and_reserves_nothing() {
             "amount=1e3",
             "amount=99999999999999999999",
             "amount=",
+            "minor=0",
+            "minor=1.00",
+            "minor=abc",
         ] {
             assert_error(&w.check(q), 400, "bad_amount");
         }
         assert_error(&w.check(""), 400, "bad_request");
+        assert_error(&w.check("amount=1.00&minor=100"), 400, "bad_request");
         assert_error(&w.check("amount=100&currency=eur"), 400, "bad_request");
         let token = Some(w.deal.token.as_str());
         assert_error(
-            &get(&w.srv.url, "/v1/agreements/nope/check?amount=100", token),
+            &get(&w.srv.url, "/v1/agreements/nope/check?amount=1.00", token),
             404,
             "unknown_agreement",
         );

@@ -401,3 +401,26 @@ fn a_bundle_without_the_respondents_answer_says_so() {
     );
     assert!(err.contains("fail their checks"), "{err}");
 }
+
+/// The claimant's own complaint with a flipped bit: the rules do not read it, so no finding
+/// names it, but `notar replay` says it fails (stderr, and in its list of unused items) instead
+/// of printing what an intact bundle prints.
+#[test]
+fn a_failing_item_the_rules_do_not_use_is_still_reported() {
+    let mut b = sample("D1");
+    let complaint = of_kind(&mut b, "items", "complaint");
+    let id = complaint["id"].as_str().expect("id").to_string();
+    flip_signature(complaint);
+    let (v, _, r, err) = verify_and_replay(&b);
+    assert_eq!((v, r), (Some(1), Some(0)), "{err}");
+    assert!(
+        err.contains(&format!("warning: complaint {}", &id[..16]))
+            && err.contains("fails its checks"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("b.json");
+    std::fs::write(&file, serde_json::to_vec(&b).expect("json")).expect("write");
+    let out = text(&notar(&["replay", file.to_str().expect("utf-8")]));
+    assert!(out.contains("complaint FAILS its checks"), "{out}");
+}

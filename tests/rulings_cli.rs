@@ -149,6 +149,22 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let last = last.expect("an event");
     assert_eq!(last["what"]["event"], "ruled", "{view}");
     assert_eq!(last["log_index"], index, "{view}");
+    // `notar complaint show` says what was decided, not only that a ruling happened; the case
+    // as JSON verifies offline (its receipts and its ruling) with `notar verify`.
+    let shown = sallys_show(&data, &srv.url, &c, &[]);
+    for want in [
+        "and ruled (below)",
+        "buyer pays 0.00 EUR, notary pays 0.00 EUR",
+        "release_guarantee",
+        ": released",
+    ] {
+        assert!(shown.contains(want), "{want} in\n{shown}");
+    }
+    let file = data.work().join("case-view.json");
+    std::fs::write(&file, sallys_show(&data, &srv.url, &c, &["--json"])).expect("write");
+    let o = notar(&["verify", util::p(&file), "--data", data.arg()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(text(&o).matches("signature OK").count(), 3, "{}", text(&o));
 
     // The bundle the ruling cites can be had afterwards, byte for byte, and replays offline
     // to the signed ruling; an export made now is another bundle.
@@ -226,6 +242,17 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     assert!(party_view(&srv.url, &c).get("ruling").is_none());
     a_proposal_is_reviewed_and_withdrawn(&data, &mut admin, &c.complaint_id);
     // The claimant reads the withdrawal and its reason in the case's history.
+    let shown = sallys_show(&data, &srv.url, &c, &[]);
+    assert!(
+        shown.contains("proposed ruling withdrawn by") && shown.contains("the refund is wrong"),
+        "{shown}"
+    );
+    assert_eq!(log_size(&srv.url), size, "nothing of it signs anything");
+    assert_eq!(admin.exposure(&agreement), 12_000);
+}
+
+/// `notar complaint show ID` as the seller (the claimant) runs it, with `more` arguments: stdout.
+fn sallys_show(data: &DataDir, url: &str, c: &GuaranteeCase, more: &[&str]) -> String {
     let pem = data.work().join("sally.pem");
     let key = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_pem(
         &c.seller_key,
@@ -234,15 +261,9 @@ fn above_the_threshold_a_ruling_is_proposed_and_its_proposer_cannot_confirm_it()
     .expect("pem");
     std::fs::write(&pem, key.as_bytes()).expect("write key");
     let args = ["complaint", "show", &c.complaint_id, "--key", p(&pem)];
-    let o = notar(&[&args[..], &["--notary", &srv.url]].concat());
+    let o = notar(&[&args[..], &["--notary", url], more].concat());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let shown = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        shown.contains("proposed ruling withdrawn by") && shown.contains("the refund is wrong"),
-        "{shown}"
-    );
-    assert_eq!(log_size(&srv.url), size, "nothing of it signs anything");
-    assert_eq!(admin.exposure(&agreement), 12_000);
+    String::from_utf8_lossy(&o.stdout).to_string()
 }
 
 /// The proposal as `notar replay` of the kept bundle shows it (its decision digest), the

@@ -379,8 +379,8 @@ pub async fn settle(
 
 /// Release a guarantee
 ///
-/// The transaction was cancelled, aborted or ruled: the amount returns to the agreement's
-/// headroom, and the notary signs a release. Releasing again returns the same release; releasing
+/// The transaction was cancelled or aborted (`reason`; `ruled` is a ruling's alone): the amount
+/// returns to the agreement's headroom, and the notary signs a release. Releasing again returns the same release; releasing
 /// a settled guarantee is a 409.
 #[utoipa::path(
     post,
@@ -419,9 +419,14 @@ pub async fn release(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CheckQuery {
-    /// Minor units (`12000`) or a decimal (`120.00`).
+    /// The amount as a decimal in the currency's units, as every `--amount` of the CLI takes it
+    /// (`120.00`; `120` only in a currency without decimals, such as JPY: in EUR a bare `120`
+    /// could mean 120.00 or 1.20 and is refused). Give this or `minor`.
     #[param(example = "120.00")]
-    amount: String,
+    amount: Option<String>,
+    /// The amount in minor units (`12000` for 120.00 EUR). Give this or `amount`.
+    #[param(example = "12000")]
+    minor: Option<String>,
     /// ISO 4217 code; defaults to the agreement's currency.
     currency: Option<String>,
 }
@@ -501,24 +506,39 @@ fn coverage(
     id: String,
     q: Result<Query<CheckQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|_| {
-        ApiError::bad_request("give ?amount=<minor units or decimal>[&currency=XXX]")
-    })?;
+    const USAGE: &str =
+        "give ?amount=DECIMAL (120.00) or ?minor=MINOR_UNITS (12000), and optionally &currency=XXX";
+    let Query(q) = q.map_err(|_| ApiError::bad_request(USAGE))?;
     let currency = match &q.currency {
         Some(c) => Currency::parse(c).map_err(|e| ApiError::bad_request(e.to_string()))?,
         None => s.notary.agreement_currency(&id)?,
     };
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadAmount, m);
-    let amount = if q.amount.contains('.') {
-        Money::parse_decimal(&q.amount, currency).map_err(|e| bad(e.to_string()))?
-    } else {
-        let minor: i64 = q.amount.parse().map_err(|_| {
-            bad(format!(
-                "amount {:?} is not an integer of minor units",
-                q.amount
-            ))
-        })?;
-        Money::positive(minor, currency).map_err(|e| bad(e.to_string()))?
+    let amount = match (&q.amount, &q.minor) {
+        (Some(text), None) => {
+            // A bare integer in a currency with decimals was read as minor units: `900` asked
+            // about 9.00 EUR where the CLI and the README mean 900.00. Neither reading is safe.
+            let bare = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+            if currency.exponent() > 0 && bare {
+                return Err(bad(format!(
+                    "amount {:?} is ambiguous in {currency}: write it with its decimals ({}.{}) or give minor units as ?minor=",
+                    text.chars().take(24).collect::<String>(),
+                    text.chars().take(24).collect::<String>(),
+                    "0".repeat(currency.exponent() as usize)
+                )));
+            }
+            Money::parse_decimal(text, currency).map_err(|e| bad(e.to_string()))?
+        }
+        (None, Some(text)) => {
+            let minor: i64 = text.parse().map_err(|_| {
+                bad(format!(
+                    "minor {:?} is not an integer of minor units",
+                    text.chars().take(24).collect::<String>()
+                ))
+            })?;
+            Money::positive(minor, currency).map_err(|e| bad(e.to_string()))?
+        }
+        _ => return Err(ApiError::bad_request(USAGE)),
     };
     let refusal = s.notary.check(&id, amount)?;
     sorted_json(&CheckAnswer {

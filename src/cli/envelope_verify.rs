@@ -159,7 +159,8 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
             _ => Ok(vec![("body", body)]),
         };
     }
-    if ["kind", "payload", "signatures"]
+    // An envelope has a payload and signatures; a case view has a `kind` too (the claim's).
+    if ["payload", "signatures"]
         .iter()
         .any(|k| obj.contains_key(*k))
     {
@@ -182,6 +183,8 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
         "closing",
         "token",
         "receipt",
+        "response_receipt",
+        "silence",
         "ruling",
     ]
     .into_iter()
@@ -190,7 +193,8 @@ fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
     if found.is_empty() {
         return Err(
             "not an envelope: expected {kind, payload, signatures}, or an answer holding \
-             `guarantee`, `refusal`, `closing`, `token`, `receipt` or `ruling`"
+             `guarantee`, `refusal`, `closing`, `token`, `receipt`, `response_receipt`, \
+             `silence` or `ruling`"
                 .into(),
         );
     }
@@ -377,6 +381,17 @@ mod tests {
         assert_eq!(find_envelopes(&view).expect("view").len(), 1);
         let filed = json!({"complaint_id": "c", "receipt": g});
         assert_eq!(find_envelopes(&filed).expect("receipt")[0].0, "receipt");
+        // A case as GET /v1/complaints/{id} gives it: the notary's envelopes in it, not the
+        // parties' (`complaint`, `response`); its `kind` is the claim's.
+        let case = json!({"kind": "non_delivery", "amount": {"minor": 1, "currency": "EUR"},
+            "complaint": g, "receipt": g, "response": g, "response_receipt": g,
+            "ruling": g, "silence": null});
+        let places: Vec<&str> = find_envelopes(&case)
+            .expect("case")
+            .iter()
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(places, ["receipt", "response_receipt", "ruling"]);
         let entry =
             json!({"kind": "guarantee", "logged_at": "2026-03-01T10:00:00.000Z", "body": g});
         assert_eq!(find_envelopes(&entry).expect("log entry")[0], ("body", &g));

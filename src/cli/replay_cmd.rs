@@ -74,6 +74,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     for a in &replayed.assumed {
         eprintln!("warning: {}", s(a, 400));
     }
+    for w in unnamed_failures(&replayed) {
+        eprintln!("warning: {w}");
+    }
     let out = if args.json {
         let mut b = replayed.ruling.to_canonical_json();
         b.push(b'\n');
@@ -245,6 +248,35 @@ fn loose_stamps(r: &Replay) -> String {
     out.join("\n")
 }
 
+/// Items and registry entries that fail their checks but no finding names (the complaint, the
+/// response, a registry entry the rules did not need): the ruling does not show them, yet the
+/// bundle is not as the notary made it.
+fn unnamed_failures(r: &Replay) -> Vec<String> {
+    let parts = std::iter::once(&r.ruling).chain(r.ruling.counter_claim.as_deref());
+    let named: BTreeSet<&str> = parts
+        .flat_map(|p| &p.findings)
+        .filter(|f| f.question == crate::model::dispute::Question::A0)
+        .flat_map(|f| f.evidence_ids.iter().map(String::as_str))
+        .collect();
+    let failing = r
+        .report
+        .failures()
+        .filter(|i| !named.contains(i.id.as_str()));
+    let mut out: Vec<String> = failing
+        .map(|i| {
+            format!(
+                "{} {} fails its checks ({}), and no finding names it: the bundle is not as the notary made it (notar bundle verify lists every check)",
+                s(&i.kind, 40),
+                short(&i.id),
+                s(i.reason.as_deref().unwrap_or("it fails"), 160)
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn unused_text(r: &Replay) -> String {
     let used: BTreeSet<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
     let other: BTreeSet<(String, String)> = r
@@ -252,7 +284,13 @@ fn unused_text(r: &Replay) -> String {
         .items
         .iter()
         .filter(|i| i.section == Section::Items && !used.contains(i.id.as_str()))
-        .map(|i| (i.id.clone(), i.kind.clone()))
+        .map(|i| {
+            let kind = match i.ok {
+                true => s(&i.kind, 40),
+                false => format!("{} FAILS its checks", s(&i.kind, 40)),
+            };
+            (i.id.clone(), kind)
+        })
         .collect();
     if other.is_empty() {
         return String::new();
@@ -264,7 +302,7 @@ fn unused_text(r: &Replay) -> String {
     out.extend(
         other
             .iter()
-            .map(|(id, kind)| format!("  {} {}", short(id), s(kind, 40))),
+            .map(|(id, kind)| format!("  {} {kind}", short(id))),
     );
     out.push(String::new());
     out.join("\n")

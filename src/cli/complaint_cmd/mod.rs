@@ -94,6 +94,12 @@ fn kinds() -> PossibleValuesParser {
 
 /// `notar complaint file`.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("subject")
+        .required(true)
+        .multiple(false)
+        .args(["tid", "guarantee", "order_digest"])
+))]
 pub struct FileArgs {
     /// Key and notary.
     #[command(flatten)]
@@ -108,14 +114,11 @@ pub struct FileArgs {
     #[arg(long, value_parser = kinds())]
     pub kind: String,
     /// The exchange concerned (its tid).
-    #[arg(
-        long,
-        required_unless_present_any = ["guarantee", "order_digest"],
-        conflicts_with_all = ["guarantee", "order_digest"]
-    )]
+    /// One of --tid, --guarantee and --order-digest.
+    #[arg(long)]
     pub tid: Option<String>,
     /// The guarantee concerned (its id); the parties must be its buyer and seller.
-    #[arg(long, value_name = "GUARANTEE_ID", conflicts_with = "order_digest")]
+    #[arg(long, value_name = "GUARANTEE_ID")]
     pub guarantee: Option<String>,
     /// The order concerned, by its `order_digest` (as the notary's guarantee or refusal names
     /// it): for an order without a guarantee. The notary must have answered a guarantee

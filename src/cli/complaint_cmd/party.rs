@@ -291,8 +291,11 @@ pub(super) async fn show(a: ShowArgs, json: bool) -> Result<(), Failure> {
 /// A case for people; every string from the notary sanitised.
 fn print_case(c: &Value) {
     let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
-    let status = match c["overdue"].as_bool() {
-        Some(true) => format!("{} (overdue: the deadline has passed)", text(&c["status"])),
+    let status = match (c["overdue"].as_bool(), c.get("ruling")) {
+        (_, Some(_)) => format!("{} and ruled (below)", text(&c["status"])),
+        (Some(true), None) => {
+            format!("{} (overdue: the deadline has passed)", text(&c["status"]))
+        }
         _ => text(&c["status"]),
     };
     let amount = serde_json::from_value::<Money>(c["amount"].clone())
@@ -335,6 +338,9 @@ fn print_case(c: &Value) {
         let line = format!("recorded at log index {}", s["payload"]["log_index"]);
         fields.push(("silence", line));
     }
+    if let Some(r) = c.get("ruling") {
+        ruling_fields(&r["payload"], &mut fields);
+    }
     print_fields(&fields);
     outln!("history");
     for h in c["history"].as_array().into_iter().flatten() {
@@ -356,6 +362,57 @@ fn print_case(c: &Value) {
             }
         };
         outln!("  {}  {what}{}", text(&h["at"]), log.unwrap_or_default());
+    }
+}
+
+/// What a signed ruling decided, for people: who signed it, the allocation (and the
+/// counter-claim's), what its actions did.
+fn ruling_fields(p: &Value, fields: &mut Vec<(&'static str, String)>) {
+    let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
+    let money = |v: &Value| {
+        serde_json::from_value::<Money>(v.clone())
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    };
+    let allocation = |a: &Value| {
+        format!(
+            "buyer pays {}, notary pays {}, seller bears {}, refund to buyer {}",
+            money(&a["buyer_pays"]),
+            money(&a["notary_pays"]),
+            money(&a["seller_bears"]),
+            money(&a["refund_to_buyer"])
+        )
+    };
+    let by = match p.get("confirmed_by") {
+        Some(c) => format!(
+            "{}, confirmed by {}",
+            text(&p["arbitrator"]["name"]),
+            text(&c["name"])
+        ),
+        None => text(&p["arbitrator"]["name"]),
+    };
+    let line = format!(
+        "signed by {by} at {} (log index {})",
+        text(&p["decided_at"]),
+        p["log_index"]
+    );
+    fields.push(("ruling", line));
+    fields.push(("allocation", allocation(&p["ruling"]["allocation"])));
+    if let Some(cc) = p["ruling"].get("counter_claim") {
+        fields.push(("counter-claim", allocation(&cc["allocation"])));
+    }
+    for a in p["actions"].as_array().into_iter().flatten() {
+        let what = a
+            .get("guarantee_id")
+            .or_else(|| a.get("tid"))
+            .or_else(|| a.get("item"));
+        let line = format!(
+            "{} {}: {}",
+            text(&a["action"]),
+            what.map(text).unwrap_or_default(),
+            text(&a["result"])
+        );
+        fields.push(("action", line));
     }
 }
 

@@ -95,7 +95,10 @@ pub async fn load(notary: &Notary, data: &Path) -> anyhow::Result<Loaded> {
         "samples: guarantees settled and released"
     );
     send(notary, &reg, &plan.last, &mut out).await?;
-    write_tokens(data, &out, &reg, &plan, &ids)?;
+    let url = notary
+        .http_url()
+        .unwrap_or(crate::cli::client::DEFAULT_SERVER);
+    write_tokens(data, url, &out, &reg, &plan, &ids)?;
 
     for u in &out.unexpected {
         tracing::warn!("samples: {u}");

@@ -14,6 +14,7 @@ use super::TOKENS_FILE;
 /// Writes the sellers' tokens, with an example guarantee and agreement for the first seller.
 pub(super) fn write_tokens(
     data: &Path,
+    url: &str,
     out: &Loaded,
     reg: &Registered,
     plan: &Plan,
@@ -26,7 +27,7 @@ pub(super) fn write_tokens(
     for s in &out.sellers {
         text.push_str(&format!("{}\t{}\t{}\n", s.name, s.id, s.token));
     }
-    if let Some(example) = example(out, reg, plan, ids) {
+    if let Some(example) = example(url, out, reg, plan, ids) {
         text.push_str(&example);
     }
     let path = data.join(TOKENS_FILE);
@@ -44,7 +45,13 @@ pub(super) fn write_tokens(
 
 /// `curl` lines for the first seller: read, check and settle one of its guarantees that the
 /// samples left open.
-fn example(out: &Loaded, reg: &Registered, plan: &Plan, ids: &[Option<String>]) -> Option<String> {
+fn example(
+    url: &str,
+    out: &Loaded,
+    reg: &Registered,
+    plan: &Plan,
+    ids: &[Option<String>],
+) -> Option<String> {
     let closed: Vec<usize> = plan.closings.iter().map(|c| c.ask).collect();
     let i = (0..plan.first.len()).find(|&i| {
         plan.first[i].seller == 0 && ids.get(i).is_some_and(Option::is_some) && !closed.contains(&i)
@@ -54,11 +61,12 @@ fn example(out: &Loaded, reg: &Registered, plan: &Plan, ids: &[Option<String>]) 
     let agreement = &reg.buyers[plan.first[i].buyer].agreement_id;
     let t = &seller.token;
     Some(format!(
-        "#\n# Try it (the notary at its default address; use the one `notar up` printed):\n\
-         #   curl -s -H 'Authorization: Bearer {t}' http://127.0.0.1:8080/v1/guarantees/{gid}\n\
+        "#\n# Try it (the notary where it listened when the samples were loaded; the console's\n\
+         # dashboard shows where it listens now):\n\
+         #   curl -s -H 'Authorization: Bearer {t}' {url}/v1/guarantees/{gid}\n\
          #   curl -s -H 'Authorization: Bearer {t}' \\\n\
-         #     'http://127.0.0.1:8080/v1/agreements/{agreement}/check?amount=25.00'\n\
+         #     '{url}/v1/agreements/{agreement}/check?amount=25.00'\n\
          #   curl -s -X POST -H 'Authorization: Bearer {t}' \\\n\
-         #     http://127.0.0.1:8080/v1/guarantees/{gid}/settle\n"
+         #     {url}/v1/guarantees/{gid}/settle\n"
     ))
 }

@@ -70,10 +70,16 @@ pub(super) fn closing_reason(
             Some(r) => Ok(Some(r)),
             None => Err(NotaryError::invalid(
                 ErrorCode::BadReason,
-                format!(
-                    "release reason must be one of {}",
-                    ReleaseReason::CHOSEN.map(ReleaseReason::as_str).join(", ")
-                ),
+                match caller {
+                    // `ruled` is refused to a seller: not offered to one either.
+                    Caller::Seller(_) => {
+                        "release reason must be `cancelled` or `aborted`".to_string()
+                    }
+                    Caller::Notary => format!(
+                        "release reason must be one of {}",
+                        ReleaseReason::CHOSEN.map(ReleaseReason::as_str).join(", ")
+                    ),
+                },
             )),
         },
     }

@@ -32,7 +32,10 @@ pub const HELP: &[(&str, &str)] = &[
         "open agreement or party · parties/agreements (4)",
     ),
     ("n  c", "register a party · new agreement for a buyer (4)"),
-    ("x", "revoke the selected key (4)"),
+    (
+        "x  t  T",
+        "revoke the key · rotate · revoke seller token (4)",
+    ),
     ("s  u  e", "suspend · resume · end the agreement (4)"),
 ];
 
