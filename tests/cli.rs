@@ -281,8 +281,19 @@ fn log_commands_prove_inclusion_and_consistency() {
     let o = log_cmd(&srv, &data, &["prove", "--index", "3"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("entry 3 is included"), "{}", text(&o));
+    // An index the log does not have is a wrong input, as an unknown id is: exit 2.
     let o = log_cmd(&srv, &data, &["prove", "--index", "99"]);
-    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    // So is a file that is no checkpoint at all; a forged one fails its check (below, exit 1).
+    let garbage = data.work().join("garbage");
+    std::fs::write(&garbage, "not a note\n").expect("write");
+    let o = log_cmd(&srv, &data, &["verify", "--checkpoint", p(&garbage)]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    // The notary's HTTP answers that blame the input exit 2 too (an unknown exchange).
+    let unknown = "ab".repeat(32);
+    let o = notar(&["exchange", "show", &unknown, "--server", &srv.url]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("unknown_exchange"), "{}", text(&o));
 
     // A forged saved checkpoint (size changed, signature no longer matches): exit 1.
     let note = std::fs::read_to_string(&cp_file).expect("read");

@@ -722,9 +722,10 @@ fn online_abort_resolve_and_show_through_the_cli() {
     let shown = json(ok(&n.x(&format!("show {tid} --out {}", n.f("shown.json")))).as_bytes());
     assert_eq!(shown["status"], "aborted");
     assert_eq!(read_json(Path::new(&n.f("shown.json"))), answer["token"]);
+    // An unknown tid is the caller's input error (as on the admin socket): exit 2.
     exit(
         &n.x(&format!("show {}", "ab".repeat(32))),
-        1,
+        2,
         "unknown_exchange",
     );
 }

@@ -97,17 +97,44 @@ impl Client {
         if status.is_success() {
             return Ok(bytes);
         }
-        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        let error = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|v| {
                 let e = v.get("error")?;
-                Some(format!(
-                    "{}: {}",
-                    e.get("code")?.as_str()?,
-                    e.get("message")?.as_str()?
-                ))
-            })
-            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-        Err(anyhow!("server answered {status}: {message}"))
+                let code = e.get("code")?.as_str()?.to_string();
+                Some((code, e.get("message")?.as_str()?.to_string()))
+            });
+        let answer = match error {
+            Some((code, message)) => ServerAnswer {
+                status: status.to_string(),
+                message: format!("{code}: {message}"),
+                code: serde_json::from_value(serde_json::Value::String(code)).ok(),
+            },
+            None => ServerAnswer {
+                status: status.to_string(),
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+                code: None,
+            },
+        };
+        Err(answer.into())
     }
 }
+
+/// An error answer of the notary's HTTP API. Its code says whether the caller's input was
+/// wrong (an unknown id, a malformed amount: exit 2) or the notary said no (exit 1), as the
+/// admin socket's answers already did.
+#[derive(Debug)]
+pub struct ServerAnswer {
+    status: String,
+    message: String,
+    /// The error's code, when it is one of notar's.
+    pub code: Option<crate::model::error_code::ErrorCode>,
+}
+
+impl std::fmt::Display for ServerAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "server answered {}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for ServerAnswer {}

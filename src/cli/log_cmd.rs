@@ -12,6 +12,7 @@ use super::{Classify, Failure};
 use crate::crypto::keys::ed25519_from_pem;
 use crate::log::checkpoint::{open_checkpoint, parse_vkey, Checkpoint};
 use crate::log::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash};
+use crate::log::LogError;
 use crate::notary::datadir::DataDir;
 
 /// Where to reach the notary and which key to trust.
@@ -91,7 +92,8 @@ async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> 
     let (client, key) = connect(data, remote).await?;
     let (_, cp) = fetch_checkpoint(&client, &key).await?;
     if index >= cp.size {
-        return Err(Failure::Refused(anyhow!(
+        // An index the log does not have: the input is wrong, as an unknown id is (exit 2).
+        return Err(Failure::Usage(anyhow!(
             "entry {index} is not in the log (size {})",
             cp.size
         )));
@@ -126,9 +128,19 @@ async fn verify(data: &Path, remote: &Remote, saved: &Path) -> Result<(), Failur
     let old_note = std::fs::read_to_string(saved)
         .with_context(|| format!("reading {}", saved.display()))
         .usage()?;
-    let old = open_checkpoint(&old_note, &key.name, &key.key)
-        .map_err(|e| anyhow!("saved checkpoint {}: {e}", saved.display()))
-        .refused()?;
+    // A file that is no checkpoint note is the wrong input (exit 2); a note whose signature
+    // fails, a failed check (exit 1).
+    let old = open_checkpoint(&old_note, &key.name, &key.key).map_err(|e| {
+        let malformed = matches!(
+            e,
+            LogError::MalformedCheckpoint(_) | LogError::MalformedNote(_)
+        );
+        let e = anyhow!("saved checkpoint {}: {e}", saved.display());
+        match malformed {
+            true => Failure::Usage(e),
+            false => Failure::Refused(e),
+        }
+    })?;
     let (_, new) = fetch_checkpoint(&client, &key).await?;
     check_append_only(&client, &old, &new).await?;
     outln!(

@@ -218,8 +218,19 @@ pub(crate) trait Classify<T> {
 }
 
 impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
+    /// A refusal, unless the notary's HTTP answer blames the input (exit 2 then).
     fn refused(self) -> Result<T, Failure> {
-        self.map_err(|e| Failure::Refused(e.into()))
+        self.map_err(|e| {
+            let e: anyhow::Error = e.into();
+            let input = e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<client::ServerAnswer>())
+                .any(|a| a.code.is_some_and(|c| c.is_input_error()));
+            match input {
+                true => Failure::Usage(e),
+                false => Failure::Refused(e),
+            }
+        })
     }
     fn usage(self) -> Result<T, Failure> {
         self.map_err(|e| Failure::Usage(e.into()))
