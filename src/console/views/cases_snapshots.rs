@@ -257,7 +257,7 @@ fn snapshot_findings_with_a_counter_claim() {
         press(&mut a, KeyCode::Char('s'));
         let dialog = draw(&a, w, h);
         assert!(
-            dialog.contains("not_as_described of 40.00 EUR by p2"),
+            dialog.contains("not_as_described of 40.00 EUR by Nordwind Reisen (p2)"),
             "{dialog}"
         );
         insta::assert_snapshot!(format!("cases_sign_counter_{w}x{h}"), dialog);

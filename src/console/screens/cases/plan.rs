@@ -84,14 +84,26 @@ impl Signable for RulingPlan {
         };
         let (c, r) = (&self.case, &self.ruling);
         let a = &r.allocation;
+        // A party by name and id, as the take dialog shows it: an id alone is easy to misread.
+        let named = |id: &str| {
+            let name = match id {
+                _ if id == c.claimant => Some(&c.claimant_name),
+                _ if id == c.respondent => Some(&c.respondent_name),
+                _ => None,
+            };
+            match name.filter(|n| !n.is_empty()) {
+                Some(n) => format!("{n} ({id})"),
+                None => id.to_string(),
+            }
+        };
         let mut fields = vec![
             f("Case", &c.complaint_id),
             f(
                 "Claim",
                 &format!("{} of {}", c.kind.as_str(), r.claim.amount),
             ),
-            f("Claimant", &r.claim.claimant),
-            f("Respondent", &r.claim.respondent),
+            f("Claimant", &named(&r.claim.claimant)),
+            f("Respondent", &named(&r.claim.respondent)),
             f("Buyer pays", &a.buyer_pays.to_string()),
             f("Notary pays", &a.notary_pays.to_string()),
             f("Seller loss", &a.seller_bears.to_string()),
@@ -99,7 +111,12 @@ impl Signable for RulingPlan {
         ];
         if let Some(cc) = &r.counter_claim {
             let (k, ca) = (&cc.claim, &cc.allocation);
-            let what = format!("{} of {} by {}", k.kind.as_str(), k.amount, k.claimant);
+            let what = format!(
+                "{} of {} by {}",
+                k.kind.as_str(),
+                k.amount,
+                named(&k.claimant)
+            );
             fields.push(f("Counter", &what));
             let alloc = format!(
                 "buyer pays {}, notary pays {}, seller loss {}, refund {}",
