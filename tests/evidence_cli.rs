@@ -10,6 +10,9 @@ use util::cases::{export, rule_ids};
 use util::ledger::{post, Admin};
 use util::{ed25519_key, json, notar, p, text, DataDir, Server};
 
+/// The seller's party id the orders here name.
+const SALLY: &str = "0195a3b2-0000-7000-8000-00000000000a";
+
 /// `notar order sign` over a small document; the order's path.
 fn sign_order(dir: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
     let doc = dir.join("order.txt");
@@ -20,7 +23,7 @@ fn sign_order(dir: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> s
         "--key",
         p(key),
         "--seller",
-        "p-sally",
+        SALLY,
         "--amount",
         "300.00",
         "--currency",
@@ -42,6 +45,27 @@ fn a_buyer_signs_a_receipt_of_the_goods_of_an_order() {
     let bob = ed25519_key(dir.path(), "bob");
     let order_path = sign_order(dir.path(), &bob.key, &[]);
     let order = json(&std::fs::read(&order_path).expect("order"));
+    // A seller id that is no party id (a typo) is refused before anything is signed.
+    let typo = notar(&[
+        "order",
+        "sign",
+        "--key",
+        p(&bob.key),
+        "--seller",
+        "p-sally",
+        "--amount",
+        "1.00",
+        "--currency",
+        "EUR",
+        "--document",
+        p(&order_path),
+    ]);
+    assert_eq!(typo.status.code(), Some(2), "{}", text(&typo));
+    assert!(
+        text(&typo).contains("a party id is a UUID"),
+        "{}",
+        text(&typo)
+    );
     let o = notar(&[
         "order",
         "receipt",
@@ -59,7 +83,7 @@ fn a_buyer_signs_a_receipt_of_the_goods_of_an_order() {
     assert_eq!(receipt["kind"], "goods_receipt");
     let payload = &receipt["payload"];
     assert_eq!(payload["order_digest"], order["payload"]["order_digest"]);
-    assert_eq!(payload["seller_id"], "p-sally");
+    assert_eq!(payload["seller_id"], SALLY);
     assert_eq!(payload["buyer"], "p-bob");
     assert_eq!(payload["received_at"], "2026-03-02T10:00:00.000Z");
     assert_eq!(

@@ -34,8 +34,8 @@ pub enum OrderCommand {
         /// ed25519` writes).
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
-        /// The seller's party id.
-        #[arg(long, value_name = "SELLER_ID")]
+        /// The seller's party id (a UUID, as `notar party add` printed it).
+        #[arg(long, value_name = "SELLER_ID", value_parser = party_id_arg)]
         seller: String,
         /// Amount, a decimal (e.g. `120.00`).
         #[arg(long)]
@@ -188,4 +188,12 @@ fn receipt(
         })
         .usage()?;
     print(&receipt)
+}
+
+/// A `--seller` value: a party id is a UUID; a typo would be signed into the order and show only
+/// when the guarantee is refused (usage error, exit 2).
+fn party_id_arg(s: &str) -> Result<String, String> {
+    uuid::Uuid::parse_str(s)
+        .map(|_| s.to_string())
+        .map_err(|e| format!("{e} (a party id is a UUID, as `notar party add` printed it)"))
 }
