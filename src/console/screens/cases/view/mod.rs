@@ -22,7 +22,7 @@ use super::CasesView;
 
 pub use replay::{findings_rows, scroll_max};
 
-/// Amounts and ids get their own columns from this width on.
+/// Case ids get their own column from this width on.
 const WIDE: u16 = 100;
 
 /// Rows of the case list in a terminal of `size`.
@@ -91,7 +91,8 @@ fn render_list(t: &Theme, v: &CasesView, frame: &mut Frame, area: Rect) {
         .col("Status", Constraint::Length(9))
         .col("Kind", Constraint::Length(17))
         .col("Claimant → respondent", Constraint::Min(10))
-        .wide_col("Amount", Constraint::Length(14))
+        // The amount at every width: an arbitrator triages by it (the parties' names give way).
+        .col("Amount", Constraint::Length(14))
         .wide_col("Case", Constraint::Length(10));
     let body = l
         .list
