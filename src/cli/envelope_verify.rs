@@ -278,6 +278,20 @@ fn stated_fields(payload: &Value) -> Vec<(&str, String)> {
         .collect()
 }
 
+/// Why `file` fails, said (as JSON too with `json`). A signed object that fails its check is
+/// exit 1; a file that is no signed object at all (`input`: not JSON, no envelope in it) is the
+/// wrong input, exit 2, as a text file or a damaged .tsr is.
+fn failed(file: &Path, json: bool, reason: String, input: bool) -> Failure {
+    if json {
+        outln!("{}", serde_json::json!({"ok": false, "reason": reason}));
+    }
+    let e = anyhow!("{}: {reason}", file.display());
+    match input {
+        true => Failure::Usage(e),
+        false => Failure::Refused(e),
+    }
+}
+
 /// Runs `notar verify FILE` on a JSON file `bytes` read from `file`.
 pub fn verify(
     data: &Path,
@@ -287,20 +301,7 @@ pub fn verify(
     json: bool,
 ) -> Result<(), Failure> {
     let key = notary_key(data, key_b64)?;
-    // A signed object that fails its check is exit 1; a file that is no signed object at all
-    // (not JSON, no envelope in it) is the wrong input, exit 2, as a text file or a damaged
-    // .tsr is.
-    let fail_as = |reason: String, input: bool| {
-        if json {
-            outln!("{}", serde_json::json!({"ok": false, "reason": reason}));
-        }
-        let e = anyhow!("{}: {reason}", file.display());
-        Err(if input {
-            Failure::Usage(e)
-        } else {
-            Failure::Refused(e)
-        })
-    };
+    let fail_as = |reason: String, input: bool| Err(failed(file, json, reason, input));
     let fail = |reason: String| fail_as(reason, false);
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,

@@ -80,23 +80,9 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     {
         return Err(ReplayError::Claim(format!("{reason} (receipt {receipt})")));
     }
-    // A counter-claim no verified response receipt and response state is not one the notary
-    // received: the respondent's claim is taken only as the notary recorded it. One those
-    // records contradict makes the bundle fail; one they are missing for (left out, or failing
-    // their checks) is left undecided, and the claim is still decided.
-    let mut assumed = Vec::new();
-    let mut counter_shown = true;
-    if let Some(c) = report.counter_claim.as_ref().filter(|c| !c.ok) {
-        let why = c
-            .reason
-            .as_deref()
-            .unwrap_or("it is not the one the notary received");
-        if !c.unshown {
-            return Err(ReplayError::Claim(format!("the counter-claim: {why}")));
-        }
-        assumed.push(format!("the counter-claim is not decided: {why}"));
-        counter_shown = false;
-    }
+    let undecided = counter_undecided(&report)?;
+    let counter_shown = undecided.is_none();
+    let mut assumed: Vec<String> = undecided.into_iter().collect();
     let claim = claim(&bundle, &report.items[..bundle.items.len()])?;
     let registry_reports = &report.items[bundle.items.len()..];
     let item_reports = &report.items[..bundle.items.len()];
@@ -146,6 +132,24 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
         ruling,
         assumed,
     })
+}
+
+/// A counter-claim no verified response receipt and response state is not one the notary
+/// received: the respondent's claim is taken only as the notary recorded it. One those records
+/// contradict makes the bundle fail; one they are missing for (left out, or failing their
+/// checks) is left undecided, said in the returned sentence, and the claim is still decided.
+fn counter_undecided(report: &Report) -> Result<Option<String>, ReplayError> {
+    let Some(c) = report.counter_claim.as_ref().filter(|c| !c.ok) else {
+        return Ok(None);
+    };
+    let why = c
+        .reason
+        .as_deref()
+        .unwrap_or("it is not the one the notary received");
+    if !c.unshown {
+        return Err(ReplayError::Claim(format!("the counter-claim: {why}")));
+    }
+    Ok(Some(format!("the counter-claim is not decided: {why}")))
 }
 
 /// A policy the bundle cannot establish is often an item that failed (the guarantee or

@@ -324,15 +324,7 @@ fn print_case(c: &Value) {
         fields.push(("taken by", text(by)));
     }
     if let Some(r) = c.get("response") {
-        fields.push(("response", text(&r["payload"]["statement"])));
-        fields.push(("its evidence", count(&r["payload"]["evidence"])));
-        if let Some(cc) = r["payload"].get("counter_claim") {
-            let amount = serde_json::from_value::<Money>(cc["amount"].clone())
-                .map(|m| m.to_string())
-                .unwrap_or_default();
-            let line = format!("{} {amount}: {}", text(&cc["kind"]), text(&cc["statement"]));
-            fields.push(("counter-claim", line));
-        }
+        response_fields(&r["payload"], &mut fields);
     }
     if let Some(s) = c.get("silence") {
         let line = format!("recorded at log index {}", s["payload"]["log_index"]);
@@ -362,6 +354,20 @@ fn print_case(c: &Value) {
             }
         };
         outln!("  {}  {what}{}", text(&h["at"]), log.unwrap_or_default());
+    }
+}
+
+/// The respondent's answer, for people: its statement, evidence and counter-claim.
+fn response_fields(p: &Value, fields: &mut Vec<(&'static str, String)>) {
+    let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
+    fields.push(("response", text(&p["statement"])));
+    fields.push(("its evidence", count(&p["evidence"])));
+    if let Some(cc) = p.get("counter_claim") {
+        let amount = serde_json::from_value::<Money>(cc["amount"].clone())
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let line = format!("{} {amount}: {}", text(&cc["kind"]), text(&cc["statement"]));
+        fields.push(("counter-claim", line));
     }
 }
 

@@ -173,7 +173,12 @@ pub(super) fn q2(case: &Case, order: Option<&Item>) -> (Finding, KeyAt) {
             KeyAt::After,
         );
     }
-    // The bounds there are straddle the revocation: cite them, they are why.
+    (undetermined(case, o, &revoked), KeyAt::Undetermined)
+}
+
+/// Q2 when the bounds do not decide: the bounds there are straddle the revocation registered at
+/// `revoked`; they are cited, they are why.
+fn undetermined(case: &Case, o: &Item, revoked: &str) -> Finding {
     let (e, l) = (case.earliest(&o.id), case.latest(&o.id));
     let time = |b: Option<&super::ruling::Bound>| b.map(|b| rfc3339_ms(b.at.at()));
     let answer = match (time(e), time(l)) {
@@ -195,10 +200,7 @@ pub(super) fn q2(case: &Case, order: Option<&Item>) -> (Finding, KeyAt) {
     };
     let mut ids = vec![o.id.as_str()];
     ids.extend(e.iter().chain(l.iter()).map(|b| b.by.as_str()));
-    (
-        finding(Question::Q2, "Q2.undetermined", answer, &ids),
-        KeyAt::Undetermined,
-    )
+    finding(Question::Q2, "Q2.undetermined", answer, &ids)
 }
 
 /// Q3: a guarantee the notary issued over the order, or its refusal.
@@ -261,6 +263,12 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
         }
         return (finding(Question::Q3, rule, answer, &[&g.id]), Some(cover));
     }
+    (unguaranteed(case, o), None)
+}
+
+/// Q3 without an admitted guarantee of order `o`: the notary's refusal, an inadmissible answer,
+/// or no request at all.
+fn unguaranteed(case: &Case, o: &Item) -> Finding {
     let refusal =
         case.find(|i| matches!(i.content, Content::Refusal { .. }) && Case::embeds(i, &o.id));
     if let Some(
@@ -271,7 +279,7 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
     ) = refusal
     {
         let answer = format!("the notary refused a guarantee: {reason}");
-        return (finding(Question::Q3, "Q3.refused", answer, &[&r.id]), None);
+        return finding(Question::Q3, "Q3.refused", answer, &[&r.id]);
     }
     // A guarantee or refusal that is there but inadmissible is named: "none was requested"
     // would be false.
@@ -286,19 +294,13 @@ pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<
             "no admissible guarantee or refusal answers the order: this {} is inadmissible",
             r.content.what()
         );
-        return (
-            finding(Question::Q3, "Q3.none", answer, &[&o.id, &r.id]),
-            None,
-        );
+        return finding(Question::Q3, "Q3.none", answer, &[&o.id, &r.id]);
     }
-    (
-        finding(
-            Question::Q3,
-            "Q3.none",
-            "no guarantee was requested",
-            &[&o.id],
-        ),
-        None,
+    finding(
+        Question::Q3,
+        "Q3.none",
+        "no guarantee was requested",
+        &[&o.id],
     )
 }
 
