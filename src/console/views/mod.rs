@@ -62,7 +62,11 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     };
     let span_width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
     let hint = " ? help  q quit ";
-    let name = text::fit(&sanitize_prefix(&app.hello.notary, 40), 20);
+    // A notary named like the program (`notar up` names its own so) reads "notar notar".
+    let name = match app.hello.notary.eq_ignore_ascii_case("notar") {
+        true => String::new(),
+        false => text::fit(&sanitize_prefix(&app.hello.notary, 40), 20),
+    };
     let full_tabs = tabs(false);
     let tabs_width = span_width(&full_tabs);
     let brand = " notar ".len() + " │".len();

@@ -158,6 +158,19 @@ fn snapshot_dashboard() {
     }
 }
 
+/// `notar up` names its notary `notar`: the header does not say it twice.
+#[test]
+fn a_notary_named_notar_is_not_named_twice_in_the_header() {
+    for (w, h) in SIZES {
+        let mut a = dashboard(w, h);
+        a.hello.notary = "notar".into();
+        let screen = draw(&a, w, h);
+        let header = screen.lines().find(|l| l.contains(" notar ")).unwrap_or("");
+        assert!(header.contains(" notar │"), "{screen}");
+        assert!(!header.contains("notar notar"), "{screen}");
+    }
+}
+
 #[test]
 fn snapshot_dashboard_failed_and_disconnected() {
     use crate::api::admin::proto::Op;
