@@ -135,27 +135,34 @@ fn render_complaints(t: &Theme, v: &ExchangesView, frame: &mut Frame, area: Rect
     if let Some((msg, style)) = instead_of_rows(t, l, "complaints", none) {
         return render_message(frame, area, block, &msg, style);
     }
-    let cols = Columns::new(area.width >= WIDE)
+    // Narrow, the mark stands in the status column (as on the Cases screen), so the amount an
+    // arbitrator triages by keeps its column at 80.
+    let wide = area.width >= WIDE;
+    let cols = Columns::new(wide)
         .col("  Deadline (UTC)", Constraint::Length(18))
-        .col("Mark", Constraint::Length(8))
+        .wide_col("Mark", Constraint::Length(8))
         .col("Status", Constraint::Length(8))
         .col("Kind", Constraint::Length(17))
         .col("Claimant → respondent", Constraint::Min(10))
-        .wide_col("Amount", Constraint::Length(14))
+        .col("Amount", Constraint::Length(14))
         .wide_col("Taken by", Constraint::Length(12))
         .wide_col("Counter", Constraint::Length(7));
     let body = l
         .list
         .visible_rows(layout::rows_in(area), selection(t, focused), |c, sel| {
-            cols.row(complaint_cells(t, c, focused && sel))
+            cols.row(complaint_cells(t, c, focused && sel, wide))
         });
     frame.render_widget(cols.table(body, t.header, block), area);
 }
 
-fn complaint_cells(t: &Theme, c: &ComplaintItem, selected: bool) -> [Cell<'static>; 8] {
+fn complaint_cells(t: &Theme, c: &ComplaintItem, selected: bool, wide: bool) -> [Cell<'static>; 8] {
     let mark_style = match c.status {
         ComplaintStatus::Silent => t.warn,
         _ => t.error,
+    };
+    let status = match (wide, mark(c)) {
+        (false, m) if !m.is_empty() => Cell::from(Span::styled(m, mark_style)),
+        _ => Cell::from(c.status.as_str()),
     };
     [
         Cell::from(format!(
@@ -164,7 +171,7 @@ fn complaint_cells(t: &Theme, c: &ComplaintItem, selected: bool) -> [Cell<'stati
             minute(&c.response_deadline)
         )),
         Cell::from(Span::styled(mark(c), mark_style)),
-        Cell::from(c.status.as_str()),
+        status,
         Cell::from(c.kind.as_str()),
         Cell::from(parties(
             &c.claimant_name,
