@@ -189,6 +189,30 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
         "{ruling}"
     );
 
+    // The delivery affidavit intact but misnamed: its id is not the SHA-256 of its bytes, which
+    // A0 says as such (before: `A0.bad_signature`, though its signature verifies).
+    let mut v = read(&file);
+    let items = v["items"].as_array_mut().expect("items");
+    let affidavit = items
+        .iter_mut()
+        .find(|i| i["envelope"]["kind"] == "delivery_affidavit")
+        .expect("the affidavit is an item");
+    let id = affidavit["id"].as_str().expect("id").to_string();
+    let last = if id.ends_with('0') { "1" } else { "0" };
+    let misnamed = format!("{}{last}", &id[..63]);
+    affidavit["id"] = json!(misnamed);
+    let renamed = c.data.work().join("misnamed.json");
+    write(&renamed, &v);
+    let ruling = json(&replay(&renamed, true));
+    let a0 = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["question"] == "A0")
+        .unwrap_or_else(|| panic!("an A0 finding: {ruling}"));
+    assert_eq!(a0["rule_id"], "A0.id_mismatch", "{ruling}");
+    assert_eq!(a0["evidence_ids"], json!([misnamed]));
+
     let garbage = c.data.work().join("garbage.json");
     std::fs::write(&garbage, b"{not a bundle").expect("write");
     let o = notar(&["replay", p(&garbage)]);

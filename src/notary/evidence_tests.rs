@@ -247,6 +247,50 @@ async fn a_complaint_about_a_refused_order_is_replayed_under_its_agreement() {
     assert_eq!(r.ruling.allocation.seller_bears, eur(30_000));
 }
 
+/// bob signs an order in USD under his EUR agreement: the notary refuses a guarantee for it. A
+/// claim about it is in the order's currency (the agreement's is refused, it could only be ruled
+/// empty), and the ruling says the order binds nothing under the agreement: its caps are in EUR.
+#[tokio::test]
+async fn a_claim_about_an_order_in_another_currency_than_its_agreement_is_in_the_orders() {
+    let w = world().await;
+    let usd = crate::model::money::Money {
+        minor: 10_000,
+        currency: crate::model::money::Currency::parse("USD").expect("USD"),
+    };
+    let d = &w.deal;
+    let mut req = w.request("r-usd", 10_000, b"dollar lamp");
+    req.order =
+        crate::notary::fixture::signed_order(&d.buyer_key, &d.seller_id, usd, b"dollar lamp");
+    req.amount = usd;
+    let (order, refusal) = w.ask(req).await;
+    assert_eq!(refusal.kind, "refusal", "{:?}", refusal.payload);
+    let digest = digest_of(&order);
+    let receipt = json!([{"type": "envelope", "envelope": w.receipt(&order)}]);
+    let claim = |amount: crate::model::money::Money| {
+        let c = json!({
+            "kind": "non_payment", "claimant": d.seller_id, "respondent": d.buyer_id,
+            "amount": amount, "statement": "bob never paid.", "evidence": receipt,
+            "order_digest": digest,
+            "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+        });
+        Envelope::sign("complaint", c, &w.sally_key).expect("sign")
+    };
+    let e =
+        w.n.file_complaint(claim(eur(10_000)))
+            .await
+            .expect_err("EUR");
+    assert_eq!(e.code(), crate::model::error_code::ErrorCode::BadAmount);
+    assert!(e.to_string().contains("is in USD"), "{e}");
+    let filed =
+        w.n.file_complaint(claim(usd))
+            .await
+            .expect("USD claim filed");
+    let (ids, r) = w.rule_ids(&filed.complaint_id).await;
+    assert!(has(&ids, "Q1.currency_mismatch"), "{ids:?}");
+    let a = &r.ruling.allocation;
+    assert_eq!((a.buyer_pays.minor, a.seller_bears), (0, usd), "{a:?}");
+}
+
 #[tokio::test]
 async fn a_complaint_about_an_order_the_notary_never_answered_is_refused() {
     let w = world().await;

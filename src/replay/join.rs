@@ -275,6 +275,7 @@ fn facts(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Facts {
     };
     Facts {
         signature_valid: (report.ok || contradicted) && f.signature_ok != Some(false),
+        misnamed: f.id_ok == Some(false),
         signer,
         in_log,
     }

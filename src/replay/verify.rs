@@ -74,6 +74,10 @@ pub struct LogFacts {
 /// when it does not apply to the item's type or could not be established.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemFacts {
+    /// `Some(false)` when the item's id is not the SHA-256 of its bytes (nothing else about it
+    /// was checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_ok: Option<bool>,
     /// The signature (envelope, token) verifies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_ok: Option<bool>,
@@ -333,7 +337,7 @@ impl<'a> Ctx<'a> {
 
     fn item(&self, item: &Item, p: &Prepared) -> ItemReport {
         let mut facts = ItemFacts::default();
-        let result = p.id().and_then(|()| match item {
+        let checks = match item {
             Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
@@ -342,6 +346,13 @@ impl<'a> Ctx<'a> {
             Item::Document {
                 sha256, content, ..
             } => document(sha256, content.as_deref(), &mut facts),
+        };
+        // Altered bytes fail their own checks (a signature) and the id; intact bytes under
+        // another id fail only the id: the item is misnamed, which `id_ok` tells apart.
+        let result = checks.and_then(|()| {
+            p.id().inspect_err(|_| {
+                facts.id_ok = Some(false);
+            })
         });
         ItemReport {
             id: item.id().to_string(),

@@ -43,6 +43,9 @@ pub(super) fn admit(item: &Item, by_id: &BTreeMap<&str, &Item>, registry: &Regis
     if !id_ok(&item.id) {
         return refuse("A0.malformed_id");
     }
+    if item.facts.misnamed {
+        return refuse("A0.id_mismatch");
+    }
     match item.content.signer() {
         Signer::Nobody => match item.content {
             Content::NonceReveal { matches: false, .. } => refuse("A0.digest_mismatch"),

@@ -114,6 +114,7 @@ fn signed(label: &str, content: Content, embeds: &[&str], key: &str, in_log: Opt
         embeds: embeds.iter().map(|l| id(l)).collect(),
         facts: Facts {
             signature_valid: true,
+            misnamed: false,
             signer: Some(key.into()),
             in_log,
         },

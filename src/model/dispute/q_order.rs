@@ -87,6 +87,14 @@ pub(super) fn q1<'a>(case: &Case<'a>) -> (Finding, Option<&'a Item>, Option<&'a 
                 "Q1.key_not_in_agreement",
                 format!("key {key} may not sign orders under the agreement"),
             )
+        } else if amount.currency != ag.currency {
+            (
+                "Q1.currency_mismatch",
+                format!(
+                    "the order is in {}, the agreement's caps in {}",
+                    amount.currency, ag.currency
+                ),
+            )
         } else if amount.currency != case.claim.amount.currency {
             (
                 "Q1.currency_mismatch",
@@ -361,10 +369,9 @@ pub(super) fn q4(
     };
     let at = l.at.at();
     let ag = case.agreement;
-    let counted = standing_against(case, o, at);
-    let outstanding = counted
-        .iter()
-        .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)));
+    let answer = first_answer(case, o).filter(|(t, _)| *t > at);
+    let (least_at, counted) = least_headroom(case, o, at, answer.map(|(t, _)| t));
+    let outstanding = sum_of(&counted);
     let headroom = ag.total_cap_minor.saturating_sub(outstanding).max(0);
     let limit = ag.per_tx_cap_minor.min(headroom).max(0);
     let amount = order_amount(case, o);
@@ -376,19 +383,87 @@ pub(super) fn q4(
         "Q4.over_headroom"
     };
     let binds = amount.min(limit);
-    let answer = format!(
-        "uncovered_rule capped: at {} the headroom was {} and the per-transaction cap {}; {}",
-        rfc3339_ms(at),
-        case.money(headroom),
+    let when = match answer {
+        Some((until, _)) if least_at > at => format!(
+            "the least headroom from the order's latest signing time {} to the notary's first answer to it at {} was {} (at {}: guarantees issued meanwhile stood against it)",
+            rfc3339_ms(at),
+            rfc3339_ms(until),
+            case.money(headroom),
+            rfc3339_ms(least_at)
+        ),
+        _ => format!("at {} the headroom was {}", rfc3339_ms(at), case.money(headroom)),
+    };
+    let text = format!(
+        "uncovered_rule capped: {when} and the per-transaction cap {}; {}",
         case.money(ag.per_tx_cap_minor),
         binds_text(case, binds, key_at)
     );
     // The headroom rests on the guarantees that stood against it: cited when they decided.
     let mut evidence = vec![o.id.as_str(), l.by.as_str()];
     if rule == "Q4.over_headroom" {
+        if let Some((_, a)) = answer.filter(|_| least_at > at) {
+            evidence.push(a.id.as_str());
+        }
         evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
     }
-    (finding(Question::Q4, rule, answer, &evidence), binds)
+    (finding(Question::Q4, rule, text, &evidence), binds)
+}
+
+/// The sum of `gs`' amounts (minor units, negative ones as 0).
+fn sum_of(gs: &[&GuaranteeRecord]) -> i64 {
+    gs.iter()
+        .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)))
+}
+
+/// The notary's first answer to order `o` (a guarantee or a refusal that embeds it) and its
+/// time: when the seller first asked for a guarantee.
+fn first_answer<'a>(case: &Case<'a>, o: &Item) -> Option<(DateTime<Utc>, &'a Item)> {
+    case.items
+        .iter()
+        .copied()
+        .filter(|i| Case::embeds(i, &o.id))
+        .filter_map(|i| match &i.content {
+            Content::Refusal { at: t, .. } | Content::Guarantee { issued_at: t, .. } => {
+                Some((t.at(), i))
+            }
+            _ => None,
+        })
+        .min_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)))
+}
+
+/// The instant of least headroom for order `o` from `from` (its latest signing time) to `until`
+/// (the notary's first answer to it, when later), and the guarantees outstanding then. An order
+/// without a guarantee binds only what fitted beside the buyer's guarantees the whole time it
+/// stood unguaranteed: otherwise guarantees issued after it was signed (the notary could not
+/// know of it) and the order together would make the buyer owe more than the total cap. The
+/// outstanding sum only rises when a guarantee is issued, so the instants to try are `from` and
+/// each issuance up to `until`; the earliest of equal ones is taken.
+fn least_headroom<'a>(
+    case: &Case<'a>,
+    o: &Item,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> (DateTime<Utc>, Vec<&'a GuaranteeRecord>) {
+    let mut best = (from, standing_against(case, o, from));
+    let Some(until) = until else {
+        return best;
+    };
+    let mut instants: Vec<DateTime<Utc>> = case
+        .registry
+        .guarantees
+        .iter()
+        .map(|g| g.issued_at)
+        .filter(|t| *t > from && *t <= until)
+        .collect();
+    instants.sort();
+    instants.dedup();
+    for t in instants {
+        let counted = standing_against(case, o, t);
+        if sum_of(&counted) > sum_of(&best.1) {
+            best = (t, counted);
+        }
+    }
+    best
 }
 
 /// The agreement's guarantees outstanding at `at` that stand against order `o`'s headroom. Its

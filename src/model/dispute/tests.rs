@@ -163,6 +163,23 @@ fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
     assert!(has(&r, "Q5.goods_receipt", &["e4"]), "{}", render(&r));
     assert!(has(&r, "Q8.within_window", &["a4", "c4"]), "{}", render(&r));
     assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
+    // Claimed in the order's own currency: still not under the agreement's caps (in EUR), so
+    // nothing is weighed against them; the seller bears it in the currency claimed.
+    let mut in_usd = row.clone();
+    in_usd.claim.amount.currency = usd;
+    let r = rule(&in_usd, UncoveredRule::Capped);
+    let q1 = r.findings.iter().find(|f| f.question == Question::Q1);
+    assert_eq!(
+        q1.map(|f| (f.rule_id.as_str(), f.answer.as_str())),
+        Some((
+            "Q1.currency_mismatch",
+            "the order is in USD, the agreement's caps in EUR"
+        )),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
+    assert_eq!(r.allocation.seller_bears.currency, usd);
     // An order under another agreement is the same deal, binding nothing.
     let row = with(d4(), "a4", |i| {
         if let Content::Order { agreement, .. } = &mut i.content {
@@ -319,6 +336,7 @@ fn contract_status_standard_undecided_unaccepted_and_double_decisions() {
         embeds: vec![],
         facts: Facts {
             signature_valid: false,
+            misnamed: false,
             signer: None,
             in_log: None,
         },
@@ -637,6 +655,7 @@ fn arb_item() -> impl Strategy<Value = Item> {
             embeds,
             facts: Facts {
                 signature_valid: valid,
+                misnamed: false,
                 signer: signer.map(str::to_string),
                 in_log,
             },
@@ -836,4 +855,47 @@ fn a_receipt_by_a_revoked_key_counts_only_when_shown_signed_before_the_revocatio
     by_kb2.items[at] = goods_receipt("e1", "a1", "kb2");
     let r = rule(&by_kb2, UncoveredRule::Capped);
     assert!(has(&r, "Q5.goods_receipt", &["e1"]), "{}", render(&r));
+}
+
+/// D5 with the order signed before the guarantees that stood against it when the seller asked:
+/// headroom is the least from the order's latest signing time to the notary's first answer to
+/// it, so the order and the guarantees issued meanwhile never make the buyer owe more than the
+/// total cap (1,000.00: 500.00 + 400.00 guaranteed, so the order binds 100.00, not 300.00).
+#[test]
+fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_seller_asked() {
+    let mut row = d5();
+    let at = row.items.iter().position(|i| i.id == id("c5")).expect("c5");
+    row.items[at] = stamp("c5", "a5", "2026-03-02T10:00:00.000Z");
+    let r = rule(&row, UncoveredRule::Capped);
+    let q4 = r.findings.iter().find(|f| f.question == Question::Q4);
+    let q4 = q4.expect("Q4");
+    assert_eq!(q4.rule_id, "Q4.over_headroom", "{}", render(&r));
+    assert_eq!(
+        q4.answer,
+        "uncovered_rule capped: the least headroom from the order's latest signing time \
+         2026-03-02T10:00:01.000Z to the notary's first answer to it at 2026-03-05T10:00:03.000Z \
+         was 100.00 EUR (at 2026-03-04T10:00:00.000Z: guarantees issued meanwhile stood against \
+         it) and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR"
+    );
+    for cited in ["a5", "c5", "f5"] {
+        assert!(q4.evidence_ids.contains(&id(cited)), "{cited}: {q4:?}");
+    }
+    assert_eq!(alloc(&r), [10_000, 0, 20_000, 0], "{}", render(&r));
+    // The first guarantee closed before the second was issued: the least headroom is 500.00.
+    let mut closed = row.clone();
+    closed.guarantees[0].ended_at = Some(super::fixture::at("2026-03-03T12:00:00.000Z"));
+    let r = rule(&closed, UncoveredRule::Capped);
+    assert!(has(&r, "Q4.within_caps", &["a5", "c5"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
+    // Answered before the guarantees were issued: they did not stand against the order.
+    let mut early = row.clone();
+    let at = early
+        .items
+        .iter()
+        .position(|i| i.id == id("f5"))
+        .expect("f5");
+    early.items[at] = refusal("f5", "key_revoked", "2026-03-02T11:00:00.000Z", "a5");
+    let r = rule(&early, UncoveredRule::Capped);
+    assert!(has(&r, "Q4.within_caps", &["a5", "c5"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
 }

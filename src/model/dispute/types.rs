@@ -46,6 +46,10 @@ pub struct Claim {
 pub struct Facts {
     /// The signature verifies under `signer` (ignored for unsigned items).
     pub signature_valid: bool,
+    /// The item's id is not the SHA-256 of its bytes: the bundle misnames it (`A0.id_mismatch`,
+    /// whatever its signature).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub misnamed: bool,
     /// Key id (hex SHA-256 of the public key) that signed it; none for unsigned items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,

@@ -322,8 +322,8 @@ fn agreement_policy<'a>(st: &'a State, id: &str) -> Result<&'a Policy, NotaryErr
 }
 
 /// The agreement of the order a complaint is about, after [`order_parties`] found it: the
-/// claim must be one the claimant's side may file (`wrong_side`) and in the agreement's
-/// currency (`bad_amount`).
+/// claim must be one the claimant's side may file (`wrong_side`) and in the order's currency
+/// (`bad_amount`).
 fn order_agreement(
     shared: &Shared,
     st: &State,
@@ -337,7 +337,7 @@ fn order_agreement(
         return Err(NotaryError::invalid(
             ErrorCode::BadAmount,
             format!(
-                "order {digest} is under an agreement in {}, the complaint claims {}",
+                "order {digest} is in {}, the complaint claims {}: claim in the order's currency",
                 order.currency, p.amount
             ),
         ));
@@ -353,7 +353,9 @@ pub(super) struct OrderParties {
     pub buyer: String,
     /// The seller who asked for the guarantee.
     pub seller: String,
-    /// The agreement's currency.
+    /// The currency the buyer signed the order in (the agreement's, should the order not say):
+    /// what a claim about it is in. An order in another currency than its agreement's binds
+    /// nothing under it, which the ruling says (`Q1.currency_mismatch`), in the order's currency.
     pub currency: Currency,
 }
 
@@ -390,9 +392,12 @@ pub(super) fn order_parties(
             let seller = field(&a.answer, "seller_id")?;
             let agreement = field(&a.answer, "agreement_id")?;
             let ag = st.agreements.get(&agreement)?;
+            let signed_in = a.order.payload["amount"]["currency"]
+                .as_str()
+                .and_then(|c| Currency::parse(c).ok());
             pair(&seller, &ag.buyer_id).then(|| OrderParties {
                 buyer: ag.buyer_id.clone(),
-                currency: ag.currency,
+                currency: signed_in.unwrap_or(ag.currency),
                 agreement,
                 seller,
             })
