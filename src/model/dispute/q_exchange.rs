@@ -157,14 +157,30 @@ type Failure = (fn(&Content) -> bool, &'static str, &'static str);
 fn by_exchange(case: &Case, tid: &str) -> (Finding, Delivery) {
     let receipt = case.of_tid(tid, |c| matches!(c, Content::ExchangeReceipt { .. }));
     let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
-    if let (Some(r), Some(a)) = (receipt, affidavit) {
-        let f = finding(
-            Question::Q5,
-            "Q5.delivery_affidavit",
-            "the recipient's receipt and the notary's delivery affidavit",
-            &[&r.id, &a.id],
-        );
-        return (f, Delivery::Delivered);
+    // The notary signs an affidavit only when it released the key against the recipient's
+    // verified receipt, which the affidavit carries: it shows the delivery by itself (a
+    // recipient who withheld his receipt from the sender must not undo the delivery so).
+    match (receipt, affidavit) {
+        (Some(r), Some(a)) => {
+            let f = finding(
+                Question::Q5,
+                "Q5.delivery_affidavit",
+                "the recipient's receipt and the notary's delivery affidavit",
+                &[&r.id, &a.id],
+            );
+            return (f, Delivery::Delivered);
+        }
+        (None, Some(a)) => {
+            let f = finding(
+                Question::Q5,
+                "Q5.delivery_affidavit",
+                "the notary's delivery affidavit: it released the key against the recipient's \
+                 signed receipt, which it carries",
+                &[&a.id],
+            );
+            return (f, Delivery::Delivered);
+        }
+        _ => {}
     }
     // A failed escrow or an abort: nothing was delivered.
     let failures: [Failure; 2] = [

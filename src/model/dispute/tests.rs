@@ -899,3 +899,50 @@ fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_seller_asked() {
     assert!(has(&r, "Q4.within_caps", &["a5", "c5"]), "{}", render(&r));
     assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
 }
+
+/// sally's goods to bob by an item-for-receipt exchange the notary resolved: its delivery
+/// affidavit shows the delivery whether or not bob's receipt is an item of its own (he may have
+/// withheld it from sally; the affidavit carries it). Before, without the receipt item, "nothing
+/// shows a delivery" and bob's non-delivery claim was refunded.
+#[test]
+fn the_notarys_delivery_affidavit_shows_a_delivery_by_itself() {
+    let t = "7g";
+    let goods = |with_receipt: bool| {
+        let mut items = vec![
+            offer("a8", t, Protocol::Item, ("sally", "bob"), None),
+            party("b8", Content::ItemEscrow { tid: id(t) }, &["a8"], "ks1"),
+            notary(
+                "d8",
+                Content::DeliveryAffidavit {
+                    tid: id(t),
+                    decided_at: wt("2026-03-12T10:00:00.000Z"),
+                },
+                &["a8", "b8", "c8"],
+            ),
+        ];
+        if with_receipt {
+            let receipt = Content::ExchangeReceipt { tid: id(t) };
+            items.push(party("c8", receipt, &["a8", "b8"], "kb2"));
+        }
+        Row {
+            claim: claim(
+                ComplaintKind::NonDelivery,
+                ("bob", "sally"),
+                ClaimSubject::Tid(id(t)),
+                15_000,
+            ),
+            items,
+            guarantees: vec![],
+        }
+    };
+    let r = rule(&goods(true), UncoveredRule::Capped);
+    assert!(
+        has(&r, "Q5.delivery_affidavit", &["c8", "d8"]),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [0, 0, 0, 0], "{}", render(&r));
+    let r = rule(&goods(false), UncoveredRule::Capped);
+    assert!(has(&r, "Q5.delivery_affidavit", &["d8"]), "{}", render(&r));
+    assert_eq!(alloc(&r), [0, 0, 0, 0], "{}", render(&r));
+}
