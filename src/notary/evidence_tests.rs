@@ -735,3 +735,34 @@ async fn a_claim_is_filed_once_per_subject_party_and_kind() {
             .expect_err("twice");
     assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
 }
+
+/// A guarantee a claim draws on stays outstanding past its expiry and grace until the case is
+/// ruled: released by the expiry scan, its headroom could go to another guarantee while the
+/// ruling still has the buyer pay under it (s7 M2). One without a claim is released as before.
+#[tokio::test]
+async fn the_expiry_scan_leaves_a_claimed_guarantee_until_its_case_is_ruled() {
+    let w = world().await;
+    let (_, claimed) = w.order("r-claimed", 10_000, b"claimed").await;
+    let (order, free) = w.order("r-free", 20_000, b"free").await;
+    let (_, by_order) = w.order("r-by-order", 30_000, b"by order").await;
+    let gid = |g: &Envelope| g.payload["guarantee_id"].as_str().expect("id").to_string();
+    w.complain(("guarantee_id", &gid(&claimed)), 10_000, &[])
+        .await;
+    let digest = by_order.payload["order_digest"].as_str().expect("digest");
+    w.complain(("order_digest", digest), 30_000, &[]).await;
+    assert_ne!(digest, digest_of(&order));
+    w.advance(Duration::days(400));
+    assert_eq!(w.n.release_expired().await.expect("scan"), 1);
+    let exposure =
+        w.n.agreement(&w.deal.agreement_id, 0)
+            .expect("agreement")
+            .0
+            .exposure;
+    assert_eq!(
+        exposure,
+        eur(40_000),
+        "the claimed ones stay: 100.00 + 300.00"
+    );
+    assert_eq!(w.n.release_expired().await.expect("scan"), 0);
+    let _ = free;
+}

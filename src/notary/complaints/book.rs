@@ -89,6 +89,8 @@ pub(crate) struct ComplaintBook {
     /// Every claim by what it is about: (subject, party, kind) → the complaint whose claim or
     /// counter-claim it is (the first). A claim is decided once.
     claims: HashMap<ClaimKey, String>,
+    /// Every complaint by its subject (a [`subject_key`]).
+    by_subject: HashMap<String, BTreeSet<String>>,
 }
 
 /// A claim's identity: its subject (`t:` tid, `g:` guarantee id, `o:` order digest), the
@@ -191,6 +193,10 @@ impl ComplaintBook {
             r.guarantee_id.as_deref(),
             r.order_digest.as_deref(),
         );
+        self.by_subject
+            .entry(subject.clone())
+            .or_default()
+            .insert(r.complaint_id.clone());
         let claims = [
             Some((r.claimant.clone(), r.kind)),
             counter_kind(r).map(|k| (r.respondent.clone(), k)),
@@ -206,6 +212,21 @@ impl ComplaintBook {
         }
         self.lines
             .insert(r.complaint_id.clone(), ComplaintLine::of(r));
+    }
+
+    /// A complaint about one of `subjects` ([`subject_key`]s) that no signed ruling decided yet
+    /// and the protocol did not settle: one an arbitrator may still rule on.
+    pub fn undecided_about(&self, subjects: &[String]) -> Option<&str> {
+        subjects
+            .iter()
+            .filter_map(|s| self.by_subject.get(s))
+            .flatten()
+            .find(|id| {
+                self.lines.get(*id).is_some_and(|l| {
+                    l.status != ComplaintStatus::Settled && l.ruling != Some("ruled")
+                })
+            })
+            .map(String::as_str)
     }
 
     /// Up to `limit` open complaints whose deadline passed before `now`, earliest first.

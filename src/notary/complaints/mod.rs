@@ -28,8 +28,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub(crate) use book::ComplaintBook;
 pub use book::ComplaintLine;
+pub(crate) use book::{subject_key, ComplaintBook};
 pub use rulings::{Arbitrator, RulingOutcome};
 pub use signer::SignedRead;
 

@@ -15,6 +15,7 @@ use crate::model::ledger::ReleaseReason;
 use crate::model::time::rfc3339_ms;
 use crate::notary::by_index::Signed;
 use crate::notary::command::{AfterCommit, Decision};
+use crate::notary::complaints::subject_key;
 use crate::notary::sequencer::StageCtx;
 use crate::notary::sign_cell::SignCell;
 use crate::notary::state::{GuaranteeRecord, GuaranteeState, PendingGuarantee, State};
@@ -137,6 +138,24 @@ pub(super) fn stage_close(
             code: ErrorCode::NotDue,
             message: format!("guarantee {} is not due for release", c.id),
         });
+    }
+    if c.reason == Some(ReleaseReason::Expired) {
+        let r = &record.record;
+        let subjects = [
+            subject_key(None, Some(&c.id), None),
+            subject_key(None, None, Some(&r.order_digest)),
+        ];
+        if let Some(case) = st.complaints.undecided_about(&subjects) {
+            // A ruling may still take this guarantee as the order's cover: released now, its
+            // headroom could go to another guarantee while the buyer is ruled to pay under it.
+            return Err(NotaryError::Conflict {
+                code: ErrorCode::NotDue,
+                message: format!(
+                    "guarantee {} is claimed in complaint {case}: it stays outstanding until the case is ruled",
+                    c.id
+                ),
+            });
+        }
     }
     let (kind, outcome) = c.how.signed_as();
     let r = &record.record;
