@@ -766,3 +766,44 @@ async fn the_expiry_scan_leaves_a_claimed_guarantee_until_its_case_is_ruled() {
     assert_eq!(w.n.release_expired().await.expect("scan"), 0);
     let _ = free;
 }
+
+/// bob has two agreements: sally's request under the first (smaller id) is refused, under the
+/// second granted. A claim about the order by its digest is ruled under the agreement the
+/// notary took the order on under, the guarantee's (before: the smaller id, the refusal's).
+#[tokio::test]
+async fn an_order_refused_under_one_agreement_and_guaranteed_under_another_is_ruled_under_the_guarantees(
+) {
+    let w = world().await;
+    let second =
+        w.n.create_agreement(
+            crate::notary::NewAgreement {
+                buyer_id: w.deal.buyer_id.clone(),
+                policy_id: "semper-consumer".into(),
+                total_cap_minor: Some(500_000),
+                per_tx_cap_minor: Some(200_000),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("second agreement");
+    assert!(
+        w.deal.agreement_id < second.id,
+        "the first has the smaller id"
+    );
+    let (order, refusal) = w.order("r-big", 80_000, b"piano").await;
+    assert_eq!(refusal.payload["reason"], "per_transaction_cap_exceeded");
+    let mut req = w.request("r-big-2", 80_000, b"piano");
+    req.order = order.clone();
+    req.agreement_id = second.id.clone();
+    let (_, granted) = w.ask(req).await;
+    assert_eq!(granted.kind, "guarantee", "{:?}", granted.payload);
+    let receipt = w.receipt(&order);
+    let id = w
+        .complain(("order_digest", &digest_of(&order)), 80_000, &[receipt])
+        .await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert_eq!(r.agreement.id, second.id);
+    assert!(has(&ids, "Q3.valid"), "{ids:?}");
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(80_000));
+}

@@ -260,21 +260,25 @@ fn payment_claim(claim: &Claim) -> Option<PaymentClaim> {
     }
 }
 
-/// An order that names no agreement is under the agreement of the guarantee or refusal that
-/// embeds it (the notary checked it there); of several, the smallest id.
+/// An order that names no agreement is under the agreement of the guarantee that embeds it
+/// (the notary took it on there), else of the refusal that does (the notary checked it there);
+/// of several, the smallest id.
 fn fill_order_agreements(items: &mut [Item]) {
-    let mut named: HashMap<String, String> = HashMap::new();
+    // (answered by a refusal only, agreement id): the smallest wins.
+    let mut named: HashMap<String, (bool, String)> = HashMap::new();
     for i in items.iter() {
-        if let Content::Guarantee { agreement, .. } | Content::Refusal { agreement, .. } =
-            &i.content
-        {
-            for e in &i.embeds {
-                match named.get_mut(e) {
-                    Some(a) if agreement < a => a.clone_from(agreement),
-                    Some(_) => {}
-                    None => {
-                        named.insert(e.clone(), agreement.clone());
-                    }
+        let (refused, agreement) = match &i.content {
+            Content::Guarantee { agreement, .. } => (false, agreement),
+            Content::Refusal { agreement, .. } => (true, agreement),
+            _ => continue,
+        };
+        for e in &i.embeds {
+            let this = (refused, agreement.clone());
+            match named.get_mut(e) {
+                Some(a) if this < *a => *a = this,
+                Some(_) => {}
+                None => {
+                    named.insert(e.clone(), this);
                 }
             }
         }
@@ -282,7 +286,7 @@ fn fill_order_agreements(items: &mut [Item]) {
     for item in items.iter_mut() {
         if let Content::Order { agreement, .. } = &mut item.content {
             if agreement.is_empty() {
-                if let Some(a) = named.get(&item.id) {
+                if let Some((_, a)) = named.get(&item.id) {
                     agreement.clone_from(a);
                 }
             }

@@ -159,14 +159,16 @@ fn guarantee_agreement(bundle: &Bundle, report: &Report, gid: &str) -> Option<St
 }
 
 /// The agreement under which the notary answered the order with `order_digest`: that of its
-/// verified guarantees and refusals (the smallest id if they differ).
+/// verified guarantees, the only agreement under which the notary took the order on; without
+/// one, that of its refusals (the smallest id if they differ).
 fn order_agreement(bundle: &Bundle, report: &Report, order_digest: &str) -> Option<String> {
-    let answers = verified_items(bundle, report, "guarantee")
-        .chain(verified_items(bundle, report, "refusal"));
-    answers
-        .filter(|p| text(p, "order_digest").as_deref() == Some(order_digest))
-        .filter_map(|p| text(p, "agreement_id"))
-        .min()
+    let under = |kind: &str| {
+        verified_items(bundle, report, kind)
+            .filter(|p| text(p, "order_digest").as_deref() == Some(order_digest))
+            .filter_map(|p| text(p, "agreement_id"))
+            .min()
+    };
+    under("guarantee").or_else(|| under("refusal"))
 }
 
 fn receipt_policy(bundle: &Bundle, report: &Report) -> Option<PolicyRef> {

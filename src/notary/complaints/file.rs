@@ -362,7 +362,9 @@ pub(super) struct OrderParties {
 /// The order with `order_digest` `digest` between `claimant` and `respondent`: the notary must
 /// have answered a guarantee request for it (`unknown_order`), from a seller who is one of the
 /// two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
-/// answers (the seller asked again): the first by seller and request id.
+/// answers (the seller asked again, maybe under another agreement of the buyer): a guarantee's
+/// before a refusal's (the agreement the notary took the order on under), then the smallest
+/// agreement id, as replay takes it.
 pub(super) fn order_parties(
     shared: &Shared,
     st: &State,
@@ -386,8 +388,15 @@ pub(super) fn order_parties(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
+    let mut answers: Vec<_> = answers.iter().collect();
+    answers.sort_by_key(|a| {
+        (
+            a.answer.kind != "guarantee",
+            field(&a.answer, "agreement_id"),
+        )
+    });
     answers
-        .iter()
+        .into_iter()
         .find_map(|a| {
             let seller = field(&a.answer, "seller_id")?;
             let agreement = field(&a.answer, "agreement_id")?;
