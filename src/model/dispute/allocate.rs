@@ -15,6 +15,8 @@ pub(super) struct Answers<'a> {
     pub wrong_side: bool,
     /// Q1: the valid order.
     pub order: Option<&'a Item>,
+    /// Q1: the parties' order, valid or binding nothing (another currency, agreement or key).
+    pub deal: Option<&'a Item>,
     /// Q2.
     pub key_at: KeyAt,
     /// Q3.
@@ -45,9 +47,7 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
     }
     match case.claim.kind {
         ComplaintKind::NonPayment => {
-            let owed = a
-                .order
-                .map_or(case.claim.amount.minor.max(0), |o| order_amount(case, o));
+            let owed = owed(case, a);
             let left = owed.saturating_sub(a.paid).max(0);
             if left == 0 || a.delivery != Delivery::Delivered {
                 return out;
@@ -70,6 +70,22 @@ pub(super) fn allocate(case: &Case, a: &Answers) -> Allocation {
         _ => {}
     }
     out
+}
+
+/// What a non-payment claim is about, minor units: the order's amount (at most the claim's);
+/// without a valid order, the parties' order's when it is in the claim's currency, nothing when
+/// it is in another (the claimant's own figure proves nothing); without any order, the claim's.
+fn owed(case: &Case, a: &Answers) -> i64 {
+    match (a.order, a.deal) {
+        (Some(o), _) => order_amount(case, o),
+        (None, Some(d)) => match &d.content {
+            Content::Order { amount, .. } if amount.currency == case.claim.amount.currency => {
+                order_amount(case, d)
+            }
+            _ => 0,
+        },
+        (None, None) => case.claim.amount.minor.max(0),
+    }
 }
 
 /// Whether the ruling frees the guarantee `item` (not yet released or settled): only on a

@@ -128,6 +128,7 @@ fn questions<'a>(
         policy_ok,
         wrong_side,
         order,
+        deal,
         key_at,
         cover,
         binds,

@@ -151,7 +151,9 @@ fn an_order_between_other_parties_is_not_valid_for_the_claim() {
 #[test]
 fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
     // D4's order in another currency: it binds nothing (Q1), but its buyer signed a receipt
-    // of its goods, and it was stamped: the seller delivered and bears what is unpaid.
+    // of its goods, and it was stamped: the seller delivered. Claimed in EUR, a currency the
+    // order is not in, nothing is weighed: the claimant's own figure proves nothing (before,
+    // the seller "bore" whatever was claimed).
     let usd = crate::model::money::Currency::parse("USD").expect("USD");
     let row = with(d4(), "a4", |i| {
         if let Content::Order { amount, .. } = &mut i.content {
@@ -162,7 +164,10 @@ fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
     assert!(has(&r, "Q1.currency_mismatch", &["a4"]));
     assert!(has(&r, "Q5.goods_receipt", &["e4"]), "{}", render(&r));
     assert!(has(&r, "Q8.within_window", &["a4", "c4"]), "{}", render(&r));
-    assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    let mut more = row.clone();
+    more.claim.amount.minor = 2_000_000;
+    assert_eq!(alloc(&rule(&more, UncoveredRule::Capped)), [0, 0, 0, 0]);
     // Claimed in the order's own currency: still not under the agreement's caps (in EUR), so
     // nothing is weighed against them; the seller bears it in the currency claimed.
     let mut in_usd = row.clone();
@@ -180,6 +185,12 @@ fn an_order_that_binds_nothing_still_shows_its_goods_delivered_and_its_time() {
     );
     assert_eq!(alloc(&r), [0, 0, 80_000, 0]);
     assert_eq!(r.allocation.seller_bears.currency, usd);
+    // Claimed for more than the order: the order's amount, not the claimant's figure.
+    in_usd.claim.amount.minor = 2_000_000;
+    assert_eq!(
+        alloc(&rule(&in_usd, UncoveredRule::Capped)),
+        [0, 0, 80_000, 0]
+    );
     // An order under another agreement is the same deal, binding nothing.
     let row = with(d4(), "a4", |i| {
         if let Content::Order { agreement, .. } = &mut i.content {
