@@ -291,6 +291,45 @@ async fn a_claim_about_an_order_in_another_currency_than_its_agreement_is_in_the
     assert_eq!((a.buyer_pays.minor, a.seller_bears), (0, usd), "{a:?}");
 }
 
+/// carol asks for a guarantee for bob's order made out to sally (refused): that answers nothing
+/// between carol and bob, so she may not open a case about the order (before: accepted, and bob
+/// had to answer a case that could only be ruled empty).
+#[tokio::test]
+async fn a_seller_cannot_claim_about_an_order_made_out_to_another_seller() {
+    let w = world().await;
+    let carol =
+        w.n.register_party("carol", crate::model::registry::Role::Seller, None)
+            .await
+            .expect("carol");
+    let carol_key = SigningKey::from_bytes(&[9; 32]);
+    let raw = KeyInput::Raw(carol_key.verifying_key().to_bytes());
+    w.n.add_key(&carol.party.id, raw, None).await.expect("key");
+    let mut req = w.request("r-carol", 10_000, b"sally's lamp");
+    req.seller_id = carol.party.id.clone();
+    let order = req.order.clone();
+    let answer =
+        w.n.request_guarantee(req, &carol.party.id)
+            .await
+            .expect("answered");
+    assert_eq!(answer.envelope().expect("signed").kind, "refusal");
+    let claim = json!({
+        "kind": "non_payment", "claimant": carol.party.id, "respondent": w.deal.buyer_id,
+        "amount": eur(10_000), "statement": "pay me", "evidence": [],
+        "order_digest": digest_of(&order),
+        "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let claim = Envelope::sign("complaint", claim, &carol_key).expect("sign");
+    let e =
+        w.n.file_complaint(claim)
+            .await
+            .expect_err("not carol's order");
+    assert_eq!(
+        e.code(),
+        crate::model::error_code::ErrorCode::NotAParty,
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn a_complaint_about_an_order_the_notary_never_answered_is_refused() {
     let w = world().await;

@@ -360,8 +360,8 @@ pub(super) struct OrderParties {
 }
 
 /// The order with `order_digest` `digest` between `claimant` and `respondent`: the notary must
-/// have answered a guarantee request for it (`unknown_order`), from a seller who is one of the
-/// two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
+/// have answered a guarantee request for it (`unknown_order`), from the seller the order names,
+/// who is one of the two parties, under an agreement whose buyer is the other (`not_a_party`). Several such
 /// answers (the seller asked again, maybe under another agreement of the buyer): a guarantee's
 /// before a refusal's (the agreement the notary took the order on under), then the smallest
 /// agreement id, as replay takes it.
@@ -399,6 +399,11 @@ pub(super) fn order_parties(
         .into_iter()
         .find_map(|a| {
             let seller = field(&a.answer, "seller_id")?;
+            // A seller's request about an order made out to another seller answers nothing
+            // between her and the buyer: she may not open a case with it.
+            if field(&a.order, "seller_id").as_deref() != Some(seller.as_str()) {
+                return None;
+            }
             let agreement = field(&a.answer, "agreement_id")?;
             let ag = st.agreements.get(&agreement)?;
             let signed_in = a.order.payload["amount"]["currency"]
