@@ -213,6 +213,19 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
     assert_eq!(a0["rule_id"], "A0.id_mismatch", "{ruling}");
     assert_eq!(a0["evidence_ids"], json!([misnamed]));
 
+    // A member name repeated inside m1's payload: refused, as the API refuses such bodies
+    // (before: replayed, the last copy winning).
+    let raw = String::from_utf8(std::fs::read(&file).expect("read")).expect("utf-8");
+    let at = raw.find(c.m1_id.as_str()).expect("m1 in the file");
+    let payload = at + raw[at..].find("\"payload\": {").expect("m1's payload");
+    let cut = payload + "\"payload\": {".len();
+    let twice = format!("{}\"originator\": \"mallory\",{}", &raw[..cut], &raw[cut..]);
+    let repeated = c.data.work().join("repeated.json");
+    std::fs::write(&repeated, twice).expect("write");
+    let o = notar(&["replay", p(&repeated)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("originator"), "{}", text(&o));
+
     let garbage = c.data.work().join("garbage.json");
     std::fs::write(&garbage, b"{not a bundle").expect("write");
     let o = notar(&["replay", p(&garbage)]);

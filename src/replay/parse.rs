@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use super::format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 use super::par::par_chunks;
 use super::verify::Unreadable;
+use crate::model::unique_keys::check_unique_keys;
 
 /// [`Bundle`] with its items not yet read.
 #[derive(Deserialize)]
@@ -48,9 +49,14 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Bundle, Unreadable> {
 /// Each raw item read as an [`Item`], in order; the first that is not one is named by its list
 /// and position.
 fn items(raw: &[&RawValue], list: &str) -> Result<Vec<Item>, Unreadable> {
+    // A member name repeated in an object (a payload's `amount` twice, say) is refused: parsers
+    // disagree on which copy wins, so a third party's tool could read the item otherwise.
     let read = par_chunks(raw, |part| {
         part.iter()
-            .map(|r| serde_json::from_str::<Item>(r.get()).map_err(|e| e.to_string()))
+            .map(|r| {
+                check_unique_keys(r.get().as_bytes())?;
+                serde_json::from_str::<Item>(r.get()).map_err(|e| e.to_string())
+            })
             .collect()
     });
     read.into_iter()
