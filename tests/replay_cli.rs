@@ -212,6 +212,26 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
         .unwrap_or_else(|| panic!("an A0 finding: {ruling}"));
     assert_eq!(a0["rule_id"], "A0.id_mismatch", "{ruling}");
     assert_eq!(a0["evidence_ids"], json!([misnamed]));
+    // m1, which the complaint receipt names, renamed: it is missing under its own id, and the
+    // refusal says which item may be it.
+    let mut v = read(&file);
+    let last = if c.m1_id.ends_with('0') { "1" } else { "0" };
+    let m1_renamed = format!("{}{last}", &c.m1_id[..63]);
+    let items = v["items"].as_array_mut().expect("items");
+    let m1 = items
+        .iter_mut()
+        .find(|i| i["id"] == c.m1_id.as_str())
+        .expect("m1 is an item");
+    m1["id"] = json!(m1_renamed);
+    let renamed = c.data.work().join("m1-renamed.json");
+    write(&renamed, &v);
+    let o = notar(&["replay", p(&renamed)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("not the SHA-256 of their bytes: {m1_renamed}")),
+        "{}",
+        text(&o)
+    );
 
     // A member name repeated inside m1's payload: refused, as the API refuses such bodies
     // (before: replayed, the last copy winning).

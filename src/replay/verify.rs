@@ -566,13 +566,28 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
         let more = missing.len().saturating_sub(shown.len());
+        // An item renamed (intact, under another id) is missing under its own id: say so.
+        let misnamed: Vec<&str> = reports
+            .iter()
+            .filter(|r| r.facts.id_ok == Some(false))
+            .map(|r| r.id.as_str())
+            .take(3)
+            .collect();
         reasons.push(format!(
-            "the bundle lacks evidence the notary's receipts name: {}{}",
+            "the bundle lacks evidence the notary's receipts name: {}{}{}",
             shown.join(", "),
             if more > 0 {
                 format!(" and {more} more")
             } else {
                 String::new()
+            },
+            if misnamed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the bundle holds items under an id that is not the SHA-256 of their bytes: {}; renamed, one may be it)",
+                    misnamed.join(", ")
+                )
             }
         ));
     }
