@@ -360,7 +360,20 @@ fn send_item_of_a_payment_token_states_its_amount_in_m1() {
         read_json(&m1)["payload"]["amount"],
         serde_json::json!({"minor": 12_000, "currency": "EUR"})
     );
+    // The order it pays, named by its order_digest.
+    let digest = "ab".repeat(32);
+    let named = format!("--amount 120.00 --currency EUR --order-digest {digest}");
+    let tid = ok(&x(&line("for-order", &named)));
+    let m1 = d.join("for-order").join("m1.json");
+    assert_eq!(tid, tid_of(&m1).as_str());
+    assert_eq!(read_json(&m1)["payload"]["order_digest"], digest.as_str());
     for (dir, extra, says) in [
+        ("f", "--order-digest ABC", "--amount"),
+        (
+            "g",
+            "--amount 5 --currency EUR --order-digest ABC",
+            "64 lowercase hex",
+        ),
         ("a", "--amount 12.345 --currency EUR", "not an amount"),
         ("b", "--amount 0 --currency EUR", "between 1 and"),
         ("c", "--amount 5 --currency ZZZ", "ISO 4217"),

@@ -156,6 +156,7 @@ impl World {
                     ciphertext_digest: digest(&format!("ciphertext {x}")),
                     item_digest: digest(&format!("item {x}")),
                     amount: None,
+                    order_digest: None,
                 }
             } else {
                 Subject::Contract {

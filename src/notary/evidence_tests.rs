@@ -408,6 +408,7 @@ async fn the_export_carries_the_exchange_the_order_names() {
         ciphertext_digest: Sha256Hex::of(b"ciphertext"),
         item_digest: Sha256Hex::of(b"chairs"),
         amount: None,
+        order_digest: None,
     };
     let kid = w.n.identity().key_id.clone();
     let (m1, o) = offer(&sally, &w.deal.buyer_id, &kid, subject, b"na", None).expect("m1");
@@ -580,8 +581,9 @@ async fn another_order_over_the_same_document_does_not_replace_the_guaranteed_on
     let w = world().await;
     let (order, g) = w.order("r-1", 40_000, b"table").await;
     let genuine = crate::replay::envelope_id(&order).expect("id");
-    // A second order over the same document whose id sorts before the genuine one's.
-    let decoy = (11..200)
+    // A second order over the same document whose id sorts before the genuine one's (of
+    // ~2,000 candidates one does but when the genuine id is among the smallest 1 in 2,000).
+    let decoy = (11..2000)
         .map(|cents| {
             let extras = super::fixture::OrderExtras::default();
             signed_order_with(
@@ -845,4 +847,57 @@ async fn an_order_refused_under_one_agreement_and_guaranteed_under_another_is_ru
     assert_eq!(r.agreement.id, second.id);
     assert!(has(&ids, "Q3.valid"), "{ids:?}");
     assert_eq!(r.ruling.allocation.buyer_pays, eur(80_000));
+}
+
+/// sally claims non-payment on bob's guaranteed, delivered order; bob answers with the payment
+/// exchange he made to her through the notary, whose m1 names the order: the replay counts it
+/// and bob owes nothing (s7 M3: before, the payment was "nothing shows a payment").
+#[tokio::test]
+async fn a_payment_exchange_naming_the_order_pays_it() {
+    use crate::crypto::escrow::EscrowPublicKey;
+    use crate::model::exchange::{ResolveBody, Sha256Hex};
+    use crate::notary::fixture::exchange::{order_payment_exchange, Signer};
+    let w = world().await;
+    let (order, g) = w.order("r-paid", 30_000, b"desk").await;
+    let receipt = w.receipt(&order);
+    let escrow = EscrowPublicKey::from_base64(&w.n.identity().escrow_public_key).expect("escrow");
+    let bob = Signer {
+        id: &w.deal.buyer_id,
+        key: &w.deal.buyer_key,
+    };
+    let sally = Signer {
+        id: &w.deal.seller_id,
+        key: &w.sally_key,
+    };
+    let kid = w.n.identity().key_id.clone();
+    let digest = order.payload["order_digest"].as_str().expect("digest");
+    let names = Sha256Hex::try_from(digest.to_string()).expect("digest");
+    let x = order_payment_exchange(
+        &bob,
+        &sally,
+        (&kid, &escrow),
+        b"payment token 300.00 EUR",
+        [5; 32],
+        (Some(eur(30_000)), Some(names)),
+    )
+    .expect("exchange");
+    let ResolveBody::Item { m1, .. } = &x.resolve else {
+        panic!("an item exchange");
+    };
+    let m1 = m1.clone();
+    let answer =
+        w.n.resolve_exchange(x.resolve.clone())
+            .await
+            .expect("resolved");
+    let body: Value = serde_json::from_str(&answer.body).expect("json");
+    let affidavit: Envelope = serde_json::from_value(body["token"].clone()).expect("affidavit");
+    assert_eq!(affidavit.kind, "delivery_affidavit");
+    let gid = g.payload["guarantee_id"].as_str().expect("id").to_string();
+    let id = w
+        .complain(("guarantee_id", &gid), 30_000, &[order, receipt])
+        .await;
+    w.answer_with(&id, &[m1, affidavit]).await;
+    let (ids, r) = w.rule_ids(&id).await;
+    assert!(has(&ids, "Q6.paid_by_affidavit"), "{ids:?}");
+    assert_eq!(r.ruling.allocation.buyer_pays, eur(0));
 }

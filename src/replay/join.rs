@@ -394,28 +394,43 @@ fn offer(p: &Value, index: &Index<'_>) -> Option<(Content, Vec<String>)> {
         o.payload().responder.clone(),
     );
     // What the payment is worth is what m1 states, never the claim: a claimant names any sum.
-    let stated = match &o.payload().subject {
-        Subject::Item { amount, .. } => *amount,
-        Subject::Contract { .. } => None,
+    let (stated, names) = match &o.payload().subject {
+        Subject::Item {
+            amount,
+            order_digest,
+            ..
+        } => (*amount, order_digest.as_ref()),
+        Subject::Contract { .. } => (None, None),
     };
-    let payment = index.payment.as_ref().and_then(|c| {
-        let paid = o.protocol() == Protocol::Item
-            && c.tid == tid
-            && c.payee == responder
-            && c.payer == originator;
-        paid.then(|| {
-            stated.unwrap_or(Money {
-                minor: 0,
-                currency: c.currency,
+    // A payment m1 that names an order (with the sum it pays, which the model requires) pays
+    // the verified orders with that digest; a case about one of them counts it.
+    let pays = names
+        .filter(|_| stated.is_some())
+        .map(|d| index.orders.verified(d.as_str()))
+        .unwrap_or_default();
+    let payment = index
+        .payment
+        .as_ref()
+        .and_then(|c| {
+            let paid = o.protocol() == Protocol::Item
+                && c.tid == tid
+                && c.payee == responder
+                && c.payer == originator;
+            paid.then(|| {
+                stated.unwrap_or(Money {
+                    minor: 0,
+                    currency: c.currency,
+                })
             })
         })
-    });
+        .or(if pays.is_empty() { None } else { stated });
     let content = Content::Offer {
         tid,
         protocol: o.protocol(),
         originator,
         responder,
         payment,
+        pays,
     };
     Some((content, vec![]))
 }

@@ -63,6 +63,12 @@ pub struct SendItemArgs {
     /// The ISO 4217 currency of --amount, e.g. EUR.
     #[arg(long, value_name = "CODE", requires = "amount")]
     pub currency: Option<String>,
+    /// When the payment token pays for an order: its `order_digest` (as the notary's guarantee
+    /// or refusal names it; `jq -r .payload.order_digest ORDER.json`), stated in m1 with
+    /// --amount. A dispute about that order then counts this payment; without it the payment
+    /// counts only in a case about this exchange (its tid).
+    #[arg(long, value_name = "HEX", requires = "amount")]
+    pub order_digest: Option<String>,
     #[command(flatten)]
     pub notary: NotaryChoice,
     /// The notary's X25519 escrow key, base64 (`escrow_public_key` of GET /v1/notary).
@@ -91,6 +97,12 @@ fn payment_amount(args: &SendItemArgs) -> Result<Option<Money>, Failure> {
 pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
     let key = files::signing_key(&args.key)?;
     let amount = payment_amount(&args)?;
+    let order_digest = args
+        .order_digest
+        .clone()
+        .map(|d| Sha256Hex::try_from(d.trim().to_string()))
+        .transpose()
+        .map_err(|e| Refusal::input(ErrorCode::BadRequest, format!("--order-digest: {e}")))?;
     let item = files::read(&args.item)?;
     let deadline = args
         .deadline
@@ -111,6 +123,7 @@ pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
             ciphertext_digest: ciphertext_digest.clone(),
             item_digest: Sha256Hex::of(&item),
             amount,
+            order_digest,
         },
         originator: args.sender,
         responder: args.recipient.clone(),

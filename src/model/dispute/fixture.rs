@@ -198,6 +198,7 @@ pub fn offer(
         originator: o.0.into(),
         responder: o.1.into(),
         payment: pay.map(eur),
+        pays: vec![],
     };
     let key = if o.0 == "bob" { "kb2" } else { "ks1" };
     party(label, content, &[], key)

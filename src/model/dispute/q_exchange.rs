@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 
 use super::case::{finding, Case};
 use super::ruling::{Finding, Question};
-use super::types::{Content, Item, Role};
+use super::types::{ClaimSubject, Content, Item, Role};
 use crate::model::complaint::ComplaintKind;
 use crate::model::exchange::Protocol;
 use crate::model::time::rfc3339_ms;
@@ -227,7 +227,7 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
         mut paid,
         mut evidence,
         no_sum,
-    } = paid_by_exchange(case, payer, payee);
+    } = paid_by_exchange(case, order, payer, payee);
     let mut rule = if paid > 0 {
         "Q6.paid_by_affidavit"
     } else {
@@ -261,10 +261,14 @@ pub(super) fn q6(case: &Case, order: Option<&Item>, cover: Option<&Item>) -> (Fi
         rule = "Q6.amount_not_stated";
         evidence = no_sum;
         format!(
-            "{payer} delivered a payment token to {payee}, but its m1 states no amount in {}: \
-             nothing shown paid",
+            "{payer} delivered an item to {payee} by the exchange the claim reads as the payment, \
+             but its m1 states no amount in {}: nothing shown paid",
             case.claim.amount.currency
         )
+    } else if order.is_some() {
+        // A payment exchange counts for an order when its m1 names the order: one that names
+        // none may pay for anything, so say what was looked for.
+        format!("nothing shows a payment by {payer} for this order")
     } else {
         format!("nothing shows a payment by {payer}")
     };
@@ -283,11 +287,20 @@ struct ByExchange<'a> {
 
 /// The payment tokens `payer` delivered to `payee` by exchanges the notary resolved, each worth
 /// the amount its m1 states.
-fn paid_by_exchange<'a>(case: &Case<'a>, payer: &str, payee: &str) -> ByExchange<'a> {
+fn paid_by_exchange<'a>(
+    case: &Case<'a>,
+    order: Option<&Item>,
+    payer: &str,
+    payee: &str,
+) -> ByExchange<'a> {
     let mut out = ByExchange {
         paid: 0,
         evidence: Vec::new(),
         no_sum: Vec::new(),
+    };
+    let about = match &case.claim.subject {
+        ClaimSubject::Tid(t) => Some(t.as_str()),
+        _ => None,
     };
     for offer in &case.items {
         let Content::Offer {
@@ -295,11 +308,17 @@ fn paid_by_exchange<'a>(case: &Case<'a>, payer: &str, payee: &str) -> ByExchange
             originator,
             responder,
             payment: Some(p),
+            pays,
             ..
         } = &offer.content
         else {
             continue;
         };
+        // The payment of the case's own exchange, or one whose m1 names the case's order.
+        let ours = about == Some(tid.as_str()) || order.is_some_and(|o| pays.contains(&o.id));
+        if !ours {
+            continue;
+        }
         let affidavit = case.of_tid(tid, |c| matches!(c, Content::DeliveryAffidavit { .. }));
         let (true, Some(a)) = (originator == payer && responder == payee, affidavit) else {
             continue;

@@ -256,7 +256,7 @@ Q2 Q2.before_revocation [a1,c1] signed by 2026-03-01T10:00:01.000Z at the latest
 Q3 Q3.valid [b1] guarantee g-d1 covers the order
 Q4 Q4.covered [] the guarantee covers the order
 Q5 Q5.goods_receipt [e1] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a1,c1] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-30T10:00:01.000Z
 buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
@@ -284,7 +284,7 @@ Q2 Q2.after_revocation [12,a2] signed at 2026-03-11T08:59:00.000Z at the earlies
 Q3 Q3.refused [f2] the notary refused a guarantee: key_revoked
 Q4 Q4.within_caps [a2,c2] uncovered_rule capped: at 2026-03-11T09:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order would bind 350.00 EUR, but the buyer is not bound by an order Q2 does not show signed before the key's revocation
 Q5 Q5.goods_receipt [e2] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a2,c2] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-09T09:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 350.00 EUR refund_to_buyer 0.00 EUR
@@ -312,7 +312,7 @@ Q2 Q2.before_revocation [a4,c4] signed by 2026-03-02T10:00:01.000Z at the latest
 Q3 Q3.refused [f4] the notary refused a guarantee: per_transaction_cap_exceeded
 Q4 Q4.over_per_tx_cap [a4,c4] uncovered_rule capped: at 2026-03-02T10:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order binds 500.00 EUR
 Q5 Q5.goods_receipt [e4] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a4,c4] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-31T10:00:01.000Z
 buyer_pays 500.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR
@@ -340,7 +340,7 @@ Q2 Q2.before_revocation [a5,c5] signed by 2026-03-05T10:00:01.000Z at the latest
 Q3 Q3.refused [f5] the notary refused a guarantee: total_cap_exceeded
 Q4 Q4.over_headroom [a5,c5] uncovered_rule capped: at 2026-03-05T10:00:01.000Z the headroom was 100.00 EUR and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR
 Q5 Q5.goods_receipt [e5] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a5,c5] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-03T10:00:01.000Z
 buyer_pays 100.00 EUR notary_pays 0.00 EUR seller_bears 200.00 EUR refund_to_buyer 0.00 EUR
@@ -397,7 +397,7 @@ Q2 Q2.before_revocation [a9,c9] signed by 2026-03-06T10:00:01.000Z at the latest
 Q3 Q3.valid [b9] guarantee g-d9 covers the order
 Q4 Q4.covered [] the guarantee covers the order
 Q5 Q5.aborted [19] the delivering exchange was aborted; no key was released
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a9,c9] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-04T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
@@ -480,7 +480,7 @@ Q2 Q2.before_revocation [a4,c4] signed by 2026-03-02T10:00:01.000Z at the latest
 Q3 Q3.refused [f4] the notary refused a guarantee: per_transaction_cap_exceeded
 Q4 Q4.strict [a4] uncovered_rule strict: an order without a guarantee does not bind
 Q5 Q5.goods_receipt [e4] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a4,c4] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-31T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 800.00 EUR refund_to_buyer 0.00 EUR
@@ -508,7 +508,7 @@ Q2 Q2.before_revocation [a5,c5] signed by 2026-03-05T10:00:01.000Z at the latest
 Q3 Q3.refused [f5] the notary refused a guarantee: total_cap_exceeded
 Q4 Q4.strict [a5] uncovered_rule strict: an order without a guarantee does not bind
 Q5 Q5.goods_receipt [e5] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a5,c5] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-03T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR

@@ -623,6 +623,7 @@ fn arb_content() -> impl Strategy<Value = Content> {
                 originator: o.into(),
                 responder: r.into(),
                 payment: p.map(eur),
+                pays: vec![],
             }),
         arb_label().prop_map(|tid| Content::Acceptance { tid }),
         arb_label().prop_map(|tid| Content::ExchangeReceipt { tid }),
@@ -956,4 +957,47 @@ fn the_notarys_delivery_affidavit_shows_a_delivery_by_itself() {
     let r = rule(&goods(false), UncoveredRule::Capped);
     assert!(has(&r, "Q5.delivery_affidavit", &["d8"]), "{}", render(&r));
     assert_eq!(alloc(&r), [0, 0, 0, 0], "{}", render(&r));
+}
+
+/// D1 where bob paid sally 300.00 by a payment exchange the notary resolved: counted when its m1
+/// names the order (s7 M3: before, "nothing shows a payment by bob" and bob was ruled to pay
+/// again); one that names no order may pay for anything, and the finding says what it looked for.
+#[test]
+fn a_payment_exchange_counts_for_the_order_its_m1_names() {
+    let paid_by = |pays: Vec<String>| {
+        let mut row = d1();
+        row.items.retain(|i| i.id != id("c1")); // no settlement of the guarantee
+        let t = "d1d";
+        let m1 = Content::Offer {
+            tid: id(t),
+            protocol: Protocol::Item,
+            originator: "bob".into(),
+            responder: "sally".into(),
+            payment: (!pays.is_empty()).then(|| eur(30_000)),
+            pays,
+        };
+        row.items.push(party("fa1", m1, &[], "kb2"));
+        let affidavit = Content::DeliveryAffidavit {
+            tid: id(t),
+            decided_at: wt("2026-03-06T10:00:00.000Z"),
+        };
+        row.items.push(notary("af1", affidavit, &["fa1"]));
+        rule(&row, UncoveredRule::Capped)
+    };
+    let r = paid_by(vec![id("a1")]);
+    assert!(
+        has(&r, "Q6.paid_by_affidavit", &["af1", "fa1"]),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [0, 0, 0, 0], "{}", render(&r));
+    let r = paid_by(vec![]);
+    let q6 = r.findings.iter().find(|f| f.question == Question::Q6);
+    assert_eq!(
+        q6.map(|f| f.answer.as_str()),
+        Some("nothing shows a payment by bob for this order"),
+        "{}",
+        render(&r)
+    );
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
 }

@@ -144,6 +144,11 @@ pub enum Content {
         responder: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payment: Option<Money>,
+        /// The ids of the order items this payment m1 says it pays (by their `order_digest`):
+        /// a case about one of them counts the payment. Not an embedding: the digest is the
+        /// order document's, known before the order was signed, so it bounds no time.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pays: Vec<String>,
     },
     /// m2, by the responder.
     Acceptance { tid: String },

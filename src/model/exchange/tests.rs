@@ -61,6 +61,7 @@ fn item() -> Offer {
         ciphertext_digest: digest("ciphertext"),
         item_digest: digest("item"),
         amount: None,
+        order_digest: None,
     };
     Offer::new(offer_payload(subject, None)).expect("a valid offer")
 }

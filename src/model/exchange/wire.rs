@@ -161,6 +161,12 @@ pub enum Subject {
         /// by exchange as this amount and nothing more; a payment m1 without it shows no sum.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         amount: Option<Money>,
+        /// When the payment token pays for an order: the order's `order_digest` (as its
+        /// guarantee or refusal names it), stated by the payer with the amount. A dispute about
+        /// that order counts the payment; one without it is counted only in a case about its
+        /// own exchange.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order_digest: Option<Sha256Hex>,
     },
 }
 
@@ -217,10 +223,16 @@ impl ExchangePayload for ContractOffer {
             return Err(ExchangeRefusal::MalformedExchange);
         }
         if let Subject::Item {
-            amount: Some(a), ..
+            amount,
+            order_digest,
+            ..
         } = &self.subject
         {
-            if !a.is_positive_in_range() {
+            if amount.is_some_and(|a| !a.is_positive_in_range()) {
+                return Err(ExchangeRefusal::MalformedExchange);
+            }
+            // An order is paid by a sum: naming one without stating what it pays says nothing.
+            if order_digest.is_some() && amount.is_none() {
                 return Err(ExchangeRefusal::MalformedExchange);
             }
         }
