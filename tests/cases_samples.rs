@@ -323,7 +323,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-01T10:00:01.000Z a
 Q3 Q3.valid [#guarantee] guarantee g300 covers the order
 Q4 Q4.covered [] the guarantee covers the order
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-30T10:00:01.000Z
 buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
@@ -351,7 +351,7 @@ Q2 Q2.after_revocation [#nonce,#order] signed at 2026-03-11T08:59:00.000Z at the
 Q3 Q3.refused [#refusal] the notary refused a guarantee: key_revoked
 Q4 Q4.within_caps [#order,#timestamp] uncovered_rule capped: at 2026-03-11T09:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order would bind 350.00 EUR, but the buyer is not bound by an order Q2 does not show signed before the key's revocation
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-09T09:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 350.00 EUR refund_to_buyer 0.00 EUR
@@ -378,7 +378,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z a
 Q3 Q3.refused [#refusal] the notary refused a guarantee: per_transaction_cap_exceeded
 Q4 Q4.over_per_tx_cap [#order,#timestamp] uncovered_rule capped: at 2026-03-02T10:00:01.000Z the headroom was 1000.00 EUR and the per-transaction cap 500.00 EUR; the order binds 500.00 EUR
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-31T10:00:01.000Z
 buyer_pays 500.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR
@@ -403,7 +403,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-02T10:00:01.000Z a
 Q3 Q3.refused [#refusal] the notary refused a guarantee: per_transaction_cap_exceeded
 Q4 Q4.strict [#order] uncovered_rule strict: an order without a guarantee does not bind
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-01T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 800.00 EUR refund_to_buyer 0.00 EUR
@@ -433,7 +433,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z a
 Q3 Q3.refused [#refusal] the notary refused a guarantee: total_cap_exceeded
 Q4 Q4.over_headroom [#guarantee,#guarantee,#order,#timestamp] uncovered_rule capped: at 2026-03-05T10:00:01.000Z the headroom was 100.00 EUR and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-03T10:00:01.000Z
 buyer_pays 100.00 EUR notary_pays 0.00 EUR seller_bears 200.00 EUR refund_to_buyer 0.00 EUR
@@ -459,7 +459,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-05T10:00:01.000Z a
 Q3 Q3.refused [#refusal] the notary refused a guarantee: total_cap_exceeded
 Q4 Q4.strict [#order] uncovered_rule strict: an order without a guarantee does not bind
 Q5 Q5.goods_receipt [#goods_receipt] bob signed a receipt of the goods
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-04T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 300.00 EUR refund_to_buyer 0.00 EUR
@@ -511,7 +511,7 @@ Q2 Q2.before_revocation [#order,#timestamp] signed by 2026-03-06T10:00:01.000Z a
 Q3 Q3.valid [#guarantee] guarantee g180 covers the order
 Q4 Q4.covered [] the guarantee covers the order
 Q5 Q5.aborted [#abort_token] the delivering exchange was aborted; no key was released
-Q6 Q6.not_shown [] nothing shows a payment by bob
+Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-06-04T10:00:01.000Z
 buyer_pays 0.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR

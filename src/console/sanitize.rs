@@ -33,6 +33,39 @@ pub fn wrap_hard(s: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Like [`wrap_hard`], but a word (an id, a digest, a UUID) that fits on a line of its own is
+/// not split: the line breaks after the space before it. A word longer than a line breaks
+/// anywhere, continuing the line it starts on (hex and base64 have no spaces). Nothing is
+/// dropped: the concatenation of the lines is the input (a break's space ends its line, so a
+/// line may end in one space past `width`).
+pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_width = 0;
+    for token in s.split_inclusive(' ') {
+        let word = token.strip_suffix(' ').unwrap_or(token);
+        let word_width = display_width(word);
+        if word_width <= width && line_width + word_width > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            line_width = 0;
+        }
+        for c in token.chars() {
+            let w = c.width().unwrap_or(0);
+            if c != ' ' && line_width + w > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                line_width = 0;
+            }
+            line.push(c);
+            line_width += w;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Display width of `s` in terminal columns.
 pub fn display_width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
@@ -51,6 +84,23 @@ mod tests {
         assert_eq!(lines.len(), 167);
         assert!(lines.iter().all(|l| display_width(l) <= 60));
         assert_eq!(lines.concat(), clean);
+    }
+
+    #[test]
+    fn words_and_ids_stay_whole_where_they_fit() {
+        let id = "01a23abe-a9ad-7c3e-b051-8ac1e3658987";
+        let s = format!("guarantee {id} covers the order of 150.00 EUR");
+        let lines = wrap_words(&s, 40);
+        assert_eq!(lines.concat(), s);
+        assert!(lines.iter().any(|l| l.trim_end() == id), "{lines:?}");
+        assert!(
+            lines.iter().all(|l| display_width(l.trim_end()) <= 40),
+            "{lines:?}"
+        );
+        // No space to break at: as wrap_hard.
+        let hex = "ab".repeat(40);
+        assert_eq!(wrap_words(&hex, 30), wrap_hard(&hex, 30));
+        assert_eq!(wrap_words("", 10), vec![String::new()]);
     }
 
     #[test]

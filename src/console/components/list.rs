@@ -152,8 +152,15 @@ impl<T: Keyed, Q> SelectList<T, Q> {
 
     /// Keeps the selection visible in a window of `rows`.
     pub fn rescroll(&mut self, rows: usize) {
-        self.offset =
-            scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
+        self.offset = self.window_start(rows);
+    }
+
+    /// The first row of a window of `rows` that shows the selection, starting as close to the
+    /// kept offset as possible but leaving no empty rows below while earlier rows are hidden
+    /// (after the terminal grew, say).
+    fn window_start(&self, rows: usize) -> usize {
+        let at = scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
+        at.min(self.items.len().saturating_sub(rows.max(1)))
     }
 
     /// The table rows of a window of `rows` around the selection: `row` draws a record (and
@@ -164,8 +171,7 @@ impl<T: Keyed, Q> SelectList<T, Q> {
         selected_style: Style,
         row: impl Fn(&T, bool) -> Row<'r>,
     ) -> Vec<Row<'r>> {
-        let offset =
-            scroll_into_view(self.offset as u64, self.selected as u64, rows as u64) as usize;
+        let offset = self.window_start(rows);
         let end = (offset + rows).min(self.items.len());
         let window = self.items.get(offset..end).unwrap_or_default();
         (offset..)
@@ -252,5 +258,33 @@ mod tests {
         assert_eq!(scroll_into_view(0, 10, 10), 1);
         assert_eq!(scroll_into_view(5, 2, 10), 2);
         assert_eq!(scroll_into_view(5, 7, 0), 7);
+    }
+
+    struct N(u32);
+
+    impl Keyed for N {
+        type Key = u32;
+
+        fn key(&self) -> &u32 {
+            &self.0
+        }
+    }
+
+    /// 24 rows seen 16 at a time, the last selected: rows 8–23. The terminal grows to 40 rows:
+    /// all 24 show from the first, no empty rows below while rows are hidden above.
+    #[test]
+    fn a_taller_window_shows_the_rows_hidden_above() {
+        let mut l: SelectList<N, ()> = SelectList::new(());
+        l.replace((0..24).map(N).collect(), 16);
+        l.move_selection(Move::Bottom, 16);
+        assert_eq!(l.offset, 8);
+        let shown = |l: &SelectList<N, ()>, rows| {
+            l.visible_rows(rows, Style::new(), |n, _| Row::new(vec![n.0.to_string()]))
+                .len()
+        };
+        assert_eq!(shown(&l, 40), 24);
+        l.rescroll(40);
+        assert_eq!(l.offset, 0);
+        assert_eq!(l.selected, 23);
     }
 }

@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::console::sanitize::{display_width, wrap_hard};
+use crate::console::sanitize::{display_width, wrap_words};
 
 /// `label` padded to `label_width`, then `value` (already sanitised) wrapped to the rest of
 /// `width`; continuation lines are indented under the value.
@@ -17,7 +17,7 @@ pub fn kv_lines(
     value_style: Style,
 ) -> Vec<Line<'static>> {
     let value_width = width.saturating_sub(label_width).max(8);
-    wrap_hard(value, value_width)
+    wrap_words(value, value_width)
         .into_iter()
         .enumerate()
         .map(|(i, chunk)| {

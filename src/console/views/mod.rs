@@ -108,7 +108,7 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let who_width = text::fit(&who, usize::from(area.width / 2)).chars().count() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(who_width)]).areas(area);
-    let (msg, style) = match &app.notice {
+    let (msg, style, spills) = match &app.notice {
         Some(n) => (
             sanitize_prefix(&n.text, 400),
             if n.level == NoticeLevel::Error {
@@ -116,11 +116,18 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             } else {
                 t.hint
             },
+            true,
         ),
-        None => (screens::hint(app).to_string(), t.hint),
+        // A key hint never takes the row above: it would hide the body's border and its
+        // scroll indicator for what the help screen also says.
+        None => (screens::hint(app).to_string(), t.hint, false),
     };
     let msg = format!(" {msg}");
-    let (first, rest) = spill(&msg, usize::from(left.width), usize::from(area.width));
+    let (first, rest) = if spills {
+        spill(&msg, usize::from(left.width), usize::from(area.width))
+    } else {
+        (None, msg)
+    };
     if let (Some(first), Some(above)) = (first, area.y.checked_sub(1)) {
         // Too long for the status line: its start takes the row above, the body's bottom
         // border (every screen's body is a bordered box), so the reason is not cut away.

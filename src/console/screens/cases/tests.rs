@@ -464,3 +464,25 @@ fn only_a_pending_proposal_is_withdrawn_and_an_empty_reason_sends_nothing() {
         "the proposer may"
     );
 }
+
+/// Once the ruling is signed the status line offers no second signature, and the notice about
+/// it goes when another case is opened (s7 L6).
+#[test]
+fn a_signed_case_offers_no_signing_and_its_notice_goes_with_it() {
+    let mut a = replayed();
+    let cmds = sign(&mut a);
+    update(
+        &mut a,
+        Action::Response(answer(&cmds[0], ruled("ruled", DIGEST.repeat(32)))),
+    );
+    assert!(a.notice.is_some());
+    let hint = crate::console::screens::hint(&a);
+    assert!(
+        hint.starts_with("ruled") && !hint.contains("sign"),
+        "{hint}"
+    );
+    press(&mut a, KeyCode::Esc);
+    press(&mut a, KeyCode::Enter);
+    assert!(a.cases.open.is_some());
+    assert!(a.notice.is_none(), "{:?}", a.notice);
+}

@@ -62,6 +62,8 @@ fn open(app: &mut App, out: &mut Vec<Command>) {
         return;
     };
     v.open = Some(Replayed::new(item));
+    // What was said about the case before ("Case … ruled") is not about this one.
+    app.notice = None;
     poll(app, out);
 }
 

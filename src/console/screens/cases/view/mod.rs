@@ -34,10 +34,18 @@ pub fn list_rows(size: (u16, u16)) -> usize {
 pub fn hint(app: &App) -> &'static str {
     match &app.cases.open {
         Some(r) if r.pending_proposal().is_some() && r.on_findings() => {
-            "s confirm · w withdraw · ← p back to the timeline · ↑↓ scroll"
+            "s confirm · w withdraw · ← p timeline · ↑↓ scroll"
         }
         Some(r) if r.pending_proposal().is_some() => {
             "→ n next · ← p previous · s confirm · w withdraw · Esc back"
+        }
+        // Signed: nothing left to sign here (the notary would refuse it, already_ruled).
+        Some(r) if r.answer.as_ref().is_some_and(|a| a.status == "ruled") => {
+            if r.on_findings() {
+                "ruled · ← p back to the timeline · ↑↓ scroll · Esc back"
+            } else {
+                "ruled · → n next item · ← p previous · Esc back"
+            }
         }
         Some(r) if r.on_findings() => "s sign the ruling · ← p back to the timeline · ↑↓ scroll",
         Some(_) => "→ n next item · ← p previous · s sign the ruling · Esc back",

@@ -185,11 +185,14 @@ fn timeline_line(
     } else {
         "NOT ADMITTED"
     };
+    // The kind column: the longest kind (complaint_response_receipt) where the pane is wide,
+    // else 16 columns, a cut kind ending in `…` within them so the columns stay aligned.
+    let kind_w = if width >= 90 { 26 } else { 16 };
     let text = format!(
-        "{}{:>3}  {:<16} {:<13} {}",
+        "{}{:>3}  {:<kind_w$} {:<13} {}",
         marker(current),
         i + 1,
-        sanitize_prefix(&item.what, 16),
+        fit(&sanitize_prefix(&item.what, 64), kind_w),
         verdict,
         sanitize(&item.rule_id)
     );
