@@ -61,7 +61,7 @@ pub struct CaseArgs {
 pub enum CaseCommand {
     /// Arbitrators: write a case's evidence bundle (notar-bundle/1) from the notary's records
     /// and the parties' submissions (admin socket of --data). Check it with
-    /// `notar bundle verify FILE`.
+    /// `notar bundle verify FILE`. A complaint id the notary does not know exits 2, a refusal 1.
     Export {
         /// The complaint.
         complaint_id: String,
@@ -85,7 +85,7 @@ pub enum CaseCommand {
     /// allocated, or of a guarantee it releases), the ruling is only proposed: another arbitrator
     /// confirms it with `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
-    /// `already_ruled`); refusals exit 1.
+    /// `already_ruled`); refusals exit 1, a complaint id the notary does not know exits 2.
     ///
     /// To sign only the ruling you reviewed: `notar case export ID --out case.json`, read
     /// `notar replay case.json`, then `notar case rule ID --expect-ruling HEX` with the HEX of
@@ -107,7 +107,7 @@ pub enum CaseCommand {
     /// Arbitrators: confirm the ruling another arbitrator proposed on a case.
     ///
     /// The notary signs it exactly as proposed, naming both arbitrators, and its actions run.
-    /// The proposer cannot confirm (`same_arbitrator`); refusals exit 1.
+    /// The proposer cannot confirm (`same_arbitrator`); refusals exit 1, an unknown complaint id 2.
     ///
     /// Review the proposal first: `notar case export ID --ruled --out proposal.json` writes the
     /// bundle it rests on, `notar replay proposal.json` prints its findings, allocation, actions
@@ -128,7 +128,8 @@ pub enum CaseCommand {
     /// that you reject).
     ///
     /// Nothing had been signed; the reason goes into the case's history, and the case can be
-    /// ruled afresh with `notar case rule`. No proposal: `no_proposal`; refusals exit 1.
+    /// ruled afresh with `notar case rule`. No proposal: `no_proposal`; refusals exit 1, an unknown
+    /// complaint id 2.
     Withdraw {
         /// The complaint.
         complaint_id: String,

@@ -415,17 +415,23 @@ fn sum_of(gs: &[&GuaranteeRecord]) -> i64 {
         .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)))
 }
 
-/// The notary's first answer to order `o` (a guarantee or a refusal that embeds it) and its
-/// time: when the seller first asked for a guarantee.
+/// The notary's first answer to order `o` under the case's agreement (a guarantee or a refusal
+/// that embeds it) and its time: when the seller first asked for a guarantee under it.
 fn first_answer<'a>(case: &Case<'a>, o: &Item) -> Option<(DateTime<Utc>, &'a Item)> {
+    let ag = &case.agreement.id;
     case.items
         .iter()
         .copied()
         .filter(|i| Case::embeds(i, &o.id))
         .filter_map(|i| match &i.content {
-            Content::Refusal { at: t, .. } | Content::Guarantee { issued_at: t, .. } => {
-                Some((t.at(), i))
+            Content::Refusal {
+                at: t, agreement, ..
             }
+            | Content::Guarantee {
+                issued_at: t,
+                agreement,
+                ..
+            } if agreement == ag => Some((t.at(), i)),
             _ => None,
         })
         .min_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)))
