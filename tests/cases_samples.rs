@@ -498,6 +498,7 @@ no actions
 const D9: &str = r#"
 notar-rules/1 semper-consumer v1 agreement ag-bob
 claim non_payment sally->bob guarantee g180 180.00 EUR filed 2026-03-20T09:00:00.000Z
+item abort_request admitted A0.admitted | - | 2026-03-07T10:00:00.000Z T.embedded_by (an item embedding it)
 item abort_token admitted A0.notary_logged | 2026-03-07T10:00:00.000Z T.notary_time #abort_token | 2026-03-07T10:00:00.000Z T.notary_time #abort_token
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item complaint_response_receipt admitted A0.notary_logged | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt | 2026-03-20T10:00:00.000Z T.notary_time #complaint_response_receipt
@@ -525,6 +526,7 @@ release_guarantee guarantee_id=g180
 const D10: &str = r#"
 notar-rules/1 semper-consumer v1 agreement none
 claim contract_validity bob->sally tid tid 250.00 EUR filed 2026-03-20T09:00:00.000Z
+item abort_request admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item abort_token admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #abort_token | 2026-03-12T10:00:00.000Z T.notary_time #abort_token
 item acceptance admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
@@ -549,6 +551,7 @@ const D11: &str = r#"
 notar-rules/1 semper-consumer v1 agreement none
 claim contract_validity sally->bob tid tid 250.00 EUR filed 2026-03-20T09:00:00.000Z
 item abort_request admitted A0.admitted | - | 2026-03-20T09:00:00.000Z T.embedded_by (an item embedding it)
+item acceptance admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item complaint_receipt admitted A0.notary_logged | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt | 2026-03-20T09:00:00.000Z T.notary_time #complaint_receipt
 item offer admitted A0.admitted | - | 2026-03-12T10:00:00.000Z T.embedded_by (an item embedding it)
 item replacement_contract admitted A0.notary_logged | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract | 2026-03-12T10:00:00.000Z T.notary_time #replacement_contract

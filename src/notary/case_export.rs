@@ -27,6 +27,17 @@ pub(super) enum Draft {
     Logged(Envelope, u64),
 }
 
+/// The notary's exchange tokens, which carry the parties' envelopes they decided on.
+const EXCHANGE_TOKENS: [&str; 4] = [
+    "delivery_affidavit",
+    "exchange_abort_token",
+    "replacement_contract",
+    "escrow_failure_affidavit",
+];
+
+/// The parties' envelopes an exchange token may carry.
+const CARRIED: &[&str] = &["m1", "m2", "abort", "item_escrow", "receipt"];
+
 /// What an export gathers: items in order (first of each id kept), registry log indexes.
 #[derive(Default)]
 pub(super) struct Gathered {
@@ -250,6 +261,20 @@ impl Notary {
                 g.items.push(Draft::Logged(env.clone(), i))
             }
             _ => g.items.push(Draft::Party(env.clone())),
+        }
+        if by_notary && EXCHANGE_TOKENS.contains(&env.kind.as_str()) {
+            // The parties' envelopes the token carries (m1 above all: what a payment states and
+            // which order it pays) are evidence of their own: a party who attached only the
+            // token must not lose them.
+            for field in CARRIED {
+                if let Some(carried) = env
+                    .payload
+                    .get(*field)
+                    .and_then(|v| serde_json::from_value::<Envelope>(v.clone()).ok())
+                {
+                    g.items.push(Draft::Party(carried));
+                }
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 //! closings.
 //!
 //! The headroom set is bounded: the guarantees of the order's agreement issued at or before the
-//! notary's answer to the order (the order's latest possible signing time) and not closed before
+//! claim's filing (the end of the span Q4 takes the least headroom over) and not closed before
 //! the order's earliest possible signing time (the `issued_at` of a notary nonce the order
 //! embeds, see `fresh`; without one every closed guarantee counts), the newest
 //! [`HEADROOM_GUARANTEES_MAX`] of them. Past the bound the oldest are left out: a replay then
@@ -55,7 +55,9 @@ impl Notary {
                 if let Some(ag) = self.shared.state.lock().agreements.get(agreement) {
                     g.registry.insert(ag.log_index);
                 }
-                let latest = time(&a.answer, "issued_at");
+                // Every guarantee that stood beside the unguaranteed order until the claim: the
+                // headroom rule takes the least headroom over that span (docs/design.md, Q4).
+                let latest = time(&a.answer, "issued_at").map(|t| t.max(r.filed_at));
                 let nonce = self.fresh_nonce(&a.order)?;
                 let earliest = nonce.as_ref().and_then(|(n, _)| time(n, "issued_at"));
                 if let Some((env, index)) = nonce {

@@ -176,4 +176,4 @@ mod exchanges_snapshots;
 #[cfg(test)]
 mod ledger_snapshots;
 #[cfg(test)]
-mod snapshot_tests;
+pub(crate) mod snapshot_tests;

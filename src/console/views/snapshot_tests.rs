@@ -19,7 +19,7 @@ use crate::console::update::update;
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 /// The screen as plain text, one line per row, trailing spaces trimmed.
-pub(super) fn draw(app: &App, width: u16, height: u16) -> String {
+pub(crate) fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal.draw(|f| render(app, f)).expect("draw");
     let buffer = terminal.backend().buffer();

@@ -369,8 +369,8 @@ pub(super) fn q4(
     };
     let at = l.at.at();
     let ag = case.agreement;
-    let answer = first_answer(case, o).filter(|(t, _)| *t > at);
-    let (least_at, counted) = least_headroom(case, o, at, answer.map(|(t, _)| t));
+    let filed = case.claim.filed_at.at();
+    let (least_at, counted) = least_headroom(case, o, at, (filed > at).then_some(filed));
     let outstanding = sum_of(&counted);
     let headroom = ag.total_cap_minor.saturating_sub(outstanding).max(0);
     let limit = ag.per_tx_cap_minor.min(headroom).max(0);
@@ -383,15 +383,20 @@ pub(super) fn q4(
         "Q4.over_headroom"
     };
     let binds = amount.min(limit);
-    let when = match answer {
-        Some((until, _)) if least_at > at => format!(
-            "the least headroom from the order's latest signing time {} to the notary's first answer to it at {} was {} (at {}: guarantees issued meanwhile stood against it)",
+    let when = if least_at > at {
+        format!(
+            "the least headroom from the order's latest signing time {} to the claim's filing at {} was {} (at {}: guarantees issued meanwhile stood against it)",
             rfc3339_ms(at),
-            rfc3339_ms(until),
+            rfc3339_ms(filed),
             case.money(headroom),
             rfc3339_ms(least_at)
-        ),
-        _ => format!("at {} the headroom was {}", rfc3339_ms(at), case.money(headroom)),
+        )
+    } else {
+        format!(
+            "at {} the headroom was {}",
+            rfc3339_ms(at),
+            case.money(headroom)
+        )
     };
     let text = format!(
         "uncovered_rule capped: {when} and the per-transaction cap {}; {}",
@@ -401,9 +406,6 @@ pub(super) fn q4(
     // The headroom rests on the guarantees that stood against it: cited when they decided.
     let mut evidence = vec![o.id.as_str(), l.by.as_str()];
     if rule == "Q4.over_headroom" {
-        if let Some((_, a)) = answer.filter(|_| least_at > at) {
-            evidence.push(a.id.as_str());
-        }
         evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
     }
     (finding(Question::Q4, rule, text, &evidence), binds)
@@ -415,33 +417,13 @@ fn sum_of(gs: &[&GuaranteeRecord]) -> i64 {
         .fold(0i64, |sum, g| sum.saturating_add(g.amount.minor.max(0)))
 }
 
-/// The notary's first answer to order `o` under the case's agreement (a guarantee or a refusal
-/// that embeds it) and its time: when the seller first asked for a guarantee under it.
-fn first_answer<'a>(case: &Case<'a>, o: &Item) -> Option<(DateTime<Utc>, &'a Item)> {
-    let ag = &case.agreement.id;
-    case.items
-        .iter()
-        .copied()
-        .filter(|i| Case::embeds(i, &o.id))
-        .filter_map(|i| match &i.content {
-            Content::Refusal {
-                at: t, agreement, ..
-            }
-            | Content::Guarantee {
-                issued_at: t,
-                agreement,
-                ..
-            } if agreement == ag => Some((t.at(), i)),
-            _ => None,
-        })
-        .min_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)))
-}
-
 /// The instant of least headroom for order `o` from `from` (its latest signing time) to `until`
-/// (the notary's first answer to it, when later), and the guarantees outstanding then. An order
-/// without a guarantee binds only what fitted beside the buyer's guarantees the whole time it
-/// stood unguaranteed: otherwise guarantees issued after it was signed (the notary could not
-/// know of it) and the order together would make the buyer owe more than the total cap. The
+/// (the claim's filing, when later), and the guarantees outstanding then. An order without a
+/// guarantee binds only what fitted beside the buyer's guarantees the whole time it stood
+/// unguaranteed until claimed: otherwise guarantees issued after it was signed (the notary
+/// could not know of it) and the order together would make the buyer owe more than the total
+/// cap. Whatever the seller asked meanwhile (a refusal for another reason, a guarantee since
+/// released) does not shorten the span. The
 /// outstanding sum only rises when a guarantee is issued, so the instants to try are `from` and
 /// each issuance up to `until`; the earliest of equal ones is taken.
 fn least_headroom<'a>(

@@ -870,11 +870,11 @@ fn a_receipt_by_a_revoked_key_counts_only_when_shown_signed_before_the_revocatio
 }
 
 /// D5 with the order signed before the guarantees that stood against it when the seller asked:
-/// headroom is the least from the order's latest signing time to the notary's first answer to
-/// it, so the order and the guarantees issued meanwhile never make the buyer owe more than the
-/// total cap (1,000.00: 500.00 + 400.00 guaranteed, so the order binds 100.00, not 300.00).
+/// headroom is the least from the order's latest signing time to the claim's filing, so the
+/// order and the guarantees issued meanwhile never make the buyer owe more than the total cap
+/// (1,000.00: 500.00 + 400.00 guaranteed, so the order binds 100.00, not 300.00).
 #[test]
-fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_seller_asked() {
+fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_claim() {
     let mut row = d5();
     let at = row.items.iter().position(|i| i.id == id("c5")).expect("c5");
     row.items[at] = stamp("c5", "a5", "2026-03-02T10:00:00.000Z");
@@ -885,11 +885,11 @@ fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_seller_asked() {
     assert_eq!(
         q4.answer,
         "uncovered_rule capped: the least headroom from the order's latest signing time \
-         2026-03-02T10:00:01.000Z to the notary's first answer to it at 2026-03-05T10:00:03.000Z \
-         was 100.00 EUR (at 2026-03-04T10:00:00.000Z: guarantees issued meanwhile stood against \
-         it) and the per-transaction cap 500.00 EUR; the order binds 100.00 EUR"
+         2026-03-02T10:00:01.000Z to the claim's filing at 2026-03-20T09:00:00.000Z was 100.00 \
+         EUR (at 2026-03-04T10:00:00.000Z: guarantees issued meanwhile stood against it) and the \
+         per-transaction cap 500.00 EUR; the order binds 100.00 EUR"
     );
-    for cited in ["a5", "c5", "f5"] {
+    for cited in ["a5", "c5"] {
         assert!(q4.evidence_ids.contains(&id(cited)), "{cited}: {q4:?}");
     }
     assert_eq!(alloc(&r), [10_000, 0, 20_000, 0], "{}", render(&r));
@@ -899,15 +899,27 @@ fn an_unguaranteed_order_binds_only_the_headroom_left_until_the_seller_asked() {
     let r = rule(&closed, UncoveredRule::Capped);
     assert!(has(&r, "Q4.within_caps", &["a5", "c5"]), "{}", render(&r));
     assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
-    // Answered before the guarantees were issued: they did not stand against the order.
+    // Answered (refused for another reason) before the guarantees were issued: they still stood
+    // beside the order before the claim, so they count (s7b N1: a seller could otherwise fix
+    // the span early with a request bound to be refused).
     let mut early = row.clone();
     let at = early
         .items
         .iter()
         .position(|i| i.id == id("f5"))
         .expect("f5");
-    early.items[at] = refusal("f5", "key_revoked", "2026-03-02T11:00:00.000Z", "a5");
+    early.items[at] = refusal("f5", "bad_amount", "2026-03-02T11:00:00.000Z", "a5");
     let r = rule(&early, UncoveredRule::Capped);
+    let q4 = r.findings.iter().find(|f| f.question == Question::Q4);
+    assert_eq!(q4.map(|f| f.rule_id.as_str()), Some("Q4.over_headroom"));
+    assert_eq!(alloc(&r), [10_000, 0, 20_000, 0], "{}", render(&r));
+    // Guarantees issued after the claim was filed do not count.
+    let mut later = row.clone();
+    for g in &mut later.guarantees {
+        g.issued_at += chrono::TimeDelta::days(30);
+        g.valid_until += chrono::TimeDelta::days(30);
+    }
+    let r = rule(&later, UncoveredRule::Capped);
     assert!(has(&r, "Q4.within_caps", &["a5", "c5"]), "{}", render(&r));
     assert_eq!(alloc(&r), [30_000, 0, 0, 0], "{}", render(&r));
 }

@@ -419,7 +419,7 @@ pub(super) fn order_parties(
         .ok_or_else(|| NotaryError::Denied {
             code: ErrorCode::NotAParty,
             message: format!(
-                "the claimant and the respondent are not the buyer and the seller of order {digest}"
+                "no guarantee request for order {digest} came from the seller it names, one of the claimant and the respondent, under an agreement of the other"
             ),
         })
 }

@@ -481,6 +481,11 @@ fn a_signed_case_offers_no_signing_and_its_notice_goes_with_it() {
         hint.starts_with("ruled") && !hint.contains("sign"),
         "{hint}"
     );
+    let screen = crate::console::views::snapshot_tests::draw(&a, 120, 40);
+    assert!(
+        screen.contains("RULED") && !screen.contains("s sign"),
+        "{screen}"
+    );
     press(&mut a, KeyCode::Esc);
     press(&mut a, KeyCode::Enter);
     assert!(a.cases.open.is_some());

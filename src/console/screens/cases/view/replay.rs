@@ -73,7 +73,7 @@ pub fn render(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area: Re
     if r.on_findings() {
         render_findings(t, r, ruling, frame, rest);
     } else {
-        render_timeline(t, r.step, ruling, frame, rest);
+        render_timeline(t, r, ruling, frame, rest);
     }
 }
 
@@ -145,7 +145,18 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
 }
 
 /// The timeline with the current item marked, over the current item's detail.
-fn render_timeline(t: &Theme, step: usize, ruling: &Ruling, frame: &mut Frame, area: Rect) {
+/// What `s` does on this case, for the panels' key lines: sign, confirm a proposal, or nothing
+/// once the ruling is signed.
+fn sign_key(r: &Replayed) -> &'static str {
+    match &r.answer {
+        Some(a) if a.status == "ruled" => "",
+        _ if r.pending_proposal().is_some() => "s confirm · ",
+        _ => "s sign · ",
+    }
+}
+
+fn render_timeline(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, area: Rect) {
+    let step = r.step;
     let [list, detail] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL)]).areas(area);
     let n = ruling.items.len();
@@ -166,7 +177,10 @@ fn render_timeline(t: &Theme, step: usize, ruling: &Ruling, frame: &mut Frame, a
     let title = format!(" Item {} of {n} · {} ", step + 1, short_id(&item.id));
     let block = Block::bordered()
         .title(Span::styled(title, t.title))
-        .title_bottom(Line::from(" ← p previous · → n next · s sign · Esc back "));
+        .title_bottom(Line::from(format!(
+            " ← p previous · → n next · {}Esc back ",
+            sign_key(r)
+        )));
     frame.render_widget(
         Paragraph::new(item_lines(t, item, inner)).block(block),
         detail,
@@ -336,7 +350,7 @@ fn render_findings(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, 
         " Ruling: {} findings, allocation, actions ",
         ruling.findings.len()
     );
-    let keys = format!("{position} ← p timeline · s sign · Esc back ");
+    let keys = format!("{position} ← p timeline · {}Esc back ", sign_key(r));
     let block = Block::bordered()
         .title(Span::styled(title, t.title))
         .title_bottom(Line::from(keys));
