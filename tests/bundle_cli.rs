@@ -130,6 +130,8 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
             "complaint",
             "exchange_offer",
             "replacement_contract",
+            // m2, carried by the replacement contract: an item of its own.
+            "exchange_acceptance",
             "rfc3161_token",
             "document",
             "complaint_receipt",
@@ -143,7 +145,7 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
         .find(|i| i["id"] == c.m1_id.as_str())
         .expect("m1 by its id");
     assert_eq!(m1["facts"]["signer"]["party_id"], c.ann.id.as_str(), "{m1}");
-    let token = &items[3]["facts"];
+    let token = &items[4]["facts"];
     assert_eq!(
         token["imprint"],
         c.m1_id.as_str(),

@@ -216,6 +216,8 @@ fn orders_guarantee_revocation_exchange_complaint_to_a_signed_ruling() {
     assert_eq!(
         kinds,
         [
+            // The abort request the abort token carries, an item of its own.
+            "abort_request",
             "abort_token",
             "complaint_receipt",
             "complaint_response_receipt",

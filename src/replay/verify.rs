@@ -564,32 +564,7 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
     }
     let missing = missing_evidence(bundle, reports, &c.complaint_id);
     if !missing.is_empty() {
-        let shown: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
-        let more = missing.len().saturating_sub(shown.len());
-        // An item renamed (intact, under another id) is missing under its own id: say so.
-        let misnamed: Vec<&str> = reports
-            .iter()
-            .filter(|r| r.facts.id_ok == Some(false))
-            .map(|r| r.id.as_str())
-            .take(3)
-            .collect();
-        reasons.push(format!(
-            "the bundle lacks evidence the notary's receipts name: {}{}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
-            if misnamed.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " (the bundle holds items under an id that is not the SHA-256 of their bytes: {}; renamed, one may be it)",
-                    misnamed.join(", ")
-                )
-            }
-        ));
+        reasons.push(missing_reason(&missing, reports));
     }
     ClaimFacts {
         ok: reasons.is_empty(),
@@ -597,6 +572,37 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
         receipt: Some(id),
         unshown: false,
     }
+}
+
+/// Why a bundle lacking the evidence ids `missing` cannot be replayed: the first few, and the
+/// items whose id is not the SHA-256 of their bytes (an item renamed, intact under another id,
+/// is missing under its own).
+fn missing_reason(missing: &[String], reports: &[ItemReport]) -> String {
+    let shown: Vec<&str> = missing.iter().take(3).map(String::as_str).collect();
+    let more = missing.len().saturating_sub(shown.len());
+    let misnamed: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.facts.id_ok == Some(false))
+        .map(|r| r.id.as_str())
+        .take(3)
+        .collect();
+    format!(
+        "the bundle lacks evidence the notary's receipts name: {}{}{}",
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        if misnamed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the bundle holds items under an id that is not the SHA-256 of their bytes: {}; renamed, one may be it)",
+                misnamed.join(", ")
+            )
+        }
+    )
 }
 
 /// The evidence ids the notary's verified receipts of `complaint_id` (the complaint's and the

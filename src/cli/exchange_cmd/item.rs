@@ -93,16 +93,21 @@ fn payment_amount(args: &SendItemArgs) -> Result<Option<Money>, Failure> {
     Ok(Some(money))
 }
 
+/// The order `--order-digest` names, if given: 64 lowercase hex digits.
+fn order_digest_arg(args: &SendItemArgs) -> Result<Option<Sha256Hex>, Failure> {
+    let Some(d) = &args.order_digest else {
+        return Ok(None);
+    };
+    let digest = Sha256Hex::try_from(d.trim().to_string())
+        .map_err(|e| Refusal::input(ErrorCode::BadRequest, format!("--order-digest: {e}")))?;
+    Ok(Some(digest))
+}
+
 /// Encrypts, escrows, signs, writes.
 pub async fn send_item(args: SendItemArgs) -> Result<(), Failure> {
     let key = files::signing_key(&args.key)?;
     let amount = payment_amount(&args)?;
-    let order_digest = args
-        .order_digest
-        .clone()
-        .map(|d| Sha256Hex::try_from(d.trim().to_string()))
-        .transpose()
-        .map_err(|e| Refusal::input(ErrorCode::BadRequest, format!("--order-digest: {e}")))?;
+    let order_digest = order_digest_arg(&args)?;
     let item = files::read(&args.item)?;
     let deadline = args
         .deadline

@@ -383,7 +383,28 @@ pub(super) fn q4(
         "Q4.over_headroom"
     };
     let binds = amount.min(limit);
-    let when = if least_at > at {
+    let text = format!(
+        "uncovered_rule capped: {} and the per-transaction cap {}; {}",
+        headroom_text(case, (at, filed, least_at), headroom),
+        case.money(ag.per_tx_cap_minor),
+        binds_text(case, binds, key_at)
+    );
+    // The headroom rests on the guarantees that stood against it: cited when they decided.
+    let mut evidence = vec![o.id.as_str(), l.by.as_str()];
+    if rule == "Q4.over_headroom" {
+        evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
+    }
+    (finding(Question::Q4, rule, text, &evidence), binds)
+}
+
+/// The headroom in words: at the order's latest signing time `at`, or, when it was least later
+/// (at `least_at`, before the claim's filing `filed`), over that span.
+fn headroom_text(
+    case: &Case,
+    (at, filed, least_at): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+    headroom: i64,
+) -> String {
+    if least_at > at {
         format!(
             "the least headroom from the order's latest signing time {} to the claim's filing at {} was {} (at {}: guarantees issued meanwhile stood against it)",
             rfc3339_ms(at),
@@ -397,18 +418,7 @@ pub(super) fn q4(
             rfc3339_ms(at),
             case.money(headroom)
         )
-    };
-    let text = format!(
-        "uncovered_rule capped: {when} and the per-transaction cap {}; {}",
-        case.money(ag.per_tx_cap_minor),
-        binds_text(case, binds, key_at)
-    );
-    // The headroom rests on the guarantees that stood against it: cited when they decided.
-    let mut evidence = vec![o.id.as_str(), l.by.as_str()];
-    if rule == "Q4.over_headroom" {
-        evidence.extend(counted.iter().filter_map(|g| guarantee_item(case, &g.id)));
     }
-    (finding(Question::Q4, rule, text, &evidence), binds)
 }
 
 /// The sum of `gs`' amounts (minor units, negative ones as 0).

@@ -140,22 +140,7 @@ pub(super) fn stage_close(
         });
     }
     if c.reason == Some(ReleaseReason::Expired) {
-        let r = &record.record;
-        let subjects = [
-            subject_key(None, Some(&c.id), None),
-            subject_key(None, None, Some(&r.order_digest)),
-        ];
-        if let Some(case) = st.complaints.undecided_about(&subjects) {
-            // A ruling may still take this guarantee as the order's cover: released now, its
-            // headroom could go to another guarantee while the buyer is ruled to pay under it.
-            return Err(NotaryError::Conflict {
-                code: ErrorCode::NotDue,
-                message: format!(
-                    "guarantee {} is claimed in complaint {case}: it stays outstanding until the case is ruled",
-                    c.id
-                ),
-            });
-        }
+        unclaimed(&st, &c.id, &record.record)?;
     }
     let (kind, outcome) = c.how.signed_as();
     let r = &record.record;
@@ -226,6 +211,25 @@ fn close_in_memory(
     };
     st.pending.guarantees.insert(id.clone(), pending);
     Ok(cleanup(shared, id))
+}
+
+/// Refuses (`not_due`) to let guarantee `id` expire while a complaint about it or its order
+/// awaits a ruling: the ruling may still take it as the order's cover, and released now its
+/// headroom could go to another guarantee while the buyer is ruled to pay under it.
+fn unclaimed(st: &State, id: &str, r: &GuaranteeRecord) -> Result<(), NotaryError> {
+    let subjects = [
+        subject_key(None, Some(id), None),
+        subject_key(None, None, Some(&r.order_digest)),
+    ];
+    match st.complaints.undecided_about(&subjects) {
+        Some(case) => Err(NotaryError::Conflict {
+            code: ErrorCode::NotDue,
+            message: format!(
+                "guarantee {id} is claimed in complaint {case}: it stays outstanding until the case is ruled"
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Returns the reservation of outstanding guarantee `id` to headroom. Memory is rebuilt from
