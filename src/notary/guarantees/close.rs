@@ -216,7 +216,7 @@ fn close_in_memory(
 /// Refuses (`not_due`) to let guarantee `id` expire while a complaint about it or its order
 /// awaits a ruling: the ruling may still take it as the order's cover, and released now its
 /// headroom could go to another guarantee while the buyer is ruled to pay under it.
-fn unclaimed(st: &State, id: &str, r: &GuaranteeRecord) -> Result<(), NotaryError> {
+fn unclaimed<E>(st: &State, id: &str, r: &GuaranteeRecord<E>) -> Result<(), NotaryError> {
     let subjects = [
         subject_key(None, Some(id), None),
         subject_key(None, None, Some(&r.order_digest)),
