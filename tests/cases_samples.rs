@@ -304,7 +304,8 @@ fn expected(row: &str) -> &'static str {
 }
 
 /// D1: signed with kb1 before the revocation (the timestamp bounds it), guaranteed, delivered
-/// (bob's goods receipt) → buyer_pays 300.00, seller_bears 0. Beyond the row: bob's answer
+/// (bob's goods receipt) → buyer_pays 300.00, seller_bears 0, the guarantee held for sally
+/// until she settles it (bob owes its amount). Beyond the row: bob's answer
 /// ("never ordered") changes nothing; the goods receipt is bounded only by the complaint
 /// receipt that names it.
 const D1: &str = r#"
@@ -327,7 +328,7 @@ Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [#order,#timestamp] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-30T10:00:01.000Z
 buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
-no actions
+hold_guarantee guarantee_id=g300
 "#;
 
 /// D2: the order embeds a notary nonce logged 2026-03-11T08:59Z, after the revocation at R, so

@@ -352,6 +352,10 @@ fn action_line(a: &Action) -> String {
         Action::ReleaseGuarantee { guarantee_id } => {
             format!("  release guarantee {}", s(guarantee_id, 64))
         }
+        Action::HoldGuarantee { guarantee_id } => format!(
+            "  hold guarantee {} until the seller settles it",
+            s(guarantee_id, 64)
+        ),
         Action::ResolveExchange { tid } => format!("  resolve exchange {}", s(tid, 64)),
         Action::AbortExchange { tid } => format!("  abort exchange {}", s(tid, 64)),
         Action::FlagNotaryFault { item } => {

@@ -12,6 +12,7 @@
 //! disk, and a failure there is an error: stored data that contradicts itself.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -309,12 +310,27 @@ impl Ledger {
 
     /// Up to `limit` guarantees whose release time is at or before `now`, earliest first.
     pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Vec<String> {
-        self.by_deadline
-            .iter()
-            .take_while(|(at, _)| *at <= now)
+        self.due_after(now, None)
             .take(limit)
             .map(|(_, id)| id.clone())
             .collect()
+    }
+
+    /// The guarantees whose release time is at or before `now`, earliest first, as
+    /// `(release time, id)`, from just after `after` (one such pair), or from the first: a scan
+    /// that passes some by goes on from the last it looked at instead of meeting them again.
+    pub fn due_after<'a>(
+        &'a self,
+        now: DateTime<Utc>,
+        after: Option<&(DateTime<Utc>, String)>,
+    ) -> impl Iterator<Item = &'a (DateTime<Utc>, String)> + 'a {
+        let from = match after {
+            Some(a) => Bound::Excluded(a.clone()),
+            None => Bound::Unbounded,
+        };
+        self.by_deadline
+            .range((from, Bound::Unbounded))
+            .take_while(move |(at, _)| *at <= now)
     }
 
     /// Checks that every account's exposure is the sum of its reservations and within its cap.

@@ -12,6 +12,7 @@ mod request;
 mod stored;
 mod text;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -350,30 +351,57 @@ impl Notary {
     /// Releases (reason `expired`) every outstanding guarantee whose expiry plus the policy's grace
     /// has passed; returns how many it released.
     pub async fn release_expired(&self) -> Result<usize, NotaryError> {
-        let shared = self.shared.clone();
-        let due: Vec<String> = self
-            .command(move |ctx| {
-                Ok(Decision::Now(
-                    shared.state.lock().ledger.due(ctx.now, EXPIRY_BATCH_MAX),
-                ))
-            })
-            .await?;
+        self.release_expired_by(EXPIRY_BATCH_MAX).await
+    }
+
+    /// [`Notary::release_expired`] in rounds of at most `batch` closings. Guarantees that may not
+    /// expire yet (held by a ruling, claimed in an undecided case) are passed by: each round
+    /// goes on after the last one the previous round looked at, so however many are kept, the
+    /// ones behind them are released in the same pass (before, the 256 most overdue were
+    /// looked at again on every pass, and 256 claimed ones stopped every release behind them).
+    pub(crate) async fn release_expired_by(&self, batch: usize) -> Result<usize, NotaryError> {
+        let mut after: Option<(DateTime<Utc>, String)> = None;
         let mut released = 0;
-        for gid in due {
-            let close = CloseRequest {
-                id: gid,
-                caller: Caller::Notary,
-                how: Closing::Release,
-                reason: Some(ReleaseReason::Expired),
-                operator: None,
-            };
-            match self.close(close).await {
-                Ok(_) => released += 1,
-                Err(NotaryError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+        loop {
+            let shared = self.shared.clone();
+            let from = after.take();
+            let (due, last) = self
+                .command(move |ctx| {
+                    let st = shared.state.lock();
+                    let mut last = from.clone();
+                    let mut due = Vec::new();
+                    for d in st.ledger.due_after(ctx.now, from.as_ref()) {
+                        last = Some(d.clone());
+                        if close::kept(&st, &d.1).is_none() {
+                            due.push(d.1.clone());
+                        }
+                        if due.len() == batch {
+                            break;
+                        }
+                    }
+                    Ok(Decision::Now((due, last)))
+                })
+                .await?;
+            let full = due.len() == batch;
+            for gid in due {
+                let close = CloseRequest {
+                    id: gid,
+                    caller: Caller::Notary,
+                    how: Closing::Release,
+                    reason: Some(ReleaseReason::Expired),
+                    operator: None,
+                };
+                match self.close(close).await {
+                    Ok(_) => released += 1,
+                    Err(NotaryError::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
             }
+            if !full {
+                return Ok(released);
+            }
+            after = last;
         }
-        Ok(released)
     }
 
     /// Answers whether the agreement could take on `amount` now, without reserving anything.

@@ -649,4 +649,6 @@ mod error_tests;
 #[cfg(test)]
 mod evidence_tests;
 #[cfg(test)]
+mod held_tests;
+#[cfg(test)]
 mod stored_tests;

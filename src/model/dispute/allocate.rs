@@ -106,6 +106,13 @@ fn releases(case: &Case, a: &Answers, item: &Item, alloc: &Allocation) -> bool {
     merits && kind && !owed_for_goods && alloc.buyer_pays.minor == 0 && alloc.notary_pays.minor == 0
 }
 
+/// Whether the buyer is ruled to pay under the case's guarantee (his key in good standing when
+/// he signed): it then stays outstanding until the seller settles it (N2: released by the
+/// expiry scan, the seller's settle got `already_released` and the debt left his liability).
+fn holds(a: &Answers, alloc: &Allocation) -> bool {
+    alloc.buyer_pays.minor > 0 && matches!(a.key_at, KeyAt::Before | KeyAt::NotRevoked)
+}
+
 /// The amount of a guarantee item, minor units.
 fn guaranteed(item: &Item) -> i64 {
     match &item.content {
@@ -114,7 +121,8 @@ fn guaranteed(item: &Item) -> i64 {
     }
 }
 
-/// What the notary must do: release a guarantee nobody draws on, decide an undecided contract
+/// What the notary must do: release a guarantee nobody draws on, hold one the buyer is ruled to
+/// pay under, decide an undecided contract
 /// exchange, record its own faults (`faults`: item ids). Sorted, without repeats.
 pub(super) fn actions(
     case: &Case,
@@ -140,6 +148,11 @@ pub(super) fn actions(
             let ended = case.find(|i| i.content.closing_of(guarantee_id).is_some());
             if ended.is_none() && releases(case, a, item, alloc) {
                 out.push(Action::ReleaseGuarantee {
+                    guarantee_id: guarantee_id.clone(),
+                });
+            }
+            if ended.is_none() && holds(a, alloc) {
+                out.push(Action::HoldGuarantee {
                     guarantee_id: guarantee_id.clone(),
                 });
             }

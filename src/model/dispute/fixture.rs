@@ -273,6 +273,7 @@ pub fn render(r: &Ruling) -> String {
             Action::ReleaseGuarantee { guarantee_id } => {
                 format!("release_guarantee {guarantee_id}")
             }
+            Action::HoldGuarantee { guarantee_id } => format!("hold_guarantee {guarantee_id}"),
             Action::ResolveExchange { tid } => format!("resolve_exchange {}", short(tid)),
             Action::AbortExchange { tid } => format!("abort_exchange {}", short(tid)),
             Action::FlagNotaryFault { item } => format!("flag_notary_fault {}", short(item)),

@@ -260,6 +260,7 @@ Q6 Q6.not_shown [] nothing shows a payment by bob for this order
 Q7 Q7.not_applicable [] no contract exchange
 Q8 Q8.within_window [a1,c1] filed 2026-03-20T09:00:00.000Z within the window ending 2026-05-30T10:00:01.000Z
 buyer_pays 300.00 EUR notary_pays 0.00 EUR seller_bears 0.00 EUR refund_to_buyer 0.00 EUR
+hold_guarantee g-d1
 "#,
     );
 }

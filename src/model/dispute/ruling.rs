@@ -106,6 +106,13 @@ pub enum Action {
         /// The guarantee id.
         guarantee_id: String,
     },
+    /// Keep the guarantee outstanding until its seller settles or releases it: the buyer is ruled
+    /// to pay under it, and until he has paid its amount stays within his liability (released by
+    /// the expiry scan, its headroom could go to another guarantee while the debt stands).
+    HoldGuarantee {
+        /// The guarantee id.
+        guarantee_id: String,
+    },
     /// Resolve the undecided exchange (a replacement contract).
     ResolveExchange {
         /// The tid.

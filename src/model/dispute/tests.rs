@@ -85,7 +85,11 @@ fn a_notary_item_the_log_contradicts_is_the_notarys_fault() {
     );
     assert!(has(&r, "A0.not_in_log", &["b1"]));
     assert_eq!(alloc(&r), [30_000, 0, 0, 0]);
-    assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b1") }]);
+    let hold = Action::HoldGuarantee {
+        guarantee_id: "g-d1".into(),
+    };
+    let flag = Action::FlagNotaryFault { item: id("b1") };
+    assert_eq!(r.actions, vec![hold, flag]);
 }
 
 #[test]
@@ -307,6 +311,36 @@ fn a_guarantee_issued_after_the_revocation_is_the_notarys_to_pay() {
         [0, 20_000, 15_000, 0]
     );
     assert_eq!(r.actions, vec![Action::FlagNotaryFault { item: id("b2") }]);
+}
+
+/// D1: bob is ruled to pay under the guarantee, so the ruling holds it for sally (N2: the
+/// expiry scan released it and her settle got `already_released`). A guarantee the evidence
+/// shows settled is not held again, and a buyer who owes nothing leaves nothing to hold.
+#[test]
+fn a_guarantee_the_buyer_is_ruled_to_pay_under_is_held() {
+    let r = rule(&d1(), UncoveredRule::Capped);
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0]);
+    let hold = Action::HoldGuarantee {
+        guarantee_id: "g-d1".into(),
+    };
+    assert_eq!(r.actions, vec![hold]);
+    let mut settled = d1();
+    let at = wt("2026-03-15T10:00:00.000Z");
+    let content = Content::Settlement {
+        guarantee_id: "g-d1".into(),
+        at,
+    };
+    settled.items.push(notary("5e7", content, &[]));
+    let r = rule(&settled, UncoveredRule::Capped);
+    assert_eq!(r.actions, vec![], "{:?}", alloc(&r));
+    let mut unpaid_for = d1();
+    unpaid_for.items.retain(|i| i.id != id("e1"));
+    let r = rule(&unpaid_for, UncoveredRule::Capped);
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    assert!(!r
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::HoldGuarantee { .. })));
 }
 
 #[test]

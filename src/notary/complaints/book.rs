@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use super::later::Later;
 use super::ComplaintRecord;
@@ -91,6 +92,9 @@ pub(crate) struct ComplaintBook {
     claims: HashMap<ClaimKey, String>,
     /// Every complaint by its subject (a [`subject_key`]).
     by_subject: HashMap<String, BTreeSet<String>>,
+    /// Guarantee id → the complaint whose signed ruling holds it (the buyer ruled to pay under
+    /// it): the expiry scan leaves it for its seller to settle.
+    held: HashMap<String, String>,
 }
 
 /// A claim's identity: its subject (`t:` tid, `g:` guarantee id, `o:` order digest), the
@@ -109,6 +113,20 @@ pub(crate) fn subject_key(
         (_, _, Some(d)) => format!("o:{d}"),
         _ => String::new(),
     }
+}
+
+/// The guarantees the record's ruling holds: its `hold_guarantee` actions that found the
+/// guarantee outstanding (docs/formats.md "Signed ruling").
+fn held_by(r: &ComplaintRecord) -> Vec<String> {
+    let actions = r.ruling.as_ref().and_then(|e| e.payload.get("actions"));
+    let Some(Value::Array(actions)) = actions else {
+        return Vec::new();
+    };
+    actions
+        .iter()
+        .filter(|a| a["action"] == "hold_guarantee" && a["result"] == "held")
+        .filter_map(|a| a["guarantee_id"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// The kind of the counter-claim a record's response carries, if any.
@@ -206,6 +224,9 @@ impl ComplaintBook {
                 .entry((subject.clone(), party, kind))
                 .or_insert_with(|| r.complaint_id.clone());
         }
+        for gid in held_by(r) {
+            self.held.insert(gid, r.complaint_id.clone());
+        }
         if r.status == ComplaintStatus::Open {
             self.open
                 .insert((r.response_deadline, r.complaint_id.clone()));
@@ -227,6 +248,11 @@ impl ComplaintBook {
                 })
             })
             .map(String::as_str)
+    }
+
+    /// The complaint whose signed ruling holds guarantee `guarantee_id` for its seller, if any.
+    pub fn holding(&self, guarantee_id: &str) -> Option<&str> {
+        self.held.get(guarantee_id).map(String::as_str)
     }
 
     /// Up to `limit` open complaints whose deadline passed before `now`, earliest first.

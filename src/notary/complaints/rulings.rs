@@ -675,10 +675,7 @@ fn plan_actions(
     for a in s.ruling.all_actions() {
         match a {
             Action::ReleaseGuarantee { guarantee_id } => {
-                let g = match st.pending.guarantees.get(guarantee_id) {
-                    Some(g) => g.text_record(&shared.notary_key)?,
-                    None => stored_text_record(shared, guarantee_id)?,
-                };
+                let g = guarantee_now(shared, st, guarantee_id)?;
                 let state = g.record.state;
                 let result = if state != GuaranteeState::Outstanding {
                     format!("already_{}", state.as_str())
@@ -695,6 +692,9 @@ fn plan_actions(
                     releases.push(g);
                 }
             }
+            Action::HoldGuarantee { guarantee_id } => {
+                results.push(plan_hold(&guarantee_now(shared, st, guarantee_id)?));
+            }
             Action::ResolveExchange { tid } | Action::AbortExchange { tid } => {
                 let first = tids.insert(tid.clone());
                 let at = ctx.after(1 + decided.len() as u64);
@@ -709,6 +709,27 @@ fn plan_actions(
         }
     }
     Ok((results, releases, decided))
+}
+
+/// Guarantee `id` as the batch being built has it (staged, else stored).
+fn guarantee_now(shared: &Shared, st: &State, id: &str) -> Result<TextRecord, NotaryError> {
+    match st.pending.guarantees.get(id) {
+        Some(g) => g.text_record(&shared.notary_key),
+        None => stored_text_record(shared, id),
+    }
+}
+
+/// The result of holding guarantee `g` for its seller: `held` when outstanding (the complaint
+/// book then keeps the expiry scan off it), else what closed it before.
+fn plan_hold(g: &TextRecord) -> Value {
+    let state = g.record.state;
+    let result = if state == GuaranteeState::Outstanding {
+        "held".to_string()
+    } else {
+        format!("already_{}", state.as_str())
+    };
+    json!({"action": "hold_guarantee", "guarantee_id": g.record.guarantee_id,
+        "amount": g.record.amount, "result": result})
 }
 
 /// Plans one exchange action of the ruling logged at `ruling_index` (its token at `at`);

@@ -213,22 +213,45 @@ fn close_in_memory(
     Ok(cleanup(shared, id))
 }
 
-/// Refuses (`not_due`) to let guarantee `id` expire while a complaint about it or its order
-/// awaits a ruling: the ruling may still take it as the order's cover, and released now its
-/// headroom could go to another guarantee while the buyer is ruled to pay under it.
+/// Refuses (`not_due`) to let guarantee `id` expire while [`kept`] keeps it, or a complaint
+/// about its order awaits a ruling.
 fn unclaimed<E>(st: &State, id: &str, r: &GuaranteeRecord<E>) -> Result<(), NotaryError> {
-    let subjects = [
-        subject_key(None, Some(id), None),
-        subject_key(None, None, Some(&r.order_digest)),
-    ];
-    match st.complaints.undecided_about(&subjects) {
-        Some(case) => Err(NotaryError::Conflict {
+    if let Some(refused) = kept(st, id) {
+        return Err(refused);
+    }
+    let by_order = [subject_key(None, None, Some(&r.order_digest))];
+    match st.complaints.undecided_about(&by_order) {
+        Some(case) => Err(claimed_in(id, case)),
+        None => Ok(()),
+    }
+}
+
+/// Why guarantee `id` may not expire, from what memory knows by its id alone (the expiry scan
+/// passes such ones by without asking): a signed ruling holds it for its seller (the buyer was
+/// ruled to pay under it), or a complaint about it awaits a ruling (the ruling may still take it
+/// as the order's cover; released now, its headroom could go to another guarantee while the
+/// buyer is ruled to pay under it).
+pub(super) fn kept(st: &State, id: &str) -> Option<NotaryError> {
+    if let Some(case) = st.complaints.holding(id) {
+        return Some(NotaryError::Conflict {
             code: ErrorCode::NotDue,
             message: format!(
-                "guarantee {id} is claimed in complaint {case}: it stays outstanding until the case is ruled"
+                "guarantee {id} is held by the ruling of complaint {case}: the buyer was ruled to pay under it, so it stays outstanding until its seller settles or releases it"
             ),
-        }),
-        None => Ok(()),
+        });
+    }
+    let by_id = [subject_key(None, Some(id), None)];
+    st.complaints
+        .undecided_about(&by_id)
+        .map(|case| claimed_in(id, case))
+}
+
+fn claimed_in(id: &str, case: &str) -> NotaryError {
+    NotaryError::Conflict {
+        code: ErrorCode::NotDue,
+        message: format!(
+            "guarantee {id} is claimed in complaint {case}: it stays outstanding until the case is ruled"
+        ),
     }
 }
 

@@ -1,0 +1,111 @@
+//! A guarantee the buyer is ruled to pay under (N2): the ruling holds it for its seller, the
+//! expiry scan passes it by (across a restart too), and the seller's settle closes it. And the
+//! expiry scan goes on past the guarantees it must keep, however many there are.
+
+use chrono::Duration;
+use serde_json::Value;
+
+use super::evidence_tests::{world, World};
+use super::guarantees::{Caller, Closing};
+use super::{Arbitrator, Notary, RulingOutcome};
+use crate::crypto::envelope::Envelope;
+use crate::notary::fixture::eur;
+
+fn gid(g: &Envelope) -> String {
+    g.payload["guarantee_id"].as_str().expect("id").to_string()
+}
+
+fn exposure(n: &Notary, w: &World) -> i64 {
+    n.agreement(&w.deal.agreement_id, 0)
+        .expect("agreement")
+        .0
+        .exposure
+        .minor
+}
+
+/// sally's 300.00 claim on bob's guaranteed, delivered order, answered and ruled: bob pays.
+async fn ruled_buyer_pays(w: &World) -> (String, Envelope) {
+    let (order, g) = w.order("r-held", 30_000, b"chairs").await;
+    let receipt = w.receipt(&order);
+    let id = w
+        .complain(
+            ("guarantee_id", &gid(&g)),
+            30_000,
+            &[order, g.clone(), receipt],
+        )
+        .await;
+    w.answer(&id).await;
+    let alice = Arbitrator {
+        name: "Alice".into(),
+        user: "alice".into(),
+    };
+    let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&id, alice).await.expect("ruled") else {
+        panic!("one arbitrator suffices for 300.00");
+    };
+    let allocation = &ruling.payload["ruling"]["allocation"];
+    assert_eq!(allocation["buyer_pays"]["minor"], 30_000, "{allocation}");
+    (gid(&g), ruling)
+}
+
+#[tokio::test]
+async fn a_guarantee_the_buyer_is_ruled_to_pay_under_waits_for_its_seller() {
+    let w = world().await;
+    let (gid, ruling) = ruled_buyer_pays(&w).await;
+    let actions = ruling.payload["actions"].as_array().expect("actions");
+    let hold: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["action"] == "hold_guarantee")
+        .collect();
+    assert_eq!(hold.len(), 1, "{actions:?}");
+    assert_eq!(hold[0]["guarantee_id"], gid.as_str());
+    assert_eq!(hold[0]["result"], "held");
+    assert_eq!(
+        hold[0]["amount"],
+        serde_json::to_value(eur(30_000)).expect("json")
+    );
+    w.advance(Duration::days(400));
+    assert_eq!(w.n.release_expired().await.expect("scan"), 0);
+    assert_eq!(exposure(&w.n, &w), 30_000, "held: within bob's liability");
+    // After a restart the hold is still known (rebuilt from the signed ruling).
+    let World {
+        n,
+        _t: t,
+        w: dir,
+        deal,
+        ..
+    } = w;
+    drop(n);
+    t.join();
+    let (n, _t) = dir.open().expect("reopen");
+    assert_eq!(n.release_expired().await.expect("scan"), 0);
+    let seller = Caller::Seller(deal.seller_id.clone());
+    let settled = n
+        .close_guarantee(&gid, seller, Closing::Settle, None, None)
+        .await
+        .expect("sally settles once paid");
+    assert!(settled.closing.is_some());
+    let exposure = n
+        .agreement(&deal.agreement_id, 0)
+        .expect("agreement")
+        .0
+        .exposure;
+    assert_eq!(exposure, eur(0));
+}
+
+/// Two guarantees due, the first (most overdue) claimed in an open case: a scan in rounds of
+/// one still releases the second (before: every round looked at the claimed one again, and with
+/// 256 of them nothing behind them was ever released).
+#[tokio::test]
+async fn the_expiry_scan_goes_on_past_the_guarantees_it_keeps() {
+    let w = world().await;
+    let (_, claimed) = w.order("r-claimed", 10_000, b"claimed").await;
+    w.advance(Duration::hours(1));
+    let (_, free) = w.order("r-free", 20_000, b"free").await;
+    w.complain(("guarantee_id", &gid(&claimed)), 10_000, &[])
+        .await;
+    w.advance(Duration::days(400));
+    assert_eq!(w.n.release_expired_by(1).await.expect("scan"), 1);
+    assert_eq!(exposure(&w.n, &w), 10_000, "the claimed one stays");
+    let view = w.n.guarantee(&gid(&free), &Caller::Notary).expect("view");
+    assert_eq!(view.state, crate::notary::state::GuaranteeState::Released);
+}
