@@ -412,3 +412,47 @@ fn sigterm_stops_the_notary_with_an_admin_connection_open() {
     assert!(status.success(), "{status:?}");
     assert!(read_reply(&mut r).is_none(), "the connection is closed");
 }
+
+/// Arbitrator names go into signed rulings, and the second arbitrator of a ruling must be
+/// another person: `notar serve` refuses (exit 2, naming the entry) a name that mixes scripts
+/// (`rооt` with Cyrillic о, s7 L7) or looks like another arbitrator's (`ROOT` beside `root`).
+#[test]
+fn look_alike_arbitrator_names_are_refused_at_start() {
+    let data = DataDir::init();
+    let toml_path = data.path.join("notar.toml");
+    let config = std::fs::read_to_string(&toml_path).expect("notar.toml");
+    let me = me();
+    for (name, says) in [
+        ("r\u{43e}\u{43e}t", "mixes scripts"),
+        (&*me.to_uppercase(), "looks like"),
+    ] {
+        let entry = format!("zz-mallory = {name:?}\n");
+        std::fs::write(&toml_path, format!("{config}{entry}")).expect("write");
+        let o = run_in(
+            &data.path,
+            "timeout",
+            &[
+                "20",
+                util::notar_bin(),
+                "serve",
+                "--data",
+                data.arg(),
+                "--listen",
+                "127.0.0.1:0",
+            ],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name:?}: {t}");
+        assert!(
+            t.contains("zz-mallory") && t.contains(says),
+            "{name:?}: {t}"
+        );
+    }
+    // A name in one script, unlike the others, starts.
+    std::fs::write(
+        &toml_path,
+        format!("{config}zz-ivan = \"\u{418}\u{432}\u{430}\u{43d}\"\n"),
+    )
+    .expect("write");
+    let _srv = Server::start(&data);
+}

@@ -263,6 +263,33 @@ fn an_unknown_case_is_refused() {
     assert!(!out.exists());
 }
 
+/// A second export to the same file keeps the first (it may be the bundle a ruling cites),
+/// exit 2 naming it; `--force` writes over it.
+#[test]
+fn an_export_does_not_write_over_a_file_without_force() {
+    let c = case();
+    let file = export(&c.data, &c.complaint_id, "case.json");
+    std::fs::write(&file, b"the bundle a ruling cites").expect("write");
+    let again = |force: bool| {
+        let mut args = vec!["--data", c.data.arg(), "case", "export", &c.complaint_id];
+        args.extend(["--out", p(&file)]);
+        if force {
+            args.push("--force");
+        }
+        notar(&args)
+    };
+    let o = again(false);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("exists"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&file).expect("read"),
+        b"the bundle a ruling cites"
+    );
+    let o = again(true);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(read(&file)["format"], "notar-bundle/1");
+}
+
 #[test]
 fn a_guarantee_case_carries_the_certificate_and_the_agreement() {
     let data = DataDir::init();

@@ -65,9 +65,13 @@ pub enum CaseCommand {
     Export {
         /// The complaint.
         complaint_id: String,
-        /// Where to write the bundle.
+        /// Where to write the bundle: a new file (an existing one is kept, exit 2, unless
+        /// --force).
         #[arg(long)]
         out: PathBuf,
+        /// Write over an existing --out file.
+        #[arg(long)]
+        force: bool,
         /// Write the bundle the case's signed ruling (or pending proposal) cites, exactly as
         /// the notary replayed it (its SHA-256 is the ruling's bundle_digest), instead of one
         /// built now: a later export holds a newer checkpoint and the ruling itself.
@@ -156,8 +160,9 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
         CaseCommand::Export {
             complaint_id,
             out,
+            force,
             ruled,
-        } => export(data, complaint_id, &out, ruled).await,
+        } => export(data, complaint_id, (&out, force), ruled).await,
         CaseCommand::Rule {
             complaint_id,
             expect_ruling,
@@ -187,7 +192,18 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     }
 }
 
-async fn export(data: &Path, complaint_id: String, out: &Path, ruled: bool) -> Result<(), Failure> {
+async fn export(
+    data: &Path,
+    complaint_id: String,
+    (out, force): (&Path, bool),
+    ruled: bool,
+) -> Result<(), Failure> {
+    if out.exists() && !force {
+        return Err(Failure::Usage(anyhow!(
+            "{} exists: it may be the bundle a ruling cites, so it is not written over (--out ANOTHER, or --force)",
+            out.display()
+        )));
+    }
     let mut admin = AdminClient::connect(data).await?;
     let reply = admin
         .call(Op::CaseExport {
@@ -204,9 +220,7 @@ async fn export(data: &Path, complaint_id: String, out: &Path, ruled: bool) -> R
         .to_file_bytes()
         .context("encoding the bundle")
         .refused()?;
-    std::fs::write(out, bytes)
-        .with_context(|| format!("writing {}", out.display()))
-        .usage()?;
+    super::out::write_file(out, &bytes, force)?;
     outln!(
         "wrote {}: {} items, {} registry entries, checkpoint of {} entries",
         out.display(),

@@ -78,3 +78,21 @@ pub fn print_fields(fields: &[(&str, String)]) {
         outln!("{label:<w$}  {}", sanitize(value));
     }
 }
+
+/// Writes `bytes` to `out`; without `force` only as a new file (one made meanwhile, after the
+/// caller's own check, is kept: exit 2).
+pub fn write_file(out: &std::path::Path, bytes: &[u8], force: bool) -> Result<(), Failure> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    match force {
+        true => options.create(true).truncate(true),
+        false => options.create_new(true),
+    };
+    options
+        .open(out)
+        .and_then(|mut f| f.write_all(bytes))
+        .with_context(|| format!("writing {}", out.display()))
+        .map_err(Failure::Usage)
+}

@@ -78,22 +78,6 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         .usage()
 }
 
-/// Writes the reply to `out`; without `force` only as a new file (one made meanwhile is kept).
-fn write_reply(out: &std::path::Path, reply: &[u8], force: bool) -> Result<(), Failure> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    match force {
-        true => options.create(true).truncate(true),
-        false => options.create_new(true),
-    };
-    options
-        .open(out)
-        .and_then(|mut f| f.write_all(reply))
-        .with_context(|| format!("writing {}", out.display()))
-        .usage()
-}
-
 /// Sends a query for FILE, checks the reply, writes FILE.tsr.
 pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let alg = hash_alg(&args.hash)?;
@@ -127,7 +111,7 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
     let token = tsa::verify_response(&reply, &data, &root, None)
         .map_err(|e| anyhow!("the notary's reply does not verify: {e}"))
         .refused()?;
-    write_reply(&out, &reply, args.force)?;
+    super::out::write_file(&out, &reply, args.force)?;
     outln!("wrote {}", out.display());
     if args.envelope {
         // The envelope's item id: the SHA-256 of the bytes stamped.

@@ -112,9 +112,43 @@ pub fn escape_json_hazards(json: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Whether `a` and `b` would be taken for one another: the same UTS #39 confusable skeleton,
+/// case aside ("Alice" / "AIice" with a capital I, "root" / "rооt" with Cyrillic о). Where one
+/// name must tell two people apart (two arbitrators of one ruling), such a pair is refused.
+pub fn look_alike(a: &str, b: &str) -> bool {
+    use unicode_security::confusable_detection::skeleton;
+    let same = |a: &str, b: &str| skeleton(a).eq(skeleton(b));
+    same(a, b) || same(&a.to_lowercase(), &b.to_lowercase())
+}
+
+/// Whether `s` mixes scripts (UTS #39 "single script" fails: Latin letters with a Cyrillic or
+/// Greek one, say), the usual way to make a name look like another's.
+pub fn mixes_scripts(s: &str) -> bool {
+    use unicode_security::MixedScript;
+    !s.is_single_script()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_names_and_mixed_scripts() {
+        assert!(look_alike("root", "r\u{43e}\u{43e}t"), "Cyrillic о");
+        assert!(look_alike("Alice", "AIice"), "capital I for l");
+        assert!(look_alike("Alice", "alice"), "case aside");
+        assert!(!look_alike("Alice", "Alicia"));
+        assert!(mixes_scripts("r\u{43e}\u{43e}t"));
+        assert!(
+            !mixes_scripts("Jos\u{e9} Mart\u{ed}n"),
+            "accented Latin is one script"
+        );
+        assert!(
+            !mixes_scripts("\u{418}\u{432}\u{430}\u{43d}"),
+            "Cyrillic alone"
+        );
+        assert!(!mixes_scripts("Anne-Marie O'Neil 2"));
+    }
 
     #[test]
     fn sgr_escape_becomes_visible_text() {

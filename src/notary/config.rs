@@ -447,7 +447,42 @@ impl Config {
                 reason: "must be between 1 and 60000".into(),
             });
         }
+        self.validate_arbitrators()?;
         self.validate_limits()
+    }
+
+    /// Arbitrator names go into signed rulings and a second arbitrator must differ from the
+    /// first: each is a printable name in one script, and no two look alike (s7 L7: `rооt`
+    /// with Cyrillic о was accepted beside `root`, and a ruling read "proposed by root,
+    /// confirmed by rооt").
+    fn validate_arbitrators(&self) -> Result<(), ConfigError> {
+        use crate::model::text::{look_alike, mixes_scripts};
+        let invalid = |reason: String| ConfigError::Invalid {
+            field: "arbitrators",
+            reason,
+        };
+        let names: Vec<(&String, &str)> = self
+            .arbitrators
+            .iter()
+            .map(|(user, a)| (user, a.name()))
+            .collect();
+        for (i, (user, name)) in names.iter().enumerate() {
+            crate::model::registry::check_name(name)
+                .map_err(|e| invalid(format!("{user}: {e}")))?;
+            if mixes_scripts(name) {
+                return Err(invalid(format!(
+                    "{user}: name {name:?} mixes scripts (Latin with Cyrillic or Greek letters, \
+                     say): write it in one script"
+                )));
+            }
+            if let Some((other, _)) = names[..i].iter().find(|(_, n)| look_alike(n, name)) {
+                return Err(invalid(format!(
+                    "{user}: name {name:?} looks like {other}'s: each arbitrator's name must \
+                     tell them apart in a signed ruling"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Limits are positive (a rate of 0 turns the rate limit off) and timeouts at most a day.
