@@ -128,6 +128,10 @@ pub struct GuaranteeView {
     pub guarantee: Envelope,
     /// The signed settlement or release.
     pub closing: Option<Envelope>,
+    /// Outstanding and held by the signed ruling of this complaint: the buyer was ruled to pay
+    /// under it, so the notary does not release it on expiry; its seller settles it once paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
 }
 
 fn unknown_guarantee(id: &str) -> NotaryError {
@@ -140,6 +144,7 @@ fn view(r: &GuaranteeRecord) -> GuaranteeView {
         state: r.state,
         guarantee: r.guarantee.clone(),
         closing: r.closing.clone(),
+        held_by: None,
     }
 }
 
@@ -310,7 +315,12 @@ impl Notary {
     pub fn guarantee(&self, id: &str, caller: &Caller) -> Result<GuaranteeView, NotaryError> {
         let r = stored_guarantee(&self.shared, id)?;
         check_owner(caller, &r)?;
-        Ok(view(&r))
+        let mut v = view(&r);
+        if r.state == GuaranteeState::Outstanding {
+            let st = self.shared.state.lock();
+            v.held_by = st.complaints.holding(id).map(str::to_string);
+        }
+        Ok(v)
     }
 
     /// Settles or releases a guarantee. A release's `reason` is one of

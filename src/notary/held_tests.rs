@@ -66,6 +66,12 @@ async fn a_guarantee_the_buyer_is_ruled_to_pay_under_waits_for_its_seller() {
     w.advance(Duration::days(400));
     assert_eq!(w.n.release_expired().await.expect("scan"), 0);
     assert_eq!(exposure(&w.n, &w), 30_000, "held: within bob's liability");
+    let seller = Caller::Seller(w.deal.seller_id.clone());
+    let view = w.n.guarantee(&gid, &seller).expect("sally reads it");
+    let case = ruling.payload["complaint_id"]
+        .as_str()
+        .expect("complaint id");
+    assert_eq!(view.held_by.as_deref(), Some(case), "she sees why it stays");
     // After a restart the hold is still known (rebuilt from the signed ruling).
     let World {
         n,

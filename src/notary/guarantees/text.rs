@@ -142,6 +142,7 @@ impl GuaranteeText {
             state: self.state,
             guarantee: parse(&self.guarantee)?,
             closing: self.closing.as_deref().map(parse).transpose()?,
+            held_by: None,
         })
     }
 }
