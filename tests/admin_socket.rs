@@ -415,7 +415,8 @@ fn sigterm_stops_the_notary_with_an_admin_connection_open() {
 
 /// Arbitrator names go into signed rulings, and the second arbitrator of a ruling must be
 /// another person: `notar serve` refuses (exit 2, naming the entry) a name that mixes scripts
-/// (`rооt` with Cyrillic о, s7 L7) or looks like another arbitrator's (`ROOT` beside `root`).
+/// (`rооt` with Cyrillic о, s7 L7) or looks like another arbitrator's (`ROOT` beside `root`,
+/// or with spaces that do not show), saying why once.
 #[test]
 fn look_alike_arbitrator_names_are_refused_at_start() {
     let data = DataDir::init();
@@ -425,6 +426,7 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
     for (name, says) in [
         ("r\u{43e}\u{43e}t", "mixes scripts"),
         (&*me.to_uppercase(), "looks like"),
+        (&*format!(" {me}  "), "looks like"),
     ] {
         let entry = format!("zz-mallory = {name:?}\n");
         std::fs::write(&toml_path, format!("{config}{entry}")).expect("write");
@@ -447,12 +449,12 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
             t.contains("zz-mallory") && t.contains(says),
             "{name:?}: {t}"
         );
+        assert_eq!(t.matches(says).count(), 1, "said once: {t}");
     }
-    // A name in one script, unlike the others, starts.
-    std::fs::write(
-        &toml_path,
-        format!("{config}zz-ivan = \"\u{418}\u{432}\u{430}\u{43d}\"\n"),
-    )
-    .expect("write");
+    // Names in one script, or Latin with Han (UTS #39 "highly restrictive"), unlike the
+    // others, start.
+    let fine =
+        "zz-ivan = \"\u{418}\u{432}\u{430}\u{43d}\"\nzz-wang = \"Wang Wei \u{738b}\u{4f1f}\"\n";
+    std::fs::write(&toml_path, format!("{config}{fine}")).expect("write");
     let _srv = Server::start(&data);
 }

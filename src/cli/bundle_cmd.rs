@@ -198,7 +198,7 @@ async fn export(
     (out, force): (&Path, bool),
     ruled: bool,
 ) -> Result<(), Failure> {
-    if out.exists() && !force {
+    if out.symlink_metadata().is_ok() && !force {
         return Err(Failure::Usage(anyhow!(
             "{} exists: it may be the bundle a ruling cites, so it is not written over (--out ANOTHER, or --force)",
             out.display()

@@ -266,11 +266,26 @@ pub fn main(cli: Cli) -> ExitCode {
             // An error may quote a name, a subject or an answer from others.
             eprintln!(
                 "error: {}",
-                crate::model::text::sanitize_lines(&format!("{e:#}"))
+                crate::model::text::sanitize_lines(&chain_text(e))
             );
             ExitCode::from(f.code())
         }
     }
+}
+
+/// An error and its causes, `: `-separated like anyhow's `{:#}`, leaving out a cause whose text
+/// the line already ends with (an error that prints its source, such as a notar.toml error,
+/// showed its reason twice).
+fn chain_text(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Logs go to stderr, except when a console owns the terminal: then `notar up` logs to

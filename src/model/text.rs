@@ -117,15 +117,22 @@ pub fn escape_json_hazards(json: &str) -> std::borrow::Cow<'_, str> {
 /// name must tell two people apart (two arbitrators of one ruling), such a pair is refused.
 pub fn look_alike(a: &str, b: &str) -> bool {
     use unicode_security::confusable_detection::skeleton;
+    // Spaces at the ends or doubled do not show either ("Arb One " / "Arb One", s8 F2).
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (a, b) = (words(a), words(b));
     let same = |a: &str, b: &str| skeleton(a).eq(skeleton(b));
-    same(a, b) || same(&a.to_lowercase(), &b.to_lowercase())
+    same(&a, &b) || same(&a.to_lowercase(), &b.to_lowercase())
 }
 
-/// Whether `s` mixes scripts (UTS #39 "single script" fails: Latin letters with a Cyrillic or
-/// Greek one, say), the usual way to make a name look like another's.
+/// Whether the letters and digits of `s` mix scripts beyond what UTS #39's "highly
+/// restrictive" level allows: one script, or Latin with Han, Japanese or Korean ("Wang Wei 王伟"
+/// is fine, Latin with a Cyrillic or Greek letter is not: the usual way to make a name look like
+/// another's). Spaces and punctuation do not count; a letter not for identifiers (an obsolete
+/// script) counts as mixing.
 pub fn mixes_scripts(s: &str) -> bool {
-    use unicode_security::MixedScript;
-    !s.is_single_script()
+    use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
+    let letters: String = s.chars().filter(|c| c.is_alphanumeric()).collect();
+    letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive
 }
 
 #[cfg(test)]
@@ -148,6 +155,15 @@ mod tests {
             "Cyrillic alone"
         );
         assert!(!mixes_scripts("Anne-Marie O'Neil 2"));
+        assert!(
+            !mixes_scripts("Wang Wei \u{738b}\u{4f1f}"),
+            "Latin with Han (s8 F3)"
+        );
+        assert!(!mixes_scripts("Alice Martin (arbitrator)"));
+        assert!(
+            look_alike("Arb One ", "Arb  One"),
+            "spaces do not show (s8 F2)"
+        );
     }
 
     #[test]

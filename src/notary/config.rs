@@ -471,8 +471,8 @@ impl Config {
                 .map_err(|e| invalid(format!("{user}: {e}")))?;
             if mixes_scripts(name) {
                 return Err(invalid(format!(
-                    "{user}: name {name:?} mixes scripts (Latin with Cyrillic or Greek letters, \
-                     say): write it in one script"
+                    "{user}: name {name:?} mixes scripts (Latin with a Cyrillic or Greek letter, \
+                     say; Latin with Han, Japanese or Korean is fine): write it in one script"
                 )));
             }
             if let Some((other, _)) = names[..i].iter().find(|(_, n)| look_alike(n, name)) {

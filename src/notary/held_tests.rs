@@ -115,3 +115,46 @@ async fn the_expiry_scan_goes_on_past_the_guarantees_it_keeps() {
     let view = w.n.guarantee(&gid(&free), &Caller::Notary).expect("view");
     assert_eq!(view.state, crate::notary::state::GuaranteeState::Released);
 }
+
+/// s8 F1: after the ruling that holds bob's guarantee, bob files his own non-delivery claim
+/// about it with the order alone and sally stays silent: that case's evidence shows no delivery,
+/// so its ruling says release, but the guarantee stays held (the release's result `held`, naming
+/// the holding case) and bob's exposure stays (before: released, and sally's settle refused).
+#[tokio::test]
+async fn a_later_case_cannot_release_a_guarantee_a_ruling_holds() {
+    let w = world().await;
+    let (gid, first) = ruled_buyer_pays(&w).await;
+    let claim = serde_json::json!({
+        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
+        "amount": eur(30_000), "statement": "Nothing came.", "evidence": [],
+        "guarantee_id": gid, "notary_key_id": w.n.identity().key_id,
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let claim = Envelope::sign("complaint", claim, &w.deal.buyer_key).expect("sign");
+    let id = w.n.file_complaint(claim).await.expect("filed").complaint_id;
+    w.advance(Duration::days(60));
+    assert!(w.n.mark_silent_complaints().await.expect("sweep") >= 1);
+    let bob = Arbitrator {
+        name: "Bea".into(),
+        user: "bea".into(),
+    };
+    let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&id, bob).await.expect("ruled") else {
+        panic!("one arbitrator suffices");
+    };
+    let actions = ruling.payload["actions"].as_array().expect("actions");
+    let release = actions
+        .iter()
+        .find(|a| a["action"] == "release_guarantee")
+        .expect("the replay asks for a release");
+    assert_eq!(release["result"], "held", "{release}");
+    assert_eq!(
+        release["held_by"], first.payload["complaint_id"],
+        "{release}"
+    );
+    assert_eq!(exposure(&w.n, &w), 30_000, "still bob's to pay");
+    let seller = Caller::Seller(w.deal.seller_id.clone());
+    let settled =
+        w.n.close_guarantee(&gid, seller, Closing::Settle, None, None)
+            .await;
+    assert!(settled.is_ok(), "{settled:?}");
+}

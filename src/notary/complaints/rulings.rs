@@ -676,19 +676,12 @@ fn plan_actions(
         match a {
             Action::ReleaseGuarantee { guarantee_id } => {
                 let g = guarantee_now(shared, st, guarantee_id)?;
-                let state = g.record.state;
-                let result = if state != GuaranteeState::Outstanding {
-                    format!("already_{}", state.as_str())
-                } else if seen.insert(guarantee_id.clone()) {
-                    "released".to_string()
-                } else {
+                let Some(result) = plan_release(st, &g, &s.complaint_id, &mut seen) else {
                     continue;
                 };
-                results.push(
-                    json!({"action": "release_guarantee", "guarantee_id": guarantee_id,
-                    "amount": g.record.amount, "reason": "ruled", "result": result}),
-                );
-                if result == "released" {
+                let released = result["result"] == "released";
+                results.push(result);
+                if released {
                     releases.push(g);
                 }
             }
@@ -709,6 +702,34 @@ fn plan_actions(
         }
     }
     Ok((results, releases, decided))
+}
+
+/// The result of releasing guarantee `g` by the ruling of case `case`: `released` when
+/// outstanding (the first time: `seen` holds the ones this ruling releases; a repeat gives
+/// nothing), what closed it before, or `held` when another case's signed ruling holds it: that
+/// case's evidence may be missing from this one (a buyer's own claim the seller left unanswered),
+/// and released now it would free what the buyer was ruled to owe (s8 F1).
+fn plan_release(
+    st: &State,
+    g: &TextRecord,
+    case: &str,
+    seen: &mut BTreeSet<String>,
+) -> Option<Value> {
+    let r = &g.record;
+    let mut result = json!({"action": "release_guarantee", "guarantee_id": r.guarantee_id,
+        "amount": r.amount, "reason": "ruled"});
+    let holder = st.complaints.holding(&r.guarantee_id);
+    result["result"] = if r.state != GuaranteeState::Outstanding {
+        json!(format!("already_{}", r.state.as_str()))
+    } else if let Some(holder) = holder.filter(|h| *h != case) {
+        result["held_by"] = json!(holder);
+        json!("held")
+    } else if seen.insert(r.guarantee_id.clone()) {
+        json!("released")
+    } else {
+        return None;
+    };
+    Some(result)
 }
 
 /// Guarantee `id` as the batch being built has it (staged, else stored).
