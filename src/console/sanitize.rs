@@ -14,23 +14,9 @@ pub use crate::model::text::{is_hazardous, sanitize, sanitize_prefix};
 /// anywhere (hex and base64 have no spaces). Nothing is dropped: the concatenation of the lines
 /// is the input. A character wider than `width` gets a line of its own.
 pub fn wrap_hard(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut line_width = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if line_width + w > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            line_width = 0;
-        }
-        line.push(c);
-        line_width += w;
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
+    let mut lines = Lines::new(width);
+    s.chars().for_each(|c| lines.push(c, true));
+    lines.finish()
 }
 
 /// Like [`wrap_hard`], but a word (an id, a digest, a UUID) that fits on a line of its own is
@@ -39,31 +25,61 @@ pub fn wrap_hard(s: &str, width: usize) -> Vec<String> {
 /// dropped: the concatenation of the lines is the input (a break's space ends its line, so a
 /// line may end in one space past `width`).
 pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut line_width = 0;
+    let mut lines = Lines::new(width);
     for token in s.split_inclusive(' ') {
         let word = token.strip_suffix(' ').unwrap_or(token);
         let word_width = display_width(word);
-        if word_width <= width && line_width + word_width > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            line_width = 0;
+        if word_width <= lines.width && lines.used + word_width > lines.width {
+            lines.flush();
         }
-        for c in token.chars() {
-            let w = c.width().unwrap_or(0);
-            if c != ' ' && line_width + w > width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line_width = 0;
-            }
-            line.push(c);
-            line_width += w;
+        token.chars().for_each(|c| lines.push(c, c != ' '));
+    }
+    lines.finish()
+}
+
+/// The lines [`wrap_hard`] and [`wrap_words`] build: the finished ones, and the one being
+/// filled with its width so far.
+struct Lines {
+    width: usize,
+    done: Vec<String>,
+    line: String,
+    used: usize,
+}
+
+impl Lines {
+    fn new(width: usize) -> Lines {
+        Lines {
+            width: width.max(1),
+            done: Vec::new(),
+            line: String::new(),
+            used: 0,
         }
     }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
+
+    /// Ends the line being filled, unless it is empty.
+    fn flush(&mut self) {
+        if !self.line.is_empty() {
+            self.done.push(std::mem::take(&mut self.line));
+            self.used = 0;
+        }
     }
-    lines
+
+    /// Adds `c`, first ending the line when `c` would not fit and `may_break`.
+    fn push(&mut self, c: char, may_break: bool) {
+        let w = c.width().unwrap_or(0);
+        if may_break && self.used + w > self.width {
+            self.flush();
+        }
+        self.line.push(c);
+        self.used += w;
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.line.is_empty() || self.done.is_empty() {
+            self.done.push(self.line);
+        }
+        self.done
+    }
 }
 
 /// Display width of `s` in terminal columns.
