@@ -378,18 +378,7 @@ impl Notary {
             let (due, last) = self
                 .command(move |ctx| {
                     let st = shared.state.lock();
-                    let mut last = from.clone();
-                    let mut due = Vec::new();
-                    for d in st.ledger.due_after(ctx.now, from.as_ref()) {
-                        last = Some(d.clone());
-                        if close::kept(&st, &d.1).is_none() {
-                            due.push(d.1.clone());
-                        }
-                        if due.len() == batch {
-                            break;
-                        }
-                    }
-                    Ok(Decision::Now((due, last)))
+                    Ok(Decision::Now(close::due_round(&st, ctx.now, from, batch)))
                 })
                 .await?;
             let full = due.len() == batch;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::text::{read_text_record, TextRecord};
@@ -244,6 +245,28 @@ pub(super) fn kept(st: &State, id: &str) -> Option<NotaryError> {
     st.complaints
         .undecided_about(&by_id)
         .map(|case| claimed_in(id, case))
+}
+
+/// One round of the expiry scan: up to `batch` guarantees due at `now` after `from` that
+/// [`kept`] does not keep, and the last one looked at (where the next round goes on).
+pub(super) fn due_round(
+    st: &State,
+    now: DateTime<Utc>,
+    from: Option<(DateTime<Utc>, String)>,
+    batch: usize,
+) -> (Vec<String>, Option<(DateTime<Utc>, String)>) {
+    let mut last = from.clone();
+    let mut due = Vec::new();
+    for d in st.ledger.due_after(now, from.as_ref()) {
+        last = Some(d.clone());
+        if kept(st, &d.1).is_none() {
+            due.push(d.1.clone());
+        }
+        if due.len() == batch {
+            break;
+        }
+    }
+    (due, last)
 }
 
 fn claimed_in(id: &str, case: &str) -> NotaryError {
