@@ -61,7 +61,7 @@ impl Notary {
         }
         self.gather_registry(&parties, &mut g);
         self.gather_policies(&r, &mut g)?;
-        self.gather_closings(&mut g)?;
+        self.gather_closings(&r, &mut g)?;
         let newest = g.items.iter().filter_map(|d| match d {
             Draft::Logged(_, i) => Some(*i),
             _ => None,
@@ -145,8 +145,10 @@ impl Notary {
 
     /// The closing (settlement or release) of every guarantee of this notary the bundle holds,
     /// from its records: a guarantee a party attached as evidence (an old, settled one, say)
-    /// would otherwise count as outstanding for the headroom rule.
-    fn gather_closings(&self, g: &mut Gathered) -> Result<(), NotaryError> {
+    /// would otherwise count as outstanding for the headroom rule. And the signed ruling of
+    /// another case that holds one of them for its seller: without it this case's replay would
+    /// ask to release what the buyer was ruled to pay under (F1).
+    fn gather_closings(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
         let gids: Vec<String> = g
             .items
             .iter()
@@ -163,6 +165,18 @@ impl Notary {
             let record = super::guarantees::read_record(&self.shared, &gid)?;
             if let Some(c) = record.and_then(|r| r.closing) {
                 self.push_signed(&c, g);
+            }
+            let holder = self
+                .shared
+                .state
+                .lock()
+                .complaints
+                .holding(&gid)
+                .map(str::to_string);
+            if let Some(holder) = holder.filter(|h| *h != r.complaint_id) {
+                if let Some(ruling) = stored(&self.shared, &holder)?.ruling {
+                    self.push_signed(&ruling, g);
+                }
             }
         }
         Ok(())

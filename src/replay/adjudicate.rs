@@ -402,6 +402,7 @@ fn guarantees(items: &[Item]) -> Vec<GuaranteeRecord> {
             Content::Ruling {
                 released,
                 decided_at,
+                ..
             } => (released.as_slice(), decided_at),
             _ => continue,
         };

@@ -350,7 +350,8 @@ fn envelope_content(
             issued_at: at("issued_at"),
         },
         "ruling" => Content::Ruling {
-            released: released_by_ruling(p),
+            released: ruled(p, "release_guarantee", "released"),
+            held: ruled(p, "hold_guarantee", "held"),
             decided_at: at("decided_at"),
         },
         "complaint_silence" => Content::ComplaintSilence {
@@ -364,15 +365,16 @@ fn envelope_content(
     Some((c, embeds))
 }
 
-/// The guarantees a signed ruling's actions released (`result` `released`; one already
-/// released or settled was not released by it).
-fn released_by_ruling(p: &Value) -> Vec<String> {
+/// The guarantees a signed ruling's `action` actions ended with `result`: `release_guarantee`
+/// `released` (one already released or settled was not released by it), `hold_guarantee`
+/// `held` (one found outstanding and held for its seller).
+fn ruled(p: &Value, action: &str, result: &str) -> Vec<String> {
     let actions = p.get("actions").and_then(Value::as_array);
     actions
         .into_iter()
         .flatten()
-        .filter(|a| a.get("action").and_then(Value::as_str) == Some("release_guarantee"))
-        .filter(|a| a.get("result").and_then(Value::as_str) == Some("released"))
+        .filter(|a| a.get("action").and_then(Value::as_str) == Some(action))
+        .filter(|a| a.get("result").and_then(Value::as_str) == Some(result))
         .filter_map(|a| text(a, "guarantee_id"))
         .collect()
 }

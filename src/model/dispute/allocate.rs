@@ -122,7 +122,8 @@ fn guaranteed(item: &Item) -> i64 {
 }
 
 /// What the notary must do: release a guarantee nobody draws on, hold one the buyer is ruled to
-/// pay under, decide an undecided contract
+/// pay under (neither when the evidence shows it closed or an earlier ruling holding it), decide
+/// an undecided contract
 /// exchange, record its own faults (`faults`: item ids). Sorted, without repeats.
 pub(super) fn actions(
     case: &Case,
@@ -146,6 +147,11 @@ pub(super) fn actions(
         }
         if let Content::Guarantee { guarantee_id, .. } = &item.content {
             let ended = case.find(|i| i.content.closing_of(guarantee_id).is_some());
+            // An earlier case's ruling holds it for the seller: that hold stands, and this
+            // case neither releases it (F1: a buyer's later claim, answered by silence,
+            // freed what he was ruled to pay) nor holds it a second time.
+            let held = case.find(|i| i.content.holds(guarantee_id));
+            let ended = ended.or(held);
             if ended.is_none() && releases(case, a, item, alloc) {
                 out.push(Action::ReleaseGuarantee {
                     guarantee_id: guarantee_id.clone(),

@@ -343,6 +343,44 @@ fn a_guarantee_the_buyer_is_ruled_to_pay_under_is_held() {
         .any(|a| matches!(a, Action::HoldGuarantee { .. })));
 }
 
+/// F1: an earlier case's ruling that holds the guarantee (its `hold_guarantee` found it
+/// outstanding) stands: a later case in which nothing shows delivery neither releases it nor
+/// holds it again; a ruling that only mentions it, or a forged one, changes nothing.
+#[test]
+fn a_guarantee_an_earlier_ruling_holds_is_not_released_by_a_later_case() {
+    let earlier = |held: Vec<String>| Content::Ruling {
+        released: vec![],
+        held,
+        decided_at: wt("2026-03-20T10:00:00.000Z"),
+    };
+    let mut undelivered = d1();
+    undelivered.items.retain(|i| i.id != id("e1"));
+    let release = vec![Action::ReleaseGuarantee {
+        guarantee_id: "g-d1".into(),
+    }];
+    assert_eq!(rule(&undelivered, UncoveredRule::Capped).actions, release);
+    let mut held = undelivered.clone();
+    held.items
+        .push(notary("7e1", earlier(vec!["g-d1".into()]), &[]));
+    let r = rule(&held, UncoveredRule::Capped);
+    assert_eq!(alloc(&r), [0, 0, 0, 0]);
+    assert_eq!(r.actions, vec![], "the earlier hold stands");
+    let mut other = undelivered.clone();
+    other
+        .items
+        .push(notary("7e1", earlier(vec!["g-other".into()]), &[]));
+    assert_eq!(rule(&other, UncoveredRule::Capped).actions, release);
+    let forged = with(held.clone(), "7e1", |i| i.facts.signature_valid = false);
+    assert_eq!(rule(&forged, UncoveredRule::Capped).actions, release);
+    let mut again = d1();
+    again
+        .items
+        .push(notary("7e1", earlier(vec!["g-d1".into()]), &[]));
+    let r = rule(&again, UncoveredRule::Capped);
+    assert_eq!(alloc(&r), [30_000, 0, 0, 0]);
+    assert_eq!(r.actions, vec![], "held once, by the earlier ruling");
+}
+
 #[test]
 fn a_claim_after_the_dispute_window_gets_nothing() {
     let mut row = d4();

@@ -119,9 +119,11 @@ pub enum Content {
     Release { guarantee_id: String, at: WireTime },
     /// The notary's settlement (pay-out) of a guarantee.
     Settlement { guarantee_id: String, at: WireTime },
-    /// A signed ruling of an earlier case; `released`: the guarantees its actions released.
+    /// A signed ruling of an earlier case; `released`: the guarantees its actions released;
+    /// `held`: those it holds for their sellers (the buyer ruled to pay under them).
     Ruling {
         released: Vec<String>,
+        held: Vec<String>,
         decided_at: WireTime,
     },
     /// An RFC 3161 token over the item `digest`.
@@ -282,9 +284,16 @@ impl Content {
             Content::Ruling {
                 released,
                 decided_at,
+                ..
             } if released.iter().any(|g| g == gid) => Some((*decided_at, false)),
             _ => None,
         }
+    }
+
+    /// Whether it is an earlier case's ruling that holds guarantee `gid` for its seller: no
+    /// later case may release it (the seller's settle or release ends it).
+    pub fn holds(&self, gid: &str) -> bool {
+        matches!(self, Content::Ruling { held, .. } if held.iter().any(|g| g == gid))
     }
 
     /// The exchange it belongs to, if any.
