@@ -416,7 +416,7 @@ fn sigterm_stops_the_notary_with_an_admin_connection_open() {
 /// Arbitrator names go into signed rulings, and the second arbitrator of a ruling must be
 /// another person: `notar serve` refuses (exit 2, naming the entry) a name that mixes scripts
 /// (`rооt` with Cyrillic о, s7 L7) or looks like another arbitrator's (`ROOT` beside `root`,
-/// or with spaces that do not show), saying why once.
+/// or with spaces, a full stop or a combining mark that are easily missed), saying why once.
 #[test]
 fn look_alike_arbitrator_names_are_refused_at_start() {
     let data = DataDir::init();
@@ -427,8 +427,10 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
         ("r\u{43e}\u{43e}t", "mixes scripts"),
         (&*me.to_uppercase(), "looks like"),
         (&*format!(" {me}  "), "looks like"),
+        (&*format!("{me}."), "looks like"),
+        (&*format!("{me}\u{336}"), "looks like"),
     ] {
-        let entry = format!("zz-mallory = {name:?}\n");
+        let entry = format!("zz-mallory = \"{name}\"\n");
         std::fs::write(&toml_path, format!("{config}{entry}")).expect("write");
         let o = run_in(
             &data.path,

@@ -112,16 +112,21 @@ pub fn escape_json_hazards(json: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Whether `a` and `b` would be taken for one another: the same UTS #39 confusable skeleton,
-/// case aside ("Alice" / "AIice" with a capital I, "root" / "rооt" with Cyrillic о). Where one
-/// name must tell two people apart (two arbitrators of one ruling), such a pair is refused.
+/// Whether `a` and `b` would be taken for one another: the same letters and digits of their
+/// UTS #39 confusable skeletons, case aside ("Alice" / "AIice" with a capital I, "root" / "rооt"
+/// with Cyrillic о). Spaces, punctuation and combining marks are left out of the comparison:
+/// they are easily missed ("Arb One " / "Arb One", s8 F2; "Alice." / "Alice", or with a
+/// combining stroke or accent over a letter). Where one name must tell two people apart (two
+/// arbitrators of one ruling), such a pair is refused.
 pub fn look_alike(a: &str, b: &str) -> bool {
+    use unicode_normalization::char::is_combining_mark;
     use unicode_security::confusable_detection::skeleton;
-    // Spaces at the ends or doubled do not show either ("Arb One " / "Arb One", s8 F2).
-    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let (a, b) = (words(a), words(b));
-    let same = |a: &str, b: &str| skeleton(a).eq(skeleton(b));
-    same(&a, &b) || same(&a.to_lowercase(), &b.to_lowercase())
+    let shape = |s: &str| -> String {
+        skeleton(s)
+            .filter(|c| c.is_alphanumeric() && !is_combining_mark(*c))
+            .collect()
+    };
+    shape(a) == shape(b) || shape(&a.to_lowercase()) == shape(&b.to_lowercase())
 }
 
 /// Whether the letters and digits of `s` mix scripts beyond what UTS #39's "highly
@@ -164,6 +169,11 @@ mod tests {
             look_alike("Arb One ", "Arb  One"),
             "spaces do not show (s8 F2)"
         );
+        assert!(look_alike("Alice.", "Alice"), "a trailing full stop");
+        assert!(look_alike("Alic\u{336}e", "Alice"), "a combining stroke");
+        assert!(look_alike("Jose\u{301}", "Jos\u{e9}"), "NFD and NFC");
+        assert!(look_alike("A|ice", "Alice"), "a bar for l");
+        assert!(!look_alike("Alice Martin", "Alice Marten"));
     }
 
     #[test]
