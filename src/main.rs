@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    notar::cli::unset_empty_settings();
     let args = notar::cli::Cli::parse();
     notar::cli::main(args)
 }

@@ -159,6 +159,32 @@ fn serve_without_a_data_dir_says_to_init() {
     assert!(text(&o).contains("notar init"), "{}", text(&o));
 }
 
+/// An empty `NOTAR_DATA` (or `NOTAR_LOG_FORMAT`, `NOTAR_SERVER`) counts as unset: the default
+/// `./notar-data` applies (it was refused: "a value is required for '--data'").
+#[test]
+fn empty_settings_in_the_environment_count_as_unset() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let o = std::process::Command::new(util::notar_bin())
+        .arg("serve")
+        .env("NOTAR_DATA", "")
+        .env("NOTAR_LOG_FORMAT", "")
+        .current_dir(tmp.path())
+        .output()
+        .expect("run notar");
+    let t = text(&o);
+    assert_eq!(code(&o), 2, "{t}");
+    assert!(t.contains("notar-data") && t.contains("notar init"), "{t}");
+    assert!(!t.contains("a value is required"), "{t}");
+    let o = std::process::Command::new(util::notar_bin())
+        .args(["log", "checkpoint"])
+        .env("NOTAR_SERVER", "")
+        .current_dir(tmp.path())
+        .output()
+        .expect("run notar");
+    let t = text(&o);
+    assert!(!t.contains("a value is required"), "{t}");
+}
+
 #[test]
 fn stamp_then_verify_offline_with_exit_codes() {
     let data = DataDir::init();
