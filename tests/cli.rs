@@ -244,6 +244,20 @@ fn stamp_then_verify_offline_with_exit_codes() {
     // `--notary` names the server too, as it does in the exchange and complaint commands.
     let o = notar(&["stamp", f, "--notary", &srv.url, "--force"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
+    // `--json` says what was written in the names `notar verify --json` uses.
+    let o = notar(&["stamp", f, "--server", &srv.url, "--force", "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let stamped = json(&o.stdout);
+    assert_eq!(stamped["file"], tsr.as_str(), "{stamped}");
+    let o = verify(&tsr, f, &data, &["--json"]);
+    let verified = json(&o.stdout);
+    for field in ["serial", "gen_time", "hash_alg", "imprint", "policy"] {
+        assert_eq!(
+            stamped[field], verified[field],
+            "{field}: {stamped} {verified}"
+        );
+    }
+    assert!(stamped["serial"].as_u64().is_some(), "{stamped}");
     let o = notar(&[
         "log",
         "checkpoint",

@@ -176,6 +176,13 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
         sha256_hex(&kept),
         p["bundle_digest"].as_str().expect("digest")
     );
+    // `--json` names the digest a ruling on those bytes cites.
+    let again = data.work().join("ruled-again.json");
+    let o = notar(&[&args[..], &["--out", util::p(&again), "--ruled", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let written = json(&o.stdout);
+    assert_eq!(written["bundle_digest"], p["bundle_digest"], "{written}");
+    assert_eq!(written["file"], util::p(&again), "{written}");
     let again = notar(&["replay", "--json", util::p(&ruled)]);
     assert_eq!(json(&again.stdout), p["ruling"], "{}", text(&again));
     let later = export(&data, &c.complaint_id, "later.json");

@@ -77,6 +77,11 @@ pub enum CaseCommand {
         /// built now: a later export holds a newer checkpoint and the ruling itself.
         #[arg(long)]
         ruled: bool,
+        /// Print what was written as JSON: `file`, `bundle_digest` (the file's SHA-256, hex:
+        /// what a ruling on these bytes cites), `items`, `registry` (counts) and
+        /// `checkpoint_size`.
+        #[arg(long)]
+        json: bool,
     },
     /// Arbitrators: replay a case and have the notary sign its ruling (logged, actions run).
     ///
@@ -162,7 +167,8 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
             out,
             force,
             ruled,
-        } => export(data, complaint_id, (&out, force), ruled).await,
+            json,
+        } => export(data, complaint_id, (&out, force), ruled, json).await,
         CaseCommand::Rule {
             complaint_id,
             expect_ruling,
@@ -197,6 +203,7 @@ async fn export(
     complaint_id: String,
     (out, force): (&Path, bool),
     ruled: bool,
+    json: bool,
 ) -> Result<(), Failure> {
     if out.symlink_metadata().is_ok() && !force {
         return Err(Failure::Usage(anyhow!(
@@ -221,6 +228,18 @@ async fn export(
         .context("encoding the bundle")
         .refused()?;
     super::out::write_file(out, &bytes, force)?;
+    let digest = crate::model::exchange::Sha256Hex::of(&bytes);
+    if json {
+        let v = serde_json::json!({
+            "file": out.display().to_string(),
+            "bundle_digest": digest.as_str(),
+            "items": bundle.items.len(),
+            "registry": bundle.registry.len(),
+            "checkpoint_size": checkpoint_size(&bundle.checkpoint).parse::<u64>().ok(),
+        });
+        super::out::print_json_text(&v.to_string());
+        return Ok(());
+    }
     outln!(
         "wrote {}: {} items, {} registry entries, checkpoint of {} entries",
         out.display(),
@@ -228,6 +247,7 @@ async fn export(
         bundle.registry.len(),
         checkpoint_size(&bundle.checkpoint)
     );
+    outln!("bundle digest {}", digest.as_str());
     Ok(())
 }
 

@@ -35,6 +35,11 @@ pub struct StampArgs {
     /// its pretty-printed bytes, which no bundle item has.
     #[arg(long)]
     pub envelope: bool,
+    /// Print the result as JSON: `file` (the reply written), `serial` (the log index),
+    /// `gen_time`, `hash_alg`, `imprint` (hex), `policy`, and with --envelope `item_id`; the
+    /// same names as `notar verify --json`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `notar verify`.
@@ -112,6 +117,21 @@ pub async fn stamp(args: StampArgs) -> Result<(), Failure> {
         .map_err(|e| anyhow!("the notary's reply does not verify: {e}"))
         .refused()?;
     super::out::write_file(&out, &reply, args.force)?;
+    if args.json {
+        let mut v = serde_json::json!({
+            "file": out.display().to_string(),
+            "serial": token.serial_u64(),
+            "gen_time": crate::model::time::rfc3339_ms(token.gen_time),
+            "hash_alg": token.hash_alg.name(),
+            "imprint": hex::encode(&token.imprint),
+            "policy": token.policy.to_string(),
+        });
+        if args.envelope {
+            v["item_id"] = crate::model::exchange::Sha256Hex::of(&data).as_str().into();
+        }
+        super::out::print_json_text(&v.to_string());
+        return Ok(());
+    }
     outln!("wrote {}", out.display());
     if args.envelope {
         // The envelope's item id: the SHA-256 of the bytes stamped.
