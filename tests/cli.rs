@@ -321,6 +321,23 @@ fn log_commands_prove_inclusion_and_consistency() {
     let o = log_cmd(&srv, &data, &["prove", "--index", "3"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("entry 3 is included"), "{}", text(&o));
+    // The same three as JSON, for scripts.
+    let cp = json(&log_cmd(&srv, &data, &["checkpoint", "--json"]).stdout);
+    assert_eq!(cp["size"], 8, "{cp}");
+    assert!(
+        cp["note"].as_str().is_some_and(|n| n.contains("\n8\n")),
+        "{cp}"
+    );
+    let proved = json(&log_cmd(&srv, &data, &["prove", "--index", "3", "--json"]).stdout);
+    assert_eq!((&proved["index"], &proved["size"]), (&3.into(), &8.into()));
+    assert_eq!(proved["root"], cp["root"], "{proved}");
+    assert!(proved["entry"]["kind"].is_string(), "{proved}");
+    let args = ["verify", "--checkpoint", p(&cp_file), "--json"];
+    let consistent = json(&log_cmd(&srv, &data, &args).stdout);
+    assert_eq!(
+        consistent,
+        serde_json::json!({"consistent": true, "from": 3, "to": 8})
+    );
     // An index the log does not have is a wrong input, as an unknown id is: exit 2.
     let o = log_cmd(&srv, &data, &["prove", "--index", "99"]);
     assert_eq!(code(&o), 2, "{}", text(&o));

@@ -38,6 +38,9 @@ pub enum LogCommand {
         /// Save the checkpoint to this file (for a later `notar log verify`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print `{"size", "root" (base64), "signer", "note"}` instead of the note.
+        #[arg(long)]
+        json: bool,
     },
     /// Prove that entry INDEX is in the log at the latest checkpoint.
     Prove {
@@ -47,6 +50,9 @@ pub enum LogCommand {
         /// Leaf index (a timestamp's serial number is its index).
         #[arg(long)]
         index: u64,
+        /// Print `{"index", "size", "root" (base64), "entry"}` (the entry as the log serves it).
+        #[arg(long)]
+        json: bool,
     },
     /// Check that the log now is an append-only extension of a saved checkpoint.
     Verify {
@@ -56,26 +62,50 @@ pub enum LogCommand {
         /// A checkpoint saved earlier with `notar log checkpoint --out`.
         #[arg(long)]
         checkpoint: PathBuf,
+        /// Print `{"consistent": true, "from", "to"}` (sizes) once the check passes.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 /// Runs a `log` subcommand.
 pub async fn run(data: &Path, cmd: LogCommand) -> Result<(), Failure> {
     match cmd {
-        LogCommand::Checkpoint { remote, out } => checkpoint(data, &remote, out.as_deref()).await,
-        LogCommand::Prove { remote, index } => prove(data, &remote, index).await,
-        LogCommand::Verify { remote, checkpoint } => verify(data, &remote, &checkpoint).await,
+        LogCommand::Checkpoint { remote, out, json } => {
+            checkpoint(data, &remote, out.as_deref(), json).await
+        }
+        LogCommand::Prove {
+            remote,
+            index,
+            json,
+        } => prove(data, &remote, index, json).await,
+        LogCommand::Verify {
+            remote,
+            checkpoint,
+            json,
+        } => verify(data, &remote, &checkpoint, json).await,
     }
 }
 
 /// `notar log checkpoint`: prints the latest checkpoint once its signature checks, and saves it.
-async fn checkpoint(data: &Path, remote: &Remote, out: Option<&Path>) -> Result<(), Failure> {
+async fn checkpoint(
+    data: &Path,
+    remote: &Remote,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
     let (client, key) = connect(data, remote).await?;
     let (note, cp) = fetch_checkpoint(&client, &key).await?;
     if let Some(out) = out {
         std::fs::write(out, &note)
             .with_context(|| format!("writing {}", out.display()))
             .usage()?;
+    }
+    if json {
+        let v = serde_json::json!({"size": cp.size, "root": b64(&cp.root), "signer": key.name,
+            "note": note});
+        super::out::print_json_text(&v.to_string());
+        return Ok(());
     }
     print!("{}", crate::model::text::sanitize_lines(&note));
     eprintln!(
@@ -88,7 +118,7 @@ async fn checkpoint(data: &Path, remote: &Remote, out: Option<&Path>) -> Result<
 
 /// `notar log prove`: checks the inclusion proof of entry `index` against the latest checkpoint
 /// and prints the entry.
-async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> {
+async fn prove(data: &Path, remote: &Remote, index: u64, json: bool) -> Result<(), Failure> {
     let (client, key) = connect(data, remote).await?;
     let (_, cp) = fetch_checkpoint(&client, &key).await?;
     if index >= cp.size {
@@ -113,6 +143,14 @@ async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> 
     verify_inclusion(&leaf_hash(&entry), index, cp.size, &hashes, &cp.root)
         .map_err(|e| anyhow!("inclusion proof of entry {index} FAILED: {e}"))
         .refused()?;
+    if json {
+        let entry: serde_json::Value = serde_json::from_slice(&entry)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&entry).into_owned().into());
+        let v = serde_json::json!({"index": index, "size": cp.size, "root": b64(&cp.root),
+            "entry": entry});
+        super::out::print_json_text(&v.to_string());
+        return Ok(());
+    }
     outln!(
         "entry {index} is included in the log of size {} (root {})",
         cp.size,
@@ -123,7 +161,7 @@ async fn prove(data: &Path, remote: &Remote, index: u64) -> Result<(), Failure> 
 }
 
 /// `notar log verify`: checks that the latest checkpoint extends a saved one.
-async fn verify(data: &Path, remote: &Remote, saved: &Path) -> Result<(), Failure> {
+async fn verify(data: &Path, remote: &Remote, saved: &Path, json: bool) -> Result<(), Failure> {
     let (client, key) = connect(data, remote).await?;
     let old_note = std::fs::read_to_string(saved)
         .with_context(|| format!("reading {}", saved.display()))
@@ -143,6 +181,11 @@ async fn verify(data: &Path, remote: &Remote, saved: &Path) -> Result<(), Failur
     })?;
     let (_, new) = fetch_checkpoint(&client, &key).await?;
     check_append_only(&client, &old, &new).await?;
+    if json {
+        let v = serde_json::json!({"consistent": true, "from": old.size, "to": new.size});
+        super::out::print_json_text(&v.to_string());
+        return Ok(());
+    }
     outln!(
         "consistent: size {} -> {} (append-only)",
         old.size,
