@@ -52,6 +52,7 @@ impl Notary {
         let r = stored(&self.shared, complaint_id)?;
         let mut g = Gathered::default();
         self.gather_case(&r, &mut g);
+        self.gather_related(&r, &mut g)?;
         self.gather_subject(&r, &mut g)?;
         self.gather_orders(&r, &mut g)?;
         let mut parties = vec![r.claimant.clone(), r.respondent.clone()];
@@ -116,6 +117,36 @@ impl Notary {
         for env in r.response_receipt.iter().chain(&r.silence) {
             self.push_signed(env, g);
         }
+    }
+
+    /// The evidence the parties gave in the notary's other cases about the same exchange,
+    /// guarantee or order (their complaints' and answers' evidence items; not the claims, which
+    /// are those cases' own): a fact proven in one case about it is proven in all. Without it a
+    /// buyer's own claim, answered by the seller's silence, found "nothing shows a delivery"
+    /// while the seller's case held his signed receipt of the goods: ruled first it released
+    /// the guarantee the seller's case had him pay under, ruled after a settlement it refunded
+    /// him (s9 F1, F2).
+    fn gather_related(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
+        let others = {
+            let st = self.shared.state.lock();
+            let about = (
+                r.tid.as_deref(),
+                r.guarantee_id.as_deref(),
+                r.order_digest.as_deref(),
+            );
+            let subjects = super::complaints::claim_subjects(&self.shared, &st, about)?;
+            let mut others = st.complaints.about(&subjects);
+            others.remove(&r.complaint_id);
+            others
+        };
+        for id in others {
+            let other = stored(&self.shared, &id)?;
+            self.gather_evidence(&other.complaint, g);
+            if let Some(answer) = &other.response {
+                self.gather_evidence(answer, g);
+            }
+        }
+        Ok(())
     }
 
     /// The notary's records about the exchange (m1, the decision) or the guarantee (the

@@ -117,6 +117,101 @@ async fn the_expiry_scan_goes_on_past_the_guarantees_it_keeps() {
     assert_eq!(view.state, crate::notary::state::GuaranteeState::Released);
 }
 
+/// bob's own non_delivery claim about guarantee `gid`, with no evidence (the order is the
+/// notary's record).
+async fn bob_claims_nothing_came(w: &World, gid: &str) -> String {
+    let claim = serde_json::json!({
+        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
+        "amount": eur(30_000), "statement": "Nothing came.", "evidence": [],
+        "guarantee_id": gid, "notary_key_id": w.n.identity().key_id,
+        "created_at": "2026-03-01T11:00:00.000Z",
+    });
+    let claim = Envelope::sign("complaint", claim, &w.deal.buyer_key).expect("sign");
+    w.n.file_complaint(claim).await.expect("filed").complaint_id
+}
+
+/// Case `id` ruled after its respondent's deadline passed in silence.
+async fn rule_silent(w: &World, id: &str) -> Envelope {
+    w.advance(Duration::days(60));
+    w.n.mark_silent_complaints().await.expect("sweep");
+    let bea = Arbitrator {
+        name: "Bea".into(),
+        user: "bea".into(),
+    };
+    let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(id, bea).await.expect("ruled") else {
+        panic!("one arbitrator suffices");
+    };
+    ruling
+}
+
+fn minor(ruling: &Envelope, who: &str) -> i64 {
+    let a = &ruling.payload["ruling"]["allocation"];
+    a[who]["minor"].as_i64().expect("an amount")
+}
+
+/// s9 F1: sally's case (bob's receipt of the goods, answered) and bob's own non_delivery claim
+/// about the same guarantee (sally silent) are both open, and bob's is ruled first: it weighs
+/// the receipt sally gave in her case, so it releases nothing; hers then holds the guarantee
+/// (before: bob's ruling found no delivery and released it, and hers had nothing to settle).
+#[tokio::test]
+async fn a_buyers_claim_ruled_first_weighs_the_evidence_of_the_sellers_case() {
+    let w = world().await;
+    let (order, g) = w.order("r-first", 30_000, b"chairs").await;
+    let receipt = w.receipt(&order);
+    let gid = gid(&g);
+    let hers = w
+        .complain(("guarantee_id", &gid), 30_000, &[order, g, receipt])
+        .await;
+    w.answer(&hers).await;
+    let his = bob_claims_nothing_came(&w, &gid).await;
+    let ruling = rule_silent(&w, &his).await;
+    let actions = ruling.payload["actions"].as_array().expect("actions");
+    assert!(
+        !actions.iter().any(|a| a["result"] == "released"),
+        "{actions:?}"
+    );
+    assert_eq!(minor(&ruling, "refund_to_buyer"), 0);
+    assert_eq!(exposure(&w.n, &w), 30_000, "still outstanding");
+    let alice = Arbitrator {
+        name: "Alice".into(),
+        user: "alice".into(),
+    };
+    let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&hers, alice).await.expect("ruled")
+    else {
+        panic!("one arbitrator suffices");
+    };
+    assert_eq!(minor(&ruling, "buyer_pays"), 30_000);
+    let actions = ruling.payload["actions"].as_array().expect("actions");
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["action"] == "hold_guarantee" && a["result"] == "held"),
+        "{actions:?}"
+    );
+    let seller = Caller::Seller(w.deal.seller_id.clone());
+    let settled =
+        w.n.close_guarantee(&gid, seller, Closing::Settle, None, None);
+    assert!(settled.await.is_ok(), "sally is paid under it");
+}
+
+/// s9 F2: after the ruling that has bob pay and sally's settlement under the guarantee, bob's
+/// own non_delivery claim (sally silent) weighs his receipt from her case: no refund (before:
+/// "nothing shows a delivery", the guarantee paid, so 300.00 back to bob).
+#[tokio::test]
+async fn a_later_claim_does_not_refund_what_an_earlier_case_found_delivered() {
+    let w = world().await;
+    let (gid, _) = ruled_buyer_pays(&w).await;
+    let seller = Caller::Seller(w.deal.seller_id.clone());
+    let settled =
+        w.n.close_guarantee(&gid, seller, Closing::Settle, None, None);
+    assert!(settled.await.is_ok());
+    let id = bob_claims_nothing_came(&w, &gid).await;
+    let ruling = rule_silent(&w, &id).await;
+    assert_eq!(minor(&ruling, "refund_to_buyer"), 0, "{}", ruling.payload);
+    let findings = ruling.payload["ruling"]["findings"].to_string();
+    assert!(!findings.contains("Q5.not_shown"), "{findings}");
+}
+
 /// s8 F1: after the ruling that holds bob's guarantee, bob files his own non-delivery claim
 /// about it with the order alone and sally stays silent. That case's bundle carries the holding
 /// ruling, so its replay asks neither to release the guarantee nor to hold it again, and bob's
@@ -126,23 +221,8 @@ async fn the_expiry_scan_goes_on_past_the_guarantees_it_keeps() {
 async fn a_later_case_cannot_release_a_guarantee_a_ruling_holds() {
     let w = world().await;
     let (gid, first) = ruled_buyer_pays(&w).await;
-    let claim = serde_json::json!({
-        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
-        "amount": eur(30_000), "statement": "Nothing came.", "evidence": [],
-        "guarantee_id": gid, "notary_key_id": w.n.identity().key_id,
-        "created_at": "2026-03-01T11:00:00.000Z",
-    });
-    let claim = Envelope::sign("complaint", claim, &w.deal.buyer_key).expect("sign");
-    let id = w.n.file_complaint(claim).await.expect("filed").complaint_id;
-    w.advance(Duration::days(60));
-    assert!(w.n.mark_silent_complaints().await.expect("sweep") >= 1);
-    let bob = Arbitrator {
-        name: "Bea".into(),
-        user: "bea".into(),
-    };
-    let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&id, bob).await.expect("ruled") else {
-        panic!("one arbitrator suffices");
-    };
+    let id = bob_claims_nothing_came(&w, &gid).await;
+    let ruling = rule_silent(&w, &id).await;
     let actions = ruling.payload["actions"].as_array().expect("actions");
     assert!(
         !actions.iter().any(|a| a["guarantee_id"] == gid.as_str()),

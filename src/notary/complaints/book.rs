@@ -250,6 +250,12 @@ impl ComplaintBook {
             .map(String::as_str)
     }
 
+    /// Every complaint about one of `subjects` ([`subject_key`]s), by id.
+    pub fn about(&self, subjects: &[String]) -> BTreeSet<String> {
+        let cases = subjects.iter().filter_map(|s| self.by_subject.get(s));
+        cases.flatten().cloned().collect()
+    }
+
     /// The complaint whose signed ruling holds guarantee `guarantee_id` for its seller, if any.
     pub fn holding(&self, guarantee_id: &str) -> Option<&str> {
         self.held.get(guarantee_id).map(String::as_str)

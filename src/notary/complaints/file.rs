@@ -161,7 +161,7 @@ pub(super) fn check_claimed_once(
 /// guarantee its id and its order's digest; an order its digest and the id of each guarantee
 /// the notary gave for it. A guarantee the notary cannot find has its id only (filing refuses
 /// it anyway).
-pub(super) fn claim_subjects(
+pub(crate) fn claim_subjects(
     shared: &Shared,
     st: &State,
     (tid, gid, digest): (Option<&str>, Option<&str>, Option<&str>),

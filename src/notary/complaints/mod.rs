@@ -30,6 +30,7 @@ use serde_json::Value;
 
 pub use book::ComplaintLine;
 pub(crate) use book::{subject_key, ComplaintBook};
+pub(crate) use file::claim_subjects;
 pub use rulings::{Arbitrator, RulingOutcome};
 pub use signer::SignedRead;
 
