@@ -429,6 +429,8 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
         (&*format!(" {me}  "), "looks like"),
         (&*format!("{me}."), "looks like"),
         (&*format!("{me}\u{336}"), "looks like"),
+        (".", "no letter or digit"),
+        ("\u{301}", "no letter or digit"),
     ] {
         let entry = format!("zz-mallory = \"{name}\"\n");
         std::fs::write(&toml_path, format!("{config}{entry}")).expect("write");

@@ -167,7 +167,7 @@ fn empty_settings_in_the_environment_count_as_unset() {
     let o = std::process::Command::new(util::notar_bin())
         .arg("serve")
         .env("NOTAR_DATA", "")
-        .env("NOTAR_LOG_FORMAT", "")
+        .env("NOTAR_LOG_FORMAT", "  ")
         .current_dir(tmp.path())
         .output()
         .expect("run notar");
@@ -177,12 +177,13 @@ fn empty_settings_in_the_environment_count_as_unset() {
     assert!(!t.contains("a value is required"), "{t}");
     let o = std::process::Command::new(util::notar_bin())
         .args(["log", "checkpoint"])
-        .env("NOTAR_SERVER", "")
+        .env("NOTAR_SERVER", " ")
         .current_dir(tmp.path())
         .output()
         .expect("run notar");
     let t = text(&o);
     assert!(!t.contains("a value is required"), "{t}");
+    assert!(!t.contains("relative URL"), "blank counts as unset: {t}");
 }
 
 #[test]

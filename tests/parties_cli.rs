@@ -310,6 +310,22 @@ fn refused_commands(buyer_id: &str, keys: &BuyerKeys) -> Vec<(String, i32, &'sta
     ]
 }
 
+/// A total cap given alone lowers the policy's per-transaction cap to it when it is larger
+/// (s9 F6: `--total-cap 150.00` alone was refused, per-tx 500.00 > total); above it, the
+/// policy's stands.
+#[test]
+fn a_total_cap_alone_bounds_the_default_per_transaction_cap() {
+    let data = DataDir::init();
+    let _srv = Server::start(&data);
+    let (buyer_id, _) = a_buyer_with_two_keys(&data);
+    let create = format!("agreement create --buyer {buyer_id} --policy semper-consumer");
+    let small = nj(&data, &words(&format!("{create} --total-cap 150.00")));
+    assert_eq!(small["total_cap_minor"], 15_000, "{small}");
+    assert_eq!(small["per_tx_cap_minor"], 15_000, "{small}");
+    let large = nj(&data, &words(&format!("{create} --total-cap 800.00")));
+    assert_eq!(large["per_tx_cap_minor"], 50_000, "{large}");
+}
+
 #[test]
 fn without_a_running_notary_the_cli_says_what_to_start() {
     let data = DataDir::init();

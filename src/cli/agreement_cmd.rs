@@ -40,7 +40,8 @@ pub enum AgreementCommand {
         /// Overall cap, a decimal in the policy's currency (e.g. `1000.00`).
         #[arg(long, value_name = "AMOUNT")]
         total_cap: Option<String>,
-        /// Per-transaction cap, a decimal in the policy's currency.
+        /// Per-transaction cap, a decimal in the policy's currency. Default: the policy's, or
+        /// --total-cap if that is lower.
         #[arg(long, value_name = "AMOUNT")]
         per_tx_cap: Option<String>,
         /// End of validity, RFC 3339.

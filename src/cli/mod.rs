@@ -240,13 +240,15 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
 /// The environment variables the command line reads a setting from.
 const SETTINGS_ENV: [&str; 3] = ["NOTAR_DATA", "NOTAR_LOG_FORMAT", "NOTAR_SERVER"];
 
-/// Removes those of [`SETTINGS_ENV`] set to the empty string, so that an empty one counts as
-/// unset (the default applies), as with most Unix tools: `NOTAR_DATA= notar up` was refused
-/// with "a value is required for '--data'". Call before parsing, while the process has one
-/// thread.
+/// Removes those of [`SETTINGS_ENV`] set to the empty string or to spaces only, so that such
+/// one counts as unset (the default applies), as with most Unix tools: `NOTAR_DATA= notar up`
+/// was refused with "a value is required for '--data'", and `NOTAR_SERVER=" "` gave "relative
+/// URL without a base". Call before parsing, while the process has one thread.
 pub fn unset_empty_settings() {
     for name in SETTINGS_ENV {
-        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+        let blank =
+            std::env::var_os(name).is_some_and(|v| v.to_str().is_some_and(|s| s.trim().is_empty()));
+        if blank {
             std::env::remove_var(name);
         }
     }

@@ -170,7 +170,14 @@ impl Notary {
                 NotaryError::unknown(ErrorCode::UnknownPolicy, "policy", &req.policy_id)
             })?;
             let total = req.total_cap_minor.unwrap_or(policy.total_cap_minor);
-            let per_tx = req.per_tx_cap_minor.unwrap_or(policy.per_tx_cap_minor);
+            // The policy's per-transaction cap, when none is given, is lowered to a total cap
+            // given below it (s9 F6: `--total-cap 150.00` alone was refused as "per-transaction
+            // cap larger than the total cap", a cap the user never typed).
+            let per_tx = match (req.per_tx_cap_minor, req.total_cap_minor) {
+                (Some(p), _) => p,
+                (None, Some(t)) => policy.per_tx_cap_minor.min(t),
+                (None, None) => policy.per_tx_cap_minor,
+            };
             check_caps(total, per_tx).map_err(|m| NotaryError::invalid(ErrorCode::BadAmount, m))?;
             let valid_until = req
                 .valid_until

@@ -469,10 +469,18 @@ impl Config {
         for (i, (user, name)) in names.iter().enumerate() {
             crate::model::registry::check_name(name)
                 .map_err(|e| invalid(format!("{user}: {e}")))?;
+            if !name.chars().any(char::is_alphanumeric) {
+                return Err(invalid(format!(
+                    "{user}: name {name:?} has no letter or digit: a ruling must name its \
+                     arbitrator"
+                )));
+            }
             if mixes_scripts(name) {
                 return Err(invalid(format!(
-                    "{user}: name {name:?} mixes scripts (Latin with a Cyrillic or Greek letter, \
-                     say; Latin with Han, Japanese or Korean is fine): write it in one script"
+                    "{user}: name {name:?} mixes scripts or uses look-alike letter forms (Latin \
+                     with a Cyrillic or Greek letter, full-width or mathematical letters; Latin \
+                     with Han, Japanese or Korean is fine): write it in one script, in plain \
+                     letters"
                 )));
             }
             if let Some((other, _)) = names[..i].iter().find(|(_, n)| look_alike(n, name)) {
