@@ -117,12 +117,14 @@ fn questions<'a>(
     let wrong_side = f1.rule_id == "Q1.wrong_side";
     let (f2, key_at) = q_order::q2(case, order);
     let (f3, cover) = q_order::q3(case, order);
+    let held = q_order::q3_held(case, cover.as_ref());
     let (f4, binds) = q_order::q4(case, order, cover.as_ref(), key_at);
     let (f5, delivery) = q_exchange::q5(case, deal);
     let (f6, paid) = q_exchange::q6(case, order, cover.as_ref().map(|c| c.item));
     let (f7, contract, contract_faults) = q_exchange::q7(case, order);
     let (f8, within) = q_exchange::q8(case, deal);
-    findings.extend([f1, f2, f3, f4, f5, f6, f7, f8]);
+    findings.extend([f1, f2, f3].into_iter().chain(held));
+    findings.extend([f4, f5, f6, f7, f8]);
     faults.extend(contract_faults);
     Answers {
         policy_ok,

@@ -212,6 +212,27 @@ fn undetermined(case: &Case, o: &Item, revoked: &str) -> Finding {
 }
 
 /// Q3: a guarantee the notary issued over the order, or its refusal.
+/// Q3, said when it applies: the covering guarantee is held for its seller by an earlier
+/// case's ruling among the items, which is why this ruling neither releases nor holds it (s9
+/// F3: the replay dropped the release without a word).
+pub(super) fn q3_held(case: &Case, cover: Option<&Cover>) -> Option<Finding> {
+    let Content::Guarantee { guarantee_id, .. } = &cover?.item.content else {
+        return None;
+    };
+    let ruling = case.find(|i| i.content.holds(guarantee_id))?;
+    let answer = format!(
+        "guarantee {guarantee_id} is held for its seller by an earlier case's ruling: it stays \
+         outstanding until the seller settles or releases it, and this ruling neither releases \
+         nor holds it again"
+    );
+    Some(finding(
+        Question::Q3,
+        "Q3.held_by_ruling",
+        answer,
+        &[&ruling.id],
+    ))
+}
+
 pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<Cover<'a>>) {
     let Some(o) = order else {
         return (

@@ -365,11 +365,17 @@ fn a_guarantee_an_earlier_ruling_holds_is_not_released_by_a_later_case() {
     let r = rule(&held, UncoveredRule::Capped);
     assert_eq!(alloc(&r), [0, 0, 0, 0]);
     assert_eq!(r.actions, vec![], "the earlier hold stands");
+    assert!(
+        has(&r, "Q3.held_by_ruling", &["7e1"]),
+        "the ruling says why"
+    );
     let mut other = undelivered.clone();
     other
         .items
         .push(notary("7e1", earlier(vec!["g-other".into()]), &[]));
-    assert_eq!(rule(&other, UncoveredRule::Capped).actions, release);
+    let r = rule(&other, UncoveredRule::Capped);
+    assert_eq!(r.actions, release);
+    assert!(!r.findings.iter().any(|f| f.rule_id == "Q3.held_by_ruling"));
     let forged = with(held.clone(), "7e1", |i| i.facts.signature_valid = false);
     assert_eq!(rule(&forged, UncoveredRule::Capped).actions, release);
     let mut again = d1();
