@@ -229,7 +229,10 @@ async fn a_later_case_cannot_release_a_guarantee_a_ruling_holds() {
         "the earlier hold stands: {actions:?}"
     );
     let findings = ruling.payload["ruling"]["findings"].to_string();
-    assert!(findings.contains("Q3.held_by_ruling"), "says why: {findings}");
+    assert!(
+        findings.contains("Q3.held_by_ruling"),
+        "says why: {findings}"
+    );
     let bundle = w.n.case_bundle(&id).await.expect("bundle");
     let carried = bundle.items.iter().any(|i| match i {
         Item::NotaryEnvelope { envelope, .. } => envelope == &first,
