@@ -211,7 +211,6 @@ fn undetermined(case: &Case, o: &Item, revoked: &str) -> Finding {
     finding(Question::Q2, "Q2.undetermined", answer, &ids)
 }
 
-/// Q3: a guarantee the notary issued over the order, or its refusal.
 /// Q3, said when it applies: the covering guarantee is held for its seller by an earlier
 /// case's ruling among the items, which is why this ruling neither releases nor holds it (s9
 /// F3: the replay dropped the release without a word).
@@ -233,6 +232,7 @@ pub(super) fn q3_held(case: &Case, cover: Option<&Cover>) -> Option<Finding> {
     ))
 }
 
+/// Q3: a guarantee the notary issued over the order, or its refusal.
 pub(super) fn q3<'a>(case: &Case<'a>, order: Option<&Item>) -> (Finding, Option<Cover<'a>>) {
     let Some(o) = order else {
         return (
