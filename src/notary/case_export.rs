@@ -119,13 +119,17 @@ impl Notary {
         }
     }
 
-    /// The evidence the parties gave in the notary's other cases about the same exchange,
-    /// guarantee or order (their complaints' and answers' evidence items; not the claims, which
-    /// are those cases' own): a fact proven in one case about it is proven in all. Without it a
-    /// buyer's own claim, answered by the seller's silence, found "nothing shows a delivery"
-    /// while the seller's case held his signed receipt of the goods: ruled first it released
-    /// the guarantee the seller's case had him pay under, ruled after a settlement it refunded
-    /// him (s9 F1, F2).
+    /// The evidence the same two parties gave in the notary's other cases about the same
+    /// exchange, guarantee or order: a fact proven in one case about their deal is proven in
+    /// all. Without it a buyer's own claim, answered by the seller's silence, found "nothing
+    /// shows a delivery" while the seller's case held his signed receipt of the goods: ruled
+    /// first it released the guarantee the seller's case had him pay under, ruled after a
+    /// settlement it refunded him (s9 F1, F2). Carried: the envelopes among that evidence
+    /// signed by one of the two parties or by the notary, whose signatures verify (another
+    /// party's case, or junk filed to spoil this case's bundle, stays out: s9b N2–N4), and
+    /// the notary's receipts of those cases, which bound when that evidence was signed at the
+    /// latest (without them a receipt later "signed with a revoked key" counted for nothing:
+    /// s9b N1). Not the other cases' claims and answers themselves.
     fn gather_related(&self, r: &ComplaintRecord, g: &mut Gathered) -> Result<(), NotaryError> {
         let others = {
             let st = self.shared.state.lock();
@@ -139,11 +143,29 @@ impl Notary {
             others.remove(&r.complaint_id);
             others
         };
+        let parties = [r.claimant.as_str(), r.respondent.as_str()];
+        let notary = self.shared.notary_key.verifying_key();
         for id in others {
             let other = stored(&self.shared, &id)?;
-            self.gather_evidence(&other.complaint, g);
-            if let Some(answer) = &other.response {
-                self.gather_evidence(answer, g);
+            let theirs = [other.claimant.as_str(), other.respondent.as_str()];
+            if !(parties.contains(&theirs[0]) && parties.contains(&theirs[1])) {
+                continue;
+            }
+            let given = evidence_of(&other.complaint)
+                .into_iter()
+                .chain(other.response.iter().flat_map(evidence_of));
+            for e in given {
+                let Evidence::Envelope { envelope } = e else {
+                    continue;
+                };
+                let sound = envelope.verify_by(&notary).is_ok()
+                    || super::complaints::signed_by_one_of(&self.shared, &envelope, &parties);
+                if sound {
+                    self.push_signed(&envelope, g);
+                }
+            }
+            for receipt in std::iter::once(&other.receipt).chain(&other.response_receipt) {
+                self.push_signed(receipt, g);
             }
         }
         Ok(())
@@ -261,14 +283,8 @@ impl Notary {
 
     /// The evidence items a complaint or a response carries.
     fn gather_evidence(&self, env: &Envelope, g: &mut Gathered) {
-        let Some(list) = env.payload.get("evidence") else {
-            return;
-        };
-        let Ok(list) = serde_json::from_value::<Vec<Evidence<Envelope>>>(list.clone()) else {
-            return;
-        };
         let b64 = &base64::engine::general_purpose::STANDARD;
-        for e in list {
+        for e in evidence_of(env) {
             match e {
                 Evidence::Envelope { envelope } => self.push_signed(&envelope, g),
                 Evidence::Rfc3161Token { token } => {
@@ -392,4 +408,11 @@ fn counter_claim(r: &ComplaintRecord) -> Option<CounterClaim> {
         amount: serde_json::from_value(c.get("amount")?.clone()).ok()?,
         filed_at: p.get("received_at")?.as_str()?.to_string(),
     })
+}
+
+/// The evidence list a complaint or an answer carries (none when it has none or it is not one).
+fn evidence_of(env: &Envelope) -> Vec<Evidence<Envelope>> {
+    let list = env.payload.get("evidence").cloned();
+    list.and_then(|l| serde_json::from_value(l).ok())
+        .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 //! expiry scan goes on past the guarantees it must keep, however many there are.
 
 use chrono::Duration;
+use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
 use super::evidence_tests::{world, World};
@@ -164,6 +165,11 @@ async fn a_buyers_claim_ruled_first_weighs_the_evidence_of_the_sellers_case() {
         .await;
     w.answer(&hers).await;
     let his = bob_claims_nothing_came(&w, &gid).await;
+    // s9b N1: bob's key revoked ("stolen") before his case is ruled. Sally's complaint receipt,
+    // carried with her evidence, shows his receipt signed before: it still shows delivery.
+    w.advance(Duration::days(1));
+    let kb1 = crate::crypto::keys::key_id(&w.deal.buyer_key.verifying_key());
+    w.n.revoke_key(&kb1, "stolen", None).await.expect("revoked");
     let ruling = rule_silent(&w, &his).await;
     let actions = ruling.payload["actions"].as_array().expect("actions");
     assert!(
@@ -192,6 +198,59 @@ async fn a_buyers_claim_ruled_first_weighs_the_evidence_of_the_sellers_case() {
     let settled =
         w.n.close_guarantee(&gid, seller, Closing::Settle, None, None);
     assert!(settled.await.is_ok(), "sally is paid under it");
+}
+
+/// s9b N2, N3: tom signed the same document as an order to sam; sam's case about that order
+/// (the same order digest) and its evidence (tom's receipt) stay out of sally's case against
+/// bob: another deal's parties, whatever the digest (before: carried, and counted as bob's
+/// delivery when the order envelope was the same).
+#[tokio::test]
+async fn another_deals_case_about_the_same_order_digest_stays_out() {
+    use super::fixture::{goods_receipt, make_deal, request};
+    let w = world().await;
+    let tom_key = SigningKey::from_bytes(&[11; 32]);
+    let caps = Some((100_000, 50_000));
+    let other = make_deal(&w.n, "tom", tom_key.clone(), "sam", "semper-consumer", caps);
+    let other = other.await.expect("deal");
+    let sam_key = SigningKey::from_bytes(&[12; 32]);
+    let raw = super::KeyInput::Raw(sam_key.verifying_key().to_bytes());
+    w.n.add_key(&other.seller_id, raw, None).await.expect("key");
+    let doc = b"the same chairs";
+    let (order, g) = w.order("r-bob", 30_000, doc).await;
+    let req = request(
+        "r-tom",
+        &other.agreement_id,
+        &other.seller_id,
+        &tom_key,
+        eur(30_000),
+        doc,
+    );
+    let toms = req.order.clone();
+    let answer = w.n.request_guarantee(req, &other.seller_id).await;
+    let tg = answer.expect("answered").envelope().expect("signed");
+    let digest = tg.payload["order_digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    assert_eq!(g.payload["order_digest"], digest.as_str(), "one document");
+    let toms_receipt = goods_receipt(&tom_key, &other.buyer_id, &toms, w.w.now()).expect("r");
+    let claim = serde_json::json!({
+        "kind": "non_payment", "claimant": other.seller_id, "respondent": other.buyer_id,
+        "amount": eur(30_000), "statement": "tom never paid.", "order_digest": digest,
+        "evidence": [{"type": "envelope", "envelope": toms_receipt}],
+        "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+    });
+    let claim = Envelope::sign("complaint", claim, &sam_key).expect("sign");
+    w.n.file_complaint(claim).await.expect("sam's case");
+    let hers = w
+        .complain(("guarantee_id", &gid(&g)), 30_000, &[order])
+        .await;
+    let bundle = w.n.case_bundle(&hers).await.expect("bundle");
+    let leaked = bundle.items.iter().any(|i| match i {
+        Item::PartyEnvelope { envelope, .. } => envelope == &toms_receipt,
+        _ => false,
+    });
+    assert!(!leaked, "tom's receipt is sam's case's, not sally's");
 }
 
 /// s9 F2: after the ruling that has bob pay and sally's settlement under the guarantee, bob's

@@ -218,6 +218,13 @@ pub(super) fn q3_held(case: &Case, cover: Option<&Cover>) -> Option<Finding> {
     let Content::Guarantee { guarantee_id, .. } = &cover?.item.content else {
         return None;
     };
+    if case
+        .find(|i| i.content.closing_of(guarantee_id).is_some())
+        .is_some()
+    {
+        // Settled or released since: the hold is over (s9b N6: it said "stays outstanding").
+        return None;
+    }
     let ruling = case.find(|i| i.content.holds(guarantee_id))?;
     let answer = format!(
         "guarantee {guarantee_id} is held for its seller by an earlier case's ruling: it stays \

@@ -369,6 +369,17 @@ fn a_guarantee_an_earlier_ruling_holds_is_not_released_by_a_later_case() {
         has(&r, "Q3.held_by_ruling", &["7e1"]),
         "the ruling says why"
     );
+    let mut settled = held.clone();
+    let content = Content::Settlement {
+        guarantee_id: "g-d1".into(),
+        at: wt("2026-03-25T10:00:00.000Z"),
+    };
+    settled.items.push(notary("5e7", content, &[]));
+    let r = rule(&settled, UncoveredRule::Capped);
+    assert!(
+        !r.findings.iter().any(|f| f.rule_id == "Q3.held_by_ruling"),
+        "settled since: no longer held"
+    );
     let mut other = undelivered.clone();
     other
         .items

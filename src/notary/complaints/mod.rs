@@ -32,6 +32,7 @@ pub use book::ComplaintLine;
 pub(crate) use book::{subject_key, ComplaintBook};
 pub(crate) use file::claim_subjects;
 pub use rulings::{Arbitrator, RulingOutcome};
+pub(crate) use signer::signed_by_one_of;
 pub use signer::SignedRead;
 
 use super::command::{AfterCommit, Decision};

@@ -85,6 +85,15 @@ fn verifying_key(k: &KeyRecord) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&raw).ok()
 }
 
+/// Whether a registered key of one of `parties` signed `env` and its signature verifies.
+pub(crate) fn signed_by_one_of(shared: &Shared, env: &Envelope, parties: &[&str]) -> bool {
+    let Some(first) = parties.first() else {
+        return false;
+    };
+    matches!(find_signer(shared, env, first),
+        Signer::Verified { party_id, .. } if parties.contains(&party_id.as_str()))
+}
+
 /// Checks the signatures on `env`, preferring keys of `party`: the first registered key whose
 /// signature verifies. Keys are looked up under the lock; signatures are checked outside it.
 pub(super) fn find_signer(shared: &Shared, env: &Envelope, party: &str) -> Signer {
