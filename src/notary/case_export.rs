@@ -138,7 +138,8 @@ impl Notary {
                 r.guarantee_id.as_deref(),
                 r.order_digest.as_deref(),
             );
-            let subjects = super::complaints::claim_subjects(&self.shared, &st, about)?;
+            let parties = [r.claimant.as_str(), r.respondent.as_str()];
+            let subjects = super::complaints::claim_subjects(&self.shared, &st, about, parties)?;
             let mut others = st.complaints.about(&subjects);
             others.remove(&r.complaint_id);
             others

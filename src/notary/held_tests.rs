@@ -253,6 +253,49 @@ async fn another_deals_case_about_the_same_order_digest_stays_out() {
     assert!(!leaked, "tom's receipt is sam's case's, not sally's");
 }
 
+/// s9c G1: bob and tom both signed the same order document to sally, and each got a
+/// guarantee. Her claim against tom by the order's digest does not make her claim against bob's
+/// guarantee a duplicate (before: `duplicate_claim`, the digest keyed the claim alone); a second
+/// claim against tom through his guarantee still is one.
+#[tokio::test]
+async fn one_document_two_buyers_two_claims() {
+    use super::fixture::{buyer_with_agreement, request};
+    use crate::model::error_code::ErrorCode;
+    let w = world().await;
+    let tom_key = SigningKey::from_bytes(&[13; 32]);
+    let caps = Some((100_000, 50_000));
+    let tom = buyer_with_agreement(&w.n, "tom", &tom_key, "semper-consumer", caps);
+    let (tom_id, tom_agreement) = tom.await.expect("tom");
+    let doc = b"one catalogue page";
+    let (_, g) = w.order("r-bob", 30_000, doc).await;
+    let seller = &w.deal.seller_id;
+    let req = request("r-tom", &tom_agreement, seller, &tom_key, eur(30_000), doc);
+    let (_, tg) = w.ask(req).await;
+    let digest = tg.payload["order_digest"].as_str().expect("digest");
+    assert_eq!(g.payload["order_digest"], digest, "one document");
+    let sallys = |subject: (&str, &str), respondent: &str| {
+        let mut claim = serde_json::json!({
+            "kind": "non_payment", "claimant": seller, "respondent": respondent,
+            "amount": eur(30_000), "statement": "not paid", "evidence": [],
+            "notary_key_id": w.n.identity().key_id, "created_at": "2026-03-01T09:00:00.000Z",
+        });
+        claim[subject.0] = subject.1.into();
+        Envelope::sign("complaint", claim, &w.sally_key).expect("sign")
+    };
+    let against_tom = sallys(("order_digest", digest), &tom_id);
+    w.n.file_complaint(against_tom).await.expect("against tom");
+    let against_bob = sallys(("guarantee_id", &gid(&g)), &w.deal.buyer_id);
+    w.n.file_complaint(against_bob)
+        .await
+        .expect("against bob: another deal");
+    let tom_again = sallys(("guarantee_id", &gid(&tg)), &tom_id);
+    let refused =
+        w.n.file_complaint(tom_again)
+            .await
+            .expect_err("tom's twice");
+    assert_eq!(refused.code(), ErrorCode::DuplicateClaim, "{refused}");
+}
+
 /// s9 F2: after the ruling that has bob pay and sally's settlement under the guarantee, bob's
 /// own non_delivery claim (sally silent) weighs his receipt from her case: no refund (before:
 /// "nothing shows a delivery", the guarantee paid, so 300.00 back to bob).

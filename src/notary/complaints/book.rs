@@ -101,16 +101,26 @@ pub(crate) struct ComplaintBook {
 /// claiming party and the kind.
 pub(crate) type ClaimKey = (String, String, ComplaintKind);
 
-/// The subject part of a [`ClaimKey`] for a case about `tid`, `guarantee_id` or `order_digest`.
+/// The subject part of a [`ClaimKey`] for a case between `parties` about `tid`, `guarantee_id`
+/// or `order_digest`. A tid or a guarantee id names one deal; an order digest names a document,
+/// which two buyers may both sign (or one buyer to two sellers), so its key holds the two
+/// parties: one deal's claim must not stand for another's (s9c G1: sally's claim against one
+/// buyer by order digest made her claim against the other buyer's guarantee a
+/// `duplicate_claim`).
 pub(crate) fn subject_key(
     tid: Option<&str>,
     guarantee_id: Option<&str>,
     order_digest: Option<&str>,
+    parties: [&str; 2],
 ) -> String {
     match (tid, guarantee_id, order_digest) {
         (Some(t), _, _) => format!("t:{t}"),
         (_, Some(g), _) => format!("g:{g}"),
-        (_, _, Some(d)) => format!("o:{d}"),
+        (_, _, Some(d)) => {
+            let [a, b] = parties;
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            format!("o:{d}:{a}:{b}")
+        }
         _ => String::new(),
     }
 }
@@ -210,6 +220,7 @@ impl ComplaintBook {
             r.tid.as_deref(),
             r.guarantee_id.as_deref(),
             r.order_digest.as_deref(),
+            [&r.claimant, &r.respondent],
         );
         self.by_subject
             .entry(subject.clone())

@@ -120,7 +120,8 @@ fn stage_filing(
         ComplaintSubject::Guarantee(g) => (None, Some(g.as_str()), None),
         ComplaintSubject::Order(d) => (None, None, Some(d.as_str())),
     };
-    let subjects = claim_subjects(shared, &st, (tid, gid, digest))?;
+    let parties = [p.claimant.as_str(), p.respondent.as_str()];
+    let subjects = claim_subjects(shared, &st, (tid, gid, digest), parties)?;
     check_claimed_once(&st, &subjects, &p.claimant, p.kind, None)?;
     for party in [&p.claimant, &p.respondent] {
         if !st.parties.contains_key(party) {
@@ -157,32 +158,37 @@ pub(super) fn check_claimed_once(
     Ok(())
 }
 
-/// The names a case's subject is claimed under ([`subject_key`]s): an exchange its tid; a
-/// guarantee its id and its order's digest; an order its digest and the id of each guarantee
-/// the notary gave for it. A guarantee the notary cannot find has its id only (filing refuses
-/// it anyway).
+/// The names a case's subject between `parties` is claimed under ([`subject_key`]s): an
+/// exchange its tid; a guarantee its id and its order's digest; an order its digest and the id
+/// of each guarantee the notary gave for it to these two parties. A guarantee the notary cannot
+/// find has its id only (filing refuses it anyway).
 pub(crate) fn claim_subjects(
     shared: &Shared,
     st: &State,
     (tid, gid, digest): (Option<&str>, Option<&str>, Option<&str>),
+    parties: [&str; 2],
 ) -> Result<Vec<String>, NotaryError> {
-    let mut subjects = vec![subject_key(tid, gid, digest)];
+    let mut subjects = vec![subject_key(tid, gid, digest, parties)];
     if tid.is_some() {
         return Ok(subjects);
     }
     if let Some(g) = gid {
         if let Ok(g) = guarantee(shared, st, g) {
-            subjects.push(subject_key(None, None, Some(&g.order_digest)));
+            subjects.push(subject_key(None, None, Some(&g.order_digest), parties));
         }
     } else if let Some(d) = digest {
         for a in crate::notary::guarantees::order_answers(shared, d)? {
-            if let Some(g) = a
-                .answer
-                .payload
-                .get("guarantee_id")
-                .and_then(|v| v.as_str())
+            let p = &a.answer.payload;
+            let party = |f: &str| p.get(f).and_then(|v| v.as_str());
+            let theirs = [party("buyer"), party("seller_id")];
+            if !theirs
+                .iter()
+                .all(|t| t.is_some_and(|t| parties.contains(&t)))
             {
-                subjects.push(subject_key(None, Some(g), None));
+                continue;
+            }
+            if let Some(g) = party("guarantee_id") {
+                subjects.push(subject_key(None, Some(g), None, parties));
             }
         }
     }

@@ -93,7 +93,8 @@ fn check_counter_claim(
         record.guarantee_id.as_deref(),
         record.order_digest.as_deref(),
     );
-    let subjects = super::file::claim_subjects(shared, st, subject)?;
+    let parties = [record.claimant.as_str(), record.respondent.as_str()];
+    let subjects = super::file::claim_subjects(shared, st, subject, parties)?;
     super::file::check_claimed_once(
         st,
         &subjects,

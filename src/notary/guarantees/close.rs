@@ -220,7 +220,8 @@ fn unclaimed<E>(st: &State, id: &str, r: &GuaranteeRecord<E>) -> Result<(), Nota
     if let Some(refused) = kept(st, id) {
         return Err(refused);
     }
-    let by_order = [subject_key(None, None, Some(&r.order_digest))];
+    let parties = [r.buyer_id.as_str(), r.seller_id.as_str()];
+    let by_order = [subject_key(None, None, Some(&r.order_digest), parties)];
     match st.complaints.undecided_about(&by_order) {
         Some(case) => Err(claimed_in(id, case)),
         None => Ok(()),
@@ -241,7 +242,8 @@ pub(super) fn kept(st: &State, id: &str) -> Option<NotaryError> {
             ),
         });
     }
-    let by_id = [subject_key(None, Some(id), None)];
+    // A guarantee id names its deal: no parties needed.
+    let by_id = [subject_key(None, Some(id), None, ["", ""])];
     st.complaints
         .undecided_about(&by_id)
         .map(|case| claimed_in(id, case))
