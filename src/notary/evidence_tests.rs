@@ -674,7 +674,13 @@ async fn refuses_counter_claims_ruled_empty(w: &World, id: &str) {
 
 /// A claim of `kind` about `subject` for `minor`, without evidence, signed by its claimant:
 /// sally for non-payment, bob for non-delivery.
-fn claim_by(w: &World, kind: &str, subject: (&str, &str), minor: i64, statement: &str) -> Envelope {
+pub(super) fn claim_by(
+    w: &World,
+    kind: &str,
+    subject: (&str, &str),
+    minor: i64,
+    statement: &str,
+) -> Envelope {
     let (claimant, respondent, key) = match kind {
         "non_payment" => (&w.deal.seller_id, &w.deal.buyer_id, &w.sally_key),
         _ => (&w.deal.buyer_id, &w.deal.seller_id, &w.deal.buyer_key),

@@ -6,7 +6,7 @@ use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
-use super::evidence_tests::{world, World};
+use super::evidence_tests::{claim_by, world, World};
 use super::guarantees::{Caller, Closing};
 use super::{Arbitrator, Notary, RulingOutcome};
 use crate::crypto::envelope::Envelope;
@@ -121,13 +121,8 @@ async fn the_expiry_scan_goes_on_past_the_guarantees_it_keeps() {
 /// bob's own non_delivery claim about guarantee `gid`, with no evidence (the order is the
 /// notary's record).
 async fn bob_claims_nothing_came(w: &World, gid: &str) -> String {
-    let claim = serde_json::json!({
-        "kind": "non_delivery", "claimant": w.deal.buyer_id, "respondent": w.deal.seller_id,
-        "amount": eur(30_000), "statement": "Nothing came.", "evidence": [],
-        "guarantee_id": gid, "notary_key_id": w.n.identity().key_id,
-        "created_at": "2026-03-01T11:00:00.000Z",
-    });
-    let claim = Envelope::sign("complaint", claim, &w.deal.buyer_key).expect("sign");
+    let subject = ("guarantee_id", gid);
+    let claim = claim_by(w, "non_delivery", subject, 30_000, "Nothing came.");
     w.n.file_complaint(claim).await.expect("filed").complaint_id
 }
 
