@@ -37,7 +37,9 @@ pub struct EnvelopeSignature {
 pub struct Envelope {
     /// What the payload is (`guarantee`, `order`, ...).
     pub kind: String,
-    /// The signed statement.
+    /// The signed statement. A member name repeated in one of its objects is refused on
+    /// reading (`model::unique_keys`): readers disagree on which copy wins.
+    #[serde(deserialize_with = "crate::model::unique_keys::unique_value")]
     pub payload: Value,
     /// Signatures over `signing_input(kind, payload)`.
     pub signatures: Vec<EnvelopeSignature>,

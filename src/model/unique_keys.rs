@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
 /// Checks that no object in the JSON text `bytes` repeats a member name; the error names the
 /// first repeated one. Says nothing about whether the text is otherwise valid JSON beyond what
@@ -128,6 +129,103 @@ impl<'de> Visitor<'de> for Name {
     }
 }
 
+/// A JSON value read as `serde_json::Value` reads it, but refusing an object that repeats a
+/// member name (the error names it, as [`check_unique_keys`] does). For `deserialize_with` on
+/// signed payloads: the check costs nothing beyond building the value, where a separate walk
+/// reads the text a second time (a tenth of a large bundle's replay, docs/design.md "Replay
+/// throughput").
+pub fn unique_value<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    UniqueValue.deserialize(d)
+}
+
+/// The seed and visitor of [`unique_value`].
+struct UniqueValue;
+
+impl<'de> DeserializeSeed<'de> for UniqueValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueValue {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_none<E: Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_unit<E: Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element_seed(UniqueValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value = map.next_value_seed(UniqueValue)?;
+            if let Some(name) = repeated(&mut out, name, value) {
+                let shown: String = name.chars().take(64).collect();
+                return Err(A::Error::custom(format!(
+                    "the member {shown:?} appears twice in one object"
+                )));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Inserts `name: value` into `map`; the name back when the map already held it.
+fn repeated(map: &mut Map<String, Value>, name: String, value: Value) -> Option<String> {
+    match map.entry(name) {
+        serde_json::map::Entry::Vacant(e) => {
+            e.insert(value);
+            None
+        }
+        serde_json::map::Entry::Occupied(e) => Some(e.key().clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +266,38 @@ mod tests {
                 assert!(e.contains(&format!("\"m{at}\" appears twice")), "{e}");
             }
         }
+    }
+
+    /// [`unique_value`] reads what `serde_json::Value` reads, and refuses a repeated name at
+    /// any depth, naming it, where `Value` keeps the last copy.
+    #[test]
+    fn unique_value_reads_as_value_does_and_refuses_repeats() {
+        let read = |t: &str| unique_value(&mut serde_json::Deserializer::from_str(t));
+        for text in [
+            r#"{"a":1,"b":[{"a":2},{"a":3}],"c":{"d":null},"e":-7,"f":1.5e300,"g":"\u00e9"}"#,
+            r#"[true,false,null,18446744073709551615,-9223372036854775808,0.1,"x",[],{}]"#,
+            r#""text""#,
+            "12",
+        ] {
+            let want: Value = serde_json::from_str(text).expect(text);
+            assert_eq!(read(text).expect(text), want, "{text}");
+        }
+        for (text, name) in [
+            (r#"{"a":1,"a":2}"#, "a"),
+            (
+                r#"{"x":[{"order_digest":"00","order_digest":"11"}]}"#,
+                "order_digest",
+            ),
+            (r#"{"\u0061":1,"a":2}"#, "a"),
+        ] {
+            let e = read(text).expect_err(text).to_string();
+            assert!(
+                e.contains(&format!("\"{name}\" appears twice")),
+                "{text}: {e}"
+            );
+        }
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(read(&deep).is_err(), "the recursion limit holds");
     }
 
     #[test]
