@@ -346,7 +346,7 @@ async fn close(
 ///
 /// The transaction completed: the amount returns to the agreement's headroom, and the notary
 /// signs a settlement. Settling again returns the same settlement; settling a released
-/// guarantee is a 409.
+/// guarantee, or one past its validity and release grace that no ruling holds, is a 409.
 #[utoipa::path(
     post,
     path = "/v1/guarantees/{id}/settle",
@@ -364,7 +364,12 @@ async fn close(
         (status = 400, description = "`bad_request`", body = ErrorBody),
         SellerAuthErrors,
         GuaranteeLookupErrors,
-        (status = 409, description = "`already_released`: released before", body = ErrorBody),
+        (
+            status = 409,
+            description = "`already_released`: released before; `guarantee_lapsed`: past \
+                           `expires_at` + the policy's `release_grace` and held by no ruling",
+            body = ErrorBody,
+        ),
         SigningErrors,
     ),
 )]

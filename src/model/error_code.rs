@@ -123,6 +123,9 @@ pub enum ErrorCode {
     AlreadyReleased,
     /// The guarantee is not due for release (or a complaint's silence is not due yet).
     NotDue,
+    /// The guarantee's validity and its policy's release grace are over and no ruling holds it:
+    /// its seller no longer settles it (it is released as expired once no case keeps it).
+    GuaranteeLapsed,
     /// A party with that name and role exists.
     PartyExists,
     /// The key is registered already.
@@ -199,9 +202,9 @@ impl ErrorCode {
             | AlreadyAnswered | ComplaintSettled | AlreadyRuled | ResponsePending
             | AwaitingConfirmation | NoProposal | SameArbitrator | RulingChanged
             | DuplicateClaim | KeyRevoked | BadTransition | AlreadyRevoked | AlreadySettled
-            | AlreadyReleased | NotDue | PartyExists | KeyExists | RequestIdReused
-            | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure | Corrupt
-            | Overloaded | Unavailable | Standby | Setup | Internal => false,
+            | AlreadyReleased | NotDue | GuaranteeLapsed | PartyExists | KeyExists
+            | RequestIdReused | NotAnArbitrator | Unauthorized | Forbidden | StorageFailure
+            | Corrupt | Overloaded | Unavailable | Standby | Setup | Internal => false,
         }
     }
 }

@@ -58,7 +58,7 @@ fn display_is_the_wire_name() {
 #[test]
 fn exit_classes_are_those_of_the_former_prefix_rule() {
     fn former(code: &str) -> bool {
-        const CONFLICTS: [&str; 23] = [
+        const CONFLICTS: [&str; 24] = [
             "already_ruled",
             "response_pending",
             "awaiting_confirmation",
@@ -80,6 +80,7 @@ fn exit_classes_are_those_of_the_former_prefix_rule() {
             "request_id_reused",
             "already_settled",
             "already_released",
+            "guarantee_lapsed",
             "forbidden",
             "unauthorized",
         ];

@@ -814,6 +814,42 @@ async fn the_expiry_scan_leaves_a_claimed_guarantee_until_its_case_is_ruled() {
     let _ = free;
 }
 
+/// s10 S10-1: a pending complaint keeps an expired guarantee outstanding for its ruling, not for
+/// its seller to settle alone: past `expires_at` + `release_grace` her settle is refused
+/// (`guarantee_lapsed`) and nothing changes; within them it is taken (before: she settled it
+/// 400 days late). A guarantee a ruling holds stays settleable (`held_tests`).
+#[tokio::test]
+async fn a_seller_cannot_settle_a_lapsed_guarantee_a_pending_case_keeps() {
+    use crate::model::error_code::ErrorCode;
+    use crate::notary::guarantees::{Caller, Closing};
+    let w = world().await;
+    let (_, claimed) = w.order("r-claimed", 10_000, b"claimed").await;
+    let (_, early) = w.order("r-early", 20_000, b"early").await;
+    let gid = |g: &Envelope| g.payload["guarantee_id"].as_str().expect("id").to_string();
+    w.complain(("guarantee_id", &gid(&claimed)), 10_000, &[])
+        .await;
+    let seller = || Caller::Seller(w.deal.seller_id.clone());
+    let early = gid(&early);
+    let settled =
+        w.n.close_guarantee(&early, seller(), Closing::Settle, None, None);
+    assert!(settled.await.is_ok(), "within its validity");
+    w.advance(Duration::days(400));
+    let size = w.n.log_size();
+    let refused =
+        w.n.close_guarantee(&gid(&claimed), seller(), Closing::Settle, None, None)
+            .await
+            .expect_err("lapsed");
+    assert_eq!(refused.code(), ErrorCode::GuaranteeLapsed, "{refused}");
+    assert!(refused.to_string().contains("lapsed at"), "{refused}");
+    assert_eq!(w.n.log_size(), size, "nothing signed");
+    let exposure =
+        w.n.agreement(&w.deal.agreement_id, 0)
+            .expect("agreement")
+            .0
+            .exposure;
+    assert_eq!(exposure, eur(10_000), "still reserved for the ruling");
+}
+
 /// bob has two agreements: sally's request under the first (smaller id) is refused, under the
 /// second granted. A claim about the order by its digest is ruled under the agreement the
 /// notary took the order on under, the guarantee's (before: the smaller id, the refusal's).

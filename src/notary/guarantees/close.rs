@@ -143,6 +143,9 @@ pub(super) fn stage_close(
     if c.reason == Some(ReleaseReason::Expired) {
         unclaimed(&st, &c.id, &record.record)?;
     }
+    if c.how == Closing::Settle {
+        settleable(&st, &c.id, &record.record, ctx.now)?;
+    }
     let (kind, outcome) = c.how.signed_as();
     let r = &record.record;
     let payload = json!({
@@ -226,6 +229,31 @@ fn unclaimed<E>(st: &State, id: &str, r: &GuaranteeRecord<E>) -> Result<(), Nota
         Some(case) => Err(claimed_in(id, case)),
         None => Ok(()),
     }
+}
+
+/// Refuses (`guarantee_lapsed`) to settle guarantee `id` at `now` once its validity and release
+/// grace are over, unless a signed ruling holds it for its seller (the buyer was ruled to pay
+/// under it). A complaint awaiting a ruling keeps an expired guarantee outstanding for the
+/// ruling to use, not for its seller to draw on alone (s10 S10-1: before, a 0.01 EUR complaint
+/// filed before expiry let the seller settle long after it).
+fn settleable<E>(
+    st: &State,
+    id: &str,
+    r: &GuaranteeRecord<E>,
+    now: DateTime<Utc>,
+) -> Result<(), NotaryError> {
+    if now < r.release_at || st.complaints.holding(id).is_some() {
+        return Ok(());
+    }
+    Err(NotaryError::Conflict {
+        code: ErrorCode::GuaranteeLapsed,
+        message: format!(
+            "guarantee {id} lapsed at {}: its validity and the policy's release grace are over, so \
+             it is no longer settled; it is released as expired (a case about it is decided by \
+             its ruling, which may hold it for its seller)",
+            rfc3339_ms(r.release_at)
+        ),
+    })
 }
 
 /// Why guarantee `id` may not expire, from what memory knows by its id alone (the expiry scan
