@@ -251,6 +251,17 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
     let o = notar(&["replay", p(&garbage)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("cannot be replayed"), "{}", text(&o));
+
+    // A file whose stated size is no bound (a device): read up to the limit, then refused (s10
+    // S10-2: before, read whole, gigabytes in seconds).
+    for cmd in [
+        &["replay", "/dev/zero"][..],
+        &["bundle", "verify", "/dev/zero"],
+    ] {
+        let o = notar(cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", text(&o));
+        assert!(text(&o).contains("is larger than"), "{cmd:?}: {}", text(&o));
+    }
 }
 
 /// sally, guaranteed for bob's order of 120.00 EUR, claims non-payment with the order and the

@@ -3,7 +3,7 @@
 //! only on the bundle's content: the same whatever the order of its items or their repeats.
 
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
@@ -102,9 +102,20 @@ pub(super) fn read_bundle(file: &Path) -> Result<Vec<u8>, Failure> {
             file.display()
         )));
     }
-    std::fs::read(file)
+    // The size the file system states is not a bound (a device or a FIFO states 0, a file may
+    // grow): at most one byte past the limit is read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(BUNDLE_LEN_MAX as u64 + 1).read_to_end(&mut bytes))
         .with_context(|| format!("reading {}", file.display()))
-        .usage()
+        .usage()?;
+    if bytes.len() > BUNDLE_LEN_MAX {
+        return Err(Failure::Usage(anyhow!(
+            "{} is larger than {BUNDLE_LEN_MAX} bytes",
+            file.display()
+        )));
+    }
+    Ok(bytes)
 }
 
 fn s(text: &str, max: usize) -> String {

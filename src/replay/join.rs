@@ -124,8 +124,6 @@ impl<'a> Index<'a> {
 /// An order envelope of the bundle, as the join matches it to what names its document.
 struct OrderRef {
     id: String,
-    /// Every check of it passed (its id, its signature by a registered key).
-    ok: bool,
     /// The key whose signature verified.
     key: Option<String>,
     seller: Option<String>,
@@ -135,7 +133,9 @@ struct OrderRef {
 /// The bundle's orders by `order_digest`. A guarantee, a refusal or a goods receipt names an
 /// order only by the digest of its document, and several order envelopes can carry one digest
 /// (another order the buyer signed over the same document, an edited copy): each is matched to
-/// the order it can be about, never to whichever id sorts first.
+/// the order it can be about, never to whichever id sorts first. Only orders that pass every
+/// check (their id, a signature by a registered key) are indexed: nothing is matched to another,
+/// and a bundle of many edited copies does not make each match read them all.
 pub(super) struct Orders(BTreeMap<String, Vec<OrderRef>>);
 
 impl Orders {
@@ -143,7 +143,7 @@ impl Orders {
     pub fn new(items: &[BundleItem], reports: &[ItemReport]) -> Orders {
         let mut by_digest: BTreeMap<String, Vec<OrderRef>> = BTreeMap::new();
         for (item, report) in items.iter().zip(reports) {
-            let Some(env) = envelope(item).filter(|e| e.kind == "order") else {
+            let Some(env) = envelope(item).filter(|e| e.kind == "order" && report.ok) else {
                 continue;
             };
             let Some(digest) = text(&env.payload, "order_digest") else {
@@ -151,7 +151,6 @@ impl Orders {
             };
             by_digest.entry(digest).or_default().push(OrderRef {
                 id: item.id().to_string(),
-                ok: report.ok,
                 key: report.facts.signer.as_ref().map(|s| s.key_id.clone()),
                 seller: text(&env.payload, "seller_id"),
                 amount: money(&env.payload, "amount"),
@@ -169,7 +168,7 @@ impl Orders {
         let (seller, key, amount) = (text(p, "seller_id"), text(p, "key_id"), money(p, "amount"));
         candidates
             .iter()
-            .filter(|o| o.ok && o.seller == seller)
+            .filter(|o| o.seller == seller)
             .filter(|o| key.is_none() || o.key == key)
             .filter(|o| !guarantee || o.amount == amount)
             .min_by(|a, b| (a.amount != amount, &a.id).cmp(&(b.amount != amount, &b.id)))
@@ -180,7 +179,7 @@ impl Orders {
     /// document, whichever order names it.
     pub fn verified(&self, digest: &str) -> Vec<String> {
         let all = self.0.get(digest).map(Vec::as_slice).unwrap_or_default();
-        all.iter().filter(|o| o.ok).map(|o| o.id.clone()).collect()
+        all.iter().map(|o| o.id.clone()).collect()
     }
 }
 

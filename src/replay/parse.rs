@@ -6,9 +6,12 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::format::{Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use std::collections::HashSet;
+
+use super::format::{hex_sha256, Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
 use super::par::par_chunks;
 use super::verify::Unreadable;
+use crate::model::canonical::to_canonical_json;
 
 /// [`Bundle`] with its items not yet read.
 #[derive(Deserialize)]
@@ -38,8 +41,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Bundle, Unreadable> {
     Ok(Bundle {
         format: outer.format,
         claim: outer.claim,
-        items: items(&outer.items, "items")?,
-        registry: items(&outer.registry, "registry")?,
+        items: without_copies(items(&outer.items, "items")?),
+        registry: without_copies(items(&outer.registry, "registry")?),
         notary: outer.notary,
         checkpoint: outer.checkpoint,
     })
@@ -64,6 +67,34 @@ fn items(raw: &[&RawValue], list: &str) -> Result<Vec<Item>, Unreadable> {
         .collect()
 }
 
+/// `items` with each exact copy of an earlier item left out (the same id and the same content,
+/// whatever the spacing or member order of its text), the rest in order. A copy says nothing
+/// more, and the replay's output is the same without it; read as many, a bundle of one item
+/// repeated thousands of times took time growing with the square of the copies (s10 S10-2).
+/// Items that share an id but differ stay, each checked (an edited copy fails its own checks).
+fn without_copies(items: Vec<Item>) -> Vec<Item> {
+    let mut by_id: Vec<usize> = (0..items.len()).collect();
+    by_id.sort_by(|&a, &b| items[a].id().cmp(items[b].id()).then(a.cmp(&b)));
+    let mut copy = vec![false; items.len()];
+    for group in by_id.chunk_by(|&a, &b| items[a].id() == items[b].id()) {
+        if group.len() < 2 {
+            continue;
+        }
+        // The canonical bytes' digest tells equal items apart in one pass over the group,
+        // however many different ones share the id.
+        let mut seen = HashSet::new();
+        for &at in group {
+            let form = to_canonical_json(&items[at]).map(|b| hex_sha256(&b));
+            copy[at] = form.is_ok_and(|f| !seen.insert(f));
+        }
+    }
+    items
+        .into_iter()
+        .zip(copy)
+        .filter_map(|(item, copy)| (!copy).then_some(item))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +102,27 @@ mod tests {
     fn read(text: &str) -> Result<Vec<Item>, Unreadable> {
         let raw: &RawValue = serde_json::from_str(text).expect("JSON");
         items(&[raw], "items")
+    }
+
+    /// Exact copies (the same id and content, whatever the spacing or member order) are read
+    /// once, the first in place; an item under the same id with other content stays.
+    #[test]
+    fn exact_copies_are_read_once() {
+        let a = r#"{"type":"document","id":"aa","sha256":"aa","name":"a","media_type":"text/plain","content":null}"#;
+        let a_spaced = r#"{ "id": "aa", "type": "document", "sha256": "aa", "content": null, "media_type": "text/plain", "name": "a" }"#;
+        let a_edited = a.replace(r#""name":"a""#, r#""name":"b""#);
+        let b = a.replace("aa", "bb");
+        let text = format!("[{a},{b},{a_spaced},{a},{a_edited},{b}]");
+        let raw: Vec<&RawValue> = serde_json::from_str(&text).expect("JSON");
+        let read = without_copies(items(&raw, "items").expect("items"));
+        let names: Vec<(&str, &str)> = read
+            .iter()
+            .map(|i| match i {
+                Item::Document { id, name, .. } => (id.as_str(), name.as_str()),
+                _ => panic!("a document"),
+            })
+            .collect();
+        assert_eq!(names, [("aa", "a"), ("bb", "a"), ("aa", "b")]);
     }
 
     /// A member name repeated anywhere in an item is refused and named, in the one reading pass:
