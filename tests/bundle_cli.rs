@@ -193,6 +193,21 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
         "{out}"
     );
 
+    // The claim's amount changed, every item intact: the claim fails with its reason, and the
+    // summary says the items verify (s10 S10-6: "0 item(s) fail: " with nothing after it).
+    let mut v = read(&file);
+    v["claim"]["amount"]["minor"] = serde_json::json!(1);
+    let bad = c.data.work().join("claim.json");
+    write(&bad, &v);
+    let o = verify(&bad, false);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("the claim fails (") && out.contains("; every item verifies"),
+        "{out}"
+    );
+    assert!(!out.contains("0 item(s)"), "{out}");
+
     // A broken inclusion proof of the replacement contract.
     let mut v = read(&file);
     let proof = v["items"][2]["proof"].as_str().expect("proof").to_string();

@@ -415,6 +415,25 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
     let out = as_bob(&["respond", &id, "--statement", "Sorry, I was away."]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("response_too_late"), "{}", text(&out));
+    // cy, no party to it, is told she may not answer it (s10 S10-8: "may read").
+    let cy_key = pem(&dir, "cy", &w.cy);
+    let out = notar(&[
+        "complaint",
+        "respond",
+        &id,
+        "--statement",
+        "Me too.",
+        "--key",
+        p(&cy_key),
+        "--notary",
+        &w.srv.url,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("respondent may answer it") && text(&out).contains("not_a_party"),
+        "{}",
+        text(&out)
+    );
     let out = as_bob(&["show", &id]);
     assert!(out.status.success(), "{}", text(&out));
     let shown = text(&out);
@@ -422,6 +441,11 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         shown.contains("silent") && shown.contains("bob went quiet"),
         "{shown}"
     );
+    // The statement's bidi override and backslash escaped once, as docs/operating.md says (s10
+    // S10-3: escaped twice, `\\u{202e}`).
+    let once = "after m1 (\\u{202e}gpj.exe, C:\\\\tmp).";
+    assert!(shown.contains(once), "{shown}");
+    assert!(!shown.contains('\u{202e}'), "{shown}");
     // Filing with no subject names all three ways to give one (it said only --tid).
     let args = "file --claimant a --respondent b --kind non_payment --amount 1.00 --currency EUR --statement s";
     let out = as_bob(&args.split(' ').collect::<Vec<_>>());
@@ -462,7 +486,7 @@ fn ann_files_with_the_cli(w: &World, ann_key: &Path) -> Envelope {
         "--currency",
         "EUR",
         "--statement",
-        "bob went quiet after m1.",
+        "bob went quiet after m1 (\u{202e}gpj.exe, C:\\tmp).",
         "--evidence",
         p(&m1_file),
         "--evidence",
@@ -541,6 +565,10 @@ fn the_arbitrator_takes_and_notes_the_case_unseen_by_the_parties(w: &World, id: 
     assert_eq!(history.len(), 4, "{detail}"); // filed, silent, taken, note
     assert_eq!(history[3]["what"], "note: ask bob's carrier");
     assert!(detail["item"]["taken_by"].is_string(), "{detail}");
+    // The arbitrator's view of the case shows the statement escaped once too.
+    let out = notar(&["complaint", "note", id, "statement read", "--data", data]);
+    let once = "after m1 (\\u{202e}gpj.exe, C:\\\\tmp).";
+    assert!(text(&out).contains(once), "{}", text(&out));
     let case = json(&w.read(id, &w.bob).1);
     assert_eq!(case["history"].as_array().map(Vec::len), Some(3), "{case}");
 }

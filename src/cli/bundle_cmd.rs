@@ -276,22 +276,38 @@ fn verify_file(file: &Path, trusted: Option<&str>, json: bool) -> Result<(), Fai
     if report.ok() {
         return Ok(());
     }
-    let failed: Vec<String> = report.failures().map(|i| short(&i.id)).collect();
-    let mut what = String::new();
+    Err(Failure::Refused(anyhow!("{}", failing(&report))))
+}
+
+/// What fails in a report that is not ok, in one line: the checkpoint, the claim and the
+/// counter-claim each with its reason, then the failing items by id (or that every item
+/// verifies: before, "0 item(s) fail: " with nothing after it, s10 S10-6).
+fn failing(report: &Report) -> String {
+    let why = |reason: &Option<String>| {
+        reason
+            .as_deref()
+            .map(|r| format!(" ({})", sanitize_prefix(r, 200)))
+            .unwrap_or_default()
+    };
+    let mut parts = Vec::new();
     if !report.checkpoint.ok {
-        what.push_str("the checkpoint fails; ");
+        parts.push(format!(
+            "the checkpoint fails{}",
+            why(&report.checkpoint.reason)
+        ));
     }
     if !report.claim.ok {
-        what.push_str("the claim fails; ");
+        parts.push(format!("the claim fails{}", why(&report.claim.reason)));
     }
-    if report.counter_claim.as_ref().is_some_and(|c| !c.ok) {
-        what.push_str("the counter-claim fails; ");
+    if let Some(c) = report.counter_claim.as_ref().filter(|c| !c.ok) {
+        parts.push(format!("the counter-claim fails{}", why(&c.reason)));
     }
-    Err(Failure::Refused(anyhow!(
-        "{what}{} item(s) fail: {}",
-        failed.len(),
-        failed.join(", ")
-    )))
+    let failed: Vec<String> = report.failures().map(|i| short(&i.id)).collect();
+    parts.push(match failed.len() {
+        0 => "every item verifies".to_string(),
+        n => format!("{n} item(s) fail: {}", failed.join(", ")),
+    });
+    parts.join("; ")
 }
 
 /// Prints the report; a closed stdout (`| head`) ends the printing quietly.

@@ -9,7 +9,7 @@ use crate::api::admin::proto::{ComplaintDetail, ComplaintItem, Op, Reply};
 use crate::cli::admin_client::AdminClient;
 use crate::cli::out::{print_fields, print_json, print_table};
 use crate::cli::Failure;
-use crate::console::sanitize::{sanitize, sanitize_prefix};
+use crate::console::sanitize::sanitize;
 
 fn unexpected(reply: &Reply) -> Failure {
     Failure::Refused(anyhow!("unexpected answer from the notary: {reply:?}"))
@@ -52,7 +52,7 @@ fn row(c: &ComplaintItem) -> Vec<String> {
     }
     if let Some(r) = &c.ruling {
         status.push(' ');
-        status.push_str(&sanitize_prefix(r, 12).to_uppercase());
+        status.push_str(&prefix(r, 12).to_uppercase());
     }
     vec![
         c.complaint_id.clone(),
@@ -60,10 +60,19 @@ fn row(c: &ComplaintItem) -> Vec<String> {
         c.response_deadline.clone(),
         c.kind.as_str().to_string(),
         c.amount.to_string(),
-        sanitize_prefix(&c.claimant_name, 24),
-        sanitize_prefix(&c.respondent_name, 24),
-        c.taken_by.as_deref().map(sanitize).unwrap_or_default(),
+        prefix(&c.claimant_name, 24),
+        prefix(&c.respondent_name, 24),
+        c.taken_by.clone().unwrap_or_default(),
     ]
+}
+
+/// The first `n` characters of `s`, `…` after them when cut. Raw: the table and the fields
+/// sanitise what they print, once (s10 S10-3: escaped here too, a `\u{202e}` showed doubled).
+fn prefix(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 /// Takes a case.
@@ -101,28 +110,23 @@ fn print_detail(d: &ComplaintDetail) {
     let mut fields = vec![
         ("complaint", c.complaint_id.clone()),
         ("status", row(c)[1].clone()),
-        (
-            "claimant",
-            format!("{} ({})", sanitize(&c.claimant_name), c.claimant),
-        ),
+        ("claimant", format!("{} ({})", c.claimant_name, c.claimant)),
         (
             "respondent",
-            format!("{} ({})", sanitize(&c.respondent_name), c.respondent),
+            format!("{} ({})", c.respondent_name, c.respondent),
         ),
         ("deadline", c.response_deadline.clone()),
-        (
-            "taken by",
-            c.taken_by.as_deref().map(sanitize).unwrap_or_default(),
-        ),
-        ("statement", sanitize(&d.statement)),
+        ("taken by", c.taken_by.clone().unwrap_or_default()),
+        ("statement", d.statement.clone()),
     ];
     for e in &d.evidence {
-        fields.push(("evidence", sanitize(&e.summary)));
+        fields.push(("evidence", e.summary.clone()));
     }
     if let Some(r) = &d.response {
         fields.push(("answered", r.answered_at.clone()));
-        fields.push(("response", sanitize(&r.statement)));
+        fields.push(("response", r.statement.clone()));
     }
+    // Raw: `print_fields` sanitises each value (once).
     print_fields(&fields);
     outln!("history");
     for h in &d.history {

@@ -237,7 +237,9 @@ pub(super) async fn respond(a: RespondArgs, json: bool) -> Result<(), Failure> {
     let evidence = evidence_items(&a.evidence, &a.evidence_content, &a.nonce)?;
     let client = Client::new(&a.conn.notary).usage()?;
     let (_, notary) = notary_key(&client).await?;
-    let case = read_case(&client, &a.complaint_id, &key).await?;
+    let case = read_case(&client, &a.complaint_id, &key)
+        .await
+        .map_err(|f| not_answering(f, &a.complaint_id))?;
     let mut payload = json!({
         "complaint_id": a.complaint_id,
         "complaint_digest": case["receipt"]["payload"]["complaint_digest"],
@@ -270,6 +272,23 @@ pub(super) async fn respond(a: RespondArgs, json: bool) -> Result<(), Failure> {
     post_signed(&client, &notary, &path, &env, json).await
 }
 
+/// `respond` reads the case first: a key of neither party is told it may not answer (the
+/// read's refusal spoke of reading, s10 S10-8). Other failures as they are.
+fn not_answering(f: Failure, id: &str) -> Failure {
+    let (Failure::Refused(e) | Failure::Usage(e)) = &f;
+    match e.downcast_ref::<Refusal>() {
+        Some(r) if r.code == ErrorCode::NotAParty => Refusal {
+            code: r.code,
+            message: format!(
+                "only complaint {id}'s respondent may answer it, and this key is not one of its \
+                 parties'"
+            ),
+        }
+        .into_failure(),
+        _ => f,
+    }
+}
+
 async fn read_case(client: &Client, id: &str, key: &SigningKey) -> Result<Value, Failure> {
     let body = send(client, reqwest::Method::GET, &read_path(id, key)?, None).await?;
     serde_json::from_slice(&body)
@@ -288,9 +307,11 @@ pub(super) async fn show(a: ShowArgs, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A case for people; every string from the notary sanitised.
+/// A case for people; every string from the notary sanitised once: the fields by
+/// `print_fields`, the history lines here.
 fn print_case(c: &Value) {
-    let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let shown = |v: &Value| sanitize(v.as_str().unwrap_or(""));
     let status = match (c["overdue"].as_bool(), c.get("ruling")) {
         (_, Some(_)) => format!("{} and ruled (below)", text(&c["status"])),
         (Some(true), None) => {
@@ -349,17 +370,18 @@ fn print_case(c: &Value) {
                 sanitize(&e.line())
             }
             _ => {
-                let by = h.get("by").map(|b| format!(" by {}", text(b)));
-                format!("{}{}", text(&h["what"]["event"]), by.unwrap_or_default())
+                let by = h.get("by").map(|b| format!(" by {}", shown(b)));
+                format!("{}{}", shown(&h["what"]["event"]), by.unwrap_or_default())
             }
         };
-        outln!("  {}  {what}{}", text(&h["at"]), log.unwrap_or_default());
+        outln!("  {}  {what}{}", shown(&h["at"]), log.unwrap_or_default());
     }
 }
 
-/// The respondent's answer, for people: its statement, evidence and counter-claim.
+/// The respondent's answer, for people: its statement, evidence and counter-claim (raw:
+/// `print_fields` sanitises).
 fn response_fields(p: &Value, fields: &mut Vec<(&'static str, String)>) {
-    let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
     fields.push(("response", text(&p["statement"])));
     fields.push(("its evidence", count(&p["evidence"])));
     if let Some(cc) = p.get("counter_claim") {
@@ -372,9 +394,9 @@ fn response_fields(p: &Value, fields: &mut Vec<(&'static str, String)>) {
 }
 
 /// What a signed ruling decided, for people: who signed it, the allocation (and the
-/// counter-claim's), what its actions did.
+/// counter-claim's), what its actions did (raw: `print_fields` sanitises).
 fn ruling_fields(p: &Value, fields: &mut Vec<(&'static str, String)>) {
-    let text = |v: &Value| sanitize(v.as_str().unwrap_or(""));
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
     let money = |v: &Value| {
         serde_json::from_value::<Money>(v.clone())
             .map(|m| m.to_string())
