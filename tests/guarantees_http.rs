@@ -599,6 +599,17 @@ fn sellers_need_a_valid_token_and_see_only_their_own_guarantees() {
             &format!("{url}{one}"),
         ]);
         assert_error(&basic, 401, "unauthorized");
+        // Two Authorization headers, either order: 400, not whichever came first (s10 S10-5).
+        for (a, b) in [(&w.deal.token, &other_token), (&other_token, &w.deal.token)] {
+            let two = curl(&[
+                "-H",
+                &format!("Authorization: Bearer {a}"),
+                "-H",
+                &format!("Authorization: Bearer {b}"),
+                &format!("{url}{one}"),
+            ]);
+            assert_error(&two, 400, "bad_request");
+        }
         // Seller B asks in seller A's name: 403.
         assert_error(
             &post(&url, "/v1/guarantees", Some(&other_token), &body),

@@ -27,6 +27,19 @@ use crate::notary::{Caller, Closing, GuaranteeRequest, GuaranteeView};
 fn seller(s: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     let unauthorized =
         |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, m);
+    // Two credentials are no answer to whose request this is (s10 S10-5: the first won).
+    if headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "send one Authorization header, not several",
+        ));
+    }
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("send Authorization: Bearer <seller API token>"))?
@@ -91,11 +104,23 @@ fn check_amount(v: Option<&Value>, field: &str) -> Result<(), ApiError> {
     let Some(minor) = v.and_then(|a| a.get("minor")) else {
         return Ok(()); // missing: reported by the typed parse
     };
-    let n = minor.as_i64().ok_or_else(|| {
-        bad(format!(
-            "{field}.minor must be an integer number of minor units"
-        ))
-    })?;
+    // An integer past i64 (read as u64, or as a float once past u64) is out of range, not
+    // malformed (s10 S10-4: 2^64 was "must be an integer").
+    let huge = minor.is_u64() || minor.as_f64().is_some_and(|f| f.abs() >= 9.2e18);
+    let n = match minor.as_i64() {
+        Some(n) => n,
+        None if huge => {
+            return Err(bad(format!(
+                "{field}.minor must be between 1 and {} minor units, not {minor}",
+                crate::model::money::MINOR_MAX
+            )))
+        }
+        None => {
+            return Err(bad(format!(
+                "{field}.minor must be an integer number of minor units"
+            )))
+        }
+    };
     if !(1..=crate::model::money::MINOR_MAX).contains(&n) {
         return Err(bad(format!(
             "{field}.minor must be between 1 and {} minor units, not {n}",
@@ -566,5 +591,30 @@ mod bearer_tests {
         for v in ["Basic t-1", "Bearert-1", "t-1", ""] {
             assert_eq!(bearer_token(v), None, "{v:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use serde_json::json;
+
+    use super::check_amount;
+
+    /// An integer past i64 is out of range, not malformed (s10 S10-4); a fraction is no
+    /// integer.
+    #[test]
+    fn huge_integers_are_out_of_range_and_fractions_not_integers() {
+        for text in ["18446744073709551616", "9223372036854775808", "1e30"] {
+            let v: serde_json::Value =
+                serde_json::from_str(&format!(r#"{{"minor":{text}}}"#)).expect("JSON");
+            let e = check_amount(Some(&v), "amount").expect_err(text);
+            assert!(
+                e.message.contains("must be between 1 and"),
+                "{text}: {}",
+                e.message
+            );
+        }
+        let e = check_amount(Some(&json!({"minor": 10.5})), "amount").expect_err("fraction");
+        assert!(e.message.contains("an integer number"), "{}", e.message);
     }
 }

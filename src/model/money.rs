@@ -21,6 +21,10 @@ pub enum MoneyError {
     /// Zero, negative, or above `MINOR_MAX`.
     #[error("amount must be between 1 and {MINOR_MAX} minor units, not {0}")]
     OutOfRange(i64),
+    /// A plain decimal amount too large for any money notar takes (above `MINOR_MAX` minor
+    /// units, however many digits): said as a range, not as a malformed amount.
+    #[error("amount must be at most {MINOR_MAX} minor units, not {0}")]
+    TooLarge(String),
     /// A decimal string that is not a plain amount with at most the currency's decimals; the
     /// second field is an example amount in that currency (`120.00`, `120`, `120.000`).
     #[error("not an amount: {0:?} (expected e.g. {1})")]
@@ -125,7 +129,6 @@ impl Money {
             None => (text, ""),
         };
         if int.is_empty()
-            || int.len() > 16
             || !int.bytes().all(|b| b.is_ascii_digit())
             || frac.len() > exp as usize
             || !frac.bytes().all(|b| b.is_ascii_digit())
@@ -133,16 +136,36 @@ impl Money {
         {
             return Err(bad());
         }
-        let mut minor: i64 = int.parse().map_err(|_| bad())?;
+        // Well formed from here: too many digits is too large, not malformed.
+        // Digits and a point only by now: shown as given, cut at 32 characters.
+        let too_large = || {
+            let shown: String = text.chars().take(32).collect();
+            let cut = if shown.len() < text.len() { "…" } else { "" };
+            MoneyError::TooLarge(format!("{shown}{cut} {currency}"))
+        };
+        let significant = int.trim_start_matches('0');
+        if significant.len() > 16 {
+            return Err(too_large());
+        }
+        let mut minor: i64 = significant
+            .parse::<i64>()
+            .or_else(|_| {
+                if significant.is_empty() {
+                    Ok(0)
+                } else {
+                    Err(())
+                }
+            })
+            .map_err(|()| too_large())?;
         for _ in 0..exp {
-            minor = minor.checked_mul(10).ok_or_else(bad)?;
+            minor = minor.checked_mul(10).ok_or_else(too_large)?;
         }
         let mut f: i64 = 0;
         for (i, b) in frac.bytes().enumerate() {
             let digit = i64::from(b - b'0');
             f += digit * 10i64.pow(exp - 1 - i as u32);
         }
-        let minor = minor.checked_add(f).ok_or_else(bad)?;
+        let minor = minor.checked_add(f).ok_or_else(too_large)?;
         Money::positive(minor, currency)
     }
 }
@@ -242,6 +265,31 @@ mod tests {
         ] {
             assert!(Money::parse_decimal(bad, eur()).is_err(), "{bad}");
         }
+    }
+
+    /// A well-formed amount too large says so as a range, however many digits (s10 S10-4: "not
+    /// an amount … at most 2 decimals" for a two-decimal amount past i64).
+    #[test]
+    fn too_large_amounts_are_a_range_error() {
+        for text in [
+            "92233720368547758.07",
+            "99999999999999999999.99",
+            "10000000000000.01",
+            &"9".repeat(400),
+        ] {
+            let e = Money::parse_decimal(text, eur())
+                .expect_err(text)
+                .to_string();
+            assert!(
+                e.contains(&format!("{MINOR_MAX} minor units")) && !e.contains("decimals"),
+                "{text}: {e}"
+            );
+            assert!(e.len() < 200, "{e}");
+        }
+        assert_eq!(
+            Money::parse_decimal("0000000000000000000012.00", eur()).map(|m| m.minor),
+            Ok(1200)
+        );
     }
 
     #[test]
