@@ -147,16 +147,10 @@ impl Money {
         if significant.len() > 16 {
             return Err(too_large());
         }
-        let mut minor: i64 = significant
-            .parse::<i64>()
-            .or_else(|_| {
-                if significant.is_empty() {
-                    Ok(0)
-                } else {
-                    Err(())
-                }
-            })
-            .map_err(|()| too_large())?;
+        let mut minor: i64 = match significant {
+            "" => 0,
+            digits => digits.parse().map_err(|_| too_large())?,
+        };
         for _ in 0..exp {
             minor = minor.checked_mul(10).ok_or_else(too_large)?;
         }
