@@ -455,6 +455,26 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
         );
         assert_eq!(t.matches(says).count(), 1, "said once: {t}");
     }
+    // Two entries pinned to one uid: refused, naming the second (s10 S10-7: started, the
+    // second entry dead without a word).
+    let twice = "zz-ann = { name = \"Ann Arbiter\", uid = 4242 }\nzz-bea = { name = \"Bea Arbiter\", uid = 4242 }\n";
+    std::fs::write(&toml_path, format!("{config}{twice}")).expect("write");
+    let o = run_in(
+        &data.path,
+        "timeout",
+        &[
+            "20",
+            util::notar_bin(),
+            "serve",
+            "--data",
+            data.arg(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("zz-bea: uid 4242 is pinned to zz-ann"), "{t}");
     // Names in one script, or Latin with Han (UTS #39 "highly restrictive"), unlike the
     // others, start.
     let fine =

@@ -490,6 +490,21 @@ impl Config {
                 )));
             }
         }
+        // One Unix account is one arbitrator: a second entry pinned to a uid another already
+        // has could never be used, and silently so (s10 S10-7).
+        let pinned: Vec<(&String, u32)> = self
+            .arbitrators
+            .iter()
+            .filter_map(|(user, a)| a.uid().map(|uid| (user, uid)))
+            .collect();
+        for (i, (user, uid)) in pinned.iter().enumerate() {
+            if let Some((other, _)) = pinned[..i].iter().find(|(_, u)| u == uid) {
+                return Err(invalid(format!(
+                    "{user}: uid {uid} is pinned to {other} too: one Unix account is one \
+                     arbitrator, so give each entry its own user's uid"
+                )));
+            }
+        }
         Ok(())
     }
 
