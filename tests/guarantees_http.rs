@@ -616,7 +616,21 @@ fn sellers_need_a_valid_token_and_see_only_their_own_guarantees() {
             403,
             "forbidden",
         );
-        // Seller B may not read or close seller A's guarantee.
+        // Seller B may not read or close seller A's guarantee, whatever reason B gives; nor an
+        // unknown one (s10 S10-5: the reason was checked first, 400 bad_reason).
+        let ruled = br#"{"reason":"ruled"}"#;
+        let release = format!("{one}/release");
+        assert_error(
+            &post(&url, &release, Some(&other_token), ruled),
+            403,
+            "forbidden",
+        );
+        let unknown = format!("/v1/guarantees/{}/release", "0".repeat(64));
+        assert_error(
+            &post(&url, &unknown, Some(&other_token), ruled),
+            404,
+            "unknown_guarantee",
+        );
         assert_error(&get(&url, &one, Some(&other_token)), 403, "forbidden");
         for what in ["/settle", "/release"] {
             assert_error(

@@ -337,6 +337,14 @@ impl Notary {
         reason: Option<&str>,
         operator: Option<String>,
     ) -> Result<GuaranteeText, NotaryError> {
+        let read = text::read_text_record(&self.shared, id);
+        // Whose guarantee it is before what the request says: another seller's or an unknown
+        // id is a 403 or 404 whatever the reason given (s10 S10-5: a bad reason was a 400 first).
+        // Staging checks the owner again on the record it closes.
+        if let (Caller::Seller(_), Ok(found)) = (&caller, &read) {
+            let found = found.as_ref().ok_or_else(|| unknown_guarantee(id))?;
+            check_owner(&caller, &found.record)?;
+        }
         let close = CloseRequest {
             id: id.to_string(),
             reason: closing_reason(how, reason, &caller)?,
@@ -344,15 +352,16 @@ impl Notary {
             how,
             operator,
         };
-        self.close(close).await
+        self.close(close, read.ok().flatten()).await
     }
 
-    /// Stages a closing on the sequencer, the stored record read here first (off the
+    /// Stages a closing on the sequencer, with the stored record read first (off the
     /// sequencer): staging uses it if it is still current.
-    async fn close(&self, close: CloseRequest) -> Result<GuaranteeText, NotaryError> {
-        let read = text::read_text_record(&self.shared, &close.id)
-            .ok()
-            .flatten();
+    async fn close(
+        &self,
+        close: CloseRequest,
+        read: Option<text::TextRecord>,
+    ) -> Result<GuaranteeText, NotaryError> {
         let shared = self.shared.clone();
         self.command(move |ctx| stage_close(&shared, ctx, close, read))
             .await
@@ -390,7 +399,10 @@ impl Notary {
                     reason: Some(ReleaseReason::Expired),
                     operator: None,
                 };
-                match self.close(close).await {
+                let read = text::read_text_record(&self.shared, &close.id)
+                    .ok()
+                    .flatten();
+                match self.close(close, read).await {
                     Ok(_) => released += 1,
                     Err(NotaryError::Conflict { .. }) => {}
                     Err(e) => return Err(e),
