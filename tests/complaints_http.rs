@@ -179,6 +179,15 @@ fn a_complaint_is_received_refiled_answered_once_and_read_by_its_parties_only() 
         400,
         "bad_request",
     );
+    // A parameter given twice: the answer says so after how to sign the read (s10 S10-5).
+    let twice = format!("/v1/complaints/{id}?key_id=00&at=x&sig=y&at=z");
+    let got = get(&w.srv.url, &twice, None);
+    assert_error(&got, 400, "bad_request");
+    let message = json(&got.1)["error"]["message"].to_string();
+    assert!(
+        message.contains("sign the read") && message.contains("duplicate"),
+        "{message}"
+    );
 
     // Only the respondent answers.
     let path = format!("/v1/complaints/{id}/response");

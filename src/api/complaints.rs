@@ -198,10 +198,14 @@ pub async fn read(
     Path(id): Path<String>,
     q: Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|_| {
-        ApiError::bad_request(
-            "sign the read: ?key_id=<hex>&at=<RFC 3339 ms>&sig=<base64url> (docs/formats.md)",
-        )
+    // What is wrong with the query (a parameter missing, repeated or unknown) after how to
+    // write it (s10 S10-5: a repeated `at` got the how alone).
+    let Query(q) = q.map_err(|e| {
+        let why: String = e.body_text().chars().take(200).collect();
+        ApiError::bad_request(format!(
+            "sign the read: ?key_id=<hex>&at=<RFC 3339 ms>&sig=<base64url> (docs/formats.md); \
+             {why}"
+        ))
     })?;
     let reader = Reader::Party(SignedRead {
         key_id: q.key_id,

@@ -139,6 +139,12 @@ struct RequestHead {
     agreement_id: String,
     seller_id: String,
     amount: Money,
+    /// Taken out before this is read (so never there): declared so that serde's "unknown
+    /// field, expected one of ..." lists every field of the request (s10 S10-5: `order` was
+    /// missing from it).
+    #[serde(default)]
+    #[allow(dead_code)]
+    order: Option<serde::de::IgnoredAny>,
 }
 
 fn parse_request(mut v: Value) -> Result<GuaranteeRequest, ApiError> {
@@ -598,7 +604,25 @@ mod bearer_tests {
 mod amount_tests {
     use serde_json::json;
 
-    use super::check_amount;
+    use super::{check_amount, parse_request};
+
+    /// An unknown field is named with every field the request has, `order` among them (s10
+    /// S10-5: the list left it out).
+    #[test]
+    fn an_unknown_field_lists_every_field_of_the_request() {
+        let body = json!({
+            "request_id": "r", "agreement_id": "a", "seller_id": "s",
+            "amount": {"minor": 1, "currency": "EUR"},
+            "order": {"kind": "order", "payload": {}, "signatures": []},
+            "note": "hi",
+        });
+        let e = parse_request(body).err().expect("refused");
+        assert!(
+            e.message.contains("`note`") && e.message.contains("`order`"),
+            "{}",
+            e.message
+        );
+    }
 
     /// An integer past i64 is out of range, not malformed (s10 S10-4); a fraction is no
     /// integer.
