@@ -616,7 +616,9 @@ mod amount_tests {
             "order": {"kind": "order", "payload": {}, "signatures": []},
             "note": "hi",
         });
-        let e = parse_request(body).err().expect("refused");
+        let Err(e) = parse_request(body) else {
+            panic!("an unknown field is refused");
+        };
         assert!(
             e.message.contains("`note`") && e.message.contains("`order`"),
             "{}",
