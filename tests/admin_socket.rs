@@ -417,6 +417,24 @@ fn sigterm_stops_the_notary_with_an_admin_connection_open() {
 /// another person: `notar serve` refuses (exit 2, naming the entry) a name that mixes scripts
 /// (`rооt` with Cyrillic о, s7 L7) or looks like another arbitrator's (`ROOT` beside `root`,
 /// or with spaces, a full stop or a combining mark that are easily missed), saying why once.
+/// `notar serve` with `config` as its notar.toml: it stops at start (exit 2); what it said.
+fn refused_at_start(data: &DataDir, config: &str) -> String {
+    std::fs::write(data.path.join("notar.toml"), config).expect("write");
+    let serve = [
+        "20",
+        util::notar_bin(),
+        "serve",
+        "--data",
+        data.arg(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let o = run_in(&data.path, "timeout", &serve);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    t
+}
+
 #[test]
 fn look_alike_arbitrator_names_are_refused_at_start() {
     let data = DataDir::init();
@@ -432,23 +450,7 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
         (".", "no letter or digit"),
         ("\u{301}", "no letter or digit"),
     ] {
-        let entry = format!("zz-mallory = \"{name}\"\n");
-        std::fs::write(&toml_path, format!("{config}{entry}")).expect("write");
-        let o = run_in(
-            &data.path,
-            "timeout",
-            &[
-                "20",
-                util::notar_bin(),
-                "serve",
-                "--data",
-                data.arg(),
-                "--listen",
-                "127.0.0.1:0",
-            ],
-        );
-        let t = text(&o);
-        assert_eq!(o.status.code(), Some(2), "{name:?}: {t}");
+        let t = refused_at_start(&data, &format!("{config}zz-mallory = \"{name}\"\n"));
         assert!(
             t.contains("zz-mallory") && t.contains(says),
             "{name:?}: {t}"
@@ -458,22 +460,7 @@ fn look_alike_arbitrator_names_are_refused_at_start() {
     // Two entries pinned to one uid: refused, naming the second (s10 S10-7: started, the
     // second entry dead without a word).
     let twice = "zz-ann = { name = \"Ann Arbiter\", uid = 4242 }\nzz-bea = { name = \"Bea Arbiter\", uid = 4242 }\n";
-    std::fs::write(&toml_path, format!("{config}{twice}")).expect("write");
-    let o = run_in(
-        &data.path,
-        "timeout",
-        &[
-            "20",
-            util::notar_bin(),
-            "serve",
-            "--data",
-            data.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    );
-    let t = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{t}");
+    let t = refused_at_start(&data, &format!("{config}{twice}"));
     assert!(t.contains("zz-bea: uid 4242 is pinned to zz-ann"), "{t}");
     // Names in one script, or Latin with Han (UTS #39 "highly restrictive"), unlike the
     // others, start.
