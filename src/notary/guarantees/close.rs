@@ -249,8 +249,8 @@ fn settleable<E>(
         code: ErrorCode::GuaranteeLapsed,
         message: format!(
             "guarantee {id} lapsed at {}: its validity and the policy's release grace are over, so \
-             it is no longer settled; it is released as expired (a case about it is decided by \
-             its ruling, which may hold it for its seller)",
+             its seller no longer settles it; it is released as expired once no pending case keeps \
+             it, and a case's ruling may hold it for its seller",
             rfc3339_ms(r.release_at)
         ),
     })
