@@ -343,6 +343,14 @@ fn dir_bytes(p: &Path) -> u64 {
 }
 
 pub(super) fn print_report(r: &Report) {
+    outln!("{}", title(r));
+    print_requests(r);
+    print_resources(r);
+    print_raw(r);
+}
+
+/// The first line: what ran, over which transport, how loaded, for how long.
+fn title(r: &Report) -> String {
     let how = match r.rate_target {
         Some(rate) => format!("open loop at {rate}/s"),
         None => format!("closed loop, {} in flight", r.concurrency),
@@ -354,11 +362,14 @@ pub(super) fn print_report(r: &Report) {
         Kind::Settle => "settlements",
         Kind::Mixed => "guarantees, timestamps and exchange resolves in turn",
     };
-    outln!(
+    format!(
         "notar bench: {kind}, {}, {how}, {:.2} s",
-        r.transport,
-        r.seconds
-    );
+        r.transport, r.seconds
+    )
+}
+
+/// How many requests, how they ended, and their latency.
+fn print_requests(r: &Report) {
     outln!(
         "requests      {} = {:.0}/s (granted {}, refused {}, errors {}{})",
         r.requests,
@@ -385,6 +396,10 @@ pub(super) fn print_report(r: &Report) {
         r.latency_ms.p99,
         r.latency_ms.max
     );
+}
+
+/// What the run cost: synced batches, CPU by thread, the log and database, allocations.
+fn print_resources(r: &Report) {
     outln!(
         "commits       {} synced batches, {:.1} log entries per batch",
         r.commits,
@@ -414,7 +429,6 @@ pub(super) fn print_report(r: &Report) {
             a.bytes
         );
     }
-    print_raw(r);
 }
 
 /// The raw crypto line (what a request of this kind needs, on one core, and the ratio of the
