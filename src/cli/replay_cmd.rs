@@ -359,20 +359,7 @@ fn finding_line(f: &Finding) -> String {
 }
 
 fn action_line(a: &Action) -> String {
-    match a {
-        Action::ReleaseGuarantee { guarantee_id } => {
-            format!("  release guarantee {}", s(guarantee_id, 64))
-        }
-        Action::HoldGuarantee { guarantee_id } => format!(
-            "  hold guarantee {} until the seller settles it",
-            s(guarantee_id, 64)
-        ),
-        Action::ResolveExchange { tid } => format!("  resolve exchange {}", s(tid, 64)),
-        Action::AbortExchange { tid } => format!("  abort exchange {}", s(tid, 64)),
-        Action::FlagNotaryFault { item } => {
-            format!("  flag a notary fault shown by item {}", s(item, 64))
-        }
-    }
+    format!("  {}", s(&a.to_string(), 200))
 }
 
 fn short(id: &str) -> String {

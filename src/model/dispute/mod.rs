@@ -16,11 +16,13 @@ mod counter;
 mod q_exchange;
 mod q_order;
 mod ruling;
+mod ruling_diff;
 mod types;
 
 use std::collections::BTreeMap;
 
 pub use ruling::{Action, Allocation, Bound, Finding, ItemRecord, Question, Ruling, RULES_VERSION};
+pub use ruling_diff::changes;
 
 /// The id of the stand-in agreement of an exchange case: its policy is the one the notary's
 /// complaint receipt recorded (`[exchanges] policy`), no agreement's.

@@ -23,7 +23,7 @@ use super::{committed, current, keep, stored, written, ComplaintRecord, RulingPr
 use crate::crypto::envelope::Envelope;
 use crate::model::canonical::check_canonical;
 use crate::model::complaint::{ComplaintStatus, HistoryWhat};
-use crate::model::dispute::{Action, Ruling};
+use crate::model::dispute::{changes, Action, Ruling};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
 use crate::model::exchange::{Offer, Ruled};
@@ -357,7 +357,7 @@ impl Notary {
                 ),
             });
         }
-        let (bundle, basis) = self.still_proposed(complaint_id, &proposed).await?;
+        let (bundle, basis) = self.still_proposed(complaint_id, &ruling).await?;
         // The envelopes an exchange action rests on are the case's; its evidence only grows.
         let exchanges = ruled_exchanges(&ruling, &bundle);
         let signing = Signing {
@@ -385,16 +385,19 @@ impl Notary {
     async fn still_proposed(
         &self,
         complaint_id: &str,
-        proposed: &str,
+        proposed: &Ruling,
     ) -> Result<(Bundle, Basis), NotaryError> {
         let (now, _, bundle, _, basis) = self.replay_case(complaint_id).await?;
-        if now.decision_digest() == proposed {
+        let digest = proposed.decision_digest();
+        if now.decision_digest() == digest {
             return Ok((bundle, basis));
         }
+        // What moved, so the arbitrators know what to look at before ruling again (s10 N5).
+        let what = changes(proposed, &now).join("; ");
         Err(NotaryError::Conflict {
             code: ErrorCode::RulingChanged,
             message: format!(
-                "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {proposed}; nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
+                "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {digest} ({what}); nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
                 now.decision_digest()
             ),
         })

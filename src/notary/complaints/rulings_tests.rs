@@ -447,6 +447,11 @@ async fn a_proposal_the_evidence_has_overtaken_is_not_confirmed() {
         .expect_err("stale");
     assert_eq!(refused.code(), ErrorCode::RulingChanged, "{refused}");
     assert!(refused.to_string().contains("withdraw"), "{refused}");
+    // It says what moved (s10 N5): the payment question, and the release no longer made.
+    let said = refused.to_string();
+    for what in ["Q6: ", "no longer: release guarantee"] {
+        assert!(said.contains(what), "{what}: {said}");
+    }
     assert_eq!(n.shared.published.log_size(), size, "nothing signed");
     // Withdrawn and ruled again, the ruling is the one the evidence now gives.
     n.withdraw_proposal(&id, who("bob"), "the buyer has paid")

@@ -24,15 +24,7 @@ pub struct RulingPlan {
 
 /// An action in words: `release guarantee g1`.
 pub fn action_text(a: &Action) -> String {
-    match a {
-        Action::ReleaseGuarantee { guarantee_id } => format!("release guarantee {guarantee_id}"),
-        Action::HoldGuarantee { guarantee_id } => {
-            format!("hold guarantee {guarantee_id} until the seller settles it")
-        }
-        Action::ResolveExchange { tid } => format!("resolve exchange {tid}"),
-        Action::AbortExchange { tid } => format!("abort exchange {tid}"),
-        Action::FlagNotaryFault { item } => format!("flag a notary fault shown by item {item}"),
-    }
+    a.to_string()
 }
 
 impl RulingPlan {
