@@ -392,13 +392,14 @@ impl Notary {
         if now.decision_digest() == digest {
             return Ok((bundle, basis));
         }
-        // What moved, so the arbitrators know what to look at before ruling again (s10 N5).
+        // What moved, so the arbitrators know what to look at before ruling again (s10 N5);
+        // not the new ruling's digest, which pasted back unread would defeat the review (as in
+        // [`changed`], s11 M4).
         let what = changes(proposed, &now).join("; ");
         Err(NotaryError::Conflict {
             code: ErrorCode::RulingChanged,
             message: format!(
-                "the evidence of case {complaint_id} changed since the ruling was proposed: a replay now gives ruling {}, not the proposal's {digest} ({what}); nothing was signed: withdraw the proposal (notar case withdraw) and rule again",
-                now.decision_digest()
+                "the evidence of case {complaint_id} changed since the ruling was proposed ({digest}): a replay now decides otherwise ({what}); nothing was signed: withdraw the proposal (notar case withdraw), replay the case afresh and rule again"
             ),
         })
     }

@@ -452,6 +452,10 @@ async fn a_proposal_the_evidence_has_overtaken_is_not_confirmed() {
     for what in ["Q6: ", "no longer: release guarantee"] {
         assert!(said.contains(what), "{what}: {said}");
     }
+    // Not the new decision digest: pasted back unread, it would sign a ruling nobody read (s11 M4).
+    let (now, _) = n.case_replay(&id).await.expect("replay");
+    assert_ne!(now.decision_digest(), proposed.decision_digest());
+    assert!(!said.contains(&now.decision_digest()), "{said}");
     assert_eq!(n.shared.published.log_size(), size, "nothing signed");
     // Withdrawn and ruled again, the ruling is the one the evidence now gives.
     n.withdraw_proposal(&id, who("bob"), "the buyer has paid")
