@@ -212,6 +212,34 @@ fn a_flipped_bit_makes_that_item_inadmissible_and_garbage_is_refused() {
         .unwrap_or_else(|| panic!("an A0 finding: {ruling}"));
     assert_eq!(a0["rule_id"], "A0.id_mismatch", "{ruling}");
     assert_eq!(a0["evidence_ids"], json!([misnamed]));
+    // The delivery affidavit with another notary item's proof: its signature verifies, its
+    // proof does not hold it. Refused for the proof, not as forged (s11 M1: before,
+    // `A0.bad_signature`).
+    let mut v = read(&file);
+    let items = v["items"].as_array_mut().expect("items");
+    let other = items
+        .iter()
+        .find(|i| i["proof"].is_string() && i["envelope"]["kind"] != "delivery_affidavit")
+        .map(|i| i["proof"].clone())
+        .expect("another notary item");
+    let affidavit = items
+        .iter_mut()
+        .find(|i| i["envelope"]["kind"] == "delivery_affidavit")
+        .expect("the affidavit is an item");
+    affidavit["proof"] = other;
+    let id = affidavit["id"].clone();
+    let unproven = c.data.work().join("unproven.json");
+    write(&unproven, &v);
+    let ruling = json(&replay(&unproven, true));
+    let a0: Vec<&Value> = ruling["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["question"] == "A0")
+        .collect();
+    assert_eq!(a0.len(), 1, "{ruling}");
+    assert_eq!(a0[0]["rule_id"], "A0.no_inclusion_proof", "{ruling}");
+    assert_eq!(a0[0]["evidence_ids"], json!([id]));
     // m1, which the complaint receipt names, renamed: it is missing under its own id, and the
     // refusal says which item may be it.
     let mut v = read(&file);

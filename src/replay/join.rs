@@ -12,7 +12,9 @@
 //! inclusion proof verified and for a token that verified to the bundle's TSA root (the notary's
 //! own TSA: it stands for the log), `Some(false)` for a validly signed notary envelope the log
 //! contradicts (`ItemFacts::log_contradicts`: its valid signature stands, a notary fault,
-//! `A0.not_in_log`), `None` otherwise (inadmissible, `A0.no_inclusion_proof`).
+//! `A0.not_in_log`), `None` otherwise (inadmissible, `A0.no_inclusion_proof`; `unproven` marks
+//! a notary envelope whose signature verified but whose proof did not, so that it is refused for
+//! the proof and not as forged).
 //!
 //! **Embeds** (the digests an item's signed bytes contain, each mapped to the id of the bundle
 //! item it names, and only when that item is in the bundle):
@@ -272,9 +274,16 @@ fn facts(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Facts {
         BundleItem::Rfc3161Token { .. } => report.ok.then_some(true),
         _ => None,
     };
+    // A notary envelope's checks are its signature, then its proof: a verified signature and
+    // no verified (nor contradicting) proof means the proof failed (s11 M1).
+    let unproven = matches!(item, BundleItem::NotaryEnvelope { .. })
+        && f.signature_ok == Some(true)
+        && f.in_log.is_none()
+        && !contradicted;
     Facts {
         signature_valid: (report.ok || contradicted) && f.signature_ok != Some(false),
         misnamed: f.id_ok == Some(false),
+        unproven,
         signer,
         in_log,
     }

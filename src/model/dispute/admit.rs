@@ -63,6 +63,9 @@ fn admit_notary(item: &Item, registry: &Registry) -> Admission {
     if !registry.notary_keys.contains(signer) {
         return refuse("A0.not_notary_key");
     }
+    if item.facts.unproven {
+        return refuse("A0.no_inclusion_proof");
+    }
     if !item.facts.signature_valid {
         return refuse("A0.bad_signature");
     }

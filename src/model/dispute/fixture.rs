@@ -115,6 +115,7 @@ fn signed(label: &str, content: Content, embeds: &[&str], key: &str, in_log: Opt
         facts: Facts {
             signature_valid: true,
             misnamed: false,
+            unproven: false,
             signer: Some(key.into()),
             in_log,
         },

@@ -437,6 +437,7 @@ fn contract_status_standard_undecided_unaccepted_and_double_decisions() {
         facts: Facts {
             signature_valid: false,
             misnamed: false,
+            unproven: false,
             signer: None,
             in_log: None,
         },
@@ -757,6 +758,7 @@ fn arb_item() -> impl Strategy<Value = Item> {
             facts: Facts {
                 signature_valid: valid,
                 misnamed: false,
+                unproven: false,
                 signer: signer.map(str::to_string),
                 in_log,
             },

@@ -50,6 +50,11 @@ pub struct Facts {
     /// whatever its signature).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub misnamed: bool,
+    /// A notary-signed item whose signature verifies but whose inclusion proof does not (another
+    /// checkpoint's, a broken path, another entry): refused for the proof
+    /// (`A0.no_inclusion_proof`), not as forged. `signature_valid` stays false: nothing rests on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unproven: bool,
     /// Key id (hex SHA-256 of the public key) that signed it; none for unsigned items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
