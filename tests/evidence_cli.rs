@@ -212,6 +212,13 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&got));
     assert_eq!(json(&got)["reason"], "per_transaction_cap_exceeded");
+    // The notary's answer as the seller keeps it: sent as evidence, the refusal it holds goes
+    // in as that envelope (s11 M3: before, the answer file by its digest, a document).
+    let answer_file = dir.join("refusal-answer.json");
+    std::fs::write(&answer_file, &got).expect("answer");
+    let refusal: notar::crypto::envelope::Envelope =
+        serde_json::from_value(json(&got)["refusal"].clone()).expect("a refusal envelope");
+    let refusal_id = notar::replay::envelope_id(&refusal).expect("id");
 
     let receipt = ok(&[
         "order",
@@ -251,10 +258,18 @@ fn a_fresh_order_refused_and_complained_about_replays_from_its_export() {
         p(&receipt_file),
         "--evidence",
         p(&tsr),
+        "--evidence",
+        p(&answer_file),
         "--json",
     ]);
     let filed = json(&filed);
     assert_eq!(filed["receipt"]["payload"]["order_digest"], j!(digest));
+    let ids = &filed["receipt"]["payload"]["evidence_ids"];
+    assert!(
+        ids.as_array()
+            .is_some_and(|l| l.iter().any(|i| i == refusal_id.as_str())),
+        "{ids}"
+    );
     let id = filed["complaint_id"].as_str().expect("id");
     // The arbitrators' queue (the console's) names the order the case is about.
     let queue = admin.ok("complaints", j!({"limit": 10}));

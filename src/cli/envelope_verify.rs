@@ -141,8 +141,9 @@ fn notary_key(data: &Path, key_b64: Option<&str>) -> Result<VerifyingKey, Failur
     Ok(key.verifying_key())
 }
 
-/// The envelopes in a parsed file, each with where it was found.
-fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
+/// The envelopes in a parsed file, each with where it was found: the file itself, a log
+/// entry's body, or the envelopes an answer holds (`guarantee`, `token`, ...).
+pub(super) fn find_envelopes(v: &Value) -> Result<Vec<(&'static str, &Value)>, String> {
     let Some(obj) = v.as_object() else {
         return Err("not an envelope: the JSON is not an object".into());
     };

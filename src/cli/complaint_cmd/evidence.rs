@@ -1,5 +1,6 @@
-//! `--evidence FILE`: a signed JSON envelope goes in whole, an RFC 3161 reply (`.tsr`) as its
-//! DER, any other file by its SHA-256, name and media type (its bytes stay with the party).
+//! `--evidence FILE`: a signed JSON envelope goes in whole (so do the envelopes a notary's answer
+//! holds), an RFC 3161 reply (`.tsr`) as its DER, any other file by its SHA-256, name and media
+//! type (its bytes stay with the party).
 
 use std::io::Read;
 use std::path::Path;
@@ -16,8 +17,36 @@ use crate::model::complaint::{DOCUMENT_CONTENT_LEN_MAX, EVIDENCE_ITEM_LEN_MAX};
 /// Largest file read whole to see whether it is an envelope or a token.
 const SNIFF_LEN_MAX: u64 = EVIDENCE_ITEM_LEN_MAX as u64;
 
+/// The evidence items for the file at `path`: one, or for a notary's answer that holds signed
+/// envelopes (a guarantee answer, an exchange decision, a log entry) each envelope it holds, as
+/// `notar verify` reads such files. Sent as a document, such an answer was only a digest, the
+/// signed objects in it unread (s11 M3).
+pub(super) fn items(path: &Path) -> Result<Vec<Value>, Failure> {
+    let one = item(path)?;
+    if one["type"] != "document" {
+        return Ok(vec![one]);
+    }
+    Ok(answer_envelopes(path).unwrap_or_else(|| vec![one]))
+}
+
+/// The envelopes an answer in the JSON file at `path` holds, when it holds any and each is one.
+fn answer_envelopes(path: &Path) -> Option<Vec<Value>> {
+    if std::fs::metadata(path).ok()?.len() > SNIFF_LEN_MAX {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let found = crate::cli::envelope_verify::find_envelopes(&v).ok()?;
+    found
+        .into_iter()
+        .map(|(_, e)| {
+            let envelope = serde_json::from_value::<Envelope>(e.clone()).ok()?;
+            Some(json!({"type": "envelope", "envelope": envelope}))
+        })
+        .collect()
+}
+
 /// The evidence item for the file at `path`.
-pub(super) fn item(path: &Path) -> Result<Value, Failure> {
+fn item(path: &Path) -> Result<Value, Failure> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))
         .usage()?
@@ -172,6 +201,30 @@ mod tests {
         let other = dir.path().join("notes.json");
         std::fs::write(&other, b"{\"a\": 1}").expect("write");
         assert_eq!(item(&other).expect("item")["type"], "document");
-        assert!(item(&dir.path().join("missing")).is_err());
+        assert_eq!(items(&other).expect("items").len(), 1);
+        assert_eq!(items(&other).expect("items")[0]["type"], "document");
+        assert!(items(&dir.path().join("missing")).is_err());
+    }
+
+    /// A notary's answer holding an envelope goes in as that envelope (s11 M3: before, the
+    /// answer as a document by digest); one whose `token` is an RFC 3161 token (base64, not an
+    /// envelope) stays a document.
+    #[test]
+    fn an_answer_goes_in_as_the_envelopes_it_holds() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+        let g = Envelope::sign("guarantee", json!({"a": 1}), &key).expect("sign");
+        let path = dir.path().join("g.json");
+        let answer = json!({"decision": "granted", "guarantee": g});
+        std::fs::write(&path, serde_json::to_vec(&answer).expect("json")).expect("write");
+        assert_eq!(
+            items(&path).expect("items"),
+            [json!({"type": "envelope", "envelope": g})]
+        );
+        let t = dir.path().join("t.json");
+        std::fs::write(&t, br#"{"token": "MAA=", "status": "granted"}"#).expect("write");
+        let got = items(&t).expect("items");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["type"], "document");
     }
 }

@@ -135,8 +135,10 @@ pub struct FileArgs {
     #[command(flatten)]
     pub statement: StatementArgs,
     /// Evidence, repeatable (at most 16 items in all): a JSON envelope (an order, m1, a
-    /// guarantee, a receipt...), an RFC 3161 reply (`.tsr`), or any other file, sent by its
-    /// SHA-256, name and media type (its content stays with you).
+    /// guarantee, a receipt...) or a notary's answer holding envelopes (`POST /v1/guarantees`'
+    /// answer, `notar exchange resolve`'s: each envelope in it goes in), an RFC 3161 reply
+    /// (`.tsr`), or any other file, sent by its SHA-256, name and media type (its content stays
+    /// with you).
     #[arg(long, value_name = "FILE")]
     pub evidence: Vec<PathBuf>,
     /// A document sent with its content (at most 8 KiB), repeatable: an item exchange's escrow

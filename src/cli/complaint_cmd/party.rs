@@ -60,11 +60,17 @@ fn evidence_items(
     with_content: &[std::path::PathBuf],
     nonces: &[std::path::PathBuf],
 ) -> Result<Vec<Value>, Failure> {
-    let items = paths.iter().map(|p| evidence::item(p));
-    let items = items.chain(with_content.iter().map(|p| evidence::with_content(p)));
-    items
-        .chain(nonces.iter().map(|p| evidence::nonce(p)))
-        .collect()
+    let mut items = Vec::new();
+    for p in paths {
+        items.extend(evidence::items(p)?);
+    }
+    for p in with_content {
+        items.push(evidence::with_content(p)?);
+    }
+    for p in nonces {
+        items.push(evidence::nonce(p)?);
+    }
+    Ok(items)
 }
 
 fn now_text() -> String {
