@@ -303,6 +303,34 @@ fn an_export_does_not_write_over_a_file_without_force() {
     let o = again(true);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(read(&file)["format"], "notar-bundle/1");
+    // A link planted at the path: --force replaces the link, the file it names is untouched
+    // (s11 L6: before, written through).
+    let victim = c.data.work().join("victim.txt");
+    std::fs::write(&victim, b"someone else's file").expect("write");
+    std::fs::remove_file(&file).expect("rm");
+    std::os::unix::fs::symlink(&victim, &file).expect("link");
+    let o = again(true);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&victim).expect("read"),
+        b"someone else's file"
+    );
+    assert!(!std::fs::symlink_metadata(&file)
+        .expect("meta")
+        .file_type()
+        .is_symlink());
+    assert_eq!(read(&file)["format"], "notar-bundle/1");
+    // A directory is said to be one, with or without --force.
+    for force in [false, true] {
+        let mut args = vec!["--data", c.data.arg(), "case", "export", &c.complaint_id];
+        args.extend(["--out", c.data.work().to_str().expect("utf-8")]);
+        if force {
+            args.push("--force");
+        }
+        let o = notar(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("is a directory"), "{}", text(&o));
+    }
 }
 
 #[test]

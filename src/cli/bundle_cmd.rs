@@ -106,7 +106,8 @@ pub enum CaseCommand {
         /// The complaint.
         complaint_id: String,
         /// The `decision digest` `notar replay` printed for the ruling you reviewed (hex SHA-256
-        /// of its canonical JSON without the timeline): the notary signs only that decision.
+        /// of its canonical JSON with `items`, the timeline, emptied to `[]`, here and in a
+        /// counter-claim): the notary signs only that decision.
         #[arg(long, value_name = "HEX", value_parser = super::replay_cmd::digest_arg)]
         expect_ruling: Option<String>,
         /// Print the answer as JSON (with the signed `ruling` envelope).
@@ -205,6 +206,12 @@ async fn export(
     ruled: bool,
     json: bool,
 ) -> Result<(), Failure> {
+    if out.is_dir() {
+        return Err(Failure::Usage(anyhow!(
+            "{} is a directory: --out takes the path of the bundle file to write",
+            out.display()
+        )));
+    }
     if out.symlink_metadata().is_ok() && !force {
         return Err(Failure::Usage(anyhow!(
             "{} exists: it may be the bundle a ruling cites, so it is not written over (--out ANOTHER, or --force)",

@@ -80,12 +80,26 @@ pub fn print_fields(fields: &[(&str, String)]) {
 }
 
 /// Writes `bytes` to `out`; without `force` only as a new file (one made meanwhile, after the
-/// caller's own check, is kept: exit 2).
+/// caller's own check, is kept: exit 2). With `force`, a symbolic link at `out` is replaced, not
+/// written through: a link planted in a shared directory made `--force` overwrite whatever file
+/// it named (s11 L6); one planted after that is refused (`O_NOFOLLOW`).
 pub fn write_file(out: &std::path::Path, bytes: &[u8], force: bool) -> Result<(), Failure> {
     use anyhow::Context;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if force
+        && out
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        std::fs::remove_file(out)
+            .with_context(|| format!("replacing the link {}", out.display()))
+            .map_err(Failure::Usage)?;
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true);
+    options
+        .write(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
     match force {
         true => options.create(true).truncate(true),
         false => options.create_new(true),
