@@ -36,10 +36,15 @@ impl fmt::Display for Action {
 /// question whose rule ids changed (or whose answer or evidence did under the same rule), each
 /// share of the allocation, the actions added and dropped, then the counter-claim's the same
 /// way. The item timeline is left out: it grows with unrelated records and decides nothing.
-/// At most [`CHANGES_MAX`] lines, the last saying how many more there are.
+/// At most [`CHANGES_MAX`] lines, the last saying how many more there are; never none (for
+/// rulings whose decision digests differ only in the actions' order, one line says so).
 pub fn changes(earlier: &Ruling, now: &Ruling) -> Vec<String> {
     let mut out = Vec::new();
     changes_into(earlier, now, "", &mut out);
+    if out.is_empty() {
+        // Only the actions' order, say: never an empty list to show for a refusal.
+        out.push("the same findings, allocation and actions, in another form".into());
+    }
     if out.len() > CHANGES_MAX {
         let more = out.len() - (CHANGES_MAX - 1);
         out.truncate(CHANGES_MAX - 1);
@@ -49,6 +54,21 @@ pub fn changes(earlier: &Ruling, now: &Ruling) -> Vec<String> {
 }
 
 fn changes_into(earlier: &Ruling, now: &Ruling, part: &str, out: &mut Vec<String>) {
+    if earlier.rules_version != now.rules_version {
+        out.push(format!(
+            "{part}rules {} → {}",
+            earlier.rules_version, now.rules_version
+        ));
+    }
+    if earlier.agreement != now.agreement {
+        out.push(format!(
+            "{part}agreement {} → {}",
+            earlier.agreement, now.agreement
+        ));
+    }
+    if earlier.claim != now.claim {
+        out.push(format!("{part}the claim decided"));
+    }
     if earlier.policy != now.policy {
         out.push(format!(
             "{part}policy {} v{} → {} v{}",
@@ -175,8 +195,22 @@ mod tests {
     }
 
     #[test]
-    fn the_same_decision_has_no_changes() {
+    fn an_order_or_the_timeline_alone_is_named_as_such() {
         let r = ruling();
+        let mut reordered = r.clone();
+        reordered.actions = vec![
+            Action::AbortExchange { tid: "t1".into() },
+            Action::AbortExchange { tid: "t2".into() },
+        ];
+        let mut other_order = reordered.clone();
+        other_order.actions.reverse();
+        assert_eq!(
+            changes(&reordered, &other_order),
+            ["the same findings, allocation and actions, in another form"]
+        );
+        let mut other_agreement = r.clone();
+        other_agreement.agreement = "b".into();
+        assert_eq!(changes(&r, &other_agreement), ["agreement a → b"]);
         let mut more_items = r.clone();
         more_items.items.push(ItemRecord {
             id: "x".into(),
@@ -186,7 +220,11 @@ mod tests {
             earliest: None,
             latest: None,
         });
-        assert_eq!(changes(&r, &more_items), Vec::<String>::new());
+        // The timeline is not compared: it grows with unrelated records.
+        assert_eq!(
+            changes(&r, &more_items),
+            ["the same findings, allocation and actions, in another form"]
+        );
     }
 
     /// A settlement after the proposal: Q6 now paid, the notary no longer pays, the guarantee
