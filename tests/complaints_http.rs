@@ -756,3 +756,38 @@ fn a_stuck_exchange_in_the_evidence_is_settled_at_once() {
     let (status, _) = get(&w.srv.url, &format!("/v1/exchanges/{}", m1.tid), None);
     assert_eq!(status, 404, "nothing decided");
 }
+
+/// A `--tid` or `--order-digest` that is not a digest is refused by the option's name before
+/// anything is read or signed (s11 L5: the notary's refusal named neither option).
+#[test]
+fn a_malformed_tid_or_order_digest_is_named() {
+    for (option, value) in [
+        ("--tid", "null"),
+        ("--order-digest", "ABC"),
+        ("--tid", &"A".repeat(64)[..]),
+    ] {
+        let o = notar(&[
+            "complaint",
+            "file",
+            "--key",
+            "missing.pem",
+            "--claimant",
+            "a",
+            "--respondent",
+            "b",
+            "--kind",
+            "non_delivery",
+            "--amount",
+            "1.00",
+            "--currency",
+            "EUR",
+            "--statement",
+            "s",
+            option,
+            value,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(option), "{option}: {}", text(&o));
+        assert!(text(&o).contains("64 lowercase hex"), "{}", text(&o));
+    }
+}

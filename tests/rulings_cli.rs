@@ -58,7 +58,8 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let unruled = data.work().join("unruled.json");
     let args = ["--data", data.arg(), "case", "export", &c.complaint_id];
     let none = notar(&[&args[..], &["--out", p(&unruled), "--ruled"]].concat());
-    assert_ne!(none.status.code(), Some(0), "{}", text(&none));
+    // A refusal (exit 1), the case being known (s11 L7: exit 2, as for an unknown id).
+    assert_eq!(none.status.code(), Some(1), "{}", text(&none));
     assert!(
         text(&none).contains("no ruling or proposal"),
         "{}",

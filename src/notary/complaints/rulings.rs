@@ -227,9 +227,13 @@ impl Notary {
         });
         let from_proposal = record.proposal.as_ref().map(|p| p.bundle_digest.clone());
         let not_found = |what: String| NotaryError::invalid(ErrorCode::NotFound, what);
-        let digest = from_ruling.or(from_proposal).ok_or_else(|| {
-            not_found(format!("case {complaint_id} has no ruling or proposal yet"))
-        })?;
+        // A known case not yet ruled is a refusal (exit 1), not an unknown id (s11 L7).
+        let digest = from_ruling
+            .or(from_proposal)
+            .ok_or_else(|| NotaryError::Conflict {
+                code: ErrorCode::NoProposal,
+                message: format!("case {complaint_id} has no ruling or proposal yet"),
+            })?;
         self.shared
             .store
             .get(Cf::Meta, &bundle_key(&digest))?
