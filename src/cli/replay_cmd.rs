@@ -40,9 +40,15 @@ pub(super) fn key_id_arg(s: &str) -> Result<String, String> {
 
 /// A `--expect-ruling` value: 64 lowercase hex digits (else a usage error, exit 2).
 pub(super) fn digest_arg(s: &str) -> Result<String, String> {
+    hex_digest(s).map_err(|e| format!("{e} (the `decision digest` line of notar replay)"))
+}
+
+/// An option holding a SHA-256 digest (`--tid`, `--order-digest`, `--expect-ruling`): 64
+/// lowercase hex digits, checked before anything is read or signed.
+pub(super) fn hex_digest(s: &str) -> Result<String, String> {
     crate::model::exchange::Sha256Hex::try_from(s.to_string())
         .map(String::from)
-        .map_err(|e| format!("{e} (the `decision digest` line of notar replay)"))
+        .map_err(|e| e.to_string())
 }
 
 /// Runs `notar replay`.

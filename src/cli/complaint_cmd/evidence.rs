@@ -22,19 +22,32 @@ const SNIFF_LEN_MAX: u64 = EVIDENCE_ITEM_LEN_MAX as u64;
 /// `notar verify` reads such files. Sent as a document, such an answer was only a digest, the
 /// signed objects in it unread (s11 M3).
 pub(super) fn items(path: &Path) -> Result<Vec<Value>, Failure> {
-    let one = item(path)?;
-    if one["type"] != "document" {
-        return Ok(vec![one]);
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))
+        .usage()?
+        .len();
+    let ext = extension(path);
+    if len <= SNIFF_LEN_MAX {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .usage()?;
+        if matches!(ext.as_str(), "tsr" | "tst") {
+            let token = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            return Ok(vec![json!({"type": "rfc3161_token", "token": token})]);
+        }
+        if let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) {
+            return Ok(vec![json!({"type": "envelope", "envelope": envelope})]);
+        }
+        if let Some(held) = answer_envelopes(&bytes) {
+            return Ok(held);
+        }
     }
-    Ok(answer_envelopes(path).unwrap_or_else(|| vec![one]))
+    Ok(vec![document(path, &ext)?])
 }
 
-/// The envelopes an answer in the JSON file at `path` holds, when it holds any and each is one.
-fn answer_envelopes(path: &Path) -> Option<Vec<Value>> {
-    if std::fs::metadata(path).ok()?.len() > SNIFF_LEN_MAX {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+/// The envelopes an answer in `bytes` holds, when it holds any and each is one.
+fn answer_envelopes(bytes: &[u8]) -> Option<Vec<Value>> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
     let found = crate::cli::envelope_verify::find_envelopes(&v).ok()?;
     found
         .into_iter()
@@ -43,32 +56,6 @@ fn answer_envelopes(path: &Path) -> Option<Vec<Value>> {
             Some(json!({"type": "envelope", "envelope": envelope}))
         })
         .collect()
-}
-
-/// The evidence item for the file at `path`.
-fn item(path: &Path) -> Result<Value, Failure> {
-    let len = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))
-        .usage()?
-        .len();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if len <= SNIFF_LEN_MAX {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("reading {}", path.display()))
-            .usage()?;
-        if matches!(ext.as_str(), "tsr" | "tst") {
-            let token = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            return Ok(json!({"type": "rfc3161_token", "token": token}));
-        }
-        if let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) {
-            return Ok(json!({"type": "envelope", "envelope": envelope}));
-        }
-    }
-    document(path, &ext)
 }
 
 /// `--evidence-content FILE`: a document sent with its content (at most 8 KiB), such as the
@@ -137,14 +124,10 @@ fn document(path: &Path, ext: &str) -> Result<Value, Failure> {
         }
         hasher.update(&buf[..n]);
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "document".into());
     Ok(json!({
         "type": "document",
         "sha256": hex::encode(hasher.finalize()),
-        "name": name,
+        "name": file_name(path),
         "media_type": media_type(ext),
     }))
 }
@@ -179,28 +162,29 @@ mod tests {
         let env = Envelope::sign("order", json!({"a": 1}), &key).expect("sign");
         let env_path = dir.path().join("order.json");
         std::fs::write(&env_path, serde_json::to_vec(&env).expect("json")).expect("write");
-        let v = item(&env_path).expect("item");
+        let v = items(&env_path).expect("item").remove(0);
         assert_eq!(v["type"], "envelope");
         assert_eq!(v["envelope"], serde_json::to_value(&env).expect("env"));
 
         let tsr = dir.path().join("doc.tsr");
         std::fs::write(&tsr, [0x30, 0x00]).expect("write");
         assert_eq!(
-            item(&tsr).expect("item"),
-            json!({"type": "rfc3161_token", "token": "MAA="})
+            items(&tsr).expect("item"),
+            [json!({"type": "rfc3161_token", "token": "MAA="})]
         );
 
         let doc = dir.path().join("Invoice.PDF");
         std::fs::write(&doc, b"invoice").expect("write");
         assert_eq!(
-            item(&doc).expect("item"),
-            json!({"type": "document", "name": "Invoice.PDF", "media_type": "application/pdf",
+            items(&doc).expect("item"),
+            [
+                json!({"type": "document", "name": "Invoice.PDF", "media_type": "application/pdf",
                    "sha256": hex::encode(Sha256::digest(b"invoice"))})
+            ]
         );
         // JSON that is not an envelope is a document.
         let other = dir.path().join("notes.json");
         std::fs::write(&other, b"{\"a\": 1}").expect("write");
-        assert_eq!(item(&other).expect("item")["type"], "document");
         assert_eq!(items(&other).expect("items").len(), 1);
         assert_eq!(items(&other).expect("items")[0]["type"], "document");
         assert!(items(&dir.path().join("missing")).is_err());

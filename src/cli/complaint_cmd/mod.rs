@@ -115,7 +115,7 @@ pub struct FileArgs {
     pub kind: String,
     /// The exchange concerned (its tid).
     /// One of --tid, --guarantee and --order-digest.
-    #[arg(long, value_name = "TID", value_parser = hex_digest)]
+    #[arg(long, value_name = "TID", value_parser = crate::cli::replay_cmd::hex_digest)]
     pub tid: Option<String>,
     /// The guarantee concerned (its id); the parties must be its buyer and seller.
     #[arg(long, value_name = "GUARANTEE_ID")]
@@ -123,7 +123,7 @@ pub struct FileArgs {
     /// The order concerned, by its `order_digest` (as the notary's guarantee or refusal names
     /// it): for an order without a guarantee. The notary must have answered a guarantee
     /// request for it; the parties must be that order's seller and its agreement's buyer.
-    #[arg(long, value_name = "HEX", value_parser = hex_digest)]
+    #[arg(long, value_name = "HEX", value_parser = crate::cli::replay_cmd::hex_digest)]
     pub order_digest: Option<String>,
     /// Amount claimed, a decimal (e.g. `120.00`).
     #[arg(long)]
@@ -214,12 +214,4 @@ pub async fn run(data: &Path, args: ComplaintArgs) -> Result<(), Failure> {
             desk::note(data, complaint_id, text, json).await
         }
     }
-}
-
-/// A `--tid` or `--order-digest`: 64 lowercase hex digits, checked before anything is signed
-/// (s11 L5: the notary's refusal named neither option).
-fn hex_digest(s: &str) -> Result<String, String> {
-    crate::model::exchange::Sha256Hex::try_from(s.to_string())
-        .map(String::from)
-        .map_err(|e| e.to_string())
 }
