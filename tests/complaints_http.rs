@@ -764,7 +764,7 @@ fn a_malformed_tid_or_order_digest_is_named() {
     for (option, value) in [
         ("--tid", "null"),
         ("--order-digest", "ABC"),
-        ("--tid", &"A".repeat(64)[..]),
+        ("--tid", &"G".repeat(64)[..]),
     ] {
         let o = notar(&[
             "complaint",
@@ -790,4 +790,28 @@ fn a_malformed_tid_or_order_digest_is_named() {
         assert!(text(&o).contains(option), "{option}: {}", text(&o));
         assert!(text(&o).contains("64 lowercase hex"), "{}", text(&o));
     }
+    // Capitals, as another tool may print a digest, pass the option check (s11 L3): the
+    // command goes on to read its key file.
+    let o = notar(&[
+        "complaint",
+        "file",
+        "--key",
+        "missing.pem",
+        "--claimant",
+        "a",
+        "--respondent",
+        "b",
+        "--kind",
+        "non_delivery",
+        "--amount",
+        "1.00",
+        "--currency",
+        "EUR",
+        "--statement",
+        "s",
+        "--tid",
+        &"AB".repeat(32),
+    ]);
+    assert!(!text(&o).contains("--tid"), "{}", text(&o));
+    assert!(text(&o).contains("missing.pem"), "{}", text(&o));
 }

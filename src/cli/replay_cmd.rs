@@ -43,10 +43,11 @@ pub(super) fn digest_arg(s: &str) -> Result<String, String> {
     hex_digest(s).map_err(|e| format!("{e} (the `decision digest` line of notar replay)"))
 }
 
-/// An option holding a SHA-256 digest (`--tid`, `--order-digest`, `--expect-ruling`): 64
-/// lowercase hex digits, checked before anything is read or signed.
+/// An option holding a SHA-256 digest (`--tid`, `--order-digest`, `--expect-ruling`): 64 hex
+/// digits, checked before anything is read or signed; given in capitals (copied from another
+/// tool) it is taken in the lowercase form notar writes (s11 L3).
 pub(super) fn hex_digest(s: &str) -> Result<String, String> {
-    crate::model::exchange::Sha256Hex::try_from(s.to_string())
+    crate::model::exchange::Sha256Hex::try_from(s.to_ascii_lowercase())
         .map(String::from)
         .map_err(|e| e.to_string())
 }
