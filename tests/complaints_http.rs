@@ -761,12 +761,9 @@ fn a_stuck_exchange_in_the_evidence_is_settled_at_once() {
 /// anything is read or signed (s11 L5: the notary's refusal named neither option).
 #[test]
 fn a_malformed_tid_or_order_digest_is_named() {
-    for (option, value) in [
-        ("--tid", "null"),
-        ("--order-digest", "ABC"),
-        ("--tid", &"G".repeat(64)[..]),
-    ] {
-        let o = notar(&[
+    // `notar complaint file` about `option value`, with a key file that is not there.
+    let file_with = |option: &str, value: &str| {
+        notar(&[
             "complaint",
             "file",
             "--key",
@@ -785,33 +782,21 @@ fn a_malformed_tid_or_order_digest_is_named() {
             "s",
             option,
             value,
-        ]);
+        ])
+    };
+    for (option, value) in [
+        ("--tid", "null"),
+        ("--order-digest", "ABC"),
+        ("--tid", &"G".repeat(64)[..]),
+    ] {
+        let o = file_with(option, value);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
         assert!(text(&o).contains(option), "{option}: {}", text(&o));
         assert!(text(&o).contains("64 lowercase hex"), "{}", text(&o));
     }
     // Capitals, as another tool may print a digest, pass the option check (s11 L3): the
     // command goes on to read its key file.
-    let o = notar(&[
-        "complaint",
-        "file",
-        "--key",
-        "missing.pem",
-        "--claimant",
-        "a",
-        "--respondent",
-        "b",
-        "--kind",
-        "non_delivery",
-        "--amount",
-        "1.00",
-        "--currency",
-        "EUR",
-        "--statement",
-        "s",
-        "--tid",
-        &"AB".repeat(32),
-    ]);
+    let o = file_with("--tid", &"AB".repeat(32));
     assert!(!text(&o).contains("--tid"), "{}", text(&o));
     assert!(text(&o).contains("missing.pem"), "{}", text(&o));
 }
