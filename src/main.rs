@@ -2,10 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     notar::cli::unset_empty_settings();
-    let args = notar::cli::Cli::parse();
+    let args = notar::cli::parse();
     notar::cli::main(args)
 }

@@ -182,6 +182,11 @@ fn an_exported_case_verifies_and_every_tampering_is_named() {
     flip_bit(&mut v, "/items/1/envelope/payload/contract_digest");
     let bad = c.data.work().join("flipped.json");
     write(&bad, &v);
+    // With --json the report is the one JSON value on stdout (no error object after it).
+    let o = verify(&bad, true);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON value");
+    assert!(report.get("error").is_none(), "{report}");
     let o = verify(&bad, false);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let out = text(&o);
@@ -264,18 +269,38 @@ fn an_unknown_case_is_refused() {
     let data = DataDir::init();
     let _srv = Server::start(&data);
     let out = data.work().join("x.json");
-    let o = notar(&[
-        "--data",
-        data.arg(),
-        "case",
-        "export",
-        "no-such-case",
-        "--out",
-        p(&out),
-    ]);
+    let export = |id: &str, json: bool| {
+        let mut args = vec!["--data", data.arg(), "case", "export", id, "--out", p(&out)];
+        if json {
+            args.push("--json");
+        }
+        notar(&args)
+    };
+    let o = export("no-such-case", false);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no-such-case"), "{}", text(&o));
     assert!(!out.exists());
+    // An id holding ESC and a backslash is echoed escaped once: the escape as the notary
+    // wrote it, not its backslashes doubled by the CLI (s11 L4: `"ab\\u{1b}c\\\\x"`).
+    let o = export("ab\u{1b}c\\x", false);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(r#"no complaint "ab\x1bc\\x""#), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+    // With --json the refusal is JSON on stdout too, with the notary's code (s11 L10: plain
+    // text on stderr only); the human line stays on stderr.
+    let o = export("no-such-case", true);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(e["error"]["code"], "unknown_complaint", "{e}");
+    assert_eq!(e["error"]["exit"], 2, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-case")),
+        "{e}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error: no complaint"));
 }
 
 /// A second export to the same file keeps the first (it may be the bundle a ruling cites),

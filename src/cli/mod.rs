@@ -71,6 +71,26 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Whether the command was given `--json`: a failure is then printed as JSON too
+    /// ([`out::print_failure_json`]). Set by [`parse`].
+    #[arg(skip)]
+    pub json: bool,
+}
+
+/// Parses this process's command line (clap exits on bad usage or `--help`), noting whether
+/// the subcommand was given `--json`.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.json = json_flag(&matches);
+    cli
+}
+
+/// Whether `--json` was set on `m` or on any subcommand under it.
+fn json_flag(m: &clap::ArgMatches) -> bool {
+    m.try_get_one::<bool>("json").ok().flatten().copied() == Some(true)
+        || m.subcommand().is_some_and(|(_, sub)| json_flag(sub))
 }
 
 /// How service logs are written.
@@ -276,14 +296,19 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let json = cli.json;
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
+            if json {
+                out::print_failure_json(&f);
+            }
             let (Failure::Refused(e) | Failure::Usage(e)) = &f;
-            // An error may quote a name, a subject or an answer from others.
+            // An error may quote a name, a subject or an answer from others; the notary's
+            // messages quote values already escaped (`NotaryError::unknown`).
             eprintln!(
                 "error: {}",
-                crate::model::text::sanitize_lines(&chain_text(e))
+                crate::model::text::escape_hazard_lines(&chain_text(e))
             );
             ExitCode::from(f.code())
         }

@@ -10,16 +10,46 @@ use anyhow::anyhow;
 use super::Failure;
 use crate::model::text::{escape_json_hazards, sanitize};
 
+/// Whether this process has printed anything on stdout ([`print_line`]): a failing `--json`
+/// command that has already said why in its own JSON (a verify's report) gets no second object.
+static PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Prints one line on stdout (the `outln!` macro). When the reader has gone (a closed pipe),
 /// the command ends here, exit 0: what it did is done, and nobody reads the rest.
 pub fn print_line(args: std::fmt::Arguments) {
     use std::io::Write;
+    PRINTED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
     }
+}
+
+/// With `--json`, a failure as JSON on stdout, `{"error": {"code", "message", "exit"}}` (the
+/// shape of the HTTP API's errors, plus the exit status), unless the command has printed its
+/// own answer already. `code` is the notary's when it refused (`ruling_changed`,
+/// `unknown_complaint`), else null (a local check or an unreadable file). The human line still
+/// goes to stderr.
+pub fn print_failure_json(failure: &Failure) {
+    if PRINTED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let (Failure::Refused(e) | Failure::Usage(e)) = failure;
+    let code = e.chain().find_map(|c| {
+        if let Some(r) = c.downcast_ref::<super::admin_client::Refusal>() {
+            return Some(r.code);
+        }
+        c.downcast_ref::<super::client::ServerAnswer>()
+            .and_then(|a| a.code)
+    });
+    let body = serde_json::json!({"error": {
+        "code": code,
+        "message": super::chain_text(e),
+        "exit": failure.code(),
+    }});
+    print_json_text(&body.to_string());
 }
 
 /// Prints `value` as pretty JSON on stdout (hazardous characters as `\u` escapes).

@@ -61,10 +61,17 @@ pub fn sanitize_prefix(s: &str, chars_max: usize) -> String {
 }
 
 fn push_sanitized(out: &mut String, c: char) {
-    use std::fmt::Write as _;
     if c == '\\' {
         out.push_str("\\\\");
-    } else if !is_hazardous(c) {
+    } else {
+        push_escaped(out, c);
+    }
+}
+
+/// `c` itself, or its visible escape when it is hazardous (a backslash stays single).
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    if !is_hazardous(c) {
         out.push(c);
     } else if (c as u32) < 0x100 {
         // Writing into a String cannot fail.
@@ -85,6 +92,22 @@ pub fn first_hazard(s: &str) -> Option<(usize, char)> {
 /// still escaped, so no line can be overwritten.
 pub fn sanitize_lines(s: &str) -> String {
     s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
+}
+
+/// Like [`sanitize_lines`] but a backslash stays single: for an error line, whose quoted
+/// values the notary has already escaped ([`sanitize`]); escaping again would double every
+/// backslash of those escapes (`"ab\\u{1b}"` for an id holding ESC, s11 L4). A hazardous
+/// character is still escaped, so nothing a message holds reaches the terminal as itself.
+pub fn escape_hazard_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push_escaped(&mut out, c);
+        }
+    }
+    out
 }
 
 /// JSON text with every hazardous character written as a JSON `\u` escape (a surrogate pair
@@ -228,6 +251,10 @@ mod tests {
     #[test]
     fn lines_keep_their_breaks_but_not_a_carriage_return() {
         assert_eq!(sanitize_lines("a\u{202e}b\nc\rd"), "a\\u{202e}b\nc\\x0dd");
+        assert_eq!(
+            escape_hazard_lines("\"a\\x1b\u{1b}\"\nb\u{202e}\r"),
+            "\"a\\x1b\\x1b\"\nb\\u{202e}\\x0d"
+        );
     }
 
     #[test]

@@ -169,11 +169,13 @@ impl NotaryError {
         }
     }
 
-    /// `what` named `id` does not exist (`unknown_<what>`); the id is echoed, shortened.
+    /// `what` named `id` does not exist (`unknown_<what>`); the id is echoed, shortened to 64
+    /// characters and escaped by the one rule of what is shown (`model::text::sanitize`).
     pub(crate) fn unknown(code: ErrorCode, what: &str, id: &str) -> Self {
+        let id: String = id.chars().take(64).collect();
         NotaryError::Unknown {
             code,
-            message: format!("no {what} {:?}", id.chars().take(64).collect::<String>()),
+            message: format!("no {what} \"{}\"", crate::model::text::sanitize(&id)),
         }
     }
 

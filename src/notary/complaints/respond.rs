@@ -20,6 +20,7 @@ use crate::crypto::envelope::Envelope;
 use crate::model::complaint::{transition, CaseEvent, CounterClaim, HistoryWhat, Response};
 use crate::model::entry::EntryKind;
 use crate::model::error_code::ErrorCode;
+use crate::model::text::sanitize_prefix;
 use crate::model::time::rfc3339_ms;
 use crate::notary::command::Decision;
 use crate::notary::sequencer::StageCtx;
@@ -47,7 +48,11 @@ impl Notary {
         if answered != id {
             return Err(NotaryError::invalid(
                 ErrorCode::MalformedComplaint,
-                format!("the response answers complaint {answered:?}, not {id:?}"),
+                format!(
+                    "the response answers complaint \"{}\", not \"{}\"",
+                    sanitize_prefix(answered, 64),
+                    sanitize_prefix(id, 64)
+                ),
             ));
         }
         check_signature_count(&envelope, "response")?;
