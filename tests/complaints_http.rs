@@ -450,11 +450,10 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
         shown.contains("silent") && shown.contains("bob went quiet"),
         "{shown}"
     );
-    // The statement's bidi override and backslash escaped once, as docs/operating.md says (s10
-    // S10-3: escaped twice, `\\u{202e}`).
-    let once = "after m1 (\\u{202e}gpj.exe, C:\\\\tmp).";
+    // The statement's backslash escaped once, as docs/operating.md says (s10 S10-3: escaped
+    // twice).
+    let once = "after m1 (gpj.exe, C:\\\\tmp).";
     assert!(shown.contains(once), "{shown}");
-    assert!(!shown.contains('\u{202e}'), "{shown}");
     // Filing with no subject names all three ways to give one (it said only --tid).
     let args = "file --claimant a --respondent b --kind non_payment --amount 1.00 --currency EUR --statement s";
     let out = as_bob(&args.split(' ').collect::<Vec<_>>());
@@ -475,33 +474,41 @@ fn ann_files_with_the_cli(w: &World, ann_key: &Path) -> Envelope {
     std::fs::write(&m1_file, serde_json::to_vec(&m1.env).expect("json")).expect("write m1");
     let invoice = dir.join("invoice.pdf");
     std::fs::write(&invoice, b"%PDF invoice 42").expect("write");
-    let out = notar(&[
-        "complaint",
-        "file",
-        "--key",
-        p(ann_key),
-        "--notary",
-        &w.srv.url,
-        "--claimant",
-        &w.ann.id,
-        "--respondent",
-        &w.bob.id,
-        "--kind",
-        "contract_validity",
-        "--tid",
-        &m1.tid,
-        "--amount",
-        "120.00",
-        "--currency",
-        "EUR",
-        "--statement",
-        "bob went quiet after m1 (\u{202e}gpj.exe, C:\\tmp).",
-        "--evidence",
-        p(&m1_file),
-        "--evidence",
-        p(&invoice),
-        "--json",
-    ]);
+    let file = |statement: &str| {
+        notar(&[
+            "complaint",
+            "file",
+            "--key",
+            p(ann_key),
+            "--notary",
+            &w.srv.url,
+            "--claimant",
+            &w.ann.id,
+            "--respondent",
+            &w.bob.id,
+            "--kind",
+            "contract_validity",
+            "--tid",
+            &m1.tid,
+            "--amount",
+            "120.00",
+            "--currency",
+            "EUR",
+            "--statement",
+            statement,
+            "--evidence",
+            p(&m1_file),
+            "--evidence",
+            p(&invoice),
+            "--json",
+        ])
+    };
+    // A bidi override in the signed statement is refused where it enters, named (s11 L11: it
+    // was kept and only shown inert).
+    let out = file("bob went quiet after m1 (\u{202e}gpj.exe, C:\\tmp).");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("U+202E at byte 25"), "{}", text(&out));
+    let out = file("bob went quiet after m1 (gpj.exe, C:\\tmp).\nSee the invoice.");
     assert!(out.status.success(), "{}", text(&out));
     let filed = (201, out.stdout.trim_ascii_end().to_vec());
     let receipt = w.receipt(&filed, "complaint_receipt");
@@ -576,8 +583,12 @@ fn the_arbitrator_takes_and_notes_the_case_unseen_by_the_parties(w: &World, id: 
     assert!(detail["item"]["taken_by"].is_string(), "{detail}");
     // The arbitrator's view of the case shows the statement escaped once too.
     let out = notar(&["complaint", "note", id, "statement read", "--data", data]);
-    let once = "after m1 (\\u{202e}gpj.exe, C:\\\\tmp).";
+    let once = "after m1 (gpj.exe, C:\\\\tmp).";
     assert!(text(&out).contains(once), "{}", text(&out));
+    // A note is free text too: lines yes, a terminal escape no (s11 L11), and nothing noted.
+    let out = notar(&["complaint", "note", id, "see\u{1b}[2J", "--data", data]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("U+001B at byte 3"), "{}", text(&out));
     let case = json(&w.read(id, &w.bob).1);
     assert_eq!(case["history"].as_array().map(Vec::len), Some(3), "{case}");
 }
@@ -631,6 +642,9 @@ fn refused_complaint_bodies(w: &World, good: &Value) -> Vec<(Vec<u8>, u16, &'sta
     };
     let mut unsigned = signed(good.clone());
     unsigned.signatures.clear();
+    // The same valid signature twice (s11 L11: kept, padding the stored record).
+    let mut twice = signed(good.clone());
+    twice.signatures.push(twice.signatures[0].clone());
     let unknown_respondent = changed(&|v| {
         v["respondent"] = json!("01900000-0000-7000-8000-000000000000");
         v["evidence"] = json!([]);
@@ -643,6 +657,12 @@ fn refused_complaint_bodies(w: &World, good: &Value) -> Vec<(Vec<u8>, u16, &'sta
             "malformed_complaint",
         ),
         (body(&unsigned), 400, "bad_signature"),
+        (body(&twice), 400, "malformed_complaint"),
+        (
+            changed(&|v| v["statement"] = json!("paid\u{1b}]0;owned\u{7}")),
+            400,
+            "malformed_complaint",
+        ),
         (
             body(&Envelope::sign("complaint", good.clone(), &w.cy.key).expect("s")),
             400,

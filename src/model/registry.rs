@@ -330,12 +330,28 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// Why `text` is refused when it holds a control, invisible or bidi formatting character
 /// (`model::text::is_hazardous`): such a name would show differently from what is signed.
 fn hazard_refusal(what: &str, text: &str) -> Option<String> {
-    let (at, c) = super::text::first_hazard(text)?;
-    Some(format!(
+    super::text::first_hazard(text).map(|found| refusal(what, found))
+}
+
+/// Free text a party or an arbitrator wrote (a complaint's statement, a note): line breaks and
+/// tabs are text, any other control, invisible or bidi formatting character is refused, as in
+/// a name (shown inert anyway, but a signed statement should read the same in any viewer).
+pub fn check_free_text(what: &str, text: &str) -> Result<(), String> {
+    let found = text
+        .char_indices()
+        .find(|&(_, c)| super::text::is_hazardous(c) && c != '\n' && c != '\t');
+    match found {
+        Some(found) => Err(refusal(what, found)),
+        None => Ok(()),
+    }
+}
+
+fn refusal(what: &str, (at, c): (usize, char)) -> String {
+    format!(
         "{what} contains U+{:04X} at byte {at}: control, invisible and bidi formatting characters \
          are refused (they can hide or reorder what a reader sees)",
         c as u32
-    ))
+    )
 }
 
 #[cfg(test)]

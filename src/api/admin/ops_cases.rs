@@ -136,9 +136,14 @@ fn response_item(notary: &Notary, v: &CaseView, r: &Envelope) -> ResponseItem {
                 }),
             }
         }
+        // Stored before a rule it now fails (a statement with a control character): its
+        // statement as it stands, shown inert by the console and the CLI.
         Err(_) => ResponseItem {
             answered_at,
-            statement: String::new(),
+            statement: r.payload["statement"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             evidence: Vec::new(),
             counter_claim: None,
         },

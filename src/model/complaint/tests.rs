@@ -193,6 +193,14 @@ fn malformed_complaints() -> Vec<(&'static str, Change)> {
             Box::new(|v| v["statement"] = json!("x".repeat(STATEMENT_LEN_MAX + 1))),
         ),
         (
+            "a statement clearing the screen",
+            Box::new(|v| v["statement"] = json!("paid\u{1b}[2J")),
+        ),
+        (
+            "a statement reordered by a bidi override",
+            Box::new(|v| v["statement"] = json!("refund \u{202e}00.001")),
+        ),
+        (
             "a bad party id",
             Box::new(|v| v["claimant"] = json!("bob smith")),
         ),
@@ -205,6 +213,18 @@ fn malformed_complaints() -> Vec<(&'static str, Change)> {
             Box::new(|v| v["notary_key_id"] = json!(hex_of("notary").to_uppercase())),
         ),
     ]
+}
+
+/// A statement may run over lines and hold tabs; the refusal of other control characters
+/// names the character and where.
+#[test]
+fn a_statement_keeps_its_lines() {
+    let mut v = complaint();
+    v["statement"] = json!("Paid on 2 March.\n\tNothing arrived.");
+    parse(&v).expect("lines and tabs are text");
+    v["statement"] = json!("paid\u{7}");
+    let e = parse(&v).expect_err("BEL");
+    assert!(e.to_string().contains("U+0007 at byte 4"), "{e}");
 }
 
 #[test]

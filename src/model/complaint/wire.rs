@@ -411,7 +411,7 @@ fn check_statement(field: &str, text: &str) -> Result<(), ComplaintError> {
             if text.is_empty() { "" } else { " (or blank)" }
         )));
     }
-    Ok(())
+    crate::model::registry::check_free_text(field, text).map_err(malformed)
 }
 
 /// Checks each item and returns its id; the same item twice is refused.

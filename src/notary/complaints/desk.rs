@@ -85,6 +85,8 @@ impl Notary {
                 "a note is 1 to {NOTE_LEN_MAX} bytes of text"
             )));
         }
+        crate::model::registry::check_free_text("the note", text)
+            .map_err(NotaryError::BadRequest)?;
         let (operator, text) = (operator.to_string(), text.to_string());
         self.desk(id, move |record, ctx| {
             let what = HistoryWhat::Note { text };

@@ -132,6 +132,21 @@ pub(super) fn check_signature_count(env: &Envelope, what: &str) -> Result<(), No
             format!("the {what} carries more than {SIGNATURES_MAX} signatures"),
         ));
     }
+    // A second signature by one key says nothing more; kept, it only pads the stored record.
+    let ids: Vec<&str> = env.signer_key_ids().collect();
+    if let Some(twice) = ids
+        .iter()
+        .enumerate()
+        .find_map(|(i, id)| ids[..i].contains(id).then_some(id))
+    {
+        return Err(NotaryError::invalid(
+            ErrorCode::MalformedComplaint,
+            format!(
+                "the {what} carries two signatures by key \"{}\"",
+                crate::model::text::sanitize_prefix(twice, 64)
+            ),
+        ));
+    }
     Ok(())
 }
 
