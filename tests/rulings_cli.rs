@@ -85,6 +85,12 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     );
     assert_eq!(review["kind"], "case_replay", "{review}");
     assert_eq!(review["bundle_digest"], bundle_digest.as_str(), "{review}");
+    // With the amount of the guarantee its release frees, shown beside the action (s12 M1).
+    assert_eq!(
+        review["guarantees"][c.guarantee_id.as_str()],
+        serde_json::json!(eur(12_000)),
+        "{review}"
+    );
     assert_eq!(log_size(&srv.url), size, "a replay signs nothing");
 
     // The arbitrator names the ruling they reviewed (the `decision digest` line of `notar

@@ -11,6 +11,7 @@ use super::out::print_json;
 use super::Failure;
 use crate::api::admin::proto::{Op, Reply};
 use crate::console::sanitize::sanitize_prefix;
+use crate::model::money::Money;
 
 /// Sends `op` (`RulingSign` or `RulingConfirm`) and prints the answer.
 pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
@@ -41,6 +42,13 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
                 let what = a["action"].as_str().unwrap_or("?");
                 let result = a["result"].as_str().unwrap_or("?");
                 let mut line = format!("  {}: {}", clean(what), clean(result));
+                // A guarantee's id and amount: what the action moves (s12 M1).
+                if let Some(g) = a["guarantee_id"].as_str() {
+                    let amount = serde_json::from_value::<Money>(a["amount"].clone())
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default();
+                    line.push_str(&format!(", guarantee {}{amount}", clean(g)));
+                }
                 if let Some(reason) = a["reason"].as_str().filter(|_| result == "not_run") {
                     line.push_str(&format!(" ({})", clean(reason)));
                 }

@@ -7,10 +7,12 @@ use super::proto::Reply;
 use crate::notary::Notary;
 
 /// What to review of complaint `complaint_id`: its pending proposal and who proposed it, else
-/// the ruling a fresh replay of its bundle gives; with the digest of the bundle either rests on.
+/// the ruling a fresh replay of its bundle gives; with the digest of the bundle either rests on
+/// and the amount of each guarantee its actions release or hold.
 pub(super) async fn replay(notary: &Notary, complaint_id: &str) -> OpResult {
     let (ruling, bundle_digest, proposed_by) = notary.case_review(complaint_id).await?;
     Ok(Reply::CaseReplay {
+        guarantees: notary.ruling_guarantee_amounts(&ruling),
         ruling: Box::new(ruling),
         bundle_digest,
         proposed_by,

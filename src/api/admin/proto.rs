@@ -8,6 +8,8 @@
 //! text. The console, the CLI and the service ship as one binary, so the wire may change with
 //! them; the CLI's `--json` output prints [`Reply`] as it is, so a reply's JSON is what users see.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use super::proto_cases::{
@@ -469,6 +471,10 @@ pub enum Reply {
         /// (a second arbitrator confirms it with `RulingConfirm`); none for a fresh replay.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proposed_by: Option<String>,
+        /// The amount of each guarantee the ruling's actions release or hold, by guarantee id,
+        /// as the notary holds it: what such an action moves, shown beside it.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        guarantees: BTreeMap<String, crate::model::money::Money>,
     },
 }
 

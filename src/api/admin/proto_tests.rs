@@ -451,6 +451,7 @@ fn case_replies() -> Vec<Reply> {
             ruling: Box::new(cases::ruling()),
             bundle_digest: "cd".repeat(32),
             proposed_by: Some("Alice".into()),
+            guarantees: [("g1".to_string(), cases::ruling().claim.amount)].into(),
         },
     ]
 }

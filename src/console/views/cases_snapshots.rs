@@ -14,6 +14,7 @@ use super::snapshot_tests::{deliver, draw, sized};
 use crate::console::app::{App, Overlay, Pending, Screen};
 use crate::console::sanitize::is_hazardous;
 use crate::console::tests::fixtures::{self, complaints};
+use crate::model::money::{Currency, Money};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 /// The digest of the sample bundle.
@@ -36,6 +37,10 @@ fn list(width: u16, height: u16) -> App {
         },
     );
     a
+}
+
+fn eur(minor: i64) -> Money {
+    Money::positive(minor, Currency::parse("EUR").expect("EUR")).expect("amount")
 }
 
 /// The selected case's replay arrived, with `r` as its ruling.
@@ -68,6 +73,9 @@ fn replayed_as(
             ruling: Box::new(r),
             bundle_digest: DIGEST.repeat(32),
             proposed_by: proposed_by.map(str::to_string),
+            // The guarantee the sample ruling releases, worth far more than the claim: its
+            // amount is shown beside the action (s12 M1).
+            guarantees: [("g1".to_string(), eur(45_000))].into(),
         },
     );
     a

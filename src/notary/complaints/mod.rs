@@ -17,6 +17,7 @@ mod desk;
 mod file;
 mod later;
 mod respond;
+mod review;
 mod rulings;
 mod settle;
 mod signer;

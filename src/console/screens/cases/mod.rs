@@ -7,9 +7,12 @@ pub mod plan;
 pub mod update;
 pub mod view;
 
+use std::collections::BTreeMap;
+
 use crate::api::admin::proto::{ComplaintItem, ComplaintStatus, RulingItem};
 use crate::console::screens::exchanges::Listed;
 use crate::model::dispute::Ruling;
+use crate::model::money::Money;
 
 /// Complaints asked for per poll (the cases are those of them answered or silent).
 pub const CASES_LIMIT: u32 = 200;
@@ -51,8 +54,14 @@ pub struct Replayed {
     pub ruling: Option<(Box<Ruling>, String)>,
     /// Who proposed that ruling, when it is the case's pending proposal (`s` confirms it).
     pub proposed_by: Option<String>,
+    /// The amount of each guarantee the ruling releases or holds, as the notary gave it.
+    pub guarantees: BTreeMap<String, Money>,
     /// Why the replay could not be had.
     pub error: Option<String>,
+    /// The notary's refusal of the last sign, confirm or withdraw asked here, in full, shown
+    /// above the findings: the status line cuts it (s12 M4: a `ruling_changed` refusal, whose
+    /// list of what changed is what to read next, ended in `…`).
+    pub refusal: Option<String>,
     /// The step shown: a timeline item, or (one past the last item) the ruling's findings.
     pub step: usize,
     /// First line shown of the findings.
@@ -68,7 +77,9 @@ impl Replayed {
             item,
             ruling: None,
             proposed_by: None,
+            guarantees: BTreeMap::new(),
             error: None,
+            refusal: None,
             step: 0,
             scroll: 0,
             answer: None,
@@ -110,6 +121,11 @@ impl Replayed {
             Some(_) => None,
             None => self.proposed_by.as_deref(),
         }
+    }
+
+    /// True when the case's pending proposal is `arbitrator`'s: someone else must confirm it.
+    pub fn proposed_by(&self, arbitrator: &str) -> bool {
+        self.pending_proposal() == Some(arbitrator)
     }
 
     /// Forgets the replay and the answer, so the next poll replays the case afresh.

@@ -3,10 +3,13 @@
 //! it rests on. The notary replays the same bundle when it signs; the answer is checked against
 //! the case and the digest confirmed.
 
+use std::collections::BTreeMap;
+
 use crate::api::admin::proto::{ComplaintDetail, ComplaintItem, Hello, Op, RulingItem};
 use crate::console::components::confirm::{Field, Signable};
 use crate::console::sanitize::sanitize;
 use crate::model::dispute::{Action, Ruling};
+use crate::model::money::Money;
 
 /// Signing one case's replayed ruling.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +23,24 @@ pub struct RulingPlan {
     /// The arbitrator who proposed this ruling, when it is the case's pending proposal:
     /// confirming it as a second arbitrator (`RulingConfirm`) instead of signing afresh.
     pub proposed_by: Option<String>,
+    /// The amount of each guarantee the ruling releases or holds, as the notary gave it.
+    pub guarantees: BTreeMap<String, Money>,
 }
 
-/// An action in words: `release guarantee g1`.
-pub fn action_text(a: &Action) -> String {
-    a.to_string()
+/// An action in words, with the amount of the guarantee it releases or holds when the notary
+/// gave it (`amounts`, by guarantee id): `release guarantee g1 (450.00 EUR)`. The claim may be
+/// far smaller than what the action moves.
+pub fn action_text(a: &Action, amounts: &BTreeMap<String, Money>) -> String {
+    let amount = match a {
+        Action::ReleaseGuarantee { guarantee_id } | Action::HoldGuarantee { guarantee_id } => {
+            amounts.get(guarantee_id)
+        }
+        _ => None,
+    };
+    match amount {
+        Some(m) => format!("{a} ({m})"),
+        None => a.to_string(),
+    }
 }
 
 impl RulingPlan {
@@ -124,7 +140,11 @@ impl Signable for RulingPlan {
         if actions.is_empty() {
             fields.push(f("Actions", "none"));
         }
-        fields.extend(actions.iter().map(|x| f("Action", &action_text(x))));
+        fields.extend(
+            actions
+                .iter()
+                .map(|x| f("Action", &action_text(x, &self.guarantees))),
+        );
         let policy = format!(
             "{} v{} ({})",
             r.policy.id, r.policy.version, r.rules_version

@@ -57,6 +57,7 @@ fn replayed_proposed_by(by: Option<&str>) -> App {
         ruling: Box::new(ruling()),
         bundle_digest: DIGEST.repeat(32),
         proposed_by: by.map(str::to_string),
+        guarantees: Default::default(),
     };
     update(&mut a, Action::Response(answer(&cmds[0], reply)));
     a
@@ -90,7 +91,8 @@ fn ruled(status: &str, digest: String) -> Reply {
         complaint_id: complaints()[2].complaint_id.clone(),
         status: status.into(),
         bundle_digest: digest,
-        arbitrator: "Alice".into(),
+        // This console's arbitrator (fixtures' hello), as the notary names the one who asked.
+        arbitrator: "Alice Arbiter".into(),
         ruling: signed,
     })
 }
@@ -193,12 +195,18 @@ fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
         r.answer.as_ref().map(|x| x.status.as_str()),
         Some("proposed")
     );
+    // `s` is not offered to the proposer, and pressed says why (s12 M3: "the notary has
+    // already answered for this ruling").
+    assert!(!view::hint(&a).contains("s confirm"), "{}", view::hint(&a));
     press(&mut a, KeyCode::Char('s'));
     assert_eq!(
         a.overlay,
         Overlay::None,
         "answered: no second signature from here"
     );
+    let (level, text) = notice(&a);
+    assert_eq!(level, NoticeLevel::Error);
+    assert!(text.contains("You proposed this ruling"), "{text}");
 }
 
 /// The notary builds the bundle afresh when it signs (a newer checkpoint): another bundle
@@ -490,4 +498,40 @@ fn a_signed_case_offers_no_signing_and_its_notice_goes_with_it() {
     press(&mut a, KeyCode::Enter);
     assert!(a.cases.open.is_some());
     assert!(a.notice.is_none(), "{:?}", a.notice);
+}
+
+/// A refused signature is kept in full above the findings, shown at once: the status line cut
+/// a `ruling_changed` refusal before its list of what changed (s12 M4).
+#[test]
+fn a_refused_signature_is_shown_in_full_above_the_findings() {
+    let mut a = replayed();
+    update(
+        &mut a,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let cmds = sign(&mut a);
+    let Command::Send(req) = &cmds[0] else {
+        panic!("not a request");
+    };
+    let why = "the evidence of case c1 changed since the ruling was proposed \
+               (Q6: Q6.not_shown → Q6.paid_by_guarantee; buyer pays 300.00 EUR → 0.00 EUR; \
+               no longer: release guarantee g1): withdraw-the-proposal-and-rule-afresh";
+    let error = ErrorBody::new(ErrorCode::RulingChanged, why);
+    update(
+        &mut a,
+        Action::Response(Response::Err { id: req.id, error }),
+    );
+    let r = a.cases.open.as_ref().expect("open");
+    assert!(r.on_findings() && r.scroll == 0, "{r:?}");
+    let screen = crate::console::views::snapshot_tests::draw(&a, 80, 24);
+    for want in [
+        "REFUSED, nothing signed",
+        "Q6.paid_by_guarantee;",
+        "withdraw-the-proposal-and-rule-afresh",
+    ] {
+        assert!(screen.contains(want), "{want} in\n{screen}");
+    }
 }

@@ -4,6 +4,8 @@
 //! arbitrator proposed, confirming it: `RulingConfirm`), withdrawing a pending proposal with a
 //! reason (`ProposalWithdraw`), with the notary's answers.
 
+use std::collections::BTreeMap;
+
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::api::admin::proto::{ComplaintDetail, Op, Reply, RulingItem};
@@ -13,6 +15,7 @@ use crate::console::command::Command;
 use crate::console::components::confirm::{ConfirmDialog, Signable, NOT_CONNECTED};
 use crate::console::screens::exchanges::queue_order;
 use crate::model::dispute::Ruling;
+use crate::model::money::Money;
 
 use super::plan::{RulingPlan, WithdrawPlan};
 use super::{rulable, view, CasesAction, CasesView, Replayed, CASES_LIMIT};
@@ -142,17 +145,20 @@ fn sign_ruling(app: &mut App) {
     let Some((ruling, digest)) = &r.ruling else {
         return app.error("The replay has not arrived yet: nothing to sign");
     };
+    // Before the answer's check: a proposal this console just made is an answer too, and "the
+    // notary has already answered" left the proposer guessing (s12 M3).
+    if r.proposed_by(&app.hello.arbitrator) {
+        return app.error("You proposed this ruling: a second, different arbitrator confirms it");
+    }
     if r.answer.is_some() {
         return app.error("The notary has already answered for this ruling");
-    }
-    if r.proposed_by.as_deref() == Some(app.hello.arbitrator.as_str()) {
-        return app.error("You proposed this ruling: a second, different arbitrator confirms it");
     }
     let plan = RulingPlan {
         case: r.item.clone(),
         ruling: ruling.clone(),
         bundle_digest: digest.clone(),
         proposed_by: r.proposed_by.clone(),
+        guarantees: r.guarantees.clone(),
     };
     app.notice = None;
     app.overlay = Overlay::Confirm(ConfirmDialog::new(SignPlan::Ruling(Box::new(plan))));
@@ -246,8 +252,14 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Com
                 ruling,
                 bundle_digest,
                 proposed_by,
+                guarantees,
             },
-        ) => on_replay(&mut app.cases, &id, *ruling, (bundle_digest, proposed_by)),
+        ) => on_replay(
+            &mut app.cases,
+            &id,
+            *ruling,
+            (bundle_digest, proposed_by, guarantees),
+        ),
         (Pending::Ruling(plan), Reply::Ruling(item)) => on_ruled(app, &plan, item),
         (Pending::Withdraw(plan), Reply::Complaint(detail)) => {
             on_withdrawn(app, &plan, detail, out)
@@ -264,12 +276,13 @@ fn on_replay(
     v: &mut CasesView,
     id: &str,
     ruling: Ruling,
-    (digest, proposed_by): (String, Option<String>),
+    (digest, proposed_by, guarantees): (String, Option<String>, BTreeMap<String, Money>),
 ) {
     if let Some(r) = &mut v.open {
         if r.item.complaint_id == id && r.ruling.is_none() {
             r.set_ruling(ruling, digest);
             r.proposed_by = proposed_by;
+            r.guarantees = guarantees;
         }
     }
 }
@@ -318,6 +331,18 @@ pub fn on_error(app: &mut App, pending: &Pending, text: &str) -> bool {
             Some(r) if r.item.complaint_id == *id => r.error = Some(text.to_string()),
             _ => {}
         },
+        // Also on the status line (false), which shows its start.
+        Pending::Ruling(plan) => {
+            if let Some(r) = v.open.as_mut() {
+                if r.item.complaint_id == plan.case.complaint_id {
+                    r.refusal = Some(text.to_string());
+                    // Shown at once: the findings page, from its top.
+                    r.step = r.last_step();
+                    r.scroll = 0;
+                }
+            }
+            return false;
+        }
         _ => return false,
     }
     true

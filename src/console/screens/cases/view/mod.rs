@@ -33,6 +33,13 @@ pub fn list_rows(size: (u16, u16)) -> usize {
 /// The status line's hint on this screen.
 pub fn hint(app: &App) -> &'static str {
     match &app.cases.open {
+        // One's own proposal waits for another arbitrator: nothing for `s` to do.
+        Some(r) if r.proposed_by(&app.hello.arbitrator) && r.on_findings() => {
+            "w withdraw · ← p timeline · ↑↓ scroll"
+        }
+        Some(r) if r.proposed_by(&app.hello.arbitrator) => {
+            "→ n next · ← p previous · w withdraw · Esc back"
+        }
         Some(r) if r.pending_proposal().is_some() && r.on_findings() => {
             "s confirm · w withdraw · ← p timeline · ↑↓ scroll"
         }

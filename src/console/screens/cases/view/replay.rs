@@ -4,6 +4,8 @@
 //! last item, the findings in order, the allocation and the actions. Every value came from the
 //! notary or the parties and is sanitised; headings and labels are fixed text.
 
+use std::collections::BTreeMap;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
@@ -17,6 +19,7 @@ use crate::console::screens::agreements::short_id;
 use crate::console::screens::exchanges::parties;
 use crate::console::theme::Theme;
 use crate::model::dispute::{Bound, ItemRecord, Ruling};
+use crate::model::money::Money;
 
 use super::super::plan::action_text;
 use super::super::Replayed;
@@ -46,7 +49,7 @@ pub fn scroll_max(theme: &Theme, r: &Replayed, size: (u16, u16)) -> usize {
         return 0;
     };
     let width = usize::from(rest.width.saturating_sub(2));
-    findings(theme, ruling, width)
+    page_lines(theme, r, ruling, width)
         .len()
         .saturating_sub(findings_rows(size))
 }
@@ -71,9 +74,9 @@ pub fn render(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area: Re
         return frame.render_widget(para.block(block), rest);
     };
     if r.on_findings() {
-        render_findings(t, r, ruling, frame, rest);
+        render_findings(t, (r, me), ruling, frame, rest);
     } else {
-        render_timeline(t, r, ruling, frame, rest);
+        render_timeline(t, (r, me), ruling, frame, rest);
     }
 }
 
@@ -107,6 +110,10 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
             ),
             t.ok,
         ),
+        (Some(a), _) if a.status == "proposed" && a.arbitrator == me => (
+            "PROPOSED by you: awaiting a second arbitrator · w withdraws it".into(),
+            t.warn,
+        ),
         (Some(a), _) if a.status == "proposed" => (
             format!(
                 "PROPOSED by {}: awaiting a second arbitrator · w withdraws it",
@@ -115,6 +122,10 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
             t.warn,
         ),
         (Some(a), _) => (format!("answer: {}", sanitize(&a.status)), t.warn),
+        (None, Some(_)) if r.refusal.is_some() => (
+            "REFUSED, nothing signed: the notary's reason heads the findings".into(),
+            t.error,
+        ),
         (None, Some(_)) => match &r.proposed_by {
             Some(by) if by == me => (
                 "PROPOSED by you: awaiting a second arbitrator · w withdraws it".into(),
@@ -146,16 +157,24 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
 
 /// The timeline with the current item marked, over the current item's detail.
 /// What `s` does on this case, for the panels' key lines: sign, confirm a proposal, or nothing
-/// once the ruling is signed.
-fn sign_key(r: &Replayed) -> &'static str {
+/// once the ruling is signed or when the proposal is `me`'s own (s12 M3: `s confirm` was
+/// offered to the proposer, and refused).
+fn sign_key(r: &Replayed, me: &str) -> &'static str {
     match &r.answer {
         Some(a) if a.status == "ruled" => "",
+        _ if r.proposed_by(me) => "",
         _ if r.pending_proposal().is_some() => "s confirm · ",
         _ => "s sign · ",
     }
 }
 
-fn render_timeline(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, area: Rect) {
+fn render_timeline(
+    t: &Theme,
+    (r, me): (&Replayed, &str),
+    ruling: &Ruling,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let step = r.step;
     let [list, detail] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL)]).areas(area);
@@ -179,7 +198,7 @@ fn render_timeline(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, 
         .title(Span::styled(title, t.title))
         .title_bottom(Line::from(format!(
             " ← p previous · → n next · {}Esc back ",
-            sign_key(r)
+            sign_key(r, me)
         )));
     frame.render_widget(
         Paragraph::new(item_lines(t, item, inner)).block(block),
@@ -268,8 +287,26 @@ fn when(b: &Bound) -> String {
     format!("{} UTC", s.trim_end_matches('Z').replacen('T', " ", 1))
 }
 
+/// The findings page: the notary's refusal of the last request, if any, in full, then the
+/// ruling's [`findings`].
+fn page_lines(t: &Theme, r: &Replayed, ruling: &Ruling, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(why) = &r.refusal {
+        let text = format!("nothing signed: {}", sanitize(why));
+        lines.extend(kv_lines("Refused", &text, 8, width, t.error, t.error));
+        lines.push(Line::from(""));
+    }
+    lines.extend(findings(t, ruling, &r.guarantees, width));
+    lines
+}
+
 /// The findings in order, then the allocation, then the actions.
-fn findings(t: &Theme, ruling: &Ruling, width: usize) -> Vec<Line<'static>> {
+fn findings(
+    t: &Theme,
+    ruling: &Ruling,
+    amounts: &BTreeMap<String, Money>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let plain = ratatui::style::Style::new();
     let mut lines = vec![Line::from(Span::styled("Findings, in order", t.header))];
     for f in &ruling.findings {
@@ -304,18 +341,23 @@ fn findings(t: &Theme, ruling: &Ruling, width: usize) -> Vec<Line<'static>> {
         lines.push(Line::from("  none"));
     }
     for action in &ruling.actions {
-        let text = sanitize(&action_text(action));
+        let text = sanitize(&action_text(action, amounts));
         lines.extend(kv_lines("  •", &text, 4, width, t.label, plain));
     }
     if let Some(counter) = &ruling.counter_claim {
-        lines.extend(counter_claim(t, counter, width));
+        lines.extend(counter_claim(t, counter, amounts, width));
     }
     lines
 }
 
 /// The counter-claim's part after the claim's: what it claims, then its own findings,
 /// allocation and actions.
-fn counter_claim(t: &Theme, counter: &Ruling, width: usize) -> Vec<Line<'static>> {
+fn counter_claim(
+    t: &Theme,
+    counter: &Ruling,
+    amounts: &BTreeMap<String, Money>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let c = &counter.claim;
     let head = format!(
         "Counter-claim: {} of {} by {} against {}",
@@ -326,13 +368,19 @@ fn counter_claim(t: &Theme, counter: &Ruling, width: usize) -> Vec<Line<'static>
     );
     let mut lines = vec![Line::from("")];
     lines.extend(kv_lines("", &head, 0, width, t.header, t.header));
-    lines.extend(findings(t, counter, width));
+    lines.extend(findings(t, counter, amounts, width));
     lines
 }
 
-fn render_findings(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, area: Rect) {
+fn render_findings(
+    t: &Theme,
+    (r, me): (&Replayed, &str),
+    ruling: &Ruling,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let width = usize::from(area.width.saturating_sub(2));
-    let lines = findings(t, ruling, width);
+    let lines = page_lines(t, r, ruling, width);
     let visible = usize::from(area.height.saturating_sub(2));
     let max = lines.len().saturating_sub(visible);
     let scroll = r.scroll.min(max);
@@ -350,7 +398,7 @@ fn render_findings(t: &Theme, r: &Replayed, ruling: &Ruling, frame: &mut Frame, 
         " Ruling: {} findings, allocation, actions ",
         ruling.findings.len()
     );
-    let keys = format!("{position} ← p timeline · {}Esc back ", sign_key(r));
+    let keys = format!("{position} ← p timeline · {}Esc back ", sign_key(r, me));
     let block = Block::bordered()
         .title(Span::styled(title, t.title))
         .title_bottom(Line::from(keys));

@@ -1,0 +1,31 @@
+//! What an arbitrator sees beside a ruling before signing or confirming it, besides the ruling
+//! itself: the amount of each guarantee its actions release or hold (s12 M1: the dialog showed
+//! a 1.00 claim and "release guarantee 01a2…", not the 450.00 that release frees).
+
+use std::collections::BTreeMap;
+
+use crate::model::dispute::{Action, Ruling};
+use crate::model::money::Money;
+use crate::notary::Notary;
+
+impl Notary {
+    /// The amount of each guarantee that `ruling`'s actions (the counter-claim's too) release
+    /// or hold, by guarantee id, as this notary holds it; one it cannot find is left out (its
+    /// action finds nothing either). Reads only.
+    pub fn ruling_guarantee_amounts(&self, ruling: &Ruling) -> BTreeMap<String, Money> {
+        let st = self.shared.state.lock();
+        ruling
+            .all_actions()
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::ReleaseGuarantee { guarantee_id }
+                | Action::HoldGuarantee { guarantee_id } => {
+                    super::file::guarantee(&self.shared, &st, guarantee_id)
+                        .ok()
+                        .map(|g| (guarantee_id.clone(), g.amount))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
