@@ -271,3 +271,18 @@ fn snapshot_findings_with_a_counter_claim() {
         insta::assert_snapshot!(format!("cases_sign_counter_{w}x{h}"), dialog);
     }
 }
+
+/// Every line of an item is shown at 80x24, both time bounds wrapped (s12 M5: the last line,
+/// the item proving "signed not after", was cut unseen).
+#[test]
+fn an_items_every_line_is_shown_at_80x24() {
+    let mut r = ruling();
+    r.items[0].earliest.as_mut().expect("bound").rule_id = "T.embedded_by".into();
+    r.items[0].latest.as_mut().expect("bound").rule_id = "T.notary_time".into();
+    let a = replayed_with(80, 24, r);
+    let screen = draw(&a, 80, 24);
+    assert!(
+        screen.contains("e5e5e5e5…") && screen.contains("c3c3c3c3…"),
+        "{screen}"
+    );
+}

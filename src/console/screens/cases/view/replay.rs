@@ -26,8 +26,11 @@ use super::super::Replayed;
 
 /// Header rows (three lines and the frame).
 const HEADER: u16 = 5;
-/// Rows of the current item's detail (four lines, one to wrap into, and the frame).
+/// Fewest rows of the current item's detail (four lines, one to wrap into, and the frame); it
+/// grows to hold every line of the item while the timeline keeps [`TIMELINE_MIN`] rows.
 const DETAIL: u16 = 7;
+/// Fewest rows of the timeline pane (one item and the frame).
+const TIMELINE_MIN: u16 = 3;
 /// Labels of the item detail and the allocation.
 const LABEL_WIDTH: usize = 19;
 
@@ -176,8 +179,20 @@ fn render_timeline(
     area: Rect,
 ) {
     let step = r.step;
+    // The item's every line fits (s12 M5: at 80x24 its last line, the time bound's proof, was
+    // cut unseen while the timeline above had rows to spare).
+    let inner = usize::from(area.width.saturating_sub(2));
+    let item_text = ruling
+        .items
+        .get(step)
+        .map(|item| item_lines(t, item, inner))
+        .unwrap_or_default();
+    let wanted = u16::try_from(item_text.len() + 2).unwrap_or(u16::MAX);
+    let detail_h = wanted
+        .max(DETAIL)
+        .min(area.height.saturating_sub(TIMELINE_MIN).max(DETAIL));
     let [list, detail] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(DETAIL)]).areas(area);
+        Layout::vertical([Constraint::Min(TIMELINE_MIN), Constraint::Length(detail_h)]).areas(area);
     let n = ruling.items.len();
     let rows = usize::from(list.height.saturating_sub(2)).max(1);
     let first = scroll_into_view(0, step as u64, rows as u64) as usize;
@@ -192,7 +207,6 @@ fn render_timeline(
     let Some(item) = ruling.items.get(step) else {
         return;
     };
-    let inner = usize::from(detail.width.saturating_sub(2));
     let title = format!(" Item {} of {n} · {} ", step + 1, short_id(&item.id));
     let block = Block::bordered()
         .title(Span::styled(title, t.title))
@@ -200,10 +214,7 @@ fn render_timeline(
             " ← p previous · → n next · {}Esc back ",
             sign_key(r, me)
         )));
-    frame.render_widget(
-        Paragraph::new(item_lines(t, item, inner)).block(block),
-        detail,
-    );
+    frame.render_widget(Paragraph::new(item_text).block(block), detail);
 }
 
 fn timeline_line(
@@ -218,9 +229,9 @@ fn timeline_line(
     } else {
         "NOT ADMITTED"
     };
-    // The kind column: the longest kind (complaint_response_receipt) where the pane is wide,
-    // else 16 columns, a cut kind ending in `…` within them so the columns stay aligned.
-    let kind_w = if width >= 90 { 26 } else { 16 };
+    // The kind column: the longest kind (complaint_response_receipt) where the pane is wide
+    // (80 columns: the rule ids are short, s12 L2), else 16 columns, a cut kind ending in `…` within them so the columns stay aligned.
+    let kind_w = if width >= 72 { 26 } else { 16 };
     let text = format!(
         "{}{:>3}  {:<kind_w$} {:<13} {}",
         marker(current),
