@@ -24,22 +24,29 @@ pub(super) struct World {
 }
 
 pub(super) async fn world() -> World {
+    world_under(None).await
+}
+
+/// [`world`], with the agreement under a copy of semper-consumer (`dual`) that wants a second
+/// arbitrator above `second_arbitrator_above` minor units, when given.
+pub(super) async fn world_under(second_arbitrator_above: Option<i64>) -> World {
     let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().expect("t0");
     let w = ClockedDataDir::init(tempfile::tempdir().expect("tmp"), "t", t0)
         .await
         .expect("init");
+    let mut policy = "semper-consumer";
+    if let Some(above) = second_arbitrator_above {
+        let dual = include_str!("../../policies/semper-consumer.toml")
+            .replace("id = \"semper-consumer\"", "id = \"dual\"")
+            + &format!("second_arbitrator_above = {above}\n");
+        std::fs::write(w.dir.root().join("policies/dual.toml"), dual).expect("policy");
+        policy = "dual";
+    }
     let (n, t) = w.open().expect("open");
     let bob = SigningKey::from_bytes(&[7; 32]);
-    let deal = make_deal(
-        &n,
-        "bob",
-        bob,
-        "sally",
-        "semper-consumer",
-        Some((100_000, 50_000)),
-    )
-    .await
-    .expect("deal");
+    let deal = make_deal(&n, "bob", bob, "sally", policy, Some((100_000, 50_000)))
+        .await
+        .expect("deal");
     let sally_key = SigningKey::from_bytes(&[8; 32]);
     let raw = KeyInput::Raw(sally_key.verifying_key().to_bytes());
     n.add_key(&deal.seller_id, raw, None).await.expect("key");

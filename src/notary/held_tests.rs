@@ -6,7 +6,7 @@ use chrono::Duration;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
-use super::evidence_tests::{claim_by, world, World};
+use super::evidence_tests::{claim_by, world, world_under, World};
 use super::guarantees::{Caller, Closing};
 use super::{Arbitrator, Notary, RulingOutcome};
 use crate::crypto::envelope::Envelope;
@@ -47,6 +47,42 @@ async fn ruled_buyer_pays(w: &World) -> (String, Envelope) {
     let allocation = &ruling.payload["ruling"]["allocation"];
     assert_eq!(allocation["buyer_pays"]["minor"], 30_000, "{allocation}");
     (gid(&g), ruling)
+}
+
+/// A 1.00 claim whose ruling holds a 300.00 guarantee for its seller (who may then settle all
+/// of it) moves 300.00: above the policy's 100.00 it is only proposed (s12 M2: one arbitrator
+/// signed it, the hold not counted).
+#[tokio::test]
+async fn what_the_ruling_holds_counts_towards_the_second_arbitrator() {
+    let w = world_under(Some(10_000)).await;
+    let (order, g) = w.order("r-small", 30_000, b"chairs").await;
+    let receipt = w.receipt(&order);
+    let id = w
+        .complain(
+            ("guarantee_id", &gid(&g)),
+            100,
+            &[order, g.clone(), receipt],
+        )
+        .await;
+    w.answer(&id).await;
+    let (ruling, _) = w.n.case_replay(&id).await.expect("replay");
+    assert!(
+        ruling
+            .actions
+            .iter()
+            .any(|a| matches!(a, crate::model::dispute::Action::HoldGuarantee { .. })),
+        "{:?}",
+        ruling.actions
+    );
+    let alice = Arbitrator {
+        name: "Alice".into(),
+        user: "alice".into(),
+    };
+    let outcome = w.n.sign_ruling(&id, alice).await.expect("outcome");
+    assert!(
+        matches!(outcome, RulingOutcome::Proposed { .. }),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]

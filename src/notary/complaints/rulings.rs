@@ -128,9 +128,11 @@ fn bug(e: impl std::fmt::Display) -> NotaryError {
 }
 
 /// The most money a ruling moves, minor units: the amounts claimed (claim and counter-claim),
-/// every amount either part allocates, and the amount of every guarantee it releases. The
-/// claim alone understated it: a 1.00 claim whose ruling released a 500.00 guarantee needed no
-/// second arbitrator, and the buyer, who chooses the claim's amount, could pick that.
+/// every amount either part allocates, and the amount of every guarantee it releases or holds.
+/// The claim alone understated it: a 1.00 claim whose ruling released a 500.00 guarantee needed
+/// no second arbitrator, and the buyer, who chooses the claim's amount, could pick that. A hold
+/// keeps the whole guarantee for its seller past its expiry, who may then settle all of it
+/// (s12 M2).
 fn moved(shared: &Shared, st: &State, record: &ComplaintRecord, ruling: &Ruling) -> i64 {
     let parts = std::iter::once(ruling).chain(ruling.counter_claim.as_deref());
     let mut most = record.amount.minor;
@@ -146,8 +148,10 @@ fn moved(shared: &Shared, st: &State, record: &ComplaintRecord, ruling: &Ruling)
         most = amounts.iter().map(|m| m.minor).fold(most, i64::max);
     }
     for action in ruling.all_actions() {
-        if let Action::ReleaseGuarantee { guarantee_id } = action {
-            // One the notary cannot find moves nothing: releasing it will find nothing either.
+        if let Action::ReleaseGuarantee { guarantee_id } | Action::HoldGuarantee { guarantee_id } =
+            action
+        {
+            // One the notary cannot find moves nothing: its action will find nothing either.
             if let Ok(g) = super::file::guarantee(shared, st, guarantee_id) {
                 most = most.max(g.amount.minor);
             }
