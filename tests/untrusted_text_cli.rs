@@ -35,6 +35,8 @@ fn names_and_reasons_with_bidi_or_invisible_characters_are_refused() {
         "Mallory\u{202e}gpj.exe",
         "Zero\u{200b}Width",
         "Iso\u{2066}late",
+        "Ol\u{17b4}ga",
+        "Ol\u{2800}ga",
     ] {
         let o = n(&data, &["party", "add", "--name", name, "--role", "buyer"]);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -42,6 +44,16 @@ fn names_and_reasons_with_bidi_or_invisible_characters_are_refused() {
         assert!(stderr.contains("(bad_name)"), "{stderr}");
         assert!(stderr.contains("U+"), "the character is named: {stderr}");
         inert(&o);
+    }
+    // A name that reads as another's (s12 M6): a Cyrillic і in "Rita", a letter under a stack
+    // of combining marks.
+    for (name, says) in [
+        ("R\u{456}ta", "mixes scripts"),
+        ("O\u{301}\u{302}\u{303}\u{304}", "combining marks"),
+    ] {
+        let o = n(&data, &["party", "add", "--name", name, "--role", "seller"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(says), "{}", text(&o));
     }
     let listed = n(&data, &["party", "list", "--json"]);
     assert!(listed.status.success(), "{}", text(&listed));

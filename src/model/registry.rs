@@ -324,6 +324,36 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if let Some(refusal) = hazard_refusal("name", name) {
         return Err(refusal);
     }
+    check_name_letters(name)
+}
+
+/// Combining marks stacked on one letter, at most: enough for Vietnamese (ệ: a base and two).
+const MARKS_MAX: usize = 2;
+
+/// The letters of a name a human reads in a list (s12 M6): each word in one script, so "Rіta"
+/// with a Cyrillic і is not taken for "Rita" (a name of Latin words beside Greek or Han ones is
+/// fine), and no letter buried under combining marks.
+fn check_name_letters(name: &str) -> Result<(), String> {
+    use unicode_normalization::char::is_combining_mark;
+    if let Some(word) = name
+        .split_whitespace()
+        .find(|w| super::text::mixes_scripts(w))
+    {
+        return Err(format!(
+            "name: the word \"{}\" mixes scripts or uses letter forms not meant for names (a \
+             Cyrillic і among Latin letters reads as i): write each word in one script",
+            super::text::sanitize_prefix(word, 64)
+        ));
+    }
+    let mut run = 0;
+    for (at, c) in name.char_indices() {
+        run = if is_combining_mark(c) { run + 1 } else { 0 };
+        if run > MARKS_MAX {
+            return Err(format!(
+                "name: more than {MARKS_MAX} combining marks on one letter at byte {at}"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -444,5 +474,22 @@ mod tests {
         assert!(check_name("  ").is_err());
         assert!(check_name("a\u{1b}[31m").is_err());
         assert!(check_name(&"x".repeat(129)).is_err());
+        // s12 M6: invisible letters, a braille blank, a Cyrillic і in a Latin word, stacked marks.
+        for bad in [
+            "Ol\u{17b4}ga",
+            "Ol\u{2800}ga",
+            "R\u{456}ta",
+            "O\u{301}\u{302}\u{303}",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "Αλφα Ltd",
+            "Wang Wei 王伟",
+            "Nguyễn Thị Ánh",
+            "Müller & Söhne GmbH",
+        ] {
+            assert!(check_name(good).is_ok(), "{good:?}: {:?}", check_name(good));
+        }
     }
 }

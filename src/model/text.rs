@@ -21,17 +21,21 @@ pub fn is_hazardous(c: char) -> bool {
         | '\u{034F}'                // combining grapheme joiner
         | '\u{061C}'                // arabic letter mark
         | '\u{115F}' | '\u{1160}'   // hangul fillers
+        | '\u{17B4}' | '\u{17B5}'   // khmer inherent vowels (invisible)
         | '\u{180E}'                // mongolian vowel separator
         | '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM, RLM
         | '\u{2028}' | '\u{2029}'   // line and paragraph separators
         | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
         | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
         | '\u{2066}'..='\u{206F}'   // bidi isolates and deprecated format characters
+        | '\u{2800}'                // braille pattern blank (looks like a space)
         | '\u{3164}'                // hangul filler
         | '\u{FE00}'..='\u{FE0F}'   // variation selectors
         | '\u{FEFF}'                // zero-width no-break space / BOM
         | '\u{FFA0}'                // halfwidth hangul filler
         | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotation
+        | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
+        | '\u{1D173}'..='\u{1D17A}' // musical symbol formatting (invisible)
         | '\u{E0000}'..='\u{E007F}' // tag characters
     )
 }
