@@ -105,9 +105,10 @@ fn a_counter_claim_is_exported_verified_replayed_and_signed_in_the_same_ruling()
     ] {
         assert!(people.contains(line), "{line} in\n{people}");
     }
-    // The one release both parts ask for is run once, and the counter-claim's part says so.
+    // The one release both parts ask for is run once, and the counter-claim's part says so;
+    // with the guarantee's amount, from the bundle's guarantee (s12 M1).
     let once = format!(
-        "counter-claim actions:\n  release guarantee {} (the claim's too: run once)",
+        "counter-claim actions:\n  release guarantee {} (120.00 EUR) (the claim's too: run once)",
         c.guarantee_id
     );
     assert!(people.contains(&once), "{people}");

@@ -196,6 +196,23 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
     let later_digest = sha256_hex(&std::fs::read(&later).expect("later"));
     assert_ne!(later_digest, sha256_hex(&kept));
 
+    // `notar case show` prints the case, ruling and all, and changes nothing (s12 L7: no
+    // read-only view; `complaint take` records the reader as working it).
+    let show = |json_out: bool| {
+        let mut args = vec!["--data", data.arg(), "case", "show", &c.complaint_id];
+        if json_out {
+            args.push("--json");
+        }
+        notar(&args)
+    };
+    let before = json(&show(true).stdout);
+    let o = show(false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(&c.complaint_id), "{}", text(&o));
+    assert_eq!(json(&show(true).stdout), before, "nothing changed");
+    let unknown = notar(&["--data", data.arg(), "case", "show", "no-such-case"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+
     // The queue says the case is ruled (its status stays the answer's).
     let listed = notar(&["complaint", "list", "--data", data.arg(), "--json"]);
     let item = json(&listed.stdout)["items"]

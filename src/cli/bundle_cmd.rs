@@ -59,6 +59,16 @@ pub struct CaseArgs {
 /// Subcommands of `notar case`.
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
+    /// Arbitrators: show a case as the notary holds it (the claim, the answer and counter-claim,
+    /// the evidence, the history, the ruling or pending proposal), changing nothing (admin
+    /// socket of --data). `notar complaint take` shows the same and records you as working it.
+    Show {
+        /// The complaint.
+        complaint_id: String,
+        /// Print the case as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Arbitrators: write a case's evidence bundle (notar-bundle/1) from the notary's records
     /// and the parties' submissions (admin socket of --data). Check it with
     /// `notar bundle verify FILE`. A complaint id the notary does not know exits 2, a refusal 1.
@@ -91,8 +101,9 @@ pub enum CaseCommand {
     /// left undecided is resolved or aborted by a token logged right after the ruling). A
     /// respondent's counter-claim is decided in the same ruling. When the policy sets
     /// `second_arbitrator_above` and the ruling moves more than that (the largest amount claimed or
-    /// allocated, or of a guarantee it releases), the ruling is only proposed: another arbitrator
-    /// confirms it with `notar case confirm`. Only an answered or
+    /// allocated, or of a guarantee it releases or holds), the ruling is only proposed (exit 0;
+    /// with --json, `status` is `proposed`, else `ruled`): another arbitrator confirms it with
+    /// `notar case confirm`. Only an answered or
     /// silent case can be ruled (an open one: `response_pending`), and only once (again:
     /// `already_ruled`); refusals exit 1, a complaint id the notary does not know exits 2.
     ///
@@ -163,6 +174,9 @@ pub fn run_bundle(args: BundleArgs) -> Result<(), Failure> {
 /// Runs `notar case ...`.
 pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
     match args.command {
+        CaseCommand::Show { complaint_id, json } => {
+            super::complaint_cmd::show_case(data, complaint_id, json).await
+        }
         CaseCommand::Export {
             complaint_id,
             out,

@@ -2,7 +2,7 @@
 //! engine's inputs and prints the reasoned ruling (or its canonical JSON). The output depends
 //! only on the bundle's content: the same whatever the order of its items or their repeats.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,7 @@ use crate::console::sanitize::sanitize_prefix;
 use crate::model::dispute::{
     Action, Bound, Claim, ClaimSubject, Content, Finding, ItemRecord, Ruling,
 };
+use crate::model::money::Money;
 use crate::replay::{replay, Answered, Replay, Section, BUNDLE_LEN_MAX};
 
 /// `notar replay`.
@@ -89,7 +90,11 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         b.push(b'\n');
         b
     } else {
-        let mut text = ruling_text(&replayed.ruling, &replayed.report.notary_key_id);
+        let mut text = ruling_text(
+            &replayed.ruling,
+            &replayed.report.notary_key_id,
+            &guarantee_amounts(&replayed.items),
+        );
         text.push_str(&context_text(&replayed));
         text.into_bytes()
     };
@@ -129,8 +134,26 @@ fn s(text: &str, max: usize) -> String {
     sanitize_prefix(text, max)
 }
 
-/// The ruling for people: header, claim, timeline, findings, allocation, actions.
-fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
+/// The amount of each guarantee the bundle holds validly signed, by guarantee id: shown beside
+/// an action that releases or holds it.
+fn guarantee_amounts(items: &[crate::model::dispute::Item]) -> BTreeMap<String, Money> {
+    items
+        .iter()
+        .filter(|i| i.facts.signature_valid)
+        .filter_map(|i| match &i.content {
+            Content::Guarantee {
+                guarantee_id,
+                amount,
+                ..
+            } => Some((guarantee_id.clone(), *amount)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ruling for people: header, claim, timeline, findings, allocation, actions (`amounts`:
+/// of the guarantees they release or hold).
+fn ruling_text(r: &Ruling, notary_key_id: &str, amounts: &BTreeMap<String, Money>) -> String {
     let c = &r.claim;
     let mut out = vec![
         format!(
@@ -155,11 +178,11 @@ fn ruling_text(r: &Ruling, notary_key_id: &str) -> String {
     ];
     out.extend(r.items.iter().map(item_line));
     out.push(String::new());
-    out.extend(decision_lines(r, "", &[]));
+    out.extend(decision_lines(r, "", &[], amounts));
     if let Some(cc) = &r.counter_claim {
         out.push(claim_line("counter-claim", &cc.claim));
         out.push(String::new());
-        out.extend(decision_lines(cc, "counter-claim ", &r.actions));
+        out.extend(decision_lines(cc, "counter-claim ", &r.actions, amounts));
     }
     out.join("\n")
 }
@@ -185,7 +208,12 @@ fn claim_line(label: &str, c: &Claim) -> String {
 /// Findings, allocation and actions of one part of a ruling (the claim's, or with `prefix`
 /// `counter-claim ` the counter-claim's), ending with an empty line.
 /// `ran` holds the claim's actions: the counter-claim's among them run once, with the claim's.
-fn decision_lines(r: &Ruling, prefix: &str, ran: &[Action]) -> Vec<String> {
+fn decision_lines(
+    r: &Ruling,
+    prefix: &str,
+    ran: &[Action],
+    amounts: &BTreeMap<String, Money>,
+) -> Vec<String> {
     let mut out = vec![format!("{prefix}findings ({}):", r.findings.len())];
     out.extend(r.findings.iter().map(finding_line));
     out.push(String::new());
@@ -199,8 +227,8 @@ fn decision_lines(r: &Ruling, prefix: &str, ran: &[Action]) -> Vec<String> {
     } else {
         out.push(format!("{prefix}actions:"));
         out.extend(r.actions.iter().map(|a| match ran.contains(a) {
-            true => format!("{} (the claim's too: run once)", action_line(a)),
-            false => action_line(a),
+            true => format!("{} (the claim's too: run once)", action_line(a, amounts)),
+            false => action_line(a, amounts),
         }));
     }
     out.push(String::new());
@@ -365,8 +393,8 @@ fn finding_line(f: &Finding) -> String {
     )
 }
 
-fn action_line(a: &Action) -> String {
-    format!("  {}", s(&a.to_string(), 200))
+fn action_line(a: &Action, amounts: &BTreeMap<String, Money>) -> String {
+    format!("  {}", s(&a.with_amount(amounts), 200))
 }
 
 fn short(id: &str) -> String {

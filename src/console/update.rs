@@ -134,6 +134,10 @@ fn confirm(app: &mut App, action: Action, out: &mut Vec<Command>) {
             let body = layout::chrome(Rect::new(0, 0, app.size.0, app.size.1))[1];
             let last = confirm::view::scroll_max(&app.theme, &app.hello, d, body);
             d.read_all |= d.scroll >= last;
+            // Read now: the earlier "read to the last line first" no longer holds (s12 L4).
+            if d.read_all && app.notice.as_ref().is_some_and(|n| n.text == NOT_READ) {
+                app.notice = None;
+            }
         }
         _ => {}
     }

@@ -75,6 +75,13 @@ fn prefix(s: &str, n: usize) -> String {
     }
 }
 
+/// Shows a case, changing nothing (`notar case show`).
+pub(crate) async fn show(data: &Path, complaint_id: String, json: bool) -> Result<(), Failure> {
+    let mut admin = AdminClient::connect(data).await?;
+    let reply = admin.call(Op::ComplaintShow { complaint_id }).await?;
+    print_case(&reply, json)
+}
+
 /// Takes a case.
 pub(super) async fn take(data: &Path, complaint_id: String, json: bool) -> Result<(), Failure> {
     let mut admin = AdminClient::connect(data).await?;

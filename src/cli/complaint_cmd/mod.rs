@@ -6,6 +6,8 @@ mod desk;
 mod evidence;
 mod party;
 
+pub(crate) use desk::show as show_case;
+
 use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValuesParser;

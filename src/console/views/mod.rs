@@ -69,9 +69,11 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     };
     let full_tabs = tabs(false);
     let tabs_width = span_width(&full_tabs);
-    let brand = " notar ".len() + " │".len();
-    let (name, hint, tab_spans) = if brand + name.chars().count() + tabs_width + hint.len() <= width
-    {
+    // In columns: " notar ", then "│" alone, or the name and " │" (s12 L1: the bytes of "│"
+    // were counted, three, so at 80 columns every title but the current one went).
+    let brand = " notar ".len() + 1;
+    let named = brand + 1 + name.chars().count();
+    let (name, hint, tab_spans) = if named + tabs_width + hint.len() <= width {
         (name, hint, full_tabs)
     } else if brand + tabs_width + hint.len() <= width {
         (String::new(), hint, full_tabs)

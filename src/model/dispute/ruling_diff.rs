@@ -2,10 +2,11 @@
 //! whose confirmation the notary refuses because the evidence moved under the proposal, so they
 //! know what to look at before the case is ruled again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::ruling::{Action, Allocation, Finding, Question, Ruling};
+use crate::model::money::Money;
 
 /// Most differences [`changes`] lists; the rest are counted.
 const CHANGES_MAX: usize = 8;
@@ -28,6 +29,28 @@ impl fmt::Display for Action {
             Action::FlagNotaryFault { item } => {
                 write!(f, "flag a notary fault shown by item {item}")
             }
+        }
+    }
+}
+
+impl Action {
+    /// The guarantee this action releases or holds, if it is about one.
+    pub fn guarantee_id(&self) -> Option<&str> {
+        match self {
+            Action::ReleaseGuarantee { guarantee_id } | Action::HoldGuarantee { guarantee_id } => {
+                Some(guarantee_id)
+            }
+            _ => None,
+        }
+    }
+
+    /// The action in words with the amount of the guarantee it releases or holds when
+    /// `amounts` (by guarantee id) knows it: `release guarantee g1 (450.00 EUR)`. The claim may
+    /// be far smaller than what such an action moves (s12 M1).
+    pub fn with_amount(&self, amounts: &BTreeMap<String, Money>) -> String {
+        match self.guarantee_id().and_then(|g| amounts.get(g)) {
+            Some(m) => format!("{self} ({m})"),
+            None => self.to_string(),
         }
     }
 }

@@ -17,14 +17,10 @@ impl Notary {
         ruling
             .all_actions()
             .into_iter()
-            .filter_map(|a| match a {
-                Action::ReleaseGuarantee { guarantee_id }
-                | Action::HoldGuarantee { guarantee_id } => {
-                    super::file::guarantee(&self.shared, &st, guarantee_id)
-                        .ok()
-                        .map(|g| (guarantee_id.clone(), g.amount))
-                }
-                _ => None,
+            .filter_map(Action::guarantee_id)
+            .filter_map(|gid| {
+                let g = super::file::guarantee(&self.shared, &st, gid).ok()?;
+                Some((gid.to_string(), g.amount))
             })
             .collect()
     }

@@ -148,9 +148,7 @@ fn moved(shared: &Shared, st: &State, record: &ComplaintRecord, ruling: &Ruling)
         most = amounts.iter().map(|m| m.minor).fold(most, i64::max);
     }
     for action in ruling.all_actions() {
-        if let Action::ReleaseGuarantee { guarantee_id } | Action::HoldGuarantee { guarantee_id } =
-            action
-        {
+        if let Some(guarantee_id) = action.guarantee_id() {
             // One the notary cannot find moves nothing: its action will find nothing either.
             if let Ok(g) = super::file::guarantee(shared, st, guarantee_id) {
                 most = most.max(g.amount.minor);

@@ -50,7 +50,8 @@ pub fn render<P: Signable>(
     let scroll = d.scroll.min(scroll_max);
     let shown: Vec<Line> = content.into_iter().skip(scroll).take(visible).collect();
     frame.render_widget(Paragraph::new(shown), body);
-    let position = position(theme, (scroll, scroll_max, visible), verb);
+    let read = d.read_all || scroll >= scroll_max;
+    let position = position(theme, (scroll, scroll_max, visible), read, verb);
     frame.render_widget(
         Paragraph::new(footer_lines(theme, position, d.focus, verb)),
         footer,
@@ -88,14 +89,26 @@ fn content<P: Signable>(
     content.lines
 }
 
-/// Which lines are shown, when not all fit: the arbitrator must scroll to read everything.
+/// Which lines are shown, when not all fit: the arbitrator must scroll to read everything, and
+/// once every line has been shown (`read`) the line says so (s12 L4: it still asked to scroll).
 fn position(
     theme: &Theme,
     (scroll, scroll_max, visible): (usize, usize, usize),
+    read: bool,
     verb: Verb,
 ) -> Span<'static> {
     let total = scroll_max + visible;
-    if scroll_max > 0 {
+    if scroll_max > 0 && read {
+        Span::styled(
+            format!(
+                "Lines {}-{} of {}: every line read",
+                scroll + 1,
+                (scroll + visible).min(total),
+                total
+            ),
+            theme.hint,
+        )
+    } else if scroll_max > 0 {
         Span::styled(
             format!(
                 "Lines {}-{} of {}: ↑↓ to read everything before {}",

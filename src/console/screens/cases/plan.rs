@@ -31,16 +31,7 @@ pub struct RulingPlan {
 /// gave it (`amounts`, by guarantee id): `release guarantee g1 (450.00 EUR)`. The claim may be
 /// far smaller than what the action moves.
 pub fn action_text(a: &Action, amounts: &BTreeMap<String, Money>) -> String {
-    let amount = match a {
-        Action::ReleaseGuarantee { guarantee_id } | Action::HoldGuarantee { guarantee_id } => {
-            amounts.get(guarantee_id)
-        }
-        _ => None,
-    };
-    match amount {
-        Some(m) => format!("{a} ({m})"),
-        None => a.to_string(),
-    }
+    a.with_amount(amounts)
 }
 
 impl RulingPlan {

@@ -345,6 +345,11 @@ fn a_dialog_taller_than_the_terminal_signs_only_once_read_to_its_end() {
         press(&mut a, KeyCode::PageDown);
     }
     update(&mut a, Action::Rendered);
+    // Read: the refusal to sign unread no longer stands on the status line (s12 L4), and the
+    // dialog's line says every line was read.
+    assert!(a.notice.is_none(), "{:?}", a.notice);
+    let screen = crate::console::views::snapshot_tests::draw(&a, 80, 16);
+    assert!(screen.contains("every line read"), "{screen}");
     // Scrolling back up after reading the end does not take the reading back.
     press(&mut a, KeyCode::PageUp);
     update(&mut a, Action::Rendered);

@@ -135,6 +135,9 @@ pub fn poll(app: &mut App, out: &mut Vec<Command>) {
 }
 
 /// `s`: shows the replayed ruling (or the case's pending proposal) for confirmation.
+/// `s` before the open case's replay arrived.
+const NO_REPLAY_YET: &str = "The replay has not arrived yet: nothing to sign";
+
 fn sign_ruling(app: &mut App) {
     if busy(app) {
         return;
@@ -143,7 +146,7 @@ fn sign_ruling(app: &mut App) {
         return app.error("Open a case (Enter) to replay it before signing its ruling");
     };
     let Some((ruling, digest)) = &r.ruling else {
-        return app.error("The replay has not arrived yet: nothing to sign");
+        return app.error(NO_REPLAY_YET);
     };
     // Before the answer's check: a proposal this console just made is an answer too, and "the
     // notary has already answered" left the proposer guessing (s12 M3).
@@ -254,12 +257,18 @@ pub fn on_reply(app: &mut App, pending: Pending, reply: Reply, out: &mut Vec<Com
                 proposed_by,
                 guarantees,
             },
-        ) => on_replay(
-            &mut app.cases,
-            &id,
-            *ruling,
-            (bundle_digest, proposed_by, guarantees),
-        ),
+        ) => {
+            on_replay(
+                &mut app.cases,
+                &id,
+                *ruling,
+                (bundle_digest, proposed_by, guarantees),
+            );
+            // It has now (s12 L4: the notice stayed over the replay).
+            if app.notice.as_ref().is_some_and(|n| n.text == NO_REPLAY_YET) {
+                app.notice = None;
+            }
+        }
         (Pending::Ruling(plan), Reply::Ruling(item)) => on_ruled(app, &plan, item),
         (Pending::Withdraw(plan), Reply::Complaint(detail)) => {
             on_withdrawn(app, &plan, detail, out)

@@ -106,13 +106,22 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
         None => "policy and bundle: when the replay arrives".into(),
     };
     let state = match (&r.answer, &r.ruling) {
-        (Some(a), _) if a.status == "ruled" => (
-            format!(
-                "RULED: signed and logged, arbitrator {}",
-                sanitize(&a.arbitrator)
-            ),
-            t.ok,
-        ),
+        (Some(a), _) if a.status == "ruled" => {
+            // Both arbitrators of a confirmed ruling, as the parties read it (s12 L5).
+            let confirmed = a
+                .ruling
+                .as_ref()
+                .and_then(|r| r.payload["confirmed_by"]["name"].as_str())
+                .map(|c| format!(", confirmed by {}", sanitize_prefix(c, 64)))
+                .unwrap_or_default();
+            (
+                format!(
+                    "RULED: signed and logged, arbitrator {}{confirmed}",
+                    sanitize(&a.arbitrator)
+                ),
+                t.ok,
+            )
+        }
         (Some(a), _) if a.status == "proposed" && a.arbitrator == me => (
             "PROPOSED by you: awaiting a second arbitrator · w withdraws it".into(),
             t.warn,
