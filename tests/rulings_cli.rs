@@ -148,6 +148,9 @@ fn a_ruling_is_signed_logged_names_its_arbitrator_and_releases_the_guarantee() {
         0,
         "the release freed the exposure"
     );
+    // The dashboard counts it among the releases (s12 L6: it said "0 released").
+    let status = admin.ok("status", serde_json::json!({}));
+    assert_eq!(status["guarantees"]["released"], 1, "{status}");
 
     // The parties see it on the case view, with the history line at its log index.
     let view = party_view(&srv.url, &c);

@@ -204,6 +204,11 @@ impl Published {
     pub fn signed_since_start(&self) -> SignedTotals {
         self.signed.totals()
     }
+    /// Counts a statement signed inside another entry (a guarantee a ruling releases), once
+    /// that entry is durable.
+    pub(crate) fn count_signed(&self, kind: crate::model::entry::EntryKind) {
+        self.signed.count(kind);
+    }
     /// A standby or replica: serves the log up to `size`, a checkpoint the writer committed
     /// (never back: a smaller one is ignored).
     pub(crate) fn follow(&self, size: u64, note: String, signed_at: DateTime<Utc>) {

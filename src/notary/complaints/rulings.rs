@@ -584,6 +584,12 @@ fn stage_ruling(
         let (c, after) = close_with(shared, &mut st, g, target, (ctx.index, later.cell()))?;
         effects.closed.push(c);
         effects.afters.push(after);
+        // The dashboard's releases: this one is in the ruling's entry, not a release entry of
+        // its own (s12 L6: "0 released" after a ruling freed a guarantee).
+        let counts = shared.published.clone();
+        effects
+            .afters
+            .push(Box::new(move || counts.count_signed(EntryKind::Release)));
     }
     for d in decided {
         let (token, after) = record_ruled(shared, &mut st, d);
