@@ -45,6 +45,21 @@ impl Columns {
         self
     }
 
+    /// The width the `Min` column gets in a table `inner` columns wide: what the shown
+    /// columns' lengths and the one-column gaps between them leave.
+    pub fn room(&self, inner: u16) -> usize {
+        let fixed: u16 = self
+            .widths
+            .iter()
+            .map(|w| match w {
+                Constraint::Length(n) => *n,
+                _ => 0,
+            })
+            .sum();
+        let gaps = u16::try_from(self.widths.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        usize::from(inner.saturating_sub(fixed.saturating_add(gaps)))
+    }
+
     /// A row of `cells`, one per column declared; those of hidden columns are left out.
     pub fn row<'a>(&self, cells: impl IntoIterator<Item = Cell<'a>>) -> Row<'a> {
         let shown = cells

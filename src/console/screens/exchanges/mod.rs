@@ -11,7 +11,8 @@ use crate::api::admin::proto::{
     Protocol,
 };
 use crate::console::components::list::{Keyed, SelectList};
-use crate::console::sanitize::sanitize_prefix;
+use crate::console::components::text::fit;
+use crate::console::sanitize::{display_width, sanitize_prefix};
 
 /// Exchanges asked for per poll.
 pub const EXCHANGES_LIMIT: u32 = 200;
@@ -207,6 +208,29 @@ pub fn party(name: &str, id: &str) -> String {
 /// `Bob → Shop`.
 pub fn parties(from_name: &str, from_id: &str, to_name: &str, to_id: &str) -> String {
     format!("{} → {}", party(from_name, from_id), party(to_name, to_id))
+}
+
+/// [`parties`] in at most `width` columns: each name cut to its share (`Cara M… → Nordwi…`)
+/// rather than the line cut at its end, which lost the respondent (s12 L2).
+pub fn parties_fit(
+    (from_name, from_id): (&str, &str),
+    (to_name, to_id): (&str, &str),
+    width: usize,
+) -> String {
+    let full = parties(from_name, from_id, to_name, to_id);
+    if display_width(&full) <= width {
+        return full;
+    }
+    // A short name keeps all of itself, the other gets the rest; else each half.
+    let (from, to) = (party(from_name, from_id), party(to_name, to_id));
+    let room = width.saturating_sub(3);
+    let (fw, tw) = (display_width(&from), display_width(&to));
+    let from_w = match (fw <= room / 2, tw <= room / 2) {
+        (true, _) => fw,
+        (false, true) => room - tw,
+        (false, false) => room / 2,
+    };
+    format!("{} → {}", fit(&from, from_w), fit(&to, room - from_w))
 }
 
 /// The protocol's wire name.

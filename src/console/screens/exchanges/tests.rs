@@ -353,3 +353,17 @@ fn the_case_scrolls_within_its_lines() {
     press(&mut a, KeyCode::Home);
     assert_eq!(scroll(&a), 0);
 }
+
+/// Both parties stay in sight when the column is narrow: each cut to its share, a short name
+/// whole (s12 L2: `Cara Mendes → No`, the respondent lost).
+#[test]
+fn parties_fit_keeps_both_names() {
+    use super::parties_fit;
+    let fit = |a: &str, b: &str, w| parties_fit((a, "id-a"), (b, "id-b"), w);
+    assert_eq!(fit("Bob", "Shop", 20), "Bob → Shop");
+    assert_eq!(
+        fit("Cara Mendes", "Nordlicht Verlag", 17),
+        "Cara M… → Nordli…"
+    );
+    assert_eq!(fit("Bob", "Nordlicht Verlag", 15), "Bob → Nordlich…");
+}

@@ -15,7 +15,7 @@ use crate::console::components::layout;
 use crate::console::components::list::{marker, render_message, LOADING};
 use crate::console::sanitize::sanitize_prefix;
 use crate::console::screens::agreements::short_id;
-use crate::console::screens::exchanges::{mark, minute, parties};
+use crate::console::screens::exchanges::{mark, minute, parties_fit};
 use crate::console::theme::Theme;
 
 use super::CasesView;
@@ -109,15 +109,17 @@ fn render_list(t: &Theme, v: &CasesView, frame: &mut Frame, area: Rect) {
         // The amount at every width: an arbitrator triages by it (the parties' names give way).
         .col("Amount", Constraint::Length(14))
         .wide_col("Case", Constraint::Length(10));
+    let room = cols.room(area.width.saturating_sub(2));
     let body = l
         .list
         .visible_rows(layout::rows_in(area), t.selected, |c, sel| {
-            cols.row(cells(c, sel))
+            cols.row(cells(c, sel, room))
         });
     frame.render_widget(cols.table(body, t.header, block), area);
 }
 
-fn cells(c: &ComplaintItem, selected: bool) -> [Cell<'static>; 6] {
+/// A case's cells; `room`: the parties column's width.
+fn cells(c: &ComplaintItem, selected: bool, room: usize) -> [Cell<'static>; 6] {
     let status = match mark(c) {
         "" => c.status.as_str().to_string(),
         m => m.to_string(),
@@ -130,11 +132,10 @@ fn cells(c: &ComplaintItem, selected: bool) -> [Cell<'static>; 6] {
         )),
         Cell::from(status),
         Cell::from(c.kind.as_str()),
-        Cell::from(parties(
-            &c.claimant_name,
-            &c.claimant,
-            &c.respondent_name,
-            &c.respondent,
+        Cell::from(parties_fit(
+            (&c.claimant_name, &c.claimant),
+            (&c.respondent_name, &c.respondent),
+            room,
         )),
         Cell::from(c.amount.to_string()),
         Cell::from(short_id(&c.complaint_id)),
