@@ -255,7 +255,8 @@ fn snapshot_findings_with_a_counter_claim() {
         press(&mut a, KeyCode::End);
         let bottom = draw(&a, w, h);
         for text in [
-            "Counter-claim: not_as_described of 40.00 EUR by p2 against p1",
+            // Parties by name, as the header and the dialog name them (s12 L3).
+            "Counter-claim: not_as_described of 40.00 EUR by Nordwind Reisen (p2)",
             "Q5.goods_receipt",
             "release guarantee g1",
         ] {

@@ -53,7 +53,9 @@ impl RulingPlan {
 
     /// The status line once the notary answered.
     pub fn done_text(&self, answer: &RulingItem) -> String {
-        let id = sanitize(&self.case.complaint_id);
+        // The case's short id: the whole line fits the status row at 80 columns (s12 L4: with
+        // the full id it spilled over the pane's border and key hints).
+        let id = crate::console::screens::agreements::short_id(&self.case.complaint_id);
         match answer.status.as_str() {
             "ruled" if self.proposed_by.is_some() => {
                 format!("Case {id} ruled: proposal confirmed, signed and logged")

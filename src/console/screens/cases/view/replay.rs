@@ -316,22 +316,50 @@ fn page_lines(t: &Theme, r: &Replayed, ruling: &Ruling, width: usize) -> Vec<Lin
         lines.extend(kv_lines("Refused", &text, 8, width, t.error, t.error));
         lines.push(Line::from(""));
     }
-    lines.extend(findings(t, ruling, &r.guarantees, width));
+    let known = Known {
+        amounts: &r.guarantees,
+        names: [
+            (&r.item.claimant, &r.item.claimant_name),
+            (&r.item.respondent, &r.item.respondent_name),
+        ],
+    };
+    lines.extend(findings(t, ruling, &known, width));
     lines
 }
 
+/// What the findings page knows beside the ruling: the amount of each guarantee an action
+/// releases or holds, and the parties' names (the rules' words name parties by id).
+struct Known<'a> {
+    amounts: &'a BTreeMap<String, Money>,
+    /// (party id, name) of the claimant and the respondent.
+    names: [(&'a String, &'a String); 2],
+}
+
+impl Known<'_> {
+    /// `text` with each party's id as its name and short id: `Bob (…36304310)` (s12 L3: the
+    /// findings named parties by id alone, the header and the dialog by name).
+    fn named(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (id, name) in self.names {
+            if !id.is_empty() && !name.is_empty() {
+                out = out.replace(id.as_str(), &format!("{name} ({})", short_id(id)));
+            }
+        }
+        out
+    }
+}
+
 /// The findings in order, then the allocation, then the actions.
-fn findings(
-    t: &Theme,
-    ruling: &Ruling,
-    amounts: &BTreeMap<String, Money>,
-    width: usize,
-) -> Vec<Line<'static>> {
+fn findings(t: &Theme, ruling: &Ruling, known: &Known, width: usize) -> Vec<Line<'static>> {
     let plain = ratatui::style::Style::new();
     let mut lines = vec![Line::from(Span::styled("Findings, in order", t.header))];
     for f in &ruling.findings {
         let q = format!("{:?}", f.question);
-        let answer = format!("{}: {}", sanitize(&f.rule_id), sanitize(&f.answer));
+        let answer = format!(
+            "{}: {}",
+            sanitize(&f.rule_id),
+            sanitize(&known.named(&f.answer))
+        );
         lines.extend(kv_lines(&q, &answer, 5, width, t.label, plain));
         if !f.evidence_ids.is_empty() {
             let ids: Vec<String> = f.evidence_ids.iter().map(|i| short_id(i)).collect();
@@ -361,34 +389,29 @@ fn findings(
         lines.push(Line::from("  none"));
     }
     for action in &ruling.actions {
-        let text = sanitize(&action_text(action, amounts));
+        let text = sanitize(&action_text(action, known.amounts));
         lines.extend(kv_lines("  •", &text, 4, width, t.label, plain));
     }
     if let Some(counter) = &ruling.counter_claim {
-        lines.extend(counter_claim(t, counter, amounts, width));
+        lines.extend(counter_claim(t, counter, known, width));
     }
     lines
 }
 
 /// The counter-claim's part after the claim's: what it claims, then its own findings,
 /// allocation and actions.
-fn counter_claim(
-    t: &Theme,
-    counter: &Ruling,
-    amounts: &BTreeMap<String, Money>,
-    width: usize,
-) -> Vec<Line<'static>> {
+fn counter_claim(t: &Theme, counter: &Ruling, known: &Known, width: usize) -> Vec<Line<'static>> {
     let c = &counter.claim;
     let head = format!(
         "Counter-claim: {} of {} by {} against {}",
         c.kind.as_str(),
         c.amount,
-        sanitize_prefix(&c.claimant, 64),
-        sanitize_prefix(&c.respondent, 64)
+        sanitize_prefix(&known.named(&c.claimant), 128),
+        sanitize_prefix(&known.named(&c.respondent), 128)
     );
     let mut lines = vec![Line::from("")];
     lines.extend(kv_lines("", &head, 0, width, t.header, t.header));
-    lines.extend(findings(t, counter, amounts, width));
+    lines.extend(findings(t, counter, known, width));
     lines
 }
 
