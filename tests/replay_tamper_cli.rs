@@ -424,3 +424,37 @@ fn a_failing_item_the_rules_do_not_use_is_still_reported() {
     let out = text(&notar(&["replay", file.to_str().expect("utf-8")]));
     assert!(out.contains("complaint FAILS its checks"), "{out}");
 }
+
+/// A checkpoint signed by another key, which the bundle names as its checkpoint key: whoever
+/// builds a bundle could sign a log of their own making, under which every notary item seems
+/// logged (s13 F1: verified, exit 0). The checkpoint key must be the notary's own.
+#[test]
+fn a_checkpoint_key_other_than_the_notarys_proves_nothing() {
+    use notar::log::checkpoint::{sign_checkpoint, vkey, Checkpoint};
+    let mut b = sample("D1");
+    let note = b["checkpoint"].as_str().expect("checkpoint").to_string();
+    let body = note.split("\n\n").next().expect("body").to_string() + "\n";
+    let cp = Checkpoint::parse_body(&body).expect("checkpoint body");
+    let origin = b["notary"]["log_origin"]
+        .as_str()
+        .expect("origin")
+        .to_string();
+    let other = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let forged = sign_checkpoint(&cp, &origin, &other);
+    b["checkpoint"] = forged.clone().into();
+    b["notary"]["checkpoint_vkey"] = vkey(&origin, &other.verifying_key()).into();
+    // Every proof carries the checkpoint verbatim: the forged one.
+    for section in ["items", "registry"] {
+        for item in b[section].as_array_mut().expect("list") {
+            if let Some(proof) = item.get("proof").and_then(Value::as_str) {
+                item["proof"] = proof.replace(&note, &forged).into();
+            }
+        }
+    }
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!(v, Some(1), "{out}");
+    assert!(out.contains("not the notary's key"), "{out}");
+    // Nothing the notary signed is admitted: not even the policy can be read.
+    assert_eq!(r, Some(2), "{err}");
+    assert!(err.contains("not the notary's key"), "{err}");
+}

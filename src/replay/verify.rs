@@ -284,7 +284,7 @@ impl<'a> Ctx<'a> {
             notary_key: Key::new(raw),
             notary_kid,
             checkpoint_text: &bundle.checkpoint,
-            checkpoint: open_bundle_checkpoint(n, &bundle.checkpoint),
+            checkpoint: open_bundle_checkpoint(n, &raw, &bundle.checkpoint),
             tsa: tsa_chain(&n.tsa_chain),
             keys: HashMap::new(),
         })
@@ -646,8 +646,23 @@ fn missing_evidence(bundle: &Bundle, reports: &[ItemReport], complaint_id: &str)
     missing
 }
 
-fn open_bundle_checkpoint(n: &NotaryKeys, note: &str) -> Result<Checkpoint, String> {
+/// The bundle's checkpoint, opened with `checkpoint_vkey`, whose key must be the notary's own
+/// (`notary_key`): the notary signs its checkpoints with the key it signs everything with. Any
+/// other key would let whoever builds a bundle sign a log of their own making, under which every
+/// notary item seems logged and a notary fault disappears (s13 F1).
+fn open_bundle_checkpoint(
+    n: &NotaryKeys,
+    notary_key: &[u8; 32],
+    note: &str,
+) -> Result<Checkpoint, String> {
     let (name, key) = parse_vkey(&n.checkpoint_vkey).map_err(|e| e.to_string())?;
+    if key.as_bytes() != notary_key {
+        return Err(
+            "checkpoint_vkey is not the notary's key (notary.public_key): the checkpoint proves \
+             nothing about this notary's log"
+                .into(),
+        );
+    }
     let cp = open_checkpoint(note, &name, &key).map_err(|e| e.to_string())?;
     if cp.origin != n.log_origin {
         return Err(format!(

@@ -165,6 +165,21 @@ fn an_envelope_logged_elsewhere_or_a_foreign_checkpoint_fails() {
     assert!(!r.checkpoint.ok);
     // The three notary items, and the order whose key only they register.
     assert_eq!(failing(&r).len(), 4, "{:?}", failing(&r));
+
+    // The same with the bundle's checkpoint_vkey naming that other key (s13 F1: whoever built
+    // the bundle could sign a log of their own, and every notary item seemed logged).
+    b.notary.checkpoint_vkey = vkey(ORIGIN, &other.verifying_key());
+    let r = verify(&bytes(&b)).expect("readable");
+    assert!(!r.checkpoint.ok, "{:?}", r.checkpoint);
+    assert!(
+        r.checkpoint
+            .reason
+            .as_deref()
+            .is_some_and(|w| w.contains("not the notary's key")),
+        "{:?}",
+        r.checkpoint
+    );
+    assert_eq!(failing(&r).len(), 4, "{:?}", failing(&r));
 }
 
 #[test]
