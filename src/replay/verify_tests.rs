@@ -313,6 +313,28 @@ fn a_notary_envelope_the_log_contradicts_is_named_with_the_entry_there() {
     assert_eq!(f.facts.in_log, None);
     assert_eq!(f.facts.log_contradicts.as_ref().map(|l| l.index), Some(2));
     assert_eq!(r.items[1].facts.log_contradicts, None);
+
+    // The same envelope signed by someone else: nothing shows the notary signed it, so it is
+    // no notary fault (s13 F6).
+    let mut payload = envelope.payload.clone();
+    payload["complaint_id"] = json!("c3");
+    let forged = Envelope::sign(&envelope.kind, payload, &ann()).expect("sign");
+    let mut forged = forged;
+    forged.signatures[0].key_id = r.notary_key_id.clone();
+    let Item::NotaryEnvelope { proof, .. } = b.items[1].clone() else {
+        unreachable!()
+    };
+    let item = Item::notary(forged, proof).expect("item");
+    let id = item.id().to_string();
+    b.items.push(item);
+    let r = verify(&bytes(&b)).expect("readable");
+    let f = r
+        .items
+        .iter()
+        .find(|i| i.id == id)
+        .expect("the forged item");
+    assert_eq!(f.facts.signature_ok, Some(false), "{f:?}");
+    assert_eq!(f.facts.log_contradicts, None, "{f:?}");
 }
 
 /// `bundle()` with `n` more of ann's orders; the one at `broken` (if any) carries the signature
