@@ -458,3 +458,56 @@ fn a_checkpoint_key_other_than_the_notarys_proves_nothing() {
     assert_eq!(r, Some(2), "{err}");
     assert!(err.contains("not the notary's key"), "{err}");
 }
+
+/// A bundle bringing another TSA (its chain and one of its tokens): the chain is the notary's
+/// only when the notary's identity entry, proven in its log, holds it (s13: the bundle's own
+/// chain was trusted, so a TSA of anyone's making could bound any item's time).
+#[test]
+fn a_tsa_chain_other_than_the_notarys_admits_no_token() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("other");
+    let made = notar(&[
+        "samples",
+        "cases",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "D1",
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+    let other: Value =
+        serde_json::from_slice(&std::fs::read(out.join("D1.bundle.json")).expect("read"))
+            .expect("json");
+    let foreign = other["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["type"] == "rfc3161_token")
+        .expect("a token")
+        .clone();
+    let mut b = sample("D1");
+    b["notary"]["tsa_chain"] = other["notary"]["tsa_chain"].clone();
+    b["items"]
+        .as_array_mut()
+        .expect("items")
+        .push(foreign.clone());
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("b.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&b).expect("json")).expect("write");
+    let o = notar(&["bundle", "verify", "--json", file.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("report");
+    let item = report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == foreign["id"])
+        .expect("the foreign token")
+        .clone();
+    assert_eq!(item["ok"], false, "{item}");
+    assert!(
+        item["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not shown to be the notary's")),
+        "{item}"
+    );
+}

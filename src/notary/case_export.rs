@@ -17,6 +17,9 @@ use crate::model::complaint::Evidence;
 use crate::model::time::rfc3339_ms;
 use crate::replay::{Bundle, Claim, CounterClaim, Item, NotaryKeys, TlogProof, FORMAT};
 
+/// The log index of the notary's identity entry: the first (`notar init` logs it).
+const IDENTITY_INDEX: u64 = 0;
+
 /// How long an export waits for a checkpoint that covers the case's newest entry.
 const CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
 
@@ -100,7 +103,7 @@ impl Notary {
             claim: claim(&r),
             items,
             registry,
-            notary: self.bundle_keys()?,
+            notary: self.bundle_keys(size, &note)?,
             checkpoint: note,
         })
     }
@@ -364,8 +367,16 @@ impl Notary {
         }
     }
 
-    /// The notary's public keys, as a bundle states them.
-    fn bundle_keys(&self) -> Result<NotaryKeys, NotaryError> {
+    /// The notary's public keys, as a bundle states them, with its identity entry (log entry 0)
+    /// proven against the checkpoint `note` of a tree of `size`: that entry ties the TSA chain
+    /// to the notary's key.
+    fn bundle_keys(&self, size: u64, note: &str) -> Result<NotaryKeys, NotaryError> {
+        let identity = TlogProof {
+            extra: Some(self.entry(IDENTITY_INDEX)?),
+            index: IDENTITY_INDEX,
+            hashes: self.inclusion_proof(IDENTITY_INDEX, size)?,
+            checkpoint: note.to_string(),
+        };
         let id = &self.shared.identity;
         let b64 = &base64::engine::general_purpose::STANDARD;
         let der = |pem: &str| {
@@ -380,6 +391,7 @@ impl Notary {
             checkpoint_vkey: id.checkpoint_vkey.clone(),
             log_origin: id.log_origin.clone(),
             tsa_chain: vec![der(&id.tsa_certificate)?, der(&id.root_certificate)?],
+            identity: Some(identity.to_text()),
         })
     }
 }

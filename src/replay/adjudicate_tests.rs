@@ -62,6 +62,7 @@ fn bundle() -> Bundle {
             checkpoint_vkey: String::new(),
             log_origin: "notar.test/log".into(),
             tsa_chain: vec![],
+            identity: None,
         },
         checkpoint: String::new(),
     }

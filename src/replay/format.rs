@@ -195,6 +195,13 @@ pub struct NotaryKeys {
     pub log_origin: String,
     /// Base64 DER certificates of the TSA: its own certificate first, its root last.
     pub tsa_chain: Vec<String>,
+    /// The notary's identity entry (log entry 0, kind `notary_identity`: its public key and TSA
+    /// certificates) with its inclusion proof against the bundle's checkpoint, a C2SP
+    /// tlog-proof: what ties `tsa_chain` to the notary's key. A bundle could otherwise bring a
+    /// TSA of its own making, whose tokens would bound any item's time (s13). Without it, or
+    /// when it does not hold these keys, no token is admitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 /// Hex SHA-256 of an envelope's canonical JSON: its evidence id.

@@ -280,12 +280,17 @@ impl<'a> Ctx<'a> {
                 "key_id is not the public key's".into(),
             ));
         }
+        let checkpoint = open_bundle_checkpoint(n, &raw, &bundle.checkpoint);
+        let tsa = tsa_chain(&n.tsa_chain).and_then(|chain| {
+            identity_holds(n, (&bundle.checkpoint, &checkpoint), &chain)?;
+            Ok(chain)
+        });
         Ok(Ctx {
             notary_key: Key::new(raw),
             notary_kid,
             checkpoint_text: &bundle.checkpoint,
-            checkpoint: open_bundle_checkpoint(n, &raw, &bundle.checkpoint),
-            tsa: tsa_chain(&n.tsa_chain),
+            checkpoint,
+            tsa,
             keys: HashMap::new(),
         })
     }
@@ -675,6 +680,54 @@ fn open_bundle_checkpoint(
         ));
     }
     Ok(cp)
+}
+
+/// Ok when the bundle's `identity` proves, against its checkpoint, the notary's identity entry
+/// holding `public_key` and the TSA certificate and root of `chain` (DER): the TSA is the
+/// notary's. A bundle could otherwise bring a TSA of its own making and bound any item's time.
+fn identity_holds(
+    n: &NotaryKeys,
+    (checkpoint_text, checkpoint): (&str, &Result<Checkpoint, String>),
+    (cert, root): &(Vec<u8>, Vec<u8>),
+) -> Result<(), String> {
+    let unproven = |why: &str| format!("the TSA chain is not shown to be the notary's: {why}");
+    let text = n
+        .identity
+        .as_deref()
+        .ok_or_else(|| unproven("the bundle has no identity entry"))?;
+    let p = TlogProof::parse(text).map_err(|e| unproven(&e.to_string()))?;
+    let cp = checkpoint
+        .as_ref()
+        .map_err(|e| unproven(&format!("checkpoint: {e}")))?;
+    if p.checkpoint != checkpoint_text {
+        return Err(unproven("its proof is against another checkpoint"));
+    }
+    let leaf = p
+        .extra
+        .as_deref()
+        .ok_or_else(|| unproven("its proof has no entry"))?;
+    verify_inclusion(&leaf_hash(leaf), p.index, cp.size, &p.hashes, &cp.root)
+        .map_err(|e| unproven(&format!("inclusion proof of entry {}: {e}", p.index)))?;
+    let entry: serde_json::Value =
+        serde_json::from_slice(leaf).map_err(|_| unproven("the entry is not JSON"))?;
+    if entry["kind"] != "notary_identity" {
+        return Err(unproven("the entry is not a notary_identity"));
+    }
+    let body = &entry["body"];
+    let der = |field: &str| {
+        body[field]
+            .as_str()
+            .and_then(|pem| crate::crypto::pki::cert_der_from_pem(pem).ok())
+    };
+    if body["public_key"].as_str() != Some(n.public_key.as_str()) {
+        return Err(unproven("the entry holds another public key"));
+    }
+    if der("tsa_certificate").as_ref() != Some(cert)
+        || der("root_certificate").as_ref() != Some(root)
+    {
+        return Err(unproven("the entry holds other TSA certificates"));
+    }
+    Ok(())
 }
 
 /// The TSA certificate (first) and root (last) of the chain, as DER.

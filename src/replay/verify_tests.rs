@@ -100,6 +100,7 @@ fn notary_keys() -> NotaryKeys {
         checkpoint_vkey: vkey(ORIGIN, &notary().verifying_key()),
         log_origin: ORIGIN.into(),
         tsa_chain: vec![],
+        identity: None,
     }
 }
 

@@ -166,6 +166,7 @@ pub fn bundle() -> crate::replay::Bundle {
             checkpoint_vkey: "v".into(),
             log_origin: "o".into(),
             tsa_chain: vec!["MA==".into()],
+            identity: None,
         },
         checkpoint: "cp".into(),
     }
