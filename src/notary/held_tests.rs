@@ -110,6 +110,8 @@ async fn a_guarantee_the_buyer_is_ruled_to_pay_under_waits_for_its_seller() {
         .as_str()
         .expect("complaint id");
     assert_eq!(view.held_by.as_deref(), Some(case), "she sees why it stays");
+    // The arbitrators' console shows it held too (s12 L6: only "outstanding").
+    assert_eq!(w.n.guarantee_holder(&gid).as_deref(), Some(case));
     // After a restart the hold is still known (rebuilt from the signed ruling).
     let World {
         n,

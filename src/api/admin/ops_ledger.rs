@@ -69,7 +69,7 @@ fn agreement_item(v: &AgreementView) -> AgreementItem {
     }
 }
 
-fn guarantee_item(g: &GuaranteeRecord) -> GuaranteeItem {
+fn guarantee_item(g: &GuaranteeRecord, held_by: Option<String>) -> GuaranteeItem {
     GuaranteeItem {
         guarantee_id: g.guarantee_id.clone(),
         agreement_id: g.agreement_id.clone(),
@@ -85,6 +85,7 @@ fn guarantee_item(g: &GuaranteeRecord) -> GuaranteeItem {
             .unwrap_or_default()
             .into(),
         release_at: rfc3339_ms(g.release_at),
+        held_by,
     }
 }
 
@@ -316,7 +317,10 @@ pub(super) fn agreement(notary: &Notary, agreement_id: &str, limit: u32) -> OpRe
     Ok(Reply::AgreementDetail {
         agreement: agreement_item(&v),
         keys,
-        guarantees: gs.iter().map(guarantee_item).collect(),
+        guarantees: gs
+            .iter()
+            .map(|g| guarantee_item(g, notary.guarantee_holder(&g.guarantee_id)))
+            .collect(),
     })
 }
 

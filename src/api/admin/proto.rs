@@ -602,6 +602,9 @@ pub struct GuaranteeItem {
     pub issued_at: String,
     /// When the notary releases it if still outstanding.
     pub release_at: String,
+    /// The case whose signed ruling holds it for its seller (outstanding past `release_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
 }
 
 /// One ledger event from the log.

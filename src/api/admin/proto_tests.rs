@@ -254,6 +254,7 @@ fn guarantee(state: GuaranteeState) -> GuaranteeItem {
         state,
         issued_at: "2025-03-02T12:00:00.000Z".into(),
         release_at: "2025-04-02T12:00:00.000Z".into(),
+        held_by: (state == GuaranteeState::Outstanding).then(|| "c1".into()),
     }
 }
 

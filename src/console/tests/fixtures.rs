@@ -296,6 +296,7 @@ pub fn guarantee(
         state,
         issued_at: format!("2025-03-02T11:{:02}:00.000Z", n % 60),
         release_at: format!("2025-03-09T11:{:02}:00.000Z", n % 60),
+        held_by: None,
     }
 }
 
@@ -304,10 +305,13 @@ pub fn agreement_detail() -> Reply {
     let mut a = agreement(1, 75_000, 100_000);
     a.outstanding = 3;
     let keys = vec![key(1, &a.buyer_id, false), key(2, &a.buyer_id, true)];
+    // The oldest outstanding one a ruling holds for its seller.
+    let mut held = guarantee(3, &a.id, 20_000, GuaranteeState::Outstanding);
+    held.held_by = Some(uuid(0x0d, 1));
     let guarantees = vec![
         guarantee(5, &a.id, 30_000, GuaranteeState::Outstanding),
         guarantee(4, &a.id, 25_000, GuaranteeState::Outstanding),
-        guarantee(3, &a.id, 20_000, GuaranteeState::Outstanding),
+        held,
         guarantee(2, &a.id, 12_000, GuaranteeState::Settled),
         guarantee(1, &a.id, 8_050, GuaranteeState::Released),
     ];

@@ -24,4 +24,11 @@ impl Notary {
             })
             .collect()
     }
+
+    /// The case whose signed ruling holds guarantee `gid` for its seller (the buyer ruled to
+    /// pay under it), if any: an outstanding guarantee the expiry scan passes by.
+    pub fn guarantee_holder(&self, gid: &str) -> Option<String> {
+        let st = self.shared.state.lock();
+        st.complaints.holding(gid).map(str::to_string)
+    }
 }
