@@ -277,6 +277,10 @@ fn answer_by(id: &str, r: &Envelope, p: &Party, statement: &str) -> Envelope {
 /// notary's public key. The response receipt.
 fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
     let key = pem(w.data.work(), "bob", &w.bob);
+    // Written on Windows: its line ends are signed as plain ones (a carriage return is
+    // refused in a statement).
+    let said = w.data.work().join("statement.txt");
+    std::fs::write(&said, "I never got the contract to sign.\r\nNot once.\r\n").expect("write");
     let out = notar(&[
         "complaint",
         "respond",
@@ -285,8 +289,8 @@ fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
         p(&key),
         "--notary",
         &w.srv.url,
-        "--statement",
-        "I never got the contract to sign.",
+        "--statement-file",
+        p(&said),
         "--counter-kind",
         "non_payment",
         "--counter-amount",
@@ -357,7 +361,7 @@ fn a_second_answer_is_refused_and_the_case_shows_the_first(
     assert_eq!(case["response_receipt"], json!(rr));
     assert_eq!(
         case["response"]["payload"]["statement"],
-        "I never got the contract to sign."
+        "I never got the contract to sign.\nNot once.\n"
     );
     let events: Vec<&str> = case["history"]
         .as_array()

@@ -36,10 +36,13 @@ fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
         .usage()
 }
 
+/// The statement to sign; a file's Windows line ends become plain ones (a carriage return is
+/// refused in a statement, as a control character that can overwrite a line on a terminal).
 fn statement(s: &StatementArgs) -> Result<String, Failure> {
     match (&s.statement, &s.statement_file) {
         (Some(text), _) => Ok(text.clone()),
         (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|t| t.replace("\r\n", "\n"))
             .with_context(|| format!("reading {}", path.display()))
             .usage(),
         (None, None) => Err(Failure::Usage(anyhow!(
