@@ -579,18 +579,7 @@ fn stage_ruling(
             .bundle_bytes
             .map(|b| (Cf::Meta, bundle_key(&s.bundle_digest), b)),
     };
-    for g in releases {
-        let target = GuaranteeState::Released;
-        let (c, after) = close_with(shared, &mut st, g, target, (ctx.index, later.cell()))?;
-        effects.closed.push(c);
-        effects.afters.push(after);
-        // The dashboard's releases: this one is in the ruling's entry, not a release entry of
-        // its own (s12 L6: "0 released" after a ruling freed a guarantee).
-        let counts = shared.published.clone();
-        effects
-            .afters
-            .push(Box::new(move || counts.count_signed(EntryKind::Release)));
-    }
+    release(shared, &mut st, releases, (ctx.index, &later), &mut effects)?;
     for d in decided {
         let (token, after) = record_ruled(shared, &mut st, d);
         effects.tokens.push(token);
@@ -633,6 +622,29 @@ fn ruling_payload(s: &Signing, results: Vec<Value>, ctx: &StageCtx) -> Result<Va
 /// What a ruling's actions changed in memory, to write once it is signed: the guarantees it
 /// released (each naming the ruling as its closing), the exchange tokens to sign, and the
 /// cleanups once durable.
+/// Closes the guarantees `releases` as released by the ruling at `index` (its signature in
+/// `later`), counted on the dashboard once durable: a release in the ruling's entry, not one of
+/// its own (s12 L6: "0 released" after a ruling freed a guarantee).
+fn release(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    releases: Vec<TextRecord>,
+    (index, later): (u64, &Arc<Later>),
+    effects: &mut Effects,
+) -> Result<(), NotaryError> {
+    for g in releases {
+        let target = GuaranteeState::Released;
+        let (c, after) = close_with(shared, st, g, target, (index, later.cell()))?;
+        effects.closed.push(c);
+        effects.afters.push(after);
+        let counts = shared.published.clone();
+        effects
+            .afters
+            .push(Box::new(move || counts.count_signed(EntryKind::Release)));
+    }
+    Ok(())
+}
+
 struct Effects {
     closed: Vec<Arc<TextRecord>>,
     tokens: Vec<RuledToken>,

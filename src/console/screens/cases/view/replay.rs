@@ -105,7 +105,21 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
         ),
         None => "policy and bundle: when the replay arrives".into(),
     };
-    let state = match (&r.answer, &r.ruling) {
+    let state = ruling_state(t, (r, me));
+    let lines = vec![
+        Line::from(fit(&claim, width)),
+        Line::from(fit(&applied, width)),
+        Line::from(Span::styled(fit(&state.0, width), state.1)),
+    ];
+    let title = format!(" Case {} · replay ", short_id(&c.complaint_id));
+    let block = Block::bordered().title(Span::styled(title, t.title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The ruling's state line and its style: signed, proposed (by `me` or another), refused, or
+/// still to sign.
+fn ruling_state(t: &Theme, (r, me): (&Replayed, &str)) -> (String, ratatui::style::Style) {
+    match (&r.answer, &r.ruling) {
         (Some(a), _) if a.status == "ruled" => {
             // Both arbitrators of a confirmed ruling, as the parties read it (s12 L5).
             let confirmed = a
@@ -156,18 +170,9 @@ fn render_header(t: &Theme, (r, me): (&Replayed, &str), frame: &mut Frame, area:
             ),
         },
         (None, None) => (String::new(), t.hint),
-    };
-    let lines = vec![
-        Line::from(fit(&claim, width)),
-        Line::from(fit(&applied, width)),
-        Line::from(Span::styled(fit(&state.0, width), state.1)),
-    ];
-    let title = format!(" Case {} · replay ", short_id(&c.complaint_id));
-    let block = Block::bordered().title(Span::styled(title, t.title));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
 }
 
-/// The timeline with the current item marked, over the current item's detail.
 /// What `s` does on this case, for the panels' key lines: sign, confirm a proposal, or nothing
 /// once the ruling is signed or when the proposal is `me`'s own (s12 M3: `s confirm` was
 /// offered to the proposer, and refused).
@@ -180,6 +185,7 @@ fn sign_key(r: &Replayed, me: &str) -> &'static str {
     }
 }
 
+/// The timeline with the current item marked, over the current item's detail.
 fn render_timeline(
     t: &Theme,
     (r, me): (&Replayed, &str),
