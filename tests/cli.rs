@@ -525,3 +525,32 @@ fn verify_takes_a_log_entry() {
     );
     assert!(checked.iter().any(|k| k == "policy"), "{checked:?}");
 }
+
+/// With `--json`, a command line clap refuses is JSON on stdout too, as every other failure
+/// (s14 F5: nothing on stdout); help still prints as help, exit 0.
+#[test]
+fn a_refused_command_line_is_json_with_json() {
+    let o = notar(&["party", "add", "--role", "wizard", "--name", "x", "--json"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(e["error"]["exit"], 2, "{e}");
+    assert!(e["error"]["code"].is_null(), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("invalid value 'wizard'") && m.contains("buyer")),
+        "{e}"
+    );
+    let o = notar(&["replay", "--json"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("<BUNDLE>")),
+        "{e}"
+    );
+    let o = notar(&["replay", "--json", "--help"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("Usage"), "{}", text(&o));
+}

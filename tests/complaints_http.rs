@@ -280,7 +280,8 @@ fn bob_answers_with_the_cli(w: &World, id: &str, r: &Envelope) -> Envelope {
     // Written on Windows: its line ends are signed as plain ones (a carriage return is
     // refused in a statement).
     let said = w.data.work().join("statement.txt");
-    std::fs::write(&said, "I never got the contract to sign.\r\nNot once.\r\n").expect("write");
+    let written = "\u{feff}I never got the contract to sign.\r\nNot once.\r\n";
+    std::fs::write(&said, written).expect("write");
     let out = notar(&[
         "complaint",
         "respond",
@@ -458,6 +459,14 @@ fn a_silent_respondent_is_recorded_signed_and_logged_once_the_deadline_passes() 
     // twice).
     let once = "after m1 (gpj.exe, C:\\\\tmp).";
     assert!(shown.contains(once), "{shown}");
+    // Its second line on a line of its own, indented under the first (s14 F7: `\x0a`).
+    assert!(!shown.contains("\\x0a"), "{shown}");
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("  ") && l.trim() == "See the invoice."),
+        "{shown}"
+    );
     // Filing with no subject names all three ways to give one (it said only --tid).
     let args = "file --claimant a --respondent b --kind non_payment --amount 1.00 --currency EUR --statement s";
     let out = as_bob(&args.split(' ').collect::<Vec<_>>());

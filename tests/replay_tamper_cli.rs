@@ -511,3 +511,33 @@ fn a_tsa_chain_other_than_the_notarys_admits_no_token() {
         "{item}"
     );
 }
+
+/// A bundle without the notary's identity entry (one made before it was exported): its tokens
+/// are not admitted, as not tied to the notary's log rather than as forged, and the replay says
+/// why on stderr (s14 F4: `A0.bad_signature` and silence, while the ruling changed).
+#[test]
+fn a_bundle_without_its_identity_entry_says_why_no_token_counts() {
+    let mut b = sample("D1");
+    b["notary"]
+        .as_object_mut()
+        .expect("notary")
+        .remove("identity");
+    let (v, out, r, err) = verify_and_replay(&b);
+    assert_eq!(v, Some(1), "{out}");
+    assert_eq!(r, Some(0), "{err}");
+    assert!(
+        err.contains("warning: the TSA chain is not shown to be the notary's"),
+        "{err}"
+    );
+    let ruling = replay_json(&b);
+    let tokens: Vec<&Value> = ruling["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["what"] == "timestamp")
+        .collect();
+    assert!(!tokens.is_empty(), "{ruling}");
+    for t in tokens {
+        assert_eq!(t["rule_id"], "A0.no_inclusion_proof", "{t}");
+    }
+}

@@ -362,6 +362,11 @@ fn a_proposal_is_reviewed_and_withdrawn(data: &DataDir, admin: &mut Admin, id: &
     let none = case(data, "confirm", id);
     assert_eq!(none.status.code(), Some(1), "{}", text(&none));
     assert!(text(&none).contains("no_proposal"), "{}", text(&none));
+    // With --json, as the other case commands (s14 F6: no --json): here the refusal, as JSON.
+    let o = notar(&[&args[..], &["--reason", "again", "--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(e["error"]["code"], "no_proposal", "{e}");
     let again = notar(&["--data", data.arg(), "case", "rule", id]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     let said = text(&again);

@@ -157,6 +157,9 @@ pub enum CaseCommand {
         /// Why (1 to 256 printable bytes): recorded in the case's history, which the parties read.
         #[arg(long)]
         reason: String,
+        /// Print the case as it now is, as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -209,7 +212,8 @@ pub async fn run_case(data: &Path, args: CaseArgs) -> Result<(), Failure> {
         CaseCommand::Withdraw {
             complaint_id,
             reason,
-        } => super::ruling_cmd::withdraw(data, complaint_id, reason).await,
+            json,
+        } => super::ruling_cmd::withdraw(data, complaint_id, reason, json).await,
     }
 }
 

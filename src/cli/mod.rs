@@ -81,10 +81,39 @@ pub struct Cli {
 /// the subcommand was given `--json`.
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_exit(e));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e));
     cli.json = json_flag(&matches);
     cli
+}
+
+/// Ends the process on a command line clap refused: with `--json` among the arguments, the
+/// refusal as JSON on stdout first, as every other failure (s14 F5); then clap's own words on
+/// stderr, exit 2 (help and version print as usual, exit 0).
+fn usage_exit(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let shown = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !shown && std::env::args_os().any(|a| a == "--json") {
+        // The error's first paragraph, on one line (the usage and the hint follow a blank one).
+        let text = e.to_string();
+        let first: Vec<&str> = text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        let first = first.join(" ");
+        let message = first.strip_prefix("error: ").unwrap_or(&first);
+        let body = serde_json::json!({"error": {"code": null, "message": message, "exit": 2}});
+        out::print_json_text(&body.to_string());
+    }
+    e.exit()
 }
 
 /// Whether `--json` was set on `m` or on any subcommand under it.

@@ -8,7 +8,7 @@
 use anyhow::anyhow;
 
 use super::Failure;
-use crate::model::text::{escape_json_hazards, sanitize};
+use crate::model::text::{escape_json_hazards, sanitize, sanitize_text};
 
 /// Whether this process has printed anything on stdout ([`print_line`]): a failing `--json`
 /// command that has already said why in its own JSON (a verify's report) gets no second object.
@@ -102,10 +102,18 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 }
 
 /// Prints `label value` pairs with the labels aligned; values are sanitised.
+///
+/// A value's line breaks and tabs are shown as such (a statement is written in lines, s14 F7),
+/// its later lines indented under the first, so that no line of a value can pass for a label.
 pub fn print_fields(fields: &[(&str, String)]) {
     let w = fields.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     for (label, value) in fields {
-        outln!("{label:<w$}  {}", sanitize(value));
+        let mut lines = value.split('\n');
+        let first = lines.next().unwrap_or_default();
+        outln!("{label:<w$}  {}", sanitize_text(first));
+        for line in lines {
+            outln!("{:w$}  {}", "", sanitize_text(line));
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::model::dispute::{
     Action, Bound, Claim, ClaimSubject, Content, Finding, ItemRecord, Ruling,
 };
 use crate::model::money::Money;
-use crate::replay::{replay, Answered, Replay, Section, BUNDLE_LEN_MAX};
+use crate::replay::{replay, Answered, Replay, Section, BUNDLE_LEN_MAX, TSA_UNPROVEN};
 
 /// `notar replay`.
 #[derive(Debug, Args)]
@@ -78,6 +78,20 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         .warning(&s(&replayed.report.complaint_id, 64));
     if let Some(w) = &answer {
         eprintln!("warning: {w}");
+    }
+    // A bundle whose TSA is not shown to be the notary's (an old one without its identity
+    // entry, or another TSA's chain) admits no token: its ruling can differ from the notary's
+    // (s14 F4, it said nothing).
+    let tsa = replayed.report.items.iter().find_map(|i| {
+        i.reason
+            .as_deref()
+            .filter(|r| i.kind == "rfc3161_token" && r.starts_with(TSA_UNPROVEN))
+    });
+    if let Some(why) = tsa {
+        eprintln!(
+            "warning: {}: no timestamp of this bundle is admitted",
+            s(why, 200)
+        );
     }
     for a in &replayed.assumed {
         eprintln!("warning: {}", s(a, 400));

@@ -78,7 +78,12 @@ pub async fn rule(data: &Path, op: Op, json: bool) -> Result<(), Failure> {
 }
 
 /// `notar case withdraw`: withdraws a case's proposed ruling, saying why.
-pub async fn withdraw(data: &Path, complaint_id: String, reason: String) -> Result<(), Failure> {
+pub async fn withdraw(
+    data: &Path,
+    complaint_id: String,
+    reason: String,
+    json: bool,
+) -> Result<(), Failure> {
     let mut admin = AdminClient::connect(data).await?;
     let op = Op::ProposalWithdraw {
         complaint_id,
@@ -90,6 +95,9 @@ pub async fn withdraw(data: &Path, complaint_id: String, reason: String) -> Resu
             "unexpected answer from the notary: {reply:?}"
         )));
     };
+    if json {
+        return print_json(&detail);
+    }
     let id = sanitize_prefix(&detail.item.complaint_id, 200);
     outln!("case {id}: proposed ruling withdrawn; nothing was signed");
     outln!("  rule it afresh: notar case rule {id}");

@@ -335,13 +335,15 @@ const MARKS_MAX: usize = 2;
 /// fine), and no letter buried under combining marks.
 fn check_name_letters(name: &str) -> Result<(), String> {
     use unicode_normalization::char::is_combining_mark;
+    // Words are runs of letters, digits and marks: "Σ-Designs" is two (s14 F8).
+    let word_char = |c: char| c.is_alphanumeric() || is_combining_mark(c);
     if let Some(word) = name
-        .split_whitespace()
-        .find(|w| super::text::mixes_scripts(w))
+        .split(|c: char| !word_char(c))
+        .find(|w| super::text::word_mixes_scripts(w))
     {
         return Err(format!(
-            "name: the word \"{}\" mixes scripts or uses letter forms not meant for names (a \
-             Cyrillic і among Latin letters reads as i): write each word in one script",
+            "name: the word \"{}\" mixes scripts (a Cyrillic і among Latin letters reads as \
+             i): write each word in one script",
             super::text::sanitize_prefix(word, 64)
         ));
     }
@@ -363,13 +365,14 @@ fn hazard_refusal(what: &str, text: &str) -> Option<String> {
     super::text::first_hazard(text).map(|found| refusal(what, found))
 }
 
-/// Free text a party or an arbitrator wrote (a complaint's statement, a note): line breaks and
-/// tabs are text, any other control, invisible or bidi formatting character is refused, as in
-/// a name (shown inert anyway, but a signed statement should read the same in any viewer).
+/// Free text a party or an arbitrator wrote (a complaint's statement, a note): line breaks,
+/// tabs and the zero-width joiners (Persian, Indic, emoji, s14 F2) are text; any other control,
+/// invisible or bidi formatting character is refused, as in a name (shown inert anyway, but a
+/// signed statement should read the same in any viewer).
 pub fn check_free_text(what: &str, text: &str) -> Result<(), String> {
     let found = text
         .char_indices()
-        .find(|&(_, c)| super::text::is_hazardous(c) && c != '\n' && c != '\t');
+        .find(|&(_, c)| super::text::refused_in_text(c));
     match found {
         Some(found) => Err(refusal(what, found)),
         None => Ok(()),
@@ -483,11 +486,16 @@ mod tests {
         ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
+        // s14 F1/F8: pointed Hebrew, polytonic Greek, a Greek letter hyphened to a Latin word.
         for good in [
             "Αλφα Ltd",
             "Wang Wei 王伟",
             "Nguyễn Thị Ánh",
             "Müller & Söhne GmbH",
+            "\u{5d3}\u{5bc}\u{5d5}\u{5d3}",
+            "Ἀλέξανδρος Παπαδόπουλος",
+            "Σ-Designs Ltd.",
+            "NTTドコモ",
         ] {
             assert!(check_name(good).is_ok(), "{good:?}: {:?}", check_name(good));
         }

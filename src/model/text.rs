@@ -50,6 +50,30 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// Like [`sanitize`] for one line of free text (a statement, a note), where a tab, a zero-width
+/// non-joiner and a zero-width joiner are text (Persian and Indic spelling, emoji sequences):
+/// they neither reorder nor hide what a reader sees.
+pub fn sanitize_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' | ZWNJ | ZWJ => out.push(c),
+            _ => push_sanitized(&mut out, c),
+        }
+    }
+    out
+}
+
+/// U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER: in free text, spelling.
+const ZWNJ: char = '\u{200C}';
+const ZWJ: char = '\u{200D}';
+
+/// Whether `c` is refused in free text (a statement, a note): hazardous, but for the line
+/// break, the tab and the two joiners, which are text there.
+pub fn refused_in_text(c: char) -> bool {
+    is_hazardous(c) && !matches!(c, '\n' | '\t' | ZWNJ | ZWJ)
+}
+
 /// Like [`sanitize`] but stops after `chars_max` input characters, marking the cut with `…`.
 /// For list cells, where only a prefix can be seen anyway; never for what is about to be signed.
 pub fn sanitize_prefix(s: &str, chars_max: usize) -> String {
@@ -162,6 +186,19 @@ pub fn look_alike(a: &str, b: &str) -> bool {
 /// another's). Spaces and punctuation do not count; a letter not for identifiers (an obsolete
 /// script) counts as mixing.
 pub fn mixes_scripts(s: &str) -> bool {
+    restriction_above_highly(s)
+}
+
+/// Whether one word of a name mixes scripts: more than one script among its letters, beyond
+/// the Latin with Han, Japanese or Korean that [`mixes_scripts`] allows. Unlike
+/// [`mixes_scripts`], letters outside the identifier profile of UTS #39 do not count as mixing:
+/// a pointed Hebrew or a polytonic Greek name is one script (s14 F1).
+pub fn word_mixes_scripts(word: &str) -> bool {
+    use unicode_security::MixedScript;
+    !word.is_single_script() && restriction_above_highly(word)
+}
+
+fn restriction_above_highly(s: &str) -> bool {
     use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
     let letters: String = s.chars().filter(|c| c.is_alphanumeric()).collect();
     letters.as_str().detect_restriction_level() > RestrictionLevel::HighlyRestrictive

@@ -275,11 +275,16 @@ fn facts(item: &BundleItem, report: &ItemReport, index: &Index<'_>) -> Facts {
         _ => None,
     };
     // A notary envelope's checks are its signature, then its proof: a verified signature and
-    // no verified (nor contradicting) proof means the proof failed (s11 M1).
-    let unproven = matches!(item, BundleItem::NotaryEnvelope { .. })
-        && f.signature_ok == Some(true)
-        && f.in_log.is_none()
-        && !contradicted;
+    // no verified (nor contradicting) proof means the proof failed (s11 M1). A token's are its
+    // signature, then its TSA's tie to the notary's log (`notary.identity`): a verified
+    // signature and a failing token means that tie is not shown (s14 F4).
+    let unproven = match item {
+        BundleItem::NotaryEnvelope { .. } => {
+            f.signature_ok == Some(true) && f.in_log.is_none() && !contradicted
+        }
+        BundleItem::Rfc3161Token { .. } => f.signature_ok == Some(true) && !report.ok,
+        _ => false,
+    };
     Facts {
         signature_valid: (report.ok || contradicted) && f.signature_ok != Some(false),
         misnamed: f.id_ok == Some(false),

@@ -26,5 +26,5 @@ pub use format::{envelope_id, Bundle, Claim, Item, NotaryKeys, BUNDLE_LEN_MAX, F
 pub use proof::{TlogProof, TlogProofError, TLOG_PROOF_HEADER};
 pub use verify::{
     verify, CheckpointFacts, ClaimFacts, ItemFacts, ItemReport, LogFacts, Report, Section, Signer,
-    Unreadable,
+    Unreadable, TSA_UNPROVEN,
 };

@@ -260,6 +260,8 @@ struct Ctx<'a> {
     checkpoint_text: &'a str,
     checkpoint: Result<Checkpoint, String>,
     tsa: Result<(Vec<u8>, Vec<u8>), String>,
+    /// Whether `notary.identity` shows `tsa` to be the notary's TSA.
+    tsa_identity: Result<(), String>,
     keys: HashMap<String, (String, Key)>,
 }
 
@@ -281,16 +283,18 @@ impl<'a> Ctx<'a> {
             ));
         }
         let checkpoint = open_bundle_checkpoint(n, &raw, &bundle.checkpoint);
-        let tsa = tsa_chain(&n.tsa_chain).and_then(|chain| {
-            identity_holds(n, (&bundle.checkpoint, &checkpoint), &chain)?;
-            Ok(chain)
-        });
+        let tsa = tsa_chain(&n.tsa_chain);
+        let tsa_identity = tsa
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|chain| identity_holds(n, (&bundle.checkpoint, &checkpoint), chain));
         Ok(Ctx {
             notary_key: Key::new(raw),
             notary_kid,
             checkpoint_text: &bundle.checkpoint,
             checkpoint,
             tsa,
+            tsa_identity,
             keys: HashMap::new(),
         })
     }
@@ -504,7 +508,9 @@ impl<'a> Ctx<'a> {
                 facts.hash_alg = Some(t.hash_alg.name().to_string());
                 facts.imprint = Some(hex::encode(&t.imprint));
                 facts.accuracy_ms = t.accuracy_ms;
-                Ok(())
+                // Signed under the bundle's chain, which is not shown to be the notary's: the
+                // token fails for that, not as forged (s14 F4).
+                self.tsa_identity.clone()
             }
             Err(e) => {
                 facts.signature_ok = Some(false);
@@ -682,6 +688,9 @@ fn open_bundle_checkpoint(
     Ok(cp)
 }
 
+/// How a token's failure begins when the bundle does not show its TSA to be the notary's.
+pub const TSA_UNPROVEN: &str = "the TSA chain is not shown to be the notary's";
+
 /// Ok when the bundle's `identity` proves, against its checkpoint, the notary's identity entry
 /// holding `public_key` and the TSA certificate and root of `chain` (DER): the TSA is the
 /// notary's. A bundle could otherwise bring a TSA of its own making and bound any item's time.
@@ -690,7 +699,7 @@ fn identity_holds(
     (checkpoint_text, checkpoint): (&str, &Result<Checkpoint, String>),
     (cert, root): &(Vec<u8>, Vec<u8>),
 ) -> Result<(), String> {
-    let unproven = |why: &str| format!("the TSA chain is not shown to be the notary's: {why}");
+    let unproven = |why: &str| format!("{TSA_UNPROVEN}: {why}");
     let text = n
         .identity
         .as_deref()

@@ -36,13 +36,18 @@ fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
         .usage()
 }
 
-/// The statement to sign; a file's Windows line ends become plain ones (a carriage return is
-/// refused in a statement, as a control character that can overwrite a line on a terminal).
+/// The statement to sign; a file's Windows line ends become plain ones and its byte order mark
+/// goes (a carriage return and U+FEFF are refused in a statement: the first can overwrite a
+/// line on a terminal, the second is invisible).
 fn statement(s: &StatementArgs) -> Result<String, Failure> {
     match (&s.statement, &s.statement_file) {
         (Some(text), _) => Ok(text.clone()),
         (None, Some(path)) => std::fs::read_to_string(path)
-            .map(|t| t.replace("\r\n", "\n"))
+            .map(|t| {
+                t.strip_prefix('\u{feff}')
+                    .unwrap_or(&t)
+                    .replace("\r\n", "\n")
+            })
             .with_context(|| format!("reading {}", path.display()))
             .usage(),
         (None, None) => Err(Failure::Usage(anyhow!(

@@ -222,6 +222,11 @@ fn a_statement_keeps_its_lines() {
     let mut v = complaint();
     v["statement"] = json!("Paid on 2 March.\n\tNothing arrived.");
     parse(&v).expect("lines and tabs are text");
+    // The zero-width joiners spell Persian and Indic words and emoji (s14 F2).
+    v["statement"] = json!(
+        "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645} \u{1f468}\u{200d}\u{1f469}"
+    );
+    parse(&v).expect("joiners are text");
     v["statement"] = json!("paid\u{7}");
     let e = parse(&v).expect_err("BEL");
     assert!(e.to_string().contains("U+0007 at byte 4"), "{e}");
