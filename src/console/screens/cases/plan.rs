@@ -67,6 +67,27 @@ impl RulingPlan {
     }
 }
 
+impl RulingPlan {
+    /// Every action signing runs, the claim's then the counter-claim's not among them, each
+    /// with what it moves.
+    fn action_fields(&self) -> Vec<Field> {
+        let actions = self.ruling.all_actions();
+        if actions.is_empty() {
+            return vec![Field {
+                label: "Actions",
+                value: "none".into(),
+            }];
+        }
+        actions
+            .iter()
+            .map(|x| Field {
+                label: "Action",
+                value: sanitize(&action_text(x, &self.guarantees)),
+            })
+            .collect()
+    }
+}
+
 impl Signable for RulingPlan {
     fn signs(&self) -> bool {
         true
@@ -128,16 +149,7 @@ impl Signable for RulingPlan {
             );
             fields.push(f("Counter to", &alloc));
         }
-        // Every action signing runs: the claim's, then the counter-claim's not among them.
-        let actions = r.all_actions();
-        if actions.is_empty() {
-            fields.push(f("Actions", "none"));
-        }
-        fields.extend(
-            actions
-                .iter()
-                .map(|x| f("Action", &action_text(x, &self.guarantees))),
-        );
+        fields.extend(self.action_fields());
         let policy = format!(
             "{} v{} ({})",
             r.policy.id, r.policy.version, r.rules_version
