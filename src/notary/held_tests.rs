@@ -25,6 +25,14 @@ fn exposure(n: &Notary, w: &World) -> i64 {
         .minor
 }
 
+/// The arbitrator of these cases.
+fn alice() -> Arbitrator {
+    Arbitrator {
+        name: "Alice".into(),
+        user: "alice".into(),
+    }
+}
+
 /// sally's 300.00 claim on bob's guaranteed, delivered order, answered and ruled: bob pays.
 async fn ruled_buyer_pays(w: &World) -> (String, Envelope) {
     let (order, g) = w.order("r-held", 30_000, b"chairs").await;
@@ -37,10 +45,7 @@ async fn ruled_buyer_pays(w: &World) -> (String, Envelope) {
         )
         .await;
     w.answer(&id).await;
-    let alice = Arbitrator {
-        name: "Alice".into(),
-        user: "alice".into(),
-    };
+    let alice = alice();
     let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&id, alice).await.expect("ruled") else {
         panic!("one arbitrator suffices for 300.00");
     };
@@ -74,10 +79,7 @@ async fn what_the_ruling_holds_counts_towards_the_second_arbitrator() {
         "{:?}",
         ruling.actions
     );
-    let alice = Arbitrator {
-        name: "Alice".into(),
-        user: "alice".into(),
-    };
+    let alice = alice();
     let outcome = w.n.sign_ruling(&id, alice).await.expect("outcome");
     assert!(
         matches!(outcome, RulingOutcome::Proposed { .. }),
@@ -211,10 +213,7 @@ async fn a_buyers_claim_ruled_first_weighs_the_evidence_of_the_sellers_case() {
     );
     assert_eq!(minor(&ruling, "refund_to_buyer"), 0);
     assert_eq!(exposure(&w.n, &w), 30_000, "still outstanding");
-    let alice = Arbitrator {
-        name: "Alice".into(),
-        user: "alice".into(),
-    };
+    let alice = alice();
     let RulingOutcome::Ruled { ruling } = w.n.sign_ruling(&hers, alice).await.expect("ruled")
     else {
         panic!("one arbitrator suffices");

@@ -466,18 +466,8 @@ impl<'a> Ctx<'a> {
 
     /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
     fn included(&self, env: &Envelope, prep: &Prepared, proof: &str) -> Result<LogFacts, String> {
-        let p = TlogProof::parse(proof).map_err(|e| e.to_string())?;
-        if p.checkpoint != self.checkpoint_text {
-            return Err("the proof is against another checkpoint than the bundle's".into());
-        }
-        let cp = self
-            .checkpoint
-            .as_ref()
-            .map_err(|e| format!("checkpoint: {e}"))?;
-        let leaf = p
-            .extra
-            .as_deref()
-            .ok_or("the proof has no extra line with the log entry")?;
+        let (p, cp, leaf) = against_checkpoint(proof, (self.checkpoint_text, &self.checkpoint))?;
+        let leaf = &leaf[..];
         let logged_at = prep.leaf_holds(leaf, env)?;
         if let Some(i) = env.payload.get("log_index") {
             if i.as_u64() != Some(p.index) {
@@ -688,6 +678,28 @@ fn open_bundle_checkpoint(
     Ok(cp)
 }
 
+/// A C2SP tlog-proof `proof` read against the bundle's checkpoint (its text and what opening
+/// it gave): it must name that very checkpoint, which must have opened, and carry its log
+/// entry. The proof, the checkpoint and the entry's bytes; the caller checks the entry, then
+/// the inclusion path.
+fn against_checkpoint<'c>(
+    proof: &str,
+    (text, checkpoint): (&str, &'c Result<Checkpoint, String>),
+) -> Result<(TlogProof, &'c Checkpoint, Vec<u8>), String> {
+    let mut p = TlogProof::parse(proof).map_err(|e| e.to_string())?;
+    if p.checkpoint != text {
+        return Err("the proof is against another checkpoint than the bundle's".into());
+    }
+    let cp = checkpoint
+        .as_ref()
+        .map_err(|e| format!("checkpoint: {e}"))?;
+    let leaf = p
+        .extra
+        .take()
+        .ok_or("the proof has no extra line with the log entry")?;
+    Ok((p, cp, leaf))
+}
+
 /// How a token's failure begins when the bundle does not show its TSA to be the notary's.
 pub const TSA_UNPROVEN: &str = "the TSA chain is not shown to be the notary's";
 
@@ -704,17 +716,9 @@ fn identity_holds(
         .identity
         .as_deref()
         .ok_or_else(|| unproven("the bundle has no identity entry"))?;
-    let p = TlogProof::parse(text).map_err(|e| unproven(&e.to_string()))?;
-    let cp = checkpoint
-        .as_ref()
-        .map_err(|e| unproven(&format!("checkpoint: {e}")))?;
-    if p.checkpoint != checkpoint_text {
-        return Err(unproven("its proof is against another checkpoint"));
-    }
-    let leaf = p
-        .extra
-        .as_deref()
-        .ok_or_else(|| unproven("its proof has no entry"))?;
+    let (p, cp, leaf) =
+        against_checkpoint(text, (checkpoint_text, checkpoint)).map_err(|e| unproven(&e))?;
+    let leaf = &leaf[..];
     verify_inclusion(&leaf_hash(leaf), p.index, cp.size, &p.hashes, &cp.root)
         .map_err(|e| unproven(&format!("inclusion proof of entry {}: {e}", p.index)))?;
     let entry: serde_json::Value =

@@ -6,7 +6,26 @@ use std::collections::BTreeMap;
 
 use crate::model::dispute::{Action, Ruling};
 use crate::model::money::Money;
-use crate::notary::Notary;
+use crate::notary::state::State;
+use crate::notary::{Notary, Shared};
+
+/// The amount of each guarantee `ruling`'s actions release or hold, by id, under the state
+/// lock `st`: what they move (the second-arbitrator rule) and what the arbitrator sees.
+pub(super) fn guarantee_amounts(
+    shared: &Shared,
+    st: &State,
+    ruling: &Ruling,
+) -> BTreeMap<String, Money> {
+    ruling
+        .all_actions()
+        .into_iter()
+        .filter_map(Action::guarantee_id)
+        .filter_map(|gid| {
+            let g = super::file::guarantee(shared, st, gid).ok()?;
+            Some((gid.to_string(), g.amount))
+        })
+        .collect()
+}
 
 impl Notary {
     /// The amount of each guarantee that `ruling`'s actions (the counter-claim's too) release
@@ -14,15 +33,7 @@ impl Notary {
     /// action finds nothing either). Reads only.
     pub fn ruling_guarantee_amounts(&self, ruling: &Ruling) -> BTreeMap<String, Money> {
         let st = self.shared.state.lock();
-        ruling
-            .all_actions()
-            .into_iter()
-            .filter_map(Action::guarantee_id)
-            .filter_map(|gid| {
-                let g = super::file::guarantee(&self.shared, &st, gid).ok()?;
-                Some((gid.to_string(), g.amount))
-            })
-            .collect()
+        guarantee_amounts(&self.shared, &st, ruling)
     }
 
     /// The case whose signed ruling holds guarantee `gid` for its seller (the buyer ruled to

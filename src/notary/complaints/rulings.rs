@@ -147,15 +147,11 @@ fn moved(shared: &Shared, st: &State, record: &ComplaintRecord, ruling: &Ruling)
         ];
         most = amounts.iter().map(|m| m.minor).fold(most, i64::max);
     }
-    for action in ruling.all_actions() {
-        if let Some(guarantee_id) = action.guarantee_id() {
-            // One the notary cannot find moves nothing: its action will find nothing either.
-            if let Ok(g) = super::file::guarantee(shared, st, guarantee_id) {
-                most = most.max(g.amount.minor);
-            }
-        }
-    }
-    most
+    // One the notary cannot find moves nothing: its action will find nothing either.
+    super::review::guarantee_amounts(shared, st, ruling)
+        .values()
+        .map(|m| m.minor)
+        .fold(most, i64::max)
 }
 
 /// The model's ruling as the JSON its signed payload holds.
