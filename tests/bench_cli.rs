@@ -235,3 +235,45 @@ fn grow_adds_new_requests_only_to_a_dir_bench_made() {
         last = after;
     }
 }
+
+#[test]
+fn latencies_writes_one_row_per_answered_request_in_start_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("latencies.csv");
+    let out = notar(&[
+        "bench",
+        "--in-process",
+        "--seconds",
+        "1",
+        "--rate",
+        "400",
+        "--buyers",
+        "2",
+        "--json",
+        "--latencies",
+        csv.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "bench failed: {}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let text = std::fs::read_to_string(&csv).expect("the CSV is written");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("started_us,latency_us"));
+    let rows: Vec<(u64, u64)> = lines
+        .map(|l| {
+            let (a, b) = l.split_once(',').expect("two columns");
+            (
+                a.parse().expect("started_us"),
+                b.parse().expect("latency_us"),
+            )
+        })
+        .collect();
+    assert_eq!(Some(rows.len() as u64), r["requests"].as_u64(), "{r}");
+    assert!(rows.windows(2).all(|w| w[0].0 <= w[1].0), "sorted by start");
+    // In the open loop request i is due at i / rate: the last of 400 is due before 1 s.
+    let last = rows.last().expect("rows").0;
+    assert!(
+        (990_000..1_000_000).contains(&last),
+        "last started at {last} µs"
+    );
+    assert!(rows.iter().all(|&(_, l)| l > 0), "every latency measured");
+}

@@ -11,7 +11,7 @@
 //! read, [`Ledger::check_invariants`] re-checks every account when the ledger is rebuilt from
 //! disk, and a failure there is an error: stored data that contradicts itself.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
@@ -211,7 +211,10 @@ pub enum LedgerError {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     exposure: HashMap<String, (i64, i64)>, // agreement -> (exposure, total_cap)
-    outstanding: HashMap<String, Reservation>,
+    /// Ordered, not hashed: a hash map doubles its table all at once, and the sequencer holding
+    /// a million reservations would stop for a quarter of a second under the state lock while
+    /// it moved them (BENCHMARKS.md, "Growing maps"); a B-tree grows a node at a time.
+    outstanding: BTreeMap<String, Reservation>,
     by_deadline: BTreeSet<(DateTime<Utc>, String)>,
 }
 

@@ -214,18 +214,22 @@ pub(super) struct Tally {
     pub(super) errors: BTreeMap<String, u64>,
     pub(super) skipped: u64,
     pub(super) latencies_us: Vec<u32>,
+    /// When each request of `latencies_us` started (was due, in the open loop), in µs from the
+    /// start of the phase.
+    pub(super) started_us: Vec<u32>,
     pub(super) ran_out: bool,
 }
 
 impl Tally {
-    fn add(&mut self, o: Outcome, latency: Duration) {
+    fn add(&mut self, o: Outcome, started: Duration, latency: Duration) {
         match o {
             Outcome::Granted => self.granted += 1,
             Outcome::Refused => self.refused += 1,
             Outcome::Error(code) => *self.errors.entry(code).or_default() += 1,
         }
-        self.latencies_us
-            .push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
+        let us = |d: Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+        self.latencies_us.push(us(latency));
+        self.started_us.push(us(started));
     }
 
     fn merge(&mut self, o: Tally) {
@@ -236,6 +240,7 @@ impl Tally {
         }
         self.skipped += o.skipped;
         self.latencies_us.extend(o.latencies_us);
+        self.started_us.extend(o.started_us);
         self.ran_out |= o.ran_out;
     }
 
@@ -276,7 +281,7 @@ pub(super) async fn closed_loop(
                     };
                     let sent = Instant::now();
                     let o = sender.send(p).await;
-                    t.add(o, sent.elapsed());
+                    t.add(o, sent - start, sent.elapsed());
                 }
                 t
             })
@@ -303,7 +308,7 @@ pub(super) async fn open_loop(
         false => http_in_flight_max(args),
     };
     let in_flight = Arc::new(tokio::sync::Semaphore::new(most));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outcome, Duration)>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outcome, Duration, Duration)>();
     let start = tokio::time::Instant::now();
     let mut skipped = 0u64;
     let mut ran_out = true;
@@ -322,14 +327,14 @@ pub(super) async fn open_loop(
         let tx = tx.clone();
         tokio::spawn(async move {
             let o = sender.send(p).await;
-            let _ = tx.send((o, due.elapsed()));
+            let _ = tx.send((o, due - start, due.elapsed()));
             drop(permit);
         });
     }
     drop(tx);
     let mut t = Tally::default();
-    while let Some((o, latency)) = rx.recv().await {
-        t.add(o, latency);
+    while let Some((o, started, latency)) = rx.recv().await {
+        t.add(o, started, latency);
     }
     t.skipped = skipped;
     t.ran_out = ran_out;

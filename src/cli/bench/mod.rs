@@ -89,6 +89,11 @@ pub struct BenchArgs {
     /// notary. Without it, bench refuses a data dir that holds anything.
     #[arg(long)]
     pub grow: bool,
+    /// Write every measured request to FILE as CSV (`started_us,latency_us`, by start): when it
+    /// started (in the open loop: when it was due), in µs from the start of the run, and how
+    /// long its answer took. To see whether slow answers come together (a stall) or apart.
+    #[arg(long, value_name = "FILE")]
+    pub latencies: Option<PathBuf>,
 }
 
 /// The write service a run loads.
@@ -219,11 +224,33 @@ async fn drive(
     let length = Duration::from_secs(args.seconds);
     let orders = warm_up(&sender, &setup, args, length).await?;
     let run = measure(&sender, &running.notary, orders, args, length).await?;
+    if let Some(path) = &args.latencies {
+        write_latencies(path, &run.tally)
+            .with_context(|| format!("--latencies {}", path.display()))?;
+    }
     let ceiling = match args.in_process {
         true => None,
         false => Some(noop_ceiling(&sender, args).await?),
     };
     Ok(report(args, run, dir, raw, ceiling))
+}
+
+/// `tally`'s requests as CSV lines `started_us,latency_us`, in the order they started.
+fn write_latencies(path: &Path, tally: &loops::Tally) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut rows: Vec<(u32, u32)> = tally
+        .started_us
+        .iter()
+        .copied()
+        .zip(tally.latencies_us.iter().copied())
+        .collect();
+    rows.sort_unstable();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "started_us,latency_us")?;
+    for (started, latency) in rows {
+        writeln!(out, "{started},{latency}")?;
+    }
+    out.flush()
 }
 
 /// Seconds of the no-op ceiling's run.
@@ -280,6 +307,7 @@ async fn measure(
     let size0 = notary.log_size();
     let cpu0 = thread_ticks();
     let alloc0 = crate::alloc_count::totals();
+    tracing::info!(seconds = length.as_secs(), "bench: measuring");
     let (tally, took) = match args.rate {
         Some(_) => open_loop(sender, orders, args, length).await?,
         None => closed_loop(sender, orders, args.concurrency, length).await?,

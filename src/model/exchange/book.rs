@@ -9,7 +9,7 @@
 //! The book also keeps the exchange list's order, so that listing reads only what it lists: the
 //! undecided exchanges by deadline, and the latest [`RECENT_DECISIONS`] decisions.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -128,7 +128,9 @@ pub const RECENT_DECISIONS: usize = 500;
 /// Every exchange the notary has seen, by tid.
 #[derive(Clone, Debug, Default)]
 pub struct Exchanges {
-    states: HashMap<Tid, ExchangeState>,
+    /// Ordered, not hashed, like the ledger's reservations: this grows with every exchange the
+    /// notary sees, and a hash map's doubling would stop the sequencer while it moved them all.
+    states: BTreeMap<Tid, ExchangeState>,
     /// The undecided ones, by deadline.
     undecided: BTreeSet<(DateTime<Utc>, Tid)>,
     /// The latest decisions (at most [`RECENT_DECISIONS`]), by token: the notary's tokens sort
