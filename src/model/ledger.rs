@@ -210,7 +210,7 @@ pub enum LedgerError {
 /// Exposure per agreement and the outstanding reservations behind it.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    exposure: HashMap<String, (i64, i64)>, // agreement -> (exposure, total_cap)
+    exposure: BTreeMap<String, (i64, i64)>, // agreement -> (exposure, total_cap)
     /// Ordered, not hashed: a hash map doubles its table all at once, and the sequencer holding
     /// a million reservations would stop for a quarter of a second under the state lock while
     /// it moved them (BENCHMARKS.md, "Growing maps"); a B-tree grows a node at a time.

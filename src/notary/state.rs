@@ -7,7 +7,7 @@
 //! `pending` holds what staged-but-not-yet-durable commands wrote, so that a later command in the
 //! same batch sees it; each command's finish removes its own entries once the batch is on disk.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ed25519_dalek::SigningKey;
@@ -200,9 +200,12 @@ pub(crate) struct Pending {
 pub(crate) struct State {
     pub policies: PolicyBook,
     pub ca_roots: Vec<CaRoot>,
-    pub parties: HashMap<String, Party>,
-    pub keys: HashMap<String, KeyRecord>,
-    pub agreements: HashMap<String, Agreement>,
+    // Ordered maps, as the ledger's reservations: these grow with the parties, keys and
+    // agreements the notary registers, and a hash map's doubling would stop the sequencer while
+    // it moved them all (BENCHMARKS.md, "Growing maps").
+    pub parties: BTreeMap<String, Party>,
+    pub keys: BTreeMap<String, KeyRecord>,
+    pub agreements: BTreeMap<String, Agreement>,
     /// SHA-256 of a live seller token -> seller id (rotated and revoked ones are not here).
     pub tokens: HashMap<[u8; 32], String>,
     pub ledger: Ledger,
@@ -263,9 +266,9 @@ impl State {
         let mut st = State {
             policies,
             ca_roots,
-            parties: HashMap::new(),
-            keys: HashMap::new(),
-            agreements: HashMap::new(),
+            parties: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            agreements: BTreeMap::new(),
             tokens: HashMap::new(),
             ledger: Ledger::new(),
             complaints: ComplaintBook::load(store)?,

@@ -3,7 +3,7 @@
 //! keys, and for item for receipt the escrow opened. What depends on state that can change (the
 //! key's standing, the exchange's state) is left to the sequencer.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::crypto::zeroize::Zeroizing;
 use base64::Engine;
@@ -37,7 +37,7 @@ pub(super) enum Seen {
 
 impl Seen {
     /// The model's view of the signature, with the key's standing at `now`.
-    pub fn check(&self, keys: &HashMap<String, KeyRecord>, now: DateTime<Utc>) -> SignatureCheck {
+    pub fn check(&self, keys: &BTreeMap<String, KeyRecord>, now: DateTime<Utc>) -> SignatureCheck {
         match self {
             Seen::Verified { party_id, key_id } => match keys.get(key_id) {
                 Some(k) => SignatureCheck::Valid {
