@@ -96,7 +96,7 @@ fn malformed(message: impl Into<String>) -> ComplaintError {
 }
 
 /// What a complaint is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintKind {
     /// Paid (or signed) for something that never arrived.

@@ -3,7 +3,7 @@
 //! receipt), and the records staged in the batch being built. Rebuilt from CF complaints at start,
 //! every record checked there; changed only by sequencer jobs, once everything is signed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -79,22 +79,24 @@ impl ComplaintLine {
     }
 }
 
-/// The memory side of the complaints.
+/// The memory side of the complaints. Ordered maps for what grows with every complaint ever
+/// filed: a hash map doubles its table all at once, under the state lock (BENCHMARKS.md,
+/// "Growing maps").
 #[derive(Default)]
 pub(crate) struct ComplaintBook {
-    by_digest: HashMap<String, String>,
-    lines: HashMap<String, ComplaintLine>,
+    by_digest: BTreeMap<String, String>,
+    lines: BTreeMap<String, ComplaintLine>,
     open: BTreeSet<(DateTime<Utc>, String)>,
     /// Staged records, with the envelope the batch's deferred work signs, if any.
     pending: HashMap<String, (ComplaintRecord, Option<Arc<Later>>)>,
     /// Every claim by what it is about: (subject, party, kind) → the complaint whose claim or
     /// counter-claim it is (the first). A claim is decided once.
-    claims: HashMap<ClaimKey, String>,
+    claims: BTreeMap<ClaimKey, String>,
     /// Every complaint by its subject (a [`subject_key`]).
-    by_subject: HashMap<String, BTreeSet<String>>,
+    by_subject: BTreeMap<String, BTreeSet<String>>,
     /// Guarantee id → the complaint whose signed ruling holds it (the buyer ruled to pay under
     /// it): the expiry scan leaves it for its seller to settle.
-    held: HashMap<String, String>,
+    held: BTreeMap<String, String>,
 }
 
 /// A claim's identity: its subject (`t:` tid, `g:` guarantee id, `o:` order digest), the
