@@ -212,7 +212,7 @@ pub enum LedgerError {
 pub struct Ledger {
     exposure: BTreeMap<String, (i64, i64)>, // agreement -> (exposure, total_cap)
     /// Ordered, not hashed: a hash map doubles its table all at once, and the sequencer holding
-    /// a million reservations would stop for a quarter of a second under the state lock while
+    /// a million reservations stopped for more than half a second under the state lock while
     /// it moved them (BENCHMARKS.md, "Growing maps"); a B-tree grows a node at a time.
     outstanding: BTreeMap<String, Reservation>,
     by_deadline: BTreeSet<(DateTime<Utc>, String)>,

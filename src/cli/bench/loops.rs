@@ -213,10 +213,9 @@ pub(super) struct Tally {
     pub(super) refused: u64,
     pub(super) errors: BTreeMap<String, u64>,
     pub(super) skipped: u64,
-    pub(super) latencies_us: Vec<u32>,
-    /// When each request of `latencies_us` started (was due, in the open loop), in µs from the
-    /// start of the phase.
-    pub(super) started_us: Vec<u32>,
+    /// Each answered request: when it started (was due, in the open loop), in µs from the start
+    /// of the phase, and its latency in µs.
+    pub(super) answers_us: Vec<(u32, u32)>,
     pub(super) ran_out: bool,
 }
 
@@ -228,8 +227,7 @@ impl Tally {
             Outcome::Error(code) => *self.errors.entry(code).or_default() += 1,
         }
         let us = |d: Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-        self.latencies_us.push(us(latency));
-        self.started_us.push(us(started));
+        self.answers_us.push((us(started), us(latency)));
     }
 
     fn merge(&mut self, o: Tally) {
@@ -239,13 +237,12 @@ impl Tally {
             *self.errors.entry(k).or_default() += v;
         }
         self.skipped += o.skipped;
-        self.latencies_us.extend(o.latencies_us);
-        self.started_us.extend(o.started_us);
+        self.answers_us.extend(o.answers_us);
         self.ran_out |= o.ran_out;
     }
 
     pub(super) fn answered(&self) -> u64 {
-        self.latencies_us.len() as u64
+        self.answers_us.len() as u64
     }
 }
 

@@ -238,12 +238,7 @@ async fn drive(
 /// `tally`'s requests as CSV lines `started_us,latency_us`, in the order they started.
 fn write_latencies(path: &Path, tally: &loops::Tally) -> std::io::Result<()> {
     use std::io::Write;
-    let mut rows: Vec<(u32, u32)> = tally
-        .started_us
-        .iter()
-        .copied()
-        .zip(tally.latencies_us.iter().copied())
-        .collect();
+    let mut rows = tally.answers_us.clone();
     rows.sort_unstable();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "started_us,latency_us")?;

@@ -184,7 +184,7 @@ pub(super) fn report(
     let tally = run.tally;
     let requests = tally.answered();
     let (size0, size1) = run.log_size;
-    let mut lat = tally.latencies_us;
+    let mut lat: Vec<u32> = tally.answers_us.iter().map(|&(_, l)| l).collect();
     lat.sort_unstable();
     let p256 = matches!(args.kind, Kind::Timestamp | Kind::Mixed)
         .then(raw_p256_sign_us)
