@@ -30,9 +30,13 @@ pub(super) fn par_chunks<T: Sync, R: Send>(xs: &[T], f: impl Fn(&[T]) -> Vec<R> 
     }
     let part = xs.len().div_ceil(threads);
     let f = &f;
+    // The calling thread checks the first part itself: one thread fewer to start and wait for
+    // (about 40 µs each on these VMs), and what it makes is allocated from its own heap.
+    let (first, rest) = xs.split_at(part.min(xs.len()));
     std::thread::scope(|s| {
-        let handles: Vec<_> = xs.chunks(part).map(|c| s.spawn(move || f(c))).collect();
-        let mut out = Vec::with_capacity(xs.len());
+        let handles: Vec<_> = rest.chunks(part).map(|c| s.spawn(move || f(c))).collect();
+        let mut out = f(first);
+        out.reserve(xs.len().saturating_sub(out.len()));
         for h in handles {
             match h.join() {
                 Ok(part) => out.extend(part),
