@@ -10,6 +10,7 @@
 mod adjudicate;
 mod answer;
 mod counter;
+mod feed;
 mod format;
 mod format_wire;
 mod join;

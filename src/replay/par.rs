@@ -12,7 +12,7 @@ const THREADS_MAX: usize = 8;
 
 /// The threads to use: the cores this process may run on, at most [`THREADS_MAX`]. Asked once:
 /// the standard library reads the cgroup's CPU quota from files on each call.
-fn cores() -> usize {
+pub(super) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| {
         std::thread::available_parallelism()
