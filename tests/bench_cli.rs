@@ -99,6 +99,19 @@ fn every_kind_over_http_and_in_process_is_granted_and_logged() {
         let ceiling = r["noop_ceiling_per_s"].as_f64();
         assert_eq!(ceiling.is_some(), transport.is_none(), "{r}");
         assert!(ceiling.is_none_or(|c| c > 0.0), "{r}");
+        // Measured before the run and after it; the higher is the ceiling the ratio uses.
+        let windows: Option<Vec<f64>> = r["noop_ceiling_windows_per_s"]
+            .as_array()
+            .map(|w| w.iter().filter_map(serde_json::Value::as_f64).collect());
+        assert_eq!(windows.is_some(), ceiling.is_some(), "{r}");
+        if let (Some(c), Some(w)) = (ceiling, windows) {
+            assert_eq!(w.len(), 2, "{r}");
+            assert!(w.iter().all(|x| *x > 0.0), "{r}");
+            assert_eq!(c, w[0].max(w[1]), "{r}");
+            let per_s = r["requests_per_s"].as_f64().expect("rate");
+            let ratio = r["ratio_to_ceiling"].as_f64().expect("ratio");
+            assert!((ratio - per_s / c).abs() < 1e-9 * ratio.max(1.0), "{r}");
+        }
     }
 }
 

@@ -223,14 +223,18 @@ async fn drive(
     let sender = Sender::new(running, &setup, args)?;
     let length = Duration::from_secs(args.seconds);
     let orders = warm_up(&sender, &setup, args, length).await?;
+    let before = match args.in_process {
+        true => None,
+        false => Some(noop_ceiling(&sender, args).await?),
+    };
     let run = measure(&sender, &running.notary, orders, args, length).await?;
     if let Some(path) = &args.latencies {
         write_latencies(path, &run.tally)
             .with_context(|| format!("--latencies {}", path.display()))?;
     }
-    let ceiling = match args.in_process {
-        true => None,
-        false => Some(noop_ceiling(&sender, args).await?),
+    let ceiling = match before {
+        None => None,
+        Some(before) => Some([before, noop_ceiling(&sender, args).await?]),
     };
     Ok(report(args, run, dir, raw, ceiling))
 }
@@ -253,7 +257,7 @@ const CEILING_SECONDS: u64 = 2;
 
 /// The same client and concurrency against `GET /healthz` (the server answering without
 /// signing or writing), closed loop for [`CEILING_SECONDS`]: what the HTTP stack alone allows
-/// on this machine, to set the measured rate against.
+/// on this machine, to set the measured rate against. Measured before the run and after it.
 async fn noop_ceiling(sender: &Sender, args: &BenchArgs) -> anyhow::Result<f64> {
     let length = Duration::from_secs(CEILING_SECONDS);
     // More than this machine answers: the loop stops at the deadline.
