@@ -28,6 +28,7 @@ mod sign_pool;
 mod stamp;
 mod state;
 mod tokens;
+mod workers;
 
 use std::sync::Arc;
 

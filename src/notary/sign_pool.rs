@@ -6,20 +6,18 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::sequencer::{panic_text, Deferred, Records, Staged, StagedEntry};
+use super::workers::Workers;
 use super::NotaryError;
 
 /// One thread per core, `notar-signer-N`.
-pub(super) struct SignPool(Arc<rayon::ThreadPool>);
+pub(super) struct SignPool(Arc<Workers>);
 
 impl SignPool {
     /// Starts the threads.
     pub fn new() -> Result<Self, NotaryError> {
         let threads = std::thread::available_parallelism().map_or(2, usize::from);
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("notar-signer-{i}"))
-            .build()
-            .map(|p| SignPool(Arc::new(p)))
+        Workers::new(threads, |i| format!("notar-signer-{i}"))
+            .map(|w| SignPool(Arc::new(w)))
             .map_err(|e| NotaryError::Bug(format!("signer threads: {e}")))
     }
 
@@ -126,7 +124,7 @@ impl<T> Later<T> {
 
 /// One batch's deferred work under way.
 pub(super) struct Dispatch {
-    pool: Arc<rayon::ThreadPool>,
+    pool: Arc<Workers>,
     /// The batch's first work, held back: if it stays alone it runs on the sequencer at the end,
     /// as a hop to another thread would only add latency to a lone request.
     held: Option<(usize, Deferred)>,
