@@ -669,10 +669,19 @@ fn arb_time() -> impl Strategy<Value = WireTime> {
     })
 }
 
+/// Any content: each of the 14 kinds equally likely.
 fn arb_content() -> impl Strategy<Value = Content> {
-    let who = prop::sample::select(vec!["bob", "sally", "eve"]);
+    prop_oneof![6 => arb_payment_content(), 8 => arb_exchange_content()]
+}
+
+fn arb_who() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["bob", "sally", "eve"])
+}
+
+/// Orders, guarantees and what surrounds them (timestamps, nonces, settlements, receipts).
+fn arb_payment_content() -> impl Strategy<Value = Content> {
     prop_oneof![
-        (who.clone(), any::<i64>(), prop::option::of(arb_label())).prop_map(|(b, m, tid)| {
+        (arb_who(), any::<i64>(), prop::option::of(arb_label())).prop_map(|(b, m, tid)| {
             Content::Order {
                 buyer: b.into(),
                 seller: "sally".into(),
@@ -696,11 +705,22 @@ fn arb_content() -> impl Strategy<Value = Content> {
             accuracy_ms: a
         }),
         arb_time().prop_map(|t| Content::Nonce { issued_at: t }),
+        arb_time().prop_map(|t| Content::Settlement {
+            guarantee_id: "g-1".into(),
+            at: t
+        }),
+        arb_who().prop_map(|b| Content::GoodsReceipt { buyer: b.into() }),
+    ]
+}
+
+/// The fair-exchange messages and the notary's decisions on them.
+fn arb_exchange_content() -> impl Strategy<Value = Content> {
+    prop_oneof![
         (
             arb_label(),
             any::<bool>(),
-            who.clone(),
-            who.clone(),
+            arb_who(),
+            arb_who(),
             prop::option::of(any::<i64>())
         )
             .prop_map(|(tid, c, o, r, p)| Content::Offer {
@@ -728,16 +748,11 @@ fn arb_content() -> impl Strategy<Value = Content> {
             .prop_map(|(tid, t)| Content::DeliveryAffidavit { tid, decided_at: t }),
         (arb_label(), arb_time())
             .prop_map(|(tid, t)| Content::EscrowFailure { tid, decided_at: t }),
-        (arb_label(), arb_time()).prop_map(|(_, t)| Content::Settlement {
-            guarantee_id: "g-1".into(),
-            at: t
-        }),
         (arb_label(), any::<bool>()).prop_map(|(tid, m)| Content::NonceReveal {
             tid,
             role: Role::Originator,
             matches: m
         }),
-        who.prop_map(|b| Content::GoodsReceipt { buyer: b.into() }),
     ]
 }
 

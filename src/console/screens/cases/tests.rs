@@ -135,10 +135,9 @@ fn the_stepper_walks_the_timeline_then_the_findings_and_stays_within() {
     assert!(a.cases.open.is_none(), "Esc: back to the list");
 }
 
-#[test]
-fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
-    let mut a = replayed();
-    press(&mut a, KeyCode::Char('s'));
+/// The confirmation dialog open on `a` shows exactly the replayed ruling: its allocation, the
+/// bundle digest and every action, each label short enough for the dialog.
+fn assert_dialog_shows_the_ruling(a: &App) {
     let Overlay::Confirm(d) = &a.overlay else {
         panic!("no dialog: {:?}", a.overlay);
     };
@@ -171,6 +170,13 @@ fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
             format!("flag a notary fault shown by item {}", "d4".repeat(32))
         ]
     );
+}
+
+#[test]
+fn signing_shows_exactly_the_ruling_and_sends_ruling_sign() {
+    let mut a = replayed();
+    press(&mut a, KeyCode::Char('s'));
+    assert_dialog_shows_the_ruling(&a);
     press(&mut a, KeyCode::Char('n'));
     let cmds = sign(&mut a);
     let id = complaints()[2].complaint_id.clone();
