@@ -56,11 +56,14 @@ pub(super) struct Workers {
 }
 
 impl Workers {
-    /// Starts `threads` threads named `name(i)`.
+    /// Starts `threads` threads named `name(i)`. When one cannot be started, the ones already
+    /// started end (the pool is dropped, which closes its queue).
     pub fn new(threads: usize, name: impl Fn(usize) -> String) -> std::io::Result<Workers> {
-        let queue = Arc::new(Queue::default());
+        let workers = Workers {
+            queue: Arc::new(Queue::default()),
+        };
         for i in 0..threads.max(1) {
-            let q = queue.clone();
+            let q = workers.queue.clone();
             std::thread::Builder::new().name(name(i)).spawn(move || {
                 while let Some(job) = q.take() {
                     // A job that panics must not take its thread with it (the pool's jobs
@@ -69,7 +72,7 @@ impl Workers {
                 }
             })?;
         }
-        Ok(Workers { queue })
+        Ok(workers)
     }
 
     /// Queues `job`; wakes a sleeping thread when there is one (a busy one takes the job when
