@@ -41,9 +41,12 @@ fn verified<'a>(
                 Item::PartyEnvelope { envelope, .. } if party => envelope,
                 _ => return None,
             };
-            let ours = env.payload.get("complaint_id").and_then(Value::as_str)
-                == Some(bundle.claim.complaint_id.as_str());
-            (r.ok && env.kind == kind && ours).then(|| (r.id.clone(), &env.payload))
+            // The kind first: most items are of another, and their payload is not looked into.
+            let ours = || {
+                env.payload.get("complaint_id").and_then(Value::as_str)
+                    == Some(bundle.claim.complaint_id.as_str())
+            };
+            (r.ok && env.kind == kind && ours()).then(|| (r.id.clone(), &env.payload))
         })
         .collect()
 }
