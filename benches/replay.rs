@@ -18,7 +18,10 @@
 //!
 //! Last, a summary line (`replay summary:`) measured in the same run with a plain clock: the
 //! single-verify rate of one core and the full replay rates of both bundles, in items per
-//! second, and their ratio, the figure of the goal (docs/design.md, "Replay throughput").
+//! second, and their ratio, the figure of the goal (docs/design.md, "Replay throughput"); then
+//! (`replay paired:`) the same ratio for the large bundle taken round by round, each round
+//! timing single verifies and then replays back to back, so that the VM's slow and fast spells
+//! fall on both sides of each ratio.
 //!
 //! Run: `cargo bench --bench replay`. The bundles are made before the timed part by an in-process
 //! notary on a temporary data dir. The small one in the shape of D7: bob pays sally by an
@@ -362,19 +365,43 @@ fn raw_verify(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::Wall
     }
 }
 
-/// Calls per second of `f`: the median of 15 samples of `n` calls.
+/// Samples in [`rate`] and rounds in [`paired`].
+const SAMPLES: usize = 15;
+
+/// Calls per second of `n` calls of `f`, one sample.
+fn sample(n: u32, f: &mut impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    f64::from(n) / t.elapsed().as_secs_f64()
+}
+
+/// The median of `xs`.
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Calls per second of `f`: the median of [`SAMPLES`] samples of `n` calls.
 fn rate(n: u32, mut f: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..15)
+    median((0..SAMPLES).map(|_| sample(n, &mut f)).collect())
+}
+
+/// The rate of `a` over the rate of `b`, round by round: each of [`SAMPLES`] rounds times `na`
+/// calls of `a` right after `nb` calls of `b`, so that a slow or fast spell of the VM (this one
+/// swings ±30 % over seconds) falls on both sides of a ratio alike. The median ratio and the
+/// lowest and highest.
+fn paired(na: u32, mut a: impl FnMut(), nb: u32, mut b: impl FnMut()) -> (f64, f64, f64) {
+    let ratios: Vec<f64> = (0..SAMPLES)
         .map(|_| {
-            let t = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            f64::from(n) / t.elapsed().as_secs_f64()
+            let rb = sample(nb, &mut b);
+            sample(na, &mut a) / rb
         })
         .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = ratios.iter().copied().fold(0.0, f64::max);
+    (median(ratios), lowest, highest)
 }
 
 /// The goal's figures, measured one after the other in this run (see the module doc).
@@ -400,6 +427,21 @@ fn summary(small: &Case, large: &Case) {
         d7 / dalek,
         big / 1e3,
         big / dalek
+    );
+    // The large bundle's replays counted in items, each round right after 500 single verifies.
+    let (ratio, lowest, highest) = paired(
+        5,
+        || assert!(notar::replay::replay(black_box(&large.bytes)).is_ok()),
+        500,
+        || assert!(vk.verify(black_box(msg), sig).is_ok()),
+    );
+    let items = large.items as f64;
+    eprintln!(
+        "replay paired: large {:.2}x of dalek's single rate, the median of {SAMPLES} rounds each \
+         timing 500 single verifies then 5 replays (rounds {:.2}x to {:.2}x)",
+        ratio * items,
+        lowest * items,
+        highest * items
     );
 }
 
