@@ -428,17 +428,18 @@ fn summary(small: &Case, large: &Case) {
         big / 1e3,
         big / dalek
     );
-    // The large bundle's replays counted in items, each round right after 500 single verifies.
+    // The large bundle's replays counted in items, each round right after the single verifies.
+    let (replays, verifies) = (5, 500);
     let (ratio, lowest, highest) = paired(
-        5,
+        replays,
         || assert!(notar::replay::replay(black_box(&large.bytes)).is_ok()),
-        500,
+        verifies,
         || assert!(vk.verify(black_box(msg), sig).is_ok()),
     );
     let items = large.items as f64;
     eprintln!(
         "replay paired: large {:.2}x of dalek's single rate, the median of {SAMPLES} rounds each \
-         timing 500 single verifies then 5 replays (rounds {:.2}x to {:.2}x)",
+         timing {verifies} single verifies then {replays} replays (rounds {:.2}x to {:.2}x)",
         ratio * items,
         lowest * items,
         highest * items

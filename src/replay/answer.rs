@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::format::{Bundle, Item};
+use super::format::{names_complaint, Bundle, Item};
 use super::verify::ItemReport;
 
 /// What the bundle shows of the respondent's answer.
@@ -65,9 +65,7 @@ impl AnswerFacts {
 
 /// The answer facts of `bundle`, whose items' checks are `reports` (in item order).
 pub(super) fn answer_facts(bundle: &Bundle, reports: &[ItemReport]) -> AnswerFacts {
-    let ours = |p: &Value| {
-        p.get("complaint_id").and_then(Value::as_str) == Some(bundle.claim.complaint_id.as_str())
-    };
+    let ours = |p: &Value| names_complaint(p, &bundle.claim.complaint_id);
     let mut facts = AnswerFacts::default();
     let mut shown: Vec<(Answered, &str)> = Vec::new();
     for (item, r) in bundle.items.iter().zip(reports) {

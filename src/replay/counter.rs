@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::format::{hex_sha256, Bundle, Item};
+use super::format::{hex_sha256, names_complaint, Bundle, Item};
 use super::verify::{ClaimFacts, ItemReport};
 use crate::model::canonical::signing_bytes;
 use crate::model::money::Money;
@@ -42,10 +42,7 @@ fn verified<'a>(
                 _ => return None,
             };
             // The kind first: most items are of another, and their payload is not looked into.
-            let ours = || {
-                env.payload.get("complaint_id").and_then(Value::as_str)
-                    == Some(bundle.claim.complaint_id.as_str())
-            };
+            let ours = || names_complaint(&env.payload, &bundle.claim.complaint_id);
             (r.ok && env.kind == kind && ours()).then(|| (r.id.clone(), &env.payload))
         })
         .collect()

@@ -209,6 +209,15 @@ pub fn envelope_id(envelope: &Envelope) -> Result<String, CanonicalError> {
     Ok(hex_sha256(&envelope.to_bytes()?))
 }
 
+/// Whether a notary record's payload (a receipt, a response receipt, a silence record) is about
+/// the complaint `complaint_id`: its `complaint_id` member is that id.
+pub(super) fn names_complaint(payload: &serde_json::Value, complaint_id: &str) -> bool {
+    payload
+        .get("complaint_id")
+        .and_then(serde_json::Value::as_str)
+        == Some(complaint_id)
+}
+
 /// Lowercase hex SHA-256.
 pub(super) fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

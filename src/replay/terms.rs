@@ -17,7 +17,7 @@ use chrono::DateTime;
 use serde_json::Value;
 
 use super::adjudicate::{at, entries, log_index, verified_items, ReplayError, NO_AGREEMENT};
-use super::format::{Bundle, Item as BundleItem};
+use super::format::{names_complaint, Bundle, Item as BundleItem};
 use super::join::{money, text};
 use super::verify::{ItemReport, Report};
 use crate::model::dispute::{Claim, ClaimSubject};
@@ -176,7 +176,7 @@ fn receipt_policy(bundle: &Bundle, report: &Report) -> Option<PolicyRef> {
     let fields = ["policy_id", "policy_version", "policy_digest"];
     let found = sorted(
         verified_items(bundle, report, "complaint_receipt")
-            .filter(|p| text(p, "complaint_id").as_deref() == Some(cid))
+            .filter(|p| names_complaint(p, cid))
             .filter_map(|p| policy_ref(p, fields)),
     );
     found.into_iter().next()

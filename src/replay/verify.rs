@@ -11,7 +11,9 @@ use base64::Engine;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 
-use super::format::{hex_sha256, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT};
+use super::format::{
+    hex_sha256, names_complaint, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT,
+};
 use super::par::par_chunks;
 use super::proof::TlogProof;
 use crate::crypto::envelope::Envelope;
@@ -521,11 +523,7 @@ fn check_claim(bundle: &Bundle, reports: &[ItemReport]) -> ClaimFacts {
             Item::NotaryEnvelope { envelope, .. }
                 if r.ok
                     && envelope.kind == "complaint_receipt"
-                    && envelope
-                        .payload
-                        .get("complaint_id")
-                        .and_then(|v| v.as_str())
-                        == Some(c.complaint_id.as_str()) =>
+                    && names_complaint(&envelope.payload, &c.complaint_id) =>
             {
                 Some((r.id.clone(), &envelope.payload))
             }
@@ -627,11 +625,7 @@ fn missing_evidence(bundle: &Bundle, reports: &[ItemReport], complaint_id: &str)
                         envelope.kind.as_str(),
                         "complaint_receipt" | "complaint_response_receipt"
                     )
-                    && envelope
-                        .payload
-                        .get("complaint_id")
-                        .and_then(|v| v.as_str())
-                        == Some(complaint_id) =>
+                    && names_complaint(&envelope.payload, complaint_id) =>
             {
                 envelope
                     .payload
