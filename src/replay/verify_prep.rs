@@ -69,20 +69,7 @@ impl Prepared {
             }
             None => return Err("the proof's log entry does not hold this envelope".into()),
         };
-        let view = serde_json::from_slice::<LeafView>(leaf).ok();
-        let (kind, logged_at, same) = match view {
-            Some(v) if v.body.get().as_bytes() == bytes => (v.kind, v.logged_at, true),
-            _ => {
-                let entry: LogEntry = serde_json::from_slice(leaf)
-                    .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
-                let same = serde_json::to_value(env).is_ok_and(|body| entry.body == body);
-                (entry.kind, entry.logged_at, same)
-            }
-        };
-        if kind.as_str() != env.kind || !same {
-            return Err("the proof's log entry does not hold this envelope".into());
-        }
-        Ok(logged_at)
+        held_after_body(leaf, bytes, env).unwrap_or_else(|| held_whole(leaf, bytes, env))
     }
 
     /// The verdict on the signature by `kid`, as [`Envelope::verify_by`] words a failure.
@@ -210,6 +197,55 @@ struct LeafView<'a> {
     body: &'a RawValue,
 }
 
+/// [`Prepared::leaf_holds`] for a leaf whose envelope bytes are `bytes`, read whole: as
+/// [`LeafView`] when its body is those bytes, else as a [`LogEntry`] compared as JSON.
+fn held_whole(leaf: &[u8], bytes: &[u8], env: &Envelope) -> Result<String, String> {
+    let view = serde_json::from_slice::<LeafView>(leaf).ok();
+    let (kind, logged_at, same) = match view {
+        Some(v) if v.body.get().as_bytes() == bytes => (v.kind, v.logged_at, true),
+        _ => {
+            let entry: LogEntry = serde_json::from_slice(leaf)
+                .map_err(|e| format!("the proof's log entry does not parse: {e}"))?;
+            let same = serde_json::to_value(env).is_ok_and(|body| entry.body == body);
+            (entry.kind, entry.logged_at, same)
+        }
+    };
+    if kind.as_str() != env.kind || !same {
+        return Err("the proof's log entry does not hold this envelope".into());
+    }
+    Ok(logged_at)
+}
+
+/// [`held_whole`]'s answer for a leaf as the notary writes it (`{"body":`, the envelope's
+/// bytes, a comma, the other members): only the members after the body are read (a large
+/// bundle's leaves are mostly their bodies). `None` for any other leaf, which is read whole.
+fn held_after_body(leaf: &[u8], bytes: &[u8], env: &Envelope) -> Option<Result<String, String>> {
+    let members = leaf
+        .strip_prefix(b"{\"body\":")?
+        .strip_prefix(bytes)?
+        .strip_prefix(b",")?;
+    let mut tail = Vec::with_capacity(members.len() + 1);
+    tail.push(b'{');
+    tail.extend_from_slice(members);
+    let t = serde_json::from_slice::<LeafTail>(&tail).ok()?;
+    Some(match t.kind.as_str() == env.kind {
+        true => Ok(t.logged_at),
+        false => Err("the proof's log entry does not hold this envelope".into()),
+    })
+}
+
+/// The members after the body of a leaf written as the notary writes it (`body` first, JCS
+/// order), as [`LeafView`] reads them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeafTail {
+    kind: EntryKind,
+    logged_at: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    operator: Option<String>,
+}
+
 /// The envelope of an envelope item.
 fn item_envelope(item: &Item) -> Option<&Envelope> {
     match item {
@@ -217,5 +253,75 @@ fn item_envelope(item: &Item) -> Option<&Envelope> {
             Some(envelope)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::entry::leaf_bytes;
+    use ed25519_dalek::SigningKey;
+
+    /// Whenever only the members after the body are read, the answer is the one of reading
+    /// the leaf whole; leaves written otherwise are left to the whole read.
+    #[test]
+    fn reading_after_the_body_answers_as_reading_the_whole_leaf() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let payload =
+            serde_json::json!({"amount": {"currency": "EUR", "minor": 1200}, "log_index": 4});
+        let (env, bytes) = Envelope::sign_to_bytes("guarantee", payload, &key).expect("sign");
+        let body = String::from_utf8(bytes.clone()).expect("utf-8");
+        let at = "\"2026-12-04T20:00:00.000Z\"";
+        let leaf = |s: &str| s.replace("BODY", &body).replace("AT", at).into_bytes();
+        let written = leaf_bytes(
+            EntryKind::Guarantee,
+            "2026-12-04T20:00:00.000Z",
+            None,
+            &bytes,
+        )
+        .expect("leaf");
+        let by_operator = leaf_bytes(
+            EntryKind::Guarantee,
+            "2026-12-04T20:00:00.000Z",
+            Some("olga"),
+            &bytes,
+        )
+        .expect("leaf");
+        let read_after = [
+            (written.clone(), Ok("2026-12-04T20:00:00.000Z")),
+            (by_operator, Ok("2026-12-04T20:00:00.000Z")),
+            (
+                leaf(r#"{"body":BODY,"kind":"revocation","logged_at":AT}"#),
+                Err(()),
+            ),
+            (
+                leaf(r#"{"body":BODY,"logged_at":AT,"kind":"guarantee"}"#),
+                Ok("2026-12-04T20:00:00.000Z"),
+            ),
+            (
+                leaf(r#"{"body":BODY, "kind":"guarantee","logged_at":AT}"#),
+                Ok("2026-12-04T20:00:00.000Z"),
+            ),
+        ];
+        for (text, want) in read_after {
+            let shown = String::from_utf8_lossy(&text).into_owned();
+            let fast = held_after_body(&text, &bytes, &env).expect(&shown);
+            assert_eq!(fast, held_whole(&text, &bytes, &env), "{shown}");
+            assert_eq!(fast.map_err(|_| ()), want.map(String::from), "{shown}");
+        }
+        let read_whole = [
+            leaf(r#"{"body":BODY,"kind":"guarantee","logged_at":AT,"body":BODY}"#),
+            leaf(r#"{"body":BODY,"kind":"guarantee","logged_at":AT,"extra":1}"#),
+            leaf(r#"{"body":BODY,"kind":"guarantee"}"#),
+            leaf(r#"{"body":BODY,"kind":"guarantee","logged_at":AT} x"#),
+            leaf(r#"{"kind":"guarantee","logged_at":AT,"body":BODY}"#),
+            leaf(r#"{"body":BODY}"#),
+            leaf(r#"{"body" :BODY,"kind":"guarantee","logged_at":AT}"#),
+            leaf(r#"{"body":{},"kind":"guarantee","logged_at":AT}"#),
+        ];
+        for text in read_whole {
+            let shown = String::from_utf8_lossy(&text).into_owned();
+            assert_eq!(held_after_body(&text, &bytes, &env), None, "{shown}");
+        }
     }
 }
