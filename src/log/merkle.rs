@@ -233,6 +233,21 @@ fn inclusion_spans(index: u64, size: u64) -> Vec<Span> {
     spans
 }
 
+/// `inclusion_spans(index, size).len()`, without making them.
+pub(super) fn inclusion_len(index: u64, size: u64) -> usize {
+    let (mut lo, mut hi, mut len) = (0u64, size, 0);
+    while hi - lo > 1 {
+        let k = split_point(hi - lo);
+        if index < lo + k {
+            hi = lo + k;
+        } else {
+            lo += k;
+        }
+        len += 1;
+    }
+    len
+}
+
 /// The spans of the consistency proof from `size1` to `size2` (RFC 9162 §2.1.4.1,
 /// SUBPROOF(m, D[n], true)), in proof order. Requires `0 < size1 < size2`. At most 64.
 fn consistency_spans(size1: u64, size2: u64) -> Vec<Span> {
@@ -291,7 +306,7 @@ pub fn verify_inclusion(
     if index >= size {
         return Err(LogError::IndexOutOfRange { index, size });
     }
-    let want = inclusion_spans(index, size).len();
+    let want = inclusion_len(index, size);
     if proof.len() != want {
         return Err(LogError::ProofLength {
             got: proof.len(),
@@ -304,24 +319,34 @@ pub fn verify_inclusion(
         if s == 0 {
             return Err(LogError::ProofMismatch);
         }
-        if f & 1 == 1 || f == s {
-            r = node_hash(p, &r);
-            // Skip the levels where this node is the rightmost and has no sibling.
-            while f & 1 == 0 && f != 0 {
-                f >>= 1;
-                s >>= 1;
-            }
-        } else {
-            r = node_hash(&r, p);
-        }
-        f >>= 1;
-        s >>= 1;
+        r = inclusion_step(&r, p, &mut f, &mut s).0;
     }
     if s == 0 && r == *root {
         Ok(())
     } else {
         Err(LogError::ProofMismatch)
     }
+}
+
+/// One step of [`verify_inclusion`]'s walk up from the leaf (RFC 9162 §2.1.3.2): the node hash
+/// of `r` and the proof hash `p`, with `f` and `s` moved up past the levels it climbs; the
+/// hash and how many levels those are.
+pub(super) fn inclusion_step(r: &Hash, p: &Hash, f: &mut u64, s: &mut u64) -> (Hash, u32) {
+    let mut up = 1;
+    let r = if *f & 1 == 1 || *f == *s {
+        // Skip the levels where this node is the rightmost and has no sibling.
+        while *f & 1 == 0 && *f != 0 {
+            *f >>= 1;
+            *s >>= 1;
+            up += 1;
+        }
+        node_hash(p, r)
+    } else {
+        node_hash(r, p)
+    };
+    *f >>= 1;
+    *s >>= 1;
+    (r, up)
 }
 
 /// Consistency proof (RFC 9162 §2.1.4) that the tree of `size1` leaves is a prefix of the tree of

@@ -2,12 +2,14 @@
 //! notes) and inclusion/consistency proofs. Storage-agnostic: the caller keeps the hashes.
 
 pub mod checkpoint;
+mod inclusions;
 pub mod merkle;
 
 pub use checkpoint::{
     check_key_name, check_origin, open_checkpoint, open_checkpoint_bytes, parse_vkey,
     sign_checkpoint, try_sign_checkpoint, vkey, Checkpoint,
 };
+pub use inclusions::Inclusions;
 pub use merkle::{
     empty_root, leaf_hash, node_hash, prove_consistency, prove_inclusion, stored_hash_count,
     stored_hash_index, stored_hashes_for_append, tree_hash, verify_consistency, verify_inclusion,

@@ -20,7 +20,9 @@ use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::key_id;
 use crate::crypto::tsa::{verify_stamped, Stamped};
 use crate::crypto::zip215::Key;
-use crate::log::{leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint};
+use crate::log::{
+    leaf_hash, open_checkpoint, parse_vkey, verify_inclusion, Checkpoint, Inclusions,
+};
 use crate::model::entry::LogEntry;
 use crate::model::time::rfc3339_ms;
 use prep::Prepared;
@@ -226,17 +228,19 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     let checkpoint = ctx.checkpoint_facts();
     let registry: Vec<ItemReport> = par_chunks(&bundle.registry, |part| {
         let prepared = ctx.prepare(part);
+        let mut proofs = Inclusions::default();
         part.iter()
             .zip(&prepared)
-            .map(|(i, p)| ctx.registry_item(i, p))
+            .map(|(i, p)| ctx.registry_item(i, p, &mut proofs))
             .collect()
     });
     ctx.learn_keys(&bundle.registry, &registry);
     let mut items: Vec<ItemReport> = par_chunks(&bundle.items, |part| {
         let prepared = ctx.prepare(part);
+        let mut proofs = Inclusions::default();
         part.iter()
             .zip(&prepared)
-            .map(|(i, p)| ctx.item(i, p))
+            .map(|(i, p)| ctx.item(i, p, &mut proofs))
             .collect()
     });
     let claim = check_claim(bundle, &items);
@@ -335,8 +339,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn registry_item(&self, item: &Item, p: &Prepared) -> ItemReport {
-        let mut r = self.item(item, p);
+    fn registry_item(&self, item: &Item, p: &Prepared, proofs: &mut Inclusions) -> ItemReport {
+        let mut r = self.item(item, p, proofs);
         r.section = Section::Registry;
         if r.ok && !matches!(item, Item::NotaryEnvelope { .. }) {
             r.ok = false;
@@ -346,13 +350,15 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn item(&self, item: &Item, p: &Prepared) -> ItemReport {
+    /// The checks of `item`; `proofs` holds what the inclusion proofs of the items checked
+    /// before it on this thread computed.
+    fn item(&self, item: &Item, p: &Prepared, proofs: &mut Inclusions) -> ItemReport {
         let mut facts = ItemFacts::default();
         let checks = match item {
             Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
-            } => self.notary_envelope(envelope, p, proof, &mut facts),
+            } => self.notary_envelope(envelope, p, (proof, proofs), &mut facts),
             Item::Rfc3161Token { token, imprint, .. } => self.token(token, imprint, &mut facts),
             Item::Document {
                 sha256, content, ..
@@ -421,7 +427,7 @@ impl<'a> Ctx<'a> {
         &self,
         env: &Envelope,
         p: &Prepared,
-        proof: &str,
+        (proof, proofs): (&str, &mut Inclusions),
         facts: &mut ItemFacts,
     ) -> Result<(), String> {
         let signed = p.signed(&self.notary_kid);
@@ -432,7 +438,7 @@ impl<'a> Ctx<'a> {
                 party_id: None,
             });
         }
-        let in_log = self.included(env, p, proof);
+        let in_log = self.included(env, p, proof, proofs);
         match &in_log {
             Ok(l) => facts.in_log = Some(l.clone()),
             // Only what the notary is shown to have signed can be a notary fault (s13 F6: a
@@ -467,7 +473,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks `proof` proves the log entry holding `env` against the bundle's checkpoint.
-    fn included(&self, env: &Envelope, prep: &Prepared, proof: &str) -> Result<LogFacts, String> {
+    fn included(
+        &self,
+        env: &Envelope,
+        prep: &Prepared,
+        proof: &str,
+        proofs: &mut Inclusions,
+    ) -> Result<LogFacts, String> {
         let (p, cp, leaf) = against_checkpoint(proof, (self.checkpoint_text, &self.checkpoint))?;
         let leaf = &leaf[..];
         let logged_at = prep.leaf_holds(leaf, env)?;
@@ -479,7 +491,8 @@ impl<'a> Ctx<'a> {
                 ));
             }
         }
-        verify_inclusion(&leaf_hash(leaf), p.index, cp.size, &p.hashes, &cp.root)
+        proofs
+            .verify((cp.size, &cp.root), (&leaf_hash(leaf), p.index), &p.hashes)
             .map_err(|e| format!("inclusion proof of entry {}: {e}", p.index))?;
         Ok(LogFacts {
             index: p.index,
