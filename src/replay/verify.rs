@@ -358,7 +358,7 @@ impl<'a> Ctx<'a> {
             Item::PartyEnvelope { envelope, .. } => self.party_envelope(envelope, p, &mut facts),
             Item::NotaryEnvelope {
                 envelope, proof, ..
-            } => self.notary_envelope(envelope, p, (proof, proofs), &mut facts),
+            } => self.notary_envelope(envelope, p, proof, proofs, &mut facts),
             Item::Rfc3161Token { token, imprint, .. } => self.token(token, imprint, &mut facts),
             Item::Document {
                 sha256, content, ..
@@ -427,7 +427,8 @@ impl<'a> Ctx<'a> {
         &self,
         env: &Envelope,
         p: &Prepared,
-        (proof, proofs): (&str, &mut Inclusions),
+        proof: &str,
+        proofs: &mut Inclusions,
         facts: &mut ItemFacts,
     ) -> Result<(), String> {
         let signed = p.signed(&self.notary_kid);
