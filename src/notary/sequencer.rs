@@ -411,7 +411,7 @@ impl Core {
             root,
         };
         let note = self.sign_checkpoint(cp, kinds.len());
-        let mut batch = Batch::new();
+        let mut batch = batch_for(&staged, tree.pending().len());
         for s in staged {
             finishes.push(s.finish);
             for staged in s.entry.iter().flat_map(StagedEntry::leaves) {
@@ -444,6 +444,23 @@ impl Core {
         }
         Ok(())
     }
+}
+
+/// An empty batch with room for what `staged` writes (leaves, records, `hashes` Merkle hashes,
+/// the checkpoint and the log size), so the batch's bytes are not copied as they grow.
+fn batch_for(staged: &[Staged], hashes: usize) -> Batch {
+    let (mut bytes, mut puts) = (hashes * 40 + 512, hashes + 2);
+    for s in staged {
+        for e in s.entry.iter().flat_map(StagedEntry::leaves) {
+            bytes += 8 + e.leaf.len();
+            puts += 1;
+        }
+        for (_, k, v) in &s.records {
+            bytes += k.len() + v.len();
+            puts += 1;
+        }
+    }
+    Batch::with_capacity(bytes, puts)
 }
 
 /// Batches of at least this many entries have their checkpoint signed on the pool.

@@ -188,3 +188,38 @@ async fn dropping_the_last_notary_closes_the_store_before_it_returns() {
         );
     }
 }
+
+#[test]
+fn a_batch_has_room_for_every_leaf_and_record_it_writes() {
+    let ctx = StageCtx {
+        index: 40,
+        now: Utc::now(),
+    };
+    let mut first = ctx
+        .entry(EntryKind::Policy, None, json!({"text": "x".repeat(3000)}))
+        .expect("entry");
+    first.then.push(
+        ctx.after(1)
+            .entry(EntryKind::Policy, Some("ana".into()), json!({"n": 1}))
+            .expect("entry"),
+    );
+    let staged = vec![Staged {
+        entry: Some(first),
+        records: vec![
+            (Cf::Guarantees, vec![1; 36], vec![2; 2500]),
+            (Cf::Meta, vec![3; 40], Vec::new()),
+        ],
+        deferred: None,
+        finish: Box::new(|_| {}),
+    }];
+    let hashes = 7;
+    let written: usize = staged
+        .iter()
+        .flat_map(|s| s.entry.iter().flat_map(StagedEntry::leaves))
+        .map(|e| 8 + e.leaf.len())
+        .chain(staged[0].records.iter().map(|(_, k, v)| k.len() + v.len()))
+        .sum::<usize>()
+        + hashes * 40;
+    // The checkpoint note and the log size come on top: a note is a few hundred bytes.
+    assert!(batch_for(&staged, hashes).bytes_capacity() >= written + 300);
+}

@@ -225,6 +225,27 @@ impl Batch {
         Self::default()
     }
 
+    /// An empty batch with room for `puts` puts of `bytes` key and value bytes in all, so a
+    /// large batch is not copied as it grows.
+    pub fn with_capacity(bytes: usize, puts: usize) -> Self {
+        Batch {
+            bytes: Vec::with_capacity(bytes),
+            puts: Vec::with_capacity(puts),
+            log_size: None,
+        }
+    }
+
+    /// Bytes of keys and values queued.
+    pub(crate) fn bytes_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Bytes of keys and values it holds without growing.
+    #[cfg(test)]
+    pub(crate) fn bytes_capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     /// Number of puts queued.
     pub fn len(&self) -> usize {
         self.puts.len()
@@ -563,6 +584,33 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_made_with_room_holds_the_same_puts_without_growing() {
+        let puts: Vec<(Cf, Vec<u8>, Vec<u8>)> = (0..50u64)
+            .map(|i| {
+                (
+                    Cf::LogLeaves,
+                    u64_key(i).to_vec(),
+                    vec![i as u8; 100 + i as usize],
+                )
+            })
+            .collect();
+        let bytes: usize = puts.iter().map(|(_, k, v)| k.len() + v.len()).sum();
+        let (mut plain, mut roomy) = (Batch::new(), Batch::with_capacity(bytes, puts.len()));
+        let room = roomy.bytes_capacity();
+        for (cf, k, v) in &puts {
+            plain.put_raw(*cf, k, v);
+            roomy.put_raw(*cf, k, v);
+        }
+        assert_eq!(
+            roomy.bytes_capacity(),
+            room,
+            "the bytes were moved to a larger buffer"
+        );
+        assert_eq!(roomy.bytes_len(), bytes);
+        assert!(plain.iter().eq(roomy.iter()));
+    }
 
     #[test]
     fn for_each_visits_every_record_in_key_order_and_stops_at_an_error() {
