@@ -449,7 +449,8 @@ impl Core {
 /// An empty batch with room for what `staged` writes (leaves, records, `hashes` Merkle hashes,
 /// the checkpoint and the log size), so the batch's bytes are not copied as they grow.
 fn batch_for(staged: &[Staged], hashes: usize) -> Batch {
-    let (mut bytes, mut puts) = (hashes * 40 + 512, hashes + 2);
+    // Each hash under its u64 key; the note is a few hundred bytes and the log size 8 + 8.
+    let (mut bytes, mut puts) = (hashes * (8 + 32) + 512, hashes + 2);
     for s in staged {
         for e in s.entry.iter().flat_map(StagedEntry::leaves) {
             bytes += 8 + e.leaf.len();
