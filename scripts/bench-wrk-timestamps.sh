@@ -8,7 +8,7 @@
 # limiter never answers), `notar serve` on 127.0.0.1:18091, wrk on `GET /healthz` for 4 s (the
 # ceiling), then on `POST /v1/timestamp` for 6 s with one `openssl ts -query -cert` query.
 # Prints tokens/s, the ratio, the server's CPU per token (from /proc) and the machine's idle
-# share during the token run. Needs wrk and openssl (Debian: apt-get install wrk openssl).
+# share during the token run. Needs wrk, openssl and curl (Debian: apt-get install wrk openssl curl).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
@@ -18,7 +18,7 @@ fi
 rounds=$1
 conc=$2
 shift 2
-for tool in wrk openssl; do
+for tool in wrk openssl curl; do
     command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 2; }
 done
 
