@@ -1,31 +1,90 @@
 #!/usr/bin/env bash
 # scripts/prune-target.sh [DAYS]: frees the cargo target dir ($CARGO_TARGET_DIR, else ./target)
-# of this crate's own build outputs (its test, bench and binary builds, and the incremental
-# caches) not touched in DAYS days (default 1). Each change to the crate leaves a new copy of
-# every test binary (100-300 MB each in a debug build) beside the old ones, and a cache kept
-# between CI runs grew to 70 GB and filled the disk. Dependencies' builds (RocksDB above all)
-# are kept; cargo rebuilds anything pruned that it still needs.
+# of builds no longer used. A cache kept between CI runs grew to 70 GB and filled the disk, twice:
+#
+# 1. This crate's own outputs (test, bench and binary builds, incremental caches) not written
+#    in DAYS days (default 1): each change to the crate can leave new copies of test binaries
+#    (100-300 MB each in a debug build) beside the old ones.
+# 2. Any unit, dependencies included, whose fingerprint cargo has not read in DAYS days: a change
+#    of rustflags, features or toolchain builds every dependency (RocksDB above all) again under
+#    new hashes and leaves the old builds behind for good. Cargo reads a unit's fingerprint each
+#    time it checks the unit, so the fingerprint's access time says when the unit was last used.
+#    Mounts with `relatime` (the Linux default) update an access time at most once a day, so a
+#    unit counts as unused only after DAYS + 1 days; on a mount that never updates access times
+#    (`noatime`) this step is skipped and says so.
+#
+# Cargo rebuilds anything pruned that it still needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 days="${1:-1}"
 [[ $days =~ ^[0-9]+$ ]] || { echo "usage: $0 [DAYS]" >&2; exit 2; }
 target="${CARGO_TARGET_DIR:-target}"
 minutes=$((days * 24 * 60))
+unused_minutes=$(((days + 1) * 24 * 60))
 freed=0
-for profile in debug release; do
-    deps="$target/$profile/deps"
-    [ -d "$deps" ] || continue
-    for name in notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//'); do
-        while IFS= read -r -d '' f; do
-            freed=$((freed + $(stat -c %s "$f")))
-            rm -f "$f"
-        done < <(find "$deps" -maxdepth 1 -name "$name-*" -mmin "+$minutes" -print0)
-    done
-    if [ -d "$target/$profile/incremental" ]; then
-        while IFS= read -r -d '' d; do
-            freed=$((freed + $(du -sb "$d" | cut -f1)))
-            rm -rf "$d"
-        done < <(find "$target/$profile/incremental" -mindepth 1 -maxdepth 1 -mmin "+$minutes" -print0)
+
+remove() {
+    local path=$1
+    [ -e "$path" ] || return 0
+    freed=$((freed + $(du -sb "$path" | cut -f1)))
+    rm -rf "$path"
+}
+
+# Whether reading a file updates its access time on the target's file system.
+atime_updates() {
+    local probe
+    probe=$(mktemp "$target/.prune-probe.XXXXXX")
+    echo probe > "$probe"
+    touch -a -d '3 days ago' "$probe"
+    cat "$probe" > /dev/null
+    local accessed
+    accessed=$(stat -c %X "$probe")
+    rm -f "$probe"
+    [ "$accessed" -gt "$(date -d '2 days ago' +%s)" ]
+}
+
+mkdir -p "$target"
+check_fingerprints=1
+if ! atime_updates; then
+    check_fingerprints=0
+    echo "prune-target: $target is on a mount without access times: dependencies are not pruned" >&2
+fi
+
+units=0
+for profile_dir in "$target"/*/; do
+    profile_dir=${profile_dir%/}
+    [ -d "$profile_dir/.fingerprint" ] || continue
+
+    # 1. This crate's own outputs.
+    deps="$profile_dir/deps"
+    if [ -d "$deps" ]; then
+        for name in notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//'); do
+            while IFS= read -r -d '' f; do
+                remove "$f"
+            done < <(find "$deps" -maxdepth 1 -name "$name-*" -mmin "+$minutes" -print0)
+        done
     fi
+    if [ -d "$profile_dir/incremental" ]; then
+        while IFS= read -r -d '' d; do
+            remove "$d"
+        done < <(find "$profile_dir/incremental" -mindepth 1 -maxdepth 1 -mmin "+$minutes" -print0)
+    fi
+
+    # 2. Units whose fingerprint was neither read nor written in DAYS + 1 days.
+    [ "$check_fingerprints" = 1 ] || continue
+    while IFS= read -r -d '' fingerprint; do
+        if [ -n "$(find "$fingerprint" -type f \( -amin "-$unused_minutes" -o -mmin "-$unused_minutes" \) -print -quit)" ]; then
+            continue
+        fi
+        unit=$(basename "$fingerprint")
+        hash=${unit##*-}
+        [[ $hash =~ ^[0-9a-f]{16}$ ]] || continue
+        units=$((units + 1))
+        remove "$fingerprint"
+        remove "$profile_dir/build/$unit"
+        while IFS= read -r -d '' f; do
+            remove "$f"
+        done < <(find "$profile_dir/deps" "$profile_dir/examples" -maxdepth 1 -name "*-$hash*" -print0 2>/dev/null)
+    done < <(find "$profile_dir/.fingerprint" -mindepth 1 -maxdepth 1 -type d -print0)
 done
-echo "prune-target: freed $((freed / 1024 / 1024)) MB of builds older than $days day(s) in $target" >&2
+echo "prune-target: freed $((freed / 1024 / 1024)) MB in $target (own builds older than $days day(s), $units unit(s) unused for $((days + 1)) day(s))" >&2
