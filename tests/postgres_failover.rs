@@ -213,12 +213,22 @@ fn root(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
-/// The position of the active server in `servers`.
-fn active_of(servers: &[&Server]) -> usize {
-    servers
-        .iter()
-        .position(|s| role(&s.url).1 == "active")
-        .expect("an active notar")
+/// The position of the active server in `servers`, waiting up to `timeout` for one. A notar
+/// whose connection to a stopped primary breaks only after it has signed on the promoted one
+/// stops signing, reloads and takes the lease again once it lapses: for that while, none is
+/// active (seen in a CI run).
+fn active_of(servers: &[&Server], timeout: Duration) -> usize {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(at) = servers.iter().position(|s| role(&s.url).1 == "active") {
+            return at;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no active notar within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// Every granted guarantee is the log's entry at its index, and the agreement's exposure is
@@ -434,7 +444,7 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    watch(&[&sa2, &sb][active_of(&[&sa2, &sb])].url);
+    watch(&[&sa2, &sb][active_of(&[&sa2, &sb], lease * 10)].url);
     std::thread::sleep(lease * 2);
     assert!(
         load.acked() > after_promotion,
@@ -443,7 +453,7 @@ fn active_and_standby_survive_kill_pause_and_primary_loss_without_losing_or_fork
 
     let deal = load.deal.clone();
     let (acks, granted, refused) = load.finish();
-    let at = active_of(&[&sa2, &sb]);
+    let at = active_of(&[&sa2, &sb], lease * 10);
     let (active, active_data) = ([&sa2, &sb][at].url.clone(), [&a, &b][at]);
     assert!(
         acks.len() > 20,
