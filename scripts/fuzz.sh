@@ -69,6 +69,9 @@ reuse_rocksdb() {
     fi
 }
 reuse_rocksdb
+# Builds this one no longer uses (an older toolchain's, or every dependency's after a change of
+# flags) go, as in the test build's cache.
+./scripts/prune-target.sh 1
 
 # 16 codegen units instead of cargo-fuzz's 1: the notar crate builds in a fraction of the time,
 # for a few per cent of executions per second.

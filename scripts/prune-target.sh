@@ -51,9 +51,10 @@ if ! atime_updates; then
 fi
 
 units=0
-for profile_dir in "$target"/*/; do
-    profile_dir=${profile_dir%/}
-    [ -d "$profile_dir/.fingerprint" ] || continue
+# Each profile dir (debug, release, and under a target triple as cargo-fuzz builds) holds a
+# .fingerprint dir.
+while IFS= read -r -d '' fingerprints; do
+    profile_dir=$(dirname "$fingerprints")
 
     # 1. This crate's own outputs.
     deps="$profile_dir/deps"
@@ -86,5 +87,5 @@ for profile_dir in "$target"/*/; do
             remove "$f"
         done < <(find "$profile_dir/deps" "$profile_dir/examples" -maxdepth 1 -name "*-$hash*" -print0 2>/dev/null)
     done < <(find "$profile_dir/.fingerprint" -mindepth 1 -maxdepth 1 -type d -print0)
-done
+done < <(find "$target" -mindepth 2 -maxdepth 3 -type d -name .fingerprint -print0)
 echo "prune-target: freed $((freed / 1024 / 1024)) MB in $target (own builds older than $days day(s), $units unit(s) unused for $((days + 1)) day(s))" >&2

@@ -113,6 +113,14 @@ fn unused_units_and_old_own_builds_go_and_units_in_use_stay() {
         "7 days ago",
         "7 days ago",
     );
+    // cargo-fuzz's layout (the profile under a target triple): an unused unit there goes too.
+    let fuzz = unit(
+        &target.join("x86_64-unknown-linux-gnu/release"),
+        "arbitrary",
+        "5a0c3f8e2b7d9146",
+        "4 days ago",
+        "4 days ago",
+    );
     // This crate's test binary written two days ago (its fingerprint read now): goes by age.
     let old_test = debug.join("deps/http_bodies-7fe71a2dd6c74f0c");
     write(&old_test);
@@ -127,10 +135,15 @@ fn unused_units_and_old_own_builds_go_and_units_in_use_stay() {
         !said.contains("without access times"),
         "this test needs a mount that keeps access times: {said}"
     );
-    assert!(said.contains("2 unit(s) unused for 2 day(s)"), "{said}");
+    assert!(said.contains("3 unit(s) unused for 2 day(s)"), "{said}");
 
     assert_eq!(exists(&stale), [false; 4], "unused dependency pruned");
     assert_eq!(exists(&release), [false; 4], "unused release unit pruned");
+    assert_eq!(
+        exists(&fuzz),
+        [false; 4],
+        "unused unit under a target triple pruned"
+    );
     assert_eq!(exists(&used), [true; 4], "dependency in use kept");
     assert_eq!(
         exists(&lately),
