@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::format::{hex_sha256, Bundle, Item as BundleItem};
 use super::join::{join, text, time, Index, Orders, PaymentClaim};
-use super::par::{beside, drop_beside, par_chunks};
+use super::par::{beside, drop_beside, on_pool, par_chunks};
 use super::terms::terms;
 use super::verify::{check, ItemReport, Report, Unreadable};
 use crate::model::complaint::ComplaintKind;
@@ -71,6 +71,11 @@ pub struct Replay {
 /// as facts (the rules make them inadmissible); only an unreadable bundle, a claim the rules
 /// cannot state or a missing policy is an error.
 pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
+    on_pool(bytes.len(), || replay_here(bytes))
+}
+
+/// [`replay`], on the thread it is called on.
+fn replay_here(bytes: &[u8]) -> Result<Replay, ReplayError> {
     let (bundle, report) = check(bytes)?;
     // A verified receipt that the claim contradicts, or whose evidence the bundle lacks: the
     // claim is not the one the notary received (without a verified receipt the claim goes in
@@ -102,11 +107,14 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, ReplayError> {
     // delivery of goods): one reading of it, whoever filed first.
     let payment = || payment_claim(&claim).or_else(|| counter.as_ref().and_then(payment_claim));
     // The terms (reading the policy text is most of it) beside the join, on a large bundle.
-    let (terms, items) = beside(
+    // The join's index is made beside them too; the join itself uses every core.
+    let (terms, index) = beside(
         bundle.items.len(),
         || terms(&bundle, &report, &claim, registry_reports),
-        || joined(&bundle, item_reports, payment(), &tsa_key_id),
+        || Index::new(&bundle.items, item_reports, payment(), tsa_key_id.clone()),
     );
+    let items = joined_by(&bundle, item_reports, &index);
+    drop(index);
     let counter_items = counter
         .as_ref()
         .map(|_| joined(&bundle, item_reports, payment(), &tsa_key_id));
@@ -187,9 +195,14 @@ fn joined(
     tsa_key_id: &str,
 ) -> Vec<Item> {
     let index = Index::new(&bundle.items, reports, payment, tsa_key_id.to_string());
+    joined_by(bundle, reports, &index)
+}
+
+/// [`joined`] with its index made.
+fn joined_by(bundle: &Bundle, reports: &[ItemReport], index: &Index) -> Vec<Item> {
     let pairs: Vec<(&BundleItem, &ItemReport)> = bundle.items.iter().zip(reports).collect();
     let joined = par_chunks(&pairs, |part| {
-        part.iter().map(|(i, r)| join(i, r, &index)).collect()
+        part.iter().map(|(i, r)| join(i, r, index)).collect()
     });
     let mut items: Vec<Item> = joined.into_iter().flatten().collect();
     fill_order_agreements(&mut items);

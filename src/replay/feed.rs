@@ -6,7 +6,6 @@
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
-use std::thread::{Scope, ScopedJoinHandle};
 
 use serde_json::value::RawValue;
 
@@ -88,15 +87,18 @@ fn read_part(part: &[&RawValue]) -> Read {
 /// bundle is read on one thread as before.
 pub(super) struct Sink<'s, 'e, 'a> {
     queue: &'e Queue<'a>,
-    scope: &'s Scope<'s, 'e>,
-    filling: std::cell::RefCell<Filling<'s, 'a>>,
+    /// What the second thread read.
+    theirs: &'e Mutex<Vec<(usize, Read)>>,
+    scope: &'s rayon::Scope<'e>,
+    filling: std::cell::RefCell<Filling<'a>>,
 }
 
-struct Filling<'s, 'a> {
+struct Filling<'a> {
     part: Vec<&'a RawValue>,
     /// Items pushed so far.
     count: usize,
-    helper: Option<ScopedJoinHandle<'s, Vec<(usize, Read)>>>,
+    /// Whether the second thread was asked for.
+    helped: bool,
 }
 
 impl<'a> Sink<'_, '_, 'a> {
@@ -110,29 +112,42 @@ impl<'a> Sink<'_, '_, 'a> {
         }
         let part = std::mem::take(&mut f.part);
         self.queue.put((f.count - part.len(), part));
-        if f.helper.is_none() && cores() >= 2 {
-            let queue = self.queue;
-            f.helper = Some(self.scope.spawn(move || queue.read(true)));
+        if !f.helped && cores() >= 2 {
+            f.helped = true;
+            let (queue, theirs) = (self.queue, self.theirs);
+            self.scope.spawn(move |_| {
+                let read = queue.read(true);
+                theirs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(read);
+            });
         }
     }
 }
 
-/// `outer(sink)`, the items it pushes into `sink` read meanwhile on a second thread; then, with
-/// the outer reading over, the items not yet read on both threads. The items come back in the
-/// order they were pushed, each read or with the reason it is not an item.
-pub(super) fn read_while<'a, T>(outer: impl FnOnce(&Sink<'_, '_, 'a>) -> T) -> (T, Read) {
+/// `then(outer(sink))`, the items `outer` pushes into `sink` read meanwhile on a second thread,
+/// which goes on reading them while `then` runs; then the items not yet read, on both threads.
+/// The items come back in the order they were pushed, each read or with the reason it is not
+/// an item.
+pub(super) fn read_while<'a, T, U: Send>(
+    outer: impl FnOnce(&Sink<'_, '_, 'a>) -> T + Send,
+    then: impl FnOnce(T) -> U + Send,
+) -> (U, Read) {
     let queue = Queue {
         parts: Mutex::new((VecDeque::new(), false)),
         more: Condvar::new(),
     };
-    std::thread::scope(|scope| {
+    let theirs = Mutex::new(Vec::new());
+    let (made, mut parts) = rayon::in_place_scope(|scope| {
         let sink = Sink {
             queue: &queue,
+            theirs: &theirs,
             scope,
             filling: std::cell::RefCell::new(Filling {
                 part: Vec::new(),
                 count: 0,
-                helper: None,
+                helped: false,
             }),
         };
         // Closed however `outer` ends: were it to panic, the scope would otherwise wait for
@@ -140,26 +155,18 @@ pub(super) fn read_while<'a, T>(outer: impl FnOnce(&Sink<'_, '_, 'a>) -> T) -> (
         let closer = Closer(&queue);
         let made = outer(&sink);
         drop(closer);
-        let Filling {
-            part,
-            count,
-            helper,
-        } = sink.filling.into_inner();
+        let Filling { part, count, .. } = sink.filling.into_inner();
         // The last part, taken by whichever thread comes to it (the queue is closed, so the
         // second thread no longer waits once it is empty).
         if !part.is_empty() {
             queue.put((count - part.len(), part));
         }
-        let mut parts = queue.read(false);
-        if let Some(h) = helper {
-            match h.join() {
-                Ok(theirs) => parts.extend(theirs),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        parts.sort_unstable_by_key(|(at, _)| *at);
-        (made, parts.into_iter().flat_map(|(_, read)| read).collect())
-    })
+        let made = then(made);
+        (made, queue.read(false))
+    });
+    parts.extend(theirs.into_inner().unwrap_or_else(|e| e.into_inner()));
+    parts.sort_unstable_by_key(|(at, _)| *at);
+    (made, parts.into_iter().flat_map(|(_, read)| read).collect())
 }
 
 #[cfg(test)]
@@ -180,10 +187,13 @@ mod tests {
             .map(|i| RawValue::from_string(doc(i)).expect("raw"))
             .collect();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            read_while(|sink| {
-                raws.iter().for_each(|r| sink.push(r));
-                panic!("the outer reading failed")
-            })
+            read_while(
+                |sink| {
+                    raws.iter().for_each(|r| sink.push(r));
+                    panic!("the outer reading failed")
+                },
+                |()| (),
+            )
         }));
         assert!(r.is_err());
     }
@@ -206,10 +216,13 @@ mod tests {
                 .iter()
                 .map(|t| RawValue::from_string(t.clone()).expect("raw"))
                 .collect();
-            let (count, read) = read_while(|sink| {
-                raws.iter().for_each(|r| sink.push(r));
-                raws.len()
-            });
+            let (count, read) = read_while(
+                |sink| {
+                    raws.iter().for_each(|r| sink.push(r));
+                    raws.len()
+                },
+                |n| n,
+            );
             assert_eq!(count, n);
             assert_eq!(read.len(), n);
             for (i, r) in read.iter().enumerate() {

@@ -27,24 +27,44 @@ struct Outer<'a> {
 }
 
 /// The bundle in `bytes`, or why it is not one (too large, not of the bundle's shape, another
-/// format).
-pub(super) fn parse(bytes: &[u8]) -> Result<Bundle, Unreadable> {
+/// format), and `head` of its notary keys, checkpoint and registry entries: `head` runs as soon
+/// as the outer object is read, while the items are still being read on another thread.
+pub(super) fn parse<H: Send>(
+    bytes: &[u8],
+    head: impl FnOnce(&NotaryKeys, &str, &[Item]) -> H + Send,
+) -> Result<(Bundle, H), Unreadable> {
     if bytes.len() > BUNDLE_LEN_MAX {
         return Err(Unreadable::TooLarge(bytes.len()));
     }
-    let (outer, items) = read_while(|sink| read_outer(bytes, sink));
-    let outer = outer.map_err(|e| Unreadable::Shape(e.to_string()))?;
-    if outer.format != FORMAT {
-        return Err(Unreadable::Format(outer.format.chars().take(64).collect()));
-    }
-    Ok(Bundle {
+    let (early, items) = read_while(
+        |sink| read_outer(bytes, sink),
+        |outer| {
+            let outer = outer.map_err(|e| Unreadable::Shape(e.to_string()))?;
+            if outer.format != FORMAT {
+                return Err(Unreadable::Format(outer.format.chars().take(64).collect()));
+            }
+            let registry = self::items(&outer.registry, "registry")
+                .map(without_copies)
+                .map(|r| {
+                    let h = head(&outer.notary, &outer.checkpoint, &r);
+                    (r, h)
+                });
+            Ok((outer, registry))
+        },
+    );
+    let (outer, registry) = early?;
+    // A bad item is named before a bad registry entry, as in file order.
+    let items = without_copies(in_order(items, "items")?);
+    let (registry, head) = registry?;
+    let bundle = Bundle {
         format: outer.format,
         claim: outer.claim,
-        items: without_copies(in_order(items, "items")?),
-        registry: without_copies(self::items(&outer.registry, "registry")?),
+        items,
+        registry,
         notary: outer.notary,
         checkpoint: outer.checkpoint,
-    })
+    };
+    Ok((bundle, head))
 }
 
 /// The outer object of `bytes`, as `serde_json::from_slice` of a struct with these fields that
@@ -276,7 +296,7 @@ mod tests {
             })
             .map_err(|e| e.to_string());
         let mut seen = Vec::new();
-        let (streamed, read) = read_while(|sink| read_outer(text.as_bytes(), sink));
+        let (streamed, read) = read_while(|sink| read_outer(text.as_bytes(), sink), |t| t);
         if streamed.is_ok() {
             for r in read {
                 seen.push(r.map(|i| i.id().to_string()).unwrap_or_else(|e| e));

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::format::{
     hex_sha256, names_complaint, Bundle, Item, NotaryKeys, BUNDLE_LEN_MAX, FORMAT,
 };
-use super::par::par_chunks;
+use super::par::{on_pool, par_chunks, par_chunks_by};
 use super::proof::TlogProof;
 use crate::crypto::envelope::Envelope;
 use crate::crypto::keys::key_id;
@@ -209,24 +209,36 @@ impl Report {
 /// Checks a bundle offline. `Err` only when the bytes are not a bundle; every failing check of
 /// an item is in the [`Report`].
 pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
-    check(bytes).map(|(_, report)| report)
+    on_pool(bytes.len(), || check(bytes).map(|(_, report)| report))
 }
 
-/// [`verify`], also giving the bundle it parsed, so that replay reads the file once.
+/// [`verify`], also giving the bundle it parsed, so that replay reads the file once. The
+/// notary's keys, the checkpoint and the registry are checked as soon as the outer object is
+/// read, while the items are still being read on another thread.
 pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
-    let bundle = super::parse::parse(bytes)?;
-    let report = verify_bundle(&bundle)?;
+    let (bundle, head) = super::parse::parse(bytes, check_head)?;
+    let report = verify_bundle(&bundle, head)?;
     Ok((bundle, report))
 }
 
-/// The checks of [`verify`] on a parsed bundle: the registry first (its key registrations say
-/// which party keys count), then the items; each item's id, signing input and JSON made once
-/// ([`Prepared`]); the items checked on every core ([`par_chunks`]), each core's signatures in
-/// one batch ([`Ctx::signatures`]), the results in bundle order.
-fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
-    let mut ctx = Ctx::new(bundle)?;
+/// What is checked before the items: the notary's keys and the checkpoint, and the registry
+/// (its key registrations say which party keys count).
+pub(super) struct Head {
+    ctx: Ctx,
+    checkpoint: CheckpointFacts,
+    registry: Vec<ItemReport>,
+}
+
+/// The [`Head`] of a bundle with these `notary` keys, `checkpoint` and `registry` entries; `Err`
+/// when the notary's key is unusable.
+pub(super) fn check_head(
+    notary: &NotaryKeys,
+    checkpoint: &str,
+    registry_items: &[Item],
+) -> Result<Head, Unreadable> {
+    let mut ctx = Ctx::new(notary, checkpoint)?;
     let checkpoint = ctx.checkpoint_facts();
-    let registry: Vec<ItemReport> = par_chunks(&bundle.registry, |part| {
+    let registry: Vec<ItemReport> = par_chunks(registry_items, |part| {
         let prepared = ctx.prepare(part);
         let mut proofs = Inclusions::default();
         part.iter()
@@ -234,8 +246,24 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
             .map(|(i, p)| ctx.registry_item(i, p, &mut proofs))
             .collect()
     });
-    ctx.learn_keys(&bundle.registry, &registry);
-    let mut items: Vec<ItemReport> = par_chunks(&bundle.items, |part| {
+    ctx.learn_keys(registry_items, &registry);
+    Ok(Head {
+        ctx,
+        checkpoint,
+        registry,
+    })
+}
+
+/// The checks of [`verify`] on a parsed bundle, after its [`Head`]: each item's id, signing
+/// input and JSON made once ([`Prepared`]); the items checked on every core ([`par_chunks_by`]),
+/// each core's signatures in one batch ([`Ctx::signatures`]), the results in bundle order.
+fn verify_bundle(bundle: &Bundle, head: Result<Head, Unreadable>) -> Result<Report, Unreadable> {
+    let Head {
+        ctx,
+        checkpoint,
+        registry,
+    } = head?;
+    let mut items: Vec<ItemReport> = par_chunks_by(&bundle.items, check_weight, |part| {
         let prepared = ctx.prepare(part);
         let mut proofs = Inclusions::default();
         part.iter()
@@ -259,11 +287,21 @@ fn verify_bundle(bundle: &Bundle) -> Result<Report, Unreadable> {
     })
 }
 
+/// About the work of checking `item`, for cutting the items into parts of equal work: an item
+/// with an inclusion proof takes about half as long again as one without (a signature and a
+/// digest each; measured on a large bundle, BENCHMARKS.md).
+fn check_weight(item: &Item) -> usize {
+    match item {
+        Item::NotaryEnvelope { .. } => 3,
+        _ => 2,
+    }
+}
+
 /// What the checks share: the notary's keys, the opened checkpoint, the registered keys.
-struct Ctx<'a> {
+struct Ctx {
     notary_key: Key,
     notary_kid: String,
-    checkpoint_text: &'a str,
+    checkpoint_text: String,
     checkpoint: Result<Checkpoint, String>,
     tsa: Result<(Vec<u8>, Vec<u8>), String>,
     /// Whether `notary.identity` shows `tsa` to be the notary's TSA.
@@ -271,9 +309,8 @@ struct Ctx<'a> {
     keys: HashMap<String, (String, Key)>,
 }
 
-impl<'a> Ctx<'a> {
-    fn new(bundle: &'a Bundle) -> Result<Ctx<'a>, Unreadable> {
-        let n: &NotaryKeys = &bundle.notary;
+impl Ctx {
+    fn new(n: &NotaryKeys, checkpoint_text: &str) -> Result<Ctx, Unreadable> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(&n.public_key)
             .map_err(|_| Unreadable::NotaryKey("public_key is not base64".into()))?;
@@ -288,16 +325,16 @@ impl<'a> Ctx<'a> {
                 "key_id is not the public key's".into(),
             ));
         }
-        let checkpoint = open_bundle_checkpoint(n, &raw, &bundle.checkpoint);
+        let checkpoint = open_bundle_checkpoint(n, &raw, checkpoint_text);
         let tsa = tsa_chain(&n.tsa_chain);
         let tsa_identity = tsa
             .as_ref()
             .map_err(String::clone)
-            .and_then(|chain| identity_holds(n, (&bundle.checkpoint, &checkpoint), chain));
+            .and_then(|chain| identity_holds(n, (checkpoint_text, &checkpoint), chain));
         Ok(Ctx {
             notary_key: Key::new(raw),
             notary_kid,
-            checkpoint_text: &bundle.checkpoint,
+            checkpoint_text: checkpoint_text.to_string(),
             checkpoint,
             tsa,
             tsa_identity,
@@ -481,7 +518,7 @@ impl<'a> Ctx<'a> {
         proof: &str,
         proofs: &mut Inclusions,
     ) -> Result<LogFacts, String> {
-        let (p, cp, leaf) = against_checkpoint(proof, (self.checkpoint_text, &self.checkpoint))?;
+        let (p, cp, leaf) = against_checkpoint(proof, (&self.checkpoint_text, &self.checkpoint))?;
         let leaf = &leaf[..];
         let logged_at = prep.leaf_holds(leaf, env)?;
         if let Some(i) = env.payload.get("log_index") {

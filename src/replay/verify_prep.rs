@@ -81,7 +81,7 @@ impl Prepared {
     }
 }
 
-impl Ctx<'_> {
+impl Ctx {
     /// The items of `part`, each [`Prepared`], the signatures of all of them checked in one
     /// batch ([`verify_all`]).
     pub(super) fn prepare(&self, part: &[Item]) -> Vec<Prepared> {

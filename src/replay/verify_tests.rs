@@ -363,6 +363,47 @@ fn a_bundle_of_many_items_all_verify_through_the_batch() {
     assert!(r.items.iter().all(|i| i.facts.signature_ok != Some(false)));
 }
 
+/// A bundle large enough to be checked on the pool of threads (`par::on_pool`) and in parts:
+/// the broken signatures among 400 orders are named, in bundle order, whether it is verified
+/// from this thread, from a pool thread, or by four threads at once sharing the pool (whose
+/// threads then wait on each other's readers: none may hang).
+#[test]
+fn a_large_bundle_gives_the_same_report_on_the_pool_and_at_once_from_many_threads() {
+    let mut b = many_orders(400, None);
+    let broken = [0, 57, 199, 200, 201, 399];
+    for &i in &broken {
+        let other = Envelope::sign("order", json!({"amount": 1}), &ann()).expect("sign");
+        let Item::PartyEnvelope { envelope, .. } = &mut b.items[3 + i] else {
+            unreachable!("an order item")
+        };
+        envelope.signatures = other.signatures;
+    }
+    let text = bytes(&b);
+    assert!(
+        text.len() >= super::super::par::POOL_MIN_BYTES,
+        "{}",
+        text.len()
+    );
+    let report = verify(&text).expect("readable");
+    let named: Vec<String> = failing(&report).into_iter().map(|(id, _)| id).collect();
+    let expected: Vec<String> = broken
+        .iter()
+        .map(|i| b.items[3 + i].id().to_string())
+        .collect();
+    assert_eq!(named, expected);
+    let json = serde_json::to_string(&report).expect("json");
+    let on_pool = rayon::scope(|_| verify(&text).expect("readable"));
+    assert_eq!(serde_json::to_string(&on_pool).expect("json"), json);
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| serde_json::to_string(&verify(&text).expect("r")).expect("j")))
+            .collect();
+        for r in runs {
+            assert_eq!(r.join().expect("no panic"), json);
+        }
+    });
+}
+
 #[test]
 fn one_broken_signature_among_many_is_named_as_a_single_verify_says() {
     let b = many_orders(120, Some(77));
