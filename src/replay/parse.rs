@@ -53,7 +53,7 @@ pub(super) fn parse<H: Send>(
         },
     );
     let (outer, registry) = early?;
-    // A bad item is named before a bad registry entry, as in file order.
+    // A bad item is named before a bad registry entry, in the order of the bundle's fields.
     let items = without_copies(in_order(items, "items")?);
     let (registry, head) = registry?;
     let bundle = Bundle {
