@@ -1,13 +1,14 @@
 //! [`par_chunks`]: replay's per-item checks on every core, the results in input
 //! order, so a report and a ruling are the same bytes on one core or eight. Each core checks the
 //! signatures of its part in one ZIP-215 batch (`crate::crypto::zip215`): the verdicts do not
-//! depend on how the items are split.
-
-/// Below this many inputs, [`par_chunks`] stays on the calling thread (a spawn costs more than
-/// checking a few items).
-const PAR_MIN: usize = 32;
+//! depend on how the items are split. The work goes to `rayon`'s pool of threads, kept between
+//! replays ([`on_pool`]).
 
 use rayon::prelude::*;
+
+/// Below this many inputs, [`par_chunks`] stays on the calling thread (handing work to another
+/// costs more than checking a few items).
+const PAR_MIN: usize = 32;
 
 /// Most threads [`par_chunks`] uses.
 const THREADS_MAX: usize = 8;

@@ -217,13 +217,13 @@ pub fn verify(bytes: &[u8]) -> Result<Report, Unreadable> {
 /// read, while the items are still being read on another thread.
 pub(super) fn check(bytes: &[u8]) -> Result<(Bundle, Report), Unreadable> {
     let (bundle, head) = super::parse::parse(bytes, check_head)?;
-    let report = verify_bundle(&bundle, head)?;
+    let report = verify_bundle(&bundle, head?);
     Ok((bundle, report))
 }
 
 /// What is checked before the items: the notary's keys and the checkpoint, and the registry
 /// (its key registrations say which party keys count).
-pub(super) struct Head {
+struct Head {
     ctx: Ctx,
     checkpoint: CheckpointFacts,
     registry: Vec<ItemReport>,
@@ -231,7 +231,7 @@ pub(super) struct Head {
 
 /// The [`Head`] of a bundle with these `notary` keys, `checkpoint` and `registry` entries; `Err`
 /// when the notary's key is unusable.
-pub(super) fn check_head(
+fn check_head(
     notary: &NotaryKeys,
     checkpoint: &str,
     registry_items: &[Item],
@@ -257,12 +257,12 @@ pub(super) fn check_head(
 /// The checks of [`verify`] on a parsed bundle, after its [`Head`]: each item's id, signing
 /// input and JSON made once ([`Prepared`]); the items checked on every core ([`par_chunks_by`]),
 /// each core's signatures in one batch ([`Ctx::signatures`]), the results in bundle order.
-fn verify_bundle(bundle: &Bundle, head: Result<Head, Unreadable>) -> Result<Report, Unreadable> {
+fn verify_bundle(bundle: &Bundle, head: Head) -> Report {
     let Head {
         ctx,
         checkpoint,
         registry,
-    } = head?;
+    } = head;
     let mut items: Vec<ItemReport> = par_chunks_by(&bundle.items, check_weight, |part| {
         let prepared = ctx.prepare(part);
         let mut proofs = Inclusions::default();
@@ -275,7 +275,7 @@ fn verify_bundle(bundle: &Bundle, head: Result<Head, Unreadable>) -> Result<Repo
     let counter_claim = super::counter::check_counter_claim(bundle, &items);
     let answer = super::answer::answer_facts(bundle, &items);
     items.extend(registry);
-    Ok(Report {
+    Report {
         format: FORMAT.into(),
         complaint_id: bundle.claim.complaint_id.clone(),
         notary_key_id: ctx.notary_kid.clone(),
@@ -284,12 +284,12 @@ fn verify_bundle(bundle: &Bundle, head: Result<Head, Unreadable>) -> Result<Repo
         counter_claim,
         answer,
         items,
-    })
+    }
 }
 
-/// About the work of checking `item`, for cutting the items into parts of equal work: an item
-/// with an inclusion proof takes about half as long again as one without (a signature and a
-/// digest each; measured on a large bundle, BENCHMARKS.md).
+/// About the work of checking `item`, for cutting the items into parts of equal work: a notary
+/// envelope, with its inclusion proof and log entry, takes about half as long again to check as
+/// an item without (measured on a large bundle, BENCHMARKS.md "Replay on a pool of threads").
 fn check_weight(item: &Item) -> usize {
     match item {
         Item::NotaryEnvelope { .. } => 3,
