@@ -1,6 +1,6 @@
 //! Reading a bundle's items while its outer object is still being read ([`read_while`]): the
 //! reader of the outer object hands each item's raw text to a [`Sink`] as it passes it, and a
-//! second thread reads the items in parts of [`PART`] as they come. Reading the outer object
+//! second thread (a job on replay's pool) reads the items in parts of [`PART`] as they come. Reading the outer object
 //! is a pass over the whole file on one core (a fifteenth of a large bundle's replay); before,
 //! the second core waited for it.
 
@@ -83,8 +83,8 @@ fn read_part(part: &[&RawValue]) -> Read {
 }
 
 /// Where the reader of the outer object puts each item's raw text ([`Sink::push`]). Used on
-/// the reading thread only; the second thread starts with the first full part, so a small
-/// bundle is read on one thread as before.
+/// the reading thread only; the second thread is asked for with the first full part, so a
+/// small bundle is read on one thread.
 pub(super) struct Sink<'s, 'e, 'a> {
     queue: &'e Queue<'a>,
     /// What the second thread read.

@@ -50,12 +50,11 @@ pub(super) fn par_chunks_by<T: Sync, R: Send>(
 
 /// `xs` cut into at most `n` contiguous, non-empty parts of about equal total `weight`.
 fn split<T>(xs: &[T], weight: impl Fn(&T) -> usize, n: usize) -> Vec<&[T]> {
-    let weights: Vec<usize> = xs.iter().map(weight).collect();
-    let total: usize = weights.iter().sum();
+    let total: usize = xs.iter().map(&weight).sum();
     let mut parts = Vec::with_capacity(n);
     let (mut start, mut acc) = (0, 0);
-    for (i, w) in weights.iter().enumerate() {
-        acc += w;
+    for (i, x) in xs.iter().enumerate() {
+        acc += weight(x);
         // Part k ends where the running weight first reaches k/n of the total.
         if acc * n >= total * (parts.len() + 1) && parts.len() + 1 < n {
             parts.push(&xs[start..=i]);
