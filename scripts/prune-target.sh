@@ -3,8 +3,12 @@
 # of builds no longer used. A cache kept between CI runs grew to 70 GB and filled the disk, twice:
 #
 # 1. This crate's own outputs (test, bench and binary builds, incremental caches) not written
-#    in DAYS days (default 1): each change to the crate can leave new copies of test binaries
-#    (100-300 MB each in a debug build) beside the old ones.
+#    in DAYS days (default 1), and those written more than SUPERSEDED_HOURS (3) before the
+#    newest build of the same target: each change to the crate leaves new copies of the test
+#    binaries (100-300 MB each in a debug build; one test build is about 18 GB with its
+#    incremental caches) beside the old ones, and a day of changes left 67 GB. A CI run builds
+#    every variant of a target (features, profiles) within minutes, so a copy hours older than
+#    the newest one is a superseded build.
 # 2. Any unit, dependencies included, whose fingerprint cargo has not read in DAYS days: a change
 #    of rustflags, features or toolchain builds every dependency (RocksDB above all) again under
 #    new hashes and leaves the old builds behind for good. Cargo reads a unit's fingerprint each
@@ -20,6 +24,7 @@ days="${1:-1}"
 [[ $days =~ ^[0-9]+$ ]] || { echo "usage: $0 [DAYS]" >&2; exit 2; }
 target="${CARGO_TARGET_DIR:-target}"
 minutes=$((days * 24 * 60))
+superseded_hours=3
 unused_minutes=$(((days + 1) * 24 * 60))
 freed=0
 
@@ -28,6 +33,18 @@ remove() {
     [ -e "$path" ] || return 0
     freed=$((freed + $(du -sb "$path" | cut -f1)))
     rm -rf "$path"
+}
+
+# Removes the entries of DIR named NAME-<hash>... written more than `superseded_hours` before
+# the newest of them (earlier builds of the same target).
+remove_superseded() {
+    local dir=$1 name=$2 newest
+    newest=$(find "$dir" -maxdepth 1 -name "$name-*" -printf '%T@\n' | sort -n | tail -n 1)
+    [ -n "$newest" ] || return 0
+    local cutoff=$((${newest%.*} - superseded_hours * 3600))
+    while IFS= read -r -d '' f; do
+        remove "$f"
+    done < <(find "$dir" -mindepth 1 -maxdepth 1 -name "$name-*" ! -newermt "@$cutoff" -print0)
 }
 
 # Whether reading a file updates its access time on the target's file system.
@@ -57,18 +74,23 @@ while IFS= read -r -d '' fingerprints; do
     profile_dir=$(dirname "$fingerprints")
 
     # 1. This crate's own outputs.
+    own="notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//')"
     deps="$profile_dir/deps"
     if [ -d "$deps" ]; then
-        for name in notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//'); do
+        for name in $own; do
             while IFS= read -r -d '' f; do
                 remove "$f"
             done < <(find "$deps" -maxdepth 1 -name "$name-*" -mmin "+$minutes" -print0)
+            remove_superseded "$deps" "$name"
         done
     fi
     if [ -d "$profile_dir/incremental" ]; then
         while IFS= read -r -d '' d; do
             remove "$d"
         done < <(find "$profile_dir/incremental" -mindepth 1 -maxdepth 1 -mmin "+$minutes" -print0)
+        for name in $own; do
+            remove_superseded "$profile_dir/incremental" "$name"
+        done
     fi
 
     # 2. Units whose fingerprint was neither read nor written in DAYS + 1 days.
@@ -88,4 +110,4 @@ while IFS= read -r -d '' fingerprints; do
         done < <(find "$profile_dir/deps" "$profile_dir/examples" -maxdepth 1 -name "*-$hash*" -print0 2>/dev/null)
     done < <(find "$profile_dir/.fingerprint" -mindepth 1 -maxdepth 1 -type d -print0)
 done < <(find "$target" -mindepth 2 -maxdepth 3 -type d -name .fingerprint -print0)
-echo "prune-target: freed $((freed / 1024 / 1024)) MB in $target (own builds older than $days day(s), $units unit(s) unused for $((days + 1)) day(s))" >&2
+echo "prune-target: freed $((freed / 1024 / 1024)) MB in $target (own builds older than $days day(s) or superseded for ${superseded_hours} h, $units unit(s) unused for $((days + 1)) day(s))" >&2

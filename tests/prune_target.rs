@@ -1,6 +1,6 @@
-//! `scripts/prune-target.sh`: CI's cached target dir loses this crate's old outputs and every
-//! unit (dependencies too) that cargo has not checked for longer than the given days, and keeps
-//! everything in use. Driven against a made-up target dir whose times are set with `touch`.
+//! `scripts/prune-target.sh`: CI's cached target dir loses this crate's old and superseded
+//! outputs and every unit (dependencies too) that cargo has not checked for longer than the given
+//! days, and keeps everything in use. Driven against a made-up target dir whose times are set with `touch`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -127,6 +127,28 @@ fn unused_units_and_old_own_builds_go_and_units_in_use_stay() {
     age(&old_test, "2 days ago", None);
     let new_test = debug.join("deps/http_bodies-86779dccf0fe37ac");
     write(&new_test);
+    // Written today, but four hours before the newest build of the same test: superseded, goes.
+    let superseded = debug.join("deps/http_bodies-0b3f6a9d2c417e85");
+    write(&superseded);
+    age(&superseded, "4 hours ago", None);
+    // Another variant of the same test (other features) built an hour before it: stays.
+    let variant = debug.join("deps/http_bodies-5d2e8c1a7f9b3064");
+    write(&variant);
+    age(&variant, "1 hour ago", None);
+    // The incremental caches follow the same rule.
+    let old_incremental = debug.join("incremental/http_bodies-2xq8kz1m0v3rd/s-1/dep-graph.bin");
+    write(&old_incremental);
+    age(&old_incremental, "5 hours ago", None);
+    age(
+        old_incremental
+            .parent()
+            .and_then(Path::parent)
+            .expect("dir"),
+        "5 hours ago",
+        None,
+    );
+    let new_incremental = debug.join("incremental/http_bodies-0a7c1n4w9e2tf/s-2/dep-graph.bin");
+    write(&new_incremental);
 
     let out = prune(&target, "1");
     let said = String::from_utf8_lossy(&out.stderr);
@@ -155,6 +177,16 @@ fn unused_units_and_old_own_builds_go_and_units_in_use_stay() {
         "own test binary older than a day pruned"
     );
     assert!(new_test.exists(), "own test binary of today kept");
+    assert!(
+        !superseded.exists(),
+        "own test binary hours older than its newest build pruned"
+    );
+    assert!(variant.exists(), "a variant built with the newest kept");
+    assert!(
+        !old_incremental.exists(),
+        "superseded incremental cache pruned"
+    );
+    assert!(new_incremental.exists(), "newest incremental cache kept");
 }
 
 #[test]
