@@ -3,7 +3,7 @@
 # of builds no longer used. A cache kept between CI runs grew to 70 GB and filled the disk, twice:
 #
 # 1. This crate's own outputs (test, bench and binary builds, incremental caches) not written
-#    in DAYS days (default 1), and those written more than SUPERSEDED_HOURS (3) before the
+#    in DAYS days (default 1), and those written more than 3 hours (`superseded_hours`) before the
 #    newest build of the same target: each change to the crate leaves new copies of the test
 #    binaries (100-300 MB each in a debug build; one test build is about 18 GB with its
 #    incremental caches) beside the old ones, and a day of changes left 67 GB. A CI run builds
