@@ -113,11 +113,10 @@ fn replay_here(bytes: &[u8]) -> Result<Replay, ReplayError> {
         || terms(&bundle, &report, &claim, registry_reports),
         || Index::new(&bundle.items, item_reports, payment(), tsa_key_id.clone()),
     );
-    let items = joined_by(&bundle, item_reports, &index);
+    let items = joined(&bundle, item_reports, &index);
     drop(index);
-    let counter_items = counter
-        .as_ref()
-        .map(|_| joined(&bundle, item_reports, payment(), &tsa_key_id));
+    // The counter-claim is judged on the same items: one join, with the one payment reading.
+    let counter_items = counter.as_ref().map(|_| items.clone());
     let registry = Registry {
         notary_keys: vec![bundle.notary.key_id.clone(), tsa_key_id],
         keys: keys(&bundle.registry, registry_reports),
@@ -186,20 +185,9 @@ fn name_failures(e: ReplayError, report: &Report) -> ReplayError {
     ReplayError::Policy(format!("{message}; failing: {}", failed.join("; ")))
 }
 
-/// The engine's items of the bundle, joined with `payment` (the exchange whose m1 moved a
-/// payment, if a claim names one).
-fn joined(
-    bundle: &Bundle,
-    reports: &[ItemReport],
-    payment: Option<PaymentClaim>,
-    tsa_key_id: &str,
-) -> Vec<Item> {
-    let index = Index::new(&bundle.items, reports, payment, tsa_key_id.to_string());
-    joined_by(bundle, reports, &index)
-}
-
-/// [`joined`] with its index made.
-fn joined_by(bundle: &Bundle, reports: &[ItemReport], index: &Index) -> Vec<Item> {
+/// The engine's items of the bundle, joined through `index` (which holds the payment a claim
+/// names, if any: the exchange whose m1 moved it).
+fn joined(bundle: &Bundle, reports: &[ItemReport], index: &Index) -> Vec<Item> {
     let pairs: Vec<(&BundleItem, &ItemReport)> = bundle.items.iter().zip(reports).collect();
     let joined = par_chunks(&pairs, |part| {
         part.iter().map(|(i, r)| join(i, r, index)).collect()

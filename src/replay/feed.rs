@@ -1,8 +1,8 @@
 //! Reading a bundle's items while its outer object is still being read ([`read_while`]): the
 //! reader of the outer object hands each item's raw text to a [`Sink`] as it passes it, and a
-//! second thread (a job on replay's pool) reads the items in parts of [`PART`] as they come. Reading the outer object
-//! is a pass over the whole file on one core (a fifteenth of a large bundle's replay); before,
-//! the second core waited for it.
+//! second thread (a job on replay's pool) reads the items in parts of [`PART`] as they come.
+//! Reading the outer object is a pass over the whole file on one core (a fifteenth of a large
+//! bundle's replay); before, the second core waited for it.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
