@@ -134,6 +134,16 @@ fn single_holds(c: &Check) -> bool {
         .is_some_and(|(_, vk)| vk.verify(&c.sig, c.msg).is_ok())
 }
 
+/// Ed25519's challenge `k = SHA-512(R ‖ A ‖ M) mod L` of a signature with `R` encoded as
+/// `r_bytes`, by the key `a_bytes`, over `msg`.
+pub(crate) fn challenge(r_bytes: &[u8; 32], a_bytes: &[u8; 32], msg: &[u8]) -> Scalar {
+    let mut h = Sha512::new();
+    h.update(r_bytes);
+    h.update(a_bytes);
+    h.update(msg);
+    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+}
+
 /// Below this many points a batch's multiplication is Straus's, with the base point's
 /// precomputed table; from it on, Pippenger's over all the points (`curve25519-dalek` switches
 /// from Straus to Pippenger at the same size).
@@ -174,11 +184,7 @@ fn batch_holds(checks: &[&Check]) -> bool {
         let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(*c.sig.s_bytes())) else {
             return false;
         };
-        let mut h = Sha512::new();
-        h.update(c.sig.r_bytes());
-        h.update(c.key.bytes);
-        h.update(c.msg);
-        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let k = challenge(c.sig.r_bytes(), &c.key.bytes, c.msg);
         let z = Scalar::from(rng.gen::<u128>());
         b -= z * s;
         zs.push(z);
