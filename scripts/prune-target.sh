@@ -68,13 +68,14 @@ if ! atime_updates; then
 fi
 
 units=0
+# This crate's own targets: the binary, the library, each integration test and bench.
+own="notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//')"
 # Each profile dir (debug, release, and under a target triple as cargo-fuzz builds) holds a
 # .fingerprint dir.
 while IFS= read -r -d '' fingerprints; do
     profile_dir=$(dirname "$fingerprints")
 
     # 1. This crate's own outputs.
-    own="notar libnotar $(ls tests/*.rs benches/*.rs 2>/dev/null | xargs -n1 basename | sed 's/\.rs$//')"
     deps="$profile_dir/deps"
     if [ -d "$deps" ]; then
         for name in $own; do

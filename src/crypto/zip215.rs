@@ -170,10 +170,8 @@ fn batch_holds(checks: &[&Check]) -> bool {
         Vec::with_capacity(checks.len()),
         Vec::with_capacity(checks.len()),
     );
-    // Each key's point and coefficient, in order of first use (a batch has few keys, or few
-    // signatures).
-    let mut keys: Vec<(EdwardsPoint, Scalar)> = Vec::new();
-    let mut by_key: HashMap<&[u8; 32], usize> = HashMap::new();
+    // Each key's point and coefficient (the sum does not depend on the order of its terms).
+    let mut keys: HashMap<&[u8; 32], (EdwardsPoint, Scalar)> = HashMap::new();
     for c in checks {
         let Some((a, _)) = &c.key.decoded else {
             return false;
@@ -189,14 +187,11 @@ fn batch_holds(checks: &[&Check]) -> bool {
         b -= z * s;
         zs.push(z);
         rs.push(r);
-        let at = *by_key.entry(&c.key.bytes).or_insert_with(|| {
-            keys.push((*a, Scalar::ZERO));
-            keys.len() - 1
-        });
-        keys[at].1 += z * k;
+        keys.entry(&c.key.bytes).or_insert((*a, Scalar::ZERO)).1 += z * k;
     }
-    let coeffs = keys.iter().map(|k| k.1).chain(zs);
-    let points = keys.iter().map(|k| k.0).chain(rs);
+    // An unchanged map yields its entries in the same order each time.
+    let coeffs = keys.values().map(|k| k.1).chain(zs);
+    let points = keys.values().map(|k| k.0).chain(rs);
     let sum = if keys.len() + checks.len() < STRAUS_MAX_POINTS {
         base_table().vartime_mixed_multiscalar_mul([b], coeffs, points)
     } else {
