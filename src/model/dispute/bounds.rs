@@ -77,9 +77,10 @@ fn improve(slot: &mut Option<Bound>, cand: Cand<'_>, later: bool) -> bool {
     better
 }
 
-/// The bounds of every admitted item (`admitted` distinct by id). Items are addressed by their
-/// position and each embedding resolved once, so the passes of [`relax`] look nothing up by id.
-pub(super) fn bounds(admitted: &[&Item]) -> BTreeMap<String, Bounds> {
+/// The bounds of every admitted item (`admitted` distinct by id), keyed by the items' own ids
+/// (borrowed: a large case's ids are not copied). Items are addressed by their position and
+/// each embedding resolved once, so the passes of [`relax`] look nothing up by id.
+pub(super) fn bounds<'a>(admitted: &[&'a Item]) -> BTreeMap<&'a str, Bounds> {
     let at: HashMap<&str, usize> = admitted
         .iter()
         .enumerate()
@@ -110,7 +111,7 @@ pub(super) fn bounds(admitted: &[&Item]) -> BTreeMap<String, Bounds> {
     admitted
         .iter()
         .zip(out)
-        .map(|(i, b)| (i.id.clone(), b))
+        .map(|(i, b)| (i.id.as_str(), b))
         .collect()
 }
 

@@ -16,7 +16,7 @@ pub(super) struct Case<'a> {
     pub agreement: &'a Agreement,
     pub policy: &'a Policy,
     pub items: Vec<&'a Item>,
-    pub bounds: BTreeMap<String, Bounds>,
+    pub bounds: BTreeMap<&'a str, Bounds>,
     /// The items the rules may not rest on: only named, never relied on.
     pub refused: Vec<&'a Item>,
 }

@@ -32,6 +32,7 @@ pub use types::{
 };
 
 use crate::model::canonical::to_canonical_json;
+use crate::model::exchange::WireTime;
 use crate::model::policy::Policy;
 use crate::model::registry::Agreement;
 use admit::{admit, Admission};
@@ -100,7 +101,7 @@ pub fn adjudicate(
         policy: policy.reference(),
         agreement: agreement.id.clone(),
         claim: claim.clone(),
-        items: timeline(&admissions, &case.bounds),
+        items: timeline(&admissions, case.bounds),
         findings,
         allocation,
         actions,
@@ -205,14 +206,32 @@ fn admission_finding(item: &Item, a: &Admission) -> Option<Finding> {
 }
 
 /// The items by time (the latest bound, else the earliest, else last), then id.
-fn timeline(
-    admissions: &[(&Item, Admission)],
-    bounds: &BTreeMap<String, Bounds>,
-) -> Vec<ItemRecord> {
-    let mut out: Vec<ItemRecord> = admissions
+/// `admissions` are distinct and in id order ([`distinct`]) and `bounds` is keyed by a subset
+/// of their ids in that same order, so one walk pairs each item with its bounds, and a sort of
+/// `(no time, time, position)` orders by time, then id. The records are made in that order:
+/// the sort moves small keys, not records.
+fn timeline(admissions: &[(&Item, Admission)], bounds: BTreeMap<&str, Bounds>) -> Vec<ItemRecord> {
+    let mut bounds = bounds.into_iter().peekable();
+    let mut paired: Vec<Option<Bounds>> = admissions
         .iter()
-        .map(|(item, a)| {
-            let b = bounds.get(&item.id).cloned().unwrap_or_default();
+        .map(|(item, _)| bounds.next_if(|(id, _)| *id == item.id).map(|(_, b)| b))
+        .collect();
+    let mut order: Vec<(bool, Option<WireTime>, usize)> = paired
+        .iter()
+        .enumerate()
+        .map(|(n, b)| {
+            let b = b.as_ref();
+            let at = b.and_then(|b| b.latest.as_ref().or(b.earliest.as_ref()));
+            let at = at.map(|b| b.at);
+            (at.is_none(), at, n)
+        })
+        .collect();
+    order.sort_unstable();
+    order
+        .into_iter()
+        .map(|(_, _, n)| {
+            let (item, a) = &admissions[n];
+            let b = paired[n].take().unwrap_or_default();
             ItemRecord {
                 id: item.id.clone(),
                 what: item.content.what().to_string(),
@@ -222,14 +241,7 @@ fn timeline(
                 latest: b.latest,
             }
         })
-        .collect();
-    // Keys borrowed, not made per comparison (a sort compares each record about log n times).
-    let key = |r: &ItemRecord| {
-        let at = r.latest.as_ref().or(r.earliest.as_ref()).map(|b| b.at);
-        (at.is_none(), at)
-    };
-    out.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
-    out
+        .collect()
 }
 
 #[cfg(test)]
