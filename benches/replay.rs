@@ -21,7 +21,10 @@
 //! second, and their ratio, the figure of the goal (docs/design.md, "Replay throughput"); then
 //! (`replay paired:`) the same ratio for the large bundle taken round by round, each round
 //! timing single verifies and then replays back to back, so that the VM's slow and fast spells
-//! fall on both sides of each ratio.
+//! fall on both sides of each ratio. Each round's first replay comes after 15 ms without one, in
+//! which mimalloc has returned the pages the last one freed: the paired ratio also counts that
+//! cold start, and reads a few per cent under the summary (BENCHMARKS.md, "Why the paired ratio
+//! dips below the summary").
 //!
 //! Run: `cargo bench --bench replay`. The bundles are made before the timed part by an in-process
 //! notary on a temporary data dir. The small one in the shape of D7: bob pays sally by an
