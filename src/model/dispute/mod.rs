@@ -216,6 +216,7 @@ fn timeline(admissions: &[(&Item, Admission)], bounds: BTreeMap<&str, Bounds>) -
         .iter()
         .map(|(item, _)| bounds.next_if(|(id, _)| *id == item.id).map(|(_, b)| b))
         .collect();
+    debug_assert!(bounds.next().is_none(), "bounds of an item not admitted");
     let mut order: Vec<(bool, Option<WireTime>, usize)> = paired
         .iter()
         .enumerate()
