@@ -234,7 +234,12 @@ pub enum Command {
     /// error names the failing items).
     #[command(verbatim_doc_comment)]
     Replay(replay_cmd::ReplayArgs),
-    /// Load generator: guarantees per second and latency on a new notary.
+    /// Load generator: each write service's rate, latency and CPU against its limits.
+    ///
+    /// Guarantees, timestamps, resolves, settlements or a mix, on a new notary, in-process or
+    /// over HTTP. Each run also measures one core's crypto rate for what a request needs and,
+    /// over HTTP, the no-op ceiling (the same server answering `GET /healthz`), and prints the
+    /// ratios.
     Bench(bench::BenchArgs),
     /// Sample data made by a real notary: the evidence bundles of samples/cases/.
     Samples(samples_cases::SamplesArgs),
